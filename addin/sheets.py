@@ -1,0 +1,321 @@
+"""Workbook I/O layer: Excel ranges ⇄ plain tables, alerts ⇄ cell highlights.
+
+One interface (``Workbook``), two backends:
+
+* ``FileWorkbook`` — an .xlsx file through openpyxl (styled writing), values read fast
+  through python-calamine when the sheet is large;
+* ``XlwingsWorkbook`` — a live ``xw.Book`` (desktop Excel, xlwings Lite, or the remote
+  engine used by the tests), see ``addin.xlbook``.
+
+Handlers take either an ``xw.Book`` or a ``Workbook`` and call ``as_workbook``.
+Rows and columns are 1-based, as the user sees them. This module (with ``addin.xlbook``)
+is the only place that knows about column letters, number formats and fills.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Protocol, runtime_checkable
+
+from openpyxl.utils import get_column_letter
+
+RED = "#FFC7CE"  # blocking alert
+YELLOW = "#FFEB9C"  # warning
+GREEN = "#C6EFCE"
+HEADER_FILL = "#1F4E78"
+EURO_FORMAT = '#,##0.00 "€";[Red]-#,##0.00 "€"'
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+class WorkbookError(Exception):
+    """An unusable workbook (unreadable, truncated, not an xlsx). Message in French."""
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def safe_text(value: Any) -> Any:
+    """Neutralise formula injection in text written to a sheet (=, +, -, @ at the start)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number_text(value):
+        return "'" + value
+    return value
+
+
+def _is_number_text(value: str) -> bool:
+    try:
+        float(value.replace(",", ".").replace(" ", ""))  # float ok: only a test of shape
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a column is written: header label, number format, width."""
+
+    header: str
+    number_format: str | None = None
+    width: float | None = None
+
+
+@runtime_checkable
+class Workbook(Protocol):
+    """What handlers need from a workbook, whatever the backend."""
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_values(self, sheet: str) -> list[list[Any]]:
+        """All values from A1 to the last used cell; empty cells are None; dates are datetime."""
+
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True) -> int:
+        """Create (or replace) a sheet with a bold header and typed rows. Returns the header row."""
+
+    def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None: ...
+
+    def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
+        """Set (or clear, with None) the background colour of cells."""
+
+    def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
+        """Set (or delete, with None) the note of a cell."""
+
+    def hide_sheet(self, sheet: str) -> None: ...
+
+    def delete_sheet(self, sheet: str) -> None: ...
+
+    def save(self) -> None: ...
+
+
+# ---------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    excel_row: int
+    values: dict[str, Any]
+
+    def get(self, header: str, default: Any = None) -> Any:
+        return self.values.get(header, default)
+
+
+@dataclass
+class Table:
+    sheet: str
+    header_row: int
+    headers: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+    def column_index(self, header: str) -> int | None:
+        """1-based column of a header label (case/space-insensitive)."""
+        wanted = _norm(header)
+        for i, h in enumerate(self.headers, start=1):
+            if _norm(h) == wanted:
+                return i
+        return None
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        return [h for h in required if self.column_index(h) is None]
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+def read_table(book: "Workbook", sheet: str, *, required: Iterable[str] = (), header_row: int | None = None) -> Table:
+    """Read a sheet as a table: the header row (the first row holding a required header, or
+    the first non-empty row) then one ``Row`` per non-empty line, with its Excel row number."""
+    values = book.read_values(sheet)
+    required = list(required)
+    if header_row is None:
+        header_row = 1
+        wanted = {_norm(h) for h in required}
+        for i, line in enumerate(values[:50], start=1):
+            cells = {_norm(v) for v in line if v not in (None, "")}
+            if (wanted and wanted & cells) or (not wanted and cells):
+                header_row = i
+                break
+    headers = [str(v).strip() if v not in (None, "") else "" for v in (values[header_row - 1] if len(values) >= header_row else [])]
+    table = Table(sheet=sheet, header_row=header_row, headers=headers)
+    for offset, line in enumerate(values[header_row:], start=header_row + 1):
+        if all(v in (None, "") for v in line):
+            continue
+        table.rows.append(Row(offset, {h: (line[i] if i < len(line) else None) for i, h in enumerate(headers) if h}))
+    return table
+
+
+# ---------------------------------------------------------------------------
+# openpyxl backend
+# ---------------------------------------------------------------------------
+
+def _argb(color: str) -> str:
+    return "FF" + color.lstrip("#").upper()
+
+
+def _excel_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # openpyxl writes Decimal as a number; keep exactness in the XML text
+        return value
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+class FileWorkbook:
+    """An .xlsx file edited with openpyxl; ``save`` writes atomically (temp file + rename)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False):
+        from openpyxl import Workbook as OpenpyxlWorkbook, load_workbook
+
+        self.path = Path(path)
+        if create and not self.path.exists():
+            self.wb = OpenpyxlWorkbook()
+            self._fresh = True
+            return
+        self._fresh = False
+        try:
+            self.wb = load_workbook(self.path, rich_text=False)
+        except FileNotFoundError as exc:
+            raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
+            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
+        except Exception as exc:  # openpyxl raises many kinds on corrupt XML
+            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__} : {exc}).") from exc
+
+    # -- reading ---------------------------------------------------------
+    def sheet_names(self) -> list[str]:
+        names = self.wb.sheetnames
+        if self._fresh and names == ["Sheet"] and self.wb["Sheet"].max_row == 1 and self.wb["Sheet"]["A1"].value is None:
+            return []
+        return names
+
+    def read_values(self, sheet: str) -> list[list[Any]]:
+        ws = self._ws(sheet)
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+
+    def _ws(self, sheet: str):
+        if sheet not in self.wb.sheetnames:
+            raise WorkbookError(f"La feuille « {sheet} » est absente du classeur {self.path.name}.")
+        return self.wb[sheet]
+
+    # -- writing ---------------------------------------------------------
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True) -> int:
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        cols = [c if isinstance(c, Column) else Column(c) for c in header]
+        if sheet in self.wb.sheetnames:
+            if not replace:
+                raise WorkbookError(f"La feuille « {sheet} » existe déjà.")
+            index = self.wb.sheetnames.index(sheet)
+            del self.wb[sheet]
+            ws = self.wb.create_sheet(sheet, index)
+        else:
+            if self._fresh and self.wb.sheetnames == ["Sheet"] and self.wb["Sheet"]["A1"].value is None:
+                ws = self.wb["Sheet"]
+                ws.title = sheet
+            else:
+                ws = self.wb.create_sheet(sheet)
+        header_row = 1
+        if title:
+            ws.cell(1, 1, title).font = Font(bold=True, size=14)
+            header_row = 3
+        head_font = Font(bold=True, color="FFFFFF")
+        head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
+        for j, c in enumerate(cols, start=1):
+            cell = ws.cell(header_row, j, c.header)
+            cell.font, cell.fill = head_font, head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            width = c.width or max(10, min(45, len(c.header) + 4))
+            ws.column_dimensions[get_column_letter(j)].width = width
+        for i, values in enumerate(rows, start=header_row + 1):
+            for j, v in enumerate(values, start=1):
+                cell = ws.cell(i, j, _excel_value(v))
+                fmt = cols[j - 1].number_format if j <= len(cols) else None
+                if fmt:
+                    cell.number_format = fmt
+                elif isinstance(v, (date, datetime)):
+                    cell.number_format = DATE_FORMAT
+        if freeze:
+            ws.freeze_panes = ws.cell(header_row + 1, 1)
+        return header_row
+
+    def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None:
+        ws = self._ws(sheet)
+        for (r, c), v in cells.items():
+            ws.cell(r, c, _excel_value(v))
+
+    def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
+        from openpyxl.styles import PatternFill
+
+        ws = self._ws(sheet)
+        style = PatternFill("solid", fgColor=_argb(color)) if color else PatternFill(fill_type=None)
+        for r, c in cells:
+            ws.cell(r, c).fill = style
+
+    def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
+        from openpyxl.comments import Comment
+
+        cell = self._ws(sheet).cell(row, col)
+        if text is None:
+            cell.comment = None
+        else:
+            comment = Comment(text, "Reglo")
+            comment.width, comment.height = 320, max(80, 18 * (1 + len(text) // 45))
+            cell.comment = comment
+
+    def hide_sheet(self, sheet: str) -> None:
+        self._ws(sheet).sheet_state = "hidden"
+
+    def delete_sheet(self, sheet: str) -> None:
+        if sheet in self.wb.sheetnames:
+            del self.wb[sheet]
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> None:
+        target = Path(path) if path else self.path
+        atomic_write(target, self._to_bytes())
+
+    def _to_bytes(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.wb.save(buf)
+        return buf.getvalue()
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file atomically: temp file in the same folder, fsync, rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def as_workbook(book: Any) -> Workbook:
+    """Accept a ``Workbook`` or an ``xw.Book`` (live Excel, Lite or remote engine)."""
+    if isinstance(book, (FileWorkbook,)) or (isinstance(book, Workbook) and not _is_xw_book(book)):
+        return book
+    if _is_xw_book(book):
+        from addin.xlbook import XlwingsWorkbook
+
+        return XlwingsWorkbook(book)
+    raise TypeError(f"classeur non pris en charge : {type(book)!r}")
+
+
+def _is_xw_book(book: Any) -> bool:
+    return type(book).__module__.startswith("xlwings")

@@ -1,0 +1,52 @@
+"""Shared fixtures: FloatOperation trap, xlwings remote-engine books, sample paths."""
+from __future__ import annotations
+
+import copy
+import decimal
+import os
+from pathlib import Path
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # tests only: free noncommercial key
+os.environ.setdefault("REGLO_LOG_DIR", str(Path(__file__).resolve().parent.parent / ".pytest_cache" / "reglo-log"))
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _trap_float_operations():
+    """Any Decimal(float) or float/Decimal comparison in core fails loudly."""
+    ctx = decimal.getcontext()
+    old = ctx.traps[decimal.FloatOperation]
+    ctx.traps[decimal.FloatOperation] = True
+    yield
+    ctx.traps[decimal.FloatOperation] = old
+
+
+def make_book(sheets: dict[str, list[list]] | list[list], sheet: str = "Feuil1", notes: dict[str, list] | None = None):
+    """An ``xw.Book`` on xlwings' remote engine (no Excel needed), as in the harness note.
+
+    ``sheets``: {name: 2-D values from A1}; empty cell "", dates as ISO strings ending in Z.
+    """
+    import xlwings as xw
+
+    if isinstance(sheets, list):
+        sheets = {sheet: sheets}
+    payload = {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": "classeur.xlsx", "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": [
+            {"name": name, "values": values or [[""]], "pictures": [], "tables": [], "notes": (notes or {}).get(name, [])}
+            for name, values in sheets.items()
+        ],
+    }
+    return xw.Book(json=copy.deepcopy(payload))
+
+
+@pytest.fixture
+def remote_book():
+    return make_book
