@@ -11,6 +11,8 @@ from importlib import import_module
 
 _MODULES = (
     "foundation",
+    "workbook",
+    "dossier",
     "lettering",
     "payments",
     "transfers",
