@@ -1,0 +1,30 @@
+"""Customer payments (règlements clients): template rows → checks → allocation to open
+invoices → job-site synthesis → bank entries; and the same from the accounting ledger.
+
+Pure domain code (no Excel, no files, no clock): see ``docs/payments.md``.
+"""
+from core.payments.allocation import allocate
+from core.payments.checks import CheckResult, check_rows
+from core.payments.entries import PaymentEntries, build_entries, lettering_codes
+from core.payments.ingest import HEADERS, SHEET, header_map, payment_key
+from core.payments.ledger_import import LedgerImportResult, payments_from_ledger
+from core.payments.model import (
+    KIND,
+    Allocation,
+    BankJournal,
+    Customer,
+    JobSite,
+    OpenInvoice,
+    Payment,
+    PaymentReference,
+    PriorImport,
+    RowStatus,
+)
+from core.payments.synthesis import JobSiteLine, Synthesis, job_site_synthesis
+
+__all__ = [
+    "KIND", "HEADERS", "SHEET", "Allocation", "BankJournal", "CheckResult", "Customer", "JobSite", "JobSiteLine",
+    "LedgerImportResult", "OpenInvoice", "Payment", "PaymentEntries", "PaymentReference", "PriorImport", "RowStatus",
+    "Synthesis", "allocate", "build_entries", "check_rows", "header_map", "job_site_synthesis", "lettering_codes",
+    "payment_key", "payments_from_ledger",
+]

@@ -1,0 +1,119 @@
+"""Customer payments read from the accounting ledger (import depuis la comptabilité).
+
+The method works only when the bookkeeping follows one rule: **one bank line per
+invoice paid, carrying the invoice number** (in PieceRef or in the label). A payment
+booked as one line for several invoices, or without any invoice number, cannot be tied
+to an invoice — hence to a job site — without guessing; such lines are listed with a
+warning explaining the rule, and are not applied (lettering them is the lettering
+workflow's job).
+
+Lines considered: customer lines (411…) of the bank journals (the dossier's banks, or
+every journal holding a 512 line). A credit is a receipt; a debit (refund, rejected
+cheque) is reported and not applied. Payment keys are those of the template import, so a
+payment imported from Excel and later found in the ledger is never counted twice.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from core.alerts import Alert, Severity, alert
+from core.money import cents_to_money, format_fr
+from core.payments.allocation import allocate
+from core.payments.checks import allocation_alerts
+from core.payments.ingest import code, fr_date, payment_key
+from core.payments.model import Allocation, Payment, PaymentReference
+
+SHEET = "FEC"
+_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*[A-Z0-9]|[A-Z0-9]")
+
+
+@dataclass
+class LedgerImportResult:
+    payments: list[Payment]
+    allocations: list[Allocation]
+    alerts: list[Alert]
+    considered: int = 0  # customer lines of bank journals looked at
+    rejected_rows: list[int] = field(default_factory=list)
+
+
+def bank_journals(frame: pd.DataFrame, ref: PaymentReference) -> set[str]:
+    if ref.banks:
+        return set(ref.banks)
+    is_bank = frame["ledger_account"].str.startswith("512")
+    return set(frame.loc[is_bank, "journal_code"].unique())
+
+
+def invoice_refs(document_ref: str, label: str, invoices: set[str]) -> list[str]:
+    """Invoice numbers of the dossier quoted in PieceRef or the label, in order, once."""
+    found: list[str] = []
+    whole = code(document_ref)
+    if whole in invoices:
+        found.append(whole)
+    for tok in _TOKEN.findall(f"{document_ref} {label}".upper()):
+        if tok in invoices and tok not in found:
+            found.append(tok)
+    return found
+
+
+def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: str = SHEET) -> LedgerImportResult:
+    """Read the customer payments of the bank journals of a ledger frame (``core.ledger``)."""
+    journals = bank_journals(frame, ref)
+    mask = frame["journal_code"].isin(journals) & frame["ledger_account"].str.startswith("411")
+    lines = frame.loc[mask]
+    alerts: list[Alert] = []
+    payments: list[Payment] = []
+    rejected: list[int] = []
+    if lines.empty:
+        alerts.append(alert("PAY_FEC_NO_BANK_LINE", sheet=sheet, journals=", ".join(sorted(journals)) or "aucun journal de banque"))
+        return LedgerImportResult([], [], alerts, 0, [])
+    invoices = set(ref.invoices)
+    seen: dict[str, int] = {}
+    for rec in lines.itertuples(index=False):
+        row = int(rec.source_row)
+        customer = code(rec.subledger_account)
+        label = str(rec.label)
+        if int(rec.debit) > 0:
+            alerts.append(alert("PAY_FEC_NOT_RECEIPT", sheet=sheet, row=row, column="Debit", customer=customer or rec.ledger_account, amount=format_fr(cents_to_money(int(rec.debit))), label=label))
+            rejected.append(row)
+            continue
+        amount = cents_to_money(int(rec.credit))
+        if amount <= 0:
+            continue
+        refs = invoice_refs(str(rec.document_ref), label, invoices)
+        if not refs:
+            alerts.append(alert("PAY_FEC_NO_INVOICE_REF", sheet=sheet, row=row, column="PieceRef", amount=format_fr(amount), customer=customer or rec.ledger_account, label=label))
+            rejected.append(row)
+            continue
+        if len(refs) > 1:
+            alerts.append(alert("PAY_FEC_MULTI_INVOICE", sheet=sheet, row=row, column="EcritureLib", amount=format_fr(amount), invoices=", ".join(refs)))
+            rejected.append(row)
+            continue
+        inv = ref.invoices[refs[0]]
+        if customer and customer != inv.customer_code:
+            alerts.append(alert("PAY_FEC_OTHER_CUSTOMER", sheet=sheet, row=row, column="CompAuxNum", value=customer, invoice=inv.invoice_number, expected=inv.customer_code))
+            rejected.append(row)
+            continue
+        day: date = pd.Timestamp(rec.entry_date).date()
+        key = payment_key(inv.customer_code, inv.invoice_number, day, amount)
+        prior = ref.known_keys.get(key)
+        if prior is not None:
+            alerts.append(alert("PAY_FEC_ALREADY_IMPORTED", sheet=sheet, row=row, invoice=inv.invoice_number, amount=format_fr(amount), date=fr_date(day), batch=prior.batch))
+            continue
+        if key in seen:
+            alerts.append(alert("PAY_DUPLICATE_IN_SHEET", sheet=sheet, row=row, severity=Severity.WARNING, other=seen[key]))
+            rejected.append(row)
+            continue
+        seen[key] = row
+        payments.append(Payment(
+            payment_key=key, payment_date=day, invoice_number=inv.invoice_number, customer_code=inv.customer_code,
+            amount=amount, method=None, reference=f"{rec.journal_code} {rec.entry_number}".strip(),
+            bank_journal=str(rec.journal_code), job_site_code=inv.job_site_code, comment=label, source="fec", source_row=row,
+        ))
+    allocations = allocate(payments, ref.invoices)
+    for a in allocations:
+        alerts.extend(allocation_alerts(a, sheet=sheet))
+    return LedgerImportResult(payments, allocations, alerts, considered=len(lines), rejected_rows=rejected)
