@@ -40,8 +40,26 @@ def cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
+class Formula(str):
+    """A formula Reglo writes on purpose (e.g. ``=HYPERLINK(...)``): never neutralised.
+
+    Written in English syntax with commas, as stored in the file (Excel shows it in the
+    user's language, e.g. ``=LIEN_HYPERTEXTE(...;...)``)."""
+
+
+def hyperlink_formula(sheet: str, row: int, col: int, label: str | None = None) -> Formula:
+    """``=HYPERLINK("#'Feuille'!B5","B5")``: a link to a cell of this workbook that works in
+    Excel (desktop, web, Lite) and LibreOffice."""
+    ref = cell_ref(row, col)
+    target = "#'" + sheet.replace("'", "''") + "'!" + ref
+    text = (label if label is not None else ref).replace('"', '""')
+    return Formula('=HYPERLINK("' + target.replace('"', '""') + '","' + text + '")')
+
+
 def safe_text(value: Any) -> Any:
     """Neutralise formula injection in text written to a sheet (=, +, -, @ at the start)."""
+    if isinstance(value, Formula):
+        return str(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number_text(value):
         return "'" + value
     return value
@@ -62,6 +80,7 @@ class Column:
     header: str
     number_format: str | None = None
     width: float | None = None
+    wrap: bool = False  # wrap long text (messages) instead of overflowing
 
 
 @runtime_checkable
@@ -73,8 +92,11 @@ class Workbook(Protocol):
     def read_values(self, sheet: str) -> list[list[Any]]:
         """All values from A1 to the last used cell; empty cells are None; dates are datetime."""
 
-    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True) -> int:
-        """Create (or replace) a sheet with a bold header and typed rows. Returns the header row."""
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = False) -> int:
+        """Create (or replace) a sheet with a bold header and typed rows. Returns the header row.
+
+        ``preamble``: lines written between the title and the header (e.g. counts);
+        ``fit_width``: print on one page wide (landscape), where the backend supports it."""
 
     def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None: ...
 
@@ -89,6 +111,11 @@ class Workbook(Protocol):
     def delete_sheet(self, sheet: str) -> None: ...
 
     def save(self) -> None: ...
+
+    # Optional capabilities (looked up with ``getattr``; not every engine has them):
+    #   get_fill(sheet, row, col) -> str | None   current fill ("#RRGGBB", a backend token, or None)
+    #   get_note(sheet, row, col) -> str | None   current note text
+    #   has_note(sheet, row, col) -> bool         whether a note exists (text may be unreadable)
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +231,7 @@ class FileWorkbook:
         return self.wb[sheet]
 
     # -- writing ---------------------------------------------------------
-    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True) -> int:
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = False) -> int:
         from openpyxl.styles import Alignment, Font, PatternFill
 
         cols = [c if isinstance(c, Column) else Column(c) for c in header]
@@ -224,6 +251,13 @@ class FileWorkbook:
         if title:
             ws.cell(1, 1, title).font = Font(bold=True, size=14)
             header_row = 3
+        if preamble:
+            for i, line in enumerate(preamble, start=header_row):
+                for j, v in enumerate(line, start=1):
+                    cell = ws.cell(i, j, _excel_value(v))
+                    if j == 1:
+                        cell.font = Font(bold=True)
+            header_row += len(preamble) + 1
         head_font = Font(bold=True, color="FFFFFF")
         head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
         for j, c in enumerate(cols, start=1):
@@ -232,6 +266,7 @@ class FileWorkbook:
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             width = c.width or max(10, min(45, len(c.header) + 4))
             ws.column_dimensions[get_column_letter(j)].width = width
+        wrap_style = Alignment(wrap_text=True, vertical="top")
         for i, values in enumerate(rows, start=header_row + 1):
             for j, v in enumerate(values, start=1):
                 cell = ws.cell(i, j, _excel_value(v))
@@ -240,8 +275,16 @@ class FileWorkbook:
                     cell.number_format = fmt
                 elif isinstance(v, (date, datetime)):
                     cell.number_format = DATE_FORMAT
+                if j <= len(cols) and cols[j - 1].wrap:
+                    cell.alignment = wrap_style
         if freeze:
             ws.freeze_panes = ws.cell(header_row + 1, 1)
+        if fit_width:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.page_setup.orientation = "landscape"
+            ws.print_title_rows = f"{header_row}:{header_row}"
         return header_row
 
     def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None:
@@ -253,9 +296,30 @@ class FileWorkbook:
         from openpyxl.styles import PatternFill
 
         ws = self._ws(sheet)
-        style = PatternFill("solid", fgColor=_argb(color)) if color else PatternFill(fill_type=None)
+        if color and color.startswith("{"):
+            style = _fill_from_token(color)
+        else:
+            style = PatternFill("solid", fgColor=_argb(color)) if color else PatternFill(fill_type=None)
         for r, c in cells:
             ws.cell(r, c).fill = style
+
+    def get_fill(self, sheet: str, row: int, col: int) -> str | None:
+        """The cell's fill: None (no fill), "#RRGGBB" (plain solid colour) or an opaque token
+        (theme colour, tint, pattern) that ``fill`` accepts to restore it exactly."""
+        ws = self._ws(sheet)
+        if row > ws.max_row or col > ws.max_column:
+            return None
+        return _fill_token(ws.cell(row, col).fill)
+
+    def get_note(self, sheet: str, row: int, col: int) -> str | None:
+        ws = self._ws(sheet)
+        if row > ws.max_row or col > ws.max_column:
+            return None
+        comment = ws.cell(row, col).comment
+        return comment.text if comment is not None else None
+
+    def has_note(self, sheet: str, row: int, col: int) -> bool:
+        return self.get_note(sheet, row, col) is not None
 
     def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
         from openpyxl.comments import Comment
@@ -285,6 +349,46 @@ class FileWorkbook:
         buf = io.BytesIO()
         self.wb.save(buf)
         return buf.getvalue()
+
+
+def _color_token(color: Any) -> list[Any] | None:
+    if color is None:
+        return None
+    kind = getattr(color, "type", "rgb")
+    return [kind, getattr(color, kind, None), float(getattr(color, "tint", 0.0) or 0.0)]
+
+
+def _fill_token(fill: Any) -> str | None:
+    import json
+
+    kind = getattr(fill, "fill_type", None)
+    if not kind:
+        return None
+    fg, bg = _color_token(getattr(fill, "fgColor", None)), _color_token(getattr(fill, "bgColor", None))
+    if kind == "solid" and fg and fg[0] == "rgb" and isinstance(fg[1], str) and len(fg[1]) == 8 and not fg[2]:
+        return "#" + fg[1][2:].upper()
+    return json.dumps({"type": kind, "fg": fg, "bg": bg}, sort_keys=True)
+
+
+def _fill_from_token(token: str) -> Any:
+    import json
+
+    from openpyxl.styles import Color, PatternFill
+
+    data = json.loads(token)
+
+    def color(spec: list[Any] | None) -> Any:
+        if not spec or spec[1] is None:
+            return None
+        kind, value, tint = spec
+        return Color(**{kind: value, "tint": tint})
+
+    kwargs: dict[str, Any] = {"fill_type": data.get("type")}
+    for key in ("fg", "bg"):
+        value = color(data.get(key))
+        if value is not None:
+            kwargs[key + "Color"] = value
+    return PatternFill(**kwargs)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
