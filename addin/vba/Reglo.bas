@@ -1,0 +1,11 @@
+Attribute VB_Name = "RibbonMyAddin"
+' Reglo: the single, frozen VBA module of reglo.xlam.
+' Every button of the "Reglo" ribbon tab (customUI/customUI.xml) calls OnAction and
+' carries the name of its Python handler in its tag attribute. New buttons only change
+' customUI.xml: this module never changes. See addin/ribbon.py (dispatch).
+Option Explicit
+
+Public Sub OnAction(control As IRibbonControl)
+    ' Quotes are removed so that a tag can never break out of the Python string.
+    RunPython "import addin.ribbon; addin.ribbon.dispatch('" & Replace(control.Tag, "'", "") & "')"
+End Sub
