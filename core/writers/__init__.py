@@ -1,0 +1,1 @@
+"""File writers: pure functions returning bytes (SEPA XML, ...). See house style §6."""
