@@ -2,5 +2,6 @@
 B, W = "BLOQUANT", "AVERTISSEMENT"
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "INTERNAL_ERROR": (B, "Erreur interne de Reglo pendant « {action} » : {detail}. Le détail est dans le journal {log}. Aucun fichier n'a été modifié."),
+    "INTERNAL_ERROR": (B, "Erreur interne de Reglo pendant « {action} » : {detail}. Le détail est dans le journal {log}. Vérifiez le classeur (le traitement a pu s'arrêter en cours de route ; aucun fichier de sortie n'est écrit à moitié), puis relancez ; si l'erreur revient, transmettez ce journal au support."),
+    "UNKNOWN_HANDLER": (B, "Le bouton « {tag} » ne correspond à aucun des {known} traitements de cette version de Reglo. Le complément reglo.xlam et le paquet Python reglo ne sont pas de la même version : reconstruisez le complément (reglo addin build) ou mettez à jour le paquet, puis redémarrez Excel."),
 }
