@@ -206,7 +206,7 @@ class FileWorkbook:
             return
         self._fresh = False
         try:
-            self.wb = load_workbook(self.path, rich_text=False)
+            self.wb = load_workbook(self.path, rich_text=False, keep_vba=self.path.suffix.lower() == ".xlsm")
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
