@@ -1,4 +1,29 @@
-"""Alert messages of the entry_import workflow (see core/catalogue/__init__.py)."""
+"""Alert messages of the entry_import workflow (see core/catalogue/__init__.py).
+
+Reused foundation codes (not redefined here): FILE_UNREADABLE, FILE_EMPTY, FILE_ENCODING,
+COLUMN_MISSING, AMOUNT_INVALID, AMOUNT_MISSING, AMOUNT_ROUNDED, DATE_INVALID, DATE_MISSING,
+ACCOUNT_MISSING, ACCOUNT_INVALID, ENTRY_DEBIT_AND_CREDIT, ENTRY_NEGATIVE_AMOUNT.
+"""
 B, W = "BLOQUANT", "AVERTISSEMENT"
 
-MESSAGES: dict[str, tuple[str, str]] = {}
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- the import definition ---------------------------------------------
+    "IMPORT_DEFINITION_INVALID": (B, "Définition d'import incorrecte — {field} : {detail}"),
+    "IMPORT_RANGES_OVERLAP": (B, "Les plages de numéros se chevauchent : {first} ({first_kind}) et {second} ({second_kind}). La détermination automatique du type de compte exige des séries distinctes ; corrigez les plages dans la définition d'import."),
+    # --- one line ------------------------------------------------------------
+    "IMPORT_ACCOUNT_TYPE_INVALID": (B, "Type de compte « {value} » inconnu : attendu G (compte général), D (client) ou C (fournisseur)."),
+    "IMPORT_ACCOUNT_TYPE_UNKNOWN": (B, "Le compte « {value} » n'entre dans aucune plage de numéros de la définition (comptes généraux, clients, fournisseurs) : impossible de savoir s'il s'agit d'un compte général, d'un client ou d'un fournisseur. Complétez les plages ou ajoutez une colonne de type G/D/C."),
+    "IMPORT_THIRD_PARTY_TWICE": (B, "La ligne porte à la fois un code client (« {customer} ») et un code fournisseur (« {supplier} ») : une ligne ne concerne qu'un tiers ; videz l'une des deux colonnes."),
+    "IMPORT_SIGN_INVALID": (B, "Sens « {value} » inconnu : attendu « {debit} » (débit) ou « {credit} » (crédit), comme indiqué dans la définition d'import."),
+    "IMPORT_JOURNAL_MISSING": (B, "Code journal absent et aucun journal par défaut dans la définition d'import : renseignez le journal sur la ligne ou le « Journal par défaut »."),
+    "IMPORT_COMPANY_UNKNOWN": (B, "Code société (administration) « {value} » inconnu : sociétés déclarées dans la définition : {known}. Corrigez le code ou déclarez la société."),
+    "IMPORT_ZERO_AMOUNT": (W, "Ligne de montant nul : elle est importée telle quelle ; vérifiez qu'elle est utile."),
+    # --- one entry -----------------------------------------------------------
+    "IMPORT_ENTRY_UNBALANCED": (B, "L'écriture {entry} (journal {journal}, lignes {first}–{last}) n'est pas équilibrée : débit {debit} ≠ crédit {credit} (écart {diff}). Toute l'écriture est rejetée ; corrigez ses montants (ou la TVA / la contrepartie) puis réimportez-la."),
+    "IMPORT_ENTRY_LINE_REJECTED": (B, "Ligne rejetée avec toute son écriture {entry} : la ligne {line} de cette écriture est en erreur ({reason}). Une écriture n'est importée que complète et équilibrée ; corrigez la ligne {line} et réimportez les lignes de l'écriture ensemble."),
+    "IMPORT_INVOICE_FIRST_LINE": (B, "La facture {entry} du journal {journal} ({kind}) ne commence pas par la ligne du tiers : première ligne sur le compte {account}. Une facture s'écrit : 1) client ou fournisseur pour le total TTC, 2) produits ou charges (HT), 3) TVA. Remettez la ligne du tiers en tête."),
+    "IMPORT_INVOICE_ORDER": (B, "Dans la facture {entry} du journal {journal}, la ligne de TVA (compte {vat_account}) précède une ligne de produits ou charges (compte {account}) : l'ordre attendu est tiers, puis produits/charges, puis TVA."),
+    "IMPORT_ENTRY_NOT_CONTIGUOUS": (W, "Le numéro d'écriture {entry} du journal {journal} réapparaît ligne {line} alors que ses premières lignes (ligne {first}) ont déjà été lues : les lignes d'une même écriture doivent se suivre. Les deux parties sont traitées comme deux écritures ; triez le fichier par numéro d'écriture."),
+    # --- the batch -----------------------------------------------------------
+    "IMPORT_ORDER_BANK_BEFORE_INVOICES": (W, "Société {company}, période {period} : des écritures de banque ({bank}) sont importées avant des écritures d'achats ou de ventes ({invoices}) de la même période ; les factures correspondantes resteraient à tort non soldées. Ordre recommandé : à-nouveaux, achats, ventes, banque, autres."),
+}

@@ -1,0 +1,38 @@
+"""Entry import (import d'écritures): configurable layouts → balanced entries.
+
+``ImportDefinition`` describes a layout; ``import_entries(RawRows, definition)`` returns an
+``ImportResult`` (accepted lines, rejected rows with reasons, alerts, summary);
+``write_fec_table`` writes accepted lines as a FEC, byte-identical to ``core.fec.write_fec``.
+"""
+from core.entry_import.definition import (
+    AccountLayout,
+    AccountRange,
+    AccountTypeMode,
+    AmountMode,
+    Boundary,
+    CounterMode,
+    ImportDefinition,
+    JournalKind,
+    check_definition,
+)
+from core.entry_import.engine import RawRows, import_entries
+from core.entry_import.result import ImportResult, ImportSummary, JournalSummary, Rejection, table_to_frame
+
+__all__ = [
+    "AccountLayout",
+    "AccountRange",
+    "AccountTypeMode",
+    "AmountMode",
+    "Boundary",
+    "CounterMode",
+    "ImportDefinition",
+    "ImportResult",
+    "ImportSummary",
+    "JournalKind",
+    "JournalSummary",
+    "RawRows",
+    "Rejection",
+    "check_definition",
+    "import_entries",
+    "table_to_frame",
+]

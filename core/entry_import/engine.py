@@ -1,0 +1,768 @@
+"""Entry import: raw rows + an import definition → balanced entries, rejected rows, summary.
+
+The bulk path is column-wise (pyarrow compute / numpy on int64 cents): one pass parses
+every column, rows are grouped into entries where a boundary field changes (journal,
+entry date, entry number, document number — and the company), each row is expanded into
+its lines (the row itself, its VAT line when « Montant TVA dans la même ligne », its
+counter line when « Compte de contrepartie dans la même ligne », or one balancing line per
+entry on a fixed counter-account), then entries are checked as a whole. Pydantic models
+are built only for alerts, rejections and on demand (``ImportResult.entries``).
+
+Rules (see ``docs/entry_import.md``):
+
+* a row that cannot be read rejects its whole entry (nothing half-imported);
+* an entry must balance (exact cents);
+* in purchase / sales journals an invoice starts with the customer / supplier line, then
+  revenue / expense lines, then VAT;
+* a warning when bank entries come before the purchase / sales entries of the same month.
+
+VAT amount on the same line: its sign is relative to the line it sits on (positive =
+same side as the line, negative = opposite side). Two worked examples (product help page):
+revenue line credit 1 000,00 with VAT 210,00 → VAT line credit 210,00; customer line
+1 210,00 with counter-account revenue and VAT −210,00 → customer debit 1 210,00, revenue
+credit 1 000,00, VAT credit 210,00 (the counter line takes what balances the row).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.alerts import Alert, Severity, alert
+from core.entry_import.definition import (
+    AccountLayout,
+    AccountTypeMode,
+    AmountMode,
+    Boundary,
+    CounterMode,
+    ImportDefinition,
+    JournalKind,
+    check_definition,
+)
+from core.entry_import.parse import account_numbers, clean_text, is_pcg, np_bool, parse_cents, parse_dates
+from core.entry_import.result import ImportResult, JournalSummary, ImportSummary
+from core.ledger import COLUMNS
+
+MAX_ALERTS_PER_CODE = 1000
+
+G, D, C = 0, 1, 2  # account kinds as small ints (general, customer, supplier)
+KIND_ORDER = (JournalKind.OPENING, JournalKind.PURCHASES, JournalKind.SALES, JournalKind.BANK, JournalKind.OTHER)
+
+
+@dataclass(frozen=True)
+class RawRows:
+    """The rows of an input file as text columns, with the row numbers the user sees."""
+
+    headers: tuple[str, ...]
+    columns: dict[str, pa.Array]  # header -> string array ('' or null = empty)
+    source_rows: np.ndarray  # int64: line number in the file (header = 1) or Excel row
+    sheet: str | None = None  # shown in alerts (file or sheet name)
+
+    def __len__(self) -> int:
+        return len(self.source_rows)
+
+    @classmethod
+    def from_records(cls, headers: list[str], rows: list[list[object]], source_rows: list[int] | None = None, sheet: str | None = None) -> "RawRows":
+        """Build from Python rows (values already text or None)."""
+        cols = {}
+        for j, h in enumerate(headers):
+            cols[h] = pa.array([None if j >= len(r) or r[j] is None else str(r[j]) for r in rows], type=pa.string())
+        rows_np = np.asarray(source_rows if source_rows is not None else range(2, len(rows) + 2), dtype=np.int64)
+        return cls(tuple(headers), cols, rows_np, sheet)
+
+    def find(self, header: str) -> str | None:
+        """The actual header matching ``header`` (case- and space-insensitive)."""
+        wanted = " ".join(header.split()).casefold()
+        for h in self.headers:
+            if " ".join(h.split()).casefold() == wanted:
+                return h
+        return None
+
+
+# ---------------------------------------------------------------------------
+# problems found on rows (vectorised masks, turned into alerts only where true)
+# ---------------------------------------------------------------------------
+
+@dataclass
+class _Problems:
+    n: int
+    rows: np.ndarray
+    sheet: str | None
+    first_code: np.ndarray = field(init=False)  # index into self.codes, -1 = none
+    found: list[tuple[str, str | None, np.ndarray, object]] = field(default_factory=list)
+    warnings: list[Alert] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.first_code = np.full(self.n, -1, dtype=np.int64)
+
+    def block(self, mask: np.ndarray, code: str, column: str | None, ctx) -> None:
+        """Rows of ``mask`` fail with ``code``; ``ctx(i)`` gives the message context of row i."""
+        if not mask.any():
+            return
+        self.found.append((code, column, mask, ctx))
+        k = len(self.found) - 1
+        self.first_code = np.where((self.first_code < 0) & mask, k, self.first_code)
+
+    def warn(self, mask: np.ndarray, code: str, column: str | None, ctx) -> None:
+        idx = np.flatnonzero(mask)
+        for i in idx[:MAX_ALERTS_PER_CODE]:
+            self.warnings.append(alert(code, sheet=self.sheet, row=int(self.rows[i]), column=column, **ctx(i)))
+        if len(idx) > MAX_ALERTS_PER_CODE:
+            self.warnings.append(_more(code, self.sheet, column, len(idx) - MAX_ALERTS_PER_CODE, Severity.WARNING))
+
+    @property
+    def failed(self) -> np.ndarray:
+        return self.first_code >= 0
+
+    def alert_for(self, i: int) -> Alert:
+        """The first blocking alert of row ``i`` (row must have failed)."""
+        code, column, _, ctx = self.found[int(self.first_code[i])]
+        return alert(code, sheet=self.sheet, row=int(self.rows[i]), column=column, **ctx(i))
+
+    def all_alerts(self) -> list[Alert]:
+        out: list[Alert] = []
+        for code, column, mask, ctx in self.found:
+            idx = np.flatnonzero(mask)
+            for i in idx[:MAX_ALERTS_PER_CODE]:
+                out.append(alert(code, sheet=self.sheet, row=int(self.rows[i]), column=column, **ctx(i)))
+            if len(idx) > MAX_ALERTS_PER_CODE:
+                out.append(_more(code, self.sheet, column, len(idx) - MAX_ALERTS_PER_CODE, Severity.BLOCKING))
+        return out
+
+
+def _more(code: str, sheet: str | None, column: str | None, count: int, severity: Severity) -> Alert:
+    # one summary alert instead of a flood; the rejects file still has every line's reason
+    return Alert(sheet=sheet, column=column, severity=severity, code=code, message=f"… et {count} autres lignes avec la même alerte ({code}) : voir le fichier des rejets.")
+
+
+def _fr(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(int(cents))
+    return f"{sign}{cents // 100},{cents % 100:02d}"
+
+
+def _obj(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+# ---------------------------------------------------------------------------
+# the import
+# ---------------------------------------------------------------------------
+
+def import_entries(raw: RawRows, definition: ImportDefinition, *, validated_on: date | None = None) -> ImportResult:
+    """Read ``raw`` with ``definition``: accepted lines, rejected rows with reasons, alerts.
+
+    A definition with blocking problems, or mapped columns absent from the file, gives a
+    result with ``usable=False`` and nothing read (the caller reports the setup alerts).
+    """
+    d = definition
+    setup = check_definition(d)
+    headers: dict[str, str] = {}
+    for fname, header in d.mapped_columns().items():
+        actual = raw.find(header)
+        if actual is None:
+            setup.append(alert("COLUMN_MISSING", sheet=raw.sheet, row=None, name=header, expected=", ".join(d.required_headers())))
+        else:
+            headers[fname] = actual
+    if setup:
+        return ImportResult.unusable(d, setup, raw.source_rows)
+    return _Importer(raw, d, headers, validated_on).run()
+
+
+class _Importer:
+    def __init__(self, raw: RawRows, d: ImportDefinition, headers: dict[str, str], validated_on: date | None):
+        self.raw, self.d, self.headers = raw, d, headers
+        self.n = len(raw)
+        self.rows = raw.source_rows.astype(np.int64)
+        self.validated_on = validated_on
+        self.p = _Problems(self.n, self.rows, raw.sheet)
+        self._text_cache: dict[str, pa.Array] = {}
+
+    # -- columns ----------------------------------------------------------
+    def text(self, fname: str) -> pa.Array:
+        """Trimmed text of a mapped column ('' everywhere when not mapped)."""
+        if fname not in self._text_cache:
+            header = self.headers.get(fname)
+            if header is None:
+                self._text_cache[fname] = pa.array(np.full(self.n, "", dtype=object), type=pa.string())
+            else:
+                self._text_cache[fname] = clean_text(self.raw.columns[header])
+        return self._text_cache[fname]
+
+    def col(self, fname: str) -> str | None:
+        return self.headers.get(fname)
+
+    # -- steps --------------------------------------------------------------
+    def run(self) -> ImportResult:
+        if self.n == 0:
+            return ImportResult.empty(self.d, self.rows)
+        self.read_company_and_journal()
+        self.read_dates()
+        self.read_accounts()
+        self.read_amounts()
+        self.read_counter()
+        self.group_entries()
+        self.expand_lines()
+        self.check_entries()
+        return self.assemble()
+
+    def read_company_and_journal(self) -> None:
+        d, p = self.d, self.p
+        company = self.text("company_column")
+        if d.current_company:
+            company = pc.if_else(pc.equal(company, ""), d.current_company, company)
+        self.company = company
+        if d.companies:
+            known = pa.array(list(d.companies), type=pa.string())
+            unknown = ~np_bool(pc.is_in(company, value_set=known))
+            comp = _obj(company)
+            p.block(unknown, "IMPORT_COMPANY_UNKNOWN", self.col("company_column"), lambda i: {"value": comp[i] or "(vide)", "known": ", ".join(d.companies)})
+        journal = self.text("journal_column")
+        if d.default_journal:
+            journal = pc.if_else(pc.equal(journal, ""), d.default_journal, journal)
+        self.journal = journal
+        p.block(np_bool(pc.equal(journal, "")), "IMPORT_JOURNAL_MISSING", self.col("journal_column"), lambda i: {})
+        # journal kinds through the (few) distinct codes
+        enc = pc.dictionary_encode(journal)
+        kinds = np.array([KIND_ORDER.index(d.journal_kind(str(v))) for v in enc.dictionary.to_pylist()] or [4], dtype=np.int8)
+        self.journal_kind = kinds[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+
+    def read_dates(self) -> None:
+        d, p = self.d, self.p
+        raw = self.text("date_column")
+        self.date_text = raw
+        values, empty, invalid = parse_dates(raw, d.date_format)
+        self.entry_date = values
+        rawo = None
+        if invalid.any():
+            rawo = _obj(raw)
+        p.block(empty, "DATE_MISSING", self.col("date_column"), lambda i: {})
+        p.block(invalid, "DATE_INVALID", self.col("date_column"), lambda i: {"value": rawo[i]})
+        for fname in ("document_date_column", "due_date_column"):
+            if fname not in self.headers:
+                setattr(self, fname.replace("_column", ""), None)
+                continue
+            t = self.text(fname)
+            v, _, bad = parse_dates(t, d.date_format)
+            setattr(self, fname.replace("_column", ""), v)
+            if bad.any():
+                to = _obj(t)
+                p.block(bad, "DATE_INVALID", self.col(fname), lambda i, to=to: {"value": to[i]})
+
+    def _kind_from_ranges(self, number: pa.Array) -> np.ndarray:
+        """Kind by number ranges (-1 when no range holds the number)."""
+        nums = account_numbers(number)
+        kind = np.full(self.n, -1, dtype=np.int8)
+        for k, ranges in ((G, self.d.general_ranges), (D, self.d.customer_ranges), (C, self.d.supplier_ranges)):
+            for r in ranges:
+                kind[(nums >= r.start) & (nums <= r.end) & (nums >= 0)] = k
+        return kind
+
+    def _kind_from_type_column(self, present: np.ndarray) -> np.ndarray:
+        t = pc.utf8_upper(self.text("account_type_column"))
+        kind = np.full(self.n, -1, dtype=np.int8)
+        for k, letter in ((G, "G"), (D, "D"), (C, "C")):
+            kind[np_bool(pc.equal(t, letter))] = k
+        empty = np_bool(pc.equal(t, ""))
+        bad = (kind < 0) & ~empty & present
+        if bad.any():
+            to = _obj(self.text("account_type_column"))
+            self.p.block(bad, "IMPORT_ACCOUNT_TYPE_INVALID", self.col("account_type_column"), lambda i: {"value": to[i]})
+        return np.where(empty, -2, kind).astype(np.int8)  # -2: not given
+
+    def read_accounts(self) -> None:
+        d, p = self.d, self.p
+        layout = d.account_layout
+        general = self.text("account_column")
+        n = self.n
+        if layout is AccountLayout.THREE_COLUMNS:
+            cust, supp = self.text("customer_column"), self.text("supplier_column")
+            has_c, has_s = ~np_bool(pc.equal(cust, "")), ~np_bool(pc.equal(supp, ""))
+            if (has_c & has_s).any():
+                co, so = _obj(cust), _obj(supp)
+                p.block(has_c & has_s, "IMPORT_THIRD_PARTY_TWICE", self.col("customer_column"), lambda i: {"customer": co[i], "supplier": so[i]})
+            kind = np.where(has_c, D, np.where(has_s, C, G)).astype(np.int8)
+            third = pc.if_else(pa.array(has_c), cust, supp)
+            number_col = self.col("account_column")
+        else:
+            if layout is AccountLayout.ONE_COLUMN:
+                number, number_col = general, self.col("account_column")
+            else:
+                number, number_col = self.text("third_party_column"), self.col("third_party_column")
+            present = ~np_bool(pc.equal(number, ""))
+            if d.account_type_mode is AccountTypeMode.TYPE_COLUMN:
+                kind = self._kind_from_type_column(present)
+                fallback = self._kind_from_ranges(number) if d.ranges() else np.full(n, G, dtype=np.int8)
+                kind = np.where(kind == -2, np.where(fallback < 0, G, fallback), kind).astype(np.int8)
+            else:
+                kind = self._kind_from_ranges(number)
+                unknown = (kind < 0) & present
+                if unknown.any():
+                    no = _obj(number)
+                    p.block(unknown, "IMPORT_ACCOUNT_TYPE_UNKNOWN", number_col, lambda i: {"value": no[i]})
+            if layout is AccountLayout.TWO_COLUMNS:
+                wrong = present & (kind == G)
+                if wrong.any() and d.account_type_mode is AccountTypeMode.TYPE_COLUMN:
+                    to = _obj(self.text("account_type_column"))
+                    p.block(wrong, "IMPORT_ACCOUNT_TYPE_INVALID", self.col("account_type_column"), lambda i: {"value": to[i] + " (code tiers renseigné)"})
+                kind = np.where(present, np.where(kind == C, C, D), G).astype(np.int8)
+                third = number
+                number_col = self.col("account_column") or number_col
+            else:
+                third = number
+                general = pc.if_else(pa.array(kind == G), number, "")
+        kind = np.where(kind < 0, G, kind).astype(np.int8)
+        is_third = kind != G
+        control = pc.if_else(pa.array(kind == D), d.customer_control_account, d.supplier_control_account)
+        ledger = pc.if_else(pa.array(is_third & np_bool(pc.equal(general, ""))), control, general)
+        self.ledger = ledger
+        self.sub = pc.if_else(pa.array(is_third), third, "")
+        self.kind = kind
+        missing = np_bool(pc.equal(ledger, ""))
+        p.block(missing, "ACCOUNT_MISSING", number_col, lambda i: {})
+        bad = ~missing & ~is_pcg(ledger)
+        if bad.any():
+            lo = _obj(ledger)
+            p.block(bad, "ACCOUNT_INVALID", number_col, lambda i: {"value": lo[i]})
+        label = self.text("account_label_column")
+        self.ledger_label = pc.if_else(pa.array(is_third), pc.if_else(pa.array(kind == D), "Clients", "Fournisseurs"), label)
+        self.sub_label = pc.if_else(pa.array(is_third), label, "")
+
+    def _amount(self, fname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        d = self.d
+        t = self.text(fname)
+        cents, empty, invalid, rounded = parse_cents(t, decimal_separator=d.decimal_separator, thousands_separator=d.thousands_separator)
+        if invalid.any() or rounded.any():
+            to = _obj(t)
+            self.p.block(invalid, "AMOUNT_INVALID", self.col(fname), lambda i: {"value": to[i]})
+            self.p.warn(rounded, "AMOUNT_ROUNDED", self.col(fname), lambda i: {"value": to[i], "rounded": _fr(cents[i])})
+        return cents, empty, invalid
+
+    def read_amounts(self) -> None:
+        d, p = self.d, self.p
+        if d.amount_mode is AmountMode.DEBIT_CREDIT:
+            debit, de, _ = self._amount("debit_column")
+            credit, ce, _ = self._amount("credit_column")
+            p.block(de & ce, "AMOUNT_MISSING", self.col("debit_column"), lambda i: {})
+            p.block((debit != 0) & (credit != 0), "ENTRY_DEBIT_AND_CREDIT", self.col("debit_column"), lambda i: {})
+            p.warn(debit < 0, "ENTRY_NEGATIVE_AMOUNT", self.col("debit_column"), lambda i: {"side": "débit", "value": _fr(debit[i]), "other": "un crédit", "abs_value": _fr(-debit[i])})
+            p.warn(credit < 0, "ENTRY_NEGATIVE_AMOUNT", self.col("credit_column"), lambda i: {"side": "crédit", "value": _fr(credit[i]), "other": "un débit", "abs_value": _fr(-credit[i])})
+            signed = debit - credit
+            empty = de & ce
+        elif d.amount_mode is AmountMode.SIGNED:
+            signed, empty, _ = self._amount("amount_column")
+            p.block(empty, "AMOUNT_MISSING", self.col("amount_column"), lambda i: {})
+        else:
+            amount, empty, _ = self._amount("amount_column")
+            p.block(empty, "AMOUNT_MISSING", self.col("amount_column"), lambda i: {})
+            s = pc.utf8_upper(self.text("sign_column"))
+            is_d = np_bool(pc.equal(s, d.debit_symbol.strip().upper()))
+            is_c = np_bool(pc.equal(s, d.credit_symbol.strip().upper()))
+            bad = ~(is_d | is_c)
+            if bad.any():
+                so = _obj(self.text("sign_column"))
+                p.block(bad, "IMPORT_SIGN_INVALID", self.col("sign_column"), lambda i: {"value": so[i] or "(vide)", "debit": d.debit_symbol, "credit": d.credit_symbol})
+            neg = amount < 0
+            p.warn(neg & ~bad, "ENTRY_NEGATIVE_AMOUNT", self.col("amount_column"), lambda i: {"side": "débit" if is_d[i] else "crédit", "value": _fr(amount[i]), "other": "un crédit" if is_d[i] else "un débit", "abs_value": _fr(-amount[i])})
+            signed = np.where(is_c, -amount, amount)
+        p.warn((signed == 0) & ~empty & ~p.failed, "IMPORT_ZERO_AMOUNT", self.col("amount_column") or self.col("debit_column"), lambda i: {})
+        self.signed = signed.astype(np.int64)
+        if d.vat_on_line:
+            vat, _, _ = self._amount("vat_column")
+            # the VAT amount's sign is relative to its line: + same side, − opposite side
+            self.vat = np.where(self.signed < 0, -vat, vat).astype(np.int64)
+        else:
+            self.vat = np.zeros(self.n, dtype=np.int64)
+
+    def read_counter(self) -> None:
+        d, p = self.d, self.p
+        self.has_counter = np.zeros(self.n, dtype=bool)
+        if d.counter_mode is not CounterMode.COLUMN:
+            return
+        number = self.text("counter_account_column")
+        present = ~np_bool(pc.equal(number, ""))
+        self.has_counter = present
+        kind = self._kind_from_ranges(number) if d.ranges() else np.full(self.n, G, dtype=np.int8)
+        kind = np.where((kind < 0) & is_pcg(number), G, kind).astype(np.int8)
+        unknown = present & (kind < 0)
+        if unknown.any():
+            no = _obj(number)
+            p.block(unknown, "IMPORT_ACCOUNT_TYPE_UNKNOWN", self.col("counter_account_column"), lambda i: {"value": no[i]})
+        kind = np.where(kind < 0, G, kind).astype(np.int8)
+        is_third = kind != G
+        control = pc.if_else(pa.array(kind == D), d.customer_control_account, d.supplier_control_account)
+        self.counter_ledger = pc.if_else(pa.array(is_third), control, number)
+        self.counter_sub = pc.if_else(pa.array(is_third), number, "")
+        self.counter_kind = kind
+        bad = present & ~is_third & ~is_pcg(number)
+        if bad.any():
+            no = _obj(number)
+            p.block(bad, "ACCOUNT_INVALID", self.col("counter_account_column"), lambda i: {"value": no[i]})
+
+    def group_entries(self) -> None:
+        """A new entry starts when the company or a boundary field changes (row order kept)."""
+        d = self.d
+        keys = [self.company]
+        if Boundary.JOURNAL in d.boundaries:
+            keys.append(self.journal)
+        if Boundary.DATE in d.boundaries:
+            keys.append(self.date_text)
+        if Boundary.ENTRY_NUMBER in d.boundaries and "entry_number_column" in self.headers:
+            keys.append(self.text("entry_number_column"))
+        if Boundary.DOCUMENT in d.boundaries and "document_ref_column" in self.headers:
+            keys.append(self.text("document_ref_column"))
+        change = np.zeros(self.n, dtype=bool)
+        change[0] = True
+        if self.n > 1:
+            for k in keys:
+                change[1:] |= np_bool(pc.not_equal(k.slice(1), k.slice(0, self.n - 1)))
+        self.row_entry = np.cumsum(change) - 1
+        self.entry_start_row = np.flatnonzero(change)
+        self.n_entries = len(self.entry_start_row)
+        # an entry number seen again further down: lines of an entry must follow each other
+        if "entry_number_column" in self.headers and Boundary.ENTRY_NUMBER in d.boundaries:
+            num = self.text("entry_number_column")
+            starts = pa.array(self.entry_start_row)
+            frame = pd.DataFrame({"c": pc.take(self.company, starts), "j": pc.take(self.journal, starts), "n": pc.take(num, starts)})
+            frame = frame[frame["n"] != ""]
+            dup = frame.duplicated(keep="first")
+            if dup.any():
+                first = frame.drop_duplicates(keep="first").reset_index().set_index(["c", "j", "n"])["index"]
+                for pos, rec in list(frame[dup].iterrows())[:MAX_ALERTS_PER_CODE]:
+                    row = int(self.entry_start_row[pos])
+                    f = int(self.entry_start_row[int(first[(rec["c"], rec["j"], rec["n"])])])
+                    self.p.warnings.append(alert("IMPORT_ENTRY_NOT_CONTIGUOUS", sheet=self.raw.sheet, row=int(self.rows[row]), column=self.col("entry_number_column"), entry=rec["n"], journal=rec["j"], line=int(self.rows[row]), first=int(self.rows[f])))
+
+    def expand_lines(self) -> None:
+        """Lines of every row: the row, its counter line, its VAT line; fixed counter lines."""
+        n = self.n
+        ok = ~self.p.failed
+        idx = np.arange(n, dtype=np.int64)
+        main_first = np.ones(n, dtype=np.int8)
+        parts_row = [idx]
+        parts_sub = [main_first]
+        parts_cents = [self.signed]
+        parts_src = [np.zeros(n, dtype=np.int8)]  # 0 main, 1 counter, 2 vat, 3 fixed
+        if self.d.counter_mode is CounterMode.COLUMN:
+            c_idx = np.flatnonzero(self.has_counter & ok)
+            # an invoice starts with the third party: put a third-party counter line first
+            counter_first = (self.counter_kind[c_idx] != G) & (self.kind[c_idx] == G)
+            parts_row.append(c_idx)
+            parts_sub.append(np.where(counter_first, 0, 2).astype(np.int8))
+            parts_cents.append(-(self.signed[c_idx] + self.vat[c_idx]))
+            parts_src.append(np.full(len(c_idx), 1, dtype=np.int8))
+        if self.d.vat_on_line:
+            v_idx = np.flatnonzero((self.vat != 0) & ok)
+            parts_row.append(v_idx)
+            parts_sub.append(np.full(len(v_idx), 3, dtype=np.int8))
+            parts_cents.append(self.vat[v_idx])
+            parts_src.append(np.full(len(v_idx), 2, dtype=np.int8))
+        row = np.concatenate(parts_row)
+        sub = np.concatenate(parts_sub)
+        cents = np.concatenate(parts_cents)
+        src = np.concatenate(parts_src)
+        if self.d.counter_mode is CounterMode.FIXED:
+            entry = self.row_entry[row]
+            net = np.zeros(self.n_entries, dtype=np.int64)
+            np.add.at(net, entry, np.where(ok[row], cents, 0))
+            need = np.flatnonzero(net != 0)
+            last_row = np.append(self.entry_start_row[1:] - 1, n - 1)
+            row = np.concatenate([row, last_row[need]])
+            sub = np.concatenate([sub, np.full(len(need), 4, dtype=np.int8)])
+            cents = np.concatenate([cents, -net[need]])
+            src = np.concatenate([src, np.full(len(need), 3, dtype=np.int8)])
+        order = np.lexsort((sub, row))
+        self.l_row, self.l_cents, self.l_src = row[order], cents[order], src[order]
+        self.l_entry = self.row_entry[self.l_row]
+
+    def _line_accounts(self) -> tuple[pa.Array, pa.Array, np.ndarray]:
+        """Ledger / subledger account and kind of every line."""
+        take = pa.array(self.l_row)
+        ledger = pc.take(self.ledger, take)
+        sub = pc.take(self.sub, take)
+        kind = self.kind[self.l_row]
+        src = self.l_src
+        if self.d.counter_mode is CounterMode.COLUMN:
+            is_c = pa.array(src == 1)
+            ledger = pc.if_else(is_c, pc.take(self.counter_ledger, take), ledger)
+            sub = pc.if_else(is_c, pc.take(self.counter_sub, take), sub)
+            kind = np.where(src == 1, self.counter_kind[self.l_row], kind)
+        if self.d.vat_on_line:
+            jk = self.journal_kind[self.l_row]
+            purchases = np.where(jk == KIND_ORDER.index(JournalKind.PURCHASES), True, np.where(jk == KIND_ORDER.index(JournalKind.SALES), False, self.l_cents > 0))
+            vat_acc = pc.if_else(pa.array(purchases), self.d.vat_account_purchases, self.d.vat_account)
+            is_v = pa.array(src == 2)
+            ledger = pc.if_else(is_v, vat_acc, ledger)
+            sub = pc.if_else(is_v, "", sub)
+            kind = np.where(src == 2, G, kind)
+        if self.d.counter_mode is CounterMode.FIXED:
+            is_f = pa.array(src == 3)
+            ledger = pc.if_else(is_f, self.d.counter_account, ledger)
+            sub = pc.if_else(is_f, "", sub)
+            kind = np.where(src == 3, G, kind)
+        return ledger, sub, kind.astype(np.int8)
+
+    def check_entries(self) -> None:
+        ne = self.n_entries
+        # 1. a failing row rejects its entry
+        failed = self.p.failed
+        first_failed_row = np.full(ne, -1, dtype=np.int64)
+        f_rows = np.flatnonzero(failed)
+        # first failing row of each entry (rows are in order: keep the smallest)
+        first_failed_row[self.row_entry[f_rows[::-1]]] = f_rows[::-1]
+        self.bad_line_entry = first_failed_row >= 0
+        self.first_failed_row = first_failed_row
+        # 2. balance on the lines of entries whose rows all parsed
+        starts = np.flatnonzero(np.r_[True, self.l_entry[1:] != self.l_entry[:-1]])
+        entries_with_lines = self.l_entry[starts]
+        sums = np.zeros(ne, dtype=np.int64)
+        sums[entries_with_lines] = np.add.reduceat(self.l_cents, starts)
+        self.unbalanced = (sums != 0) & ~self.bad_line_entry
+        self.entry_sum = sums
+        # 3. invoice order in purchase / sales journals
+        ledger, sub, kind = self._line_accounts()
+        self.l_ledger, self.l_sub, self.l_kind = ledger, sub, kind
+        jk_entry = self.journal_kind[self.entry_start_row]
+        invoice_j = np.isin(jk_entry, [KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])
+        first_line_third = np.zeros(ne, dtype=bool)
+        first_line_third[entries_with_lines] = kind[starts] != G
+        self.first_line_pos = np.full(ne, -1, dtype=np.int64)
+        self.first_line_pos[entries_with_lines] = starts
+        check = invoice_j & ~self.bad_line_entry & ~self.unbalanced
+        self.not_third_first = check & ~first_line_third
+        is_vat = np_bool(pc.starts_with(ledger, "445")) | (self.l_src == 2)
+        is_revexp = np_bool(pc.match_substring_regex(ledger, r"^[67]")) & ~is_vat
+        cv = np.cumsum(is_vat.astype(np.int64))
+        start_of_line = np.repeat(starts, np.diff(np.r_[starts, len(self.l_entry)]))
+        vat_before = cv - is_vat - (cv[start_of_line] - is_vat[start_of_line])
+        wrong = is_revexp & (vat_before > 0)
+        self.vat_first = np.zeros(ne, dtype=bool)
+        self.vat_first_line = np.full(ne, -1, dtype=np.int64)
+        w = np.flatnonzero(wrong)
+        self.vat_first_line[self.l_entry[w[::-1]]] = w[::-1]
+        self.vat_first = check & ~self.not_third_first & (self.vat_first_line >= 0)
+        self.is_vat_line = is_vat
+        self.rejected_entry = self.bad_line_entry | self.unbalanced | self.not_third_first | self.vat_first
+
+    # -- result ---------------------------------------------------------------
+    def _entry_reason(self, e: int) -> Alert:
+        d = self.d
+        row0 = int(self.entry_start_row[e])
+        journal = str(self.journal[row0].as_py())
+        entry_label = self._entry_label(e)
+        if self.bad_line_entry[e]:
+            fr = int(self.first_failed_row[e])
+            a = self.p.alert_for(fr)
+            return alert("IMPORT_ENTRY_LINE_REJECTED", sheet=self.raw.sheet, row=int(self.rows[row0]), entry=entry_label, line=int(self.rows[fr]), reason=f"{a.code} : {a.message}")
+        lines = np.flatnonzero(self.l_entry == e) if self.n_entries < 2 else self._lines_of(e)
+        last_row = int(self.rows[int(self.l_row[lines[-1]])])
+        if self.unbalanced[e]:
+            c = self.l_cents[lines]
+            deb, cred = int(c[c > 0].sum()), int(-c[c < 0].sum())
+            return alert("IMPORT_ENTRY_UNBALANCED", sheet=self.raw.sheet, row=int(self.rows[row0]), entry=entry_label, journal=journal, first=int(self.rows[row0]), last=last_row, debit=_fr(deb), credit=_fr(cred), diff=_fr(deb - cred))
+        if self.not_third_first[e]:
+            pos = int(self.first_line_pos[e])
+            kind = d.journal_kind(journal).value
+            return alert("IMPORT_INVOICE_FIRST_LINE", sheet=self.raw.sheet, row=int(self.rows[row0]), entry=entry_label, journal=journal, kind=kind, account=str(self.l_ledger[pos].as_py()))
+        pos = int(self.vat_first_line[e])
+        vat_pos = lines[self.is_vat_line[lines]][0]
+        return alert("IMPORT_INVOICE_ORDER", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[pos])]), entry=entry_label, journal=journal, vat_account=str(self.l_ledger[int(vat_pos)].as_py()), account=str(self.l_ledger[pos].as_py()))
+
+    def _lines_of(self, e: int) -> np.ndarray:
+        lo = np.searchsorted(self.l_entry, e, side="left")
+        hi = np.searchsorted(self.l_entry, e, side="right")
+        return np.arange(lo, hi)
+
+    def _entry_label(self, e: int) -> str:
+        row0 = int(self.entry_start_row[e])
+        parts = []
+        if "entry_number_column" in self.headers:
+            v = self.text("entry_number_column")[row0].as_py()
+            if v:
+                parts.append(f"n° {v}")
+        if "document_ref_column" in self.headers:
+            v = self.text("document_ref_column")[row0].as_py()
+            if v:
+                parts.append(f"pièce {v}")
+        parts.append(f"du {self.date_text[row0].as_py()}")
+        return " ".join(parts)
+
+    def assemble(self) -> ImportResult:
+        d = self.d
+        rejected_entry = self.rejected_entry
+        rejected_rows = np.flatnonzero(rejected_entry[self.row_entry])
+        # reasons: a row's own problem, else its entry's
+        entry_alerts: dict[int, Alert] = {}
+        reasons: list[str] = []
+        codes: list[str] = []
+        failed = self.p.failed
+        for i in rejected_rows:
+            e = int(self.row_entry[i])
+            if failed[i]:
+                a = self.p.alert_for(int(i))
+            else:
+                a = entry_alerts.get(e)
+                if a is None:
+                    a = entry_alerts[e] = self._entry_reason(e)
+            reasons.append(a.message)
+            codes.append(a.code.value)
+        alerts = self.p.all_alerts()
+        # one alert per rejected entry that has no failing row of its own
+        ent = [a for e, a in entry_alerts.items() if not self.bad_line_entry[e]]
+        alerts += ent[:MAX_ALERTS_PER_CODE * 3]
+        alerts += self.p.warnings
+        # accepted lines
+        keep = ~rejected_entry[self.l_entry]
+        table = self._lines_table(keep)
+        alerts += self._order_warnings()
+        summary = self._summary(rejected_rows, table, alerts)
+        return ImportResult(
+            definition=d,
+            table=table,
+            rejected=rejected_rows.astype(np.int64),
+            reasons=tuple(reasons),
+            reason_codes=tuple(codes),
+            alerts=tuple(alerts),
+            summary=summary,
+            source_rows=self.rows,
+            usable=True,
+        )
+
+    def _lines_table(self, keep: np.ndarray) -> pa.Table:
+        d = self.d
+        sel = np.flatnonzero(keep)
+        row = self.l_row[sel]
+        take = pa.array(row)
+        src = self.l_src[sel]
+        cents = self.l_cents[sel]
+        entry = self.l_entry[sel]
+        journal = pc.take(self.journal, take)
+        company = pc.take(self.company, take)
+        # entry numbers: the file's, else continuous per company and journal
+        given = pc.take(self.text("entry_number_column"), take) if "entry_number_column" in self.headers else None
+        starts = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]]) if len(entry) else np.array([], dtype=np.int64)
+        if len(starts):
+            ej = pd.DataFrame({"c": pc.take(company, pa.array(starts)), "j": pc.take(journal, pa.array(starts))})
+            seq = (ej.groupby(["c", "j"], sort=False).cumcount() + 1).to_numpy(dtype=np.int64)
+            per_line = np.repeat(seq, np.diff(np.r_[starts, len(entry)]))
+            generated = pc.cast(pa.array(per_line), pa.string())
+        else:
+            generated = pa.array([], type=pa.string())
+        number = generated if given is None else pc.if_else(pc.equal(given, ""), generated, given)
+        entry_date = self.entry_date[row]
+        doc_date = entry_date if self.document_date is None else np.where(np.isnat(self.document_date[row]), entry_date, self.document_date[row])
+        validated = np.full(len(row), np.datetime64(self.validated_on, "s"), dtype="datetime64[s]") if self.validated_on else entry_date
+        main = pa.array(src == 0)
+        ledger_label = pc.take(self.ledger_label, take)
+        sub_label = pc.take(self.sub_label, take)
+        l_ledger = self.l_ledger.take(pa.array(sel))
+        l_sub = self.l_sub.take(pa.array(sel))
+        vat_label = pc.if_else(pc.equal(l_ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée")
+        ledger_label = pc.if_else(main, ledger_label, pc.if_else(pa.array(src == 2), vat_label, ""))
+        l_kind = self.l_kind[sel]
+        ledger_label = pc.if_else(pa.array((src == 1) & (l_kind != G)), pc.if_else(pa.array(l_kind == D), "Clients", "Fournisseurs"), ledger_label)
+        sub_label = pc.if_else(main, sub_label, "")
+        journal_label = pc.take(self.text("journal_label_column"), take) if "journal_label_column" in self.headers else journal
+        journal_label = pc.if_else(pc.equal(journal_label, ""), journal, journal_label)
+        due = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[s]") if self.due_date is None else np.where(src == 0, self.due_date[row], np.datetime64("NaT"))
+        cols = {
+            "journal_code": journal,
+            "journal_label": journal_label,
+            "entry_number": number,
+            "entry_date": pa.array(entry_date, type=pa.timestamp("s")),
+            "ledger_account": l_ledger,
+            "ledger_account_label": ledger_label,
+            "subledger_account": l_sub,
+            "subledger_label": sub_label,
+            "document_ref": pc.take(self.text("document_ref_column"), take),
+            "document_date": pa.array(doc_date, type=pa.timestamp("s")),
+            "label": pc.take(self.text("label_column"), take),
+            "debit": pa.array(np.where(cents > 0, cents, 0)),
+            "credit": pa.array(np.where(cents < 0, -cents, 0)),
+            "lettering_code": pa.array(np.full(len(row), "", dtype=object), type=pa.string()),
+            "lettered_on": pa.nulls(len(row), pa.timestamp("s")),
+            "validated_on": pa.array(validated, type=pa.timestamp("s")),
+            "foreign_amount": pa.nulls(len(row), pa.int64()),
+            "currency": pa.array(np.full(len(row), "", dtype=object), type=pa.string()),
+            "due_date": pa.array(due, type=pa.timestamp("s")),
+            "source_row": pa.array(self.rows[row]),
+            "company": company,
+        }
+        return pa.table({c: cols[c] for c in list(COLUMNS) + ["company"]})
+
+    def _order_warnings(self) -> list[Alert]:
+        """Bank entries before purchase / sales entries of the same company and month."""
+        ok = ~self.rejected_entry
+        starts = self.entry_start_row[ok]
+        if not len(starts):
+            return []
+        kinds = self.journal_kind[starts]
+        month = self.entry_date[starts].astype("datetime64[M]")
+        frame = pd.DataFrame({"company": pc.take(self.company, pa.array(starts)), "month": month, "kind": kinds, "pos": np.arange(len(starts)), "journal": pc.take(self.journal, pa.array(starts))})
+        bank = frame[frame["kind"] == KIND_ORDER.index(JournalKind.BANK)]
+        inv = frame[frame["kind"].isin([KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])]
+        if bank.empty or inv.empty:
+            return []
+        first_bank = bank.groupby(["company", "month"])["pos"].min()
+        last_inv = inv.groupby(["company", "month"])["pos"].max()
+        both = pd.concat([first_bank.rename("bank"), last_inv.rename("inv")], axis=1, join="inner")
+        out = []
+        for (company, m), rec in both[both["bank"] < both["inv"]].iterrows():
+            bj = ", ".join(sorted(set(bank[(bank["company"] == company) & (bank["month"] == m)]["journal"])))
+            ij = ", ".join(sorted(set(inv[(inv["company"] == company) & (inv["month"] == m)]["journal"])))
+            row = int(self.rows[int(starts[int(rec["bank"])])])
+            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=company or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=bj, invoices=ij))
+        return out
+
+    def _summary(self, rejected_rows: np.ndarray, table: pa.Table, alerts: list[Alert]) -> ImportSummary:
+        n = self.n
+        rejected = np.zeros(n, dtype=bool)
+        rejected[rejected_rows] = True
+        starts = self.entry_start_row
+        frame = pd.DataFrame({"company": self.company, "journal": self.journal, "rejected": rejected, "kind": self.journal_kind})
+        by = frame.groupby(["company", "journal"], sort=False)
+        read = by.size()
+        rej = by["rejected"].sum()
+        kind = by["kind"].first()
+        ef = pd.DataFrame({"company": pc.take(self.company, pa.array(starts)), "journal": pc.take(self.journal, pa.array(starts)), "rejected": self.rejected_entry})
+        eby = ef.groupby(["company", "journal"], sort=False)["rejected"]
+        ent_rej = eby.sum()
+        ent_all = eby.size()
+        lf = pd.DataFrame({"company": table["company"], "journal": table["journal_code"], "debit": table["debit"], "credit": table["credit"]})
+        lby = lf.groupby(["company", "journal"], sort=False)
+        written = lby.size()
+        deb = lby["debit"].sum()
+        cred = lby["credit"].sum()
+        rows = []
+        for key in sorted(read.index, key=lambda k: (k[0], int(kind[k]), k[1])):
+            rows.append(
+                JournalSummary(
+                    company=key[0],
+                    journal=key[1],
+                    journal_kind=KIND_ORDER[int(kind[key])],
+                    lines_read=int(read[key]),
+                    lines_rejected=int(rej[key]),
+                    lines_accepted=int(read[key] - rej[key]),
+                    entries_accepted=int(ent_all.get(key, 0) - ent_rej.get(key, 0)),
+                    entries_rejected=int(ent_rej.get(key, 0)),
+                    lines_written=int(written.get(key, 0)),
+                    debit_cents=int(deb.get(key, 0)),
+                    credit_cents=int(cred.get(key, 0)),
+                )
+            )
+        blocking = sum(1 for a in alerts if a.is_blocking)
+        return ImportSummary(
+            lines_read=n,
+            lines_accepted=int(n - rejected.sum()),
+            lines_rejected=int(rejected.sum()),
+            entries_accepted=int((~self.rejected_entry).sum()),
+            entries_rejected=int(self.rejected_entry.sum()),
+            lines_written=table.num_rows,
+            blocking=blocking,
+            warnings=len(alerts) - blocking,
+            by_journal=tuple(rows),
+        )

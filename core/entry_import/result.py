@@ -1,0 +1,179 @@
+"""What an import returns: accepted lines (column-wise), rejected rows with reasons, summary."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+from core.alerts import Alert
+from core.entry_import.definition import ImportDefinition, JournalKind
+from core.ledger import COLUMNS, DATE_COLUMNS, empty_frame
+from core.models import Entry, EntryLine
+from core.money import cents_to_money, format_display
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class JournalSummary(_Model):
+    """Counts of one company and journal (lines read = accepted + rejected)."""
+
+    company: str
+    journal: str
+    journal_kind: JournalKind
+    lines_read: int
+    lines_accepted: int
+    lines_rejected: int
+    entries_accepted: int
+    entries_rejected: int
+    lines_written: int  # output lines (VAT and counter lines included)
+    debit_cents: int
+    credit_cents: int
+
+
+class ImportSummary(_Model):
+    lines_read: int
+    lines_accepted: int
+    lines_rejected: int
+    entries_accepted: int
+    entries_rejected: int
+    lines_written: int
+    blocking: int
+    warnings: int
+    by_journal: tuple[JournalSummary, ...] = ()
+
+    def lines_fr(self) -> list[str]:
+        """The summary in French, one line per company and journal."""
+        out = [
+            f"{self.lines_read} lignes lues = {self.lines_accepted} acceptées + {self.lines_rejected} rejetées ; "
+            f"{self.entries_accepted} écritures importées ({self.lines_written} lignes écrites), {self.entries_rejected} écritures rejetées ; "
+            f"{self.blocking} alerte{'s' if self.blocking > 1 else ''} bloquante{'s' if self.blocking > 1 else ''}, {self.warnings} avertissement{'s' if self.warnings > 1 else ''}."
+        ]
+        for j in self.by_journal:
+            out.append(
+                f"  Société {j.company or '(courante)'} · journal {j.journal} ({j.journal_kind.value}) : {j.lines_read} lues, "
+                f"{j.lines_accepted} acceptées, {j.lines_rejected} rejetées ; {j.entries_accepted} écritures, "
+                f"débit {format_display(cents_to_money(j.debit_cents))} = crédit {format_display(cents_to_money(j.credit_cents))}."
+            )
+        return out
+
+
+class Rejection(_Model):
+    """One rejected input row and why (built on demand)."""
+
+    position: int  # 0-based position in the input rows
+    source_row: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Accepted lines as a pyarrow table (``core.ledger.COLUMNS`` + ``company``), in input order."""
+
+    definition: ImportDefinition
+    table: pa.Table
+    rejected: np.ndarray  # positions of rejected input rows, ascending (original order)
+    reasons: tuple[str, ...]  # French reason per rejected row
+    reason_codes: tuple[str, ...]
+    alerts: tuple[Alert, ...]
+    summary: ImportSummary
+    source_rows: np.ndarray
+    usable: bool = True
+
+    @classmethod
+    def unusable(cls, d: ImportDefinition, alerts: list[Alert], rows: np.ndarray) -> "ImportResult":
+        return cls(d, _empty_table(), np.array([], dtype=np.int64), (), (), tuple(alerts), ImportSummary(lines_read=0, lines_accepted=0, lines_rejected=0, entries_accepted=0, entries_rejected=0, lines_written=0, blocking=len(alerts), warnings=0), rows, usable=False)
+
+    @classmethod
+    def empty(cls, d: ImportDefinition, rows: np.ndarray) -> "ImportResult":
+        return cls(d, _empty_table(), np.array([], dtype=np.int64), (), (), (), ImportSummary(lines_read=0, lines_accepted=0, lines_rejected=0, entries_accepted=0, entries_rejected=0, lines_written=0, blocking=0, warnings=0), rows)
+
+    def companies(self) -> list[str]:
+        if self.table.num_rows == 0:
+            return []
+        return list(dict.fromkeys(self.table["company"].to_pylist()))
+
+    def company_table(self, company: str | None = None) -> pa.Table:
+        if company is None:
+            return self.table
+        import pyarrow.compute as pc
+
+        return self.table.filter(pc.equal(self.table["company"], company))
+
+    def frame(self, company: str | None = None) -> pd.DataFrame:
+        """Accepted lines as a ledger frame (``core.ledger.COLUMNS``)."""
+        return table_to_frame(self.company_table(company))
+
+    def rejections(self) -> list[Rejection]:
+        return [Rejection(position=int(p), source_row=int(self.source_rows[p]), code=c, reason=r) for p, c, r in zip(self.rejected, self.reason_codes, self.reasons)]
+
+    def entries(self, company: str | None = None) -> list[Entry]:
+        """Accepted entries as pydantic models (for small imports and tests)."""
+        frame = self.frame(company)
+        out: list[Entry] = []
+        if frame.empty:
+            return out
+        keys = (frame["journal_code"] + "\x00" + frame["entry_number"] + "\x00" + frame["entry_date"].astype("str")).to_numpy()
+        change = np.r_[True, keys[1:] != keys[:-1]]
+        group = np.cumsum(change)
+        for _, part in frame.groupby(group, sort=False):
+            first = part.iloc[0]
+            lines = tuple(
+                EntryLine(
+                    ledger_account=r["ledger_account"],
+                    subledger_account=r["subledger_account"],
+                    subledger_label=r["subledger_label"],
+                    ledger_account_label=r["ledger_account_label"],
+                    label=r["label"],
+                    debit=cents_to_money(int(r["debit"])),
+                    credit=cents_to_money(int(r["credit"])),
+                    due_date=_d(r["due_date"]),
+                    source_row=int(r["source_row"]),
+                )
+                for r in part.to_dict("records")
+            )
+            out.append(
+                Entry(
+                    journal_code=first["journal_code"],
+                    journal_label=first["journal_label"],
+                    entry_number=first["entry_number"],
+                    entry_date=_d(first["entry_date"]),
+                    document_ref=first["document_ref"],
+                    document_date=_d(first["document_date"]),
+                    label=first["label"],
+                    lines=lines,
+                    source_row=int(first["source_row"]),
+                )
+            )
+        return out
+
+
+def _d(value: object) -> date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _empty_table() -> pa.Table:
+    frame = empty_frame()
+    frame["company"] = pd.Series([], dtype="str")
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def table_to_frame(table: pa.Table) -> pd.DataFrame:
+    """pyarrow lines → ledger frame with the dtypes of ``core.ledger``."""
+    if table.num_rows == 0:
+        return empty_frame()
+    frame = table.select(list(COLUMNS)).to_pandas()
+    for col in DATE_COLUMNS:
+        frame[col] = frame[col].astype("datetime64[s]")
+    frame["foreign_amount"] = frame["foreign_amount"].astype("Int64")
+    for col in ("debit", "credit", "source_row"):
+        frame[col] = frame[col].astype("int64")
+    return frame
