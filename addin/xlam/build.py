@@ -67,7 +67,7 @@ def build_vba_project(data: bytes, source: str | None = None) -> bytes:
     if xlwings_source.count(_TEMPLATE_CONFIG_LINE) != 1:
         raise BuildError("le module xlwings du modèle n'a pas la ligne PROJECT_NAME attendue : version d'xlwings non prise en charge")
     project.set_module_source("xlwings", xlwings_source.replace(
-        _TEMPLATE_CONFIG_LINE, f'Public Const PROJECT_NAME As String = "{CONFIG_NAME}"'))
+        _TEMPLATE_CONFIG_LINE, f'Public Const PROJECT_NAME As String = "{CONFIG_NAME}"'), normalize=False)
     project.set_project_name(PROJECT_NAME)
     return project.to_bytes()
 

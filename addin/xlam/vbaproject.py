@@ -99,11 +99,15 @@ class VbaProject:
         return next(r for r in self.records if r.id == PROJECTNAME).data.decode(self.encoding)
 
     # editing ---------------------------------------------------------------
-    def set_module_source(self, name: str, source: str) -> None:
-        """Store ``source`` (any line endings) as the module's source, without p-code."""
+    def set_module_source(self, name: str, source: str, *, normalize: bool = True) -> None:
+        """Store ``source`` as the module's source, without p-code.
+
+        ``normalize``: convert line endings to CRLF as the VBA editor writes them; ``False``
+        keeps them as they are (to patch a module read from the template).
+        """
         info = self.module(name)
-        text = normalize_source(source)
-        first = text.split("\r\n", 1)[0]
+        text = normalize_source(source) if normalize else source
+        first = text.splitlines()[0] if text else ""
         if first.strip() != f'Attribute VB_Name = "{info.name}"':
             raise VbaProjectError(f'la première ligne doit être Attribute VB_Name = "{info.name}" (trouvé : {first!r})')
         try:

@@ -1,0 +1,40 @@
+"""Reglo dans xlwings Lite : un script par bouton de l'onglet « Reglo ».
+
+Fichier généré par « reglo addin customui » : ne pas le modifier à la main.
+Collez-le dans l'onglet main.py d'xlwings Lite, et requirements.txt dans l'onglet
+requirements.txt. Chaque script lance le même traitement que le bouton du ruban.
+"""
+import xlwings as xw
+from xlwings import script
+
+from addin.ribbon import run
+
+
+@script(name="Contrôler le classeur")
+def check(book: xw.Book):
+    """Contrôle : Contrôler le classeur."""
+    run("check", book)
+
+
+@script(name="Modèle d'import")
+def payments_template(book: xw.Book):
+    """Règlements clients : Modèle d'import."""
+    run("payments_template", book)
+
+
+@script(name="Contrôler")
+def payments_check(book: xw.Book):
+    """Règlements clients : Contrôler."""
+    run("payments_check", book)
+
+
+@script(name="Importer")
+def payments_import(book: xw.Book):
+    """Règlements clients : Importer."""
+    run("payments_import", book)
+
+
+@script(name="Importer depuis la comptabilité")
+def payments_from_ledger(book: xw.Book):
+    """Règlements clients : Importer depuis la comptabilité."""
+    run("payments_from_ledger", book)
