@@ -159,3 +159,18 @@ def test_summary_lists_at_most_five_alerts_and_outputs():
 def test_unknown_handler_code_is_catalogued():
     message = alert("UNKNOWN_HANDLER", tag="x", known=2).message
     assert "« x »" in message
+
+
+@pytest.mark.parametrize("tag", sorted(load_all()))
+def test_every_ribbon_button_answers_with_one_message_box(tag, tmp_path, monkeypatch):
+    """Desktop path (``dispatch``) for every registered button, on its sample workbook
+    (``tests/addin/samples.py``) or a workbook not meant for it: never a crash."""
+    from tests.addin.samples import sample_book
+
+    book, expect = sample_book(tag, tmp_path, monkeypatch)
+    ribbon.dispatch(tag, book)
+    actions = book.json()["actions"]
+    boxes = _alerts(book)
+    assert len(boxes) == 1 and boxes[0] is actions[-1]
+    assert "Erreur interne" not in boxes[0]["args"][0]
+    expect(actions, boxes[0]["args"][0])
