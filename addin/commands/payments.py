@@ -1,0 +1,81 @@
+"""``reglo payments check|import|from-fec WORKBOOK --dossier DIR``: the « Règlements
+clients » buttons on files."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from addin.errors import UserError
+
+MAX_SHOWN = 30
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("payments", help="règlements clients : contrôle et import du modèle Excel, import depuis la comptabilité",
+                       description="Contrôle et import des règlements clients (modèle « Import règlements clients »).")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    for name, helptext in (("check", "contrôler le classeur (cellules en rouge/jaune, feuille « Contrôle »)"),
+                           ("import", "importer les lignes sans alerte bloquante (registre, synthèse chantiers, écritures)"),
+                           ("from-fec", "importer les règlements depuis les journaux de banque d'un FEC (une ligne par facture)")):
+        a = actions.add_parser(name, help=helptext, description=helptext)
+        a.add_argument("workbook", metavar="WORKBOOK", help="classeur .xlsx (modèle « Import règlements clients » ; créé s'il n'existe pas pour from-fec)")
+        a.add_argument("--dossier", required=True, metavar="DIR", help="dossier de la société (dossier.xlsx, FEC, registre)")
+        a.add_argument("--today", metavar="AAAA-MM-JJ", help="date du jour pour les contrôles (par défaut : aujourd'hui)")
+        if name == "from-fec":
+            a.add_argument("--fec", metavar="FICHIER", help="FEC à lire (par défaut : le FEC du dossier)")
+        if name == "check":
+            a.add_argument("--openpyxl", action="store_true", help="peindre avec openpyxl au lieu de l'écriture rapide (plus lent)")
+        a.set_defaults(func=run)
+
+
+def _today(args: argparse.Namespace) -> date:
+    if not args.today:
+        return date.today()
+    try:
+        return date.fromisoformat(args.today)
+    except ValueError as exc:
+        raise UserError(f"Date --today invalide « {args.today} » : format AAAA-MM-JJ attendu.") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from addin import payments as ap
+    from addin.sheets import FileWorkbook, WorkbookError
+
+    try:
+        dossier = ap.PaymentsDossier.load(args.dossier)
+    except (ImportError, FileNotFoundError) as exc:
+        raise UserError(f"Dossier illisible : {args.dossier} ({exc}).") from exc
+    path = Path(args.workbook)
+    today = _today(args)
+    now = datetime.now().replace(microsecond=0)
+    if args.action != "from-fec" and not path.exists():
+        raise UserError(f"Classeur introuvable : {path}.")
+    try:
+        if args.action == "check" and not args.openpyxl:
+            run_ = ap.check_file(path, dossier, today=today)
+        else:
+            book = FileWorkbook(path, create=args.action == "from-fec")
+            if args.action == "check":
+                run_ = ap.check_payments(book, dossier, today=today)
+            elif args.action == "import":
+                run_ = ap.import_payments(book, dossier, today=today, now=now, file_name=path.name)
+            else:
+                frame, name = ap.read_ledger(dossier, args.fec)
+                run_ = ap.import_from_ledger(book, dossier, frame, now=now, file_name=name)
+            book.save()
+    except WorkbookError as exc:
+        raise UserError(str(exc)) from exc
+    for line in run_.summary:
+        print(line)
+    for a in run_.alerts[:MAX_SHOWN]:
+        print(f"  {a}")
+    if len(run_.alerts) > MAX_SHOWN:
+        print(f"  … et {len(run_.alerts) - MAX_SHOWN} autre(s) alerte(s) : voir la feuille « Contrôle » de {path.name}.")
+    for out in run_.outputs:
+        print(f"Fichier écrit : {out}")
+    sys.stdout.flush()
+    blocking = any(a.is_blocking for a in run_.alerts)
+    return 1 if blocking else 0

@@ -1,0 +1,501 @@
+"""Customer payments, workbook side: read the template, check, import, write the outputs.
+
+The same functions serve the ribbon (``xw.Book`` through ``as_workbook``) and the CLI
+(``FileWorkbook``). Business rules live in ``core.payments``; this module only
+translates: dossier + payment register → ``PaymentReference``, sheet → rows, results →
+« Contrôle » (via the painter), « Synthèse chantiers » (with a bar chart on files),
+« Écritures » and a FEC file of the payment entries, and batches in the register.
+
+Payment register (``reglo-registre.sqlite`` beside the dossier): one batch of kind
+``customer_payments`` per import; one line per payment, ``item_key = "invoice:<n°>"``,
+``amount_cents`` = part allocated to the invoice, ``payment_key`` = the payment's
+fingerprint (customer, invoice, date, amount) — unique among active batches, so that the
+same payment can never be imported twice (from Excel or from the ledger); the overpayment
+and the payment details are in the line's ``meta``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine
+from addin.sheets import EURO_FORMAT, DATE_FORMAT, Column, Workbook, as_workbook, atomic_write
+from core.alerts import Alert, alert, count_by_severity, Severity
+from core.entries import entries_to_frame
+from core.fec import write_fec
+from core.models import PaymentMethod
+from core.money import ZERO, cents_to_money, format_display, to_cents
+from core.payments import (
+    KIND,
+    Allocation,
+    BankJournal,
+    CheckResult,
+    Customer,
+    JobSite,
+    OpenInvoice,
+    Payment,
+    PaymentReference,
+    PriorImport,
+    Synthesis,
+    build_entries,
+    check_rows,
+    job_site_synthesis,
+    payments_from_ledger,
+)
+from core.payments import ingest as t
+
+CONTROL_SHEET = "Contrôle"
+SYNTHESIS_SHEET = "Synthèse chantiers"
+ENTRIES_SHEET = "Écritures"
+LEDGER_SHEET = "Import comptabilité"
+OWNER = "payments"
+PCT_FORMAT = "0.0%"
+
+
+# ---------------------------------------------------------------------------
+# dossier → reference
+# ---------------------------------------------------------------------------
+
+@dataclass
+class PaymentsDossier:
+    """What the payment workflow needs from a loaded dossier."""
+
+    dossier: Any  # core.dossier.Dossier
+    register: PaymentRegister
+    folder: Path
+    ledger: pd.DataFrame | None = None  # ledger frame of the dossier's FEC (lettering codes in use)
+    alerts: list[Alert] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "PaymentsDossier":
+        """Load with ``addin.dossier.load_dossier`` (folder or dossier.xlsx)."""
+        from addin.dossier import load_dossier
+
+        loaded = load_dossier(path)
+        register = getattr(loaded, "register", None) or PaymentRegister.beside(loaded.folder)
+        if not isinstance(register, PaymentRegister):
+            register = PaymentRegister(register)
+        ledger = getattr(loaded, "ledger", None)
+        return cls(loaded.dossier, register, Path(loaded.folder), ledger.frame if ledger is not None else None, list(getattr(loaded, "alerts", []) or []))
+
+    def used_lettering_codes(self) -> set[str]:
+        if self.ledger is None or self.ledger.empty:
+            return set()
+        return set(self.ledger["lettering_code"].unique()) - {""}
+
+
+def prior_imports(register: PaymentRegister) -> dict[str, PriorImport]:
+    """Payment keys of the active customer-payment batches, with their batch and date."""
+    known: dict[str, PriorImport] = {}
+    for b in register.batches(kind=KIND, status="active"):
+        day = b.created_at[:10]
+        shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 else b.created_at
+        for line in register.lines(b.id):
+            if line.payment_key:
+                known[line.payment_key] = PriorImport(batch=b.id, imported_on=shown)
+    return known
+
+
+def recorded_allocations(register: PaymentRegister) -> list[Allocation]:
+    """Every allocation recorded by active batches (for the job-site synthesis)."""
+    out: list[Allocation] = []
+    for b in register.batches(kind=KIND, status="active"):
+        for line in register.lines(b.id):
+            m = line.meta
+            method = m.get("method")
+            pay = Payment(
+                payment_key=line.payment_key or f"{b.id}-{len(out)}", payment_date=date.fromisoformat(m["date"]),
+                invoice_number=line.document_ref, customer_code=line.party_code,
+                amount=cents_to_money(line.amount_cents + int(m.get("excess_cents", 0))),
+                method=PaymentMethod(method) if method else None, reference=m.get("reference", ""),
+                bank_journal=m.get("bank", ""), job_site_code=m.get("job_site", ""), source=m.get("source", "excel"),
+            )
+            out.append(Allocation(payment=pay, applied=cents_to_money(line.amount_cents), excess=cents_to_money(int(m.get("excess_cents", 0))), open_before=ZERO, open_after=ZERO))
+    return out
+
+
+def build_reference(pd_: PaymentsDossier) -> PaymentReference:
+    """Open invoices (TTC minus what the register already allocated), customers, banks."""
+    d = pd_.dossier
+    paid = pd_.register.paid_cents_by_item(kind=KIND)
+    invoices: dict[str, OpenInvoice] = {}
+    for inv in d.invoices:
+        if inv.gross <= 0:  # credit notes are not paid by a customer payment
+            continue
+        number = t.code(inv.invoice_number)
+        invoices[number] = OpenInvoice(
+            invoice_number=number, customer_code=t.code(inv.customer_code), invoice_date=inv.invoice_date, due_date=inv.due_date,
+            amount=inv.gross, received=cents_to_money(paid.get(f"invoice:{number}", 0)), job_site_code=t.code(inv.job_site_code),
+            source_row=inv.source_row,
+        )
+    customers = {t.code(p.code): Customer(code=t.code(p.code), legal_name=p.legal_name, control_account=p.control_account, default_bank_journal=t.code(p.default_bank_journal) or None) for p in d.customers}
+    banks = {t.code(b.journal_code): BankJournal(journal_code=t.code(b.journal_code), ledger_account=b.ledger_account, label=b.label) for b in d.company.bank_accounts}
+    sites = {t.code(s.code): JobSite(code=t.code(s.code), label=s.label, customer_code=t.code(s.customer_code)) for s in d.job_sites}
+    return PaymentReference(invoices=invoices, customers=customers, banks=banks, job_sites=sites,
+                            fiscal_year_start=d.company.fiscal_year_start, fiscal_year_end=d.company.fiscal_year_end,
+                            known_keys=prior_imports(pd_.register))
+
+
+def all_invoices(pd_: PaymentsDossier) -> list[OpenInvoice]:
+    """Every invoice and credit note (for the « invoiced » column of the synthesis)."""
+    return [OpenInvoice(invoice_number=t.code(i.invoice_number), customer_code=t.code(i.customer_code), invoice_date=i.invoice_date,
+                        amount=i.gross, job_site_code=t.code(i.job_site_code)) for i in pd_.dossier.invoices]
+
+
+# ---------------------------------------------------------------------------
+# reading the template
+# ---------------------------------------------------------------------------
+
+@dataclass
+class TemplateRows:
+    sheet: str
+    header_row: int
+    columns: dict[str, str]  # contract header -> header as written in the sheet
+    rows: list[tuple[int, dict[str, Any]]]
+    alerts: list[Alert] = field(default_factory=list)
+    headers: list[Any] = field(default_factory=list)  # the header row's values as written
+
+
+def find_header(values: list[list[Any]]) -> tuple[int, dict[str, str]] | None:
+    for i, line in enumerate(values[:30], start=1):
+        labels = [str(v).strip() for v in line if v not in (None, "")]
+        mapping = t.header_map(labels)
+        if all(h in mapping.values() for h in t.REQUIRED):
+            return i, mapping
+    return None
+
+
+def rows_from_values(sheet: str, values: list[list[Any]]) -> TemplateRows:
+    found = find_header(values)
+    if found is None:
+        got = values[0] if values else []
+        labels = [str(v) for v in got if v not in (None, "")]
+        mapping = t.header_map(labels)
+        missing = [h for h in t.REQUIRED if h not in mapping.values()]
+        alerts = [alert("COLUMN_MISSING", sheet=sheet, row=1, name=h, expected=", ".join(t.HEADERS)) for h in missing]
+        return TemplateRows(sheet, 1, {}, [], alerts)
+    header_row, mapping = found
+    header = values[header_row - 1]
+    index = {mapping[str(v).strip()]: j for j, v in enumerate(header) if v not in (None, "") and str(v).strip() in mapping}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for n, line in enumerate(values[header_row:], start=header_row + 1):
+        if not any(v not in (None, "") for v in line):
+            continue
+        rows.append((n, {h: (line[j] if j < len(line) else None) for h, j in index.items()}))
+    alerts = [] if rows else [alert("SHEET_EMPTY", sheet=sheet, name=sheet)]
+    return TemplateRows(sheet, header_row, {v: k for k, v in mapping.items()}, rows, alerts, list(header))
+
+
+def template_sheet(names: list[str]) -> str | None:
+    if t.SHEET in names:
+        return t.SHEET
+    for n in names:
+        if t.fold(n) == t.fold(t.SHEET) or "reglement" in t.fold(n):
+            return n
+    return None
+
+
+def read_template(book: Workbook) -> TemplateRows:
+    names = book.sheet_names()
+    sheet = template_sheet(names)
+    if sheet is None:
+        return TemplateRows(t.SHEET, 1, {}, [], [alert("SHEET_MISSING", sheet=t.SHEET, name=t.SHEET, found=", ".join(names) or "aucune")])
+    return rows_from_values(sheet, book.read_values(sheet))
+
+
+def read_template_file(path: str | Path) -> TemplateRows:
+    """Read the template's values straight from the file with python-calamine (fast)."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    sheet = template_sheet(list(wb.sheet_names))
+    if sheet is None:
+        return TemplateRows(t.SHEET, 1, {}, [], [alert("SHEET_MISSING", sheet=t.SHEET, name=t.SHEET, found=", ".join(wb.sheet_names) or "aucune")])
+    values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return rows_from_values(sheet, values)
+
+
+def _sheet_columns(alerts: Iterable[Alert], tpl: TemplateRows) -> list[Alert]:
+    """Alerts name contract headers; point them at the header as written in the sheet."""
+    out = []
+    for a in alerts:
+        if a.sheet == tpl.sheet and a.column in tpl.columns and tpl.columns[a.column] != a.column:
+            a = a.model_copy(update={"column": tpl.columns[a.column]})
+        elif a.sheet == t.SHEET and tpl.sheet != t.SHEET:
+            a = a.model_copy(update={"sheet": tpl.sheet})
+        out.append(a)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# check / import
+# ---------------------------------------------------------------------------
+
+@dataclass
+class PaymentsRun:
+    """Outcome of a check or an import, for the handler / CLI to report."""
+
+    summary: list[str]
+    alerts: list[Alert]
+    check: CheckResult | None = None
+    applied: list[Allocation] = field(default_factory=list)
+    batch_id: int | None = None
+    synthesis: Synthesis | None = None
+    outputs: list[str] = field(default_factory=list)
+    paint: Any = None
+
+
+def run_check(tpl: TemplateRows, pd_: PaymentsDossier, *, today: date) -> tuple[CheckResult, list[Alert]]:
+    ref = build_reference(pd_)
+    result = check_rows(tpl.rows, ref, today=today, sheet=tpl.sheet)
+    alerts = tpl.alerts + _sheet_columns(result.alerts, tpl)
+    return result, alerts
+
+
+def summary_lines(result: CheckResult) -> list[tuple[str, object]]:
+    tt = result.totals
+    return [
+        ("Lignes lues", tt.get("rows", 0)),
+        ("Lignes sans alerte", tt.get("ok", 0)),
+        ("Lignes avec avertissement", tt.get("warning", 0)),
+        ("Lignes bloquées (non importées)", tt.get("blocking", 0)),
+        ("Montant importable", tt.get("accepted_amount", ZERO)),
+        ("dont imputé sur les factures", tt.get("applied_amount", ZERO)),
+        ("dont trop-perçu (crédit client)", tt.get("excess_amount", ZERO)),
+        ("Montant des lignes bloquées", tt.get("blocked_amount", ZERO)),
+        ("Factures soldées", tt.get("settled_invoices", 0)),
+    ]
+
+
+def _paint(book: Workbook, alerts: list[Alert], result: CheckResult | None, title: str, extra: list[tuple[str, object]] = ()) -> Any:
+    from addin.paint import paint_alerts
+
+    summary = (summary_lines(result) if result is not None else []) + list(extra)
+    return paint_alerts(book, alerts, owner=OWNER, control_sheet=CONTROL_SHEET, title=title, summary=summary)
+
+
+def check_payments(book: Any, pd_: PaymentsDossier, *, today: date) -> PaymentsRun:
+    """« Contrôler »: check every row, paint red/yellow with notes, write « Contrôle »."""
+    book = as_workbook(book)
+    tpl = read_template(book)
+    result, alerts = run_check(tpl, pd_, today=today)
+    report = _paint(book, alerts, result, "Contrôle des règlements clients — Reglo")
+    return PaymentsRun(check_summary(result, alerts), alerts, check=result, paint=report)
+
+
+def check_summary(result: CheckResult, alerts: list[Alert]) -> list[str]:
+    tt = result.totals
+    c = count_by_severity(alerts)
+    return [
+        f"{tt.get('rows', 0)} ligne(s) : {tt.get('ok', 0)} sans alerte, {tt.get('warning', 0)} avec avertissement, {tt.get('blocking', 0)} bloquée(s).",
+        f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s) ; montant importable {format_display(tt.get('accepted_amount', ZERO))}.",
+    ]
+
+
+def recorded_lettering_codes(register: PaymentRegister) -> set[str]:
+    """Lettering codes handed out by earlier imports (not yet in the ledger, maybe)."""
+    return {l.meta["lettering"] for b in register.batches(kind=KIND) for l in register.lines(b.id) if l.meta.get("lettering")}
+
+
+def _register_lines(allocations: list[Allocation], letters: dict[str, str] | None = None) -> list[RegisterLine]:
+    letters = letters or {}
+    lines = []
+    for a in allocations:
+        p = a.payment
+        lines.append(RegisterLine(
+            item_key=f"invoice:{p.invoice_number}", amount_cents=to_cents(a.applied), payment_key=p.payment_key,
+            party_code=p.customer_code, document_ref=p.invoice_number,
+            meta={"date": p.payment_date.isoformat(), "excess_cents": to_cents(a.excess), "method": p.method.value if p.method else "",
+                  "reference": p.reference, "bank": p.bank_journal, "job_site": p.job_site_code, "source": p.source,
+                  "source_row": p.source_row, "settles": a.settles_invoice,
+                  "lettering": letters.get(p.invoice_number, "") if a.settles_invoice else ""},
+        ))
+    return lines
+
+
+def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: datetime, file_name: str | None = None, write_fec_file: bool = True) -> PaymentsRun:
+    """« Importer »: check, apply the rows without blocking alert, record them, write outputs.
+
+    Rows with a blocking alert stay in the sheet, marked; re-running is safe (a payment
+    already recorded is blocking, so nothing is applied twice).
+    """
+    book = as_workbook(book)
+    tpl = read_template(book)
+    result, alerts = run_check(tpl, pd_, today=today)
+    run = PaymentsRun([], alerts, check=result)
+    if not result.allocations:
+        already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
+        if already and already == result.totals.get("blocking", 0):
+            run.summary.append(f"Rien à importer : les {already} règlement(s) de la feuille ont déjà été importés. Aucun règlement n'a été appliqué une seconde fois.")
+        else:
+            run.summary.append("Rien à importer : aucune ligne sans alerte bloquante. Corrigez les cellules en rouge puis relancez.")
+        run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
+        return run
+    ref_stamp = now.strftime("%Y%m%d-%H%M%S")
+    reference = f"RC-{ref_stamp}"
+    ref = build_reference(pd_)
+    pe = build_entries(result.allocations, ref, used_lettering_codes=pd_.used_lettering_codes() | recorded_lettering_codes(pd_.register),
+                       entry_prefix=f"RC{now:%y%m%d}-")
+    letters = dict(pe.letterings)
+    try:
+        batch = pd_.register.record_batch(KIND, _register_lines(result.allocations, letters), reference=reference, created_at=now, file_name=file_name,
+                                          meta={"rows": result.totals.get("rows", 0), "source": "excel"})
+    except DuplicatePaymentError as exc:  # another user imported the same payments meanwhile
+        run.summary.append(f"Import annulé : {exc}. Relancez « Contrôler » pour voir les lignes concernées. Rien n'a été enregistré.")
+        run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo")
+        return run
+    run.batch_id, run.applied = batch, result.allocations
+    frame = entries_to_frame(pe.entries)
+    from addin.entries_sheet import write_entries_sheet
+
+    write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+    if write_fec_file:
+        path = pd_.folder / f"Reglements_clients_{ref_stamp}.txt"
+        atomic_write(path, write_fec(frame))
+        run.outputs.append(str(path))
+    run.synthesis = write_synthesis(book, pd_)
+    tt = result.totals
+    run.summary += [
+        f"{len(result.allocations)} règlement(s) importé(s) pour {format_display(tt['accepted_amount'])} (lot {batch} du registre) ; {tt['settled_invoices']} facture(s) soldée(s).",
+        f"{tt.get('blocking', 0)} ligne(s) bloquée(s) restent marquées en rouge dans la feuille : corrigez-les et relancez l'import.",
+        f"{len(pe.entries)} écriture(s) de banque (512 / 411) dans « {ENTRIES_SHEET} »" + (f" et dans {Path(run.outputs[0]).name}." if run.outputs else "."),
+    ]
+    run.alerts = alerts + pe.alerts
+    run.paint = _paint(book, run.alerts, result, "Import des règlements clients — Reglo",
+                       [("Règlements importés", len(result.allocations)), ("Lot du registre", batch), ("Écritures générées", len(pe.entries))])
+    return run
+
+
+def import_from_ledger(book: Any, pd_: PaymentsDossier, frame: pd.DataFrame, *, now: datetime, file_name: str | None = None) -> PaymentsRun:
+    """« Importer depuis la comptabilité »: payments of the bank journals of a FEC, one line
+    per invoice; non-conforming lines listed with the reason; no entries (already booked)."""
+    book = as_workbook(book)
+    ref = build_reference(pd_)
+    res = payments_from_ledger(frame, ref)
+    run = PaymentsRun([], list(res.alerts), applied=res.allocations)
+    if res.allocations:
+        try:
+            run.batch_id = pd_.register.record_batch(KIND, _register_lines(res.allocations), reference=f"RC-FEC-{now:%Y%m%d-%H%M%S}", created_at=now,
+                                                     file_name=file_name, meta={"source": "fec", "considered": res.considered})
+        except DuplicatePaymentError as exc:
+            run.summary.append(f"Import annulé : {exc}. Rien n'a été enregistré.")
+            run.applied = []
+    _write_ledger_sheet(book, res, frame)
+    run.synthesis = write_synthesis(book, pd_)
+    total = sum((a.payment.amount for a in run.applied), ZERO)
+    run.summary += [
+        f"{res.considered} ligne(s) de règlement client lue(s) dans les journaux de banque ; {len(run.applied)} importée(s) pour {format_display(total)}.",
+        f"{len(res.rejected_rows)} ligne(s) non conforme(s) (une ligne par facture avec son n° est nécessaire) listée(s) dans « {CONTROL_SHEET} ».",
+    ]
+    from addin.paint import write_control_sheet
+
+    write_control_sheet(book, run.alerts, sheet=CONTROL_SHEET, title="Import des règlements depuis la comptabilité — Reglo",
+                        summary=[("Lignes lues", res.considered), ("Règlements importés", len(run.applied)), ("Montant importé", total), ("Lignes non conformes", len(res.rejected_rows))])
+    return run
+
+
+def _write_ledger_sheet(book: Workbook, res: Any, frame: pd.DataFrame) -> None:
+    header = [Column("Ligne FEC", None, 10), Column("Journal", None, 9), Column("Date", DATE_FORMAT, 12), Column("N° facture", None, 15),
+              Column("Client", None, 10), Column("Montant", EURO_FORMAT, 14), Column("Imputé", EURO_FORMAT, 14), Column("Trop-perçu", EURO_FORMAT, 12),
+              Column("Chantier", None, 11), Column("Libellé", None, 40)]
+    rows = [[a.payment.source_row, a.payment.bank_journal, a.payment.payment_date, a.payment.invoice_number, a.payment.customer_code,
+             a.payment.amount, a.applied, a.excess, a.payment.job_site_code, a.payment.comment] for a in res.allocations]
+    book.write_sheet(LEDGER_SHEET, header, rows, title="Règlements importés depuis la comptabilité")
+
+
+# ---------------------------------------------------------------------------
+# synthesis
+# ---------------------------------------------------------------------------
+
+SYNTHESIS_COLUMNS = [
+    Column("Code chantier", None, 13), Column("Chantier", None, 30), Column("Client", None, 12), Column("Factures", "0", 9),
+    Column("Facturé TTC", EURO_FORMAT, 16), Column("Reçu", EURO_FORMAT, 16), Column("Reste dû", EURO_FORMAT, 16),
+    Column("% reçu", PCT_FORMAT, 9), Column("Trop-perçu", EURO_FORMAT, 13), Column("Dernier règlement", DATE_FORMAT, 14),
+]
+
+
+def synthesis_rows(syn: Synthesis) -> list[list[Any]]:
+    def line(l, code):
+        return [code, l.label, l.customer_code, l.invoice_count, l.invoiced, l.received, l.due, l.received_ratio, l.excess, l.last_payment_date]
+
+    return [line(l, l.job_site_code or "—") for l in syn.lines] + [line(syn.total, "TOTAL")]
+
+
+def write_synthesis(book: Workbook, pd_: PaymentsDossier) -> Synthesis:
+    """« Synthèse chantiers » from every recorded allocation (this run included)."""
+    ref = build_reference(pd_)
+    syn = job_site_synthesis(all_invoices(pd_), recorded_allocations(pd_.register), job_sites=ref.job_sites)
+    rows = synthesis_rows(syn)
+    header_row = book.write_sheet(SYNTHESIS_SHEET, SYNTHESIS_COLUMNS, rows, title="Synthèse des chantiers : facturé, reçu, reste dû")
+    wb = getattr(book, "wb", None)  # openpyxl backend: add the chart
+    if wb is not None:
+        _add_chart(wb[SYNTHESIS_SHEET], header_row, len(syn.lines))
+    return syn
+
+
+def _add_chart(ws: Any, header_row: int, n: int) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    last = header_row + n + 1
+    for col in range(1, len(SYNTHESIS_COLUMNS) + 1):
+        ws.cell(last, col).font = Font(bold=True)
+    if n == 0:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Reçu et reste dû par chantier"
+    chart.y_axis.title = "€ TTC"
+    chart.y_axis.numFmt = "#,##0"
+    data = Reference(ws, min_col=6, max_col=7, min_row=header_row, max_row=header_row + n)
+    cats = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.width, chart.height = max(16, min(40, 2 * n)), 9
+    ws.add_chart(chart, f"L{header_row}")
+
+
+def file_hash(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_ledger(pd_: PaymentsDossier, fec: str | Path | None = None) -> tuple[pd.DataFrame, str | None]:
+    """The ledger to import from: a FEC file given, else the dossier's own ledger."""
+    from addin.errors import UserError
+    from core.fec import FecError, read_fec
+
+    if fec is None:
+        if pd_.ledger is None:
+            raise UserError("Le dossier n'a pas de FEC : indiquez le fichier des écritures à lire.")
+        return pd_.ledger, None
+    path = Path(fec)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"FEC illisible : {path} ({exc.strerror or exc}).") from exc
+    try:
+        ledger = read_fec(data, filename=path.name)
+    except FecError as exc:
+        raise UserError(f"FEC inutilisable ({path.name}) : {exc}") from exc
+    return ledger.frame, path.name
+
+
+def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date) -> PaymentsRun:
+    """« Contrôler » on an .xlsx file, fast: values read with python-calamine, then only the
+    flagged cells' styles, the notes and the « Contrôle » sheet are written into the file
+    (``addin.fastxlsx``), without loading the workbook in openpyxl."""
+    from addin import fastxlsx
+
+    tpl = read_template_file(path)
+    result, alerts = run_check(tpl, pd_, today=today)
+    report = fastxlsx.paint_file(path, tpl.sheet, tpl.header_row, alerts, headers=tpl.headers, control_sheet=CONTROL_SHEET,
+                                 title="Contrôle des règlements clients — Reglo", summary=summary_lines(result))
+    return PaymentsRun(check_summary(result, alerts), alerts, check=result, paint=report)

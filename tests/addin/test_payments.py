@@ -1,0 +1,199 @@
+"""Customer payments on workbooks: check, import (twice), synthesis, entries, FEC, handlers."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.payments import PaymentsDossier, check_file, check_payments, import_from_ledger, import_payments
+from addin.register import PaymentRegister
+from addin.sheets import RED, YELLOW, FileWorkbook
+from core.alerts import has_blocking
+from core.dossier import Dossier, JobSite, SalesInvoice
+from core.entries import entries_to_frame
+from core.fec import read_fec, write_fec
+from core.models import AccountKind, Company, CompanyBankAccount, Entry, EntryLine, Party
+from core.payments import ingest as t
+from workbook_templates.payments import build_template
+
+D = Decimal
+TODAY = date(2025, 6, 30)
+NOW = datetime(2025, 6, 30, 10, 0, 0)
+
+
+def make_dossier() -> Dossier:
+    company = Company(
+        legal_name="BATIR SUD SAS", siren="552100554", fiscal_year_start=date(2025, 1, 1), fiscal_year_end=date(2025, 12, 31),
+        bank_accounts=(
+            CompanyBankAccount(journal_code="BQ1", label="CIC Lyon", ledger_account="512100", iban="FR7630006000011234567890189"),
+            CompanyBankAccount(journal_code="BQ2", label="Crédit Agricole", ledger_account="512200", iban="FR1420041010050500013M02606"),
+        ),
+    )
+    parties = (
+        Party(code="C001", kind=AccountKind.CUSTOMER, legal_name="DUPONT IMMOBILIER", control_account="411000", default_bank_journal="BQ1"),
+        Party(code="C002", kind=AccountKind.CUSTOMER, legal_name="MAIRIE DE VILLEURBANNE", control_account="411000"),
+    )
+    sites = (JobSite(code="CH01", label="Résidence Les Tilleuls", customer_code="C001"), JobSite(code="CH02", label="École Jean Jaurès", customer_code="C002"))
+
+    def inv(n, c, d, gross, site):
+        gross = D(gross)
+        net = (gross / D("1.2")).quantize(D("0.01"))
+        return SalesInvoice(invoice_number=n, customer_code=c, invoice_date=d, net=net, vat=gross - net, gross=gross, job_site_code=site)
+
+    invoices = (
+        inv("F2025-001", "C001", date(2025, 2, 10), "12000.00", "CH01"),
+        inv("F2025-002", "C001", date(2025, 3, 10), "6000.00", "CH01"),
+        inv("F2025-003", "C002", date(2025, 3, 20), "24000.00", "CH02"),
+        inv("F2025-004", "C002", date(2025, 4, 5), "1800.00", None),
+    )
+    return Dossier(company=company, parties=parties, job_sites=sites, invoices=invoices)
+
+
+@pytest.fixture
+def dossier(tmp_path) -> PaymentsDossier:
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    return PaymentsDossier(make_dossier(), PaymentRegister.beside(folder), folder)
+
+
+ROWS = [
+    # Date, N° facture, Code client, Montant, Mode, Référence, Banque, Chantier, Commentaire
+    [datetime(2025, 3, 15), "F2025-001", "C001", 12000.0, "Virement", "VIR 0315", "BQ1", "CH01", None],  # 2 OK, settles
+    [datetime(2025, 4, 2), "F2025-003", "C002", 10000.0, "Chèque", "CHQ 881", "BQ2", "CH02", None],  # 3 partial (W)
+    [datetime(2025, 4, 3), "F2025-099", "C002", 500.0, "Chèque", "CHQ 882", "BQ2", None, None],  # 4 unknown invoice (B)
+    ["31/02/2025", "F2025-002", "C001", 100.0, "Virement", None, "BQ1", None, None],  # 5 impossible date (B)
+    [datetime(2025, 4, 20), "F2025-004", "C002", 1900.0, "LCR", "LCR 12", "BQ2", None, None],  # 6 overpayment (W)
+]
+
+
+def template_file(path: Path, rows=ROWS) -> Path:
+    wb = openpyxl.load_workbook(io.BytesIO(build_template(["BQ1", "BQ2"])))
+    ws = wb[t.SHEET]
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r, start=1):
+            ws.cell(i, j, v)
+    wb.save(path)
+    return path
+
+
+def fill_of(ws, ref):
+    f = ws[ref].fill
+    return "#" + f.fgColor.rgb[2:] if f is not None and f.fill_type == "solid" else None
+
+
+def test_check_paints_and_writes_control_sheet(tmp_path, dossier):
+    path = template_file(tmp_path / "reglements.xlsx")
+    book = FileWorkbook(path)
+    run = check_payments(book, dossier, today=TODAY)
+    book.save()
+    assert run.check.totals["ok"] == 1 and run.check.totals["warning"] == 2 and run.check.totals["blocking"] == 2
+    wb = openpyxl.load_workbook(path)
+    ws = wb[t.SHEET]
+    assert fill_of(ws, "B4") == RED and fill_of(ws, "A5") == RED  # unknown invoice, impossible date
+    assert fill_of(ws, "D3") == YELLOW and fill_of(ws, "D6") == YELLOW  # partial, overpayment
+    assert fill_of(ws, "D2") is None
+    assert "PAY_INVOICE_UNKNOWN" in ws["B4"].comment.text
+    ctrl = wb["Contrôle"]
+    texts = [c.value for row in ctrl.iter_rows() for c in row if c.value is not None]
+    assert "Lignes bloquées (non importées)" in texts and "PAY_DATE_INVALID" in texts
+
+
+def test_fast_check_matches_openpyxl_painter(tmp_path, dossier):
+    slow = template_file(tmp_path / "slow.xlsx")
+    fast = template_file(tmp_path / "fast.xlsx")
+    book = FileWorkbook(slow)
+    check_payments(book, dossier, today=TODAY)
+    book.save()
+    run = check_file(fast, dossier, today=TODAY)
+    ws_s, ws_f = openpyxl.load_workbook(slow)[t.SHEET], openpyxl.load_workbook(fast)[t.SHEET]
+    for r in range(2, 8):
+        for c in range(1, 10):
+            assert fill_of(ws_s, ws_s.cell(r, c).coordinate) == fill_of(ws_f, ws_f.cell(r, c).coordinate), (r, c)
+            assert bool(ws_s.cell(r, c).comment) == bool(ws_f.cell(r, c).comment), (r, c)
+    assert ws_f["D3"].number_format == ws_s["D3"].number_format  # styles kept under the fill
+    assert ws_f["A1"].comment is not None  # the template's header help notes are kept
+    ctrl = openpyxl.load_workbook(fast)["Contrôle"]
+    assert any(c.value == "PAY_INVOICE_UNKNOWN" for row in ctrl.iter_rows() for c in row)
+    assert run.paint.red == 2 and run.paint.yellow == 2
+    # re-run after fixing the sheet: the marks go away
+    wb = openpyxl.load_workbook(fast)
+    ws = wb[t.SHEET]
+    ws.delete_rows(4, 2)
+    ws["D3"] = 24000.0  # the partial payment becomes a full one
+    wb.save(fast)
+    run = check_file(fast, dossier, today=TODAY)
+    ws = openpyxl.load_workbook(fast)[t.SHEET]
+    assert run.paint.red == 0 and run.paint.restored >= 1
+    assert fill_of(ws, "D4") == YELLOW and fill_of(ws, "D3") is None and fill_of(ws, "B4") is None
+    assert ws["D4"].comment is not None and ws["D3"].comment is None and ws["B4"].comment is None
+
+
+def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
+    path = template_file(tmp_path / "reglements.xlsx")
+    book = FileWorkbook(path)
+    run = import_payments(book, dossier, today=TODAY, now=NOW, file_name=path.name)
+    book.save()
+    assert run.batch_id is not None and len(run.applied) == 3
+    assert dossier.register.paid_cents_by_item(kind="customer_payments") == {"invoice:F2025-001": 1200000, "invoice:F2025-003": 1000000, "invoice:F2025-004": 180000}
+    # synthesis totals = sum of allocations
+    assert run.synthesis.total.received == sum(a.applied for a in run.applied) == D("23800.00")
+    assert run.synthesis.total.excess == D("100.00")
+    # entries balance and pass the FEC reader
+    fec = Path(run.outputs[0])
+    ledger = read_fec(fec.read_bytes())
+    assert not has_blocking(ledger.alerts), [str(a) for a in ledger.alerts]
+    assert ledger.total_debit_cents() == ledger.total_credit_cents() == 2390000
+    wb = openpyxl.load_workbook(path)
+    assert {"Contrôle", "Synthèse chantiers", "Écritures"} <= set(wb.sheetnames)
+    assert len(wb["Synthèse chantiers"]._charts) == 1
+    assert fill_of(wb[t.SHEET], "B4") == RED  # blocked rows stay marked
+
+    book = FileWorkbook(path)
+    run2 = import_payments(book, dossier, today=TODAY, now=datetime(2025, 7, 1, 9, 0), file_name=path.name)
+    book.save()
+    assert run2.batch_id is None and run2.applied == []
+    assert sum(1 for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED") == 3
+    assert "Rien à importer" in run2.summary[0]
+    assert len(dossier.register.batches(kind="customer_payments")) == 1
+    assert dossier.register.paid_cents_by_item(kind="customer_payments")["invoice:F2025-003"] == 1000000
+
+
+def test_second_import_of_a_new_partial_payment_sees_the_rest(tmp_path, dossier):
+    path = template_file(tmp_path / "a.xlsx", [ROWS[1]])
+    book = FileWorkbook(path)
+    import_payments(book, dossier, today=TODAY, now=NOW)
+    path2 = template_file(tmp_path / "b.xlsx", [[datetime(2025, 5, 2), "F2025-003", "C002", 14000.0, "Virement", "VIR", "BQ2", "CH02", None]])
+    book2 = FileWorkbook(path2)
+    run = import_payments(book2, dossier, today=TODAY, now=datetime(2025, 6, 30, 11, 0))
+    (a,) = run.applied
+    assert a.open_before == D("14000.00") and a.settles_invoice
+    ch02 = next(l for l in run.synthesis.lines if l.job_site_code == "CH02")
+    assert (ch02.received, ch02.due) == (D("24000.00"), D("0.00"))
+    e = read_fec(Path(run.outputs[0]).read_bytes()).frame
+    assert (e["lettering_code"] != "").sum() == 1
+
+
+def _bank_entry(n, customer, amount, ref, label, day=date(2025, 5, 5)):
+    amount = D(amount)
+    return Entry(journal_code="BQ1", journal_label="CIC", entry_number=str(n), entry_date=day, document_ref=ref, label=label, lines=(
+        EntryLine(ledger_account="512100", debit=amount, label=label), EntryLine(ledger_account="411000", subledger_account=customer, credit=amount, label=label)))
+
+
+def test_import_from_ledger(tmp_path, dossier):
+    frame = read_fec(write_fec(entries_to_frame([
+        _bank_entry(1, "C001", "6000.00", "F2025-002", "VIR DUPONT F2025-002"),
+        _bank_entry(2, "C002", "9000.00", "REM12", "REMISE CHEQUES"),
+    ]))).frame
+    book = FileWorkbook(tmp_path / "compta.xlsx", create=True)
+    run = import_from_ledger(book, dossier, frame, now=NOW)
+    book.save()
+    assert [a.payment.invoice_number for a in run.applied] == ["F2025-002"]
+    assert [a.code.value for a in run.alerts] == ["PAY_FEC_NO_INVOICE_REF"]
+    wb = openpyxl.load_workbook(tmp_path / "compta.xlsx")
+    assert {"Import comptabilité", "Synthèse chantiers", "Contrôle"} <= set(wb.sheetnames)
+    run2 = import_from_ledger(FileWorkbook(tmp_path / "compta.xlsx"), dossier, frame, now=datetime(2025, 7, 1))
+    assert run2.applied == [] and "PAY_FEC_ALREADY_IMPORTED" in {a.code.value for a in run2.alerts}
