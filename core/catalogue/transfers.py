@@ -31,7 +31,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "NEGATIVE_LINE_ALONE": (B, "Ligne négative {document} ({amount} €) sélectionnée seule pour {name} : un débit ne se vire pas. Regroupez-la avec des factures du même bénéficiaire (même Groupe) ou mettez Sélection = Non."),
     "NEGATIVE_NOT_GROUPED": (B, "{name} : plusieurs lignes sélectionnées dont une négative ({document}, {amount} €) sans regroupement. Donnez le même Groupe à la ligne négative et aux factures qu'elle compense."),
     "NEGATIVE_GROUP_NOT_POSITIVE": (B, "Groupe {group} de {name} : total {total} € ≤ 0. Une ligne négative n'est admise que dans un groupe de total positif."),
-    "GROUP_MIXED_BENEFICIARIES": (B, "Le groupe {group} réunit plusieurs bénéficiaires ({names}) : un virement va à un seul bénéficiaire. Changez le Groupe."),
     "BENEFICIARY_UNKNOWN": (B, "Compte {account} absent de la feuille Tiers du dossier : pas d'IBAN ni de nom pour le virer. Créez le tiers ou désélectionnez ses lignes."),
     "ADDRESS_REQUIRED": (B, "Adresse de {name} incomplète (ville « {town} », pays « {country} ») : la version {version} exige une adresse structurée (ville et pays au minimum). Complétez la feuille Tiers."),
     "BIC_REQUIRED": (B, "BIC absent pour {name} : la banque du bénéficiaire est hors EEE ({country}), le BIC est alors obligatoire. Saisissez-le dans la feuille Tiers."),
