@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine
-from addin.sheets import EURO_FORMAT, DATE_FORMAT, Column, Workbook, as_workbook, atomic_write
+from addin.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook, WorkbookError, as_workbook, atomic_write
 from core.alerts import Alert, alert, count_by_severity, Severity
 from core.entries import entries_to_frame
 from core.fec import write_fec
@@ -213,7 +213,12 @@ def read_template_file(path: str | Path) -> TemplateRows:
     """Read the template's values straight from the file with python-calamine (fast)."""
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except FileNotFoundError as exc:
+        raise WorkbookError(f"Classeur introuvable : {path}") from exc
+    except Exception as exc:  # calamine raises its own errors on broken / non-xlsx files
+        raise WorkbookError(f"Classeur illisible : {Path(path).name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
     sheet = template_sheet(list(wb.sheet_names))
     if sheet is None:
         return TemplateRows(t.SHEET, 1, {}, [], [alert("SHEET_MISSING", sheet=t.SHEET, name=t.SHEET, found=", ".join(wb.sheet_names) or "aucune")])
@@ -331,10 +336,11 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     run = PaymentsRun([], alerts, check=result)
     if not result.allocations:
         already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
-        if already and already == result.totals.get("blocking", 0):
-            run.summary.append(f"Rien à importer : les {already} règlement(s) de la feuille ont déjà été importés. Aucun règlement n'a été appliqué une seconde fois.")
-        else:
-            run.summary.append("Rien à importer : aucune ligne sans alerte bloquante. Corrigez les cellules en rouge puis relancez.")
+        others = result.totals.get("blocking", 0) - already
+        if already:
+            run.summary.append(f"Rien à importer : {already} règlement(s) de la feuille ont déjà été importés ; aucun n'a été appliqué une seconde fois.")
+        if others or not already:
+            run.summary.append(f"{others} ligne(s) bloquée(s) : corrigez les cellules en rouge puis relancez l'import.")
         run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
         return run
     ref_stamp = now.strftime("%Y%m%d-%H%M%S")

@@ -18,10 +18,9 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from core.alerts import Alert, alert
-from core.money import format_fr
 from core.payments import ingest as t
 from core.payments.allocation import allocate
-from core.payments.ingest import ParsedRow, fr_date, parse_row, payment_key
+from core.payments.ingest import ParsedRow, eur, fr_date, parse_row, payment_key
 from core.payments.model import Allocation, Payment, PaymentReference, RowStatus
 
 RowRule = Callable[[ParsedRow, PaymentReference, date, str], list[Alert]]
@@ -154,7 +153,7 @@ def check_rows(
         seen[key] = p.source_row
         prior = ref.known_keys.get(key)
         if prior is not None:
-            p.alerts.append(alert("PAY_ALREADY_IMPORTED", sheet=sheet, row=p.source_row, column=t.INVOICE, invoice=inv.invoice_number, amount=format_fr(p.amount), date=fr_date(p.payment_date), imported_on=prior.imported_on, batch=prior.batch))
+            p.alerts.append(alert("PAY_ALREADY_IMPORTED", sheet=sheet, row=p.source_row, column=t.INVOICE, invoice=inv.invoice_number, amount=eur(p.amount), date=fr_date(p.payment_date), imported_on=prior.imported_on, batch=prior.batch))
             continue
         bank = resolve_bank(p.bank, ref) if p.bank else default_bank(p, ref)[0]
         candidates.append((p, Payment(
@@ -187,9 +186,9 @@ def check_rows(
 def allocation_alerts(a: Allocation, *, sheet: str) -> list[Alert]:
     p = a.payment
     if a.excess > 0:
-        return [alert("PAY_OVERPAYMENT", sheet=sheet, row=p.source_row, column=t.AMOUNT, amount=format_fr(p.amount), invoice=p.invoice_number, open=format_fr(a.open_before), excess=format_fr(a.excess), customer=p.customer_code)]
+        return [alert("PAY_OVERPAYMENT", sheet=sheet, row=p.source_row, column=t.AMOUNT, amount=eur(p.amount), invoice=p.invoice_number, open=eur(a.open_before), excess=eur(a.excess), customer=p.customer_code)]
     if a.is_partial:
-        return [alert("PAY_PARTIAL", sheet=sheet, row=p.source_row, column=t.AMOUNT, amount=format_fr(p.amount), invoice=p.invoice_number, open=format_fr(a.open_before), rest=format_fr(a.open_after))]
+        return [alert("PAY_PARTIAL", sheet=sheet, row=p.source_row, column=t.AMOUNT, amount=eur(p.amount), invoice=p.invoice_number, open=eur(a.open_before), rest=eur(a.open_after))]
     return []
 
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 
 from core.alerts import Alert, alert
 from core.models import PaymentMethod
-from core.money import MoneyError, format_fr, parse_decimal, quantize, to_cents
+from core.money import MoneyError, format_display, format_fr, parse_decimal, quantize, to_cents
 
 SHEET = "Import règlements clients"
 TABLE_NAME = "Reglements"
@@ -135,6 +135,11 @@ def parse_date(value: Any) -> date:
     if m:
         return date(int(s[4:]), int(s[2:4]), int(s[:2]))
     raise ValueError(s)
+
+
+def eur(amount: Decimal) -> str:
+    """Amount as shown in messages: ``12 480,00`` (thousands separated, no currency sign)."""
+    return format_display(amount).removesuffix(" €")
 
 
 def fr_date(d: date | None) -> str:

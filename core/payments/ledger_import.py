@@ -21,10 +21,10 @@ from datetime import date
 import pandas as pd
 
 from core.alerts import Alert, Severity, alert
-from core.money import cents_to_money, format_fr
+from core.money import cents_to_money
 from core.payments.allocation import allocate
 from core.payments.checks import allocation_alerts
-from core.payments.ingest import code, fr_date, payment_key
+from core.payments.ingest import code, eur, fr_date, payment_key
 from core.payments.model import Allocation, Payment, PaymentReference
 
 SHEET = "FEC"
@@ -77,7 +77,7 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         customer = code(rec.subledger_account)
         label = str(rec.label)
         if int(rec.debit) > 0:
-            alerts.append(alert("PAY_FEC_NOT_RECEIPT", sheet=sheet, row=row, column="Debit", customer=customer or rec.ledger_account, amount=format_fr(cents_to_money(int(rec.debit))), label=label))
+            alerts.append(alert("PAY_FEC_NOT_RECEIPT", sheet=sheet, row=row, column="Debit", customer=customer or rec.ledger_account, amount=eur(cents_to_money(int(rec.debit))), label=label))
             rejected.append(row)
             continue
         amount = cents_to_money(int(rec.credit))
@@ -85,11 +85,11 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
             continue
         refs = invoice_refs(str(rec.document_ref), label, invoices)
         if not refs:
-            alerts.append(alert("PAY_FEC_NO_INVOICE_REF", sheet=sheet, row=row, column="PieceRef", amount=format_fr(amount), customer=customer or rec.ledger_account, label=label))
+            alerts.append(alert("PAY_FEC_NO_INVOICE_REF", sheet=sheet, row=row, column="PieceRef", amount=eur(amount), customer=customer or rec.ledger_account, label=label))
             rejected.append(row)
             continue
         if len(refs) > 1:
-            alerts.append(alert("PAY_FEC_MULTI_INVOICE", sheet=sheet, row=row, column="EcritureLib", amount=format_fr(amount), invoices=", ".join(refs)))
+            alerts.append(alert("PAY_FEC_MULTI_INVOICE", sheet=sheet, row=row, column="EcritureLib", amount=eur(amount), invoices=", ".join(refs)))
             rejected.append(row)
             continue
         inv = ref.invoices[refs[0]]
@@ -101,7 +101,7 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         key = payment_key(inv.customer_code, inv.invoice_number, day, amount)
         prior = ref.known_keys.get(key)
         if prior is not None:
-            alerts.append(alert("PAY_FEC_ALREADY_IMPORTED", sheet=sheet, row=row, invoice=inv.invoice_number, amount=format_fr(amount), date=fr_date(day), batch=prior.batch))
+            alerts.append(alert("PAY_FEC_ALREADY_IMPORTED", sheet=sheet, row=row, invoice=inv.invoice_number, amount=eur(amount), date=fr_date(day), batch=prior.batch))
             continue
         if key in seen:
             alerts.append(alert("PAY_DUPLICATE_IN_SHEET", sheet=sheet, row=row, severity=Severity.WARNING, other=seen[key]))

@@ -157,7 +157,7 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     book.save()
     assert run2.batch_id is None and run2.applied == []
     assert sum(1 for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED") == 3
-    assert "Rien à importer" in run2.summary[0]
+    assert "3 règlement(s) de la feuille ont déjà été importés" in run2.summary[0]
     assert len(dossier.register.batches(kind="customer_payments")) == 1
     assert dossier.register.paid_cents_by_item(kind="customer_payments")["invoice:F2025-003"] == 1000000
 

@@ -1,0 +1,122 @@
+"""The « Règlements clients » ribbon handlers through xlwings' remote engine, and the CLI."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.handlers import HANDLERS, load_all
+from addin.handlers.payments import payments_check, payments_from_ledger, payments_import, payments_template
+from addin.sheets import RED, YELLOW
+from core.payments import ingest as t
+from tests.addin.test_payments_workbook import NOW, ROWS, TODAY, _bank_entry, dossier, template_file  # noqa: F401  (fixture)
+from tests.conftest import make_book
+
+
+def _iso(v):
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return "" if v is None else v
+
+
+def remote_template(rows=ROWS):
+    return make_book({t.SHEET: [list(t.HEADERS)] + [[_iso(v) for v in r] for r in rows]})
+
+
+def colored(actions, color):
+    return [a for a in actions if a["func"] == "setRangeColor" and a["args"][0] == color]
+
+
+def test_handlers_are_registered_in_the_group():
+    load_all()
+    tags = {tag: h for tag, h in HANDLERS.items() if h.group == "Règlements clients"}
+    assert set(tags) == {"payments_template", "payments_check", "payments_import", "payments_from_ledger"}
+    assert [tags[k].label for k in sorted(tags, key=lambda k: tags[k].order)] == ["Modèle d'import", "Contrôler", "Importer", "Importer depuis la comptabilité"]
+
+
+def test_check_on_remote_engine(dossier):
+    book = remote_template()
+    result = payments_check(book, dossier=dossier, today=TODAY)
+    assert result.exit_code == 1 and "2 bloquée(s)" in result.summary
+    actions = book.json()["actions"]
+    red = colored(actions, RED)
+    yellow = colored(actions, YELLOW)
+    assert red and yellow
+    notes = [a for a in actions if a["func"] == "addNote"]
+    assert any("PAY_INVOICE_UNKNOWN" in a["args"][1] for a in notes if a["args"][0] == "$B$4")
+    assert any(a["func"] == "addSheet" for a in actions)  # « Contrôle »
+
+
+def test_import_on_remote_engine_twice(dossier):
+    book = remote_template()
+    result = payments_import(book, dossier=dossier, today=TODAY, now=NOW)
+    assert "3 règlement(s) importé(s)" in result.summary and result.outputs
+    book2 = remote_template()
+    result2 = payments_import(book2, dossier=dossier, today=TODAY, now=datetime(2025, 7, 1, 8, 0))
+    assert "Rien à importer" in result2.summary and not result2.outputs
+    assert len(dossier.register.batches(kind="customer_payments")) == 1
+
+
+def test_from_ledger_handler(tmp_path, dossier):
+    from core.entries import entries_to_frame
+    from core.fec import write_fec
+
+    fec = tmp_path / "552100554FEC20251231.txt"
+    fec.write_bytes(write_fec(entries_to_frame([_bank_entry(1, "C001", "6000.00", "F2025-002", "VIR F2025-002")])))
+    book = make_book({"Feuil1": [[""]]})
+    result = payments_from_ledger(book, dossier=dossier, fec=fec, now=NOW)
+    assert "1 importée(s)" in result.summary
+
+
+def test_template_handler_writes_a_fresh_copy(tmp_path, dossier):
+    r1 = payments_template(None, dossier=dossier)
+    r2 = payments_template(None, dossier=dossier)
+    p1, p2 = Path(r1.outputs[0]), Path(r2.outputs[0])
+    assert p1.name == "Import règlements clients.xlsx" and p2.name == "Import règlements clients (2).xlsx"
+    wb = openpyxl.load_workbook(p1)
+    ws = wb[t.SHEET]
+    assert [c.value for c in ws[1]] == list(t.HEADERS)
+    lists = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert '"Virement,Chèque,Prélèvement,LCR,Carte,Espèces"' in lists and '"BQ1,BQ2"' in lists
+    assert ws["A2"].number_format == "dd/mm/yyyy" and "€" in ws["D2"].number_format and ws.freeze_panes == "A2"
+    assert "Reglements" in ws.tables and "Instructions" in wb.sheetnames
+
+
+# --- CLI ---------------------------------------------------------------------
+
+@pytest.fixture
+def cli_dossier(monkeypatch, dossier):
+    from addin import payments as ap
+
+    monkeypatch.setattr(ap.PaymentsDossier, "load", classmethod(lambda cls, path: dossier))
+    return dossier
+
+
+def test_cli_check_and_import(tmp_path, cli_dossier, capsys):
+    from addin.cli import main
+
+    path = template_file(tmp_path / "r.xlsx")
+    assert main(["payments", "check", str(path), "--dossier", str(tmp_path), "--today", "2025-06-30"]) == 1
+    out = capsys.readouterr().out
+    assert "PAY_INVOICE_UNKNOWN" in out
+    assert openpyxl.load_workbook(path)[t.SHEET]["B4"].fill.fgColor.rgb == "FFFFC7CE"
+    assert main(["payments", "import", str(path), "--dossier", str(tmp_path), "--today", "2025-06-30"]) == 1  # 2 rows stay blocked
+    out = capsys.readouterr().out
+    assert "3 règlement(s) importé(s)" in out
+    assert main(["payments", "import", str(path), "--dossier", str(tmp_path), "--today", "2025-06-30"]) == 1
+    out = capsys.readouterr().out
+    assert "3 règlement(s) de la feuille ont déjà été importés" in out and "2 ligne(s) bloquée(s)" in out
+
+
+def test_cli_unusable_input(tmp_path, cli_dossier, capsys):
+    from addin.cli import main
+
+    bad = tmp_path / "pas-un-classeur.xlsx"
+    bad.write_bytes(b"ceci n'est pas un xlsx")
+    assert main(["payments", "import", str(bad), "--dossier", str(tmp_path)]) == 2
+    assert "Erreur" in capsys.readouterr().err
+    assert main(["payments", "check", str(tmp_path / "absent.xlsx"), "--dossier", str(tmp_path)]) == 2
+    assert main(["payments", "check", str(bad), "--dossier", str(tmp_path)]) == 2
+    assert "Classeur illisible" in capsys.readouterr().err
