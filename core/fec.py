@@ -1,17 +1,22 @@
 """FEC (Fichier des Écritures Comptables) reader and writer, flat form.
 
-Source: LPF art. A47 A-1 (arrêté of 29 July 2013), BOFiP BOI-CF-IOR-60-40-20, and the
-checks of DGFiP's Test Compta Demat (see ``shared/specs/fec.md``).
+Sources: LPF art. A47 A-1 (arrêté of 29 July 2013), BOFiP BOI-CF-IOR-60-40-20, and the
+checks of DGFiP's Test Compta Demat (summarised in ``shared/specs/fec.md``).
 
-Reading is column-wise (pyarrow's CSV reader, vectorised checks) so that a
-1,000,000-line file is read and checked in about a second. Every line of the file ends
-in the ledger or in an alert (lines with a wrong field count are reported with their
-line number and kept out of the ledger: their fields cannot be trusted).
+Reading is column-wise: pyarrow's CSV reader splits the lines, then vectorised Arrow /
+numpy kernels type the columns (``core.fec_columns``) and check them, so that a
+1,000,000-line file is read and checked in about a second. Alert objects are built only
+for the rows in error, at most ``MAX_ALERTS_PER_CODE`` per code and field, then one
+summary alert per code and field gives the count and the first further line numbers.
+
+Every physical line of the file ends in the ledger (``Ledger.frame.source_row``) or in
+``Ledger.rejected_lines`` with an alert naming it (wrong field count, blank line): a line
+whose fields cannot be trusted is not guessed at.
 """
 from __future__ import annotations
 
-import io
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -20,7 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from core.alerts import Alert, alert
+from core.alerts import Alert, Severity, alert
+from core.catalogue import CATALOGUE
+from core.fec_columns import parse_amounts, parse_dates
 from core.ledger import (
     CENTS_COLUMNS,
     COLUMNS,
@@ -33,13 +40,19 @@ from core.ledger import (
 )
 
 SHEET = "FEC"
-MAX_ALERTS_PER_CODE = 1000  # beyond that, one summary alert (a broken file would flood the user)
-_FILENAME = re.compile(r"^(\d{9})FEC(\d{8})(\.txt|\.csv)?$", re.IGNORECASE)
+MAX_ALERTS_PER_CODE = 1000  # per code and field; beyond, one summary alert (a broken file would flood the user)
+_FILENAME = re.compile(r"^(\d{9})FEC(\d{8})(\.txt)?$", re.IGNORECASE)
+# Fields of the "données absentes" report of Test Compta Demat (post-2013 files).
 _CHECKED_MISSING = ("JournalCode", "JournalLib", "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "ValidDate")
+# Header names seen in real exports for the same field (normalised: lowercase, no space/underscore).
+_ALIASES = {"iddevise": "idevise", "devise": "idevise", "montantendevise": "montantdevise", "datelettrage": "datelet"}
+_SENS_DEBIT = ("D", "+1")
+_SENS_CREDIT = ("C", "-1")
+_SEPARATOR_NAMES = {"\t": "tabulation", "|": "barre verticale « | »", ";": "point-virgule", ",": "virgule"}
 
 
 class FecError(ValueError):
-    """The file cannot be read as a FEC at all (empty, wrong separator, no header)."""
+    """The file cannot be read as a FEC at all (empty, no separator, header without the 18 fields)."""
 
     def __init__(self, alert_: Alert):
         super().__init__(alert_.message)
@@ -47,355 +60,635 @@ class FecError(ValueError):
 
 
 # ---------------------------------------------------------------------------
-# decoding and header
+# decoding
 # ---------------------------------------------------------------------------
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Validate UTF-8 without building a Python str (Arrow's SIMD validator)."""
+    if data.isascii():
+        return True
+    buf = pa.py_buffer(data)
+    offsets = pa.array([0, len(data)], type=pa.int64()).buffers()[1]
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buf]).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
 
 def decode_bytes(data: bytes) -> tuple[bytes, str]:
     """Return UTF-8 bytes (BOM removed) and the encoding detected.
 
-    UTF-8 is tried first; otherwise Windows-1252 when bytes 0x80-0x9F occur (they are
-    control codes in ISO-8859-15), else ISO-8859-15.
+    UTF-8 (with or without BOM) first; UTF-16 when it has a BOM (Excel's « Texte Unicode »);
+    otherwise Windows-1252 when bytes 0x80-0x9F occur (control codes in ISO-8859-15, letters
+    such as ``œ`` or ``’`` in Windows-1252), else ISO-8859-15.
+
+    Raises:
+        FecError: the bytes are not text (a workbook, a PDF, binary data).
     """
+    data, encoding, _ = _decode(data)
+    return data, encoding
+
+
+def _decode(data: bytes) -> tuple[bytes, str, list[Alert]]:
+    alerts: list[Alert] = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FecError(alert("FILE_ENCODING", sheet=SHEET, detail=f"UTF-16 invalide : {exc.reason}")) from exc
+        alerts.append(alert("FEC_ENCODING_NONSTANDARD", sheet=SHEET, encoding="UTF-16"))
+        return text.lstrip("\ufeff").encode("utf-8"), "utf-16", alerts
+    kind = _binary_kind(data)
+    if kind:
+        raise FecError(alert("FEC_NOT_TEXT", sheet=SHEET, kind=kind))
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-        data.decode("utf-8")  # raises on a lying BOM
-        return data, "utf-8-sig"
-    try:
-        data.decode("utf-8")
-        return data, "utf-8"
-    except UnicodeDecodeError:
-        pass
+        body = data[3:]
+        if _is_utf8(body):
+            return body, "utf-8-sig", alerts
+        data = body  # a lying BOM: decode the rest as a one-byte encoding below
+    elif _is_utf8(data):
+        return data, "utf-8", alerts
     encoding = "cp1252" if re.search(rb"[\x80-\x9f]", data) else "iso-8859-15"
     try:
-        return data.decode(encoding).encode("utf-8"), encoding
-    except UnicodeDecodeError as exc:
-        raise FecError(alert("FILE_ENCODING", sheet=SHEET, detail=str(exc))) from exc
+        text = data.decode(encoding)
+    except UnicodeDecodeError:  # bytes undefined in Windows-1252 (0x81, 0x8D…)
+        encoding = "iso-8859-15"
+        text = data.decode(encoding)
+    mixed = re.search(rb"[\xc2-\xf4][\x80-\xbf]", data)
+    if mixed:
+        line = data.count(b"\n", 0, mixed.start()) + 1
+        alerts.append(alert("FEC_ENCODING_MIXED", sheet=SHEET, row=line, encoding=encoding))
+    return text.encode("utf-8"), encoding, alerts
 
 
-def _split_header(data: bytes) -> tuple[str, str]:
-    end = data.find(b"\n")
-    header = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
-    tabs, pipes = header.count("\t"), header.count("|")
-    if tabs == 0 and pipes == 0:
-        found = "point-virgule" if ";" in header else "virgule" if "," in header else "aucun séparateur"
-        raise FecError(alert("FEC_SEPARATOR", sheet=SHEET, row=1, found=found))
-    return header, ("\t" if tabs >= pipes else "|")
+def _binary_kind(data: bytes) -> str | None:
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return "un classeur Excel (.xlsx) ou une archive ZIP"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "un classeur Excel 97-2003 (.xls)"
+    if head.startswith(b"%PDF"):
+        return "un document PDF"
+    if b"\x00" in data[:4096]:
+        return "un fichier binaire (octets nuls)"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# header
+# ---------------------------------------------------------------------------
 
 
 def _norm(name: str) -> str:
-    return name.strip().lower()
+    n = name.strip().strip('"').strip().lower().replace(" ", "").replace("_", "")
+    return _ALIASES.get(n, n)
+
+
+_KNOWN = {_norm(n) for n in FEC_NAMES} | {"montant", "sens"} | {_norm(n) for n in DUE_DATE_FIELDS}
+
+
+@dataclass
+class _Header:
+    names: list[str]  # as written in the file (quotes removed)
+    separator: str
+    quoted: bool
+    mapping: dict[int, str]  # field position -> ledger column ("amount"/"side" for Montant/Sens)
+    variant: str  # "debit_credit" or "montant_sens"
+    alerts: list[Alert]
+
+
+def _header_line(data: bytes) -> tuple[str, int]:
+    """The first line and the offset where the body starts (CR, LF or CRLF)."""
+    m = re.search(rb"\r\n|\r|\n", data)
+    if m is None:
+        return data.decode("utf-8"), len(data)
+    return data[: m.start()].decode("utf-8"), m.end()
+
+
+def _read_header(line: str) -> _Header:
+    scores = []
+    for sep in ("\t", "|", ";", ","):
+        names = line.split(sep)
+        scores.append((sum(_norm(n) in _KNOWN for n in names), len(names) > 1, sep))
+    known, split, sep = max(scores, key=lambda s: (s[0], s[1]))
+    if known == 0 and not split:
+        raise FecError(alert("FEC_SEPARATOR", sheet=SHEET, row=1, found="aucun séparateur reconnu"))
+    names = line.split(sep)
+    quoted = all(len(n.strip()) >= 2 and n.strip()[0] == n.strip()[-1] == '"' for n in names)
+    clean = [n.strip().strip('"').strip() if quoted else n.strip() for n in names]
+    alerts: list[Alert] = []
+    if sep in (";", ","):
+        alerts.append(alert("FEC_SEPARATOR", sheet=SHEET, row=1, found=_SEPARATOR_NAMES[sep]))
+    if quoted:
+        alerts.append(alert("FEC_QUOTED_FIELDS", sheet=SHEET, row=1))
+    mapping, variant, header_alerts = _map_header(clean)
+    alerts += header_alerts
+    return _Header(clean, sep, quoted, mapping, variant, alerts)
+
+
+def _map_header(names: list[str]) -> tuple[dict[int, str], str, list[Alert]]:
+    """Map header positions to ledger columns; raise when mandatory fields are missing."""
+    positions: dict[str, int] = {}
+    alerts: list[Alert] = []
+    for i, name in enumerate(names):
+        key = _norm(name)
+        if key in positions and key in _KNOWN:
+            alerts.append(alert("FEC_HEADER_DUPLICATE", sheet=SHEET, row=1, column=name, name=name, first=positions[key] + 1, found=i + 1))
+            continue
+        positions.setdefault(key, i)
+    has_debit_credit = "debit" in positions and "credit" in positions
+    variant = "montant_sens" if not has_debit_credit and "montant" in positions and "sens" in positions else "debit_credit"
+    expected = []
+    for fec_name, column in FEC_FIELDS:
+        if variant == "montant_sens" and column in CENTS_COLUMNS:
+            fec_name, column = ("Montant", "amount") if column == "debit" else ("Sens", "side")
+        expected.append((fec_name, column))
+    missing = [fec_name for fec_name, _ in expected if _norm(fec_name) not in positions]
+    if missing:
+        raise FecError(
+            alert(
+                "FEC_HEADER_MISSING_FIELD",
+                sheet=SHEET,
+                row=1,
+                name=", ".join(missing),
+                count=len(missing),
+                found=len(names),
+            )
+        )
+    mapping: dict[int, str] = {}
+    for order, (fec_name, column) in enumerate(expected):
+        pos = positions[_norm(fec_name)]
+        mapping[pos] = column
+        written = names[pos]
+        if written != fec_name and written.lower() != fec_name.lower():
+            alerts.append(alert("FEC_HEADER_VARIANT", sheet=SHEET, row=1, column=written, name=written, expected=fec_name))
+        if pos != order:
+            alerts.append(alert("FEC_HEADER_ORDER", sheet=SHEET, row=1, column=written, name=fec_name, found=pos + 1, expected=order + 1))
+    due = {_norm(d) for d in DUE_DATE_FIELDS}
+    for i, name in enumerate(names):
+        if i in mapping:
+            continue
+        if _norm(name) in due and "due_date" not in mapping.values():
+            mapping[i] = "due_date"
+        elif not any(a.code == "FEC_HEADER_DUPLICATE" and a.column == name for a in alerts):
+            alerts.append(alert("FEC_EXTRA_FIELD", sheet=SHEET, row=1, column=name or None, name=name or "(sans nom)"))
+    return mapping, variant, alerts
+
+
+# ---------------------------------------------------------------------------
+# splitting the lines
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Body:
+    table: pa.Table  # one row per accepted line, every column a string
+    lines: np.ndarray  # physical line number (header = 1) of each row of ``table``
+    lines_read: int  # physical lines after the header
+    bad: list[tuple[int, int, str]]  # (line, field count, text) of lines with a wrong field count
+    blank: list[int]  # blank lines inside the file
+    trailing: list[int]  # blank lines at the end of the file
+
+
+def _csv(buf: pa.Buffer, width: int, sep: str, quoted: bool, threads: bool, on_invalid) -> pa.Table:
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.read_csv(
+        pa.BufferReader(buf),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, use_threads=threads),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep,
+            quote_char='"' if quoted else False,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=False,  # an empty line becomes a row of empty strings: we see it
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _split(data: bytes, start: int, header: _Header) -> _Body:
+    """Parse the body. The threaded parse is kept when every line has the right field count;
+    otherwise a serial parse gives the physical number of each rejected line."""
+    buf = pa.py_buffer(data).slice(start)
+    width = len(header.names)
+    invalid: list = []
+
+    def collect(row) -> str:
+        invalid.append(row)
+        return "skip"
+
+    table = _csv(buf, width, header.separator, header.quoted, True, collect) if len(buf) else None
+    if table is None:
+        return _Body(pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)}), np.empty(0, np.int64), 0, [], [], [])
+    if invalid:
+        invalid = []
+        table = _csv(buf, width, header.separator, header.quoted, False, collect)
+    bad_lines = np.array([r.number for r in invalid], dtype=np.int64) + 1  # body line k is file line k + 1
+    total = table.num_rows + len(invalid)
+    if bad_lines.size:
+        lines = np.setdiff1d(np.arange(2, total + 2, dtype=np.int64), bad_lines, assume_unique=True)
+    else:
+        lines = np.arange(2, total + 2, dtype=np.int64)
+    # blank rows: an empty line (or one of separators only) is a row of empty strings
+    empty_rows = _empty_rows(table)
+    bad_blank = np.array([not r.text.strip() for r in invalid], dtype=bool)
+    content = np.concatenate([lines[~empty_rows], bad_lines[~bad_blank]])
+    last_content = int(content.max()) if content.size else 1
+    blank_all = np.sort(np.concatenate([lines[empty_rows], bad_lines[bad_blank]]))
+    blank = blank_all[blank_all < last_content].tolist()
+    trailing = blank_all[blank_all > last_content].tolist()
+    bad = [(int(l), r.actual_columns, r.text) for l, r, b in zip(bad_lines, invalid, bad_blank) if not b]
+    if empty_rows.any():
+        keep = ~empty_rows
+        table = table.filter(pa.array(keep))
+        lines = lines[keep]
+    return _Body(table, lines, total, bad, blank, trailing)
+
+
+def _empty_rows(table: pa.Table) -> np.ndarray:
+    total = None
+    for col in table.columns:
+        length = pc.binary_length(col)
+        if total is None:
+            total = length.to_numpy(zero_copy_only=False).astype(np.int64)
+            if total.all():
+                return np.zeros(table.num_rows, dtype=bool)
+        else:
+            total += length.to_numpy(zero_copy_only=False)
+    if total is None:
+        return np.zeros(table.num_rows, dtype=bool)
+    return total == 0
+
+
+# ---------------------------------------------------------------------------
+# alerts for many rows
+# ---------------------------------------------------------------------------
+
+
+class _Alerts(list):
+    """The alert list of one read, with the capping helpers."""
+
+    def rows(self, rows: np.ndarray, lines: np.ndarray, code: str, column: str | None, values: pa.ChunkedArray | None = None, **ctx: object) -> None:
+        """One alert per row index in ``rows`` (capped); ``values`` gives ``{value}``."""
+        if len(rows) == 0:
+            return
+        shown = rows[:MAX_ALERTS_PER_CODE]
+        texts = pc.take(values, pa.array(shown)).to_pylist() if values is not None else None
+        for k, i in enumerate(shown):
+            extra = dict(ctx)
+            if texts is not None:
+                extra["value"] = texts[k]
+            self.append(alert(code, sheet=SHEET, row=int(lines[i]), column=column, **extra))
+        if len(rows) > MAX_ALERTS_PER_CODE:
+            self.more(code, column, [int(lines[i]) for i in rows[MAX_ALERTS_PER_CODE:]])
+
+    def more(self, code: str, column: str | None, lines: list[int]) -> None:
+        first = ", ".join(str(l) for l in lines[:20]) + (" …" if len(lines) > 20 else "")
+        self.append(
+            alert(
+                "FEC_MORE_ALERTS",
+                sheet=SHEET,
+                row=lines[0],
+                column=column,
+                severity=Severity(CATALOGUE[code][0]),
+                count=len(lines),
+                other=code,
+                lines=first,
+            )
+        )
+
+
+def _mask_rows(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask)
 
 
 # ---------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------
 
+
 def read_fec(data: bytes, filename: str | None = None) -> Ledger:
-    """Read a FEC file's bytes into a ``Ledger`` with every structural problem as an alert.
+    """Read a FEC file's bytes into a ``Ledger``; every structural problem is an alert.
+
+    Args:
+        data: the file's bytes (any of the encodings of ``decode_bytes``).
+        filename: the file's name, checked against ``SIRENFECAAAAMMJJ.txt`` when given.
 
     Raises:
-        FecError: the file is unusable as a whole (empty, no separator, undecodable).
+        FecError: the file is unusable as a whole (empty, not text, no separator, header
+            without the mandatory fields).
     """
-    if not data.strip():
+    if _is_blank(data):
         raise FecError(alert("FILE_EMPTY", sheet=SHEET))
-    data, encoding = decode_bytes(data)
-    header, sep = _split_header(data)
-    names = header.split(sep)
-    alerts: list[Alert] = []
-    if filename is not None and not _FILENAME.match(filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]):
-        alerts.append(alert("FEC_FILENAME", sheet=SHEET, value=filename))
-
-    mapping, variant, header_alerts = _map_header(names)
-    alerts += header_alerts
-    missing = [a for a in header_alerts if a.code == "FEC_HEADER_MISSING_FIELD"]
-    if missing:
-        names_missing = ", ".join(a.message.split("« ", 1)[1].split(" »", 1)[0] for a in missing)
-        raise FecError(alert("FEC_HEADER_MISSING_FIELD", sheet=SHEET, row=1, name=names_missing))
-
-    table, bad_rows, blank_lines, line_numbers = _parse(data, names, sep)
-    for line, count in bad_rows[:MAX_ALERTS_PER_CODE]:
-        alerts.append(alert("FEC_FIELD_COUNT", sheet=SHEET, row=line, found=count, expected=len(names), sep=sep.replace("\t", "tabulation")))
-    for line in blank_lines[:MAX_ALERTS_PER_CODE]:
-        alerts.append(alert("FEC_BLANK_LINE", sheet=SHEET, row=line))
-    if len(bad_rows) > MAX_ALERTS_PER_CODE:
-        alerts.append(alert("FEC_FIELD_COUNT", sheet=SHEET, found="…", expected=len(names), sep=f"{len(bad_rows)} lignes en erreur au total"))
-
-    frame, value_alerts = _to_frame(table, names, mapping, variant, line_numbers)
-    alerts += value_alerts
+    data, encoding, enc_alerts = _decode(data)
+    if _is_blank(data):
+        raise FecError(alert("FILE_EMPTY", sheet=SHEET))
+    line, start = _header_line(data)
+    header = _read_header(line)
+    alerts = _Alerts(enc_alerts)
+    closing = None
+    if filename is not None:
+        closing = _check_filename(filename, alerts)
+    alerts += header.alerts
+    body = _split(data, start, header)
+    _structure_alerts(body, header, alerts)
+    if body.table.num_rows == 0:
+        alerts.append(alert("FEC_NO_ENTRIES", sheet=SHEET, row=1))
+        return Ledger(
+            frame=empty_frame(), alerts=list(alerts), extra_fields=_extra_names(header), separator=header.separator,
+            encoding=encoding, lines_read=body.lines_read, rejected_lines=_rejected(body),
+        )
+    frame, extra = _to_frame(body, header, alerts)
+    if closing is not None:
+        after = frame["entry_date"].to_numpy() > np.datetime64(closing, "s")
+        alerts.rows(_mask_rows(after), body.lines, "FEC_DATE_AFTER_CLOSING", _field(header, "entry_date"), closing=f"{closing:%d/%m/%Y}")
     alerts += check_balances(frame, sheet=SHEET)
-    return Ledger(frame=frame, alerts=alerts, extra_fields=tuple(n for n in names if n not in mapping), separator=sep, encoding=encoding)
-
-
-def _map_header(names: list[str]) -> tuple[dict[str, str], str, list[Alert]]:
-    """Map header names to ledger columns; return the mapping, the variant and alerts."""
-    by_norm = {_norm(n): n for n in names}
-    mapping: dict[str, str] = {}
-    alerts: list[Alert] = []
-    variant = "debit_credit"
-    if "montant" in by_norm and "sens" in by_norm and "debit" not in by_norm:
-        variant = "montant_sens"
-    expected_position = 0
-    for fec_name, column in FEC_FIELDS:
-        if variant == "montant_sens" and fec_name in ("Debit", "Credit"):
-            fec_name, column = ("Montant", "amount") if fec_name == "Debit" else ("Sens", "side")
-        actual = by_norm.get(_norm(fec_name))
-        if actual is None:
-            alerts.append(alert("FEC_HEADER_MISSING_FIELD", sheet=SHEET, row=1, name=fec_name))
-            continue
-        mapping[actual] = column
-        position = names.index(actual)
-        if position != expected_position:
-            alerts.append(alert("FEC_HEADER_ORDER", sheet=SHEET, row=1, name=fec_name, found=position + 1, expected=expected_position + 1))
-        expected_position += 1
-    for name in names:
-        if name in mapping:
-            continue
-        if _norm(name) in {_norm(d) for d in DUE_DATE_FIELDS}:
-            mapping[name] = "due_date"
-        else:
-            alerts.append(alert("FEC_EXTRA_FIELD", sheet=SHEET, row=1, name=name))
-    return mapping, variant, alerts
-
-
-def _parse(data: bytes, names: list[str], sep: str) -> tuple[pa.Table, list[tuple[int, int]], list[int], np.ndarray]:
-    bad_texts: list[tuple[str, int]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_texts.append((row.text, row.actual_columns))
-        return "skip"
-
-    body_start = data.find(b"\n") + 1
-    body = data[body_start:] if body_start > 0 else b""
-    table = pacsv.read_csv(
-        io.BytesIO(body),
-        read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))], block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, escape_char=False, newlines_in_values=False, ignore_empty_lines=True, invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(names))}, strings_can_be_null=False, quoted_strings_can_be_null=False),
+    return Ledger(
+        frame=frame,
+        alerts=list(alerts),
+        extra_fields=_extra_names(header),
+        separator=header.separator,
+        encoding=encoding,
+        lines_read=body.lines_read,
+        rejected_lines=_rejected(body),
+        extra=extra,
     )
-    # Physical line numbers (header = 1) of skipped lines: blank ones and bad ones.
-    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
-    blank = _blank_lines(body)
-    bad = _locate(body, bad_texts)
-    skipped = np.array(sorted(set(blank) | {l for l, _ in bad}), dtype=np.int64)
-    all_lines = np.arange(2, n_lines + 2, dtype=np.int64)
-    kept = np.setdiff1d(all_lines, skipped, assume_unique=True) if len(skipped) else all_lines
-    if len(kept) != table.num_rows:  # pragma: no cover - defensive: never mislabel lines
-        kept = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    # a trailing blank line at the very end of the file is not an error
-    blank = [b for b in blank if b <= n_lines]
-    return table, sorted(bad), blank, kept
 
 
-def _blank_lines(body: bytes) -> list[int]:
-    out = []
-    for m in re.finditer(rb"(?m)^[ \t\r]*$", body):
-        start = m.start()
-        if start >= len(body.rstrip(b"\r\n")):
-            break
-        if m.end() < len(body) and body[m.end():m.end() + 1] == b"\n":
-            out.append(body.count(b"\n", 0, start) + 2)
-    return out
+def _is_blank(data: bytes) -> bool:
+    """Only whitespace (stops at the first other byte: no copy of a large file)."""
+    return re.match(rb"[ \t\r\n\f\v]*\Z", data) is not None
 
 
-def _locate(body: bytes, bad_texts: list[tuple[str, int]]) -> list[tuple[int, int]]:
-    """Line numbers of the rows pyarrow rejected (it does not give them when threaded)."""
-    out: list[tuple[int, int]] = []
-    padded = b"\n" + body
-    cursor: dict[bytes, int] = {}
-    for text, count in bad_texts:
-        needle = b"\n" + text.encode("utf-8")
-        start = cursor.get(needle, 0)
-        while True:
-            pos = padded.find(needle, start)
-            if pos < 0:
-                break
-            after = padded[pos + len(needle):pos + len(needle) + 2]
-            start = pos + 1
-            if after[:1] in (b"\n", b"") or after == b"\r\n" or (after[:1] == b"\r" and len(after) == 1):
-                break
-        if pos < 0:
-            continue
-        cursor[needle] = pos + 1
-        out.append((padded.count(b"\n", 0, pos) + 1, count))
-    return out
+def _rejected(body: _Body) -> tuple[int, ...]:
+    return tuple(sorted([l for l, _, _ in body.bad] + body.blank + body.trailing))
 
 
-_AMOUNT_COMMA = r"^[+-]?\d+(,\d*)?[+-]?$"
-_AMOUNT_DOT = r"^[+-]?\d+\.\d+[+-]?$"
+def _extra_names(header: _Header) -> tuple[str, ...]:
+    return tuple(n for i, n in enumerate(header.names) if i not in header.mapping)
 
 
-def _alerts_for(mask: np.ndarray, lines: np.ndarray, values: np.ndarray | None, code: str, column: str, **ctx: object) -> list[Alert]:
-    idx = np.flatnonzero(mask)
-    out = []
-    for i in idx[:MAX_ALERTS_PER_CODE]:
-        extra = dict(ctx)
-        if values is not None:
-            extra["value"] = values[i]
-        out.append(alert(code, sheet=SHEET, row=int(lines[i]), column=column, **extra))
-    if len(idx) > MAX_ALERTS_PER_CODE:
-        out.append(alert(code, sheet=SHEET, column=column, **{**ctx, "value": f"… et {len(idx) - MAX_ALERTS_PER_CODE} autres lignes"} if values is not None else ctx))
-    return out
+def _field(header: _Header, column: str) -> str:
+    for pos, col in header.mapping.items():
+        if col == column:
+            return header.names[pos]
+    from core.ledger import COLUMN_TO_FIELD
+
+    return COLUMN_TO_FIELD.get(column, column)
 
 
-def _parse_cents(col: pa.ChunkedArray, lines: np.ndarray, field: str) -> tuple[np.ndarray, np.ndarray, list[Alert]]:
-    """Strings with decimal comma → int64 cents; returns cents, valid mask and alerts."""
-    text = pc.utf8_trim_whitespace(col)
-    empty = pc.equal(text, "")
-    comma_ok = pc.match_substring_regex(text, _AMOUNT_COMMA)
-    dot = pc.match_substring_regex(text, _AMOUNT_DOT)
-    ok = pc.or_(pc.or_(comma_ok, dot), empty)
-    # move a trailing sign to the front, comma to point
-    trailing_minus = pc.match_substring_regex(text, r"-$")
-    norm = pc.replace_substring_regex(text, r"[+-]$", "")
-    norm = pc.replace_substring(norm, ",", ".")
-    norm = pc.if_else(trailing_minus, pc.binary_join_element_wise("-", norm, ""), norm)
-    norm = pc.if_else(pc.or_(pc.invert(ok), empty), "0", norm)
-    norm = pc.replace_substring_regex(norm, r"\.$", "")
-    dec = pc.cast(norm, pa.decimal128(24, 6))
-    rounded = pc.round(dec, ndigits=2, round_mode="half_up")
-    cents = pc.cast(pc.multiply(pc.cast(rounded, pa.decimal128(24, 2)), pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
-    alerts: list[Alert] = []
-    raw = None
-    okn = np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool)
-    dotn = np.asarray(dot.to_numpy(zero_copy_only=False), dtype=bool) & ~np.asarray(comma_ok.to_numpy(zero_copy_only=False), dtype=bool)
-    roundn = np.asarray(pc.not_equal(dec, pc.cast(rounded, pa.decimal128(24, 6))).to_numpy(zero_copy_only=False), dtype=bool)
-    if (~okn).any() or dotn.any() or roundn.any():
-        raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-        alerts += _alerts_for(~okn, lines, raw, "FEC_AMOUNT_INVALID", field)
-        alerts += _alerts_for(dotn, lines, raw, "FEC_DECIMAL_POINT", field)
-        cents_np = np.asarray(cents.to_numpy(zero_copy_only=False), dtype=np.int64)
-        for i in np.flatnonzero(roundn)[:MAX_ALERTS_PER_CODE]:
-            alerts.append(alert("AMOUNT_ROUNDED", sheet=SHEET, row=int(lines[i]), column=field, value=raw[i], rounded=_fr(int(cents_np[i]))))
-    return np.asarray(cents.to_numpy(zero_copy_only=False), dtype=np.int64), okn, alerts
+def _check_filename(filename: str, alerts: _Alerts) -> date | None:
+    """``SIRENFECAAAAMMJJ.txt``: a valid SIREN and a real closing date. Returns the date."""
+    base = re.split(r"[\\/]", filename)[-1]
+    m = _FILENAME.match(base)
+    closing = None
+    if m:
+        try:
+            closing = date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
+        except ValueError:
+            closing = None
+    from core.banking import check_siren  # local: banking imports stdnum/schwifty (slow to import)
+
+    if not m or closing is None or check_siren(m.group(1)):
+        alerts.append(alert("FEC_FILENAME", sheet=SHEET, value=base))
+        return None
+    return closing
 
 
-def _parse_dates(col: pa.ChunkedArray, lines: np.ndarray, field: str, required: bool) -> tuple[pd.Series, list[Alert]]:
-    text = pc.utf8_trim_whitespace(col)
-    empty = np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
-    wellformed = pc.match_substring_regex(text, r"^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$")
-    cleaned = pc.if_else(wellformed, text, pa.scalar(None, pa.string()))
-    parsed = pc.strptime(cleaned, format="%Y%m%d", unit="s", error_is_null=True)
-    # strptime rolls 20250231 over to March: keep only real calendar dates
-    real = pc.equal(pc.strftime(parsed, format="%Y%m%d"), cleaned)
-    parsed = pc.if_else(pc.fill_null(real, False), parsed, pa.scalar(None, parsed.type))
-    valid = np.asarray(pc.is_valid(parsed).to_numpy(zero_copy_only=False), dtype=bool)
-    alerts: list[Alert] = []
-    invalid = ~valid & ~empty
-    if invalid.any():
-        raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-        alerts += _alerts_for(invalid, lines, raw, "FEC_DATE_INVALID", field)
-    if required and empty.any():
-        alerts += _alerts_for(empty, lines, None, "FEC_DATE_MISSING", field)
-    series = pd.Series(parsed.to_numpy(zero_copy_only=False)).astype("datetime64[s]")
-    return series, alerts
+def _structure_alerts(body: _Body, header: _Header, alerts: _Alerts) -> None:
+    sep = _SEPARATOR_NAMES[header.separator]
+    expected = len(header.names)
+    shown = body.bad[:MAX_ALERTS_PER_CODE]
+    for line, count, text in shown:
+        alerts.append(
+            alert(
+                "FEC_FIELD_COUNT",
+                sheet=SHEET,
+                row=line,
+                found=count,
+                expected=expected,
+                sep=sep,
+                hint=_field_count_hint(text, header, count),
+            )
+        )
+    if len(body.bad) > MAX_ALERTS_PER_CODE:
+        alerts.more("FEC_FIELD_COUNT", None, [l for l, _, _ in body.bad[MAX_ALERTS_PER_CODE:]])
+    for line in body.blank[:MAX_ALERTS_PER_CODE]:
+        alerts.append(alert("FEC_BLANK_LINE", sheet=SHEET, row=line))
+    if len(body.blank) > MAX_ALERTS_PER_CODE:
+        alerts.more("FEC_BLANK_LINE", None, body.blank[MAX_ALERTS_PER_CODE:])
+    if body.trailing:
+        alerts.append(alert("FEC_TRAILING_BLANK_LINES", sheet=SHEET, row=body.trailing[0], count=len(body.trailing)))
 
 
-def _to_frame(table: pa.Table, names: list[str], mapping: dict[str, str], variant: str, lines: np.ndarray) -> tuple[pd.DataFrame, list[Alert]]:
-    if table.num_rows == 0:
-        return empty_frame(), [alert("FILE_EMPTY", sheet=SHEET)]
-    alerts: list[Alert] = []
+def _field_count_hint(text: str, header: _Header, count: int) -> str:
+    """Say which field probably holds the separator (or which fields are missing)."""
+    expected = len(header.names)
+    if count < expected:
+        return f"il manque {expected - count} champ(s) en fin de ligne ou un séparateur a été supprimé"
+    values = text.split(header.separator)
+    label_pos = next((p for p, c in header.mapping.items() if c == "label"), None)
+    if label_pos is not None:
+        extra = count - expected
+        joined = header.separator.join(values[label_pos : label_pos + extra + 1])
+        return f"le libellé contient probablement « {header.separator if header.separator != chr(9) else 'tabulation'} » : « {joined[:80]} »"
+    return "un texte contient probablement le séparateur"
+
+
+def _trim(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Without surrounding spaces (fixed-length FECs pad their texts); the original array
+    when nothing changes, so that a clean file costs no copy."""
+    trimmed = pc.utf8_trim_whitespace(col)
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(col)).as_py():
+        return col
+    return trimmed
+
+
+def _text(col: pa.ChunkedArray) -> pd.Series:
+    return pd.Series(pd.array(col, dtype="str"))
+
+
+def _to_frame(body: _Body, header: _Header, alerts: _Alerts) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    table, lines = body.table, body.lines
+    n = table.num_rows
+    by_column = {col: f"c{pos}" for pos, col in header.mapping.items()}
+    name_of = {col: header.names[pos] for pos, col in header.mapping.items()}
     cols: dict[str, object] = {}
-    by_column = {col: f"c{names.index(name)}" for name, col in mapping.items()}
-    field_of = {col: name for name, col in mapping.items()}
+    trimmed = {col: _trim(table[src]) for col, src in by_column.items() if col not in DATE_COLUMNS}
+    empty_dates: dict[str, np.ndarray] = {}
     for col in COLUMNS:
+        src = by_column.get(col)
         if col == "source_row":
             cols[col] = lines
-            continue
-        src = by_column.get(col)
-        if col in DATE_COLUMNS:
-            if src is None:
-                cols[col] = pd.Series(pd.NaT, index=range(table.num_rows), dtype="datetime64[s]")
-                continue
-            series, a = _parse_dates(table[src], lines, field_of[col], required=col == "entry_date")
-            cols[col] = series
-            alerts += a
+        elif col in DATE_COLUMNS:
+            if src:
+                cols[col], empty_dates[col] = _dates(table, src, col, name_of, lines, alerts)
+            else:
+                cols[col] = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
         elif col in CENTS_COLUMNS:
-            continue  # below
-        elif col == "foreign_amount":
-            if src is None:
-                cols[col] = pd.Series(pd.NA, index=range(table.num_rows), dtype="Int64")
-                continue
-            cents, _, a = _parse_cents(table[src], lines, field_of[col])
-            empty = np.asarray(pc.equal(pc.utf8_trim_whitespace(table[src]), "").to_numpy(zero_copy_only=False), dtype=bool)
-            cols[col] = pd.array(np.where(empty, 0, cents), dtype="Int64")
-            cols[col][empty] = pd.NA
-            alerts += a
-        else:
-            cols[col] = pd.Series(pc.utf8_trim_whitespace(table[src]).to_numpy(zero_copy_only=False), dtype="str") if src else pd.Series("", index=range(table.num_rows), dtype="str")
-    if variant == "montant_sens":
-        amount, _, a = _parse_cents(table[by_column["amount"]], lines, field_of["amount"])
-        alerts += a
-        side = pc.utf8_upper(pc.utf8_trim_whitespace(table[by_column["side"]]))
-        is_debit = np.asarray(pc.is_in(side, pa.array(["D", "+1", "1"])).to_numpy(zero_copy_only=False), dtype=bool)
-        is_credit = np.asarray(pc.is_in(side, pa.array(["C", "-1"])).to_numpy(zero_copy_only=False), dtype=bool)
-        bad = ~(is_debit | is_credit)
-        if bad.any():
-            alerts += _alerts_for(bad, lines, np.asarray(side.to_numpy(zero_copy_only=False), dtype=object), "FEC_SENS_INVALID", field_of["side"])
-        # a negative amount with a side flips it (exports sometimes sign the amount too)
-        signed = np.where(is_credit, -amount, amount)
-        cols["debit"] = np.where(signed > 0, signed, 0).astype(np.int64)
-        cols["credit"] = np.where(signed < 0, -signed, 0).astype(np.int64)
-    else:
-        debit, _, a1 = _parse_cents(table[by_column["debit"]], lines, field_of["debit"])
-        credit, _, a2 = _parse_cents(table[by_column["credit"]], lines, field_of["credit"])
-        alerts += a1 + a2
-        both = ((debit != 0) & (credit != 0)) | ((debit == 0) & (credit == 0))
-        if both.any():
-            alerts += _alerts_for(both, lines, None, "FEC_DEBIT_AND_CREDIT", "Debit")
-        cols["debit"], cols["credit"] = debit, credit
-    frame = pd.DataFrame({c: cols[c] for c in COLUMNS})
-    # account numbers must start with three digits (PCG)
-    bad_account = ~frame["ledger_account"].str.match(r"^\d{3}").to_numpy(dtype=bool)
-    if bad_account.any():
-        alerts += _alerts_for(bad_account, lines, frame["ledger_account"].to_numpy(dtype=object), "FEC_ACCOUNT_FORMAT", field_of.get("ledger_account", "CompteNum"))
-    for name in _CHECKED_MISSING:
-        col = next((c for n, c in FEC_FIELDS if n == name), None)
-        if col is None or col not in by_column:
             continue
-        if col in DATE_COLUMNS:
-            missing = np.asarray(pc.equal(pc.utf8_trim_whitespace(table[by_column[col]]), "").to_numpy(zero_copy_only=False), dtype=bool)
+        elif col == "foreign_amount":
+            cols[col] = _foreign(trimmed[col], lines, name_of[col], alerts)
         else:
-            missing = (frame[col] == "").to_numpy(dtype=bool)
-        if missing.any():
-            alerts += _alerts_for(missing, lines, None, "FEC_MISSING_DATA", field_of[col], name=name)
-    fa_set = frame["foreign_amount"].notna().to_numpy(dtype=bool)
-    cur_set = (frame["currency"] != "").to_numpy(dtype=bool)
-    if (fa_set != cur_set).any():
-        alerts += _alerts_for(fa_set != cur_set, lines, None, "FEC_CURRENCY_INCOMPLETE", "Idevise")
-    return frame, alerts
+            cols[col] = _text(trimmed[col])
+    if header.variant == "montant_sens":
+        cols["debit"], cols["credit"] = _montant_sens(trimmed["amount"], trimmed["side"], lines, name_of, alerts)
+    else:
+        debit = _amounts(trimmed["debit"], lines, name_of["debit"], alerts)
+        credit = _amounts(trimmed["credit"], lines, name_of["credit"], alerts)
+        both = (debit != 0) == (credit != 0)
+        alerts.rows(_mask_rows(both), lines, "FEC_DEBIT_AND_CREDIT", name_of["debit"])
+        cols["debit"], cols["credit"] = debit, credit
+    negative = (cols["debit"] < 0) | (cols["credit"] < 0)
+    if header.variant == "debit_credit" and negative.any():
+        alerts.rows(_mask_rows(negative), lines, "FEC_NEGATIVE_AMOUNT", name_of["debit"])
+    frame = pd.DataFrame({c: cols[c] for c in COLUMNS})
+    _row_checks(trimmed, empty_dates, frame, name_of, lines, alerts)
+    extra = None
+    extras = [i for i in range(len(header.names)) if i not in header.mapping]
+    if extras:
+        extra = pd.DataFrame({header.names[i] or f"champ {i + 1}": _text(_trim(table[f"c{i}"])) for i in extras})
+    return frame, extra
+
+
+def _dates(table: pa.Table, src: str, col: str, name_of: dict[str, str], lines: np.ndarray, alerts: _Alerts) -> tuple[np.ndarray, np.ndarray]:
+    parsed = parse_dates(table[src])
+    field = name_of[col]
+    alerts.rows(parsed.invalid, lines, "FEC_DATE_INVALID", field, table[src])
+    alerts.rows(parsed.other_format, lines, "FEC_DATE_FORMAT", field, table[src])
+    if col == "entry_date":
+        alerts.rows(_mask_rows(parsed.empty), lines, "FEC_DATE_MISSING", field)
+    return parsed.values, parsed.empty
+
+
+def _amounts(col: pa.ChunkedArray, lines: np.ndarray, field: str, alerts: _Alerts) -> np.ndarray:
+    parsed = parse_amounts(col)
+    alerts.rows(parsed.invalid, lines, "FEC_AMOUNT_INVALID", field, col)
+    alerts.rows(parsed.decimal_point, lines, "FEC_DECIMAL_POINT", field, col)
+    if len(parsed.rounded):
+        texts = pc.take(col, pa.array(parsed.rounded[:MAX_ALERTS_PER_CODE])).to_pylist()
+        for text, i in zip(texts, parsed.rounded[:MAX_ALERTS_PER_CODE]):
+            alerts.append(alert("AMOUNT_ROUNDED", sheet=SHEET, row=int(lines[i]), column=field, value=text.strip(), rounded=_fr(int(parsed.cents[i]))))
+        if len(parsed.rounded) > MAX_ALERTS_PER_CODE:
+            alerts.more("AMOUNT_ROUNDED", field, [int(lines[i]) for i in parsed.rounded[MAX_ALERTS_PER_CODE:]])
+    return parsed.cents
+
+
+def _foreign(col: pa.ChunkedArray, lines: np.ndarray, field: str, alerts: _Alerts) -> pd.arrays.IntegerArray:
+    if not pc.any(pc.greater(pc.binary_length(col), 0)).as_py():
+        return pd.arrays.IntegerArray(np.zeros(len(col), np.int64), np.ones(len(col), dtype=bool))
+    cents = _amounts(col, lines, field, alerts)
+    empty = pc.equal(col, "").to_numpy(zero_copy_only=False)
+    return pd.arrays.IntegerArray(cents, empty.astype(bool))
+
+
+def _montant_sens(amount: pa.ChunkedArray, side: pa.ChunkedArray, lines: np.ndarray, name_of: dict[str, str], alerts: _Alerts) -> tuple[np.ndarray, np.ndarray]:
+    cents = _amounts(amount, lines, name_of["amount"], alerts)
+    sens = pc.utf8_upper(side)
+    is_debit = pc.is_in(sens, pa.array(_SENS_DEBIT)).to_numpy(zero_copy_only=False)
+    is_credit = pc.is_in(sens, pa.array(_SENS_CREDIT)).to_numpy(zero_copy_only=False)
+    alerts.rows(_mask_rows(~(is_debit | is_credit)), lines, "FEC_SENS_INVALID", name_of["side"], side)
+    # a signed amount with a side: the sign flips the side (some exports sign the amount too)
+    signed = np.where(is_credit, -cents, cents)
+    zero = signed == 0
+    alerts.rows(_mask_rows(zero), lines, "FEC_DEBIT_AND_CREDIT", name_of["amount"])
+    return np.where(signed > 0, signed, 0), np.where(signed < 0, -signed, 0)
+
+
+def _row_checks(trimmed: dict[str, pa.ChunkedArray], empty_dates: dict[str, np.ndarray], frame: pd.DataFrame, name_of: dict[str, str], lines: np.ndarray, alerts: _Alerts) -> None:
+    """Warnings of Test Compta Demat: account format, missing data; and lettering/currency pairs."""
+    account = trimmed["ledger_account"]
+    lengths = pc.binary_length(account).to_numpy(zero_copy_only=False)
+    three = pc.ascii_is_decimal(pc.utf8_slice_codeunits(account, 0, 3)).to_numpy(zero_copy_only=False) & (lengths >= 3)
+    alerts.rows(_mask_rows(lengths == 0), lines, "FEC_ACCOUNT_MISSING", name_of["ledger_account"])
+    alerts.rows(_mask_rows(~three & (lengths > 0)), lines, "FEC_ACCOUNT_FORMAT", name_of["ledger_account"], account)
+    fields = dict(FEC_FIELDS)
+    for name in _CHECKED_MISSING:
+        col = fields[name]
+        if col in empty_dates:
+            missing = empty_dates[col]
+        else:
+            missing = (pc.binary_length(trimmed[col]).to_numpy(zero_copy_only=False) == 0)
+        alerts.rows(_mask_rows(missing), lines, "FEC_MISSING_DATA", name_of[col], name=name_of[col])
+    lettered = pc.binary_length(trimmed["lettering_code"]).to_numpy(zero_copy_only=False) > 0
+    no_date = empty_dates["lettered_on"]
+    alerts.rows(_mask_rows(lettered & no_date), lines, "FEC_LETTERING_DATE_MISSING", name_of["lettered_on"])
+    alerts.rows(_mask_rows(~lettered & ~no_date), lines, "FEC_LETTERING_CODE_MISSING", name_of["lettering_code"])
+    foreign = frame["foreign_amount"].notna().to_numpy(dtype=bool)
+    if foreign.any():
+        no_currency = pc.binary_length(trimmed["currency"]).to_numpy(zero_copy_only=False) == 0
+        alerts.rows(_mask_rows(foreign & no_currency), lines, "FEC_CURRENCY_INCOMPLETE", name_of["currency"])
+
+
+# ---------------------------------------------------------------------------
+# balance
+# ---------------------------------------------------------------------------
 
 
 def check_balances(frame: pd.DataFrame, *, sheet: str = SHEET) -> list[Alert]:
-    """Per-entry balance (journal + entry number) and the file total."""
+    """Balance of each entry (journal + entry number) and of the whole file.
+
+    Fast path: entries are usually contiguous, so the sums of contiguous runs of the same
+    key are computed with one ``reduceat``; when every run balances, every entry does.
+    Otherwise the exact per-entry sums come from a group-by.
+    """
     if frame.empty:
         return []
-    diff = frame["debit"] - frame["credit"]
-    keys = [frame["journal_code"], frame["entry_number"]]
-    sums = diff.groupby(keys, sort=False).sum()
-    bad = sums[sums != 0]
+    diff = (frame["debit"].to_numpy(dtype=np.int64) - frame["credit"].to_numpy(dtype=np.int64))
+    journal, number = frame["journal_code"], frame["entry_number"]
     alerts: list[Alert] = []
-    if len(bad):
-        first_rows = frame["source_row"].groupby(keys, sort=False).min()
-        deb = frame["debit"].groupby(keys, sort=False).sum()
-        cre = frame["credit"].groupby(keys, sort=False).sum()
-        for key in list(bad.index)[:MAX_ALERTS_PER_CODE]:
+    changed = np.ones(len(frame), dtype=bool)
+    changed[1:] = _differs_from_previous(journal) | _differs_from_previous(number)
+    starts = np.flatnonzero(changed)
+    if np.add.reduceat(diff, starts).any():
+        keys = [journal, number]
+        grouped = pd.DataFrame({"d": frame["debit"], "c": frame["credit"], "r": frame["source_row"]}).groupby(keys, sort=False)
+        sums = grouped.agg(d=("d", "sum"), c=("c", "sum"), r=("r", "min"))
+        bad = sums[sums["d"] != sums["c"]].sort_values("r")
+        for (jc, num), row in bad.iloc[:MAX_ALERTS_PER_CODE].iterrows():
             alerts.append(
                 alert(
                     "FEC_ENTRY_UNBALANCED",
                     sheet=sheet,
-                    row=int(first_rows[key]),
+                    row=int(row["r"]),
                     column="EcritureNum",
-                    entry=key[1],
-                    journal=key[0],
-                    debit=_fr(int(deb[key])),
-                    credit=_fr(int(cre[key])),
-                    diff=_fr(int(bad[key])),
+                    entry=num,
+                    journal=jc,
+                    debit=_fr(int(row["d"])),
+                    credit=_fr(int(row["c"])),
+                    diff=_fr(int(row["d"]) - int(row["c"])),
                 )
             )
-    td, tc = int(frame["debit"].sum()), int(frame["credit"].sum())
-    if td != tc:
-        alerts.append(alert("FEC_TOTAL_UNBALANCED", sheet=sheet, debit=_fr(td), credit=_fr(tc)))
+        if len(bad) > MAX_ALERTS_PER_CODE:
+            rest = [int(r) for r in bad["r"].iloc[MAX_ALERTS_PER_CODE:]]
+            alerts.append(
+                alert("FEC_MORE_ALERTS", sheet=sheet, row=rest[0], column="EcritureNum", severity=Severity.BLOCKING,
+                      count=len(rest), other="FEC_ENTRY_UNBALANCED", lines=", ".join(map(str, rest[:20])) + (" …" if len(rest) > 20 else ""))
+            )
+    total_debit, total_credit = int(frame["debit"].sum()), int(frame["credit"].sum())
+    if total_debit != total_credit:
+        alerts.append(alert("FEC_TOTAL_UNBALANCED", sheet=sheet, debit=_fr(total_debit), credit=_fr(total_credit), diff=_fr(total_debit - total_credit)))
     return alerts
+
+
+def _differs_from_previous(values: pd.Series) -> np.ndarray:
+    """``values[i] != values[i-1]`` for i ≥ 1, in Arrow when the column is Arrow-backed."""
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    if to_arrow is None:
+        v = values.fillna("").astype(object).to_numpy()
+        return v[1:] != v[:-1]
+    arr = to_arrow()
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    arr = pc.fill_null(arr, "")
+    return pc.not_equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
 
 
 def _fr(cents: int) -> str:
@@ -407,6 +700,7 @@ def _fr(cents: int) -> str:
 # ---------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------
+
 
 def fec_filename(siren: str, closing_date: date) -> str:
     """``<SIREN>FEC<AAAAMMJJ>.txt`` (closing date of the fiscal year)."""
@@ -425,18 +719,50 @@ def _fmt_dates(values: pd.Series) -> pd.Series:
     return out.fillna("").astype("str")
 
 
+_REPLACED = {"\t": r"[\r\n\t]+", "|": r"[\r\n\t|]+"}
+
+
 def _clean_text(values: pd.Series, sep: str) -> pd.Series:
-    # a separator or a line break inside a text would break the field count
-    return values.fillna("").astype("str").str.replace(r"[\r\n\t|]" if sep == "|" else r"[\r\n\t]", " ", regex=True)
+    # a separator or a line break inside a text would break the field count: one space instead
+    return values.fillna("").astype("str").str.replace(_REPLACED[sep], " ", regex=True).str.strip()
+
+
+def text_issues(frame: pd.DataFrame, *, separator: str = "\t", encoding: str = "utf-8") -> list[Alert]:
+    """Warnings for what ``write_fec`` will change in text fields (separator, line break,
+    surrounding spaces, characters the encoding cannot hold). Row = ``source_row``."""
+    alerts = _Alerts()
+    lines = frame["source_row"].to_numpy()
+    pattern = _REPLACED[separator]
+    for name, col in FEC_FIELDS:
+        if col in DATE_COLUMNS or col in CENTS_COLUMNS or col == "foreign_amount":
+            continue
+        values = frame[col].fillna("").astype("str")
+        changed = values.str.contains(pattern, regex=True) | (values != values.str.strip())
+        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+            changed |= values.map(lambda v: not _encodable(v, encoding)).astype(bool)
+        rows = np.flatnonzero(changed.to_numpy(dtype=bool))
+        alerts.rows(rows, lines, "FEC_TEXT_CHANGED", name, pa.chunked_array([pa.array(values.tolist(), pa.string())]))
+    return list(alerts)
+
+
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def write_fec(frame: pd.DataFrame, *, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> bytes:
     """Write a ledger frame as a FEC (18 fields in the legal order, CRLF, decimal comma).
 
+    Text fields lose separators, line breaks and surrounding spaces (``text_issues`` lists
+    them beforehand); characters the encoding cannot hold become ``?``.
+
     Args:
         frame: ledger columns (see ``core.ledger.COLUMNS``).
         separator: ``"\\t"`` (default) or ``"|"``.
-        encoding: ``"utf-8"`` or ``"iso-8859-15"``.
+        encoding: ``"utf-8"`` or ``"iso-8859-15"`` (also ``"cp1252"``).
         due_date_field: when given (e.g. ``"DateEcheance"``), the due dates are written as a
             19th field of that name.
     """

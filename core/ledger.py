@@ -59,6 +59,9 @@ class Ledger:
     extra_fields: tuple[str, ...] = ()
     separator: str = "\t"
     encoding: str = "utf-8"
+    lines_read: int = 0  # physical lines after the header (FEC): len(frame) + len(rejected_lines)
+    rejected_lines: tuple[int, ...] = ()  # lines kept out of the frame, each named in an alert
+    extra: pd.DataFrame | None = None  # values of the extra header fields, aligned with frame
 
     def __len__(self) -> int:
         return len(self.frame)
