@@ -190,3 +190,28 @@ def test_cli_build_in_a_fresh_directory(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Complément écrit" in proc.stdout
     assert (out / "reglo.xlam").read_bytes() == _built()
+
+
+@pytest.mark.render
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) absent")
+def test_libreoffice_reads_our_vba_project(tmp_path):
+    """An independent reader: LibreOffice imports the VBA project (it cannot open .xlam, so
+    the same package is saved as .xlsm) and keeps our module and the project name."""
+    src = zipfile.ZipFile(io.BytesIO(_built()))
+    xlsm = tmp_path / "reglo.xlsm"
+    with zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"ms-excel.addin.macroEnabled.main", b"ms-excel.sheet.macroEnabled.main")
+            z.writestr(name, data)
+    out = tmp_path / "out"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--convert-to", "ods", "--outdir", str(out), str(xlsm)],
+                   capture_output=True, timeout=180, check=True)
+    with zipfile.ZipFile(out / "reglo.ods") as ods:
+        module = etree.fromstring(ods.read("Basic/Reglo/RibbonMyAddin.xml")).text
+        xlwings_module = etree.fromstring(ods.read("Basic/Reglo/xlwings.xml")).text
+    assert "Public Sub OnAction(control As IRibbonControl)" in module
+    assert "addin.ribbon.dispatch('\" & Replace(control.Tag" in module
+    assert 'PROJECT_NAME As String = "reglo"' in xlwings_module
