@@ -163,6 +163,15 @@ def _ascii_upper(text: str) -> str:
     return " ".join(plain.replace("'", " ").replace("—", " ").replace("-", " ").upper().split())
 
 
+_STOP_WORDS = {"sas", "sarl", "sa", "sccv", "sci", "spl", "oph", "m", "mme", "et", "de", "du", "des", "la", "le", "les", "l", "d", "agence", "ogec"}
+
+
+def _slug(name: str) -> str:
+    """E-mail domain of a party: its first two meaningful words (« Béton Prêt Atlantique » → beton-pret)."""
+    words = [w for w in _ascii_upper(name).lower().replace("&", " ").split() if w not in _STOP_WORDS and w.isalnum()]
+    return "-".join(words[:2]) or "tiers"
+
+
 def _business_day(d: date) -> date:
     while d.weekday() >= 5 or d in _BANK_HOLIDAYS:
         d += timedelta(days=1)
@@ -455,7 +464,7 @@ class _Generator:
             street, postcode, town = self.address(TOWNS[town_i])
             is_person = name.startswith(("M. ", "Mme "))
             siren = None if is_person else luhn_siren(self.rng, "2" if cat == "public" else "")
-            slug = "".join(c for c in _ascii_upper(name).lower() if c.isalnum())[:18]
+            slug = _slug(name)
             p = _P(code, name, AccountKind.CUSTOMER, cat, method, terms, "BQ2" if i % 4 == 0 and method != D else "BQ1", payer,
                    priority=50, head=head, account="411000", iban=iban, bic=bic, town=town, postcode=postcode, street=street,
                    siren=siren, email=None if is_person else f"comptabilite@{slug}.fr")
@@ -517,7 +526,7 @@ class _Generator:
             code = f"F{i:03d}"
             iban, bic = self.rib()
             street, postcode, town = self.address()
-            slug = "".join(c for c in _ascii_upper(name).lower() if c.isalnum())[:18]
+            slug = _slug(name)
             p = _P(code, name, AccountKind.SUPPLIER, cat, method, terms, "BQ2" if self.rng.random() < 0.3 and method == PaymentMethod.CREDIT_TRANSFER else "BQ1",
                    priority=prio, head=head, account="401000", expense=expense, vat_bp=vat_bp, iban=iban, bic=bic, town=town,
                    postcode=postcode, street=street, siren=luhn_siren(self.rng), email=f"compta@{slug}.fr", ref_format=fmt,
