@@ -101,3 +101,33 @@ def payments_from_ledger(book: Any, *, dossier: Any = None, fec: str | Path | No
     frame, name = read_ledger(d, fec)
     run = import_from_ledger(as_workbook(book), d, frame, now=now or datetime.now().replace(microsecond=0), file_name=name)
     return _result(run)
+
+
+def check_payment_sheet(book: Any) -> list:
+    """Check of the « Import règlements clients » sheet for ``reglo check`` / « Contrôler le
+    classeur »: against the dossier when the workbook sits in one, otherwise the checks
+    that need no dossier (dates, amounts, modes)."""
+    from addin.payments import read_template, run_check
+
+    wb = as_workbook(book)
+    tpl = read_template(wb)
+    try:
+        dossier = locate_dossier(book)
+    except UserError:
+        dossier = None
+    if dossier is not None:
+        return run_check(tpl, dossier, today=date.today())[1]
+    from core.payments.ingest import parse_row
+
+    alerts = list(tpl.alerts)
+    for n, values in tpl.rows:
+        alerts += parse_row(n, values, sheet=tpl.sheet).alerts
+    return alerts
+
+
+try:  # the check registry is optional for this workflow (registered when present)
+    from addin.checks import sheet_check
+
+    sheet_check("Import règlements clients", label="Contrôle des règlements clients à importer")(check_payment_sheet)
+except ImportError:  # pragma: no cover
+    pass

@@ -29,6 +29,7 @@ from core.payments.model import Allocation, Payment, PaymentReference
 
 SHEET = "FEC"
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*[A-Z0-9]|[A-Z0-9]")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 
 
 @dataclass
@@ -47,15 +48,24 @@ def bank_journals(frame: pd.DataFrame, ref: PaymentReference) -> set[str]:
     return set(frame.loc[is_bank, "journal_code"].unique())
 
 
-def invoice_refs(document_ref: str, label: str, invoices: set[str]) -> list[str]:
-    """Invoice numbers of the dossier quoted in PieceRef or the label, in order, once."""
+def compact(number: str) -> str:
+    """Letters and digits only: banks often drop the punctuation (FA25-0039 → FA250039)."""
+    return _NOT_ALNUM.sub("", number.upper())
+
+
+def invoice_refs(document_ref: str, label: str, invoices: set[str], compacted: dict[str, str] | None = None) -> list[str]:
+    """Invoice numbers of the dossier quoted in PieceRef or the label, in order, once.
+
+    A token matches an invoice number exactly, or once punctuation is dropped on both
+    sides (``compacted``: compact form → invoice number, for forms of 5+ characters)."""
     found: list[str] = []
     whole = code(document_ref)
     if whole in invoices:
         found.append(whole)
     for tok in _TOKEN.findall(f"{document_ref} {label}".upper()):
-        if tok in invoices and tok not in found:
-            found.append(tok)
+        hit = tok if tok in invoices else (compacted or {}).get(compact(tok))
+        if hit and hit not in found:
+            found.append(hit)
     return found
 
 
@@ -71,6 +81,12 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         alerts.append(alert("PAY_FEC_NO_BANK_LINE", sheet=sheet, journals=", ".join(sorted(journals)) or "aucun journal de banque"))
         return LedgerImportResult([], [], alerts, 0, [])
     invoices = set(ref.invoices)
+    compacted: dict[str, str] = {}
+    for n in sorted(invoices):
+        c = compact(n)
+        if len(c) >= 5:
+            compacted[c] = n if c not in compacted else ""  # ambiguous compact form: no match
+    compacted = {c: n for c, n in compacted.items() if n}
     seen: dict[str, int] = {}
     for rec in lines.itertuples(index=False):
         row = int(rec.source_row)
@@ -83,7 +99,7 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         amount = cents_to_money(int(rec.credit))
         if amount <= 0:
             continue
-        refs = invoice_refs(str(rec.document_ref), label, invoices)
+        refs = invoice_refs(str(rec.document_ref), label, invoices, compacted)
         if not refs:
             alerts.append(alert("PAY_FEC_NO_INVOICE_REF", sheet=sheet, row=row, column="PieceRef", amount=eur(amount), customer=customer or rec.ledger_account, label=label))
             rejected.append(row)

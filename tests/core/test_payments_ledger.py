@@ -166,3 +166,13 @@ def test_template_key_equals_ledger_key():
     known = {p.payment_key: PriorImport(batch=1, imported_on="02/04/2025") for p in result.payments}
     res = payments_from_ledger(_ledger([_bank_entry(1, "C001", "1200.00", ref="F001")]), reference(known_keys=known))
     assert res.payments == [] and [a.code.value for a in res.alerts] == ["PAY_FEC_ALREADY_IMPORTED"]
+
+
+def test_invoice_reference_without_punctuation_is_recognised():
+    from core.payments.ledger_import import invoice_refs
+
+    invoices = {"FA25-0039", "FA25-0040"}
+    compacted = {"FA250039": "FA25-0039", "FA250040": "FA25-0040"}
+    assert invoice_refs("RLV1-2505", "VIR SEPA BATI OUEST REF FA250039 ECH 1/2", invoices, compacted) == ["FA25-0039"]
+    assert invoice_refs("RLV1-2505", "VIR SEPA BATI OUEST REF FA250039 ECH 1/2", invoices) == []
+    assert invoice_refs("FA25-0040", "Règlement FA25-0040", invoices, compacted) == ["FA25-0040"]
