@@ -229,7 +229,18 @@ class _Importer:
         # journal kinds through the (few) distinct codes
         enc = pc.dictionary_encode(journal)
         kinds = np.array([KIND_ORDER.index(d.journal_kind(str(v))) for v in enc.dictionary.to_pylist()] or [4], dtype=np.int8)
-        self.journal_kind = kinds[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+        j_idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        self.journal_kind = kinds[j_idx]
+        # one small integer per (company, journal): summaries and numbering without strings
+        cenc = pc.dictionary_encode(company)
+        c_idx = np.asarray(cenc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        self.company_idx = c_idx
+        self.company_values = [str(v) for v in cenc.dictionary.to_pylist()]
+        nj = max(len(enc.dictionary), 1)
+        raw_key = c_idx * nj + j_idx
+        uniq, self.cj = np.unique(raw_key, return_inverse=True)
+        jv = [str(v) for v in enc.dictionary.to_pylist()]
+        self.cj_labels = [(self.company_values[int(k) // nj], jv[int(k) % nj], int(kinds[int(k) % nj])) for k in uniq]
 
     def read_dates(self) -> None:
         d, p = self.d, self.p
@@ -619,7 +630,7 @@ class _Importer:
         keep = ~rejected_entry[self.l_entry]
         table = self._lines_table(keep)
         alerts += self._order_warnings()
-        summary = self._summary(rejected_rows, table, alerts)
+        summary = self._summary(rejected_rows, table, alerts, self.l_row[keep], self.l_cents[keep])
         return ImportResult(
             definition=d,
             table=table,
@@ -646,8 +657,7 @@ class _Importer:
         given = pc.take(self.text("entry_number_column"), take) if "entry_number_column" in self.headers else None
         starts = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]]) if len(entry) else np.array([], dtype=np.int64)
         if len(starts):
-            ej = pd.DataFrame({"c": pc.take(company, pa.array(starts)), "j": pc.take(journal, pa.array(starts))})
-            seq = (ej.groupby(["c", "j"], sort=False).cumcount() + 1).to_numpy(dtype=np.int64)
+            seq = _rank_within(self.cj[row[starts]]) + 1
             per_line = np.repeat(seq, np.diff(np.r_[starts, len(entry)]))
             generated = pc.cast(pa.array(per_line), pa.string())
         else:
@@ -702,7 +712,7 @@ class _Importer:
             return []
         kinds = self.journal_kind[starts]
         month = self.entry_date[starts].astype("datetime64[M]")
-        frame = pd.DataFrame({"company": pc.take(self.company, pa.array(starts)), "month": month, "kind": kinds, "pos": np.arange(len(starts)), "journal": pc.take(self.journal, pa.array(starts))})
+        frame = pd.DataFrame({"company": self.company_idx[starts], "month": month, "kind": kinds, "pos": np.arange(len(starts)), "cj": self.cj[starts]})
         bank = frame[frame["kind"] == KIND_ORDER.index(JournalKind.BANK)]
         inv = frame[frame["kind"].isin([KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])]
         if bank.empty or inv.empty:
@@ -712,46 +722,42 @@ class _Importer:
         both = pd.concat([first_bank.rename("bank"), last_inv.rename("inv")], axis=1, join="inner")
         out = []
         for (company, m), rec in both[both["bank"] < both["inv"]].iterrows():
-            bj = ", ".join(sorted(set(bank[(bank["company"] == company) & (bank["month"] == m)]["journal"])))
-            ij = ", ".join(sorted(set(inv[(inv["company"] == company) & (inv["month"] == m)]["journal"])))
+            journals = lambda part: ", ".join(sorted({self.cj_labels[int(k)][1] for k in part[(part["company"] == company) & (part["month"] == m)]["cj"]}))
             row = int(self.rows[int(starts[int(rec["bank"])])])
-            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=company or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=bj, invoices=ij))
+            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[int(company)] or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=journals(bank), invoices=journals(inv)))
         return out
 
-    def _summary(self, rejected_rows: np.ndarray, table: pa.Table, alerts: list[Alert]) -> ImportSummary:
-        n = self.n
+    def _summary(self, rejected_rows: np.ndarray, table: pa.Table, alerts: list[Alert], kept_rows: np.ndarray, kept_cents: np.ndarray) -> ImportSummary:
+        n, k = self.n, len(self.cj_labels)
         rejected = np.zeros(n, dtype=bool)
         rejected[rejected_rows] = True
-        starts = self.entry_start_row
-        frame = pd.DataFrame({"company": self.company, "journal": self.journal, "rejected": rejected, "kind": self.journal_kind})
-        by = frame.groupby(["company", "journal"], sort=False)
-        read = by.size()
-        rej = by["rejected"].sum()
-        kind = by["kind"].first()
-        ef = pd.DataFrame({"company": pc.take(self.company, pa.array(starts)), "journal": pc.take(self.journal, pa.array(starts)), "rejected": self.rejected_entry})
-        eby = ef.groupby(["company", "journal"], sort=False)["rejected"]
-        ent_rej = eby.sum()
-        ent_all = eby.size()
-        lf = pd.DataFrame({"company": table["company"], "journal": table["journal_code"], "debit": table["debit"], "credit": table["credit"]})
-        lby = lf.groupby(["company", "journal"], sort=False)
-        written = lby.size()
-        deb = lby["debit"].sum()
-        cred = lby["credit"].sum()
+        read = np.bincount(self.cj, minlength=k)
+        rej = np.bincount(self.cj[rejected_rows], minlength=k)
+        e_cj = self.cj[self.entry_start_row]
+        ent_all = np.bincount(e_cj, minlength=k)
+        ent_rej = np.bincount(e_cj[self.rejected_entry], minlength=k)
+        l_cj = self.cj[kept_rows]
+        written = np.bincount(l_cj, minlength=k)
+        deb = np.zeros(k, dtype=np.int64)
+        cred = np.zeros(k, dtype=np.int64)
+        np.add.at(deb, l_cj, np.where(kept_cents > 0, kept_cents, 0))
+        np.add.at(cred, l_cj, np.where(kept_cents < 0, -kept_cents, 0))
         rows = []
-        for key in sorted(read.index, key=lambda k: (k[0], int(kind[k]), k[1])):
+        for key in sorted(range(k), key=lambda i: (self.cj_labels[i][0], self.cj_labels[i][2], self.cj_labels[i][1])):
+            company, journal, kind = self.cj_labels[key]
             rows.append(
                 JournalSummary(
-                    company=key[0],
-                    journal=key[1],
-                    journal_kind=KIND_ORDER[int(kind[key])],
+                    company=company,
+                    journal=journal,
+                    journal_kind=KIND_ORDER[kind],
                     lines_read=int(read[key]),
                     lines_rejected=int(rej[key]),
                     lines_accepted=int(read[key] - rej[key]),
-                    entries_accepted=int(ent_all.get(key, 0) - ent_rej.get(key, 0)),
-                    entries_rejected=int(ent_rej.get(key, 0)),
-                    lines_written=int(written.get(key, 0)),
-                    debit_cents=int(deb.get(key, 0)),
-                    credit_cents=int(cred.get(key, 0)),
+                    entries_accepted=int(ent_all[key] - ent_rej[key]),
+                    entries_rejected=int(ent_rej[key]),
+                    lines_written=int(written[key]),
+                    debit_cents=int(deb[key]),
+                    credit_cents=int(cred[key]),
                 )
             )
         blocking = sum(1 for a in alerts if a.is_blocking)
@@ -766,3 +772,14 @@ class _Importer:
             warnings=len(alerts) - blocking,
             by_journal=tuple(rows),
         )
+
+
+def _rank_within(keys: np.ndarray) -> np.ndarray:
+    """0-based rank of each element among the equal keys before it (stable, vectorised)."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    group_start = np.r_[True, sk[1:] != sk[:-1]]
+    start_pos = np.maximum.accumulate(np.where(group_start, np.arange(len(sk)), 0))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(sk)) - start_pos
+    return rank

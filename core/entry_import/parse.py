@@ -33,47 +33,86 @@ def clean_text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.fill_null(values, ""))
 
 
+def _any(mask: pa.Array) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
 def parse_cents(text: pa.Array, *, decimal_separator: str = ",", thousands_separator: str = " ") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Amounts typed as text → (signed int64 cents, empty, invalid, rounded).
 
     Credit is marked by a minus before or after the number; a plus is allowed before it
-    only. Thousands separators are removed; the decimal separator must be the configured
-    one. More than 2 decimals are rounded half-up (``rounded`` mask), more than 6 refused.
+    only. Spaces and thousands separators (grouping by three) are removed; the decimal
+    separator must be the configured one. More than 2 decimals are rounded half-up
+    (``rounded`` mask), more than 6 refused. Integer arithmetic only (no float, no decimal
+    cast); only the non-empty cells are parsed.
     """
-    t = pc.replace_substring_regex(text, r"\s*(€|EUR)$", "")
-    empty = np_bool(pc.equal(t, ""))
-    # spaces are never meaningful in a number; another thousands separator must group by 3
-    t = pc.replace_substring_regex(t, "[ \u00a0\u202f]", "")
-    grouping_ok = pa.array(np.ones(len(t), dtype=bool))
-    if thousands_separator and thousands_separator != " ":
+    n = len(text)
+    empty = np_bool(pc.equal(text, ""))
+    cents = np.zeros(n, dtype=np.int64)
+    invalid = np.zeros(n, dtype=bool)
+    rounded = np.zeros(n, dtype=bool)
+    filled = np.flatnonzero(~empty)
+    if len(filled) == 0:
+        return cents, empty, invalid, rounded
+    t = text if len(filled) == n else text.take(pa.array(filled))
+    c, bad, r = _parse_filled(t, decimal_separator, thousands_separator)
+    cents[filled], invalid[filled], rounded[filled] = c, bad, r
+    return cents, empty, invalid, rounded
+
+
+def _parse_filled(t: pa.Array, decimal_separator: str, thousands_separator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if _any(pc.match_substring(t, "€")) or _any(pc.match_substring(t, "EUR")):
+        t = pc.utf8_trim_whitespace(pc.replace_substring_regex(t, r"(€|EUR)$", ""))
+    # spaces are never meaningful in a number
+    for space in (" ", "\u00a0", "\u202f"):
+        if _any(pc.match_substring(t, space)):
+            t = pc.replace_substring(t, space, "")
+    ok = None
+    if thousands_separator and thousands_separator != " " and _any(pc.match_substring(t, thousands_separator)):
         sep, dec = re.escape(thousands_separator), re.escape(decimal_separator)
         grouped = pc.match_substring_regex(t, rf"^[+-]?\d{{1,3}}({sep}\d{{3}})+({dec}\d*)?-?$")
-        grouping_ok = pc.or_(pc.invert(pc.match_substring(t, thousands_separator)), grouped)
+        ok = pc.or_(pc.invert(pc.match_substring(t, thousands_separator)), grouped)
         t = pc.replace_substring(t, thousands_separator, "")
-    if decimal_separator == ",":
-        has_wrong_decimal = pc.match_substring(t, ".")
-        t = pc.replace_substring(t, ",", ".")
-    else:
-        has_wrong_decimal = pc.match_substring(t, ",")
-    shape = pc.match_substring_regex(t, r"^(\+|-)?(\d{1,15}(\.\d{0,6})?|\.\d{1,6})-?$")
-    both_signs = pc.match_substring_regex(t, r"^[+-].*-$")
-    ok = pc.and_(pc.and_(pc.and_(shape, pc.invert(both_signs)), pc.invert(has_wrong_decimal)), grouping_ok)
-    negative = pc.or_(pc.starts_with(t, "-"), pc.ends_with(t, "-"))
-    digits = pc.replace_substring_regex(t, r"^[+-]|-$", "")
-    digits = pc.replace_substring_regex(digits, r"\.$", "")
-    valid = np_bool(ok) & ~empty
-    digits = pc.if_else(pa.array(valid), digits, "0")
-    dec = pc.cast(digits, pa.decimal128(24, 6))
-    rounded_dec = pc.round(dec, ndigits=2, round_mode="half_up")
-    rounded = np_bool(pc.not_equal(dec, pc.cast(rounded_dec, pa.decimal128(24, 6))))
-    cents = pc.cast(pc.multiply(pc.cast(rounded_dec, pa.decimal128(24, 2)), pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
-    cents_np = np.asarray(cents.to_numpy(zero_copy_only=False), dtype=np.int64)
-    cents_np = np.where(np_bool(negative), -cents_np, cents_np)
-    invalid = ~valid & ~empty
-    return cents_np, empty, invalid, rounded & valid
+    dec = re.escape(decimal_separator)
+    # sign before (+ or -) or minus after, never both
+    shape = pc.match_substring_regex(t, rf"^(([+-]?(\d{{1,15}}({dec}\d{{0,6}})?|{dec}\d{{1,6}}))|((\d{{1,15}}({dec}\d{{0,6}})?|{dec}\d{{1,6}})-))$")
+    valid = np_bool(shape if ok is None else pc.and_(ok, shape))
+    negative = np_bool(pc.or_(pc.starts_with(t, "-"), pc.ends_with(t, "-")))
+    if not valid.all():
+        t = pc.if_else(pa.array(valid), t, "0")
+    t = pc.utf8_trim(t, characters="+-")
+    # "0" + whole + sep + frac + "0": both parts never empty, the frac keeps its length
+    has_sep = pc.match_substring(t, decimal_separator)
+    t = pc.binary_join_element_wise("0", t, pc.if_else(has_sep, "0", decimal_separator + "0"), "")
+    flat = pc.list_flatten(pc.split_pattern(t, decimal_separator, max_splits=1))
+    ints = np.asarray(pc.cast(flat, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    lens = np.asarray(pc.utf8_length(flat).to_numpy(zero_copy_only=False), dtype=np.int64)
+    whole, frac, frac_len = ints[0::2], ints[1::2], lens[1::2]
+    micro = frac * 10 ** (7 - frac_len) // 10  # millionths (frac has at most 7 digits)
+    rest = micro % 10000
+    cents = whole * 100 + micro // 10000 + (rest >= 5000)  # half-up on the absolute value
+    cents = np.where(negative, -cents, cents).astype(np.int64)
+    return np.where(valid, cents, 0), ~valid, (rest != 0) & valid
+
+
+def by_dictionary(values: pa.Array, func):
+    """Apply ``func`` to the distinct values only (dates, journals, accounts repeat a lot)."""
+    enc = pc.dictionary_encode(values)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    result = func(enc.dictionary)
+    idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if isinstance(result, tuple):
+        return tuple(r[idx] for r in result)
+    return result[idx]
 
 
 def parse_dates(text: pa.Array, date_format: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """See ``_parse_dates``: parsed once per distinct text."""
+    return by_dictionary(text, lambda distinct: _parse_dates(distinct, date_format))
+
+
+def _parse_dates(text: pa.Array, date_format: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dates typed as text → (datetime64[s] with NaT, empty, invalid).
 
     ISO dates (``2025-01-31``, what the add-in writes for Excel date cells) are always
@@ -100,6 +139,10 @@ def parse_dates(text: pa.Array, date_format: str = "auto") -> tuple[np.ndarray, 
 
 def account_numbers(text: pa.Array) -> np.ndarray:
     """Integer value of all-digit account numbers (-1 when not all digits)."""
+    return by_dictionary(text, _account_numbers)
+
+
+def _account_numbers(text: pa.Array) -> np.ndarray:
     digits = pc.match_substring_regex(text, r"^\d{1,18}$")
     safe = pc.if_else(digits, text, "-1")
     return np.asarray(pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -107,4 +150,8 @@ def account_numbers(text: pa.Array) -> np.ndarray:
 
 def is_pcg(text: pa.Array) -> np.ndarray:
     """Account numbers starting with three digits of the chart of accounts."""
+    return by_dictionary(text, _is_pcg)
+
+
+def _is_pcg(text: pa.Array) -> np.ndarray:
     return np_bool(pc.match_substring_regex(text, r"^\d{3}"))

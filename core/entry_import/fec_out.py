@@ -1,0 +1,112 @@
+"""FEC output of imported lines, column-wise on pyarrow (bulk path).
+
+Produces exactly the bytes of ``core.fec.write_fec`` (same fields, order, decimal comma,
+CRLF, text cleaning); the tests compare both on the same lines. ``core.fec.write_fec``
+formats through pandas string operations, about 9 s for 1,000,000 lines on the reference
+machine; formatting with pyarrow kernels keeps the whole import of a million lines within
+the 10 s budget. Small outputs may use either writer.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
+
+
+def _cents(values: pa.Array) -> pa.Array:
+    """int64 cents → "1234,56" / "-0,05": each distinct amount formatted once."""
+    c = np.asarray(pc.fill_null(pc.cast(values, pa.int64()), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    distinct, inverse = np.unique(c, return_inverse=True)
+    k = len(distinct)
+    # decimal128(18, 2) stores the unscaled integer: the cents themselves
+    two = np.empty((k, 2), dtype=np.int64)
+    two[:, 0] = distinct
+    two[:, 1] = np.where(distinct < 0, -1, 0)
+    dec = pa.Array.from_buffers(pa.decimal128(18, 2), k, [None, pa.py_buffer(two)])
+    text = pc.replace_substring(pc.cast(dec, pa.string()), ".", ",")
+    return text.take(pa.array(inverse.astype(np.int64)))
+
+
+def _dates(values: pa.Array) -> pa.Array:
+    ts = pc.cast(values, pa.timestamp("s"))
+    # few distinct dates: format the dictionary, not every line
+    enc = pc.dictionary_encode(ts)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    text = pc.fill_null(pc.strftime(enc.dictionary, format="%Y%m%d"), "")
+    out = pc.take(text, enc.indices)
+    return pc.fill_null(out, "")
+
+
+def _text(values: pa.Array, separator: str) -> pa.Array:
+    """As ``core.fec._clean_text``: runs of separators / line breaks → one space, trimmed."""
+    t = pc.fill_null(pc.cast(values, pa.string()), "")
+    pattern = r"[\r\n\t|]+" if separator == "|" else r"[\r\n\t]+"
+    # a byte scan of the whole column is much cheaper than a regex per line
+    if _contains(t, (b"\r", b"\n", b"\t", b"|") if separator == "|" else (b"\r", b"\n", b"\t")):
+        t = pc.replace_substring_regex(t, pattern, " ")
+    return pc.utf8_trim_whitespace(t)
+
+
+def write_fec_table(table: pa.Table, *, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> bytes:
+    """Lines (``core.ledger.COLUMNS`` as a pyarrow table) → FEC bytes, as ``write_fec``."""
+    if separator not in ("\t", "|"):
+        raise ValueError("le séparateur d'un FEC est la tabulation ou |")
+    table = table.combine_chunks()
+    fields: list[pa.Array] = []
+    texts: list[int] = []
+    for _, col in FEC_FIELDS:
+        values = table[col].combine_chunks() if isinstance(table[col], pa.ChunkedArray) else table[col]
+        if col in CENTS_COLUMNS:
+            fields.append(_cents(values))
+        elif col == "foreign_amount":
+            if values.null_count == len(values):
+                fields.append(pa.array(np.full(len(values), "", dtype=object), type=pa.string()))
+            else:
+                fields.append(pc.if_else(pc.is_valid(values), _cents(values), ""))
+        elif col in DATE_COLUMNS:
+            fields.append(_dates(values))
+        else:
+            texts.append(len(fields))
+            fields.append(_text(values, separator))
+    names = list(FEC_NAMES)
+    if due_date_field:
+        fields.append(_dates(table["due_date"].combine_chunks()))
+        names.append(due_date_field)
+    header = (separator.join(names) + "\r\n").encode(encoding, errors="replace")
+    if table.num_rows == 0:
+        return header
+    # pyarrow's CSV writer without quoting refuses '"' in values: swap it for a control
+    # character absent from the data, and back in the bytes
+    has_quote = [i for i in texts if _contains(fields[i], (b'"',))]
+    placeholder = b"\x1f"
+    if has_quote:
+        if any(_contains(fields[i], (placeholder,)) for i in texts):  # pragma: no cover - absurd data
+            placeholder = b"\x1e"
+        for i in has_quote:
+            fields[i] = pc.replace_substring(fields[i], '"', placeholder.decode())
+    out = io.BytesIO()
+    pacsv.write_csv(
+        pa.table({f"f{i}": f for i, f in enumerate(fields)}),
+        out,
+        pacsv.WriteOptions(include_header=False, delimiter=separator, quoting_style="none", eol="\r\n"),
+    )
+    body = out.getvalue()
+    if has_quote:
+        body = body.replace(placeholder, b'"')
+    if encoding.replace("-", "").replace("_", "").lower() == "utf8":
+        return header + body
+    return header + body.decode("utf-8").encode(encoding, errors="replace")
+
+
+def _contains(values: pa.Array, needles: tuple[bytes, ...]) -> bool:
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    raw = data.to_pybytes()
+    return any(raw.find(n) >= 0 for n in needles)
