@@ -36,6 +36,7 @@ from addin.sheets import (
 CONTROL_SHEET = "Contrôle"
 STATE_SHEET = "_reglo"
 NOTE_MAX = 1800  # characters kept in one note (Excel allows more, readers do not)
+MAX_NOTES = 1000  # notes per run; beyond, cells are only coloured (Excel crawls with thousands of notes)
 
 STATE_HEADER = [
     "Propriétaire",
@@ -70,6 +71,7 @@ class PaintReport:
     notes: int = 0  # cells carrying a Reglo note
     restored: int = 0  # cells given back (fill/note restored) from a previous run
     kept_user_notes: int = 0  # user notes left in place (unreadable engine): alert only on the control sheet
+    notes_skipped: int = 0  # cells coloured without a note because of ``max_notes``
     unlocated: int = 0  # alerts listed on the control sheet only
     control_sheet: str = CONTROL_SHEET
     cells: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (sheet,row,col) -> colour
@@ -283,8 +285,12 @@ def paint_alerts(
     control_sheet: str = CONTROL_SHEET,
     title: str | None = None,
     summary: list[tuple[str, object]] | None = None,
+    max_notes: int = MAX_NOTES,
 ) -> PaintReport:
     """Paint ``alerts`` into ``book`` and (re)write the control sheet; see the module doc.
+
+    At most ``max_notes`` cells get a note (in sheet/row order); further flagged cells are
+    only coloured, their alerts being listed on the control sheet.
 
     ``owner`` separates the marks of different workflows: a run only takes back the
     marks of its own owner. The workbook is not saved (the caller saves)."""
@@ -295,14 +301,21 @@ def paint_alerts(
     report = PaintReport(blocking=counts[Severity.BLOCKING], warnings=counts[Severity.WARNING], control_sheet=control_sheet)
 
     # what should be painted now
+    # a cell's colour comes from every alert covering it; its note lists the alerts pointing
+    # at it (a row alert without column puts its note on the row's first cell only)
     per_cell: dict[tuple[str, int, int], list[Alert]] = {}
+    per_note: dict[tuple[str, int, int], list[Alert]] = {}
     for a, loc in zip(alerts, locations):
         if not loc.cells:
             report.unlocated += 1
             continue
         for r, c in loc.cells:
             per_cell.setdefault((loc.sheet, r, c), []).append(a)  # type: ignore[arg-type]
-    wanted = {key: (RED if any(a.is_blocking for a in lst) else YELLOW, note_text(lst)) for key, lst in per_cell.items()}
+        per_note.setdefault((loc.sheet, *loc.link), []).append(a)  # type: ignore[arg-type]
+    wanted = {
+        key: (RED if any(a.is_blocking for a in lst) else YELLOW, note_text(per_note[key]) if key in per_note else None)
+        for key, lst in per_cell.items()
+    }
 
     all_marks = read_marks(book)
     present = set(book.sheet_names())
@@ -362,7 +375,16 @@ def paint_alerts(
         user_note_unreadable = (
             prev is None and get_note is None and has_note is not None and has_note(sheet, r, c)
         ) or (prev is not None and prev.note is None and not prev.orig_known and has_note is not None and has_note(sheet, r, c))
-        if user_note_unreadable:
+        if text is not None and report.notes >= max_notes:
+            text = None
+            report.notes_skipped += 1
+        if text is None:  # part of a flagged row, or past max_notes: fill only
+            note = None
+            if prev is not None and prev.note is not None:
+                current = get_note(sheet, r, c) if get_note is not None else prev.note
+                if current == prev.note:
+                    book.set_note(sheet, r, c, prev.orig_note if prev.orig_known else None)
+        elif user_note_unreadable:
             note = None  # never delete a note we cannot read back: the alert stays on the control sheet
             report.kept_user_notes += 1
         else:

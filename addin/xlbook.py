@@ -105,6 +105,20 @@ class XlwingsWorkbook:
     def __init__(self, book: Any):
         self.book = book
         self._officejs = _is_officejs(book)
+        self._notes: dict[str, set[str]] = {}  # Office.js: addresses holding a note, per sheet
+
+    def _note_addresses(self, sheet: str) -> set[str] | None:
+        """Cells with a note, from the Office.js payload (a lookup per cell would scan the
+        whole list each time); None on desktop engines, which are asked cell by cell."""
+        if not self._officejs:
+            return None
+        if sheet not in self._notes:
+            try:
+                entries = self._sheet(sheet).api.get("notes") or []
+            except Exception:  # pragma: no cover - unexpected payload
+                return None
+            self._notes[sheet] = {str(n.get("address", "")).replace("$", "").upper() for n in entries}
+        return self._notes[sheet]
 
     # -- reading ---------------------------------------------------------
     def sheet_names(self) -> list[str]:
@@ -130,6 +144,9 @@ class XlwingsWorkbook:
         return self.read_values(sheet)[:n]
 
     def has_note(self, sheet: str, row: int, col: int) -> bool:
+        known = self._note_addresses(sheet)
+        if known is not None:
+            return cell_ref(row, col) in known
         try:
             return self._sheet(sheet).range((row, col)).note is not None
         except NotImplementedError:  # engine without notes: treat as none
@@ -155,6 +172,7 @@ class XlwingsWorkbook:
                 raise WorkbookError(f"La feuille « {sheet} » existe déjà.")
             index = names.index(sheet)
             self.book.sheets[sheet].delete()
+            self._notes.pop(sheet, None)
             if index == 0:
                 remaining = self.book.sheets
                 sht = remaining.add(name=sheet, before=remaining[0]) if len(remaining) else remaining.add(name=sheet)
@@ -218,11 +236,17 @@ class XlwingsWorkbook:
 
     def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
         rng = self._sheet(sheet).range((row, col))
+        known = self._note_addresses(sheet)
+        ref = cell_ref(row, col)
         try:
-            if rng.note is not None:
+            if (ref in known) if known is not None else (rng.note is not None):
                 rng.note.delete()  # add_note fails on a cell that has a note
+                if known is not None:
+                    known.discard(ref)
             if text is not None:
                 rng.add_note(text)
+                if known is not None:
+                    known.add(ref)
         except NotImplementedError:  # engine without notes (old Excel API): the control sheet lists it
             pass
 
@@ -232,6 +256,7 @@ class XlwingsWorkbook:
     def delete_sheet(self, sheet: str) -> None:
         if sheet in self.sheet_names():
             self.book.sheets[sheet].delete()
+        self._notes.pop(sheet, None)
 
     def save(self) -> None:
         """The user's open workbook: they save it themselves (nothing written behind them)."""
