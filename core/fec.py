@@ -119,7 +119,7 @@ def _decode(data: bytes) -> tuple[bytes, str, list[Alert]]:
     mixed = re.search(rb"[\xc2-\xf4][\x80-\xbf]", data)
     if mixed:
         line = data.count(b"\n", 0, mixed.start()) + 1
-        alerts.append(alert("FEC_ENCODING_MIXED", sheet=SHEET, row=line, encoding=encoding))
+        alerts.append(alert("FEC_ENCODING_MIXED", sheet=SHEET, row=line, line=line, encoding=encoding))
     return text.encode("utf-8"), encoding, alerts
 
 
@@ -402,7 +402,7 @@ def read_fec(data: bytes, filename: str | None = None) -> Ledger:
     if body.table.num_rows == 0:
         alerts.append(alert("FEC_NO_ENTRIES", sheet=SHEET, row=1))
         return Ledger(
-            frame=empty_frame(), alerts=list(alerts), extra_fields=_extra_names(header), separator=header.separator,
+            frame=empty_frame(), alerts=_sorted(alerts), extra_fields=_extra_names(header), separator=header.separator,
             encoding=encoding, lines_read=body.lines_read, rejected_lines=_rejected(body),
         )
     frame, extra = _to_frame(body, header, alerts)
@@ -412,7 +412,7 @@ def read_fec(data: bytes, filename: str | None = None) -> Ledger:
     alerts += check_balances(frame, sheet=SHEET)
     return Ledger(
         frame=frame,
-        alerts=list(alerts),
+        alerts=_sorted(alerts),
         extra_fields=_extra_names(header),
         separator=header.separator,
         encoding=encoding,
@@ -420,6 +420,11 @@ def read_fec(data: bytes, filename: str | None = None) -> Ledger:
         rejected_lines=_rejected(body),
         extra=extra,
     )
+
+
+def _sorted(alerts: list[Alert]) -> list[Alert]:
+    """File-level alerts first, then by line (stable: the order of checks within a line)."""
+    return sorted(alerts, key=lambda a: a.row or 0)
 
 
 def _is_blank(data: bytes) -> bool:
@@ -719,7 +724,7 @@ def _fmt_dates(values: pd.Series) -> pd.Series:
     return out.fillna("").astype("str")
 
 
-_REPLACED = {"\t": r"[\r\n\t]+", "|": r"[\r\n\t|]+"}
+_REPLACED = {"\t": r" *[\r\n\t]+[\r\n\t ]*", "|": r" *[\r\n\t|]+[\r\n\t| ]*"}
 
 
 def _clean_text(values: pd.Series, sep: str) -> pd.Series:

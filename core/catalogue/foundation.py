@@ -13,7 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- FEC structure ----------------------------------------------------
     "FEC_NOT_TEXT": (B, "Ce fichier n'est pas un FEC texte : c'est {kind}. Exportez le FEC de votre logiciel comptable au format texte (tabulation ou « | »)."),
     "FEC_ENCODING_NONSTANDARD": (W, "Fichier encodé en {encoding} : le FEC doit être en UTF-8, ISO-8859-15 ou ASCII. Il a été lu, mais réenregistrez-le en UTF-8 avant de le transmettre."),
-    "FEC_ENCODING_MIXED": (W, "Encodage mixte : le fichier n'est pas en UTF-8 valide (lu en {encoding}) mais contient des caractères UTF-8, dès la ligne {row}. Les accents peuvent apparaître sous la forme « Ã© » ; réexportez le fichier dans un seul encodage."),
+    "FEC_ENCODING_MIXED": (W, "Encodage mixte : le fichier n'est pas en UTF-8 valide (lu en {encoding}) mais contient des caractères UTF-8, dès la ligne {line}. Les accents peuvent apparaître sous la forme « Ã© » ; réexportez le fichier dans un seul encodage."),
     "FEC_SEPARATOR": (B, "Séparateur de champs non conforme ({found}) : un FEC utilise la tabulation ou la barre verticale « | ». Réexportez le fichier avec l'un de ces séparateurs."),
     "FEC_QUOTED_FIELDS": (W, "Les champs sont entourés de guillemets (export de tableur) : ils ont été lus sans les guillemets ; un FEC n'en comporte pas."),
     "FEC_HEADER_MISSING_FIELD": (B, "En-tête FEC incomplet : {count} champ(s) obligatoire(s) absent(s) : {name}. La ligne 1 compte {found} champ(s) ; l'article A47 A-1 du LPF en exige 18 (JournalCode … Idevise, ou Montant et Sens à la place de Debit et Credit). Vérifiez le séparateur et réexportez le FEC complet."),
