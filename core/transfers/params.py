@@ -41,7 +41,11 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "Date d'exécution demandée": ("requested_execution_date", "date", "jour ouvré TARGET2 (jj/mm/aaaa)"),
     "Remise": ("batch_booking", "booking", "Globale (une ligne au relevé) ou Unitaire (une ligne par virement)"),
     "Version": ("version", "version", "pain.001.001.09 (défaut) ou pain.001.001.03"),
+    "Dossier des fichiers": ("output_folder", "text", "où écrire les fichiers SEPA et FEC (vide = sous-dossier « virements » du dossier)"),
+    "Fichier à annuler": ("cancel_file", "text", "pour « Annuler un fichier » : nom du fichier ou référence (MsgId) rejeté par la banque"),
+    "Motif d'annulation": ("cancel_reason", "text", "ex. rejet de la banque du jj/mm/aaaa"),
 }
+EXTRA_FIELDS = {"dossier", "output_folder", "cancel_file", "cancel_reason"}
 _BY_NORM = {" ".join(k.casefold().split()): k for k in LABELS}
 
 
@@ -93,8 +97,8 @@ def parse_parameters(rows: list[tuple[int, Any, Any]], *, defaults: Mapping[str,
         except ValueError:
             alerts.append(alert("TRANSFER_PARAM_INVALID", name=name, value=value, expected=expected or kind, **where))
             continue
-        if field == "dossier":
-            extras["dossier"] = parsed
+        if field in EXTRA_FIELDS:
+            extras[field] = parsed
         else:
             values[field] = parsed
             values.setdefault("_rows", {})[field] = row
