@@ -264,12 +264,14 @@ def ingest_dossier(sheets: dict[str, SheetData | None]) -> DossierIngest:
             usable[name] = data
     company = _company(usable.get(COMPANY_SHEET), alerts)
     banks = _banks(usable.get(BANKS_SHEET), alerts)
+    if PARTIES_SHEET not in usable:  # nothing else can be checked against the parties
+        return DossierIngest(None, alerts)
     parties = _parties(usable.get(PARTIES_SHEET), alerts, {b.journal_code for b in banks} if BANKS_SHEET in usable else None)
     parties = _mandates(usable.get(MANDATES_SHEET), alerts, parties)
     customers = {code for code, p in parties.items() if p.kind == AccountKind.CUSTOMER}
     sites = _sites(usable.get(SITES_SHEET), alerts, customers)
     invoices = _invoices(usable.get(INVOICES_SHEET), alerts, customers, {s.code for s in sites})
-    if company is None or PARTIES_SHEET not in usable:
+    if company is None:
         return DossierIngest(None, alerts)
     company = company.model_copy(update={"bank_accounts": tuple(banks)})
     return DossierIngest(Dossier(company=company, parties=tuple(parties.values()), job_sites=tuple(sites), invoices=tuple(invoices)), alerts)
@@ -346,7 +348,7 @@ def _banks(data: SheetData | None, alerts: list[Alert]) -> list[CompanyBankAccou
             alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("Journal")))
             continue
         if journal in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Journal"), code=journal, first=seen[journal]))
+            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Journal"), value=journal, first=seen[journal]))
             continue
         seen[journal] = row
         account = rec.text("Compte")
@@ -404,7 +406,7 @@ def _parties(data: SheetData | None, alerts: list[Alert], journals: set[str] | N
             alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("Code tiers")))
             continue
         if code in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Code tiers"), code=code, first=seen[code]))
+            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Code tiers"), value=code, first=seen[code]))
             continue
         seen[code] = row
         kind = _kind(rec.text("Type"))
@@ -413,7 +415,7 @@ def _parties(data: SheetData | None, alerts: list[Alert], journals: set[str] | N
             continue
         name = rec.text("Raison sociale")
         if not name:
-            alerts.append(alert("DOSSIER_NAME_MISSING", **rec.where("Raison sociale"), code=code))
+            alerts.append(alert("DOSSIER_NAME_MISSING", **rec.where("Raison sociale"), party=code))
             continue
         control = rec.text("Compte collectif") or ("411000" if kind == AccountKind.CUSTOMER else "401000")
         prefix = "41" if kind == AccountKind.CUSTOMER else "40"
@@ -510,7 +512,7 @@ def _sites(data: SheetData | None, alerts: list[Alert], customers: set[str]) -> 
             alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("Code chantier")))
             continue
         if code in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Code chantier"), code=code, first=seen[code]))
+            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Code chantier"), value=code, first=seen[code]))
             continue
         seen[code] = row
         customer = rec.text("Code client")
@@ -529,7 +531,7 @@ def _invoices(data: SheetData | None, alerts: list[Alert], customers: set[str], 
             alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("N° facture")))
             continue
         if number in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("N° facture"), code=number, first=seen[number]))
+            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("N° facture"), value=number, first=seen[number]))
             continue
         seen[number] = row
         customer = rec.text("Code client")
