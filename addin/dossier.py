@@ -103,8 +103,9 @@ def write_dossier_workbook(path: Path, dossier: Dossier) -> Path:
     if path.exists():
         path.unlink()  # rebuilt from scratch; the save itself is atomic
     book = FileWorkbook(path, create=True)
-    for sheet, rows in dossier_rows(dossier).items():
-        book.write_sheet(sheet, columns(sheet), rows)
+    rows = dossier_rows(dossier)
+    for sheet in SHEETS:
+        book.write_sheet(sheet, columns(sheet), rows[sheet])
     book.save()
     return path
 
