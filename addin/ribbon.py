@@ -17,7 +17,7 @@ from typing import Any
 
 from addin.errors import UserError, log_path
 from addin.handlers import HandlerInfo, HandlerResult, load_all
-from core.alerts import Severity, alert, count_by_severity
+from core.alerts import alert
 
 log = logging.getLogger("reglo")
 
@@ -79,20 +79,15 @@ def run(tag: str, book: Any) -> HandlerResult | None:
 def summary_message(result: HandlerResult) -> str:
     """The French text of the end-of-run message box."""
     lines = [result.summary.strip()]
-    counts = count_by_severity(result.alerts)
-    blocking, warnings = counts[Severity.BLOCKING], counts[Severity.WARNING]
-    if blocking or warnings:
+    if result.alerts:  # the summary already counts them: quote the first ones, blocking first
         lines.append("")
-        lines.append(
-            f"{blocking} alerte{'s' if blocking > 1 else ''} bloquante{'s' if blocking > 1 else ''}, "
-            f"{warnings} avertissement{'s' if warnings > 1 else ''}."
-        )
         ordered = sorted(result.alerts, key=lambda a: (not a.is_blocking, a.sheet or "", a.row or 0))
         for item in ordered[:MAX_LISTED_ALERTS]:
             where = item.where()
             lines.append(f"• {where + ' : ' if where else ''}{item.message}")
         if len(ordered) > MAX_LISTED_ALERTS:
-            lines.append(f"… et {len(ordered) - MAX_LISTED_ALERTS} autre(s), surlignée(s) dans le classeur.")
+            rest = len(ordered) - MAX_LISTED_ALERTS
+            lines.append(f"… et {rest} autre{'s' if rest > 1 else ''} alerte{'s' if rest > 1 else ''}, signalée{'s' if rest > 1 else ''} dans le classeur.")
     if result.outputs:
         lines.append("")
         lines.append("Fichier(s) écrit(s) :")

@@ -38,3 +38,27 @@ def payments_import(book: xw.Book):
 def payments_from_ledger(book: xw.Book):
     """Règlements clients : Importer depuis la comptabilité."""
     run("payments_from_ledger", book)
+
+
+@script(name="Importer")
+def transfers_import(book: xw.Book):
+    """Virements fournisseurs : Importer."""
+    run("transfers_import", book)
+
+
+@script(name="Afficher")
+def transfers_show(book: xw.Book):
+    """Virements fournisseurs : Afficher."""
+    run("transfers_show", book)
+
+
+@script(name="Générer le fichier")
+def transfers_generate(book: xw.Book):
+    """Virements fournisseurs : Générer le fichier."""
+    run("transfers_generate", book)
+
+
+@script(name="Annuler un fichier")
+def transfers_cancel(book: xw.Book):
+    """Virements fournisseurs : Annuler un fichier."""
+    run("transfers_cancel", book)

@@ -9,6 +9,7 @@ Add a sample here when a workflow lands.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 from tests.conftest import make_book
@@ -72,3 +73,53 @@ def _check_entries(tmp_path: Any, monkeypatch: Any):
         assert "bloquant" in prompt
 
     return sheets, expect
+
+
+@functools.cache
+def _demo() -> Any:
+    from core.demo import generate_demo
+
+    return generate_demo()
+
+
+def _demo_dossier(tmp_path: Any, monkeypatch: Any) -> Any:
+    """The demo company's dossier folder (dossier.xlsx + FEC), found through REGLO_DOSSIER."""
+    from addin.dossier import write_dossier
+
+    demo = _demo()
+    folder = tmp_path / "Batiroc"
+    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    monkeypatch.setenv("REGLO_DOSSIER", str(folder))
+    monkeypatch.chdir(tmp_path)
+    return demo
+
+
+def _payment_rows(demo: Any) -> list[list]:
+    """Three customer payments received in January, typed in the template: the last two
+    invoices of the year and one invoice number that does not exist."""
+    from core.payments import ingest as t
+
+    invoices = sorted((i for i in demo.dossier.invoices if i.gross > 0), key=lambda i: (i.invoice_date, i.invoice_number))[-2:]
+    bank = demo.dossier.company.bank_accounts[0].journal_code
+    rows = [list(t.HEADERS)]
+    for inv in invoices:
+        rows.append(["2026-01-06T00:00:00.000Z", inv.invoice_number, inv.customer_code, float(inv.gross),
+                     "Virement", f"VIR {inv.invoice_number}", bank, inv.job_site_code or "", ""])
+    rows.append(["2026-01-06T00:00:00.000Z", "FA2099-9999", "", 1500.0, "Chèque", "Chq 0001234", bank, "", "facture inconnue"])
+    return rows
+
+
+@sample("payments_check")
+def _payments_check(tmp_path: Any, monkeypatch: Any):
+    from core.payments import ingest as t
+
+    demo = _demo_dossier(tmp_path, monkeypatch)
+
+    def expect(actions: list[dict[str, Any]], prompt: str) -> None:
+        red = [a for a in actions if a["func"] == "setRangeColor" and a["args"][0] == "#FFC7CE" and a["sheet_position"] == 0]
+        assert any(a["start_row"] == 3 for a in red)  # Excel row 4: the unknown invoice
+        assert any(a["func"] == "addNote" and a["args"][0].startswith("$B$4") for a in actions)
+        assert any(a["func"] == "addSheet" for a in actions)  # « Contrôle »
+        assert "bloqu" in prompt
+
+    return {t.SHEET: _payment_rows(demo)}, expect

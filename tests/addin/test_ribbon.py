@@ -69,8 +69,8 @@ def test_dispatch_runs_handler_by_tag(test_handlers, caplog):
     assert actions[1]["args"][0] == "$B$3"
     prompt, title, buttons, mode, _ = actions[2]["args"]
     assert title == "Reglo — Test t_check" and mode == "critical" and buttons == "ok"
-    assert prompt.startswith("2 lignes contrôlées") and "1 alerte bloquante, 0 avertissement" in prompt
-    assert "ligne 3" in prompt
+    assert prompt.startswith("2 lignes contrôlées")
+    assert "\n• feuille « Journal », ligne 3, colonne « Compte » : " in prompt
     assert any("t_check" in r.getMessage() for r in caplog.records)
 
 
@@ -153,7 +153,7 @@ def test_alert_failure_does_not_escape(test_handlers, caplog):
 def test_summary_lists_at_most_five_alerts_and_outputs():
     alerts = [alert("INTERNAL_ERROR", sheet="S", row=i, action="a", detail="d", log="-") for i in range(2, 10)]
     text = ribbon.summary_message(HandlerResult("8 lignes", alerts, ["/tmp/virements.xml"]))
-    assert text.count("• feuille") == 5 and "… et 3 autre(s)" in text and "/tmp/virements.xml" in text
+    assert text.count("• feuille") == 5 and "… et 3 autres alertes, signalées dans le classeur." in text and "/tmp/virements.xml" in text
 
 
 def test_unknown_handler_code_is_catalogued():
