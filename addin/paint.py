@@ -50,11 +50,11 @@ STATE_HEADER = [
     "Origine connue",
 ]
 CONTROL_HEADER = [
-    Column("Feuille", width=22),
+    Column("Feuille", width=20),
     Column("Cellule", width=11),
     Column("Gravité", width=16),
     Column("Code", width=26),
-    Column("Message", width=90, wrap=True),
+    Column("Message", width=75, wrap=True),
 ]
 _SEVERITY_COLOR = {Severity.BLOCKING: RED, Severity.WARNING: YELLOW}
 _RESERVED = {STATE_SHEET}

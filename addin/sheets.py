@@ -249,16 +249,16 @@ class FileWorkbook:
                 ws = self.wb.create_sheet(sheet)
         header_row = 1
         if title:
-            ws.cell(1, 1, title).font = Font(bold=True, size=14)
+            ws.cell(1, 1, title).font = Font(name="Calibri", bold=True, size=14)
             header_row = 3
         if preamble:
             for i, line in enumerate(preamble, start=header_row):
                 for j, v in enumerate(line, start=1):
                     cell = ws.cell(i, j, _excel_value(v))
                     if j == 1:
-                        cell.font = Font(bold=True)
+                        cell.font = Font(name="Calibri", bold=True)
             header_row += len(preamble) + 1
-        head_font = Font(bold=True, color="FFFFFF")
+        head_font = Font(name="Calibri", bold=True, color="FFFFFF")
         head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
         for j, c in enumerate(cols, start=1):
             cell = ws.cell(header_row, j, c.header)
@@ -267,9 +267,24 @@ class FileWorkbook:
             width = c.width or max(10, min(45, len(c.header) + 4))
             ws.column_dimensions[get_column_letter(j)].width = width
         wrap_style = Alignment(wrap_text=True, vertical="top")
+        top_style = Alignment(vertical="top")
+        link_font = Font(name="Calibri", color="0563C1", underline="single")
+        wrap_cols = [(j, (c.width or max(10, min(45, len(c.header) + 4)))) for j, c in enumerate(cols, start=1) if c.wrap]
         for i, values in enumerate(rows, start=header_row + 1):
+            if wrap_cols:  # row height for wrapped text (readers do not recompute it)
+                lines = 1
+                for j, width in wrap_cols:
+                    text = str(values[j - 1]) if j <= len(values) and values[j - 1] is not None else ""
+                    per_line = max(1, int(width * 1.15))  # text characters are narrower than the width unit
+                    lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in text.split("\n")))
+                if lines > 1:
+                    ws.row_dimensions[i].height = 15 * lines
             for j, v in enumerate(values, start=1):
                 cell = ws.cell(i, j, _excel_value(v))
+                if wrap_cols:
+                    cell.alignment = top_style
+                if isinstance(v, Formula) and v.upper().startswith("=HYPERLINK("):
+                    cell.font = link_font
                 fmt = cols[j - 1].number_format if j <= len(cols) else None
                 if fmt:
                     cell.number_format = fmt

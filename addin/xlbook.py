@@ -210,6 +210,10 @@ class XlwingsWorkbook:
                     sht.range((header_row + 1, j), (last, j)).number_format = fmt
                 if c.wrap:
                     sht.range((header_row + 1, j), (last, j)).wrap_text = True
+                if any(isinstance(r[j - 1], Formula) and r[j - 1].upper().startswith("=HYPERLINK(") for r in rows if j <= len(r)):
+                    sht.range((header_row + 1, j), (last, j)).font.color = "#0563C1"
+            if any(c.wrap for c in cols):
+                sht.range((header_row + 1, 1), (last, n)).rows.autofit()
         for j, c in enumerate(cols, start=1):
             width = c.width or max(10, min(45, len(c.header) + 4))
             sht.range((1, j)).column_width = round(width * CHAR_POINTS, 1) if self._officejs else width
