@@ -182,3 +182,37 @@ def test_help_is_french(capsys):
         main(["fec", "check", "--help"])
     out = capsys.readouterr().out
     assert "--xlsx" in out and "--max" in out and "Codes de sortie" in out
+
+
+# --- demo step ----------------------------------------------------------------------
+
+
+def test_demo_step_checks_the_dossier_fec(broken_fec, tmp_path):
+    from addin.demo_steps import DemoContext, steps
+    from addin.demo_steps import s20_fec_check as step
+
+    assert step.ORDER == 20 and step in steps()
+    ctx = DemoContext(out_dir=tmp_path)
+    assert "ignorée" in step.run(ctx)[0] and ctx.blocking == 0
+
+    (tmp_path / "clean").mkdir()
+    ctx.fec_path = _write(tmp_path / "clean" / NAME, _entry("VT1") + _entry("VT2", "99,90"))
+    lines = step.run(ctx)
+    assert "4 lignes lues" in lines[0] and "2 écritures" in lines[0]
+    assert "0 alerte bloquante" in lines[1] and ctx.blocking == 0
+
+    ctx.fec_path = broken_fec
+    lines = step.run(ctx)
+    assert ctx.blocking == 3
+    assert any("FEC_FIELD_COUNT" in l for l in lines)
+
+
+def test_demo_step_reports_an_unusable_fec(tmp_path):
+    from addin.demo_steps import DemoContext
+    from addin.demo_steps import s20_fec_check as step
+
+    path = tmp_path / NAME
+    path.write_bytes(b"")
+    ctx = DemoContext(out_dir=tmp_path, fec_path=path)
+    assert "inutilisable" in step.run(ctx)[0]
+    assert ctx.blocking == 1
