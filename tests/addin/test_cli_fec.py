@@ -203,7 +203,7 @@ def test_demo_step_checks_the_dossier_fec(broken_fec, tmp_path):
 
     ctx.fec_path = broken_fec
     lines = step.run(ctx)
-    assert ctx.blocking == 3
+    assert ctx.blocking == 4  # field count, decimal point, date, and VT2 unbalanced without its line 4
     assert any("FEC_FIELD_COUNT" in l for l in lines)
 
 
