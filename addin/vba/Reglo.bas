@@ -6,6 +6,12 @@ Attribute VB_Name = "RibbonMyAddin"
 Option Explicit
 
 Public Sub OnAction(control As IRibbonControl)
+    ' Python works on the active workbook (xw.Book.caller()): there must be one.
+    ' ChrW keeps the French text independent of the project's code page.
+    If ActiveWorkbook Is Nothing Then
+        MsgBox "Ouvrez ou cr" & ChrW(233) & "ez d'abord un classeur, puis cliquez de nouveau sur le bouton.", vbInformation, "Reglo"
+        Exit Sub
+    End If
     ' Quotes are removed so that a tag can never break out of the Python string.
     RunPython "import addin.ribbon; addin.ribbon.dispatch('" & Replace(control.Tag, "'", "") & "')"
 End Sub
