@@ -125,8 +125,8 @@ def parse_sheet_date(value: Any) -> date | None:
 
 
 def _display(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g").replace(".", ",")
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y")
     return str(value).strip()
