@@ -328,12 +328,14 @@ class _Importer:
                 general = pc.if_else(pa.array(kind == G), number, "")
         kind = np.where(kind < 0, G, kind).astype(np.int8)
         is_third = kind != G
+        # a third party without its code is a missing account, not the bare control account
+        is_third_no_code = is_third & np_bool(pc.equal(third, ""))
         control = pc.if_else(pa.array(kind == D), d.customer_control_account, d.supplier_control_account)
         ledger = pc.if_else(pa.array(is_third & np_bool(pc.equal(general, ""))), control, general)
         self.ledger = ledger
         self.sub = pc.if_else(pa.array(is_third), third, "")
         self.kind = kind
-        missing = np_bool(pc.equal(ledger, ""))
+        missing = np_bool(pc.equal(ledger, "")) | is_third_no_code
         p.block(missing, "ACCOUNT_MISSING", number_col, lambda i: {})
         bad = ~missing & ~is_pcg(ledger)
         if bad.any():
