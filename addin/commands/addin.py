@@ -38,11 +38,27 @@ def _build(args: argparse.Namespace) -> int:
     except BuildError as exc:
         raise UserError(str(exc)) from exc
     print(f"Complément écrit : {result.path} ({result.buttons} bouton{'s' if result.buttons > 1 else ''}, sha256 {result.sha256[:12]}…)")
+    for group, labels in _ribbon_outline(result.path):
+        print(f"  {group} : {', '.join(labels)}")
     if result.customui_stale:
         print("Attention : addin/customUI.xml n'est plus à jour avec les traitements ; lancez « reglo addin customui » puis reconstruisez.")
         return 1
     print("Installation : « xlwings addin install --file reglo.xlam » sur le poste Windows, ou voir docs/installation.md.")
     return 0
+
+
+def _ribbon_outline(path: Path) -> list[tuple[str, list[str]]]:
+    """(group label, button labels) of the ribbon inside the built add-in."""
+    import zipfile
+
+    from lxml import etree
+
+    from addin.xlam.customui import NAMESPACE
+
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("customUI/customUI.xml"))
+    return [(g.get("label"), [b.get("label") for b in g.iter(f"{{{NAMESPACE}}}button")])
+            for g in root.iter(f"{{{NAMESPACE}}}group")]
 
 
 def _doctor(args: argparse.Namespace) -> int:

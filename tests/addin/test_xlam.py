@@ -189,7 +189,7 @@ def test_cli_build_in_a_fresh_directory(tmp_path):
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     stale = customui.committed() != customui.render()  # reported by test_customui too
     assert proc.returncode == (1 if stale else 0), proc.stdout + proc.stderr
-    assert "Complément écrit" in proc.stdout
+    assert "Complément écrit" in proc.stdout and "  Contrôle : " in proc.stdout
     assert (out / "reglo.xlam").read_bytes() == _built()
 
 
