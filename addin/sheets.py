@@ -225,6 +225,11 @@ class FileWorkbook:
         ws = self._ws(sheet)
         return [list(r) for r in ws.iter_rows(values_only=True)]
 
+    def read_head(self, sheet: str, n: int) -> list[list[Any]]:
+        """The first ``n`` rows only (header lookup without reading a big sheet twice)."""
+        ws = self._ws(sheet)
+        return [list(r) for r in ws.iter_rows(max_row=n, values_only=True)]
+
     def _ws(self, sheet: str):
         if sheet not in self.wb.sheetnames:
             raise WorkbookError(f"La feuille « {sheet} » est absente du classeur {self.path.name}.")
