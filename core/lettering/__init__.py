@@ -1,0 +1,39 @@
+"""Automatic lettering (lettrage automatique): matching the debit and credit lines of one
+account so that they cancel out. See ``docs/lettering.md``.
+
+Pure functions over a ledger frame (``core.ledger``): ``propose_lettering`` →
+``apply_lettering`` → ``undo_lettering``; ``evaluate_lettering`` measures the engine against the
+letters already in a ledger.
+"""
+from core.lettering.codes import code_at, code_rank, is_partial_code, next_codes
+from core.lettering.engine import (
+    ApplyResult,
+    UndoResult,
+    account_keys,
+    apply_lettering,
+    letter,
+    propose_lettering,
+    scope_mask,
+    undo_lettering,
+)
+from core.lettering.evaluate import evaluate_lettering, original_groups
+from core.lettering.models import (
+    RULE_LABELS,
+    AppliedGroup,
+    Evaluation,
+    LetteringGroup,
+    LetteringOptions,
+    LetteringProposal,
+    LetteringRun,
+    PreviousValue,
+    Rule,
+    RuleScore,
+)
+from core.lettering.refs import normalise_ref, ref_tokens
+
+__all__ = [
+    "RULE_LABELS", "AppliedGroup", "ApplyResult", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal",
+    "LetteringRun", "PreviousValue", "Rule", "RuleScore", "UndoResult", "account_keys", "apply_lettering", "code_at", "code_rank",
+    "evaluate_lettering", "is_partial_code", "letter", "next_codes", "normalise_ref", "original_groups", "propose_lettering",
+    "ref_tokens", "scope_mask", "undo_lettering",
+]
