@@ -588,7 +588,7 @@ class _Generator:
                     lines.append(item.line)
         # general balances of the previous year
         general = [
-            ("512100", 68_500_000), ("512200", 17_200_000), ("215400", 38_000_000), ("218200", 22_500_000),
+            ("512100", 86_500_000), ("512200", 34_500_000), ("215400", 38_000_000), ("218200", 22_500_000),
             ("281540", -24_100_000), ("281820", -12_650_000), ("164000", -18_000_000), ("101300", -15_000_000),
             ("106100", -1_500_000),
         ]
@@ -821,7 +821,7 @@ class _Generator:
                     self.group([inv.line, l, w])
                     inv.settled = True
                     continue
-                if r < 0.36 and day <= FY_END:  # partial payment (retention, dispute on part)
+                if r < 0.375 and day <= FY_END:  # partial payment (retention, dispute on part)
                     paid = inv.amount * rng.choice((50, 60, 70, 80, 95)) // 100
                     self.receipt(p, day, paid, [inv])
                     self.stats["partial_payments"] = self.stats.get("partial_payments", 0) + 1
@@ -860,7 +860,7 @@ class _Generator:
         if day > FY_END:
             return
         first = self.receipt(p, day, inv.amount, [inv], batch="sdd")
-        if not rejected:
+        if not rejected or day > FY_END - timedelta(days=25):  # a return needs time to be presented again
             self.group([inv.line, first])
             inv.settled = True
             return
@@ -918,7 +918,7 @@ class _Generator:
         rng = self.rng
         if net is None:
             lo, hi = {
-                "materials": (12_000, 650_000), "tools": (4_000, 90_000), "subcontractor": (200_000, 2_600_000),
+                "materials": (12_000, 900_000), "tools": (4_000, 90_000), "subcontractor": (200_000, 3_200_000),
                 "rental": (60_000, 650_000), "waste": (25_000, 180_000), "interim": (150_000, 1_100_000), "rent": (320_000, 320_000),
                 "energy": (45_000, 160_000), "fuel": (180_000, 420_000), "telecom": (16_000, 24_000), "insurance": (640_000, 640_000),
                 "leasing": (118_000, 118_000), "repairs": (20_000, 350_000), "fees": (150_000, 600_000), "office": (3_000, 40_000),
@@ -1060,7 +1060,7 @@ class _Generator:
                 if not due:
                     continue
                 due.sort(key=lambda i: (i.due, i.ref))
-                if partial_budget and rng.random() < 0.03 and len(due) == 1 and -due[0].amount > 300_000:
+                if partial_budget and rng.random() < 0.05 and len(due) == 1 and -due[0].amount > 300_000:
                     partial_budget -= 1
                     it = due[0]
                     it.held = True  # the rest waits for the lifting of reservations
