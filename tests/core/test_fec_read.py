@@ -356,7 +356,7 @@ def test_decimal_point_is_read_but_blocking():
     assert all(a.severity is Severity.BLOCKING for a in ledger.alerts if a.code.value == "FEC_DECIMAL_POINT")
 
 
-@pytest.mark.parametrize("text", ["1 200,00", "1.200,00", "12a", "abc", "--5", "+5-", "1200,00 EUR", "1234567890123456,00"])
+@pytest.mark.parametrize("text", ["1 200,00", "1.200,00", "1,200,00", "12-3,00", "12a", "abc", "--5", "+5-", "1200,00 EUR", "1234567890123456,00"])
 def test_unreadable_amounts_are_blocking(text):
     rows = entry("VT1")
     rows[0]["Debit"] = text
