@@ -325,7 +325,7 @@ class _Importer:
                 number_col = self.col("account_column") or number_col
             else:
                 third = number
-                general = pc.if_else(pa.array(kind == G), number, "")
+                general = pc.if_else(pa.array(kind <= G), number, "")  # unknown kind: keep the number
         kind = np.where(kind < 0, G, kind).astype(np.int8)
         is_third = kind != G
         # a third party without its code is a missing account, not the bare control account
