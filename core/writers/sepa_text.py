@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from stdnum import iso11649
@@ -57,8 +58,12 @@ _TABLE = str.maketrans(
 _SPACES = re.compile(r" {2,}")
 
 
+@lru_cache(maxsize=65536)
 def transliterate(value: str) -> str:
-    """Map any text onto the SEPA basic Latin set (S-C1/S-C2), collapsing spaces."""
+    """Map any text onto the SEPA basic Latin set (S-C1/S-C2), collapsing spaces.
+
+    Cached: a file pays the same suppliers over and over (pure function of its input).
+    """
     if SEPA_RE.fullmatch(value) and "  " not in value and value == value.strip():
         return value
     text = unicodedata.normalize("NFKD", value.translate(_TABLE))
@@ -93,7 +98,7 @@ def clean_text(
     original = "" if value is None else str(value)
     clean = transliterate(original)
     alerts: list[Alert] = []
-    if clean != " ".join(original.split()):
+    if clean != original and clean != " ".join(original.split()):
         alerts.append(alert("TEXT_TRANSLITERATED", field=field, original=original, clean=clean, **where))
     if len(clean) > max_length:
         cut = clean[:max_length].rstrip()
@@ -148,7 +153,7 @@ def pack_remittance(
     the order of the lines). When they do not all fit within ``limit``, as many as fit are
     kept, followed by ``+N`` (the number left out), and a warning is returned.
     """
-    clean_refs = sorted({transliterate(r) for r in refs if r and transliterate(r)})
+    clean_refs = sorted({c for c in (transliterate(r) for r in refs if r) if c})
     head = transliterate(prefix)
     words = ([head] if head else []) + clean_refs
     text = " ".join(words)
