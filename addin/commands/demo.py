@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, *, out=None) -> int:
     ctx = DemoContext(out_dir=folder)
     print(f"{TITLE} → {folder.resolve()}", file=out)
     failed: list[str] = []
-    for module in steps():
+    for module in steps():  # each step's lines are printed as soon as it ends: that is the progress
         started = time.monotonic()
         try:
             lines = module.run(ctx) or []
