@@ -129,7 +129,7 @@ def build_reference(pd_: PaymentsDossier) -> PaymentReference:
         if inv.gross <= 0:  # credit notes are not paid by a customer payment
             continue
         number = t.code(inv.invoice_number)
-        invoices[number] = OpenInvoice(
+        invoices[number] = OpenInvoice(  # values from the validated dossier
             invoice_number=number, customer_code=t.code(inv.customer_code), invoice_date=inv.invoice_date, due_date=inv.due_date,
             amount=inv.gross, received=cents_to_money(paid.get(f"invoice:{number}", 0)), job_site_code=t.code(inv.job_site_code),
             source_row=inv.source_row,
@@ -498,10 +498,20 @@ def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date) -> Paymen
     """« Contrôler » on an .xlsx file, fast: values read with python-calamine, then only the
     flagged cells' styles, the notes and the « Contrôle » sheet are written into the file
     (``addin.fastxlsx``), without loading the workbook in openpyxl."""
+    import gc
+
     from addin import fastxlsx
 
-    tpl = read_template_file(path)
-    result, alerts = run_check(tpl, pd_, today=today)
+    # tens of thousands of short-lived objects: the cyclic GC would run hundreds of times
+    # for nothing (no cycles are made here); it is switched back on right after.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tpl = read_template_file(path)
+        result, alerts = run_check(tpl, pd_, today=today)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     report = fastxlsx.paint_file(path, tpl.sheet, tpl.header_row, alerts, headers=tpl.headers, control_sheet=CONTROL_SHEET,
                                  title="Contrôle des règlements clients — Reglo", summary=summary_lines(result))
     return PaymentsRun(check_summary(result, alerts), alerts, check=result, paint=report)

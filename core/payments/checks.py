@@ -142,7 +142,7 @@ def check_rows(
     candidates: list[tuple[ParsedRow, Payment]] = []
     seen: dict[str, int] = {}
     for p in parsed:
-        if any(a.is_blocking for a in p.alerts):
+        if p.alerts and any(a.is_blocking for a in p.alerts):
             continue
         inv = ref.invoices[p.invoice_number]
         assert p.payment_date is not None and p.amount is not None and p.method is not None
@@ -171,13 +171,11 @@ def check_rows(
 
     status: dict[int, RowStatus] = {}
     for p in parsed:
-        alerts.extend(p.alerts)
-        if any(a.is_blocking for a in p.alerts):
-            status[p.source_row] = RowStatus.BLOCKING
-        elif p.alerts:
-            status[p.source_row] = RowStatus.WARNING
-        else:
+        if not p.alerts:
             status[p.source_row] = RowStatus.OK
+            continue
+        alerts.extend(p.alerts)
+        status[p.source_row] = RowStatus.BLOCKING if any(a.is_blocking for a in p.alerts) else RowStatus.WARNING
     result = CheckResult(payments=payments, allocations=allocations, alerts=alerts, status=status, rows=len(parsed))
     result.totals = totals(parsed, allocations, status)
     return result

@@ -8,6 +8,7 @@ None); every problem becomes an alert on the row and column the user sees.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ MODE_ALIASES: dict[str, PaymentMethod] = {
     "especes": PaymentMethod.CASH, "esp": PaymentMethod.CASH,
 }
 MODE_LIST = tuple(m.value for m in PaymentMethod)
+_MODES_EXACT = {m.value: m for m in PaymentMethod}
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
@@ -65,11 +67,16 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+Z?)?$")
 _COMPACT = re.compile(r"^(\d{8})$")
 
 
-def fold(text: Any) -> str:
-    """Lower case, no accents, single spaces: how headers and list values are compared."""
-    s = unicodedata.normalize("NFKD", str(text or ""))
+@lru_cache(maxsize=4096)
+def _fold(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).replace("°", "").replace("º", "")
     return " ".join(s.casefold().split())
+
+
+def fold(text: Any) -> str:
+    """Lower case, no accents, single spaces: how headers and list values are compared."""
+    return _fold(str(text or ""))
 
 
 def header_map(headers: Iterable[str]) -> dict[str, str]:
@@ -87,6 +94,11 @@ def header_map(headers: Iterable[str]) -> dict[str, str]:
 def code(value: Any) -> str:
     """A code typed in a cell (invoice number, customer, journal): trimmed, upper case;
     a number Excel stored as 1234.0 becomes ``1234``."""
+    if type(value) is str:
+        v = value.strip()
+        if "  " not in v and "\t" not in v and "\n" not in v and "\xa0" not in v:  # fast path, 50,000 rows
+            return v.upper()
+        return " ".join(v.split()).upper()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -95,6 +107,11 @@ def code(value: Any) -> str:
 
 
 def text(value: Any) -> str:
+    if type(value) is str:
+        v = value.strip()
+        if "  " not in v and "\t" not in v and "\n" not in v and "\xa0" not in v:
+            return v
+        return " ".join(v.split())
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -211,7 +228,7 @@ def parse_row(source_row: int, values: Mapping[str, Any], *, sheet: str = SHEET)
                     add(alert("PAY_AMOUNT_ROUNDED", sheet=sheet, row=source_row, column=AMOUNT, value=str(exact).replace(".", ","), rounded=format_fr(amount)))
 
     raw_mode = text(values.get(MODE))
-    row.method = MODE_ALIASES.get(fold(raw_mode))
+    row.method = _MODES_EXACT.get(raw_mode) or MODE_ALIASES.get(fold(raw_mode))
     if row.method is None:
         add(alert("PAY_MODE_UNKNOWN", sheet=sheet, row=source_row, column=MODE, value=raw_mode or "(vide)", expected=", ".join(MODE_LIST)))
 

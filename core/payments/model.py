@@ -4,17 +4,24 @@
 what is still open on them, the customers, the company's bank journals and the fiscal
 year. The add-in builds it from the dossier and the payment register; tests build it by
 hand. Every model is frozen (house style §2).
+
+The per-row value objects (``OpenInvoice``, ``Payment``, ``Allocation``) and the
+reference are frozen, slotted dataclasses rather than pydantic models: a 50,000-row sheet
+builds 150,000 of them and pydantic construction (even ``model_construct``) cost seconds
+there. Their values are validated where they are made (``core.payments.ingest`` for user
+input, the validated ``core.dossier`` models for invoices), so nothing is lost.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from core.models import PaymentMethod
-from core.money import ZERO, Money
+from core.money import ZERO
 
 KIND = "customer_payments"
 """Kind of the batches this workflow records in the payment register."""
@@ -27,15 +34,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class OpenInvoice(_Model):
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
     """A sales invoice (facture de vente) and what has already been received on it."""
 
     invoice_number: str
     customer_code: str
+    amount: Decimal  # TTC, 2 places
     invoice_date: date | None = None
     due_date: date | None = None
-    amount: Money  # TTC
-    received: Money = ZERO  # already allocated by earlier imports (payment register)
+    received: Decimal = ZERO  # already allocated by earlier imports (payment register)
     job_site_code: str = NO_JOB_SITE
     source_row: int | None = None
 
@@ -72,27 +80,29 @@ class PriorImport(_Model):
     imported_on: str
 
 
-class PaymentReference(_Model):
+@dataclass(frozen=True, slots=True)
+class PaymentReference:
     """What the checks compare the rows with. Keys of the dicts are normalised codes."""
 
     invoices: dict[str, OpenInvoice]
-    customers: dict[str, Customer] = Field(default_factory=dict)
-    banks: dict[str, BankJournal] = Field(default_factory=dict)
-    job_sites: dict[str, JobSite] = Field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    banks: dict[str, BankJournal] = field(default_factory=dict)
+    job_sites: dict[str, JobSite] = field(default_factory=dict)
     fiscal_year_start: date | None = None
     fiscal_year_end: date | None = None
-    known_keys: dict[str, PriorImport] = Field(default_factory=dict)
+    known_keys: dict[str, PriorImport] = field(default_factory=dict)
     """Payment keys already recorded in the register (active batches)."""
 
 
-class Payment(_Model):
+@dataclass(frozen=True, slots=True)
+class Payment:
     """A payment row that passed the blocking checks (one row = one invoice)."""
 
     payment_key: str
     payment_date: date
     invoice_number: str
     customer_code: str
-    amount: Money
+    amount: Decimal  # > 0, 2 places
     method: PaymentMethod | None = None
     reference: str = ""
     bank_journal: str = ""
@@ -102,14 +112,15 @@ class Payment(_Model):
     source_row: int | None = None
 
 
-class Allocation(_Model):
-    """What one payment did to its invoice."""
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """What one payment did to its invoice: ``applied + excess == payment.amount``."""
 
     payment: Payment
-    applied: Money  # allocated to the invoice
-    excess: Money = ZERO  # overpayment left as a credit to the customer
-    open_before: Money
-    open_after: Money
+    applied: Decimal  # allocated to the invoice
+    excess: Decimal  # overpayment left as a credit to the customer
+    open_before: Decimal
+    open_after: Decimal
 
     @property
     def settles_invoice(self) -> bool:
