@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +99,14 @@ def dossier_rows(dossier: Dossier) -> dict[str, list[list[Any]]]:
 
 def write_dossier_workbook(path: Path, dossier: Dossier) -> Path:
     """Write ``dossier.xlsx`` (styled: bold header, € and dd/mm/yyyy formats, frozen header)."""
-    if path.exists():
-        path.unlink()  # rebuilt from scratch; the save itself is atomic
-    book = FileWorkbook(path, create=True)
+    book = FileWorkbook(path.with_name(f".{path.name}.new"), create=True)  # built from scratch, never on disk
     rows = dossier_rows(dossier)
     for sheet in SHEETS:
         book.write_sheet(sheet, columns(sheet), rows[sheet])
-    book.save()
+    try:
+        book.save(path)  # atomic: the old file stays whole until the new one is complete
+    except PermissionError as exc:
+        raise UserError(f"Impossible d'écrire {path} ({exc.strerror or exc}) : le classeur est peut-être ouvert dans Excel ; fermez-le et relancez.") from exc
     return path
 
 
@@ -120,7 +120,10 @@ def write_dossier(out_dir: str | Path, dossier: Dossier, ledger_frame: pd.DataFr
     folder.mkdir(parents=True, exist_ok=True)
     workbook = write_dossier_workbook(folder / DOSSIER_FILE, dossier)
     fec = folder / fec_filename(dossier.company.siren, dossier.company.fiscal_year_end)
-    atomic_write(fec, write_fec(ledger_frame, due_date_field=DUE_DATE_FIELD))
+    try:
+        atomic_write(fec, write_fec(ledger_frame, due_date_field=DUE_DATE_FIELD))
+    except PermissionError as exc:
+        raise UserError(f"Impossible d'écrire {fec} ({exc.strerror or exc}) : le fichier est peut-être ouvert ailleurs.") from exc
     return {"dossier": workbook, "fec": fec, "register": folder / REGISTER_FILE}
 
 
@@ -187,7 +190,12 @@ def load_dossier(path: str | Path) -> LoadedDossier:
             (message in French listing what to fix).
     """
     p = Path(path)
-    workbook = p / DOSSIER_FILE if p.is_dir() else p
+    if p.is_dir():
+        workbook = p / DOSSIER_FILE
+    elif p.suffix.lower() in (".xlsx", ".xlsm"):
+        workbook = p
+    else:  # the FEC (or another file) of the dossier: its folder
+        workbook = p.parent / DOSSIER_FILE
     folder = workbook.parent
     if not workbook.exists():
         raise UserError(alert("DOSSIER_FILE_MISSING", path=str(workbook)).message)

@@ -59,9 +59,7 @@ def build(path: Path) -> None:
     from addin.dossier import TEXT, columns
     from addin.sheets import FileWorkbook
 
-    if path.exists():
-        path.unlink()
-    book = FileWorkbook(path, create=True)
+    book = FileWorkbook(path.with_name(f".{path.name}.new"), create=True)  # built from scratch, saved atomically
     for sheet in SHEETS:
         rows = [[p, None] for p in COMPANY_PARAMETERS] if sheet == COMPANY_SHEET else []
         book.write_sheet(sheet, columns(sheet), rows)
@@ -111,4 +109,4 @@ def build(path: Path) -> None:
             cell.font = Font(bold=True, size=12, color="1F4E78")
     wb.active = 0
     _ = (BANKS_SHEET, SITES_SHEET)  # every sheet of the contract is written above
-    book.save()
+    book.save(path)

@@ -58,6 +58,7 @@ def test_round_trip(written, demo):
     assert frame["due_date"].equals(demo.ledger_frame["due_date"])
     assert loaded.folder == folder and loaded.fec_path.name.endswith("FEC20251231.txt")
     assert load_dossier(folder / DOSSIER_FILE).dossier == loaded.dossier  # the workbook path works too
+    assert load_dossier(loaded.fec_path).dossier == loaded.dossier  # and the FEC's path
 
 
 def test_register_opens_on_first_use(written, tmp_path):
@@ -83,6 +84,14 @@ def test_workbook_is_styled(written):
     col = {c.value: c.column_letter for c in tiers[1]}
     assert tiers[f"{col['Code postal']}2"].number_format == "@" and isinstance(tiers[f"{col['Code postal']}2"].value, str)
     assert tiers.column_dimensions[col["Raison sociale"]].width >= 30
+
+
+def test_rewriting_replaces_the_files(demo, tmp_path):
+    write_dossier(tmp_path, demo.dossier, demo.ledger_frame)
+    (tmp_path / DOSSIER_FILE).write_bytes(b"old")
+    paths = write_dossier(tmp_path, demo.dossier, demo.ledger_frame)
+    assert load_workbook(paths["dossier"]).sheetnames == list(SHEETS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([DOSSIER_FILE, paths["fec"].name])
 
 
 def _copy(folder: Path, dest: Path) -> Path:
