@@ -11,6 +11,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "IMPORT_DEFINITION_INVALID": (B, "Définition d'import incorrecte — {field} : {detail}"),
     "IMPORT_RANGES_OVERLAP": (B, "Les plages de numéros se chevauchent : {first} ({first_kind}) et {second} ({second_kind}). La détermination automatique du type de compte exige des séries distinctes ; corrigez les plages dans la définition d'import."),
     # --- one line ------------------------------------------------------------
+    "IMPORT_FIELD_COUNT": (B, "La ligne compte {found} champs au lieu de {expected} (souvent un séparateur « {sep} » dans un libellé, ou une ligne coupée) : elle est rejetée telle quelle. Corrigez-la dans le fichier des rejets puis réimportez-le."),
     "IMPORT_ACCOUNT_TYPE_INVALID": (B, "Type de compte « {value} » inconnu : attendu G (compte général), D (client) ou C (fournisseur)."),
     "IMPORT_ACCOUNT_TYPE_UNKNOWN": (B, "Le compte « {value} » n'entre dans aucune plage de numéros de la définition (comptes généraux, clients, fournisseurs) : impossible de savoir s'il s'agit d'un compte général, d'un client ou d'un fournisseur. Complétez les plages ou ajoutez une colonne de type G/D/C."),
     "IMPORT_THIRD_PARTY_TWICE": (B, "La ligne porte à la fois un code client (« {customer} ») et un code fournisseur (« {supplier} ») : une ligne ne concerne qu'un tiers ; videz l'une des deux colonnes."),

@@ -61,6 +61,8 @@ class RawRows:
     columns: dict[str, pa.Array]  # header -> string array ('' or null = empty)
     source_rows: np.ndarray  # int64: line number in the file (header = 1) or Excel row
     sheet: str | None = None  # shown in alerts (file or sheet name)
+    broken: dict[int, int] = field(default_factory=dict)  # position -> field count of an unsplittable line
+    separator: str = ";"  # of a delimited input (named in the field-count message)
 
     def __len__(self) -> int:
         return len(self.source_rows)
@@ -95,12 +97,15 @@ class _Problems:
     first_code: np.ndarray = field(init=False)  # index into self.codes, -1 = none
     found: list[tuple[str, str | None, np.ndarray, object]] = field(default_factory=list)
     warnings: list[Alert] = field(default_factory=list)
+    unreadable: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.first_code = np.full(self.n, -1, dtype=np.int64)
 
     def block(self, mask: np.ndarray, code: str, column: str | None, ctx) -> None:
         """Rows of ``mask`` fail with ``code``; ``ctx(i)`` gives the message context of row i."""
+        if self.unreadable is not None:
+            mask = mask & ~self.unreadable  # a line that could not be split says nothing more
         if not mask.any():
             return
         self.found.append((code, column, mask, ctx))
@@ -200,6 +205,12 @@ class _Importer:
     def run(self) -> ImportResult:
         if self.n == 0:
             return ImportResult.empty(self.d, self.rows)
+        if self.raw.broken:
+            mask = np.zeros(self.n, dtype=bool)
+            mask[list(self.raw.broken)] = True
+            sep = {"\t": "tabulation"}.get(self.raw.separator, self.raw.separator)
+            self.p.block(mask, "IMPORT_FIELD_COUNT", None, lambda i: {"found": self.raw.broken.get(int(i), "?"), "expected": len(self.raw.headers), "sep": sep})
+            self.p.unreadable = mask
         self.read_company_and_journal()
         self.read_dates()
         self.read_accounts()

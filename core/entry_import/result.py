@@ -56,7 +56,7 @@ class ImportSummary(_Model):
         ]
         for j in self.by_journal:
             out.append(
-                f"  Société {j.company or '(courante)'} · journal {j.journal} ({j.journal_kind.value}) : {j.lines_read} lues, "
+                f"  Société {j.company or '(courante)'} · journal {j.journal or '(sans journal)'} ({j.journal_kind.value}) : {j.lines_read} lues, "
                 f"{j.lines_accepted} acceptées, {j.lines_rejected} rejetées ; {j.entries_accepted} écritures, "
                 f"débit {format_display(cents_to_money(j.debit_cents))} = crédit {format_display(cents_to_money(j.credit_cents))}."
             )

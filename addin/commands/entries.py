@@ -1,0 +1,49 @@
+"""``reglo entries import FILE --definition DEF``: journal entries from another package.
+
+FILE is an .xlsx, .csv or .txt file; DEF a .json definition or a workbook with the
+« Définition d'import » sheet. Writes one FEC per company, the rejects file (xlsx and csv)
+and a workbook « … - écritures importées.xlsx » next to FILE (or in --out).
+Exit code: 0 all lines imported, 1 some lines rejected, 2 unusable input.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+MAX_SHOWN = 20
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("entries", help="import d'écritures depuis un autre logiciel (définition d'import, FEC, rejets)",
+                       description="Écritures comptables venant d'un autre logiciel : lecture selon une définition d'import, écritures équilibrées, rejets, FEC par société.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    a = actions.add_parser("import", help="importer un fichier d'écritures (.xlsx, .csv, .txt)",
+                           description="Importer un fichier d'écritures selon une définition d'import.")
+    a.add_argument("file", metavar="FICHIER", help="fichier à importer (.xlsx, .csv, .txt)")
+    a.add_argument("--definition", required=True, metavar="DEF", help="définition d'import : .json, ou classeur avec la feuille « Définition d'import »")
+    a.add_argument("--out", default=None, metavar="DOSSIER", help="dossier des fichiers produits (par défaut : celui du fichier importé)")
+    a.add_argument("--company", default=None, metavar="CODE", help="société courante : celle des lignes sans code société")
+    a.add_argument("--sheet", default=None, metavar="FEUILLE", help="feuille à lire dans un classeur (par défaut : « Lignes à importer » ou la première)")
+    a.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from addin import entry_import as ei
+
+    started = time.perf_counter()
+    sd = ei.load_definition(args.definition)
+    run_ = ei.import_file(args.file, sd.definition, out_dir=args.out or sd.output_dir or None, company=args.company, sheet=args.sheet)
+    for line in run_.summary_lines():
+        print(line)
+    blocking = [a for a in run_.alerts if a.is_blocking]
+    warnings = [a for a in run_.alerts if not a.is_blocking]
+    for a in (blocking + warnings)[:MAX_SHOWN]:
+        print(f"  {a}")
+    if len(run_.alerts) > MAX_SHOWN:
+        print(f"  … {len(run_.alerts) - MAX_SHOWN} autres alertes : voir la feuille « {ei.SUMMARY_SHEET} » et le fichier des rejets.")
+    print("Fichiers écrits :")
+    for o in run_.outputs:
+        print(f"  → {o}")
+    print(f"Durée : {time.perf_counter() - started:.1f} s")
+    return 1 if run_.result.summary.lines_rejected or blocking else 0
