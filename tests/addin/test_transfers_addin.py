@@ -243,3 +243,12 @@ def test_handler_bad_parameters(dossier):
     assert codes.count("TRANSFER_PARAM_INVALID") == 3 and "rien n'a été importé" in res.summary
     ok = handlers["transfers_import"].func(make_book({"Paramètres virements": _params_sheet(dossier)}))
     assert "TRANSFER_PARAM_INVALID" not in {a.code.value for a in ok.alerts}
+
+
+def test_xsd_failure_writes_nothing_and_records_nothing(dossier, tmp_path, monkeypatch, capsys):
+    wb = tmp_path / "v.xlsx"
+    _import(wb, dossier)
+    monkeypatch.setattr(at, "check_pain001", lambda data, version: ["ligne 1 : élément inattendu"])
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 1
+    assert "XSD_INVALID" in capsys.readouterr().out
+    assert not (dossier / "virements").exists() and PaymentRegister.beside(dossier).batches() == []
