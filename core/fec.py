@@ -256,7 +256,7 @@ def _csv(buf: pa.Buffer, width: int, sep: str, quoted: bool, threads: bool, on_i
     names = [f"c{i}" for i in range(width)]
     return pacsv.read_csv(
         pa.BufferReader(buf),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, use_threads=threads),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22, use_threads=threads),
         parse_options=pacsv.ParseOptions(
             delimiter=sep,
             quote_char='"' if quoted else False,
@@ -509,11 +509,12 @@ def _field_count_hint(text: str, header: _Header, count: int) -> str:
 
 def _trim(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Without surrounding spaces (fixed-length FECs pad their texts); the original array
-    when nothing changes, so that a clean file costs no copy."""
-    trimmed = pc.utf8_trim_whitespace(col)
-    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(col)).as_py():
+    when no value starts or ends with a space, so that a clean file costs no copy."""
+    first = pc.utf8_is_space(pc.utf8_slice_codeunits(col, 0, 1))
+    last = pc.utf8_is_space(pc.utf8_slice_codeunits(col, -1))
+    if not (pc.any(first).as_py() or pc.any(last).as_py()):
         return col
-    return trimmed
+    return pc.utf8_trim_whitespace(col)
 
 
 def _text(col: pa.ChunkedArray) -> pd.Series:
