@@ -450,6 +450,7 @@ def _write_notes(pkg: _Package, sheet_part: str, sheet_xml: bytes, notes: dict[t
         elif r.get("Type") == REL_VML:
             vml_part = _resolve(sheet_part, r.get("Target"))
     kept: list[tuple[int, int, str, etree._Element]] = []
+    originals: dict[tuple[int, int], tuple[str, str]] = {}  # user notes under a Reglo note
     authors = ["Reglo"]
     if comments_part and pkg.has(comments_part):
         old = _xml(pkg.read(comments_part))
@@ -457,8 +458,20 @@ def _write_notes(pkg: _Package, sheet_part: str, sheet_xml: bytes, notes: dict[t
         for cm in old.find(_q("commentList")):
             author = old_authors[int(cm.get("authorId", "0"))] if old_authors else ""
             r, c = _ref_rc(cm.get("ref"))
-            if author == AUTHOR or (r, c) in notes:
-                report.restored += 0 if (r, c) in notes else 1
+            text = "".join(cm.find(_q("text")).itertext()) if cm.find(_q("text")) is not None else ""
+            if author == AUTHOR:
+                orig = _split_original(text)
+                if orig is not None:
+                    originals[(r, c)] = orig
+                if (r, c) not in notes:
+                    report.restored += 1
+                    if orig is not None:  # give the user's note back
+                        kept.append((r, c, orig[0], _comment(r, c, orig[1])))
+                        if orig[0] not in authors:
+                            authors.append(orig[0])
+                continue
+            if (r, c) in notes:
+                originals[(r, c)] = (author, text)
                 continue
             if author not in authors:
                 authors.append(author)
@@ -467,6 +480,9 @@ def _write_notes(pkg: _Package, sheet_part: str, sheet_xml: bytes, notes: dict[t
         return sheet_xml
     if AUTHOR not in authors:
         authors.append(AUTHOR)
+    for _, _, author, _ in kept:
+        if author not in authors:
+            authors.append(author)
     root = etree.Element(_q("comments"), nsmap={None: NS})
     au = etree.SubElement(root, _q("authors"))
     for a in authors:
@@ -477,10 +493,11 @@ def _write_notes(pkg: _Package, sheet_part: str, sheet_xml: bytes, notes: dict[t
         cm.set("authorId", str(authors.index(author)))
         entries.append((r, c, cm))
     for (r, c), text in notes.items():
-        cm = etree.Element(_q("comment"), ref=f"{col_letter(c)}{r}", authorId=str(authors.index(AUTHOR)))
-        t = etree.SubElement(etree.SubElement(etree.SubElement(cm, _q("text")), _q("r")), _q("t"))
-        t.text = _clean_xml_text(text)
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        orig = originals.get((r, c))
+        if orig is not None:
+            text += f"{_ORIGINAL_HEAD}({orig[0]}) —\n{orig[1]}"
+        cm = _comment(r, c, text)
+        cm.set("authorId", str(authors.index(AUTHOR)))
         entries.append((r, c, cm))
     entries.sort(key=lambda e: (e[0], e[1]))
     for _, _, cm in entries:
@@ -511,6 +528,22 @@ def _write_notes(pkg: _Package, sheet_part: str, sheet_xml: bytes, notes: dict[t
 
 
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ORIGINAL_HEAD = "\n\n— Note d'origine "
+_ORIGINAL = re.compile(r"\n\n— Note d'origine \((.*?)\) —\n(.*)\Z", re.S)
+
+
+def _split_original(text: str) -> tuple[str, str] | None:
+    """(author, text) of the user's note kept at the end of a Reglo note, if any."""
+    m = _ORIGINAL.search(text)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _comment(r: int, c: int, text: str) -> etree._Element:
+    cm = etree.Element(_q("comment"), ref=f"{col_letter(c)}{r}", authorId="0")
+    t = etree.SubElement(etree.SubElement(etree.SubElement(cm, _q("text")), _q("r")), _q("t"))
+    t.text = _clean_xml_text(text)
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return cm
 
 
 def _clean_xml_text(text: str) -> str:

@@ -221,7 +221,8 @@ def main() -> int:
         "painted_red_cells_read_back": red,
         "painted_yellow_cells_read_back": yellow,
         "notes_read_back": notes,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]},
     }
     if not args.no_xlwings:
         result["xlwings"] = xlwings_actions(rows, dossier)
