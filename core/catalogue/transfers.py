@@ -7,9 +7,9 @@ B, W = "BLOQUANT", "AVERTISSEMENT"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- SEPA text, identifiers, dates (core.writers) ----------------------
-    "TEXT_TRANSLITERATED": (W, "{field} : caractères hors du jeu SEPA remplacés (« {original} » → « {clean} »). Les banques n'acceptent que les lettres sans accent, les chiffres, l'espace et / - ? : ( ) . , ' +."),
-    "TEXT_TRUNCATED": (W, "{field} tronqué à {limit} caractères (longueur {length}) : « {clean} ». Raccourcissez le texte à la source si la fin compte."),
-    "TEXT_EMPTY": (B, "{field} vide (ou vide après nettoyage de « {original} ») : renseignez-le."),
+    "TEXT_TRANSLITERATED": (W, "Texte adapté au jeu de caractères SEPA ({field}) : caractères remplacés (« {original} » → « {clean} »). Les banques n'acceptent que les lettres sans accent, les chiffres, l'espace et / - ? : ( ) . , ' +."),
+    "TEXT_TRUNCATED": (W, "Texte tronqué ({field}) à {limit} caractères (longueur {length}) : « {clean} ». Raccourcissez le texte à la source si la fin compte."),
+    "TEXT_EMPTY": (B, "Texte obligatoire vide ({field}) (ou vide après nettoyage de « {original} ») : renseignez-le."),
     "SEPA_ID_INVALID": (B, "Identifiant {field} « {value} » refusé : {reason}. Attendu : 1 à 35 caractères du jeu SEPA, sans « / » au début ou à la fin ni « // »."),
     "REMITTANCE_TRUNCATED": (W, "Libellé du virement limité à 140 caractères : {kept} référence(s) sur {total} citées (« {clean} ») ; les autres sont résumées par « +{rest} »."),
     "CREDITOR_REFERENCE_INVALID": (W, "La référence « {value} » ressemble à une référence créancier structurée (RF, ISO 11649) mais sa clé est fausse : elle est envoyée comme libellé libre. Vérifiez-la auprès du fournisseur."),
@@ -29,7 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- preview rules (bloquant on the preview) ----------------------------
     "BENEFICIARY_TOTAL_NOT_POSITIVE": (B, "Sélection de {name} : total {total} € ≤ 0. Un virement doit être positif ; désélectionnez le débit (acompte, avoir, règlement) ou ajoutez des factures."),
     "NEGATIVE_LINE_ALONE": (B, "Ligne négative {document} ({amount} €) sélectionnée seule pour {name} : un débit ne se vire pas. Regroupez-la avec des factures du même bénéficiaire (même Groupe) ou mettez Sélection = Non."),
-    "NEGATIVE_NOT_GROUPED": (B, "{name} : plusieurs lignes sélectionnées dont une négative ({document}, {amount} €) sans regroupement. Donnez le même Groupe à la ligne négative et aux factures qu'elle compense."),
+    "NEGATIVE_NOT_GROUPED": (B, "Bénéficiaire {name} : plusieurs lignes sélectionnées dont une négative ({document}, {amount} €) sans regroupement. Donnez le même Groupe à la ligne négative et aux factures qu'elle compense."),
     "NEGATIVE_GROUP_NOT_POSITIVE": (B, "Groupe {group} de {name} : total {total} € ≤ 0. Une ligne négative n'est admise que dans un groupe de total positif."),
     "BENEFICIARY_UNKNOWN": (B, "Compte {account} absent de la feuille Tiers du dossier : pas d'IBAN ni de nom pour le virer. Créez le tiers ou désélectionnez ses lignes."),
     "ADDRESS_REQUIRED": (B, "Adresse de {name} incomplète (ville « {town} », pays « {country} ») : la version {version} exige une adresse structurée (ville et pays au minimum). Complétez la feuille Tiers."),
@@ -39,7 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "AMOUNT_SIGN_CHANGED": (B, "Montant saisi {value} € de signe contraire au montant d'origine {original} € ({document}) : une facture reste positive, un débit négatif."),
     "AMOUNT_EDITED": (W, "Montant modifié pour {document} : {value} € au lieu de {original} €. Le solde de {balance} € reviendra au prochain import."),
     "LINE_UNKNOWN": (B, "Ligne inconnue de l'import (clé « {key} ») : ne pas ajouter de lignes à la prévisualisation ; relancez « Importer »."),
-    "ALREADY_PAID": (W, "{document} ({name}) déjà payée par le fichier {file} du {date} : ligne ignorée. Annulez ce fichier dans le registre s'il a été rejeté par la banque."),
+    "ALREADY_PAID": (W, "Ligne {document} ({name}) déjà payée par le fichier {file} du {date} : ligne ignorée. Annulez ce fichier dans le registre s'il a été rejeté par la banque."),
     "NOTHING_SELECTED": (W, "Aucune ligne à virer : rien n'est sélectionné (ou tout est déjà payé). Aucun fichier généré."),
     "PREVIEW_MISSING": (B, "Aucun import de virements dans ce classeur : cliquez d'abord sur « Importer »."),
     "DEBTOR_ACCOUNT_INVALID": (B, "Compte de la banque émettrice invalide : {detail}. Corrigez l'IBAN/BIC dans « Paramètres virements »."),
