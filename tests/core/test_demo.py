@@ -217,3 +217,12 @@ def test_customers_and_suppliers_have_the_kind_of_their_account(demo):
     aux = frame[frame["subledger_account"] != ""]
     for code, account in aux[["subledger_account", "ledger_account"]].drop_duplicates().itertuples(index=False):
         assert account == ("411000" if kinds[code] == AccountKind.CUSTOMER else "401000")
+
+
+def test_a_good_engine_recovers_the_lettering_groups(demo, fec_bytes):
+    """The ground truth is what accountants make: ≥ 95 % of the groups are found again."""
+    evaluate = pytest.importorskip("core.lettering.evaluate")
+    ledger = read_fec(fec_bytes, fec_filename(demo.dossier.company.siren, FY_END))
+    ev, _ = evaluate.evaluate_lettering(ledger.frame)
+    assert ev.original_groups >= 400 and ev.ignored_original_groups == 0
+    assert ev.group_recall >= 0.95 and ev.group_precision >= 0.95, ev
