@@ -280,8 +280,11 @@ def _yes(b: bool) -> str:
     return "Oui" if b else "Non"
 
 
-def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any], status: dict[str, str] | None = None) -> dict[str, int]:
-    """Write the preview grouped by beneficiary with live totals; returns key → Excel row."""
+def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any], status: dict[str, str] | None = None, others: list[tuple[str, str]] | None = None) -> dict[str, int]:
+    """Write the preview grouped by beneficiary with live totals; returns key → Excel row.
+
+    ``others``: beneficiaries of the dossier with nothing to pay (listed by « Afficher »).
+    """
     status = status or {}
     preamble = [
         ["Import du", meta.get("imported_at", "")[:16].replace("T", " "), "Période", f"{meta.get('period', '')}"],
@@ -312,6 +315,8 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
         sel = Formula(f'=SUMIFS({amount_col}:{amount_col},{who_col}:{who_col},"{who}",{sel_col}:{sel_col},"Oui")')
         rows.append([None, f"Total {who}", group[0].beneficiary_name, None, None, None, None, None, None, None, None,
                      sum((l.original_amount for l in group), ZERO), total_all, sel, None, None, "← total sélectionné du bénéficiaire", None])
+    for code, name in others or []:
+        rows.append([None, code, name, None, None, None, None, None, None, None, None, 0, 0, 0, None, None, "Aucune ligne à payer sur la période", None])
     rows.append([None, "Total de la sélection", None, None, None, None, None, None, None, None, None, None, None,
                  Formula(f'=SUMIFS({amount_col}:{amount_col},{sel_col}:{sel_col},"Oui")'), None, None, None, None])
     preamble[2][1] = Formula(f"={amount_col}{header_row + len(rows)}")
@@ -403,7 +408,8 @@ def show_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None =
     except UserError:
         pass  # dossier unreachable: show the snapshot as is
     lines = [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines]
-    rows = write_preview(book, lines, meta, status)
+    others = _other_beneficiaries(d, params, lines) if d is not None and params is not None else []
+    rows = write_preview(book, lines, meta, status, others)
     placed = [l.model_copy(update={"excel_row": rows[l.key]}) for l in lines]
     alerts = _relocate_edits(alerts, edits, rows)
     alerts += check_selection(placed)
@@ -411,7 +417,18 @@ def show_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None =
         alerts += check_beneficiaries(placed, d.parties, params)
     who = len({l.beneficiary for l in lines})
     sel = sum((l.amount for l in placed if l.selected), ZERO)
-    return _finish(book, alerts, f"Prévisualisation affichée sans réimport : {len(lines)} ligne(s), {who} bénéficiaire(s), {len(status)} déjà payée(s) ; sélection {format_display(sel)}.")
+    return _finish(book, alerts, f"Prévisualisation affichée sans réimport : {len(lines)} ligne(s), {who + len(others)} bénéficiaire(s) dont {len(others)} sans ligne à payer, {len(status)} ligne(s) déjà payée(s) ; sélection {format_display(sel)}.")
+
+
+def _other_beneficiaries(d: TransfersDossier, params: TransferParameters, lines: list[PreviewLine]) -> list[tuple[str, str]]:
+    """Parties of the dossier under the roots (suppliers for 401) with no line in the import."""
+    present = {l.beneficiary for l in lines}
+    out = []
+    for code, party in sorted(d.parties.items()):
+        under_roots = party.control_account.startswith(params.roots) or (party.kind == AccountKind.SUPPLIER and "401" in params.supplier_roots)
+        if under_roots and party.kind != AccountKind.CUSTOMER and code not in present:
+            out.append((code, party.legal_name))
+    return out
 
 
 def _relocate_edits(alerts: list[Alert], edits: list[Edit], rows: dict[str, int]) -> list[Alert]:

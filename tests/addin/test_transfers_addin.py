@@ -187,7 +187,9 @@ def test_handlers_import_show_generate_on_remote_engine(dossier, monkeypatch):
     assert "sans réimport" in res.summary
     shown = [r for r in table(replay(book2, state), at.PREVIEW_SHEET) if r["Clé"]]
     assert [(r["Pièce"], r["Montant"], r["Sélection"]) for r in shown] == [("FA-2023-031", 1000.0, "Oui"), ("R-77", 70.1, "Non")]
-    assert {r["Bénéficiaire"] for r in shown} == {"F001", "F002"}  # every beneficiary listed
+    assert {r["Bénéficiaire"] for r in shown} == {"F001", "F002"}
+    listed = [r for r in table(replay(book2, state), at.PREVIEW_SHEET) if not r["Clé"]]
+    assert ("F003", "Aucune ligne à payer sur la période") in {(r["Bénéficiaire"], r["Statut"]) for r in listed}  # every beneficiary listed
     assert "AMOUNT_EDITED" in {a.code.value for a in res.alerts}
 
     res = handlers["transfers_generate"].func(make_book(state))
