@@ -99,10 +99,15 @@ def build(path: Path) -> None:
         wb[sheet].add_data_validation(dates)
 
     help_ws = wb.create_sheet(INSTRUCTIONS, 0)
-    help_ws.column_dimensions["A"].width = 150
+    help_ws.column_dimensions["A"].width = 100
+    help_ws.sheet_properties.pageSetUpPr.fitToPage = True  # printed on one page wide
+    help_ws.page_setup.fitToWidth, help_ws.page_setup.fitToHeight = 1, 0
     for i, (text, style) in enumerate(INSTRUCTIONS_TEXT, start=1):
         cell = help_ws.cell(i, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = -(-len(text) // 105) if text else 1  # readers do not recompute wrapped row heights
+        if lines > 1:
+            help_ws.row_dimensions[i].height = 15 * lines
         if style == "title":
             cell.font = Font(bold=True, size=14)
         elif style == "head":
