@@ -579,10 +579,10 @@ def _write_transfers_sheet(book: Workbook, transfers, plan, params: TransferPara
     header = [
         Column("Bénéficiaire", None, 14), Column("Nom", None, 30), Column("IBAN", None, 30), Column("BIC", None, 13),
         Column("Montant", EURO_FORMAT, 15), Column("Date d'exécution", DATE_FORMAT, 13), Column("Référence de bout en bout", None, 26),
-        Column("Libellé du virement", None, 45), Column("Lignes", None, 10), Column("Lettrage", None, 9), Column("Fichier", None, 24),
+        Column("Libellé du virement", None, 45), Column("Lignes", None, 10), Column("Pièces payées", None, 30), Column("Lettrage", None, 9), Column("Fichier", None, 24),
     ]
     rows = [[t.beneficiary, t.creditor_name, t.creditor_iban, t.creditor_bic or "", t.amount, plan.execution_date, t.end_to_end_id,
-             t.creditor_reference or t.remittance_info, ", ".join(str(l.line_no) for l in t.lines), t.lettering_code, file_name] for t in transfers]
+             t.creditor_reference or t.remittance_info, ", ".join(str(l.line_no) for l in t.lines), ", ".join(t.document_refs), t.lettering_code, file_name] for t in transfers]
     preamble = [
         ["Fichier", file_name, "Version", params.version],
         ["Virements", len(transfers), "Total", plan.total],
