@@ -9,7 +9,7 @@ import pytest
 from core.alerts import Severity
 from core.fec import MAX_ALERTS_PER_CODE, FecError, read_fec
 from core.ledger import COLUMNS
-from fec_samples import HEADER, clean, entry, fec, row
+from tests.core.fec_samples import HEADER, clean, entry, fec, row
 
 
 def codes(ledger) -> set[str]:
@@ -565,3 +565,23 @@ def test_alerts_are_sorted_by_line():
     ledger = read_fec(fec(rows))
     lines = [a.row or 0 for a in ledger.alerts]
     assert lines == sorted(lines)
+
+
+def test_empty_debit_column_everywhere():
+    rows = [row(Debit="", Credit="5,00"), row(CompteNum="706000", Debit="", Credit="-5,00")]
+    ledger = read_fec(fec(rows))
+    assert ledger.frame["debit"].tolist() == [0, 0]
+    assert ledger.frame["credit"].tolist() == [500, -500]
+
+
+def test_threaded_conversion_gives_the_same_ledger_and_alerts(monkeypatch):
+    import core.fec as fec_module
+
+    rows = [r for i in range(50) for r in entry(f"VT{i}")]
+    rows[3]["Debit"], rows[8]["PieceDate"], rows[9]["CompteNum"], rows[20]["Credit"] = "1.5", "20250230", "X1", " 12,5 "
+    data = fec(rows + [row(EcritureNum="Z", PieceRef="")])
+    sequential = read_fec(data)
+    monkeypatch.setattr(fec_module, "PARALLEL_ROWS", 0)
+    threaded = read_fec(data)
+    pd.testing.assert_frame_equal(sequential.frame, threaded.frame)
+    assert sequential.alerts == threaded.alerts and len(sequential.alerts) > 5
