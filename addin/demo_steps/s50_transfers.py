@@ -28,7 +28,7 @@ def run(ctx: Any) -> list[str]:
     company = loaded.dossier.company if loaded is not None else None
     fy_start = company.fiscal_year_start if company else date(2025, 1, 1)
     fy_end = company.fiscal_year_end if company else date(2025, 12, 31)
-    period_end = (fy_end.replace(day=1) + timedelta(days=62)).replace(day=1) - timedelta(days=1)  # end of the 2nd month after closing
+    period_end = (fy_end + timedelta(days=63)).replace(day=1) - timedelta(days=1)  # end of the 2nd month after closing
     execution = next_business_day(at.now().date() + timedelta(days=1))
     path = ctx.out_dir / WORKBOOK
     if path.exists():
