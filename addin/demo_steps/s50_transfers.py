@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ WORKBOOK = "Virements fournisseurs.xlsx"
 
 def run(ctx: Any) -> list[str]:
     from addin import transfers as at
-    from addin.sheets import FileWorkbook, read_table
     from core.writers.calendar import next_business_day
 
     folder = Path(ctx.dossier_path).parent if ctx.dossier_path else ctx.out_dir
@@ -29,7 +28,19 @@ def run(ctx: Any) -> list[str]:
     fy_start = company.fiscal_year_start if company else date(2025, 1, 1)
     fy_end = company.fiscal_year_end if company else date(2025, 12, 31)
     period_end = (fy_end + timedelta(days=63)).replace(day=1) - timedelta(days=1)  # end of the 2nd month after closing
-    execution = next_business_day(at.now().date() + timedelta(days=1))
+    # the demo runs on a fixed clock: the first business day after closing, 09:00
+    # (same file names and dates at every run, like the payments step)
+    demo_now = datetime.combine(next_business_day(fy_end + timedelta(days=1)), time(9, 0))
+    saved_clock, at.now = at.now, (lambda: demo_now)
+    try:
+        return _run(ctx, at, folder, fy_start, period_end, next_business_day(demo_now.date(), 1))
+    finally:
+        at.now = saved_clock
+
+
+def _run(ctx: Any, at: Any, folder: Path, fy_start: date, period_end: date, execution: date) -> list[str]:
+    from addin.sheets import FileWorkbook, read_table
+
     path = ctx.out_dir / WORKBOOK
     if path.exists():
         path.unlink()
@@ -46,7 +57,13 @@ def run(ctx: Any) -> list[str]:
     table = read_table(book, at.PREVIEW_SHEET, required=["Clé", "Sélection"])
     blocked = {r.get("Bénéficiaire") for r in table.rows if r.excel_row in blocked_rows}
     col = table.column_index("Sélection")
-    book.write_cells(at.PREVIEW_SHEET, {(r.excel_row, col): "Non" for r in table.rows if r.get("Clé") and r.get("Bénéficiaire") in blocked})
+    cells = {(r.excel_row, col): "Non" for r in table.rows if r.get("Clé") and r.get("Bénéficiaire") in blocked}
+    # one transfer paid in part, as in the product example (1 200 € → 1 000 €): the balance comes back
+    edited = next((r for r in table.rows if r.get("Clé") and r.get("Type") == "Facture" and r.get("Sélection") == "Oui"
+                   and r.get("Bénéficiaire") not in blocked and float(r.get("Montant") or 0) > 1000), None)  # float ok: an Excel cell value
+    if edited is not None:
+        cells[(edited.excel_row, table.column_index("Montant"))] = round(float(edited.get("Montant")) - 200, 2)  # float ok
+    book.write_cells(at.PREVIEW_SHEET, cells)
     shown = at.show_transfers(book)
     lines.append(f"Afficher : {shown.summary} ({len(blocked)} bénéficiaire(s) écarté(s) pour alerte bloquante)")
     before = ctx.out_dir / "Virements fournisseurs (avant génération).xlsx"
@@ -62,4 +79,15 @@ def run(ctx: Any) -> list[str]:
     skipped = sum(1 for a in again.alerts if a.code.value == "ALREADY_PAID")
     lines.append(f"Même prévisualisation relancée : {skipped} ligne(s) déjà payée(s) ignorée(s), aucun nouveau fichier.")
     before.unlink(missing_ok=True)
+
+    if edited is not None:  # re-import into a second workbook: the invoice paid in part comes back with its balance
+        second = FileWorkbook(ctx.out_dir / "Virements fournisseurs (réimport).xlsx", create=True)
+        at.ensure_params_sheet(second, {
+            "Dossier": str(folder), "Période du": fy_start, "Période au": period_end, "Importer les débits non lettrés": "Oui",
+            "Date d'exécution demandée": execution,
+        })
+        again = at.import_transfers(second)
+        second.save()
+        back = [a for a in again.alerts if a.code.value == "PARTLY_PAID"]
+        lines.append(f"Réimport : {again.summary} " + (back[0].message if back else ""))
     return lines
