@@ -54,7 +54,7 @@ SUMMARY_SHEET = "Résumé import"
 DATA_SHEET = "Lignes à importer"  # the lines to import, when they are in the workbook itself
 REASON = "Motif du rejet"
 REASON_CODE = "Code rejet"
-MAX_SHEET_LINES = 200_000  # beyond, the « Écritures importées » sheet is not written (the FEC is)
+MAX_SHEET_LINES = 100_000  # beyond, the « Écritures importées » sheet is not written (the FEC is): openpyxl needs ~1 s per 2,000 lines
 EURO = '#,##0.00;[Red]-#,##0.00'
 EXTRA_LABELS = {"input_file": "Fichier à importer", "output_dir": "Dossier de sortie"}
 
@@ -298,8 +298,18 @@ class InputRows:
     encoding: str = "utf-8"
     separator: str = ";"
     header_line: str = ""  # csv: the header line as in the file
-    text: str = ""  # csv: the decoded file (lines of rejected rows are copied from it)
+    utf8: bytes = b""  # csv: the file in UTF-8 (lines of rejected rows are copied from it)
+    _starts: Any = None
     values: list[list[Any]] = field(default_factory=list)  # xlsx: original cell values per row
+
+    def line(self, number: int) -> str:
+        """Line ``number`` of the file (1 = header), as it is, without its line break."""
+        if self._starts is None:
+            ends = np.flatnonzero(np.frombuffer(self.utf8, dtype=np.uint8) == 10)
+            self._starts = np.r_[0, ends + 1]
+        start = int(self._starts[number - 1])
+        end = int(self._starts[number]) - 1 if number < len(self._starts) else len(self.utf8)
+        return self.utf8[start:end].decode("utf-8").rstrip("\r")
 
 
 def read_input(path: str | Path, d: ImportDefinition, *, sheet: str | None = None) -> InputRows:
@@ -324,7 +334,7 @@ def _detect_separator(header: str) -> str:
 
 def read_delimited(data: bytes, d: ImportDefinition, *, name: str = "fichier") -> InputRows:
     """csv / txt bytes → raw rows (every line keeps its number; broken lines marked)."""
-    if not data.strip():
+    if re.search(rb"\S", data[:1 << 20]) is None and not data[1 << 20:].strip():
         raise UserError(f"Le fichier « {name} » est vide : aucune ligne à lire.")
     if d.encoding != "auto":
         try:
@@ -338,42 +348,39 @@ def read_delimited(data: bytes, d: ImportDefinition, *, name: str = "fichier") -
             utf8, encoding = decode_bytes(data)
         except FecError as exc:
             raise UserError(f"« {name} » : {exc.alert.message}") from exc
-        text = utf8.decode("utf-8")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-        utf8 = text.encode("utf-8")
-    first_end = text.find("\n")
-    header_line = (text if first_end < 0 else text[:first_end]).rstrip("\r")
+        text = None  # decoded only when needed (rejected lines, slow path)
+    if utf8.startswith(b"\xef\xbb\xbf"):
+        utf8 = utf8[3:]
+        text = None
+    first_end = utf8.find(b"\n")
+    header_line = (utf8 if first_end < 0 else utf8[:first_end]).decode("utf-8").rstrip("\r")
     sep = _detect_separator(header_line) if d.csv_separator in ("auto", "") else d.csv_separator
     headers = next(csv.reader([header_line], delimiter=sep))
     headers = [h.strip() for h in headers]
     _check_headers(headers, name)
-    body = utf8[first_end + 1:] if first_end >= 0 else b""
-    bad: list[int] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append(row.actual_columns)
-        return "skip"
-
+    body_start = utf8.find(b"\n")
+    body = utf8[body_start + 1:] if body_start >= 0 else b""
     table = None
-    blank = re.search(rb"(^|\n)[ \t\r]*(\n|$)", body.rstrip(b"\r\n")) is not None if body.strip() else False
+    # blank lines shift line numbers: they send the file to the line-by-line reader
+    stripped = body.rstrip(b"\r\n")
+    blank = b"\n\n" in stripped or b"\n\r\n" in stripped or stripped[:1] in (b"\n", b"\r")
     if not blank:
-        try:
+        try:  # fast path: pyarrow, multi-threaded; a line of the wrong length raises
             table = pacsv.read_csv(
                 io.BytesIO(body),
-                read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(headers))], block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=False, ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(headers))]),
+                parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=False, ignore_empty_lines=True),
                 convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(headers))}, strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except pa.ArrowInvalid:
             table = None
     n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
-    if table is not None and not bad and table.num_rows == n_lines:
+    if table is not None and table.num_rows == n_lines:
         cols = {h: table[f"c{i}"].combine_chunks() for i, h in enumerate(headers) if h}
         rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
         raw = RawRows(tuple(h for h in headers if h), cols, rows, sheet=name, separator=sep)
-        return InputRows(raw, "csv", encoding, sep, header_line, text)
-    return _read_delimited_slow(text, headers, sep, name, encoding, header_line)
+        return InputRows(raw, "csv", encoding, sep, header_line, utf8=utf8)
+    return _read_delimited_slow(utf8.decode("utf-8"), headers, sep, name, encoding, header_line)
 
 
 def _read_delimited_slow(text: str, headers: list[str], sep: str, name: str, encoding: str, header_line: str) -> InputRows:
@@ -393,7 +400,7 @@ def _read_delimited_slow(text: str, headers: list[str], sep: str, name: str, enc
         numbers.append(number)
     cols = {h: pa.array([r[j] for r in values], type=pa.string()) for j, h in enumerate(headers) if h}
     raw = RawRows(tuple(h for h in headers if h), cols, np.asarray(numbers, dtype=np.int64), sheet=name, broken=broken, separator=sep)
-    return InputRows(raw, "csv", encoding, sep, header_line, text)
+    return InputRows(raw, "csv", encoding, sep, header_line, utf8=text.encode("utf-8"))
 
 
 def _check_headers(headers: list[str], name: str) -> None:
@@ -497,14 +504,16 @@ def run_import(input_rows: InputRows, d: ImportDefinition, *, company: str | Non
 
 
 def closing_date(result: ImportResult, d: ImportDefinition, company: str) -> date:
+    """Closing date in the FEC name: the definition's, else 31/12 of the latest entry's year."""
     if d.fiscal_year_end:
         return d.fiscal_year_end
-    dates = result.company_table(company)["entry_date"]
-    import pyarrow.compute as pc
+    latest = _latest_dates(result).get(company)
+    return date(latest.year if latest else 2000, 12, 31)
 
-    latest = pc.max(dates).as_py()
-    year = latest.year if latest else 2000
-    return date(year, 12, 31)
+
+def _latest_dates(result: ImportResult) -> dict[str, Any]:
+    grouped = result.table.select(["company", "entry_date"]).group_by("company").aggregate([("entry_date", "max")])
+    return dict(zip(grouped["company"].to_pylist(), grouped["entry_date_max"].to_pylist()))
 
 
 def _safe_name(text: str) -> str:
@@ -513,13 +522,19 @@ def _safe_name(text: str) -> str:
 
 def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path) -> list[Path]:
     """One FEC per company (UTF-8, tab), written atomically."""
+    from core.entry_import.fec_out import write_fec_tables
+
     paths = []
+    if result.table.num_rows == 0:
+        return paths
+    files = write_fec_tables(result.table, by="company")
+    latest = _latest_dates(result)
     for company in result.companies():
         siren = d.companies.get(company, "")
-        closing = closing_date(result, d, company)
+        closing = d.fiscal_year_end or date(latest[company].year if latest.get(company) else 2000, 12, 31)
         name = fec_filename(siren, closing) if re.fullmatch(r"\d{9}", siren or "") else f"{_safe_name(company)}FEC{closing:%Y%m%d}.txt"
         path = out_dir / name
-        atomic_write(path, write_fec_table(result.company_table(company)))
+        atomic_write(path, files[company])
         paths.append(path)
     return paths
 
@@ -539,10 +554,8 @@ def rejects_csv(inp: InputRows, result: ImportResult) -> bytes:
     out: list[str] = []
     if inp.kind == "csv":
         out.append(inp.header_line + sep + REASON + sep + REASON_CODE)
-        lines = inp.text.splitlines() if len(result.rejected) else []
         for pos, code, reason in zip(result.rejected, result.reason_codes, result.reasons):
-            number = int(result.source_rows[pos])
-            out.append(lines[number - 1] + sep + _csv_field(reason, sep) + sep + code)
+            out.append(inp.line(int(result.source_rows[pos])) + sep + _csv_field(reason, sep) + sep + code)
         encoding = inp.encoding if inp.encoding not in ("utf-8-sig",) else "utf-8"
         text = "\r\n".join(out) + "\r\n"
         if encoding != "utf-8":  # same encoding as the input, so the file can be imported again
@@ -560,11 +573,9 @@ def rejects_rows(inp: InputRows, result: ImportResult) -> tuple[list[str], list[
     """Header and rows of the rejects sheet: original values unchanged + reason."""
     if inp.kind == "csv":
         headers = next(csv.reader([inp.header_line], delimiter=inp.separator))
-        lines = inp.text.splitlines() if len(result.rejected) else []
         rows = []
         for pos, code, reason in zip(result.rejected, result.reason_codes, result.reasons):
-            number = int(result.source_rows[pos])
-            cells = next(csv.reader([lines[number - 1]], delimiter=inp.separator), [])
+            cells = next(csv.reader([inp.line(int(result.source_rows[pos]))], delimiter=inp.separator), [])
             rows.append([c if c != "" else None for c in cells] + [None] * (len(headers) - len(cells)) + [reason, code])
         return [h.strip() for h in headers] + [REASON, REASON_CODE], rows
     headers = [str(h) for h in inp.values[0]]
@@ -572,8 +583,13 @@ def rejects_rows(inp: InputRows, result: ImportResult) -> tuple[list[str], list[
     return headers + [REASON, REASON_CODE], rows
 
 
-def write_rejects_sheet(book: Workbook, inp: InputRows, result: ImportResult, *, sheet: str = REJECTS_SHEET) -> None:
-    headers, rows = rejects_rows(inp, result)
+def new_workbook(folder: Path) -> FileWorkbook:
+    """An empty workbook (never loads an existing file: outputs are replaced, atomically)."""
+    return FileWorkbook(folder / ".reglo-nouveau-classeur.xlsx", create=True)
+
+
+def write_rejects_sheet(book: Workbook, inp: InputRows, result: ImportResult, *, sheet: str = REJECTS_SHEET, rows: tuple[list[str], list[list[Any]]] | None = None) -> None:
+    headers, rows = rows or rejects_rows(inp, result)
     cols = [Column(h, "@" if inp.kind == "csv" else None, 14) for h in headers[:-2]] + [Column(REASON, None, 80), Column(REASON_CODE, None, 26)]
     book.write_sheet(sheet, cols, rows)
 
@@ -611,7 +627,7 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
     return header, rows
 
 
-def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult) -> list[str]:
+def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *, rejects: tuple[list[str], list[list[Any]]] | None = None) -> list[str]:
     """« Écritures importées », « Rejets », « Résumé import » in ``book``; returns notes."""
     notes = []
     if result.table.num_rows <= MAX_SHEET_LINES:
@@ -620,7 +636,7 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult) ->
     else:
         notes.append(f"{result.table.num_rows} lignes : trop pour la feuille « {ENTRIES_SHEET} » (limite {MAX_SHEET_LINES}) ; elles sont dans le FEC.")
         book.write_sheet(ENTRIES_SHEET, [Column("Information", None, 100)], [[notes[-1]]])
-    write_rejects_sheet(book, inp, result)
+    write_rejects_sheet(book, inp, result, rows=rejects)
     summary = [[line] for line in result.summary.lines_fr()] + [[n] for n in notes]
     alerts = [a for a in result.alerts][:2000]
     summary += [[""], ["Alertes (les 2 000 premières ; chaque ligne rejetée a son motif dans « Rejets »)"]]
@@ -634,16 +650,17 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = write_fecs(result, d, out_dir)
     rej_xlsx = out_dir / f"{stem} - rejets.xlsx"
-    book = FileWorkbook(rej_xlsx, create=True)
-    write_rejects_sheet(book, inp, result)
-    book.save()
+    rejects = rejects_rows(inp, result)
+    book = new_workbook(out_dir)
+    write_rejects_sheet(book, inp, result, rows=rejects)
+    book.save(rej_xlsx)
     rej_csv = out_dir / f"{stem} - rejets.csv"
     atomic_write(rej_csv, rejects_csv(inp, result))
     res_path = out_dir / f"{stem} - écritures importées.xlsx"
-    res = FileWorkbook(res_path, create=True)
-    write_result_sheets(res, inp, result)
+    res = new_workbook(out_dir)
+    write_result_sheets(res, inp, result, rejects=rejects)
     write_definition_sheet(res, d)
-    res.save()
+    res.save(res_path)
     return paths + [rej_xlsx, rej_csv, res_path]
 
 

@@ -55,6 +55,12 @@ def _text(values: pa.Array, separator: str) -> pa.Array:
 
 def write_fec_table(table: pa.Table, *, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> bytes:
     """Lines (``core.ledger.COLUMNS`` as a pyarrow table) → FEC bytes, as ``write_fec``."""
+    return write_fec_tables(table, separator=separator, encoding=encoding, due_date_field=due_date_field)[None]
+
+
+def write_fec_tables(table: pa.Table, *, by: str | None = None, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> dict:
+    """One FEC per distinct value of column ``by`` (e.g. the company), the lines of each in
+    table order; fields are formatted once for the whole table. ``by=None``: one FEC, key None."""
     if separator not in ("\t", "|"):
         raise ValueError("le séparateur d'un FEC est la tabulation ou |")
     table = table.combine_chunks()
@@ -79,8 +85,6 @@ def write_fec_table(table: pa.Table, *, separator: str = "\t", encoding: str = "
         fields.append(_dates(table["due_date"].combine_chunks()))
         names.append(due_date_field)
     header = (separator.join(names) + "\r\n").encode(encoding, errors="replace")
-    if table.num_rows == 0:
-        return header
     # pyarrow's CSV writer without quoting refuses '"' in values: swap it for a control
     # character absent from the data, and back in the bytes
     has_quote = [i for i in texts if _contains(fields[i], (b'"',))]
@@ -90,18 +94,39 @@ def write_fec_table(table: pa.Table, *, separator: str = "\t", encoding: str = "
             placeholder = b"\x1e"
         for i in has_quote:
             fields[i] = pc.replace_substring(fields[i], '"', placeholder.decode())
+    formatted = pa.table({f"f{i}": f for i, f in enumerate(fields)})
     out = io.BytesIO()
-    pacsv.write_csv(
-        pa.table({f"f{i}": f for i, f in enumerate(fields)}),
-        out,
-        pacsv.WriteOptions(include_header=False, delimiter=separator, quoting_style="none", eol="\r\n"),
-    )
+    if table.num_rows:
+        pacsv.write_csv(formatted, out, pacsv.WriteOptions(include_header=False, delimiter=separator, quoting_style="none", eol="\r\n"))
     body = out.getvalue()
     if has_quote:
         body = body.replace(placeholder, b'"')
-    if encoding.replace("-", "").replace("_", "").lower() == "utf8":
-        return header + body
-    return header + body.decode("utf-8").encode(encoding, errors="replace")
+    if by is None:
+        bodies = {None: body}
+    else:
+        bodies = _split_lines(body, table[by].combine_chunks())
+    out_bytes = {}
+    for key, part in bodies.items():
+        if encoding.replace("-", "").replace("_", "").lower() != "utf8":
+            part = part.decode("utf-8").encode(encoding, errors="replace")
+        out_bytes[key] = header + part
+    return out_bytes
+
+
+def _split_lines(body: bytes, keys: pa.Array) -> dict:
+    """Lines of ``body`` (one per key, CRLF) grouped by key, order kept: runs of equal keys
+    are sliced from the bytes (companies usually come in blocks)."""
+    enc = pc.dictionary_encode(keys)
+    idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10) + 1  # end of each line
+    starts = np.r_[0, ends[:-1]]
+    run_start = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    run_end = np.r_[run_start[1:], len(idx)]
+    parts: dict = {v: [] for v in enc.dictionary.to_pylist()}
+    values = enc.dictionary.to_pylist()
+    for a, b in zip(run_start.tolist(), run_end.tolist()):
+        parts[values[int(idx[a])]].append(body[int(starts[a]):int(ends[b - 1])])
+    return {k: b"".join(v) for k, v in parts.items()}
 
 
 def _contains(values: pa.Array, needles: tuple[bytes, ...]) -> bool:

@@ -95,9 +95,12 @@ class ImportResult:
         return cls(d, _empty_table(), np.array([], dtype=np.int64), (), (), (), ImportSummary(lines_read=0, lines_accepted=0, lines_rejected=0, entries_accepted=0, entries_rejected=0, lines_written=0, blocking=0, warnings=0), rows)
 
     def companies(self) -> list[str]:
+        """Companies of the accepted lines, in order of first appearance."""
         if self.table.num_rows == 0:
             return []
-        return list(dict.fromkeys(self.table["company"].to_pylist()))
+        import pyarrow.compute as pc
+
+        return [str(v) for v in pc.unique(self.table["company"]).to_pylist()]
 
     def company_table(self, company: str | None = None) -> pa.Table:
         if company is None:

@@ -366,7 +366,7 @@ def test_missing_column_makes_the_input_unusable():
 
 def test_every_code_of_the_catalogue_is_tested_here():
     tested = {c[0] for c in ROW_CASES} | {
-        "IMPORT_DEFINITION_INVALID", "IMPORT_RANGES_OVERLAP", "IMPORT_ENTRY_UNBALANCED", "IMPORT_ENTRY_LINE_REJECTED",
+        "IMPORT_DEFINITION_INVALID", "IMPORT_RANGES_OVERLAP", "IMPORT_FIELD_COUNT", "IMPORT_ENTRY_UNBALANCED", "IMPORT_ENTRY_LINE_REJECTED",
         "IMPORT_INVOICE_FIRST_LINE", "IMPORT_INVOICE_ORDER", "IMPORT_ENTRY_NOT_CONTIGUOUS", "IMPORT_ORDER_BANK_BEFORE_INVOICES",
     }
     assert set(MESSAGES) <= tested
@@ -407,3 +407,18 @@ def test_render_rows_round_trip_on_the_presets():
     assert rows == [["VT", "01/03/2025", "F9", "Vente", "10032", "", "1.210,00", "", ""], ["VT", "01/03/2025", "F9", "Vente", "706000", "", "", "1.000,00", "210,00"]]
     r = import_entries(RawRows.from_records(headers, rows), d)
     assert [(l.ledger_account, l.debit, l.credit) for l in r.entries()[0].lines] == [(l.ledger_account, l.debit, l.credit) for l in e.lines]
+
+
+def test_unsplittable_line_is_rejected_as_it_is_and_nothing_else_is_said_about_it():
+    headers, rows = table("""
+        | Journal | Date       | Compte | Libellé | Montant débit | Montant crédit |
+        |         |            |        |         |               |                |
+        | OD      | 31/01/2025 | 512000 | x       | 10,00         |                |
+        | OD      | 31/01/2025 | 580000 | x       |               | 10,00          |
+    """)
+    raw = RawRows.from_records(headers, rows, sheet="import.csv")
+    raw = RawRows(raw.headers, raw.columns, raw.source_rows, raw.sheet, broken={0: 9}, separator=";")
+    r = import_entries(raw, SEED.model_copy(update=dict(vat_on_line=False)))
+    assert {(a.row, a.code.value) for a in r.alerts if a.row == 2} == {(2, "IMPORT_FIELD_COUNT")}
+    assert (3, "IMPORT_FIELD_COUNT") not in codes(r)
+    assert list(r.rejected) == [0] and r.summary.lines_accepted == 2
