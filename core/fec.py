@@ -179,6 +179,10 @@ def _read_header(line: str) -> _Header:
     quoted = all(len(n.strip()) >= 2 and n.strip()[0] == n.strip()[-1] == '"' for n in names)
     clean = [n.strip().strip('"').strip() if quoted else n.strip() for n in names]
     alerts: list[Alert] = []
+    if len(clean) > 1 and clean[-1] == "" and all(clean[:-1]):
+        # « …\tIdevise\t » : the header ends with a separator; the lines usually do too
+        clean.pop()
+        alerts.append(alert("FEC_TRAILING_SEPARATOR", sheet=SHEET, row=1, sep=_SEPARATOR_NAMES[sep]))
     if sep in (";", ","):
         alerts.append(alert("FEC_SEPARATOR", sheet=SHEET, row=1, found=_SEPARATOR_NAMES[sep]))
     if quoted:
@@ -250,6 +254,7 @@ class _Body:
     bad: list[tuple[int, int, str]]  # (line, field count, text) of lines with a wrong field count
     blank: list[int]  # blank lines inside the file
     trailing: list[int]  # blank lines at the end of the file
+    trailing_separator: int = 0  # first line of a file whose lines all end with one separator too many
 
 
 def _csv(buf: pa.Buffer, width: int, sep: str, quoted: bool, threads: bool, on_invalid) -> pa.Table:
@@ -287,6 +292,18 @@ def _split(data: bytes, start: int, header: _Header) -> _Body:
     table = _csv(buf, width, header.separator, header.quoted, True, collect) if len(buf) else None
     if table is None:
         return _Body(pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)}), np.empty(0, np.int64), 0, [], [], [])
+    extra_sep = 0
+    if invalid and _all_end_with_one_more_separator(table, invalid, width, header.separator):
+        # an export that ends every line with the separator (but not the header): read one
+        # more, empty, field and drop it, with one warning instead of rejecting every line
+        invalid = []
+        table = _csv(buf, width + 1, header.separator, header.quoted, True, collect)
+        if not invalid and not pc.any(pc.greater(pc.binary_length(table[f"c{width}"]), 0)).as_py():
+            table = table.drop_columns([f"c{width}"])
+            extra_sep = 2
+        else:
+            invalid = []
+            table = _csv(buf, width, header.separator, header.quoted, True, collect)
     if invalid:
         invalid = []
         table = _csv(buf, width, header.separator, header.quoted, False, collect)
@@ -309,7 +326,16 @@ def _split(data: bytes, start: int, header: _Header) -> _Body:
         keep = ~empty_rows
         table = table.filter(pa.array(keep))
         lines = lines[keep]
-    return _Body(table, lines, total, bad, blank, trailing)
+    return _Body(table, lines, total, bad, blank, trailing, extra_sep)
+
+
+def _all_end_with_one_more_separator(table: pa.Table, invalid: list, width: int, sep: str) -> bool:
+    content = [r for r in invalid if r.text.strip()]
+    return (
+        bool(content)
+        and bool(_empty_rows(table).all())
+        and all(r.actual_columns == width + 1 and r.text.rstrip("\r").endswith(sep) for r in content)
+    )
 
 
 def _empty_rows(table: pa.Table) -> np.ndarray:
@@ -489,6 +515,8 @@ def _structure_alerts(body: _Body, header: _Header, alerts: _Alerts) -> None:
         alerts.append(alert("FEC_BLANK_LINE", sheet=SHEET, row=line))
     if len(body.blank) > MAX_ALERTS_PER_CODE:
         alerts.more("FEC_BLANK_LINE", None, body.blank[MAX_ALERTS_PER_CODE:])
+    if body.trailing_separator and not any(a.code.value == "FEC_TRAILING_SEPARATOR" for a in header.alerts):
+        alerts.append(alert("FEC_TRAILING_SEPARATOR", sheet=SHEET, row=body.trailing_separator, sep=sep))
     if body.trailing:
         alerts.append(alert("FEC_TRAILING_BLANK_LINES", sheet=SHEET, row=body.trailing[0], count=len(body.trailing)))
 

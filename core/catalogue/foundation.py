@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "FEC_EXTRA_FIELD": (W, "Champ supplémentaire « {name} » dans l'en-tête FEC : ses valeurs sont conservées mais ne sont pas contrôlées."),
     "FEC_FIELD_COUNT": (B, "La ligne compte {found} champs au lieu de {expected} (séparateur : {sep}) : {hint}. La ligne n'est pas lue ; corrigez-la dans le fichier source."),
     "FEC_BLANK_LINE": (B, "Ligne vide au milieu du fichier : supprimez-la (Test Compta Demat la rejette)."),
+    "FEC_TRAILING_SEPARATOR": (W, "Les lignes se terminent par un séparateur en trop ({sep}) : le champ vide qui suit est ignoré. Corrigez l'export pour un fichier conforme."),
     "FEC_TRAILING_BLANK_LINES": (W, "Lignes vides en fin de fichier ({count}) : ignorées ; supprimez-les."),
     "FEC_NO_ENTRIES": (B, "Le FEC ne contient que la ligne d'en-tête : aucune écriture à lire."),
     "FEC_MORE_ALERTS": (B, "Et {count} autre(s) ligne(s) avec l'anomalie {other} (lignes {lines}). Corrigez la cause commune puis relancez le contrôle."),

@@ -7,7 +7,7 @@ import pytest
 
 from core.catalogue.foundation import MESSAGES
 from core.fec import FecError, read_fec, text_issues
-from fec_samples import HEADER, clean, entry, fec, row
+from tests.core.fec_samples import HEADER, clean, entry, fec, row
 
 
 def _rows(**changes: dict[str, str]) -> list[dict[str, str]]:
@@ -42,6 +42,7 @@ EXAMPLES: dict[str, tuple[bytes, str | None]] = {
     "FEC_FIELD_COUNT": (fec(_rows(**{"1": {"EcritureLib": "a\tb"}})), None),
     "FEC_BLANK_LINE": (fec(entry("VT1") + [""] + entry("VT2")), None),
     "FEC_TRAILING_BLANK_LINES": (clean() + b"\r\n", None),
+    "FEC_TRAILING_SEPARATOR": (fec([r + "\t" for r in clean().decode().split("\r\n")[1:-1]]), None),
     "FEC_NO_ENTRIES": (fec([]), None),
     "FEC_MORE_ALERTS": (_more_alerts(), None),
     "FEC_DATE_INVALID": (fec(_rows(**{"0": {"PieceDate": "20250231"}})), None),

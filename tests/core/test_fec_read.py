@@ -585,3 +585,19 @@ def test_threaded_conversion_gives_the_same_ledger_and_alerts(monkeypatch):
     threaded = read_fec(data)
     pd.testing.assert_frame_equal(sequential.frame, threaded.frame)
     assert sequential.alerts == threaded.alerts and len(sequential.alerts) > 5
+
+
+@pytest.mark.parametrize("header_sep,line_sep", [(False, True), (True, True), (True, False)])
+def test_one_separator_too_many_at_line_ends_is_tolerated_with_one_warning(header_sep, line_sep):
+    head = "\t".join(HEADER) + ("\t" if header_sep else "")
+    body = ["\t".join(r[n] for n in HEADER) + ("\t" if line_sep else "") for r in entry("VT1") + entry("VT2")]
+    ledger = read_fec(("\r\n".join([head] + body) + "\r\n").encode())
+    assert [a.code.value for a in ledger.alerts] == ["FEC_TRAILING_SEPARATOR"]
+    assert ledger.frame["credit"].tolist() == [0, 120000, 0, 120000]
+    assert ledger.extra_fields == ()
+
+
+def test_lines_with_a_real_extra_field_are_not_taken_for_a_trailing_separator():
+    body = ["\t".join(r[n] for n in HEADER) + "\tX" for r in entry("VT1")]
+    ledger = read_fec(("\r\n".join(["\t".join(HEADER)] + body) + "\r\n").encode())
+    assert sorted(a.code.value for a in ledger.alerts) == ["FEC_FIELD_COUNT", "FEC_FIELD_COUNT", "FEC_NO_ENTRIES"]
