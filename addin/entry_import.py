@@ -441,7 +441,7 @@ def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> I
         raise UserError(f"Classeur illisible : {path.name} ({type(exc).__name__}). Rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
     if sheet is None:
         skip = {DEFINITION_SHEET, ENTRIES_SHEET, REJECTS_SHEET, SUMMARY_SHEET, "Contrôle", "_reglo", "Instructions"}
-        candidates = [DATA_SHEET] if DATA_SHEET in names else [n for n in names if n not in skip]
+        candidates = [DATA_SHEET] if DATA_SHEET in names else [n for n in names if n not in skip] or [n for n in names if n == REJECTS_SHEET]
         if not candidates:
             raise UserError(f"« {path.name} » : aucune feuille de lignes à importer (feuilles : {', '.join(names)}).")
         sheet = candidates[0]

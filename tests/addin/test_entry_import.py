@@ -1,0 +1,227 @@
+"""Entry import, add-in side: CLI on csv / txt / xlsx files, rejects importable again,
+definition sheet ⇄ JSON, the ribbon handlers through xlwings' remote engine."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin import entry_import as ei
+from addin.cli import main
+from addin.handlers import HANDLERS, load_all
+from addin.handlers.entry_import import entry_import_definition, entry_import_run
+from addin.sheets import FileWorkbook
+from core.entry_import import AccountRange, ImportDefinition
+from core.entry_import.layout import PRESETS, preset_one_line, preset_sales_vat_on_line
+from core.fec import read_fec
+from tests.conftest import make_book
+
+SALES_CSV = (
+    "Journal;Date;N° facture;Libellé;Compte;Nom;Montant débit;Montant crédit;Montant TVA\r\n"
+    "VT;31/01/2025;F1;Vente janvier;10032;Durand SA;1.210,00;;\r\n"
+    "VT;31/01/2025;F1;Vente janvier;706000;;;1.000,00;210,00\r\n"
+    "VT;01/02/2025;F2;Vente février;10033;Martin SARL;120,00;;\r\n"
+    "VT;01/02/2025;F2;Vente février;706000;;;100,00;19,99\r\n"
+    "VT;02/02/2025;F3;Vente;10034;Petit;60,00;;\r\n"
+    "VT;02/02/2025;F3;Vente;706000;;;50,00;10,00\r\n"
+)
+
+
+@pytest.fixture
+def sales(tmp_path):
+    path = tmp_path / "ventes.csv"
+    path.write_bytes(SALES_CSV.encode("cp1252"))
+    definition = tmp_path / "ventes.json"
+    definition.write_bytes(ei.definition_to_json(preset_sales_vat_on_line()))
+    return path, definition
+
+
+def test_cli_imports_a_cp1252_csv_writes_fec_and_rejects(sales, tmp_path, capsys):
+    path, definition = sales
+    out = tmp_path / "sortie"
+    code = main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 1  # one entry rejected
+    assert "6 lignes lues = 4 acceptées + 2 rejetées" in printed
+    fec = out / "societeFEC20251231.txt"
+    ledger = read_fec(fec.read_bytes())
+    assert not [a for a in ledger.alerts if a.is_blocking and a.code != "FEC_FILENAME"]
+    assert list(ledger.frame["ledger_account"]) == ["411000", "706000", "445710", "411000", "706000", "445710"]
+    assert list(ledger.frame["debit"]) == [121000, 0, 0, 6000, 0, 0]
+    # rejects csv: the two lines as they were (same encoding), in order, with the reason
+    rejects = (out / "ventes - rejets.csv").read_bytes().decode("cp1252").splitlines()
+    assert rejects[0] == SALES_CSV.splitlines()[0] + ";Motif du rejet;Code rejet"
+    assert len(rejects) == 3
+    assert all(r.startswith(original + ";") for r, original in zip(rejects[1:], SALES_CSV.splitlines()[3:5]))
+    assert all(r.endswith(";IMPORT_ENTRY_UNBALANCED") for r in rejects[1:])
+    wb = openpyxl.load_workbook(out / "ventes - rejets.xlsx")
+    ws = wb["Rejets"]
+    assert [c.value for c in ws[2]][:9] == ["VT", "01/02/2025", "F2", "Vente février", "10033", "Martin SARL", "120,00", None, None]
+    assert "IMPORT_ENTRY_UNBALANCED" == ws.cell(2, 11).value
+    res = openpyxl.load_workbook(out / "ventes - écritures importées.xlsx")
+    assert {"Écritures importées", "Rejets", "Résumé import", "Définition d'import"} <= set(res.sheetnames)
+    assert res["Écritures importées"].max_row == 7
+
+
+def test_rejects_file_is_importable_again_once_fixed(sales, tmp_path):
+    path, definition = sales
+    out = tmp_path / "sortie"
+    main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out)])
+    fixed = out / "ventes - rejets.csv"
+    text = fixed.read_bytes().decode("cp1252").replace("19,99", "20,00")
+    fixed.write_bytes(text.encode("cp1252"))
+    assert main(["entries", "import", str(fixed), "--definition", str(definition), "--out", str(tmp_path / "2")]) == 0
+    ledger = read_fec((tmp_path / "2" / "societeFEC20251231.txt").read_bytes())
+    assert len(ledger.frame) == 3 and ledger.total_debit_cents() == 12000
+    # and the xlsx rejects file too
+    wb = openpyxl.load_workbook(out / "ventes - rejets.xlsx")
+    ws = wb["Rejets"]
+    for row in ws.iter_rows(min_row=2):
+        if row[8].value == "19,99":
+            row[8].value = "20,00"
+    wb.save(tmp_path / "rejets corrigés.xlsx")
+    assert main(["entries", "import", str(tmp_path / "rejets corrigés.xlsx"), "--definition", str(definition), "--out", str(tmp_path / "3")]) == 0
+
+
+def test_txt_tab_separated_with_several_companies_and_company_option(tmp_path, capsys):
+    d = preset_one_line().model_copy(update={"companies": {"ALPHA": "552100554", "BETA": ""}})
+    text = (
+        "Société\tJournal\tDate\tPièce\tLibellé\tCompte\tType\tMontant\tMontant TVA\tCompte de contrepartie\n"
+        "ALPHA\tVT\t31/01/2025\tF1\tVente\tC001\tD\t1210,00\t-210,00\t706000\n"
+        "\tVT\t31/01/2025\tF2\tVente\tC002\tD\t120,00\t-20,00\t706000\n"
+        "BETA\tAC\t02/02/2025\tA1\tAchat\tF009\tC\t600,00-\t-100,00\t606100\n"
+    )
+    (tmp_path / "e.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "d.json").write_bytes(ei.definition_to_json(d))
+    code = main(["entries", "import", str(tmp_path / "e.txt"), "--definition", str(tmp_path / "d.json"), "--company", "BETA"])
+    assert code == 0, capsys.readouterr().out
+    alpha = read_fec((tmp_path / "552100554FEC20251231.txt").read_bytes()).frame
+    beta = read_fec((tmp_path / "BETAFEC20251231.txt").read_bytes()).frame
+    assert list(alpha["ledger_account"]) == ["411000", "706000", "445710"]
+    assert list(beta["ledger_account"]) == ["411000", "706000", "445710", "401000", "606100", "445660"]
+    assert list(beta["debit"]) == [12000, 0, 0, 0, 50000, 10000]
+
+
+def test_xlsx_input_and_definition_sheet(tmp_path):
+    from datetime import datetime
+
+    book = FileWorkbook(tmp_path / "import.xlsx", create=True)
+    ei.write_definition_sheet(book, PRESETS["paie-banque"]())
+    book.write_sheet(ei.DATA_SHEET, ["Code journal", "Date écriture", "N° écriture", "Pièce", "Libellé", "Compte général", "Client", "Fournisseur", "Montant", "Sens"], [
+        ["PA", datetime(2025, 1, 31), 1, "PAIE01", "Salaires janvier", 641000, None, None, 3000.0, "D"],
+        ["PA", datetime(2025, 1, 31), 1, "PAIE01", "Salaires janvier", 421000, None, None, 2340.12, "C"],
+        ["PA", datetime(2025, 1, 31), 1, "PAIE01", "Salaires janvier", 431000, None, None, 659.88, "C"],
+        ["BQ1", datetime(2025, 2, 3), 2, "VIR", "Virement", 512000, None, None, 100, "D"],
+        ["BQ1", datetime(2025, 2, 3), 2, "VIR", "Virement", 411000, "C0042", None, 100, "X"],
+    ])
+    book.save()
+    run = ei.import_file(tmp_path / "import.xlsx", ei.load_definition(tmp_path / "import.xlsx").definition, out_dir=tmp_path / "out")
+    s = run.result.summary
+    assert (s.lines_read, s.lines_accepted, s.lines_rejected) == (5, 3, 2)
+    assert run.result.reason_codes == ("IMPORT_ENTRY_LINE_REJECTED", "IMPORT_SIGN_INVALID")
+    assert [int(x) for x in run.result.source_rows[run.result.rejected]] == [5, 6]
+    frame = run.result.frame()
+    assert list(frame["debit"]) == [300000, 0, 0] and list(frame["credit"]) == [0, 234012, 65988]
+    rows = list(openpyxl.load_workbook(tmp_path / "out" / "import - rejets.xlsx")["Rejets"].iter_rows(values_only=True))
+    assert rows[1][:10] == ("BQ1", datetime(2025, 2, 3), 2, "VIR", "Virement", 512000, None, None, 100, "D")
+    csv_rows = list(csv.reader(io.StringIO((tmp_path / "out" / "import - rejets.csv").read_bytes().decode("utf-8-sig")), delimiter=";"))
+    assert csv_rows[2][:10] == ["BQ1", "2025-02-03", "2", "VIR", "Virement", "411000", "C0042", "", "100", "X"]
+
+
+def test_definition_sheet_and_json_round_trip(tmp_path):
+    d = preset_one_line().model_copy(update={"companies": {"A": "552100554", "B": ""}, "thousands_separator": " ", "general_ranges": (), "csv_separator": "\t"})
+    book = FileWorkbook(tmp_path / "d.xlsx", create=True)
+    ei.write_definition_sheet(book, d, input_file="C:/x.csv")
+    book.save()
+    back = ei.load_definition(tmp_path / "d.xlsx")
+    assert back.definition == d and back.input_file == "C:/x.csv"
+    assert ei.definition_from_json(ei.definition_to_json(d)) == d
+    for preset in PRESETS.values():
+        p = preset()
+        book = FileWorkbook(tmp_path / "p.xlsx", create=True)
+        ei.write_definition_sheet(book, p)
+        assert ei.read_definition_sheet(book).definition == p
+
+
+def test_bad_definition_and_bad_files_are_clear_french_errors(tmp_path, sales, capsys):
+    path, definition = sales
+    (tmp_path / "bad.json").write_text('{"amount_mode": "au hasard"}', encoding="utf-8")
+    assert main(["entries", "import", str(path), "--definition", str(tmp_path / "bad.json")]) == 2
+    assert "Traitement débit/crédit" in capsys.readouterr().err
+    overlap = preset_sales_vat_on_line().model_copy(update={"customer_ranges": (AccountRange(start=10000, end=25000),)})
+    (tmp_path / "overlap.json").write_text(overlap.model_dump_json(), encoding="utf-8")
+    assert main(["entries", "import", str(path), "--definition", str(tmp_path / "overlap.json")]) == 2
+    assert "chevauchent" in capsys.readouterr().err
+    (tmp_path / "vide.csv").write_bytes(b"")
+    assert main(["entries", "import", str(tmp_path / "vide.csv"), "--definition", str(definition)]) == 2
+    (tmp_path / "cols.csv").write_text("Journal;Date\nVT;01/01/2025\n", encoding="utf-8")
+    assert main(["entries", "import", str(tmp_path / "cols.csv"), "--definition", str(definition)]) == 2
+    assert "Colonne obligatoire absente" in capsys.readouterr().err
+    (tmp_path / "x.xlsx").write_bytes(b"pas un classeur")
+    assert main(["entries", "import", str(tmp_path / "x.xlsx"), "--definition", str(definition)]) == 2
+    book = FileWorkbook(tmp_path / "def.xlsx", create=True)
+    book.write_sheet(ei.DEFINITION_SHEET, ["Paramètre", "Valeur"], [["Traitement débit/crédit", "n'importe quoi"], ["Paramètre inventé", "x"]])
+    book.save()
+    assert main(["entries", "import", str(path), "--definition", str(tmp_path / "def.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "ligne 3" in err and "Paramètre inventé" in err
+
+
+def test_blank_lines_and_broken_lines_keep_their_line_numbers(tmp_path):
+    text = SALES_CSV.replace("19,99", "20,00").replace("VT;02/02/2025;F3;Vente;10034;", "\r\nVT;02/02/2025;F3;Vente;10034;x;")
+    (tmp_path / "v.csv").write_text(text, encoding="utf-8")
+    run = ei.import_file(tmp_path / "v.csv", preset_sales_vat_on_line(), out_dir=tmp_path)
+    assert [int(run.result.source_rows[p]) for p in run.result.rejected] == [7, 8]
+    assert run.result.reason_codes == ("IMPORT_FIELD_COUNT", "IMPORT_ENTRY_UNBALANCED")
+    lines = (tmp_path / "v - rejets.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[1].startswith("VT;02/02/2025;F3;Vente;10034;x;Petit;60,00;;;")
+
+
+def test_handlers_registered_in_the_ribbon_group():
+    load_all()
+    tags = {t: h for t, h in HANDLERS.items() if h.group == "Import d'écritures"}
+    assert [tags[k].label for k in sorted(tags, key=lambda k: tags[k].order)] == ["Définition d'import", "Importer les écritures"]
+
+
+def _definition_values(d: ImportDefinition) -> list[list]:
+    book = FileWorkbook(Path("/nonexistent/x.xlsx"), create=True)
+    ei.write_definition_sheet(book, d)
+    return [["" if v is None else v for v in row] for row in book.read_values(ei.DEFINITION_SHEET)]
+
+
+def test_handler_on_remote_engine_writes_the_sheets(tmp_path):
+    rows = [
+        ["Journal", "Date", "N° facture", "Libellé", "Compte", "Nom", "Montant débit", "Montant crédit", "Montant TVA"],
+        ["VT", "2025-01-31T00:00:00.000Z", "F1", "Vente", "10032", "Durand", 1210.0, "", ""],
+        ["VT", "2025-01-31T00:00:00.000Z", "F1", "Vente", "706000", "", "", 1000.0, 210.0],
+        ["VT", "2025-02-01T00:00:00.000Z", "F2", "Vente", "706000", "", "", 100.0, 20.0],
+        ["VT", "2025-02-01T00:00:00.000Z", "F2", "Vente", "10033", "Martin", 120.0, "", ""],
+    ]
+    book = make_book({ei.DEFINITION_SHEET: _definition_values(preset_sales_vat_on_line()), ei.DATA_SHEET: rows})
+    result = entry_import_run(book, out_dir=tmp_path)
+    assert result.exit_code == 1
+    assert "4 lignes lues = 2 acceptées + 2 rejetées" in result.summary
+    assert {a.code for a in result.alerts} == {"IMPORT_INVOICE_FIRST_LINE"}
+    actions = book.json()["actions"]
+    added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    assert added == ["Écritures importées", "Rejets", "Résumé import"]
+    entries_pos = next(a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Écritures importées")
+    values = [a["values"] for a in actions if a["func"] == "setValues" and a["sheet_position"] == entries_pos]
+    body = values[1]
+    assert [(r[5], r[7], r[12], r[13]) for r in body] == [("411000", "10032", 1210.0, 0.0), ("706000", "", 0.0, 1000.0), ("445710", "", 0.0, 210.0)]
+    rejects_pos = next(a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Rejets")
+    rej = [a["values"] for a in actions if a["func"] == "setValues" and a["sheet_position"] == rejects_pos][1]
+    assert [r[4] for r in rej] == ["706000", "10033"] and rej[0][-1] == "IMPORT_INVOICE_FIRST_LINE"
+    assert any(p.endswith("FEC20251231.txt") for p in result.outputs)
+
+
+def test_definition_handler_creates_the_sheets_on_remote_engine():
+    book = make_book({"Feuil1": [["x"]]})
+    result = entry_import_definition(book)
+    assert "créée" in result.summary and result.alerts == []
+    added = [a["args"][1] for a in book.json()["actions"] if a["func"] == "addSheet"]
+    assert added == [ei.DEFINITION_SHEET, ei.DATA_SHEET]
