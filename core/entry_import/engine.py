@@ -612,7 +612,8 @@ class _Importer:
             v = self.text("document_ref_column")[row0].as_py()
             if v:
                 parts.append(f"pièce {v}")
-        parts.append(f"du {self.date_text[row0].as_py()}")
+        day = self.entry_date[row0]
+        parts.append(f"du {pd.Timestamp(day).strftime('%d/%m/%Y')}" if not np.isnat(day) else f"du {self.date_text[row0].as_py()}")
         return " ".join(parts)
 
     def assemble(self) -> ImportResult:
