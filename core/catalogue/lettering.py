@@ -4,18 +4,23 @@ B, W = "BLOQUANT", "AVERTISSEMENT"
 MESSAGES: dict[str, tuple[str, str]] = {
     "LET_GROUP_UNBALANCED": (
         W,
-        "Lettrage {code} du compte {account} déséquilibré : débit {debit} €, crédit {credit} € (écart {gap} €). "
+        "Lettrage {letter} du compte {account} déséquilibré : débit {debit} €, crédit {credit} € (écart {gap} €). "
         "Un lettrage complet doit solder ses lignes : ces lignes sont laissées telles quelles ; délettrez-les puis relettrez-les.",
     ),
     "LET_CODE_REUSED": (
         W,
-        "Code de lettrage {code} du compte {account} utilisé pour des lettrages distincts (dates de lettrage {dates}). "
+        "Code de lettrage {letter} du compte {account} utilisé pour des lettrages distincts (dates de lettrage {dates}). "
         "Chaque lettrage doit avoir son propre code : ces lignes sont laissées telles quelles ; délettrez puis relettrez le compte.",
     ),
     "LET_DEBIT_AND_CREDIT": (
         W,
         "Ligne du compte {account} avec un débit ({debit} €) et un crédit ({credit} €) à la fois. "
         "Une ligne porte un seul sens : elle n'est pas lettrée ; corrigez l'écriture dans la comptabilité.",
+    ),
+    "LET_ALERTS_TRUNCATED": (
+        W,
+        "{count} autre(s) alerte(s) {what} non détaillée(s), par exemple lignes {rows}. Corrigez d'abord les premières : "
+        "ce sont souvent les mêmes causes.",
     ),
     "LET_NO_SCOPE": (
         W,
@@ -28,22 +33,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "LET_AMBIGUOUS": (
         W,
-        "Compte {account} : proposition {code} ambiguë ({reason}) ; autres possibilités : {alternatives}. "
+        "Compte {account} : proposition {letter} ambiguë ({reason}) ; autres possibilités : {alternatives}. "
         "Elle n'est pas appliquée automatiquement : choisissez « Oui » dans « Appliquer » si elle est juste.",
     ),
     "LET_WRITE_OFF": (
         W,
-        "Compte {account} : lettrage {code} avec un écart de règlement de {gap} €, passé en {write_off_account} par une écriture d'OD proposée. "
+        "Compte {account} : lettrage {letter} avec un écart de règlement de {gap} €, passé en {write_off_account} par une écriture d'OD proposée. "
         "Mettez « Non » dans « Appliquer » pour refuser l'écart.",
     ),
     "LET_PROPOSAL_STALE": (
         B,
-        "Proposition {code} du compte {account} : la ligne {source_row} n'est plus ouverte ou a changé depuis la proposition. "
+        "Proposition {letter} du compte {account} : la ligne {source_row} n'est plus ouverte ou a changé depuis la proposition. "
         "Relancez « Proposer le lettrage ».",
     ),
     "LET_PROPOSAL_UNBALANCED": (
         B,
-        "Proposition {code} du compte {account} : les lignes retenues ne se soldent pas (écart {gap} €). "
+        "Proposition {letter} du compte {account} : les lignes retenues ne se soldent pas (écart {gap} €). "
         "Ne retirez pas de lignes d'une proposition : mettez « Non » pour la refuser entièrement.",
     ),
     "LET_CHOICE_INVALID": (

@@ -25,7 +25,6 @@ from core.lettering.models import (
     LetteringOptions,
     LetteringProposal,
     LetteringRun,
-    PreviousValue,
     Rule,
     RuleScore,
 )
@@ -33,7 +32,7 @@ from core.lettering.refs import normalise_ref, ref_tokens
 
 __all__ = [
     "RULE_LABELS", "AppliedGroup", "ApplyResult", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal",
-    "LetteringRun", "PreviousValue", "Rule", "RuleScore", "UndoResult", "account_keys", "apply_lettering", "code_at", "code_rank",
+    "LetteringRun", "Rule", "RuleScore", "UndoResult", "account_keys", "apply_lettering", "code_at", "code_rank",
     "evaluate_lettering", "is_partial_code", "letter", "next_codes", "normalise_ref", "original_groups", "propose_lettering",
     "ref_tokens", "scope_mask", "undo_lettering",
 ]

@@ -6,9 +6,12 @@ used in the account, whatever its case, so that a code is never given twice.
 """
 from __future__ import annotations
 
+import itertools
+import string
 from typing import Iterable, Iterator
 
 _A = ord("A")
+_LETTERS = string.ascii_uppercase
 
 
 def code_rank(code: str) -> int | None:
@@ -45,9 +48,14 @@ def next_codes(existing: Iterable[str]) -> Iterator[str]:
     """Codes after the highest existing one (AA when none)."""
     ranks = [r for r in (code_rank(c) for c in existing) if r is not None]
     rank = max(ranks) + 1 if ranks else 0
+    first = code_at(rank)
+    length = len(first)
+    skip = rank - sum(26**n for n in range(2, length))
     while True:
-        yield code_at(rank)
-        rank += 1
+        for letters in itertools.islice(itertools.product(_LETTERS, repeat=length), skip, None):
+            yield "".join(letters)
+        length += 1
+        skip = 0
 
 
 def is_partial_code(code: str) -> bool:

@@ -13,8 +13,10 @@ restores exactly the previous state.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Iterable
 
 import numpy as np
@@ -31,7 +33,6 @@ from core.lettering.models import (
     LetteringOptions,
     LetteringProposal,
     LetteringRun,
-    PreviousValue,
     Rule,
 )
 from core.lettering.passes import PASSES, PassState, RawGroup, Units, eur
@@ -104,8 +105,10 @@ def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
     if not scope.any():
         alerts.append(alert("LET_NO_SCOPE", sheet=SHEET, roots=", ".join(options.roots)))
     both = scope & (debit != 0) & (credit != 0)
-    for i in np.flatnonzero(both)[:MAX_LINE_ALERTS]:
+    sel_both = np.flatnonzero(both)
+    for i in sel_both[:MAX_LINE_ALERTS]:
         alerts.append(alert("LET_DEBIT_AND_CREDIT", sheet=SHEET, row=int(rows[i]), column="Debit", account=key[i], debit=eur(debit[i]), credit=eur(credit[i])))
+    _truncated(alerts, "LET_DEBIT_AND_CREDIT", rows[sel_both[MAX_LINE_ALERTS:]])
     untouchable |= both
     if complete.any():
         sel = np.flatnonzero(complete)
@@ -113,15 +116,21 @@ def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
                           "credit": credit[sel], "on": frame["lettered_on"].to_numpy()[sel], "row": rows[sel], "pos": sel})
         agg = g.groupby(["account", "code"], sort=True).agg(signed=("signed", "sum"), debit=("debit", "sum"), credit=("credit", "sum"),
                                                            dates=("on", "nunique"), row=("row", "min"))
+        unbalanced = agg[agg["signed"] != 0].sort_values("row", kind="mergesort")
+        for (account, code), r in zip(unbalanced.index[:MAX_LINE_ALERTS], unbalanced.iloc[:MAX_LINE_ALERTS].itertuples()):
+            alerts.append(alert("LET_GROUP_UNBALANCED", sheet=SHEET, row=int(r.row), column="EcritureLet", account=account, letter=code,
+                                debit=eur(r.debit), credit=eur(r.credit), gap=eur(abs(r.signed))))
+        _truncated(alerts, "LET_GROUP_UNBALANCED", unbalanced["row"].to_numpy()[MAX_LINE_ALERTS:])
+        reused = agg[agg["dates"] > 1].sort_values("row", kind="mergesort")
+        if len(reused):
+            shown = reused.iloc[:MAX_LINE_ALERTS]
+            sub = g[pd.MultiIndex.from_frame(g[["account", "code"]]).isin(shown.index)].dropna(subset=["on"])
+            dates = sub.groupby(["account", "code"])["on"].agg(lambda v: ", ".join(sorted({pd.Timestamp(d).strftime("%d/%m/%Y") for d in v})))
+            for (account, code), r in zip(shown.index, shown.itertuples()):
+                alerts.append(alert("LET_CODE_REUSED", sheet=SHEET, row=int(r.row), column="EcritureLet", account=account, letter=code,
+                                    dates=dates.get((account, code), "")))
+            _truncated(alerts, "LET_CODE_REUSED", reused["row"].to_numpy()[MAX_LINE_ALERTS:])
         bad = agg[(agg["signed"] != 0) | (agg["dates"] > 1)]
-        for (account, code), r in bad.iterrows():
-            if r["signed"] != 0:
-                alerts.append(alert("LET_GROUP_UNBALANCED", sheet=SHEET, row=int(r["row"]), column="EcritureLet", account=account, code=code,
-                                    debit=eur(r["debit"]), credit=eur(r["credit"]), gap=eur(abs(r["signed"]))))
-            if r["dates"] > 1:
-                on = g[(g["account"] == account) & (g["code"] == code)]["on"].dropna().unique()
-                dates = ", ".join(sorted(pd.Timestamp(d).strftime("%d/%m/%Y") for d in on))
-                alerts.append(alert("LET_CODE_REUSED", sheet=SHEET, row=int(r["row"]), column="EcritureLet", account=account, code=code, dates=dates))
         if len(bad):
             bad_keys = pd.MultiIndex.from_frame(g[["account", "code"]]).isin(bad.index)
             untouchable[g["pos"].to_numpy()[bad_keys]] = True
@@ -131,6 +140,14 @@ def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
         badp = set(zip(key[both & partial], codes.to_numpy(dtype=object)[both & partial]))
         untouchable[np.flatnonzero(partial)[pk.isin(badp).to_numpy()]] = True
     return _Scope(scope, key, signed, partial, complete, untouchable, alerts)
+
+
+def _truncated(alerts: list[Alert], code: str, rows: np.ndarray) -> None:
+    """One summary alert for the alerts of ``code`` beyond ``MAX_LINE_ALERTS`` (a broken file
+    must not flood the user)."""
+    if len(rows):
+        shown = ", ".join(str(int(r)) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        alerts.append(alert("LET_ALERTS_TRUNCATED", sheet=SHEET, count=len(rows), what=code, rows=shown))
 
 
 # ---------------------------------------------------------------------------
@@ -169,14 +186,21 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     keep = line_unit_s.notna().to_numpy()
     lines = lines[keep]
     line_unit = line_unit_s[keep].to_numpy(dtype="int64")
-    # rows of each unit
-    order = np.argsort(line_unit, kind="stable")
-    lu, lr = line_unit[order], lines["row"].to_numpy()[order]
+    # rows of each unit (lines ordered by unit, then source row)
+    lrow = lines["row"].to_numpy()
+    lpos = lines["pos"].to_numpy()
+    order = np.lexsort((lrow, line_unit))
+    lu, lr, lp = line_unit[order], lrow[order], lpos[order]
     starts = np.searchsorted(lu, np.arange(len(units)))
     ends = np.searchsorted(lu, np.arange(len(units)), side="right")
     lr_list = lr.tolist()
-    unit_rows = [tuple(sorted(lr_list[s:e])) for s, e in zip(starts.tolist(), ends.tolist())]
-    lpos = lines["pos"].to_numpy()
+    unit_rows = [tuple(lr_list[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
+    debit = frame["debit"].to_numpy()[lp]
+    credit = frame["credit"].to_numpy()[lp]
+    # every unit has at least one line: starts are strictly increasing
+    safe = starts if len(lp) else np.zeros(0, dtype="int64")
+    unit_debit = np.add.reduceat(debit, safe) if len(lp) else np.zeros(0, dtype="int64")
+    unit_credit = np.add.reduceat(credit, safe) if len(lp) else np.zeros(0, dtype="int64")
     label = pa.array(frame["label"].to_numpy(dtype=object)[lpos], type=pa.string())
     ref = pa.array(frame["document_ref"].to_numpy(dtype=object)[lpos], type=pa.string())
     return Units(
@@ -190,6 +214,9 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
         line_unit=line_unit,
         line_label=pc.binary_join_element_wise(label, ref, " "),
         line_ref=ref,
+        first_pos=lp[safe] if len(lp) else np.zeros(0, dtype="int64"),
+        debit=unit_debit.astype("int64"),
+        credit=unit_credit.astype("int64"),
     )
 
 
@@ -219,10 +246,10 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     for g in groups:
         if g.ambiguous:
             alts = " ; ".join("lignes " + ", ".join(str(r) for r in alt) for alt in g.alternatives)
-            sc.alerts.append(alert("LET_AMBIGUOUS", sheet=SHEET, row=g.rows[0], account=g.account, code=g.code, reason=g.reason, alternatives=alts))
+            sc.alerts.append(alert("LET_AMBIGUOUS", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, reason=g.reason, alternatives=alts))
         if g.write_off is not None:
             other = g.write_off.lines[1].ledger_account
-            sc.alerts.append(alert("LET_WRITE_OFF", sheet=SHEET, row=g.rows[0], account=g.account, code=g.code, gap=eur(abs(int(g.gap * 100))),
+            sc.alerts.append(alert("LET_WRITE_OFF", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, gap=eur(abs(int(g.gap * 100))),
                                    write_off_account=other))
     return LetteringProposal(
         groups=tuple(groups),
@@ -241,15 +268,22 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     if not raw:
         return []
     codes_all = frame["lettering_code"].to_numpy(dtype=object)
-    used = pd.Series(codes_all[sc.scope & (codes_all != "")]).groupby(sc.key[sc.scope & (codes_all != "")]).agg(list).to_dict()
-    rows = frame["source_row"].to_numpy()
-    by_row = pd.Series(np.arange(len(frame)), index=rows)
-    info = []
-    for g in raw:
-        us = list(g.units)
-        info.append((units.account[us[0]], int(units.date[us].max()), int(units.date[us].min()), int(units.row[us].min()), g))
-    info.sort(key=lambda t: t[:4])
-    debit, credit = frame["debit"].to_numpy(), frame["credit"].to_numpy()
+    has_code = sc.scope & (codes_all != "")
+    used: dict[str, list[str]] = {}
+    for acc, c in zip(sc.key[has_code].tolist(), codes_all[has_code].tolist()):
+        used.setdefault(acc, []).append(c)
+    # sort key of each group: account, last date, first date, first row (all data, never position)
+    sizes = np.fromiter((len(g.units) for g in raw), dtype="int64", count=len(raw))
+    flat = np.fromiter((u for g in raw for u in g.units), dtype="int64", count=int(sizes.sum()))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    last = np.maximum.reduceat(units.date[flat], starts)
+    first = np.minimum.reduceat(units.date[flat], starts)
+    row0 = np.minimum.reduceat(units.row[flat], starts)
+    acc0 = units.account[flat[starts]]
+    gdebit = np.add.reduceat(units.debit[flat], starts)
+    gcredit = np.add.reduceat(units.credit[flat], starts)
+    gpos = units.first_pos[flat[starts]]
+    order = np.lexsort((row0, first, last, pd.factorize(acc0, sort=True)[0])).tolist()
     gen = frame["ledger_account"].to_numpy(dtype=object)
     aux = frame["subledger_account"].to_numpy(dtype=object)
     aux_label = frame["subledger_label"].to_numpy(dtype=object)
@@ -257,41 +291,52 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     out: list[LetteringGroup] = []
     gen_codes: dict[str, object] = {}
     taken: dict[str, set[str]] = {}
-    for account, last, _first, _row, g in info:
+    zero = _money(0)
+    acc_l, pos_l, deb_l, cred_l, last_l = acc0.tolist(), gpos.tolist(), gdebit.tolist(), gcredit.tolist(), last.tolist()
+    unit_rows, partial_code = units.rows, units.partial_code
+    gen_l = gen[gpos].tolist()
+    for i in order:
+        g, account = raw[i], acc_l[i]
         if account not in gen_codes:
             gen_codes[account] = next_codes(used.get(account, []))
             taken[account] = {c.upper() for c in used.get(account, [])}
-        rws = tuple(sorted(r for u in g.units for r in units.rows[u]))
-        pos = by_row.reindex(list(rws)).to_numpy()
-        pos = pos[~pd.isna(pos)].astype(int)
+        us = g.units
+        rws = tuple(sorted(r for u in us for r in unit_rows[u])) if len(us) > 1 else unit_rows[us[0]]
         # completing a partial lettering keeps its letters, in upper case
-        inherited = sorted({units.partial_code[u] for u in g.units if units.partial_code[u]})
+        inherited = [partial_code[u] for u in us if partial_code[u]]
+        if inherited:
+            inherited.sort()
         if inherited and not g.partial and inherited[0].upper() not in taken[account]:
             code = inherited[0].upper()
         elif inherited and g.partial:
             code = inherited[0]
         else:
             code = next(gen_codes[account])
+            while code in taken[account]:
+                code = next(gen_codes[account])
             code = code.lower() if g.partial else code
         taken[account].add(code.upper())
-        d, c = int(debit[pos].sum()), int(credit[pos].sum())
+        d, c = deb_l[i], cred_l[i]
         total = d - c
         write_off = None
         gap = 0
         if g.rule is Rule.TOLERANCE and total != 0:
             gap = total
-            write_off = _write_off(options, pos[0], gen, aux, aux_label, docref, code, total, _day_to_date(last) or _EPOCH, g)
+            write_off = _write_off(options, pos_l[i], gen, aux, aux_label, docref, code, total, _day_to_date(last_l[i]) or _EPOCH)
         out.append(LetteringGroup(
-            group_id=len(out) + 1, account=account, ledger_account=gen[pos[0]], code=code, rows=rws, rule=g.rule, reason=g.reason,
-            confidence=g.confidence, ambiguous=g.ambiguous,
-            alternatives=tuple(tuple(sorted(r for u in alt for r in units.rows[u])) for alt in g.alternatives),
-            partial=g.partial, open_amount=cents_to_money(total) if g.partial else cents_to_money(0),
-            gap=cents_to_money(gap), write_off=write_off, total_debit=cents_to_money(d), total_credit=cents_to_money(c),
+            len(out) + 1, account, gen_l[i], code, rws, g.rule, g.reason, g.confidence, g.ambiguous,
+            tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in g.alternatives) if g.alternatives else (),
+            g.partial, _money(total) if g.partial else zero, _money(gap) if gap else zero, write_off, _money(d), _money(c),
         ))
     return out
 
 
-def _write_off(options: LetteringOptions, p: int, gen, aux, aux_label, docref, code: str, total: int, day: date, g: RawGroup) -> Entry:
+def _money(cents: int) -> Decimal:
+    """Integer cents to a 2-place Decimal (exact; cheaper than a division and a quantize)."""
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def _write_off(options: LetteringOptions, p: int, gen, aux, aux_label, docref, code: str, total: int, day: date) -> Entry:
     """Écart de règlement: brings the group to zero on the account, against 658 (the customer paid
     less / we owe less) or 758 (the customer paid more)."""
     amount = cents_to_money(abs(total))
@@ -322,7 +367,7 @@ class ApplyResult:
 
 def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id: str, created_at: str = "",
                     lettered_on: date | None = None, accepted: Iterable[int] | None = None) -> ApplyResult:
-    """Write the accepted groups into a new frame.
+    """Write the accepted groups into a new frame (the input is not changed).
 
     Args:
         accepted: group ids to apply; default every group that is not ambiguous.
@@ -341,56 +386,81 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
     edays = _days(out["entry_date"])
     key = account_keys(out)
     partial = _partial_mask(out["lettering_code"])
-    in_use: dict[str, set[str]] = {}
-    lettered_pos = np.flatnonzero(codes != "")
-    for acc, code in zip(key[lettered_pos].tolist(), codes[lettered_pos].tolist()):
-        in_use.setdefault(acc, set()).add(code.upper())
     applied: list[AppliedGroup] = []
     done: list[LetteringGroup] = []
-    write_offs: list[tuple[Entry, str, date, AppliedGroup | None]] = []
+    write_offs: list[tuple[Entry, str, date | None]] = []
     next_row = int(rows.max()) + 1 if len(rows) else 2
-    for g in chosen:
-        pos = index.get_indexer(list(g.rows))
-        if (pos < 0).any():
-            missing = g.rows[int(np.flatnonzero(pos < 0)[0])]
-            alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=missing, account=g.account, code=g.code, source_row=missing))
+    if chosen:
+        sizes = np.fromiter((len(g.rows) for g in chosen), dtype="int64", count=len(chosen))
+        flat_rows = np.fromiter((r for g in chosen for r in g.rows), dtype="int64", count=int(sizes.sum()))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        flat_pos = index.get_indexer(flat_rows)
+        missing = flat_pos < 0
+        safe_pos = np.where(missing, 0, flat_pos)
+        openable = (codes[safe_pos] == "") | partial[safe_pos] | proposal.reletter
+        line_ok = ~missing & openable
+        bad_line = np.logical_or.reduceat(~line_ok, starts)
+        expected = np.array([int(g.open_amount * 100) if g.partial else int(g.gap * 100) for g in chosen], dtype="int64")
+        totals = np.add.reduceat(np.where(missing, 0, signed[safe_pos]), starts)
+        wrong_account = np.logical_or.reduceat(key[safe_pos] != np.repeat(np.array([g.account for g in chosen], dtype=object), sizes), starts)
+        max_day = np.maximum.reduceat(edays[safe_pos], starts)
+    in_use: dict[str, set[str]] = {}
+    lettered_pos = np.flatnonzero(codes != "")
+    for acc, c in zip(key[lettered_pos].tolist(), codes[lettered_pos].tolist()):
+        in_use.setdefault(acc, set()).add(c.upper())
+    if chosen:
+        flat_codes = codes[safe_pos].tolist()
+        flat_dates = dates[safe_pos].astype("datetime64[D]").tolist()  # date objects, None for NaT
+        default_on = np.where(max_day == _NO_DATE, np.datetime64("NaT", "D"), max_day.astype("datetime64[D]")).tolist()
+        bad_l, wrong_l, tot_l, exp_l, start_l = bad_line.tolist(), wrong_account.tolist(), totals.tolist(), expected.tolist(), starts.tolist()
+    ok_groups: list[int] = []
+    new_codes: list[str] = []
+    new_dates: list[date | None] = []
+    for n, g in enumerate(chosen):
+        a, b = start_l[n], start_l[n] + len(g.rows)
+        if bad_l[n] or wrong_l[n]:
+            k = a + int(np.flatnonzero(~line_ok[a:b])[0]) if bad_l[n] else a
+            r = int(flat_rows[k])
+            alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=r, account=g.account, letter=g.code, source_row=r))
             continue
-        current = codes[pos]
-        ok_codes = [(c == "") or bool(partial[p]) or proposal.reletter for c, p in zip(current.tolist(), pos.tolist())]
-        if not all(ok_codes) or (key[pos] != g.account).any():
-            bad = g.rows[ok_codes.index(False)] if not all(ok_codes) else g.rows[0]
-            alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=bad, account=g.account, code=g.code, source_row=bad))
+        if tot_l[n] != exp_l[n]:
+            alerts.append(alert("LET_PROPOSAL_UNBALANCED", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code,
+                                gap=eur(abs(tot_l[n] - exp_l[n]))))
             continue
-        total = int(signed[pos].sum())
-        expected = int(g.open_amount * 100) if g.partial else int(g.gap * 100)
-        if total != expected:
-            alerts.append(alert("LET_PROPOSAL_UNBALANCED", sheet=SHEET, row=g.rows[0], account=g.account, code=g.code, gap=eur(abs(total - expected))))
-            continue
-        own = {c.upper() for c in current.tolist() if c}
+        prev_codes = tuple(flat_codes[a:b])
         used = in_use.setdefault(g.account, set())
         code = g.code
-        if code.upper() in used - own:  # taken since the proposal: next free code
-            gen = next_codes(used)
-            code = next(gen)
+        if code.upper() in used and code.upper() not in {c.upper() for c in prev_codes if c}:  # taken since the proposal
+            code = next(next_codes(used))
             code = code.lower() if g.partial else code
         used.add(code.upper())
-        on = lettered_on or _day_to_date(int(edays[pos].max()))
-        prev = tuple(PreviousValue(source_row=int(rows[p]), lettering_code=str(codes[p]), lettered_on=_dt_to_date(dates[p])) for p in pos)
-        codes[pos] = code
-        dates[pos] = np.datetime64(on, "s") if on else np.datetime64("NaT", "s")
+        on = lettered_on or default_on[n]
+        ok_groups.append(n)
+        new_codes.append(code)
+        new_dates.append(on)
         added: tuple[int, ...] = ()
         if g.write_off is not None:
             added = (next_row, next_row + 1)
             next_row += 2
-            write_offs.append((g.write_off, code, on, None))
-        applied.append(AppliedGroup(account=g.account, code=code, rule=g.rule, rows=g.rows, previous=prev, added_rows=added))
-        done.append(g.model_copy(update={"code": code}))
+            write_offs.append((g.write_off, code, on))
+        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added))
+        done.append(g if code == g.code else g.with_code(code))
+    if ok_groups:
+        group_code = np.full(len(chosen), "", dtype=object)
+        group_code[ok_groups] = new_codes
+        group_on = np.full(len(chosen), np.datetime64("NaT", "s"), dtype="datetime64[s]")
+        group_on[ok_groups] = [np.datetime64(d, "s") if d else np.datetime64("NaT", "s") for d in new_dates]
+        keep = np.zeros(len(chosen), dtype=bool)
+        keep[ok_groups] = True
+        line_keep = np.repeat(keep, sizes)
+        codes[flat_pos[line_keep]] = np.repeat(group_code, sizes)[line_keep]
+        dates[flat_pos[line_keep]] = np.repeat(group_on, sizes)[line_keep]
     out["lettering_code"] = pd.Series(codes, index=out.index, dtype=out["lettering_code"].dtype)
     out["lettered_on"] = pd.Series(dates, index=out.index).astype(frame["lettered_on"].dtype)
     if write_offs:
         entries = []
         first = next_row - 2 * len(write_offs)
-        for i, (e, code, on, _) in enumerate(write_offs):
+        for i, (e, code, on) in enumerate(write_offs):
             party = e.lines[0].model_copy(update={"lettering_code": code, "lettered_on": on, "source_row": first + 2 * i})
             other = e.lines[1].model_copy(update={"source_row": first + 2 * i + 1})
             entries.append(e.model_copy(update={"lines": (party, other), "entry_number": f"{e.journal_code}-LET-{run_id}-{i + 1:04d}"}))
@@ -417,7 +487,7 @@ def _dt_to_date(value: np.datetime64) -> date | None:
 @dataclass
 class UndoResult:
     frame: pd.DataFrame
-    undone: list[AppliedGroup]  # what was undone (previous = what the lines carried before the undo)
+    undone: list[AppliedGroup]  # what was undone (previous_* = what the lines carried before the undo)
     runs_touched: set[str]  # runs whose groups were undone exactly (the journal drops them)
     alerts: list[Alert]
 
@@ -475,18 +545,18 @@ def undo_lettering(frame: pd.DataFrame, runs: Iterable[LetteringRun] = (), *, co
             if rec and set(rec[0].rows) <= current and set(rec[0].added_rows) | set(rec[0].rows) >= current:
                 targets.append(rec)
             else:
-                prev = tuple(PreviousValue(source_row=int(rows[p]), lettering_code="", lettered_on=None) for p in pos)
-                plain = AppliedGroup(account=acc, code=c, rows=tuple(sorted(current)), previous=prev)
+                rws = tuple(sorted(current))
+                plain = AppliedGroup(account=acc, code=c, rows=rws, previous_codes=("",) * len(rws), previous_dates=(None,) * len(rws))
                 targets.append((plain, None))
     undone, touched, drop = [], set(), set()
     for g, rid in targets:
-        pos = index.get_indexer([p.source_row for p in g.previous])
-        before = tuple(PreviousValue(source_row=int(rows[p]), lettering_code=str(codes[p]), lettered_on=_dt_to_date(dates[p])) for p in pos)
-        for p, pv in zip(pos.tolist(), g.previous):
-            codes[p] = pv.lettering_code
-            dates[p] = np.datetime64(pv.lettered_on, "s") if pv.lettered_on else np.datetime64("NaT", "s")
+        pos = index.get_indexer(list(g.rows))
+        before_codes = tuple(str(codes[p]) for p in pos)
+        before_dates = tuple(_dt_to_date(dates[p]) for p in pos)
+        codes[pos] = np.array(g.previous_codes, dtype=object)
+        dates[pos] = np.array([np.datetime64(d, "s") if d else np.datetime64("NaT", "s") for d in g.previous_dates], dtype="datetime64[s]")
         drop.update(g.added_rows)
-        undone.append(g.model_copy(update={"previous": before}))
+        undone.append(dataclasses.replace(g, previous_codes=before_codes, previous_dates=before_dates))
         if rid:
             touched.add(rid)
     out["lettering_code"] = pd.Series(codes, index=out.index, dtype=frame["lettering_code"].dtype)

@@ -1,11 +1,12 @@
 """Results of the lettering engine (pydantic, frozen): options, proposals, runs, evaluation."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 from core.alerts import Alert
 from core.models import Entry
@@ -47,7 +48,8 @@ class LetteringOptions(_Model):
     write_off_charge_account: str = "658000"  # écart de règlement en charge (customer paid less)
     write_off_income_account: str = "758000"  # écart de règlement en produit (customer paid more)
     write_off_journal: str = "OD"
-    budget: int = Field(default=60_000, ge=0)  # work units of the combination pass per account
+    budget: int = Field(default=50_000, ge=0)  # work units of the combination pass per account
+    target_budget: int = Field(default=4_000, ge=0)  # … per line searched for (one search cannot eat the account's budget)
     candidates: int = Field(default=40, ge=2)  # nearest open lines examined per combination target
     reletter: bool = False  # strip existing complete letters of the scope first (asked explicitly)
 
@@ -56,8 +58,14 @@ class LetteringOptions(_Model):
         return int(self.tolerance / CENT)
 
 
-class LetteringGroup(_Model):
-    """One proposed lettering: lines of one account that cancel out (or a partial one)."""
+@dataclass(frozen=True, slots=True)
+class LetteringGroup:
+    """One proposed lettering: lines of one account that cancel out (or a partial one).
+
+    A slotted frozen dataclass rather than a pydantic model: a large ledger yields 150,000+
+    groups, built from values the engine already checked, and pydantic's construction cost
+    would dominate the run. The containers (proposal, run, evaluation) are pydantic models.
+    """
 
     group_id: int
     account: str  # auxiliary account when present, else general account
@@ -70,19 +78,22 @@ class LetteringGroup(_Model):
     ambiguous: bool = False  # never applied automatically
     alternatives: tuple[tuple[int, ...], ...] = ()
     partial: bool = False
-    open_amount: Money = ZERO  # partial: what is still open (signed: debit - credit)
-    gap: Money = ZERO  # tolerance: debit - credit of the lines, booked by ``write_off``
+    open_amount: Decimal = ZERO  # partial: what is still open (signed: debit - credit)
+    gap: Decimal = ZERO  # tolerance: debit - credit of the lines, booked by ``write_off``
     write_off: Entry | None = None
-    total_debit: Money = ZERO
-    total_credit: Money = ZERO
+    total_debit: Decimal = ZERO
+    total_credit: Decimal = ZERO
 
     @property
     def applied_by_default(self) -> bool:
         return not self.ambiguous
 
+    def with_code(self, code: str) -> "LetteringGroup":
+        return replace(self, code=code)
+
 
 class LetteringProposal(_Model):
-    groups: tuple[LetteringGroup, ...]
+    groups: SkipValidation[tuple[LetteringGroup, ...]]
     alerts: tuple[Alert, ...] = ()
     scope_lines: int = 0
     open_lines: int = 0
@@ -98,19 +109,30 @@ class LetteringProposal(_Model):
         return out
 
 
-class PreviousValue(_Model):
-    source_row: int
-    lettering_code: str
-    lettered_on: date | None = None
+@dataclass(frozen=True, slots=True)
+class AppliedGroup:
+    """One group a run wrote, with what its lines carried before (to undo exactly)."""
 
-
-class AppliedGroup(_Model):
     account: str
     code: str
-    rule: Rule | None = None  # None: a lettering found in the file, not made by a recorded run
     rows: tuple[int, ...]
-    previous: tuple[PreviousValue, ...]  # the values before the run, to undo exactly
+    # the values before the run, aligned with ``rows``
+    previous_codes: tuple[str, ...]
+    previous_dates: tuple[date | None, ...]
+    rule: Rule | None = None  # None: a lettering found in the file, not made by a recorded run
     added_rows: tuple[int, ...] = ()  # write-off lines the run added
+
+    def to_json(self) -> dict:
+        return {"account": self.account, "code": self.code, "rule": self.rule.value if self.rule else None, "rows": list(self.rows),
+                "previous_codes": list(self.previous_codes),
+                "previous_dates": [d.isoformat() if d else None for d in self.previous_dates], "added_rows": list(self.added_rows)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "AppliedGroup":
+        return cls(account=str(data["account"]), code=str(data["code"]), rows=tuple(int(r) for r in data["rows"]),
+                   previous_codes=tuple(str(c) for c in data["previous_codes"]),
+                   previous_dates=tuple(date.fromisoformat(d) if d else None for d in data["previous_dates"]),
+                   rule=Rule(data["rule"]) if data.get("rule") else None, added_rows=tuple(int(r) for r in data.get("added_rows", ())))
 
 
 class LetteringRun(_Model):
@@ -119,7 +141,17 @@ class LetteringRun(_Model):
     run_id: str
     created_at: str = ""
     lettered_on: date | None = None
-    groups: tuple[AppliedGroup, ...] = ()
+    groups: SkipValidation[tuple[AppliedGroup, ...]] = ()
+
+    def to_json(self) -> dict:
+        return {"run_id": self.run_id, "created_at": self.created_at, "lettered_on": self.lettered_on.isoformat() if self.lettered_on else None,
+                "groups": [g.to_json() for g in self.groups]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "LetteringRun":
+        on = data.get("lettered_on")
+        return cls(run_id=str(data["run_id"]), created_at=str(data.get("created_at", "")), lettered_on=date.fromisoformat(on) if on else None,
+                   groups=tuple(AppliedGroup.from_json(g) for g in data.get("groups", ())))
 
 
 class RuleScore(_Model):
@@ -173,5 +205,5 @@ class Evaluation(_Model):
 
 __all__ = [
     "AppliedGroup", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal", "LetteringRun",
-    "PreviousValue", "RULE_LABELS", "Rule", "RuleScore", "Decimal",
+    "RULE_LABELS", "Rule", "RuleScore", "Decimal",
 ]

@@ -25,7 +25,14 @@ from core.money import cents_to_money, format_display
 
 
 def eur(cents: int) -> str:
-    return format_display(cents_to_money(int(cents)))
+    """``format_display`` from integer cents (called for every group: kept cheap).
+
+    >>> eur(123450) == format_display(cents_to_money(123450))
+    True
+    """
+    c = int(cents)
+    whole = f"{abs(c) // 100:,}".replace(",", "\u202f")
+    return f"{'-' if c < 0 else ''}{whole},{abs(c) % 100:02d} €"
 
 
 @dataclass
@@ -42,7 +49,9 @@ class Units:
     line_unit: np.ndarray  # per open line: its unit
     line_label: pa.Array  # per open line: label + piece reference
     line_ref: pa.Array  # per open line: piece reference (PieceRef)
-    line_ref_text: list[str] = field(default_factory=list)
+    first_pos: np.ndarray | None = None  # frame position of the unit's first line
+    debit: np.ndarray | None = None  # int64 cents, sum of the unit's lines
+    credit: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.amount)
@@ -195,7 +204,7 @@ def _complement(state: PassState, comp: tuple[int, ...], total: int) -> tuple[in
     if not len(idx):
         return None
     idx = _nearest(u, idx, ref_date, opt.candidates)
-    found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(need), max(1, opt.k - 1), _budget(state, account), min_size=1)
+    found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(need), max(1, opt.k - 1), _search_budget(state, account), min_size=1)
     _spend(state, account, used)
     if len(found) != 1:  # none, or two ways to complete: not evidence enough
         return None
@@ -273,6 +282,10 @@ def _nearest(u: Units, idx: np.ndarray, ref_date: int, limit: int) -> np.ndarray
 
 def _budget(state: PassState, account: str) -> int:
     return max(0, state.options.budget - state.account_work.get(account, 0))
+
+
+def _search_budget(state: PassState, account: str) -> int:
+    return min(state.options.target_budget, _budget(state, account))
 
 
 def _spend(state: PassState, account: str, used: int) -> None:
@@ -364,7 +377,7 @@ def combination_pass(state: PassState) -> None:
             if len(idx) < 2:
                 continue
             idx = _nearest(u, idx, int(u.date[t]), opt.candidates)
-            found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(a), opt.k, _budget(state, account))
+            found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(a), opt.k, _search_budget(state, account))
             _spend(state, account, used)
             if not found:
                 continue
