@@ -13,11 +13,15 @@ from pathlib import Path
 
 from core.alerts import Severity
 
+from typing import Any
+
 from addin.errors import UserError
+from addin.fastbook import UnsupportedWorkbook
 from addin.sheets import FileWorkbook, WorkbookError
 
 MAX_PRINTED = 30
 _EXTENSIONS = (".xlsx", ".xlsm")
+FAST_FROM_BYTES = 1_000_000  # « auto »: the fast backend from this file size on
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,10 +37,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("workbook", metavar="CLASSEUR", help="classeur .xlsx à contrôler")
     p.add_argument("--out", metavar="FICHIER", help="écrire le classeur annoté dans ce fichier (par défaut : le classeur lui-même)")
+    p.add_argument(
+        "--moteur",
+        choices=("auto", "rapide", "openpyxl"),
+        default="auto",
+        help="« rapide » lit avec calamine et ne réécrit que les cellules modifiées (gros classeurs) ; "
+        "« openpyxl » recharge tout le classeur ; « auto » (défaut) choisit « rapide » à partir de 1 Mo",
+    )
     p.set_defaults(func=run)
 
 
-def open_workbook(path: Path) -> FileWorkbook:
+def open_workbook(path: Path, engine: str = "openpyxl") -> Any:
     if not path.exists():
         raise UserError(f"Classeur introuvable : {path}.")
     if path.is_dir():
@@ -47,13 +58,28 @@ def open_workbook(path: Path) -> FileWorkbook:
         raise UserError(f"Le fichier {path.name} est vide (0 octet) : ce n'est pas un classeur utilisable.")
     if not zipfile.is_zipfile(path):
         raise UserError(f"{path.name} n'est pas un classeur .xlsx lisible (fichier tronqué, protégé par mot de passe ou d'un autre format). Rouvrez-le dans Excel et enregistrez-le au format .xlsx.")
+    if engine == "auto":
+        engine = "rapide" if path.stat().st_size >= FAST_FROM_BYTES else "openpyxl"
     try:
+        if engine == "rapide":
+            from addin.fastbook import FastFileWorkbook
+
+            return FastFileWorkbook(path)
         return FileWorkbook(path)
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args, args.moteur)
+    except UnsupportedWorkbook:
+        if args.moteur == "openpyxl":
+            raise
+        return _run(args, "openpyxl")  # a layout the fast backend does not patch
+
+
+def _run(args: argparse.Namespace, engine: str) -> int:
     from addin.checks import checks_for
     from addin.handlers.check import check
 
@@ -61,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else path
     if out.suffix.lower() not in _EXTENSIONS:
         raise UserError(f"Le fichier de sortie {out.name} doit avoir l'extension .xlsx.")
-    book = open_workbook(path)
+    book = open_workbook(path, engine)
     try:
         found = checks_for(book)
     except WorkbookError as exc:
@@ -74,10 +100,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"Rien à contrôler dans {path.name} : aucune des feuilles présentes ({names}) n'est une feuille que Reglo sait contrôler ({known}).")
     try:
         result = check(book)
+    except UnsupportedWorkbook:
+        raise
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
     try:
         book.save(out)
+    except UnsupportedWorkbook:
+        raise
     except PermissionError as exc:
         raise UserError(f"Impossible d'écrire {out} : le fichier est peut-être ouvert dans Excel. Fermez-le puis relancez.") from exc
     print(result.summary)
