@@ -43,7 +43,7 @@ from core.entry_import.definition import (
     JournalKind,
     check_definition,
 )
-from core.entry_import.parse import account_numbers, clean_text, is_pcg, np_bool, parse_cents, parse_dates
+from core.entry_import.parse import account_numbers, clean_text, empty_strings, is_pcg, np_bool, parse_cents, parse_dates
 from core.entry_import.result import ImportResult, JournalSummary, ImportSummary
 from core.ledger import COLUMNS
 
@@ -193,7 +193,7 @@ class _Importer:
         if fname not in self._text_cache:
             header = self.headers.get(fname)
             if header is None:
-                self._text_cache[fname] = pa.array(np.full(self.n, "", dtype=object), type=pa.string())
+                self._text_cache[fname] = empty_strings(self.n)
             else:
                 self._text_cache[fname] = clean_text(self.raw.columns[header])
         return self._text_cache[fname]
@@ -230,8 +230,9 @@ class _Importer:
         if d.companies:
             known = pa.array(list(d.companies), type=pa.string())
             unknown = ~np_bool(pc.is_in(company, value_set=known))
-            comp = _obj(company)
-            p.block(unknown, "IMPORT_COMPANY_UNKNOWN", self.col("company_column"), lambda i: {"value": comp[i] or "(vide)", "known": ", ".join(d.companies)})
+            if unknown.any():
+                comp = _obj(company)
+                p.block(unknown, "IMPORT_COMPANY_UNKNOWN", self.col("company_column"), lambda i: {"value": comp[i] or "(vide)", "known": ", ".join(d.companies)})
         journal = self.text("journal_column")
         if d.default_journal:
             journal = pc.if_else(pc.equal(journal, ""), d.default_journal, journal)
@@ -707,11 +708,11 @@ class _Importer:
             "label": pc.take(self.text("label_column"), take),
             "debit": pa.array(np.where(cents > 0, cents, 0)),
             "credit": pa.array(np.where(cents < 0, -cents, 0)),
-            "lettering_code": pa.array(np.full(len(row), "", dtype=object), type=pa.string()),
+            "lettering_code": empty_strings(len(row)),
             "lettered_on": pa.nulls(len(row), pa.timestamp("s")),
             "validated_on": pa.array(validated, type=pa.timestamp("s")),
             "foreign_amount": pa.nulls(len(row), pa.int64()),
-            "currency": pa.array(np.full(len(row), "", dtype=object), type=pa.string()),
+            "currency": empty_strings(len(row)),
             "due_date": pa.array(due, type=pa.timestamp("s")),
             "source_row": pa.array(self.rows[row]),
             "company": company,
@@ -734,11 +735,16 @@ class _Importer:
         first_bank = bank.groupby(["company", "month"])["pos"].min()
         last_inv = inv.groupby(["company", "month"])["pos"].max()
         both = pd.concat([first_bank.rename("bank"), last_inv.rename("inv")], axis=1, join="inner")
+        late = both[both["bank"] < both["inv"]]
+        if late.empty:
+            return []
+        bank_j = bank.groupby(["company", "month"])["cj"].unique()
+        inv_j = inv.groupby(["company", "month"])["cj"].unique()
+        names = lambda cjs: ", ".join(sorted({self.cj_labels[int(k)][1] for k in cjs}))
         out = []
-        for (company, m), rec in both[both["bank"] < both["inv"]].iterrows():
-            journals = lambda part: ", ".join(sorted({self.cj_labels[int(k)][1] for k in part[(part["company"] == company) & (part["month"] == m)]["cj"]}))
+        for (company, m), rec in late.iterrows():
             row = int(self.rows[int(starts[int(rec["bank"])])])
-            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[int(company)] or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=journals(bank), invoices=journals(inv)))
+            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[int(company)] or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=names(bank_j[(company, m)]), invoices=names(inv_j[(company, m)])))
         return out
 
     def _summary(self, rejected_rows: np.ndarray, table: pa.Table, alerts: list[Alert], kept_rows: np.ndarray, kept_cents: np.ndarray) -> ImportSummary:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from core.entry_import.parse import empty_strings
 from core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
 
 
@@ -72,7 +73,7 @@ def write_fec_tables(table: pa.Table, *, by: str | None = None, separator: str =
             fields.append(_cents(values))
         elif col == "foreign_amount":
             if values.null_count == len(values):
-                fields.append(pa.array(np.full(len(values), "", dtype=object), type=pa.string()))
+                fields.append(empty_strings(len(values)))
             else:
                 fields.append(pc.if_else(pc.is_valid(values), _cents(values), ""))
         elif col in DATE_COLUMNS:
@@ -101,21 +102,21 @@ def write_fec_tables(table: pa.Table, *, by: str | None = None, separator: str =
     body = out.getvalue()
     if has_quote:
         body = body.replace(placeholder, b'"')
-    if by is None:
-        bodies = {None: body}
-    else:
-        bodies = _split_lines(body, table[by].combine_chunks())
+    del formatted, fields
+    bodies = {None: [body]} if by is None else _split_lines(body, table[by].combine_chunks())
+    del body
     out_bytes = {}
-    for key, part in bodies.items():
+    for key in list(bodies):
+        slices = bodies.pop(key)
         if encoding.replace("-", "").replace("_", "").lower() != "utf8":
-            part = part.decode("utf-8").encode(encoding, errors="replace")
-        out_bytes[key] = header + part
+            slices = [b"".join(slices).decode("utf-8").encode(encoding, errors="replace")]
+        out_bytes[key] = b"".join([header, *slices])  # one copy per FEC
     return out_bytes
 
 
 def _split_lines(body: bytes, keys: pa.Array) -> dict:
-    """Lines of ``body`` (one per key, CRLF) grouped by key, order kept: runs of equal keys
-    are sliced from the bytes (companies usually come in blocks)."""
+    """Lines of ``body`` (one per key, CRLF) grouped by key, order kept, as lists of byte
+    slices: runs of equal keys are sliced (companies usually come in blocks)."""
     enc = pc.dictionary_encode(keys)
     idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10) + 1  # end of each line
@@ -125,8 +126,8 @@ def _split_lines(body: bytes, keys: pa.Array) -> dict:
     parts: dict = {v: [] for v in enc.dictionary.to_pylist()}
     values = enc.dictionary.to_pylist()
     for a, b in zip(run_start.tolist(), run_end.tolist()):
-        parts[values[int(idx[a])]].append(body[int(starts[a]):int(ends[b - 1])])
-    return {k: b"".join(v) for k, v in parts.items()}
+        parts[values[int(idx[a])]].append(memoryview(body)[int(starts[a]):int(ends[b - 1])])
+    return parts
 
 
 def _contains(values: pa.Array, needles: tuple[bytes, ...]) -> bool:

@@ -18,6 +18,11 @@ from core.entry_import.definition import DATE_FORMATS
 AUTO_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y")
 
 
+def empty_strings(n: int) -> pa.Array:
+    """``n`` empty strings, built from buffers (no Python objects)."""
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.zeros(n + 1, dtype=np.int32)), pa.py_buffer(b"")])
+
+
 def np_bool(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
 
