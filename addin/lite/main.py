@@ -62,3 +62,33 @@ def transfers_generate(book: xw.Book):
 def transfers_cancel(book: xw.Book):
     """Virements fournisseurs : Annuler un fichier."""
     run("transfers_cancel", book)
+
+
+@script(name="Définition d'import")
+def entry_import_definition(book: xw.Book):
+    """Import d'écritures : Définition d'import."""
+    run("entry_import_definition", book)
+
+
+@script(name="Importer les écritures")
+def entry_import_run(book: xw.Book):
+    """Import d'écritures : Importer les écritures."""
+    run("entry_import_run", book)
+
+
+@script(name="Proposer le lettrage")
+def lettering_propose(book: xw.Book):
+    """Lettrage : Proposer le lettrage."""
+    run("lettering_propose", book)
+
+
+@script(name="Appliquer le lettrage")
+def lettering_apply(book: xw.Book):
+    """Lettrage : Appliquer le lettrage."""
+    run("lettering_apply", book)
+
+
+@script(name="Délettrer")
+def lettering_undo(book: xw.Book):
+    """Lettrage : Délettrer."""
+    run("lettering_undo", book)
