@@ -392,6 +392,49 @@ def combination_pass(state: PassState) -> None:
                 state.take(RawGroup(members, Rule.COMBINATION, f"1 ligne de {eur(abs(a))} = {many} {what} (seule combinaison trouvée)", 75))
 
 
+def combination_pair_pass(state: PassState, partners: int = 6) -> None:
+    """2 ↔ k: a payment and a credit note (or two payments) against several invoices. For each
+    open line still unmatched, its nearest same-side lines are tried as the second member of the
+    "one" side. Runs after the 1 ↔ k sweep, on the same per-account budget."""
+    u, opt = state.units, state.options
+    if opt.k < 2:
+        return
+    accounts = pd.unique(u.account[state.free])
+    for account in sorted(accounts):
+        if account in state.budget_exceeded:
+            continue
+        lo, hi = _account_bounds(u, account)
+        span = np.arange(lo, hi)
+        for t in range(lo, hi):
+            if not state.free[t]:
+                continue
+            if _budget(state, account) <= 0:
+                state.budget_exceeded.append(account)
+                state.budget_left_units[account] = int(state.free[lo:hi].sum())
+                break
+            a = int(u.amount[t])
+            free = state.free[lo:hi]
+            near = np.abs(u.date[lo:hi] - u.date[t]) <= opt.date_window_days
+            same = span[free & near & (np.sign(u.amount[lo:hi]) == np.sign(a)) & (np.abs(u.amount[lo:hi]) < abs(a))]
+            if not len(same):
+                continue
+            same = _nearest(u, same, int(u.date[t]), partners)
+            other_all = span[free & near & (np.sign(u.amount[lo:hi]) == -np.sign(a))]
+            for s in same.tolist():
+                target = abs(a) + abs(int(u.amount[s]))
+                other = other_all[np.abs(u.amount[other_all]) < target]
+                if len(other) < 2:
+                    continue
+                other = _nearest(u, other, int(u.date[t]), opt.candidates)
+                found, used = find_subsets(np.abs(u.amount[other]).tolist(), target, opt.k - 1, _search_budget(state, account))
+                _spend(state, account, used)
+                if len(found) == 1:
+                    members = tuple(sorted([t, s] + [int(other[i]) for i in found[0]]))
+                    state.take(RawGroup(members, Rule.COMBINATION,
+                                        f"2 lignes ({eur(abs(a))} et {eur(abs(int(u.amount[s])))}) = {len(found[0])} lignes de l'autre sens", 70))
+                    break
+
+
 def _is_payment(u: Units, t: int) -> bool:
     return bool(u.due[t] == u.date[t])
 
@@ -441,4 +484,4 @@ def partial_pass(state: PassState) -> None:
             state.take(RawGroup(comp, Rule.PARTIAL, reason, 75, partial=True))
 
 
-PASSES = (reference_pass, exact_pass, combination_pass, balance_pass, tolerance_pass, partial_pass)
+PASSES = (reference_pass, exact_pass, combination_pass, combination_pair_pass, balance_pass, tolerance_pass, partial_pass)
