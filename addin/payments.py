@@ -77,7 +77,11 @@ class PaymentsDossier:
         """Load with ``addin.dossier.load_dossier`` (folder or dossier.xlsx)."""
         from addin.dossier import load_dossier
 
-        loaded = load_dossier(path)
+        return cls.from_loaded(load_dossier(path))
+
+    @classmethod
+    def from_loaded(cls, loaded: Any) -> "PaymentsDossier":
+        """From an ``addin.dossier.LoadedDossier``."""
         register = getattr(loaded, "register", None) or PaymentRegister.beside(loaded.folder)
         if not isinstance(register, PaymentRegister):
             register = PaymentRegister(register)

@@ -94,16 +94,20 @@ def run(ctx: Any) -> list[str]:
     from addin.payments import PaymentsDossier, build_reference, check_file, import_from_ledger, import_payments
     from addin.sheets import FileWorkbook
 
-    data = _demo_data(ctx)
-    d = data.dossier
-    folder = ctx.dossier_path.parent if ctx.dossier_path else ctx.out_dir
-    pdo = PaymentsDossier(d, _register(ctx), Path(folder), data.ledger_frame)
+    loaded = ctx.data.get("loaded_dossier")
+    if loaded is not None:  # the dossier as written and read back by step 0
+        pdo = PaymentsDossier.from_loaded(loaded)
+    else:
+        data = _demo_data(ctx)
+        folder = ctx.dossier_path.parent if ctx.dossier_path else ctx.out_dir
+        pdo = PaymentsDossier(data.dossier, _register(ctx), Path(folder), data.ledger_frame)
+    d = pdo.dossier
     today = d.company.fiscal_year_end
     now = datetime.combine(today, datetime.min.time()).replace(hour=18)
     lines = ["Règlements clients :"]
 
     book = FileWorkbook(ctx.out_dir / LEDGER_WORKBOOK, create=True)
-    run1 = import_from_ledger(book, pdo, data.ledger_frame, now=now, file_name=ctx.fec_path.name if ctx.fec_path else None)
+    run1 = import_from_ledger(book, pdo, pdo.ledger, now=now, file_name=ctx.fec_path.name if ctx.fec_path else None)
     book.save()
     lines += ["  Import depuis la comptabilité : " + s for s in run1.summary]
 
