@@ -123,3 +123,31 @@ def _payments_check(tmp_path: Any, monkeypatch: Any):
         assert "bloqu" in prompt
 
     return {t.SHEET: _payment_rows(demo)}, expect
+
+
+@sample("entry_import_run")
+def _entry_import_run(tmp_path: Any, monkeypatch: Any):
+    """Sales lines from an invoicing tool (VAT on the revenue line); the second invoice does
+    not balance and is rejected whole."""
+    from addin import entry_import as ei
+    from addin.sheets import FileWorkbook
+    from core.entry_import.layout import preset_sales_vat_on_line
+
+    monkeypatch.chdir(tmp_path)
+    book = FileWorkbook(tmp_path / "definition.xlsx", create=True)
+    ei.write_definition_sheet(book, preset_sales_vat_on_line())
+    definition = [["" if v is None else v for v in row] for row in book.read_values(ei.DEFINITION_SHEET)]
+    rows = [
+        ["Journal", "Date", "N° facture", "Libellé", "Compte", "Nom", "Montant débit", "Montant crédit", "Montant TVA"],
+        ["VT", "2025-01-31T00:00:00.000Z", "F1", "Vente", 10032.0, "Durand", 1210.0, "", ""],
+        ["VT", "2025-01-31T00:00:00.000Z", "F1", "Vente", 706000.0, "", "", 1000.0, 210.0],
+        ["VT", "2025-02-01T00:00:00.000Z", "F2", "Vente", 10033.0, "Martin", 120.0, "", ""],
+        ["VT", "2025-02-01T00:00:00.000Z", "F2", "Vente", 706000.0, "", "", 100.0, 19.99],
+    ]
+
+    def expect(actions: list[dict[str, Any]], prompt: str) -> None:
+        added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
+        assert added == ["Écritures importées", "Rejets", "Résumé import"]
+        assert "4 lignes lues = 2 acceptées + 2 rejetées" in prompt
+
+    return {ei.DEFINITION_SHEET: definition, ei.DATA_SHEET: rows}, expect
