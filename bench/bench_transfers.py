@@ -12,7 +12,9 @@ cents, invoice references) for both sides, in the same run:
   cleaning) + ``export(validate=False)`` — *without* validation (its validation cannot
   load 100,000 transfers).
 
-Figures: *generation* = Reglo ``write_pain001`` + XSD validation vs sepaxml ``export``
+Both sides get the same information (name, IBAN, BIC, amount, references, end-to-end id;
+no creditor postal address, which sepaxml cannot take); Reglo with structured addresses is
+measured too, for information. Figures: *generation* = Reglo ``write_pain001`` + XSD validation vs sepaxml ``export``
 without validation (the issue's targets: ≤ 2.5 s and ≥ 2×); *end to end* adds the
 preparation of the inputs on both sides (Reglo: EPC cleaning + validated models; sepaxml:
 ``add_payment``). Wall-clock and CPU (``process_time``) times are both recorded: on a
@@ -83,10 +85,14 @@ def _lap(start: tuple[float, float]) -> tuple[float, float]:
     return w - start[0], c - start[1]
 
 
-def reglo(rows: list[dict], version: str) -> tuple[float, dict]:
-    """Prepare (clean texts + validated models), generate (write), validate (parse + XSD)."""
+def reglo(rows: list[dict], version: str, with_addresses: bool = False) -> tuple[float, dict]:
+    """Prepare (clean texts + validated models), generate (write), validate (parse + XSD).
+
+    Without addresses by default: sepaxml has no field for the creditor's postal address,
+    so the comparison gives both sides the same information.
+    """
     t0 = _clock()
-    address = PostalAddress(street="12 rue de la Republique", postcode="69002", town="Lyon", country="FR")
+    address = PostalAddress(street="12 rue de la Republique", postcode="69002", town="Lyon", country="FR") if with_addresses else None
     transfers = []
     for r in rows:
         name, _ = st.clean_text(r["name"], field="Nom", max_length=st.NAME_MAX)
@@ -131,12 +137,18 @@ def sepaxml_export(rows: list[dict], version: str) -> tuple[float, dict]:
                        "end_to_end_cpu_s": prepare[1] + export[1], "bytes": len(data)}
 
 
-def best(fn, rows, version, repeat):
+def best(fn, rows, version, repeat, **kw):
+    """Best of ``repeat`` runs: wall-clock figures from the fastest run by wall clock, CPU
+    figures from the fastest by CPU (both are kept: on a shared machine they differ)."""
     runs = []
     for _ in range(repeat):
         gc.collect()
-        runs.append(fn(rows, version))
-    return min(runs, key=lambda r: r[0])
+        runs.append(fn(rows, version, **kw))
+    by_wall = min(runs, key=lambda r: r[0])
+    cpu_key = next(k for k in by_wall[1] if k.endswith("_cpu_s"))
+    by_cpu = min(runs, key=lambda r: r[1][cpu_key])
+    merged = {k: (by_cpu[1][k] if k.endswith("_cpu_s") else v) for k, v in by_wall[1].items()}
+    return by_wall[0], merged
 
 
 def main() -> int:
@@ -153,6 +165,7 @@ def main() -> int:
     r3 = lambda d: {k: (round(x, 3) if isinstance(x, float) else x) for k, x in d.items()}  # noqa: E731
     for v in ("pain.001.001.09", "pain.001.001.03"):
         results[f"reglo_{v}"] = r3(best(reglo, rows, v, args.repeat)[1])
+    results["reglo_pain.001.001.09_with_addresses"] = r3(best(reglo, rows, "pain.001.001.09", args.repeat, with_addresses=True)[1])
     results["sepaxml_pain.001.001.09_no_validation"] = r3(best(sepaxml_export, rows, "pain.001.001.09", max(1, min(args.repeat, 2)))[1])
     ours, theirs = results["reglo_pain.001.001.09"], results["sepaxml_pain.001.001.09_no_validation"]
     results["ratio_generation"] = round(theirs["export_s"] / ours["generate_and_validate_s"], 2)
@@ -166,7 +179,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "transfers.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{args.transfers:,} virements (charge machine {results['load_average_at_start']:.1f} sur {os.cpu_count()} cœurs)".replace(",", " "))
-    for k in ("reglo_pain.001.001.09", "reglo_pain.001.001.03", "sepaxml_pain.001.001.09_no_validation"):
+    for k in ("reglo_pain.001.001.09", "reglo_pain.001.001.03", "reglo_pain.001.001.09_with_addresses", "sepaxml_pain.001.001.09_no_validation"):
         print(f"  {k:<40} {results[k]}")
     print(f"  génération : Reglo écrit + valide XSD en {ours['generate_and_validate_s']:.2f} s ; sepaxml exporte sans validation en {theirs['export_s']:.2f} s "
           f"→ {results['ratio_generation']}× (CPU {results['ratio_generation_cpu']}×)")

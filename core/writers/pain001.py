@@ -20,6 +20,7 @@ indents a document for reading, and the golden files are stored indented.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -138,6 +139,7 @@ def safe_parser_huge() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
+_NEEDS_ESCAPE = re.compile(r'[&<>"]')
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
@@ -193,35 +195,30 @@ def _payment_info(parts: list[str], batch: CreditTransferBatch, group: CreditTra
         "<ChrgBr>SLEV</ChrgBr>"  # S-V7
     )
     addresses: dict[int, str] = {}  # the same supplier address object is rendered once
-    parts.extend(_transaction(t, bic_tag, addresses) for t in group.transfers)
+    parts.extend([_transaction(t, bic_tag, addresses) for t in group.transfers])
     parts.append("</PmtInf>")
 
 
 def _transaction(t: CreditTransfer, bic_tag: str, addresses: dict[int, str]) -> str:
-    instr = f"<InstrId>{_x(t.instruction_id)}</InstrId>" if t.instruction_id else ""
+    e2e, name, iban, bic, info = t.end_to_end_id, t.creditor_name, t.creditor_iban, t.creditor_bic or "", t.remittance_info
+    ref, instr_id = t.creditor_reference or "", t.instruction_id or ""
+    if _NEEDS_ESCAPE.search(e2e + name + iban + bic + info + ref + instr_id):  # S-C5 (one test per transfer)
+        e2e, name, iban, bic, info, ref, instr_id = (_x(v) for v in (e2e, name, iban, bic, info, ref, instr_id))
+    instr = f"<InstrId>{instr_id}</InstrId>" if instr_id else ""
     # absent BIC → no CdtrAgt at all (S-B4/S-B5)
-    agent = f"<CdtrAgt><FinInstnId><{bic_tag}>{_x(t.creditor_bic)}</{bic_tag}></FinInstnId></CdtrAgt>" if t.creditor_bic else ""
-    if t.creditor_reference:  # Strd or Ustrd, never both (S-L9)
-        rmt = (
-            "<RmtInf><Strd><CdtrRefInf><Tp>"
-            "<CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry>"
-            "<Issr>ISO</Issr></Tp>"
-            f"<Ref>{_x(t.creditor_reference)}</Ref>"
-            "</CdtrRefInf></Strd></RmtInf>"
-        )
-    elif t.remittance_info:  # one Ustrd only (S-L5)
-        rmt = f"<RmtInf><Ustrd>{_x(t.remittance_info)}</Ustrd></RmtInf>"
+    agent = f"<CdtrAgt><FinInstnId><{bic_tag}>{bic}</{bic_tag}></FinInstnId></CdtrAgt>" if bic else ""
+    if ref:  # Strd or Ustrd, never both (S-L9)
+        rmt = f"<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr></Tp><Ref>{ref}</Ref></CdtrRefInf></Strd></RmtInf>"
+    elif info:  # one Ustrd only (S-L5)
+        rmt = f"<RmtInf><Ustrd>{info}</Ustrd></RmtInf>"
     else:
         rmt = ""
+    address = _cached_address(t.creditor_address, addresses) if t.creditor_address is not None else ""
     return (
-        "<CdtTrfTxInf>"
-        f"<PmtId>{instr}<EndToEndId>{_x(t.end_to_end_id)}</EndToEndId></PmtId>"
-        f'<Amt><InstdAmt Ccy="EUR">{_amount(t.amount)}</InstdAmt></Amt>'  # S-A1
-        f"{agent}"
-        f"<Cdtr><Nm>{_x(t.creditor_name)}</Nm>{_cached_address(t.creditor_address, addresses)}</Cdtr>"
-        f"<CdtrAcct><Id><IBAN>{_x(t.creditor_iban)}</IBAN></Id></CdtrAcct>"
-        f"{rmt}"
-        "</CdtTrfTxInf>"
+        f"<CdtTrfTxInf><PmtId>{instr}<EndToEndId>{e2e}</EndToEndId></PmtId>"
+        f'<Amt><InstdAmt Ccy="EUR">{t.amount:.2f}</InstdAmt></Amt>'  # S-A1, S-A2
+        f"{agent}<Cdtr><Nm>{name}</Nm>{address}</Cdtr>"
+        f"<CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>{rmt}</CdtTrfTxInf>"
     )
 
 
