@@ -307,6 +307,18 @@ def check_summary(result: CheckResult, alerts: list[Alert]) -> list[str]:
     ]
 
 
+def account_labels(pd_: PaymentsDossier, ref: PaymentReference) -> dict[str, str]:
+    """CompteLib of the accounts used by the entries: the dossier's FEC labels, else the
+    bank's label / « Clients »."""
+    labels: dict[str, str] = {b.ledger_account: b.label for b in ref.banks.values() if b.label}
+    for c in ref.customers.values():
+        labels.setdefault(c.control_account, "Clients")
+    if pd_.ledger is not None and not pd_.ledger.empty:
+        known = pd_.ledger.loc[pd_.ledger["ledger_account_label"] != "", ["ledger_account", "ledger_account_label"]].drop_duplicates("ledger_account")
+        labels.update(dict(zip(known["ledger_account"], known["ledger_account_label"])))
+    return labels
+
+
 def recorded_lettering_codes(register: PaymentRegister) -> set[str]:
     """Lettering codes handed out by earlier imports (not yet in the ledger, maybe)."""
     return {l.meta["lettering"] for b in register.batches(kind=KIND) for l in register.lines(b.id) if l.meta.get("lettering")}
@@ -361,7 +373,7 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
         run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo")
         return run
     run.batch_id, run.applied = batch, result.allocations
-    frame = entries_to_frame(pe.entries)
+    frame = entries_to_frame(pe.entries, account_labels=account_labels(pd_, ref))
     from addin.entries_sheet import write_entries_sheet
 
     write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)

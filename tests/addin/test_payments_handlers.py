@@ -120,3 +120,32 @@ def test_cli_unusable_input(tmp_path, cli_dossier, capsys):
     assert main(["payments", "check", str(tmp_path / "absent.xlsx"), "--dossier", str(tmp_path)]) == 2
     assert main(["payments", "check", str(bad), "--dossier", str(tmp_path)]) == 2
     assert "Classeur illisible" in capsys.readouterr().err
+
+
+def test_cli_from_fec(tmp_path, cli_dossier, capsys):
+    from addin.cli import main
+    from core.entries import entries_to_frame
+    from core.fec import write_fec
+
+    fec = tmp_path / "552100554FEC20251231.txt"
+    fec.write_bytes(write_fec(entries_to_frame([_bank_entry(1, "C001", "6000.00", "F2025-002", "VIR F2025-002"),
+                                                _bank_entry(2, "C002", "100.00", "", "VIR SANS REF")])))
+    out = tmp_path / "compta.xlsx"
+    assert main(["payments", "from-fec", str(out), "--dossier", str(tmp_path), "--fec", str(fec)]) == 0
+    text = capsys.readouterr().out
+    assert "1 importée(s)" in text and "PAY_FEC_NO_INVOICE_REF" in text
+    assert "Synthèse chantiers" in openpyxl.load_workbook(out).sheetnames
+    assert main(["payments", "from-fec", str(out), "--dossier", str(tmp_path), "--fec", str(tmp_path / "absent.txt")]) == 2
+
+
+def test_registered_sheet_check_without_dossier(monkeypatch):
+    from addin.checks import checks_for
+    from addin.handlers.payments import check_payment_sheet
+    from addin.sheets import as_workbook
+
+    monkeypatch.delenv("REGLO_DOSSIER", raising=False)
+    rows = [list(t.HEADERS), ["31/02/2025", "F1", "", "abc", "Bitcoin", "", "BQ1", "", ""]]
+    book = make_book({t.SHEET: rows})
+    assert [name for name, _ in checks_for(as_workbook(book))] == [t.SHEET]
+    codes = {a.code.value for a in check_payment_sheet(book)}
+    assert codes == {"PAY_DATE_INVALID", "PAY_AMOUNT_INVALID", "PAY_MODE_UNKNOWN"}

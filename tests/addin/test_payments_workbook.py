@@ -146,6 +146,7 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     fec = Path(run.outputs[0])
     ledger = read_fec(fec.read_bytes())
     assert not has_blocking(ledger.alerts), [str(a) for a in ledger.alerts]
+    assert not [a for a in ledger.alerts if a.code == "FEC_MISSING_DATA"]  # CompteLib filled: Clients, the bank's label
     assert ledger.total_debit_cents() == ledger.total_credit_cents() == 2390000
     wb = openpyxl.load_workbook(path)
     assert {"Contrôle", "Synthèse chantiers", "Écritures"} <= set(wb.sheetnames)
