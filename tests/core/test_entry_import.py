@@ -422,3 +422,21 @@ def test_unsplittable_line_is_rejected_as_it_is_and_nothing_else_is_said_about_i
     assert {(a.row, a.code.value) for a in r.alerts if a.row == 2} == {(2, "IMPORT_FIELD_COUNT")}
     assert (3, "IMPORT_FIELD_COUNT") not in codes(r)
     assert list(r.rejected) == [0] and r.summary.lines_accepted == 2
+
+
+def test_bulk_lines_equal_the_pydantic_entries_path():
+    """The column-wise result, the entries as models and ``core.entries.entries_to_frame``
+    give the same FEC."""
+    from core.entries import entries_to_frame
+
+    d = PRESETS["ligne-unique"]()
+    r = run(d, """
+        | Société | Journal | Date       | Pièce | Libellé | Compte | Type | Montant  | Montant TVA | Compte de contrepartie |
+        | A       | VT      | 31/01/2025 | F1    | Vente   | C001   | D    | 1210,00  | -210,00     | 706000                 |
+        | A       | AC      | 02/02/2025 | A7    | Achat   | F009   | C    | 600,00-  | -100,00     | 606100                 |
+        | A       | BQ1     | 03/02/2025 | R1    | Règlt   | C001   | D    | -1210,00 |             | 512000                 |
+    """)
+    assert r.summary.lines_rejected == 0
+    entries = r.entries("A")
+    assert [len(e.lines) for e in entries] == [3, 3, 2] and all(e.is_balanced for e in entries)
+    assert write_fec(entries_to_frame(entries)) == write_fec_table(r.company_table("A"))
