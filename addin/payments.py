@@ -355,7 +355,9 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
         others = result.totals.get("blocking", 0) - already
         if already:
             run.summary.append(f"Rien à importer : {already} règlement(s) de la feuille ont déjà été importés ; aucun n'a été appliqué une seconde fois.")
-        if others or not already:
+        if not result.rows:
+            run.summary.append("La feuille ne contient aucun règlement à importer (ou ses colonnes obligatoires manquent : voir « Contrôle »).")
+        elif others or not already:
             run.summary.append(f"{others} ligne(s) bloquée(s) : corrigez les cellules en rouge puis relancez l'import.")
         run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
         return run
@@ -458,7 +460,26 @@ def write_synthesis(book: Workbook, pd_: PaymentsDossier) -> Synthesis:
     wb = getattr(book, "wb", None)  # openpyxl backend: add the chart
     if wb is not None:
         _add_chart(wb[SYNTHESIS_SHEET], header_row, len(syn.lines))
+    elif getattr(book, "book", None) is not None and not getattr(book, "_officejs", True):
+        _add_xlwings_chart(book.book, header_row, len(syn.lines))
     return syn
+
+
+def _add_xlwings_chart(xwbook: Any, header_row: int, n: int) -> None:
+    """Desktop Excel: the same stacked bar chart through xlwings (best effort: the
+    synthesis table is complete without it; Office.js engines have no chart API)."""
+    if n == 0:
+        return
+    try:
+        sht = xwbook.sheets[SYNTHESIS_SHEET]
+        for c in sht.charts:
+            c.delete()
+        chart = sht.charts.add(left=sht.range("L1").left, top=sht.range(f"A{header_row}").top, width=520, height=260)
+        chart.chart_type = "column_stacked"
+        chart.set_source_data(sht.range((header_row, 6), (header_row + n, 7)))
+        chart.api[1].SeriesCollection(1).XValues = sht.range((header_row + 1, 1), (header_row + n, 1)).api
+    except Exception:  # pragma: no cover - needs desktop Excel
+        pass
 
 
 def _add_chart(ws: Any, header_row: int, n: int) -> None:

@@ -149,3 +149,10 @@ def test_registered_sheet_check_without_dossier(monkeypatch):
     assert [name for name, _ in checks_for(as_workbook(book))] == [t.SHEET]
     codes = {a.code.value for a in check_payment_sheet(book)}
     assert codes == {"PAY_DATE_INVALID", "PAY_AMOUNT_INVALID", "PAY_MODE_UNKNOWN"}
+
+
+def test_import_of_an_empty_or_headerless_sheet_says_so(dossier):
+    result = payments_import(make_book({t.SHEET: [list(t.HEADERS)]}), dossier=dossier, today=TODAY, now=NOW)
+    assert "aucun règlement à importer" in result.summary and result.exit_code == 1
+    result = payments_check(make_book({t.SHEET: [["Date", "Client"], ["01/02/2025", "C001"]]}), dossier=dossier, today=TODAY)
+    assert {a.code.value for a in result.alerts} == {"COLUMN_MISSING"}
