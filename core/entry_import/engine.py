@@ -583,7 +583,7 @@ class _Importer:
             fr = int(self.first_failed_row[e])
             a = self.p.alert_for(fr)
             return alert("IMPORT_ENTRY_LINE_REJECTED", sheet=self.raw.sheet, row=int(self.rows[row0]), entry=entry_label, line=int(self.rows[fr]), reason=f"{a.code} : {a.message}")
-        lines = np.flatnonzero(self.l_entry == e) if self.n_entries < 2 else self._lines_of(e)
+        lines = self._lines_of(e)
         last_row = int(self.rows[int(self.l_row[lines[-1]])])
         if self.unbalanced[e]:
             c = self.l_cents[lines]
