@@ -299,7 +299,8 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
         g, account = raw[i], acc_l[i]
         if account not in gen_codes:
             gen_codes[account] = next_codes(used.get(account, []))
-            taken[account] = {c.upper() for c in used.get(account, [])}
+            # codes of complete letterings; a partial one's letters stay available to complete it
+            taken[account] = {c for c in used.get(account, []) if not is_partial_code(c)}
         us = g.units
         rws = tuple(sorted(r for u in us for r in unit_rows[u])) if len(us) > 1 else unit_rows[us[0]]
         # completing a partial lettering keeps its letters, in upper case
