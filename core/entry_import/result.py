@@ -50,17 +50,23 @@ class ImportSummary(_Model):
     def lines_fr(self) -> list[str]:
         """The summary in French, one line per company and journal."""
         out = [
-            f"{self.lines_read} lignes lues = {self.lines_accepted} acceptées + {self.lines_rejected} rejetées ; "
-            f"{self.entries_accepted} écritures importées ({self.lines_written} lignes écrites), {self.entries_rejected} écritures rejetées ; "
-            f"{self.blocking} alerte{'s' if self.blocking > 1 else ''} bloquante{'s' if self.blocking > 1 else ''}, {self.warnings} avertissement{'s' if self.warnings > 1 else ''}."
+            f"{_n(self.lines_read, 'ligne lue', 'lignes lues')} = {_n(self.lines_accepted, 'acceptée')} + {_n(self.lines_rejected, 'rejetée')} ; "
+            f"{_n(self.entries_accepted, 'écriture importée', 'écritures importées')} ({_n(self.lines_written, 'ligne écrite', 'lignes écrites')}), "
+            f"{_n(self.entries_rejected, 'écriture rejetée', 'écritures rejetées')} ; "
+            f"{_n(self.blocking, 'alerte bloquante', 'alertes bloquantes')}, {_n(self.warnings, 'avertissement')}."
         ]
         for j in self.by_journal:
             out.append(
-                f"  Société {j.company or '(courante)'} · journal {j.journal or '(sans journal)'} ({j.journal_kind.value}) : {j.lines_read} lues, "
-                f"{j.lines_accepted} acceptées, {j.lines_rejected} rejetées ; {j.entries_accepted} écritures, "
+                f"  Société {j.company or '(courante)'} · journal {j.journal or '(sans journal)'} ({j.journal_kind.value}) : {_n(j.lines_read, 'lue')}, "
+                f"{_n(j.lines_accepted, 'acceptée')}, {_n(j.lines_rejected, 'rejetée')} ; {_n(j.entries_accepted, 'écriture')}, "
                 f"débit {format_display(cents_to_money(j.debit_cents))} = crédit {format_display(cents_to_money(j.credit_cents))}."
             )
         return out
+
+
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    """French count: « 1 écriture », « 2 écritures », « 0 avertissement »."""
+    return f"{count} {singular if count <= 1 else (plural or singular + 's')}"
 
 
 class Rejection(_Model):
