@@ -537,12 +537,11 @@ def _field_count_hint(text: str, header: _Header, count: int) -> str:
 
 def _trim(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Without surrounding spaces (fixed-length FECs pad their texts); the original array
-    when no value starts or ends with a space, so that a clean file costs no copy."""
-    first = pc.utf8_is_space(pc.utf8_slice_codeunits(col, 0, 1))
-    last = pc.utf8_is_space(pc.utf8_slice_codeunits(col, -1))
-    if not (pc.any(first).as_py() or pc.any(last).as_py()):
+    when nothing was trimmed, so that the copy is freed at once for a clean file."""
+    trimmed = pc.utf8_trim_whitespace(col)
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(col)).as_py():
         return col
-    return pc.utf8_trim_whitespace(col)
+    return trimmed
 
 
 def _text(col: pa.ChunkedArray) -> pd.Series:
