@@ -80,6 +80,7 @@ class FastPaintReport:
     inserted_cells: int = 0
     control_sheet: str = "Contrôle"
     cells: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    final_notes: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)  # note set, user note kept inside
 
     def summary_fr(self) -> str:
         return f"{self.red} cellule(s) en rouge, {self.yellow} en jaune ; détail dans la feuille « {self.control_sheet} »"
@@ -499,6 +500,7 @@ def _write_notes(pkg: _Package, sheet_part: str, sheet_xml: bytes, notes: dict[t
         cm = _comment(r, c, text)
         cm.set("authorId", str(authors.index(AUTHOR)))
         entries.append((r, c, cm))
+        report.final_notes[(r, c)] = (_clean_xml_text(text), orig[1] if orig is not None else None)
     entries.sort(key=lambda e: (e[0], e[1]))
     for _, _, cm in entries:
         cl.append(cm)
@@ -621,7 +623,7 @@ def _control_xml(rows: list[tuple[list[Any], list[int]]], widths: list[float], f
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>').encode("utf-8")
 
 
-def _put_sheet(pkg: _Package, name: str, xml: bytes) -> None:
+def _put_sheet(pkg: _Package, name: str, xml: bytes, *, hidden: bool = False) -> None:
     wb, rels, parts = _sheet_parts(pkg)
     if name in parts:
         pkg.write(parts[name], xml)
@@ -636,10 +638,34 @@ def _put_sheet(pkg: _Package, name: str, xml: bytes) -> None:
     sheets = wb.find(_q("sheets"))
     sheet_id = max(int(s.get("sheetId")) for s in sheets) + 1
     el = etree.SubElement(sheets, _q("sheet"), name=name, sheetId=str(sheet_id))
+    if hidden:
+        el.set("state", "hidden")
     el.set(f"{{{R_NS}}}id", rid)
     pkg.write("xl/workbook.xml", _dump(wb))
     pkg.write("xl/_rels/workbook.xml.rels", _dump(rels))
     _content_override(pkg, "/" + part, CT_SHEET)
+
+
+def _write_state(pkg: _Package, path: Path, owner: str, sheet: str, targets: dict[tuple[int, int], str], notes: dict[tuple[int, int], tuple[str, str | None]]) -> None:
+    """Rewrite the painter's hidden state sheet: other owners' marks kept, ours replaced."""
+    from addin.paint import STATE_HEADER, STATE_SHEET
+
+    _, _, parts = _sheet_parts(pkg)
+    rows: list[list[Any]] = []
+    if STATE_SHEET in parts:
+        from python_calamine import CalamineWorkbook
+
+        old = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(STATE_SHEET).to_python(skip_empty_area=False)
+        rows = [list(r) for r in old[1:] if r and r[0] not in (None, "", owner)]
+    enc = lambda t: "" if t is None else "t:" + t  # noqa: E731 - the painter's encoding
+    for (r, c), color in sorted(targets.items()):
+        note, orig = notes.get((r, c), (None, None))
+        rows.append([owner, sheet, r, c, enc(color), enc(note), "", enc(orig), "oui"])
+    if not rows:
+        if STATE_SHEET in parts:
+            rows = []  # keep an empty state sheet (header only): nothing to take back
+    lines = [(list(STATE_HEADER), [])] + [(row, []) for row in rows]
+    _put_sheet(pkg, STATE_SHEET, _control_xml(lines, [12] * len(STATE_HEADER), 1), hidden=True)
 
 
 # ---------------------------------------------------------------------------
@@ -667,12 +693,16 @@ def paint_file(
     control_sheet: str = "Contrôle",
     title: str = "Contrôle du classeur — Reglo",
     summary: list[tuple[str, object]] | None = None,
+    owner: str | None = None,
 ) -> FastPaintReport:
     """Paint ``alerts`` of ``sheet`` (fills + notes) and write the control sheet, in place.
 
     Args:
         headers: the header row's values (to map an alert's column label to a column);
             read from the file when not given.
+        owner: when given, the marks are also recorded in the painter's hidden state sheet
+            (``addin.paint.STATE_SHEET``) under this owner, so that a later run through
+            ``addin.paint.paint_alerts`` (e.g. the ribbon in Excel) takes them back.
     """
     from addin.paint import note_text
 
@@ -717,6 +747,8 @@ def paint_file(
         xml = _write_notes(pkg, part, xml, notes, report)
         pkg.write(part, xml)
         _put_sheet(pkg, control_sheet, _control_rows(styles, sheet, located, title, summary, counts))
+        if owner:
+            _write_state(pkg, path, owner, sheet, targets, report.final_notes)
         styles.save()
         pkg.save()
     finally:

@@ -15,10 +15,8 @@ and the payment details are in the line's ``meta``.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -506,9 +504,6 @@ def _add_chart(ws: Any, header_row: int, n: int) -> None:
     ws.add_chart(chart, f"L{header_row}")
 
 
-def file_hash(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
 
 def read_ledger(pd_: PaymentsDossier, fec: str | Path | None = None) -> tuple[pd.DataFrame, str | None]:
     """The ledger to import from: a FEC file given, else the dossier's own ledger."""
@@ -550,5 +545,5 @@ def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date) -> Paymen
         if gc_was_enabled:
             gc.enable()
     report = fastxlsx.paint_file(path, tpl.sheet, tpl.header_row, alerts, headers=tpl.headers, control_sheet=CONTROL_SHEET,
-                                 title="Contrôle des règlements clients — Reglo", summary=summary_lines(result))
+                                 title="Contrôle des règlements clients — Reglo", summary=summary_lines(result), owner=OWNER)
     return PaymentsRun(check_summary(result, alerts), alerts, check=result, paint=report)

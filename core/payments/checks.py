@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from core.alerts import Alert, alert
+from core.money import ZERO
 from core.payments import ingest as t
 from core.payments.allocation import allocate
 from core.payments.ingest import ParsedRow, eur, fr_date, parse_row, payment_key
@@ -191,8 +192,6 @@ def allocation_alerts(a: Allocation, *, sheet: str) -> list[Alert]:
 
 
 def totals(parsed: Sequence[ParsedRow], allocations: Sequence[Allocation], status: Mapping[int, RowStatus]) -> dict[str, Any]:
-    from core.money import ZERO
-
     blocked = sum((p.amount for p in parsed if p.amount is not None and status[p.source_row] is RowStatus.BLOCKING), ZERO)
     return {
         "rows": len(parsed),

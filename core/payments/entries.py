@@ -23,7 +23,6 @@ from core.alerts import Alert
 from core.entries import check_entry, number_entries
 from core.models import Entry, EntryLine
 from core.money import ZERO
-from core.payments.ingest import fr_date
 from core.payments.model import Allocation, PaymentReference
 
 
@@ -86,6 +85,3 @@ def build_entries(
     alerts = [a for e in entries for a in check_entry(e, sheet=sheet)]
     return PaymentEntries(entries=entries, letterings=letterings, alerts=alerts)
 
-
-def describe_entry(e: Entry) -> str:  # used in summaries
-    return f"{e.journal_code} {e.entry_number} du {fr_date(e.entry_date)}"

@@ -198,3 +198,25 @@ def test_import_from_ledger(tmp_path, dossier):
     assert {"Import comptabilité", "Synthèse chantiers", "Contrôle"} <= set(wb.sheetnames)
     run2 = import_from_ledger(FileWorkbook(tmp_path / "compta.xlsx"), dossier, frame, now=datetime(2025, 7, 1))
     assert run2.applied == [] and "PAY_FEC_ALREADY_IMPORTED" in {a.code.value for a in run2.alerts}
+
+
+def test_fast_marks_are_taken_back_by_the_painter(tmp_path, dossier):
+    """A file checked with the fast painter, then fixed and checked through paint_alerts
+    (the ribbon's path): the state sheet lets the painter take the old marks back."""
+    path = template_file(tmp_path / "r.xlsx")
+    check_file(path, dossier, today=TODAY)
+    wb = openpyxl.load_workbook(path)
+    assert "_reglo" in wb.sheetnames and wb["_reglo"].sheet_state == "hidden"
+    ws = wb[t.SHEET]
+    ws["B4"] = "F2025-002"  # fix the two blocked rows
+    ws["C4"], ws["D4"], ws["G4"] = "C001", 500.0, "BQ1"
+    ws["A5"] = datetime(2025, 4, 10)
+    wb.save(path)
+    book = FileWorkbook(path)
+    run = check_payments(book, dossier, today=TODAY)
+    book.save()
+    ws = openpyxl.load_workbook(path)[t.SHEET]
+    assert run.check.totals["blocking"] == 0
+    assert fill_of(ws, "B4") is None and fill_of(ws, "A5") is None  # old red marks taken back
+    assert ws["A5"].comment is None and ws["B4"].comment is None
+    assert fill_of(ws, "D3") == YELLOW and fill_of(ws, "D6") == YELLOW and fill_of(ws, "D4") == YELLOW  # partials, overpayment
