@@ -91,12 +91,16 @@ def check_entries_sheet(book: Workbook, sheet: str = ENTRIES_SHEET) -> list[Aler
     values = book.read_values(sheet)
     header_row = _entries_header_row(values)
     headers = list(values[header_row - 1]) if len(values) >= header_row else []
-    rows = [
-        (i, list(line))
-        for i, line in enumerate(values[header_row:], start=header_row + 1)
-        if any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in line)
-    ]
+    rows = [(i, line) for i, line in enumerate(values[header_row:], start=header_row + 1) if _non_empty(line)]
     return check_entry_sheet(headers, rows, sheet=sheet)
+
+
+def _non_empty(line: list) -> bool:
+    for v in line:
+        if v is None or (type(v) is str and not v.strip()):
+            continue
+        return True
+    return False
 
 
 def _entries_header_row(values: list[list]) -> int:

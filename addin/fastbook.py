@@ -384,6 +384,7 @@ class FastFileWorkbook:
         self._cell_styles: dict[str, dict[int, dict[int, int]]] = {}
         self._comments: dict[str, dict[str, str]] = {}
         self._styles: _Styles | None = None
+        self._xml_cache: dict[str, bytes] = {}
 
     def _main_part(self) -> str:
         root = etree.fromstring(self._zip.read("_rels/.rels"))
@@ -426,7 +427,10 @@ class FastFileWorkbook:
         return self.read_values(sheet)[:n]
 
     def _sheet_xml(self, sheet: str) -> bytes:
-        return self._zip.read(self._info(sheet).part)
+        part = self._info(sheet).part
+        if part not in self._xml_cache:
+            self._xml_cache[part] = self._zip.read(part)
+        return self._xml_cache[part]
 
     def _rows(self, sheet: str) -> dict[int, tuple[int, int]]:
         """row number -> (start, end) byte span of its <row> element."""

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from core.alerts import Alert, alert
-from core.money import MoneyError, format_fr, is_rounded, parse_decimal, to_cents, to_money, cents_to_money
+from core.money import MoneyError, cents_to_money, format_fr, parse_decimal, quantize, to_cents
 
 SHEET = "Écritures"
 
@@ -92,6 +92,8 @@ def parse_sheet_date(value: Any) -> date | None:
     Returns None for an empty cell; raises ``ValueError`` for an impossible date."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if type(value) is datetime and 1900 <= value.year <= 2099:
+        return value.date()
     if isinstance(value, datetime):
         d = value.date()
     elif isinstance(value, date):
@@ -135,6 +137,8 @@ def _display(value: Any) -> str:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -148,18 +152,23 @@ class _Amount:
     alerts: tuple[Alert, ...]
 
 
+_NO_AMOUNT = _Amount(0, ())
+
+
 def _amount(value: Any, *, sheet: str, row: int, column: str, side: str) -> _Amount:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return _Amount(0, ())
+        return _NO_AMOUNT
     alerts: list[Alert] = []
     try:
         raw = parse_decimal(value)
     except MoneyError:
         return _Amount(None, (alert("AMOUNT_INVALID", sheet=sheet, row=row, column=column, value=_display(value)),))
-    money = to_money(raw)
+    money = quantize(raw)
+    if type(value) is not str and money == raw and money >= 0:  # the common case: a plain number in cents
+        return _Amount(int(money * 100), ())
     if isinstance(value, str):
         alerts.append(alert("AMOUNT_AS_TEXT", sheet=sheet, row=row, column=column, value=value.strip(), amount=format_fr(money)))
-    if is_rounded(raw):
+    if money != raw:
         alerts.append(alert("AMOUNT_ROUNDED", sheet=sheet, row=row, column=column, value=_display(value), rounded=format_fr(money)))
     if money < 0:
         other = "crédit" if side == "débit" else "débit"
@@ -195,34 +204,33 @@ def check_entry_sheet(
     def label(field: str) -> str:
         return labels[pos[field]]
 
-    def get(values: Sequence[Any], field: str) -> Any:
-        i = pos.get(field)
-        if i is None or i >= len(values):
-            return None
-        v = values[i]
-        return None if isinstance(v, str) and not v.strip() else v
+    width = len(labels)
+    ix = {f: pos.get(f, width) for f in ALIASES}  # an absent field reads the None past the end
+    date_fields = [(f, ix[f], labels[pos[f]]) for f in DATE_FIELDS if f in pos]
+    i_journal, i_number, i_account, i_label, i_debit, i_credit = (ix[f] for f in ("JournalCode", "EcritureNum", "CompteNum", "EcritureLib", "Debit", "Credit"))
 
     # entry key -> [rows], totals, dates, readable?
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     seen = 0
     for excel_row, values in rows:
         seen += 1
-        journal = _text(get(values, "JournalCode"))
-        number = _text(get(values, "EcritureNum"))
+        vals = [None if type(v) is str and not v.strip() else v for v in values]
+        if len(vals) <= width:
+            vals.extend([None] * (width + 1 - len(vals)))
+        journal = _text(vals[i_journal])
+        number = _text(vals[i_number])
         if "JournalCode" in pos and not journal:
             alerts.append(alert("ENTRY_JOURNAL_MISSING", sheet=sheet, row=excel_row, column=label("JournalCode")))
         if "EcritureNum" in pos and not number:
             alerts.append(alert("ENTRY_NUMBER_MISSING", sheet=sheet, row=excel_row, column=label("EcritureNum")))
         # dates
         entry_date: date | None = None
-        for field in DATE_FIELDS:
-            if field not in pos:
-                continue
-            raw = get(values, field)
+        for field, i, column in date_fields:
+            raw = vals[i]
             try:
                 d = parse_sheet_date(raw)
             except ValueError:
-                alerts.append(alert("DATE_INVALID", sheet=sheet, row=excel_row, column=label(field), value=_display(raw)))
+                alerts.append(alert("DATE_INVALID", sheet=sheet, row=excel_row, column=column, value=_display(raw)))
                 continue
             if field == "EcritureDate":
                 if d is None:
@@ -230,24 +238,24 @@ def check_entry_sheet(
                 entry_date = d
         # account
         if "CompteNum" in pos:
-            account = _text(get(values, "CompteNum"))
+            account = _text(vals[i_account])
             if not account:
                 alerts.append(alert("ACCOUNT_MISSING", sheet=sheet, row=excel_row, column=label("CompteNum")))
             elif not _ACCOUNT.match(account):
                 alerts.append(alert("ACCOUNT_INVALID", sheet=sheet, row=excel_row, column=label("CompteNum"), value=account))
-        if "EcritureLib" in pos and not _text(get(values, "EcritureLib")):
+        if "EcritureLib" in pos and not _text(vals[i_label]):
             alerts.append(alert("ENTRY_LABEL_MISSING", sheet=sheet, row=excel_row, column=label("EcritureLib")))
         # currency pair
         if "Montantdevise" in pos or "Idevise" in pos:
-            fa, cur = get(values, "Montantdevise"), _text(get(values, "Idevise"))
+            fa, cur = vals[ix["Montantdevise"]], _text(vals[ix["Idevise"]])
             if (fa is None) != (not cur):
                 col = label("Idevise") if fa is not None and "Idevise" in pos else label("Montantdevise") if "Montantdevise" in pos else label("Idevise")
                 alerts.append(alert("FEC_CURRENCY_INCOMPLETE", sheet=sheet, row=excel_row, column=col))
         # amounts
         debit = credit = None
         if has_dc:
-            d_amt = _amount(get(values, "Debit"), sheet=sheet, row=excel_row, column=label("Debit"), side="débit")
-            c_amt = _amount(get(values, "Credit"), sheet=sheet, row=excel_row, column=label("Credit"), side="crédit")
+            d_amt = _amount(vals[i_debit], sheet=sheet, row=excel_row, column=label("Debit"), side="débit")
+            c_amt = _amount(vals[i_credit], sheet=sheet, row=excel_row, column=label("Credit"), side="crédit")
             alerts.extend(d_amt.alerts + c_amt.alerts)
             debit, credit = d_amt.cents, c_amt.cents
             if debit is not None and credit is not None:
@@ -260,15 +268,15 @@ def check_entry_sheet(
                 elif not debit and not credit:
                     alerts.append(alert("ENTRY_NO_AMOUNT", sheet=sheet, row=excel_row))
         elif has_ms:
-            m_amt = _amount(get(values, "Montant"), sheet=sheet, row=excel_row, column=label("Montant"), side="débit")
+            m_amt = _amount(vals[ix["Montant"]], sheet=sheet, row=excel_row, column=label("Montant"), side="débit")
             alerts.extend(a for a in m_amt.alerts if a.code.value != "ENTRY_NEGATIVE_AMOUNT")
-            sens = _text(get(values, "Sens")).upper()
+            sens = _text(vals[ix["Sens"]]).upper()
             if sens in ("D", "+1", "1"):
                 debit, credit = (abs(m_amt.cents), 0) if m_amt.cents is not None else (None, None)
             elif sens in ("C", "-1"):
                 debit, credit = (0, abs(m_amt.cents)) if m_amt.cents is not None else (None, None)
             else:
-                alerts.append(alert("ENTRY_SENS_INVALID", sheet=sheet, row=excel_row, column=label("Sens"), value=_text(get(values, "Sens"))))
+                alerts.append(alert("ENTRY_SENS_INVALID", sheet=sheet, row=excel_row, column=label("Sens"), value=_text(vals[ix["Sens"]])))
             if m_amt.cents == 0:
                 alerts.append(alert("ENTRY_NO_AMOUNT", sheet=sheet, row=excel_row))
         # balance bookkeeping
