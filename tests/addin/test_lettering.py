@@ -1,0 +1,244 @@
+"""The « Lettrage » ribbon group (remote engine and files), the proposals sheet, the run
+journal, the ``reglo letter`` command and the demo step."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from addin.cli import main
+from addin.handlers import HANDLERS, load_all
+from addin.handlers.lettering import lettering_apply, lettering_propose, lettering_undo
+from addin.lettering import COL, PARAMS_SHEET, SHEET, journal_path, load_runs
+from addin.sheets import YELLOW, FileWorkbook
+from core.fec import read_fec, write_fec
+from tests.conftest import make_book
+from tests.core.lettering_fixtures import ledger
+
+H = "| row | account | aux | date | ref | label | debit | credit | let | due |"
+TABLE = f"""{H}
+| 2 | 411000 | C001 | 2025-01-10 | FA25-0012 | Facture FA25-0012 | 1200,00 | | | 2025-02-10 |
+| 3 | 706000 | | 2025-01-10 | FA25-0012 | Facture FA25-0012 | | 1200,00 | | |
+| 4 | 411000 | C001 | 2025-02-15 | RLV-02 | VIR DUPONT FACT FA25-0012 | | 1200,00 | | |
+| 5 | 512000 | | 2025-02-15 | RLV-02 | VIR DUPONT FACT FA25-0012 | 1200,00 | | | |
+| 6 | 411000 | C002 | 2025-03-01 | FA10 | Facture FA10 | 150,00 | | | 2025-03-31 |
+| 7 | 411000 | C002 | 2025-03-01 | FA11 | Facture FA11 | 150,00 | | | 2025-03-31 |
+| 8 | 706000 | | 2025-03-01 | FA10 | Factures | | 300,00 | | |
+| 9 | 411000 | C002 | 2025-03-31 | CHQ | Chèque | | 150,00 | | |
+| 10 | 512000 | | 2025-03-31 | CHQ | Chèque | 150,00 | | | |
+| 11 | 401000 | F001 | 2025-01-05 | A-77 | Facture A-77 | | 480,00 | | 2025-02-28 |
+| 12 | 607000 | | 2025-01-05 | A-77 | Facture A-77 | 480,00 | | | |
+| 13 | 401000 | F001 | 2025-02-28 | SCT | VIR SEPA | 480,00 | | | |
+| 14 | 512000 | | 2025-02-28 | SCT | VIR SEPA | | 480,00 | | |
+| 15 | 401000 | F002 | 2025-01-05 | B-1 | Facture B-1 | | 99,60 | | 2025-02-28 |
+| 16 | 607000 | | 2025-01-05 | B-1 | Facture B-1 | 99,60 | | | |
+| 17 | 401000 | F002 | 2025-02-28 | SCT | VIR SEPA B-1 | 100,00 | | | |
+| 18 | 512000 | | 2025-02-28 | SCT | VIR SEPA B-1 | | 100,00 | | |
+"""
+NOW = datetime(2026, 1, 15, 9, 30)
+
+
+@pytest.fixture
+def fec(tmp_path) -> Path:
+    path = tmp_path / "552100554FEC20251231.txt"
+    path.write_bytes(write_fec(ledger(TABLE)))
+    return path
+
+
+def letters(path: Path) -> dict[int, str]:
+    f = read_fec(path.read_bytes(), path.name).frame
+    return {int(r): c for r, c in zip(f["source_row"], f["lettering_code"]) if c}
+
+
+def sheet_rows(book: FileWorkbook) -> list[list]:
+    values = book.read_values(SHEET)
+    head = next(i for i, v in enumerate(values) if v and v[0] == "Groupe")
+    return values[head:]
+
+
+def test_handlers_are_registered_in_the_group():
+    load_all()
+    tags = {t: h for t, h in HANDLERS.items() if h.group == "Lettrage"}
+    assert [tags[t].label for t in sorted(tags, key=lambda t: tags[t].order)] == ["Proposer le lettrage", "Appliquer le lettrage", "Délettrer"]
+
+
+def _set_choice(book: FileWorkbook, group: int, value: str) -> None:
+    values = book.read_values(SHEET)
+    cells = {}
+    for i, v in enumerate(values, start=1):
+        if v and v[0] == group:
+            cells[(i, COL["Appliquer"])] = value
+    book.write_cells(SHEET, cells)
+
+
+def test_propose_apply_undo_on_files(tmp_path, fec):
+    original = fec.read_bytes()
+    book = FileWorkbook(tmp_path / "lettrage.xlsx", create=True)
+    result = lettering_propose(book, fec=fec, options=None)
+    assert "lettrage(s) proposé(s)" in result.summary
+    rows = sheet_rows(book)
+    header, data = rows[0], rows[1:]
+    assert header[:7] == ["Groupe", "Compte", "Code", "Appliquer", "Règle", "Confiance", "Ligne FEC"]
+    groups = {}
+    for r in data:
+        groups.setdefault(r[0], []).append(r)
+    ambiguous = [g for g, rs in groups.items() if "ambigu" in rs[0][4]]
+    assert len(ambiguous) == 1 and groups[ambiguous[0]][0][3] == "Non"
+    # colours: ambiguous in yellow with the alternatives in the note; others in their group colour
+    values = book.read_values(SHEET)
+    first_amb = next(i for i, v in enumerate(values, start=1) if v and v[0] == ambiguous[0])
+    assert book.get_fill(SHEET, first_amb, 1).upper().endswith(YELLOW[1:].upper())
+    assert "Autres possibilités" in book.get_note(SHEET, first_amb, COL["Appliquer"])
+    first_ok = next(i for i, v in enumerate(values, start=1) if v and v[0] == 1)
+    assert book.get_fill(SHEET, first_ok, 1) and not book.get_fill(SHEET, first_ok, 1).upper().endswith(YELLOW[1:].upper())
+    assert PARAMS_SHEET in book.sheet_names()
+    # the write-off of F002 (0,40 €) is only proposed with a tolerance: here none, so F002 stays open
+    assert not any(r[1] == "F002" for r in data)
+    # the user refuses the supplier group
+    supplier = next(g for g, rs in groups.items() if rs[0][1] == "F001")
+    _set_choice(book, supplier, "Non")
+    res = lettering_apply(book, fec=fec, now=NOW)
+    assert res.exit_code == 0 and "2 refusé(s)" in res.summary  # the supplier group and the ambiguous one (« Non » by default)
+    got = letters(fec)
+    assert got == {2: "AA", 4: "AA"}
+    assert journal_path(fec).exists() and load_runs(fec)[0].run_id == "20260115-093000"
+    states = [r[COL["État"] - 1] for r in sheet_rows(book)[1:]]
+    assert any(s.startswith("lettré AA") for s in states) and "refusé" in states
+    undo = lettering_undo(book, fec=fec)
+    assert "1 lettrage(s) défait(s)" in undo.summary
+    assert fec.read_bytes() == original and load_runs(fec) == []
+
+
+def test_accepting_an_ambiguous_group_and_invalid_choice(tmp_path, fec):
+    book = FileWorkbook(tmp_path / "lettrage.xlsx", create=True)
+    lettering_propose(book, fec=fec)
+    data = sheet_rows(book)[1:]
+    amb = next(r[0] for r in data if "ambigu" in r[4])
+    sup = next(r[0] for r in data if r[1] == "F001")
+    _set_choice(book, amb, "oui")
+    _set_choice(book, sup, "peut-être")
+    res = lettering_apply(book, fec=fec, now=NOW)
+    assert ("LET_CHOICE_INVALID", "Appliquer") in {(a.code.value, a.column) for a in res.alerts}
+    got = letters(fec)
+    assert 6 in got and 9 in got and got[6] == got[9]  # the ambiguous pair the user accepted
+    assert 11 not in got and 13 not in got  # invalid choice: not applied
+
+
+def test_valid_choices_raise_no_alert(tmp_path, fec):
+    book = FileWorkbook(tmp_path / "lettrage.xlsx", create=True)
+    lettering_propose(book, fec=fec)
+    res = lettering_apply(book, fec=fec, now=NOW)
+    assert "LET_CHOICE_INVALID" not in {a.code.value for a in res.alerts}
+
+
+def test_apply_without_proposals_sheet_is_a_user_error(tmp_path, fec):
+    from addin.errors import UserError
+
+    book = FileWorkbook(tmp_path / "vide.xlsx", create=True)
+    with pytest.raises(UserError):
+        lettering_apply(book, fec=fec, now=NOW)
+
+
+def _iso(v):
+    if isinstance(v, (datetime, date)):
+        return (v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return "" if v is None else v
+
+
+def test_propose_and_apply_on_remote_engine(tmp_path, fec):
+    book = make_book({"Feuil1": [[""]]})
+    result = lettering_propose(book, fec=fec)
+    assert "lettrage(s) proposé(s)" in result.summary
+    actions = book.json()["actions"]
+    assert any(a["func"] == "addSheet" for a in actions)
+    assert any(a["func"] == "setRangeColor" and a["args"][0] == YELLOW for a in actions)
+    assert any(a["func"] == "addNote" and "Autres possibilités" in a["args"][1] for a in actions)
+    # the same sheet, as Excel would hand it back to « Appliquer »
+    fb = FileWorkbook(tmp_path / "p.xlsx", create=True)
+    lettering_propose(fb, fec=fec)
+    sheets = {name: [[_iso(v) for v in row] for row in fb.read_values(name)] for name in (SHEET, PARAMS_SHEET)}
+    remote = make_book(sheets)
+    res = lettering_apply(remote, fec=fec, now=NOW)
+    assert "2 lettrage(s) appliqué(s)" in res.summary
+    assert letters(fec) == {2: "AA", 4: "AA", 11: "AA", 13: "AA"}
+    writes = [a for a in remote.json()["actions"] if a["func"] == "setValues"]
+    assert writes and any("lettré AA" in str(a["values"]) for a in writes)
+
+
+# ---------------------------------------------------------------------------
+# CLI
+# ---------------------------------------------------------------------------
+
+
+def test_cli_propose_apply_undo(fec, capsys, tmp_path):
+    original = fec.read_bytes()
+    assert main(["letter", str(fec)]) == 0
+    out = capsys.readouterr().out
+    assert "lettrage(s) proposé(s)" in out and "--apply" in out
+    assert fec.read_bytes() == original  # proposals only
+    assert main(["letter", str(fec), "--apply", "--tolerance", "1,00", "--lettered-on", "2025-12-31"]) == 0
+    got = letters(fec)
+    assert got[2] == got[4] == "AA" and got[15] == got[17] and 6 not in got  # ambiguous pair left open
+    f = read_fec(fec.read_bytes(), fec.name).frame
+    assert (f["ledger_account"] == "658000").sum() == 1  # the 0,40 € write-off: we paid the supplier more than the invoice (a charge)
+    assert main(["letter", str(fec), "--undo", "AA", "--account", "C001"]) == 0
+    assert 2 not in letters(fec)
+    assert main(["letter", str(fec), "--undo-last"]) == 0
+    assert fec.read_bytes() == original
+
+
+def test_cli_xlsx_round_trip(fec, tmp_path, capsys):
+    xlsx = tmp_path / "props.xlsx"
+    assert main(["letter", str(fec), "--xlsx", str(xlsx)]) == 0
+    assert xlsx.exists()
+    assert main(["letter", str(fec), "--from-xlsx", str(xlsx)]) == 0
+    assert letters(fec) == {2: "AA", 4: "AA", 11: "AA", 13: "AA"}
+    run_id = load_runs(fec)[0].run_id
+    assert main(["letter", str(fec), "--undo-run", run_id]) == 0
+    assert letters(fec) == {}
+
+
+def test_cli_evaluate(tmp_path, capsys):
+    path = tmp_path / "552100554FEC20251231.txt"
+    frame = ledger(TABLE)
+    frame.loc[frame["source_row"].isin([2, 4]), "lettering_code"] = "AA"
+    frame.loc[frame["source_row"].isin([2, 4]), "lettered_on"] = frame["entry_date"].max()
+    path.write_bytes(write_fec(frame))
+    assert main(["letter", str(path), "--evaluate"]) == 0
+    out = capsys.readouterr().out
+    assert "groupes entiers retrouvés : 1/1" in out and "rappel 100,0 %" in out
+
+
+@pytest.mark.parametrize("args", [["--roots", "41x"], ["--tolerance", "abc"], ["--k", "0"], ["--lettered-on", "31/12/2025", "--apply"]])
+def test_cli_bad_options_exit_2(fec, args, capsys):
+    assert main(["letter", str(fec), *args]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_missing_or_broken_fec_exit_2(tmp_path, capsys):
+    assert main(["letter", str(tmp_path / "absent.txt")]) == 2
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01 not a fec")
+    assert main(["letter", str(bad)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_undo_nothing(fec, capsys):
+    assert main(["letter", str(fec), "--undo", "QQ"]) == 0
+    assert "Rien n'a été délettré" in capsys.readouterr().out
+
+
+def test_demo_step(tmp_path):
+    from addin.demo_steps import DemoContext
+    from addin.demo_steps import s30_lettering as step
+    from addin.dossier import write_dossier
+    from core.demo import generate_demo
+
+    demo = generate_demo()
+    paths = write_dossier(tmp_path, demo.dossier, demo.ledger_frame)
+    ctx = DemoContext(out_dir=tmp_path, fec_path=paths["fec"], data={"demo": demo})
+    lines = step.run(ctx)
+    assert "rappel" in lines[0] and (tmp_path / step.WORKBOOK).exists()
+    ev = ctx.data["lettering_evaluation"]
+    assert ev.group_recall >= 0.95 and ev.unique_exact_wrong == 0
