@@ -530,8 +530,9 @@ def _field_count_hint(text: str, header: _Header, count: int) -> str:
     label_pos = next((p for p, c in header.mapping.items() if c == "label"), None)
     if label_pos is not None:
         extra = count - expected
-        joined = header.separator.join(values[label_pos : label_pos + extra + 1])
-        return f"le libellé contient probablement « {header.separator if header.separator != chr(9) else 'tabulation'} » : « {joined[:80]} »"
+        shown = " ⇥ " if header.separator == "\t" else header.separator
+        joined = shown.join(values[label_pos : label_pos + extra + 1])
+        return f"le libellé contient probablement {'une tabulation' if header.separator == chr(9) else '« | »'} : « {joined[:80]} »"
     return "un texte contient probablement le séparateur"
 
 
