@@ -360,22 +360,24 @@ def read_delimited(data: bytes, d: ImportDefinition, *, name: str = "fichier") -
     headers = [h.strip() for h in headers]
     _check_headers(headers, name)
     body_start = utf8.find(b"\n")
-    body = utf8[body_start + 1:] if body_start >= 0 else b""
+    body = memoryview(utf8)[body_start + 1:] if body_start >= 0 else memoryview(b"")  # no copy
     table = None
     # blank lines shift line numbers: they send the file to the line-by-line reader
-    stripped = body.rstrip(b"\r\n")
-    blank = b"\n\n" in stripped or b"\n\r\n" in stripped or stripped[:1] in (b"\n", b"\r")
+    tail = len(body)
+    while tail and body[tail - 1] in (10, 13):
+        tail -= 1
+    blank = utf8.find(b"\n\n", body_start + 1, body_start + 1 + tail) >= 0 or utf8.find(b"\n\r\n", body_start + 1, body_start + 1 + tail) >= 0 or bytes(body[:1]) in (b"\n", b"\r")
     if not blank:
         try:  # fast path: pyarrow, multi-threaded; a line of the wrong length raises
             table = pacsv.read_csv(
-                io.BytesIO(body),
+                pa.BufferReader(pa.py_buffer(body)),
                 read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(headers))]),
                 parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=False, ignore_empty_lines=True),
                 convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(headers))}, strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except pa.ArrowInvalid:
             table = None
-    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
+    n_lines = utf8.count(b"\n", body_start + 1) + (0 if utf8.endswith(b"\n") or not len(body) else 1)
     if table is not None and table.num_rows == n_lines:
         cols = {h: table[f"c{i}"].combine_chunks() for i, h in enumerate(headers) if h}
         rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
@@ -652,6 +654,7 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *,
 
 def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str) -> list[Path]:
     """FEC per company, rejects (xlsx and csv), the result workbook; all atomic."""
+    pa.default_memory_pool().release_unused()  # give back the import's temporaries before the FEC
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = write_fecs(result, d, out_dir)
     rej_xlsx = out_dir / f"{stem} - rejets.xlsx"
