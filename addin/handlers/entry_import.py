@@ -12,6 +12,7 @@ from addin.handlers import HandlerResult, handler
 from addin.sheets import Column, as_workbook
 
 GROUP = "Import d'écritures"
+CONTROL_SHEET = "Contrôle import"
 
 
 def _folder_of(book: Any, wb: Any) -> Path | None:
@@ -69,6 +70,11 @@ def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: s
         stem = "Lignes à importer"
     result = ei.run_import(inp, d, company=company)
     ei.write_result_sheets(wb, inp, result)
+    if not sd.input_file:  # the lines are in this workbook: mark the cells in error (red / yellow, notes)
+        from addin.paint import paint_alerts
+
+        summary = [("Lignes lues", result.summary.lines_read), ("Acceptées", result.summary.lines_accepted), ("Rejetées", result.summary.lines_rejected)]
+        paint_alerts(wb, list(result.alerts), owner="entry_import", control_sheet=CONTROL_SHEET, title="Contrôle de l'import d'écritures", summary=summary)
     outputs: list[str] = []
     folder = Path(out_dir) if out_dir else Path(sd.output_dir) if sd.output_dir else _folder_of(book, wb)
     if folder is not None:

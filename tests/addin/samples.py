@@ -147,7 +147,8 @@ def _entry_import_run(tmp_path: Any, monkeypatch: Any):
 
     def expect(actions: list[dict[str, Any]], prompt: str) -> None:
         added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
-        assert added == ["Écritures importées", "Rejets", "Résumé import"]
+        assert added[:3] == ["Écritures importées", "Rejets", "Résumé import"]
+        assert any(a["func"] == "setRangeColor" and a["args"][0] == "#FFC7CE" for a in actions)  # the unbalanced invoice
         assert "4 lignes lues = 2 acceptées + 2 rejetées" in prompt
 
     return {ei.DEFINITION_SHEET: definition, ei.DATA_SHEET: rows}, expect

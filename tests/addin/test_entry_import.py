@@ -208,7 +208,11 @@ def test_handler_on_remote_engine_writes_the_sheets(tmp_path):
     assert {a.code for a in result.alerts} == {"IMPORT_INVOICE_FIRST_LINE"}
     actions = book.json()["actions"]
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
-    assert added == ["Écritures importées", "Rejets", "Résumé import"]
+    assert added[:3] == ["Écritures importées", "Rejets", "Résumé import"] and "Contrôle import" in added
+    # the second invoice's first line (Excel row 4) is painted red in « Lignes à importer »
+    data_pos = 1
+    red = [a for a in actions if a["func"] == "setRangeColor" and a["args"][0] == "#FFC7CE" and a["sheet_position"] == data_pos]
+    assert any(a["start_row"] == 3 for a in red)
     entries_pos = next(a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Écritures importées")
     values = [a["values"] for a in actions if a["func"] == "setValues" and a["sheet_position"] == entries_pos]
     body = values[1]
