@@ -24,6 +24,7 @@ credit 1 000,00, VAT credit 210,00 (the counter line takes what balances the row
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -77,12 +78,19 @@ class RawRows:
         return cls(tuple(headers), cols, rows_np, sheet)
 
     def find(self, header: str) -> str | None:
-        """The actual header matching ``header`` (case- and space-insensitive)."""
-        wanted = " ".join(header.split()).casefold()
+        """The actual header matching ``header`` (exact, else ignoring case, spaces and accents)."""
+        if header in self.headers:
+            return header
+        wanted = _fold(header)
         for h in self.headers:
-            if " ".join(h.split()).casefold() == wanted:
+            if _fold(h) == wanted:
                 return h
         return None
+
+
+def _fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.replace("°", "").split()).casefold()
 
 
 # ---------------------------------------------------------------------------

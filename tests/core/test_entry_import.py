@@ -440,3 +440,12 @@ def test_bulk_lines_equal_the_pydantic_entries_path():
     entries = r.entries("A")
     assert [len(e.lines) for e in entries] == [3, 3, 2] and all(e.is_balanced for e in entries)
     assert write_fec(entries_to_frame(entries)) == write_fec_table(r.company_table("A"))
+
+
+def test_headers_match_ignoring_case_spaces_and_accents():
+    r = run(SEED, """
+        | JOURNAL | date       | compte | Libelle | Montant  debit | MONTANT CRÉDIT | montant tva |
+        | VT      | 31/01/2025 | 10032  | Client  | 1.210,00       |                |             |
+        | VT      | 31/01/2025 | 706000 | CA      |                | 1000,00        | 210,00      |
+    """)
+    assert r.usable and r.summary.lines_accepted == 2
