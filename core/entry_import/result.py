@@ -128,7 +128,8 @@ class ImportResult:
         out: list[Entry] = []
         if frame.empty:
             return out
-        keys = (frame["journal_code"] + "\x00" + frame["entry_number"] + "\x00" + frame["entry_date"].astype("str")).to_numpy()
+        companies = self.company_table(company)["company"].to_pandas().reset_index(drop=True)
+        keys = (companies + "\x00" + frame["journal_code"] + "\x00" + frame["entry_number"] + "\x00" + frame["entry_date"].astype("str")).to_numpy()
         change = np.r_[True, keys[1:] != keys[:-1]]
         group = np.cumsum(change)
         for _, part in frame.groupby(group, sort=False):
