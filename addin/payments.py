@@ -52,6 +52,7 @@ CONTROL_SHEET = "Contrôle"
 SYNTHESIS_SHEET = "Synthèse chantiers"
 ENTRIES_SHEET = "Écritures"
 LEDGER_SHEET = "Import comptabilité"
+ALLOCATION_SHEET = "Imputations"
 OWNER = "payments"
 PCT_FORMAT = "0.0%"
 
@@ -377,6 +378,7 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     from addin.entries_sheet import write_entries_sheet
 
     write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+    write_allocations(book, result.allocations, letters, batch)
     if write_fec_file:
         path = pd_.folder / f"Reglements_clients_{ref_stamp}.txt"
         atomic_write(path, write_fec(frame))
@@ -429,6 +431,25 @@ def _write_ledger_sheet(book: Workbook, res: Any, frame: pd.DataFrame) -> None:
     rows = [[a.payment.source_row, a.payment.bank_journal, a.payment.payment_date, a.payment.invoice_number, a.payment.customer_code,
              a.payment.amount, a.applied, a.excess, a.payment.job_site_code, a.payment.comment] for a in res.allocations]
     book.write_sheet(LEDGER_SHEET, header, rows, title="Règlements importés depuis la comptabilité")
+
+
+ALLOCATION_COLUMNS = [
+    Column("Ligne", "0", 7), Column("Date règlement", DATE_FORMAT, 12), Column("N° facture", None, 15), Column("Client", None, 10),
+    Column("Chantier", None, 10), Column("Montant reçu", EURO_FORMAT, 15), Column("Reste dû avant", EURO_FORMAT, 15),
+    Column("Imputé", EURO_FORMAT, 15), Column("Trop-perçu", EURO_FORMAT, 12), Column("Reste dû après", EURO_FORMAT, 15),
+    Column("Lettrage", None, 9), Column("Banque", None, 9), Column("Mode", None, 12), Column("Référence", None, 20),
+]
+
+
+def write_allocations(book: Workbook, allocations: list[Allocation], letters: dict[str, str], batch: int) -> None:
+    """« Imputations »: what each imported payment did to its invoice (remaining amounts)."""
+    rows = []
+    for a in allocations:
+        p = a.payment
+        rows.append([p.source_row, p.payment_date, p.invoice_number, p.customer_code, p.job_site_code or None, p.amount, a.open_before,
+                     a.applied, a.excess, a.open_after, letters.get(p.invoice_number) if a.settles_invoice else None, p.bank_journal,
+                     p.method.value if p.method else None, p.reference or None])
+    book.write_sheet(ALLOCATION_SHEET, ALLOCATION_COLUMNS, rows, title=f"Règlements imputés sur les factures (lot {batch} du registre)")
 
 
 # ---------------------------------------------------------------------------

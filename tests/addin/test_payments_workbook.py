@@ -149,7 +149,9 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     assert not [a for a in ledger.alerts if a.code == "FEC_MISSING_DATA"]  # CompteLib filled: Clients, the bank's label
     assert ledger.total_debit_cents() == ledger.total_credit_cents() == 2390000
     wb = openpyxl.load_workbook(path)
-    assert {"Contrôle", "Synthèse chantiers", "Écritures"} <= set(wb.sheetnames)
+    assert {"Contrôle", "Synthèse chantiers", "Écritures", "Imputations"} <= set(wb.sheetnames)
+    imput = [[c.value for c in r] for r in wb["Imputations"].iter_rows(min_row=4)]
+    assert [(r[2], r[7], r[9]) for r in imput] == [("F2025-001", 12000, 0), ("F2025-003", 10000, 14000), ("F2025-004", 1800, 0)]
     assert len(wb["Synthèse chantiers"]._charts) == 1
     assert fill_of(wb[t.SHEET], "B4") == RED  # blocked rows stay marked
 
