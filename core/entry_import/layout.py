@@ -7,7 +7,6 @@ rows; the add-in writes them to csv / txt / xlsx.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Sequence
 
 from core.entry_import.definition import (
@@ -244,8 +243,3 @@ PRESETS = {
     "ligne-unique": preset_one_line,
     "paie-banque": preset_payroll,
 }
-
-
-def money(value: str) -> Decimal:
-    """Small helper for generators: '1210.00' → Decimal."""
-    return Decimal(value)
