@@ -37,6 +37,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- import from the accounting ledger (FEC) --------------------------
     "PAY_FEC_NO_BANK_LINE": (W, "Aucune ligne de règlement client trouvée dans les journaux de banque ({journals}) : rien à importer."),
     "PAY_FEC_NO_INVOICE_REF": (W, "Ligne de règlement de {amount} € ({customer}, « {label} ») sans n° de facture reconnu : non importée." + _ONE_LINE_PER_INVOICE),
+    "PAY_FEC_SHORT_REF": (W, "N° de facture abrégé « {value} » dans le libellé : rapproché de la facture {invoice}, seule facture du client {customer} se terminant ainsi. Vérifiez ; mieux vaut saisir le n° complet en comptabilité."),
     "PAY_FEC_MULTI_INVOICE": (W, "Ligne de règlement de {amount} € citant plusieurs factures ({invoices}) : non importée." + _ONE_LINE_PER_INVOICE),
     "PAY_FEC_OTHER_CUSTOMER": (W, "Ligne de règlement du compte {value} citant la facture {invoice} du client {expected} : non importée. Vérifiez le compte ou la référence en comptabilité."),
     "PAY_FEC_NOT_RECEIPT": (W, "Ligne au débit du compte client {customer} dans le journal de banque ({amount} €, « {label} ») : remboursement ou rejet, non importé comme règlement."),

@@ -30,6 +30,9 @@ from core.payments.model import Allocation, Payment, PaymentReference
 SHEET = "FEC"
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*[A-Z0-9]|[A-Z0-9]")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+# « FACT 1382 », « facture n° 1382 », « FACT.N 1382 »: an invoice number given by its digits only
+_DIGITS = re.compile(r"\d+")
+_SHORT_REF = re.compile(r"\bFACT(?:URE)?S?\.?\s*(?:N[°O]?\.?\s*)?(\d{3,})\b")
 
 
 @dataclass
@@ -69,6 +72,19 @@ def invoice_refs(document_ref: str, label: str, invoices: set[str], compacted: d
     return found
 
 
+def short_ref(label: str, customer_invoices: list[str]) -> tuple[str, str] | None:
+    """(digits, invoice) when the label says « FACT 1382 » and exactly one invoice of the
+    customer has that number as its last group of digits (FA24-1382, not FA24-11382);
+    None otherwise."""
+    found = _SHORT_REF.findall(label.upper())
+    if len(found) != 1:
+        return None
+    digits = found[0]
+    value = int(digits)
+    hits = [n for n in customer_invoices if (groups := _DIGITS.findall(n)) and int(groups[-1]) == value]
+    return (digits, hits[0]) if len(hits) == 1 else None
+
+
 def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: str = SHEET) -> LedgerImportResult:
     """Read the customer payments of the bank journals of a ledger frame (``core.ledger``)."""
     journals = bank_journals(frame, ref)
@@ -87,6 +103,9 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         if len(c) >= 5:
             compacted[c] = n if c not in compacted else ""  # ambiguous compact form: no match
     compacted = {c: n for c, n in compacted.items() if n}
+    by_customer: dict[str, list[str]] = {}
+    for n, inv in sorted(ref.invoices.items()):
+        by_customer.setdefault(inv.customer_code, []).append(n)
     seen: dict[str, int] = {}
     for rec in lines.itertuples(index=False):
         row = int(rec.source_row)
@@ -100,6 +119,11 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         if amount <= 0:
             continue
         refs = invoice_refs(str(rec.document_ref), label, invoices, compacted)
+        if not refs and customer:
+            hit = short_ref(label, by_customer.get(customer, []))
+            if hit is not None:
+                refs = [hit[1]]
+                alerts.append(alert("PAY_FEC_SHORT_REF", sheet=sheet, row=row, column="EcritureLib", value=hit[0], invoice=hit[1], customer=customer))
         if not refs:
             alerts.append(alert("PAY_FEC_NO_INVOICE_REF", sheet=sheet, row=row, column="PieceRef", amount=eur(amount), customer=customer or rec.ledger_account, label=label))
             rejected.append(row)

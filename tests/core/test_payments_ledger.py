@@ -114,7 +114,7 @@ FEC_EXAMPLES = {
 
 
 def test_fec_codes_all_have_examples():
-    assert {c for c in MESSAGES if c.startswith("PAY_FEC_")} == set(FEC_EXAMPLES) | {"PAY_FEC_NO_BANK_LINE", "PAY_FEC_ALREADY_IMPORTED"}
+    assert {c for c in MESSAGES if c.startswith("PAY_FEC_")} == set(FEC_EXAMPLES) | {"PAY_FEC_NO_BANK_LINE", "PAY_FEC_ALREADY_IMPORTED", "PAY_FEC_SHORT_REF"}
 
 
 def test_ledger_import_applies_conforming_lines_and_lists_the_others():
@@ -176,3 +176,19 @@ def test_invoice_reference_without_punctuation_is_recognised():
     assert invoice_refs("RLV1-2505", "VIR SEPA BATI OUEST REF FA250039 ECH 1/2", invoices, compacted) == ["FA25-0039"]
     assert invoice_refs("RLV1-2505", "VIR SEPA BATI OUEST REF FA250039 ECH 1/2", invoices) == []
     assert invoice_refs("FA25-0040", "Règlement FA25-0040", invoices, compacted) == ["FA25-0040"]
+
+
+def test_short_invoice_reference_of_the_customer():
+    """« FACT 002 » names F002 when it is the only invoice of C001 ending so (warning)."""
+    res = payments_from_ledger(_ledger([_bank_entry(1, "C001", "500.00", ref="VIR0402", label="VIR DUPONT FACT 002")]), reference())
+    assert [(a.code.value, a.row) for a in res.alerts] == [("PAY_FEC_SHORT_REF", 3)]
+    assert [p.invoice_number for p in res.payments] == ["F002"]
+    from core.payments.ledger_import import short_ref
+
+    assert short_ref("VIR MME GARNIER FACT 1382", ["FA24-1382", "FA25-0040"]) == ("1382", "FA24-1382")
+    assert short_ref("VIR MME GARNIER FACT 382", ["FA24-1382"]) is None  # not the whole number
+    assert short_ref("FACTURE N° 1382", ["FA24-1382", "FA25-1382"]) is None  # ambiguous
+    # not the customer's invoice (F003 is C002's), a year, or no « FACT » before: not matched
+    for label in ("VIR DUPONT FACT 003", "VIR DUPONT 2025 002", "VIR DUPONT FACT 00", "VIR DUPONT FACT 1002"):
+        res = payments_from_ledger(_ledger([_bank_entry(1, "C001", "500.00", ref="VIR0402", label=label)]), reference())
+        assert "PAY_FEC_SHORT_REF" not in {a.code.value for a in res.alerts} and res.payments == []
