@@ -694,13 +694,20 @@ class _Importer:
         sub_label = pc.take(self.sub_label, take)
         l_ledger = self.l_ledger.take(pa.array(sel))
         l_sub = self.l_sub.take(pa.array(sel))
-        vat_label = pc.if_else(pc.equal(l_ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée")
-        ledger_label = pc.if_else(main, ledger_label, pc.if_else(pa.array(src == 2), vat_label, ""))
-        l_kind = self.l_kind[sel]
-        ledger_label = pc.if_else(pa.array((src == 1) & (l_kind != G)), pc.if_else(pa.array(l_kind == D), "Clients", "Fournisseurs"), ledger_label)
-        sub_label = pc.if_else(main, sub_label, "")
-        journal_label = pc.take(self.text("journal_label_column"), take) if "journal_label_column" in self.headers else journal
-        journal_label = pc.if_else(pc.equal(journal_label, ""), journal, journal_label)
+        if (src != 0).any():  # labels of the generated lines (VAT, counter-account)
+            is_vat = src == 2
+            vat_label = pc.if_else(pc.equal(l_ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée") if is_vat.any() else ""
+            ledger_label = pc.if_else(main, ledger_label, pc.if_else(pa.array(is_vat), vat_label, ""))
+            l_kind = self.l_kind[sel]
+            third_counter = (src == 1) & (l_kind != G)
+            if third_counter.any():
+                ledger_label = pc.if_else(pa.array(third_counter), pc.if_else(pa.array(l_kind == D), "Clients", "Fournisseurs"), ledger_label)
+            sub_label = pc.if_else(main, sub_label, "")
+        if "journal_label_column" in self.headers:
+            journal_label = pc.take(self.text("journal_label_column"), take)
+            journal_label = pc.if_else(pc.equal(journal_label, ""), journal, journal_label)
+        else:
+            journal_label = journal
         due = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[s]") if self.due_date is None else np.where(src == 0, self.due_date[row], np.datetime64("NaT"))
         cols = {
             "journal_code": journal,
