@@ -39,15 +39,20 @@ def check_invoice(row: ParsedRow, ref: PaymentReference, today: date, sheet: str
 
 
 def check_bank(row: ParsedRow, ref: PaymentReference, today: date, sheet: str) -> list[Alert]:
-    expected = ", ".join(sorted(ref.banks)) or "aucune banque dans le dossier"
     if row.bank:
+        if row.bank in ref.banks:
+            return []
         if resolve_bank(row.bank, ref) is None:
-            return [alert("PAY_BANK_UNKNOWN", sheet=sheet, row=row.source_row, column=t.BANK, value=row.bank, expected=expected)]
+            return [alert("PAY_BANK_UNKNOWN", sheet=sheet, row=row.source_row, column=t.BANK, value=row.bank, expected=_banks(ref))]
         return []
     default, reason = default_bank(row, ref)
     if default is None:
-        return [alert("PAY_BANK_UNKNOWN", sheet=sheet, row=row.source_row, column=t.BANK, value="(vide)", expected=expected)]
+        return [alert("PAY_BANK_UNKNOWN", sheet=sheet, row=row.source_row, column=t.BANK, value="(vide)", expected=_banks(ref))]
     return [alert("PAY_BANK_DEFAULTED", sheet=sheet, row=row.source_row, column=t.BANK, value=default, reason=reason)]
+
+
+def _banks(ref: PaymentReference) -> str:
+    return ", ".join(sorted(ref.banks)) or "aucune banque dans le dossier"
 
 
 def check_dates(row: ParsedRow, ref: PaymentReference, today: date, sheet: str) -> list[Alert]:
