@@ -229,3 +229,18 @@ def test_definition_handler_creates_the_sheets_on_remote_engine():
     assert "créée" in result.summary and result.alerts == []
     added = [a["args"][1] for a in book.json()["actions"] if a["func"] == "addSheet"]
     assert added == [ei.DEFINITION_SHEET, ei.DATA_SHEET]
+
+
+def test_template_flow_on_a_file_workbook(tmp_path):
+    """The template as the accountant gets it: « Importer les écritures » on the file writes the
+    sheets into it and the FEC / rejects beside it."""
+    from workbook_templates import discover
+
+    path = tmp_path / "Import d'écritures.xlsx"
+    discover()["Import d'écritures.xlsx"](path)
+    result = entry_import_run(FileWorkbook(path))
+    assert result.exit_code == 0 and "2 lignes lues = 2 acceptées + 0 rejetée" in result.summary
+    assert (tmp_path / "societeFEC20251231.txt").exists() and (tmp_path / "Lignes à importer - rejets.csv").exists()
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["Écritures importées"].iter_rows(min_row=2, values_only=True))
+    assert [(r[5], r[7], r[12], r[13]) for r in rows] == [("411000", "10032", 1210, 0), ("706000", None, 0, 1000), ("445710", None, 0, 210)]
