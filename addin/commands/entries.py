@@ -26,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--company", default=None, metavar="CODE", help="société courante : celle des lignes sans code société")
     a.add_argument("--sheet", default=None, metavar="FEUILLE", help="feuille à lire dans un classeur (par défaut : « Lignes à importer » ou la première)")
     a.set_defaults(func=run)
+    c = actions.add_parser("definition", help="enregistrer une définition d'import en JSON ou en feuille « Définition d'import »",
+                           description="Convertit une définition d'import : classeur (feuille « Définition d'import ») → JSON, ou JSON → classeur. "
+                                       "Sans DEF, écrit la définition prête à l'emploi choisie par --preset.")
+    c.add_argument("source", nargs="?", metavar="DEF", help="définition .json ou classeur .xlsx (facultatif avec --preset)")
+    c.add_argument("--preset", choices=["ventes", "ligne-unique", "paie-banque"], default=None, help="partir d'une présentation prête à l'emploi")
+    c.add_argument("--out", required=True, metavar="FICHIER", help="fichier à écrire : .json, ou .xlsx (la feuille y est remplacée, le reste du classeur gardé)")
+    c.set_defaults(func=run_definition)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,3 +54,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"  → {o}")
     print(f"Durée : {time.perf_counter() - started:.1f} s")
     return 1 if run_.result.summary.lines_rejected or blocking else 0
+
+
+def run_definition(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from addin import entry_import as ei
+    from addin.errors import UserError
+    from addin.sheets import FileWorkbook, atomic_write
+    from core.entry_import import check_definition
+    from core.entry_import.layout import PRESETS
+
+    if args.source:
+        sd = ei.load_definition(args.source)
+    elif args.preset:
+        sd = ei.SheetDefinition(PRESETS[args.preset]())
+    else:
+        raise UserError("Indiquez la définition à convertir (DEF) ou --preset.")
+    out = Path(args.out)
+    if out.suffix.lower() == ".json":
+        atomic_write(out, ei.definition_to_json(sd.definition))
+    elif out.suffix.lower() in (".xlsx", ".xlsm"):
+        book = FileWorkbook(out, create=True)
+        ei.write_definition_sheet(book, sd.definition, input_file=sd.input_file, output_dir=sd.output_dir)
+        book.save()
+    else:
+        raise UserError(f"« {out.name} » : attendu un fichier .json ou .xlsx.")
+    problems = check_definition(sd.definition)
+    print(f"Définition écrite : {out}")
+    for a in problems:
+        print(f"  {a}")
+    return 1 if problems else 0

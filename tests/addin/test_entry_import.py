@@ -244,3 +244,10 @@ def test_template_flow_on_a_file_workbook(tmp_path):
     wb = openpyxl.load_workbook(path)
     rows = list(wb["Écritures importées"].iter_rows(min_row=2, values_only=True))
     assert [(r[5], r[7], r[12], r[13]) for r in rows] == [("411000", "10032", 1210, 0), ("706000", None, 0, 1000), ("445710", None, 0, 210)]
+
+
+def test_cli_definition_converts_between_sheet_and_json(tmp_path, capsys):
+    assert main(["entries", "definition", "--preset", "paie-banque", "--out", str(tmp_path / "d.xlsx")]) == 0
+    assert main(["entries", "definition", str(tmp_path / "d.xlsx"), "--out", str(tmp_path / "d.json")]) == 0
+    assert ei.load_definition(tmp_path / "d.json").definition == PRESETS["paie-banque"]()
+    assert main(["entries", "definition", "--out", str(tmp_path / "x.json")]) == 2
