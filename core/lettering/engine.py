@@ -13,7 +13,6 @@ restores exactly the previous state.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -161,6 +160,18 @@ def _open_lines(frame: pd.DataFrame, sc: _Scope, reletter: bool) -> np.ndarray:
     return open_ & ~sc.untouchable & (sc.signed != 0)
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as an Arrow array (zero-copy for pandas' Arrow-backed strings)."""
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type):
+        return arr.cast(pa.string())
+    if not pa.types.is_string(arr.type):
+        arr = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+    return arr
+
+
 def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     pos = np.flatnonzero(open_)
     codes = frame["lettering_code"].to_numpy(dtype=object)[pos]
@@ -169,23 +180,39 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     due_raw = _days(frame["due_date"])[pos] if "due_date" in frame else np.full(len(pos), _NO_DATE)
     due = np.where(due_raw == _NO_DATE, date_, due_raw)
     rows = frame["source_row"].to_numpy()[pos]
-    lines = pd.DataFrame({"account": sc.key[pos], "amount": sc.signed[pos], "date": date_, "due": due, "row": rows,
-                          "code": np.where(part, codes, ""), "pos": pos})
-    # unit key: the line itself, or (account, partial code)
-    lines["ukey"] = np.where(part, "p:" + lines["code"].astype(str), "s:" + lines["row"].astype(str))
-    singles = lines[~part]
-    units = singles[["account", "amount", "date", "due", "row", "code", "ukey"]].copy()
+    account = sc.key[pos]
+    amount = sc.signed[pos]
+    # provisional unit of each line: the line itself, or its (account, partial code) group
+    n_single = int((~part).sum())
+    provisional = np.empty(len(pos), dtype="int64")
+    provisional[~part] = np.arange(n_single)
+    u_account, u_amount, u_date, u_due, u_row = account[~part], amount[~part], date_[~part], due[~part], rows[~part]
+    u_code = np.full(n_single, "", dtype=object)
     if part.any():
-        comp = lines[part].groupby(["account", "ukey"], sort=True).agg(amount=("amount", "sum"), date=("date", "min"), due=("due", "min"),
-                                                                      row=("row", "min"), code=("code", "first")).reset_index()
-        comp = comp[comp["amount"] != 0]
-        units = pd.concat([units, comp[units.columns]], ignore_index=True)
-    units = units.sort_values(["account", "date", "row"], kind="mergesort").reset_index(drop=True)
-    uid = pd.Series(np.arange(len(units)), index=pd.MultiIndex.from_frame(units[["account", "ukey"]]))
-    line_unit_s = pd.Series(uid.reindex(pd.MultiIndex.from_frame(lines[["account", "ukey"]])).to_numpy())
-    keep = line_unit_s.notna().to_numpy()
-    lines = lines[keep]
-    line_unit = line_unit_s[keep].to_numpy(dtype="int64")
+        pl = pd.DataFrame({"account": account[part], "code": codes[part], "amount": amount[part], "date": date_[part], "due": due[part], "row": rows[part]})
+        gid = pl.groupby(["account", "code"], sort=True).ngroup().to_numpy()
+        agg = pl.groupby(gid).agg(account=("account", "first"), code=("code", "first"), amount=("amount", "sum"), date=("date", "min"),
+                                  due=("due", "min"), row=("row", "min"))
+        provisional[part] = n_single + gid
+        u_account = np.concatenate([u_account, agg["account"].to_numpy(dtype=object)])
+        u_amount = np.concatenate([u_amount, agg["amount"].to_numpy()])
+        u_date = np.concatenate([u_date, agg["date"].to_numpy()])
+        u_due = np.concatenate([u_due, agg["due"].to_numpy()])
+        u_row = np.concatenate([u_row, agg["row"].to_numpy()])
+        u_code = np.concatenate([u_code, agg["code"].to_numpy(dtype=object)])
+    # a partial lettering whose lines already cancel out is not an open item
+    keep_unit = u_amount != 0
+    acc_codes = pd.factorize(u_account, sort=True)[0]
+    order = np.lexsort((u_row, u_date, acc_codes))
+    order = order[keep_unit[order]]
+    new_id = np.full(len(u_amount), -1, dtype="int64")
+    new_id[order] = np.arange(len(order))
+    line_unit_all = new_id[provisional]
+    keep = line_unit_all >= 0
+    line_unit = line_unit_all[keep]
+    lines = pd.DataFrame({"row": rows[keep], "pos": pos[keep]})
+    units = pd.DataFrame({"account": u_account[order], "amount": u_amount[order], "date": u_date[order], "due": u_due[order],
+                          "row": u_row[order], "code": u_code[order]})
     # rows of each unit (lines ordered by unit, then source row)
     lrow = lines["row"].to_numpy()
     lpos = lines["pos"].to_numpy()
@@ -201,8 +228,9 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     safe = starts if len(lp) else np.zeros(0, dtype="int64")
     unit_debit = np.add.reduceat(debit, safe) if len(lp) else np.zeros(0, dtype="int64")
     unit_credit = np.add.reduceat(credit, safe) if len(lp) else np.zeros(0, dtype="int64")
-    label = pa.array(frame["label"].to_numpy(dtype=object)[lpos], type=pa.string())
-    ref = pa.array(frame["document_ref"].to_numpy(dtype=object)[lpos], type=pa.string())
+    take = pa.array(lpos, type=pa.int64())
+    label = _arrow_text(frame["label"]).take(take)
+    ref = _arrow_text(frame["document_ref"]).take(take)
     return Units(
         account=units["account"].to_numpy(dtype=object),
         amount=units["amount"].to_numpy(dtype="int64"),
@@ -557,7 +585,7 @@ def undo_lettering(frame: pd.DataFrame, runs: Iterable[LetteringRun] = (), *, co
         codes[pos] = np.array(g.previous_codes, dtype=object)
         dates[pos] = np.array([np.datetime64(d, "s") if d else np.datetime64("NaT", "s") for d in g.previous_dates], dtype="datetime64[s]")
         drop.update(g.added_rows)
-        undone.append(dataclasses.replace(g, previous_codes=before_codes, previous_dates=before_dates))
+        undone.append(g._replace(previous_codes=before_codes, previous_dates=before_dates))
         if rid:
             touched.add(rid)
     out["lettering_code"] = pd.Series(codes, index=out.index, dtype=frame["lettering_code"].dtype)

@@ -1,7 +1,7 @@
 """Results of the lettering engine (pydantic, frozen): options, proposals, runs, evaluation."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -58,13 +58,12 @@ class LetteringOptions(_Model):
         return int(self.tolerance / CENT)
 
 
-@dataclass(frozen=True, slots=True)
-class LetteringGroup:
+class LetteringGroup(NamedTuple):
     """One proposed lettering: lines of one account that cancel out (or a partial one).
 
-    A slotted frozen dataclass rather than a pydantic model: a large ledger yields 150,000+
-    groups, built from values the engine already checked, and pydantic's construction cost
-    would dominate the run. The containers (proposal, run, evaluation) are pydantic models.
+    An immutable NamedTuple (as beancount's directives) rather than a pydantic model: a large
+    ledger yields 150,000+ groups, built from values the engine already checked, and model
+    construction would dominate the run. The containers (proposal, run, evaluation) are pydantic.
     """
 
     group_id: int
@@ -89,7 +88,7 @@ class LetteringGroup:
         return not self.ambiguous
 
     def with_code(self, code: str) -> "LetteringGroup":
-        return replace(self, code=code)
+        return self._replace(code=code)
 
 
 class LetteringProposal(_Model):
@@ -109,8 +108,7 @@ class LetteringProposal(_Model):
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class AppliedGroup:
+class AppliedGroup(NamedTuple):
     """One group a run wrote, with what its lines carried before (to undo exactly)."""
 
     account: str

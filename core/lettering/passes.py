@@ -90,32 +90,35 @@ class PassState:
 # ---------------------------------------------------------------------------
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
+def _components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the graph of edges (a[i], b[i]), vectorised (label propagation with
+    pointer jumping: reference components are small, so a few rounds suffice).
 
-    def find(self, a: int) -> int:
-        p = self.parent.setdefault(a, a)
-        while p != self.parent[p]:
-            self.parent[p] = self.parent[self.parent[p]]
-            p = self.parent[p]
-        self.parent[a] = p
-        return p
+    Returns (nodes sorted, root of each node = the smallest node of its component)."""
+    nodes = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    lab = np.arange(len(nodes))
+    while True:
+        m = np.minimum(lab[ia], lab[ib])
+        new = lab.copy()
+        np.minimum.at(new, ia, m)
+        np.minimum.at(new, ib, m)
+        new = new[new]
+        if np.array_equal(new, lab):
+            break
+        lab = new
+    return nodes, nodes[lab]
 
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
 
-
-def reference_links(units: Units, k: int) -> tuple[list[tuple[int, ...]], dict[int, set[str]]]:
+def reference_links(units: Units, k: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     """Units linked by an invoice reference: a line whose label or piece names the piece reference
-    of another open line of the same account. Returns the components (≥ 2 units, sorted) and,
-    per component root, the references that linked it (as written on the invoice)."""
+    of another open line of the same account.
+
+    Returns (linked units, root of each one's component, and by root the references that linked
+    the component, as written on the invoices)."""
+    empty = np.zeros(0, dtype="int64")
     if not len(units):
-        return [], {}
+        return empty, empty, {}
     own = normalise_refs(units.line_ref).to_numpy(zero_copy_only=False)
     line_unit = units.line_unit
     owners = pd.DataFrame({"unit": line_unit, "key": own})
@@ -136,59 +139,66 @@ def reference_links(units: Units, k: int) -> tuple[list[tuple[int, ...]], dict[i
     links = links[links["unit"] != links["owner"]]
     shared = owners.merge(stats.loc[stats["n"] > 1, ["account", "key", "owner"]], on=["account", "key"])
     shared = shared[shared["unit"] != shared["owner"]]
-    edges = pd.concat([links[["unit", "owner", "key"]], shared[["unit", "owner", "key"]]], ignore_index=True)
+    edges = pd.concat([links[["unit", "owner"]], shared[["unit", "owner"]]], ignore_index=True)
     if edges.empty:
-        return [], {}
-    uf = _UnionFind()
-    for a, b in zip(edges["unit"].to_numpy().tolist(), edges["owner"].to_numpy().tolist()):
-        uf.union(a, b)
-    members: dict[int, list[int]] = {}
-    for u in uf.parent:
-        members.setdefault(uf.find(u), []).append(u)
-    ref_text = np.asarray(units.line_ref.to_numpy(zero_copy_only=False), dtype=object)
-    # the reference as written on the owner's line, for the reason shown to the user
-    owner_ref: dict[int, str] = {}
-    for u, r in zip(line_unit.tolist(), ref_text.tolist()):
-        owner_ref.setdefault(u, r)
-    why: dict[int, set[str]] = {}
-    for owner in edges["owner"].to_numpy().tolist():
-        why.setdefault(uf.find(owner), set()).add(owner_ref.get(owner, ""))
-    comps = [tuple(sorted(m)) for m in members.values() if len(m) >= 2]
-    comps.sort()
-    return comps, {c[0]: why.get(uf.find(c[0]), set()) for c in comps}
+        return empty, empty, {}
+    a, b = edges["unit"].to_numpy(dtype="int64"), edges["owner"].to_numpy(dtype="int64")
+    nodes, roots = _components(a, b)
+    # the invoice references behind each component (the owners' piece references)
+    first_line = np.full(len(units), -1, dtype="int64")
+    first_line[line_unit[::-1]] = np.arange(len(line_unit))[::-1]
+    ref_text = units.line_ref.take(pa.array(first_line[b])).to_numpy(zero_copy_only=False)
+    why_df = pd.DataFrame({"root": roots[np.searchsorted(nodes, b)], "ref": ref_text}).drop_duplicates()
+    why_df = why_df.sort_values(["root", "ref"], kind="mergesort")
+    why: dict[int, str] = {}
+    for r, t in zip(why_df["root"].tolist(), why_df["ref"].tolist()):
+        if t:
+            why[r] = f"{why[r]}, {t}" if r in why else t
+    return nodes, roots, why
 
 
 def reference_pass(state: PassState) -> None:
     u, opt = state.units, state.options
-    comps, why = reference_links(u, opt.k)
+    nodes, roots, why = reference_links(u, opt.k)
+    if not len(nodes):
+        return
+    order = np.lexsort((nodes, roots))
+    nodes, roots = nodes[order], roots[order]
+    starts = np.flatnonzero(np.r_[True, roots[1:] != roots[:-1]])
+    sizes = np.diff(np.r_[starts, len(nodes)])
+    amounts = u.amount[nodes]
+    total = np.add.reduceat(amounts, starts)
+    both = (np.minimum.reduceat(amounts, starts) < 0) & (np.maximum.reduceat(amounts, starts) > 0)
+    ok = both & (sizes <= 2 * opt.k + 2)
     tol = opt.tolerance_cents
-    max_size = 2 * opt.k + 2
-    for comp in comps:
-        if len(comp) > max_size:
-            continue
-        amounts = u.amount[list(comp)]
-        if not ((amounts > 0).any() and (amounts < 0).any()):
-            continue
-        refs = ", ".join(sorted(r for r in why.get(comp[0], ()) if r))
-        named = f"référence{'s' if ',' in refs else ''} {refs} dans le libellé" if refs else "référence commune"
-        total = int(amounts.sum())
-        if total == 0:
-            state.take(RawGroup(comp, Rule.REFERENCE, named, 95))
-            continue
-        if abs(total) <= tol:
-            state.take(RawGroup(comp, Rule.TOLERANCE, f"{named} ; écart de {eur(abs(total))} ≤ tolérance {eur(tol)}", 85))
+    node_l, start_l, size_l = nodes.tolist(), starts.tolist(), sizes.tolist()
+    # balanced components, in bulk
+    balanced = ok & (total == 0)
+    for c in np.flatnonzero(balanced).tolist():
+        comp = tuple(node_l[start_l[c]:start_l[c] + size_l[c]])
+        state.groups.append(RawGroup(comp, Rule.REFERENCE, _named(why.get(comp[0], "")), 95))
+    state.free[nodes[np.repeat(balanced, sizes)]] = False
+    for c in np.flatnonzero(ok & (total != 0)).tolist():
+        comp = tuple(node_l[start_l[c]:start_l[c] + size_l[c]])
+        named = _named(why.get(comp[0], ""))
+        t = int(total[c])
+        if abs(t) <= tol:
+            state.take(RawGroup(comp, Rule.TOLERANCE, f"{named} ; écart de {eur(abs(t))} ≤ tolérance {eur(tol)}", 85))
             continue
         # complete with other open lines of the account (a label cut short names only some invoices)
         state.free[list(comp)] = False
-        extra = _complement(state, comp, total)
+        extra = _complement(state, comp, t)
         if extra is not None:
-            state.take(RawGroup(tuple(sorted(comp + extra)), Rule.REFERENCE,
-                                f"{named}, complétée par {len(extra)} ligne(s) pour {eur(abs(total))}", 85))
+            state.take(RawGroup(tuple(sorted(comp + extra)), Rule.REFERENCE, f"{named}, complétée par {len(extra)} ligne(s) pour {eur(abs(t))}", 85))
             continue
         state.free[list(comp)] = True
-        big_side = np.sign(total)
-        if len(comp) >= 2:
-            state.pending_partial.append((comp, f"{named} ; reste ouvert {eur(abs(total))}" if big_side else named))
+        state.pending_partial.append((comp, f"{named} ; reste ouvert {eur(abs(t))}"))
+
+
+def _named(refs: str) -> str:
+    if not refs:
+        return "référence commune"
+    return f"référence{'s' if ',' in refs else ''} {refs} dans le libellé"
 
 
 def _complement(state: PassState, comp: tuple[int, ...], total: int) -> tuple[int, ...] | None:
@@ -356,83 +366,93 @@ def find_subsets(amounts: list[int], target: int, k: int, budget: int, *, min_si
     return found, work
 
 
-def combination_pass(state: PassState) -> None:
-    u, opt = state.units, state.options
-    accounts = pd.unique(u.account[state.free])
-    for account in sorted(accounts):
-        lo, hi = _account_bounds(u, account)
-        for t in range(lo, hi):
-            if not state.free[t]:
-                continue
-            if _budget(state, account) <= 0:
-                left = int(state.free[lo:hi].sum())
-                state.budget_exceeded.append(account)
-                state.budget_left_units[account] = left
-                break
-            a = int(u.amount[t])
-            idx = np.arange(lo, hi)
-            mask = state.free[lo:hi] & (np.sign(u.amount[lo:hi]) == -np.sign(a)) & (np.abs(u.amount[lo:hi]) < abs(a))
-            mask &= np.abs(u.date[lo:hi] - u.date[t]) <= opt.date_window_days
-            idx = idx[mask]
-            if len(idx) < 2:
-                continue
-            idx = _nearest(u, idx, int(u.date[t]), opt.candidates)
-            found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(a), opt.k, _search_budget(state, account))
-            _spend(state, account, used)
-            if not found:
-                continue
-            members = tuple(sorted([t] + [int(idx[i]) for i in found[0]]))
-            many = len(found[0])
-            what = "factures" if _is_payment(u, t) else "règlements"
-            if len(found) > 1:
-                alt = tuple(tuple(sorted([t] + [int(idx[i]) for i in f])) for f in found[1:])
-                state.take(RawGroup(members, Rule.COMBINATION, f"{eur(abs(a))} = somme de {many} lignes ; plusieurs combinaisons possibles", 45,
-                                    ambiguous=True, alternatives=alt))
-            else:
-                state.take(RawGroup(members, Rule.COMBINATION, f"1 ligne de {eur(abs(a))} = {many} {what} (seule combinaison trouvée)", 75))
+def _search_targets(state: PassState, account: str, pair: bool) -> None:
+    """One account: every open line as the "one" side (plus, when ``pair``, one of its nearest
+    same-side lines, e.g. a payment and a credit note) against up to k lines of the other side.
 
-
-def combination_pair_pass(state: PassState, partners: int = 6) -> None:
-    """2 ↔ k: a payment and a credit note (or two payments) against several invoices. For each
-    open line still unmatched, its nearest same-side lines are tried as the second member of the
-    "one" side. Runs after the 1 ↔ k sweep, on the same per-account budget."""
+    Plain Python over the account's open lines: accounts are small and numpy's per-call overhead
+    would dominate; the account's work budget bounds the whole loop."""
     u, opt = state.units, state.options
-    if opt.k < 2:
-        return
-    accounts = pd.unique(u.account[state.free])
-    for account in sorted(accounts):
-        if account in state.budget_exceeded:
+    lo, hi = _account_bounds(u, account)
+    amt = u.amount[lo:hi].tolist()
+    day = u.date[lo:hi].tolist()
+    row = u.row[lo:hi].tolist()
+    free = state.free[lo:hi].tolist()
+    open_ = [j for j, f in enumerate(free) if f]
+    window, limit, k = opt.date_window_days, opt.candidates, opt.k
+
+    def smallest_two(positive: bool) -> int:
+        """Sum of the two smallest open amounts of one side: a target below it has no combination."""
+        vals = sorted(abs(amt[j]) for j in open_ if free[j] and (amt[j] > 0) == positive)
+        return vals[0] + vals[1] if len(vals) >= 2 else -1
+
+    floor = {True: smallest_two(True), False: smallest_two(False)}
+    for ti in list(open_):
+        if not free[ti]:
             continue
-        lo, hi = _account_bounds(u, account)
-        span = np.arange(lo, hi)
-        for t in range(lo, hi):
-            if not state.free[t]:
+        a, d0 = amt[ti], day[ti]
+        pos = a > 0
+        need = floor[not pos]
+        if need < 0 or (not pair and need > abs(a)):
+            continue
+        if _budget(state, account) <= 0:
+            state.budget_exceeded.append(account)
+            state.budget_left_units[account] = sum(free)
+            return
+        near = [j for j in open_ if free[j] and j != ti and abs(day[j] - d0) <= window]
+        other = [j for j in near if (amt[j] > 0) != pos]
+        if not pair:
+            partners: list[int | None] = [None]
+        else:
+            same = [j for j in near if (amt[j] > 0) == pos and abs(amt[j]) < abs(a)]
+            partners = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:6]
+        for s in partners:
+            target = abs(a) + (abs(amt[s]) if s is not None else 0)
+            if need > target:
                 continue
-            if _budget(state, account) <= 0:
-                state.budget_exceeded.append(account)
-                state.budget_left_units[account] = int(state.free[lo:hi].sum())
-                break
-            a = int(u.amount[t])
-            free = state.free[lo:hi]
-            near = np.abs(u.date[lo:hi] - u.date[t]) <= opt.date_window_days
-            same = span[free & near & (np.sign(u.amount[lo:hi]) == np.sign(a)) & (np.abs(u.amount[lo:hi]) < abs(a))]
-            if not len(same):
+            cand = [j for j in other if abs(amt[j]) < target]
+            if len(cand) < 2:
                 continue
-            same = _nearest(u, same, int(u.date[t]), partners)
-            other_all = span[free & near & (np.sign(u.amount[lo:hi]) == -np.sign(a))]
-            for s in same.tolist():
-                target = abs(a) + abs(int(u.amount[s]))
-                other = other_all[np.abs(u.amount[other_all]) < target]
-                if len(other) < 2:
-                    continue
-                other = _nearest(u, other, int(u.date[t]), opt.candidates)
-                found, used = find_subsets(np.abs(u.amount[other]).tolist(), target, opt.k - 1, _search_budget(state, account))
-                _spend(state, account, used)
-                if len(found) == 1:
-                    members = tuple(sorted([t, s] + [int(other[i]) for i in found[0]]))
-                    state.take(RawGroup(members, Rule.COMBINATION,
-                                        f"2 lignes ({eur(abs(a))} et {eur(abs(int(u.amount[s])))}) = {len(found[0])} lignes de l'autre sens", 70))
-                    break
+            if len(cand) > limit:
+                cand = sorted(cand, key=lambda j: (abs(day[j] - d0), row[j]))[:limit]
+            found, used = find_subsets([abs(amt[j]) for j in cand], target, k - 1 if pair else k, _search_budget(state, account))
+            _spend(state, account, used)
+            if not found or (pair and len(found) > 1):
+                continue
+            one = [ti] if s is None else [ti, s]
+            chosen = one + [cand[i] for i in found[0]]
+            members = tuple(sorted(lo + j for j in chosen))
+            for j in chosen:
+                free[j] = False
+            many = len(found[0])
+            if pair:
+                group = RawGroup(members, Rule.COMBINATION, f"2 lignes ({eur(abs(a))} et {eur(abs(amt[s]))}) = {many} lignes de l'autre sens", 70)
+            elif len(found) > 1:
+                alt = tuple(tuple(sorted(lo + j for j in [ti] + [cand[i] for i in f])) for f in found[1:])
+                group = RawGroup(members, Rule.COMBINATION, f"{eur(abs(a))} = somme de {many} lignes ; plusieurs combinaisons possibles", 45,
+                                 ambiguous=True, alternatives=alt)
+            else:
+                what = "factures" if _is_payment(u, lo + ti) else "règlements"
+                group = RawGroup(members, Rule.COMBINATION, f"1 ligne de {eur(abs(a))} = {many} {what} (seule combinaison trouvée)", 75)
+            state.take(group)
+            floor = {True: smallest_two(True), False: smallest_two(False)}
+            break
+
+
+def combination_pass(state: PassState) -> None:
+    """1 ↔ k and k ↔ 1: one open line against up to k lines of the other side (see ``find_subsets``)."""
+    for account in sorted(pd.unique(state.units.account[state.free])):
+        _search_targets(state, account, pair=False)
+
+
+def combination_pair_pass(state: PassState) -> None:
+    """2 ↔ k: a payment and a credit note (or two payments) against several invoices; runs after
+    the 1 ↔ k sweep, on the same per-account budget."""
+    if state.options.k < 2:
+        return
+    for account in sorted(pd.unique(state.units.account[state.free])):
+        if account not in state.budget_exceeded:
+            _search_targets(state, account, pair=True)
 
 
 def _is_payment(u: Units, t: int) -> bool:

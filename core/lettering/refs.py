@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -53,29 +55,52 @@ def ref_tokens(text: str) -> set[str]:
     return set(keys.to_pylist())
 
 
-# --- vectorised (pyarrow, RE2): the same normalisation for a whole column -------------------
-_JOIN_PREFIX = r"(?i)\b(factures?|fact|fac|fa|fct|n°|nº|no|ref)[.:]?\s+(\d)"
+# --- vectorised (pyarrow): the same normalisation for a whole column ---------------------
+_JOIN_WORDS = pa.array(sorted({"FACTURE", "FACTURES", "FACT", "FAC", "FA", "FCT", "NO", "NOS", "NUMERO", "REF", "N"}))
 
 
 def normalise_refs(values: pa.Array) -> pa.Array:
-    """``normalise_ref`` over an Arrow string array ("" where no key)."""
+    """``normalise_ref`` over an Arrow string array ("" where no key). Repeated values (bank slip
+    numbers, piece references shared by the lines of an entry) are normalised once."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return pc.take(_normalise_unique(encoded.dictionary), encoded.indices)
+
+
+def _normalise_unique(values: pa.Array) -> pa.Array:
     up = pc.utf8_upper(values)
-    up = pc.replace_substring_regex(up, "[°º]", "O")
-    key = pc.replace_substring_regex(up, "[^0-9A-Z]", "")
-    key = pc.replace_substring_regex(key, r"^(?:" + _PREFIX_ALT + r")+(\d)", r"\1")
-    key = pc.replace_substring_regex(key, "^0+", "")
-    ok = pc.and_(pc.greater_equal(pc.utf8_length(key), MIN_LENGTH), pc.match_substring_regex(key, r"\d"))
+    up = pc.replace_substring(pc.replace_substring(up, "°", "O"), "º", "O")
+    key = pc.replace_substring_regex(up, "[^0-9A-Z]+", "")
+    key = pc.replace_substring_regex(key, r"^(?:" + _PREFIX_ALT + r")+([0-9])", r"\1")
+    key = pc.utf8_ltrim(key, "0")
+    ok = pc.and_(pc.greater_equal(pc.utf8_length(key), MIN_LENGTH), pc.match_substring_regex(key, "[0-9]"))
     return pc.if_else(ok, key, "")
 
 
 def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Keys named by each text: (index of the text, key) for every word holding a digit."""
-    joined = pc.replace_substring_regex(values, _JOIN_PREFIX, r"\1\2")
-    words = pc.split_pattern_regex(joined, r"\s+")
-    parents = pc.list_parent_indices(words)
+    """Keys named by each text: (index of the text, key) for every word holding a digit, and for a
+    prefix word followed by a number (« Facture 123 », « FA 25-0012 », « n° 4512 »)."""
+    words = pc.utf8_split_whitespace(values)
+    parents = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
-    has_digit = pc.match_substring_regex(flat, r"\d")
-    parents, flat = pc.filter(parents, has_digit), pc.filter(flat, has_digit)
-    keys = normalise_refs(flat)
-    ok = pc.not_equal(keys, "")
-    return pc.filter(parents, ok), pc.filter(keys, ok)
+    n = len(flat)
+    if not n:
+        return pa.array([], pa.int64()), pa.array([], pa.string())
+    has_digit = pc.match_substring_regex(flat, "[0-9]").to_numpy(zero_copy_only=False)
+    # a prefix word followed, in the same text, by a word starting with a digit
+    bare = pc.utf8_upper(pc.replace_substring_regex(flat, "[.:°º]+$", ""))
+    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)
+    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(flat, 0, 1)).to_numpy(zero_copy_only=False)
+    nxt = np.zeros(n, dtype=bool)
+    nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
+    join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
+    single = np.flatnonzero(has_digit)
+    idx = np.concatenate([single, join_at])
+    texts = pc.take(flat, pa.array(single))
+    if len(join_at):
+        joined = pc.binary_join_element_wise(pc.take(flat, pa.array(join_at)), pc.take(flat, pa.array(join_at + 1)), "")
+        texts = pa.concat_arrays([texts, joined])
+    keys = normalise_refs(texts)
+    ok = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
+    return pa.array(parents[idx][ok]), pc.filter(keys, pa.array(ok))
