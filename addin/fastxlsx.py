@@ -597,7 +597,9 @@ def _cell_xml(ref: str, value: Any, style: int) -> str:
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float, Decimal)):
         return f'<c r="{ref}"{s}><v>{value}</v></c>'
     if isinstance(value, (date, datetime)):
         d = value.date() if isinstance(value, datetime) else value

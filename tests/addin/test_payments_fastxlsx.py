@@ -65,3 +65,19 @@ def test_user_note_on_an_unflagged_cell_is_kept(tmp_path):
     assert ws["C2"].comment.text == "note de l'utilisateur" and ws["C2"].comment.author == "Marie"
     assert ws["A3"].comment.author == AUTHOR and _fill(ws, "A3") == RED and _fill(ws, "B3") is None
     assert _fill(ws, "C2") is None
+
+
+def test_other_owners_marks_are_kept_in_the_state_sheet(tmp_path):
+    from addin.paint import paint_alerts, read_marks
+    from addin.sheets import FileWorkbook
+
+    path = tmp_path / "b.xlsx"
+    _book(path)
+    book = FileWorkbook(path)
+    paint_alerts(book, [alert("PAY_DATE_MISSING", sheet="Données", row=3, column="Date")], owner="autre")
+    book.save()
+    paint_file(path, "Données", 1, [alert("PAY_BANK_UNKNOWN", sheet="Données", row=2, column="Banque", value="BQ9", expected="BQ1")], owner="payments")
+    marks = read_marks(FileWorkbook(path))
+    assert {(m.owner, m.row, m.col) for m in marks} == {("autre", 3, 1), ("payments", 2, 3)}
+    mine = next(m for m in marks if m.owner == "payments")
+    assert mine.color == RED and mine.orig_known and mine.orig_note == "note de l'utilisateur"
