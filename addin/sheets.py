@@ -326,17 +326,21 @@ class FileWorkbook:
     def get_fill(self, sheet: str, row: int, col: int) -> str | None:
         """The cell's fill: None (no fill), "#RRGGBB" (plain solid colour) or an opaque token
         (theme colour, tint, pattern) that ``fill`` accepts to restore it exactly."""
-        ws = self._ws(sheet)
-        if row > ws.max_row or col > ws.max_column:
-            return None
-        return _fill_token(ws.cell(row, col).fill)
+        cell = self._existing_cell(sheet, row, col)
+        return _fill_token(cell.fill) if cell is not None else None
 
     def get_note(self, sheet: str, row: int, col: int) -> str | None:
-        ws = self._ws(sheet)
-        if row > ws.max_row or col > ws.max_column:
-            return None
-        comment = ws.cell(row, col).comment
+        cell = self._existing_cell(sheet, row, col)
+        comment = cell.comment if cell is not None else None
         return comment.text if comment is not None else None
+
+    def _existing_cell(self, sheet: str, row: int, col: int) -> Any:
+        """The cell if it exists, without creating it (``max_row`` costs a scan of the sheet)."""
+        ws = self._ws(sheet)
+        cells = getattr(ws, "_cells", None)
+        if cells is not None:
+            return cells.get((row, col))
+        return ws.cell(row, col)  # pragma: no cover - other openpyxl layouts
 
     def has_note(self, sheet: str, row: int, col: int) -> bool:
         return self.get_note(sheet, row, col) is not None
