@@ -612,17 +612,22 @@ def _cell_xml(ref: str, value: Any, style: int) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _control_xml(rows: list[tuple[list[Any], list[int]]], widths: list[float], freeze_row: int) -> bytes:
+def _control_xml(rows: list[tuple[list[Any], list[int]]], widths: list[float], freeze_row: int, heights: dict[int, float] | None = None) -> bytes:
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1))
     body = []
     for r, (values, styles) in enumerate(rows, start=1):
         cells = "".join(_cell_xml(f"{col_letter(j)}{r}", v, styles[j - 1] if j - 1 < len(styles) else 0) for j, v in enumerate(values, start=1))
-        body.append(f'<row r="{r}">{cells}</row>')
+        ht = (heights or {}).get(r)
+        attrs = f' ht="{ht}" customHeight="1"' if ht else ""
+        body.append(f'<row r="{r}"{attrs}>{cells}</row>')
     pane = (f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{freeze_row - 1}" topLeftCell="A{freeze_row}" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
             if freeze_row > 1 else "")
+    # printed on one page wide, landscape (as the painter's control sheet)
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f'{pane}<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(body)}</sheetData>'
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>').encode("utf-8")
+            '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>').encode("utf-8")
 
 
 def _put_sheet(pkg: _Package, name: str, xml: bytes, *, hidden: bool = False) -> None:
@@ -777,6 +782,7 @@ def _control_rows(styles: _Styles, sheet: str, located: list[tuple[Alert, list[t
     rows.append(([], []))
     rows.append((["Feuille", "Cellule", "Gravité", "Code", "Message"], [head] * 5))
     freeze = len(rows) + 1
+    heights: dict[int, float] = {}
     quoted = "'" + sheet.replace("'", "''") + "'"
 
     def order(item):
@@ -792,4 +798,7 @@ def _control_rows(styles: _Styles, sheet: str, located: list[tuple[Alert, list[t
             where = "—" if a.row is None else f"ligne {a.row}"
         st, wrap = (red, red_wrap) if a.is_blocking else (yellow, yellow_wrap)
         rows.append(([a.sheet or "—", where, a.severity.value, a.code.value, a.message], [st, st, st, st, wrap]))
-    return _control_xml(rows, [30, 12, 16, 28, 90], freeze)
+        lines = -(-len(a.message) // 95)  # ~95 characters per line in a 90-wide column
+        if lines > 1:
+            heights[len(rows)] = 15.0 * lines
+    return _control_xml(rows, [30, 12, 16, 28, 90], freeze, heights)
