@@ -192,18 +192,17 @@ def bench_full(n_lines: int) -> dict:
 
 
 def adversarial_frame(n: int = 3000, seed: int = SEED) -> pd.DataFrame:
-    """One customer account: n invoices of near-equal amounts (100 000,00 € ± a few cents) and n/3
-    payments of about 3 invoices each that never match exactly."""
+    """One customer account of n open lines: 3/4 invoices of near-equal amounts (100 000,00 € plus
+    a multiple of 0,07 €) and 1/4 payments of about 3 invoices each that never match exactly."""
     from core.ledger import empty_frame
 
     rng = np.random.default_rng(seed)
-    inv = 10_000_000 + rng.integers(0, 500, size=n) * 7
-    pays = 30_000_000 + rng.integers(0, 1500, size=n // 3) * 7 + 3  # +3: never a sum of multiples of 7
+    n_inv = n * 3 // 4
+    inv = 10_000_000 + rng.integers(0, 500, size=n_inv) * 7
+    pays = 30_000_000 + rng.integers(0, 1500, size=n - n_inv) * 7 + 3  # +3: never a sum of multiples of 7
     amounts = np.concatenate([inv, -pays])
     m = len(amounts)
     days = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, size=m), unit="D")
-    f = empty_frame()
-    data = {c: f[c] for c in f.columns}
     frame = pd.DataFrame({
         "journal_code": "VT", "journal_label": "Ventes", "entry_number": [f"E{i}" for i in range(m)], "entry_date": days.astype("datetime64[s]"),
         "ledger_account": "411000", "ledger_account_label": "Clients", "subledger_account": "C666", "subledger_label": "ADVERSAIRE",
@@ -212,8 +211,7 @@ def adversarial_frame(n: int = 3000, seed: int = SEED) -> pd.DataFrame:
         "validated_on": days.astype("datetime64[s]"), "foreign_amount": pd.array([None] * m, dtype="Int64"), "currency": "",
         "due_date": pd.Series([pd.NaT] * m, dtype="datetime64[s]"), "source_row": np.arange(2, m + 2),
     })
-    del data
-    return frame
+    return frame[list(empty_frame().columns)]
 
 
 def bench_adversarial() -> dict:

@@ -13,6 +13,7 @@ restores exactly the previous state.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ import pyarrow.compute as pc
 
 from core.alerts import Alert, alert
 from core.entries import entries_to_frame
-from core.lettering.codes import code_rank, is_partial_code, next_codes
+from core.lettering.codes import code_at, code_rank, is_partial_code, next_codes
 from core.lettering.models import (
     AppliedGroup,
     LetteringGroup,
@@ -317,34 +318,42 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     aux_label = frame["subledger_label"].to_numpy(dtype=object)
     docref = frame["document_ref"].to_numpy(dtype=object)
     out: list[LetteringGroup] = []
-    gen_codes: dict[str, object] = {}
-    taken: dict[str, set[str]] = {}
     zero = _money(0)
     acc_l, pos_l, deb_l, cred_l, last_l = acc0.tolist(), gpos.tolist(), gdebit.tolist(), gcredit.tolist(), last.tolist()
     unit_rows, partial_code = units.rows, units.partial_code
     gen_l = gen[gpos].tolist()
+    # codes continue after the highest code of the account (whatever its case)
+    base: dict[str, int] = {}
+    for account, codes in used.items():
+        ranks = [r for r in map(code_rank, codes) if r is not None]
+        base[account] = max(ranks) + 1 if ranks else 0
+    counter: dict[str, int] = {}
+    is_partial_unit = np.fromiter((bool(c) for c in partial_code), dtype=bool, count=len(partial_code))
+    inherits = np.logical_or.reduceat(is_partial_unit[flat], starts).tolist() if len(flat) else []
+    taken: dict[str, set[str]] = {}
+    table = _code_table(max((base.get(a, 0) for a in set(acc_l)), default=0) + len(raw))
     for i in order:
         g, account = raw[i], acc_l[i]
-        if account not in gen_codes:
-            gen_codes[account] = next_codes(used.get(account, []))
-            # codes of complete letterings; a partial one's letters stay available to complete it
-            taken[account] = {c for c in used.get(account, []) if not is_partial_code(c)}
         us = g.units
         rws = tuple(sorted(r for u in us for r in unit_rows[u])) if len(us) > 1 else unit_rows[us[0]]
-        # completing a partial lettering keeps its letters, in upper case
-        inherited = [partial_code[u] for u in us if partial_code[u]]
-        if inherited:
-            inherited.sort()
-        if inherited and not g.partial and inherited[0].upper() not in taken[account]:
-            code = inherited[0].upper()
-        elif inherited and g.partial:
-            code = inherited[0]
-        else:
-            code = next(gen_codes[account])
-            while code in taken[account]:
-                code = next(gen_codes[account])
-            code = code.lower() if g.partial else code
-        taken[account].add(code.upper())
+        code = ""
+        if inherits[i]:  # completing a partial lettering keeps its letters, in upper case
+            if account not in taken:  # codes of complete letterings: a partial one's letters stay available
+                taken[account] = {c for c in used.get(account, []) if not is_partial_code(c)}
+            inherited = sorted(partial_code[u] for u in us if partial_code[u])
+            if g.partial:
+                code = inherited[0]
+            elif inherited[0].upper() not in taken[account]:
+                code = inherited[0].upper()
+            if code:
+                taken[account].add(code.upper())
+        if not code:
+            n = counter.get(account, 0)
+            counter[account] = n + 1
+            r = base.get(account, 0) + n
+            code = table[r] if r < len(table) else code_at(r)
+            if g.partial:
+                code = code.lower()
         d, c = deb_l[i], cred_l[i]
         total = d - c
         write_off = None
@@ -358,6 +367,11 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
             g.partial, _money(total) if g.partial else zero, _money(gap) if gap else zero, write_off, _money(d), _money(c),
         ))
     return out
+
+
+def _code_table(n: int) -> list[str]:
+    """The first codes of the sequence (AA, AB, …), at most 500,000 (beyond: ``code_at``)."""
+    return list(itertools.islice(next_codes([]), min(n, 500_000)))
 
 
 def _money(cents: int) -> Decimal:

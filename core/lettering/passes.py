@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.lettering.models import LetteringOptions, Rule
 from core.lettering.refs import normalise_refs, text_tokens
@@ -119,36 +120,44 @@ def reference_links(units: Units, k: int) -> tuple[np.ndarray, np.ndarray, dict[
     empty = np.zeros(0, dtype="int64")
     if not len(units):
         return empty, empty, {}
-    own = normalise_refs(units.line_ref).to_numpy(zero_copy_only=False)
     line_unit = units.line_unit
-    owners = pd.DataFrame({"unit": line_unit, "key": own})
-    owners = owners[owners["key"] != ""]
-    owners["account"] = units.account[owners["unit"].to_numpy()]
-    owners = owners.drop_duplicates(["unit", "key"])
-    parents, keys = text_tokens(units.line_label)
-    named = pd.DataFrame({"unit": line_unit[parents.to_numpy()], "key": keys.to_numpy(zero_copy_only=False)})
-    named["account"] = units.account[named["unit"].to_numpy()]
-    named = named.drop_duplicates(["unit", "key"])
+    own = normalise_refs(units.line_ref)
+    parents, named_keys = text_tokens(units.line_label)
+    # one integer per (account, key): units are sorted by account, so account ids are run numbers
+    acc = units.account
+    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]) if len(acc) else empty
+    encoded = pc.dictionary_encode(pa.concat_arrays([own.cast(pa.string()), named_keys.cast(pa.string())]))
+    kid = encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
+    blank = np.flatnonzero(np.asarray(encoded.dictionary.to_pylist(), dtype=object) == "")
+    n_keys = len(encoded.dictionary) + 1
+    n_own = len(own)
+    own_unit, own_kid = line_unit, kid[:n_own]
+    named_unit, named_kid = line_unit[parents.to_numpy()], kid[n_own:]
+    keep_own = ~np.isin(own_kid, blank)
+    own_unit, own_kid = own_unit[keep_own], own_kid[keep_own]
+    owners = pd.DataFrame({"unit": own_unit, "ak": acc_id[own_unit] * n_keys + own_kid}).drop_duplicates()
+    named = pd.DataFrame({"unit": named_unit, "ak": acc_id[named_unit] * n_keys + named_kid}).drop_duplicates()
     # a reference owned by one open unit of the account; several owners only when they face
     # each other (an invoice and its payment under the same piece number), never a bank slip
     # number shared by many payments of the same side
     owners["sign"] = np.sign(units.amount[owners["unit"].to_numpy()])
-    stats = owners.groupby(["account", "key"], sort=False).agg(n=("unit", "size"), signs=("sign", "nunique"), owner=("unit", "min"))
-    stats = stats[(stats["n"] == 1) | ((stats["signs"] == 2) & (stats["n"] <= 2 * k))].reset_index()
-    links = named.merge(stats[["account", "key", "owner"]], on=["account", "key"])
+    stats = owners.groupby("ak", sort=False).agg(n=("unit", "size"), signs=("sign", "nunique"), owner=("unit", "min"))
+    stats = stats[(stats["n"] == 1) | ((stats["signs"] == 2) & (stats["n"] <= 2 * k))]
+    links = named.join(stats["owner"], on="ak", how="inner")
     links = links[links["unit"] != links["owner"]]
-    shared = owners.merge(stats.loc[stats["n"] > 1, ["account", "key", "owner"]], on=["account", "key"])
+    shared = owners.join(stats.loc[stats["n"] > 1, "owner"], on="ak", how="inner")
     shared = shared[shared["unit"] != shared["owner"]]
-    edges = pd.concat([links[["unit", "owner"]], shared[["unit", "owner"]]], ignore_index=True)
-    if edges.empty:
+    a = np.concatenate([links["unit"].to_numpy(dtype="int64"), shared["unit"].to_numpy(dtype="int64")])
+    b = np.concatenate([links["owner"].to_numpy(dtype="int64"), shared["owner"].to_numpy(dtype="int64")])
+    if not len(a):
         return empty, empty, {}
-    a, b = edges["unit"].to_numpy(dtype="int64"), edges["owner"].to_numpy(dtype="int64")
     nodes, roots = _components(a, b)
     # the invoice references behind each component (the owners' piece references)
     first_line = np.full(len(units), -1, dtype="int64")
     first_line[line_unit[::-1]] = np.arange(len(line_unit))[::-1]
-    ref_text = units.line_ref.take(pa.array(first_line[b])).to_numpy(zero_copy_only=False)
-    why_df = pd.DataFrame({"root": roots[np.searchsorted(nodes, b)], "ref": ref_text}).drop_duplicates()
+    owner_units = np.unique(b)
+    ref_text = units.line_ref.take(pa.array(first_line[owner_units])).to_numpy(zero_copy_only=False)
+    why_df = pd.DataFrame({"root": roots[np.searchsorted(nodes, owner_units)], "ref": ref_text}).drop_duplicates()
     why_df = why_df.sort_values(["root", "ref"], kind="mergesort")
     why: dict[int, str] = {}
     for r, t in zip(why_df["root"].tolist(), why_df["ref"].tolist()):
