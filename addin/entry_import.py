@@ -14,7 +14,7 @@ Inputs
 
 Outputs (written atomically, in ``out_dir``)
     * ``<fichier> - écritures importées.xlsx``: « Écritures importées » (Société + the FEC
-      columns), « Rejets », « Résumé import » and the « Définition d'import » used;
+      columns), « Résumé import » and the « Définition d'import » used;
     * one FEC per company: ``<SIREN>FEC<AAAAMMJJ>.txt`` when the SIREN is known, else
       ``<société>FEC<AAAAMMJJ>.txt``;
     * ``<fichier> - rejets.xlsx`` and ``<fichier> - rejets.csv``: the rejected lines unchanged,
@@ -634,8 +634,9 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
     return header, rows
 
 
-def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *, rejects: tuple[list[str], list[list[Any]]] | None = None) -> list[str]:
-    """« Écritures importées », « Rejets », « Résumé import » in ``book``; returns notes."""
+def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *, rejects: tuple[list[str], list[list[Any]]] | None = None, rejects_files: list[str] | None = None) -> list[str]:
+    """« Écritures importées », « Rejets » (unless the rejects are in their own files,
+    ``rejects_files``), « Résumé import » in ``book``; returns notes."""
     notes = []
     if result.table.num_rows <= MAX_SHEET_LINES:
         header, rows = entries_rows(result)
@@ -643,7 +644,10 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *,
     else:
         notes.append(f"{result.table.num_rows} lignes : trop pour la feuille « {ENTRIES_SHEET} » (limite {MAX_SHEET_LINES}) ; elles sont dans le FEC.")
         book.write_sheet(ENTRIES_SHEET, [Column("Information", None, 100)], [[notes[-1]]])
-    write_rejects_sheet(book, inp, result, rows=rejects)
+    if rejects_files is None:
+        write_rejects_sheet(book, inp, result, rows=rejects)
+    else:
+        notes.append("Lignes rejetées (telles qu'elles étaient, avec le motif) : " + " et ".join(rejects_files) + ".")
     summary = [[line] for line in result.summary.lines_fr()] + [[n] for n in notes]
     alerts = [a for a in result.alerts][:2000]
     summary += [[""], ["Alertes (les 2 000 premières ; chaque ligne rejetée a son motif dans « Rejets »)"]]
@@ -666,7 +670,7 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
     atomic_write(rej_csv, rejects_csv(inp, result))
     res_path = out_dir / f"{stem} - écritures importées.xlsx"
     res = new_workbook(out_dir)
-    write_result_sheets(res, inp, result, rejects=rejects)
+    write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name])
     write_definition_sheet(res, d)
     res.save(res_path)
     return paths + [rej_xlsx, rej_csv, res_path]

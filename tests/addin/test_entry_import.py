@@ -63,7 +63,8 @@ def test_cli_imports_a_cp1252_csv_writes_fec_and_rejects(sales, tmp_path, capsys
     assert [c.value for c in ws[2]][:9] == ["VT", "01/02/2025", "F2", "Vente février", "10033", "Martin SARL", "120,00", None, None]
     assert "IMPORT_ENTRY_UNBALANCED" == ws.cell(2, 11).value
     res = openpyxl.load_workbook(out / "ventes - écritures importées.xlsx")
-    assert {"Écritures importées", "Rejets", "Résumé import", "Définition d'import"} <= set(res.sheetnames)
+    assert {"Écritures importées", "Résumé import", "Définition d'import"} <= set(res.sheetnames)
+    assert any("ventes - rejets.xlsx" in (c.value or "") for c in res["Résumé import"]["A"])
     assert res["Écritures importées"].max_row == 7
 
 
