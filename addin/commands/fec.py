@@ -22,7 +22,7 @@ from addin.errors import UserError
 from addin.progress import Progress
 
 LINES_SHEET = "Lignes FEC"
-MAX_SHEET_LINES = 20_000  # lines copied to « Lignes FEC » (the others stay listed on « Contrôle »)
+MAX_SHEET_LINES = 5_000  # lines copied to « Lignes FEC » (the others stay listed on « Contrôle »)
 LARGE_FILE = 5_000_000  # bytes: above, show the progress bar
 _SEPARATORS = {"\t": "tabulation", "|": "barre verticale « | »", ";": "point-virgule (non conforme)", ",": "virgule (non conforme)"}
 _ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 avec BOM", "iso-8859-15": "ISO-8859-15 (Latin-9)", "cp1252": "Windows-1252", "utf-16": "UTF-16 (non conforme)"}
