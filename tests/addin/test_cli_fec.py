@@ -216,3 +216,22 @@ def test_demo_step_reports_an_unusable_fec(tmp_path):
     ctx = DemoContext(out_dir=tmp_path, fec_path=path)
     assert "inutilisable" in step.run(ctx)[0]
     assert ctx.blocking == 1
+
+
+def test_xlsx_copies_at_most_max_sheet_lines(tmp_path, monkeypatch, capsys):
+    import addin.commands.fec as command
+
+    monkeypatch.setattr(command, "MAX_SHEET_LINES", 2)
+    rows = [r for i in range(4) for r in _entry(f"VT{i}")]
+    for r in rows[:5]:
+        r["PieceRef"] = ""
+    path = _write(tmp_path / NAME, rows)
+    out = tmp_path / "controle.xlsx"
+    assert main(["fec", "check", str(path), "--xlsx", str(out)]) == 0
+    wb = load_workbook(out)
+    assert [r[0] for r in wb["Lignes FEC"].iter_rows(min_row=2, values_only=True)] == [2, 3]
+    control = [list(r) for r in wb["Contrôle"].iter_rows(values_only=True)]
+    listed = [r for r in control if r and r[3] == "FEC_MISSING_DATA"]
+    assert len(listed) == 5
+    assert sum(1 for r in listed if r[0] == "FEC") == 3
+    assert any(r[0] == "Remarque" for r in control)
