@@ -649,8 +649,8 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *,
     else:
         notes.append("Lignes rejetées (telles qu'elles étaient, avec le motif) : " + " et ".join(rejects_files) + ".")
     summary = [[line] for line in result.summary.lines_fr()] + [[n] for n in notes]
-    alerts = [a for a in result.alerts][:2000]
-    summary += [[""], ["Alertes (les 2 000 premières ; chaque ligne rejetée a son motif dans « Rejets »)"]]
+    alerts = list(result.alerts)[:1000]
+    summary += [[""], ["Alertes (les 1 000 premières ; chaque ligne rejetée a son motif dans les rejets)"]]
     summary += [[f"{a.severity.value} · {a.code.value} · {a.where()} : {a.message}"] for a in alerts]
     book.write_sheet(SUMMARY_SHEET, [Column("Résumé de l'import d'écritures", None, 160)], summary)
     return notes

@@ -20,17 +20,19 @@ from core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
 
 
 def _cents(values: pa.Array) -> pa.Array:
-    """int64 cents → "1234,56" / "-0,05": each distinct amount formatted once."""
+    """int64 cents → "1234,56" / "-0,05" / "0,00": only non-zero amounts are formatted."""
     c = np.asarray(pc.fill_null(pc.cast(values, pa.int64()), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    distinct, inverse = np.unique(c, return_inverse=True)
-    k = len(distinct)
+    nz = np.flatnonzero(c)
+    v = c[nz]
     # decimal128(18, 2) stores the unscaled integer: the cents themselves
-    two = np.empty((k, 2), dtype=np.int64)
-    two[:, 0] = distinct
-    two[:, 1] = np.where(distinct < 0, -1, 0)
-    dec = pa.Array.from_buffers(pa.decimal128(18, 2), k, [None, pa.py_buffer(two)])
-    text = pc.replace_substring(pc.cast(dec, pa.string()), ".", ",")
-    return text.take(pa.array(inverse.astype(np.int64)))
+    two = np.empty((len(v), 2), dtype=np.int64)
+    two[:, 0] = v
+    two[:, 1] = np.where(v < 0, -1, 0)
+    dec = pa.Array.from_buffers(pa.decimal128(18, 2), len(v), [None, pa.py_buffer(two)])
+    text = pa.concat_arrays([pc.replace_substring(pc.cast(dec, pa.string()), ".", ","), pa.array(["0,00"])])
+    idx = np.full(len(c), len(v), dtype=np.int64)
+    idx[nz] = np.arange(len(v))
+    return text.take(pa.array(idx))
 
 
 def _dates(values: pa.Array) -> pa.Array:
