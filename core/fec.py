@@ -116,7 +116,8 @@ def _decode(data: bytes) -> tuple[bytes, str, list[Alert]]:
     except UnicodeDecodeError:  # bytes undefined in Windows-1252 (0x81, 0x8D…)
         encoding = "iso-8859-15"
         text = data.decode(encoding)
-    mixed = re.search(rb"[\xc2-\xf4][\x80-\xbf]", data)
+    # UTF-8 for à-ÿ / À-Ý, ’ “ ” – — …, € : sequences a Latin text practically never holds
+    mixed = re.search(rb"\xc3[\x80-\xbf]|\xe2\x80[\x93-\xa6]|\xe2\x82\xac", data)
     if mixed:
         line = data.count(b"\n", 0, mixed.start()) + 1
         alerts.append(alert("FEC_ENCODING_MIXED", sheet=SHEET, row=line, line=line, encoding=encoding))

@@ -601,3 +601,10 @@ def test_lines_with_a_real_extra_field_are_not_taken_for_a_trailing_separator():
     body = ["\t".join(r[n] for n in HEADER) + "\tX" for r in entry("VT1")]
     ledger = read_fec(("\r\n".join(["\t".join(HEADER)] + body) + "\r\n").encode())
     assert sorted(a.code.value for a in ledger.alerts) == ["FEC_FIELD_COUNT", "FEC_FIELD_COUNT", "FEC_NO_ENTRIES"]
+
+
+def test_latin_text_with_guillemets_is_not_taken_for_mixed_encoding():
+    rows = entry("VT1", EcritureLib="Livré« chantier »n°12 à€", CompAuxLib="Œuvre’s")
+    ledger = read_fec(fec(rows, encoding="cp1252"))
+    assert ledger.alerts == [] and ledger.encoding == "cp1252"
+    assert ledger.frame["label"].iloc[0] == "Livré« chantier »n°12 à€"
