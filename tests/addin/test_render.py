@@ -122,10 +122,11 @@ def _write(path: Path, rows) -> Path:
     return path
 
 
-def test_painted_cells_render_red_and_yellow(tmp_path):
+@pytest.mark.parametrize("engine", ["openpyxl", "rapide"])
+def test_painted_cells_render_red_and_yellow(tmp_path, engine):
     _tools()
-    xlsx = _write(tmp_path / "ecritures.xlsx", ROWS)
-    assert main(["check", str(xlsx)]) == 1
+    xlsx = _write(tmp_path / f"ecritures-{engine}.xlsx", ROWS)
+    assert main(["check", str(xlsx), "--moteur", engine]) == 1
     pages = render(xlsx, tmp_path)
     assert len(pages) >= 2  # the checked sheet, then « Contrôle »
     sheet = pages[0]
