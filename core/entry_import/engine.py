@@ -258,7 +258,8 @@ class _Importer:
         self.company_values = [str(v) for v in cenc.dictionary.to_pylist()]
         nj = max(len(enc.dictionary), 1)
         raw_key = c_idx * nj + j_idx
-        uniq, self.cj = np.unique(raw_key, return_inverse=True)
+        cj, uniq = pd.factorize(raw_key)  # hashing, no sort
+        self.cj = cj.astype(np.int64)
         jv = [str(v) for v in enc.dictionary.to_pylist()]
         self.cj_labels = [(self.company_values[int(k) // nj], jv[int(k) % nj], int(kinds[int(k) % nj])) for k in uniq]
 
