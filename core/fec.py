@@ -299,7 +299,7 @@ def _split(data: bytes, start: int, header: _Header) -> _Body:
         # more, empty, field and drop it, with one warning instead of rejecting every line
         invalid = []
         table = _csv(buf, width + 1, header.separator, header.quoted, True, collect)
-        if not invalid and not pc.any(pc.greater(pc.binary_length(table[f"c{width}"]), 0)).as_py():
+        if not invalid and not pc.any(pc.greater(pc.binary_length(table[f"c{width}"]), 0)).as_py() and _fields_in_place(table, header):
             table = table.drop_columns([f"c{width}"])
             extra_sep = 2
         else:
@@ -328,6 +328,19 @@ def _split(data: bytes, start: int, header: _Header) -> _Body:
         table = table.filter(pa.array(keep))
         lines = lines[keep]
     return _Body(table, lines, total, bad, blank, trailing, extra_sep)
+
+
+def _fields_in_place(table: pa.Table, header: _Header) -> bool:
+    """Amounts and dates read cleanly where the header puts them: the extra separator was
+    really at the end of the line (not inside a label, which shifts the following fields)."""
+    empty_rows = _empty_rows(table)
+    rows = table.filter(pa.array(~empty_rows)) if empty_rows.any() else table
+    for pos, col in header.mapping.items():
+        if col in ("debit", "credit", "amount") and len(parse_amounts(_trim(rows[f"c{pos}"])).invalid):
+            return False
+        if col in ("entry_date", "validated_on") and len(parse_dates(rows[f"c{pos}"]).invalid):
+            return False
+    return True
 
 
 def _all_end_with_one_more_separator(table: pa.Table, invalid: list, width: int, sep: str) -> bool:

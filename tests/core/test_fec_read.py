@@ -608,3 +608,32 @@ def test_latin_text_with_guillemets_is_not_taken_for_mixed_encoding():
     ledger = read_fec(fec(rows, encoding="cp1252"))
     assert ledger.alerts == [] and ledger.encoding == "cp1252"
     assert ledger.frame["label"].iloc[0] == "Livré« chantier »n°12 à€"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINE_KINDS = st.sampled_from(["good", "good", "good", "extra", "missing", "blank", "spaces", "separators"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds=st.lists(_LINE_KINDS, min_size=1, max_size=25), sep=st.sampled_from(["\t", "|"]), eol=st.sampled_from(["\r\n", "\n"]), final=st.booleans())
+def test_property_every_line_is_in_the_ledger_or_named(kinds, sep, eol, final):
+    good = "\t".join(row().values()).replace("\t", sep)
+    make = {
+        "good": good,
+        "extra": good.replace("Facture", f"Fac{sep}ture", 1),
+        "missing": sep.join(good.split(sep)[:7]),
+        "blank": "",
+        "spaces": "   ",
+        "separators": sep * 17,
+    }
+    ledger = read_fec(fec([make[k] for k in kinds], sep=sep, eol=eol, final_eol=final))
+    n = len(kinds)
+    if not final and kinds[-1] == "blank":
+        n -= 1  # an empty last line without line end does not exist
+    assert_every_line_accounted(ledger, n)
+    expected_rows = [i + 2 for i, k in enumerate(kinds) if k == "good"]
+    assert ledger.frame["source_row"].tolist() == expected_rows
+    bad = {a.row for a in ledger.alerts if a.code.value == "FEC_FIELD_COUNT"}
+    assert bad == {i + 2 for i, k in enumerate(kinds) if k in ("extra", "missing")}
