@@ -176,3 +176,37 @@ def test_cli_fast_engine(tmp_path):
     wb.save(p)
     assert main(["check", str(p), "--moteur", "rapide"]) == 0
     assert fills(p) == {} and notes(p) == {}
+
+
+@pytest.mark.parametrize("runs", [[seeded()], [seeded(), []], [seeded(), [a for a in seeded() if a.row != 5], []]])
+def test_every_part_is_well_formed_and_declared(path, runs):
+    for alerts in runs:
+        run(path, alerts)
+        _check_package(path)
+
+
+def _check_package(path):
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        for n in names:
+            if n.endswith((".xml", ".rels", ".vml")):
+                etree.fromstring(z.read(n))  # raises on malformed XML
+        ct = etree.fromstring(z.read("[Content_Types].xml"))
+        overrides = {e.get("PartName").lstrip("/") for e in ct if e.get("PartName")}
+        defaults = {e.get("Extension") for e in ct if e.get("Extension")}
+        assert overrides <= names  # no declaration of a missing part
+        for n in names:
+            if n.startswith("xl/") and not n.endswith(".rels"):
+                assert n in overrides or n.rsplit(".", 1)[-1] in defaults, n
+        # every relationship target exists
+        for n in [x for x in names if x.endswith(".rels")]:
+            base = n.replace("_rels/", "").removesuffix(".rels")
+            for rel in etree.fromstring(z.read(n)):
+                if rel.get("TargetMode") == "External":
+                    continue
+                from addin.fastbook import _resolve
+
+                target = _resolve(base if base else "x", rel.get("Target")) if not n.startswith("_rels/") else rel.get("Target").lstrip("/")
+                assert target in names, (n, rel.get("Target"))
