@@ -492,7 +492,7 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
         group_code = np.full(len(chosen), "", dtype=object)
         group_code[ok_groups] = new_codes
         group_on = np.full(len(chosen), np.datetime64("NaT", "s"), dtype="datetime64[s]")
-        group_on[ok_groups] = [np.datetime64(d, "s") if d else np.datetime64("NaT", "s") for d in new_dates]
+        group_on[ok_groups] = np.array(new_dates, dtype="datetime64[D]").astype("datetime64[s]")  # None -> NaT
         keep = np.zeros(len(chosen), dtype=bool)
         keep[ok_groups] = True
         line_keep = np.repeat(keep, sizes)
