@@ -205,3 +205,21 @@ def test_written_file_is_read_back_without_alert_from_its_own_name():
     ledger = read_fec(write_fec(frame), filename=fec_filename("552100554", date(2025, 12, 31)))
     assert ledger.alerts == []
     assert np.array_equal(ledger.frame["debit"].to_numpy(), [100, 0])
+
+
+def test_models_of_read_rows_round_trip():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fec_samples import HEADER, entry, fec
+
+    from core.ledger import from_lines, to_lines
+
+    rows = entry("VT1", Montantdevise="10,00", Idevise="USD", EcritureLet="AA", DateLet="20250228")
+    ledger = read_fec(fec([dict(r, DateEcheance="20250301") for r in rows], header=HEADER + ["DateEcheance"]))
+    lines = to_lines(ledger.frame)
+    assert str(lines[0].debit) == "1200.00" and str(lines[0].foreign_amount) == "10.00"
+    assert lines[0].due_date == date(2025, 3, 1) and lines[1].source_row == 3
+    back = from_lines(lines)
+    pd.testing.assert_frame_equal(back, ledger.frame)
