@@ -450,6 +450,7 @@ def read_fec(data: bytes, filename: str | None = None) -> Ledger:
         after = frame["entry_date"].to_numpy() > np.datetime64(closing, "s")
         alerts.rows(_mask_rows(after), body.lines, "FEC_DATE_AFTER_CLOSING", _field(header, "entry_date"), closing=f"{closing:%d/%m/%Y}")
     alerts += check_balances(frame, sheet=SHEET)
+    alerts += check_entry_dates(frame, sheet=SHEET, column=_field(header, "entry_date"))
     return Ledger(
         frame=frame,
         alerts=_sorted(alerts),
@@ -769,6 +770,37 @@ def check_balances(frame: pd.DataFrame, *, sheet: str = SHEET) -> list[Alert]:
     if total_debit != total_credit:
         alerts.append(alert("FEC_TOTAL_UNBALANCED", sheet=sheet, debit=_fr(total_debit), credit=_fr(total_credit), diff=_fr(total_debit - total_credit)))
     return alerts
+
+
+def check_entry_dates(frame: pd.DataFrame, *, sheet: str = SHEET, column: str = "EcritureDate") -> list[Alert]:
+    """One date per entry: a line whose date differs from the previous line of the same
+    entry (journal + number, contiguous lines) gets a warning."""
+    if len(frame) < 2:
+        return []
+    same_entry = ~(_differs_from_previous(frame["journal_code"]) | _differs_from_previous(frame["entry_number"]))
+    dates = frame["entry_date"].to_numpy()
+    other_date = (dates[1:] != dates[:-1]) & ~np.isnat(dates[1:]) & ~np.isnat(dates[:-1])
+    rows = np.flatnonzero(same_entry & other_date) + 1
+    if not len(rows):
+        return []
+    lines = frame["source_row"].to_numpy()
+    numbers = frame["entry_number"]
+    out = _Alerts()
+    for i in rows[:MAX_ALERTS_PER_CODE]:
+        out.append(
+            alert(
+                "FEC_ENTRY_DATES",
+                sheet=sheet,
+                row=int(lines[i]),
+                column=column,
+                entry=numbers.iloc[i],
+                value=pd.Timestamp(dates[i]).strftime("%d/%m/%Y"),
+                previous=pd.Timestamp(dates[i - 1]).strftime("%d/%m/%Y"),
+            )
+        )
+    if len(rows) > MAX_ALERTS_PER_CODE:
+        out.more("FEC_ENTRY_DATES", column, [int(lines[i]) for i in rows[MAX_ALERTS_PER_CODE:]])
+    return list(out)
 
 
 def _differs_from_previous(values: pd.Series) -> np.ndarray:

@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "FEC_LETTERING_DATE_MISSING": (W, "Ligne lettrée (EcritureLet renseigné) sans date de lettrage (DateLet)."),
     "FEC_LETTERING_CODE_MISSING": (W, "Date de lettrage (DateLet) sans code de lettrage (EcritureLet)."),
     "FEC_ENTRY_UNBALANCED": (B, "L'écriture {entry} du journal {journal} n'est pas équilibrée : débit {debit} ≠ crédit {credit} (écart {diff})."),
+    "FEC_ENTRY_DATES": (W, "Les lignes de l'écriture {entry} ne portent pas toutes la même date : cette ligne est du {value}, la précédente du {previous}. Une écriture a une seule date ; vérifiez la saisie."),
     "FEC_TOTAL_UNBALANCED": (W, "Total du fichier déséquilibré : débit {debit} ≠ crédit {credit} (écart {diff})."),
     "FEC_FILENAME": (W, "Nom de fichier « {value} » non conforme : attendu SIRENFECAAAAMMJJ.txt, avec un SIREN valide et la date de clôture (ex. 552100554FEC20251231.txt)."),
     "FEC_CURRENCY_INCOMPLETE": (W, "Montant en devise (Montantdevise) renseigné sans code devise (Idevise)."),

@@ -61,6 +61,7 @@ EXAMPLES: dict[str, tuple[bytes, str | None]] = {
     "FEC_LETTERING_DATE_MISSING": (fec(_rows(**{"0": {"EcritureLet": "AA"}})), None),
     "FEC_LETTERING_CODE_MISSING": (fec(_rows(**{"0": {"DateLet": "20250131"}})), None),
     "FEC_ENTRY_UNBALANCED": (fec(_rows(**{"0": {"Debit": "1000,00"}, "2": {"Debit": "1400,00"}})), None),
+    "FEC_ENTRY_DATES": (fec(_rows(**{"1": {"EcritureDate": "20250201"}})), None),
     "FEC_TOTAL_UNBALANCED": (fec(_rows(**{"0": {"Debit": "1000,00"}})), None),
     "FEC_FILENAME": (clean(), "FEC_2025.txt"),
     "FEC_CURRENCY_INCOMPLETE": (fec(_rows(**{"0": {"Montantdevise": "10,00"}})), None),

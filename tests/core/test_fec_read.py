@@ -637,3 +637,14 @@ def test_property_every_line_is_in_the_ledger_or_named(kinds, sep, eol, final):
     assert ledger.frame["source_row"].tolist() == expected_rows
     bad = {a.row for a in ledger.alerts if a.code.value == "FEC_FIELD_COUNT"}
     assert bad == {i + 2 for i, k in enumerate(kinds) if k in ("extra", "missing")}
+
+
+def test_one_date_per_entry():
+    rows = entry("VT1") + entry("VT2")
+    rows[1]["EcritureDate"] = "20250201"
+    rows[2]["EcritureDate"] = "20250301"  # another entry: its own date
+    rows[3]["EcritureDate"] = "20250301"
+    ledger = read_fec(fec(rows))
+    assert where(ledger, "FEC_ENTRY_DATES") == [(3, "EcritureDate")]
+    assert "31/01/2025" in ledger.alerts[0].message and "01/02/2025" in ledger.alerts[0].message
+    assert "FEC_ENTRY_DATES" not in codes(read_fec(clean()))
