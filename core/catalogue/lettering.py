@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "LET_ALERTS_TRUNCATED": (
         W,
-        "{count} autre(s) alerte(s) {what} non détaillée(s), par exemple lignes {rows}. Corrigez d'abord les premières : "
+        "Alertes {what} : {count} de plus, non détaillées, par exemple lignes {rows}. Corrigez d'abord les premières : "
         "ce sont souvent les mêmes causes.",
     ),
     "LET_NO_SCOPE": (
