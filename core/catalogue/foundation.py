@@ -45,7 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "FEC_ENTRY_DATES": (W, "Les lignes de l'écriture {entry} ne portent pas toutes la même date : cette ligne est du {value}, la précédente du {previous}. Une écriture a une seule date ; vérifiez la saisie."),
     "FEC_TOTAL_UNBALANCED": (W, "Total du fichier déséquilibré : débit {debit} ≠ crédit {credit} (écart {diff})."),
     "FEC_FILENAME": (W, "Nom de fichier « {value} » non conforme : attendu SIRENFECAAAAMMJJ.txt, avec un SIREN valide et la date de clôture (ex. 552100554FEC20251231.txt)."),
-    "FEC_CURRENCY_INCOMPLETE": (W, "Montant en devise (Montantdevise) renseigné sans code devise (Idevise)."),
+    "FEC_CURRENCY_INCOMPLETE": (W, "Montant en devise (Montantdevise) et code devise (Idevise) vont ensemble : l'un des deux manque sur cette ligne. Complétez-le ou videz l'autre."),
     "FEC_TEXT_CHANGED": (W, "Le texte « {value} » contient un séparateur, un saut de ligne, des espaces en bordure ou un caractère que l'encodage ne sait pas écrire : il sera modifié dans le FEC écrit."),
     # --- amounts and dates typed in sheets ---------------------------------
     "AMOUNT_INVALID": (B, "Montant illisible « {value} » : saisissez un nombre (ex. 1234,56)."),
