@@ -272,14 +272,16 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),
                                left=state.budget_left_units.get(account, 0)))
     groups = _finish(frame, sc, units, state.groups, options)
-    for g in groups:
-        if g.ambiguous:
-            alts = " ; ".join("lignes " + ", ".join(str(r) for r in alt) for alt in g.alternatives)
-            sc.alerts.append(alert("LET_AMBIGUOUS", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, reason=g.reason, alternatives=alts))
-        if g.write_off is not None:
-            other = g.write_off.lines[1].ledger_account
-            sc.alerts.append(alert("LET_WRITE_OFF", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, gap=eur(abs(int(g.gap * 100))),
-                                   write_off_account=other))
+    ambiguous = [g for g in groups if g.ambiguous]
+    for g in ambiguous[:MAX_LINE_ALERTS]:
+        alts = " ; ".join("lignes " + ", ".join(str(r) for r in alt) for alt in g.alternatives)
+        sc.alerts.append(alert("LET_AMBIGUOUS", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, reason=g.reason, alternatives=alts))
+    _truncated(sc.alerts, "LET_AMBIGUOUS", np.array([g.rows[0] for g in ambiguous[MAX_LINE_ALERTS:]]))
+    write_offs = [g for g in groups if g.write_off is not None]
+    for g in write_offs[:MAX_LINE_ALERTS]:
+        sc.alerts.append(alert("LET_WRITE_OFF", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, gap=eur(abs(int(g.gap * 100))),
+                               write_off_account=g.write_off.lines[1].ledger_account))
+    _truncated(sc.alerts, "LET_WRITE_OFF", np.array([g.rows[0] for g in write_offs[MAX_LINE_ALERTS:]]))
     return LetteringProposal(
         groups=tuple(groups),
         alerts=tuple(sc.alerts),

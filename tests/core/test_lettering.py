@@ -113,8 +113,10 @@ def test_exact_amount_unique_pair():
     | 11 | 411000 | C001 | 2025-01-11 | FA1002 | Facture | 920,00 | | | 2025-02-11 |
     | 20 | 411000 | C001 | 2025-02-12 | RLV | VIR DUPONT | | 850,00 | | |
     """)
-    g = by_rows(propose_lettering(f))[(10, 20)]
+    p = propose_lettering(f, LetteringOptions(tolerance=Decimal("1.00")))
+    g = by_rows(p)[(10, 20)]
     assert g.rule is Rule.EXACT and g.confidence >= 80 and not g.ambiguous
+    assert g.write_off is None and "LET_WRITE_OFF" not in codes_of(p.alerts)
 
 
 def test_exact_amount_ties_broken_by_closest_due_date():
@@ -433,7 +435,9 @@ def test_undo_by_run_code_and_account():
     res = letter(f, run_id="r1")
     got = groups_of(res.frame)
     assert got[("C001", "AA")] == (10, 20) and got[("C001", "AB")] == (11, 21) and got[("F001", "AA")] == (30, 40)
-    pd.testing.assert_frame_equal(undo_lettering(res.frame, [res.run], run_id="r1").frame, f)
+    undone = undo_lettering(res.frame, [res.run], run_id="r1")
+    assert not undone.alerts and len(undone.undone) == 3
+    pd.testing.assert_frame_equal(undone.frame, f)
     by_code = undo_lettering(res.frame, [res.run], code="AA", account="C001")
     assert set(groups_of(by_code.frame)) == {("C001", "AB"), ("F001", "AA"), ("C002", "AA")}
     by_code_all = undo_lettering(res.frame, [res.run], code="AA")  # every account: including the old C002 lettering
