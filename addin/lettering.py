@@ -80,11 +80,27 @@ def read_ledger(path: str | Path):
         raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
 
 
-def write_ledger(path: str | Path, ledger: Any, frame: pd.DataFrame) -> None:
-    from core.fec import write_fec
-
+def check_writable(ledger: Any, name: str) -> None:
+    """Writing the FEC back must lose nothing: no line the reader had to set aside, no extra
+    column we cannot write again."""
     from core.ledger import DUE_DATE_FIELDS
 
+    rejected = tuple(getattr(ledger, "rejected_lines", ()) or ())
+    if rejected:
+        shown = ", ".join(str(r) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
+        raise UserError(f"{name} : {len(rejected)} ligne(s) illisible(s) (lignes {shown}) seraient perdues en réécrivant le FEC. "
+                        "Corrigez-les (reglo fec check) puis relancez ; les propositions restent consultables sans --apply.")
+    extra = [f for f in getattr(ledger, "extra_fields", ()) if f not in DUE_DATE_FIELDS]
+    if extra:
+        raise UserError(f"{name} : colonne(s) supplémentaire(s) {', '.join(extra)} que Reglo ne sait pas réécrire ; elles seraient perdues. "
+                        "Exportez un FEC aux 18 colonnes réglementaires (plus la date d'échéance) pour appliquer le lettrage.")
+
+
+def write_ledger(path: str | Path, ledger: Any, frame: pd.DataFrame) -> None:
+    from core.fec import write_fec
+    from core.ledger import DUE_DATE_FIELDS
+
+    check_writable(ledger, Path(path).name)
     due_field = next((f for f in getattr(ledger, "extra_fields", ()) if f in DUE_DATE_FIELDS), None)
     data = write_fec(frame, separator=ledger.separator, encoding=ledger.encoding, due_date_field=due_field)
     atomic_write(Path(path), data)
@@ -354,6 +370,7 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
     if not str(fec_path or stored_fec or ""):
         raise UserError("FEC inconnu : relancez « Proposer le lettrage » ou indiquez le FEC.")
     ledger = read_ledger(fec)
+    check_writable(ledger, fec.name)
     proposal = propose_lettering(ledger.frame, options)
     by_rows = {frozenset(g.rows): g for g in proposal.groups}
     accepted_ids: list[int] = []
@@ -411,6 +428,7 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
                  last: bool = False, out_path: str | Path | None = None) -> LetteringOutcome:
     """Délettrer by code (optionally within an account), by account, by run, or the last run."""
     ledger = read_ledger(fec_path)
+    check_writable(ledger, Path(fec_path).name)
     runs = load_runs(fec_path)
     if last:
         if not runs:

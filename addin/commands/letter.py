@@ -139,9 +139,15 @@ def run(args: argparse.Namespace) -> int:
         print_evaluation(ev)
         _print_alerts(list(proposal.alerts))
         return 0
+    if args.apply:
+        al.check_writable(ledger, fec.name)
     proposal = propose_lettering(ledger.frame, options)
     print(f"{fec.name} : " + "\n".join(al.summary_lines(proposal)))
     alerts = list(proposal.alerts)
+    if ledger.alerts:  # the FEC's own quality is « reglo fec check »'s job: counted, not repeated
+        from core.alerts import summary_fr
+
+        print(f"Lecture du FEC : {summary_fr(ledger.alerts)} (détail : reglo fec check {fec.name}) ; le lettrage porte sur les lignes lues.")
     if args.xlsx:
         try:
             book = FileWorkbook(args.xlsx, create=not Path(args.xlsx).exists())

@@ -242,3 +242,12 @@ def test_demo_step(tmp_path):
     assert "rappel" in lines[0] and (tmp_path / step.WORKBOOK).exists()
     ev = ctx.data["lettering_evaluation"]
     assert ev.group_recall >= 0.95 and ev.unique_exact_wrong == 0
+
+
+def test_cli_refuses_to_rewrite_a_fec_with_unreadable_lines(fec, capsys):
+    data = fec.read_bytes() + b"BQ\tBanque\tBQ9\t20250301\tligne coupee\r\n"
+    fec.write_bytes(data)
+    assert main(["letter", str(fec), "--apply"]) == 2
+    assert fec.read_bytes() == data  # nothing lost, nothing written
+    assert "seraient perdues" in capsys.readouterr().err
+    assert main(["letter", str(fec)]) in (0, 1)  # proposals stay available
