@@ -235,12 +235,26 @@ def _complement(state: PassState, comp: tuple[int, ...], total: int) -> tuple[in
 # ---------------------------------------------------------------------------
 
 
+MAX_TIE_PAIRS = 20_000  # equal amounts of one account beyond which pairs are not enumerated
+
+
 def exact_pass(state: PassState) -> None:
     u, opt = state.units, state.options
     free = np.flatnonzero(state.free)
     if not len(free):
         return
     df = pd.DataFrame({"unit": free, "account": u.account[free], "abs": np.abs(u.amount[free]), "pos": u.amount[free] > 0})
+    # (account, amount) with very many equal lines on both sides: not enumerated pair by pair
+    counts = df.groupby(["account", "abs", "pos"], sort=False).size().unstack("pos", fill_value=0)
+    if True in counts.columns and False in counts.columns:
+        crowded = counts[(counts[True] * counts[False]) > MAX_TIE_PAIRS].index
+    else:
+        crowded = counts.index[:0]
+    if len(crowded):
+        is_crowded = pd.MultiIndex.from_frame(df[["account", "abs"]]).isin(crowded)
+        for (account, amount), g in df[is_crowded].groupby(["account", "abs"], sort=True):
+            _pair_in_order(state, g["unit"].to_numpy(), int(amount))
+        df = df[~is_crowded]
     pos, neg = df[df["pos"]], df[~df["pos"]]
     pairs = pos.merge(neg, on=["account", "abs"], suffixes=("_p", "_n"))
     if pairs.empty:
@@ -257,6 +271,21 @@ def exact_pass(state: PassState) -> None:
     multi = pairs[size > 1].sort_values(["account", "abs", "d1", "d2", "r1", "r2"], kind="mergesort")
     for (_, amount), g in multi.groupby(["account", "abs"], sort=False):
         _resolve_ties(state, g, int(amount))
+
+
+def _pair_in_order(state: PassState, units: np.ndarray, amount: int) -> None:
+    """Very many equal amounts in one account (e.g. 400 identical monthly debits): the k-th line of
+    one side by due date with the k-th of the other by date, each pair within the window, all
+    flagged ambiguous (the user confirms; nothing applied automatically)."""
+    u, opt = state.units, state.options
+    posu = units[u.amount[units] > 0]
+    negu = units[u.amount[units] < 0]
+    posu = posu[np.lexsort((u.row[posu], u.date[posu], u.due[posu]))]
+    negu = negu[np.lexsort((u.row[negu], u.date[negu], u.due[negu]))]
+    reason = f"montant identique {eur(amount)} partagé par {len(posu)} + {len(negu)} lignes : appariées dans l'ordre des échéances"
+    for a, b in zip(posu.tolist(), negu.tolist()):
+        if abs(int(u.date[a]) - int(u.date[b])) <= opt.date_window_days:
+            state.take(RawGroup(tuple(sorted((a, b))), Rule.EXACT, reason, 40, ambiguous=True))
 
 
 def _resolve_ties(state: PassState, g: pd.DataFrame, amount: int) -> None:
