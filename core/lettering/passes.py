@@ -515,20 +515,38 @@ def balance_pass(state: PassState) -> None:
 
 
 def tolerance_pass(state: PassState) -> None:
+    """Pairs of opposite lines whose amounts differ by at most the tolerance (never 0: exact pairs
+    were the exact pass's). Candidates are found by a sorted search per account, not a cross join,
+    so a large account costs n log n."""
     u, opt = state.units, state.options
     tol = opt.tolerance_cents
     if tol <= 0:
         return
     free = np.flatnonzero(state.free)
-    df = pd.DataFrame({"unit": free, "account": u.account[free], "amount": u.amount[free]})
-    pos, neg = df[df["amount"] > 0], df[df["amount"] < 0]
-    pairs = pos.merge(neg, on="account", suffixes=("_p", "_n")) if len(pos) * len(neg) <= 5_000_000 else pos.iloc[:0].merge(neg, on="account", suffixes=("_p", "_n"))
-    if pairs.empty:
+    if not len(free):
         return
-    gap = (pairs["amount_p"] + pairs["amount_n"]).abs()
-    p, n = pairs["unit_p"].to_numpy(), pairs["unit_n"].to_numpy()
-    pairs = pairs.assign(gap=gap, d1=np.abs(u.due[p] - u.due[n]), d2=np.abs(u.date[p] - u.date[n]),
-                         r1=np.minimum(u.row[p], u.row[n]), r2=np.maximum(u.row[p], u.row[n]))
+    acc = u.account[free]
+    acc_id = pd.factorize(acc, sort=True)[0].astype("int64")
+    big = np.int64(10**13)  # amounts in cents stay far below 10^11 €
+    amount = u.amount[free]
+    key = acc_id * big + np.abs(amount)
+    posm, negm = amount > 0, amount < 0
+    neg_units, neg_key = free[negm], key[negm]
+    order = np.argsort(neg_key, kind="stable")
+    neg_units, neg_key = neg_units[order], neg_key[order]
+    pos_units, pos_key = free[posm], key[posm]
+    lo = np.searchsorted(neg_key, pos_key - tol, side="left")
+    hi = np.searchsorted(neg_key, pos_key + tol, side="right")
+    counts = hi - lo
+    if not counts.sum():
+        return
+    p = np.repeat(pos_units, counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    n = neg_units[np.repeat(lo, counts) + offsets]
+    gap = np.abs(u.amount[p] + u.amount[n])
+    d2 = np.abs(u.date[p] - u.date[n])
+    pairs = pd.DataFrame({"unit_p": p, "unit_n": n, "account": u.account[p], "gap": gap, "d1": np.abs(u.due[p] - u.due[n]), "d2": d2,
+                          "r1": np.minimum(u.row[p], u.row[n]), "r2": np.maximum(u.row[p], u.row[n])})
     pairs = pairs[(pairs["gap"] > 0) & (pairs["gap"] <= tol) & (pairs["d2"] <= opt.date_window_days)]
     pairs = pairs.sort_values(["account", "gap", "d1", "d2", "r1", "r2"], kind="mergesort")
     for a, b, g in zip(pairs["unit_p"].tolist(), pairs["unit_n"].tolist(), pairs["gap"].tolist()):
