@@ -13,6 +13,7 @@ lines in the input.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -223,9 +224,10 @@ def _complement(state: PassState, comp: tuple[int, ...], total: int) -> tuple[in
     if not len(idx):
         return None
     idx = _nearest(u, idx, ref_date, opt.candidates)
-    found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(need), max(1, opt.k - 1), _search_budget(state, account), min_size=1)
+    allowed = _search_budget(state, account)
+    found, used = find_subsets(np.abs(u.amount[idx]).tolist(), abs(need), max(1, opt.k - 1), allowed, min_size=1)
     _spend(state, account, used)
-    if len(found) != 1:  # none, or two ways to complete: not evidence enough
+    if len(found) != 1 or used > allowed:  # none, two ways to complete, or the second not ruled out
         return None
     return tuple(int(idx[i]) for i in found[0])
 
@@ -453,9 +455,13 @@ def _search_targets(state: PassState, account: str, pair: bool) -> None:
                 continue
             if len(cand) > limit:
                 cand = sorted(cand, key=lambda j: (abs(day[j] - d0), row[j]))[:limit]
-            found, used = find_subsets([abs(amt[j]) for j in cand], target, k - 1 if pair else k, _search_budget(state, account))
+            allowed = _search_budget(state, account)
+            found, used = find_subsets([abs(amt[j]) for j in cand], target, k - 1 if pair else k, allowed)
             _spend(state, account, used)
-            if not found or (pair and len(found) > 1):
+            unproven = used > allowed  # stopped on the budget: no second combination was ruled out
+            if found and not unproven and _chance_match(len(cand), len(found[0]), target) > COINCIDENCE:
+                unproven = True  # so many subsets for so few possible sums that a match proves little
+            if not found or (pair and (len(found) > 1 or unproven)):
                 continue
             one = [ti] if s is None else [ti, s]
             chosen = one + [cand[i] for i in found[0]]
@@ -469,6 +475,9 @@ def _search_targets(state: PassState, account: str, pair: bool) -> None:
                 alt = tuple(tuple(sorted(lo + j for j in [ti] + [cand[i] for i in f])) for f in found[1:])
                 group = RawGroup(members, Rule.COMBINATION, f"{eur(abs(a))} = somme de {many} lignes ; plusieurs combinaisons possibles", 45,
                                  ambiguous=True, alternatives=alt)
+            elif unproven:
+                group = RawGroup(members, Rule.COMBINATION, f"{eur(abs(a))} = somme de {many} lignes ; recherche arrêtée avant d'avoir "
+                                 "exclu une autre combinaison", 40, ambiguous=True)
             else:
                 what = "factures" if _is_payment(u, lo + ti) else "règlements"
                 group = RawGroup(members, Rule.COMBINATION, f"1 ligne de {eur(abs(a))} = {many} {what} (seule combinaison trouvée)", 75)
@@ -491,6 +500,15 @@ def combination_pair_pass(state: PassState) -> None:
     for account in sorted(pd.unique(state.units.account[state.free])):
         if account not in state.budget_exceeded:
             _search_targets(state, account, pair=True)
+
+
+COINCIDENCE = 0.05  # expected number of chance matches above which a combination is only proposed
+
+
+def _chance_match(n: int, m: int, target: int) -> float:
+    """Expected number of m-subsets of n unrelated amounts summing to ``target`` by chance: about
+    C(n, m) subsets spread over ``target`` possible cent values."""
+    return math.comb(n, m) / max(target, 1)
 
 
 def _is_payment(u: Units, t: int) -> bool:
