@@ -19,10 +19,13 @@ def _result(outcome: Any) -> HandlerResult:
 @handler("lettering_propose", label="Proposer le lettrage", group=GROUP, image="FindDialog", order=10)
 def lettering_propose(book: Any, *, fec: str | Path | None = None, options: Any = None) -> HandlerResult:
     """Propose letterings for the dossier's FEC in the sheet « Propositions de lettrage »."""
-    from addin.lettering import fec_for_book, propose_to_book
+    from addin.lettering import PARAMS_SHEET, fec_for_book, options_from_rows, propose_to_book
     from core.lettering import LetteringOptions
 
     wb = as_workbook(book)
+    if options is None and PARAMS_SHEET in wb.sheet_names():  # the parameters of the last proposal (editable)
+        options, stored = options_from_rows(wb.read_values(PARAMS_SHEET)[1:])
+        fec = fec or stored
     outcome = propose_to_book(wb, fec_for_book(book, fec), options or LetteringOptions())
     outcome.summary.append("Vérifiez la feuille « Propositions de lettrage » (« Non » pour refuser), puis « Appliquer le lettrage ».")
     return _result(outcome)

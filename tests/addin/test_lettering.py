@@ -251,3 +251,14 @@ def test_cli_refuses_to_rewrite_a_fec_with_unreadable_lines(fec, capsys):
     assert fec.read_bytes() == data  # nothing lost, nothing written
     assert "seraient perdues" in capsys.readouterr().err
     assert main(["letter", str(fec)]) in (0, 1)  # proposals stay available
+
+
+def test_next_proposal_reuses_the_edited_parameters(tmp_path, fec):
+    book = FileWorkbook(tmp_path / "lettrage.xlsx", create=True)
+    lettering_propose(book, fec=fec)
+    assert not any(r[1] == "F002" for r in sheet_rows(book)[1:])
+    values = book.read_values(PARAMS_SHEET)
+    i = next(i for i, v in enumerate(values, start=1) if v and v[0] == "tolerance")
+    book.write_cells(PARAMS_SHEET, {(i, 2): "1,00"})  # the accountant allows a 1 € difference
+    lettering_propose(book)
+    assert any(r[1] == "F002" and "Écart" in r[4] for r in sheet_rows(book)[1:])
