@@ -36,6 +36,7 @@ from lxml import etree
 
 from addin.sheets import (
     DATE_FORMAT,
+    EURO_FORMAT,
     HEADER_FILL,
     Column,
     Formula,
@@ -63,6 +64,23 @@ _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 class UnsupportedWorkbook(WorkbookError):
     """A layout this backend does not patch; use ``FileWorkbook`` instead."""
+
+
+FAST_FROM_BYTES = 1_000_000  # « auto »: the fast backend from this file size on (as ``reglo check``)
+
+
+def open_book(path: str | os.PathLike[str], engine: str = "auto") -> Any:
+    """The file backend for ``path``: ``FastFileWorkbook`` (« rapide »), ``FileWorkbook``
+    (« openpyxl »), or by size (« auto »: fast from ``FAST_FROM_BYTES`` on). Callers fall
+    back to ``FileWorkbook`` when the fast one raises ``UnsupportedWorkbook``."""
+    from addin.sheets import FileWorkbook
+
+    if engine == "auto":
+        try:
+            engine = "rapide" if Path(path).stat().st_size >= FAST_FROM_BYTES else "openpyxl"
+        except OSError:
+            engine = "openpyxl"  # FileWorkbook says what is wrong with the path
+    return FastFileWorkbook(path) if engine == "rapide" else FileWorkbook(path)
 
 
 def col_index(letters: str) -> int:
@@ -97,6 +115,11 @@ def _color_spec(el: Any) -> list[Any] | None:
     if el.get("auto") is not None:
         return ["auto", True, tint]
     return None
+
+
+def _sig(el: Any) -> tuple:
+    """What an element says, whatever its namespace prefixes and attribute order."""
+    return (el.tag, tuple(sorted(el.attrib.items())), tuple(_sig(c) for c in el))
 
 
 def _fill_token(fill_el: Any, fill_id: int) -> str | None:
@@ -150,6 +173,7 @@ class _Styles:
         self._font_ids: dict[str, int] = {}
         self._fmt_ids: dict[str, int] = {}
         self._xf_ids: dict[Any, int] = {}
+        self._xf_sigs: dict[Any, int] | None = None
         self.changed = False
 
     def _section(self, tag: str) -> Any:
@@ -172,6 +196,10 @@ class _Styles:
         if token.startswith("fillid:"):
             return int(token[7:])
         if token not in self._fill_ids:
+            for i, existing in enumerate(self.fills):  # the same fill already declared
+                if i > 1 and _fill_token(existing, i) == token:
+                    self._fill_ids[token] = i
+                    return i
             self.fills.append(etree.fromstring(_fill_xml(token)))
             self.fills.set("count", str(len(self.fills)))
             self._fill_ids[token] = len(self.fills) - 1
@@ -188,7 +216,13 @@ class _Styles:
                 "header": "<b/><sz val=\"11\"/><color rgb=\"FFFFFFFF\"/><name val=\"Calibri\"/>",
                 "link": "<u/><sz val=\"11\"/><color rgb=\"FF0563C1\"/><name val=\"Calibri\"/>",
             }[kind]
-            self.fonts.append(etree.fromstring(f'<font xmlns="{MAIN}">{parts}</font>'))
+            font = etree.fromstring(f'<font xmlns="{MAIN}">{parts}</font>')
+            sig = _sig(font)
+            same = next((i for i, f in enumerate(self.fonts) if _sig(f) == sig), None)  # written by a previous run
+            if same is not None:
+                self._font_ids[kind] = same
+                return same
+            self.fonts.append(font)
             self.fonts.set("count", str(len(self.fonts)))
             self._font_ids[kind] = len(self.fonts) - 1
             self.changed = True
@@ -217,7 +251,10 @@ class _Styles:
         return self._fmt_ids[code]
 
     def with_fill(self, base: int, token: str | None) -> int:
-        """Index of a cell format equal to ``base`` but with the given fill."""
+        """Index of a cell format equal to ``base`` but with the given fill (number format,
+        font, borders, alignment kept). An identical existing format is reused, so that
+        painting then restoring gives the cell its very own format back and re-runs do not
+        grow ``styles.xml``."""
         key = ("clone", base, token)
         if key not in self._xf_ids:
             xfs = list(self.xfs)
@@ -228,12 +265,28 @@ class _Styles:
                 return base
             clone = etree.fromstring(etree.tostring(src))
             clone.set("fillId", str(fill_id))
-            clone.set("applyFill", "1")
+            if fill_id:
+                clone.set("applyFill", "1")
+            else:
+                clone.attrib.pop("applyFill", None)
+            same = self._xf_index().get(_sig(clone))
+            if same is not None:
+                self._xf_ids[key] = same
+                return same
             self.xfs.append(clone)
             self.xfs.set("count", str(len(self.xfs)))
             self._xf_ids[key] = len(self.xfs) - 1
+            self._xf_index()[_sig(clone)] = len(self.xfs) - 1
             self.changed = True
         return self._xf_ids[key]
+
+    def _xf_index(self) -> dict[Any, int]:
+        """Serialised cell format -> its first index (built once, on demand)."""
+        if self._xf_sigs is None:
+            self._xf_sigs = {}
+            for i, xf in enumerate(self.xfs):
+                self._xf_sigs.setdefault(_sig(xf), i)
+        return self._xf_sigs
 
     def new_xf(self, *, font: str = "normal", fill: str | None = None, numfmt: str | None = None, wrap: bool = False, top: bool = False) -> int:
         key = ("new", font, fill, numfmt, wrap, top)
@@ -247,7 +300,7 @@ class _Styles:
                 "borderId": "0",
                 "xfId": "0",
             }
-            xf = etree.SubElement(self.xfs, _q("xf"), attrs)
+            xf = etree.Element(_q("xf"), attrs)
             if numfmt:
                 xf.set("applyNumberFormat", "1")
             if font != "normal":
@@ -261,8 +314,15 @@ class _Styles:
                     al.set("wrapText", "1")
                 if top:
                     al.set("vertical", "top")
+            sig = _sig(xf)
+            same = self._xf_index().get(sig)  # written by a previous run: reused
+            if same is not None:
+                self._xf_ids[key] = same
+                return same
+            self.xfs.append(xf)
             self.xfs.set("count", str(len(self.xfs)))
             self._xf_ids[key] = len(self.xfs) - 1
+            self._xf_index()[sig] = len(self.xfs) - 1
             self.changed = True
         return self._xf_ids[key]
 
@@ -411,9 +471,15 @@ class FastFileWorkbook:
         if sheet not in self._values:
             import python_calamine
 
-            if self._calamine is None:
-                self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
-            raw = self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                if self._calamine is None:
+                    self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+                raw = self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine raises its own errors on broken parts
+                raise WorkbookError(
+                    f"Classeur illisible : {self.path.name}, feuille « {sheet} » ({type(exc).__name__}). Le fichier est peut-être "
+                    "tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx."
+                ) from exc
             values = []
             for line in raw:
                 row = [None if v == "" else (datetime(v.year, v.month, v.day) if type(v) is date else v) for v in line]
@@ -818,6 +884,8 @@ class FastFileWorkbook:
             font = {"title": "title", "label": "bold", "header": "header"}.get(role, "normal")
             if role == "header":
                 fill = fill or HEADER_FILL
+            elif role == "pre" and isinstance(value, Decimal):
+                numfmt = EURO_FORMAT  # amounts of a summary (« Montant importable »…)
             wrap = top = False
             if role == "body":
                 col = spec.header[c - 1] if c <= len(spec.header) else None

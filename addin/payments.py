@@ -55,6 +55,7 @@ LEDGER_SHEET = "Import comptabilité"
 ALLOCATION_SHEET = "Imputations"
 OWNER = "payments"
 PCT_FORMAT = "0.0%"
+CHECK_TITLE = "Contrôle des règlements clients — Reglo"
 
 
 # ---------------------------------------------------------------------------
@@ -212,23 +213,6 @@ def read_template(book: Workbook) -> TemplateRows:
     return rows_from_values(sheet, book.read_values(sheet))
 
 
-def read_template_file(path: str | Path) -> TemplateRows:
-    """Read the template's values straight from the file with python-calamine (fast)."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except FileNotFoundError as exc:
-        raise WorkbookError(f"Classeur introuvable : {path}") from exc
-    except Exception as exc:  # calamine raises its own errors on broken / non-xlsx files
-        raise WorkbookError(f"Classeur illisible : {Path(path).name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
-    sheet = template_sheet(list(wb.sheet_names))
-    if sheet is None:
-        return TemplateRows(t.SHEET, 1, {}, [], [alert("SHEET_MISSING", sheet=t.SHEET, name=t.SHEET, found=", ".join(wb.sheet_names) or "aucune")])
-    values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return rows_from_values(sheet, values)
-
-
 def _sheet_columns(alerts: Iterable[Alert], tpl: TemplateRows) -> list[Alert]:
     """Alerts name contract headers; point them at the header as written in the sheet."""
     out = []
@@ -293,7 +277,7 @@ def check_payments(book: Any, pd_: PaymentsDossier, *, today: date) -> PaymentsR
     book = as_workbook(book)
     tpl = read_template(book)
     result, alerts = run_check(tpl, pd_, today=today)
-    report = _paint(book, alerts, result, "Contrôle des règlements clients — Reglo")
+    report = _paint(book, alerts, result, CHECK_TITLE)
     return PaymentsRun(check_summary(result, alerts), alerts, check=result, paint=report)
 
 
@@ -547,31 +531,50 @@ def read_ledger(pd_: PaymentsDossier, fec: str | Path | None = None) -> tuple[pd
     return ledger.frame, path.name
 
 
-def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date) -> PaymentsRun:
-    """« Contrôler » on an .xlsx file, fast: values read with python-calamine, then only the
-    flagged cells' styles, the notes and the « Contrôle » sheet are written into the file
-    (``addin.fastxlsx``), without loading the workbook in openpyxl."""
-    import gc
+def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date, engine: str = "auto") -> PaymentsRun:
+    """« Contrôler » on an .xlsx file, saved in place: the same check and painting as
+    ``check_payments`` (``addin.paint.paint_alerts``, state kept in ``_reglo``), on the
+    file backend ``reglo check`` would choose (``addin.fastbook.open_book``: from 1 MB on,
+    ``FastFileWorkbook`` reads with python-calamine and rewrites only the changed rows,
+    notes, styles and the « Contrôle » / ``_reglo`` sheets). ``engine``: « auto »,
+    « rapide » or « openpyxl »; a layout the fast backend does not patch falls back to
+    openpyxl."""
+    from addin.fastbook import UnsupportedWorkbook
 
-    from addin import fastxlsx
+    try:
+        return _check_file(Path(path), pd_, today, engine)
+    except UnsupportedWorkbook:
+        if engine == "openpyxl":
+            raise
+        return _check_file(Path(path), pd_, today, "openpyxl")
+
+
+def _open_and_read(path: Path, engine: str) -> tuple[Workbook, TemplateRows]:
+    from addin.fastbook import open_book
+
+    book = open_book(path, engine)
+    return book, read_template(book)
+
+
+def _check_file(path: Path, pd_: PaymentsDossier, today: date, engine: str) -> PaymentsRun:
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
 
     # tens of thousands of short-lived objects: the cyclic GC would run hundreds of times
     # for nothing (no cycles are made here); it is switched back on right after.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        # python-calamine reads in Rust without holding the GIL: the dossier reference is
-        # built meanwhile (about half the reading time saved on a 50,000-row sheet)
-        from concurrent.futures import ThreadPoolExecutor
-
+        # the sheet is read (python-calamine parses in Rust without holding the GIL) while
+        # the dossier reference is built
         with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(read_template_file, path)
+            reading = pool.submit(_open_and_read, path, engine)
             ref = build_reference(pd_)
-            tpl = reading.result()
+            book, tpl = reading.result()
         result, alerts = run_check(tpl, pd_, today=today, ref=ref)
+        report = _paint(book, alerts, result, CHECK_TITLE)
+        book.save()
     finally:
         if gc_was_enabled:
             gc.enable()
-    report = fastxlsx.paint_file(path, tpl.sheet, tpl.header_row, alerts, headers=tpl.headers, control_sheet=CONTROL_SHEET,
-                                 title="Contrôle des règlements clients — Reglo", summary=summary_lines(result), owner=OWNER)
     return PaymentsRun(check_summary(result, alerts), alerts, check=result, paint=report)

@@ -9,9 +9,10 @@ Run: ``python bench/bench_payments.py [--rows N] [--flagged 0.05] [--repeat R] [
    mismatch — yellow). Saved in ``bench/data/`` (git-ignored), reused when present.
 2. Times, in the same run, on copies of the same file:
    - the bare openpyxl ``load_workbook`` + ``save`` of the file (the reference);
-   - ``addin.payments.check_file``: python-calamine read, dossier reference, every row
-     check, allocation, then the fast file painter (``addin.fastxlsx``: only the flagged
-     cells' styles, the notes and the « Contrôle » sheet are written).
+   - ``addin.payments.check_file``: the file backend ``reglo check`` chooses (here
+     ``addin.fastbook.FastFileWorkbook``: python-calamine read, patch-only save), dossier
+     reference, every row check, allocation, then ``addin.paint.paint_alerts`` (only the
+     flagged cells' styles, the notes, « Contrôle » and the ``_reglo`` state are written).
 3. Counts the xlwings actions for the same case: the same rows in an xlwings remote-engine
    book (``tests/conftest.py::make_book``), the « Contrôler » handler run on it, and the
    actions of ``book.json()`` counted by kind (fills are grouped by colour and contiguous
@@ -139,6 +140,7 @@ def time_check(path: Path, dossier) -> tuple[float, object]:
     t0 = time.perf_counter()
     run = check_file(path, pdo, today=TODAY)
     elapsed = time.perf_counter() - t0
+    assert type(run.paint).__module__ == "addin.paint"
     shutil.rmtree(folder, ignore_errors=True)
     return elapsed, run
 
@@ -200,7 +202,7 @@ def main() -> int:
     ws = openpyxl.load_workbook(work, read_only=False)["Import règlements clients"]
     red = sum(1 for row in ws.iter_rows(min_row=2) for c in row if c.fill is not None and c.fill.fill_type == "solid" and c.fill.fgColor.rgb == "FFFFC7CE")
     yellow = sum(1 for row in ws.iter_rows(min_row=2) for c in row if c.fill is not None and c.fill.fill_type == "solid" and c.fill.fgColor.rgb == "FFFFEB9C")
-    notes = sum(1 for row in ws.iter_rows(min_row=2) for c in row if c.comment is not None and c.comment.author == "Reglo contrôle")
+    notes = sum(1 for row in ws.iter_rows(min_row=2) for c in row if c.comment is not None and c.comment.text.startswith("Reglo —"))
 
     best_ref, best_check = min(ref_times), min(check_times)
     result = {

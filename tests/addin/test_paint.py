@@ -1,78 +1,20 @@
 """Painting alerts with the openpyxl backend, checked by reading the saved file back."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Color, PatternFill
+from openpyxl.styles import PatternFill
 
-from addin.paint import CONTROL_SHEET, STATE_SHEET, clear_marks, note_text, paint_alerts, read_marks
+from addin.paint import CONTROL_SHEET, STATE_SHEET, clear_marks, note_text, read_marks
 from addin.sheets import RED, YELLOW, FileWorkbook
 from core.alerts import alert
-
-HEAD = ["Journal", "Date", "N° écriture", "Compte", "Libellé", "Débit", "Crédit"]
-ROWS = [
-    ["VE", datetime(2025, 1, 31), "1", "411000", "Facture", 1200, None],
-    ["VE", "31/02/2025", "1", "706000", "Facture", None, 1000],
-    ["VE", datetime(2025, 1, 31), "1", "44571", "TVA", None, 200],
-    ["BQ", datetime(2025, 2, 5), "2", "512000", "Règlement", "abc", None],
-    ["BQ", datetime(2025, 2, 5), "2", "411000", "Règlement", None, 1200],
-]
-S = "Écritures"
+from tests.addin.painting_cases import S, fills, notes, run, seeded, user_workbook
 
 
 @pytest.fixture
 def path(tmp_path):
-    p = tmp_path / "classeur.xlsx"
-    book = FileWorkbook(p, create=True)
-    book.write_sheet(S, HEAD, ROWS)
-    book.save()
-    # the user's own formatting and note, away from any alert
-    wb = load_workbook(p)
-    ws = wb[S]
-    ws["J20"].fill = PatternFill("solid", fgColor="FFFFEB9C")
-    ws["J20"].value = "à revoir"
-    ws["J21"].comment = Comment("note de l'utilisateur", "Moi")
-    ws["E2"].fill = PatternFill("solid", fgColor=Color(theme=4, tint=0.6))  # theme colour under a future alert
-    ws["D5"].comment = Comment("RIB demandé", "Moi")  # user note under a future alert
-    wb.save(p)
-    return p
-
-
-def seeded():
-    return [
-        alert("DATE_INVALID", sheet=S, row=3, column="Date", value="31/02/2025"),
-        alert("AMOUNT_INVALID", sheet=S, row=5, column="Débit", value="abc"),
-        alert("ACCOUNT_INVALID", sheet=S, row=4, column="Compte", value="44571x"),
-        alert("AMOUNT_ROUNDED", sheet=S, row=4, column="Crédit", value="200,005", rounded="200,01"),
-        alert("ACCOUNT_INVALID", sheet=S, row=5, column="Compte", value="512000x"),
-        alert("ENTRY_LABEL_MISSING", sheet=S, row=2, column="Libellé"),
-    ]
-
-
-def fills(path, sheet=S):
-    ws = load_workbook(path)[sheet]
-    out = {}
-    for row in ws.iter_rows():
-        for c in row:
-            if c.fill.fill_type == "solid" and c.row > 1:
-                fg = c.fill.fgColor
-                out[c.coordinate] = "#" + fg.rgb[2:] if fg.type == "rgb" else f"theme{fg.theme}"
-    return out
-
-
-def notes(path, sheet=S):
-    ws = load_workbook(path)[sheet]
-    return {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
-
-
-def run(path, alerts, **kw):
-    book = FileWorkbook(path)
-    report = paint_alerts(book, alerts, **kw)
-    book.save()
-    return report
+    return user_workbook(tmp_path / "classeur.xlsx")
 
 
 def test_seeded_mistakes_paint_exactly_those_cells(path):

@@ -7,80 +7,28 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Color, PatternFill
-from openpyxl.workbook.defined_name import DefinedName
 
 from addin.cli import main
 from addin.fastbook import FastFileWorkbook, UnsupportedWorkbook
 from addin.paint import CONTROL_SHEET, STATE_SHEET, paint_alerts
 from addin.sheets import RED, YELLOW, FileWorkbook
 from core.alerts import alert
-
-S = "Écritures"
-HEAD = ["Journal", "Date", "N° écriture", "Compte", "Libellé", "Débit", "Crédit"]
-ROWS = [
-    ["VE", datetime(2025, 1, 31), "1", "411000", "Facture", 1200, None],
-    ["VE", "31/02/2025", "1", "706000", "Facture", None, 1000],
-    ["VE", datetime(2025, 1, 31), "1", "44571", "TVA", None, 200],
-    ["BQ", datetime(2025, 2, 5), "2", "512000", "Règlement", "abc", None],
-    ["BQ", datetime(2025, 2, 5), "2", "411000", "Règlement", None, 1200],
-]
+from tests.addin.painting_cases import HEAD, ROWS, S, fills, notes, user_workbook
+from tests.addin.painting_cases import run as run_with
+from tests.addin.painting_cases import seeded as base_seeded
 
 
 @pytest.fixture
 def path(tmp_path):
-    p = tmp_path / "classeur.xlsx"
-    book = FileWorkbook(p, create=True)
-    book.write_sheet(S, HEAD, ROWS)
-    book.write_sheet("Notes", ["Texte"], [["à garder"]])
-    book.save()
-    wb = load_workbook(p)
-    ws = wb[S]
-    ws["J20"].fill = PatternFill("solid", fgColor="FFFFEB9C")
-    ws["J20"].value = "à revoir"
-    ws["J21"].comment = Comment("note de l'utilisateur", "Moi")
-    ws["E2"].fill = PatternFill("solid", fgColor=Color(theme=4, tint=0.6))
-    ws["D5"].comment = Comment("RIB demandé", "Moi")
-    ws["B3"].number_format = "dd/mm/yyyy"
-    wb.defined_names["zone_notes"] = DefinedName("zone_notes", attr_text="Notes!$A$1:$A$2")
-    wb.save(p)
-    return p
+    return user_workbook(tmp_path / "classeur.xlsx", extra_sheet=True)
 
 
 def seeded():
-    return [
-        alert("DATE_INVALID", sheet=S, row=3, column="Date", value="31/02/2025"),
-        alert("AMOUNT_INVALID", sheet=S, row=5, column="Débit", value="abc"),
-        alert("ACCOUNT_INVALID", sheet=S, row=4, column="Compte", value="44571x"),
-        alert("AMOUNT_ROUNDED", sheet=S, row=4, column="Crédit", value="200,005", rounded="200,01"),
-        alert("ACCOUNT_INVALID", sheet=S, row=5, column="Compte", value="512000x"),
-        alert("ENTRY_LABEL_MISSING", sheet=S, row=2, column="Libellé"),
-        alert("ENTRY_NO_AMOUNT", sheet=S, row=30),  # a row beyond the data: row-wide fill on new XML rows
-    ]
-
-
-def fills(path, sheet=S):
-    ws = load_workbook(path)[sheet]
-    out = {}
-    for row in ws.iter_rows():
-        for c in row:
-            if c.fill.fill_type == "solid" and c.row > 1:
-                fg = c.fill.fgColor
-                out[c.coordinate] = "#" + fg.rgb[2:] if fg.type == "rgb" else f"theme{fg.theme}"
-    return out
-
-
-def notes(path, sheet=S):
-    ws = load_workbook(path)[sheet]
-    return {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    return base_seeded() + [alert("ENTRY_NO_AMOUNT", sheet=S, row=30)]  # a row beyond the data: row-wide fill on new XML rows
 
 
 def run(path, alerts, cls=FastFileWorkbook, **kw):
-    book = cls(path)
-    report = paint_alerts(book, alerts, **kw)
-    book.save()
-    return report
+    return run_with(path, alerts, cls, **kw)
 
 
 def test_same_result_as_openpyxl_backend(path, tmp_path):
@@ -157,16 +105,10 @@ def test_vml_with_other_shapes_is_refused_and_cli_falls_back(path, tmp_path):
 
 
 def test_cli_fast_engine(tmp_path):
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = S
-    ws.append(HEAD)
-    for r in ROWS:
-        ws.append(r)
     p = tmp_path / "e.xlsx"
-    wb.save(p)
+    book = FileWorkbook(p, create=True)
+    book.write_sheet(S, HEAD, ROWS)
+    book.save()
     assert main(["check", str(p), "--moteur", "rapide"]) == 1
     f = fills(p)
     assert f["B3"] == RED and f["F5"] == RED
@@ -176,6 +118,91 @@ def test_cli_fast_engine(tmp_path):
     wb.save(p)
     assert main(["check", str(p), "--moteur", "rapide"]) == 0
     assert fills(p) == {} and notes(p) == {}
+
+
+def _sparse_book(path):
+    """Cells and rows absent from the sheet XML (A3; rows 4-5), a number format and a
+    user's note on flagged cells."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Données"
+    ws.append(["Date", "Montant", "Banque"])
+    ws.append(["01/02/2025", 10, "BQ1"])
+    ws.append([None, 20, "BQ1"])
+    ws["B2"].number_format = "0.000"
+    ws["C2"].comment = Comment("note de l'utilisateur", "Marie")
+    ws["A6"] = "ligne isolée"
+    wb.save(path)
+    return path
+
+
+def _cell_formats(path):
+    with zipfile.ZipFile(path) as z:
+        styles = z.read("xl/styles.xml")
+    from lxml import etree
+
+    root = etree.fromstring(styles)
+    return len(root.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}cellXfs"))
+
+
+def test_absent_cells_are_inserted_formats_kept_and_styles_do_not_grow(tmp_path):
+    path = _sparse_book(tmp_path / "b.xlsx")
+    alerts = [
+        alert("PAY_DATE_MISSING", sheet="Données", row=3, column="Date"),  # A3: no <c> in the XML
+        alert("PAY_PARTIAL", sheet="Données", row=2, column="Montant", amount="10", invoice="F1", open="20", rest="10"),
+        alert("PAY_BANK_UNKNOWN", sheet="Données", row=5, column="Banque", value="BQ9", expected="BQ1"),  # no <row r="5">
+        alert("PAY_MODE_UNKNOWN", sheet="Données", row=2, column="Colonne inconnue", value="x", expected="y"),  # whole row
+        alert("PAY_FEC_NO_BANK_LINE", sheet="FEC", journals="BQ1"),  # control sheet only
+    ]
+    report = run(path, alerts, owner="payments")
+    f = fills(path, "Données")
+    assert f == {"A2": RED, "B2": RED, "C2": RED, "A3": RED, "C5": RED}  # blocking wins over the warning on B2
+    assert report.unlocated == 1
+    wb = load_workbook(path)
+    ws = wb["Données"]
+    assert ws["B2"].number_format == "0.000"  # the cell's own format under the fill
+    assert "PAY_PARTIAL" in ws["B2"].comment.text and "PAY_MODE_UNKNOWN" in ws["A2"].comment.text
+    assert (ws["C2"].comment.author, ws["C2"].comment.text) == ("Marie", "note de l'utilisateur")  # part of a flagged row: fill only
+    assert ws["A6"].value == "ligne isolée" and ws["A3"].value is None
+    assert CONTROL_SHEET in wb.sheetnames
+    # nothing wrong any more: every mark goes, each cell gets its very own format back
+    report = run(path, [], owner="payments")
+    assert report.restored == 5 and fills(path, "Données") == {}
+    ws = load_workbook(path)["Données"]
+    assert ws["B2"].number_format == "0.000"
+    assert notes(path, "Données") == {"C2": "note de l'utilisateur"}
+    # further paint / restore cycles reuse the cell formats already declared: styles.xml does not grow
+    declared = _cell_formats(path)
+    run(path, alerts, owner="payments")
+    assert _cell_formats(path) == declared
+    run(path, [], owner="payments")
+    assert _cell_formats(path) == declared
+
+
+def test_user_note_under_an_alert_is_kept_inside_ours_and_given_back(tmp_path):
+    path = _sparse_book(tmp_path / "b.xlsx")
+    alert_c2 = alert("PAY_BANK_UNKNOWN", sheet="Données", row=2, column="Banque", value="BQ9", expected="BQ1")
+    run(path, [alert_c2], owner="payments")
+    text = notes(path, "Données")["C2"]
+    assert "PAY_BANK_UNKNOWN" in text and text.endswith("note de l'utilisateur")
+    run(path, [], owner="payments")
+    assert notes(path, "Données") == {"C2": "note de l'utilisateur"}  # the text comes back (written as Reglo's)
+
+
+def test_other_owners_marks_are_kept_in_the_state_sheet(tmp_path):
+    from addin.paint import read_marks
+
+    path = _sparse_book(tmp_path / "b.xlsx")
+    run(path, [alert("PAY_DATE_MISSING", sheet="Données", row=3, column="Date")], cls=FileWorkbook, owner="autre")
+    run(path, [alert("PAY_BANK_UNKNOWN", sheet="Données", row=2, column="Banque", value="BQ9", expected="BQ1")], owner="payments")
+    marks = read_marks(FileWorkbook(path))
+    assert {(m.owner, m.row, m.col) for m in marks} == {("autre", 3, 1), ("payments", 2, 3)}
+    mine = next(m for m in marks if m.owner == "payments")
+    assert mine.color == RED and mine.orig_known and mine.orig_note == "note de l'utilisateur"
+    assert fills(path, "Données") == {"A3": RED, "C2": RED}
 
 
 @pytest.mark.parametrize("runs", [[seeded()], [seeded(), []], [seeded(), [a for a in seeded() if a.row != 5], []]])

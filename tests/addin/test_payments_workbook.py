@@ -108,7 +108,7 @@ def test_fast_check_matches_openpyxl_painter(tmp_path, dossier):
     book = FileWorkbook(slow)
     check_payments(book, dossier, today=TODAY)
     book.save()
-    run = check_file(fast, dossier, today=TODAY)
+    run = check_file(fast, dossier, today=TODAY, engine="rapide")
     ws_s, ws_f = openpyxl.load_workbook(slow)[t.SHEET], openpyxl.load_workbook(fast)[t.SHEET]
     for r in range(2, 8):
         for c in range(1, 10):
@@ -125,7 +125,7 @@ def test_fast_check_matches_openpyxl_painter(tmp_path, dossier):
     ws.delete_rows(4, 2)
     ws["D3"] = 24000.0  # the partial payment becomes a full one
     wb.save(fast)
-    run = check_file(fast, dossier, today=TODAY)
+    run = check_file(fast, dossier, today=TODAY, engine="rapide")
     ws = openpyxl.load_workbook(fast)[t.SHEET]
     assert run.paint.red == 0 and run.paint.restored >= 1
     assert fill_of(ws, "D4") == YELLOW and fill_of(ws, "D3") is None and fill_of(ws, "B4") is None
@@ -206,7 +206,7 @@ def test_fast_marks_are_taken_back_by_the_painter(tmp_path, dossier):
     """A file checked with the fast painter, then fixed and checked through paint_alerts
     (the ribbon's path): the state sheet lets the painter take the old marks back."""
     path = template_file(tmp_path / "r.xlsx")
-    check_file(path, dossier, today=TODAY)
+    check_file(path, dossier, today=TODAY, engine="rapide")
     wb = openpyxl.load_workbook(path)
     assert "_reglo" in wb.sheetnames and wb["_reglo"].sheet_state == "hidden"
     ws = wb[t.SHEET]
