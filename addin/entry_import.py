@@ -43,8 +43,7 @@ from addin.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookEr
 from core.alerts import Alert
 from core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
 from core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
-from core.entry_import.fec_out import write_fec_table
-from core.fec import FecError, decode_bytes, fec_filename, write_fec
+from core.fec import FecError, decode_bytes, fec_filename, write_fec_tables
 from core.ledger import DATE_COLUMNS, FEC_FIELDS
 from core.money import MoneyError, cents_to_money, parse_decimal
 
@@ -56,7 +55,6 @@ REASON = "Motif du rejet"
 REASON_CODE = "Code rejet"
 MAX_SHEET_LINES = 100_000  # beyond, the « Écritures importées » sheet is not written (the FEC is): openpyxl needs ~1 s per 2,000 lines
 EURO = '#,##0.00;[Red]-#,##0.00'
-WRITE_FEC_UP_TO = 50_000  # lines: above, the column-wise writer (core.fec.write_fec needs ~9 s per million lines)
 EXTRA_LABELS = {"input_file": "Fichier à importer", "output_dir": "Dossier de sortie"}
 
 
@@ -525,16 +523,10 @@ def _safe_name(text: str) -> str:
 
 def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path) -> list[Path]:
     """One FEC per company (UTF-8, tab), written atomically."""
-    from core.entry_import.fec_out import write_fec_tables
-
     paths = []
     if result.table.num_rows == 0:
         return paths
-    if result.table.num_rows <= WRITE_FEC_UP_TO:
-        # the reference writer; the bulk writer gives the same bytes (tests compare them)
-        files = {company: write_fec(result.frame(company)) for company in result.companies()}
-    else:
-        files = write_fec_tables(result.table, by="company")
+    files = write_fec_tables(result.table, by="company")  # fields formatted once for all companies
     latest = _latest_dates(result)
     for company in result.companies():
         siren = d.companies.get(company, "")

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from core.alerts import Alert, Severity, alert
 from core.catalogue import CATALOGUE
 from core.fec_columns import parse_amounts, parse_dates
+from core.fec_write import REPLACED, write_fec, write_fec_table, write_fec_tables  # noqa: F401 (the writer, re-exported)
 from core.ledger import (
     CENTS_COLUMNS,
     COLUMNS,
@@ -823,7 +824,7 @@ def _fr(cents: int) -> str:
 
 
 # ---------------------------------------------------------------------------
-# writing
+# writing (``write_fec``, ``write_fec_table``, ``write_fec_tables``: ``core.fec_write``)
 # ---------------------------------------------------------------------------
 
 
@@ -832,32 +833,12 @@ def fec_filename(siren: str, closing_date: date) -> str:
     return f"{siren}FEC{closing_date:%Y%m%d}.txt"
 
 
-def _fmt_cents(cents: pd.Series) -> pd.Series:
-    c = cents.astype("int64")
-    sign = np.where(c < 0, "-", "")
-    a = c.abs()
-    return pd.Series(sign, index=c.index, dtype="str") + (a // 100).astype("str") + "," + (a % 100).astype("str").str.zfill(2)
-
-
-def _fmt_dates(values: pd.Series) -> pd.Series:
-    out = pd.to_datetime(values).dt.strftime("%Y%m%d")
-    return out.fillna("").astype("str")
-
-
-_REPLACED = {"\t": r" *[\r\n\t]+[\r\n\t ]*", "|": r" *[\r\n\t|]+[\r\n\t| ]*"}
-
-
-def _clean_text(values: pd.Series, sep: str) -> pd.Series:
-    # a separator or a line break inside a text would break the field count: one space instead
-    return values.fillna("").astype("str").str.replace(_REPLACED[sep], " ", regex=True).str.strip()
-
-
 def text_issues(frame: pd.DataFrame, *, separator: str = "\t", encoding: str = "utf-8") -> list[Alert]:
     """Warnings for what ``write_fec`` will change in text fields (separator, line break,
     surrounding spaces, characters the encoding cannot hold). Row = ``source_row``."""
     alerts = _Alerts()
     lines = frame["source_row"].to_numpy()
-    pattern = _REPLACED[separator]
+    pattern = REPLACED[separator]
     for name, col in FEC_FIELDS:
         if col in DATE_COLUMNS or col in CENTS_COLUMNS or col == "foreign_amount":
             continue
@@ -876,42 +857,3 @@ def _encodable(text: str, encoding: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def write_fec(frame: pd.DataFrame, *, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> bytes:
-    """Write a ledger frame as a FEC (18 fields in the legal order, CRLF, decimal comma).
-
-    Text fields lose separators, line breaks and surrounding spaces (``text_issues`` lists
-    them beforehand); characters the encoding cannot hold become ``?``.
-
-    Args:
-        frame: ledger columns (see ``core.ledger.COLUMNS``).
-        separator: ``"\\t"`` (default) or ``"|"``.
-        encoding: ``"utf-8"`` or ``"iso-8859-15"`` (also ``"cp1252"``).
-        due_date_field: when given (e.g. ``"DateEcheance"``), the due dates are written as a
-            19th field of that name.
-    """
-    if separator not in ("\t", "|"):
-        raise ValueError("le séparateur d'un FEC est la tabulation ou |")
-    out: dict[str, pd.Series] = {}
-    for name, col in FEC_FIELDS:
-        values = frame[col]
-        if col in CENTS_COLUMNS:
-            out[name] = _fmt_cents(values)
-        elif col == "foreign_amount":
-            fa = values.astype("Int64")
-            s = _fmt_cents(fa.fillna(0))
-            out[name] = s.where(fa.notna().to_numpy(dtype=bool), "")
-        elif col in DATE_COLUMNS:
-            out[name] = _fmt_dates(values)
-        else:
-            out[name] = _clean_text(values, separator)
-    names = list(FEC_NAMES)
-    if due_date_field:
-        out[due_date_field] = _fmt_dates(frame["due_date"])
-        names.append(due_date_field)
-    body = out[names[0]].astype("str")
-    for name in names[1:]:
-        body = body + separator + out[name]
-    text = separator.join(names) + "\r\n" + ("\r\n".join(body.tolist()) + "\r\n" if len(body) else "")
-    return text.encode(encoding, errors="replace")

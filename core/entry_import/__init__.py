@@ -2,7 +2,7 @@
 
 ``ImportDefinition`` describes a layout; ``import_entries(RawRows, definition)`` returns an
 ``ImportResult`` (accepted lines, rejected rows with reasons, alerts, summary);
-``write_fec_table`` writes accepted lines as a FEC, byte-identical to ``core.fec.write_fec``.
+``core.fec.write_fec_table`` / ``write_fec_tables`` write its accepted lines (``ImportResult.table``) as FECs.
 """
 from core.entry_import.definition import (
     AccountLayout,

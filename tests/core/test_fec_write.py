@@ -1,4 +1,5 @@
-"""write_fec: legal layout, and read_fec(write_fec(frame)) == frame (hypothesis)."""
+"""write_fec: legal layout, read_fec(write_fec(frame)) == frame (hypothesis), and the
+column-wise writer equals a plain-Python line-by-line formatter (``fec_reference``)."""
 from __future__ import annotations
 
 import re
@@ -10,8 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.fec import fec_filename, read_fec, text_issues, write_fec
+import pyarrow as pa
+
+from core.fec import fec_filename, read_fec, text_issues, write_fec, write_fec_table, write_fec_tables
 from core.ledger import COLUMNS, DATE_COLUMNS, FEC_NAMES, empty_frame
+from tests.core.fec_reference import reference_fec
 
 TEXT_COLUMNS = [
     "journal_code", "journal_label", "entry_number", "ledger_account", "ledger_account_label", "subledger_account",
@@ -223,3 +227,69 @@ def test_models_of_read_rows_round_trip():
     assert lines[0].due_date == date(2025, 3, 1) and lines[1].source_row == 3
     back = from_lines(lines)
     pd.testing.assert_frame_equal(back, ledger.frame)
+
+
+# ---------------------------------------------------------------------------
+# the column-wise writer against the plain-Python reference
+# ---------------------------------------------------------------------------
+
+# texts a FEC writer must flatten or trim, quotes (pyarrow's CSV writer refuses them
+# unquoted), non-breaking / ideographic spaces, control characters, characters outside Latin-9
+_AWKWARD = st.text(alphabet=st.sampled_from(list('ab \t\r\n|"\x1f\x1c\xa0\u2003\u3000\ufeffé€Œ’;,')), max_size=12)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    frame=ledgers(extra_chars='|\t"', with_due_dates=True),
+    texts=st.lists(_AWKWARD, min_size=1, max_size=30),
+    sep=st.sampled_from(["\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "iso-8859-15", "cp1252", "utf-8-sig"]),
+    due=st.sampled_from([None, "DateEcheance"]),
+)
+def test_writer_equals_the_line_by_line_reference(frame, texts, sep, encoding, due):
+    for i, col in enumerate(["label", "journal_label", "subledger_label", "document_ref", "currency"]):
+        frame[col] = [texts[(j + i) % len(texts)] for j in range(len(frame))]
+    expected = reference_fec(frame, separator=sep, encoding=encoding, due_date_field=due)
+    assert write_fec(frame, separator=sep, encoding=encoding, due_date_field=due) == expected
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    assert write_fec_table(table, separator=sep, encoding=encoding, due_date_field=due) == expected
+
+
+def test_writer_reads_frames_of_loose_dtypes_as_the_reference():
+    """Object columns (Python dates, None, NaN, numbers in text fields, cents as Python ints)."""
+    frame = pd.DataFrame(
+        {
+            "journal_code": ["VT", None], "journal_label": ["Ventes", float("nan")], "entry_number": [1, 2],
+            "entry_date": [date(2025, 1, 31), "2025-02-01"], "ledger_account": [411000, "706000"],
+            "ledger_account_label": ["Clients", "Ventes"], "subledger_account": ["C001", None], "subledger_label": ["  Dupont ", ""],
+            "document_ref": ["F1", "F1"], "document_date": [None, date(2025, 1, 30)], "label": ['Facture "avril"', "x\ty"],
+            "debit": [123456, 0], "credit": [0, 123456], "lettering_code": ["", ""], "lettered_on": [None, None],
+            "validated_on": [date(2025, 2, 1), None], "foreign_amount": [None, -5], "currency": ["", "USD"],
+            "due_date": [date(2025, 3, 1), None], "source_row": [2, 3],
+        }
+    ).astype({"journal_code": object, "debit": object, "credit": object})
+    for sep in ("\t", "|"):
+        assert write_fec(frame, separator=sep, due_date_field="DateEcheance") == reference_fec(frame, separator=sep, due_date_field="DateEcheance")
+
+
+def test_one_fec_per_company_in_table_order():
+    frame = _frame(
+        [
+            {
+                "journal_code": "OD", "journal_label": "Divers", "entry_number": str(i), "entry_date": date(2025, 1, 1 + i),
+                "ledger_account": "471000", "ledger_account_label": "Attente", "subledger_account": "", "subledger_label": "",
+                "document_ref": f"P{i}", "document_date": None, "label": f"ligne {i}", "debit": i * 101, "credit": 0,
+                "lettering_code": "", "lettered_on": None, "validated_on": None, "foreign_amount": None, "currency": "",
+                "due_date": None, "source_row": i + 2,
+            }
+            for i in range(7)
+        ]
+    )
+    companies = ["A", "A", "B", "A", "C", "C", "B"]
+    table = pa.Table.from_pandas(frame.assign(company=companies), preserve_index=False)
+    files = write_fec_tables(table, by="company", separator="|")
+    assert list(files) == ["A", "B", "C"]
+    for company, raw in files.items():
+        part = frame[[c == company for c in companies]]
+        assert raw == reference_fec(part, separator="|") == write_fec(part, separator="|")
+    assert write_fec_tables(table.slice(0, 0), by="company") == {}
