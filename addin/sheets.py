@@ -416,11 +416,18 @@ def _fill_from_token(token: str) -> Any:
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write a file atomically: temp file in the same folder, fsync, rename."""
+    """Write a file atomically: temp file in the same folder, fsync, rename.
+
+    The file gets the permissions of an ordinary new file (``0o666 & ~umask``), or keeps
+    those of the file it replaces (``mkstemp`` alone would leave it readable by its owner
+    only)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -432,6 +439,32 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _file_mode(path: Path) -> int | None:
+    """Permission bits for ``path``: the existing file's, else ``0o666`` less the umask;
+    None where permissions are not POSIX (Windows)."""
+    if not hasattr(os, "fchmod"):
+        return None
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it (``os.umask`` can
+    only be read by setting it, which would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def as_workbook(book: Any) -> Workbook:
