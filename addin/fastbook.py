@@ -269,24 +269,23 @@ class _Styles:
                 clone.set("applyFill", "1")
             else:
                 clone.attrib.pop("applyFill", None)
-            same = self._xf_index().get(_sig(clone))
-            if same is not None:
-                self._xf_ids[key] = same
-                return same
-            self.xfs.append(clone)
-            self.xfs.set("count", str(len(self.xfs)))
-            self._xf_ids[key] = len(self.xfs) - 1
-            self._xf_index()[_sig(clone)] = len(self.xfs) - 1
-            self.changed = True
+            self._xf_ids[key] = self._declare_xf(clone)
         return self._xf_ids[key]
 
-    def _xf_index(self) -> dict[Any, int]:
-        """Serialised cell format -> its first index (built once, on demand)."""
+    def _declare_xf(self, xf: Any) -> int:
+        """Index of the cell format ``xf``: an identical one already declared (by the file or
+        a previous run), else ``xf`` appended."""
         if self._xf_sigs is None:
             self._xf_sigs = {}
-            for i, xf in enumerate(self.xfs):
-                self._xf_sigs.setdefault(_sig(xf), i)
-        return self._xf_sigs
+            for i, existing in enumerate(self.xfs):
+                self._xf_sigs.setdefault(_sig(existing), i)
+        sig = _sig(xf)
+        if sig not in self._xf_sigs:
+            self.xfs.append(xf)
+            self.xfs.set("count", str(len(self.xfs)))
+            self._xf_sigs[sig] = len(self.xfs) - 1
+            self.changed = True
+        return self._xf_sigs[sig]
 
     def new_xf(self, *, font: str = "normal", fill: str | None = None, numfmt: str | None = None, wrap: bool = False, top: bool = False) -> int:
         key = ("new", font, fill, numfmt, wrap, top)
@@ -314,16 +313,7 @@ class _Styles:
                     al.set("wrapText", "1")
                 if top:
                     al.set("vertical", "top")
-            sig = _sig(xf)
-            same = self._xf_index().get(sig)  # written by a previous run: reused
-            if same is not None:
-                self._xf_ids[key] = same
-                return same
-            self.xfs.append(xf)
-            self.xfs.set("count", str(len(self.xfs)))
-            self._xf_ids[key] = len(self.xfs) - 1
-            self._xf_index()[sig] = len(self.xfs) - 1
-            self.changed = True
+            self._xf_ids[key] = self._declare_xf(xf)
         return self._xf_ids[key]
 
     def to_bytes(self) -> bytes:

@@ -119,6 +119,8 @@ def test_fast_check_matches_openpyxl_painter(tmp_path, dossier):
     ctrl = openpyxl.load_workbook(fast)["Contrôle"]
     assert any(c.value == "PAY_INVOICE_UNKNOWN" for row in ctrl.iter_rows() for c in row)
     assert run.paint.red == 2 and run.paint.yellow == 2
+    amount = next(r for r in ctrl.iter_rows() if r[0].value == "Montant importable")[1]
+    assert amount.value == 23900 and "€" in amount.number_format  # summary amounts in euros
     # re-run after fixing the sheet: the marks go away
     wb = openpyxl.load_workbook(fast)
     ws = wb[t.SHEET]
@@ -130,6 +132,23 @@ def test_fast_check_matches_openpyxl_painter(tmp_path, dossier):
     assert run.paint.red == 0 and run.paint.restored >= 1
     assert fill_of(ws, "D4") == YELLOW and fill_of(ws, "D3") is None and fill_of(ws, "B4") is None
     assert ws["D4"].comment is not None and ws["D3"].comment is None and ws["B4"].comment is None
+
+
+def test_fast_check_falls_back_to_openpyxl_on_a_layout_it_does_not_patch(tmp_path, dossier):
+    import zipfile
+
+    path = template_file(tmp_path / "r.xlsx")
+    with zipfile.ZipFile(path) as z:  # a form button in the sheet's legacy drawing (beside the header notes)
+        parts = {n: z.read(n) for n in z.namelist()}
+    vml = next(n for n in parts if n.endswith(".vml"))
+    parts[vml] = parts[vml].replace(b"</xml>", b'<v:shape id="btn"><x:ClientData ObjectType="Button"/></v:shape></xml>')
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    run = check_file(path, dossier, today=TODAY, engine="rapide")
+    assert run.paint.red == 2
+    ws = openpyxl.load_workbook(path)[t.SHEET]
+    assert fill_of(ws, "B4") == RED and "PAY_INVOICE_UNKNOWN" in ws["B4"].comment.text
 
 
 def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
