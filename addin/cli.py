@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     import addin.commands as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # shared helpers (``_common``), not commands
+            continue
         module = importlib.import_module(f"addin.commands.{info.name}")
         if hasattr(module, "register"):
             module.register(sub)

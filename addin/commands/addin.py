@@ -4,15 +4,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from addin.commands._common import command_with_actions
+
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    sub = command_with_actions(
+        subparsers,
         "addin",
         help="complément Excel : construire reglo.xlam, vérifier l'installation, régénérer le ruban",
         description="Complément Excel « Reglo » (onglet du ruban) et scripts xlwings Lite.",
+        dest="addin_command",
     )
-    sub = parser.add_subparsers(dest="addin_command", metavar="ACTION")
-    sub.required = True
 
     build = sub.add_parser("build", help="construire reglo.xlam (fonctionne sous Linux, sans Excel)")
     build.add_argument("--out", default=".", metavar="DOSSIER", help="dossier de sortie (défaut : dossier courant)")

@@ -11,8 +11,8 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
+from addin.commands._common import output_folder
 from addin.errors import UserError, log_path
 
 DEFAULT_OUT = "reglo_demo"
@@ -41,9 +41,7 @@ def run(args: argparse.Namespace, *, out=None) -> int:
     from addin.demo_steps import DemoContext, steps
 
     out = out or sys.stdout
-    folder = Path(args.out)
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"{folder} existe et n'est pas un dossier : choisissez un autre --out.")
+    folder = output_folder(args.out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

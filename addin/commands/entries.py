@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import time
 
+from addin.commands._common import command_with_actions
+
 MAX_SHOWN = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("entries", help="import d'écritures depuis un autre logiciel (définition d'import, FEC, rejets)",
-                       description="Écritures comptables venant d'un autre logiciel : lecture selon une définition d'import, écritures équilibrées, rejets, FEC par société.")
-    actions = p.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = command_with_actions(sub, "entries", help="import d'écritures depuis un autre logiciel (définition d'import, FEC, rejets)",
+                                   description="Écritures comptables venant d'un autre logiciel : lecture selon une définition d'import, écritures équilibrées, rejets, FEC par société.")
     a = actions.add_parser("import", help="importer un fichier d'écritures (.xlsx, .csv, .txt)",
                            description="Importer un fichier d'écritures selon une définition d'import.")
     a.add_argument("file", metavar="FICHIER", help="fichier à importer (.xlsx, .csv, .txt)")

@@ -18,6 +18,7 @@ from core.alerts import Alert, Severity, count_by_severity
 from core.fec import FecError, read_fec
 from core.ledger import Ledger
 
+from addin.commands._common import command_with_actions
 from addin.errors import UserError
 from addin.progress import Progress
 
@@ -29,13 +30,13 @@ _ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 avec BOM", "iso-8859-15": "I
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    sub = command_with_actions(
+        subparsers,
         "fec",
         help="fichier des écritures comptables (FEC) : contrôle de structure",
         description="Fichier des écritures comptables (FEC, article A47 A-1 du LPF).",
+        dest="fec_command",
     )
-    sub = parser.add_subparsers(dest="fec_command", metavar="ACTION")
-    sub.required = True
     check = sub.add_parser(
         "check",
         help="contrôler la structure d'un FEC (séparateur, encodage, en-tête, dates, montants, équilibre)",

@@ -3,20 +3,18 @@ clients » buttons on files."""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from addin.commands._common import command_with_actions, print_alerts_and_outputs
 from addin.errors import UserError
 
 MAX_SHOWN = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("payments", help="règlements clients : contrôle et import du modèle Excel, import depuis la comptabilité",
-                       description="Contrôle et import des règlements clients (modèle « Import règlements clients »).")
-    actions = p.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = command_with_actions(sub, "payments", help="règlements clients : contrôle et import du modèle Excel, import depuis la comptabilité",
+                                   description="Contrôle et import des règlements clients (modèle « Import règlements clients »).")
     for name, helptext in (("check", "contrôler le classeur (cellules en rouge/jaune, feuille « Contrôle »)"),
                            ("import", "importer les lignes sans alerte bloquante (registre, synthèse chantiers, écritures)"),
                            ("from-fec", "importer les règlements depuis les journaux de banque d'un FEC (une ligne par facture)")):
@@ -70,12 +68,6 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     for line in run_.summary:
         print(line)
-    for a in run_.alerts[:MAX_SHOWN]:
-        print(f"  {a}")
-    if len(run_.alerts) > MAX_SHOWN:
-        print(f"  … et {len(run_.alerts) - MAX_SHOWN} autre(s) alerte(s) : voir la feuille « Contrôle » de {path.name}.")
-    for out in run_.outputs:
-        print(f"Fichier écrit : {out}")
-    sys.stdout.flush()
+    print_alerts_and_outputs(run_.alerts, run_.outputs, limit=MAX_SHOWN, see=f"la feuille « Contrôle » de {path.name}")
     blocking = any(a.is_blocking for a in run_.alerts)
     return 1 if blocking else 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from addin.commands._common import output_folder
 from addin.errors import UserError
 
 
@@ -22,9 +22,7 @@ def run(args: argparse.Namespace, *, out=None) -> int:
     from workbook_templates import build_all
 
     out = out or sys.stdout
-    folder = Path(args.out)
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"{folder} existe et n'est pas un dossier : choisissez un autre --out.")
+    folder = output_folder(args.out)
     try:
         paths = build_all(folder)
     except PermissionError as exc:

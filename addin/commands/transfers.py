@@ -8,20 +8,18 @@ from __future__ import annotations
 import argparse
 import calendar
 import re
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from addin.commands._common import command_with_actions, print_alerts_and_outputs
 from addin.errors import UserError
 
 MAX_SHOWN = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("transfers", help="virements fournisseurs : import des lignes non lettrées, fichier SEPA pain.001, écritures",
-                       description="Virements fournisseurs SEPA depuis les écritures non lettrées du dossier.")
-    actions = p.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
+    actions = command_with_actions(sub, "transfers", help="virements fournisseurs : import des lignes non lettrées, fichier SEPA pain.001, écritures",
+                                   description="Virements fournisseurs SEPA depuis les écritures non lettrées du dossier.")
     helps = {
         "import": "importer les lignes non lettrées dans « Prévisualisation virements »",
         "show": "réafficher la prévisualisation sans réimporter (modifications conservées)",
@@ -138,11 +136,5 @@ def run(args: argparse.Namespace) -> int:
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
     print(result.summary)
-    for a in result.alerts[:MAX_SHOWN]:
-        print(f"  {a}")
-    if len(result.alerts) > MAX_SHOWN:
-        print(f"  … et {len(result.alerts) - MAX_SHOWN} autre(s) alerte(s) : voir la feuille « Contrôle ».")
-    for out in result.outputs:
-        print(f"Fichier écrit : {out}")
-    sys.stdout.flush()
+    print_alerts_and_outputs(result.alerts, result.outputs, limit=MAX_SHOWN, see="la feuille « Contrôle »")
     return result.exit_code
