@@ -37,16 +37,19 @@ def frame_to_rows(frame: pd.DataFrame) -> list[list[Any]]:
     return rows
 
 
+def fec_column(name: str, col: str) -> Column:
+    """Sheet column of a FEC field (``name``, ledger column ``col``): amounts in euros,
+    dates, wider labels."""
+    if col in ("debit", "credit", "foreign_amount"):
+        return Column(name, EURO, 14)
+    if col in DATE_COLUMNS:
+        return Column(name, DATE_FORMAT, 12)
+    if col in ("label", "ledger_account_label", "subledger_label"):
+        return Column(name, None, 30)
+    return Column(name, None, 12)
+
+
 def write_entries_sheet(book: Workbook, frame: pd.DataFrame, *, sheet: str = SHEET) -> None:
     """Replace ``sheet`` with the given ledger rows in FEC columns."""
-    header = []
-    for name, col in zip(HEADERS, _COLUMNS):
-        if col in ("debit", "credit", "foreign_amount"):
-            header.append(Column(name, EURO, 14))
-        elif col in DATE_COLUMNS:
-            header.append(Column(name, DATE_FORMAT, 12))
-        elif col in ("label", "ledger_account_label", "subledger_label"):
-            header.append(Column(name, None, 30))
-        else:
-            header.append(Column(name, None, 12))
+    header = [fec_column(name, col) for name, col in zip(HEADERS, _COLUMNS)]
     book.write_sheet(sheet, header, frame_to_rows(frame))

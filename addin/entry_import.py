@@ -38,6 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from addin.entries_sheet import fec_column
 from addin.errors import UserError
 from addin.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write, safe_text
 from core.alerts import Alert
@@ -54,7 +55,6 @@ DATA_SHEET = "Lignes à importer"  # the lines to import, when they are in the w
 REASON = "Motif du rejet"
 REASON_CODE = "Code rejet"
 MAX_SHEET_LINES = 100_000  # beyond, the « Écritures importées » sheet is not written (the FEC is): openpyxl needs ~1 s per 2,000 lines
-EURO = '#,##0.00;[Red]-#,##0.00'
 EXTRA_LABELS = {"input_file": "Fichier à importer", "output_dir": "Dossier de sortie"}
 
 
@@ -594,16 +594,7 @@ def write_rejects_sheet(book: Workbook, inp: InputRows, result: ImportResult, *,
 
 
 def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
-    header = [Column("Société", None, 10)]
-    for name, col in FEC_FIELDS:
-        if col in ("debit", "credit", "foreign_amount"):
-            header.append(Column(name, EURO, 14))
-        elif col in DATE_COLUMNS:
-            header.append(Column(name, DATE_FORMAT, 12))
-        elif col in ("label", "ledger_account_label", "subledger_label"):
-            header.append(Column(name, None, 30))
-        else:
-            header.append(Column(name, None, 12))
+    header = [Column("Société", None, 10)] + [fec_column(name, col) for name, col in FEC_FIELDS]
     header += [Column("DateEcheance", DATE_FORMAT, 12), Column("Ligne source", None, 10)]
     t = result.table
     cols = {c: t[c].to_pylist() for c in t.column_names}
