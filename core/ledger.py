@@ -93,7 +93,8 @@ def empty_frame() -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _date(value: object) -> date | None:
+def as_date(value: object) -> date | None:
+    """A frame cell (``Timestamp``, ``datetime64``, ``date``, None, NaT) → ``date`` or None."""
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).date()
@@ -109,22 +110,22 @@ def to_lines(frame: pd.DataFrame) -> list[LedgerLine]:
                 journal_code=rec["journal_code"],
                 journal_label=rec["journal_label"],
                 entry_number=rec["entry_number"],
-                entry_date=_date(rec["entry_date"]) or date(1900, 1, 1),
+                entry_date=as_date(rec["entry_date"]) or date(1900, 1, 1),
                 ledger_account=rec["ledger_account"],
                 ledger_account_label=rec["ledger_account_label"],
                 subledger_account=rec["subledger_account"],
                 subledger_label=rec["subledger_label"],
                 document_ref=rec["document_ref"],
-                document_date=_date(rec["document_date"]),
+                document_date=as_date(rec["document_date"]),
                 label=rec["label"],
                 debit=cents_to_money(rec["debit"]),
                 credit=cents_to_money(rec["credit"]),
                 lettering_code=rec["lettering_code"],
-                lettered_on=_date(rec["lettered_on"]),
-                validated_on=_date(rec["validated_on"]),
+                lettered_on=as_date(rec["lettered_on"]),
+                validated_on=as_date(rec["validated_on"]),
                 foreign_amount=None if fa is None or pd.isna(fa) else cents_to_money(int(fa)),
                 currency=rec["currency"],
-                due_date=_date(rec.get("due_date")),
+                due_date=as_date(rec.get("due_date")),
                 source_row=int(rec["source_row"]),
             )
         )

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.alerts import Alert
 from core.entry_import.definition import ImportDefinition, JournalKind
-from core.ledger import COLUMNS, DATE_COLUMNS, empty_frame
+from core.ledger import COLUMNS, DATE_COLUMNS, as_date, empty_frame
 from core.models import Entry, EntryLine
 from core.money import cents_to_money, format_display
 
@@ -143,7 +143,7 @@ class ImportResult:
                     label=r["label"],
                     debit=cents_to_money(int(r["debit"])),
                     credit=cents_to_money(int(r["credit"])),
-                    due_date=_d(r["due_date"]),
+                    due_date=as_date(r["due_date"]),
                     source_row=int(r["source_row"]),
                 )
                 for r in part.to_dict("records")
@@ -153,21 +153,15 @@ class ImportResult:
                     journal_code=first["journal_code"],
                     journal_label=first["journal_label"],
                     entry_number=first["entry_number"],
-                    entry_date=_d(first["entry_date"]),
+                    entry_date=as_date(first["entry_date"]),
                     document_ref=first["document_ref"],
-                    document_date=_d(first["document_date"]),
+                    document_date=as_date(first["document_date"]),
                     label=first["label"],
                     lines=lines,
                     source_row=int(first["source_row"]),
                 )
             )
         return out
-
-
-def _d(value: object) -> date | None:
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).date()
 
 
 def _empty_table() -> pa.Table:

@@ -30,6 +30,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from core.alerts import Alert, Severity, alert
+from core.ledger import as_date
 from core.money import ZERO, cents_to_money, format_fr
 from core.transfers.models import ImportResult, LineKind, PaidAllocation, PreviewLine, TransferParameters
 
@@ -95,7 +96,7 @@ def import_lines(
             rec.update(kind=kind, original=original, remaining=remaining, paid_before=allocated.get(rec["key"], 0))
             lines.append(rec)
 
-    lines.sort(key=lambda r: (_beneficiary(r), r["kind"] != LineKind.INVOICE, _d(r["due_date"]) or _d(r["entry_date"]) or date.min, r["document_ref"], r["key"]))
+    lines.sort(key=lambda r: (_beneficiary(r), r["kind"] != LineKind.INVOICE, as_date(r["due_date"]) or as_date(r["entry_date"]) or date.min, r["document_ref"], r["key"]))
     by_beneficiary: dict[str, int] = defaultdict(int)
     for r in lines:
         if _is_eur(r["currency"]):
@@ -115,10 +116,10 @@ def import_lines(
                 ledger_account=r["ledger_account"],
                 journal_code=r["journal_code"],
                 entry_number=r["entry_number"],
-                entry_date=_d(r["entry_date"]) or date(1900, 1, 1),
+                entry_date=as_date(r["entry_date"]) or date(1900, 1, 1),
                 document_ref=r["document_ref"],
                 label=r["label"],
-                due_date=_d(r["due_date"]),
+                due_date=as_date(r["due_date"]),
                 kind=r["kind"],
                 original_amount=cents_to_money(r["original"]),
                 open_amount=cents_to_money(r["remaining"]),
@@ -134,7 +135,7 @@ def import_lines(
         if not eur:
             alerts.append(alert("CURRENCY_NOT_EUR", sheet=sheet, row=n + 1, column="Montant", severity=Severity.WARNING, currency=r["currency"], document=line.document_ref or line.key))
         if line.kind is LineKind.INVOICE and line.due_date is None:
-            used = _d(r["document_date"]) or line.entry_date
+            used = as_date(r["document_date"]) or line.entry_date
             alerts.append(alert("DUE_DATE_MISSING", sheet=sheet, row=n + 1, column="Échéance", document=line.document_ref or line.key, used=used.strftime("%d/%m/%Y")))
         if line.kind is LineKind.INVOICE and r["paid_before"] > 0:
             files = sorted({a.file_name or a.end_to_end_id for a in counted if a.item_key == line.key})
@@ -191,12 +192,6 @@ def _beneficiary(rec: Mapping) -> str:
 
 def _is_eur(currency: str) -> bool:
     return currency.strip().upper() in ("", "EUR")
-
-
-def _d(value: object) -> date | None:
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).date()
 
 
 def selected_total(lines: Iterable[PreviewLine]):
