@@ -76,22 +76,24 @@ class PostalAddress(_Model):
         return bool(self.town.strip()) and len(self.country) == 2
 
 
+def _to_iban(v: object) -> object:
+    return IBAN(str(v)) if not isinstance(v, IBAN) else v
+
+
+def _to_bic(v: object) -> object:
+    """A blank BIC is no BIC."""
+    if v in (None, ""):
+        return None
+    return BIC(str(v)) if not isinstance(v, BIC) else v
+
+
 class BankAccount(_Model):
     iban: IBAN
     bic: BIC | None = None
     label: str = ""
 
-    @field_validator("iban", mode="before")
-    @classmethod
-    def _iban(cls, v: object) -> object:
-        return IBAN(str(v)) if not isinstance(v, IBAN) else v
-
-    @field_validator("bic", mode="before")
-    @classmethod
-    def _bic(cls, v: object) -> object:
-        if v in (None, ""):
-            return None
-        return BIC(str(v)) if not isinstance(v, BIC) else v
+    _iban = field_validator("iban", mode="before")(staticmethod(_to_iban))
+    _bic = field_validator("bic", mode="before")(staticmethod(_to_bic))
 
 
 class Mandate(_Model):
@@ -141,17 +143,8 @@ class CompanyBankAccount(_Model):
     daily_limit: Money | None = None
     source_row: int | None = None
 
-    @field_validator("iban", mode="before")
-    @classmethod
-    def _iban(cls, v: object) -> object:
-        return IBAN(str(v)) if not isinstance(v, IBAN) else v
-
-    @field_validator("bic", mode="before")
-    @classmethod
-    def _bic(cls, v: object) -> object:
-        if v in (None, ""):
-            return None
-        return BIC(str(v)) if not isinstance(v, BIC) else v
+    _iban = field_validator("iban", mode="before")(staticmethod(_to_iban))
+    _bic = field_validator("bic", mode="before")(staticmethod(_to_bic))
 
 
 class Company(_Model):
