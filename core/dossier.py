@@ -339,18 +339,27 @@ def _iban_bic(rec: _Rec, alerts: list[Alert], *, required: bool) -> tuple[Any, A
     return iban, bic
 
 
-def _banks(data: SheetData | None, alerts: list[Alert]) -> list[CompanyBankAccount]:
-    out: list[CompanyBankAccount] = []
+def _keyed_records(data: SheetData | None, alerts: list[Alert], header: str, *, upper: bool = False) -> Iterator[tuple[int, _Rec, str]]:
+    """Rows whose key (column ``header``) is present and seen for the first time, with that
+    key; the others are rejected with DOSSIER_CODE_MISSING / DOSSIER_CODE_DUPLICATE."""
     seen: dict[str, int] = {}
     for row, rec in (data.records() if data else ()):
-        journal = rec.text("Journal").upper()
-        if not journal:
-            alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("Journal")))
+        key = rec.text(header)
+        if upper:
+            key = key.upper()
+        if not key:
+            alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where(header)))
             continue
-        if journal in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Journal"), value=journal, first=seen[journal]))
+        if key in seen:
+            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where(header), value=key, first=seen[key]))
             continue
-        seen[journal] = row
+        seen[key] = row
+        yield row, rec, key
+
+
+def _banks(data: SheetData | None, alerts: list[Alert]) -> list[CompanyBankAccount]:
+    out: list[CompanyBankAccount] = []
+    for row, rec, journal in _keyed_records(data, alerts, "Journal", upper=True):
         account = rec.text("Compte")
         if not re.match(r"^\d{3}", account):
             alerts.append(alert("ACCOUNT_INVALID" if account else "ACCOUNT_MISSING", **rec.where("Compte"), value=account))
@@ -398,17 +407,8 @@ def _kind(text: str) -> AccountKind | None:
 
 def _parties(data: SheetData | None, alerts: list[Alert], journals: set[str] | None) -> dict[str, Party]:
     out: dict[str, Party] = {}
-    seen: dict[str, int] = {}
     heads: list[tuple[str, _Rec, str]] = []
-    for row, rec in (data.records() if data else ()):
-        code = rec.text("Code tiers")
-        if not code:
-            alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("Code tiers")))
-            continue
-        if code in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Code tiers"), value=code, first=seen[code]))
-            continue
-        seen[code] = row
+    for row, rec, code in _keyed_records(data, alerts, "Code tiers"):
         kind = _kind(rec.text("Type"))
         if kind is None:
             alerts.append(alert("DOSSIER_PARTY_TYPE", **rec.where("Type"), value=rec.text("Type")))
@@ -505,16 +505,7 @@ def _mandates(data: SheetData | None, alerts: list[Alert], parties: dict[str, Pa
 
 def _sites(data: SheetData | None, alerts: list[Alert], customers: set[str]) -> list[JobSite]:
     out: list[JobSite] = []
-    seen: dict[str, int] = {}
-    for row, rec in (data.records() if data else ()):
-        code = rec.text("Code chantier")
-        if not code:
-            alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("Code chantier")))
-            continue
-        if code in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("Code chantier"), value=code, first=seen[code]))
-            continue
-        seen[code] = row
+    for row, rec, code in _keyed_records(data, alerts, "Code chantier"):
         customer = rec.text("Code client")
         if customer not in customers:
             alerts.append(alert("DOSSIER_UNKNOWN_CUSTOMER", **rec.where("Code client"), value=customer))
@@ -524,16 +515,7 @@ def _sites(data: SheetData | None, alerts: list[Alert], customers: set[str]) -> 
 
 def _invoices(data: SheetData | None, alerts: list[Alert], customers: set[str], sites: set[str]) -> list[SalesInvoice]:
     out: list[SalesInvoice] = []
-    seen: dict[str, int] = {}
-    for row, rec in (data.records() if data else ()):
-        number = rec.text("N° facture")
-        if not number:
-            alerts.append(alert("DOSSIER_CODE_MISSING", **rec.where("N° facture")))
-            continue
-        if number in seen:
-            alerts.append(alert("DOSSIER_CODE_DUPLICATE", **rec.where("N° facture"), value=number, first=seen[number]))
-            continue
-        seen[number] = row
+    for row, rec, number in _keyed_records(data, alerts, "N° facture"):
         customer = rec.text("Code client")
         if customer not in customers:
             alerts.append(alert("DOSSIER_UNKNOWN_CUSTOMER", **rec.where("Code client"), value=customer))
