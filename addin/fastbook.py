@@ -343,6 +343,7 @@ class _NewSheet:
     header_row: int
     fills: dict[tuple[int, int], str | None] = field(default_factory=dict)
     notes: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    charts: list["BarChart"] = field(default_factory=list)
 
     def grid(self) -> dict[tuple[int, int], tuple[Any, str]]:
         """(row, col) -> (value, role) with role in title/label/pre/header/body."""
@@ -370,6 +371,78 @@ class _NewSheet:
         for (r, c), (v, _role) in grid.items():
             out[r - 1][c - 1] = v
         return out
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A column chart of a sheet written by ``write_sheet``: one series per value column
+    (its header as name), categories from another column, rows ``first``..``last``."""
+
+    title: str
+    category_col: int
+    value_cols: tuple[int, ...]
+    header_row: int
+    first: int
+    last: int
+    anchor: tuple[int, int]  # (row, col) of the top-left corner
+    stacked: bool = True
+    y_title: str = ""
+    y_format: str = "#,##0"
+    width_cm: float = 16.0
+    height_cm: float = 9.0
+
+
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+T_DRAWING = REL + "/drawing"
+T_CHART = REL + "/chart"
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+
+
+def _chart_xml(sheet: str, chart: BarChart) -> bytes:
+    quoted = "'" + sheet.replace("'", "''") + "'"
+
+    def ref(col: int, r1: int, r2: int | None = None) -> str:
+        letters = re.sub(r"\d+", "", cell_ref(1, col))
+        return f"{quoted}!${letters}${r1}" + (f":${letters}${r2}" if r2 is not None else "")
+
+    def rich(text: str) -> str:
+        return f'<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{_text(text)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
+
+    series = "".join(
+        f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx><c:strRef><c:f>{_text(ref(col, chart.header_row))}</c:f></c:strRef></c:tx>'
+        f'<c:cat><c:strRef><c:f>{_text(ref(chart.category_col, chart.first, chart.last))}</c:f></c:strRef></c:cat>'
+        f'<c:val><c:numRef><c:f>{_text(ref(col, chart.first, chart.last))}</c:f></c:numRef></c:val></c:ser>'
+        for i, col in enumerate(chart.value_cols)
+    )
+    grouping = "stacked" if chart.stacked else "clustered"
+    overlap = '<c:overlap val="100"/>' if chart.stacked else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace xmlns:c="{_C}" xmlns:a="{_A}" xmlns:r="{REL}"><c:chart>'
+        f'{rich(chart.title)}<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+        f'<c:barChart><c:barDir val="col"/><c:grouping val="{grouping}"/><c:varyColors val="0"/>{series}<c:gapWidth val="150"/>{overlap}'
+        '<c:axId val="10"/><c:axId val="100"/></c:barChart>'
+        '<c:catAx><c:axId val="10"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/>'
+        '<c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/><c:crossAx val="100"/><c:crosses val="autoZero"/></c:catAx>'
+        '<c:valAx><c:axId val="100"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
+        f'{rich(chart.y_title) if chart.y_title else ""}<c:numFmt formatCode="{_text(chart.y_format)}" sourceLinked="0"/>'
+        '<c:tickLblPos val="nextTo"/><c:crossAx val="10"/><c:crosses val="autoZero"/></c:valAx>'
+        '</c:plotArea><c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/></c:chart></c:chartSpace>'
+    ).encode("utf-8")
+
+
+def _drawing_xml(charts: list[BarChart]) -> bytes:
+    anchors = "".join(
+        f'<xdr:oneCellAnchor><xdr:from><xdr:col>{c.anchor[1] - 1}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{c.anchor[0] - 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+        f'<xdr:ext cx="{int(c.width_cm * 360000)}" cy="{int(c.height_cm * 360000)}"/>'
+        f'<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 2}" name="Graphique {i + 1}"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+        '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+        f'<a:graphic><a:graphicData uri="{_C}"><c:chart xmlns:c="{_C}" r:id="rId{i + 1}"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:oneCellAnchor>'
+        for i, c in enumerate(charts)
+    )
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr xmlns:xdr="{_XDR}" xmlns:a="{_A}" xmlns:r="{REL}">{anchors}</xdr:wsDr>'.encode("utf-8")
 
 
 def _rels_path(part: str) -> str:
@@ -612,6 +685,12 @@ class FastFileWorkbook:
             raise WorkbookError(f"La feuille « {sheet} » est absente du classeur {self.path.name}.")
         self._hidden.add(sheet)
 
+    def add_bar_chart(self, sheet: str, chart: BarChart) -> None:
+        """Add a column chart to a sheet written by ``write_sheet`` in this session."""
+        if sheet not in self._new:
+            raise UnsupportedWorkbook("graphique sur une feuille existante (utilisez FileWorkbook)")
+        self._new[sheet].charts.append(chart)
+
     def delete_sheet(self, sheet: str) -> None:
         self._new.pop(sheet, None)
         if any(s.name == sheet for s in self._sheets):
@@ -669,6 +748,8 @@ class FastFileWorkbook:
                 ct.override(part, CT_WORKSHEET)
                 self._sheets.append(_Sheet(sheet, rid, part))
             out[part] = self._render_new(spec)
+            if spec.charts:
+                out[part] = self._attach_charts(sheet, part, out[part], spec.charts, out, ct)
             if any(t is not None for t in spec.notes.values()):
                 comments = {cell_ref(r, c): t for (r, c), t in spec.notes.items() if t is not None}
                 sheet_xml = self._attach_comments(part, out[part], comments, {}, out, removed, ct, sheet_index=len(self._sheets) + 1)
@@ -707,6 +788,25 @@ class FastFileWorkbook:
         while pattern.format(n) in self._parts or pattern.format(n) in out:
             n += 1
         return pattern.format(n)
+
+    def _attach_charts(self, sheet: str, part: str, sheet_xml: bytes, charts: list[BarChart], out: dict[str, bytes], ct: "_ContentTypes") -> bytes:
+        """New drawing + chart parts for a sheet this session wrote (its old relationships
+        are already dropped)."""
+        drawing = self._free_part("xl/drawings/drawing{}.xml", out)
+        drawing_rels = etree.Element(_q("Relationships", PKG_REL), nsmap={None: PKG_REL})
+        for i, chart in enumerate(charts):
+            chart_part = self._free_part("xl/charts/chart{}.xml", out)
+            out[chart_part] = _chart_xml(sheet, chart)
+            ct.override(chart_part, CT_CHART)
+            etree.SubElement(drawing_rels, _q("Relationship", PKG_REL), Id=f"rId{i + 1}", Type=T_CHART, Target=_relative(drawing, chart_part))
+        out[drawing] = _drawing_xml(charts)
+        out[_rels_path(drawing)] = etree.tostring(drawing_rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+        ct.override(drawing, CT_DRAWING)
+        rels = etree.Element(_q("Relationships", PKG_REL), nsmap={None: PKG_REL})
+        etree.SubElement(rels, _q("Relationship", PKG_REL), Id="rId1", Type=T_DRAWING, Target=_relative(part, drawing))
+        out[_rels_path(part)] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+        end = sheet_xml.rindex(b"</worksheet>")
+        return sheet_xml[:end] + b'<drawing r:id="rId1"/>' + sheet_xml[end:]
 
     # -- patching an existing sheet ------------------------------------------
     def _patch_sheet(self, sheet: str, out: dict[str, bytes], removed: set[str], ct: "_ContentTypes") -> None:

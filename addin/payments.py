@@ -463,6 +463,13 @@ def write_synthesis(book: Workbook, pd_: PaymentsDossier) -> Synthesis:
     wb = getattr(book, "wb", None)  # openpyxl backend: add the chart
     if wb is not None:
         _add_chart(wb[SYNTHESIS_SHEET], header_row, len(syn.lines))
+    elif hasattr(book, "add_bar_chart"):  # fast file backend
+        if syn.lines:
+            from addin.fastbook import BarChart
+
+            book.add_bar_chart(SYNTHESIS_SHEET, BarChart(
+                CHART_TITLE, 1, (6, 7), header_row, header_row + 1, header_row + len(syn.lines), (header_row, 12),
+                y_title=CHART_Y_TITLE, y_format=CHART_Y_FORMAT, width_cm=_chart_width(len(syn.lines)), height_cm=9))
     elif getattr(book, "book", None) is not None and not getattr(book, "_officejs", True):
         _add_xlwings_chart(book.book, header_row, len(syn.lines))
     return syn
@@ -485,6 +492,16 @@ def _add_xlwings_chart(xwbook: Any, header_row: int, n: int) -> None:
         pass
 
 
+CHART_TITLE = "Reçu et reste dû par chantier"
+CHART_Y_TITLE = "€ TTC"
+CHART_Y_FORMAT = "#,##0"
+
+
+def _chart_width(n: int) -> float:
+    """Chart width in cm for ``n`` job sites."""
+    return max(16, min(40, 2 * n))
+
+
 def _add_chart(ws: Any, header_row: int, n: int) -> None:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
@@ -498,14 +515,14 @@ def _add_chart(ws: Any, header_row: int, n: int) -> None:
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
-    chart.title = "Reçu et reste dû par chantier"
-    chart.y_axis.title = "€ TTC"
-    chart.y_axis.numFmt = "#,##0"
+    chart.title = CHART_TITLE
+    chart.y_axis.title = CHART_Y_TITLE
+    chart.y_axis.numFmt = CHART_Y_FORMAT
     data = Reference(ws, min_col=6, max_col=7, min_row=header_row, max_row=header_row + n)
     cats = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.width, chart.height = max(16, min(40, 2 * n)), 9
+    chart.width, chart.height = _chart_width(n), 9
     ws.add_chart(chart, f"L{header_row}")
 
 

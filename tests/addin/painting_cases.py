@@ -3,6 +3,7 @@ in ``test_paint_fast.py``): a small « Écritures » sheet carrying the user's o
 notes, seeded alerts, and readers of the saved file."""
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -84,3 +85,31 @@ def run(path: Path, alerts: list, cls=FileWorkbook, **kw):
     report = paint_alerts(book, alerts, **kw)
     book.save()
     return report
+
+
+def check_package(path: Path) -> None:
+    """Every XML part well-formed, every part declared, every relationship target present."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        for n in names:
+            if n.endswith((".xml", ".rels", ".vml")):
+                etree.fromstring(z.read(n))  # raises on malformed XML
+        ct = etree.fromstring(z.read("[Content_Types].xml"))
+        overrides = {e.get("PartName").lstrip("/") for e in ct if e.get("PartName")}
+        defaults = {e.get("Extension") for e in ct if e.get("Extension")}
+        assert overrides <= names  # no declaration of a missing part
+        for n in names:
+            if n.startswith("xl/") and not n.endswith(".rels"):
+                assert n in overrides or n.rsplit(".", 1)[-1] in defaults, n
+        # every relationship target exists
+        for n in [x for x in names if x.endswith(".rels")]:
+            base = n.replace("_rels/", "").removesuffix(".rels")
+            for rel in etree.fromstring(z.read(n)):
+                if rel.get("TargetMode") == "External":
+                    continue
+                from addin.fastbook import _resolve
+
+                target = _resolve(base if base else "x", rel.get("Target")) if not n.startswith("_rels/") else rel.get("Target").lstrip("/")
+                assert target in names, (n, rel.get("Target"))

@@ -13,7 +13,7 @@ from addin.fastbook import FastFileWorkbook, UnsupportedWorkbook
 from addin.paint import CONTROL_SHEET, STATE_SHEET, paint_alerts
 from addin.sheets import RED, YELLOW, FileWorkbook
 from core.alerts import alert
-from tests.addin.painting_cases import HEAD, ROWS, S, fills, notes, user_workbook
+from tests.addin.painting_cases import HEAD, ROWS, S, check_package, fills, notes, user_workbook
 from tests.addin.painting_cases import run as run_with
 from tests.addin.painting_cases import seeded as base_seeded
 
@@ -209,31 +209,4 @@ def test_other_owners_marks_are_kept_in_the_state_sheet(tmp_path):
 def test_every_part_is_well_formed_and_declared(path, runs):
     for alerts in runs:
         run(path, alerts)
-        _check_package(path)
-
-
-def _check_package(path):
-    from lxml import etree
-
-    with zipfile.ZipFile(path) as z:
-        names = set(z.namelist())
-        for n in names:
-            if n.endswith((".xml", ".rels", ".vml")):
-                etree.fromstring(z.read(n))  # raises on malformed XML
-        ct = etree.fromstring(z.read("[Content_Types].xml"))
-        overrides = {e.get("PartName").lstrip("/") for e in ct if e.get("PartName")}
-        defaults = {e.get("Extension") for e in ct if e.get("Extension")}
-        assert overrides <= names  # no declaration of a missing part
-        for n in names:
-            if n.startswith("xl/") and not n.endswith(".rels"):
-                assert n in overrides or n.rsplit(".", 1)[-1] in defaults, n
-        # every relationship target exists
-        for n in [x for x in names if x.endswith(".rels")]:
-            base = n.replace("_rels/", "").removesuffix(".rels")
-            for rel in etree.fromstring(z.read(n)):
-                if rel.get("TargetMode") == "External":
-                    continue
-                from addin.fastbook import _resolve
-
-                target = _resolve(base if base else "x", rel.get("Target")) if not n.startswith("_rels/") else rel.get("Target").lstrip("/")
-                assert target in names, (n, rel.get("Target"))
+        check_package(path)

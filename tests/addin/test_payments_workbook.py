@@ -184,6 +184,29 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     assert dossier.register.paid_cents_by_item(kind="customer_payments")["invoice:F2025-003"] == 1000000
 
 
+def test_import_on_the_fast_backend_writes_the_same_sheets_and_the_chart(tmp_path, dossier):
+    from addin.fastbook import FastFileWorkbook
+    from tests.addin.painting_cases import check_package
+
+    path = template_file(tmp_path / "reglements.xlsx")
+    book = FastFileWorkbook(path)
+    run = import_payments(book, dossier, today=TODAY, now=NOW, file_name=path.name)
+    book.save()
+    assert len(run.applied) == 3
+    check_package(path)
+    wb = openpyxl.load_workbook(path)
+    assert {"Contrôle", "Synthèse chantiers", "Écritures", "Imputations"} <= set(wb.sheetnames)
+    imput = [[c.value for c in r] for r in wb["Imputations"].iter_rows(min_row=4)]
+    assert [(r[2], r[7], r[9]) for r in imput] == [("F2025-001", 12000, 0), ("F2025-003", 10000, 14000), ("F2025-004", 1800, 0)]
+    syn = wb["Synthèse chantiers"]
+    (chart,) = syn._charts
+    n = len(run.synthesis.lines)
+    assert [s.val.numRef.f for s in chart.series] == [f"'Synthèse chantiers'!$F$4:$F${3 + n}", f"'Synthèse chantiers'!$G$4:$G${3 + n}"]
+    assert chart.series[0].cat.strRef.f == f"'Synthèse chantiers'!$A$4:$A${3 + n}" and chart.grouping == "stacked"
+    assert fill_of(wb[t.SHEET], "B4") == RED  # blocked rows stay marked
+    assert wb[t.SHEET]["A1"].comment is not None  # the template's header notes are kept
+
+
 def test_second_import_of_a_new_partial_payment_sees_the_rest(tmp_path, dossier):
     path = template_file(tmp_path / "a.xlsx", [ROWS[1]])
     book = FileWorkbook(path)
