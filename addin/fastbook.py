@@ -595,13 +595,17 @@ class FastFileWorkbook:
             cache[row] = cells
         return cache[row].get(col, 0)
 
-    def get_fill(self, sheet: str, row: int, col: int) -> str | None:
+    def _recorded(self, sheet: str, row: int, col: int, kind: str) -> tuple[bool, Any]:
+        """(True, value) when this session set the cell's fill or note (``kind``: "fills" or
+        "notes"), else (False, None): the file holds the answer."""
         if sheet in self._new:
-            return self._new[sheet].fills.get((row, col))
-        pending = self._fills.get(sheet, {})
-        if (row, col) in pending:
-            return pending[(row, col)]
-        return self.styles.fill_token_of_xf(self._style_of(sheet, row, col))
+            return True, getattr(self._new[sheet], kind).get((row, col))
+        pending = (self._fills if kind == "fills" else self._notes).get(sheet, {})
+        return ((row, col) in pending), pending.get((row, col))
+
+    def get_fill(self, sheet: str, row: int, col: int) -> str | None:
+        found, token = self._recorded(sheet, row, col, "fills")
+        return token if found else self.styles.fill_token_of_xf(self._style_of(sheet, row, col))
 
     def _load_comments(self, sheet: str) -> dict[str, str]:
         if sheet not in self._comments:
@@ -615,12 +619,8 @@ class FastFileWorkbook:
         return self._comments[sheet]
 
     def get_note(self, sheet: str, row: int, col: int) -> str | None:
-        if sheet in self._new:
-            return self._new[sheet].notes.get((row, col))
-        pending = self._notes.get(sheet, {})
-        if (row, col) in pending:
-            return pending[(row, col)]
-        return self._load_comments(sheet).get(cell_ref(row, col))
+        found, text = self._recorded(sheet, row, col, "notes")
+        return text if found else self._load_comments(sheet).get(cell_ref(row, col))
 
     def has_note(self, sheet: str, row: int, col: int) -> bool:
         return self.get_note(sheet, row, col) is not None
