@@ -643,7 +643,7 @@ class FastFileWorkbook:
         return None
 
     # -- writing ---------------------------------------------------------
-    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = False) -> int:
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = True) -> int:
         if sheet in self.sheet_names() and not replace:
             raise WorkbookError(f"La feuille « {sheet} » existe déjà.")
         cols = [c if isinstance(c, Column) else Column(c) for c in header]

@@ -92,11 +92,11 @@ class Workbook(Protocol):
     def read_values(self, sheet: str) -> list[list[Any]]:
         """All values from A1 to the last used cell; empty cells are None; dates are datetime."""
 
-    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = False) -> int:
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = True) -> int:
         """Create (or replace) a sheet with a bold header and typed rows. Returns the header row.
 
         ``preamble``: lines written between the title and the header (e.g. counts);
-        ``fit_width``: print on one page wide (landscape), where the backend supports it."""
+        ``fit_width``: print on one page wide (landscape, the default), where the backend supports it."""
 
     def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None: ...
 
@@ -236,7 +236,7 @@ class FileWorkbook:
         return self.wb[sheet]
 
     # -- writing ---------------------------------------------------------
-    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = False) -> int:
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = True) -> int:
         from openpyxl.styles import Alignment, Font, PatternFill
 
         cols = [c if isinstance(c, Column) else Column(c) for c in header]

@@ -163,7 +163,7 @@ class XlwingsWorkbook:
         replace: bool = True,
         freeze: bool = True,
         preamble: list[list[Any]] | None = None,
-        fit_width: bool = False,
+        fit_width: bool = True,
     ) -> int:
         cols = [c if isinstance(c, Column) else Column(c) for c in header]
         names = self.sheet_names()

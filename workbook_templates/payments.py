@@ -93,6 +93,9 @@ def build_template(banks: Sequence[str] = (), *, example_rows: bool = False) -> 
     ws.add_table(table)
     ws.freeze_panes = "A2"
     ws.row_dimensions[1].height = 30
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # printed one page wide, landscape
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_setup.orientation = "landscape"
 
     col = {h: get_column_letter(j) for j, h in enumerate(headers, start=1)}
     end = VALIDATED_ROWS + 1
