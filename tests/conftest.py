@@ -10,6 +10,12 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # tests only: fre
 os.environ.setdefault("REGLO_LOG_DIR", str(Path(__file__).resolve().parent.parent / ".pytest_cache" / "reglo-log"))
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Property tests judge results, never speed: no per-example deadline, no "too slow" health
+# check (CI machines are shared and loaded).
+settings.register_profile("reglo", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile("reglo")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
