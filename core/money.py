@@ -33,7 +33,7 @@ class MoneyError(ValueError):
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 
-def _excel_float_to_decimal(value: float) -> Decimal:
+def _excel_float_to_decimal(value: float) -> Decimal:  # float ok: Excel boundary
     # Excel shows 15 significant digits: read the float the way Excel displays it.
     return Decimal(format(value, ".15g"))  # float ok: the one Excel boundary
 
