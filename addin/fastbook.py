@@ -344,6 +344,7 @@ class _NewSheet:
     fills: dict[tuple[int, int], str | None] = field(default_factory=dict)
     notes: dict[tuple[int, int], str | None] = field(default_factory=dict)
     charts: list["BarChart"] = field(default_factory=list)
+    validations: list[str] = field(default_factory=list)  # <dataValidation> elements
 
     def grid(self) -> dict[tuple[int, int], tuple[Any, str]]:
         """(row, col) -> (value, role) with role in title/label/pre/header/body."""
@@ -502,6 +503,7 @@ class FastFileWorkbook:
         self._deleted: set[str] = set()
         self._hidden: set[str] = set()
         self._fills: dict[str, dict[tuple[int, int], str | None]] = {}
+        self._validations: dict[str, list[str]] = {}  # existing sheet -> new <dataValidation> elements
         self._notes: dict[str, dict[tuple[int, int], str | None]] = {}
         self._row_index: dict[str, dict[int, tuple[int, int]]] = {}
         self._cell_styles: dict[str, dict[int, dict[int, int]]] = {}
@@ -653,6 +655,7 @@ class FastFileWorkbook:
         self._deleted.discard(sheet)
         self._fills.pop(sheet, None)
         self._notes.pop(sheet, None)
+        self._validations.pop(sheet, None)
         self._new[sheet] = _NewSheet(cols, [list(r) for r in rows], title, [list(p) for p in preamble or []], freeze, fit_width, header_row)
         return header_row
 
@@ -679,6 +682,15 @@ class FastFileWorkbook:
     def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
         target = self._new[sheet].notes if sheet in self._new else self._notes.setdefault(self._info(sheet).name, {})
         target[(row, col)] = text
+
+    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
+        if last_row < first_row:
+            return
+        element = _validation_xml(first_row, last_row, col, values, title=title, error=error)
+        if sheet in self._new:
+            self._new[sheet].validations.append(element)
+        else:
+            self._validations.setdefault(self._info(sheet).name, []).append(element)
 
     def hide_sheet(self, sheet: str) -> None:
         if sheet not in self.sheet_names():
@@ -710,8 +722,8 @@ class FastFileWorkbook:
         sheets_el = wb_root.find(_q("sheets"))
         ct = _ContentTypes(ct_root)
 
-        # existing sheets: fills and notes
-        for sheet in list(self._fills) + [s for s in self._notes if s not in self._fills]:
+        # existing sheets: fills, notes and validations
+        for sheet in dict.fromkeys(list(self._fills) + list(self._notes) + list(self._validations)):
             if sheet in self._deleted or sheet in self._new:
                 continue
             self._patch_sheet(sheet, out, removed, ct)
@@ -827,6 +839,8 @@ class FastFileWorkbook:
                     current[ref] = text
                 changed[ref] = text
             data = self._attach_comments(info.part, data, current, changed, out, removed, ct, sheet_index=[s.name for s in self._sheets].index(sheet) + 1)
+        if self._validations.get(sheet):
+            data = _insert_validations(data, self._validations[sheet])
         out[info.part] = data
 
     def _patch_fills(self, sheet: str, data: bytes, fills: dict[tuple[int, int], str | None]) -> bytes:
@@ -1015,7 +1029,8 @@ class FastFileWorkbook:
             f'<sheetFormatPr defaultRowHeight="15"/>'
             + (f"<cols>{cols}</cols>" if cols else "")
             + f"<sheetData>{body}</sheetData>"
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            + (f'<dataValidations count="{len(spec.validations)}">{"".join(spec.validations)}</dataValidations>' if spec.validations else "")
+            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
             f"{setup}</worksheet>"
         )
         return xml.encode("utf-8")
@@ -1138,6 +1153,64 @@ def _vml(cells: list[tuple[int, int]], *, block: int) -> bytes:
         + "".join(shapes)
         + "</xml>"
     ).encode("utf-8")
+
+
+# CT_Worksheet: what may follow <dataValidations> (it comes after sheetData … conditionalFormatting)
+_AFTER_VALIDATIONS = (b"hyperlinks", b"printOptions", b"pageMargins", b"pageSetup", b"headerFooter", b"rowBreaks", b"colBreaks",
+                      b"customProperties", b"cellWatches", b"ignoredErrors", b"smartTags", b"drawing", b"legacyDrawing",
+                      b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems", b"tableParts", b"extLst")
+
+
+def _validation_xml(first_row: int, last_row: int, col: int, values: list[str], *, title: str | None, error: str | None) -> str:
+    """One ``<dataValidation type="list">`` (blank allowed, in-cell dropdown, stop on other values)."""
+    from addin.sheets import _dv_text, list_formula
+
+    attrs = 'type="list" errorStyle="stop" allowBlank="1" showErrorMessage="1"'
+    title, error = _dv_text(title, 32), _dv_text(error, 255)
+    if title:
+        attrs += f' errorTitle="{_attr(title)}"'
+    if error:
+        attrs += f' error="{_attr(error)}"'
+    sqref = f"{cell_ref(first_row, col)}:{cell_ref(last_row, col)}"
+    return f'<dataValidation {attrs} sqref="{sqref}"><formula1>{_text(list_formula(values))}</formula1></dataValidation>'
+
+
+def _attr(text: str) -> str:
+    return escape(_ILLEGAL.sub("", text), {'"': "&quot;", "\n": "&#10;"})
+
+
+def _insert_validations(sheet_xml: bytes, elements: list[str]) -> bytes:
+    """Add ``<dataValidation>`` elements to a sheet: into its ``<dataValidations>`` (count
+    updated) or in a new one at its place in the schema order."""
+    prefix = _prefix(sheet_xml)
+    body = "".join(elements)
+    if prefix:  # the sheet uses a prefixed main namespace: prefix our elements too
+        p = prefix.decode()
+        body = body.replace("<dataValidation ", f"<{p}dataValidation ").replace("</dataValidation>", f"</{p}dataValidation>")
+        body = body.replace("<formula1>", f"<{p}formula1>").replace("</formula1>", f"</{p}formula1>")
+    existing = re.compile(rb"<" + prefix + rb"dataValidations\b([^>]*?)(/?)>").search(sheet_xml)
+    if existing:
+        attrs = existing.group(1)
+        m = re.search(rb'count="(\d+)"', attrs)
+        count = (int(m.group(1)) if m else 0) + len(elements)
+        attrs = re.sub(rb'\s*count="\d+"', b"", attrs) + b' count="' + str(count).encode() + b'"'
+        if existing.group(2):  # <dataValidations/>
+            new = b"<" + prefix + b"dataValidations" + attrs + b">" + body.encode() + b"</" + prefix + b"dataValidations>"
+            return sheet_xml[: existing.start()] + new + sheet_xml[existing.end():]
+        close = sheet_xml.index(b"</" + prefix + b"dataValidations>", existing.end())
+        return (sheet_xml[: existing.start()] + b"<" + prefix + b"dataValidations" + attrs + b">" + sheet_xml[existing.end(): close]
+                + body.encode() + sheet_xml[close:])
+    element = (b"<" + prefix + b'dataValidations count="' + str(len(elements)).encode() + b'">' + body.encode()
+               + b"</" + prefix + b"dataValidations>")
+    tail_start = sheet_xml.rindex(b"</" + prefix + b"sheetData>") if b"</" + prefix + b"sheetData>" in sheet_xml else 0
+    best = None
+    for tag in _AFTER_VALIDATIONS:
+        m = re.compile(rb"<" + prefix + tag + rb"\b").search(sheet_xml, tail_start)
+        if m and (best is None or m.start() < best):
+            best = m.start()
+    if best is None:
+        best = sheet_xml.rindex(b"</" + prefix + b"worksheet>")
+    return sheet_xml[:best] + element + sheet_xml[best:]
 
 
 _AFTER_LEGACY = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems", b"tableParts", b"extLst")

@@ -37,11 +37,18 @@ SHEET = "Propositions de lettrage"
 PARAMS_SHEET = "Reglo lettrage"  # hidden: the parameters of the proposal, read back by « Appliquer »
 JOURNAL_SUFFIX = ".lettrage.json"
 GROUP_COLORS = ("#DDEBF7", "#E2EFDA", "#FCE4D6", "#E4DFEC", "#DDF3F3", "#EDEDED")  # one per group, cycling; yellow = ambiguous
+CHOICES = ["Oui", "Non"]  # the dropdown of « Appliquer »
+UNDO_CODE_LABEL = "Délettrer : code"  # preamble cells the user fills before « Délettrer » (value in column B)
+UNDO_ACCOUNT_LABEL = "Délettrer : compte"
+INPUT_FILL = "#FFF2CC"
+UNDO_HINT = (f"Pour défaire un code ou un compte plutôt que le dernier lancement : remplissez « {UNDO_CODE_LABEL} » et/ou « {UNDO_ACCOUNT_LABEL} » "
+             f"en haut de la feuille « {SHEET} » puis cliquez « Délettrer » ; ou en ligne de commande : "
+             "reglo letter {fec} --undo CODE [--account COMPTE] | --undo-account COMPTE | --undo-run LANCEMENT.")  # cells the user types in
 YES = {"oui", "o", "yes", "y", "x", "1", "vrai", "true"}
 NO = {"non", "n", "no", "0", "faux", "false", ""}
 
 HEADERS = (
-    Column("Groupe", "0", 8),
+    Column("Groupe", "0", 18),  # wide enough for the preamble labels above it
     Column("Compte", None, 11),
     Column("Code", None, 7),
     Column("Appliquer", None, 10),
@@ -235,18 +242,30 @@ def write_proposals(book: Workbook, proposal: LetteringProposal, frame: pd.DataF
     by_rule = proposal.by_rule()
     ambiguous = sum(g.ambiguous for g in proposal.groups)
     summary = ", ".join(f"{RULE_LABELS[r].lower()} {n}" for r, n in by_rule.items() if n)
+    # one short line per fact: the values overflow to the right over empty cells, never cut
     preamble = [
         ["FEC", fec_path.name],
-        ["Paramètres", f"comptes {', '.join(options.roots)} ; jusqu'à {options.k} lignes par combinaison ; fenêtre {options.date_window_days} jours ; "
-                       f"tolérance {format_display(options.tolerance)} (écarts en {options.write_off_charge_account} / {options.write_off_income_account})"],
-        ["Propositions", f"{len(proposal.groups)} groupe(s) ({summary or 'aucun'}) dont {ambiguous} ambigu(s), à valider ; "
-                         f"{proposal.open_lines} ligne(s) ouverte(s) examinée(s)"],
-        ["Mode d'emploi", "Mettez « Non » dans « Appliquer » pour refuser un groupe (« Oui » pour accepter un groupe ambigu, en jaune), "
-                          "puis cliquez « Appliquer le lettrage »."],
+        ["Comptes lettrés", f"{', '.join(options.roots)} ; jusqu'à {options.k} lignes par combinaison ; dates à {options.date_window_days} jours au plus"],
+        ["Tolérance", f"{format_display(options.tolerance)} (écarts passés en {options.write_off_charge_account} / {options.write_off_income_account})"],
+        ["Propositions", f"{len(proposal.groups)} groupe(s) dont {ambiguous} ambigu(s), à valider ; {proposal.open_lines} ligne(s) ouverte(s) examinée(s)"],
+        ["Par règle", summary or "aucune"],
+        ["Mode d'emploi", "Colonne « Appliquer » : « Non » refuse un groupe, « Oui » accepte un groupe ambigu (en jaune) ; puis « Appliquer le lettrage »."],
+        ["Délettrer", "« Délettrer » défait le dernier lancement ; pour défaire un code ou un compte, remplissez une des deux cellules ci-dessous."],
+        [UNDO_CODE_LABEL, None],
+        [UNDO_ACCOUNT_LABEL, None],
     ]
     header_row = book.write_sheet(SHEET, list(HEADERS), rows, title="Propositions de lettrage", preamble=preamble)
     first_data = header_row + 1
     ncols = len(HEADERS)
+    if rows:
+        book.set_list_validation(SHEET, first_data, first_data + len(rows) - 1, COL["Appliquer"], CHOICES, title="Appliquer",
+                                 error="Choisissez « Oui » (appliquer le groupe) ou « Non » (le refuser).")
+    undo_rows = [header_row - 3, header_row - 2]  # the two input lines, just above the blank line before the header
+    book.fill(SHEET, [(r, 2) for r in undo_rows], INPUT_FILL)
+    book.set_note(SHEET, undo_rows[0], 2, "Tapez un code de lettrage (ex. AA, tel qu'il figure dans la colonne « Code ») puis cliquez « Délettrer ». "
+                                          "Avec un compte ci-dessous : ce code dans ce compte seulement.")
+    book.set_note(SHEET, undo_rows[1], 2, "Tapez un compte (tel qu'il figure dans la colonne « Compte » : auxiliaire, sinon général) puis cliquez "
+                                          "« Délettrer » : tous ses lettrages sont défaits (avec un code ci-dessus : ce code seulement).")
     by_color: dict[str, list[tuple[int, int]]] = {}
     for n, (g, a, b) in enumerate(spans):
         color = YELLOW if g.ambiguous else GROUP_COLORS[n % len(GROUP_COLORS)]
@@ -331,6 +350,7 @@ class LetteringOutcome:
     outputs: list[str] = field(default_factory=list)
     proposal: LetteringProposal | None = None
     run: LetteringRun | None = None
+    undone: list[Any] = field(default_factory=list)  # groups a « délettrer » undid (account, code, rows)
 
 
 def summary_lines(proposal: LetteringProposal) -> list[str]:
@@ -453,7 +473,58 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
     n_lines = sum(len(g.rows) for g in res.undone)
     what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)
     return LetteringOutcome([f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal.name}"],
-                            res.alerts, [str(target), str(journal)])
+                            res.alerts, [str(target), str(journal)], undone=list(res.undone))
+
+
+def _typed(value: Any) -> str | None:
+    """A value the user typed in an input cell, as text (401000.0 typed as a number -> "401000")."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def undo_request(book: Workbook) -> tuple[str | None, str | None, dict[str, int]]:
+    """(code, account) typed in the « Délettrer : code / compte » cells of the proposals sheet,
+    and the Excel rows of those cells. Values only: any engine can read them."""
+    if SHEET not in book.sheet_names():
+        return None, None, {}
+    found: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for i, line in enumerate(book.read_values(SHEET)[:40], start=1):
+        label = _typed(line[0]) if line else None
+        if label == "Groupe":
+            break
+        if label in (UNDO_CODE_LABEL, UNDO_ACCOUNT_LABEL):
+            rows[label] = i
+            found[label] = _typed(line[1]) if len(line) > 1 else None
+    return found.get(UNDO_CODE_LABEL), found.get(UNDO_ACCOUNT_LABEL), rows
+
+
+def undo_from_book(book: Workbook, fec_path: str | Path) -> LetteringOutcome:
+    """« Délettrer » from the proposals sheet: the code and/or account typed in its input
+    cells (then emptied), else the last run. Rows of the undone groups are marked « délettré »."""
+    code, account, cells = undo_request(book)
+    if code is None and account is None:
+        outcome = undo_on_file(fec_path, last=True)
+        outcome.summary.append(UNDO_HINT.format(fec=Path(fec_path).name))
+        return outcome
+    outcome = undo_on_file(fec_path, code=code, account=account)
+    if outcome.undone:
+        book.write_cells(SHEET, {(r, 2): None for r in cells.values()})
+        undone = {(str(g.account), str(g.code)) for g in outcome.undone}
+        table = read_table(book, SHEET, required=["Groupe", "Compte", "Code", "État"])
+        col_state = table.column_index("État")
+        marks = {}
+        for row in table.rows:
+            key = (_typed(row.get("Compte")) or "", _typed(row.get("Code")) or "")
+            if key in undone and col_state:
+                marks[(row.excel_row, col_state)] = f"délettré {key[1]}"
+        if marks:
+            book.write_cells(SHEET, marks)
+    return outcome
 
 
 def fec_for_book(book: Any, fec: str | Path | None = None) -> Path:
@@ -483,4 +554,4 @@ def fec_for_book(book: Any, fec: str | Path | None = None) -> Path:
 
 
 __all__ = ["SHEET", "PARAMS_SHEET", "WorkbookError", "apply_from_book", "fec_for_book", "journal_path", "load_runs", "propose_to_book",
-           "read_choices", "save_runs", "undo_on_file", "write_proposals"]
+           "read_choices", "save_runs", "undo_from_book", "undo_on_file", "undo_request", "write_proposals"]

@@ -106,6 +106,11 @@ class Workbook(Protocol):
     def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
         """Set (or delete, with None) the note of a cell."""
 
+    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
+        """A dropdown list (data validation) on ``col`` from ``first_row`` to ``last_row``:
+        only ``values`` are accepted (blank allowed). ``title`` / ``error``: the message shown
+        when another value is typed (backends that cannot set it keep Excel's own)."""
+
     def hide_sheet(self, sheet: str) -> None: ...
 
     def delete_sheet(self, sheet: str) -> None: ...
@@ -356,6 +361,17 @@ class FileWorkbook:
             comment.width, comment.height = 320, max(80, 18 * (1 + len(text) // 45))
             cell.comment = comment
 
+    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        ws = self._ws(sheet)
+        if last_row < first_row:
+            return
+        dv = DataValidation(type="list", formula1=list_formula(values), allow_blank=True, showDropDown=False,
+                            showErrorMessage=True, errorStyle="stop", errorTitle=_dv_text(title, 32), error=_dv_text(error, 255))
+        dv.add(f"{cell_ref(first_row, col)}:{cell_ref(last_row, col)}")
+        ws.add_data_validation(dv)
+
     def hide_sheet(self, sheet: str) -> None:
         self._ws(sheet).sheet_state = "hidden"
 
@@ -373,6 +389,25 @@ class FileWorkbook:
         buf = io.BytesIO()
         self.wb.save(buf)
         return buf.getvalue()
+
+
+def list_formula(values: list[str]) -> str:
+    """The ``formula1`` of a list validation: ``"Oui,Non"`` (quotes doubled; Excel caps it at
+    255 characters and forbids commas inside an item)."""
+    items = [str(v) for v in values]
+    if not items or any("," in v for v in items):
+        raise ValueError("liste de validation vide ou contenant une virgule")
+    text = '"' + ",".join(items).replace('"', '""') + '"'
+    if len(text) > 257:
+        raise ValueError("liste de validation trop longue (255 caractères au plus)")
+    return text
+
+
+def _dv_text(text: str | None, limit: int) -> str | None:
+    """Excel limits validation titles to 32 and messages to 255 characters."""
+    if text is None:
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _color_token(color: Any) -> list[Any] | None:

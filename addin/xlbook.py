@@ -254,6 +254,17 @@ class XlwingsWorkbook:
         except NotImplementedError:  # engine without notes (old Excel API): the control sheet lists it
             pass
 
+    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
+        """``data_validation.set_list`` (every engine). xlwings has no setter for the error
+        title and message: Excel shows its own « valeur non valide » message."""
+        if last_row < first_row:
+            return
+        rng = self._sheet(sheet).range(_range_address(first_row, col, last_row, col))
+        try:
+            rng.data_validation.set_list([str(v) for v in values])
+        except NotImplementedError:  # pragma: no cover - engine without validation: the sheet still works (values are read and checked)
+            pass
+
     def hide_sheet(self, sheet: str) -> None:
         self._sheet(sheet).visible = False
 

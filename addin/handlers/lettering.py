@@ -44,9 +44,11 @@ def lettering_apply(book: Any, *, fec: str | Path | None = None, now: datetime |
 @handler("lettering_undo", label="Délettrer", group=GROUP, image="Undo", order=30)
 def lettering_undo(book: Any, *, fec: str | Path | None = None, code: str | None = None, account: str | None = None,
                    run_id: str | None = None) -> HandlerResult:
-    """Undo the last « Appliquer » (or a code / account / run when given): the lines get back
-    exactly the letters they had, and the write-off lines the run added are removed."""
-    from addin.lettering import PARAMS_SHEET, fec_for_book, options_from_rows, undo_on_file
+    """Undo a code and/or an account typed in the « Délettrer : code / compte » cells of
+    « Propositions de lettrage », else the last « Appliquer » (or the code / account / run given
+    as arguments): the lines get back exactly the letters they had, and the write-off lines
+    the run added are removed."""
+    from addin.lettering import PARAMS_SHEET, fec_for_book, options_from_rows, undo_from_book, undo_on_file
 
     wb = as_workbook(book)
     target = fec
@@ -54,5 +56,7 @@ def lettering_undo(book: Any, *, fec: str | Path | None = None, code: str | None
         _, stored = options_from_rows(wb.read_values(PARAMS_SHEET)[1:])
         target = stored
     path = fec_for_book(book, target)
-    last = code is None and account is None and run_id is None
-    return _result(undo_on_file(path, code=code, account=account, run_id=run_id, last=last))
+    if code is None and account is None and run_id is None:
+        outcome = undo_from_book(wb, path)
+        return _result(outcome)
+    return _result(undo_on_file(path, code=code, account=account, run_id=run_id))
