@@ -315,7 +315,7 @@ class FileWorkbook:
     def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None:
         ws = self._ws(sheet)
         for (r, c), v in cells.items():
-            ws.cell(r, c, _excel_value(v))
+            ws.cell(r, c).value = _excel_value(v)  # ``ws.cell(r, c, None)`` would leave the old value
 
     def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
         from openpyxl.styles import PatternFill

@@ -10,7 +10,7 @@ import pytest
 from addin.cli import main
 from addin.handlers import HANDLERS, load_all
 from addin.handlers.lettering import lettering_apply, lettering_propose, lettering_undo
-from addin.lettering import COL, PARAMS_SHEET, SHEET, journal_path, load_runs
+from addin.lettering import COL, PARAMS_SHEET, SHEET, UNDO_ACCOUNT_LABEL, UNDO_CODE_LABEL, journal_path, load_runs
 from addin.sheets import YELLOW, FileWorkbook
 from core.fec import read_fec, write_fec
 from tests.conftest import make_book
@@ -262,3 +262,103 @@ def test_next_proposal_reuses_the_edited_parameters(tmp_path, fec):
     book.write_cells(PARAMS_SHEET, {(i, 2): "1,00"})  # the accountant allows a 1 € difference
     lettering_propose(book)
     assert any(r[1] == "F002" and "Écart" in r[4] for r in sheet_rows(book)[1:])
+
+
+# ---------------------------------------------------------------------------
+# dropdown on « Appliquer », readable preamble, « Délettrer » by code / account from the sheet
+# ---------------------------------------------------------------------------
+
+
+def _label_row(book, label: str) -> int:
+    return next(i for i, v in enumerate(book.read_values(SHEET), start=1) if v and v[0] == label)
+
+
+def test_appliquer_has_a_yes_no_dropdown_on_every_proposal_row(tmp_path, fec):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "p.xlsx"
+    book = FileWorkbook(path, create=True)
+    header_row = lettering_propose(book, fec=fec) and _label_row(book, "Groupe")
+    n = len(sheet_rows(book)) - 1
+    book.save()
+    ws = load_workbook(path)[SHEET]
+    (dv,) = ws.data_validations.dataValidation
+    col = "ABCDEFGHIJKLMNOP"[COL["Appliquer"] - 1]
+    assert str(dv.sqref) == f"{col}{header_row + 1}:{col}{header_row + n}"
+    assert dv.type == "list" and dv.formula1 == '"Oui,Non"' and dv.showErrorMessage
+    # preamble labels fit in column A (the « Groupe » column is wide enough), long values are short lines
+    width = ws.column_dimensions["A"].width
+    labels = [ws.cell(r, 1).value for r in range(3, header_row - 1)]
+    assert UNDO_CODE_LABEL in labels and UNDO_ACCOUNT_LABEL in labels
+    assert all(len(label) <= width for label in labels)
+    assert all(len(str(ws.cell(r, 2).value or "")) <= 140 for r in range(3, header_row - 1))
+
+
+def test_dropdown_on_remote_engine(fec):
+    book = make_book({"Feuil1": [[""]]})
+    lettering_propose(book, fec=fec)
+    (act,) = [a for a in book.json()["actions"] if a["func"] == "setDataValidationList"]
+    assert act["args"][0] == {"type": "literal", "values": ["Oui", "Non"]}
+    assert act["start_column"] == COL["Appliquer"] - 1 and act["row_count"] >= 5
+
+
+def _applied(tmp_path, fec) -> FileWorkbook:
+    book = FileWorkbook(tmp_path / "p.xlsx", create=True)
+    lettering_propose(book, fec=fec)
+    lettering_apply(book, fec=fec, now=NOW)
+    assert letters(fec) == {2: "AA", 4: "AA", 11: "AA", 13: "AA"}
+    return book
+
+
+def test_undo_code_within_account_typed_in_the_sheet(tmp_path, fec):
+    book = _applied(tmp_path, fec)
+    code_row, account_row = _label_row(book, UNDO_CODE_LABEL), _label_row(book, UNDO_ACCOUNT_LABEL)
+    book.write_cells(SHEET, {(code_row, 2): "AA", (account_row, 2): "F001"})
+    res = lettering_undo(book, fec=fec)
+    assert res.exit_code == 0 and "1 lettrage(s) défait(s)" in res.summary and "code AA compte F001" in res.summary
+    assert letters(fec) == {2: "AA", 4: "AA"}  # C001 keeps its letter
+    values = book.read_values(SHEET)
+    assert values[code_row - 1][1] is None and values[account_row - 1][1] is None  # emptied: a second click undoes the last run
+    states = {(r[1], r[COL["État"] - 1]) for r in sheet_rows(book)[1:]}
+    assert ("F001", "délettré AA") in states and not any(a == "C001" and s.startswith("délettré") for a, s in states)
+    assert [(g.account, g.code) for r in load_runs(fec) for g in r.groups] == [("C001", "AA")]
+
+
+def test_undo_account_typed_as_a_number(tmp_path, fec):
+    book = _applied(tmp_path, fec)
+    book.write_cells(SHEET, {(_label_row(book, UNDO_ACCOUNT_LABEL), 2): "C001"})
+    res = lettering_undo(book, fec=fec)
+    assert "1 lettrage(s) défait(s)" in res.summary and letters(fec) == {11: "AA", 13: "AA"}
+    from addin.lettering import _typed
+
+    assert _typed(401000.0) == "401000" and _typed("  ") is None and _typed(None) is None
+
+
+def test_undo_unknown_code_typed_in_the_sheet(tmp_path, fec):
+    book = _applied(tmp_path, fec)
+    row = _label_row(book, UNDO_CODE_LABEL)
+    book.write_cells(SHEET, {(row, 2): "ZZ"})
+    res = lettering_undo(book, fec=fec)
+    assert [a.code for a in res.alerts] == ["LET_UNDO_NOT_FOUND"] and "Rien n'a été délettré." in res.summary
+    assert letters(fec) == {2: "AA", 4: "AA", 11: "AA", 13: "AA"}
+    assert book.read_values(SHEET)[row - 1][1] == "ZZ"  # kept, so the user can correct it
+
+
+def test_undo_last_run_says_how_to_undo_a_code(tmp_path, fec):
+    book = _applied(tmp_path, fec)
+    res = lettering_undo(book, fec=fec)
+    assert "2 lettrage(s) défait(s)" in res.summary and letters(fec) == {}
+    assert UNDO_CODE_LABEL in res.summary and f"reglo letter {fec.name} --undo CODE" in res.summary
+
+
+def test_undo_code_typed_in_the_sheet_on_remote_engine(tmp_path, fec):
+    book = _applied(tmp_path, fec)
+    code_row = _label_row(book, UNDO_CODE_LABEL)
+    book.write_cells(SHEET, {(code_row, 2): "AA"})
+    sheets = {name: [[_iso(v) for v in row] for row in book.read_values(name)] for name in (SHEET, PARAMS_SHEET)}
+    remote = make_book(sheets)
+    res = lettering_undo(remote, fec=fec)
+    assert "2 lettrage(s) défait(s)" in res.summary and letters(fec) == {}
+    writes = [a for a in remote.json()["actions"] if a["func"] == "setValues"]
+    assert any(a["start_row"] == code_row - 1 and a["start_column"] == 1 and a["values"] == [[""]] for a in writes)
+    assert any("délettré AA" in str(a["values"]) for a in writes)

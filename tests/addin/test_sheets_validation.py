@@ -134,3 +134,10 @@ def test_xlwings_remote_engine():
     assert act["func"] == "setDataValidationList"
     assert act["args"] == [{"type": "literal", "values": ["Oui", "Non"]}, True]
     assert (act["start_row"], act["start_column"], act["row_count"], act["column_count"]) == (1, 1, 2, 1)
+
+
+def test_file_workbook_write_cells_none_empties_a_cell(tmp_path):
+    book = FileWorkbook(tmp_path / "a.xlsx", create=True)
+    book.write_sheet(S, ["A", "B"], [["x", "y"]])
+    book.write_cells(S, {(2, 1): None, (2, 2): "z"})
+    assert book.read_values(S)[1] == [None, "z"]
