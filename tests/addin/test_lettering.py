@@ -362,3 +362,20 @@ def test_undo_code_typed_in_the_sheet_on_remote_engine(tmp_path, fec):
     writes = [a for a in remote.json()["actions"] if a["func"] == "setValues"]
     assert any(a["start_row"] == code_row - 1 and a["start_column"] == 1 and a["values"] == [[""]] for a in writes)
     assert any("délettré AA" in str(a["values"]) for a in writes)
+
+
+def test_proposals_with_the_fast_file_backend(tmp_path, fec):
+    from openpyxl import load_workbook
+
+    from addin.fastbook import FastFileWorkbook
+
+    path = tmp_path / "p.xlsx"
+    FileWorkbook(path, create=True).save()
+    book = FastFileWorkbook(path)
+    lettering_propose(book, fec=fec)
+    book.save()
+    ws = load_workbook(path)[SHEET]
+    (dv,) = ws.data_validations.dataValidation
+    assert dv.formula1 == '"Oui,Non"' and str(dv.sqref).startswith("D")
+    row = next(r for r in range(1, 20) if ws.cell(r, 1).value == UNDO_CODE_LABEL)
+    assert ws.cell(row, 2).fill.fgColor.rgb.endswith("FFF2CC") and "code de lettrage" in ws.cell(row, 2).comment.text
