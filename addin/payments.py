@@ -22,10 +22,12 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine
+from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
+from addin.settlements import LedgerUpdate, prepare_ledger_update, write_lettering_sheet
 from addin.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook, WorkbookError, as_workbook, atomic_write
 from core.alerts import Alert, alert, count_by_severity, Severity
-from core.entries import entries_to_frame
+from core.entries import Settlement, entries_to_frame, fill_labels
+from core.models import Entry
 from core.fec import write_fec
 from core.models import PaymentMethod
 from core.money import ZERO, cents_to_money, format_display, to_cents
@@ -71,6 +73,7 @@ class PaymentsDossier:
     folder: Path
     ledger: pd.DataFrame | None = None  # ledger frame of the dossier's FEC (lettering codes in use)
     alerts: list[Alert] = field(default_factory=list)
+    fec_path: Path | None = None  # the dossier's FEC (its lettered copy is written beside it)
 
     @classmethod
     def load(cls, path: str | Path) -> "PaymentsDossier":
@@ -86,7 +89,9 @@ class PaymentsDossier:
         if not isinstance(register, PaymentRegister):
             register = PaymentRegister(register)
         ledger = getattr(loaded, "ledger", None)
-        return cls(loaded.dossier, register, Path(loaded.folder), ledger.frame if ledger is not None else None, list(getattr(loaded, "alerts", []) or []))
+        fec = getattr(loaded, "fec_path", None)
+        return cls(loaded.dossier, register, Path(loaded.folder), ledger.frame if ledger is not None else None, list(getattr(loaded, "alerts", []) or []),
+                   Path(fec) if fec else None)
 
     def used_lettering_codes(self) -> set[str]:
         if self.ledger is None or self.ledger.empty:
@@ -307,6 +312,62 @@ def recorded_lettering_codes(register: PaymentRegister) -> set[str]:
     return {l.meta["lettering"] for b in register.batches(kind=KIND) for l in register.lines(b.id) if l.meta.get("lettering")}
 
 
+def entries_frame(entries: list[Entry], pd_: PaymentsDossier, ref: PaymentReference) -> pd.DataFrame:
+    """Ledger rows of the payment entries, labels filled (``core.entries.fill_labels``), no
+    lettering yet (``payment_settlements`` hands the codes out against the ledger)."""
+    frame = entries_to_frame(entries)
+    frame["lettering_code"] = ""
+    frame["lettered_on"] = pd.Series(pd.NaT, index=frame.index).astype(frame["lettered_on"].dtype)
+    journals = {b.journal_code: b.label for b in ref.banks.values()}
+    names = {c.code: c.legal_name for c in ref.customers.values()}
+    return fill_labels(frame, ledger=pd_.ledger, journal_labels=journals, party_names=names)
+
+
+def _settled_invoices(allocations: list[Allocation]) -> list[Any]:
+    """One payment per invoice paid by the run (the first one), in order: the settlements'
+    order in ``payment_settlements``."""
+    seen: dict[tuple[str, str], Any] = {}
+    for a in allocations:
+        if a.applied > ZERO:
+            seen.setdefault((a.payment.customer_code, a.payment.invoice_number), a.payment)
+    return list(seen.values())
+
+
+def payment_settlements(ledger: pd.DataFrame, allocations: list[Allocation], entries: list[Entry]) -> list[Settlement]:
+    """Per invoice paid: its 411 debit line(s) in ``ledger`` (auxiliary = customer, PieceRef
+    = invoice number) and the 411 credit lines of the run's entries that pay it."""
+    paying: dict[tuple[str, str], list[int]] = {}
+    pos = 0
+    for a, e in zip(allocations, entries):
+        if a.applied > ZERO:
+            paying.setdefault((a.payment.customer_code, a.payment.invoice_number), []).append(pos + 1)
+        pos += len(e.lines)
+    if ledger.empty:
+        invoice_rows: dict[tuple[str, str], list[int]] = {}
+    else:
+        m = (ledger["subledger_account"] != "") & (ledger["debit"] > 0) & ledger["ledger_account"].str.startswith("41")
+        sub = ledger.loc[m, ["subledger_account", "document_ref", "source_row"]]
+        invoice_rows = {}
+        for aux, doc, row in zip(sub["subledger_account"].tolist(), sub["document_ref"].str.strip().tolist(), sub["source_row"].tolist()):
+            invoice_rows.setdefault((aux, doc), []).append(int(row))
+    out = []
+    for p in _settled_invoices(allocations):
+        k = (p.customer_code, p.invoice_number)
+        out.append(Settlement(account=p.customer_code, ledger_rows=tuple(invoice_rows.get(k, ())), entry_rows=tuple(paying.get(k, ())),
+                              reason=f"Règlement de la facture {p.invoice_number}"))
+    return out
+
+
+def lettering_summary(update: LedgerUpdate, what: str = "facture(s)") -> str:
+    res = update.lettering
+    full = sum(1 for c in res.codes if c and not c.islower())
+    part = sum(1 for c in res.codes if c and c.islower())
+    left = sum(1 for c in res.codes if not c)
+    where = f" ; grand livre lettré : {update.copy_path.name} (annulable : reglo letter « {update.copy_path.name} » --undo-last)" if update.copy_path else ""
+    return (f"Lettrage : {full} {what} lettré(e)s" + (f", {part} partiellement (code en minuscules)" if part else "")
+            + f", {left} non lettré(e)s (paiement partiel, pièce absente du grand livre ou déjà lettrée) — détail dans « Lettrage »{where}.")
+
+
 def _register_lines(allocations: list[Allocation], letters: dict[str, str] | None = None) -> list[RegisterLine]:
     letters = letters or {}
     lines = []
@@ -323,11 +384,15 @@ def _register_lines(allocations: list[Allocation], letters: dict[str, str] | Non
     return lines
 
 
-def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: datetime, file_name: str | None = None, write_fec_file: bool = True) -> PaymentsRun:
+def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: datetime, file_name: str | None = None, write_fec_file: bool = True,
+                    save_book: bool = False) -> PaymentsRun:
     """« Importer »: check, apply the rows without blocking alert, record them, write outputs.
 
     Rows with a blocking alert stay in the sheet, marked; re-running is safe (a payment
-    already recorded is blocking, so nothing is applied twice).
+    already recorded is blocking, so nothing is applied twice). All or nothing: the batch is
+    committed to the register only once every output (sheets, entries FEC, lettered copy of
+    the ledger and its journal, and the workbook itself with ``save_book``) is written; a
+    failure takes the files back and records nothing, so that the re-run imports normally.
     """
     book = as_workbook(book)
     tpl = read_template(book)
@@ -349,30 +414,45 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     ref = build_reference(pd_)
     pe = build_entries(result.allocations, ref, used_lettering_codes=pd_.used_lettering_codes() | recorded_lettering_codes(pd_.register),
                        entry_prefix=f"RC{now:%y%m%d}-")
-    letters = dict(pe.letterings)
+    frame = entries_frame(pe.entries, pd_, ref)
+    update = prepare_ledger_update(pd_.fec_path, pd_.ledger if pd_.ledger is not None else frame.iloc[0:0], frame,
+                                   lambda base: payment_settlements(base, result.allocations, pe.entries), now=now)
+    frame = update.lettering.entries
+    letters = {p.invoice_number: c for p, c in zip(_settled_invoices(result.allocations), update.lettering.codes) if c}
+    pe.letterings = sorted(letters.items())
+    run.batch_id = None
     try:
-        batch = pd_.register.record_batch(KIND, _register_lines(result.allocations, letters), reference=reference, created_at=now, file_name=file_name,
-                                          meta={"rows": result.totals.get("rows", 0), "source": "excel"})
+        with pd_.register.pending_batch(KIND, _register_lines(result.allocations, letters), reference=reference, created_at=now, file_name=file_name,
+                                        meta={"rows": result.totals.get("rows", 0), "source": "excel"}) as batch, StagedFiles() as staged:
+            from addin.entries_sheet import write_entries_sheet
+
+            write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+            write_allocations(book, result.allocations, letters, batch)
+            write_lettering_sheet(book, update)
+            if write_fec_file:
+                staged.write(pd_.folder / f"Reglements_clients_{ref_stamp}.txt", write_fec(frame))
+                for path, data in update.files():
+                    staged.write(path, data)
+            run.synthesis = write_synthesis(book, pd_, pending=result.allocations)
+            if save_book:
+                book.save()
+            run.outputs += [str(p) for p in staged.paths]
     except DuplicatePaymentError as exc:  # another user imported the same payments meanwhile
         run.summary.append(f"Import annulé : {exc}. Relancez « Contrôler » pour voir les lignes concernées. Rien n'a été enregistré.")
         run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo")
         return run
-    run.batch_id, run.applied = batch, result.allocations
-    frame = entries_to_frame(pe.entries, account_labels=account_labels(pd_, ref))
-    from addin.entries_sheet import write_entries_sheet
+    except OSError as exc:
+        from addin.errors import UserError
 
-    write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
-    write_allocations(book, result.allocations, letters, batch)
-    if write_fec_file:
-        path = pd_.folder / f"Reglements_clients_{ref_stamp}.txt"
-        atomic_write(path, write_fec(frame))
-        run.outputs.append(str(path))
-    run.synthesis = write_synthesis(book, pd_)
+        raise UserError(f"Import annulé : un fichier n'a pas pu être écrit ({exc.filename or ''} : {exc.strerror or exc}). "
+                        "Rien n'a été enregistré au registre ni écrit : fermez le fichier (Excel ?) ou libérez de la place, puis relancez l'import.") from exc
+    run.batch_id, run.applied = batch, result.allocations
     tt = result.totals
     run.summary += [
         f"{len(result.allocations)} règlement(s) importé(s) pour {format_display(tt['accepted_amount'])} (lot {batch} du registre) ; {tt['settled_invoices']} facture(s) soldée(s).",
         f"{tt.get('blocking', 0)} ligne(s) bloquée(s) restent marquées en rouge dans la feuille : corrigez-les et relancez l'import.",
         f"{len(pe.entries)} écriture(s) de banque (512 / 411) dans « {ENTRIES_SHEET} »" + (f" et dans {Path(run.outputs[0]).name}." if run.outputs else "."),
+        lettering_summary(update),
     ]
     run.alerts = alerts + pe.alerts
     run.paint = _paint(book, run.alerts, result, "Import des règlements clients — Reglo",
@@ -454,10 +534,11 @@ def synthesis_rows(syn: Synthesis) -> list[list[Any]]:
     return [line(l, l.job_site_code or "—") for l in syn.lines] + [line(syn.total, "TOTAL")]
 
 
-def write_synthesis(book: Workbook, pd_: PaymentsDossier) -> Synthesis:
-    """« Synthèse chantiers » from every recorded allocation (this run included)."""
+def write_synthesis(book: Workbook, pd_: PaymentsDossier, *, pending: list[Allocation] | None = None) -> Synthesis:
+    """« Synthèse chantiers » from every recorded allocation, plus ``pending`` (this run's,
+    not committed yet)."""
     ref = build_reference(pd_)
-    syn = job_site_synthesis(all_invoices(pd_), recorded_allocations(pd_.register), job_sites=ref.job_sites)
+    syn = job_site_synthesis(all_invoices(pd_), recorded_allocations(pd_.register) + list(pending or []), job_sites=ref.job_sites)
     rows = synthesis_rows(syn)
     header_row = book.write_sheet(SYNTHESIS_SHEET, SYNTHESIS_COLUMNS, rows, title="Synthèse des chantiers : facturé, reçu, reste dû")
     wb = getattr(book, "wb", None)  # openpyxl backend: add the chart

@@ -148,6 +148,34 @@ class PaymentRegister:
         Raises:
             DuplicatePaymentError: a ``payment_key`` is already in an active batch (nothing written).
         """
+        with self.pending_batch(kind, lines, reference=reference, created_at=created_at, file_name=file_name, file_hash=file_hash,
+                                meta=meta, allow_duplicates=allow_duplicates) as batch_id:
+            pass
+        return batch_id
+
+    @contextmanager
+    def pending_batch(
+        self,
+        kind: str,
+        lines: Iterable[RegisterLine],
+        *,
+        reference: str,
+        created_at: datetime,
+        file_name: str | None = None,
+        file_hash: str | None = None,
+        meta: dict[str, Any] | None = None,
+        allow_duplicates: bool = False,
+    ) -> Iterator[int]:
+        """Record a batch in one transaction that commits only when the ``with`` block ends
+        normally: write the batch's output files inside the block, and a failure (file locked,
+        disk full) leaves the register as it was — nothing recorded, so the re-run pays again.
+
+        The transaction holds the register's write lock for the block (other writers wait
+        up to 30 s); other connections do not see the batch before the commit.
+
+        Raises:
+            DuplicatePaymentError: on entering, as ``record_batch`` (nothing written).
+        """
         lines = list(lines)
         with self._transaction() as con:
             keys = [l.payment_key for l in lines if l.payment_key]
@@ -164,7 +192,7 @@ class PaymentRegister:
                 "INSERT INTO lines(batch_id, item_key, payment_key, party_code, document_ref, amount_cents, original_cents, meta) VALUES (?,?,?,?,?,?,?,?)",
                 [(batch_id, l.item_key, l.payment_key, l.party_code, l.document_ref, l.amount_cents, l.original_cents, json.dumps(l.meta, ensure_ascii=False, default=str)) for l in lines],
             )
-        return batch_id
+            yield batch_id
 
     @staticmethod
     def _active_keys(con: sqlite3.Connection, keys: list[str]) -> set[str]:
@@ -239,3 +267,40 @@ class PaymentRegister:
     @staticmethod
     def _batch(r: tuple[Any, ...]) -> BatchRecord:
         return BatchRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], json.loads(r[11]))
+
+
+class StagedFiles:
+    """Output files of one batch, written atomically one by one and taken back together:
+    used as a context manager, a failure inside the block restores every file written by
+    ``write`` (its previous content, or no file), so that a batch leaves all its files or none."""
+
+    def __init__(self) -> None:
+        self._written: list[tuple[Path, bytes | None]] = []
+
+    def write(self, path: str | Path, data: bytes) -> Path:
+        from addin.sheets import atomic_write
+
+        p = Path(path)
+        before = p.read_bytes() if p.is_file() else None
+        self._written.append((p, before))
+        atomic_write(p, data)
+        return p
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p, _ in self._written]
+
+    def __enter__(self) -> "StagedFiles":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            return
+        for p, before in reversed(self._written):
+            try:
+                if before is None:
+                    p.unlink(missing_ok=True)
+                else:
+                    p.write_bytes(before)
+            except OSError:  # pragma: no cover - best effort: the register is rolled back anyway
+                pass

@@ -38,11 +38,12 @@ from typing import Any, Callable
 import pandas as pd
 
 from addin.handlers import HandlerResult
-from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine
+from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
+from addin.settlements import prepare_ledger_update, write_lettering_sheet
 from addin.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, atomic_write, read_table
 from addin.errors import UserError
 from core.alerts import Alert, alert, has_blocking, summary_fr
-from core.entries import entries_to_frame, number_entries
+from core.entries import Settlement, entries_to_frame, fill_labels, number_entries
 from core.fec import write_fec
 from core.models import AccountKind, Party, PostalAddress
 from core.money import ZERO, cents_to_money, format_display, to_cents
@@ -114,6 +115,7 @@ class TransfersDossier:
     fiscal_year: tuple[date | None, date | None] = (None, None)
     banks: list[Any] = field(default_factory=list)  # CompanyBankAccount
     alerts: list[Alert] = field(default_factory=list)
+    fec_path: Path | None = None  # the dossier's FEC (its lettered copy is written beside it)
 
     def defaults(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -160,6 +162,7 @@ def load_transfers_dossier(path: str | Path) -> TransfersDossier:
         fiscal_year=(company.fiscal_year_start, company.fiscal_year_end),
         banks=list(company.bank_accounts),
         alerts=[a for a in (getattr(loaded, "alerts", None) or []) if a.is_blocking],
+        fec_path=Path(loaded.fec_path) if getattr(loaded, "fec_path", None) else None,
     )
 
 
@@ -449,8 +452,13 @@ def _paid_since(register: PaymentRegister, lines: list[PreviewLine], mark: int) 
     return out
 
 
-def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None = None, out_dir: str | Path | None = None) -> HandlerResult:
-    """« Générer le fichier »: checks, pain.001 validated then written, register, sheets."""
+def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None = None, out_dir: str | Path | None = None,
+                       save_book: bool = False) -> HandlerResult:
+    """« Générer le fichier »: checks, pain.001 validated then written, register, sheets.
+
+    All or nothing: the batch is committed to the register only once the SEPA file, the
+    entries FEC, the lettered copy of the ledger and its journal (and the workbook, with
+    ``save_book``) are written; a failure takes the files back and records nothing."""
     book = as_workbook(book)
     snap = read_snapshot(book)
     if snap is None:
@@ -486,9 +494,14 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
         return _finish(book, alerts, "Aucun fichier généré : le fichier ne respecte pas le schéma XSD.")
     folder = Path(out_dir or extras.get("output_folder") or (d.folder / "virements"))
     file_name = f"{message_id}.xml"
-    transfers = assign_lettering(plan.transfers, _used_codes(d.ledger))
+    transfers = list(plan.transfers)
     entries = number_entries(transfer_entries(plan, params, transfers=transfers), prefix=f"{message_id}-")
     frame = entries_to_frame(entries)
+    frame = fill_labels(frame, ledger=d.ledger, journal_labels={b.journal_code: b.label for b in d.banks},
+                        party_names={code: p.legal_name for code, p in d.parties.items()})
+    update = prepare_ledger_update(d.fec_path, d.ledger, frame, lambda base: transfer_settlements(base, transfers, params.batch_booking), now=created)
+    frame = update.lettering.entries
+    transfers = [t.model_copy(update={"lettering_code": c}) if c else t for t, c in zip(transfers, update.lettering.codes)]
     register_lines = [
         RegisterLine(
             item_key=l.key, amount_cents=to_cents(l.amount), payment_key=f"{l.key}@{meta.get('register_mark', 0)}",
@@ -499,28 +512,34 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
     ]
     digest = hashlib.sha256(data).hexdigest()
     try:
-        batch_id = d.register.record_batch(
+        with d.register.pending_batch(
             KIND, register_lines, reference=message_id, created_at=created, file_name=file_name, file_hash=digest,
             meta={"version": params.version, "execution_date": plan.execution_date.isoformat() if plan.execution_date else None,
                   "batch_booking": params.batch_booking, "transfers": len(transfers), "total_cents": to_cents(plan.total), "folder": str(folder)},
-        )
+        ) as batch_id, StagedFiles() as staged:
+            staged.write(folder / file_name, data)
+            staged.write(folder / f"{message_id}-ecritures.txt", write_fec(frame))
+            for path, content in update.files():
+                staged.write(path, content)
+            _write_transfers_sheet(book, transfers, plan, params, file_name)
+            from addin.entries_sheet import write_entries_sheet
+
+            write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+            write_lettering_sheet(book, update)
+            if save_book:
+                book.save()
+            outputs = [str(p) for p in staged.paths]
     except DuplicatePaymentError as exc:
         alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, document=", ".join(k.split("|")[3] or k for k in exc.keys[:5]), name="", file="(registre)", date=created.strftime("%d/%m/%Y")))
         return _finish(book, alerts, "Aucun fichier généré : ces lignes sont déjà payées par un fichier du registre.")
-    try:
-        atomic_write(folder / file_name, data)
-        atomic_write(folder / f"{message_id}-ecritures.txt", write_fec(frame))
     except OSError as exc:
-        d.register.cancel_batch(batch_id, reason=f"écriture du fichier impossible : {exc}", at=created)
-        raise UserError(f"Impossible d'écrire {folder / file_name} ({exc}). Rien n'a été enregistré dans le registre.") from exc
-    _write_transfers_sheet(book, transfers, plan, params, file_name)
-    from addin.entries_sheet import write_entries_sheet
-
-    write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+        raise UserError(f"Impossible d'écrire {exc.filename or folder / file_name} ({exc.strerror or exc}). "
+                        "Rien n'a été enregistré dans le registre ni écrit : fermez le fichier ou libérez de la place, puis relancez « Générer ».") from exc
     status = {l.key: f"Payé ({file_name} du {created:%d/%m/%Y})" for t in transfers for l in t.lines}
     write_preview(book, [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines], meta, {**{k: v for k, v in _paid_since(d.register, lines, int(meta.get('register_mark', 0))).items()}, **status})
-    summary = f"Fichier {file_name} ({params.version}) : {len(transfers)} virement(s), {format_display(plan.total)}, exécution le {plan.execution_date:%d/%m/%Y} ; enregistré au registre (lot {batch_id})."
-    return _finish(book, alerts, summary, outputs=[str(folder / file_name), str(folder / f"{message_id}-ecritures.txt")])
+    summary = (f"Fichier {file_name} ({params.version}) : {len(transfers)} virement(s), {format_display(plan.total)}, exécution le {plan.execution_date:%d/%m/%Y} ; "
+               f"enregistré au registre (lot {batch_id}). {lettering_summary(update)}")
+    return _finish(book, alerts, summary, outputs=outputs)
 
 
 def cancel_transfer_file(book: Any | None = None, *, reference: str | None = None, reason: str | None = None, dossier: str | Path | TransfersDossier | None = None) -> HandlerResult:
@@ -573,6 +592,27 @@ def _used_codes(frame: pd.DataFrame) -> dict[str, set[str]]:
     key = aux.where(aux != "", frame["ledger_account"])
     used = frame.assign(k=key)[frame["lettering_code"] != ""].groupby("k")["lettering_code"].agg(lambda s: set(s))
     return {k: v for k, v in used.items()}
+
+
+def transfer_settlements(ledger: pd.DataFrame, transfers: list, batch_booking: bool) -> list[Settlement]:
+    """Per transfer: the ledger lines it pays (found by their stable key in ``ledger``) and
+    its 401 debit line in the entries (one entry per transfer: 2 lines each; one per file:
+    the 401 lines first, then the bank line)."""
+    from core.transfers.selection import line_keys
+
+    rows = dict(zip(line_keys(ledger).tolist(), ledger["source_row"].tolist())) if not ledger.empty else {}
+    out = []
+    for i, t in enumerate(transfers):
+        found = tuple(int(rows[l.key]) for l in t.lines if l.key in rows)
+        out.append(Settlement(account=t.beneficiary, ledger_rows=found if len(found) == len(t.lines) else (),
+                              entry_rows=(i if batch_booking else 2 * i,), reason=f"Virement {t.end_to_end_id}"))
+    return out
+
+
+def lettering_summary(update) -> str:
+    from addin.payments import lettering_summary as summary
+
+    return summary(update, "virement(s)")
 
 
 def _write_transfers_sheet(book: Workbook, transfers, plan, params: TransferParameters, file_name: str) -> None:

@@ -59,11 +59,13 @@ def run(args: argparse.Namespace) -> int:
             if args.action == "check":
                 run_ = ap.check_payments(book, dossier, today=today)
             elif args.action == "import":
-                run_ = ap.import_payments(book, dossier, today=today, now=now, file_name=path.name)
+                # the workbook is saved inside the import's register transaction (all or nothing)
+                run_ = ap.import_payments(book, dossier, today=today, now=now, file_name=path.name, save_book=True)
             else:
                 frame, name = ap.read_ledger(dossier, args.fec)
                 run_ = ap.import_from_ledger(book, dossier, frame, now=now, file_name=name)
-            book.save()
+            if args.action != "import" or run_.batch_id is None:
+                book.save()
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
     for line in run_.summary:

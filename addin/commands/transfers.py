@@ -131,8 +131,10 @@ def run(args: argparse.Namespace) -> int:
             elif args.action == "show":
                 result = at.show_transfers(book, dossier=args.dossier)
             else:
-                result = at.generate_transfers(book, dossier=args.dossier, out_dir=args.out)
-            book.save()
+                # the workbook is saved inside the register transaction (all or nothing)
+                result = at.generate_transfers(book, dossier=args.dossier, out_dir=args.out, save_book=True)
+            if args.action != "generate" or not result.outputs:
+                book.save()
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
     print(result.summary)

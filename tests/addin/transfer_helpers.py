@@ -40,7 +40,7 @@ def make_dossier(folder: Path, *extra_groups) -> Path:
 
 def book_entries(folder: Path, fec_lines: bytes) -> None:
     """The accountant imports Reglo's entries (FEC lines) into the ledger."""
-    fec = next(p for p in folder.iterdir() if "FEC" in p.name and p.suffix == ".txt")
+    fec = next(p for p in folder.iterdir() if "FEC" in p.name and p.suffix == ".txt" and "lettré" not in p.name)  # not the lettered copy
     base = read_fec(fec.read_bytes(), filename=fec.name).frame
     extra = read_fec(fec_lines).frame
     both = pd.concat([base, extra], ignore_index=True)
