@@ -5,6 +5,7 @@
     reglo letter FEC --from-xlsx PROPOSITIONS.xlsx    apply the proposals left at « Oui »
     reglo letter FEC --evaluate                       measure the engine against the letters in the FEC
     reglo letter FEC --undo CODE [--account COMPTE] | --undo-account COMPTE | --undo-run RUN | --undo-last
+    reglo letter FEC --undo-from-xlsx PROPOSITIONS.xlsx   as the « Délettrer » button (cells « Délettrer : code / compte »)
 
 Exit codes: 0 done, 1 blocking alerts remain, 2 unusable input.
 """
@@ -45,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     undo.add_argument("--undo-account", metavar="COMPTE", help="délettrer tout le compte (auxiliaire, sinon général)")
     undo.add_argument("--undo-run", metavar="RUN", help="défaire exactement un lancement (voir le journal <FEC>.lettrage.json)")
     undo.add_argument("--undo-last", action="store_true", help="défaire le dernier lancement")
+    undo.add_argument("--undo-from-xlsx", metavar="PROPOSITIONS", help="comme le bouton « Délettrer » : le code et/ou le compte saisis dans "
+                                                                       "« Délettrer : code / compte » de ce classeur, sinon le dernier lancement")
     p.add_argument("--account", metavar="COMPTE", help="avec --undo : limiter au compte")
     p.set_defaults(func=run)
 
@@ -112,6 +115,19 @@ def run(args: argparse.Namespace) -> int:
     fec = Path(args.fec)
     now = datetime.now().replace(microsecond=0)
     # délettrage
+    if args.undo_from_xlsx:
+        path = Path(args.undo_from_xlsx)
+        if not path.exists():
+            raise UserError(f"Classeur introuvable : {path}.")
+        try:
+            book = FileWorkbook(path)
+            outcome = al.undo_from_book(book, fec)
+            book.save()
+        except WorkbookError as exc:
+            raise UserError(str(exc)) from exc
+        print("\n".join(outcome.summary))
+        _print_alerts(outcome.alerts)
+        return 1 if has_blocking(outcome.alerts) else 0
     if args.undo or args.undo_account or args.undo_run or args.undo_last:
         outcome = al.undo_on_file(fec, code=args.undo, account=args.account if args.undo else args.undo_account,
                                   run_id=args.undo_run, last=args.undo_last, out_path=args.out)

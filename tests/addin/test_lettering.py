@@ -379,3 +379,19 @@ def test_proposals_with_the_fast_file_backend(tmp_path, fec):
     assert dv.formula1 == '"Oui,Non"' and str(dv.sqref).startswith("D")
     row = next(r for r in range(1, 20) if ws.cell(r, 1).value == UNDO_CODE_LABEL)
     assert ws.cell(row, 2).fill.fgColor.rgb.endswith("FFF2CC") and "code de lettrage" in ws.cell(row, 2).comment.text
+
+
+def test_cli_undo_from_xlsx(tmp_path, fec, capsys):
+    xlsx = tmp_path / "p.xlsx"
+    assert main(["letter", str(fec), "--xlsx", str(xlsx), "--apply"]) == 0
+    assert letters(fec) == {2: "AA", 4: "AA", 11: "AA", 13: "AA"}
+    book = FileWorkbook(xlsx)
+    book.write_cells(SHEET, {(_label_row(book, UNDO_ACCOUNT_LABEL), 2): "F001"})
+    book.save()
+    capsys.readouterr()
+    assert main(["letter", str(fec), "--undo-from-xlsx", str(xlsx)]) == 0
+    assert "compte F001" in capsys.readouterr().out and letters(fec) == {2: "AA", 4: "AA"}
+    assert FileWorkbook(xlsx).read_values(SHEET)[_label_row(book, UNDO_ACCOUNT_LABEL) - 1][1] is None
+    assert main(["letter", str(fec), "--undo-from-xlsx", str(xlsx)]) == 0  # cells empty: the last run
+    assert letters(fec) == {} and "Pour défaire un code" in capsys.readouterr().out
+    assert main(["letter", str(fec), "--undo-from-xlsx", str(tmp_path / "absent.xlsx")]) == 2
