@@ -87,7 +87,9 @@ def prepare_ledger_update(
     all_runs = runs + ([res.run] if res.run.groups else [])
     body = {"fec": copy.name, "runs": [r.to_json() for r in all_runs if r.groups]}
     journal = (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    return LedgerUpdate(res, copy, write_fec(res.ledger), journal_path(copy), journal)
+    # the due dates travel with the copy (column DateEcheance after the 18 regulatory ones)
+    due = "DateEcheance" if res.ledger["due_date"].notna().any() else None
+    return LedgerUpdate(res, copy, write_fec(res.ledger, due_date_field=due), journal_path(copy), journal)
 
 
 LETTERING_COLUMNS = [
