@@ -141,3 +141,12 @@ def test_file_workbook_write_cells_none_empties_a_cell(tmp_path):
     book.write_sheet(S, ["A", "B"], [["x", "y"]])
     book.write_cells(S, {(2, 1): None, (2, 2): "z"})
     assert book.read_values(S)[1] == [None, "z"]
+
+
+def test_every_backend_implements_the_protocol(tmp_path):
+    from addin.sheets import Workbook
+
+    path = tmp_path / "a.xlsx"
+    FileWorkbook(path, create=True).save()
+    for book in (FileWorkbook(path), FastFileWorkbook(path), XlwingsWorkbook(make_book({S: [["x"]]}))):
+        assert isinstance(book, Workbook) and callable(book.set_list_validation)
