@@ -1,0 +1,143 @@
+"""Customer payments import: labelled entries, paid invoices lettered in the lettered copy of
+the ledger (undoable with ``reglo letter --undo-last``), all-or-nothing import."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import addin.payments as ap
+from addin.cli import main
+from addin.dossier import write_dossier
+from addin.errors import UserError
+from addin.payments import PaymentsDossier, import_payments
+from addin.sheets import FileWorkbook
+from core.fec import read_fec
+from core.ledger import from_lines
+from core.models import LedgerLine
+from tests.addin.test_payments_workbook import NOW, ROWS, TODAY, make_dossier, template_file
+
+COPY = "552100554FEC20251231 - lettré.txt"
+
+
+def _sale(entry, aux, ref, amount, day, code=""):
+    amt = D(amount)
+    return [
+        LedgerLine(journal_code="VT", journal_label="Ventes", entry_number=entry, entry_date=day, ledger_account="411000", ledger_account_label="Clients",
+                   subledger_account=aux, subledger_label="DUPONT IMMOBILIER" if aux == "C001" else "MAIRIE DE VILLEURBANNE", document_ref=ref,
+                   label=f"Facture {ref}", debit=amt, lettering_code=code, lettered_on=day if code else None, validated_on=day),
+        LedgerLine(journal_code="VT", journal_label="Ventes", entry_number=entry, entry_date=day, ledger_account="706000", ledger_account_label="Prestations de services",
+                   document_ref=ref, label=f"Facture {ref}", credit=amt, validated_on=day),
+    ]
+
+
+def _paid(entry, aux, ref, amount, day, code):
+    amt = D(amount)
+    return [
+        LedgerLine(journal_code="BQ1", journal_label="CIC Lyon", entry_number=entry, entry_date=day, ledger_account="512100", ledger_account_label="CIC Lyon",
+                   document_ref=ref, label=f"Règlement {ref}", debit=amt, validated_on=day),
+        LedgerLine(journal_code="BQ1", journal_label="CIC Lyon", entry_number=entry, entry_date=day, ledger_account="411000", ledger_account_label="Clients",
+                   subledger_account=aux, subledger_label="DUPONT IMMOBILIER", document_ref=ref, label=f"Règlement {ref}", credit=amt,
+                   lettering_code=code, lettered_on=day, validated_on=day),
+    ]
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    lines = [
+        *_sale("VT1", "C001", "F2024-090", "500.00", date(2024, 12, 1), code="AB"),  # C001 already uses AB
+        *_paid("BQ1", "C001", "F2024-090", "500.00", date(2025, 1, 5), code="AB"),
+        *_sale("VT2", "C001", "F2025-001", "12000.00", date(2025, 2, 10)),
+        *_sale("VT3", "C002", "F2025-003", "24000.00", date(2025, 3, 20)),
+    ]
+    frame = from_lines([l.model_copy(update={"source_row": i + 2}) for i, l in enumerate(lines)])
+    out = tmp_path / "dossier"
+    write_dossier(out, make_dossier(), frame)
+    return out
+
+
+def _frame(path: Path):
+    return read_fec(path.read_bytes(), filename=path.name)
+
+
+def test_import_letters_the_settled_invoice_not_the_part_paid_one(folder, tmp_path, capsys):
+    dossier = PaymentsDossier.load(folder)
+    path = template_file(tmp_path / "r.xlsx", ROWS[:2])  # F2025-001 paid in full, F2025-003 10 000 of 24 000
+    book = FileWorkbook(path)
+    run = import_payments(book, dossier, today=TODAY, now=NOW, save_book=True)
+    assert run.batch_id is not None and len(run.applied) == 2
+    names = [Path(p).name for p in run.outputs]
+    assert names == ["Reglements_clients_20250630-100000.txt", COPY, COPY + ".lettrage.json"]
+    entries = _frame(Path(run.outputs[0]))
+    assert not [a for a in entries.alerts if a.code == "FEC_MISSING_DATA"]
+    e = entries.frame
+    assert dict(zip(e["journal_code"], e["journal_label"])) == {"BQ1": "CIC Lyon", "BQ2": "Crédit Agricole"}
+    assert dict(zip(e["ledger_account"], e["ledger_account_label"])) == {"512100": "CIC Lyon", "512200": "Crédit Agricole", "411000": "Clients"}  # ledger label, else the bank's
+    assert dict(zip(e["subledger_account"], e["subledger_label"])) == {"": "", "C001": "DUPONT IMMOBILIER", "C002": "MAIRIE DE VILLEURBANNE"}
+    credits = e[e["credit"] > 0]
+    assert list(zip(credits["subledger_account"], credits["credit"], credits["lettering_code"])) == [("C001", 1200000, "AC"), ("C002", 1000000, "")]
+
+    f = _frame(folder / COPY).frame
+    assert len(f) == 8 + 4 and f["source_row"].tolist() == list(range(2, 14))
+    inv = f[(f["document_ref"] == "F2025-001") & (f["debit"] > 0)].iloc[0]
+    assert (inv["lettering_code"], str(inv["lettered_on"])[:10], int(inv["source_row"])) == ("AC", "2025-03-15", 6)
+    assert f.loc[(f["document_ref"] == "F2025-003") & (f["debit"] > 0), "lettering_code"].tolist() == [""]  # part paid
+    assert f.loc[f["lettering_code"] == "AB"].shape[0] == 2  # the existing lettering is kept
+    # the dossier's own FEC is untouched
+    own = _frame(folder / "552100554FEC20251231.txt").frame
+    assert len(own) == 8 and "AC" not in set(own["lettering_code"])
+
+    wb = openpyxl.load_workbook(path)
+    rows = [r for r in wb["Lettrage"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[2], r[4], r[5], r[6], r[7]) for r in rows] == [
+        ("411000", "C001", "F2025-001", 12000, None, "AC", 6),
+        ("411000", "C001", "VIR 0315", None, 12000, "AC", 11),
+    ]
+    imput = {r[2]: r[10] for r in wb["Imputations"].iter_rows(min_row=4, values_only=True)}
+    assert imput == {"F2025-001": "AC", "F2025-003": None}
+    assert any("1 facture(s) lettré(e)s" in l for l in run.summary)
+
+    assert main(["letter", str(folder / COPY), "--undo-last"]) == 0
+    f2 = _frame(folder / COPY).frame
+    assert "AC" not in set(f2["lettering_code"]) and f2.loc[f2["lettering_code"] == "AB"].shape[0] == 2
+
+
+def test_failed_save_records_nothing_then_rerun_imports(folder, tmp_path, monkeypatch):
+    dossier = PaymentsDossier.load(folder)
+    path = template_file(tmp_path / "r.xlsx", ROWS[:2])
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ap, "write_fec", full_disk)
+    with pytest.raises(UserError, match="Rien n'a été enregistré"):
+        import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
+    assert dossier.register.batches() == []
+    assert sorted(p.name for p in folder.iterdir()) == ["552100554FEC20251231.txt", "dossier.xlsx", "reglo-registre.sqlite"]
+    # a locked workbook (open in Excel) at the very end: the files written are taken back
+    monkeypatch.undo()
+
+    def locked(self, *a, **k):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(FileWorkbook, "save", locked)
+    with pytest.raises(UserError):
+        import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
+    assert dossier.register.batches() == []
+    assert sorted(p.name for p in folder.iterdir()) == ["552100554FEC20251231.txt", "dossier.xlsx", "reglo-registre.sqlite"]
+    monkeypatch.undo()
+    run = import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
+    assert run.batch_id is not None and len(run.applied) == 2 and len(dossier.register.batches()) == 1
+    assert (folder / COPY).is_file() and (folder / "Reglements_clients_20250630-100000.txt").is_file()
+
+
+def test_cli_import_all_or_nothing(folder, tmp_path, monkeypatch, capsys):
+    path = template_file(tmp_path / "r.xlsx", ROWS[:1])
+    monkeypatch.setattr(ap, "write_fec", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    assert main(["payments", "import", str(path), "--dossier", str(folder), "--today", "2025-06-30"]) == 2
+    monkeypatch.undo()
+    assert main(["payments", "import", str(path), "--dossier", str(folder), "--today", "2025-06-30"]) == 0
+    assert "1 facture(s) lettré(e)s" in capsys.readouterr().out
