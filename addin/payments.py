@@ -647,6 +647,31 @@ def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date, engine: s
         return _check_file(Path(path), pd_, today, "openpyxl")
 
 
+def import_file(path: str | Path, pd_: PaymentsDossier, *, today: date, now: datetime, engine: str = "auto") -> PaymentsRun:
+    """« Importer » on an .xlsx file, saved in place, on the backend ``check_file`` would
+    choose (``addin.fastbook.open_book``: the fast one from 1 MB on). The import is all or
+    nothing (the workbook is saved inside the register transaction), so a layout the fast
+    backend does not patch (``UnsupportedWorkbook``, at any step) leaves nothing recorded
+    and the import is simply run again on openpyxl."""
+    from addin.fastbook import UnsupportedWorkbook, open_book
+
+    p = Path(path)
+
+    def once(engine_: str) -> PaymentsRun:
+        book = open_book(p, engine_)
+        run = import_payments(book, pd_, today=today, now=now, file_name=p.name, save_book=True)
+        if run.batch_id is None:  # nothing imported: the painted sheet is still saved
+            book.save()
+        return run
+
+    try:
+        return once(engine)
+    except UnsupportedWorkbook:
+        if engine == "openpyxl":
+            raise
+        return once("openpyxl")
+
+
 def _open_and_read(path: Path, engine: str) -> tuple[Workbook, TemplateRows]:
     from addin.fastbook import open_book
 

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.add_argument("--today", metavar="AAAA-MM-JJ", help="date du jour pour les contrôles (par défaut : aujourd'hui)")
         if name == "from-fec":
             a.add_argument("--fec", metavar="FICHIER", help="FEC à lire (par défaut : le FEC du dossier)")
-        if name == "check":
+        if name in ("check", "import"):
             a.add_argument("--openpyxl", action="store_true", help="peindre avec openpyxl au lieu de l'écriture rapide (plus lent)")
         a.set_defaults(func=run)
 
@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "check" and not args.openpyxl:
             run_ = ap.check_file(path, dossier, today=today)
+        elif args.action == "import":
+            # fast backend on big files, openpyxl else or as a fallback (all or nothing: safe to retry)
+            run_ = ap.import_file(path, dossier, today=today, now=now, engine="openpyxl" if args.openpyxl else "auto")
         else:
             book = FileWorkbook(path, create=args.action == "from-fec")
             if args.action == "check":

@@ -141,3 +141,27 @@ def test_cli_import_all_or_nothing(folder, tmp_path, monkeypatch, capsys):
     monkeypatch.undo()
     assert main(["payments", "import", str(path), "--dossier", str(folder), "--today", "2025-06-30"]) == 0
     assert "1 facture(s) lettré(e)s" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", ["rapide", "openpyxl"])
+def test_import_file_on_each_backend(folder, tmp_path, engine):
+    path = template_file(tmp_path / "r.xlsx", ROWS[:2])
+    run = ap.import_file(path, PaymentsDossier.load(folder), today=TODAY, now=NOW, engine=engine)
+    assert run.batch_id is not None and len(run.applied) == 2
+    wb = openpyxl.load_workbook(path)
+    assert {"Écritures", "Imputations", "Lettrage", "Synthèse chantiers"} <= set(wb.sheetnames)
+    assert [r[6] for r in wb["Lettrage"].iter_rows(min_row=4, values_only=True) if r[0]] == ["AC", "AC"]
+
+
+def test_import_file_falls_back_to_openpyxl_without_paying_twice(folder, tmp_path, monkeypatch):
+    from addin.fastbook import FastFileWorkbook, UnsupportedWorkbook
+
+    def unsupported(self, *a, **k):
+        raise UnsupportedWorkbook("mise en page non prise en charge")
+
+    monkeypatch.setattr(FastFileWorkbook, "save", unsupported)
+    path = template_file(tmp_path / "r.xlsx", ROWS[:2])
+    dossier = PaymentsDossier.load(folder)
+    run = ap.import_file(path, dossier, today=TODAY, now=NOW, engine="rapide")
+    assert run.batch_id == 1 and len(dossier.register.batches()) == 1 and len(run.applied) == 2
+    assert "Lettrage" in openpyxl.load_workbook(path).sheetnames
