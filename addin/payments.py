@@ -421,6 +421,7 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     letters = {p.invoice_number: c for p, c in zip(_settled_invoices(result.allocations), update.lettering.codes) if c}
     pe.letterings = sorted(letters.items())
     run.batch_id = None
+    syn = synthesis_for(pd_, result.allocations)  # read the register before its write transaction
     try:
         with pd_.register.pending_batch(KIND, _register_lines(result.allocations, letters), reference=reference, created_at=now, file_name=file_name,
                                         meta={"rows": result.totals.get("rows", 0), "source": "excel"}) as batch, StagedFiles() as staged:
@@ -433,7 +434,7 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
                 staged.write(pd_.folder / f"Reglements_clients_{ref_stamp}.txt", write_fec(frame))
                 for path, data in update.files():
                     staged.write(path, data)
-            run.synthesis = write_synthesis(book, pd_, pending=result.allocations)
+            run.synthesis = write_synthesis(book, pd_, syn=syn)
             if save_book:
                 book.save()
             run.outputs += [str(p) for p in staged.paths]
@@ -534,11 +535,16 @@ def synthesis_rows(syn: Synthesis) -> list[list[Any]]:
     return [line(l, l.job_site_code or "—") for l in syn.lines] + [line(syn.total, "TOTAL")]
 
 
-def write_synthesis(book: Workbook, pd_: PaymentsDossier, *, pending: list[Allocation] | None = None) -> Synthesis:
-    """« Synthèse chantiers » from every recorded allocation, plus ``pending`` (this run's,
-    not committed yet)."""
+def synthesis_for(pd_: PaymentsDossier, pending: list[Allocation] | None = None) -> Synthesis:
+    """The job-site synthesis from every recorded allocation, plus ``pending`` (this run's,
+    not committed yet: computed before the register transaction, which may keep readers out)."""
     ref = build_reference(pd_)
-    syn = job_site_synthesis(all_invoices(pd_), recorded_allocations(pd_.register) + list(pending or []), job_sites=ref.job_sites)
+    return job_site_synthesis(all_invoices(pd_), recorded_allocations(pd_.register) + list(pending or []), job_sites=ref.job_sites)
+
+
+def write_synthesis(book: Workbook, pd_: PaymentsDossier, *, pending: list[Allocation] | None = None, syn: Synthesis | None = None) -> Synthesis:
+    """« Synthèse chantiers » (``synthesis_for`` unless ``syn`` is given)."""
+    syn = syn if syn is not None else synthesis_for(pd_, pending)
     rows = synthesis_rows(syn)
     header_row = book.write_sheet(SYNTHESIS_SHEET, SYNTHESIS_COLUMNS, rows, title="Synthèse des chantiers : facturé, reçu, reste dû")
     wb = getattr(book, "wb", None)  # openpyxl backend: add the chart
