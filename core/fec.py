@@ -594,6 +594,9 @@ def _to_frame(body: _Body, header: _Header, alerts: _Alerts) -> tuple[pd.DataFra
         debit = _amounts(trimmed["debit"], parsed["debit"], lines, name_of["debit"], alerts)
         credit = _amounts(trimmed["credit"], parsed["credit"], lines, name_of["credit"], alerts)
         both = (debit != 0) == (credit != 0)
+        for p in (parsed["debit"], parsed["credit"]):  # an unreadable amount has its own alert
+            if p is not None and len(p.invalid):
+                both[p.invalid] = False
         alerts.rows(_mask_rows(both), lines, "FEC_DEBIT_AND_CREDIT", name_of["debit"])
         cols["debit"], cols["credit"] = debit, credit
     negative = (cols["debit"] < 0) | (cols["credit"] < 0)
@@ -693,6 +696,8 @@ def _montant_sens(amount: pa.ChunkedArray, parsed, side: pa.ChunkedArray, lines:
     # a signed amount with a side: the sign flips the side (some exports sign the amount too)
     signed = np.where(is_credit, -cents, cents)
     zero = signed == 0
+    if parsed is not None and len(parsed.invalid):  # an unreadable amount has its own alert
+        zero[parsed.invalid] = False
     alerts.rows(_mask_rows(zero), lines, "FEC_DEBIT_AND_CREDIT", name_of["amount"])
     return np.where(signed > 0, signed, 0), np.where(signed < 0, -signed, 0)
 

@@ -265,6 +265,14 @@ def test_montant_sens_invalid_side_is_blocking():
     assert where(ledger, "FEC_SENS_INVALID") == [(2, "Sens")]
 
 
+
+def test_montant_sens_unreadable_amount_is_not_also_zero():
+    rows = [row(Montant="abc", Sens="D"), row(CompteNum="706000", Montant="0,00", Sens="C")]
+    ledger = read_fec(fec(rows, header=_montant_sens_header()))
+    assert where(ledger, "FEC_AMOUNT_INVALID") == [(2, "Montant")]
+    assert where(ledger, "FEC_DEBIT_AND_CREDIT") == [(3, "Montant")]
+
+
 # --- dates -------------------------------------------------------------------------------
 
 
@@ -389,6 +397,19 @@ def test_debit_and_credit_both_filled_or_both_zero():
     ledger = read_fec(fec(rows))
     assert where(ledger, "FEC_DEBIT_AND_CREDIT") == [(2, "Debit"), (4, "Debit")]
     assert "FEC_DEBIT_AND_CREDIT" not in codes(read_fec(clean()))
+
+
+
+def test_unreadable_amount_is_not_also_debit_and_credit():
+    rows = entry("VT1")
+    rows[0]["Debit"] = "abc"  # Credit 0,00: only the unreadable amount is reported
+    rows[1]["Credit"] = "xyz"
+    ledger = read_fec(fec(rows))
+    assert where(ledger, "FEC_AMOUNT_INVALID") == [(2, "Debit"), (3, "Credit")]
+    assert "FEC_DEBIT_AND_CREDIT" not in codes(ledger)
+    # a readable zero pair beside still is
+    rows.append(row(EcritureNum="VT1", Debit="0,00", Credit="0,00"))
+    assert where(read_fec(fec(rows)), "FEC_DEBIT_AND_CREDIT") == [(4, "Debit")]
 
 
 # --- broken lines ------------------------------------------------------------------------------
