@@ -43,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        return _closed_pipe()
     except UserError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -53,6 +55,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("reglo").exception("erreur interne")
         print(f"Erreur interne de Reglo ({type(exc).__name__} : {exc}). Détail dans {log_path()}.", file=sys.stderr)
         return EXIT_UNUSABLE
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``reglo fec check F | head -1``): stop quietly.
+
+    Python flushes stdout again at exit, which would raise once more; pointing stdout at
+    devnull avoids it (recipe of the ``signal`` module documentation)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests, IDE)
+        pass
+    return EXIT_OK
 
 
 def _utf8_console() -> None:

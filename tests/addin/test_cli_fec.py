@@ -235,3 +235,17 @@ def test_xlsx_copies_at_most_max_sheet_lines(tmp_path, monkeypatch, capsys):
     assert len(listed) == 5
     assert sum(1 for r in listed if r[0] == "FEC") == 3
     assert any(r[0] == "Remarque" for r in control)
+
+
+def test_output_piped_to_head_stops_quietly(tmp_path: Path):
+    """``reglo fec check F | head -1``: no « Erreur interne » when the pipe closes."""
+    import subprocess
+    import sys
+
+    path = _write(tmp_path / NAME, [_line(EcritureNum=f"E{i}", Debit="abc") for i in range(3000)])
+    proc = subprocess.run(
+        f'"{sys.executable}" -m addin.cli fec check "{path}" | head -1',
+        shell=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=120,
+    )
+    assert proc.stdout.count("\n") == 1
+    assert "Erreur interne" not in proc.stderr and "BrokenPipe" not in proc.stderr and "Traceback" not in proc.stderr
