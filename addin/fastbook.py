@@ -43,7 +43,7 @@ from addin.sheets import (
     WorkbookError,
     atomic_write,
     cell_ref,
-    safe_text,
+    needs_quote,
 )
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -287,10 +287,10 @@ class _Styles:
             self.changed = True
         return self._xf_sigs[sig]
 
-    def new_xf(self, *, font: str = "normal", fill: str | None = None, numfmt: str | None = None, wrap: bool = False, top: bool = False) -> int:
-        key = ("new", font, fill, numfmt, wrap, top)
+    def new_xf(self, *, font: str = "normal", fill: str | None = None, numfmt: str | None = None, wrap: bool = False, top: bool = False, quote: bool = False) -> int:
+        key = ("new", font, fill, numfmt, wrap, top, quote)
         if key not in self._xf_ids:
-            if (font, fill, numfmt, wrap, top) == ("normal", None, None, False, False):
+            if (font, fill, numfmt, wrap, top, quote) == ("normal", None, None, False, False, False):
                 return 0
             attrs = {
                 "numFmtId": str(self.numfmt_id(numfmt)),
@@ -306,6 +306,8 @@ class _Styles:
                 xf.set("applyFont", "1")
             if fill:
                 xf.set("applyFill", "1")
+            if quote:  # text starting with = + - @ stays text when the cell is edited in Excel
+                xf.set("quotePrefix", "1")
             if wrap or top:
                 xf.set("applyAlignment", "1")
                 al = etree.SubElement(xf, _q("alignment"))
@@ -1001,7 +1003,7 @@ class FastFileWorkbook:
                     wrap = c in wrap_cols
                 if isinstance(value, Formula) and value.upper().startswith("=HYPERLINK("):
                     font = "link"
-            style = st.new_xf(font=font, fill=fill, numfmt=numfmt, wrap=wrap, top=top)
+            style = st.new_xf(font=font, fill=fill, numfmt=numfmt, wrap=wrap, top=top, quote=needs_quote(value))
             rows.setdefault(r, []).append(_cell_xml(r, c, value, style))
             if role == "body" and wrap_cols and c in wrap_cols and isinstance(value, str):
                 width = spec.header[c - 1].width or 10
@@ -1126,7 +1128,7 @@ def _cell_xml(r: int, c: int, value: Any, style: int) -> str:
         return f'<c r="{ref}"{s}><v>{(value - _EPOCH.date()).days}</v></c>'
     if isinstance(value, time):
         value = value.isoformat()
-    text = safe_text(str(value))
+    text = str(value)  # kept exactly: an inline string is never evaluated (quote prefix in the style)
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(text)}</t></is></c>'
 
 

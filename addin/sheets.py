@@ -56,13 +56,29 @@ def hyperlink_formula(sheet: str, row: int, col: int, label: str | None = None) 
     return Formula('=HYPERLINK("' + target.replace('"', '""') + '","' + text + '")')
 
 
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def needs_quote(value: Any) -> bool:
+    """Text that Excel would take for a formula if typed (=, +, -, @ at the start)."""
+    return isinstance(value, str) and not isinstance(value, Formula) and value[:1] in FORMULA_CHARS and not _is_number_text(value)
+
+
 def safe_text(value: Any) -> Any:
-    """Neutralise formula injection in text written to a sheet (=, +, -, @ at the start)."""
+    """Text written to a sheet, unchanged: the backends keep the exact text and write text that
+    starts with =, +, -, @ as a string cell Excel will not evaluate (see ``needs_quote``).
+    A ``Formula`` (written on purpose by Reglo) becomes a plain ``str``."""
     if isinstance(value, Formula):
         return str(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number_text(value):
-        return "'" + value
     return value
+
+
+def excel_typed_text(value: Any) -> Any:
+    """What to type in a live Excel cell (xlwings): a leading apostrophe makes Excel keep
+    ``=…`` as text; Excel stores the text without it (it sets the cell's quote prefix)."""
+    if isinstance(value, Formula):
+        return str(value)
+    return "'" + value if needs_quote(value) else value
 
 
 def _is_number_text(value: str) -> bool:
@@ -185,6 +201,27 @@ def read_table(book: "Workbook", sheet: str, *, required: Iterable[str] = (), he
 # openpyxl backend
 # ---------------------------------------------------------------------------
 
+def _xml_errors() -> tuple[type[BaseException], ...]:
+    """Errors of a malformed or malicious XML part (undefined/external entity, DTD, syntax)."""
+    from xml.etree.ElementTree import ParseError
+    from xml.parsers.expat import ExpatError
+
+    kinds: tuple[type, ...] = (ParseError, ExpatError)
+    try:
+        from lxml.etree import XMLSyntaxError
+
+        kinds += (XMLSyntaxError,)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from defusedxml import DefusedXmlException
+
+        kinds += (DefusedXmlException,)
+    except ImportError:  # pragma: no cover
+        pass
+    return kinds
+
+
 def _argb(color: str) -> str:
     return "FF" + color.lstrip("#").upper()
 
@@ -196,6 +233,19 @@ def _excel_value(value: Any) -> Any:
     if isinstance(value, str):
         return safe_text(value)
     return value
+
+
+def _put(cell: Any, value: Any) -> Any:
+    """Write ``value`` in an openpyxl cell. Text starting with =, +, -, @ is kept exactly and
+    stored as a string (openpyxl would take ``=…`` for a formula) with the quote-prefix style,
+    so that Excel neither evaluates it nor turns it into a formula when the cell is edited."""
+    cell.value = _excel_value(value)
+    if needs_quote(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif cell.has_style and cell.quotePrefix:
+        cell.quotePrefix = False
+    return cell
 
 
 class FileWorkbook:
@@ -214,6 +264,8 @@ class FileWorkbook:
             self.wb = load_workbook(self.path, rich_text=False, keep_vba=self.path.suffix.lower() == ".xlsm")
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
+        except _xml_errors() as exc:  # the parser's English text says nothing to an accountant
+            raise WorkbookError(f"Classeur illisible : {self.path.name} : le fichier contient du XML invalide ou dangereux (entités externes, DTD) ; il est refusé. Rouvrez-le dans Excel et enregistrez-le au format .xlsx, ou demandez un fichier sain à son émetteur.") from exc
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
             raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
         except Exception as exc:  # openpyxl raises many kinds on corrupt XML
@@ -264,7 +316,7 @@ class FileWorkbook:
         if preamble:
             for i, line in enumerate(preamble, start=header_row):
                 for j, v in enumerate(line, start=1):
-                    cell = ws.cell(i, j, _excel_value(v))
+                    cell = _put(ws.cell(i, j), v)
                     if j == 1:
                         cell.font = Font(name="Calibri", bold=True)
             header_row += len(preamble) + 1
@@ -290,7 +342,7 @@ class FileWorkbook:
                 if lines > 1:
                     ws.row_dimensions[i].height = 15 * lines
             for j, v in enumerate(values, start=1):
-                cell = ws.cell(i, j, _excel_value(v))
+                cell = _put(ws.cell(i, j), v)
                 if wrap_cols:
                     cell.alignment = top_style
                 if isinstance(v, Formula) and v.upper().startswith("=HYPERLINK("):
@@ -315,7 +367,7 @@ class FileWorkbook:
     def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None:
         ws = self._ws(sheet)
         for (r, c), v in cells.items():
-            ws.cell(r, c).value = _excel_value(v)  # ``ws.cell(r, c, None)`` would leave the old value
+            _put(ws.cell(r, c), v)  # ``ws.cell(r, c, None)`` would leave the old value
 
     def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
         from openpyxl.styles import PatternFill

@@ -29,7 +29,7 @@ from addin.sheets import (
     Formula,
     WorkbookError,
     cell_ref,
-    safe_text,
+    excel_typed_text,
 )
 
 CHAR_POINTS = 5.6  # one character of column width in points (Calibri 11) for Office.js engines
@@ -91,7 +91,7 @@ def _to_excel(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)  # Excel stores doubles; exact up to 15 digits
     if isinstance(value, str):
-        return safe_text(value)
+        return excel_typed_text(value)
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
