@@ -273,7 +273,7 @@ def write_proposals(book: Workbook, proposal: LetteringProposal, frame: pd.DataF
         for r in range(first_data + a, first_data + b + 1):
             cells.extend((r, c) for c in range(1, ncols + 1))
         if g.ambiguous:
-            alts = "\n".join("lignes " + ", ".join(str(x) for x in alt) for alt in g.alternatives)
+            alts = "\n".join(g.alternative_texts()) or "non détaillées"
             book.set_note(SHEET, first_data + a, COL["Appliquer"], f"Proposition ambiguë ({g.reason}). Autres possibilités :\n{alts}\n"
                                                                    "Elle n'est appliquée que si vous mettez « Oui ».")
         if g.write_off is not None:

@@ -4,7 +4,7 @@ B, W = "BLOQUANT", "AVERTISSEMENT"
 MESSAGES: dict[str, tuple[str, str]] = {
     "LET_GROUP_UNBALANCED": (
         W,
-        "Lettrage {letter} du compte {account} déséquilibré : débit {debit} €, crédit {credit} € (écart {gap} €). "
+        "Lettrage {letter} du compte {account} déséquilibré : débit {debit}, crédit {credit} (écart {gap}). "
         "Un lettrage complet doit solder ses lignes : ces lignes sont laissées telles quelles ; délettrez-les puis relettrez-les.",
     ),
     "LET_CODE_REUSED": (
@@ -14,7 +14,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "LET_DEBIT_AND_CREDIT": (
         W,
-        "Ligne du compte {account} avec un débit ({debit} €) et un crédit ({credit} €) à la fois. "
+        "Ligne du compte {account} avec un débit ({debit}) et un crédit ({credit}) à la fois. "
         "Une ligne porte un seul sens : elle n'est pas lettrée ; corrigez l'écriture dans la comptabilité.",
     ),
     "LET_ALERTS_TRUNCATED": (
@@ -38,7 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "LET_WRITE_OFF": (
         W,
-        "Compte {account} : lettrage {letter} avec un écart de règlement de {gap} €, passé en {write_off_account} par une écriture d'OD proposée. "
+        "Compte {account} : lettrage {letter} avec un écart de règlement de {gap}, passé en {write_off_account} par une écriture d'OD proposée. "
         "Mettez « Non » dans « Appliquer » pour refuser l'écart.",
     ),
     "LET_PROPOSAL_STALE": (
@@ -48,7 +48,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "LET_PROPOSAL_UNBALANCED": (
         B,
-        "Proposition {letter} du compte {account} : les lignes retenues ne se soldent pas (écart {gap} €). "
+        "Proposition {letter} du compte {account} : les lignes retenues ne se soldent pas (écart {gap}). "
         "Ne retirez pas de lignes d'une proposition : mettez « Non » pour la refuser entièrement.",
     ),
     "LET_CHOICE_INVALID": (

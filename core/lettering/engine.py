@@ -274,7 +274,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     groups = _finish(frame, sc, units, state.groups, options)
     ambiguous = [g for g in groups if g.ambiguous]
     for g in ambiguous[:MAX_LINE_ALERTS]:
-        alts = " ; ".join("lignes " + ", ".join(str(r) for r in alt) for alt in g.alternatives)
+        alts = " ; ".join(g.alternative_texts()) or "non détaillées"
         sc.alerts.append(alert("LET_AMBIGUOUS", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, reason=g.reason, alternatives=alts))
     _truncated(sc.alerts, "LET_AMBIGUOUS", np.array([g.rows[0] for g in ambiguous[MAX_LINE_ALERTS:]]))
     write_offs = [g for g in groups if g.write_off is not None]

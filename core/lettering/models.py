@@ -90,6 +90,28 @@ class LetteringGroup(NamedTuple):
     def with_code(self, code: str) -> "LetteringGroup":
         return self._replace(code=code)
 
+    def alternative_texts(self) -> list[str]:
+        """Each alternative in French, naming only what would change: the lines that would come
+        in and the lines of this group they would replace (lines shared with the group are not
+        repeated), e.g. « ligne 7 au lieu de la ligne 5 »."""
+        mine = set(self.rows)
+        out: list[str] = []
+        for alt in self.alternatives:
+            other = set(alt)
+            enter, leave = sorted(other - mine), sorted(mine - other)
+            if not enter:
+                continue
+            text = _lines(enter)
+            if leave:
+                text += " au lieu " + ("de la " if len(leave) == 1 else "des ") + _lines(leave)
+            if text not in out:
+                out.append(text)
+        return out
+
+
+def _lines(rows: list[int]) -> str:
+    return ("ligne " if len(rows) == 1 else "lignes ") + ", ".join(str(r) for r in rows)
+
 
 class LetteringProposal(_Model):
     groups: SkipValidation[tuple[LetteringGroup, ...]]

@@ -21,6 +21,12 @@ _PREFIXES = ("FACTURES", "FACTURE", "FACT", "FACTNO", "FCT", "FAC", "FA", "F", "
 _PREFIX_ALT = "|".join(sorted(_PREFIXES, key=len, reverse=True))
 _PREFIX = re.compile(r"^(?:" + _PREFIX_ALT + r")+(?=\d)")
 MIN_LENGTH = 3  # shorter keys (« 12 ») would link unrelated lines
+# Prefixes that say « invoice » (not a mere « n° » / « réf. », which also precede cheque or
+# slip numbers): after one of them a short number is still an invoice number (« FA001 »,
+# « FACT 9 »), as long as the prefix and the digits together reach MIN_LENGTH characters.
+_INVOICE_PREFIXES = ("FACTURES", "FACTURE", "FACTNO", "FACT", "FCT", "FAC", "FA", "F")
+_INVOICE_CONTEXT = re.compile(r"^(?:" + _PREFIX_ALT + r")*(?:" + "|".join(_INVOICE_PREFIXES) + r")(?:" + _PREFIX_ALT + r")*[0-9]")
+SHORT_MARK = "#"  # short invoice numbers get their own key space: « FA001 » never meets a bare « 1 »
 
 
 def _ascii_upper(text: str) -> str:
@@ -36,13 +42,21 @@ def normalise_ref(text: str) -> str:
     >>> normalise_ref("ARN/25/6429"), normalise_ref("000123"), normalise_ref("Vertou")
     ('ARN256429', '123', '')
     """
-    key = _SEPARATORS.sub("", _ascii_upper(text))
-    key = _PREFIX.sub("", key)
+    compact = _SEPARATORS.sub("", _ascii_upper(text))
+    m = _PREFIX.match(compact)
+    prefix = m.group(0) if m else ""
+    key = compact[len(prefix):]
     if key[:1].isdigit():
         key = key.lstrip("0")
-    if len(key) < MIN_LENGTH or not any(c.isdigit() for c in key):
+    if not any(c.isdigit() for c in key):
         return ""
-    return key
+    if len(key) >= MIN_LENGTH:
+        return key
+    # a short number is an invoice number only right after an invoice prefix (« FA001 », « FACT 9 »),
+    # the minimum length applying to the prefix and the digits as written (« F1 » names nothing)
+    if key[:1].isdigit() and prefix and _INVOICE_CONTEXT.match(compact) and len(compact) >= MIN_LENGTH:
+        return SHORT_MARK + key
+    return ""
 
 
 def ref_tokens(text: str) -> set[str]:
@@ -71,11 +85,17 @@ def normalise_refs(values: pa.Array) -> pa.Array:
 def _normalise_unique(values: pa.Array) -> pa.Array:
     up = pc.utf8_upper(values)
     up = pc.replace_substring(pc.replace_substring(up, "°", "O"), "º", "O")
-    key = pc.replace_substring_regex(up, "[^0-9A-Z]+", "")
-    key = pc.replace_substring_regex(key, r"^(?:" + _PREFIX_ALT + r")+([0-9])", r"\1")
+    compact = pc.replace_substring_regex(up, "[^0-9A-Z]+", "")
+    key = pc.replace_substring_regex(compact, r"^(?:" + _PREFIX_ALT + r")+([0-9])", r"\1")
+    prefix_len = pc.subtract(pc.utf8_length(compact), pc.utf8_length(key))
     key = pc.utf8_ltrim(key, "0")
-    ok = pc.and_(pc.greater_equal(pc.utf8_length(key), MIN_LENGTH), pc.match_substring_regex(key, "[0-9]"))
-    return pc.if_else(ok, key, "")
+    has_digit = pc.match_substring_regex(key, "[0-9]")
+    long_ok = pc.and_(pc.greater_equal(pc.utf8_length(key), MIN_LENGTH), has_digit)
+    invoice_prefix = pc.and_(pc.greater(prefix_len, 0), pc.match_substring_regex(compact, _INVOICE_CONTEXT.pattern))
+    short_ok = pc.and_(pc.and_(invoice_prefix, pc.utf8_is_digit(pc.utf8_slice_codeunits(key, 0, 1))),
+                       pc.greater_equal(pc.utf8_length(compact), MIN_LENGTH))
+    short = pc.binary_join_element_wise(pa.scalar(SHORT_MARK), key, "")
+    return pc.if_else(long_ok, key, pc.if_else(short_ok, short, ""))
 
 
 def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -95,12 +115,20 @@ def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     nxt = np.zeros(n, dtype=bool)
     nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
     join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
+    # two prefix words before the number (« Facture n° 42 »): the three words together
+    join3 = join_at[join_at > 0]
+    join3 = join3 - 1
+    join3 = join3[is_prefix[join3] & ~has_digit[join3] & (parents[join3] == parents[join3 + 1])]
     single = np.flatnonzero(has_digit)
-    idx = np.concatenate([single, join_at])
+    idx = np.concatenate([single, join_at, join3])
     texts = pc.take(flat, pa.array(single))
     if len(join_at):
         joined = pc.binary_join_element_wise(pc.take(flat, pa.array(join_at)), pc.take(flat, pa.array(join_at + 1)), "")
         texts = pa.concat_arrays([texts, joined])
+    if len(join3):
+        joined3 = pc.binary_join_element_wise(pc.take(flat, pa.array(join3)), pc.take(flat, pa.array(join3 + 1)),
+                                              pc.take(flat, pa.array(join3 + 2)), "")
+        texts = pa.concat_arrays([texts, joined3])
     keys = normalise_refs(texts)
     ok = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
     return pa.array(parents[idx][ok]), pc.filter(keys, pa.array(ok))
