@@ -17,10 +17,10 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-from core.alerts import Alert
-from core.entry_sheet_rules import SHEET as ENTRIES_SHEET, check_entry_sheet, map_headers
+from core.alerts import Alert, alert
+from core.entry_sheet_rules import DATE_FIELDS, SHEET as ENTRIES_SHEET, check_entry_sheet, map_headers
 
-from addin.sheets import Workbook, read_table
+from addin.sheets import FORMULA_CHARS, Workbook, needs_quote, read_table
 
 SheetCheck = Callable[[Workbook], list[Alert]]
 
@@ -92,7 +92,28 @@ def check_entries_sheet(book: Workbook, sheet: str = ENTRIES_SHEET) -> list[Aler
     header_row = _entries_header_row(values)
     headers = list(values[header_row - 1]) if len(values) >= header_row else []
     rows = [(i, line) for i, line in enumerate(values[header_row:], start=header_row + 1) if _non_empty(line)]
-    return check_entry_sheet(headers, rows, sheet=sheet)
+    return check_entry_sheet(headers, rows, sheet=sheet) + formula_text_alerts(headers, rows, sheet=sheet)
+
+
+_NOT_TEXT = set(DATE_FIELDS) | {"Debit", "Credit", "Montant", "Montantdevise"}
+
+
+def formula_text_alerts(headers: list, rows: list[tuple[int, list]], *, sheet: str) -> list[Alert]:
+    """FORMULA_INJECTION: text fields (label, document ref, account label…) starting with
+    =, +, -, @. Excel takes such text for a formula when it is typed or pasted again, and a
+    ``=HYPERLINK(…)`` from an imported file is a known trap. Reglo keeps the exact text
+    (written as non-evaluated text in its sheets, as is in the FEC): the user decides."""
+    labels = [str(h).strip() if h not in (None, "") else "" for h in headers]
+    skip = {pos for field, pos in map_headers(labels).items() if field in _NOT_TEXT}
+    cols = [j for j, h in enumerate(labels) if h and j not in skip]
+    out: list[Alert] = []
+    for i, line in rows:
+        for j in cols:
+            v = line[j] if j < len(line) else None
+            if type(v) is str and v[:1] in FORMULA_CHARS and needs_quote(v):
+                shown = v if len(v) <= 60 else v[:57] + "…"
+                out.append(alert("FORMULA_INJECTION", sheet=sheet, row=i, column=labels[j], value=shown, char=repr(v[0]) if v[0] in "\t\r" else f"« {v[0]} »"))
+    return out
 
 
 def _non_empty(line: list) -> bool:

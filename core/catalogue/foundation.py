@@ -9,7 +9,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "SHEET_MISSING": (B, "La feuille « {name} » est absente du classeur. Feuilles présentes : {found}."),
     "SHEET_EMPTY": (B, "La feuille « {name} » ne contient aucune ligne de données."),
     "COLUMN_MISSING": (B, "Colonne obligatoire absente : « {name} ». Ajoutez-la dans la ligne d'en-tête (colonnes attendues : {expected})."),
-    "FORMULA_INJECTION": (W, "Le texte « {value} » commence par {char} et serait interprété comme une formule par Excel ; il est écrit précédé d'une apostrophe."),
+    "FORMULA_INJECTION": (W, "Le texte « {value} » commence par {char} : Excel le prendrait pour une formule s'il était ressaisi ou collé (piège connu des fichiers importés, ex. =HYPERLINK). Reglo le conserve tel quel et l'écrit comme texte non évalué ; vérifiez qu'il s'agit bien d'un libellé voulu, sinon corrigez-le."),
     # --- FEC structure ----------------------------------------------------
     "FEC_NOT_TEXT": (B, "Ce fichier n'est pas un FEC texte : c'est {kind}. Exportez le FEC de votre logiciel comptable au format texte (tabulation ou « | »)."),
     "FEC_ENCODING_NONSTANDARD": (W, "Fichier encodé en {encoding} : le FEC doit être en UTF-8, ISO-8859-15 ou ASCII. Il a été lu, mais réenregistrez-le en UTF-8 avant de le transmettre."),

@@ -193,3 +193,24 @@ def test_file_workbook_save_is_atomic_on_error(tmp_path, monkeypatch):
         book.save()
     assert p.read_bytes() == before
     assert [x.name for x in tmp_path.iterdir()] == ["e.xlsx"]
+
+
+def test_formula_like_text_is_warned_and_kept(tmp_path):
+    rows = [list(r) for r in GOOD]
+    rows[0][4] = '=HYPERLINK("http://evil.example","Facture")'  # E2
+    rows[1][4] = "-Salaires"  # E3
+    rows[2][4] = "@TVA"  # E4
+    rows[4][4] = "Règlement -12"  # not at the start: fine
+    p = tmp_path / "e.xlsx"
+    book = FileWorkbook(p, create=True)
+    book.write_sheet(S, HEAD, rows, freeze=False, fit_width=False)
+    book.save()
+    assert main(["check", str(p)]) == 0  # a warning, not blocking
+    control = list(load_workbook(p)[CONTROL_SHEET].iter_rows(values_only=True))
+    flagged = sorted(r for r in control if "FORMULA_INJECTION" in r)
+    assert len(flagged) == 3
+    ws = load_workbook(p)[S]
+    assert ws["E2"].value == '=HYPERLINK("http://evil.example","Facture")' and ws["E2"].data_type == "s"
+    assert ws["E3"].value == "-Salaires"
+    clean = write(tmp_path / "g.xlsx", GOOD)
+    assert not [a for a in run_checks(FileWorkbook(clean)) if a.code == "FORMULA_INJECTION"]
