@@ -190,6 +190,8 @@ def load_dossier(path: str | Path) -> LoadedDossier:
             (message in French listing what to fix).
     """
     p = Path(path)
+    if not p.exists() and not p.suffix:  # a folder that does not exist (not a file named without suffix)
+        raise UserError(alert("DOSSIER_FOLDER_MISSING", path=str(p)).message)
     if p.is_dir():
         workbook = p / DOSSIER_FILE
     elif p.suffix.lower() in (".xlsx", ".xlsm"):

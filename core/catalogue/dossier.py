@@ -7,6 +7,7 @@ B, W = "BLOQUANT", "AVERTISSEMENT"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "DOSSIER_FILE_MISSING": (B, "Classeur du dossier introuvable : {path}. Un dossier Reglo est un dossier contenant « dossier.xlsx » (créez-le avec « reglo templates » ou « reglo demo »)."),
+    "DOSSIER_FOLDER_MISSING": (B, "Dossier introuvable : « {path} » n'existe pas. Indiquez le dossier Reglo (celui qui contient « dossier.xlsx »), vérifiez l'orthographe du chemin, ou créez le dossier avec « reglo templates » ou « reglo demo »."),
     "DOSSIER_SHEET_OPTIONAL_MISSING": (W, "La feuille « {name} » est absente du dossier : {consequence}. Ajoutez-la depuis le modèle « Dossier Reglo.xlsx » si vous en avez besoin."),
     "DOSSIER_COMPANY_VALUE": (B, "Société : le paramètre « {name} » est absent ou invalide (trouvé : « {value} »). Renseignez-le dans la colonne « Valeur » de la feuille Société."),
     "DOSSIER_FISCAL_YEAR": (B, "Exercice incohérent : début {start} après la fin {end}. Corrigez les dates d'exercice dans la feuille Société."),

@@ -69,5 +69,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "BIC_IBAN_MISMATCH": (B, "Le BIC {bic} ne correspond pas à l'IBAN {iban} (pays {bic_country} ≠ {iban_country}, ou banque différente)."),
     "CREDITOR_ID_INVALID": (B, "Identifiant créancier SEPA (ICS) invalide « {value} » ({reason})."),
     "SIREN_INVALID": (B, "SIREN invalide « {value} » : 9 chiffres avec clé de Luhn attendus."),
-    "ADDRESS_INCOMPLETE": (B, "Adresse incomplète pour {name} : la ville et le pays sont obligatoires."),
 }

@@ -151,3 +151,35 @@ def test_unusable_dossier_is_a_user_error(written, tmp_path):
     wb.save(folder / DOSSIER_FILE)
     with pytest.raises(UserError, match="Société"):
         load_dossier(folder)
+
+
+def test_missing_folder_is_named_as_a_folder(tmp_path):
+    missing = tmp_path / "path" / "that" / "does" / "not" / "exist"
+    with pytest.raises(UserError) as exc:
+        load_dossier(missing)  # DOSSIER_FOLDER_MISSING
+    assert str(missing) in str(exc.value) and "Dossier introuvable" in str(exc.value)
+    assert "does" + "/" + DOSSIER_FILE not in str(exc.value) and "exist/" + DOSSIER_FILE not in str(exc.value)
+    with pytest.raises(UserError) as exc:
+        load_dossier(tmp_path / "absent.xlsx")  # a missing workbook stays DOSSIER_FILE_MISSING
+    assert "absent.xlsx" in str(exc.value) and "Dossier introuvable" not in str(exc.value)
+    with pytest.raises(UserError) as exc:
+        load_dossier(tmp_path)  # an existing folder without dossier.xlsx
+    assert "Dossier introuvable" not in str(exc.value) and DOSSIER_FILE in str(exc.value)
+
+
+def test_unreadable_fec_is_file_unreadable(written, tmp_path, monkeypatch):
+    folder = _copy(written[0], tmp_path / "d")
+    fec = next(folder.glob("*FEC*.txt"))
+    real = Path.read_bytes
+
+    def locked(self):
+        if self == fec:
+            raise PermissionError(13, "Permission non accordée")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)  # a FEC locked by another program
+    loaded = load_dossier(folder)
+    got = [a for a in loaded.alerts if a.code == "FILE_UNREADABLE"]
+    assert len(got) == 1 and got[0].severity is Severity.BLOCKING and fec.name in got[0].message
+    monkeypatch.setattr(Path, "read_bytes", real)
+    assert not [a for a in load_dossier(folder).alerts if a.code == "FILE_UNREADABLE"]
