@@ -103,13 +103,74 @@ def check_writable(ledger: Any, name: str) -> None:
                         "Exportez un FEC aux 18 colonnes réglementaires (plus la date d'échéance) pour appliquer le lettrage.")
 
 
+WRITABLE_SEPARATORS = ("\t", "|")  # what the shared FEC writer (core.fec_write) writes
+
+
+def _field_name(name: str) -> str:
+    return name.strip().strip('"').strip().lower().replace(" ", "").replace("_", "")
+
+
+def format_changes(path: str | Path, ledger: Any) -> list[str]:
+    """How rewriting this FEC would change its layout, in French ([] when it is kept).
+
+    The shared writer keeps the separator (tab or |), the encoding and the due-date field, but
+    writes the amounts as Debit/Credit, unquoted: a FEC in the Montant/Sens variant, quoted or
+    separated by « ; » or « , » would come back in another format."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return []
+    line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    try:
+        text = line.decode(getattr(ledger, "encoding", "utf-8") or "utf-8", errors="replace").lstrip("\ufeff")
+    except LookupError:
+        text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+    sep = getattr(ledger, "separator", "\t")
+    names = text.split(sep)
+    fields = {_field_name(n) for n in names}
+    changes = []
+    if {"montant", "sens"} <= fields and not {"debit", "credit"} <= fields:
+        changes.append("Montant/Sens → Debit/Credit")
+    if sep not in WRITABLE_SEPARATORS:
+        changes.append(f"séparateur « {sep} » → tabulation")
+    stripped = [n.strip() for n in names if n.strip()]
+    if stripped and all(len(n) >= 2 and n[0] == n[-1] == '"' for n in stripped):
+        changes.append("champs entre guillemets → sans guillemets")
+    return changes
+
+
+def check_format_kept(source: str | Path, ledger: Any, target: str | Path) -> list[str]:
+    """Replacing a FEC in place must keep its format: when the writer cannot (see
+    ``format_changes``), refuse and point to ``--out``. Returns the changes an ``--out`` file
+    will have (to say so), [] when the format is kept."""
+    src, dst = Path(source), Path(target)
+    changes = format_changes(src, ledger)
+    if not changes:
+        return []
+    same = dst == src
+    try:
+        same = same or (dst.exists() and dst.resolve() == src.resolve())
+    except OSError:
+        pass
+    if same:
+        out = f"{src.stem} - lettré{src.suffix}"
+        raise UserError(
+            f"{src.name} n'est pas modifié : le réécrire changerait son format ({' ; '.join(changes)}), et le délettrage ne le "
+            "rendrait pas (Reglo écrit les FEC en Debit/Credit, séparés par tabulation ou |, sans guillemets). "
+            f"Écrivez le résultat dans un autre fichier : reglo letter \"{src.name}\" --apply --out \"{out}\" "
+            "(le délettrage se fait ensuite sur ce fichier), ou exportez le FEC au format Debit/Credit.")
+    return changes
+
+
 def write_ledger(path: str | Path, ledger: Any, frame: pd.DataFrame) -> None:
     from core.fec import write_fec
     from core.ledger import DUE_DATE_FIELDS
 
     check_writable(ledger, Path(path).name)
     due_field = next((f for f in getattr(ledger, "extra_fields", ()) if f in DUE_DATE_FIELDS), None)
-    data = write_fec(frame, separator=ledger.separator, encoding=ledger.encoding, due_date_field=due_field)
+    separator = ledger.separator if ledger.separator in WRITABLE_SEPARATORS else "\t"
+    data = write_fec(frame, separator=separator, encoding=ledger.encoding, due_date_field=due_field)
     atomic_write(Path(path), data)
 
 
@@ -391,6 +452,7 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
         raise UserError("FEC inconnu : relancez « Proposer le lettrage » ou indiquez le FEC.")
     ledger = read_ledger(fec)
     check_writable(ledger, fec.name)
+    check_format_kept(fec, ledger, Path(out_path or fec))
     proposal = propose_lettering(ledger.frame, options)
     by_rows = {frozenset(g.rows): g for g in proposal.groups}
     accepted_ids: list[int] = []
@@ -449,6 +511,7 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
     """Délettrer by code (optionally within an account), by account, by run, or the last run."""
     ledger = read_ledger(fec_path)
     check_writable(ledger, Path(fec_path).name)
+    check_format_kept(fec_path, ledger, Path(out_path or fec_path))
     runs = load_runs(fec_path)
     if last:
         if not runs:

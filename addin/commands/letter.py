@@ -155,8 +155,10 @@ def run(args: argparse.Namespace) -> int:
         print_evaluation(ev)
         _print_alerts(list(proposal.alerts))
         return 0
+    changes: list[str] = []
     if args.apply:
         al.check_writable(ledger, fec.name)
+        changes = al.check_format_kept(fec, ledger, Path(args.out or fec))
     proposal = propose_lettering(ledger.frame, options)
     print(f"{fec.name} : " + "\n".join(al.summary_lines(proposal)))
     alerts = list(proposal.alerts)
@@ -183,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
             journal = al.save_runs(target, runs + [result.run])
             n_lines = sum(len(g.rows) for g in result.run.groups)
             print(f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), lancement {run_id} : {target} ; journal {journal.name}")
+            if changes:
+                print(f"{target.name} écrit au format Debit/Credit ({' ; '.join(changes)}) ; {fec.name} est inchangé.")
         else:
             print("Aucun lettrage appliqué.")
     elif not args.xlsx:

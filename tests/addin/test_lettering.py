@@ -395,3 +395,71 @@ def test_cli_undo_from_xlsx(tmp_path, fec, capsys):
     assert main(["letter", str(fec), "--undo-from-xlsx", str(xlsx)]) == 0  # cells empty: the last run
     assert letters(fec) == {} and "Pour défaire un code" in capsys.readouterr().out
     assert main(["letter", str(fec), "--undo-from-xlsx", str(tmp_path / "absent.xlsx")]) == 2
+
+
+def _montant_sens(data: bytes) -> bytes:
+    """A FEC written by ``write_fec(..., separator="|")`` in the Montant/Sens variant."""
+    lines = data.decode("utf-8").split("\r\n")
+    head = lines[0].split("|")
+    d, c = head.index("Debit"), head.index("Credit")
+    out = []
+    for n, line in enumerate(lines):
+        if not line:
+            out.append(line)
+            continue
+        f = line.split("|")
+        if n == 0:
+            f[d], f[c] = "Montant", "Sens"
+        else:
+            debit, credit = f[d], f[c]
+            f[d], f[c] = (debit, "D") if debit.strip("0,") else (credit, "C")
+        out.append("|".join(f))
+    return "\r\n".join(out).encode("utf-8")
+
+
+@pytest.fixture
+def montant_sens_fec(tmp_path) -> Path:
+    path = tmp_path / "552100554FEC20251231.txt"
+    path.write_bytes(_montant_sens(write_fec(ledger(TABLE), separator="|")))
+    assert read_fec(path.read_bytes(), path.name).frame["debit"].sum() > 0  # the reader understands it
+    return path
+
+
+def test_cli_apply_never_converts_a_montant_sens_fec_in_place(montant_sens_fec, capsys, tmp_path):
+    fec = montant_sens_fec
+    original = fec.read_bytes()
+    assert main(["letter", str(fec), "--apply"]) == 2
+    err = capsys.readouterr().err
+    assert fec.read_bytes() == original and not journal_path(fec).exists()  # nothing written
+    assert "Montant/Sens" in err and "--out" in err
+    # with --out: a new file (Debit/Credit, same separator), the original untouched; undo works on the new file
+    out = tmp_path / "lettre.txt"
+    assert main(["letter", str(fec), "--apply", "--out", str(out)]) == 0
+    assert "Montant/Sens" in capsys.readouterr().out
+    assert fec.read_bytes() == original
+    header = out.read_bytes().split(b"\r\n", 1)[0]
+    assert b"|Debit|Credit|" in header and letters(out)[2] == "AA"
+    assert main(["letter", str(out), "--undo-last"]) == 0
+    assert not letters(out)
+    # undo in place on the original is refused too (it would convert the file)
+    assert main(["letter", str(fec), "--undo", "AA"]) == 2
+    assert fec.read_bytes() == original
+
+
+def test_cli_apply_keeps_a_pipe_debit_credit_fec_and_undo_restores_it(tmp_path, capsys):
+    fec = tmp_path / "552100554FEC20251231.txt"
+    fec.write_bytes(write_fec(ledger(TABLE), separator="|", encoding="iso-8859-15"))
+    original = fec.read_bytes()
+    assert main(["letter", str(fec), "--apply"]) == 0
+    assert fec.read_bytes() != original and fec.read_bytes().split(b"\r\n", 1)[0] == original.split(b"\r\n", 1)[0]
+    assert main(["letter", str(fec), "--undo-last"]) == 0
+    assert fec.read_bytes() == original
+
+
+def test_apply_from_book_refuses_a_montant_sens_fec_in_place(montant_sens_fec, tmp_path):
+    from addin.errors import UserError
+
+    xlsx = tmp_path / "p.xlsx"
+    assert main(["letter", str(montant_sens_fec), "--xlsx", str(xlsx)]) == 0
+    with pytest.raises(UserError, match="Montant/Sens"):
+        lettering_apply(FileWorkbook(xlsx), fec=montant_sens_fec, now=NOW)
