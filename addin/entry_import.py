@@ -41,10 +41,10 @@ import pyarrow.csv as pacsv
 from addin.entries_sheet import fec_column
 from addin.errors import UserError
 from addin.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write, safe_text
-from core.alerts import Alert
+from core.alerts import Alert, alert
 from core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
 from core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
-from core.fec import FecError, decode_bytes, fec_filename, write_fec_tables
+from core.fec import FecError, _binary_kind, decode_bytes, fec_filename, write_fec_tables
 from core.ledger import DATE_COLUMNS, FEC_FIELDS
 from core.money import MoneyError, cents_to_money, parse_decimal
 
@@ -94,7 +94,7 @@ def _norm(text: Any) -> str:
     return " ".join(t.replace("’", "'").split()).casefold()
 
 
-_LABEL_BY_NORM = {_norm(v): k for k, v in LABELS.items()}
+_LABEL_BY_NORM = {_norm(label): k for label, k in FIELD_OF_LABEL.items()}  # FIELD_OF_LABEL also holds former labels
 _EXTRA_BY_NORM = {_norm(v): k for k, v in EXTRA_LABELS.items()}
 
 
@@ -346,6 +346,9 @@ def read_delimited(data: bytes, d: ImportDefinition, *, name: str = "fichier") -
         try:
             utf8, encoding = decode_bytes(data)
         except FecError as exc:
+            kind = _binary_kind(data) if exc.alert.code == "FEC_NOT_TEXT" else None
+            if kind:  # the FEC reader's wording speaks of a FEC: this is an entry file
+                raise UserError(alert("IMPORT_NOT_TEXT", name=name, kind=kind).message) from exc
             raise UserError(f"« {name} » : {exc.alert.message}") from exc
         text = None  # decoded only when needed (rejected lines, slow path)
     if utf8.startswith(b"\xef\xbb\xbf"):

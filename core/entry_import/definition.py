@@ -240,7 +240,7 @@ LABELS: dict[str, str] = {
     "vat_on_line": "Montant TVA dans la même ligne",
     "vat_account": "Compte de TVA collectée",
     "vat_account_purchases": "Compte de TVA déductible",
-    "counter_mode": "Compte de contrepartie",
+    "counter_mode": "Compte de contrepartie dans la même ligne",
     "counter_account": "Compte de contrepartie fixe",
     "boundaries": "Nouvelle écriture si changement de",
     "default_journal": "Journal par défaut",
@@ -256,6 +256,7 @@ LABELS: dict[str, str] = {
     "encoding": "Encodage",
 }
 FIELD_OF_LABEL = {v: k for k, v in LABELS.items()}
+FIELD_OF_LABEL.setdefault("Compte de contrepartie", "counter_mode")  # label of sheets written before the issue's wording
 
 HELP: dict[str, str] = {
     "account_layout": "1 colonne, 2 colonnes ou 3 colonnes",
@@ -267,7 +268,7 @@ HELP: dict[str, str] = {
     "decimal_separator": "« , » ou « . »",
     "thousands_separator": "espace, « . », « , », « ' » ou vide",
     "vat_on_line": "oui / non",
-    "counter_mode": "aucune, colonne ou valeur fixe",
+    "counter_mode": "colonne (le compte de contrepartie est sur la ligne : elle donne deux lignes), valeur fixe (compte ci-dessous) ou aucune",
     "boundaries": "journal ; date ; numéro d'écriture ; numéro de pièce",
     "date_format": "auto, " + ", ".join(k for k in DATE_FORMATS if k != "auto"),
     "companies": "ex. ALPHA=552100554 ; BETA=",

@@ -175,12 +175,19 @@ def import_entries(raw: RawRows, definition: ImportDefinition, *, validated_on: 
     d = definition
     setup = check_definition(d)
     headers: dict[str, str] = {}
+    missing: list[str] = []
     for fname, header in d.mapped_columns().items():
         actual = raw.find(header)
         if actual is None:
-            setup.append(alert("COLUMN_MISSING", sheet=raw.sheet, row=None, name=header, expected=", ".join(d.required_headers())))
+            if header not in missing:
+                missing.append(header)
         else:
             headers[fname] = actual
+    if len(missing) == 1:
+        setup.append(alert("COLUMN_MISSING", sheet=raw.sheet, row=None, name=missing[0], expected=", ".join(d.required_headers())))
+    elif missing:  # one alert listing them all (not the expected list repeated per column)
+        setup.append(alert("IMPORT_COLUMNS_MISSING", sheet=raw.sheet, row=None, count=len(missing), names=", ".join(f"« {h} »" for h in missing),
+                           found=", ".join(f"« {h} »" for h in raw.headers) or "aucune"))
     if setup:
         return ImportResult.unusable(d, setup, raw.source_rows)
     return _Importer(raw, d, headers, validated_on).run()

@@ -161,7 +161,13 @@ def test_bad_definition_and_bad_files_are_clear_french_errors(tmp_path, sales, c
     assert main(["entries", "import", str(tmp_path / "vide.csv"), "--definition", str(definition)]) == 2
     (tmp_path / "cols.csv").write_text("Journal;Date\nVT;01/01/2025\n", encoding="utf-8")
     assert main(["entries", "import", str(tmp_path / "cols.csv"), "--definition", str(definition)]) == 2
-    assert "Colonne obligatoire absente" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "colonnes de la définition d'import sont absentes du fichier" in err and err.count("« Compte »") == 1  # listed once
+
+    (tmp_path / "binaire.csv").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    assert main(["entries", "import", str(tmp_path / "binaire.csv"), "--definition", str(definition)]) == 2
+    err = capsys.readouterr().err
+    assert "n'est pas un fichier texte d'écritures" in err and "FEC" not in err  # IMPORT_NOT_TEXT
     (tmp_path / "x.xlsx").write_bytes(b"pas un classeur")
     assert main(["entries", "import", str(tmp_path / "x.xlsx"), "--definition", str(definition)]) == 2
     book = FileWorkbook(tmp_path / "def.xlsx", create=True)
@@ -252,3 +258,16 @@ def test_cli_definition_converts_between_sheet_and_json(tmp_path, capsys):
     assert main(["entries", "definition", str(tmp_path / "d.xlsx"), "--out", str(tmp_path / "d.json")]) == 0
     assert ei.load_definition(tmp_path / "d.json").definition == PRESETS["paie-banque"]()
     assert main(["entries", "definition", "--out", str(tmp_path / "x.json")]) == 2
+
+
+def test_definition_sheet_uses_the_issue_labels_and_reads_the_old_one():
+    d = preset_one_line()
+    labels = [row[0] for row in _definition_values(d)]
+    assert "Compte de contrepartie dans la même ligne" in labels and "Montant TVA dans la même ligne" in labels
+    assert "Compte de contrepartie" not in labels
+    book = FileWorkbook(Path("/nonexistent/x.xlsx"), create=True)
+    ei.write_definition_sheet(book, d)
+    values = book.read_values(ei.DEFINITION_SHEET)
+    cells = {(r, 1): "Compte de contrepartie" for r, row in enumerate(values, start=1) if row and row[0] == "Compte de contrepartie dans la même ligne"}
+    book.write_cells(ei.DEFINITION_SHEET, cells)  # a sheet written before the wording change
+    assert ei.read_definition_sheet(book).definition == d

@@ -361,11 +361,23 @@ def test_definition_problems(update):
 
 def test_missing_column_makes_the_input_unusable():
     r = run(SEED, "| Journal | Date | Compte | Libellé | Montant débit |\n| OD | 31/01/2025 | 512000 | x | 1,00 |")
-    assert not r.usable and {a.code for a in r.alerts} == {"COLUMN_MISSING"}
+    assert not r.usable and {a.code for a in r.alerts} == {"IMPORT_COLUMNS_MISSING"}  # crédit and TVA, in one alert
+
+
+def test_several_missing_columns_are_listed_in_one_alert():
+    r = run(SEED, "| Journal | Date | Libellé | Montant débit |\n| OD | 31/01/2025 | x | 1,00 |")
+    assert not r.usable and [a.code for a in r.alerts] == ["IMPORT_COLUMNS_MISSING"]
+    message = r.alerts[0].message
+    for name in ("Compte", "Montant crédit", "Montant TVA"):
+        assert message.count(f"« {name} »") == 1
+    one = run(SEED, "| Journal | Date | Compte | Libellé | Montant débit | Montant TVA |\n| OD | 31/01/2025 | 512000 | x | 1,00 | |")
+    assert [a.code for a in one.alerts] == ["COLUMN_MISSING"]  # a single one keeps the foundation code
 
 
 def test_every_code_of_the_catalogue_is_tested_here():
     tested = {c[0] for c in ROW_CASES} | {
+        "IMPORT_COLUMNS_MISSING",  # test_several_missing_columns_are_listed_in_one_alert
+        "IMPORT_NOT_TEXT",  # tests/addin/test_entry_import.py::test_bad_definition_and_bad_files_are_clear_french_errors
         "IMPORT_DEFINITION_INVALID", "IMPORT_RANGES_OVERLAP", "IMPORT_FIELD_COUNT", "IMPORT_ENTRY_UNBALANCED", "IMPORT_ENTRY_LINE_REJECTED",
         "IMPORT_INVOICE_FIRST_LINE", "IMPORT_INVOICE_ORDER", "IMPORT_ENTRY_NOT_CONTIGUOUS", "IMPORT_ORDER_BANK_BEFORE_INVOICES",
     }
