@@ -60,9 +60,10 @@ def _base(fec_path: Path | None, ledger: pd.DataFrame) -> tuple[pd.DataFrame, li
         from core.fec import FecError, read_fec
 
         try:
-            return read_fec(copy.read_bytes(), copy.name).frame, load_runs(copy)
-        except (FecError, OSError, Exception):  # an unreadable copy is rebuilt from the dossier FEC
-            pass
+            frame = read_fec(copy.read_bytes(), copy.name).frame
+        except (FecError, OSError):  # an unreadable copy is rebuilt from the dossier FEC
+            return ledger, []
+        return frame, load_runs(copy)  # an unreadable journal: UserError (undo would be lost)
     return ledger, []
 
 
