@@ -165,3 +165,23 @@ def test_import_file_falls_back_to_openpyxl_without_paying_twice(folder, tmp_pat
     run = ap.import_file(path, dossier, today=TODAY, now=NOW, engine="rapide")
     assert run.batch_id == 1 and len(dossier.register.batches()) == 1 and len(run.applied) == 2
     assert "Lettrage" in openpyxl.load_workbook(path).sheetnames
+
+
+def test_successive_imports_accumulate_in_the_lettered_copy(folder, tmp_path):
+    import json
+    from datetime import datetime
+
+    dossier = PaymentsDossier.load(folder)
+    import_payments(FileWorkbook(template_file(tmp_path / "a.xlsx", ROWS[:1])), dossier, today=TODAY, now=NOW, save_book=True)
+    second = [[datetime(2025, 5, 2), "F2025-003", "C002", 24000.0, "Virement", "VIR 0502", "BQ2", "CH02", None]]
+    run = import_payments(FileWorkbook(template_file(tmp_path / "b.xlsx", second)), dossier, today=TODAY, now=datetime(2025, 6, 30, 11, 0), save_book=True)
+    assert run.batch_id == 2
+    f = _frame(folder / COPY).frame
+    assert len(f) == 8 + 2 + 2  # both imports' entries
+    assert f.loc[f["lettering_code"] != "", ["subledger_account", "lettering_code"]].values.tolist() == [
+        ["C001", "AB"], ["C001", "AB"], ["C001", "AC"], ["C002", "AA"], ["C001", "AC"], ["C002", "AA"]]
+    runs = json.loads((folder / (COPY + ".lettrage.json")).read_text(encoding="utf-8"))["runs"]
+    assert [r["run_id"] for r in runs] == ["20250630-100000", "20250630-110000"]
+    assert main(["letter", str(folder / COPY), "--undo-last"]) == 0
+    f2 = _frame(folder / COPY).frame
+    assert f2.loc[f2["lettering_code"] != "", "lettering_code"].tolist() == ["AB", "AB", "AC", "AC"]
