@@ -103,6 +103,47 @@ def check_writable(ledger: Any, name: str) -> None:
                         "Exportez un FEC aux 18 colonnes réglementaires (plus la date d'échéance) pour appliquer le lettrage.")
 
 
+class StageProgress:
+    """``addin.progress.Progress`` bars for a lettering run: one line per stage (reading the
+    FEC, each pass, writing), advancing per account block in the combination passes. Called as
+    ``progress(stage, done, total)`` (the engine's callback); on stderr, only when it is a
+    terminal (or ``enabled=True``)."""
+
+    def __init__(self, *, stream: Any = None, enabled: bool | None = None):
+        import sys
+
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from addin.progress import Progress
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = Progress(f"Lettrage — {stage}", total, stream=self.stream, enabled=True)
+        bar = self.bar
+        bar.total = total
+        if done > bar.done or (done == 0 and bar.done == 0):
+            bar.update(done - bar.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        self.stage = None
+
+    def __enter__(self) -> "StageProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 WRITABLE_SEPARATORS = ("\t", "|")  # what the shared FEC writer (core.fec_write) writes
 
 

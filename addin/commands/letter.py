@@ -148,9 +148,18 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(outcome.summary))
         _print_alerts(outcome.alerts)
         return 1 if has_blocking(outcome.alerts) else 0
-    ledger = al.read_ledger(fec)
+    bar = al.StageProgress()  # stderr, on a terminal only: a 1,000,000-line FEC takes some seconds
+    bar("lecture du FEC", 0, 1)
+    try:
+        ledger = al.read_ledger(fec)
+    except BaseException:
+        bar.close()
+        raise
+    bar("lecture du FEC", 1, 1)
+    bar.close()
     if args.evaluate:
-        ev, proposal = evaluate_lettering(ledger.frame, options)
+        with bar:
+            ev, proposal = evaluate_lettering(ledger.frame, options, progress=bar)
         print("\n".join(al.summary_lines(proposal)))
         print_evaluation(ev)
         _print_alerts(list(proposal.alerts))
@@ -159,7 +168,10 @@ def run(args: argparse.Namespace) -> int:
     if args.apply:
         al.check_writable(ledger, fec.name)
         changes = al.check_format_kept(fec, ledger, Path(args.out or fec))
-    proposal = propose_lettering(ledger.frame, options)
+    try:
+        proposal = propose_lettering(ledger.frame, options, progress=bar)
+    finally:
+        bar.close()
     print(f"{fec.name} : " + "\n".join(al.summary_lines(proposal)))
     alerts = list(proposal.alerts)
     if ledger.alerts:  # the FEC's own quality is « reglo fec check »'s job: counted, not repeated
@@ -178,10 +190,16 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.out or fec)
         runs = al.load_runs(target)
         run_id = al.new_run_id(runs, now)
-        result = apply_lettering(ledger.frame, proposal, run_id=run_id, created_at=now.isoformat(timespec="seconds"), lettered_on=_lettered_on(args))
+        with bar:
+            bar("application", 0, 1)
+            result = apply_lettering(ledger.frame, proposal, run_id=run_id, created_at=now.isoformat(timespec="seconds"), lettered_on=_lettered_on(args))
+            bar("application", 1, 1)
+            if result.run.groups:
+                bar("écriture du FEC", 0, 1)
+                al.write_ledger(target, ledger, result.frame)
+                bar("écriture du FEC", 1, 1)
         alerts += result.alerts
         if result.run.groups:
-            al.write_ledger(target, ledger, result.frame)
             journal = al.save_runs(target, runs + [result.run])
             n_lines = sum(len(g.rows) for g in result.run.groups)
             print(f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), lancement {run_id} : {target} ; journal {journal.name}")

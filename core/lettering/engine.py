@@ -17,7 +17,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from core.lettering.models import (
     LetteringRun,
     Rule,
 )
-from core.lettering.passes import PASSES, PassState, RawGroup, Units, eur
+from core.lettering.passes import PASS_LABELS, PASSES, PassState, RawGroup, Units, eur
 from core.models import Entry, EntryLine
 from core.money import cents_to_money
 
@@ -254,20 +254,32 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
 # ---------------------------------------------------------------------------
 
 
-def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = None) -> LetteringProposal:
+def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = None,
+                      progress: Callable[[str, int, int], None] | None = None) -> LetteringProposal:
     """Proposed letterings of the open lines of the scope; nothing is changed.
 
     Args:
         frame: ledger frame (``core.ledger.COLUMNS``), e.g. ``read_fec(...).frame``.
         options: roots, k, date window, tolerance and write-off accounts, work budget.
+        progress: called as ``progress(stage, done, total)`` when a stage starts and as it
+            advances (per account in the combination passes); ``stage`` is French. The CLI
+            draws it on a terminal; the engine itself does no I/O.
     """
     options = options or LetteringOptions()
+    tell = progress or (lambda stage, done, total: None)
+    tell("préparation", 0, 1)
     sc = _examine(frame, options)
     open_ = _open_lines(frame, sc, options.reletter)
     units = _build_units(frame, sc, open_)
-    state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool))
+    tell("préparation", 1, 1)
+    state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
     for step in PASSES:
+        state.stage, state.ticked = PASS_LABELS[step], False
+        tell(state.stage, 0, 1)
         step(state)
+        if not state.ticked:
+            tell(state.stage, 1, 1)
+    tell("groupes et codes", 0, 1)
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),
                                left=state.budget_left_units.get(account, 0)))
@@ -282,6 +294,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         sc.alerts.append(alert("LET_WRITE_OFF", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code, gap=eur(abs(int(g.gap * 100))),
                                write_off_account=g.write_off.lines[1].ledger_account))
     _truncated(sc.alerts, "LET_WRITE_OFF", np.array([g.rows[0] for g in write_offs[MAX_LINE_ALERTS:]]))
+    tell("groupes et codes", 1, 1)
     return LetteringProposal(
         groups=tuple(groups),
         alerts=tuple(sc.alerts),

@@ -11,6 +11,7 @@ Original groups reported as unbalanced or reusing a code are not a ground truth:
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,8 @@ def original_groups(frame: pd.DataFrame, options: LetteringOptions) -> tuple[lis
     return groups, n_bad, good
 
 
-def evaluate_lettering(frame: pd.DataFrame, options: LetteringOptions | None = None) -> tuple[Evaluation, LetteringProposal]:
+def evaluate_lettering(frame: pd.DataFrame, options: LetteringOptions | None = None,
+                       progress: Callable[[str, int, int], None] | None = None) -> tuple[Evaluation, LetteringProposal]:
     options = options or LetteringOptions()
     originals, n_bad, strip = original_groups(frame, options)
     stripped = frame.copy()
@@ -47,7 +49,7 @@ def evaluate_lettering(frame: pd.DataFrame, options: LetteringOptions | None = N
     on = stripped["lettered_on"].to_numpy().copy()
     on[strip] = np.datetime64("NaT")
     stripped["lettered_on"] = pd.Series(on, index=stripped.index).astype(frame["lettered_on"].dtype)
-    proposal = propose_lettering(stripped, options)
+    proposal = propose_lettering(stripped, options, progress)
     orig_sets = {frozenset(g) for g in originals}
     orig_pairs: set[tuple[int, int]] = set()
     for g in originals:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,15 @@ class PassState:
     budget_left_units: dict[str, int] = field(default_factory=dict)
     work: int = 0
     account_work: dict[str, int] = field(default_factory=dict)
+    # progress(stage, done, total): told how far the run is (stage in French); pure callback, no I/O here
+    progress: Callable[[str, int, int], None] | None = None
+    stage: str = ""
+    ticked: bool = False  # the current stage told its own progress
+
+    def tick(self, done: int, total: int) -> None:
+        self.ticked = True
+        if self.progress is not None:
+            self.progress(self.stage, done, total)
 
     def take(self, group: RawGroup) -> None:
         self.free[list(group.units)] = False
@@ -488,8 +498,10 @@ def _search_targets(state: PassState, account: str, pair: bool) -> None:
 
 def combination_pass(state: PassState) -> None:
     """1 ↔ k and k ↔ 1: one open line against up to k lines of the other side (see ``find_subsets``)."""
-    for account in sorted(pd.unique(state.units.account[state.free])):
+    accounts = sorted(pd.unique(state.units.account[state.free]))
+    for n, account in enumerate(accounts):
         _search_targets(state, account, pair=False)
+        state.tick(n + 1, len(accounts))
 
 
 def combination_pair_pass(state: PassState) -> None:
@@ -497,9 +509,11 @@ def combination_pair_pass(state: PassState) -> None:
     the 1 ↔ k sweep, on the same per-account budget."""
     if state.options.k < 2:
         return
-    for account in sorted(pd.unique(state.units.account[state.free])):
+    accounts = sorted(pd.unique(state.units.account[state.free]))
+    for n, account in enumerate(accounts):
         if account not in state.budget_exceeded:
             _search_targets(state, account, pair=True)
+        state.tick(n + 1, len(accounts))
 
 
 COINCIDENCE = 0.05  # expected number of chance matches above which a combination is only proposed
@@ -579,3 +593,8 @@ def partial_pass(state: PassState) -> None:
 
 
 PASSES = (reference_pass, exact_pass, combination_pass, combination_pair_pass, balance_pass, tolerance_pass, partial_pass)
+PASS_LABELS = {  # stage names shown by a progress bar
+    reference_pass: "références", exact_pass: "montants exacts", combination_pass: "combinaisons 1↔k",
+    combination_pair_pass: "combinaisons 2↔k", balance_pass: "soldes de comptes", tolerance_pass: "écarts tolérés",
+    partial_pass: "partiels",
+}

@@ -463,3 +463,52 @@ def test_apply_from_book_refuses_a_montant_sens_fec_in_place(montant_sens_fec, t
     assert main(["letter", str(montant_sens_fec), "--xlsx", str(xlsx)]) == 0
     with pytest.raises(UserError, match="Montant/Sens"):
         lettering_apply(FileWorkbook(xlsx), fec=montant_sens_fec, now=NOW)
+
+
+class _Terminal:
+    """A stderr that says it is a terminal (as when the accountant runs reglo in a console)."""
+
+    def __init__(self):
+        import io
+
+        self.buf = io.StringIO()
+
+    def write(self, text):
+        return self.buf.write(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_core_tells_progress_per_stage_and_per_account_block():
+    from core.lettering import propose_lettering
+
+    calls = []
+    propose_lettering(ledger(TABLE), progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = list(dict.fromkeys(s for s, _, _ in calls))
+    assert stages[0] == "préparation" and "références" in stages and stages[-1] == "groupes et codes"
+    combos = [(d, t) for s, d, t in calls if s == "combinaisons 1↔k"]
+    assert combos[-1][0] == combos[-1][1] and combos[-1][1] >= 1  # one tick per account, up to all of them
+    assert all(d <= t for _, d, t in calls)
+
+
+def test_cli_progress_on_a_terminal_only(fec, capsys, monkeypatch):
+    import sys
+
+    assert main(["letter", str(fec), "--apply"]) == 0
+    assert "Lettrage —" not in capsys.readouterr().err  # not a terminal (pipe, log): silent
+    main(["letter", str(fec), "--undo-last"])
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["letter", str(fec), "--apply"]) == 0
+    err = term.buf.getvalue()
+    for stage in ("lecture du FEC", "références", "combinaisons 1↔k", "application", "écriture du FEC"):
+        assert f"Lettrage — {stage}" in err
+    assert err.endswith("\n")  # every bar closed: the next output starts on its own line
+    term2 = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term2)
+    assert main(["letter", str(fec), "--evaluate"]) == 0
+    assert "Lettrage — montants exacts" in term2.buf.getvalue()
