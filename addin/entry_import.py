@@ -485,10 +485,11 @@ class ImportRun:
     result: ImportResult
     input: InputRows
     outputs: list[str] = field(default_factory=list)
+    extra_alerts: list[Alert] = field(default_factory=list)  # of the outputs (FEC_FILENAME)
 
     @property
     def alerts(self) -> list[Alert]:
-        return list(self.result.alerts)
+        return list(self.result.alerts) + self.extra_alerts
 
     def summary_lines(self) -> list[str]:
         return self.result.summary.lines_fr()
@@ -524,21 +525,59 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "societe"
 
 
-def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path) -> list[Path]:
+def fec_names(result: ImportResult, d: ImportDefinition, *, siren: str | None = None, closing: date | None = None) -> dict[str, str]:
+    """FEC file name per company: ``SIRENFECAAAAMMJJ.txt`` when the SIREN is known (the
+    definition's list, else ``siren`` for the current company: the dossier's), else
+    ``<code>FECAAAAMMJJ.txt``. Closing date: the definition's, else ``closing`` for the
+    current company, else 31/12 of the company's latest entry year."""
+    latest = _latest_dates(result)
+    names = {}
+    for company in result.companies():
+        own = d.companies.get(company, "")
+        current = company == d.current_company or (company or "") == ""
+        if not re.fullmatch(r"\d{9}", own or "") and current and siren:
+            own = siren
+        year_end = d.fiscal_year_end or (closing if current and closing else None)
+        year_end = year_end or date(latest[company].year if latest.get(company) else 2000, 12, 31)
+        names[company] = fec_filename(own, year_end) if re.fullmatch(r"\d{9}", own or "") else f"{_safe_name(company)}FEC{year_end:%Y%m%d}.txt"
+    return names
+
+
+def fec_name_alerts(names: dict[str, str]) -> list[Alert]:
+    """FEC_FILENAME for each FEC named without a SIREN (not accepted as is by the tax office)."""
+    return [alert("FEC_FILENAME", sheet="FEC", value=name) for name in names.values() if not re.match(r"\d{9}FEC\d{8}\.txt$", name)]
+
+
+def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path, *, siren: str | None = None, closing: date | None = None) -> list[Path]:
     """One FEC per company (UTF-8, tab), written atomically."""
     paths = []
     if result.table.num_rows == 0:
         return paths
     files = write_fec_tables(result.table, by="company")  # fields formatted once for all companies
-    latest = _latest_dates(result)
+    names = fec_names(result, d, siren=siren, closing=closing)
     for company in result.companies():
-        siren = d.companies.get(company, "")
-        closing = d.fiscal_year_end or date(latest[company].year if latest.get(company) else 2000, 12, 31)
-        name = fec_filename(siren, closing) if re.fullmatch(r"\d{9}", siren or "") else f"{_safe_name(company)}FEC{closing:%Y%m%d}.txt"
-        path = out_dir / name
+        path = out_dir / names[company]
         atomic_write(path, files[company])
         paths.append(path)
     return paths
+
+
+def dossier_company(path: str | Path) -> tuple[str, date]:
+    """SIREN and closing date of a Reglo dossier's company (its « Société » sheet)."""
+    from addin.dossier import load_dossier
+
+    company = load_dossier(path).dossier.company
+    return company.siren, company.fiscal_year_end
+
+
+def checked_siren(text: str) -> str:
+    from core.banking import check_siren
+
+    value = "".join(str(text).split())
+    problem = check_siren(value)
+    if problem:
+        raise UserError(alert("SIREN_INVALID", value=text).message)
+    return value
 
 
 _NOT_IN_LATIN = str.maketrans({"≠": "<>", "–": "-", "—": "-", "…": "...", "’": "'", "\u202f": " "})
@@ -620,7 +659,7 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
     return header, rows
 
 
-def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *, rejects: tuple[list[str], list[list[Any]]] | None = None, rejects_files: list[str] | None = None) -> list[str]:
+def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *, rejects: tuple[list[str], list[list[Any]]] | None = None, rejects_files: list[str] | None = None, extra_alerts: list[Alert] | None = None) -> list[str]:
     """« Écritures importées », « Rejets » (unless the rejects are in their own files,
     ``rejects_files``), « Résumé import » in ``book``; returns notes."""
     notes = []
@@ -635,18 +674,18 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *,
     else:
         notes.append("Lignes rejetées (telles qu'elles étaient, avec le motif) : " + " et ".join(rejects_files) + ".")
     summary = [[line] for line in result.summary.lines_fr()] + [[n] for n in notes]
-    alerts = list(result.alerts)[:1000]
+    alerts = (list(extra_alerts or []) + list(result.alerts))[:1000]
     summary += [[""], ["Alertes (les 1 000 premières ; chaque ligne rejetée a son motif dans les rejets)"]]
     summary += [[f"{a.severity.value} · {a.code.value} · {a.where()} : {a.message}"] for a in alerts]
     book.write_sheet(SUMMARY_SHEET, [Column("Résumé de l'import d'écritures", None, 160)], summary)
     return notes
 
 
-def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str) -> list[Path]:
+def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str, siren: str | None = None, closing: date | None = None, extra_alerts: list[Alert] | None = None) -> list[Path]:
     """FEC per company, rejects (xlsx and csv), the result workbook; all atomic."""
     pa.default_memory_pool().release_unused()  # give back the import's temporaries before the FEC
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_fecs(result, d, out_dir)
+    paths = write_fecs(result, d, out_dir, siren=siren, closing=closing)
     rej_xlsx = out_dir / f"{stem} - rejets.xlsx"
     rejects = rejects_rows(inp, result)
     book = new_workbook(out_dir)
@@ -656,17 +695,37 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
     atomic_write(rej_csv, rejects_csv(inp, result))
     res_path = out_dir / f"{stem} - écritures importées.xlsx"
     res = new_workbook(out_dir)
-    write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name])
+    write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name], extra_alerts=extra_alerts)
     write_definition_sheet(res, d)
     res.save(res_path)
     return paths + [rej_xlsx, rej_csv, res_path]
 
 
-def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None) -> ImportRun:
-    """The CLI path: read a file, import, write every output next to it (or in ``out_dir``)."""
+def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,
+                siren: str | None = None, closing: date | None = None, progress: Any = None) -> ImportRun:
+    """The CLI path: read a file, import, write every output next to it (or in ``out_dir``).
+
+    ``siren`` / ``closing``: the current company's (e.g. from its dossier) for the FEC name
+    when the definition does not give them; a FEC named without SIREN gets FEC_FILENAME."""
     p = Path(input_path)
+
+    def step(text: str | None) -> None:  # ``progress``: an ``addin.progress.Progress`` of total 3
+        if progress is not None:
+            if text is None:
+                progress.update(1)
+            else:
+                progress.phase(f"Import de {p.name} : {text}".ljust(70))
+
+    step("lecture du fichier")
     inp = read_input(p, definition, sheet=sheet)
+    step(None)
+    step("contrôle et construction des écritures")
     result = run_import(inp, definition, company=company)
+    step(None)
+    d = _with_company(definition, company)
+    extra = fec_name_alerts(fec_names(result, d, siren=siren, closing=closing)) if result.table.num_rows else []
     folder = Path(out_dir) if out_dir else p.parent
-    paths = write_outputs(inp, result, _with_company(definition, company), folder, stem=p.stem)
-    return ImportRun(result, inp, [str(x) for x in paths])
+    step("écriture du FEC, des rejets et du classeur")
+    paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)
+    step(None)
+    return ImportRun(result, inp, [str(x) for x in paths], extra)

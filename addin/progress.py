@@ -28,6 +28,12 @@ class Progress:
                 self.stream.write(f"\r{self.label} {self.done}")
             self.stream.flush()
 
+    def phase(self, label: str) -> None:
+        """Show a new label at once (a long step begins), whatever the refresh throttle."""
+        self.label = label
+        self._last = 0.0
+        self.update(0)
+
     def close(self) -> None:
         if self.enabled:
             self.stream.write("\n")

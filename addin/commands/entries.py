@@ -13,6 +13,7 @@ import time
 from addin.commands._common import command_with_actions
 
 MAX_SHOWN = 20
+LARGE_FILE = 5 * 1024 * 1024  # progress bar (on a terminal) from this input size
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--out", default=None, metavar="DOSSIER", help="dossier des fichiers produits (par défaut : celui du fichier importé)")
     a.add_argument("--company", default=None, metavar="CODE", help="société courante : celle des lignes sans code société")
     a.add_argument("--sheet", default=None, metavar="FEUILLE", help="feuille à lire dans un classeur (par défaut : « Lignes à importer » ou la première)")
+    a.add_argument("--dossier", default=None, metavar="DOSSIER", help="dossier Reglo de la société courante : son SIREN et sa date de clôture nomment le FEC (SIRENFECAAAAMMJJ.txt)")
+    a.add_argument("--siren", default=None, metavar="SIREN", help="SIREN de la société courante (nom du FEC), si la définition ne le donne pas")
     a.set_defaults(func=run)
     c = actions.add_parser("definition", help="enregistrer une définition d'import en JSON ou en feuille « Définition d'import »",
                            description="Convertit une définition d'import : classeur (feuille « Définition d'import ») → JSON, ou JSON → classeur. "
@@ -38,9 +41,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from addin import entry_import as ei
 
+    from pathlib import Path
+
+    from addin.progress import Progress
+
     started = time.perf_counter()
     sd = ei.load_definition(args.definition)
-    run_ = ei.import_file(args.file, sd.definition, out_dir=args.out or sd.output_dir or None, company=args.company, sheet=args.sheet)
+    siren, closing = (ei.dossier_company(args.dossier) if args.dossier else (None, None))
+    if args.siren:
+        siren = ei.checked_siren(args.siren)
+    size = Path(args.file).stat().st_size if Path(args.file).is_file() else 0
+    with Progress(f"Import de {Path(args.file).name}", total=3, enabled=None if size > LARGE_FILE else False) as bar:
+        run_ = ei.import_file(args.file, sd.definition, out_dir=args.out or sd.output_dir or None, company=args.company, sheet=args.sheet,
+                              siren=siren, closing=closing, progress=bar)
     for line in run_.summary_lines():
         print(line)
     blocking = [a for a in run_.alerts if a.is_blocking]

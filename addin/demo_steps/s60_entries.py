@@ -13,7 +13,8 @@ read through its own import definition (``core.entry_import.layout.PRESETS``):
 3. ``paie-banque.csv`` — payroll and bank payments: accounts on three columns, amount +
    sens column, ISO dates, decimal point; one line carries an unknown sens.
 
-Each import writes its FEC per company, its rejects (xlsx and csv) and its result workbook
+Each import writes its FEC per company (named with the demo dossier's SIREN and closing date
+for the lines of the current company), its rejects (xlsx and csv) and its result workbook
 into ``<out>/import-ecritures/``; the summary lines are printed.
 """
 from __future__ import annotations
@@ -152,8 +153,10 @@ def run(ctx: Any) -> list[str]:
     folder = Path(ctx.out_dir) / FOLDER
     files = write_inputs(folder)
     lines: list[str] = []
+    # the demo company's SIREN and closing date name the FEC of the lines without company code
+    siren, closing = ei.dossier_company(ctx.dossier_path) if ctx.dossier_path else (None, None)
     for key, (path, d) in files.items():
-        run_ = ei.import_file(path, d, out_dir=folder / f"résultat-{key}")
+        run_ = ei.import_file(path, d, out_dir=folder / f"résultat-{key}", siren=siren, closing=closing)
         s = run_.result.summary
         lines.append(f"{path.name} ({d.name}) :")
         lines += [f"  {line}" for line in run_.summary_lines()]

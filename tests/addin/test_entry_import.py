@@ -271,3 +271,70 @@ def test_definition_sheet_uses_the_issue_labels_and_reads_the_old_one():
     cells = {(r, 1): "Compte de contrepartie" for r, row in enumerate(values, start=1) if row and row[0] == "Compte de contrepartie dans la même ligne"}
     book.write_cells(ei.DEFINITION_SHEET, cells)  # a sheet written before the wording change
     assert ei.read_definition_sheet(book).definition == d
+
+
+def test_dossier_gives_the_fec_its_siren_and_closing(sales, tmp_path, capsys):
+    from addin.dossier import write_dossier
+    from core.demo import generate_demo
+
+    demo = generate_demo()
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    company = demo.dossier.company
+    path, definition = sales
+    out = tmp_path / "avec-dossier"
+    assert main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out), "--dossier", str(folder)]) == 1
+    printed = capsys.readouterr().out
+    expected = f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt"
+    assert (out / expected).exists() and not list(out.glob("societeFEC*"))
+    assert "FEC_FILENAME" not in printed and expected in printed
+    assert not [a for a in read_fec((out / expected).read_bytes(), filename=expected).alerts if a.code == "FEC_FILENAME"]
+    # --siren alone: the SIREN, closing from the entries' year
+    out2 = tmp_path / "avec-siren"
+    assert main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out2), "--siren", "552 100 554"]) == 1
+    assert (out2 / "552100554FEC20251231.txt").exists()
+    capsys.readouterr()
+    assert main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out2), "--siren", "123456789"]) == 2
+    assert "SIREN invalide" in capsys.readouterr().err
+
+
+def test_no_siren_known_is_a_fec_filename_warning(sales, tmp_path, capsys):
+    path, definition = sales
+    run = ei.import_file(path, ei.load_definition(definition).definition, out_dir=tmp_path / "o")
+    warned = [a for a in run.alerts if a.code == "FEC_FILENAME"]
+    assert len(warned) == 1 and not warned[0].is_blocking and "societeFEC20251231.txt" in warned[0].message
+    summary = FileWorkbook(tmp_path / "o" / "ventes - écritures importées.xlsx").read_values(ei.SUMMARY_SHEET)
+    assert any("FEC_FILENAME" in str(line[0]) for line in summary)
+    named = ei.import_file(path, ei.load_definition(definition).definition, out_dir=tmp_path / "p", siren="552100554")
+    assert not [a for a in named.alerts if a.code == "FEC_FILENAME"]
+
+
+def test_progress_shows_the_three_phases(sales, tmp_path):
+    from addin.progress import Progress
+
+    path, definition = sales
+    stream = io.StringIO()
+    with Progress("Import", total=3, stream=stream, enabled=True) as bar:
+        ei.import_file(path, ei.load_definition(definition).definition, out_dir=tmp_path / "o", progress=bar)
+    text = stream.getvalue()
+    assert "lecture du fichier" in text and "contrôle et construction" in text and "écriture du FEC" in text and "3/3" in text
+
+
+def test_demo_step_names_the_fec_with_the_dossier_siren(tmp_path):
+    from addin.demo_steps import DemoContext, s60_entries
+    from addin.dossier import DOSSIER_FILE, write_dossier
+    from core.demo import generate_demo
+
+    demo = generate_demo()
+    folder = tmp_path / "D"
+    folder.mkdir()
+    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    ctx = DemoContext(out_dir=folder, dossier_path=folder / DOSSIER_FILE)
+    s60_entries.run(ctx)
+    assert ctx.blocking == 0
+    company = demo.dossier.company
+    for key in ("ventes", "paie-banque"):
+        out = folder / s60_entries.FOLDER / f"résultat-{key}"
+        assert (out / f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt").exists(), sorted(p.name for p in out.iterdir())
+        assert not list(out.glob("societeFEC*"))
