@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.lettering.models import LetteringOptions, Rule
-from core.lettering.refs import normalise_refs, text_tokens
+from core.lettering.refs import SHORT_MARK, normalise_refs, text_tokens
 from core.money import cents_to_money, format_display
 
 
@@ -122,12 +122,15 @@ def _components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return nodes, nodes[lab]
 
 
-def reference_links(units: Units, k: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+def reference_links(units: Units, k: int, *, short: bool = False, free: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     """Units linked by an invoice reference: a line whose label or piece names the piece reference
     of another open line of the same account.
 
     Returns (linked units, root of each one's component, and by root the references that linked
-    the component, as written on the invoices)."""
+    the component, as written on the invoices).
+
+    ``short``: only the short invoice numbers (« FA001 », keys marked ``SHORT_MARK``), else only
+    the others; ``free``: only links between these units."""
     empty = np.zeros(0, dtype="int64")
     if not len(units):
         return empty, empty, {}
@@ -139,7 +142,9 @@ def reference_links(units: Units, k: int) -> tuple[np.ndarray, np.ndarray, dict[
     acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]) if len(acc) else empty
     encoded = pc.dictionary_encode(pa.concat_arrays([own.cast(pa.string()), named_keys.cast(pa.string())]))
     kid = encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
-    blank = np.flatnonzero(np.asarray(encoded.dictionary.to_pylist(), dtype=object) == "")
+    keys = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    is_short = np.fromiter((key.startswith(SHORT_MARK) for key in keys), dtype=bool, count=len(keys))
+    blank = np.flatnonzero((keys == "") | (is_short != short))
     n_keys = len(encoded.dictionary) + 1
     n_own = len(own)
     own_unit, own_kid = line_unit, kid[:n_own]
@@ -160,6 +165,9 @@ def reference_links(units: Units, k: int) -> tuple[np.ndarray, np.ndarray, dict[
     shared = shared[shared["unit"] != shared["owner"]]
     a = np.concatenate([links["unit"].to_numpy(dtype="int64"), shared["unit"].to_numpy(dtype="int64")])
     b = np.concatenate([links["owner"].to_numpy(dtype="int64"), shared["owner"].to_numpy(dtype="int64")])
+    if free is not None:
+        keep = free[a] & free[b]
+        a, b = a[keep], b[keep]
     if not len(a):
         return empty, empty, {}
     nodes, roots = _components(a, b)
@@ -179,7 +187,14 @@ def reference_links(units: Units, k: int) -> tuple[np.ndarray, np.ndarray, dict[
 
 def reference_pass(state: PassState) -> None:
     u, opt = state.units, state.options
-    nodes, roots, why = reference_links(u, opt.k)
+    _reference_components(state, *reference_links(u, opt.k))
+    # then short invoice numbers (« Règlement FA001 »): weaker evidence (« facture 2 » may be a
+    # count), so only where the amounts balance (or within tolerance), never completed nor partial
+    _reference_components(state, *reference_links(u, opt.k, short=True, free=state.free), strict=True)
+
+
+def _reference_components(state: PassState, nodes: np.ndarray, roots: np.ndarray, why: dict[int, str], strict: bool = False) -> None:
+    u, opt = state.units, state.options
     if not len(nodes):
         return
     order = np.lexsort((nodes, roots))
@@ -204,6 +219,8 @@ def reference_pass(state: PassState) -> None:
         t = int(total[c])
         if abs(t) <= tol:
             state.take(RawGroup(comp, Rule.TOLERANCE, f"{named} ; écart de {eur(abs(t))} ≤ tolérance {eur(tol)}", 85))
+            continue
+        if strict:
             continue
         # complete with other open lines of the account (a label cut short names only some invoices)
         state.free[list(comp)] = False

@@ -98,3 +98,19 @@ def test_ambiguous_note_lists_only_true_alternatives():
     assert g.alternative_texts() == [f"ligne {other} au lieu de la ligne {mine}"]
     (amb,) = [a for a in p.alerts if a.code.value == "LET_AMBIGUOUS"]
     assert "lignes 4," not in amb.message and f"ligne {other} au lieu de la ligne {mine}" in amb.message
+
+
+def test_a_short_number_that_does_not_balance_is_no_evidence():
+    # « facture 2 échéances » names no invoice: the short key « 2 » links nothing that does not balance
+    f = ledger(f"""{H}
+    | 10 | 411000 | C001 | 2025-03-01 | FA002 | Facture FA002 | 300,00 | | | 2025-03-31 |
+    | 20 | 411000 | C001 | 2025-03-20 | VIR | Virement facture 2 échéances | | 50,00 | | |
+    """)
+    p = propose_lettering(f)
+    assert not p.groups  # no partial lettering of FA002 on a coincidence
+    long_ref = ledger(f"""{H}
+    | 10 | 411000 | C001 | 2025-03-01 | FA25-0002 | Facture FA25-0002 | 300,00 | | | 2025-03-31 |
+    | 20 | 411000 | C001 | 2025-03-20 | VIR | Virement FA25-0002 acompte | | 50,00 | | |
+    """)
+    (g,) = propose_lettering(long_ref).groups
+    assert g.partial  # a full invoice number is evidence enough for a partial lettering
