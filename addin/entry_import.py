@@ -562,6 +562,37 @@ def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path, *, sire
     return paths
 
 
+_TEXT_FIELDS = (("document_ref", "PieceRef"), ("label", "EcritureLib"), ("ledger_account_label", "CompteLib"), ("subledger_label", "CompAuxLib"), ("journal_label", "JournalLib"))
+MAX_FORMULA_ALERTS = 100
+
+
+def formula_text_alerts(result: ImportResult, *, sheet: str | None = None) -> list[Alert]:
+    """FORMULA_INJECTION (warning) for imported text starting with =, +, -, @: kept exactly
+    (string cells Excel does not evaluate, as is in the FEC) but worth a look, e.g. a
+    ``=HYPERLINK(…)`` planted in an exported file. At most ``MAX_FORMULA_ALERTS``."""
+    import pyarrow.compute as pc
+
+    from addin.sheets import needs_quote
+
+    t = result.table
+    out: list[Alert] = []
+    if t.num_rows == 0:
+        return out
+    rows = t["source_row"].to_pylist() if "source_row" in t.column_names else [None] * t.num_rows
+    for col, name in _TEXT_FIELDS:
+        if col not in t.column_names:
+            continue
+        values = t[col]
+        first = pc.utf8_slice_codeunits(pc.fill_null(values, ""), 0, 1)
+        hits = pc.is_in(first, value_set=pa.array(["=", "+", "-", "@", "\t", "\r"])).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(hits):
+            text = values[int(i)].as_py()
+            if needs_quote(text) and len(out) < MAX_FORMULA_ALERTS:
+                shown = text if len(text) <= 60 else text[:57] + "…"
+                out.append(alert("FORMULA_INJECTION", sheet=sheet, row=rows[int(i)], column=name, value=shown, char=f"« {text[0]} »"))
+    return out
+
+
 def dossier_company(path: str | Path) -> tuple[str, date]:
     """SIREN and closing date of a Reglo dossier's company (its « Société » sheet)."""
     from addin.dossier import load_dossier
@@ -724,6 +755,7 @@ def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir
     step(None)
     d = _with_company(definition, company)
     extra = fec_name_alerts(fec_names(result, d, siren=siren, closing=closing)) if result.table.num_rows else []
+    extra += formula_text_alerts(result, sheet=inp.raw.sheet)
     folder = Path(out_dir) if out_dir else p.parent
     step("écriture du FEC, des rejets et du classeur")
     paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)

@@ -338,3 +338,54 @@ def test_demo_step_names_the_fec_with_the_dossier_siren(tmp_path):
         out = folder / s60_entries.FOLDER / f"résultat-{key}"
         assert (out / f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt").exists(), sorted(p.name for p in out.iterdir())
         assert not list(out.glob("societeFEC*"))
+
+
+def test_formula_like_text_is_kept_exactly_in_every_output(tmp_path):
+    """Rejects (unchanged lines), « Écritures importées » and « Écritures »: the exact text,
+    stored as non-evaluated strings (openpyxl and calamine read back the same text)."""
+    from datetime import datetime
+
+    from python_calamine import CalamineWorkbook
+
+    from addin.entries_sheet import write_entries_sheet
+
+    trap = '=HYPERLINK("http://evil.example","Facture")'
+    book = FileWorkbook(tmp_path / "import.xlsx", create=True)
+    ei.write_definition_sheet(book, PRESETS["paie-banque"]())
+    book.write_sheet(ei.DATA_SHEET, ["Code journal", "Date écriture", "N° écriture", "Pièce", "Libellé", "Compte général", "Client", "Fournisseur", "Montant", "Sens"], [
+        ["PA", datetime(2025, 1, 31), 1, trap, "-Salaires", 641000, None, None, 3000.0, "D"],
+        ["PA", datetime(2025, 1, 31), 1, trap, "-Salaires", 421000, None, None, 3000.0, "C"],
+        ["BQ1", datetime(2025, 2, 3), 2, "@VIR", "+Virement", 512000, None, None, 100, "D"],
+        ["BQ1", datetime(2025, 2, 3), 2, "@VIR", "+Virement", 411000, "C0042", None, 100, "X"],
+    ])
+    book.save()
+    run = ei.import_file(tmp_path / "import.xlsx", ei.load_definition(tmp_path / "import.xlsx").definition, out_dir=tmp_path / "out")
+    assert run.result.summary.lines_rejected == 2
+    rejects = tmp_path / "out" / "import - rejets.xlsx"
+    ws = openpyxl.load_workbook(rejects)["Rejets"]
+    assert [(ws.cell(r, 4).value, ws.cell(r, 5).value) for r in (2, 3)] == [("@VIR", "+Virement")] * 2
+    assert all(ws.cell(r, c).data_type == "s" for r in (2, 3) for c in (4, 5))
+    cal = CalamineWorkbook.from_path(str(rejects)).get_sheet_by_name("Rejets").to_python()
+    assert [row[3:5] for row in cal[1:3]] == [["@VIR", "+Virement"]] * 2
+    result = tmp_path / "out" / "import - écritures importées.xlsx"
+    ws = openpyxl.load_workbook(result)[ei.ENTRIES_SHEET]
+    head = [c.value for c in ws[1]]
+    ref, label = head.index("PieceRef") + 1, head.index("EcritureLib") + 1
+    assert (ws.cell(2, ref).value, ws.cell(2, ref).data_type) == (trap, "s")
+    assert (ws.cell(2, label).value, ws.cell(2, label).data_type) == ("-Salaires", "s")
+    cal = CalamineWorkbook.from_path(str(result)).get_sheet_by_name(ei.ENTRIES_SHEET).to_python()
+    assert cal[1][ref - 1] == trap and cal[1][label - 1] == "-Salaires"
+    # the « Écritures » sheet of every workflow
+    sheet_book = FileWorkbook(tmp_path / "e.xlsx", create=True)
+    write_entries_sheet(sheet_book, run.result.frame())
+    sheet_book.save()
+    ws = openpyxl.load_workbook(tmp_path / "e.xlsx")["Écritures"]
+    head = [c.value for c in ws[1]]
+    col = head.index("PieceRef") + 1
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, col).value == trap)
+    assert ws.cell(row, col).data_type == "s" and ws.cell(row, col).quotePrefix
+    warned = sorted((a.row, a.column) for a in run.alerts if a.code == "FORMULA_INJECTION")
+    assert warned == [(2, "EcritureLib"), (2, "PieceRef"), (3, "EcritureLib"), (3, "PieceRef")]  # accepted lines only
+    (tmp_path / "v.csv").write_bytes(SALES_CSV.encode("cp1252"))
+    clean = ei.import_file(tmp_path / "v.csv", preset_sales_vat_on_line(), out_dir=tmp_path / "out2")
+    assert clean.result.summary.lines_accepted and not [a for a in clean.alerts if a.code == "FORMULA_INJECTION"]
