@@ -146,7 +146,7 @@ def check_pain001(document: bytes, version: str, *, workers: int | None = None, 
     workers = validation_workers() if workers is None else workers
     threshold = PARALLEL_MIN_BYTES if min_parallel_bytes is None else min_parallel_bytes
     if workers > 1 and len(document) >= threshold:
-        chunks = split_pain001(document, workers)
+        chunks = _chunk_pieces(document, workers)
         if chunks is not None and _chunks_valid(chunks, version, workers):
             return []
     return _whole_errors(document, version)
@@ -165,6 +165,12 @@ def validation_workers() -> int:
 
 
 def split_pain001(document: bytes, parts: int) -> list[bytes] | None:
+    """The chunk documents of ``document`` (see ``_chunk_pieces``), or ``None``."""
+    pieces = _chunk_pieces(document, parts)
+    return None if pieces is None else [b"".join(c) for c in pieces]
+
+
+def _chunk_pieces(document: bytes, parts: int) -> list[list] | None:
     """Cut a compact pain.001 document into ``parts`` chunk documents, or ``None`` when its
     shape is not the one ``write_pain001`` produces (then it is validated in one piece).
 
@@ -216,7 +222,9 @@ def split_pain001(document: bytes, parts: int) -> list[bytes] | None:
                 filled = 0.0
     if len(chunks) < 2:
         return None
-    return [b"".join(c + [tail]) for c in chunks]
+    for c in chunks:
+        c.append(tail)
+    return chunks  # joined by the worker threads (bytes.join drops the GIL for large copies)
 
 
 def _has_markup_declarations(document: bytes) -> bool:
@@ -239,7 +247,9 @@ def _thread_schema(version: str) -> etree.XMLSchema:
     return schema
 
 
-def _chunk_valid(chunk: bytes, version: str) -> bool:
+def _chunk_valid(chunk: bytes | list, version: str) -> bool:
+    if isinstance(chunk, list):
+        chunk = b"".join(chunk)
     try:
         tree = etree.fromstring(chunk, safe_parser_huge())  # GIL released while parsing
     except etree.XMLSyntaxError:
@@ -247,7 +257,7 @@ def _chunk_valid(chunk: bytes, version: str) -> bool:
     return bool(_thread_schema(version).validate(tree))  # … and while validating
 
 
-def _chunks_valid(chunks: list[bytes], version: str, workers: int) -> bool:
+def _chunks_valid(chunks: list, version: str, workers: int) -> bool:
     global _pool
     with _pool_lock:
         if _pool is None or _pool._max_workers < workers:  # noqa: SLF001
