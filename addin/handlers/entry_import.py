@@ -69,7 +69,10 @@ def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: s
         inp = ei.rows_from_values(wb.read_values(ei.DATA_SHEET), d, name=ei.DATA_SHEET)
         stem = "Lignes à importer"
     result = ei.run_import(inp, d, company=company)
-    ei.write_result_sheets(wb, inp, result)
+    extra = ei.formula_text_alerts(result, sheet=inp.raw.sheet)
+    if result.table.num_rows:
+        extra = ei.fec_name_alerts(ei.fec_names(result, ei._with_company(d, company))) + extra
+    ei.write_result_sheets(wb, inp, result, extra_alerts=extra)
     if not sd.input_file:  # the lines are in this workbook: mark the cells in error (red / yellow, notes)
         from addin.paint import paint_alerts
 
@@ -78,6 +81,6 @@ def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: s
     outputs: list[str] = []
     folder = Path(out_dir) if out_dir else Path(sd.output_dir) if sd.output_dir else _folder_of(book, wb)
     if folder is not None:
-        outputs = [str(p) for p in ei.write_outputs(inp, result, ei._with_company(d, company), folder, stem=stem)]
+        outputs = [str(p) for p in ei.write_outputs(inp, result, ei._with_company(d, company), folder, stem=stem, extra_alerts=extra)]
     wb.save()
-    return HandlerResult("\n".join(result.summary.lines_fr()), list(result.alerts), outputs)
+    return HandlerResult("\n".join(result.summary.lines_fr()), list(result.alerts) + extra, outputs)

@@ -212,7 +212,7 @@ def test_handler_on_remote_engine_writes_the_sheets(tmp_path):
     result = entry_import_run(book, out_dir=tmp_path)
     assert result.exit_code == 1
     assert "4 lignes lues = 2 acceptées + 2 rejetées" in result.summary
-    assert {a.code for a in result.alerts} == {"IMPORT_INVOICE_FIRST_LINE"}
+    assert {a.code for a in result.alerts} == {"IMPORT_INVOICE_FIRST_LINE", "FEC_FILENAME"}  # no SIREN in the definition: the FEC name is flagged
     actions = book.json()["actions"]
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
     assert added[:3] == ["Écritures importées", "Rejets", "Résumé import"] and "Contrôle import" in added
