@@ -22,6 +22,7 @@ from addin.sheets import FileWorkbook, WorkbookError
 MAX_PRINTED = 30
 _EXTENSIONS = (".xlsx", ".xlsm")
 FAST_FROM_BYTES = 1_000_000  # « auto »: the fast backend from this file size on
+PROGRESS_FROM_BYTES = 1_000_000  # progress bar on a terminal from this file size on (about 15 000 lines)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,14 +81,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, engine: str) -> int:
-    from addin.checks import checks_for
-    from addin.handlers.check import check
-
     path = Path(args.workbook)
     out = Path(args.out) if args.out else path
     if out.suffix.lower() not in _EXTENSIONS:
         raise UserError(f"Le fichier de sortie {out.name} doit avoir l'extension .xlsx.")
-    book = open_workbook(path, engine)
+    from addin.progress import Progress
+
+    big = path.is_file() and path.stat().st_size >= PROGRESS_FROM_BYTES
+    with Progress(f"Contrôle de {path.name}", total=3, enabled=None if big else False) as bar:
+        bar.phase(f"Contrôle de {path.name} : lecture du classeur".ljust(70))
+        book = open_workbook(path, engine)
+        bar.update()
+        result = _check_and_save(book, path, out, bar)
+    print(result.summary)
+    alerts = sorted(result.alerts, key=lambda a: (a.severity is not Severity.BLOCKING, a.sheet or "", a.row or 0))
+    for a in alerts[:MAX_PRINTED]:
+        print(f"  {a}")
+    if len(alerts) > MAX_PRINTED:
+        print(f"  … et {len(alerts) - MAX_PRINTED} autres alertes : voir la feuille « Contrôle » de {out.name}.")
+    print(f"Classeur annoté : {out}")
+    sys.stdout.flush()
+    return result.exit_code
+
+
+def _check_and_save(book: Any, path: Path, out: Path, bar: Any) -> Any:
+    from addin.checks import checks_for
+    from addin.handlers.check import check
+
     try:
         found = checks_for(book)
     except WorkbookError as exc:
@@ -98,24 +118,20 @@ def _run(args: argparse.Namespace, engine: str) -> int:
         names = ", ".join(f"« {n} »" for n in book.sheet_names()) or "aucune"
         known = ", ".join(f"« {r.sheet} »" for r in SHEET_CHECKS.values())
         raise UserError(f"Rien à contrôler dans {path.name} : aucune des feuilles présentes ({names}) n'est une feuille que Reglo sait contrôler ({known}).")
+    bar.phase(f"Contrôle de {path.name} : contrôles et marquage des cellules".ljust(70))
     try:
         result = check(book)
     except UnsupportedWorkbook:
         raise
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
+    bar.update()
+    bar.phase(f"Contrôle de {path.name} : enregistrement".ljust(70))
     try:
         book.save(out)
     except UnsupportedWorkbook:
         raise
     except PermissionError as exc:
         raise UserError(f"Impossible d'écrire {out} : le fichier est peut-être ouvert dans Excel. Fermez-le puis relancez.") from exc
-    print(result.summary)
-    alerts = sorted(result.alerts, key=lambda a: (a.severity is not Severity.BLOCKING, a.sheet or "", a.row or 0))
-    for a in alerts[:MAX_PRINTED]:
-        print(f"  {a}")
-    if len(alerts) > MAX_PRINTED:
-        print(f"  … et {len(alerts) - MAX_PRINTED} autres alertes : voir la feuille « Contrôle » de {out.name}.")
-    print(f"Classeur annoté : {out}")
-    sys.stdout.flush()
-    return result.exit_code
+    bar.update()
+    return result

@@ -214,3 +214,27 @@ def test_formula_like_text_is_warned_and_kept(tmp_path):
     assert ws["E3"].value == "-Salaires"
     clean = write(tmp_path / "g.xlsx", GOOD)
     assert not [a for a in run_checks(FileWorkbook(clean)) if a.code == "FORMULA_INJECTION"]
+
+
+def test_progress_bar_on_a_terminal_for_big_workbooks(tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    import addin.commands.check as check_cmd
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    p = write(tmp_path / "e.xlsx", GOOD)
+    tty = Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    monkeypatch.setattr(check_cmd, "PROGRESS_FROM_BYTES", 1)  # the test workbook counts as big
+    assert main(["check", str(p)]) == 0
+    shown = tty.getvalue()
+    assert "lecture du classeur" in shown and "contrôles et marquage" in shown and "enregistrement" in shown and "3/3" in shown
+    tty.seek(0)
+    tty.truncate()
+    monkeypatch.setattr(check_cmd, "PROGRESS_FROM_BYTES", 10**12)  # small workbooks: no bar
+    assert main(["check", str(p)]) == 0
+    assert tty.getvalue() == ""
