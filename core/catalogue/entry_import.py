@@ -10,8 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- the import definition ---------------------------------------------
     "IMPORT_DEFINITION_INVALID": (B, "Définition d'import incorrecte — {field} : {detail}"),
     "IMPORT_RANGES_OVERLAP": (B, "Les plages de numéros se chevauchent : {first} ({first_kind}) et {second} ({second_kind}). La détermination automatique du type de compte exige des séries distinctes ; corrigez les plages dans la définition d'import."),
-    "IMPORT_COLUMNS_MISSING": (B, "{count} colonnes de la définition d'import sont absentes du fichier : {names}. Colonnes trouvées dans la ligne d'en-tête : {found}. Corrigez l'en-tête du fichier ou les noms de colonnes de la définition, puis relancez l'import."),
-    "IMPORT_NOT_TEXT": (B, "« {name} » n'est pas un fichier texte d'écritures : c'est {kind}. Enregistrez les lignes à importer au format CSV (séparateur « ; ») ou texte (.txt), ou importez directement le classeur .xlsx."),
+    "IMPORT_COLUMNS_MISSING": (B, "Colonnes de la définition d'import absentes du fichier ({count}) : {names}. Colonnes trouvées dans la ligne d'en-tête : {found}. Corrigez l'en-tête du fichier ou les noms de colonnes de la définition, puis relancez l'import."),
+    "IMPORT_NOT_TEXT": (B, "Le fichier « {name} » n'est pas un fichier texte d'écritures : c'est {kind}. Enregistrez les lignes à importer au format CSV (séparateur « ; ») ou texte (.txt), ou importez directement le classeur .xlsx."),
     # --- one line ------------------------------------------------------------
     "IMPORT_FIELD_COUNT": (B, "La ligne compte {found} champs au lieu de {expected} (souvent un séparateur « {sep} » dans un libellé, ou une ligne coupée) : elle est rejetée telle quelle. Corrigez-la dans le fichier des rejets puis réimportez-le."),
     "IMPORT_ACCOUNT_TYPE_INVALID": (B, "Type de compte « {value} » inconnu : attendu G (compte général), D (client) ou C (fournisseur)."),

@@ -162,7 +162,7 @@ def test_bad_definition_and_bad_files_are_clear_french_errors(tmp_path, sales, c
     (tmp_path / "cols.csv").write_text("Journal;Date\nVT;01/01/2025\n", encoding="utf-8")
     assert main(["entries", "import", str(tmp_path / "cols.csv"), "--definition", str(definition)]) == 2
     err = capsys.readouterr().err
-    assert "colonnes de la définition d'import sont absentes du fichier" in err and err.count("« Compte »") == 1  # listed once
+    assert "Colonnes de la définition d'import absentes du fichier" in err and err.count("« Compte »") == 1  # listed once
 
     (tmp_path / "binaire.csv").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
     assert main(["entries", "import", str(tmp_path / "binaire.csv"), "--definition", str(definition)]) == 2
