@@ -129,26 +129,50 @@ def recorded_allocations(register: PaymentRegister) -> list[Allocation]:
     return out
 
 
-def build_reference(pd_: PaymentsDossier) -> PaymentReference:
-    """Open invoices (TTC minus what the register already allocated), customers, banks."""
+def known_amounts(register: PaymentRegister) -> dict[str, list[PriorImport]]:
+    """Active template payments by ``customer|invoice|cents`` (any date)."""
+    out: dict[str, list[PriorImport]] = {}
+    for b in register.batches(kind=KIND, status="active"):
+        day = b.created_at[:10]
+        shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 else b.created_at
+        for line in register.lines(b.id):
+            m = line.meta
+            if m.get("source", "excel") != "excel":
+                continue
+            cents = line.amount_cents + int(m.get("excess_cents", 0))
+            out.setdefault(f"{line.party_code}|{line.document_ref}|{cents}", []).append(PriorImport(batch=b.id, imported_on=shown))
+    return out
+
+
+def build_reference(pd_: PaymentsDossier, *, use_ledger: bool = True) -> PaymentReference:
+    """Open invoices, customers, banks. An invoice's open amount is TTC minus what the
+    register already allocated, never more than what the dossier's ledger still shows
+    open on its 411 lines (``use_ledger``; off for the import *from* that ledger, whose
+    payment lines are the very payments being imported)."""
+    from core.payments.ledger_open import ledger_open_amounts
+
     d = pd_.dossier
     paid = pd_.register.paid_cents_by_item(kind=KIND)
+    numbers = [t.code(i.invoice_number) for i in d.invoices if i.gross > 0]
+    in_ledger = ledger_open_amounts(pd_.ledger, numbers) if use_ledger else {}
     invoices: dict[str, OpenInvoice] = {}
     for inv in d.invoices:
         if inv.gross <= 0:  # credit notes are not paid by a customer payment
             continue
         number = t.code(inv.invoice_number)
+        lo = in_ledger.get(number)
         invoices[number] = OpenInvoice(  # values from the validated dossier
             invoice_number=number, customer_code=t.code(inv.customer_code), invoice_date=inv.invoice_date, due_date=inv.due_date,
             amount=inv.gross, received=cents_to_money(paid.get(f"invoice:{number}", 0)), job_site_code=t.code(inv.job_site_code),
-            source_row=inv.source_row,
+            source_row=inv.source_row, ledger_open=lo.open_amount if lo else None,
+            settled_code=lo.settled_code if lo else "", settled_on=lo.settled_on if lo else None,
         )
     customers = {t.code(p.code): Customer(code=t.code(p.code), legal_name=p.legal_name, control_account=p.control_account, default_bank_journal=t.code(p.default_bank_journal) or None) for p in d.customers}
     banks = {t.code(b.journal_code): BankJournal(journal_code=t.code(b.journal_code), ledger_account=b.ledger_account, label=b.label) for b in d.company.bank_accounts}
     sites = {t.code(s.code): JobSite(code=t.code(s.code), label=s.label, customer_code=t.code(s.customer_code)) for s in d.job_sites}
     return PaymentReference(invoices=invoices, customers=customers, banks=banks, job_sites=sites,
                             fiscal_year_start=d.company.fiscal_year_start, fiscal_year_end=d.company.fiscal_year_end,
-                            known_keys=prior_imports(pd_.register))
+                            known_keys=prior_imports(pd_.register), known_amounts=known_amounts(pd_.register))
 
 
 def all_invoices(pd_: PaymentsDossier) -> list[OpenInvoice]:
@@ -465,7 +489,7 @@ def import_from_ledger(book: Any, pd_: PaymentsDossier, frame: pd.DataFrame, *, 
     """« Importer depuis la comptabilité »: payments of the bank journals of a FEC, one line
     per invoice; non-conforming lines listed with the reason; no entries (already booked)."""
     book = as_workbook(book)
-    ref = build_reference(pd_)
+    ref = build_reference(pd_, use_ledger=False)
     res = payments_from_ledger(frame, ref)
     run = PaymentsRun([], list(res.alerts), applied=res.allocations)
     if res.allocations:

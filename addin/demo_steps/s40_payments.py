@@ -4,7 +4,8 @@
    applied; the others are listed with the one-line-per-invoice warning.
 2. A week of payments typed in the template, with seeded mistakes (unknown invoice,
    invoice of another customer, impossible date, unreadable amount, unknown bank,
-   duplicate row, partial payment, overpayment, job site mismatch, future date), checked
+   duplicate row, partial payment, overpayment, job site mismatch, future date, an invoice
+   the demo ledger already shows settled — lettered — so paying it would pay it twice), checked
    (fast file painter) then imported: blocked rows stay red, the others are applied.
 3. The same import again: nothing is applied twice.
 """
@@ -39,7 +40,8 @@ def _register(ctx: Any):
 
 
 def demo_rows(ref: Any, today: date) -> list[list[Any]]:
-    """Template rows built from the open invoices, with one seeded mistake per kind."""
+    """Template rows built from the invoices still open (register and demo ledger), with one
+    seeded mistake per kind."""
     from core.money import to_money
 
     open_inv = sorted((i for i in ref.invoices.values() if i.open_amount > Decimal("100")), key=lambda i: (i.invoice_date or date.min, i.invoice_number))
@@ -70,6 +72,10 @@ def demo_rows(ref: Any, today: date) -> list[list[Any]]:
     rows.append([day(i), i.invoice_number, i.customer_code, i.open_amount, "Virement", "VIR", "BQ9", None, None])  # unknown bank
     rows.append(list(rows[0]))  # the first payment typed twice
     rows.append([today + timedelta(days=10), open_inv[3].invoice_number, open_inv[3].customer_code, Decimal("10.00"), "Carte", "CB", bank(open_inv[3]), None, "Date future"])  # future
+    settled = sorted((i for i in ref.invoices.values() if i.settled_in_ledger and i.settled_code), key=lambda i: (i.invoice_number != "FA24-1386", i.invoice_number))
+    if settled:  # already paid and lettered in the ledger: blocked, never paid twice
+        i = settled[0]
+        rows.append([today - timedelta(days=13), i.invoice_number, i.customer_code, i.amount, "Virement", "VIR DEJA REGLE", bank(i), i.job_site_code or None, "Déjà soldée en comptabilité"])
     return rows
 
 

@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "PAY_AMOUNT_NOT_POSITIVE": (B, "Le montant d'un règlement doit être strictement positif (trouvé : {value}). Un remboursement ou un avoir ne s'importe pas ici."),
     "PAY_MODE_UNKNOWN": (B, "Mode de règlement « {value} » inconnu : choisissez dans la liste ({expected})."),
     "PAY_BANK_UNKNOWN": (B, "Banque « {value} » inconnue : indiquez le code journal d'une banque du dossier ({expected})."),
+    "PAY_INVOICE_SETTLED_IN_LEDGER": (B, "La facture {invoice} est déjà soldée en comptabilité (lettrage {letter} du {date}) : ce règlement la paierait une seconde fois. Supprimez la ligne, ou, si la comptabilité est fausse, délettrez la facture puis réimportez le grand livre du dossier."),
     "PAY_DUPLICATE_IN_SHEET": (B, "Règlement en double : même facture, même date et même montant que la ligne {other}. Supprimez le doublon, ou regroupez les deux règlements en une ligne."),
     "PAY_ALREADY_IMPORTED": (B, "Ce règlement ({invoice}, {amount} € du {date}) a déjà été importé le {imported_on} (lot {batch}). Il ne sera pas importé une seconde fois : supprimez la ligne."),
     # --- template rows: warnings -------------------------------------------

@@ -35,6 +35,9 @@ def check_invoice(row: ParsedRow, ref: PaymentReference, today: date, sheet: str
         return [alert("PAY_INVOICE_UNKNOWN", sheet=sheet, row=row.source_row, column=t.INVOICE, value=row.invoice_number)]
     if row.customer_code and row.customer_code != inv.customer_code:
         return [alert("PAY_INVOICE_OTHER_CUSTOMER", sheet=sheet, row=row.source_row, column=t.CUSTOMER, invoice=inv.invoice_number, expected=inv.customer_code, value=row.customer_code)]
+    if inv.settled_in_ledger:
+        return [alert("PAY_INVOICE_SETTLED_IN_LEDGER", sheet=sheet, row=row.source_row, column=t.INVOICE, invoice=inv.invoice_number,
+                      letter=inv.settled_code or "(non lettrée, soldée par ses écritures)", date=fr_date(inv.settled_on) if inv.settled_on else "date inconnue")]
     return []
 
 

@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 
 from core.alerts import Alert, Severity, alert
-from core.money import cents_to_money
+from core.money import cents_to_money, to_cents
 from core.payments.allocation import allocate
 from core.payments.checks import allocation_alerts
 from core.payments.ingest import code, eur, fr_date, payment_key
@@ -107,6 +107,7 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
     for n, inv in sorted(ref.invoices.items()):
         by_customer.setdefault(inv.customer_code, []).append(n)
     seen: dict[str, int] = {}
+    loose = {k: list(v) for k, v in ref.known_amounts.items()}  # template payments, any date
     for rec in lines.itertuples(index=False):
         row = int(rec.source_row)
         customer = code(rec.subledger_account)
@@ -141,6 +142,14 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
         key = payment_key(inv.customer_code, inv.invoice_number, day, amount)
         prior = ref.known_keys.get(key)
         if prior is not None:
+            same = loose.get(f"{inv.customer_code}|{inv.invoice_number}|{to_cents(amount)}")
+            if same:
+                same.pop(0)
+            alerts.append(alert("PAY_FEC_ALREADY_IMPORTED", sheet=sheet, row=row, invoice=inv.invoice_number, amount=eur(amount), date=fr_date(day), batch=prior.batch))
+            continue
+        typed = loose.get(f"{inv.customer_code}|{inv.invoice_number}|{to_cents(amount)}")
+        if typed:  # the same payment typed in the template: the bank date may differ
+            prior = typed.pop(0)
             alerts.append(alert("PAY_FEC_ALREADY_IMPORTED", sheet=sheet, row=row, invoice=inv.invoice_number, amount=eur(amount), date=fr_date(day), batch=prior.batch))
             continue
         if key in seen:

@@ -46,10 +46,19 @@ class OpenInvoice:
     received: Decimal = ZERO  # already allocated by earlier imports (payment register)
     job_site_code: str = NO_JOB_SITE
     source_row: int | None = None
+    ledger_open: Decimal | None = None  # open in the accounting ledger (411 lines); None: not known
+    settled_code: str = ""  # lettering code settling it in the ledger (when ledger_open == 0)
+    settled_on: date | None = None  # date of that lettering (else of the last settling line)
 
     @property
     def open_amount(self) -> Decimal:
-        return self.amount - self.received
+        """TTC minus what the register allocated, never more than the ledger still shows open."""
+        own = self.amount - self.received
+        return own if self.ledger_open is None else min(own, self.ledger_open)
+
+    @property
+    def settled_in_ledger(self) -> bool:
+        return self.ledger_open is not None and self.ledger_open <= ZERO and self.amount > ZERO
 
 
 class Customer(_Model):
@@ -92,6 +101,9 @@ class PaymentReference:
     fiscal_year_end: date | None = None
     known_keys: dict[str, PriorImport] = field(default_factory=dict)
     """Payment keys already recorded in the register (active batches)."""
+    known_amounts: dict[str, list[PriorImport]] = field(default_factory=dict)
+    """Register payments by ``customer|invoice|cents`` whatever their date (a payment typed
+    in the template and later read from the ledger with its bank date)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,9 @@ ALERT_EXAMPLES = {
     "PAY_JOB_SITE_MISMATCH": ([row(site="CH02")], {}, (2, t.JOB_SITE)),
     "PAY_AMOUNT_ROUNDED": ([row(amount=1199.996)], {}, (2, t.AMOUNT)),
     "PAY_BANK_DEFAULTED": ([row(bank="")], {}, (2, t.BANK)),
+    "PAY_INVOICE_SETTLED_IN_LEDGER": ([row()], {"invoices": {"F001": OpenInvoice(
+        invoice_number="F001", customer_code="C001", invoice_date=date(2025, 2, 10), amount=Decimal("1200.00"), job_site_code="CH01",
+        ledger_open=Decimal("0.00"), settled_code="AA", settled_on=date(2025, 3, 1))}}, (2, t.INVOICE)),
 }
 FEC_CODES = {c for c in MESSAGES if c.startswith("PAY_FEC_")}
 
