@@ -42,7 +42,7 @@ from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine,
 from addin.settlements import prepare_ledger_update, write_lettering_sheet
 from addin.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, atomic_write, read_table
 from addin.errors import UserError
-from core.alerts import Alert, alert, has_blocking, summary_fr
+from core.alerts import Alert, Severity, alert, has_blocking, summary_fr
 from core.entries import Settlement, entries_to_frame, fill_labels, number_entries
 from core.fec import write_fec
 from core.models import AccountKind, Party, PostalAddress
@@ -248,7 +248,50 @@ def _load(book: Workbook, dossier: str | Path | TransfersDossier | None) -> tupl
         _, extras, _ = read_params(book)
         d = load_transfers_dossier(dossier_path(book, extras, dossier))
     params, extras, alerts = read_params(book, dossier=d)
-    return d, params, extras, list(d.alerts) + alerts
+    _, others = split_party_alerts(d)
+    return d, params, extras, others + alerts
+
+
+def split_party_alerts(d: TransfersDossier) -> tuple[dict[str, list[Alert]], list[Alert]]:
+    """The dossier's alerts on a party's row of « Tiers » (by party code), and the others."""
+    from core.dossier import PARTIES_SHEET
+
+    by_row = {p.source_row: code for code, p in d.parties.items() if p.source_row is not None}
+    mine: dict[str, list[Alert]] = {}
+    others: list[Alert] = []
+    for a in d.alerts:
+        code = by_row.get(a.row) if a.sheet == PARTIES_SHEET and a.row is not None else None
+        if code is None:
+            others.append(a)
+        else:
+            mine.setdefault(code, []).append(a)
+    return mine, others
+
+
+def party_alerts(d: TransfersDossier, lines: list[PreviewLine]) -> list[Alert]:
+    """Dossier problems of the beneficiaries: blocking on the preview rows of a beneficiary
+    with a selected line (its file would pay a wrong account); a warning on « Contrôle » for
+    the other parties (they block nothing as long as nobody pays them)."""
+    mine, _ = split_party_alerts(d)
+    rows: dict[str, list[int | None]] = {}
+    for l in lines:
+        if l.selected:  # blocking even when the line's preview row is not known
+            rows.setdefault(l.beneficiary, []).append(l.excel_row)
+    out: list[Alert] = []
+    for code, alerts in sorted(mine.items()):
+        for a in alerts:
+            where = f"feuille « {a.sheet} » du dossier, ligne {a.row}" + (f", colonne « {a.column} »" if a.column else "")
+            if code in rows:
+                if not a.is_blocking:
+                    out.append(a)
+                    continue
+                for r in rows[code]:
+                    out.append(a.model_copy(update={"sheet": PREVIEW_SHEET, "row": r, "column": "Bénéficiaire",
+                                                    "message": f"Bénéficiaire {code} ({where}) : {a.message}"}))
+            else:
+                out.append(a.model_copy(update={"severity": Severity.WARNING,
+                                                "message": f"{a.message} (tiers {code} non sélectionné : ne bloque pas le fichier ; corrigez le dossier avant de le payer)"}))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -385,7 +428,7 @@ def import_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None
     line_rows = {l.line_no + 1: rows[l.key] for l in lines}
     placed = [l.model_copy(update={"excel_row": rows[l.key]}) for l in lines]
     alerts += _relocate(list(result.alerts), line_rows)
-    alerts += check_selection(placed) + check_beneficiaries(placed, d.parties, params)
+    alerts += check_selection(placed) + check_beneficiaries(placed, d.parties, params) + party_alerts(d, placed)
     who = len({l.beneficiary for l in lines})
     sel = sum((l.amount for l in lines if l.selected), ZERO)
     return _finish(book, alerts, f"{len(lines)} ligne(s) importée(s) pour {who} bénéficiaire(s) ; sélection {format_display(sel)}.")
@@ -417,7 +460,7 @@ def show_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None =
     alerts = _relocate_edits(alerts, edits, rows)
     alerts += check_selection(placed)
     if params is not None and d is not None:
-        alerts += check_beneficiaries(placed, d.parties, params)
+        alerts += check_beneficiaries(placed, d.parties, params) + party_alerts(d, placed)
     who = len({l.beneficiary for l in lines})
     sel = sum((l.amount for l in placed if l.selected), ZERO)
     return _finish(book, alerts, f"Prévisualisation affichée sans réimport : {len(lines)} ligne(s), {who + len(others)} bénéficiaire(s) dont {len(others)} sans ligne à payer, {len(status)} ligne(s) déjà payée(s) ; sélection {format_display(sel)}.")
@@ -475,7 +518,7 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
         if l.key in paid:
             alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key, name=l.beneficiary_name, file=paid[l.key].split("(", 1)[-1].split(" du ")[0], date=paid[l.key].rsplit(" du ", 1)[-1].rstrip(")")))
     lines = [l.model_copy(update={"selected": False}) if l.key in paid else l for l in lines]
-    alerts += check_selection(lines) + check_beneficiaries(lines, d.parties, params)
+    alerts += check_selection(lines) + check_beneficiaries(lines, d.parties, params) + party_alerts(d, lines)
     if not any(l.selected for l in lines):
         alerts.append(alert("NOTHING_SELECTED", sheet=PREVIEW_SHEET))
         return _finish(book, alerts, "Aucun fichier généré : rien à virer.")

@@ -254,3 +254,71 @@ def test_xsd_failure_writes_nothing_and_records_nothing(dossier, tmp_path, monke
     assert main(["transfers", "generate", str(wb), "--now", NOW]) == 1
     assert "XSD_INVALID" in capsys.readouterr().out
     assert not (dossier / "virements").exists() and PaymentRegister.beside(dossier).batches() == []
+
+
+def _break_parties(dossier: Path) -> None:
+    """F001: IBAN with a wrong key; F002: a BIC that contradicts its German IBAN."""
+    path = dossier / "dossier.xlsx"
+    wb = load_workbook(path)
+    ws = wb["Tiers"]
+    head = [c.value for c in ws[1]]
+    for r in ws.iter_rows(min_row=2):
+        if r[0].value == "F001":
+            r[head.index("IBAN")].value = "FR76 3000 6000 0112 3456 7890 180"
+        if r[0].value == "F002":
+            r[head.index("BIC")].value = "BNPAFRPPXXX"
+    wb.save(path)
+
+
+def test_party_problems_block_only_the_selected_beneficiaries(dossier, tmp_path, capsys):
+    """A dossier problem of a deselected supplier is a warning; the file goes for the others."""
+    _break_parties(dossier)
+    wb = tmp_path / "v.xlsx"
+    assert _import(wb, dossier) == 1  # both beneficiaries selected: both blocked
+    out = capsys.readouterr().out
+    assert "IBAN_INVALID" in out and "BIC_IBAN_MISMATCH" in out
+    book = load_workbook(wb)
+    control = [r for r in book["Contrôle"].iter_rows(values_only=True)]
+    f002_row = next(i for i, r in enumerate(book[at.PREVIEW_SHEET].iter_rows(values_only=True), start=1) if r[7] == "R-77")
+    assert any(r[0] == at.PREVIEW_SHEET and f'"B{f002_row}"' in str(r[1]) and r[3] == "BIC_IBAN_MISMATCH" and r[2] == "BLOQUANT" for r in control)
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 1
+    assert not (dossier / "virements").exists()
+    set_preview(wb, "FA-2023-031", Sélection="Non")  # F001 (invalid IBAN) deselected
+    capsys.readouterr()
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 1  # F002 still selected: its BIC blocks
+    assert "BIC_IBAN_MISMATCH" in capsys.readouterr().out and not (dossier / "virements").exists()
+    # F002 fixed in the dossier, F001 still broken but not selected: the file is generated
+    path = dossier / "dossier.xlsx"
+    book = load_workbook(path)
+    ws = book["Tiers"]
+    head = [c.value for c in ws[1]]
+    for r in ws.iter_rows(min_row=2):
+        if r[0].value == "F002":
+            r[head.index("BIC")].value = "COBADEFFXXX"
+    book.save(path)
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 0
+    out = capsys.readouterr().out
+    assert "IBAN_INVALID" in out  # reported, as a warning
+    xml = (dossier / "virements" / "VIR20230331100000.xml").read_bytes()
+    assert validate_pain001(xml, "pain.001.001.09") == [] and b"<CtrlSum>70.10</CtrlSum>" in xml
+    control = [r for r in load_workbook(wb)["Contrôle"].iter_rows(values_only=True)]
+    assert any("IBAN_INVALID" in map(str, r) and "AVERTISSEMENT" in map(str, r) for r in control)
+
+
+def test_deselected_beneficiary_with_bic_mismatch_does_not_block_the_others(dossier, tmp_path, capsys):
+    path = dossier / "dossier.xlsx"
+    book = load_workbook(path)
+    ws = book["Tiers"]
+    head = [c.value for c in ws[1]]
+    for r in ws.iter_rows(min_row=2):
+        if r[0].value == "F002":
+            r[head.index("BIC")].value = "BNPAFRPPXXX"
+    book.save(path)
+    wb = tmp_path / "v.xlsx"
+    _import(wb, dossier)
+    set_preview(wb, "R-77", Sélection="Non")
+    capsys.readouterr()
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 0
+    assert "BIC_IBAN_MISMATCH" in capsys.readouterr().out
+    xml = (dossier / "virements" / "VIR20230331100000.xml").read_bytes()
+    assert b"<CtrlSum>1200.00</CtrlSum>" in xml and b"Bauwerk" not in xml
