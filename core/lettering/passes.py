@@ -122,7 +122,20 @@ def _components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return nodes, nodes[lab]
 
 
-def reference_links(units: Units, k: int, *, short: bool = False, free: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+def reference_keys(units: Units) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The keys of the open lines, computed once for both reference sweeps: (number of own keys,
+    parent line of each named key, key id of the own then named keys, blank key ids, short key ids)."""
+    own = normalise_refs(units.line_ref)
+    parents, named_keys = text_tokens(units.line_label)
+    encoded = pc.dictionary_encode(pa.concat_arrays([own.cast(pa.string()), named_keys.cast(pa.string())]))
+    kid = encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
+    blank = np.flatnonzero(pc.equal(encoded.dictionary, "").to_numpy(zero_copy_only=False))
+    short = np.flatnonzero(pc.starts_with(encoded.dictionary, SHORT_MARK).to_numpy(zero_copy_only=False))
+    return len(own), parents.to_numpy(), kid, blank, short
+
+
+def reference_links(units: Units, k: int, *, short: bool = False, free: np.ndarray | None = None,
+                    keys: tuple | None = None) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     """Units linked by an invoice reference: a line whose label or piece names the piece reference
     of another open line of the same account.
 
@@ -130,27 +143,30 @@ def reference_links(units: Units, k: int, *, short: bool = False, free: np.ndarr
     the component, as written on the invoices).
 
     ``short``: only the short invoice numbers (« FA001 », keys marked ``SHORT_MARK``), else only
-    the others; ``free``: only links between these units."""
+    the others; ``free``: only links between these units; ``keys``: ``reference_keys(units)``
+    when already computed."""
     empty = np.zeros(0, dtype="int64")
     if not len(units):
         return empty, empty, {}
     line_unit = units.line_unit
-    own = normalise_refs(units.line_ref)
-    parents, named_keys = text_tokens(units.line_label)
+    n_own, parents, kid, blank, short_ids = keys if keys is not None else reference_keys(units)
     # one integer per (account, key): units are sorted by account, so account ids are run numbers
     acc = units.account
     acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]) if len(acc) else empty
-    encoded = pc.dictionary_encode(pa.concat_arrays([own.cast(pa.string()), named_keys.cast(pa.string())]))
-    kid = encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
-    keys = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    is_short = np.fromiter((key.startswith(SHORT_MARK) for key in keys), dtype=bool, count=len(keys))
-    blank = np.flatnonzero((keys == "") | (is_short != short))
-    n_keys = len(encoded.dictionary) + 1
-    n_own = len(own)
+    n_keys = int(kid.max()) + 2 if len(kid) else 1
+    is_short = np.zeros(n_keys, dtype=bool)
+    is_short[short_ids] = True
+    if short:  # the short invoice numbers only
+        valid = is_short
+    else:
+        valid = ~is_short
+        valid[blank] = False
     own_unit, own_kid = line_unit, kid[:n_own]
-    named_unit, named_kid = line_unit[parents.to_numpy()], kid[n_own:]
-    keep_own = ~np.isin(own_kid, blank)
+    named_unit, named_kid = line_unit[parents], kid[n_own:]
+    keep_own = valid[own_kid]
     own_unit, own_kid = own_unit[keep_own], own_kid[keep_own]
+    keep_named = valid[named_kid]
+    named_unit, named_kid = named_unit[keep_named], named_kid[keep_named]
     owners = pd.DataFrame({"unit": own_unit, "ak": acc_id[own_unit] * n_keys + own_kid}).drop_duplicates()
     named = pd.DataFrame({"unit": named_unit, "ak": acc_id[named_unit] * n_keys + named_kid}).drop_duplicates()
     # a reference owned by one open unit of the account; several owners only when they face
@@ -187,10 +203,14 @@ def reference_links(units: Units, k: int, *, short: bool = False, free: np.ndarr
 
 def reference_pass(state: PassState) -> None:
     u, opt = state.units, state.options
-    _reference_components(state, *reference_links(u, opt.k))
+    if not len(u):
+        return
+    keys = reference_keys(u)
+    _reference_components(state, *reference_links(u, opt.k, keys=keys))
     # then short invoice numbers (« Règlement FA001 »): weaker evidence (« facture 2 » may be a
     # count), so only where the amounts balance (or within tolerance), never completed nor partial
-    _reference_components(state, *reference_links(u, opt.k, short=True, free=state.free), strict=True)
+    if len(keys[4]):
+        _reference_components(state, *reference_links(u, opt.k, short=True, free=state.free, keys=keys), strict=True)
 
 
 def _reference_components(state: PassState, nodes: np.ndarray, roots: np.ndarray, why: dict[int, str], strict: bool = False) -> None:
