@@ -441,6 +441,12 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     frame = entries_frame(pe.entries, pd_, ref)
     update = prepare_ledger_update(pd_.fec_path, pd_.ledger if pd_.ledger is not None else frame.iloc[0:0], frame,
                                    lambda base: payment_settlements(base, result.allocations, pe.entries), now=now)
+    alerts = alerts + update.alerts
+    if any(a.is_blocking for a in update.alerts):  # the lettered copy is unreadable: never overwrite it
+        run.alerts = alerts
+        run.summary.append("Import annulé : la copie lettrée du grand livre est illisible (voir « Contrôle »). Rien n'a été enregistré ni écrit.")
+        run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
+        return run
     frame = update.lettering.entries
     letters = {p.invoice_number: c for p, c in zip(_settled_invoices(result.allocations), update.lettering.codes) if c}
     pe.letterings = sorted(letters.items())

@@ -543,6 +543,9 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
     frame = fill_labels(frame, ledger=d.ledger, journal_labels={b.journal_code: b.label for b in d.banks},
                         party_names={code: p.legal_name for code, p in d.parties.items()})
     update = prepare_ledger_update(d.fec_path, d.ledger, frame, lambda base: transfer_settlements(base, transfers, params.batch_booking), now=created)
+    alerts += update.alerts
+    if has_blocking(update.alerts):  # the lettered copy is unreadable: never overwrite it
+        return _finish(book, alerts, "Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")
     frame = update.lettering.entries
     transfers = [t.model_copy(update={"lettering_code": c}) if c else t for t, c in zip(transfers, update.lettering.codes)]
     register_lines = [

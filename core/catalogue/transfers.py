@@ -46,4 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- register -------------------------------------------------------------
     "TRANSFER_FILE_UNKNOWN": (B, "Fichier de virements « {value} » introuvable dans le registre (référence, nom de fichier ou numéro de lot). Fichiers actifs : {known}."),
     "TRANSFER_FILE_CANCELLED": (W, "Fichier {file} annulé dans le registre ({reason}) : ses {count} facture(s) redeviennent payables au prochain import."),
+    # --- lettered copy of the ledger (payments and transfers) ------------------
+    "LETTERED_COPY_UNREADABLE": (B, "La copie lettrée du grand livre « {file} » est illisible ({detail}) : elle contient peut-être des écritures de Reglo absentes du FEC du dossier, elle n'est donc ni écrasée ni reconstruite. Réparez-la, ou renommez-la si vous êtes sûr de pouvoir la perdre, puis relancez."),
+    "LETTERED_COPY_REBUILT": (W, "Le FEC du dossier « {fec} » a changé depuis la dernière copie lettrée « {file} » : la copie est reconstruite à partir de lui. {count} écriture(s) Reglo absente(s) du nouveau FEC reportée(s) : {carried}. Lettrage non repris (facture déjà lettrée ou modifiée dans le nouveau FEC) : {dropped}. Le journal d'annulation repart de zéro."),
 }

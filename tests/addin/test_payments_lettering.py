@@ -185,3 +185,69 @@ def test_successive_imports_accumulate_in_the_lettered_copy(folder, tmp_path):
     assert main(["letter", str(folder / COPY), "--undo-last"]) == 0
     f2 = _frame(folder / COPY).frame
     assert f2.loc[f2["lettering_code"] != "", "lettering_code"].tolist() == ["AB", "AB", "AC", "AC"]
+
+
+def _dossier_fec(folder: Path) -> Path:
+    return next(p for p in folder.glob("*FEC*.txt") if "lettré" not in p.name)
+
+
+def test_dossier_fec_rewritten_between_imports_keeps_the_first_imports_entries(folder, tmp_path):
+    """p1 → the dossier FEC changes (« reglo letter FEC --apply », a new export…) → p2: the copy
+    is rebuilt from the new FEC and p1's bank entry (with its lettering) is carried over."""
+    import json
+    import os
+    from datetime import datetime
+
+    from core.fec import write_fec
+
+    dossier = PaymentsDossier.load(folder)
+    import_payments(FileWorkbook(template_file(tmp_path / "a.xlsx", ROWS[:1])), dossier, today=TODAY, now=NOW, save_book=True)
+    first = _frame(folder / COPY).frame
+    p1 = first[first["entry_number"].str.startswith("RC")]
+    assert len(p1) == 2 and (p1["lettering_code"] != "").any()
+    journal = json.loads((folder / (COPY + ".lettrage.json")).read_text(encoding="utf-8"))
+    fec = _dossier_fec(folder)
+    assert journal["source_sha256"] and journal["source_fec"] == fec.name
+
+    main(["letter", str(fec), "--apply"])  # may rewrite the dossier FEC in place
+    # and the accountant's software exports a new FEC: one more sale, not yet in the copy
+    base = read_fec(fec.read_bytes(), filename=fec.name).frame
+    extra = from_lines([l.model_copy(update={"source_row": len(base) + 2 + i}) for i, l in enumerate(_sale("VT9", "C002", "F2025-009", "100.00", date(2025, 6, 1)))])
+    import pandas as pd
+    fec.write_bytes(write_fec(pd.concat([base, extra], ignore_index=True)))
+    st = (folder / COPY).stat()
+    os.utime(fec, (st.st_atime - 3600, st.st_mtime - 3600))  # older than the copy: the date rule would keep the stale copy
+
+    dossier = PaymentsDossier.load(folder)
+    second = [[datetime(2025, 5, 2), "F2025-003", "C002", 24000.0, "Virement", "VIR 0502", "BQ2", "CH02", None]]
+    run = import_payments(FileWorkbook(template_file(tmp_path / "b.xlsx", second)), dossier, today=TODAY, now=datetime(2025, 6, 30, 11, 0), save_book=True)
+    assert run.batch_id == 2
+    rebuilt = [a for a in run.alerts if a.code == "LETTERED_COPY_REBUILT"]
+    assert len(rebuilt) == 1 and rebuilt[0].severity.value == "AVERTISSEMENT" and p1["entry_number"].iloc[0] in rebuilt[0].message
+    f = _frame(folder / COPY).frame
+    assert "F2025-009" in set(f["document_ref"])  # the new export is the base
+    kept = f[(f["entry_number"] == p1["entry_number"].iloc[0]) & (f["journal_code"] == p1["journal_code"].iloc[0])]
+    assert kept[["ledger_account", "debit", "credit", "lettering_code"]].values.tolist() == p1[["ledger_account", "debit", "credit", "lettering_code"]].values.tolist()
+    code = p1.loc[p1["lettering_code"] != "", "lettering_code"].iloc[0]
+    assert len(f[(f["lettering_code"] == code) & (f["subledger_account"] == "C001")]) == 2  # invoice lettered again with its payment
+    assert len(f[f["entry_number"].str.startswith("RC")]) == 4  # p1 and p2
+    journal = json.loads((folder / (COPY + ".lettrage.json")).read_text(encoding="utf-8"))
+    import hashlib
+    assert journal["source_sha256"] == hashlib.sha256(fec.read_bytes()).hexdigest() and len(journal["runs"]) == 1
+
+    # the same import again on an unchanged dossier FEC: continues from the copy, no warning
+    third = [[datetime(2025, 5, 3), "F2025-002", "C001", 100.0, "Virement", "VIR 0503", "BQ1", None, None]]
+    run = import_payments(FileWorkbook(template_file(tmp_path / "c.xlsx", third)), PaymentsDossier.load(folder), today=TODAY, now=datetime(2025, 6, 30, 12, 0), save_book=True)
+    assert run.batch_id == 3 and "LETTERED_COPY_REBUILT" not in {a.code.value for a in run.alerts}
+    assert len(_frame(folder / COPY).frame.query("entry_number.str.startswith('RC')", engine="python")) == 6
+
+
+def test_unreadable_lettered_copy_is_blocking_and_never_overwritten(folder, tmp_path):
+    dossier = PaymentsDossier.load(folder)
+    (folder / COPY).write_bytes(b"\x00\x01 pas un FEC")
+    run = import_payments(FileWorkbook(template_file(tmp_path / "a.xlsx", ROWS[:1])), dossier, today=TODAY, now=NOW, save_book=True)
+    assert run.batch_id is None and "LETTERED_COPY_UNREADABLE" in {a.code.value for a in run.alerts if a.is_blocking}
+    assert (folder / COPY).read_bytes() == b"\x00\x01 pas un FEC" and dossier.register.batches() == []
+    (folder / COPY).unlink()
+    run = import_payments(FileWorkbook(template_file(tmp_path / "b.xlsx", ROWS[:1])), PaymentsDossier.load(folder), today=TODAY, now=NOW, save_book=True)
+    assert run.batch_id == 1 and "LETTERED_COPY_UNREADABLE" not in {a.code.value for a in run.alerts}

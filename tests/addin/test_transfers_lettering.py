@@ -144,3 +144,37 @@ def test_failed_workbook_save_rolls_back(dossier, tmp_path, monkeypatch):
     assert main(["transfers", "generate", str(wb), "--now", NOW]) == 2
     assert PaymentRegister.beside(dossier).batches() == []
     assert not list((dossier / "virements").glob("*")) and not (dossier / COPY).exists()
+
+
+def test_unreadable_lettered_copy_blocks_the_file_then_a_changed_fec_carries_transfers_over(dossier, tmp_path, capsys):
+    """« LETTERED_COPY_UNREADABLE »: nothing generated, nothing recorded, the copy untouched.
+    « LETTERED_COPY_REBUILT »: the dossier FEC changed after a file: the transfer entries
+    of the previous copy are carried over into the rebuilt copy."""
+    wb = tmp_path / "v.xlsx"
+    assert _import(wb, dossier) == 0
+    (dossier / COPY).write_bytes(b"illisible\x00")
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 1
+    assert "LETTERED_COPY_UNREADABLE" in capsys.readouterr().out
+    assert (dossier / COPY).read_bytes() == b"illisible\x00" and PaymentRegister.beside(dossier).batches() == []
+    assert not (dossier / "virements").exists()
+    (dossier / COPY).unlink()
+    set_preview(wb, "R-77", Sélection="Non")
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 0
+    assert "LETTERED_COPY_REBUILT" not in capsys.readouterr().out
+    fec = next(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name)
+    import pandas as pd
+
+    from core.fec import write_fec
+    from tests.core.transfer_fixtures import ledger
+
+    base = _ledger(fec).frame  # a new export: one more invoice (due in April), the transfer not booked yet
+    more = ledger(invoice("30", "F002", "R-99", "10.00", "2023-04-15", name="Bauwerk GmbH"))
+    fec.write_bytes(write_fec(pd.concat([base, more[base.columns]], ignore_index=True), due_date_field="DateEcheance"))
+    assert _import(wb, dossier) in (0, 1)
+    assert main(["transfers", "generate", str(wb), "--now", "2023-03-31T11:00:00"]) == 0
+    out = capsys.readouterr().out
+    assert "LETTERED_COPY_REBUILT" in out and "VIR20230331100000-1" in out
+    f = _ledger(dossier / COPY).frame
+    assert {"VIR20230331100000-1", "VIR20230331110000-1"} <= set(f["entry_number"])
+    assert _line(f, "F001", "FA-2023-031", "credit")["lettering_code"] != ""  # lettering carried over too
+    assert "R-99" in set(f["document_ref"])
