@@ -386,10 +386,13 @@ def lettering_summary(update: LedgerUpdate, what: str = "facture(s)") -> str:
     res = update.lettering
     full = sum(1 for c in res.codes if c and not c.islower())
     part = sum(1 for c in res.codes if c and c.islower())
-    left = sum(1 for c in res.codes if not c)
+    later = getattr(update, "next_year", 0)
+    left = sum(1 for c in res.codes if not c) - later
     where = f" ; grand livre lettré : {update.copy_path.name} (annulable : reglo letter « {update.copy_path.name} » --undo-last)" if update.copy_path else ""
     return (f"Lettrage : {full} {what} lettré(e)s" + (f", {part} partiellement (code en minuscules)" if part else "")
-            + f", {left} non lettré(e)s (paiement partiel, pièce absente du grand livre ou déjà lettrée) — détail dans « Lettrage »{where}.")
+            + f", {left} non lettré(e)s (paiement partiel, pièce absente du grand livre ou déjà lettrée)"
+            + (f", {later} payé(e)s après la clôture de l'exercice (écritures de l'exercice suivant, hors de la copie lettrée)" if later else "")
+            + f" — détail dans « Lettrage »{where}.")
 
 
 def _register_lines(allocations: list[Allocation], letters: dict[str, str] | None = None) -> list[RegisterLine]:
@@ -440,7 +443,8 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
                        entry_prefix=f"RC{now:%y%m%d}-")
     frame = entries_frame(pe.entries, pd_, ref)
     update = prepare_ledger_update(pd_.fec_path, pd_.ledger if pd_.ledger is not None else frame.iloc[0:0], frame,
-                                   lambda base: payment_settlements(base, result.allocations, pe.entries), now=now)
+                                   lambda base: payment_settlements(base, result.allocations, pe.entries), now=now,
+                                   fiscal_year_end=pd_.dossier.company.fiscal_year_end)
     alerts = alerts + update.alerts
     if any(a.is_blocking for a in update.alerts):  # the lettered copy is unreadable: never overwrite it
         run.alerts = alerts

@@ -18,10 +18,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from addin.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook
@@ -46,7 +47,8 @@ class LedgerUpdate:
     copy_bytes: bytes | None
     journal_path: Path | None
     journal_bytes: bytes | None
-    alerts: list[Alert] = field(default_factory=list)  # copy rebuilt / unreadable
+    alerts: list[Alert] = field(default_factory=list)  # copy rebuilt / unreadable / next fiscal year
+    next_year: int = 0  # settlements paid after the fiscal-year end: lettered on the next year's ledger
 
     def files(self) -> list[tuple[Path, bytes]]:
         if self.copy_path is None or self.copy_bytes is None:
@@ -188,8 +190,13 @@ def prepare_ledger_update(
     settlements_for: Callable[[pd.DataFrame], list[Settlement]],
     *,
     now: datetime,
+    fiscal_year_end: date | None = None,
 ) -> LedgerUpdate:
-    """Letter the settlements on the copy of the ledger; the bytes to write (nothing written)."""
+    """Letter the settlements on the copy of the ledger; the bytes to write (nothing written).
+
+    Entries dated after ``fiscal_year_end`` belong to the next fiscal year: they stay in the
+    entries (file and sheet) but are kept out of this year's lettered copy, unlettered, with
+    a warning (``ENTRIES_NEXT_FISCAL_YEAR``)."""
     from addin.lettering import journal_path, new_run_id
 
     fec = Path(fec_path) if fec_path else None
@@ -198,9 +205,20 @@ def prepare_ledger_update(
         res = letter_settlements(ledger, entries, [], run_id=new_run_id([], now), created_at=now.isoformat(timespec="seconds"))
         return LedgerUpdate(res, None, None, None, None, alerts)
     run_id = new_run_id(runs, now)
-    res = letter_settlements(base, entries, settlements_for(base), run_id=run_id, created_at=now.isoformat(timespec="seconds"))
+    late = np.zeros(len(entries), dtype=bool)
+    if fiscal_year_end is not None and not entries.empty:
+        late = (entries["entry_date"] > pd.Timestamp(fiscal_year_end)).to_numpy()
+    if late.any():
+        res, next_year = _letter_in_year(base, entries, settlements_for(base), late, run_id=run_id, created_at=now.isoformat(timespec="seconds"))
+        later = entries[late].drop_duplicates(["journal_code", "entry_number"])
+        alerts = alerts + [alert("ENTRIES_NEXT_FISCAL_YEAR", count=len(later), end=f"{fiscal_year_end:%d/%m/%Y}",
+                                 file=lettered_copy_path(fec).name if fec else "grand livre lettré",
+                                 entries=", ".join(f"{j} {n} du {pd.Timestamp(d):%d/%m/%Y}" for j, n, d in zip(later["journal_code"], later["entry_number"], later["entry_date"]))[:600])]
+    else:
+        next_year = 0
+        res = letter_settlements(base, entries, settlements_for(base), run_id=run_id, created_at=now.isoformat(timespec="seconds"))
     if fec is None:
-        return LedgerUpdate(res, None, None, None, None)
+        return LedgerUpdate(res, None, None, None, None, alerts, next_year)
     copy = lettered_copy_path(fec)
     all_runs = runs + ([res.run] if res.run.groups else [])
     body = {"fec": copy.name, "source_fec": fec.name, "source_sha256": _sha(fec) if fec.is_file() else None,
@@ -208,7 +226,30 @@ def prepare_ledger_update(
     journal = (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     # the due dates travel with the copy (column DateEcheance after the 18 regulatory ones)
     due = "DateEcheance" if res.ledger["due_date"].notna().any() else None
-    return LedgerUpdate(res, copy, write_fec(res.ledger, due_date_field=due), journal_path(copy), journal, alerts)
+    return LedgerUpdate(res, copy, write_fec(res.ledger, due_date_field=due), journal_path(copy), journal, alerts, next_year)
+
+
+def _letter_in_year(base: pd.DataFrame, entries: pd.DataFrame, settlements: list[Settlement], late: np.ndarray, *, run_id: str,
+                    created_at: str) -> tuple[SettlementLettering, int]:
+    """``letter_settlements`` on the in-year entries only; the result keeps every entry (the
+    late ones unlettered) and one code per settlement (\"\" for those paid after year end)."""
+    keep = np.flatnonzero(~late).tolist()
+    new_pos = {old: new for new, old in enumerate(keep)}
+    in_year = entries.iloc[keep].reset_index(drop=True)
+    kept, index = [], []
+    for i, st in enumerate(settlements):
+        if st.entry_rows and all(p in new_pos for p in st.entry_rows):
+            kept.append(st.model_copy(update={"entry_rows": tuple(new_pos[p] for p in st.entry_rows)}))
+            index.append(i)
+    res = letter_settlements(base, in_year, kept, run_id=run_id, created_at=created_at)
+    codes = [""] * len(settlements)
+    for j, i in enumerate(index):
+        codes[i] = res.codes[j]
+    full = entries.copy()
+    if keep:
+        full.loc[full.index[keep], "lettering_code"] = res.entries["lettering_code"].to_numpy()
+        full.loc[full.index[keep], "lettered_on"] = res.entries["lettered_on"].to_numpy()
+    return SettlementLettering(res.ledger, full, res.run, res.lines, codes, res.alerts), len(settlements) - len(kept)
 
 
 LETTERING_COLUMNS = [

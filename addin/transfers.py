@@ -542,7 +542,8 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
     frame = entries_to_frame(entries)
     frame = fill_labels(frame, ledger=d.ledger, journal_labels={b.journal_code: b.label for b in d.banks},
                         party_names={code: p.legal_name for code, p in d.parties.items()})
-    update = prepare_ledger_update(d.fec_path, d.ledger, frame, lambda base: transfer_settlements(base, transfers, params.batch_booking), now=created)
+    update = prepare_ledger_update(d.fec_path, d.ledger, frame, lambda base: transfer_settlements(base, transfers, params.batch_booking), now=created,
+                                   fiscal_year_end=d.fiscal_year[1])
     alerts += update.alerts
     if has_blocking(update.alerts):  # the lettered copy is unreadable: never overwrite it
         return _finish(book, alerts, "Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")

@@ -49,4 +49,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- lettered copy of the ledger (payments and transfers) ------------------
     "LETTERED_COPY_UNREADABLE": (B, "La copie lettrée du grand livre « {file} » est illisible ({detail}) : elle contient peut-être des écritures de Reglo absentes du FEC du dossier, elle n'est donc ni écrasée ni reconstruite. Réparez-la, ou renommez-la si vous êtes sûr de pouvoir la perdre, puis relancez."),
     "LETTERED_COPY_REBUILT": (W, "Le FEC du dossier « {fec} » a changé depuis la dernière copie lettrée « {file} » : la copie est reconstruite à partir de lui. {count} écriture(s) Reglo absente(s) du nouveau FEC reportée(s) : {carried}. Lettrage non repris (facture déjà lettrée ou modifiée dans le nouveau FEC) : {dropped}. Le journal d'annulation repart de zéro."),
+    "ENTRIES_NEXT_FISCAL_YEAR": (W, "{count} écriture(s) datée(s) après la clôture de l'exercice ({end}) : {entries}. Elles figurent dans le fichier d'écritures à importer, mais pas dans la copie lettrée de l'exercice « {file} » : elles appartiennent à l'exercice suivant, où leurs factures seront lettrées (reglo letter sur le FEC de cet exercice)."),
 }

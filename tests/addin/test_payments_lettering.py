@@ -251,3 +251,24 @@ def test_unreadable_lettered_copy_is_blocking_and_never_overwritten(folder, tmp_
     (folder / COPY).unlink()
     run = import_payments(FileWorkbook(template_file(tmp_path / "b.xlsx", ROWS[:1])), PaymentsDossier.load(folder), today=TODAY, now=NOW, save_book=True)
     assert run.batch_id == 1 and "LETTERED_COPY_UNREADABLE" not in {a.code.value for a in run.alerts}
+
+
+def test_payment_after_year_end_is_kept_out_of_the_fiscal_year_copy(folder, tmp_path):
+    from datetime import datetime
+
+    late = [[datetime(2026, 1, 10), "F2025-001", "C001", 12000.0, "Virement", "VIR 0110", "BQ1", "CH01", None]]
+    on_time = [[datetime(2025, 5, 2), "F2025-003", "C002", 24000.0, "Virement", "VIR 0502", "BQ2", "CH02", None]]
+    run = import_payments(FileWorkbook(template_file(tmp_path / "a.xlsx", late + on_time)), PaymentsDossier.load(folder), today=date(2026, 1, 31), now=NOW, save_book=True)
+    assert run.batch_id == 1
+    warn = [a for a in run.alerts if a.code == "ENTRIES_NEXT_FISCAL_YEAR"]
+    assert len(warn) == 1 and warn[0].severity.value == "AVERTISSEMENT" and "10/01/2026" in warn[0].message
+    entries = _frame(next(folder.glob("Reglements_clients_*.txt"))).frame
+    assert set(entries["entry_date"].dt.year) == {2025, 2026}  # the entries file has both payments
+    copy = _frame(folder / COPY).frame
+    assert copy["entry_date"].max() <= __import__("pandas").Timestamp(2025, 12, 31)  # the FY 2025 copy: no 2026 entry
+    assert (copy.loc[copy["document_ref"] == "F2025-001", "lettering_code"] == "").all()  # lettered next year
+    assert (copy.loc[(copy["subledger_account"] == "C002") & (copy["document_ref"] == "F2025-003"), "lettering_code"] != "").all()
+    # in-year only: no warning
+    run = import_payments(FileWorkbook(template_file(tmp_path / "b.xlsx", [[datetime(2025, 5, 3), "F2025-002", "C001", 100.0, "Virement", "VIR 0503", "BQ1", None, None]])),
+                          PaymentsDossier.load(folder), today=TODAY, now=NOW.replace(hour=11), save_book=True)
+    assert run.batch_id == 2 and "ENTRIES_NEXT_FISCAL_YEAR" not in {a.code.value for a in run.alerts}

@@ -178,3 +178,27 @@ def test_unreadable_lettered_copy_blocks_the_file_then_a_changed_fec_carries_tra
     assert {"VIR20230331100000-1", "VIR20230331110000-1"} <= set(f["entry_number"])
     assert _line(f, "F001", "FA-2023-031", "credit")["lettering_code"] != ""  # lettering carried over too
     assert "R-99" in set(f["document_ref"])
+
+
+def test_transfers_executed_next_year_are_not_in_the_fiscal_year_copy(dossier, tmp_path, capsys):
+    """« ENTRIES_NEXT_FISCAL_YEAR »: executed 05/01/2024, FY 2023 → entries file only."""
+    wb = tmp_path / "v.xlsx"
+    assert main(["transfers", "import", str(wb), "--dossier", str(dossier), "--period", "2023-03", "--execution-date", "05/01/2024", "--now", NOW]) == 0
+    capsys.readouterr()
+    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 0
+    out = capsys.readouterr().out
+    assert "ENTRIES_NEXT_FISCAL_YEAR" in out and "05/01/2024" in out
+    assert "0 non lettré(e)s" in out and "2 payé(e)s après la clôture" in out
+    entries = _ledger(dossier / "virements" / "VIR20230331100000-ecritures.txt").frame
+    assert set(entries["entry_date"].dt.strftime("%d/%m/%Y")) == {"05/01/2024"}
+    copy_path = dossier / COPY
+    if copy_path.exists():
+        f = _ledger(copy_path).frame
+        assert not f["entry_number"].str.startswith("VIR").any() and (f["entry_date"].dt.year <= 2023).all()
+    # executed within the year: no warning
+    wb2 = tmp_path / "w.xlsx"
+    make_dossier(tmp_path / "d2")
+    assert main(["transfers", "import", str(wb2), "--dossier", str(tmp_path / "d2"), "--period", "2023-03", "--execution-date", "31/03/2023", "--now", NOW]) == 0
+    capsys.readouterr()
+    assert main(["transfers", "generate", str(wb2), "--now", NOW]) == 0
+    assert "ENTRIES_NEXT_FISCAL_YEAR" not in capsys.readouterr().out
