@@ -49,7 +49,9 @@ def payments_template(book: Any = None, *, dossier: Any = None, folder: str | Pa
     if dossier is not None:
         banks = [b.journal_code for b in dossier.dossier.company.bank_accounts]
         target_dir = target_dir or dossier.folder
-    target_dir = target_dir or Path.cwd()
+    where = "dossier de la société" if dossier is not None and not folder else ("dossier demandé" if folder else "")
+    if target_dir is None:
+        target_dir, where = fallback_folder(book)
     stem, suffix = Path(FILE_NAME).stem, Path(FILE_NAME).suffix
     path, n = target_dir / FILE_NAME, 1
     while path.exists():
@@ -57,7 +59,21 @@ def payments_template(book: Any = None, *, dossier: Any = None, folder: str | Pa
         path = target_dir / f"{stem} ({n}){suffix}"
     atomic_write(path, build_template(banks))
     _open_in_excel(book, path)
-    return HandlerResult(summary=f"Modèle d'import créé : {path.name}. Saisissez une ligne par facture réglée, puis « Contrôler ».", outputs=[str(path)])
+    return HandlerResult(summary=f"Modèle d'import créé : {path.name} dans {path.parent} ({where}). Saisissez une ligne par facture réglée, puis « Contrôler ».", outputs=[str(path)])
+
+
+def fallback_folder(book: Any) -> tuple[Path, str]:
+    """Where the template goes without a dossier: the calling workbook's folder when it is
+    saved, else the user's Documents (never the current directory: under Excel it can be
+    Excel's program folder). Returns (folder, French description)."""
+    path = getattr(book, "path", None) or getattr(book, "fullname", None) if book is not None else None
+    if path:
+        parent = Path(str(path)).parent
+        if parent.is_absolute() and parent.is_dir():
+            return parent, "dossier du classeur actif, aucun dossier de société trouvé"
+    home = Path.home()
+    docs = home / "Documents"
+    return (docs if docs.is_dir() else home), "vos Documents, aucun dossier de société ni classeur enregistré"
 
 
 def _open_in_excel(book: Any, path: Path) -> None:

@@ -84,6 +84,30 @@ def test_template_handler_writes_a_fresh_copy(tmp_path, dossier):
     assert "Reglements" in ws.tables and "Instructions" in wb.sheetnames
 
 
+def test_template_handler_without_dossier_never_writes_to_the_current_directory(tmp_path, monkeypatch):
+    """Under Excel the current directory can be Excel's program folder: the template goes
+    beside the calling workbook, else to the user's Documents, and the message says where."""
+    from addin.sheets import FileWorkbook
+
+    cwd, home = tmp_path / "excel-program", tmp_path / "home"
+    cwd.mkdir()
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("REGLO_DOSSIER", raising=False)
+    calling = tmp_path / "classeurs" / "suivi.xlsx"
+    calling.parent.mkdir()
+    book = FileWorkbook(calling, create=True)
+    book.save()
+    r = payments_template(FileWorkbook(calling))
+    out = Path(r.outputs[0])
+    assert out.parent == calling.parent and str(calling.parent) in r.summary and "classeur actif" in r.summary
+    r = payments_template(None)
+    out = Path(r.outputs[0])
+    assert out.parent == home / "Documents" and "Documents" in r.summary
+    assert list(cwd.iterdir()) == []
+
+
 # --- CLI ---------------------------------------------------------------------
 
 @pytest.fixture
