@@ -193,6 +193,7 @@ class TemplateRows:
     rows: list[tuple[int, dict[str, Any]]]
     alerts: list[Alert] = field(default_factory=list)
     headers: list[Any] = field(default_factory=list)  # the header row's values as written
+    missing: list[str] = field(default_factory=list)  # required contract headers absent from the sheet
 
 
 def find_header(values: list[list[Any]]) -> tuple[int, dict[str, str]] | None:
@@ -206,14 +207,18 @@ def find_header(values: list[list[Any]]) -> tuple[int, dict[str, str]] | None:
 
 def rows_from_values(sheet: str, values: list[list[Any]]) -> TemplateRows:
     found = find_header(values)
-    if found is None:
-        got = values[0] if values else []
-        labels = [str(v) for v in got if v not in (None, "")]
-        mapping = t.header_map(labels)
+    missing: list[str] = []
+    header_alerts: list[Alert] = []
+    if found is None:  # a required column is missing: the best header row, its rows not checkable in full
+        best = _best_header(values)
+        header_row, mapping = best if best is not None else (1, t.header_map([str(v) for v in (values[0] if values else []) if v not in (None, "")]))
         missing = [h for h in t.REQUIRED if h not in mapping.values()]
-        alerts = [alert("COLUMN_MISSING", sheet=sheet, row=1, name=h, expected=", ".join(t.HEADERS)) for h in missing]
-        return TemplateRows(sheet, 1, {}, [], alerts)
-    header_row, mapping = found
+        header_alerts = [alert("COLUMN_MISSING", sheet=sheet, row=header_row, name=h, expected=", ".join(t.HEADERS)) for h in missing]
+        if best is None:  # no recognisable header: every non-empty row below is counted, not checked
+            rows0 = [(n, {}) for n, line in enumerate(values[header_row:], start=header_row + 1) if any(v not in (None, "") for v in line)]
+            return TemplateRows(sheet, header_row, {}, rows0, header_alerts, missing=missing)
+    else:
+        header_row, mapping = found
     header = values[header_row - 1]
     index = {mapping[str(v).strip()]: j for j, v in enumerate(header) if v not in (None, "") and str(v).strip() in mapping}
     rows: list[tuple[int, dict[str, Any]]] = []
@@ -221,8 +226,18 @@ def rows_from_values(sheet: str, values: list[list[Any]]) -> TemplateRows:
         if not any(v not in (None, "") for v in line):
             continue
         rows.append((n, {h: (line[j] if j < len(line) else None) for h, j in index.items()}))
-    alerts = [] if rows else [alert("SHEET_EMPTY", sheet=sheet, name=sheet)]
-    return TemplateRows(sheet, header_row, {v: k for k, v in mapping.items()}, rows, alerts, list(header))
+    alerts = header_alerts + ([] if rows else [alert("SHEET_EMPTY", sheet=sheet, name=sheet)])
+    return TemplateRows(sheet, header_row, {v: k for k, v in mapping.items()}, rows, alerts, list(header), missing)
+
+
+def _best_header(values: list[list[Any]]) -> tuple[int, dict[str, str]] | None:
+    """The row (among the first 30) naming the most template columns, at least two."""
+    best: tuple[int, dict[str, str]] | None = None
+    for i, line in enumerate(values[:30], start=1):
+        mapping = t.header_map([str(v).strip() for v in line if v not in (None, "")])
+        if len(set(mapping.values())) >= 2 and (best is None or len(set(mapping.values())) > len(set(best[1].values()))):
+            best = (i, mapping)
+    return best
 
 
 def template_sheet(names: list[str]) -> str | None:
@@ -275,8 +290,29 @@ class PaymentsRun:
 def run_check(tpl: TemplateRows, pd_: PaymentsDossier, *, today: date, ref: PaymentReference | None = None) -> tuple[CheckResult, list[Alert]]:
     ref = ref if ref is not None else build_reference(pd_)
     result = check_rows(tpl.rows, ref, today=today, sheet=tpl.sheet)
+    if tpl.missing:
+        absent = [h for h in t.HEADERS if h not in tpl.columns]
+        result = without_columns(result, sorted(set(tpl.missing) | set(absent)), shown=tpl.missing)
     alerts = tpl.alerts + _sheet_columns(result.alerts, tpl)
     return result, alerts
+
+
+def without_columns(result: CheckResult, missing: list[str], *, shown: list[str] | None = None) -> CheckResult:
+    """A required column is missing: nothing can be imported; the alerts about the absent
+    cells are dropped (the column's alert says it), the other checks stay; rows without
+    another blocking alert are counted « non vérifiées »."""
+    from core.payments import RowStatus
+
+    gone = set(missing)
+    alerts = [a for a in result.alerts if a.column not in gone]
+    blocked = {a.row for a in alerts if a.is_blocking}
+    warned = {a.row for a in alerts if not a.is_blocking}
+    status = {r: RowStatus.BLOCKING if r in blocked else (RowStatus.WARNING if r in warned else RowStatus.BLOCKING) for r in result.status}
+    unchecked = sum(1 for r in result.status if r not in blocked)
+    out = CheckResult(payments=[], allocations=[], alerts=alerts, status=status, rows=result.rows)
+    out.totals = {**result.totals, "ok": 0, "warning": 0, "blocking": result.rows, "unchecked": unchecked, "accepted_amount": ZERO,
+                  "applied_amount": ZERO, "excess_amount": ZERO, "settled_invoices": 0, "missing_columns": ", ".join(shown or missing)}
+    return out
 
 
 def summary_lines(result: CheckResult) -> list[tuple[str, object]]:
@@ -286,6 +322,7 @@ def summary_lines(result: CheckResult) -> list[tuple[str, object]]:
         ("Lignes sans alerte", tt.get("ok", 0)),
         ("Lignes avec avertissement", tt.get("warning", 0)),
         ("Lignes bloquées (non importées)", tt.get("blocking", 0)),
+        *([("Lignes non vérifiées (colonne obligatoire absente)", tt.get("unchecked", 0))] if tt.get("missing_columns") else []),
         ("Montant importable", tt.get("accepted_amount", ZERO)),
         ("dont imputé sur les factures", tt.get("applied_amount", ZERO)),
         ("dont trop-perçu (crédit client)", tt.get("excess_amount", ZERO)),
@@ -313,6 +350,12 @@ def check_payments(book: Any, pd_: PaymentsDossier, *, today: date) -> PaymentsR
 def check_summary(result: CheckResult, alerts: list[Alert]) -> list[str]:
     tt = result.totals
     c = count_by_severity(alerts)
+    if tt.get("missing_columns"):
+        return [
+            f"{tt.get('rows', 0)} ligne(s) lue(s), aucune importable : colonne(s) obligatoire(s) absente(s) ({tt['missing_columns']}) ; "
+            f"{tt.get('unchecked', 0)} ligne(s) non vérifiée(s) en entier (les contrôles qui ne dépendent pas de ces colonnes ont été faits).",
+            f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s). Ajoutez la colonne puis relancez « Contrôler ».",
+        ]
     return [
         f"{tt.get('rows', 0)} ligne(s) : {tt.get('ok', 0)} sans alerte, {tt.get('warning', 0)} avec avertissement, {tt.get('blocking', 0)} bloquée(s).",
         f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s) ; montant importable {format_display(tt.get('accepted_amount', ZERO))}.",
@@ -428,6 +471,11 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     if not result.allocations:
         already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
         others = result.totals.get("blocking", 0) - already
+        if result.totals.get("missing_columns"):
+            run.summary.append(f"Rien n'a été importé : colonne(s) obligatoire(s) absente(s) ({result.totals['missing_columns']}) ; "
+                               f"{result.rows} ligne(s) lue(s), dont {result.totals.get('unchecked', 0)} non vérifiée(s) en entier. Ajoutez la colonne puis relancez.")
+            run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
+            return run
         if already:
             run.summary.append(f"Rien à importer : {already} règlement(s) de la feuille ont déjà été importés ; aucun n'a été appliqué une seconde fois.")
         if not result.rows:

@@ -137,7 +137,7 @@ def check_payment_sheet(book: Any) -> list:
 
     alerts = list(tpl.alerts)
     for n, values in tpl.rows:
-        alerts += parse_row(n, values, sheet=tpl.sheet).alerts
+        alerts += [a for a in parse_row(n, values, sheet=tpl.sheet).alerts if not tpl.missing or a.column in tpl.columns]
     return alerts
 
 

@@ -180,3 +180,25 @@ def test_import_of_an_empty_or_headerless_sheet_says_so(dossier):
     assert "aucun règlement à importer" in result.summary and result.exit_code == 1
     result = payments_check(make_book({t.SHEET: [["Date", "Client"], ["01/02/2025", "C001"]]}), dossier=dossier, today=TODAY)
     assert {a.code.value for a in result.alerts} == {"COLUMN_MISSING"}
+
+
+def test_missing_required_column_counts_the_rows_and_runs_the_other_checks(dossier):
+    """« Montant » deleted: the 3 rows are counted (not « 0 ligne »), none imported, and the
+    checks that do not need the amount still run (impossible date, unknown invoice)."""
+    head = [h for h in t.HEADERS if h != t.AMOUNT]
+    rows = [head,
+            ["15/03/2025", "F2025-001", "C001", "Virement", "VIR 1", "BQ1", "", ""],
+            ["31/02/2025", "F2025-001", "C001", "Virement", "VIR 2", "BQ1", "", ""],
+            ["16/03/2025", "F2025-999", "C001", "Virement", "VIR 3", "BQ1", "", ""]]
+    result = payments_check(make_book({t.SHEET: rows}), dossier=dossier, today=TODAY)
+    codes = [(a.code.value, a.row) for a in result.alerts]
+    assert ("COLUMN_MISSING", 1) in codes and ("PAY_DATE_INVALID", 3) in codes and ("PAY_INVOICE_UNKNOWN", 4) in codes
+    assert not [c for c, _ in codes if c in ("PAY_AMOUNT_MISSING",)]
+    assert "3 ligne(s) lue(s)" in result.summary and "1 ligne(s) non vérifiée(s)" in result.summary
+    run = payments_import(make_book({t.SHEET: rows}), dossier=dossier, today=TODAY, now=NOW)
+    assert "Rien n'a été importé" in run.summary and "3 ligne(s) lue(s)" in run.summary and "Montant" in run.summary
+    assert dossier.register.batches() == []
+    # all columns present: the same rows are checked and the first one imports
+    full = [list(t.HEADERS)] + [r[:3] + [12000.0] + r[3:] for r in rows[1:]]
+    result = payments_check(make_book({t.SHEET: full}), dossier=dossier, today=TODAY)
+    assert "COLUMN_MISSING" not in {a.code.value for a in result.alerts} and "3 ligne(s) :" in result.summary
