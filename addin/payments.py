@@ -273,6 +273,13 @@ def _sheet_columns(alerts: Iterable[Alert], tpl: TemplateRows) -> list[Alert]:
 # check / import
 # ---------------------------------------------------------------------------
 
+def _step(progress: Any, label: str) -> None:
+    """Advance an ``addin.progress.Progress`` (CLI on big sheets) to a new stage."""
+    if progress is not None:
+        progress.phase(label.ljust(60))
+        progress.update()
+
+
 @dataclass
 class PaymentsRun:
     """Outcome of a check or an import, for the handler / CLI to report."""
@@ -455,7 +462,7 @@ def _register_lines(allocations: list[Allocation], letters: dict[str, str] | Non
 
 
 def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: datetime, file_name: str | None = None, write_fec_file: bool = True,
-                    save_book: bool = False) -> PaymentsRun:
+                    save_book: bool = False, progress: Any = None) -> PaymentsRun:
     """« Importer »: check, apply the rows without blocking alert, record them, write outputs.
 
     Rows with a blocking alert stay in the sheet, marked; re-running is safe (a payment
@@ -465,8 +472,11 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     failure takes the files back and records nothing, so that the re-run imports normally.
     """
     book = as_workbook(book)
+    _step(progress, "Règlements : lecture du modèle")
     tpl = read_template(book)
+    _step(progress, f"Règlements : contrôle de {len(tpl.rows)} ligne(s)")
     result, alerts = run_check(tpl, pd_, today=today)
+    _step(progress, "Règlements : imputation, écritures, lettrage et enregistrement")
     run = PaymentsRun([], alerts, check=result)
     if not result.allocations:
         already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
@@ -717,7 +727,7 @@ def read_ledger(pd_: PaymentsDossier, fec: str | Path | None = None) -> tuple[pd
     return ledger.frame, path.name
 
 
-def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date, engine: str = "auto") -> PaymentsRun:
+def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date, engine: str = "auto", progress: Any = None) -> PaymentsRun:
     """« Contrôler » on an .xlsx file, saved in place: the same check and painting as
     ``check_payments`` (``addin.paint.paint_alerts``, state kept in ``_reglo``), on the
     file backend ``reglo check`` would choose (``addin.fastbook.open_book``: from 1 MB on,
@@ -728,14 +738,14 @@ def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date, engine: s
     from addin.fastbook import UnsupportedWorkbook
 
     try:
-        return _check_file(Path(path), pd_, today, engine)
+        return _check_file(Path(path), pd_, today, engine, progress)
     except UnsupportedWorkbook:
         if engine == "openpyxl":
             raise
-        return _check_file(Path(path), pd_, today, "openpyxl")
+        return _check_file(Path(path), pd_, today, "openpyxl", progress)
 
 
-def import_file(path: str | Path, pd_: PaymentsDossier, *, today: date, now: datetime, engine: str = "auto") -> PaymentsRun:
+def import_file(path: str | Path, pd_: PaymentsDossier, *, today: date, now: datetime, engine: str = "auto", progress: Any = None) -> PaymentsRun:
     """« Importer » on an .xlsx file, saved in place, on the backend ``check_file`` would
     choose (``addin.fastbook.open_book``: the fast one from 1 MB on). The import is all or
     nothing (the workbook is saved inside the register transaction), so a layout the fast
@@ -746,8 +756,9 @@ def import_file(path: str | Path, pd_: PaymentsDossier, *, today: date, now: dat
     p = Path(path)
 
     def once(engine_: str) -> PaymentsRun:
+        _step(progress, f"Règlements : ouverture de {p.name}")
         book = open_book(p, engine_)
-        run = import_payments(book, pd_, today=today, now=now, file_name=p.name, save_book=True)
+        run = import_payments(book, pd_, today=today, now=now, file_name=p.name, save_book=True, progress=progress)
         if run.batch_id is None:  # nothing imported: the painted sheet is still saved
             book.save()
         return run
@@ -767,7 +778,7 @@ def _open_and_read(path: Path, engine: str) -> tuple[Workbook, TemplateRows]:
     return book, read_template(book)
 
 
-def _check_file(path: Path, pd_: PaymentsDossier, today: date, engine: str) -> PaymentsRun:
+def _check_file(path: Path, pd_: PaymentsDossier, today: date, engine: str, progress: Any = None) -> PaymentsRun:
     import gc
     from concurrent.futures import ThreadPoolExecutor
 
@@ -778,12 +789,16 @@ def _check_file(path: Path, pd_: PaymentsDossier, today: date, engine: str) -> P
     try:
         # the sheet is read (python-calamine parses in Rust without holding the GIL) while
         # the dossier reference is built
+        _step(progress, f"Règlements : lecture de {path.name} et du dossier")
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading = pool.submit(_open_and_read, path, engine)
             ref = build_reference(pd_)
             book, tpl = reading.result()
+        _step(progress, f"Règlements : contrôle de {len(tpl.rows)} ligne(s)")
         result, alerts = run_check(tpl, pd_, today=today, ref=ref)
+        _step(progress, "Règlements : couleurs, notes et feuille « Contrôle »")
         report = _paint(book, alerts, result, CHECK_TITLE)
+        _step(progress, f"Règlements : enregistrement de {path.name}")
         book.save()
     finally:
         if gc_was_enabled:

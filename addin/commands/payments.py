@@ -10,6 +10,7 @@ from addin.commands._common import command_with_actions, print_alerts_and_output
 from addin.errors import UserError
 
 MAX_SHOWN = 30
+PROGRESS_FROM_BYTES = 1_000_000  # a progress bar (stderr, terminal only) from this workbook size
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,13 +52,18 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now().replace(microsecond=0)
     if args.action != "from-fec" and not path.exists():
         raise UserError(f"Classeur introuvable : {path}.")
+    from addin.progress import Progress
+
+    big = path.is_file() and path.stat().st_size >= PROGRESS_FROM_BYTES
+    bar = Progress(f"Règlements — {path.name}", total=4, enabled=None if big else False)  # stderr, on a terminal only
     try:
         if args.action == "check" and not args.openpyxl:
-            run_ = ap.check_file(path, dossier, today=today)
+            run_ = ap.check_file(path, dossier, today=today, progress=bar)
         elif args.action == "import":
             # fast backend on big files, openpyxl else or as a fallback (all or nothing: safe to retry)
-            run_ = ap.import_file(path, dossier, today=today, now=now, engine="openpyxl" if args.openpyxl else "auto")
+            run_ = ap.import_file(path, dossier, today=today, now=now, engine="openpyxl" if args.openpyxl else "auto", progress=bar)
         else:
+            bar.phase(f"Règlements — lecture de {path.name}".ljust(60))
             book = FileWorkbook(path, create=args.action == "from-fec")
             if args.action == "check":
                 run_ = ap.check_payments(book, dossier, today=today)
@@ -71,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 book.save()
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
+    finally:
+        bar.close()
     for line in run_.summary:
         print(line)
     print_alerts_and_outputs(run_.alerts, run_.outputs, limit=MAX_SHOWN, see=f"la feuille « Contrôle » de {path.name}")

@@ -202,3 +202,41 @@ def test_missing_required_column_counts_the_rows_and_runs_the_other_checks(dossi
     full = [list(t.HEADERS)] + [r[:3] + [12000.0] + r[3:] for r in rows[1:]]
     result = payments_check(make_book({t.SHEET: full}), dossier=dossier, today=TODAY)
     assert "COLUMN_MISSING" not in {a.code.value for a in result.alerts} and "3 ligne(s) :" in result.summary
+
+
+def test_check_and_import_files_report_progress(tmp_path, dossier):
+    """``reglo payments check|import`` show an ``addin.progress.Progress`` on big sheets: each
+    stage is announced (reading, checking N rows, painting, saving / recording)."""
+    import io
+
+    import addin.payments as ap
+    from addin.progress import Progress
+
+    path = template_file(tmp_path / "p.xlsx", ROWS)
+    out = io.StringIO()
+    with Progress("Règlements", total=4, stream=out, enabled=True) as bar:
+        ap.check_file(path, dossier, today=TODAY, progress=bar)
+    text = out.getvalue()
+    assert "lecture de p.xlsx" in text and f"contrôle de {len(ROWS)} ligne(s)" in text and "enregistrement de p.xlsx" in text
+    out = io.StringIO()
+    with Progress("Règlements", total=4, stream=out, enabled=True) as bar:
+        run = ap.import_file(path, dossier, today=TODAY, now=NOW, progress=bar)
+    assert run.batch_id is not None and "imputation, écritures" in out.getvalue()
+    silent = io.StringIO()
+    with Progress("Règlements", total=4, stream=silent, enabled=False) as bar:
+        ap.check_file(path, dossier, today=TODAY, progress=bar)
+    assert silent.getvalue() == ""
+
+
+def test_cli_progress_only_on_a_terminal(tmp_path, cli_dossier, monkeypatch, capsys):
+    import addin.commands.payments as cp
+    from addin.cli import main
+
+    monkeypatch.setattr(cp, "PROGRESS_FROM_BYTES", 0)  # every sheet is « big »
+    path = template_file(tmp_path / "p.xlsx", ROWS)
+    assert main(["payments", "check", str(path), "--dossier", str(tmp_path), "--today", TODAY.isoformat()]) == 1
+    err = capsys.readouterr().err
+    assert "Règlements" not in err  # stderr is not a terminal under pytest: no bar
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    assert main(["payments", "check", str(path), "--dossier", str(tmp_path), "--today", TODAY.isoformat()]) == 1
+    assert "contrôle de" in capsys.readouterr().err
