@@ -1204,15 +1204,7 @@ def _insert_validations(sheet_xml: bytes, elements: list[str]) -> bytes:
                 + body.encode() + sheet_xml[close:])
     element = (b"<" + prefix + b'dataValidations count="' + str(len(elements)).encode() + b'">' + body.encode()
                + b"</" + prefix + b"dataValidations>")
-    tail_start = sheet_xml.rindex(b"</" + prefix + b"sheetData>") if b"</" + prefix + b"sheetData>" in sheet_xml else 0
-    best = None
-    for tag in _AFTER_VALIDATIONS:
-        m = re.compile(rb"<" + prefix + tag + rb"\b").search(sheet_xml, tail_start)
-        if m and (best is None or m.start() < best):
-            best = m.start()
-    if best is None:
-        best = sheet_xml.rindex(b"</" + prefix + b"worksheet>")
-    return sheet_xml[:best] + element + sheet_xml[best:]
+    return _insert_before(sheet_xml, prefix, element, _AFTER_VALIDATIONS)
 
 
 _AFTER_LEGACY = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems", b"tableParts", b"extLst")
@@ -1221,9 +1213,15 @@ _AFTER_LEGACY = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"
 def _insert_legacy_drawing(sheet_xml: bytes, rid: str) -> bytes:
     prefix = _prefix(sheet_xml)
     element = b"<" + prefix + b'legacyDrawing xmlns:r="' + REL.encode() + b'" r:id="' + rid.encode() + b'"/>'
+    return _insert_before(sheet_xml, prefix, element, _AFTER_LEGACY)
+
+
+def _insert_before(sheet_xml: bytes, prefix: bytes, element: bytes, following: tuple[bytes, ...]) -> bytes:
+    """Insert ``element`` after ``sheetData``, before the first of the ``following`` tags
+    present (OOXML fixes the order of a worksheet's children), else before the end."""
     tail_start = sheet_xml.rindex(b"</" + prefix + b"sheetData>") if b"</" + prefix + b"sheetData>" in sheet_xml else 0
     best = None
-    for tag in _AFTER_LEGACY:
+    for tag in following:
         m = re.compile(rb"<" + prefix + tag + rb"\b").search(sheet_xml, tail_start)
         if m and (best is None or m.start() < best):
             best = m.start()
