@@ -106,6 +106,31 @@ def print_evaluation(ev) -> None:
             print(f"    {RULE_LABELS[Rule(s.rule)]:<16} {s.groups:>6} groupe(s), exacts {_pct(s.group_precision)}, paires justes {_pct(s.pair_precision)}")
 
 
+def _on_book(path_arg: str, action):
+    """Run ``action(book)`` on the proposals workbook at ``path_arg`` and save it (atomically)."""
+    from addin.sheets import FileWorkbook, WorkbookError
+
+    path = Path(path_arg)
+    if not path.exists():
+        raise UserError(f"Classeur introuvable : {path}.")
+    try:
+        book = FileWorkbook(path)
+        outcome = action(book)
+        book.save()
+    except WorkbookError as exc:
+        raise UserError(str(exc)) from exc
+    return outcome
+
+
+def _report(outcome) -> int:
+    """Print an outcome's French summary and alerts; exit 1 when blocking alerts remain."""
+    from core.alerts import has_blocking
+
+    print("\n".join(outcome.summary))
+    _print_alerts(outcome.alerts)
+    return 1 if has_blocking(outcome.alerts) else 0
+
+
 def run(args: argparse.Namespace) -> int:
     from addin import lettering as al
     from addin.sheets import FileWorkbook, WorkbookError
@@ -116,38 +141,14 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now().replace(microsecond=0)
     # délettrage
     if args.undo_from_xlsx:
-        path = Path(args.undo_from_xlsx)
-        if not path.exists():
-            raise UserError(f"Classeur introuvable : {path}.")
-        try:
-            book = FileWorkbook(path)
-            outcome = al.undo_from_book(book, fec)
-            book.save()
-        except WorkbookError as exc:
-            raise UserError(str(exc)) from exc
-        print("\n".join(outcome.summary))
-        _print_alerts(outcome.alerts)
-        return 1 if has_blocking(outcome.alerts) else 0
+        return _report(_on_book(args.undo_from_xlsx, lambda book: al.undo_from_book(book, fec)))
     if args.undo or args.undo_account or args.undo_run or args.undo_last:
         outcome = al.undo_on_file(fec, code=args.undo, account=args.account if args.undo else args.undo_account,
                                   run_id=args.undo_run, last=args.undo_last, out_path=args.out)
-        print("\n".join(outcome.summary))
-        _print_alerts(outcome.alerts)
-        return 1 if has_blocking(outcome.alerts) else 0
+        return _report(outcome)
     options = _options(args)
     if args.from_xlsx:
-        path = Path(args.from_xlsx)
-        if not path.exists():
-            raise UserError(f"Classeur introuvable : {path}.")
-        try:
-            book = FileWorkbook(path)
-            outcome = al.apply_from_book(book, fec_path=fec, out_path=args.out, now=now, lettered_on=_lettered_on(args))
-            book.save()
-        except WorkbookError as exc:
-            raise UserError(str(exc)) from exc
-        print("\n".join(outcome.summary))
-        _print_alerts(outcome.alerts)
-        return 1 if has_blocking(outcome.alerts) else 0
+        return _report(_on_book(args.from_xlsx, lambda book: al.apply_from_book(book, fec_path=fec, out_path=args.out, now=now, lettered_on=_lettered_on(args))))
     bar = al.StageProgress()  # stderr, on a terminal only: a 1,000,000-line FEC takes some seconds
     bar("lecture du FEC", 0, 1)
     try:
