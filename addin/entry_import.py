@@ -40,7 +40,7 @@ import pyarrow.csv as pacsv
 
 from addin.entries_sheet import fec_column
 from addin.errors import UserError
-from addin.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write, safe_text
+from addin.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write
 from core.alerts import Alert, alert
 from core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
 from core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange

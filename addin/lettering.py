@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from addin.errors import UserError
-from addin.sheets import DATE_FORMAT, EURO_FORMAT, YELLOW, Column, Workbook, WorkbookError, atomic_write, read_table, safe_text
+from addin.sheets import DATE_FORMAT, EURO_FORMAT, YELLOW, Column, Workbook, WorkbookError, atomic_write, read_table
 from core.alerts import Alert, alert
 from core.lettering import (
     RULE_LABELS,
@@ -323,8 +323,8 @@ def proposal_rows(proposal: LetteringProposal, frame: pd.DataFrame) -> tuple[lis
         rule = RULE_LABELS[g.rule] + (" (ambigu)" if g.ambiguous else "")
         for r in g.rows:
             v = info[r]
-            rows.append([g.group_id, g.account, g.code, choice, rule, g.confidence, r, v.journal_code, _date(v.entry_date), safe_text(v.document_ref),
-                         safe_text(v.label), Decimal(int(v.debit)).scaleb(-2) if v.debit else None,
+            rows.append([g.group_id, g.account, g.code, choice, rule, g.confidence, r, v.journal_code, _date(v.entry_date), v.document_ref,
+                         v.label, Decimal(int(v.debit)).scaleb(-2) if v.debit else None,
                          Decimal(int(v.credit)).scaleb(-2) if v.credit else None, _date(v.due_date), g.reason, ""])
         if g.write_off is not None:
             for line in g.write_off.lines:
