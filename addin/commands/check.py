@@ -16,12 +16,11 @@ from core.alerts import Severity
 from typing import Any
 
 from addin.errors import UserError
-from addin.fastbook import UnsupportedWorkbook
-from addin.sheets import FileWorkbook, WorkbookError
+from addin.fastbook import UnsupportedWorkbook, open_book
+from addin.sheets import WorkbookError
 
 MAX_PRINTED = 30
 _EXTENSIONS = (".xlsx", ".xlsm")
-FAST_FROM_BYTES = 1_000_000  # « auto »: the fast backend from this file size on
 PROGRESS_FROM_BYTES = 1_000_000  # progress bar on a terminal from this file size on (about 15 000 lines)
 
 
@@ -59,14 +58,8 @@ def open_workbook(path: Path, engine: str = "openpyxl") -> Any:
         raise UserError(f"Le fichier {path.name} est vide (0 octet) : ce n'est pas un classeur utilisable.")
     if not zipfile.is_zipfile(path):
         raise UserError(f"{path.name} n'est pas un classeur .xlsx lisible (fichier tronqué, protégé par mot de passe ou d'un autre format). Rouvrez-le dans Excel et enregistrez-le au format .xlsx.")
-    if engine == "auto":
-        engine = "rapide" if path.stat().st_size >= FAST_FROM_BYTES else "openpyxl"
     try:
-        if engine == "rapide":
-            from addin.fastbook import FastFileWorkbook
-
-            return FastFileWorkbook(path)
-        return FileWorkbook(path)
+        return open_book(path, engine)  # « auto »: the fast backend from 1 MB on
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
 
