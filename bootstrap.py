@@ -32,7 +32,7 @@ def _ensure_env(extras: str) -> Path:
         print(f"Création de l'environnement virtuel {VENV} …", flush=True)
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     stamp = VENV / f".reglo-installed-{extras or 'base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "setup.py"))).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
         print("Installation de Reglo et de ses dépendances …", flush=True)
         target = f"{ROOT}[{extras}]" if extras else str(ROOT)
@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
     args = ["demo", *rest] if command == "demo" else rest
     if command == "demo" and "--out" not in rest:
         args += ["--out", str(ROOT / "reglo_demo")]
-    return subprocess.call([str(py), "-m", "addin.cli", *args], cwd=ROOT)
+    return subprocess.call([str(py), "-m", "reglo.addin.entrypoints.cli", *args], cwd=ROOT)
 
 
 if __name__ == "__main__":

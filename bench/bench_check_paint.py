@@ -53,7 +53,7 @@ def build(path: Path, rows: int) -> int:
 
 
 def timed(label: str, path: Path, engine: str) -> float:
-    from addin.cli import main
+    from reglo.addin.entrypoints.cli import main
 
     t0 = time.perf_counter()
     code = main(["check", str(path), "--moteur", engine])

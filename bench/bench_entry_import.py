@@ -9,8 +9,8 @@ companies, with 0.1 % of entries deliberately broken (an unbalanced amount) so t
 rejects path runs too. The timed part runs in a fresh subprocess (peak memory measured there
 with ``resource.getrusage``): read the file, import, write one FEC per company and the
 rejects files (xlsx and csv) and the result workbook. A second child process writes the
-same accepted lines again, once from the pyarrow table (``core.fec.write_fec_tables``, the
-import's path) and once per company from ledger frames (``core.fec.write_fec``), and checks
+same accepted lines again, once from the pyarrow table (``reglo.core.fec.write_fec_tables``, the
+import's path) and once per company from ledger frames (``reglo.core.fec.write_fec``), and checks
 the bytes are the same. Results go to ``bench/out/entry_import.json``.
 
 Run: ``python bench/bench_entry_import.py [--lines 1000000]``
@@ -34,7 +34,7 @@ BUDGET_MB = 1536.0
 
 
 def definition():
-    from core.entry_import.layout import preset_sales_vat_on_line
+    from reglo.core.entry_import.layout import preset_sales_vat_on_line
 
     return preset_sales_vat_on_line().model_copy(update={"company_column": "Société", "companies": {"ALPHA": "552100554", "BETA": "732829320", "GAMMA": "443061841"}})
 
@@ -108,8 +108,8 @@ def timed(path: str, out_dir: str) -> dict:
     import resource
 
     t0 = time.perf_counter()
-    from addin import entry_import as ei
-    from core.entry_import import import_entries
+    from reglo.addin.shell import entry_import as ei
+    from reglo.core.entry_import import import_entries
 
     t_import_modules = time.perf_counter() - t0
     d = definition()
@@ -142,9 +142,9 @@ def timed(path: str, out_dir: str) -> dict:
 
 def reference(path: str) -> dict:
     """The same accepted lines written from the pyarrow table and from ledger frames."""
-    from addin import entry_import as ei
-    from core.entry_import import import_entries
-    from core.fec import write_fec, write_fec_tables
+    from reglo.addin.shell import entry_import as ei
+    from reglo.core.entry_import import import_entries
+    from reglo.core.fec import write_fec, write_fec_tables
 
     d = definition()
     inp = ei.read_delimited(Path(path).read_bytes(), d, name=Path(path).name)
@@ -166,7 +166,7 @@ def reference(path: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--no-reference", action="store_true", help="skip the comparison with core.fec.write_fec on ledger frames")
+    parser.add_argument("--no-reference", action="store_true", help="skip the comparison with reglo.core.fec.write_fec on ledger frames")
     parser.add_argument("--child", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--reference-child", metavar="INPUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ Run: ``python bench/bench_fec_read.py [--lines N] [--repeat R]``
    supplier auxiliary accounts, accented labels, lettering codes, a ``DateEcheance``
    field) into ``bench/data/`` (git-ignored). The file is reused when already present.
 2. Times, in the same run and on the same bytes:
-   - ``core.fec.read_fec`` (decode + parse + structural checks + balance per entry → ``Ledger``);
+   - ``reglo.core.fec.read_fec`` (decode + parse + structural checks + balance per entry → ``Ledger``);
    - for scale: pandas' C reader alone, pandas ``engine="pyarrow"``, ``pyarrow.csv`` alone
      (parsing only: no typing of amounts or dates, no check).
 3. Measures the peak memory of ``read_fec`` in a separate child process
@@ -180,7 +180,7 @@ def _child_peak(path: Path) -> dict:
     """
     code = (
         "import sys, time, resource; sys.path.insert(0, %r)\n"
-        "from core.fec import read_fec\n"
+        "from reglo.core.fec import read_fec\n"
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "t0 = time.perf_counter()\n"
         "data = open(%r, 'rb').read()\n"
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from core.fec import read_fec
+    from reglo.core.fec import read_fec
 
     results: dict[str, dict] = {}
 

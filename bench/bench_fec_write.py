@@ -1,4 +1,4 @@
-"""Benchmark: write a 1,000,000-line ledger as a FEC (``core.fec.write_fec``).
+"""Benchmark: write a 1,000,000-line ledger as a FEC (``reglo.core.fec.write_fec``).
 
 Run: ``python bench/bench_fec_write.py [--lines N] [--repeat R]``
 
@@ -37,7 +37,7 @@ REFERENCE_LINES = 100_000
 def _child_peak(path: Path) -> dict:
     code = (
         "import sys, time; sys.path.insert(0, %r)\n"
-        "from core.fec import read_fec, write_fec\n"
+        "from reglo.core.fec import read_fec, write_fec\n"
         "ledger = read_fec(open(%r, 'rb').read())\n"
         "t0 = time.perf_counter()\n"
         "raw = write_fec(ledger.frame, due_date_field='DateEcheance')\n"
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
     import pyarrow as pa
 
-    from core.fec import read_fec, write_fec, write_fec_table
+    from reglo.core.fec import read_fec, write_fec, write_fec_table
     from tests.core.fec_reference import reference_fec
 
     data = path.read_bytes()

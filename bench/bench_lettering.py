@@ -43,7 +43,7 @@ TARGET_SECONDS = 15.0
 
 def make_frame(n_lines: int, seed: int = SEED) -> pd.DataFrame:
     """A ledger frame of about ``n_lines`` lines with realistic lettering cases (no letters)."""
-    from core.ledger import COLUMNS
+    from reglo.core.ledger import COLUMNS
 
     rng = random.Random(seed)
     customers = [f"C{i:05d}" for i in range(3000)]
@@ -145,7 +145,7 @@ def make_frame(n_lines: int, seed: int = SEED) -> pd.DataFrame:
 
 
 def fec_file(n_lines: int) -> Path:
-    from core.fec import write_fec
+    from reglo.core.fec import write_fec
 
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"552100554FEC20251231_lettering_{n_lines}.txt"
@@ -164,8 +164,8 @@ def timed(fn, *args, **kwargs):
 
 
 def bench_full(n_lines: int) -> dict:
-    from core.fec import read_fec, write_fec
-    from core.lettering import LetteringOptions, apply_lettering, propose_lettering
+    from reglo.core.fec import read_fec, write_fec
+    from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
 
     path = fec_file(n_lines)
     ledger, t_read = timed(read_fec, path.read_bytes(), path.name)
@@ -194,7 +194,7 @@ def bench_full(n_lines: int) -> dict:
 def adversarial_frame(n: int = 3000, seed: int = SEED) -> pd.DataFrame:
     """One customer account of n open lines: 3/4 invoices of near-equal amounts (100 000,00 € plus
     a multiple of 0,07 €) and 1/4 payments of about 3 invoices each that never match exactly."""
-    from core.ledger import empty_frame
+    from reglo.core.ledger import empty_frame
 
     rng = np.random.default_rng(seed)
     n_inv = n * 3 // 4
@@ -215,7 +215,7 @@ def adversarial_frame(n: int = 3000, seed: int = SEED) -> pd.DataFrame:
 
 
 def bench_adversarial() -> dict:
-    from core.lettering import LetteringOptions, propose_lettering
+    from reglo.core.lettering import LetteringOptions, propose_lettering
 
     frame = adversarial_frame()
     options = LetteringOptions()
@@ -239,7 +239,7 @@ def naive_subsets(amounts: list[int], target: int, k: int, deadline: float) -> t
 
 
 def bench_naive(sizes=(200, 400), k: int = 5, limit_seconds: float = 20.0) -> list[dict]:
-    from core.lettering.passes import find_subsets
+    from reglo.core.lettering.passes import find_subsets
 
     rows = []
     for n in sizes:

@@ -9,14 +9,14 @@ Run: ``python bench/bench_payments.py [--rows N] [--flagged 0.05] [--repeat R] [
    mismatch — yellow). Saved in ``bench/data/`` (git-ignored), reused when present.
 2. Times, in the same run, on copies of the same file:
    - the bare openpyxl ``load_workbook`` + ``save`` of the file (the reference);
-   - ``addin.payments.check_file``: the file backend ``reglo check`` chooses (here
-     ``addin.fastbook.FastFileWorkbook``: python-calamine read, patch-only save), dossier
-     reference, every row check, allocation, then ``addin.paint.paint_alerts`` (only the
+   - ``reglo.addin.shell.payments.check_file``: the file backend ``reglo check`` chooses (here
+     ``reglo.addin.backends.fastbook.FastFileWorkbook``: python-calamine read, patch-only save), dossier
+     reference, every row check, allocation, then ``reglo.addin.backends.paint.paint_alerts`` (only the
      flagged cells' styles, the notes, « Contrôle » and the ``_reglo`` state are written).
 3. Counts the xlwings actions for the same case: the same rows in an xlwings remote-engine
    book (``tests/conftest.py::make_book``), the « Contrôler » handler run on it, and the
    actions of ``book.json()`` counted by kind (fills are grouped by colour and contiguous
-   range by ``addin.xlbook``).
+   range by ``reglo.addin.backends.xlbook``).
 4. Prints a table and writes ``bench/out/payments.json``.
 
 Target (issue 5): check + paint ≤ 8 s for 50,000 rows with 5 % flagged.
@@ -50,8 +50,8 @@ MISTAKES = ("invoice", "date", "amount", "mode", "bank", "partial", "site")
 
 
 def make_dossier(n: int):
-    from core.dossier import Dossier, JobSite, SalesInvoice
-    from core.models import AccountKind, Company, CompanyBankAccount, Party
+    from reglo.core.dossier import Dossier, JobSite, SalesInvoice
+    from reglo.core.models import AccountKind, Company, CompanyBankAccount, Party
 
     company = Company(
         legal_name="BENCH BTP SAS", siren="552100554", fiscal_year_start=date(2025, 1, 1), fiscal_year_end=date(2025, 12, 31),
@@ -103,8 +103,8 @@ def make_rows(dossier, share: float) -> tuple[list[list], int]:
 def build_file(path: Path, rows: list[list]) -> None:
     import openpyxl
 
-    from core.payments import ingest as t
-    from workbook_templates.payments import DATE_FORMAT, EURO_FORMAT, build_template
+    from reglo.core.payments import ingest as t
+    from reglo.workbook_templates.payments import DATE_FORMAT, EURO_FORMAT, build_template
 
     wb = openpyxl.load_workbook(io.BytesIO(build_template(["BQ1", "BQ2"])))
     ws = wb[t.SHEET]
@@ -132,15 +132,15 @@ def time_openpyxl(path: Path) -> float:
 def time_check(path: Path, dossier) -> tuple[float, object]:
     import tempfile
 
-    from addin.payments import PaymentsDossier, check_file
-    from addin.register import PaymentRegister
+    from reglo.addin.shell.payments import PaymentsDossier, check_file
+    from reglo.addin.shell.register import PaymentRegister
 
     folder = Path(tempfile.mkdtemp(prefix="reglo-bench-"))
     pdo = PaymentsDossier(dossier, PaymentRegister.beside(folder), folder)
     t0 = time.perf_counter()
     run = check_file(path, pdo, today=TODAY)
     elapsed = time.perf_counter() - t0
-    assert type(run.paint).__module__ == "addin.paint"
+    assert type(run.paint).__module__ == "reglo.addin.backends.paint"
     shutil.rmtree(folder, ignore_errors=True)
     return elapsed, run
 
@@ -148,10 +148,10 @@ def time_check(path: Path, dossier) -> tuple[float, object]:
 def xlwings_actions(rows: list[list], dossier) -> dict:
     import tempfile
 
-    from addin.handlers.payments import payments_check
-    from addin.payments import PaymentsDossier
-    from addin.register import PaymentRegister
-    from core.payments import ingest as t
+    from reglo.addin.entrypoints.handlers.payments import payments_check
+    from reglo.addin.shell.payments import PaymentsDossier
+    from reglo.addin.shell.register import PaymentRegister
+    from reglo.core.payments import ingest as t
     from tests.conftest import make_book
 
     def cell(v):

@@ -41,12 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.banking import rib_key  # noqa: E402
-from core.models import PostalAddress  # noqa: E402
-from core.writers import sepa_text as st  # noqa: E402
-from core.writers.pain001 import CreditTransfer, CreditTransferBatch, CreditTransferGroup, check_pain001, write_pain001  # noqa: E402
-from core.writers.pain001 import validation_workers  # noqa: E402
-from core.writers.xml import load_schema  # noqa: E402
+from reglo.core.banking import rib_key  # noqa: E402
+from reglo.core.models import PostalAddress  # noqa: E402
+from reglo.core.writers import sepa_text as st  # noqa: E402
+from reglo.core.writers.pain001 import CreditTransfer, CreditTransferBatch, CreditTransferGroup, check_pain001, write_pain001  # noqa: E402
+from reglo.core.writers.pain001 import validation_workers  # noqa: E402
+from reglo.core.writers.xml import load_schema  # noqa: E402
 
 EXECUTION = date(2026, 3, 31)
 CREATED = datetime(2026, 3, 30, 18, 0, 0)

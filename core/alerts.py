@@ -1,7 +1,7 @@
 """Alerts: what a check found, pointing at a sheet/row/column (house style §4).
 
 Checks return lists of alerts and never stop at the first problem. Codes are stable
-(tests assert on codes); French messages come from one catalogue, ``core.catalogue``,
+(tests assert on codes); French messages come from one catalogue, ``reglo.core.catalogue``,
 split in one module per workflow so that each workflow owns its codes.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from core.catalogue import CATALOGUE
+from reglo.core.catalogue import CATALOGUE
 
 
 class Severity(StrEnum):

@@ -16,7 +16,7 @@ from stdnum.eu import at_02
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as stdnum_siren
 
-from core.alerts import Alert, alert
+from reglo.core.alerts import Alert, alert
 
 _LETTER_DIGITS = {c: str(d) for d, letters in enumerate(("", "AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ")) for c in letters}
 

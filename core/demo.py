@@ -29,10 +29,10 @@ import pandas as pd
 from stdnum import luhn
 from stdnum.eu import at_02
 
-from core.banking import rib_key
-from core.dossier import Dossier, JobSite, SalesInvoice
-from core.entries import entries_to_frame
-from core.models import (
+from reglo.core.banking import rib_key
+from reglo.core.dossier import Dossier, JobSite, SalesInvoice
+from reglo.core.entries import entries_to_frame
+from reglo.core.models import (
     AccountKind,
     BankAccount,
     Company,
@@ -45,7 +45,7 @@ from core.models import (
     PostalAddress,
     SequenceType,
 )
-from core.money import cents_to_money
+from reglo.core.money import cents_to_money
 
 DEFAULT_SEED = 2025
 FY_START = date(2025, 1, 1)

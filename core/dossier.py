@@ -3,7 +3,7 @@
 A dossier holds the company (with its bank accounts), its third parties (tiers, with
 their bank accounts and SEPA mandates), its job sites (chantiers) and the sales invoices
 as issued by the invoicing tool. The ledger itself (the FEC) sits beside it and is read
-column-wise by ``core.fec``. Models are frozen; money is ``Decimal``.
+column-wise by ``reglo.core.fec``. Models are frozen; money is ``Decimal``.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from core.alerts import Alert, Severity, alert
-from core.banking import check_bic, check_creditor_id, check_iban, check_siren
-from core.models import (
+from reglo.core.alerts import Alert, Severity, alert
+from reglo.core.banking import check_bic, check_creditor_id, check_iban, check_siren
+from reglo.core.models import (
     AccountKind,
     BankAccount,
     Company,
@@ -29,7 +29,7 @@ from core.models import (
     PostalAddress,
     SequenceType,
 )
-from core.money import ZERO, Money, MoneyError, is_rounded, to_money
+from reglo.core.money import ZERO, Money, MoneyError, is_rounded, to_money
 
 
 class _Model(BaseModel):

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from core.alerts import Alert, alert
-from core.ledger import COLUMNS, DATE_COLUMNS, empty_frame
-from core.models import Entry
-from core.money import format_fr
+from reglo.core.alerts import Alert, alert
+from reglo.core.ledger import COLUMNS, DATE_COLUMNS, empty_frame
+from reglo.core.models import Entry
+from reglo.core.money import format_fr
 
 
 def check_entry(entry: Entry, *, sheet: str | None = None) -> list[Alert]:
@@ -50,7 +50,7 @@ def number_entries(entries: list[Entry], *, start: int = 1, prefix: str = "") ->
 
 
 def entries_to_frame(entries: list[Entry], *, validated_on: date | None = None, account_labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Ledger rows (``core.ledger.COLUMNS``) for entries, in order, ready for ``write_fec``."""
+    """Ledger rows (``reglo.core.ledger.COLUMNS``) for entries, in order, ready for ``write_fec``."""
     labels = account_labels or {}
     rows = []
     for e in entries:
@@ -230,7 +230,7 @@ class SettlementLettering:
 
     ledger: pd.DataFrame  # ledger + entries appended, renumbered (source_row = line of the written FEC), lettered
     entries: pd.DataFrame  # the entries frame with the codes set
-    run: Any  # core.lettering.LetteringRun (for ``reglo letter --undo-last``)
+    run: Any  # reglo.core.lettering.LetteringRun (for ``reglo letter --undo-last``)
     lines: list[LetteredLine]
     codes: list[str]  # code per settlement, aligned with the input ("" when not lettered)
     alerts: list[Alert]
@@ -252,15 +252,15 @@ def letter_settlements(
     names the lines of the written copy. Each settlement's group is its invoice lines, the
     ledger lines already partially lettered with them (lower-case code), and its paying
     lines. A group that balances gets the next free upper-case code of its account (after the
-    highest code in use, ``core.lettering.next_codes``). A group where the invoices keep an
+    highest code in use, ``reglo.core.lettering.next_codes``). A group where the invoices keep an
     open balance (a part payment) is not lettered — or, with ``partial=True``, gets a
-    lower-case code (the partial lettering convention of ``core.lettering``); a group that
+    lower-case code (the partial lettering convention of ``reglo.core.lettering``); a group that
     would leave more paid than due, or whose invoice line is already lettered in full, is not
     lettered. The codes are applied through
-    ``core.lettering.apply_lettering``, whose run is returned for undo.
+    ``reglo.core.lettering.apply_lettering``, whose run is returned for undo.
     """
-    from core.lettering import LetteringGroup, LetteringProposal, Rule, apply_lettering, next_codes
-    from core.lettering.engine import account_keys
+    from reglo.core.lettering import LetteringGroup, LetteringProposal, Rule, apply_lettering, next_codes
+    from reglo.core.lettering.engine import account_keys
 
     n0 = len(ledger)
     combined = pd.concat([ledger, entries[ledger.columns] if not entries.empty else entries], ignore_index=True) if not ledger.empty else entries.reset_index(drop=True).copy()

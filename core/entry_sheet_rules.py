@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from core.alerts import Alert, alert
-from core.money import MoneyError, cents_to_money, format_fr, parse_decimal, quantize, to_cents
+from reglo.core.alerts import Alert, alert
+from reglo.core.money import MoneyError, cents_to_money, format_fr, parse_decimal, quantize, to_cents
 
 SHEET = "Écritures"
 

@@ -4,7 +4,7 @@ Sources: LPF art. A47 A-1 (arrêté of 29 July 2013), BOFiP BOI-CF-IOR-60-40-20,
 checks of DGFiP's Test Compta Demat (summarised in ``shared/specs/fec.md``).
 
 Reading is column-wise: pyarrow's CSV reader splits the lines, then vectorised Arrow /
-numpy kernels type the columns (``core.fec_columns``) and check them, so that a
+numpy kernels type the columns (``reglo.core.fec_columns``) and check them, so that a
 1,000,000-line file is read and checked in about a second. Alert objects are built only
 for the rows in error, at most ``MAX_ALERTS_PER_CODE`` per code and field, then one
 summary alert per code and field gives the count and the first further line numbers.
@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from core.alerts import Alert, Severity, alert
-from core.catalogue import CATALOGUE
-from core.fec_columns import parse_amounts, parse_dates
-from core.fec_write import REPLACED, write_fec, write_fec_table, write_fec_tables  # noqa: F401 (the writer, re-exported)
-from core.ledger import (
+from reglo.core.alerts import Alert, Severity, alert
+from reglo.core.catalogue import CATALOGUE
+from reglo.core.fec_columns import parse_amounts, parse_dates
+from reglo.core.fec_write import REPLACED, write_fec, write_fec_table, write_fec_tables  # noqa: F401 (the writer, re-exported)
+from reglo.core.ledger import (
     CENTS_COLUMNS,
     COLUMNS,
     DATE_COLUMNS,
@@ -486,7 +486,7 @@ def _field(header: _Header, column: str) -> str:
     for pos, col in header.mapping.items():
         if col == column:
             return header.names[pos]
-    from core.ledger import COLUMN_TO_FIELD
+    from reglo.core.ledger import COLUMN_TO_FIELD
 
     return COLUMN_TO_FIELD.get(column, column)
 
@@ -501,7 +501,7 @@ def _check_filename(filename: str, alerts: _Alerts) -> date | None:
             closing = date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
         except ValueError:
             closing = None
-    from core.banking import check_siren  # local: banking imports stdnum/schwifty (slow to import)
+    from reglo.core.banking import check_siren  # local: banking imports stdnum/schwifty (slow to import)
 
     if not m or closing is None or check_siren(m.group(1)):
         alerts.append(alert("FEC_FILENAME", sheet=SHEET, value=base))
@@ -829,7 +829,7 @@ def _fr(cents: int) -> str:
 
 
 # ---------------------------------------------------------------------------
-# writing (``write_fec``, ``write_fec_table``, ``write_fec_tables``: ``core.fec_write``)
+# writing (``write_fec``, ``write_fec_table``, ``write_fec_tables``: ``reglo.core.fec_write``)
 # ---------------------------------------------------------------------------
 
 

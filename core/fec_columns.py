@@ -1,6 +1,6 @@
 """Vectorised conversion of FEC text columns (Arrow strings) to cents and dates.
 
-Used by ``core.fec``. Each converter returns numpy values for every row plus the row
+Used by ``reglo.core.fec``. Each converter returns numpy values for every row plus the row
 indices in error, so that alert objects are built only for the few rows that need one.
 Work is done in tiers: the legal, common form (``1234,56``, ``20250131``) is converted with
 a handful of Arrow kernels; only the rows that do not have it go through a regular

@@ -1,11 +1,11 @@
-"""FEC writer, column-wise on pyarrow (re-exported by ``core.fec``).
+"""FEC writer, column-wise on pyarrow (re-exported by ``reglo.core.fec``).
 
 Every field is formatted with Arrow kernels over the whole column (amounts through a
 decimal view of the cents, dates through their few distinct values, texts with one byte
 scan before any regex), then pyarrow's CSV writer joins the fields: a 1,000,000-line FEC
 is written in about a second (``bench/bench_fec_write.py``).
 
-The layout: 18 fields in the legal order (``core.ledger.FEC_FIELDS``), optionally the due
+The layout: 18 fields in the legal order (``reglo.core.ledger.FEC_FIELDS``), optionally the due
 date as a 19th field, CRLF line ends, decimal comma without thousands separator ("1234,56",
 "-0,05", "0,00"), dates ``AAAAMMJJ`` (empty when absent), texts without separators nor line
 breaks (a run of them, with the spaces around it, becomes one space; the ends are trimmed).
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
+from reglo.core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
 
 SEPARATORS = ("\t", "|")
 # a run of separators / line breaks inside a text, with the spaces around it → one space
@@ -35,11 +35,11 @@ _PLACEHOLDERS = (b"\x1f", b"\x1e", b"\x1d", b"\x1c", b"\x1a", b"\x19", b"\x18", 
 def write_fec(frame: pd.DataFrame, *, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> bytes:
     """Write a ledger frame as a FEC (18 fields in the legal order, CRLF, decimal comma).
 
-    Text fields lose separators, line breaks and surrounding spaces (``core.fec.text_issues``
+    Text fields lose separators, line breaks and surrounding spaces (``reglo.core.fec.text_issues``
     lists them beforehand); characters the encoding cannot hold become ``?``.
 
     Args:
-        frame: ledger columns (see ``core.ledger.COLUMNS``).
+        frame: ledger columns (see ``reglo.core.ledger.COLUMNS``).
         separator: ``"\\t"`` (default) or ``"|"``.
         encoding: ``"utf-8"`` or ``"iso-8859-15"`` (also ``"cp1252"``).
         due_date_field: when given (e.g. ``"DateEcheance"``), the due dates are written as a
@@ -52,7 +52,7 @@ def write_fec(frame: pd.DataFrame, *, separator: str = "\t", encoding: str = "ut
 
 
 def write_fec_table(table: pa.Table, *, separator: str = "\t", encoding: str = "utf-8", due_date_field: str | None = None) -> bytes:
-    """Lines as a pyarrow table (``core.ledger.COLUMNS``: texts as strings, amounts as int64
+    """Lines as a pyarrow table (``reglo.core.ledger.COLUMNS``: texts as strings, amounts as int64
     cents, dates as timestamps or dates) → FEC bytes, as ``write_fec``."""
     return write_fec_tables(table, separator=separator, encoding=encoding, due_date_field=due_date_field)[None]
 

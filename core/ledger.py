@@ -12,9 +12,9 @@ from datetime import date
 
 import pandas as pd
 
-from core.alerts import Alert
-from core.models import LedgerLine
-from core.money import cents_to_money
+from reglo.core.alerts import Alert
+from reglo.core.models import LedgerLine
+from reglo.core.money import cents_to_money
 
 # FEC field name (A47 A-1 LPF order) -> ledger column
 FEC_FIELDS: tuple[tuple[str, str], ...] = (

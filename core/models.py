@@ -1,7 +1,7 @@
 """Domain models (pydantic v2, frozen, Decimal money, ``source_row`` kept).
 
 Field names follow the glossary of the house style and the FEC columns where one exists.
-Models are built from already-cleaned values (lenient parsing lives in ``core.ingest``
+Models are built from already-cleaned values (lenient parsing lives in ``reglo.core.ingest``
 and the readers); they are strict.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from schwifty import BIC, IBAN
 
-from core.money import ZERO, Money
+from reglo.core.money import ZERO, Money
 
 
 class _Model(BaseModel):

@@ -42,8 +42,8 @@ def test_core_reads_no_clock_and_opens_no_file(path):
 
 
 def test_every_alert_code_has_a_french_message_with_valid_severity():
-    from core.alerts import AlertCode, Severity
-    from core.catalogue import CATALOGUE
+    from reglo.core.alerts import AlertCode, Severity
+    from reglo.core.catalogue import CATALOGUE
 
     assert set(CATALOGUE) == {c.value for c in AlertCode}
     for code, (severity, message) in CATALOGUE.items():

@@ -8,7 +8,7 @@ are) and either
 * calls ``register_template("Mon modèle.xlsx", build)`` where ``build(path)`` writes the file, or
 * defines ``FILE_NAME`` and ``build_template() -> bytes`` (adapted here, written atomically).
 
-``reglo templates [--out DIR]`` and ``python -m workbook_templates.build`` write them all;
+``reglo templates [--out DIR]`` and ``python -m reglo.workbook_templates.build`` write them all;
 the generated files are committed under ``workbook_templates/xlsx/``.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def register_template(file_name: str, builder: Builder | None = None):
 
 def _bytes_builder(make: Callable[[], bytes]) -> Builder:
     def build(path: Path) -> None:
-        from addin.sheets import atomic_write
+        from reglo.addin.backends.sheets import atomic_write
 
         atomic_write(path, make())
 

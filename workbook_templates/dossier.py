@@ -1,10 +1,10 @@
 """Template « Dossier Reglo.xlsx »: the sheets of dossier.xlsx, empty, with an « Instructions »
-sheet in French (contract: ``docs/dossier.md``; headers from ``core.dossier.SHEETS``)."""
+sheet in French (contract: ``docs/dossier.md``; headers from ``reglo.core.dossier.SHEETS``)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from core.dossier import (
+from reglo.core.dossier import (
     BANKS_SHEET,
     COMPANY_PARAMETERS,
     COMPANY_SHEET,
@@ -14,8 +14,8 @@ from core.dossier import (
     SHEETS,
     SITES_SHEET,
 )
-from core.models import PaymentMethod, SequenceType
-from workbook_templates import register_template
+from reglo.core.models import PaymentMethod, SequenceType
+from reglo.workbook_templates import register_template
 
 FILE_NAME = "Dossier Reglo.xlsx"
 INSTRUCTIONS = "Instructions"
@@ -56,8 +56,8 @@ def build(path: Path) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from addin.dossier import TEXT, columns
-    from addin.sheets import FileWorkbook
+    from reglo.addin.shell.dossier import TEXT, columns
+    from reglo.addin.backends.sheets import FileWorkbook
 
     book = FileWorkbook(path.with_name(f".{path.name}.new"), create=True)  # built from scratch, saved atomically
     for sheet in SHEETS:

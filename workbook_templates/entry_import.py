@@ -36,9 +36,9 @@ INSTRUCTIONS = [
 
 
 def build_template() -> bytes:
-    from addin import entry_import as ei
-    from addin.sheets import Column, FileWorkbook
-    from core.entry_import.layout import preset_sales_vat_on_line
+    from reglo.addin.shell import entry_import as ei
+    from reglo.addin.backends.sheets import Column, FileWorkbook
+    from reglo.core.entry_import.layout import preset_sales_vat_on_line
 
     d = preset_sales_vat_on_line()
     book = FileWorkbook("/nonexistent/Import d'écritures.xlsx", create=True)

@@ -3,9 +3,9 @@
 Steps (see ``docs/installation.md`` and the Excel harness note, option A):
 
 1. take ``quickstart_addin_ribbon.xlam`` from the installed xlwings wheel;
-2. replace ``customUI/customUI.xml`` with ``addin/customUI.xml`` (the "Reglo" tab);
+2. replace ``customUI/customUI.xml`` with ``addin/xlam/customUI.xml`` (the "Reglo" tab);
 3. in ``xl/vbaProject.bin``: replace the source of the ribbon module with
-   ``addin/vba/Reglo.bas`` (single ``OnAction`` callback → ``addin.ribbon.dispatch``),
+   ``addin/xlam/vba/Reglo.bas`` (single ``OnAction`` callback → ``reglo.addin.entrypoints.ribbon.dispatch``),
    point the embedded xlwings module at its own configuration (``reglo.conf`` instead of
    ``myaddin.conf``) and rename the VBA project to ``Reglo``;
 4. title/description shown by Excel's add-in manager, hidden config sheet renamed;
@@ -20,12 +20,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.xlam import customui
-from addin.xlam.vbaproject import VbaProject, VbaProjectError
+from reglo.addin.xlam import customui
+from reglo.addin.xlam.vbaproject import VbaProject, VbaProjectError
 
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
 XLAM_NAME = "reglo.xlam"
-VBA_SOURCE = Path(__file__).resolve().parent.parent / "vba" / "Reglo.bas"
+VBA_SOURCE = Path(__file__).resolve().parent / "vba" / "Reglo.bas"
 PROJECT_NAME = "Reglo"
 CONFIG_NAME = "reglo"  # → %USERPROFILE%\.reglo\reglo.conf, reglo.conf beside the workbook
 _TEMPLATE_CONFIG_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
@@ -43,7 +43,7 @@ class BuildResult:
     path: Path
     sha256: str
     buttons: int
-    customui_stale: bool  # addin/customUI.xml differs from the handler registry
+    customui_stale: bool  # addin/xlam/customUI.xml differs from the handler registry
 
 
 def template_path() -> Path:
@@ -102,7 +102,7 @@ def build_bytes(customui_xml: str | None = None, template: Path | None = None) -
 
 def build(out_dir: Path | str = ".", customui_xml: str | None = None) -> BuildResult:
     """Write ``<out_dir>/reglo.xlam`` atomically and describe it."""
-    from addin.sheets import atomic_write
+    from reglo.addin.backends.sheets import atomic_write
 
     data = build_bytes(customui_xml)
     path = Path(out_dir) / XLAM_NAME

@@ -1,9 +1,9 @@
 """The "Reglo" ribbon tab (``customUI/customUI.xml``), generated from the handler registry.
 
-One group per workflow, in the order of :data:`addin.handlers.GROUPS`; a group appears
+One group per workflow, in the order of :data:`reglo.addin.entrypoints.handlers.GROUPS`; a group appears
 once at least one handler is registered in it. Every button calls the single frozen VBA
 callback ``RibbonMyAddin.OnAction`` and carries its handler's tag in ``tag``: adding a
-button never touches the VBA project. The committed file ``addin/customUI.xml`` must equal
+button never touches the VBA project. The committed file ``addin/xlam/customUI.xml`` must equal
 :func:`render` (a test checks it; ``reglo addin customui`` rewrites it).
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Mapping
 
 from lxml import etree
 
-from addin.handlers import GROUPS, HandlerInfo, load_all
+from reglo.addin.entrypoints.handlers import GROUPS, HandlerInfo, load_all
 
 NAMESPACE = "http://schemas.microsoft.com/office/2006/01/customui"
 VBA_MODULE = "RibbonMyAddin"  # module name inside the xlwings template's vbaProject.bin
 CALLBACK = f"{VBA_MODULE}.OnAction"
-CUSTOMUI_PATH = Path(__file__).resolve().parent.parent / "customUI.xml"
+CUSTOMUI_PATH = Path(__file__).resolve().parent / "customUI.xml"
 TAB_ID = "regloTab"
 TAB_LABEL = "Reglo"
 
@@ -121,7 +121,7 @@ def committed() -> str:
 
 
 def write(path: Path = CUSTOMUI_PATH) -> Path:
-    from addin.sheets import atomic_write
+    from reglo.addin.backends.sheets import atomic_write
 
     atomic_write(path, render().encode("utf-8"))
     return path

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from addin.xlam.build import CONFIG_NAME, XLAM_NAME
+from reglo.addin.xlam.build import CONFIG_NAME, XLAM_NAME
 
 OK, FIX, INFO = "OK", "À corriger", "Info"
 MIN_PYTHON = (3, 11)
@@ -113,8 +113,8 @@ def _xlwings() -> Check:
 
 def _reglo_package() -> list[Check]:
     try:
-        ribbon = importlib.import_module("addin.ribbon")
-        handlers = importlib.import_module("addin.handlers").load_all()
+        ribbon = importlib.import_module("reglo.addin.entrypoints.ribbon")
+        handlers = importlib.import_module("reglo.addin.entrypoints.handlers").load_all()
     except Exception as exc:  # noqa: BLE001
         return [Check(FIX, f"le paquet reglo n'est pas importable par ce Python ({type(exc).__name__} : {exc}) : « pip install reglo » dans l'interpréteur configuré pour Excel.")]
     where = Path(ribbon.__file__).resolve().parent.parent
@@ -136,8 +136,8 @@ def _addin(m: Machine) -> list[Check]:
 
 
 def _addin_content(path: Path, m: Machine) -> list[Check]:
-    from addin.handlers import load_all
-    from addin.xlam.vbaproject import VbaProject
+    from reglo.addin.entrypoints.handlers import load_all
+    from reglo.addin.xlam.vbaproject import VbaProject
 
     checks = []
     try:

@@ -1,7 +1,7 @@
-"""xlwings Lite entry points (``addin/lite/main.py`` and ``requirements.txt``), generated.
+"""xlwings Lite entry points (``addin/entrypoints/lite/main.py`` and ``requirements.txt``), generated.
 
 xlwings Lite lists the ``@script`` functions of the ``main.py`` pasted in its task pane.
-One script per registered handler, in ribbon order, each calling :func:`addin.ribbon.run`
+One script per registered handler, in ribbon order, each calling :func:`reglo.addin.entrypoints.ribbon.run`
 (the same boundary as the desktop ribbon: French message box, never a traceback). The
 file is generated rather than built dynamically so that the user pastes plain readable
 code; a test checks the committed files equal :func:`render_main` /
@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Mapping
 
-from addin.handlers import GROUPS, HandlerInfo, load_all
+from reglo.addin.entrypoints.handlers import GROUPS, HandlerInfo, load_all
 
-LITE_DIR = Path(__file__).resolve().parent.parent / "lite"
+LITE_DIR = Path(__file__).resolve().parent.parent / "entrypoints" / "lite"
 MAIN_PATH = LITE_DIR / "main.py"
 REQUIREMENTS_PATH = LITE_DIR / "requirements.txt"
 _RESERVED = {"run", "script", "xw"}
@@ -50,7 +50,7 @@ def render_main(handlers: Mapping[str, HandlerInfo] | None = None) -> str:
         "import xlwings as xw",
         "from xlwings import script",
         "",
-        "from addin.ribbon import run",
+        "from reglo.addin.entrypoints.ribbon import run",
     ]
     for info in ordered(handlers):
         label = info.label.replace("\\", "\\\\").replace('"', '\\"')
@@ -79,7 +79,7 @@ def render_requirements() -> str:
 
 
 def write() -> list[Path]:
-    from addin.sheets import atomic_write
+    from reglo.addin.backends.sheets import atomic_write
 
     atomic_write(MAIN_PATH, render_main().encode("utf-8"))
     atomic_write(REQUIREMENTS_PATH, render_requirements().encode("utf-8"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from addin.xlam import cfb, ovba
+from reglo.addin.xlam import cfb, ovba
 
 # Record ids of [MS-OVBA] 2.3.4.2 used here.
 PROJECTCODEPAGE = 0x0003

@@ -22,7 +22,7 @@ _MODULES = (
 
 CATALOGUE: dict[str, tuple[str, str]] = {}
 for _name in _MODULES:
-    _messages = import_module(f"core.catalogue.{_name}").MESSAGES
+    _messages = import_module(f"reglo.core.catalogue.{_name}").MESSAGES
     _clash = CATALOGUE.keys() & _messages.keys()
     if _clash:  # pragma: no cover - programming error
         raise RuntimeError(f"alert codes defined twice: {sorted(_clash)}")

@@ -1,4 +1,4 @@
-"""Alert messages of the dossier (``dossier.xlsx`` read by ``addin.dossier.load_dossier``).
+"""Alert messages of the dossier (``dossier.xlsx`` read by ``reglo.addin.shell.dossier.load_dossier``).
 
 Generic problems (missing sheet or column, invalid IBAN/BIC/ICS/SIREN, unreadable amount or
 date) use the foundation codes; the codes below are specific to the dossier's sheets.

@@ -2,9 +2,9 @@
 
 ``ImportDefinition`` describes a layout; ``import_entries(RawRows, definition)`` returns an
 ``ImportResult`` (accepted lines, rejected rows with reasons, alerts, summary);
-``core.fec.write_fec_table`` / ``write_fec_tables`` write its accepted lines (``ImportResult.table``) as FECs.
+``reglo.core.fec.write_fec_table`` / ``write_fec_tables`` write its accepted lines (``ImportResult.table``) as FECs.
 """
-from core.entry_import.definition import (
+from reglo.core.entry_import.definition import (
     AccountLayout,
     AccountRange,
     AccountTypeMode,
@@ -15,8 +15,8 @@ from core.entry_import.definition import (
     JournalKind,
     check_definition,
 )
-from core.entry_import.engine import RawRows, import_entries
-from core.entry_import.result import ImportResult, ImportSummary, JournalSummary, Rejection, table_to_frame
+from reglo.core.entry_import.engine import RawRows, import_entries
+from reglo.core.entry_import.result import ImportResult, ImportSummary, JournalSummary, Rejection, table_to_frame
 
 __all__ = [
     "AccountLayout",

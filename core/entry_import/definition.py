@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.alerts import Alert, alert
-from core.models import AccountKind
+from reglo.core.alerts import Alert, alert
+from reglo.core.models import AccountKind
 
 SHEET = "Définition d'import"
 

@@ -33,8 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.alerts import Alert, Severity, alert
-from core.entry_import.definition import (
+from reglo.core.alerts import Alert, Severity, alert
+from reglo.core.entry_import.definition import (
     AccountLayout,
     AccountTypeMode,
     AmountMode,
@@ -44,9 +44,9 @@ from core.entry_import.definition import (
     JournalKind,
     check_definition,
 )
-from core.entry_import.parse import account_numbers, clean_text, empty_strings, is_pcg, np_bool, parse_cents, parse_dates
-from core.entry_import.result import ImportResult, JournalSummary, ImportSummary
-from core.ledger import COLUMNS
+from reglo.core.entry_import.parse import account_numbers, clean_text, empty_strings, is_pcg, np_bool, parse_cents, parse_dates
+from reglo.core.entry_import.result import ImportResult, JournalSummary, ImportSummary
+from reglo.core.ledger import COLUMNS
 
 MAX_ALERTS_PER_CODE = 1000
 

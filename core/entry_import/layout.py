@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from core.entry_import.definition import (
+from reglo.core.entry_import.definition import (
     AccountLayout,
     AccountRange,
     AccountTypeMode,
@@ -19,8 +19,8 @@ from core.entry_import.definition import (
     ImportDefinition,
     JournalKind,
 )
-from core.models import Entry, EntryLine
-from core.money import to_cents
+from reglo.core.models import Entry, EntryLine
+from reglo.core.money import to_cents
 
 
 @dataclass(frozen=True)

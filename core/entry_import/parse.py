@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.entry_import.definition import DATE_FORMATS
+from reglo.core.entry_import.definition import DATE_FORMATS
 
 # strptime formats tried, in order, when the definition says "auto"
 AUTO_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y")

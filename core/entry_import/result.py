@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
-from core.alerts import Alert
-from core.entry_import.definition import ImportDefinition, JournalKind
-from core.ledger import COLUMNS, DATE_COLUMNS, as_date, empty_frame
-from core.models import Entry, EntryLine
-from core.money import cents_to_money, format_display
+from reglo.core.alerts import Alert
+from reglo.core.entry_import.definition import ImportDefinition, JournalKind
+from reglo.core.ledger import COLUMNS, DATE_COLUMNS, as_date, empty_frame
+from reglo.core.models import Entry, EntryLine
+from reglo.core.money import cents_to_money, format_display
 
 
 class _Model(BaseModel):
@@ -80,7 +80,7 @@ class Rejection(_Model):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """Accepted lines as a pyarrow table (``core.ledger.COLUMNS`` + ``company``), in input order."""
+    """Accepted lines as a pyarrow table (``reglo.core.ledger.COLUMNS`` + ``company``), in input order."""
 
     definition: ImportDefinition
     table: pa.Table
@@ -116,7 +116,7 @@ class ImportResult:
         return self.table.filter(pc.equal(self.table["company"], company))
 
     def frame(self, company: str | None = None) -> pd.DataFrame:
-        """Accepted lines as a ledger frame (``core.ledger.COLUMNS``)."""
+        """Accepted lines as a ledger frame (``reglo.core.ledger.COLUMNS``)."""
         return table_to_frame(self.company_table(company))
 
     def rejections(self) -> list[Rejection]:
@@ -171,7 +171,7 @@ def _empty_table() -> pa.Table:
 
 
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
-    """pyarrow lines → ledger frame with the dtypes of ``core.ledger``."""
+    """pyarrow lines → ledger frame with the dtypes of ``reglo.core.ledger``."""
     if table.num_rows == 0:
         return empty_frame()
     frame = table.select(list(COLUMNS)).to_pandas()

@@ -1,12 +1,12 @@
 """Automatic lettering (lettrage automatique): matching the debit and credit lines of one
 account so that they cancel out. See ``docs/lettering.md``.
 
-Pure functions over a ledger frame (``core.ledger``): ``propose_lettering`` →
+Pure functions over a ledger frame (``reglo.core.ledger``): ``propose_lettering`` →
 ``apply_lettering`` → ``undo_lettering``; ``evaluate_lettering`` measures the engine against the
 letters already in a ledger.
 """
-from core.lettering.codes import code_at, code_rank, is_partial_code, next_codes
-from core.lettering.engine import (
+from reglo.core.lettering.codes import code_at, code_rank, is_partial_code, next_codes
+from reglo.core.lettering.engine import (
     ApplyResult,
     UndoResult,
     account_keys,
@@ -16,8 +16,8 @@ from core.lettering.engine import (
     scope_mask,
     undo_lettering,
 )
-from core.lettering.evaluate import evaluate_lettering, original_groups
-from core.lettering.models import (
+from reglo.core.lettering.evaluate import evaluate_lettering, original_groups
+from reglo.core.lettering.models import (
     RULE_LABELS,
     AppliedGroup,
     Evaluation,
@@ -28,7 +28,7 @@ from core.lettering.models import (
     Rule,
     RuleScore,
 )
-from core.lettering.refs import normalise_ref, ref_tokens
+from reglo.core.lettering.refs import normalise_ref, ref_tokens
 
 __all__ = [
     "RULE_LABELS", "AppliedGroup", "ApplyResult", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal",

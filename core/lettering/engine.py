@@ -1,8 +1,8 @@
 """Automatic lettering (lettrage automatique): propose, apply, undo.
 
-``propose_lettering(frame, options)`` reads a ledger frame (``core.ledger``), selects the lines
+``propose_lettering(frame, options)`` reads a ledger frame (``reglo.core.ledger``), selects the lines
 of the chosen account roots, reports suspicious existing letterings, and runs the passes of
-``core.lettering.passes`` over the open items of each account (auxiliary account when present,
+``reglo.core.lettering.passes`` over the open items of each account (auxiliary account when present,
 else general account). It changes nothing: the result lists the proposed groups, each with the
 rule that formed it, why, a confidence, and for ambiguous ones the alternatives.
 
@@ -24,10 +24,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.alerts import Alert, alert
-from core.entries import entries_to_frame
-from core.lettering.codes import code_at, code_rank, is_partial_code, next_codes
-from core.lettering.models import (
+from reglo.core.alerts import Alert, alert
+from reglo.core.entries import entries_to_frame
+from reglo.core.lettering.codes import code_at, code_rank, is_partial_code, next_codes
+from reglo.core.lettering.models import (
     AppliedGroup,
     LetteringGroup,
     LetteringOptions,
@@ -35,9 +35,9 @@ from core.lettering.models import (
     LetteringRun,
     Rule,
 )
-from core.lettering.passes import PASS_LABELS, PASSES, PassState, RawGroup, Units, eur
-from core.models import Entry, EntryLine
-from core.money import cents_to_money
+from reglo.core.lettering.passes import PASS_LABELS, PASSES, PassState, RawGroup, Units, eur
+from reglo.core.models import Entry, EntryLine
+from reglo.core.money import cents_to_money
 
 SHEET = "FEC"
 _EPOCH = date(1970, 1, 1)
@@ -259,7 +259,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     """Proposed letterings of the open lines of the scope; nothing is changed.
 
     Args:
-        frame: ledger frame (``core.ledger.COLUMNS``), e.g. ``read_fec(...).frame``.
+        frame: ledger frame (``reglo.core.ledger.COLUMNS``), e.g. ``read_fec(...).frame``.
         options: roots, k, date window, tolerance and write-off accounts, work budget.
         progress: called as ``progress(stage, done, total)`` when a stage starts and as it
             advances (per account in the combination passes); ``stage`` is French. The CLI

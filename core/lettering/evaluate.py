@@ -16,8 +16,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from core.lettering.engine import _examine, account_keys, propose_lettering
-from core.lettering.models import Evaluation, LetteringOptions, LetteringProposal, Rule, RuleScore
+from reglo.core.lettering.engine import _examine, account_keys, propose_lettering
+from reglo.core.lettering.models import Evaluation, LetteringOptions, LetteringProposal, Rule, RuleScore
 
 
 def _pairs(rows: tuple[int, ...]) -> set[tuple[int, int]]:

@@ -8,9 +8,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
-from core.alerts import Alert
-from core.models import Entry
-from core.money import CENT, ZERO, Money
+from reglo.core.alerts import Alert
+from reglo.core.models import Entry
+from reglo.core.money import CENT, ZERO, Money
 
 
 class _Model(BaseModel):

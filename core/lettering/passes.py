@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.lettering.models import LetteringOptions, Rule
-from core.lettering.refs import SHORT_MARK, normalise_refs, text_tokens
-from core.money import cents_to_money, format_display
+from reglo.core.lettering.models import LetteringOptions, Rule
+from reglo.core.lettering.refs import SHORT_MARK, normalise_refs, text_tokens
+from reglo.core.money import cents_to_money, format_display
 
 
 def eur(cents: int) -> str:

@@ -3,12 +3,12 @@ invoices → job-site synthesis → bank entries; and the same from the accounti
 
 Pure domain code (no Excel, no files, no clock): see ``docs/payments.md``.
 """
-from core.payments.allocation import allocate
-from core.payments.checks import CheckResult, check_rows
-from core.payments.entries import PaymentEntries, build_entries, lettering_codes
-from core.payments.ingest import HEADERS, SHEET, header_map, payment_key
-from core.payments.ledger_import import LedgerImportResult, payments_from_ledger
-from core.payments.model import (
+from reglo.core.payments.allocation import allocate
+from reglo.core.payments.checks import CheckResult, check_rows
+from reglo.core.payments.entries import PaymentEntries, build_entries, lettering_codes
+from reglo.core.payments.ingest import HEADERS, SHEET, header_map, payment_key
+from reglo.core.payments.ledger_import import LedgerImportResult, payments_from_ledger
+from reglo.core.payments.model import (
     KIND,
     Allocation,
     BankJournal,
@@ -20,7 +20,7 @@ from core.payments.model import (
     PriorImport,
     RowStatus,
 )
-from core.payments.synthesis import JobSiteLine, Synthesis, job_site_synthesis
+from reglo.core.payments.synthesis import JobSiteLine, Synthesis, job_site_synthesis
 
 __all__ = [
     "KIND", "HEADERS", "SHEET", "Allocation", "BankJournal", "CheckResult", "Customer", "JobSite", "JobSiteLine",

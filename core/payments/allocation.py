@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterable, Mapping
 
-from core.money import ZERO
-from core.payments.model import Allocation, OpenInvoice, Payment
+from reglo.core.money import ZERO
+from reglo.core.payments.model import Allocation, OpenInvoice, Payment
 
 
 def allocation_order(p: Payment) -> tuple:

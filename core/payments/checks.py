@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from core.alerts import Alert, alert
-from core.money import ZERO
-from core.payments import ingest as t
-from core.payments.allocation import allocate
-from core.payments.ingest import ParsedRow, eur, fr_date, parse_row, payment_key
-from core.payments.model import Allocation, Payment, PaymentReference, RowStatus
+from reglo.core.alerts import Alert, alert
+from reglo.core.money import ZERO
+from reglo.core.payments import ingest as t
+from reglo.core.payments.allocation import allocate
+from reglo.core.payments.ingest import ParsedRow, eur, fr_date, parse_row, payment_key
+from reglo.core.payments.model import Allocation, Payment, PaymentReference, RowStatus
 
 RowRule = Callable[[ParsedRow, PaymentReference, date, str], list[Alert]]
 

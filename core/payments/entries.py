@@ -19,11 +19,11 @@ from itertools import count, product
 from string import ascii_uppercase
 from typing import Iterable, Iterator, Sequence
 
-from core.alerts import Alert
-from core.entries import check_entry, number_entries
-from core.models import Entry, EntryLine
-from core.money import ZERO
-from core.payments.model import Allocation, PaymentReference
+from reglo.core.alerts import Alert
+from reglo.core.entries import check_entry, number_entries
+from reglo.core.models import Entry, EntryLine
+from reglo.core.money import ZERO
+from reglo.core.payments.model import Allocation, PaymentReference
 
 
 def lettering_codes(used: Iterable[str] = ()) -> Iterator[str]:

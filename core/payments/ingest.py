@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from core.alerts import Alert, alert
-from core.models import PaymentMethod
-from core.money import MoneyError, format_display, format_fr, parse_decimal, quantize, to_cents
+from reglo.core.alerts import Alert, alert
+from reglo.core.models import PaymentMethod
+from reglo.core.money import MoneyError, format_display, format_fr, parse_decimal, quantize, to_cents
 
 SHEET = "Import règlements clients"
 TABLE_NAME = "Reglements"

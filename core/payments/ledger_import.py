@@ -20,12 +20,12 @@ from datetime import date
 
 import pandas as pd
 
-from core.alerts import Alert, Severity, alert
-from core.money import cents_to_money, to_cents
-from core.payments.allocation import allocate
-from core.payments.checks import allocation_alerts
-from core.payments.ingest import code, eur, fr_date, payment_key
-from core.payments.model import Allocation, Payment, PaymentReference
+from reglo.core.alerts import Alert, Severity, alert
+from reglo.core.money import cents_to_money, to_cents
+from reglo.core.payments.allocation import allocate
+from reglo.core.payments.checks import allocation_alerts
+from reglo.core.payments.ingest import code, eur, fr_date, payment_key
+from reglo.core.payments.model import Allocation, Payment, PaymentReference
 
 SHEET = "FEC"
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*[A-Z0-9]|[A-Z0-9]")
@@ -86,7 +86,7 @@ def short_ref(label: str, customer_invoices: list[str]) -> tuple[str, str] | Non
 
 
 def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: str = SHEET) -> LedgerImportResult:
-    """Read the customer payments of the bank journals of a ledger frame (``core.ledger``)."""
+    """Read the customer payments of the bank journals of a ledger frame (``reglo.core.ledger``)."""
     journals = bank_journals(frame, ref)
     mask = frame["journal_code"].isin(journals) & frame["ledger_account"].str.startswith("411")
     lines = frame.loc[mask]

@@ -21,7 +21,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from core.money import cents_to_money
+from reglo.core.money import cents_to_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ def _day(v) -> date | None:
 
 
 def ledger_open_amounts(frame: pd.DataFrame | None, invoice_numbers: Iterable[str]) -> dict[str, LedgerOpen]:
-    """Per invoice number found on a 41… line of ``frame`` (``core.ledger.COLUMNS``): its open
+    """Per invoice number found on a 41… line of ``frame`` (``reglo.core.ledger.COLUMNS``): its open
     amount in the ledger. Invoices without any 41… line are absent (not known)."""
     wanted = set(invoice_numbers)
     if frame is None or frame.empty or not wanted:

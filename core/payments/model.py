@@ -8,8 +8,8 @@ hand. Every model is frozen (house style §2).
 The per-row value objects (``OpenInvoice``, ``Payment``, ``Allocation``) and the
 reference are frozen, slotted dataclasses rather than pydantic models: a 50,000-row sheet
 builds 150,000 of them and pydantic construction (even ``model_construct``) cost seconds
-there. Their values are validated where they are made (``core.payments.ingest`` for user
-input, the validated ``core.dossier`` models for invoices), so nothing is lost.
+there. Their values are validated where they are made (``reglo.core.payments.ingest`` for user
+input, the validated ``reglo.core.dossier`` models for invoices), so nothing is lost.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from core.models import PaymentMethod
-from core.money import ZERO
+from reglo.core.models import PaymentMethod
+from reglo.core.money import ZERO
 
 KIND = "customer_payments"
 """Kind of the batches this workflow records in the payment register."""

@@ -12,8 +12,8 @@ from typing import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from core.money import ZERO, Money
-from core.payments.model import NO_JOB_SITE, Allocation, JobSite, OpenInvoice
+from reglo.core.money import ZERO, Money
+from reglo.core.payments.model import NO_JOB_SITE, Allocation, JobSite, OpenInvoice
 
 
 class JobSiteLine(BaseModel):

@@ -13,9 +13,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.models import PostalAddress
-from core.money import ZERO, Money
-from core.writers.pain001 import DEFAULT_VERSION
+from reglo.core.models import PostalAddress
+from reglo.core.money import ZERO, Money
+from reglo.core.writers.pain001 import DEFAULT_VERSION
 
 
 class _Model(BaseModel):

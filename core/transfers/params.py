@@ -10,10 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from core.alerts import Alert, alert
-from core.models import PostalAddress
-from core.transfers.models import TransferParameters
-from core.writers.pain001 import DEFAULT_VERSION, VERSIONS
+from reglo.core.alerts import Alert, alert
+from reglo.core.models import PostalAddress
+from reglo.core.transfers.models import TransferParameters
+from reglo.core.writers.pain001 import DEFAULT_VERSION, VERSIONS
 
 SHEET = "Paramètres virements"
 

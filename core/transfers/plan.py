@@ -22,15 +22,15 @@ from typing import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from core.alerts import Alert, alert, has_blocking
-from core.banking import check_bic, check_iban
-from core.models import Entry, EntryLine, Party, PostalAddress
-from core.money import ZERO, format_fr
-from core.transfers.models import PlannedTransfer, PreviewLine, TransferParameters, total
-from core.transfers.rules import transfer_units
-from core.writers import sepa_text as st
-from core.writers.calendar import is_business_day, next_business_day
-from core.writers.pain001 import CreditTransfer, CreditTransferBatch, CreditTransferGroup
+from reglo.core.alerts import Alert, alert, has_blocking
+from reglo.core.banking import check_bic, check_iban
+from reglo.core.models import Entry, EntryLine, Party, PostalAddress
+from reglo.core.money import ZERO, format_fr
+from reglo.core.transfers.models import PlannedTransfer, PreviewLine, TransferParameters, total
+from reglo.core.transfers.rules import transfer_units
+from reglo.core.writers import sepa_text as st
+from reglo.core.writers.calendar import is_business_day, next_business_day
+from reglo.core.writers.pain001 import CreditTransfer, CreditTransferBatch, CreditTransferGroup
 
 SHEET_PARAMS = "Paramètres virements"
 KIND = "virement"  # register batch kind of supplier transfer files

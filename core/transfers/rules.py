@@ -19,12 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from core.alerts import Alert, alert
-from core.banking import check_bic, check_iban
-from core.models import Party
-from core.money import MoneyError, format_fr, is_rounded, to_money
-from core.transfers.models import PreviewLine, TransferParameters, total
-from core.transfers.selection import SHEET
+from reglo.core.alerts import Alert, alert
+from reglo.core.banking import check_bic, check_iban
+from reglo.core.models import Party
+from reglo.core.money import MoneyError, format_fr, is_rounded, to_money
+from reglo.core.transfers.models import PreviewLine, TransferParameters, total
+from reglo.core.transfers.selection import SHEET
 
 # EEA: EU 27 + Iceland, Liechtenstein, Norway (S-B4: BIC optional inside, required outside).
 EEA = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO GF GP MQ RE YT".split())

@@ -29,14 +29,14 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from core.alerts import Alert, Severity, alert
-from core.ledger import as_date
-from core.money import ZERO, cents_to_money, format_fr
-from core.transfers.models import ImportResult, LineKind, PaidAllocation, PreviewLine, TransferParameters
+from reglo.core.alerts import Alert, Severity, alert
+from reglo.core.ledger import as_date
+from reglo.core.money import ZERO, cents_to_money, format_fr
+from reglo.core.transfers.models import ImportResult, LineKind, PaidAllocation, PreviewLine, TransferParameters
 
 SHEET = "Prévisualisation virements"
 E2E_PATTERN = re.compile(r"VIR\d{14}-\d{4,6}")
-"""End-to-end ids Reglo generates (``core.transfers.plan.end_to_end_id``), found back in
+"""End-to-end ids Reglo generates (``reglo.core.transfers.plan.end_to_end_id``), found back in
 ledger labels / piece refs of booked payments."""
 
 
@@ -63,7 +63,7 @@ def import_lines(
     party_names: Mapping[str, str] | None = None,
     sheet: str = SHEET,
 ) -> ImportResult:
-    """Build the preview lines from a ledger frame (``core.ledger.COLUMNS``) and the register."""
+    """Build the preview lines from a ledger frame (``reglo.core.ledger.COLUMNS``) and the register."""
     names = party_names or {}
     alerts: list[Alert] = []
     base = frame[_in_roots(frame["ledger_account"], params.roots) & (frame["lettering_code"].str.strip() == "")]

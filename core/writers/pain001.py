@@ -6,7 +6,7 @@ Sources: ISO 20022 ``pain.001.001.03`` / ``pain.001.001.09`` schemas (shipped in
 
 ``write_pain001(batch, *, message_id, created_at, version)`` is pure: same input, same
 bytes (no clock, no random id). It assumes clean input: texts already in the SEPA set and
-within their lengths (``core.writers.sepa_text``), amounts positive with 2 decimals.
+within their lengths (``reglo.core.writers.sepa_text``), amounts positive with 2 decimals.
 ``NbOfTxs`` / ``CtrlSum`` are computed from the models at both levels (S-N1…S-N4).
 ``validate_pain001`` checks the bytes against the XSD of their version; ``check_pain001``
 does the same for our own output before it is written, in parallel for large files
@@ -33,9 +33,9 @@ from decimal import Decimal
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.models import PostalAddress
-from core.money import ZERO, Money
-from core.writers.xml import XML_DECLARATION, namespace, schema_bytes, xsd_errors
+from reglo.core.models import PostalAddress
+from reglo.core.money import ZERO, Money
+from reglo.core.writers.xml import XML_DECLARATION, namespace, schema_bytes, xsd_errors
 
 VERSIONS = ("pain.001.001.09", "pain.001.001.03")
 DEFAULT_VERSION = VERSIONS[0]

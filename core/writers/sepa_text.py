@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 from stdnum import iso11649
 
-from core.alerts import Alert, alert
+from reglo.core.alerts import Alert, alert
 
 SEPA_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ "
 SEPA_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")  # S-C1 / S-C3

@@ -23,7 +23,7 @@ def namespace(version: str) -> str:
 def schema_bytes(version: str) -> bytes:
     """The raw bytes of a shipped XSD (``pain.001.001.03`` …)."""
     try:
-        return resources.files("core.writers").joinpath("schemas", f"{version}.xsd").read_bytes()
+        return resources.files("reglo.core.writers").joinpath("schemas", f"{version}.xsd").read_bytes()
     except FileNotFoundError as exc:
         raise ValueError(f"schéma XSD inconnu : {version}") from exc
 

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Color, PatternFill
 
-from addin.paint import paint_alerts
-from addin.sheets import FileWorkbook
-from core.alerts import alert
+from reglo.addin.backends.paint import paint_alerts
+from reglo.addin.backends.sheets import FileWorkbook
+from reglo.core.alerts import alert
 
 S = "Écritures"
 HEAD = ["Journal", "Date", "N° écriture", "Compte", "Libellé", "Débit", "Crédit"]
@@ -109,7 +109,7 @@ def check_package(path: Path) -> None:
             for rel in etree.fromstring(z.read(n)):
                 if rel.get("TargetMode") == "External":
                     continue
-                from addin.fastbook import _resolve
+                from reglo.addin.backends.fastbook import _resolve
 
                 target = _resolve(base if base else "x", rel.get("Target")) if not n.startswith("_rels/") else rel.get("Target").lstrip("/")
                 assert target in names, (n, rel.get("Target"))

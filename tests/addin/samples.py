@@ -77,14 +77,14 @@ def _check_entries(tmp_path: Any, monkeypatch: Any):
 
 @functools.cache
 def _demo() -> Any:
-    from core.demo import generate_demo
+    from reglo.core.demo import generate_demo
 
     return generate_demo()
 
 
 def _demo_dossier(tmp_path: Any, monkeypatch: Any) -> Any:
     """The demo company's dossier folder (dossier.xlsx + FEC), found through REGLO_DOSSIER."""
-    from addin.dossier import write_dossier
+    from reglo.addin.shell.dossier import write_dossier
 
     demo = _demo()
     folder = tmp_path / "Batiroc"
@@ -97,7 +97,7 @@ def _demo_dossier(tmp_path: Any, monkeypatch: Any) -> Any:
 def _payment_rows(demo: Any) -> list[list]:
     """Three customer payments received in January, typed in the template: the last two
     invoices of the year and one invoice number that does not exist."""
-    from core.payments import ingest as t
+    from reglo.core.payments import ingest as t
 
     invoices = sorted((i for i in demo.dossier.invoices if i.gross > 0), key=lambda i: (i.invoice_date, i.invoice_number))[-2:]
     bank = demo.dossier.company.bank_accounts[0].journal_code
@@ -111,7 +111,7 @@ def _payment_rows(demo: Any) -> list[list]:
 
 @sample("payments_check")
 def _payments_check(tmp_path: Any, monkeypatch: Any):
-    from core.payments import ingest as t
+    from reglo.core.payments import ingest as t
 
     demo = _demo_dossier(tmp_path, monkeypatch)
 
@@ -129,9 +129,9 @@ def _payments_check(tmp_path: Any, monkeypatch: Any):
 def _entry_import_run(tmp_path: Any, monkeypatch: Any):
     """Sales lines from an invoicing tool (VAT on the revenue line); the second invoice does
     not balance and is rejected whole."""
-    from addin import entry_import as ei
-    from addin.sheets import FileWorkbook
-    from core.entry_import.layout import preset_sales_vat_on_line
+    from reglo.addin.shell import entry_import as ei
+    from reglo.addin.backends.sheets import FileWorkbook
+    from reglo.core.entry_import.layout import preset_sales_vat_on_line
 
     monkeypatch.chdir(tmp_path)
     book = FileWorkbook(tmp_path / "definition.xlsx", create=True)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from addin.sheets import FileWorkbook, _umask, atomic_write
+from reglo.addin.backends.sheets import FileWorkbook, _umask, atomic_write
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 

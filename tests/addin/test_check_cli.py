@@ -1,4 +1,4 @@
-"""``reglo check`` through ``addin.cli.main``: exit codes, painting, idempotent re-runs, bad files."""
+"""``reglo check`` through ``reglo.addin.entrypoints.cli.main``: exit codes, painting, idempotent re-runs, bad files."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,11 +7,11 @@ import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook, load_workbook
 from openpyxl.styles import PatternFill
 
-from addin.cli import main
-from addin.handlers import HANDLERS, load_all
-from addin.handlers.check import run_checks
-from addin.paint import CONTROL_SHEET, STATE_SHEET
-from addin.sheets import RED, YELLOW, FileWorkbook
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.entrypoints.handlers import HANDLERS, load_all
+from reglo.addin.entrypoints.handlers.check import run_checks
+from reglo.addin.backends.paint import CONTROL_SHEET, STATE_SHEET
+from reglo.addin.backends.sheets import RED, YELLOW, FileWorkbook
 from tests.conftest import make_book
 
 S = "Écritures"
@@ -220,7 +220,7 @@ def test_progress_bar_on_a_terminal_for_big_workbooks(tmp_path, monkeypatch, cap
     import io
     import sys
 
-    import addin.commands.check as check_cmd
+    import reglo.addin.entrypoints.commands.check as check_cmd
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from addin.demo_steps import DemoContext, s10_check
-from addin.paint import CONTROL_SHEET
-from addin.sheets import RED, YELLOW
+from reglo.addin.entrypoints.demo_steps import DemoContext, s10_check
+from reglo.addin.backends.paint import CONTROL_SHEET
+from reglo.addin.backends.sheets import RED, YELLOW
 
 
 def test_demo_step_paints_seeded_mistakes(tmp_path):

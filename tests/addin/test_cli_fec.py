@@ -1,4 +1,4 @@
-"""``reglo fec check FILE [--xlsx OUT] [--max N]`` through ``addin.cli.main``."""
+"""``reglo fec check FILE [--xlsx OUT] [--max N]`` through ``reglo.addin.entrypoints.cli.main``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from addin.cli import main
-from core.ledger import FEC_NAMES
+from reglo.addin.entrypoints.cli import main
+from reglo.core.ledger import FEC_NAMES
 
 NAME = "552100554FEC20251231.txt"
 
@@ -188,8 +188,8 @@ def test_help_is_french(capsys):
 
 
 def test_demo_step_checks_the_dossier_fec(broken_fec, tmp_path):
-    from addin.demo_steps import DemoContext, steps
-    from addin.demo_steps import s20_fec_check as step
+    from reglo.addin.entrypoints.demo_steps import DemoContext, steps
+    from reglo.addin.entrypoints.demo_steps import s20_fec_check as step
 
     assert step.ORDER == 20 and step in steps()
     ctx = DemoContext(out_dir=tmp_path)
@@ -208,8 +208,8 @@ def test_demo_step_checks_the_dossier_fec(broken_fec, tmp_path):
 
 
 def test_demo_step_reports_an_unusable_fec(tmp_path):
-    from addin.demo_steps import DemoContext
-    from addin.demo_steps import s20_fec_check as step
+    from reglo.addin.entrypoints.demo_steps import DemoContext
+    from reglo.addin.entrypoints.demo_steps import s20_fec_check as step
 
     path = tmp_path / NAME
     path.write_bytes(b"")
@@ -219,7 +219,7 @@ def test_demo_step_reports_an_unusable_fec(tmp_path):
 
 
 def test_xlsx_copies_at_most_max_sheet_lines(tmp_path, monkeypatch, capsys):
-    import addin.commands.fec as command
+    import reglo.addin.entrypoints.commands.fec as command
 
     monkeypatch.setattr(command, "MAX_SHEET_LINES", 2)
     rows = [r for i in range(4) for r in _entry(f"VT{i}")]
@@ -244,7 +244,7 @@ def test_output_piped_to_head_stops_quietly(tmp_path: Path):
 
     path = _write(tmp_path / NAME, [_line(EcritureNum=f"E{i}", Debit="abc") for i in range(3000)])
     proc = subprocess.run(
-        f'"{sys.executable}" -m addin.cli fec check "{path}" | head -1',
+        f'"{sys.executable}" -m reglo.addin.entrypoints.cli fec check "{path}" | head -1',
         shell=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=120,
     )
     assert proc.stdout.count("\n") == 1

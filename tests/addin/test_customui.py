@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from addin.handlers import GROUPS, HANDLERS, HandlerInfo, load_all
-from addin.xlam import customui
+from reglo.addin.entrypoints.handlers import GROUPS, HANDLERS, HandlerInfo, load_all
+from reglo.addin.xlam import customui
 
 NS = {"c": customui.NAMESPACE}
 
@@ -15,7 +15,7 @@ def _fake(tag, group, order=100, label=None):
 
 
 def test_committed_customui_matches_the_registry():
-    """If this fails: run « reglo addin customui » and commit addin/customUI.xml."""
+    """If this fails: run « reglo addin customui » and commit addin/xlam/customUI.xml."""
     assert customui.committed() == customui.render()
 
 

@@ -5,10 +5,10 @@ import types
 
 import pytest
 
-from addin.cli import main
-from addin.dossier import DOSSIER_FILE, load_dossier
-from core.alerts import Severity
-from core.fec import read_fec
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.shell.dossier import DOSSIER_FILE, load_dossier
+from reglo.core.alerts import Severity
+from reglo.core.fec import read_fec
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,8 @@ def test_demo_exits_0_and_writes_the_dossier(demo_run):
 
 def test_demo_is_reproducible(demo_run, tmp_path):
     _, out, _ = demo_run
-    from addin.demo_steps import DemoContext
-    from addin.demo_steps import s00_dossier
+    from reglo.addin.entrypoints.demo_steps import DemoContext
+    from reglo.addin.entrypoints.demo_steps import s00_dossier
 
     ctx = DemoContext(out_dir=tmp_path)
     lines = s00_dossier.run(ctx)
@@ -53,13 +53,13 @@ def test_demo_is_reproducible(demo_run, tmp_path):
 
 
 def _fake_steps(monkeypatch, modules):
-    import addin.demo_steps as pkg
+    import reglo.addin.entrypoints.demo_steps as pkg
 
     monkeypatch.setattr(pkg, "steps", lambda: modules)
 
 
 def _module(name, order, run):
-    return types.SimpleNamespace(__name__=f"addin.demo_steps.{name}", ORDER=order, run=run, TITLE=name)
+    return types.SimpleNamespace(__name__=f"reglo.addin.entrypoints.demo_steps.{name}", ORDER=order, run=run, TITLE=name)
 
 
 def test_a_failing_step_is_reported_and_the_others_still_run(monkeypatch, tmp_path, capsys):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from addin.xlam import build
-from addin.xlam.doctor import FIX, INFO, OK, Machine, read_config, report, run_checks
+from reglo.addin.xlam import build
+from reglo.addin.xlam.doctor import FIX, INFO, OK, Machine, read_config, report, run_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,8 +80,8 @@ def test_wrong_interpreter_and_pythonpath(tmp_path):
 
 def test_stale_addin_is_reported(tmp_path):
     """An add-in built for another release has a button this package does not know."""
-    from addin.handlers import HandlerInfo, load_all
-    from addin.xlam import customui
+    from reglo.addin.entrypoints.handlers import HandlerInfo, load_all
+    from reglo.addin.xlam import customui
 
     handlers = {**load_all(), "ancien_bouton": HandlerInfo("ancien_bouton", print, "Ancien", "Lettrage")}
     m = _windows(tmp_path)
@@ -139,7 +139,7 @@ def test_read_config_format(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the CLI run checks this machine")
 def test_cli_doctor_on_linux(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "REGLO_LOG_DIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "addin.cli", "addin", "doctor"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "reglo.addin.entrypoints.cli", "addin", "doctor"], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("OK : Python ") and "Tout est prêt." in proc.stdout

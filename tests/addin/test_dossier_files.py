@@ -7,12 +7,12 @@ import pytest
 from pydantic import BaseModel
 from openpyxl import load_workbook
 
-from addin.dossier import DOSSIER_FILE, load_dossier, write_dossier
-from addin.errors import UserError
-from addin.register import REGISTER_FILE
-from core.alerts import Severity
-from core.demo import generate_demo
-from core.dossier import INVOICES_SHEET, PARTIES_SHEET, SHEETS
+from reglo.addin.shell.dossier import DOSSIER_FILE, load_dossier, write_dossier
+from reglo.addin.shell.errors import UserError
+from reglo.addin.shell.register import REGISTER_FILE
+from reglo.core.alerts import Severity
+from reglo.core.demo import generate_demo
+from reglo.core.dossier import INVOICES_SHEET, PARTIES_SHEET, SHEETS
 
 
 @pytest.fixture(scope="module")

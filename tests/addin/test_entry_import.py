@@ -10,14 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from addin import entry_import as ei
-from addin.cli import main
-from addin.handlers import HANDLERS, load_all
-from addin.handlers.entry_import import entry_import_definition, entry_import_run
-from addin.sheets import FileWorkbook
-from core.entry_import import AccountRange, ImportDefinition
-from core.entry_import.layout import PRESETS, preset_one_line, preset_sales_vat_on_line
-from core.fec import read_fec
+from reglo.addin.shell import entry_import as ei
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.entrypoints.handlers import HANDLERS, load_all
+from reglo.addin.entrypoints.handlers.entry_import import entry_import_definition, entry_import_run
+from reglo.addin.backends.sheets import FileWorkbook
+from reglo.core.entry_import import AccountRange, ImportDefinition
+from reglo.core.entry_import.layout import PRESETS, preset_one_line, preset_sales_vat_on_line
+from reglo.core.fec import read_fec
 from tests.conftest import make_book
 
 SALES_CSV = (
@@ -241,7 +241,7 @@ def test_definition_handler_creates_the_sheets_on_remote_engine():
 def test_template_flow_on_a_file_workbook(tmp_path):
     """The template as the accountant gets it: « Importer les écritures » on the file writes the
     sheets into it and the FEC / rejects beside it."""
-    from workbook_templates import discover
+    from reglo.workbook_templates import discover
 
     path = tmp_path / "Import d'écritures.xlsx"
     discover()["Import d'écritures.xlsx"](path)
@@ -274,8 +274,8 @@ def test_definition_sheet_uses_the_issue_labels_and_reads_the_old_one():
 
 
 def test_dossier_gives_the_fec_its_siren_and_closing(sales, tmp_path, capsys):
-    from addin.dossier import write_dossier
-    from core.demo import generate_demo
+    from reglo.addin.shell.dossier import write_dossier
+    from reglo.core.demo import generate_demo
 
     demo = generate_demo()
     folder = tmp_path / "dossier"
@@ -311,7 +311,7 @@ def test_no_siren_known_is_a_fec_filename_warning(sales, tmp_path, capsys):
 
 
 def test_progress_shows_the_three_phases(sales, tmp_path):
-    from addin.progress import Progress
+    from reglo.addin.backends.progress import Progress
 
     path, definition = sales
     stream = io.StringIO()
@@ -322,9 +322,9 @@ def test_progress_shows_the_three_phases(sales, tmp_path):
 
 
 def test_demo_step_names_the_fec_with_the_dossier_siren(tmp_path):
-    from addin.demo_steps import DemoContext, s60_entries
-    from addin.dossier import DOSSIER_FILE, write_dossier
-    from core.demo import generate_demo
+    from reglo.addin.entrypoints.demo_steps import DemoContext, s60_entries
+    from reglo.addin.shell.dossier import DOSSIER_FILE, write_dossier
+    from reglo.core.demo import generate_demo
 
     demo = generate_demo()
     folder = tmp_path / "D"
@@ -347,7 +347,7 @@ def test_formula_like_text_is_kept_exactly_in_every_output(tmp_path):
 
     from python_calamine import CalamineWorkbook
 
-    from addin.entries_sheet import write_entries_sheet
+    from reglo.addin.backends.entries_sheet import write_entries_sheet
 
     trap = '=HYPERLINK("http://evil.example","Facture")'
     book = FileWorkbook(tmp_path / "import.xlsx", create=True)

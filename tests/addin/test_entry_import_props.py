@@ -9,9 +9,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from addin import entry_import as ei
-from core.entry_import import import_entries
-from core.entry_import.layout import render_rows
+from reglo.addin.shell import entry_import as ei
+from reglo.core.entry_import import import_entries
+from reglo.core.entry_import.layout import render_rows
 from tests.core.test_entry_import_props import _essence, definitions, entries
 
 

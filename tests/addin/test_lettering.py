@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from addin.cli import main
-from addin.handlers import HANDLERS, load_all
-from addin.handlers.lettering import lettering_apply, lettering_propose, lettering_undo
-from addin.lettering import COL, PARAMS_SHEET, SHEET, UNDO_ACCOUNT_LABEL, UNDO_CODE_LABEL, journal_path, load_runs
-from addin.sheets import YELLOW, FileWorkbook
-from core.fec import read_fec, write_fec
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.entrypoints.handlers import HANDLERS, load_all
+from reglo.addin.entrypoints.handlers.lettering import lettering_apply, lettering_propose, lettering_undo
+from reglo.addin.shell.lettering import COL, PARAMS_SHEET, SHEET, UNDO_ACCOUNT_LABEL, UNDO_CODE_LABEL, journal_path, load_runs
+from reglo.addin.backends.sheets import YELLOW, FileWorkbook
+from reglo.core.fec import read_fec, write_fec
 from tests.conftest import make_book
 from tests.core.lettering_fixtures import ledger
 
@@ -133,7 +133,7 @@ def test_valid_choices_raise_no_alert(tmp_path, fec):
 
 
 def test_apply_without_proposals_sheet_is_a_user_error(tmp_path, fec):
-    from addin.errors import UserError
+    from reglo.addin.shell.errors import UserError
 
     book = FileWorkbook(tmp_path / "vide.xlsx", create=True)
     with pytest.raises(UserError):
@@ -230,10 +230,10 @@ def test_cli_undo_nothing(fec, capsys):
 
 
 def test_demo_step(tmp_path):
-    from addin.demo_steps import DemoContext
-    from addin.demo_steps import s30_lettering as step
-    from addin.dossier import write_dossier
-    from core.demo import generate_demo
+    from reglo.addin.entrypoints.demo_steps import DemoContext
+    from reglo.addin.entrypoints.demo_steps import s30_lettering as step
+    from reglo.addin.shell.dossier import write_dossier
+    from reglo.core.demo import generate_demo
 
     demo = generate_demo()
     paths = write_dossier(tmp_path, demo.dossier, demo.ledger_frame)
@@ -329,7 +329,7 @@ def test_undo_account_typed_as_a_number(tmp_path, fec):
     book.write_cells(SHEET, {(_label_row(book, UNDO_ACCOUNT_LABEL), 2): "C001"})
     res = lettering_undo(book, fec=fec)
     assert "1 lettrage(s) défait(s)" in res.summary and letters(fec) == {11: "AA", 13: "AA"}
-    from addin.lettering import _typed
+    from reglo.addin.shell.lettering import _typed
 
     assert _typed(401000.0) == "401000" and _typed("  ") is None and _typed(None) is None
 
@@ -367,7 +367,7 @@ def test_undo_code_typed_in_the_sheet_on_remote_engine(tmp_path, fec):
 def test_proposals_with_the_fast_file_backend(tmp_path, fec):
     from openpyxl import load_workbook
 
-    from addin.fastbook import FastFileWorkbook
+    from reglo.addin.backends.fastbook import FastFileWorkbook
 
     path = tmp_path / "p.xlsx"
     FileWorkbook(path, create=True).save()
@@ -457,7 +457,7 @@ def test_cli_apply_keeps_a_pipe_debit_credit_fec_and_undo_restores_it(tmp_path, 
 
 
 def test_apply_from_book_refuses_a_montant_sens_fec_in_place(montant_sens_fec, tmp_path):
-    from addin.errors import UserError
+    from reglo.addin.shell.errors import UserError
 
     xlsx = tmp_path / "p.xlsx"
     assert main(["letter", str(montant_sens_fec), "--xlsx", str(xlsx)]) == 0
@@ -484,7 +484,7 @@ class _Terminal:
 
 
 def test_core_tells_progress_per_stage_and_per_account_block():
-    from core.lettering import propose_lettering
+    from reglo.core.lettering import propose_lettering
 
     calls = []
     propose_lettering(ledger(TABLE), progress=lambda stage, done, total: calls.append((stage, done, total)))

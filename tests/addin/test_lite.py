@@ -1,4 +1,4 @@
-"""xlwings Lite: ``addin/lite/main.py`` runs every handler through xlwings' own script call
+"""xlwings Lite: ``addin/entrypoints/lite/main.py`` runs every handler through xlwings' own script call
 path (``custom_scripts_call``, as in Lite/Server) on a remote-engine Book."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from addin.handlers import HANDLERS, HandlerInfo, HandlerResult, load_all
-from addin.xlam import lite
+from reglo.addin.entrypoints.handlers import HANDLERS, HandlerInfo, HandlerResult, load_all
+from reglo.addin.xlam import lite
 from tests.addin.samples import sample_book
 from tests.conftest import make_book
 
@@ -46,7 +46,7 @@ def _call(udfs, module, function: str, book):
 
 
 def test_committed_lite_files_match_the_registry():
-    """If this fails: run « reglo addin customui » and commit addin/lite/."""
+    """If this fails: run « reglo addin customui » and commit addin/entrypoints/lite/."""
     assert lite.MAIN_PATH.read_text(encoding="utf-8") == lite.render_main()
     assert lite.REQUIREMENTS_PATH.read_text(encoding="utf-8") == lite.render_requirements()
 

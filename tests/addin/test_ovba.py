@@ -14,7 +14,7 @@ with warnings.catch_warnings():  # oletools still uses pyparsing's deprecated na
     warnings.simplefilter("ignore", DeprecationWarning)
     from oletools.olevba import decompress_stream
 
-from addin.xlam import ovba
+from reglo.addin.xlam import ovba
 
 
 def _xlwings_dir() -> Path:
@@ -31,7 +31,7 @@ def _text_sources() -> list[Path]:
 @functools.cache
 def _raw_module_sources() -> list[tuple[str, bytes]]:
     """Module sources as stored: decompress each module stream at its MODULEOFFSET."""
-    from addin.xlam.vbaproject import VbaProject
+    from reglo.addin.xlam.vbaproject import VbaProject
 
     out = []
     for path in sorted(p for ext in ("*.xlam", "*.xlsm") for p in _xlwings_dir().rglob(ext)):
@@ -69,7 +69,7 @@ def test_roundtrip_workbook_modules_through_oletools(name, data):
 @pytest.mark.parametrize("name,data", _raw_module_sources()[:6], ids=[n for n, _ in _raw_module_sources()[:6]])
 def test_our_decompressor_reads_excel_streams(name, data):
     """Streams compressed by Excel itself decompress identically with ours and oletools'."""
-    from addin.xlam.vbaproject import VbaProject
+    from reglo.addin.xlam.vbaproject import VbaProject
 
     workbook, module = name.split(":")
     path = next(p for p in _xlwings_dir().rglob(workbook))

@@ -6,9 +6,9 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from addin.paint import CONTROL_SHEET, STATE_SHEET, clear_marks, note_text, read_marks
-from addin.sheets import RED, YELLOW, FileWorkbook
-from core.alerts import alert
+from reglo.addin.backends.paint import CONTROL_SHEET, STATE_SHEET, clear_marks, note_text, read_marks
+from reglo.addin.backends.sheets import RED, YELLOW, FileWorkbook
+from reglo.core.alerts import alert
 from tests.addin.painting_cases import S, fills, notes, run, seeded, user_workbook
 
 

@@ -8,11 +8,11 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from addin.cli import main
-from addin.fastbook import FastFileWorkbook, UnsupportedWorkbook
-from addin.paint import CONTROL_SHEET, STATE_SHEET, paint_alerts
-from addin.sheets import RED, YELLOW, FileWorkbook
-from core.alerts import alert
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.backends.fastbook import FastFileWorkbook, UnsupportedWorkbook
+from reglo.addin.backends.paint import CONTROL_SHEET, STATE_SHEET, paint_alerts
+from reglo.addin.backends.sheets import RED, YELLOW, FileWorkbook
+from reglo.core.alerts import alert
 from tests.addin.painting_cases import HEAD, ROWS, S, check_package, fills, notes, user_workbook
 from tests.addin.painting_cases import run as run_with
 from tests.addin.painting_cases import seeded as base_seeded
@@ -193,7 +193,7 @@ def test_user_note_under_an_alert_is_kept_inside_ours_and_given_back(tmp_path):
 
 
 def test_other_owners_marks_are_kept_in_the_state_sheet(tmp_path):
-    from addin.paint import read_marks
+    from reglo.addin.backends.paint import read_marks
 
     path = _sparse_book(tmp_path / "b.xlsx")
     run(path, [alert("PAY_DATE_MISSING", sheet="Données", row=3, column="Date")], cls=FileWorkbook, owner="autre")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import openpyxl
 
-from addin.demo_steps import DemoContext
-from addin.demo_steps import s40_payments as step
-from core.payments import ingest as t
+from reglo.addin.entrypoints.demo_steps import DemoContext
+from reglo.addin.entrypoints.demo_steps import s40_payments as step
+from reglo.core.payments import ingest as t
 
 
 def test_demo_step_payments(tmp_path):

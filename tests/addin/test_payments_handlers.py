@@ -7,10 +7,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from addin.handlers import HANDLERS, load_all
-from addin.handlers.payments import payments_check, payments_from_ledger, payments_import, payments_template
-from addin.sheets import RED, YELLOW
-from core.payments import ingest as t
+from reglo.addin.entrypoints.handlers import HANDLERS, load_all
+from reglo.addin.entrypoints.handlers.payments import payments_check, payments_from_ledger, payments_import, payments_template
+from reglo.addin.backends.sheets import RED, YELLOW
+from reglo.core.payments import ingest as t
 from tests.addin.test_payments_workbook import NOW, ROWS, TODAY, _bank_entry, dossier, template_file  # noqa: F401  (fixture)
 from tests.conftest import make_book
 
@@ -60,8 +60,8 @@ def test_import_on_remote_engine_twice(dossier):
 
 
 def test_from_ledger_handler(tmp_path, dossier):
-    from core.entries import entries_to_frame
-    from core.fec import write_fec
+    from reglo.core.entries import entries_to_frame
+    from reglo.core.fec import write_fec
 
     fec = tmp_path / "552100554FEC20251231.txt"
     fec.write_bytes(write_fec(entries_to_frame([_bank_entry(1, "C001", "6000.00", "F2025-002", "VIR F2025-002")])))
@@ -87,7 +87,7 @@ def test_template_handler_writes_a_fresh_copy(tmp_path, dossier):
 def test_template_handler_without_dossier_never_writes_to_the_current_directory(tmp_path, monkeypatch):
     """Under Excel the current directory can be Excel's program folder: the template goes
     beside the calling workbook, else to the user's Documents, and the message says where."""
-    from addin.sheets import FileWorkbook
+    from reglo.addin.backends.sheets import FileWorkbook
 
     cwd, home = tmp_path / "excel-program", tmp_path / "home"
     cwd.mkdir()
@@ -112,14 +112,14 @@ def test_template_handler_without_dossier_never_writes_to_the_current_directory(
 
 @pytest.fixture
 def cli_dossier(monkeypatch, dossier):
-    from addin import payments as ap
+    from reglo.addin.shell import payments as ap
 
     monkeypatch.setattr(ap.PaymentsDossier, "load", classmethod(lambda cls, path: dossier))
     return dossier
 
 
 def test_cli_check_and_import(tmp_path, cli_dossier, capsys):
-    from addin.cli import main
+    from reglo.addin.entrypoints.cli import main
 
     path = template_file(tmp_path / "r.xlsx")
     assert main(["payments", "check", str(path), "--dossier", str(tmp_path), "--today", "2025-06-30"]) == 1
@@ -135,7 +135,7 @@ def test_cli_check_and_import(tmp_path, cli_dossier, capsys):
 
 
 def test_cli_unusable_input(tmp_path, cli_dossier, capsys):
-    from addin.cli import main
+    from reglo.addin.entrypoints.cli import main
 
     bad = tmp_path / "pas-un-classeur.xlsx"
     bad.write_bytes(b"ceci n'est pas un xlsx")
@@ -147,9 +147,9 @@ def test_cli_unusable_input(tmp_path, cli_dossier, capsys):
 
 
 def test_cli_from_fec(tmp_path, cli_dossier, capsys):
-    from addin.cli import main
-    from core.entries import entries_to_frame
-    from core.fec import write_fec
+    from reglo.addin.entrypoints.cli import main
+    from reglo.core.entries import entries_to_frame
+    from reglo.core.fec import write_fec
 
     fec = tmp_path / "552100554FEC20251231.txt"
     fec.write_bytes(write_fec(entries_to_frame([_bank_entry(1, "C001", "6000.00", "F2025-002", "VIR F2025-002"),
@@ -163,9 +163,9 @@ def test_cli_from_fec(tmp_path, cli_dossier, capsys):
 
 
 def test_registered_sheet_check_without_dossier(monkeypatch):
-    from addin.checks import checks_for
-    from addin.handlers.payments import check_payment_sheet
-    from addin.sheets import as_workbook
+    from reglo.addin.shell.checks import checks_for
+    from reglo.addin.entrypoints.handlers.payments import check_payment_sheet
+    from reglo.addin.backends.sheets import as_workbook
 
     monkeypatch.delenv("REGLO_DOSSIER", raising=False)
     rows = [list(t.HEADERS), ["31/02/2025", "F1", "", "abc", "Bitcoin", "", "BQ1", "", ""]]
@@ -205,12 +205,12 @@ def test_missing_required_column_counts_the_rows_and_runs_the_other_checks(dossi
 
 
 def test_check_and_import_files_report_progress(tmp_path, dossier):
-    """``reglo payments check|import`` show an ``addin.progress.Progress`` on big sheets: each
+    """``reglo payments check|import`` show an ``reglo.addin.backends.progress.Progress`` on big sheets: each
     stage is announced (reading, checking N rows, painting, saving / recording)."""
     import io
 
-    import addin.payments as ap
-    from addin.progress import Progress
+    import reglo.addin.shell.payments as ap
+    from reglo.addin.backends.progress import Progress
 
     path = template_file(tmp_path / "p.xlsx", ROWS)
     out = io.StringIO()
@@ -229,8 +229,8 @@ def test_check_and_import_files_report_progress(tmp_path, dossier):
 
 
 def test_cli_progress_only_on_a_terminal(tmp_path, cli_dossier, monkeypatch, capsys):
-    import addin.commands.payments as cp
-    from addin.cli import main
+    import reglo.addin.entrypoints.commands.payments as cp
+    from reglo.addin.entrypoints.cli import main
 
     monkeypatch.setattr(cp, "PROGRESS_FROM_BYTES", 0)  # every sheet is « big »
     path = template_file(tmp_path / "p.xlsx", ROWS)

@@ -9,15 +9,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import addin.payments as ap
-from addin.cli import main
-from addin.dossier import write_dossier
-from addin.errors import UserError
-from addin.payments import PaymentsDossier, import_payments
-from addin.sheets import FileWorkbook
-from core.fec import read_fec
-from core.ledger import from_lines
-from core.models import LedgerLine
+import reglo.addin.shell.payments as ap
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.shell.dossier import write_dossier
+from reglo.addin.shell.errors import UserError
+from reglo.addin.shell.payments import PaymentsDossier, import_payments
+from reglo.addin.backends.sheets import FileWorkbook
+from reglo.core.fec import read_fec
+from reglo.core.ledger import from_lines
+from reglo.core.models import LedgerLine
 from tests.addin.test_payments_workbook import NOW, ROWS, TODAY, make_dossier, template_file
 
 COPY = "552100554FEC20251231 - lettré.txt"
@@ -154,7 +154,7 @@ def test_import_file_on_each_backend(folder, tmp_path, engine):
 
 
 def test_import_file_falls_back_to_openpyxl_without_paying_twice(folder, tmp_path, monkeypatch):
-    from addin.fastbook import FastFileWorkbook, UnsupportedWorkbook
+    from reglo.addin.backends.fastbook import FastFileWorkbook, UnsupportedWorkbook
 
     def unsupported(self, *a, **k):
         raise UnsupportedWorkbook("mise en page non prise en charge")
@@ -198,7 +198,7 @@ def test_dossier_fec_rewritten_between_imports_keeps_the_first_imports_entries(f
     import os
     from datetime import datetime
 
-    from core.fec import write_fec
+    from reglo.core.fec import write_fec
 
     dossier = PaymentsDossier.load(folder)
     import_payments(FileWorkbook(template_file(tmp_path / "a.xlsx", ROWS[:1])), dossier, today=TODAY, now=NOW, save_book=True)

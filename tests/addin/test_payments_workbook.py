@@ -9,16 +9,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from addin.payments import PaymentsDossier, check_file, check_payments, import_from_ledger, import_payments
-from addin.register import PaymentRegister
-from addin.sheets import RED, YELLOW, FileWorkbook
-from core.alerts import has_blocking
-from core.dossier import Dossier, JobSite, SalesInvoice
-from core.entries import entries_to_frame
-from core.fec import read_fec, write_fec
-from core.models import AccountKind, Company, CompanyBankAccount, Entry, EntryLine, Party
-from core.payments import ingest as t
-from workbook_templates.payments import build_template
+from reglo.addin.shell.payments import PaymentsDossier, check_file, check_payments, import_from_ledger, import_payments
+from reglo.addin.shell.register import PaymentRegister
+from reglo.addin.backends.sheets import RED, YELLOW, FileWorkbook
+from reglo.core.alerts import has_blocking
+from reglo.core.dossier import Dossier, JobSite, SalesInvoice
+from reglo.core.entries import entries_to_frame
+from reglo.core.fec import read_fec, write_fec
+from reglo.core.models import AccountKind, Company, CompanyBankAccount, Entry, EntryLine, Party
+from reglo.core.payments import ingest as t
+from reglo.workbook_templates.payments import build_template
 
 D = Decimal
 TODAY = date(2025, 6, 30)
@@ -185,7 +185,7 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
 
 
 def test_import_on_the_fast_backend_writes_the_same_sheets_and_the_chart(tmp_path, dossier):
-    from addin.fastbook import FastFileWorkbook
+    from reglo.addin.backends.fastbook import FastFileWorkbook
     from tests.addin.painting_cases import check_package
 
     path = template_file(tmp_path / "reglements.xlsx")

@@ -1,11 +1,11 @@
-"""addin.register: ``pending_batch`` commits with the block or not at all; ``StagedFiles``."""
+"""reglo.addin.shell.register: ``pending_batch`` commits with the block or not at all; ``StagedFiles``."""
 from __future__ import annotations
 
 from datetime import datetime
 
 import pytest
 
-from addin.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
+from reglo.addin.shell.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
 
 NOW = datetime(2025, 6, 30, 10, 0)
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
 
-from addin.cli import main
-from addin.sheets import RED, YELLOW
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.backends.sheets import RED, YELLOW
 
 pytestmark = pytest.mark.render
 

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from addin import ribbon
-from addin.errors import UserError
-from addin.handlers import HANDLERS, HandlerInfo, HandlerResult, load_all
-from core.alerts import alert
+from reglo.addin.entrypoints import ribbon
+from reglo.addin.shell.errors import UserError
+from reglo.addin.entrypoints.handlers import HANDLERS, HandlerInfo, HandlerResult, load_all
+from reglo.core.alerts import alert
 from tests.conftest import make_book
 
 ROWS = [
@@ -119,7 +119,7 @@ def test_handler_returning_garbage_is_reported(test_handlers):
 
 
 def test_broken_handler_module_is_reported(monkeypatch):
-    import addin.ribbon as module
+    import reglo.addin.entrypoints.ribbon as module
 
     def broken():
         raise ImportError("No module named 'truc'")

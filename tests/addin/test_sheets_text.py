@@ -12,8 +12,8 @@ import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from addin.fastbook import FastFileWorkbook
-from addin.sheets import FileWorkbook, Formula, WorkbookError, excel_typed_text, needs_quote, safe_text
+from reglo.addin.backends.fastbook import FastFileWorkbook
+from reglo.addin.backends.sheets import FileWorkbook, Formula, WorkbookError, excel_typed_text, needs_quote, safe_text
 
 TEXTS = ['=HYPERLINK("http://evil.example","clic")', "-Salaires", "+A1*2", "@SUM(A1:A2)", "=1+1"]
 PLAIN = ["Salaires", "-12,50", "12", "+33 1 23"]

@@ -11,9 +11,9 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from addin.fastbook import FastFileWorkbook
-from addin.sheets import FileWorkbook, list_formula
-from addin.xlbook import XlwingsWorkbook
+from reglo.addin.backends.fastbook import FastFileWorkbook
+from reglo.addin.backends.sheets import FileWorkbook, list_formula
+from reglo.addin.backends.xlbook import XlwingsWorkbook
 from tests.conftest import make_book
 
 S = "Feuille"
@@ -144,7 +144,7 @@ def test_file_workbook_write_cells_none_empties_a_cell(tmp_path):
 
 
 def test_every_backend_implements_the_protocol(tmp_path):
-    from addin.sheets import Workbook
+    from reglo.addin.backends.sheets import Workbook
 
     path = tmp_path / "a.xlsx"
     FileWorkbook(path, create=True).save()

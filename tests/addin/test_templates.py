@@ -5,9 +5,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from addin.cli import main
-from core.dossier import COMPANY_PARAMETERS, SHEETS, SheetData, ingest_dossier
-from workbook_templates import GENERATED_DIR, TEMPLATES, build_all, discover, register_template
+from reglo.addin.entrypoints.cli import main
+from reglo.core.dossier import COMPANY_PARAMETERS, SHEETS, SheetData, ingest_dossier
+from reglo.workbook_templates import GENERATED_DIR, TEMPLATES, build_all, discover, register_template
 
 
 def _contents(path: Path) -> dict[str, list[tuple]]:
@@ -32,8 +32,8 @@ def test_committed_templates_match_regenerated_ones(tmp_path):
     build_all(tmp_path)
     for name in TEMPLATES:
         committed = GENERATED_DIR / name
-        assert committed.exists(), f"{name} absent de {GENERATED_DIR} : lancez python -m workbook_templates.build"
-        assert _contents(committed) == _contents(tmp_path / name), f"{name} a changé : lancez python -m workbook_templates.build"
+        assert committed.exists(), f"{name} absent de {GENERATED_DIR} : lancez python -m reglo.workbook_templates.build"
+        assert _contents(committed) == _contents(tmp_path / name), f"{name} a changé : lancez python -m reglo.workbook_templates.build"
 
 
 def test_dossier_template_sheets_and_instructions(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from workbook_templates import GENERATED_DIR
+from reglo.workbook_templates import GENERATED_DIR
 
 pytestmark = pytest.mark.render
 TEMPLATES = sorted(GENERATED_DIR.glob("*.xlsx"))

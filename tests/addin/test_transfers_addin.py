@@ -1,4 +1,4 @@
-"""Supplier transfers through the CLI (``addin.cli.main``) on files, and through the ribbon
+"""Supplier transfers through the CLI (``reglo.addin.entrypoints.cli.main``) on files, and through the ribbon
 handlers on xlwings' remote engine (``tests/conftest.py::make_book``)."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import addin.transfers as at
-from addin.cli import main
-from addin.handlers import load_all
-from addin.register import PaymentRegister
-from core.writers.pain001 import validate_pain001
+import reglo.addin.shell.transfers as at
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.entrypoints.handlers import load_all
+from reglo.addin.shell.register import PaymentRegister
+from reglo.core.writers.pain001 import validate_pain001
 from tests.addin.transfer_helpers import book_entries, make_dossier, replay, table
 from tests.conftest import make_book
 from tests.core.transfer_fixtures import debit

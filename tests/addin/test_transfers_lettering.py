@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import addin.register as reg_mod
-import addin.transfers as at
-from addin.cli import main
-from addin.register import PaymentRegister
-from core.fec import read_fec
+import reglo.addin.shell.register as reg_mod
+import reglo.addin.shell.transfers as at
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.shell.register import PaymentRegister
+from reglo.core.fec import read_fec
 from tests.addin.test_transfers_addin import NOW, _import, set_preview
 from tests.addin.transfer_helpers import make_dossier
 from tests.core.transfer_fixtures import invoice
@@ -132,7 +132,7 @@ def test_failed_write_records_nothing_and_rerun_pays(dossier, tmp_path, monkeypa
 
 
 def test_failed_workbook_save_rolls_back(dossier, tmp_path, monkeypatch):
-    from addin.sheets import FileWorkbook
+    from reglo.addin.backends.sheets import FileWorkbook
 
     wb = tmp_path / "v.xlsx"
     assert _import(wb, dossier) == 0
@@ -164,7 +164,7 @@ def test_unreadable_lettered_copy_blocks_the_file_then_a_changed_fec_carries_tra
     fec = next(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name)
     import pandas as pd
 
-    from core.fec import write_fec
+    from reglo.core.fec import write_fec
     from tests.core.transfer_fixtures import ledger
 
     base = _ledger(fec).frame  # a new export: one more invoice (due in April), the transfer not booked yet

@@ -15,9 +15,9 @@ import olefile
 import pytest
 from lxml import etree
 
-from addin.xlam import build, cfb, customui
-from addin.xlam.vbaproject import VbaProject, normalize_source, parse_dir, serialize_dir
-from addin.xlam import ovba
+from reglo.addin.xlam import build, cfb, customui
+from reglo.addin.xlam.vbaproject import VbaProject, normalize_source, parse_dir, serialize_dir
+from reglo.addin.xlam import ovba
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -54,14 +54,14 @@ def test_olevba_shows_our_module_verbatim(xlam):
     expected = normalize_source(build.vba_source())
     assert code.replace("\r\n", "\n").strip() == expected.replace("\r\n", "\n").strip()
     assert "Public Sub OnAction(control As IRibbonControl)" in code
-    assert "addin.ribbon.dispatch('" in code
+    assert "reglo.addin.entrypoints.ribbon.dispatch('" in code
 
 
 def test_olevba_cli_attr(xlam):
     out = subprocess.run([sys.executable, "-m", "oletools.olevba", "--attr", str(xlam)],
                          capture_output=True, text=True, timeout=120).stdout
     assert 'Attribute VB_Name = "RibbonMyAddin"' in out
-    assert "RunPython \"import addin.ribbon; addin.ribbon.dispatch('\" & Replace(control.Tag" in out
+    assert "RunPython \"import reglo.addin.entrypoints.ribbon; reglo.addin.entrypoints.ribbon.dispatch('\" & Replace(control.Tag" in out
 
 
 def test_other_modules_unchanged_except_config_name(xlam):
@@ -185,7 +185,7 @@ def test_cli_build_in_a_fresh_directory(tmp_path):
     """``reglo addin build --out`` from an unrelated working directory, nothing but files."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REGLO_LOG_DIR": str(tmp_path / "log")}
     out = tmp_path / "sortie"
-    proc = subprocess.run([sys.executable, "-m", "addin.cli", "addin", "build", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "reglo.addin.entrypoints.cli", "addin", "build", "--out", str(out)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     stale = customui.committed() != customui.render()  # reported by test_customui too
     assert proc.returncode == (1 if stale else 0), proc.stdout + proc.stderr
@@ -214,5 +214,5 @@ def test_libreoffice_reads_our_vba_project(tmp_path):
         module = etree.fromstring(ods.read("Basic/Reglo/RibbonMyAddin.xml")).text
         xlwings_module = etree.fromstring(ods.read("Basic/Reglo/xlwings.xml")).text
     assert "Public Sub OnAction(control As IRibbonControl)" in module
-    assert "addin.ribbon.dispatch('\" & Replace(control.Tag" in module
+    assert "reglo.addin.entrypoints.ribbon.dispatch('\" & Replace(control.Tag" in module
     assert 'PROJECT_NAME As String = "reglo"' in xlwings_module

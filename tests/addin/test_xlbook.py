@@ -7,11 +7,11 @@ import copy
 
 import pytest
 
-from addin.handlers.check import check
-from addin.paint import CONTROL_SHEET, STATE_SHEET, paint_alerts
-from addin.sheets import RED, YELLOW, Column, as_workbook
-from addin.xlbook import XlwingsWorkbook, rectangles
-from core.alerts import alert
+from reglo.addin.entrypoints.handlers.check import check
+from reglo.addin.backends.paint import CONTROL_SHEET, STATE_SHEET, paint_alerts
+from reglo.addin.backends.sheets import RED, YELLOW, Column, as_workbook
+from reglo.addin.backends.xlbook import XlwingsWorkbook, rectangles
+from reglo.core.alerts import alert
 from tests.conftest import make_book
 
 S = "Écritures"

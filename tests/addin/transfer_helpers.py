@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from addin.dossier import write_dossier
-from core.dossier import Dossier
-from core.fec import read_fec, write_fec
-from core.models import AccountKind, BankAccount, Company, CompanyBankAccount, Party, PostalAddress
+from reglo.addin.shell.dossier import write_dossier
+from reglo.core.dossier import Dossier
+from reglo.core.fec import read_fec, write_fec
+from reglo.core.models import AccountKind, BankAccount, Company, CompanyBankAccount, Party, PostalAddress
 from tests.core.transfer_fixtures import DEBTOR_IBAN, IBAN_F001, IBAN_F002, debit, invoice, ledger
 
 

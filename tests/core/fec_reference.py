@@ -1,12 +1,12 @@
 """A plain-Python FEC formatter, line by line, written from the layout rules alone: the
-reference the column-wise writer (``core.fec_write``) is compared with."""
+reference the column-wise writer (``reglo.core.fec_write``) is compared with."""
 from __future__ import annotations
 
 import re
 
 import pandas as pd
 
-from core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
+from reglo.core.ledger import CENTS_COLUMNS, DATE_COLUMNS, FEC_FIELDS, FEC_NAMES
 
 _BREAKS = {"\t": r" *[\r\n\t]+[\r\n\t ]*", "|": r" *[\r\n\t|]+[\r\n\t| ]*"}
 

@@ -1,7 +1,7 @@
 """Small FEC files written as an accountant would see them, for the FEC reader tests."""
 from __future__ import annotations
 
-from core.ledger import FEC_NAMES
+from reglo.core.ledger import FEC_NAMES
 
 HEADER = list(FEC_NAMES)
 

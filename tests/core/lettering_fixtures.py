@@ -1,6 +1,6 @@
 """Hand-built ledgers for the lettering tests, written as the accountant reads them.
 
-``ledger(TABLE)`` turns a pipe table into a ledger frame (``core.ledger.COLUMNS``):
+``ledger(TABLE)`` turns a pipe table into a ledger frame (``reglo.core.ledger.COLUMNS``):
 
     | row | account | aux  | date       | ref       | label                | debit   | credit  | let | due        |
     | 10  | 411000  | C001 | 2025-01-10 | FA25-0012 | Facture FA25-0012    | 1200,00 |         |     | 2025-02-10 |
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.ledger import COLUMNS
-from core.money import parse_decimal
+from reglo.core.ledger import COLUMNS
+from reglo.core.money import parse_decimal
 
 
 def _cents(text: str) -> int:

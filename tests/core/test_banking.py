@@ -1,6 +1,6 @@
 import pytest
 
-from core.banking import check_bic, check_creditor_id, check_iban, check_siren, rib_key
+from reglo.core.banking import check_bic, check_creditor_id, check_iban, check_siren, rib_key
 
 
 def codes(alerts):

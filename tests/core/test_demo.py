@@ -9,12 +9,12 @@ from schwifty import IBAN
 from stdnum.eu import at_02
 from stdnum.fr import siren as stdnum_siren
 
-from core.alerts import Severity
-from core.banking import check_bic, check_creditor_id, check_iban, check_siren, rib_key
-from core.demo import FY_END, FY_START, creditor_id, french_iban, generate_demo, lettering_codes
-from core.entries import check_entry
-from core.fec import fec_filename, read_fec, write_fec
-from core.models import AccountKind, PaymentMethod
+from reglo.core.alerts import Severity
+from reglo.core.banking import check_bic, check_creditor_id, check_iban, check_siren, rib_key
+from reglo.core.demo import FY_END, FY_START, creditor_id, french_iban, generate_demo, lettering_codes
+from reglo.core.entries import check_entry
+from reglo.core.fec import fec_filename, read_fec, write_fec
+from reglo.core.models import AccountKind, PaymentMethod
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +221,7 @@ def test_customers_and_suppliers_have_the_kind_of_their_account(demo):
 
 def test_a_good_engine_recovers_the_lettering_groups(demo, fec_bytes):
     """The ground truth is what accountants make: ≥ 95 % of the groups are found again."""
-    evaluate = pytest.importorskip("core.lettering.evaluate")
+    evaluate = pytest.importorskip("reglo.core.lettering.evaluate")
     ledger = read_fec(fec_bytes, fec_filename(demo.dossier.company.siren, FY_END))
     ev, _ = evaluate.evaluate_lettering(ledger.frame)
     assert ev.original_groups >= 400 and ev.ignored_original_groups == 0

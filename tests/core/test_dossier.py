@@ -1,4 +1,4 @@
-"""Reading the dossier's sheets leniently (core.dossier.ingest_dossier): one test per alert code,
+"""Reading the dossier's sheets leniently (reglo.core.dossier.ingest_dossier): one test per alert code,
 with a row that triggers it and the clean base that does not."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.alerts import Severity
-from core.dossier import (
+from reglo.core.alerts import Severity
+from reglo.core.dossier import (
     BANKS_SHEET,
     COMPANY_SHEET,
     INVOICES_SHEET,
@@ -23,7 +23,7 @@ from core.dossier import (
     cell_text,
     ingest_dossier,
 )
-from core.models import AccountKind, PaymentMethod, SequenceType
+from reglo.core.models import AccountKind, PaymentMethod, SequenceType
 
 IBAN_OK = "FR76 3000 4000 0112 3456 7890 173"  # BNP Paribas, RIB key 73
 _BAD_BBAN = "30004000011234567890174"  # RIB key 74 instead of 73, IBAN check digits recomputed

@@ -1,13 +1,13 @@
-"""core.entries: labels of generated entries and lettering of the invoices they pay."""
+"""reglo.core.entries: labels of generated entries and lettering of the invoices they pay."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
 
-from core.entries import Settlement, default_account_label, entries_to_frame, fill_labels, letter_settlements, ledger_labels
-from core.ledger import from_lines
-from core.lettering import undo_lettering
-from core.models import Entry, EntryLine, LedgerLine
+from reglo.core.entries import Settlement, default_account_label, entries_to_frame, fill_labels, letter_settlements, ledger_labels
+from reglo.core.ledger import from_lines
+from reglo.core.lettering import undo_lettering
+from reglo.core.models import Entry, EntryLine, LedgerLine
 
 DAY = date(2025, 3, 1)
 

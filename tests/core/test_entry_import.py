@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.catalogue.entry_import import MESSAGES
-from core.entry_import import (
+from reglo.core.catalogue.entry_import import MESSAGES
+from reglo.core.entry_import import (
     AccountLayout,
     AccountRange,
     AccountTypeMode,
@@ -17,8 +17,8 @@ from core.entry_import import (
     check_definition,
     import_entries,
 )
-from core.entry_import.layout import PRESETS, render_rows
-from core.fec import read_fec, write_fec, write_fec_table
+from reglo.core.entry_import.layout import PRESETS, render_rows
+from reglo.core.fec import read_fec, write_fec, write_fec_table
 from tests.core.fec_reference import reference_fec
 
 
@@ -407,7 +407,7 @@ def test_fec_output_equals_the_reference_formatter_and_reads_back():
 
 
 def test_render_rows_round_trip_on_the_presets():
-    from core.models import Entry, EntryLine
+    from reglo.core.models import Entry, EntryLine
 
     e = Entry(journal_code="VT", entry_number="", entry_date=__import__("datetime").date(2025, 3, 1), document_ref="F9", label="Vente", lines=(
         EntryLine(ledger_account="411000", subledger_account="10032", debit=D("1210.00"), label="Vente"),
@@ -437,9 +437,9 @@ def test_unsplittable_line_is_rejected_as_it_is_and_nothing_else_is_said_about_i
 
 
 def test_bulk_lines_equal_the_pydantic_entries_path():
-    """The column-wise result, the entries as models and ``core.entries.entries_to_frame``
+    """The column-wise result, the entries as models and ``reglo.core.entries.entries_to_frame``
     give the same FEC."""
-    from core.entries import entries_to_frame
+    from reglo.core.entries import entries_to_frame
 
     d = PRESETS["ligne-unique"]()
     r = run(d, """

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.entry_import import (
+from reglo.core.entry_import import (
     AccountLayout,
     AccountRange,
     AccountTypeMode,
@@ -18,9 +18,9 @@ from core.entry_import import (
     RawRows,
     import_entries,
 )
-from core.entry_import.layout import RenderStyle, render_rows
-from core.fec import write_fec, write_fec_table
-from core.models import Entry, EntryLine
+from reglo.core.entry_import.layout import RenderStyle, render_rows
+from reglo.core.fec import write_fec, write_fec_table
+from reglo.core.models import Entry, EntryLine
 from tests.core.fec_reference import reference_fec
 
 CENTS = st.integers(min_value=1, max_value=2_000_000_00)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
-from core.entry_sheet_rules import check_entry_sheet, map_headers, parse_sheet_date
+from reglo.core.entry_sheet_rules import check_entry_sheet, map_headers, parse_sheet_date
 
 FEC = ["JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum", "CompAuxLib",
        "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.catalogue.foundation import MESSAGES
-from core.fec import FecError, read_fec, text_issues
+from reglo.core.catalogue.foundation import MESSAGES
+from reglo.core.fec import FecError, read_fec, text_issues
 from tests.core.fec_samples import HEADER, clean, entry, fec, row
 
 

@@ -1,4 +1,4 @@
-"""The vectorised converters of core.fec_columns against a plain Python reference."""
+"""The vectorised converters of reglo.core.fec_columns against a plain Python reference."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.fec_columns import parse_amounts, parse_dates
+from reglo.core.fec_columns import parse_amounts, parse_dates
 
 _FORM = re.compile(r"^[ \t]*([+-]?)([0-9]{1,15})?(?:([,.])([0-9]*))?([+-]?)[ \t]*$")
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.alerts import Severity
-from core.fec import MAX_ALERTS_PER_CODE, FecError, read_fec
-from core.ledger import COLUMNS
+from reglo.core.alerts import Severity
+from reglo.core.fec import MAX_ALERTS_PER_CODE, FecError, read_fec
+from reglo.core.ledger import COLUMNS
 from tests.core.fec_samples import HEADER, clean, entry, fec, row
 
 
@@ -596,7 +596,7 @@ def test_empty_debit_column_everywhere():
 
 
 def test_threaded_conversion_gives_the_same_ledger_and_alerts(monkeypatch):
-    import core.fec as fec_module
+    import reglo.core.fec as fec_module
 
     rows = [r for i in range(50) for r in entry(f"VT{i}")]
     rows[3]["Debit"], rows[8]["PieceDate"], rows[9]["CompteNum"], rows[20]["Credit"] = "1.5", "20250230", "X1", " 12,5 "

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import pyarrow as pa
 
-from core.fec import fec_filename, read_fec, text_issues, write_fec, write_fec_table, write_fec_tables
-from core.ledger import COLUMNS, DATE_COLUMNS, FEC_NAMES, empty_frame
+from reglo.core.fec import fec_filename, read_fec, text_issues, write_fec, write_fec_table, write_fec_tables
+from reglo.core.ledger import COLUMNS, DATE_COLUMNS, FEC_NAMES, empty_frame
 from tests.core.fec_reference import reference_fec
 
 TEXT_COLUMNS = [
@@ -218,7 +218,7 @@ def test_models_of_read_rows_round_trip():
     sys.path.insert(0, str(Path(__file__).parent))
     from fec_samples import HEADER, entry, fec
 
-    from core.ledger import from_lines, to_lines
+    from reglo.core.ledger import from_lines, to_lines
 
     rows = entry("VT1", Montantdevise="10,00", Idevise="USD", EcritureLet="AA", DateLet="20250228")
     ledger = read_fec(fec([dict(r, DateEcheance="20250301") for r in rows], header=HEADER + ["DateEcheance"]))

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.catalogue.lettering import MESSAGES
-from core.lettering import (
+from reglo.core.catalogue.lettering import MESSAGES
+from reglo.core.lettering import (
     LetteringOptions,
     Rule,
     apply_lettering,
@@ -26,7 +26,7 @@ from core.lettering import (
     ref_tokens,
     undo_lettering,
 )
-from core.lettering.passes import find_subsets
+from reglo.core.lettering.passes import find_subsets
 from tests.core.lettering_fixtures import groups_of, ledger
 
 H = "| row | account | aux | date | ref | label | debit | credit | let | due |"
@@ -481,7 +481,7 @@ def test_messages_exist_for_every_code():
 
 @pytest.fixture(scope="module")
 def demo_frame():
-    from core.demo import generate_demo
+    from reglo.core.demo import generate_demo
 
     return generate_demo().ledger_frame
 
@@ -496,7 +496,7 @@ def test_demo_evaluation_recovers_the_accountants_groups(demo_frame):
 
 
 def test_demo_letters_are_balanced_and_undo_is_exact(demo_frame):
-    from core.lettering.evaluate import original_groups
+    from reglo.core.lettering.evaluate import original_groups
 
     _, _, strip = original_groups(demo_frame, LetteringOptions())
     f = demo_frame.copy()

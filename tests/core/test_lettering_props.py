@@ -18,8 +18,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.ledger import COLUMNS
-from core.lettering import LetteringOptions, apply_lettering, propose_lettering, undo_lettering
+from reglo.core.ledger import COLUMNS
+from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering, undo_lettering
 
 START = date(2025, 1, 1)
 

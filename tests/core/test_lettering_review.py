@@ -5,9 +5,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from core.catalogue.lettering import MESSAGES
-from core.lettering import LetteringOptions, Rule, apply_lettering, normalise_ref, propose_lettering, ref_tokens
-from core.lettering.refs import normalise_refs
+from reglo.core.catalogue.lettering import MESSAGES
+from reglo.core.lettering import LetteringOptions, Rule, apply_lettering, normalise_ref, propose_lettering, ref_tokens
+from reglo.core.lettering.refs import normalise_refs
 from tests.core.lettering_fixtures import ledger
 
 H = "| row | account | aux | date | ref | label | debit | credit | let | due |"

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.money import MoneyError, format_amount, format_fr, is_rounded, parse_decimal, to_money
+from reglo.core.money import MoneyError, format_amount, format_fr, is_rounded, parse_decimal, to_money
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from core.models import PostalAddress
-from core.writers.pain001 import VERSIONS, pretty_xml, CreditTransfer, CreditTransferBatch, CreditTransferGroup, check_pain001, validate_pain001, write_pain001
-from core.writers.sepa_text import SEPA_RE, identifier_problem
-from core.writers.xml import load_schema, schema_bytes
-from core.writers.calendar import is_business_day
+from reglo.core.models import PostalAddress
+from reglo.core.writers.pain001 import VERSIONS, pretty_xml, CreditTransfer, CreditTransferBatch, CreditTransferGroup, check_pain001, validate_pain001, write_pain001
+from reglo.core.writers.sepa_text import SEPA_RE, identifier_problem
+from reglo.core.writers.xml import load_schema, schema_bytes
+from reglo.core.writers.calendar import is_business_day
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "pain001"
 SHARED_SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "schemas"

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.writers.calendar import easter_sunday, is_business_day, next_business_day
+from reglo.core.writers.calendar import easter_sunday, is_business_day, next_business_day
 
 
 @pytest.mark.parametrize("year, good_friday, easter_monday", [(2023, "2023-04-07", "2023-04-10"), (2025, "2025-04-18", "2025-04-21"), (2026, "2026-04-03", "2026-04-06"), (2027, "2027-03-26", "2027-03-29")])

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from core.models import PostalAddress
-from core.writers import pain001 as p
-from core.writers.pain001 import CreditTransfer, CreditTransferBatch, CreditTransferGroup, check_pain001, split_pain001, write_pain001
-from core.writers.xml import schema_bytes
+from reglo.core.models import PostalAddress
+from reglo.core.writers import pain001 as p
+from reglo.core.writers.pain001 import CreditTransfer, CreditTransferBatch, CreditTransferGroup, check_pain001, split_pain001, write_pain001
+from reglo.core.writers.xml import schema_bytes
 
 MSG = "VIR20260330180000"
 N = 30  # transfers; with 3 parts: 0 → first chunk, 15 → middle, 29 → last

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from core.alerts import Severity
-from core.catalogue.payments import MESSAGES
-from core.payments import (
+from reglo.core.alerts import Severity
+from reglo.core.catalogue.payments import MESSAGES
+from reglo.core.payments import (
     BankJournal,
     Customer,
     JobSite,
@@ -19,7 +19,7 @@ from core.payments import (
     check_rows,
     payment_key,
 )
-from core.payments import ingest as t
+from reglo.core.payments import ingest as t
 
 TODAY = date(2025, 6, 30)
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.alerts import has_blocking
-from core.catalogue.payments import MESSAGES
-from core.entries import entries_to_frame
-from core.fec import read_fec, write_fec
-from core.models import Entry, EntryLine
-from core.payments import (
+from reglo.core.alerts import has_blocking
+from reglo.core.catalogue.payments import MESSAGES
+from reglo.core.entries import entries_to_frame
+from reglo.core.fec import read_fec, write_fec
+from reglo.core.models import Entry, EntryLine
+from reglo.core.payments import (
     PriorImport,
     build_entries,
     check_rows,
@@ -169,7 +169,7 @@ def test_template_key_equals_ledger_key():
 
 
 def test_invoice_reference_without_punctuation_is_recognised():
-    from core.payments.ledger_import import invoice_refs
+    from reglo.core.payments.ledger_import import invoice_refs
 
     invoices = {"FA25-0039", "FA25-0040"}
     compacted = {"FA250039": "FA25-0039", "FA250040": "FA25-0040"}
@@ -183,7 +183,7 @@ def test_short_invoice_reference_of_the_customer():
     res = payments_from_ledger(_ledger([_bank_entry(1, "C001", "500.00", ref="VIR0402", label="VIR DUPONT FACT 002")]), reference())
     assert [(a.code.value, a.row) for a in res.alerts] == [("PAY_FEC_SHORT_REF", 3)]
     assert [p.invoice_number for p in res.payments] == ["F002"]
-    from core.payments.ledger_import import short_ref
+    from reglo.core.payments.ledger_import import short_ref
 
     assert short_ref("VIR MME GARNIER FACT 1382", ["FA24-1382", "FA25-0040"]) == ("1382", "FA24-1382")
     assert short_ref("VIR MME GARNIER FACT 382", ["FA24-1382"]) is None  # not the whole number

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from core.entries import entries_to_frame
-from core.fec import read_fec, write_fec
-from core.models import Entry, EntryLine
-from core.payments import PriorImport, RowStatus, check_rows, payments_from_ledger
-from core.payments.ledger_open import ledger_open_amounts
-from core.payments.model import OpenInvoice
+from reglo.core.entries import entries_to_frame
+from reglo.core.fec import read_fec, write_fec
+from reglo.core.models import Entry, EntryLine
+from reglo.core.payments import PriorImport, RowStatus, check_rows, payments_from_ledger
+from reglo.core.payments.ledger_open import ledger_open_amounts
+from reglo.core.payments.model import OpenInvoice
 from tests.core.test_payments import TODAY, reference, row
 
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from core.writers.sepa_text import (
+from reglo.core.writers.sepa_text import (
     SEPA_RE,
     check_identifier,
     clean_text,

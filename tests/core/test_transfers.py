@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.entries import check_entry
-from core.transfers import (
+from reglo.core.entries import check_entry
+from reglo.core.transfers import (
     Edit,
     LineKind,
     PaidAllocation,
@@ -19,7 +19,7 @@ from core.transfers import (
     plan_transfers,
     transfer_entries,
 )
-from core.writers.pain001 import check_pain001, write_pain001
+from reglo.core.writers.pain001 import check_pain001, write_pain001
 from tests.core.transfer_fixtures import PARTIES, book, d, debit, invoice, ledger, params
 
 M = Decimal
@@ -42,7 +42,7 @@ def edits_for(lines, changes=None):
 
 
 def allocations_of(plan, batch_id: int, created: date) -> list[PaidAllocation]:
-    """What ``addin.transfers`` records in the register for a generated file."""
+    """What ``reglo.addin.shell.transfers`` records in the register for a generated file."""
     out = []
     for t in plan.transfers:
         for l in t.lines:

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from core.catalogue.transfers import MESSAGES
-from core.transfers import import_lines, plan_transfers
-from core.transfers.params import LABELS, parse_date, parse_parameters, template_rows
+from reglo.core.catalogue.transfers import MESSAGES
+from reglo.core.transfers import import_lines, plan_transfers
+from reglo.core.transfers.params import LABELS, parse_date, parse_parameters, template_rows
 from tests.core.transfer_fixtures import PARTIES, invoice, ledger, params
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.transfers import Edit, apply_edits, check_selection, import_lines, plan_transfers
+from reglo.core.transfers import Edit, apply_edits, check_selection, import_lines, plan_transfers
 from tests.core.transfer_fixtures import PARTIES, debit, invoice, ledger, params
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000.00"), places=2, allow_nan=False, allow_infinity=False)

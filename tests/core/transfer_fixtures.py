@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-from core.entries import entries_to_frame
-from core.ledger import from_lines
-from core.models import AccountKind, BankAccount, LedgerLine, Party, PostalAddress
-from core.transfers import TransferParameters
+from reglo.core.entries import entries_to_frame
+from reglo.core.ledger import from_lines
+from reglo.core.models import AccountKind, BankAccount, LedgerLine, Party, PostalAddress
+from reglo.core.transfers import TransferParameters
 
 # IBAN of the ECBS/Banque de France worked example (RIB 30006 00001 12345678901 key 89).
 IBAN_F001 = "FR7630006000011234567890189"

@@ -1,0 +1,569 @@
+"""Workbook I/O layer: Excel ranges ⇄ plain tables, alerts ⇄ cell highlights.
+
+One interface (``Workbook``), two backends:
+
+* ``FileWorkbook`` — an .xlsx file through openpyxl (styled writing), values read fast
+  through python-calamine when the sheet is large;
+* ``XlwingsWorkbook`` — a live ``xw.Book`` (desktop Excel, xlwings Lite, or the remote
+  engine used by the tests), see ``reglo.addin.backends.xlbook``.
+
+Handlers take either an ``xw.Book`` or a ``Workbook`` and call ``as_workbook``.
+Rows and columns are 1-based, as the user sees them. This module (with ``reglo.addin.backends.xlbook``)
+is the only place that knows about column letters, number formats and fills.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Protocol, runtime_checkable
+
+from openpyxl.utils import get_column_letter
+
+RED = "#FFC7CE"  # blocking alert
+YELLOW = "#FFEB9C"  # warning
+GREEN = "#C6EFCE"
+HEADER_FILL = "#1F4E78"
+EURO_FORMAT = '#,##0.00 "€";[Red]-#,##0.00 "€"'
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+class WorkbookError(Exception):
+    """An unusable workbook (unreadable, truncated, not an xlsx). Message in French."""
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+class Formula(str):
+    """A formula Reglo writes on purpose (e.g. ``=HYPERLINK(...)``): never neutralised.
+
+    Written in English syntax with commas, as stored in the file (Excel shows it in the
+    user's language, e.g. ``=LIEN_HYPERTEXTE(...;...)``)."""
+
+
+def hyperlink_formula(sheet: str, row: int, col: int, label: str | None = None) -> Formula:
+    """``=HYPERLINK("#'Feuille'!B5","B5")``: a link to a cell of this workbook that works in
+    Excel (desktop, web, Lite) and LibreOffice."""
+    ref = cell_ref(row, col)
+    target = "#'" + sheet.replace("'", "''") + "'!" + ref
+    text = (label if label is not None else ref).replace('"', '""')
+    return Formula('=HYPERLINK("' + target.replace('"', '""') + '","' + text + '")')
+
+
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def needs_quote(value: Any) -> bool:
+    """Text that Excel would take for a formula if typed (=, +, -, @ at the start)."""
+    return isinstance(value, str) and not isinstance(value, Formula) and value[:1] in FORMULA_CHARS and not _is_number_text(value)
+
+
+def safe_text(value: Any) -> Any:
+    """Text written to a sheet, unchanged: the backends keep the exact text and write text that
+    starts with =, +, -, @ as a string cell Excel will not evaluate (see ``needs_quote``).
+    A ``Formula`` (written on purpose by Reglo) becomes a plain ``str``."""
+    if isinstance(value, Formula):
+        return str(value)
+    return value
+
+
+def excel_typed_text(value: Any) -> Any:
+    """What to type in a live Excel cell (xlwings): a leading apostrophe makes Excel keep
+    ``=…`` as text; Excel stores the text without it (it sets the cell's quote prefix)."""
+    if isinstance(value, Formula):
+        return str(value)
+    return "'" + value if needs_quote(value) else value
+
+
+def _is_number_text(value: str) -> bool:
+    try:
+        float(value.replace(",", ".").replace(" ", ""))  # float ok: only a test of shape
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a column is written: header label, number format, width."""
+
+    header: str
+    number_format: str | None = None
+    width: float | None = None
+    wrap: bool = False  # wrap long text (messages) instead of overflowing
+
+
+@runtime_checkable
+class Workbook(Protocol):
+    """What handlers need from a workbook, whatever the backend."""
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_values(self, sheet: str) -> list[list[Any]]:
+        """All values from A1 to the last used cell; empty cells are None; dates are datetime."""
+
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = True) -> int:
+        """Create (or replace) a sheet with a bold header and typed rows. Returns the header row.
+
+        ``preamble``: lines written between the title and the header (e.g. counts);
+        ``fit_width``: print on one page wide (landscape, the default), where the backend supports it."""
+
+    def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None: ...
+
+    def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
+        """Set (or clear, with None) the background colour of cells."""
+
+    def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
+        """Set (or delete, with None) the note of a cell."""
+
+    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
+        """A dropdown list (data validation) on ``col`` from ``first_row`` to ``last_row``:
+        only ``values`` are accepted (blank allowed). ``title`` / ``error``: the message shown
+        when another value is typed (backends that cannot set it keep Excel's own)."""
+
+    def hide_sheet(self, sheet: str) -> None: ...
+
+    def delete_sheet(self, sheet: str) -> None: ...
+
+    def save(self) -> None: ...
+
+    # Optional capabilities (looked up with ``getattr``; not every engine has them):
+    #   get_fill(sheet, row, col) -> str | None   current fill ("#RRGGBB", a backend token, or None)
+    #   get_note(sheet, row, col) -> str | None   current note text
+    #   has_note(sheet, row, col) -> bool         whether a note exists (text may be unreadable)
+
+
+# ---------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    excel_row: int
+    values: dict[str, Any]
+
+    def get(self, header: str, default: Any = None) -> Any:
+        return self.values.get(header, default)
+
+
+@dataclass
+class Table:
+    sheet: str
+    header_row: int
+    headers: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+    def column_index(self, header: str) -> int | None:
+        """1-based column of a header label (case/space-insensitive)."""
+        wanted = _norm(header)
+        for i, h in enumerate(self.headers, start=1):
+            if _norm(h) == wanted:
+                return i
+        return None
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        return [h for h in required if self.column_index(h) is None]
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+def read_table(book: "Workbook", sheet: str, *, required: Iterable[str] = (), header_row: int | None = None) -> Table:
+    """Read a sheet as a table: the header row (the first row holding a required header, or
+    the first non-empty row) then one ``Row`` per non-empty line, with its Excel row number."""
+    values = book.read_values(sheet)
+    required = list(required)
+    if header_row is None:
+        header_row = 1
+        wanted = {_norm(h) for h in required}
+        for i, line in enumerate(values[:50], start=1):
+            cells = {_norm(v) for v in line if v not in (None, "")}
+            if (wanted and wanted & cells) or (not wanted and cells):
+                header_row = i
+                break
+    headers = [str(v).strip() if v not in (None, "") else "" for v in (values[header_row - 1] if len(values) >= header_row else [])]
+    table = Table(sheet=sheet, header_row=header_row, headers=headers)
+    for offset, line in enumerate(values[header_row:], start=header_row + 1):
+        if all(v in (None, "") for v in line):
+            continue
+        table.rows.append(Row(offset, {h: (line[i] if i < len(line) else None) for i, h in enumerate(headers) if h}))
+    return table
+
+
+# ---------------------------------------------------------------------------
+# openpyxl backend
+# ---------------------------------------------------------------------------
+
+def _xml_errors() -> tuple[type[BaseException], ...]:
+    """Errors of a malformed or malicious XML part (undefined/external entity, DTD, syntax)."""
+    from xml.etree.ElementTree import ParseError
+    from xml.parsers.expat import ExpatError
+
+    kinds: tuple[type, ...] = (ParseError, ExpatError)
+    try:
+        from lxml.etree import XMLSyntaxError
+
+        kinds += (XMLSyntaxError,)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from defusedxml import DefusedXmlException
+
+        kinds += (DefusedXmlException,)
+    except ImportError:  # pragma: no cover
+        pass
+    return kinds
+
+
+def _argb(color: str) -> str:
+    return "FF" + color.lstrip("#").upper()
+
+
+def _excel_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # openpyxl writes Decimal as a number; keep exactness in the XML text
+        return value
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def _put(cell: Any, value: Any) -> Any:
+    """Write ``value`` in an openpyxl cell. Text starting with =, +, -, @ is kept exactly and
+    stored as a string (openpyxl would take ``=…`` for a formula) with the quote-prefix style,
+    so that Excel neither evaluates it nor turns it into a formula when the cell is edited."""
+    cell.value = _excel_value(value)
+    if needs_quote(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif cell.has_style and cell.quotePrefix:
+        cell.quotePrefix = False
+    return cell
+
+
+class FileWorkbook:
+    """An .xlsx file edited with openpyxl; ``save`` writes atomically (temp file + rename)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False):
+        from openpyxl import Workbook as OpenpyxlWorkbook, load_workbook
+
+        self.path = Path(path)
+        if create and not self.path.exists():
+            self.wb = OpenpyxlWorkbook()
+            self._fresh = True
+            return
+        self._fresh = False
+        try:
+            self.wb = load_workbook(self.path, rich_text=False, keep_vba=self.path.suffix.lower() == ".xlsm")
+        except FileNotFoundError as exc:
+            raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
+        except _xml_errors() as exc:  # the parser's English text says nothing to an accountant
+            raise WorkbookError(f"Classeur illisible : {self.path.name} : le fichier contient du XML invalide ou dangereux (entités externes, DTD) ; il est refusé. Rouvrez-le dans Excel et enregistrez-le au format .xlsx, ou demandez un fichier sain à son émetteur.") from exc
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
+            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
+        except Exception as exc:  # openpyxl raises many kinds on corrupt XML
+            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__} : {exc}).") from exc
+
+    # -- reading ---------------------------------------------------------
+    def sheet_names(self) -> list[str]:
+        names = self.wb.sheetnames
+        if self._fresh and names == ["Sheet"] and self.wb["Sheet"].max_row == 1 and self.wb["Sheet"]["A1"].value is None:
+            return []
+        return names
+
+    def read_values(self, sheet: str) -> list[list[Any]]:
+        ws = self._ws(sheet)
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+
+    def read_head(self, sheet: str, n: int) -> list[list[Any]]:
+        """The first ``n`` rows only (header lookup without reading a big sheet twice)."""
+        ws = self._ws(sheet)
+        return [list(r) for r in ws.iter_rows(max_row=n, values_only=True)]
+
+    def _ws(self, sheet: str):
+        if sheet not in self.wb.sheetnames:
+            raise WorkbookError(f"La feuille « {sheet} » est absente du classeur {self.path.name}.")
+        return self.wb[sheet]
+
+    # -- writing ---------------------------------------------------------
+    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = True) -> int:
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        cols = [c if isinstance(c, Column) else Column(c) for c in header]
+        if sheet in self.wb.sheetnames:
+            if not replace:
+                raise WorkbookError(f"La feuille « {sheet} » existe déjà.")
+            index = self.wb.sheetnames.index(sheet)
+            del self.wb[sheet]
+            ws = self.wb.create_sheet(sheet, index)
+        else:
+            if self._fresh and self.wb.sheetnames == ["Sheet"] and self.wb["Sheet"]["A1"].value is None:
+                ws = self.wb["Sheet"]
+                ws.title = sheet
+            else:
+                ws = self.wb.create_sheet(sheet)
+        header_row = 1
+        if title:
+            ws.cell(1, 1, title).font = Font(name="Calibri", bold=True, size=14)
+            header_row = 3
+        if preamble:
+            for i, line in enumerate(preamble, start=header_row):
+                for j, v in enumerate(line, start=1):
+                    cell = _put(ws.cell(i, j), v)
+                    if j == 1:
+                        cell.font = Font(name="Calibri", bold=True)
+            header_row += len(preamble) + 1
+        head_font = Font(name="Calibri", bold=True, color="FFFFFF")
+        head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
+        for j, c in enumerate(cols, start=1):
+            cell = ws.cell(header_row, j, c.header)
+            cell.font, cell.fill = head_font, head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            width = c.width or max(10, min(45, len(c.header) + 4))
+            ws.column_dimensions[get_column_letter(j)].width = width
+        wrap_style = Alignment(wrap_text=True, vertical="top")
+        top_style = Alignment(vertical="top")
+        link_font = Font(name="Calibri", color="0563C1", underline="single")
+        wrap_cols = [(j, (c.width or max(10, min(45, len(c.header) + 4)))) for j, c in enumerate(cols, start=1) if c.wrap]
+        for i, values in enumerate(rows, start=header_row + 1):
+            if wrap_cols:  # row height for wrapped text (readers do not recompute it)
+                lines = 1
+                for j, width in wrap_cols:
+                    text = str(values[j - 1]) if j <= len(values) and values[j - 1] is not None else ""
+                    per_line = max(1, int(width * 1.15))  # text characters are narrower than the width unit
+                    lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in text.split("\n")))
+                if lines > 1:
+                    ws.row_dimensions[i].height = 15 * lines
+            for j, v in enumerate(values, start=1):
+                cell = _put(ws.cell(i, j), v)
+                if wrap_cols:
+                    cell.alignment = top_style
+                if isinstance(v, Formula) and v.upper().startswith("=HYPERLINK("):
+                    cell.font = link_font
+                fmt = cols[j - 1].number_format if j <= len(cols) else None
+                if fmt:
+                    cell.number_format = fmt
+                elif isinstance(v, (date, datetime)):
+                    cell.number_format = DATE_FORMAT
+                if j <= len(cols) and cols[j - 1].wrap:
+                    cell.alignment = wrap_style
+        if freeze:
+            ws.freeze_panes = ws.cell(header_row + 1, 1)
+        if fit_width:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.page_setup.orientation = "landscape"
+            ws.print_title_rows = f"{header_row}:{header_row}"
+        return header_row
+
+    def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None:
+        ws = self._ws(sheet)
+        for (r, c), v in cells.items():
+            _put(ws.cell(r, c), v)  # ``ws.cell(r, c, None)`` would leave the old value
+
+    def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
+        from openpyxl.styles import PatternFill
+
+        ws = self._ws(sheet)
+        if color and color.startswith("{"):
+            style = _fill_from_token(color)
+        else:
+            style = PatternFill("solid", fgColor=_argb(color)) if color else PatternFill(fill_type=None)
+        for r, c in cells:
+            ws.cell(r, c).fill = style
+
+    def get_fill(self, sheet: str, row: int, col: int) -> str | None:
+        """The cell's fill: None (no fill), "#RRGGBB" (plain solid colour) or an opaque token
+        (theme colour, tint, pattern) that ``fill`` accepts to restore it exactly."""
+        cell = self._existing_cell(sheet, row, col)
+        return _fill_token(cell.fill) if cell is not None else None
+
+    def get_note(self, sheet: str, row: int, col: int) -> str | None:
+        cell = self._existing_cell(sheet, row, col)
+        comment = cell.comment if cell is not None else None
+        return comment.text if comment is not None else None
+
+    def _existing_cell(self, sheet: str, row: int, col: int) -> Any:
+        """The cell if it exists, without creating it (``max_row`` costs a scan of the sheet)."""
+        ws = self._ws(sheet)
+        cells = getattr(ws, "_cells", None)
+        if cells is not None:
+            return cells.get((row, col))
+        return ws.cell(row, col)  # pragma: no cover - other openpyxl layouts
+
+    def has_note(self, sheet: str, row: int, col: int) -> bool:
+        return self.get_note(sheet, row, col) is not None
+
+    def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
+        from openpyxl.comments import Comment
+
+        cell = self._ws(sheet).cell(row, col)
+        if text is None:
+            cell.comment = None
+        else:
+            comment = Comment(text, "Reglo")
+            comment.width, comment.height = 320, max(80, 18 * (1 + len(text) // 45))
+            cell.comment = comment
+
+    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        ws = self._ws(sheet)
+        if last_row < first_row:
+            return
+        dv = DataValidation(type="list", formula1=list_formula(values), allow_blank=True, showDropDown=False,
+                            showErrorMessage=True, errorStyle="stop", errorTitle=_dv_text(title, 32), error=_dv_text(error, 255))
+        dv.add(f"{cell_ref(first_row, col)}:{cell_ref(last_row, col)}")
+        ws.add_data_validation(dv)
+
+    def hide_sheet(self, sheet: str) -> None:
+        self._ws(sheet).sheet_state = "hidden"
+
+    def delete_sheet(self, sheet: str) -> None:
+        if sheet in self.wb.sheetnames:
+            del self.wb[sheet]
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> None:
+        target = Path(path) if path else self.path
+        atomic_write(target, self._to_bytes())
+
+    def _to_bytes(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.wb.save(buf)
+        return buf.getvalue()
+
+
+def list_formula(values: list[str]) -> str:
+    """The ``formula1`` of a list validation: ``"Oui,Non"`` (quotes doubled; Excel caps it at
+    255 characters and forbids commas inside an item)."""
+    items = [str(v) for v in values]
+    if not items or any("," in v for v in items):
+        raise ValueError("liste de validation vide ou contenant une virgule")
+    text = '"' + ",".join(items).replace('"', '""') + '"'
+    if len(text) > 257:
+        raise ValueError("liste de validation trop longue (255 caractères au plus)")
+    return text
+
+
+def _dv_text(text: str | None, limit: int) -> str | None:
+    """Excel limits validation titles to 32 and messages to 255 characters."""
+    if text is None:
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _color_token(color: Any) -> list[Any] | None:
+    if color is None:
+        return None
+    kind = getattr(color, "type", "rgb")
+    return [kind, getattr(color, kind, None), float(getattr(color, "tint", 0.0) or 0.0)]
+
+
+def _fill_token(fill: Any) -> str | None:
+    import json
+
+    kind = getattr(fill, "fill_type", None)
+    if not kind:
+        return None
+    fg, bg = _color_token(getattr(fill, "fgColor", None)), _color_token(getattr(fill, "bgColor", None))
+    if kind == "solid" and fg and fg[0] == "rgb" and isinstance(fg[1], str) and len(fg[1]) == 8 and not fg[2]:
+        return "#" + fg[1][2:].upper()
+    return json.dumps({"type": kind, "fg": fg, "bg": bg}, sort_keys=True)
+
+
+def _fill_from_token(token: str) -> Any:
+    import json
+
+    from openpyxl.styles import Color, PatternFill
+
+    data = json.loads(token)
+
+    def color(spec: list[Any] | None) -> Any:
+        if not spec or spec[1] is None:
+            return None
+        kind, value, tint = spec
+        return Color(**{kind: value, "tint": tint})
+
+    kwargs: dict[str, Any] = {"fill_type": data.get("type")}
+    for key in ("fg", "bg"):
+        value = color(data.get(key))
+        if value is not None:
+            kwargs[key + "Color"] = value
+    return PatternFill(**kwargs)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file atomically: temp file in the same folder, fsync, rename.
+
+    The file gets the permissions of an ordinary new file (``0o666 & ~umask``), or keeps
+    those of the file it replaces (``mkstemp`` alone would leave it readable by its owner
+    only)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _file_mode(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _file_mode(path: Path) -> int | None:
+    """Permission bits for ``path``: the existing file's, else ``0o666`` less the umask;
+    None where permissions are not POSIX (Windows)."""
+    if not hasattr(os, "fchmod"):
+        return None
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it (``os.umask`` can
+    only be read by setting it, which would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def as_workbook(book: Any) -> Workbook:
+    """Accept a ``Workbook`` or an ``xw.Book`` (live Excel, Lite or remote engine)."""
+    if isinstance(book, (FileWorkbook,)) or (isinstance(book, Workbook) and not _is_xw_book(book)):
+        return book
+    if _is_xw_book(book):
+        from reglo.addin.backends.xlbook import XlwingsWorkbook
+
+        return XlwingsWorkbook(book)
+    raise TypeError(f"classeur non pris en charge : {type(book)!r}")
+
+
+def _is_xw_book(book: Any) -> bool:
+    return type(book).__module__.startswith("xlwings")

@@ -1,0 +1,38 @@
+"""What several sub-commands share: a command with required actions, the output folder
+check, the printed alerts and written files. Not a command itself (the leading ``_`` keeps
+``reglo.addin.entrypoints.cli`` from looking for ``register`` here)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from reglo.addin.shell.errors import UserError
+
+
+def command_with_actions(subparsers: argparse._SubParsersAction, name: str, *, help: str, description: str, dest: str = "action") -> argparse._SubParsersAction:
+    """``reglo NAME ACTION …``: the command's parser and its (required) action sub-parsers."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    actions = parser.add_subparsers(dest=dest, metavar="ACTION")
+    actions.required = True
+    return actions
+
+
+def output_folder(text: str) -> Path:
+    """The ``--out`` folder: refused when a file of that name is in the way."""
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} existe et n'est pas un dossier : choisissez un autre --out.")
+    return folder
+
+
+def print_alerts_and_outputs(alerts: Sequence, outputs: Iterable, *, limit: int, see: str) -> None:
+    """The first ``limit`` alerts, how many more and where to ``see`` them, the files written."""
+    for a in alerts[:limit]:
+        print(f"  {a}")
+    if len(alerts) > limit:
+        print(f"  … et {len(alerts) - limit} autre(s) alerte(s) : voir {see}.")
+    for out in outputs:
+        print(f"Fichier écrit : {out}")
+    sys.stdout.flush()

@@ -1,0 +1,100 @@
+"""``reglo entries import FILE --definition DEF``: journal entries from another package.
+
+FILE is an .xlsx, .csv or .txt file; DEF a .json definition or a workbook with the
+« Définition d'import » sheet. Writes one FEC per company, the rejects file (xlsx and csv)
+and a workbook « … - écritures importées.xlsx » next to FILE (or in --out).
+Exit code: 0 all lines imported, 1 some lines rejected, 2 unusable input.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from reglo.addin.entrypoints.commands._common import command_with_actions
+
+MAX_SHOWN = 20
+LARGE_FILE = 5 * 1024 * 1024  # progress bar (on a terminal) from this input size
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    actions = command_with_actions(sub, "entries", help="import d'écritures depuis un autre logiciel (définition d'import, FEC, rejets)",
+                                   description="Écritures comptables venant d'un autre logiciel : lecture selon une définition d'import, écritures équilibrées, rejets, FEC par société.")
+    a = actions.add_parser("import", help="importer un fichier d'écritures (.xlsx, .csv, .txt)",
+                           description="Importer un fichier d'écritures selon une définition d'import.")
+    a.add_argument("file", metavar="FICHIER", help="fichier à importer (.xlsx, .csv, .txt)")
+    a.add_argument("--definition", required=True, metavar="DEF", help="définition d'import : .json, ou classeur avec la feuille « Définition d'import »")
+    a.add_argument("--out", default=None, metavar="DOSSIER", help="dossier des fichiers produits (par défaut : celui du fichier importé)")
+    a.add_argument("--company", default=None, metavar="CODE", help="société courante : celle des lignes sans code société")
+    a.add_argument("--sheet", default=None, metavar="FEUILLE", help="feuille à lire dans un classeur (par défaut : « Lignes à importer » ou la première)")
+    a.add_argument("--dossier", default=None, metavar="DOSSIER", help="dossier Reglo de la société courante : son SIREN et sa date de clôture nomment le FEC (SIRENFECAAAAMMJJ.txt)")
+    a.add_argument("--siren", default=None, metavar="SIREN", help="SIREN de la société courante (nom du FEC), si la définition ne le donne pas")
+    a.set_defaults(func=run)
+    c = actions.add_parser("definition", help="enregistrer une définition d'import en JSON ou en feuille « Définition d'import »",
+                           description="Convertit une définition d'import : classeur (feuille « Définition d'import ») → JSON, ou JSON → classeur. "
+                                       "Sans DEF, écrit la définition prête à l'emploi choisie par --preset.")
+    c.add_argument("source", nargs="?", metavar="DEF", help="définition .json ou classeur .xlsx (facultatif avec --preset)")
+    c.add_argument("--preset", choices=["ventes", "ligne-unique", "paie-banque"], default=None, help="partir d'une présentation prête à l'emploi")
+    c.add_argument("--out", required=True, metavar="FICHIER", help="fichier à écrire : .json, ou .xlsx (la feuille y est remplacée, le reste du classeur gardé)")
+    c.set_defaults(func=run_definition)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reglo.addin.shell import entry_import as ei
+
+    from pathlib import Path
+
+    from reglo.addin.backends.progress import Progress
+
+    started = time.perf_counter()
+    sd = ei.load_definition(args.definition)
+    siren, closing = (ei.dossier_company(args.dossier) if args.dossier else (None, None))
+    if args.siren:
+        siren = ei.checked_siren(args.siren)
+    size = Path(args.file).stat().st_size if Path(args.file).is_file() else 0
+    with Progress(f"Import de {Path(args.file).name}", total=3, enabled=None if size > LARGE_FILE else False) as bar:
+        run_ = ei.import_file(args.file, sd.definition, out_dir=args.out or sd.output_dir or None, company=args.company, sheet=args.sheet,
+                              siren=siren, closing=closing, progress=bar)
+    for line in run_.summary_lines():
+        print(line)
+    blocking = [a for a in run_.alerts if a.is_blocking]
+    warnings = [a for a in run_.alerts if not a.is_blocking]
+    for a in (blocking + warnings)[:MAX_SHOWN]:
+        print(f"  {a}")
+    if len(run_.alerts) > MAX_SHOWN:
+        print(f"  … {len(run_.alerts) - MAX_SHOWN} autres alertes : voir la feuille « {ei.SUMMARY_SHEET} » et le fichier des rejets.")
+    print("Fichiers écrits :")
+    for o in run_.outputs:
+        print(f"  → {o}")
+    print(f"Durée : {time.perf_counter() - started:.1f} s")
+    return 1 if run_.result.summary.lines_rejected or blocking else 0
+
+
+def run_definition(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from reglo.addin.shell import entry_import as ei
+    from reglo.addin.shell.errors import UserError
+    from reglo.addin.backends.sheets import FileWorkbook, atomic_write
+    from reglo.core.entry_import import check_definition
+    from reglo.core.entry_import.layout import PRESETS
+
+    if args.source:
+        sd = ei.load_definition(args.source)
+    elif args.preset:
+        sd = ei.SheetDefinition(PRESETS[args.preset]())
+    else:
+        raise UserError("Indiquez la définition à convertir (DEF) ou --preset.")
+    out = Path(args.out)
+    if out.suffix.lower() == ".json":
+        atomic_write(out, ei.definition_to_json(sd.definition))
+    elif out.suffix.lower() in (".xlsx", ".xlsm"):
+        book = FileWorkbook(out, create=True)
+        ei.write_definition_sheet(book, sd.definition, input_file=sd.input_file, output_dir=sd.output_dir)
+        book.save()
+    else:
+        raise UserError(f"« {out.name} » : attendu un fichier .json ou .xlsx.")
+    problems = check_definition(sd.definition)
+    print(f"Définition écrite : {out}")
+    for a in problems:
+        print(f"  {a}")
+    return 1 if problems else 0

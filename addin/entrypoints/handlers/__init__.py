@@ -1,0 +1,72 @@
+"""Ribbon button handlers: plain functions of a workbook (``xw.Book`` or ``Workbook``).
+
+Register with ``@handler(tag, label=..., group=...)``; ``tag`` is the contract between
+``customUI.xml`` (the button's ``tag``), the xlwings Lite scripts and the dispatcher.
+A handler reads, calls ``core``, writes back and returns a ``HandlerResult`` (French
+summary + alerts). No business rule in a handler.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from reglo.core.alerts import Alert, has_blocking
+
+
+@dataclass
+class HandlerResult:
+    summary: str
+    alerts: list[Alert] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # files written
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if has_blocking(self.alerts) else 0
+
+
+@dataclass(frozen=True)
+class HandlerInfo:
+    tag: str
+    func: Callable[[Any], HandlerResult]
+    label: str  # French button label
+    group: str  # ribbon group (French)
+    image: str = "HappyFace"  # imageMso
+    order: int = 100
+
+
+HANDLERS: dict[str, HandlerInfo] = {}
+
+# Ribbon groups, in display order (issue 3).
+GROUPS = (
+    "Contrôle",
+    "Règlements clients",
+    "Virements fournisseurs",
+    "Import d'écritures",
+    "Prélèvements",
+    "Décaissements",
+    "Lettrage",
+)
+
+
+def handler(tag: str, *, label: str, group: str, image: str = "HappyFace", order: int = 100):
+    if group not in GROUPS:
+        raise ValueError(f"unknown ribbon group {group!r}")
+
+    def wrap(func: Callable[[Any], HandlerResult]) -> Callable[[Any], HandlerResult]:
+        if tag in HANDLERS and HANDLERS[tag].func is not func:
+            raise ValueError(f"handler tag {tag!r} registered twice")
+        HANDLERS[tag] = HandlerInfo(tag, func, label, group, image, order)
+        return func
+
+    return wrap
+
+
+def load_all() -> dict[str, HandlerInfo]:
+    """Import every handler module so that all handlers are registered."""
+    import reglo.addin.entrypoints.handlers as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"reglo.addin.entrypoints.handlers.{info.name}")
+    return HANDLERS

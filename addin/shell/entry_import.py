@@ -1,0 +1,763 @@
+"""Entry import, workbook and file side: inputs (xlsx, csv, txt), the « Définition d'import »
+sheet ⇄ JSON, and the outputs (« Écritures importées » sheet, one FEC per company, rejects
+file in xlsx and csv). The rules are in ``reglo.core.entry_import``.
+
+Inputs
+    * .csv / .txt: encoding detected (UTF-8, else Windows-1252 / ISO-8859-15), separator
+      from the definition or detected on the header line (« ; », « , », tab, « | »), read
+      column-wise by pyarrow; a file with lines of the wrong field count or blank lines is
+      read again line by line so that every line keeps its number and a broken line is
+      rejected as it is;
+    * .xlsx / .xlsm: python-calamine (fast, values only); numbers are written back as text
+      with the definition's decimal separator (read as Excel shows them, 15 digits), dates
+      as ISO dates.
+
+Outputs (written atomically, in ``out_dir``)
+    * ``<fichier> - écritures importées.xlsx``: « Écritures importées » (Société + the FEC
+      columns), « Résumé import » and the « Définition d'import » used;
+    * one FEC per company: ``<SIREN>FEC<AAAAMMJJ>.txt`` when the SIREN is known, else
+      ``<société>FEC<AAAAMMJJ>.txt``;
+    * ``<fichier> - rejets.xlsx`` and ``<fichier> - rejets.csv``: the rejected lines unchanged,
+      in their original order, with « Motif du rejet » and « Code rejet » appended — the
+      import ignores these two columns, so the file can be imported again once fixed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from reglo.addin.backends.entries_sheet import fec_column
+from reglo.addin.shell.errors import UserError
+from reglo.addin.backends.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write
+from reglo.core.alerts import Alert, alert
+from reglo.core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
+from reglo.core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
+from reglo.core.fec import FecError, _binary_kind, decode_bytes, fec_filename, write_fec_tables
+from reglo.core.ledger import DATE_COLUMNS, FEC_FIELDS
+from reglo.core.money import MoneyError, cents_to_money, parse_decimal
+
+ENTRIES_SHEET = "Écritures importées"
+REJECTS_SHEET = "Rejets"
+SUMMARY_SHEET = "Résumé import"
+DATA_SHEET = "Lignes à importer"  # the lines to import, when they are in the workbook itself
+REASON = "Motif du rejet"
+REASON_CODE = "Code rejet"
+MAX_SHEET_LINES = 100_000  # beyond, the « Écritures importées » sheet is not written (the FEC is): openpyxl needs ~1 s per 2,000 lines
+EXTRA_LABELS = {"input_file": "Fichier à importer", "output_dir": "Dossier de sortie"}
+
+
+# ---------------------------------------------------------------------------
+# the definition: JSON and the « Définition d'import » sheet
+# ---------------------------------------------------------------------------
+
+def definition_to_json(d: ImportDefinition) -> bytes:
+    return (d.model_dump_json(indent=2, exclude_defaults=False) + "\n").encode("utf-8")
+
+
+def definition_from_json(data: bytes, *, name: str = "définition") -> ImportDefinition:
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"Définition d'import illisible ({name}) : JSON invalide ({exc}).") from exc
+    try:
+        return ImportDefinition.model_validate(raw)
+    except Exception as exc:  # pydantic ValidationError: say which field
+        raise UserError(f"Définition d'import incorrecte ({name}) : {_pydantic_fr(exc)}") from exc
+
+
+def _pydantic_fr(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    parts = []
+    for e in errors()[:5]:
+        loc = ".".join(str(x) for x in e.get("loc", ()))
+        label = LABELS.get(str(e.get("loc", ("",))[0]), loc)
+        parts.append(f"« {label} » : valeur {e.get('input')!r} refusée ({e.get('msg')})")
+    return " ; ".join(parts)
+
+
+def _norm(text: Any) -> str:
+    t = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return " ".join(t.replace("’", "'").split()).casefold()
+
+
+_LABEL_BY_NORM = {_norm(label): k for label, k in FIELD_OF_LABEL.items()}  # FIELD_OF_LABEL also holds former labels
+_EXTRA_BY_NORM = {_norm(v): k for k, v in EXTRA_LABELS.items()}
+
+
+def _enum_value(field: str, value: str) -> Any:
+    annotation = ImportDefinition.model_fields[field].annotation
+    for member in annotation:  # type: ignore[union-attr]
+        if _norm(member.value) == _norm(value) or _norm(member.name) == _norm(value):
+            return member
+    choices = ", ".join(m.value for m in annotation)  # type: ignore[union-attr]
+    raise ValueError(f"« {value} » : valeurs possibles : {choices}")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _parse_setting(field: str, value: Any) -> Any:
+    from reglo.core.entry_import.definition import AccountLayout, AccountTypeMode, AmountMode, Boundary, CounterMode
+
+    text = _cell_text(value) if not (field in ("thousands_separator", "decimal_separator", "csv_separator") and isinstance(value, str)) else value
+    if field in ("account_layout", "account_type_mode", "amount_mode", "counter_mode"):
+        return _enum_value(field, text)
+    if field == "vat_on_line":
+        if _norm(text) in ("oui", "o", "yes", "vrai", "true", "1", "x"):
+            return True
+        if _norm(text) in ("non", "n", "no", "faux", "false", "0", ""):
+            return False
+        raise ValueError(f"« {text} » : attendu oui ou non")
+    if field.endswith("_ranges"):
+        out = []
+        for part in re.split(r"[;\n]", text):
+            part = part.strip()
+            if not part:
+                continue
+            m = re.fullmatch(r"(\d+)\s*(?:-|–|à|a)\s*(\d+)", part)
+            if not m:
+                raise ValueError(f"plage « {part} » illisible : attendu début-fin, ex. 10000-19999")
+            out.append(AccountRange(start=int(m.group(1)), end=int(m.group(2))))
+        return tuple(out)
+    if field == "boundaries":
+        return tuple(_enum_value_boundary(p.strip(), Boundary) for p in re.split(r"[;,\n]", text) if p.strip())
+    if field in ("opening_journals", "purchase_journals", "sales_journals", "bank_journals"):
+        return tuple(p.strip().upper() for p in re.split(r"[;,\s]+", text) if p.strip())
+    if field == "companies":
+        out: dict[str, str] = {}
+        for part in re.split(r"[;\n]", text):
+            if not part.strip():
+                continue
+            code, _, siren = part.partition("=")
+            out[code.strip()] = siren.strip().replace(" ", "")
+        return out
+    if field == "fiscal_year_end":
+        if isinstance(value, (date, datetime)):
+            return value.date() if isinstance(value, datetime) else value
+        if not text:
+            return None
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                pass
+        raise ValueError(f"« {text} » : date attendue jj/mm/aaaa")
+    if field in ("thousands_separator",):
+        t = str(value or "")
+        return {"espace": " ", "aucun": "", "vide": "", "apostrophe": "'", "point": ".", "virgule": ","}.get(_norm(t), t if t == " " else t.strip())
+    if field in ("decimal_separator",):
+        t = str(value or "").strip()
+        return {"virgule": ",", "point": "."}.get(_norm(t), t)
+    if field == "csv_separator":
+        t = str(value or "")
+        return {"tabulation": "\t", "tab": "\t", "point-virgule": ";", "virgule": ",", "auto": "auto", "": "auto"}.get(_norm(t), t.strip() or "auto")
+    return text
+
+
+def _enum_value_boundary(text: str, enum: Any) -> Any:
+    for member in enum:
+        if _norm(member.value) == _norm(text) or _norm(member.name) == _norm(text):
+            return member
+    raise ValueError(f"« {text} » : valeurs possibles : {', '.join(m.value for m in enum)}")
+
+
+@dataclass
+class SheetDefinition:
+    definition: ImportDefinition
+    input_file: str = ""
+    output_dir: str = ""
+
+
+def read_definition_sheet(book: Workbook) -> SheetDefinition:
+    """The « Définition d'import » sheet (Paramètre | Valeur) → definition.
+
+    Raises:
+        UserError: sheet absent, unknown parameter or unreadable value (row named).
+    """
+    if DEFINITION_SHEET not in book.sheet_names():
+        raise UserError(f"La feuille « {DEFINITION_SHEET} » est absente du classeur : créez-la avec le bouton « Définition d'import » ou le modèle « Import d'écritures.xlsx ».")
+    values = book.read_values(DEFINITION_SHEET)
+    settings: dict[str, Any] = {}
+    extra = {"input_file": "", "output_dir": ""}
+    problems: list[str] = []
+    for i, line in enumerate(values, start=1):
+        if not line or line[0] in (None, ""):
+            continue
+        key = _norm(line[0])
+        value = line[1] if len(line) > 1 else None
+        if key in (_norm("Paramètre"),) or key.startswith("#"):
+            continue
+        if key in _EXTRA_BY_NORM:
+            extra[_EXTRA_BY_NORM[key]] = _cell_text(value)
+            continue
+        field_name = _LABEL_BY_NORM.get(key)
+        if field_name is None:
+            if i <= 2:  # title lines
+                continue
+            problems.append(f"ligne {i} : paramètre « {line[0]} » inconnu")
+            continue
+        if value in (None, "") and field_name not in ("thousands_separator",):
+            continue
+        try:
+            settings[field_name] = _parse_setting(field_name, value)
+        except ValueError as exc:
+            problems.append(f"ligne {i} (« {line[0]} ») : {exc}")
+    if problems:
+        raise UserError(f"Feuille « {DEFINITION_SHEET} » : " + " ; ".join(problems))
+    try:
+        d = ImportDefinition(**settings)
+    except Exception as exc:
+        raise UserError(f"Feuille « {DEFINITION_SHEET} » : {_pydantic_fr(exc)}") from exc
+    return SheetDefinition(d, extra["input_file"], extra["output_dir"])
+
+
+def _setting_text(field: str, value: Any) -> Any:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if hasattr(value, "value") and not isinstance(value, (str, int)):
+        return value.value
+    if field.endswith("_ranges"):
+        return " ; ".join(str(r) for r in value)
+    if field == "boundaries":
+        return " ; ".join(b.value for b in value)
+    if isinstance(value, tuple):
+        return " ; ".join(value)
+    if field == "companies":
+        return " ; ".join(f"{k}={v}" for k, v in value.items())
+    if field == "thousands_separator":
+        return {" ": "espace", "": "aucun"}.get(value, value)
+    if field == "csv_separator":
+        return {"\t": "tabulation"}.get(value, value)
+    if value is None:
+        return ""
+    return value
+
+
+def write_definition_sheet(book: Workbook, d: ImportDefinition, *, input_file: str = "", output_dir: str = "") -> None:
+    """Write (replace) the « Définition d'import » sheet: Paramètre | Valeur | Aide."""
+    rows: list[list[Any]] = [
+        [EXTRA_LABELS["input_file"], input_file, f"vide = la feuille « {DATA_SHEET} » de ce classeur ; sinon chemin d'un fichier .xlsx, .csv ou .txt"],
+        [EXTRA_LABELS["output_dir"], output_dir, "où écrire le FEC et les fichiers de rejets (vide = dossier du classeur)"],
+    ]
+    for field_name, label in LABELS.items():
+        value = getattr(d, field_name)
+        help_text = HELP.get(field_name, "en-tête de la colonne dans le fichier (vide = absente)" if field_name.endswith("_column") else "")
+        rows.append([label, _setting_text(field_name, value), help_text])
+    book.write_sheet(DEFINITION_SHEET, [Column("Paramètre", None, 38), Column("Valeur", "@", 34), Column("Aide", None, 70)], rows, title="Définition d'import — comment lire le fichier d'écritures")
+
+
+def load_definition(path: str | Path) -> SheetDefinition:
+    """A definition from a .json file or from the « Définition d'import » sheet of an .xlsx."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"Définition d'import introuvable : {p}")
+    if p.suffix.lower() == ".json":
+        return SheetDefinition(definition_from_json(p.read_bytes(), name=p.name))
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return read_definition_sheet(FileWorkbook(p))
+        except WorkbookError as exc:
+            raise UserError(str(exc)) from exc
+    raise UserError(f"Définition d'import « {p.name} » : attendu un fichier .json ou un classeur .xlsx avec la feuille « {DEFINITION_SHEET} ».")
+
+
+# ---------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------
+
+@dataclass
+class InputRows:
+    """What was read: the raw rows for core, plus what the rejects file needs."""
+
+    raw: RawRows
+    kind: str  # "csv" or "xlsx"
+    encoding: str = "utf-8"
+    separator: str = ";"
+    header_line: str = ""  # csv: the header line as in the file
+    utf8: bytes = b""  # csv: the file in UTF-8 (lines of rejected rows are copied from it)
+    _starts: Any = None
+    values: list[list[Any]] = field(default_factory=list)  # xlsx: original cell values per row
+
+    def line(self, number: int) -> str:
+        """Line ``number`` of the file (1 = header), as it is, without its line break."""
+        if self._starts is None:
+            ends = np.flatnonzero(np.frombuffer(self.utf8, dtype=np.uint8) == 10)
+            self._starts = np.r_[0, ends + 1]
+        start = int(self._starts[number - 1])
+        end = int(self._starts[number]) - 1 if number < len(self._starts) else len(self.utf8)
+        return self.utf8[start:end].decode("utf-8").rstrip("\r")
+
+
+def read_input(path: str | Path, d: ImportDefinition, *, sheet: str | None = None) -> InputRows:
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"Fichier à importer introuvable : {p}")
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return read_xlsx(p, d, sheet=sheet)
+    if suffix in (".csv", ".txt", ".tsv", ".prn", ""):
+        return read_delimited(p.read_bytes(), d, name=p.name)
+    raise UserError(f"Format de fichier non pris en charge : « {p.name} ». Formats acceptés : .xlsx, .csv, .txt.")
+
+
+def _detect_separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (";", "\t", "|", ",")}
+    best = max(counts, key=lambda s: counts[s])
+    if counts[best] == 0:
+        raise UserError("Impossible de reconnaître le séparateur de colonnes sur la ligne d'en-tête (attendu « ; », « , », tabulation ou « | »). Indiquez-le dans la définition (« Séparateur CSV »).")
+    return best
+
+
+def read_delimited(data: bytes, d: ImportDefinition, *, name: str = "fichier") -> InputRows:
+    """csv / txt bytes → raw rows (every line keeps its number; broken lines marked)."""
+    if re.search(rb"\S", data[:1 << 20]) is None and not data[1 << 20:].strip():
+        raise UserError(f"Le fichier « {name} » est vide : aucune ligne à lire.")
+    if d.encoding != "auto":
+        try:
+            text = data.decode(d.encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise UserError(f"Le fichier « {name} » ne peut être lu avec l'encodage {d.encoding} ({exc}).") from exc
+        encoding = d.encoding
+        utf8 = text.encode("utf-8")
+    else:
+        try:
+            utf8, encoding = decode_bytes(data)
+        except FecError as exc:
+            kind = _binary_kind(data) if exc.alert.code == "FEC_NOT_TEXT" else None
+            if kind:  # the FEC reader's wording speaks of a FEC: this is an entry file
+                raise UserError(alert("IMPORT_NOT_TEXT", name=name, kind=kind).message) from exc
+            raise UserError(f"« {name} » : {exc.alert.message}") from exc
+        text = None  # decoded only when needed (rejected lines, slow path)
+    if utf8.startswith(b"\xef\xbb\xbf"):
+        utf8 = utf8[3:]
+        text = None
+    first_end = utf8.find(b"\n")
+    header_line = (utf8 if first_end < 0 else utf8[:first_end]).decode("utf-8").rstrip("\r")
+    sep = _detect_separator(header_line) if d.csv_separator in ("auto", "") else d.csv_separator
+    headers = next(csv.reader([header_line], delimiter=sep))
+    headers = [h.strip() for h in headers]
+    _check_headers(headers, name)
+    body_start = utf8.find(b"\n")
+    body = memoryview(utf8)[body_start + 1:] if body_start >= 0 else memoryview(b"")  # no copy
+    table = None
+    # blank lines shift line numbers: they send the file to the line-by-line reader
+    tail = len(body)
+    while tail and body[tail - 1] in (10, 13):
+        tail -= 1
+    blank = utf8.find(b"\n\n", body_start + 1, body_start + 1 + tail) >= 0 or utf8.find(b"\n\r\n", body_start + 1, body_start + 1 + tail) >= 0 or bytes(body[:1]) in (b"\n", b"\r")
+    if not blank:
+        try:  # fast path: pyarrow, multi-threaded; a line of the wrong length raises
+            table = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(body)),
+                read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(headers))]),
+                parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=False, ignore_empty_lines=True),
+                convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(headers))}, strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except pa.ArrowInvalid:
+            table = None
+    n_lines = utf8.count(b"\n", body_start + 1) + (0 if utf8.endswith(b"\n") or not len(body) else 1)
+    if table is not None and table.num_rows == n_lines:
+        cols = {h: table[f"c{i}"].combine_chunks() for i, h in enumerate(headers) if h}
+        rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
+        raw = RawRows(tuple(h for h in headers if h), cols, rows, sheet=name, separator=sep)
+        return InputRows(raw, "csv", encoding, sep, header_line, utf8=utf8)
+    return _read_delimited_slow(utf8.decode("utf-8"), headers, sep, name, encoding, header_line)
+
+
+def _read_delimited_slow(text: str, headers: list[str], sep: str, name: str, encoding: str, header_line: str) -> InputRows:
+    """Line by line (csv module): blank lines skipped, wrong field counts kept as broken rows."""
+    lines = text.splitlines()
+    values: list[list[str | None]] = []
+    numbers: list[int] = []
+    broken: dict[int, int] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = next(csv.reader([line], delimiter=sep), [])
+        if len(cells) != len(headers):
+            broken[len(values)] = len(cells)
+            cells = [""] * len(headers)
+        values.append(cells)
+        numbers.append(number)
+    cols = {h: pa.array([r[j] for r in values], type=pa.string()) for j, h in enumerate(headers) if h}
+    raw = RawRows(tuple(h for h in headers if h), cols, np.asarray(numbers, dtype=np.int64), sheet=name, broken=broken, separator=sep)
+    return InputRows(raw, "csv", encoding, sep, header_line, utf8=text.encode("utf-8"))
+
+
+def _check_headers(headers: list[str], name: str) -> None:
+    seen = set()
+    for h in headers:
+        if h and h.casefold() in seen:
+            raise UserError(f"« {name} » : la colonne « {h} » apparaît deux fois dans la ligne d'en-tête ; renommez l'une des deux.")
+        seen.add(h.casefold())
+
+
+def _xlsx_text(value: Any, d: ImportDefinition) -> str | None:
+    """An Excel cell as the text the import reads (numbers as Excel shows them)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float, Decimal)):
+        try:
+            number = parse_decimal(value)
+        except MoneyError:
+            return str(value)
+        text = format(number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1)), "f")
+        return text.replace(".", d.decimal_separator) if d.decimal_separator != "." else text
+    return str(value)
+
+
+def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> InputRows:
+    try:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        names = wb.sheet_names
+    except Exception as exc:
+        raise UserError(f"Classeur illisible : {path.name} ({type(exc).__name__}). Rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
+    if sheet is None:
+        skip = {DEFINITION_SHEET, ENTRIES_SHEET, REJECTS_SHEET, SUMMARY_SHEET, "Contrôle", "_reglo", "Instructions"}
+        candidates = [DATA_SHEET] if DATA_SHEET in names else [n for n in names if n not in skip] or [n for n in names if n == REJECTS_SHEET]
+        if not candidates:
+            raise UserError(f"« {path.name} » : aucune feuille de lignes à importer (feuilles : {', '.join(names)}).")
+        sheet = candidates[0]
+    elif sheet not in names:
+        raise UserError(f"La feuille « {sheet} » est absente de « {path.name} ». Feuilles présentes : {', '.join(names)}.")
+    values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return rows_from_values(values, d, name=f"{path.name} / {sheet}", kind="xlsx")
+
+
+def rows_from_values(values: list[list[Any]], d: ImportDefinition, *, name: str, kind: str = "xlsx") -> InputRows:
+    """A sheet's values from A1 (header on the first non-empty row) → raw rows."""
+    header_index = next((i for i, line in enumerate(values) if any(v not in (None, "") for v in line)), None)
+    if header_index is None:
+        raise UserError(f"« {name} » est vide : aucune ligne à lire.")
+    headers = [_cell_text(v) for v in values[header_index]]
+    while headers and not headers[-1]:
+        headers.pop()
+    _check_headers(headers, name)
+    kept: list[list[Any]] = []
+    numbers: list[int] = []
+    for i, line in enumerate(values[header_index + 1:], start=header_index + 2):
+        if all(v in (None, "") for v in line):
+            continue
+        kept.append(list(line[: len(headers)]) + [None] * (len(headers) - len(line)))
+        numbers.append(i)
+    cols = {h: pa.array([_xlsx_text(r[j], d) for r in kept], type=pa.string()) for j, h in enumerate(headers) if h}
+    raw = RawRows(tuple(h for h in headers if h), cols, np.asarray(numbers, dtype=np.int64), sheet=name)
+    return InputRows(raw, kind, values=[[*headers]] + kept)
+
+
+# ---------------------------------------------------------------------------
+# running an import and writing its outputs
+# ---------------------------------------------------------------------------
+
+@dataclass
+class ImportRun:
+    result: ImportResult
+    input: InputRows
+    outputs: list[str] = field(default_factory=list)
+    extra_alerts: list[Alert] = field(default_factory=list)  # of the outputs (FEC_FILENAME)
+
+    @property
+    def alerts(self) -> list[Alert]:
+        return list(self.result.alerts) + self.extra_alerts
+
+    def summary_lines(self) -> list[str]:
+        return self.result.summary.lines_fr()
+
+
+def _with_company(d: ImportDefinition, company: str | None) -> ImportDefinition:
+    if company is None:
+        return d
+    return d.model_copy(update={"current_company": company})
+
+
+def run_import(input_rows: InputRows, d: ImportDefinition, *, company: str | None = None) -> ImportResult:
+    result = import_entries(input_rows.raw, _with_company(d, company))
+    if not result.usable:
+        raise UserError("Import impossible :\n" + "\n".join(f"  - {a.message}" for a in result.alerts))
+    return result
+
+
+def closing_date(result: ImportResult, d: ImportDefinition, company: str) -> date:
+    """Closing date in the FEC name: the definition's, else 31/12 of the latest entry's year."""
+    if d.fiscal_year_end:
+        return d.fiscal_year_end
+    latest = _latest_dates(result).get(company)
+    return date(latest.year if latest else 2000, 12, 31)
+
+
+def _latest_dates(result: ImportResult) -> dict[str, Any]:
+    grouped = result.table.select(["company", "entry_date"]).group_by("company").aggregate([("entry_date", "max")])
+    return dict(zip(grouped["company"].to_pylist(), grouped["entry_date_max"].to_pylist()))
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "societe"
+
+
+def fec_names(result: ImportResult, d: ImportDefinition, *, siren: str | None = None, closing: date | None = None) -> dict[str, str]:
+    """FEC file name per company: ``SIRENFECAAAAMMJJ.txt`` when the SIREN is known (the
+    definition's list, else ``siren`` for the current company: the dossier's), else
+    ``<code>FECAAAAMMJJ.txt``. Closing date: the definition's, else ``closing`` for the
+    current company, else 31/12 of the company's latest entry year."""
+    latest = _latest_dates(result)
+    names = {}
+    for company in result.companies():
+        own = d.companies.get(company, "")
+        current = company == d.current_company or (company or "") == ""
+        if not re.fullmatch(r"\d{9}", own or "") and current and siren:
+            own = siren
+        year_end = d.fiscal_year_end or (closing if current and closing else None)
+        year_end = year_end or date(latest[company].year if latest.get(company) else 2000, 12, 31)
+        names[company] = fec_filename(own, year_end) if re.fullmatch(r"\d{9}", own or "") else f"{_safe_name(company)}FEC{year_end:%Y%m%d}.txt"
+    return names
+
+
+def fec_name_alerts(names: dict[str, str]) -> list[Alert]:
+    """FEC_FILENAME for each FEC named without a SIREN (not accepted as is by the tax office)."""
+    return [alert("FEC_FILENAME", sheet="FEC", value=name) for name in names.values() if not re.match(r"\d{9}FEC\d{8}\.txt$", name)]
+
+
+def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path, *, siren: str | None = None, closing: date | None = None) -> list[Path]:
+    """One FEC per company (UTF-8, tab), written atomically."""
+    paths = []
+    if result.table.num_rows == 0:
+        return paths
+    files = write_fec_tables(result.table, by="company")  # fields formatted once for all companies
+    names = fec_names(result, d, siren=siren, closing=closing)
+    for company in result.companies():
+        path = out_dir / names[company]
+        atomic_write(path, files[company])
+        paths.append(path)
+    return paths
+
+
+_TEXT_FIELDS = (("document_ref", "PieceRef"), ("label", "EcritureLib"), ("ledger_account_label", "CompteLib"), ("subledger_label", "CompAuxLib"), ("journal_label", "JournalLib"))
+MAX_FORMULA_ALERTS = 100
+
+
+def formula_text_alerts(result: ImportResult, *, sheet: str | None = None) -> list[Alert]:
+    """FORMULA_INJECTION (warning) for imported text starting with =, +, -, @: kept exactly
+    (string cells Excel does not evaluate, as is in the FEC) but worth a look, e.g. a
+    ``=HYPERLINK(…)`` planted in an exported file. At most ``MAX_FORMULA_ALERTS``."""
+    import pyarrow.compute as pc
+
+    from reglo.addin.backends.sheets import needs_quote
+
+    t = result.table
+    out: list[Alert] = []
+    if t.num_rows == 0:
+        return out
+    rows = t["source_row"].to_pylist() if "source_row" in t.column_names else [None] * t.num_rows
+    for col, name in _TEXT_FIELDS:
+        if col not in t.column_names:
+            continue
+        values = t[col]
+        first = pc.utf8_slice_codeunits(pc.fill_null(values, ""), 0, 1)
+        hits = pc.is_in(first, value_set=pa.array(["=", "+", "-", "@", "\t", "\r"])).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(hits):
+            text = values[int(i)].as_py()
+            if needs_quote(text) and len(out) < MAX_FORMULA_ALERTS:
+                shown = text if len(text) <= 60 else text[:57] + "…"
+                out.append(alert("FORMULA_INJECTION", sheet=sheet, row=rows[int(i)], column=name, value=shown, char=f"« {text[0]} »"))
+    return out
+
+
+def dossier_company(path: str | Path) -> tuple[str, date]:
+    """SIREN and closing date of a Reglo dossier's company (its « Société » sheet)."""
+    from reglo.addin.shell.dossier import load_dossier
+
+    company = load_dossier(path).dossier.company
+    return company.siren, company.fiscal_year_end
+
+
+def checked_siren(text: str) -> str:
+    from reglo.core.banking import check_siren
+
+    value = "".join(str(text).split())
+    problem = check_siren(value)
+    if problem:
+        raise UserError(alert("SIREN_INVALID", value=text).message)
+    return value
+
+
+_NOT_IN_LATIN = str.maketrans({"≠": "<>", "–": "-", "—": "-", "…": "...", "’": "'", "\u202f": " "})
+
+
+def _csv_field(text: str, sep: str) -> str:
+    if any(ch in text for ch in (sep, '"', "\n", "\r")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def rejects_csv(inp: InputRows, result: ImportResult) -> bytes:
+    """Rejected lines as they were, in their order, plus the reason (importable again)."""
+    sep = inp.separator if inp.kind == "csv" else ";"
+    out: list[str] = []
+    if inp.kind == "csv":
+        out.append(inp.header_line + sep + REASON + sep + REASON_CODE)
+        for pos, code, reason in zip(result.rejected, result.reason_codes, result.reasons):
+            out.append(inp.line(int(result.source_rows[pos])) + sep + _csv_field(reason, sep) + sep + code)
+        encoding = inp.encoding if inp.encoding not in ("utf-8-sig",) else "utf-8"
+        text = "\r\n".join(out) + "\r\n"
+        if encoding != "utf-8":  # same encoding as the input, so the file can be imported again
+            text = text.translate(_NOT_IN_LATIN)
+        return text.encode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
+    headers = [str(h) for h in inp.values[0]]
+    out.append(sep.join(_csv_field(h, sep) for h in headers + [REASON, REASON_CODE]))
+    for pos, code, reason in zip(result.rejected, result.reason_codes, result.reasons):
+        cells = [_xlsx_text(v, ImportDefinition()) or "" for v in inp.values[1 + int(pos)]]
+        out.append(sep.join(_csv_field(c, sep) for c in cells + [reason, code]))
+    return ("\r\n".join(out) + "\r\n").encode("utf-8-sig")
+
+
+def rejects_rows(inp: InputRows, result: ImportResult) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the rejects sheet: original values unchanged + reason."""
+    if inp.kind == "csv":
+        headers = next(csv.reader([inp.header_line], delimiter=inp.separator))
+        rows = []
+        for pos, code, reason in zip(result.rejected, result.reason_codes, result.reasons):
+            cells = next(csv.reader([inp.line(int(result.source_rows[pos]))], delimiter=inp.separator), [])
+            rows.append([c if c != "" else None for c in cells] + [None] * (len(headers) - len(cells)) + [reason, code])
+        return [h.strip() for h in headers] + [REASON, REASON_CODE], rows
+    headers = [str(h) for h in inp.values[0]]
+    rows = [list(inp.values[1 + int(pos)]) + [reason, code] for pos, code, reason in zip(result.rejected, result.reason_codes, result.reasons)]
+    return headers + [REASON, REASON_CODE], rows
+
+
+def new_workbook(folder: Path) -> FileWorkbook:
+    """An empty workbook (never loads an existing file: outputs are replaced, atomically)."""
+    return FileWorkbook(folder / ".reglo-nouveau-classeur.xlsx", create=True)
+
+
+def write_rejects_sheet(book: Workbook, inp: InputRows, result: ImportResult, *, sheet: str = REJECTS_SHEET, rows: tuple[list[str], list[list[Any]]] | None = None) -> None:
+    headers, rows = rows or rejects_rows(inp, result)
+    cols = [Column(h, "@" if inp.kind == "csv" else None, 14) for h in headers[:-2]] + [Column(REASON, None, 80), Column(REASON_CODE, None, 26)]
+    book.write_sheet(sheet, cols, rows)
+
+
+def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
+    header = [Column("Société", None, 10)] + [fec_column(name, col) for name, col in FEC_FIELDS]
+    header += [Column("DateEcheance", DATE_FORMAT, 12), Column("Ligne source", None, 10)]
+    t = result.table
+    cols = {c: t[c].to_pylist() for c in t.column_names}
+    rows = []
+    for i in range(t.num_rows):
+        row: list[Any] = [cols["company"][i] or None]
+        for _, col in FEC_FIELDS:
+            v = cols[col][i]
+            if col in ("debit", "credit"):
+                row.append(cents_to_money(v))
+            elif col == "foreign_amount":
+                row.append(None if v is None else cents_to_money(v))
+            elif col in DATE_COLUMNS:
+                row.append(v.date() if isinstance(v, datetime) else v)
+            else:
+                row.append(v if v != "" else None)
+        due = cols["due_date"][i]
+        row += [due.date() if isinstance(due, datetime) else due, cols["source_row"][i]]
+        rows.append(row)
+    return header, rows
+
+
+def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *, rejects: tuple[list[str], list[list[Any]]] | None = None, rejects_files: list[str] | None = None, extra_alerts: list[Alert] | None = None) -> list[str]:
+    """« Écritures importées », « Rejets » (unless the rejects are in their own files,
+    ``rejects_files``), « Résumé import » in ``book``; returns notes."""
+    notes = []
+    if result.table.num_rows <= MAX_SHEET_LINES:
+        header, rows = entries_rows(result)
+        book.write_sheet(ENTRIES_SHEET, header, rows)
+    else:
+        notes.append(f"{result.table.num_rows} lignes : trop pour la feuille « {ENTRIES_SHEET} » (limite {MAX_SHEET_LINES}) ; elles sont dans le FEC.")
+        book.write_sheet(ENTRIES_SHEET, [Column("Information", None, 100)], [[notes[-1]]])
+    if rejects_files is None:
+        write_rejects_sheet(book, inp, result, rows=rejects)
+    else:
+        notes.append("Lignes rejetées (telles qu'elles étaient, avec le motif) : " + " et ".join(rejects_files) + ".")
+    summary = [[line] for line in result.summary.lines_fr()] + [[n] for n in notes]
+    alerts = (list(extra_alerts or []) + list(result.alerts))[:1000]
+    summary += [[""], ["Alertes (les 1 000 premières ; chaque ligne rejetée a son motif dans les rejets)"]]
+    summary += [[f"{a.severity.value} · {a.code.value} · {a.where()} : {a.message}"] for a in alerts]
+    book.write_sheet(SUMMARY_SHEET, [Column("Résumé de l'import d'écritures", None, 160)], summary)
+    return notes
+
+
+def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str, siren: str | None = None, closing: date | None = None, extra_alerts: list[Alert] | None = None) -> list[Path]:
+    """FEC per company, rejects (xlsx and csv), the result workbook; all atomic."""
+    pa.default_memory_pool().release_unused()  # give back the import's temporaries before the FEC
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = write_fecs(result, d, out_dir, siren=siren, closing=closing)
+    rej_xlsx = out_dir / f"{stem} - rejets.xlsx"
+    rejects = rejects_rows(inp, result)
+    book = new_workbook(out_dir)
+    write_rejects_sheet(book, inp, result, rows=rejects)
+    book.save(rej_xlsx)
+    rej_csv = out_dir / f"{stem} - rejets.csv"
+    atomic_write(rej_csv, rejects_csv(inp, result))
+    res_path = out_dir / f"{stem} - écritures importées.xlsx"
+    res = new_workbook(out_dir)
+    write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name], extra_alerts=extra_alerts)
+    write_definition_sheet(res, d)
+    res.save(res_path)
+    return paths + [rej_xlsx, rej_csv, res_path]
+
+
+def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,
+                siren: str | None = None, closing: date | None = None, progress: Any = None) -> ImportRun:
+    """The CLI path: read a file, import, write every output next to it (or in ``out_dir``).
+
+    ``siren`` / ``closing``: the current company's (e.g. from its dossier) for the FEC name
+    when the definition does not give them; a FEC named without SIREN gets FEC_FILENAME."""
+    p = Path(input_path)
+
+    def step(text: str | None) -> None:  # ``progress``: an ``reglo.addin.backends.progress.Progress`` of total 3
+        if progress is not None:
+            if text is None:
+                progress.update(1)
+            else:
+                progress.phase(f"Import de {p.name} : {text}".ljust(70))
+
+    step("lecture du fichier")
+    inp = read_input(p, definition, sheet=sheet)
+    step(None)
+    step("contrôle et construction des écritures")
+    result = run_import(inp, definition, company=company)
+    step(None)
+    d = _with_company(definition, company)
+    extra = fec_name_alerts(fec_names(result, d, siren=siren, closing=closing)) if result.table.num_rows else []
+    extra += formula_text_alerts(result, sheet=inp.raw.sheet)
+    folder = Path(out_dir) if out_dir else p.parent
+    step("écriture du FEC, des rejets et du classeur")
+    paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)
+    step(None)
+    return ImportRun(result, inp, [str(x) for x in paths], extra)

@@ -1,0 +1,661 @@
+"""Lettering on files and workbooks: the « Propositions de lettrage » sheet, applying the
+accepted proposals to the FEC, and the run journal that makes every run undoable.
+
+The journal is a JSON file beside the FEC, ``<FEC>.lettrage.json`` (e.g.
+``552100554FEC20251231.txt.lettrage.json``): one entry per « Appliquer » with, for every group,
+the lines, the code and DateLet they had before, and the write-off lines the run added. Plain
+JSON so that an accountant (or support) can read it; written atomically like the FEC.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from reglo.addin.shell.errors import UserError
+from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, YELLOW, Column, Workbook, WorkbookError, atomic_write, read_table
+from reglo.core.alerts import Alert, alert
+from reglo.core.lettering import (
+    RULE_LABELS,
+    LetteringGroup,
+    LetteringOptions,
+    LetteringProposal,
+    LetteringRun,
+    Rule,
+    apply_lettering,
+    propose_lettering,
+    undo_lettering,
+)
+from reglo.core.money import format_display, parse_decimal
+
+SHEET = "Propositions de lettrage"
+PARAMS_SHEET = "Reglo lettrage"  # hidden: the parameters of the proposal, read back by « Appliquer »
+JOURNAL_SUFFIX = ".lettrage.json"
+GROUP_COLORS = ("#DDEBF7", "#E2EFDA", "#FCE4D6", "#E4DFEC", "#DDF3F3", "#EDEDED")  # one per group, cycling; yellow = ambiguous
+CHOICES = ["Oui", "Non"]  # the dropdown of « Appliquer »
+UNDO_CODE_LABEL = "Délettrer : code"  # preamble cells the user fills before « Délettrer » (value in column B)
+UNDO_ACCOUNT_LABEL = "Délettrer : compte"
+INPUT_FILL = "#FFF2CC"
+UNDO_HINT = (f"Pour défaire un code ou un compte plutôt que le dernier lancement : remplissez « {UNDO_CODE_LABEL} » et/ou « {UNDO_ACCOUNT_LABEL} » "
+             f"en haut de la feuille « {SHEET} » puis cliquez « Délettrer » ; ou en ligne de commande : "
+             "reglo letter {fec} --undo CODE [--account COMPTE] | --undo-account COMPTE | --undo-run LANCEMENT.")  # cells the user types in
+YES = {"oui", "o", "yes", "y", "x", "1", "vrai", "true"}
+NO = {"non", "n", "no", "0", "faux", "false", ""}
+
+HEADERS = (
+    Column("Groupe", "0", 18),  # wide enough for the preamble labels above it
+    Column("Compte", None, 11),
+    Column("Code", None, 7),
+    Column("Appliquer", None, 10),
+    Column("Règle", None, 16),
+    Column("Confiance", '0" %"', 10),
+    Column("Ligne FEC", "0", 9),
+    Column("Journal", None, 8),
+    Column("Date", DATE_FORMAT, 11),
+    Column("Pièce", None, 14),
+    Column("Libellé", None, 42),
+    Column("Débit", EURO_FORMAT, 13),
+    Column("Crédit", EURO_FORMAT, 13),
+    Column("Échéance", DATE_FORMAT, 11),
+    Column("Motif", None, 48),
+    Column("État", None, 22),
+)
+COL = {c.header: i for i, c in enumerate(HEADERS, start=1)}
+
+
+# ---------------------------------------------------------------------------
+# FEC and journal
+# ---------------------------------------------------------------------------
+
+
+def read_ledger(path: str | Path):
+    from reglo.core.fec import FecError, read_fec
+
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"FEC introuvable : {p}. Indiquez le chemin du fichier des écritures comptables.")
+    try:
+        return read_fec(p.read_bytes(), p.name)
+    except FecError as exc:
+        raise UserError(f"FEC illisible ({p.name}) : {exc.alert.message}") from exc
+    except OSError as exc:
+        raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
+
+
+def check_writable(ledger: Any, name: str) -> None:
+    """Writing the FEC back must lose nothing: no line the reader had to set aside, no extra
+    column we cannot write again."""
+    from reglo.core.ledger import DUE_DATE_FIELDS
+
+    rejected = tuple(getattr(ledger, "rejected_lines", ()) or ())
+    if rejected:
+        shown = ", ".join(str(r) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
+        raise UserError(f"{name} : {len(rejected)} ligne(s) illisible(s) (lignes {shown}) seraient perdues en réécrivant le FEC. "
+                        "Corrigez-les (reglo fec check) puis relancez ; les propositions restent consultables sans --apply.")
+    extra = [f for f in getattr(ledger, "extra_fields", ()) if f not in DUE_DATE_FIELDS]
+    if extra:
+        raise UserError(f"{name} : colonne(s) supplémentaire(s) {', '.join(extra)} que Reglo ne sait pas réécrire ; elles seraient perdues. "
+                        "Exportez un FEC aux 18 colonnes réglementaires (plus la date d'échéance) pour appliquer le lettrage.")
+
+
+class StageProgress:
+    """``reglo.addin.backends.progress.Progress`` bars for a lettering run: one line per stage (reading the
+    FEC, each pass, writing), advancing per account block in the combination passes. Called as
+    ``progress(stage, done, total)`` (the engine's callback); on stderr, only when it is a
+    terminal (or ``enabled=True``)."""
+
+    def __init__(self, *, stream: Any = None, enabled: bool | None = None):
+        import sys
+
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from reglo.addin.backends.progress import Progress
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = Progress(f"Lettrage — {stage}", total, stream=self.stream, enabled=True)
+        bar = self.bar
+        bar.total = total
+        if done > bar.done or (done == 0 and bar.done == 0):
+            bar.update(done - bar.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        self.stage = None
+
+    def __enter__(self) -> "StageProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+WRITABLE_SEPARATORS = ("\t", "|")  # what the shared FEC writer (reglo.core.fec_write) writes
+
+
+def _field_name(name: str) -> str:
+    return name.strip().strip('"').strip().lower().replace(" ", "").replace("_", "")
+
+
+def format_changes(path: str | Path, ledger: Any) -> list[str]:
+    """How rewriting this FEC would change its layout, in French ([] when it is kept).
+
+    The shared writer keeps the separator (tab or |), the encoding and the due-date field, but
+    writes the amounts as Debit/Credit, unquoted: a FEC in the Montant/Sens variant, quoted or
+    separated by « ; » or « , » would come back in another format."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return []
+    line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    try:
+        text = line.decode(getattr(ledger, "encoding", "utf-8") or "utf-8", errors="replace").lstrip("\ufeff")
+    except LookupError:
+        text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+    sep = getattr(ledger, "separator", "\t")
+    names = text.split(sep)
+    fields = {_field_name(n) for n in names}
+    changes = []
+    if {"montant", "sens"} <= fields and not {"debit", "credit"} <= fields:
+        changes.append("Montant/Sens → Debit/Credit")
+    if sep not in WRITABLE_SEPARATORS:
+        changes.append(f"séparateur « {sep} » → tabulation")
+    stripped = [n.strip() for n in names if n.strip()]
+    if stripped and all(len(n) >= 2 and n[0] == n[-1] == '"' for n in stripped):
+        changes.append("champs entre guillemets → sans guillemets")
+    return changes
+
+
+def check_format_kept(source: str | Path, ledger: Any, target: str | Path) -> list[str]:
+    """Replacing a FEC in place must keep its format: when the writer cannot (see
+    ``format_changes``), refuse and point to ``--out``. Returns the changes an ``--out`` file
+    will have (to say so), [] when the format is kept."""
+    src, dst = Path(source), Path(target)
+    changes = format_changes(src, ledger)
+    if not changes:
+        return []
+    same = dst == src
+    try:
+        same = same or (dst.exists() and dst.resolve() == src.resolve())
+    except OSError:
+        pass
+    if same:
+        out = f"{src.stem} - lettré{src.suffix}"
+        raise UserError(
+            f"{src.name} n'est pas modifié : le réécrire changerait son format ({' ; '.join(changes)}), et le délettrage ne le "
+            "rendrait pas (Reglo écrit les FEC en Debit/Credit, séparés par tabulation ou |, sans guillemets). "
+            f"Écrivez le résultat dans un autre fichier : reglo letter \"{src.name}\" --apply --out \"{out}\" "
+            "(le délettrage se fait ensuite sur ce fichier), ou exportez le FEC au format Debit/Credit.")
+    return changes
+
+
+def write_ledger(path: str | Path, ledger: Any, frame: pd.DataFrame) -> None:
+    from reglo.core.fec import write_fec
+    from reglo.core.ledger import DUE_DATE_FIELDS
+
+    check_writable(ledger, Path(path).name)
+    due_field = next((f for f in getattr(ledger, "extra_fields", ()) if f in DUE_DATE_FIELDS), None)
+    separator = ledger.separator if ledger.separator in WRITABLE_SEPARATORS else "\t"
+    data = write_fec(frame, separator=separator, encoding=ledger.encoding, due_date_field=due_field)
+    atomic_write(Path(path), data)
+
+
+def journal_path(fec_path: str | Path) -> Path:
+    p = Path(fec_path)
+    return p.with_name(p.name + JOURNAL_SUFFIX)
+
+
+def load_runs(fec_path: str | Path) -> list[LetteringRun]:
+    path = journal_path(fec_path)
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [LetteringRun.from_json(r) for r in data.get("runs", [])]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"Journal de lettrage illisible : {path.name} ({exc}). Sans lui, « délettrer » ne peut restaurer que des lignes vides.") from exc
+
+
+def save_runs(fec_path: str | Path, runs: Iterable[LetteringRun]) -> Path:
+    path = journal_path(fec_path)
+    body = {"fec": Path(fec_path).name, "runs": [r.to_json() for r in runs if r.groups]}
+    atomic_write(path, (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    return path
+
+
+def new_run_id(runs: Iterable[LetteringRun], now: datetime) -> str:
+    base = now.strftime("%Y%m%d-%H%M%S")
+    ids = {r.run_id for r in runs}
+    run_id, n = base, 1
+    while run_id in ids:
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+# ---------------------------------------------------------------------------
+# options
+# ---------------------------------------------------------------------------
+
+
+def parse_roots(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ("411", "401")
+    roots = tuple(r.strip() for r in str(text).replace(";", ",").split(",") if r.strip())
+    bad = [r for r in roots if not r.isdigit()]
+    if bad or not roots:
+        raise UserError(f"Racines de comptes invalides « {text} » : des numéros de compte séparés par des virgules sont attendus (ex. 411,401).")
+    return roots
+
+
+def parse_tolerance(text: str | None) -> Decimal:
+    if text in (None, ""):
+        return Decimal("0.00")
+    try:
+        value = parse_decimal(str(text))
+    except (ValueError, ArithmeticError) as exc:
+        raise UserError(f"Tolérance invalide « {text} » : un montant en euros est attendu (ex. 1,00).") from exc
+    if value < 0 or value > 1000:
+        raise UserError(f"Tolérance invalide « {text} » : entre 0 et 1 000 € (un écart de règlement reste petit).")
+    return value.quantize(Decimal("0.01"))
+
+
+def options_rows(options: LetteringOptions, fec_path: Path) -> list[list[Any]]:
+    return [["fec", str(fec_path)], ["roots", ",".join(options.roots)], ["k", options.k], ["window", options.date_window_days],
+            ["tolerance", f"{options.tolerance:.2f}"], ["charge", options.write_off_charge_account],
+            ["income", options.write_off_income_account], ["journal", options.write_off_journal], ["budget", options.budget],
+            ["reletter", "oui" if options.reletter else "non"]]
+
+
+def options_from_rows(values: list[list[Any]]) -> tuple[LetteringOptions, str | None]:
+    kv = {str(r[0]).strip(): r[1] for r in values if r and r[0] not in (None, "") and len(r) > 1}
+    try:
+        opt = LetteringOptions(
+            roots=parse_roots(kv.get("roots")), k=int(kv.get("k") or 5), date_window_days=int(kv.get("window") or 400),
+            tolerance=parse_tolerance(kv.get("tolerance")), write_off_charge_account=str(kv.get("charge") or "658000"),
+            write_off_income_account=str(kv.get("income") or "758000"), write_off_journal=str(kv.get("journal") or "OD"),
+            budget=int(kv.get("budget") or 50_000), reletter=str(kv.get("reletter") or "").lower() == "oui",
+        )
+    except (ValueError, TypeError) as exc:
+        raise UserError(f"Paramètres de lettrage illisibles dans la feuille « {PARAMS_SHEET} » : relancez « Proposer le lettrage » ({exc}).") from exc
+    fec = kv.get("fec")
+    return opt, str(fec) if fec else None
+
+
+# ---------------------------------------------------------------------------
+# the proposals sheet
+# ---------------------------------------------------------------------------
+
+
+def _date(value: Any) -> date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def proposal_rows(proposal: LetteringProposal, frame: pd.DataFrame) -> tuple[list[list[Any]], list[tuple[LetteringGroup, int, int]]]:
+    """One row per line (then the write-off lines proposed), grouped; spans (group, first, last row offset)."""
+    by_row = frame.set_index("source_row")
+    cols = ["journal_code", "entry_date", "document_ref", "label", "debit", "credit", "due_date"]
+    needed = sorted({r for g in proposal.groups for r in g.rows})
+    sub = by_row.loc[needed, cols] if needed else by_row.iloc[:0][cols]
+    info = {int(r): v for r, v in zip(sub.index.tolist(), sub.itertuples(index=False))}
+    rows: list[list[Any]] = []
+    spans = []
+    for g in proposal.groups:
+        first = len(rows)
+        choice = "Non" if g.ambiguous else "Oui"
+        rule = RULE_LABELS[g.rule] + (" (ambigu)" if g.ambiguous else "")
+        for r in g.rows:
+            v = info[r]
+            rows.append([g.group_id, g.account, g.code, choice, rule, g.confidence, r, v.journal_code, _date(v.entry_date), v.document_ref,
+                         v.label, Decimal(int(v.debit)).scaleb(-2) if v.debit else None,
+                         Decimal(int(v.credit)).scaleb(-2) if v.credit else None, _date(v.due_date), g.reason, ""])
+        if g.write_off is not None:
+            for line in g.write_off.lines:
+                rows.append([g.group_id, line.subledger_account or line.ledger_account, g.code if line.subledger_account or line.ledger_account == g.ledger_account else "",
+                             choice, rule, g.confidence, None, g.write_off.journal_code, g.write_off.entry_date, g.write_off.document_ref,
+                             f"{line.label} — compte {line.ledger_account} (écriture proposée)", line.debit or None, line.credit or None, None,
+                             g.reason, "à passer"])
+        if g.partial:
+            rows[-1][COL["État"] - 1] = f"partiel : reste {format_display(g.open_amount)}"
+        spans.append((g, first, len(rows) - 1))
+    return rows, spans
+
+
+def write_proposals(book: Workbook, proposal: LetteringProposal, frame: pd.DataFrame, options: LetteringOptions, fec_path: Path) -> int:
+    """Write « Propositions de lettrage » (replacing it) and the hidden parameters sheet."""
+    rows, spans = proposal_rows(proposal, frame)
+    by_rule = proposal.by_rule()
+    ambiguous = sum(g.ambiguous for g in proposal.groups)
+    summary = ", ".join(f"{RULE_LABELS[r].lower()} {n}" for r, n in by_rule.items() if n)
+    # one short line per fact: the values overflow to the right over empty cells, never cut
+    preamble = [
+        ["FEC", fec_path.name],
+        ["Comptes lettrés", f"{', '.join(options.roots)} ; jusqu'à {options.k} lignes par combinaison ; dates à {options.date_window_days} jours au plus"],
+        ["Tolérance", f"{format_display(options.tolerance)} (écarts passés en {options.write_off_charge_account} / {options.write_off_income_account})"],
+        ["Propositions", f"{len(proposal.groups)} groupe(s) dont {ambiguous} ambigu(s), à valider ; {proposal.open_lines} ligne(s) ouverte(s) examinée(s)"],
+        ["Par règle", summary or "aucune"],
+        ["Mode d'emploi", "Colonne « Appliquer » : « Non » refuse un groupe, « Oui » accepte un groupe ambigu (en jaune) ; puis « Appliquer le lettrage »."],
+        ["Délettrer", "« Délettrer » défait le dernier lancement ; pour défaire un code ou un compte, remplissez une des deux cellules ci-dessous."],
+        [UNDO_CODE_LABEL, None],
+        [UNDO_ACCOUNT_LABEL, None],
+    ]
+    header_row = book.write_sheet(SHEET, list(HEADERS), rows, title="Propositions de lettrage", preamble=preamble)
+    first_data = header_row + 1
+    ncols = len(HEADERS)
+    if rows:
+        book.set_list_validation(SHEET, first_data, first_data + len(rows) - 1, COL["Appliquer"], CHOICES, title="Appliquer",
+                                 error="Choisissez « Oui » (appliquer le groupe) ou « Non » (le refuser).")
+    undo_rows = [header_row - 3, header_row - 2]  # the two input lines, just above the blank line before the header
+    book.fill(SHEET, [(r, 2) for r in undo_rows], INPUT_FILL)
+    book.set_note(SHEET, undo_rows[0], 2, "Tapez un code de lettrage (ex. AA, tel qu'il figure dans la colonne « Code ») puis cliquez « Délettrer ». "
+                                          "Avec un compte ci-dessous : ce code dans ce compte seulement.")
+    book.set_note(SHEET, undo_rows[1], 2, "Tapez un compte (tel qu'il figure dans la colonne « Compte » : auxiliaire, sinon général) puis cliquez "
+                                          "« Délettrer » : tous ses lettrages sont défaits (avec un code ci-dessus : ce code seulement).")
+    by_color: dict[str, list[tuple[int, int]]] = {}
+    for n, (g, a, b) in enumerate(spans):
+        color = YELLOW if g.ambiguous else GROUP_COLORS[n % len(GROUP_COLORS)]
+        cells = by_color.setdefault(color, [])
+        for r in range(first_data + a, first_data + b + 1):
+            cells.extend((r, c) for c in range(1, ncols + 1))
+        if g.ambiguous:
+            alts = "\n".join(g.alternative_texts()) or "non détaillées"
+            book.set_note(SHEET, first_data + a, COL["Appliquer"], f"Proposition ambiguë ({g.reason}). Autres possibilités :\n{alts}\n"
+                                                                   "Elle n'est appliquée que si vous mettez « Oui ».")
+        if g.write_off is not None:
+            book.set_note(SHEET, first_data + a, COL["Motif"], f"Écart de règlement de {format_display(abs(g.gap))} : une écriture d'OD "
+                                                               f"({g.write_off.lines[1].ledger_account}) est ajoutée au FEC si vous appliquez.")
+    for color, cells in by_color.items():
+        if cells:
+            book.fill(SHEET, cells, color)
+    book.write_sheet(PARAMS_SHEET, ["Paramètre", "Valeur"], options_rows(options, fec_path))
+    book.hide_sheet(PARAMS_SHEET)
+    return header_row
+
+
+@dataclass
+class SheetChoices:
+    accepted: dict[int, frozenset[int]] = field(default_factory=dict)  # group id -> FEC rows
+    refused: set[int] = field(default_factory=set)
+    excel_rows: dict[int, list[int]] = field(default_factory=dict)  # group id -> Excel rows
+    codes: dict[int, tuple[str, str]] = field(default_factory=dict)  # group id -> (account, code)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def read_choices(book: Workbook) -> SheetChoices:
+    if SHEET not in book.sheet_names():
+        raise UserError(f"Feuille « {SHEET} » absente : cliquez d'abord « Proposer le lettrage ».")
+    table = read_table(book, SHEET, required=["Groupe", "Appliquer", "Ligne FEC"])
+    missing = table.missing(["Groupe", "Appliquer", "Ligne FEC"])
+    if missing:
+        raise UserError(f"Feuille « {SHEET} » : colonne(s) {', '.join(missing)} absente(s). Relancez « Proposer le lettrage ».")
+    out = SheetChoices()
+    votes: dict[int, set[str]] = {}
+    rows: dict[int, set[int]] = {}
+    for row in table.rows:
+        gid = row.get("Groupe")
+        try:
+            gid = int(gid)
+        except (TypeError, ValueError):
+            continue
+        out.excel_rows.setdefault(gid, []).append(row.excel_row)
+        out.codes.setdefault(gid, (str(row.get("Compte") or ""), str(row.get("Code") or "")))
+        raw = row.get("Appliquer")
+        text = str(raw if raw is not None else "").strip().casefold()
+        if text in YES:
+            votes.setdefault(gid, set()).add("oui")
+        elif text in NO:
+            votes.setdefault(gid, set()).add("non")
+        else:
+            votes.setdefault(gid, set()).add("?")
+            out.alerts.append(alert("LET_CHOICE_INVALID", sheet=SHEET, row=row.excel_row, column="Appliquer", value=str(raw)))
+        line = row.get("Ligne FEC")
+        if line not in (None, ""):
+            try:
+                rows.setdefault(gid, set()).add(int(line))
+            except (TypeError, ValueError):
+                out.alerts.append(alert("LET_CHOICE_INVALID", sheet=SHEET, row=row.excel_row, column="Ligne FEC", value=str(line)))
+                votes.setdefault(gid, set()).add("?")
+    for gid, v in votes.items():
+        if v == {"oui"} and rows.get(gid):
+            out.accepted[gid] = frozenset(rows[gid])
+        else:
+            out.refused.add(gid)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# propose / apply / undo on files
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class LetteringOutcome:
+    summary: list[str]
+    alerts: list[Alert]
+    outputs: list[str] = field(default_factory=list)
+    proposal: LetteringProposal | None = None
+    run: LetteringRun | None = None
+    undone: list[Any] = field(default_factory=list)  # groups a « délettrer » undid (account, code, rows)
+
+
+def summary_lines(proposal: LetteringProposal) -> list[str]:
+    by_rule = proposal.by_rule()
+    lines = [f"{proposal.scope_lines} ligne(s) dans les comptes choisis, {proposal.open_lines} ouverte(s), {proposal.accounts} compte(s) ; "
+             f"{len(proposal.groups)} lettrage(s) proposé(s)"]
+    lines.append("  par règle : " + ", ".join(f"{RULE_LABELS[r]} {n}" for r, n in by_rule.items()))
+    amb = sum(g.ambiguous for g in proposal.groups)
+    wo = [g for g in proposal.groups if g.write_off is not None]
+    if amb:
+        lines.append(f"  {amb} proposition(s) ambiguë(s), non appliquée(s) sans votre accord")
+    if wo:
+        lines.append(f"  {len(wo)} écart(s) de règlement proposé(s) pour {format_display(sum((abs(g.gap) for g in wo), Decimal('0.00')))}")
+    if proposal.budget_exceeded:
+        lines.append(f"  recherche de combinaisons arrêtée sur son budget pour {len(proposal.budget_exceeded)} compte(s) : "
+                     + ", ".join(proposal.budget_exceeded[:10]))
+    return lines
+
+
+def propose_to_book(book: Workbook, fec_path: str | Path, options: LetteringOptions) -> LetteringOutcome:
+    ledger = read_ledger(fec_path)
+    proposal = propose_lettering(ledger.frame, options)
+    write_proposals(book, proposal, ledger.frame, options, Path(fec_path))
+    return LetteringOutcome(summary_lines(proposal), list(proposal.alerts), proposal=proposal)
+
+
+def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_path: str | Path | None = None, now: datetime,
+                    lettered_on: date | None = None) -> LetteringOutcome:
+    """« Appliquer le lettrage »: the groups left at « Oui » are written to the FEC (atomically),
+    recorded in the journal, and marked in the sheet."""
+    choices = read_choices(book)
+    if PARAMS_SHEET in book.sheet_names():
+        options, stored_fec = options_from_rows(book.read_values(PARAMS_SHEET)[1:])
+    else:
+        options, stored_fec = LetteringOptions(), None
+    fec = Path(fec_path or stored_fec or "")
+    if not str(fec_path or stored_fec or ""):
+        raise UserError("FEC inconnu : relancez « Proposer le lettrage » ou indiquez le FEC.")
+    ledger = read_ledger(fec)
+    check_writable(ledger, fec.name)
+    check_format_kept(fec, ledger, Path(out_path or fec))
+    proposal = propose_lettering(ledger.frame, options)
+    by_rows = {frozenset(g.rows): g for g in proposal.groups}
+    accepted_ids: list[int] = []
+    synthetic: list[LetteringGroup] = []
+    sheet_of: dict[int, int] = {}
+    for gid, rows in sorted(choices.accepted.items()):
+        g = by_rows.get(rows)
+        if g is not None:
+            accepted_ids.append(g.group_id)
+            sheet_of[g.group_id] = gid
+        else:  # changed since the proposal (lines removed, FEC modified): the engine checks it
+            account, code = choices.codes.get(gid, ("", ""))
+            sid = 10_000_000 + gid
+            synthetic.append(LetteringGroup(sid, account, "", code or "??", tuple(sorted(rows)), Rule.REFERENCE, "modifié dans la feuille", 0))
+            accepted_ids.append(sid)
+            sheet_of[sid] = gid
+    merged = proposal.model_copy(update={"groups": tuple(proposal.groups) + tuple(synthetic)})
+    runs = load_runs(out_path or fec)
+    run_id = new_run_id(runs, now)
+    result = apply_lettering(ledger.frame, merged, run_id=run_id, created_at=now.isoformat(timespec="seconds"),
+                             lettered_on=lettered_on, accepted=accepted_ids)
+    alerts = list(choices.alerts) + list(result.alerts)
+    outputs = []
+    target = Path(out_path or fec)
+    if result.run.groups:
+        write_ledger(target, ledger, result.frame)
+        outputs.append(str(target))
+        outputs.append(str(save_runs(target, runs + [result.run])))
+    # mark the sheet
+    applied_codes = {sheet_of[g.group_id]: g.code for g in result.applied}
+    cells: dict[tuple[int, int], Any] = {}
+    for gid, excel_rows in choices.excel_rows.items():
+        if gid in applied_codes:
+            state = f"lettré {applied_codes[gid]} ({run_id})"
+        elif gid in choices.refused:
+            state = "refusé"
+        else:
+            state = "non appliqué (voir alertes)"
+        for r in excel_rows:
+            cells[(r, COL["État"])] = state
+            if gid in applied_codes:
+                cells[(r, COL["Code"])] = applied_codes[gid]
+    if cells:
+        book.write_cells(SHEET, cells)
+    n_lines = sum(len(g.rows) for g in result.run.groups)
+    summary = [f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), {len(choices.refused)} refusé(s) ; lancement {run_id}"]
+    if outputs:
+        summary.append(f"FEC écrit : {target.name} ; journal : {journal_path(target).name}")
+    else:
+        summary.append("Rien n'a été écrit.")
+    return LetteringOutcome(summary, alerts, outputs, proposal=proposal, run=result.run)
+
+
+def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str | None = None, run_id: str | None = None,
+                 last: bool = False, out_path: str | Path | None = None) -> LetteringOutcome:
+    """Délettrer by code (optionally within an account), by account, by run, or the last run."""
+    ledger = read_ledger(fec_path)
+    check_writable(ledger, Path(fec_path).name)
+    check_format_kept(fec_path, ledger, Path(out_path or fec_path))
+    runs = load_runs(fec_path)
+    if last:
+        if not runs:
+            return LetteringOutcome(["Aucun lancement de lettrage enregistré pour ce FEC : rien à délettrer."],
+                                    [alert("LET_UNDO_NOT_FOUND", what="le dernier lancement")])
+        run_id = runs[-1].run_id
+    res = undo_lettering(ledger.frame, runs, code=code, account=account, run_id=run_id)
+    if not res.undone:
+        return LetteringOutcome(["Rien n'a été délettré."], res.alerts)
+    target = Path(out_path or fec_path)
+    write_ledger(target, ledger, res.frame)
+    # the journal forgets what was undone
+    undone = {(g.account, g.code) for g in res.undone if g.rule is not None}
+    kept = []
+    for r in runs:
+        if run_id is not None and r.run_id == run_id:
+            continue
+        groups = tuple(g for g in r.groups if (g.account, g.code) not in undone)
+        if groups:
+            kept.append(r.model_copy(update={"groups": groups}))
+    journal = save_runs(target, kept)
+    n_lines = sum(len(g.rows) for g in res.undone)
+    what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)
+    return LetteringOutcome([f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal.name}"],
+                            res.alerts, [str(target), str(journal)], undone=list(res.undone))
+
+
+def _typed(value: Any) -> str | None:
+    """A value the user typed in an input cell, as text (401000.0 typed as a number -> "401000")."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def undo_request(book: Workbook) -> tuple[str | None, str | None, dict[str, int]]:
+    """(code, account) typed in the « Délettrer : code / compte » cells of the proposals sheet,
+    and the Excel rows of those cells. Values only: any engine can read them."""
+    if SHEET not in book.sheet_names():
+        return None, None, {}
+    found: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for i, line in enumerate(book.read_values(SHEET)[:40], start=1):
+        label = _typed(line[0]) if line else None
+        if label == "Groupe":
+            break
+        if label in (UNDO_CODE_LABEL, UNDO_ACCOUNT_LABEL):
+            rows[label] = i
+            found[label] = _typed(line[1]) if len(line) > 1 else None
+    return found.get(UNDO_CODE_LABEL), found.get(UNDO_ACCOUNT_LABEL), rows
+
+
+def undo_from_book(book: Workbook, fec_path: str | Path) -> LetteringOutcome:
+    """« Délettrer » from the proposals sheet: the code and/or account typed in its input
+    cells (then emptied), else the last run. Rows of the undone groups are marked « délettré »."""
+    code, account, cells = undo_request(book)
+    if code is None and account is None:
+        outcome = undo_on_file(fec_path, last=True)
+        outcome.summary.append(UNDO_HINT.format(fec=Path(fec_path).name))
+        return outcome
+    outcome = undo_on_file(fec_path, code=code, account=account)
+    if outcome.undone:
+        book.write_cells(SHEET, {(r, 2): None for r in cells.values()})
+        undone = {(str(g.account), str(g.code)) for g in outcome.undone}
+        table = read_table(book, SHEET, required=["Groupe", "Compte", "Code", "État"])
+        col_state = table.column_index("État")
+        marks = {}
+        for row in table.rows:
+            key = (_typed(row.get("Compte")) or "", _typed(row.get("Code")) or "")
+            if key in undone and col_state:
+                marks[(row.excel_row, col_state)] = f"délettré {key[1]}"
+        if marks:
+            book.write_cells(SHEET, marks)
+    return outcome
+
+
+def fec_for_book(book: Any, fec: str | Path | None = None) -> Path:
+    """The FEC a workbook works on: explicit, else ``REGLO_FEC``, else the dossier's FEC
+    (``REGLO_DOSSIER`` or the workbook's folder)."""
+    import os
+
+    if fec:
+        return Path(fec)
+    if os.environ.get("REGLO_FEC"):
+        return Path(os.environ["REGLO_FEC"])
+    from reglo.addin.shell.dossier import find_fec
+
+    candidates = []
+    if os.environ.get("REGLO_DOSSIER"):
+        candidates.append(Path(os.environ["REGLO_DOSSIER"]))
+    path = getattr(book, "path", None) or getattr(book, "fullname", None)
+    if path:
+        candidates.append(Path(str(path)).parent)
+    for c in candidates:
+        folder = c if c.is_dir() else c.parent
+        if folder.is_dir():
+            found, _ = find_fec(folder)
+            if found:
+                return found
+    raise UserError("FEC introuvable : enregistrez le classeur dans le dossier de la société (à côté du FEC) ou indiquez-le dans REGLO_FEC.")
+
+
+__all__ = ["SHEET", "PARAMS_SHEET", "WorkbookError", "apply_from_book", "fec_for_book", "journal_path", "load_runs", "propose_to_book",
+           "read_choices", "save_runs", "undo_from_book", "undo_on_file", "undo_request", "write_proposals"]

@@ -1,0 +1,690 @@
+"""Supplier transfers, workbook side: « Paramètres virements » → « Prévisualisation
+virements » → « Virements » + « Écritures » + the SEPA file, with the payment register.
+
+Same functions for the ribbon (``xw.Book`` through ``as_workbook``) and the CLI
+(``FileWorkbook``). Business rules live in ``reglo.core.transfers``; this module translates:
+dossier + register → ``core`` inputs, sheets ⇄ preview lines, results → sheets and files.
+
+* « Importer » reads the ledger of the dossier, writes the preview and a hidden snapshot
+  of the import (sheet ``_Reglo virements``: one JSON line per preview line, plus the
+  register mark at import time).
+* « Afficher » rebuilds the preview from the snapshot **without re-importing**, keeping the
+  user's « Sélection » / « Montant » / « Groupe », and lists every beneficiary of the
+  import, with the lines paid since then marked « Payé ».
+* « Générer le fichier » checks, builds the pain.001, validates it against its XSD, records
+  it in the register (one line per paid ledger line: amount and original amount, end-to-end
+  id), writes it atomically as ``VIR<AAAAMMJJhhmmss>.xml`` (and the entries as
+  ``VIR<…>-ecritures.txt`` in FEC format), then fills « Virements » and « Écritures ».
+  A line paid by a file recorded after the import is skipped (``ALREADY_PAID``): the same
+  preview never pays twice.
+* « Annuler un fichier » cancels a file in the register (bank reject): its invoices are
+  payable again at the next import.
+
+Register (``reglo-registre.sqlite``): batch kind ``virement``, reference = MsgId, file name
+and sha256; line ``item_key`` = ledger line key, ``amount_cents`` = amount paid (negative for
+a debit consumed in a group), ``original_cents`` = amount proposed before the user's edit,
+``payment_key`` = item key + register mark of the import, ``meta.e2e`` = EndToEndId.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from reglo.addin.entrypoints.handlers import HandlerResult
+from reglo.addin.shell.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
+from reglo.addin.shell.settlements import prepare_ledger_update, write_lettering_sheet
+from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, atomic_write, read_table
+from reglo.addin.shell.errors import UserError
+from reglo.core.alerts import Alert, Severity, alert, has_blocking, summary_fr
+from reglo.core.entries import Settlement, entries_to_frame, fill_labels, number_entries
+from reglo.core.fec import write_fec
+from reglo.core.models import AccountKind, Party, PostalAddress
+from reglo.core.money import ZERO, cents_to_money, format_display, to_cents
+from reglo.core.transfers import (
+    KIND,
+    Edit,
+    PaidAllocation,
+    PreviewLine,
+    TransferParameters,
+    apply_edits,
+    assign_lettering,
+    check_beneficiaries,
+    check_selection,
+    import_lines,
+    message_id_for,
+    plan_transfers,
+    transfer_entries,
+)
+from reglo.core.transfers.params import LABELS, parse_parameters, template_rows
+from reglo.core.writers.pain001 import check_pain001, write_pain001
+
+PARAMS_SHEET = "Paramètres virements"
+PREVIEW_SHEET = "Prévisualisation virements"
+TRANSFERS_SHEET = "Virements"
+ENTRIES_SHEET = "Écritures"
+SNAPSHOT_SHEET = "_Reglo virements"
+OWNER = "transfers"
+
+now: Callable[[], datetime] = datetime.now  # the add-in's clock (tests replace it)
+
+PREVIEW_COLUMNS = [
+    Column("Ligne", None, 7),
+    Column("Bénéficiaire", None, 14),
+    Column("Nom", None, 30),
+    Column("Compte", None, 10),
+    Column("Journal", None, 8),
+    Column("N° écriture", None, 10),
+    Column("Date", DATE_FORMAT, 11),
+    Column("Pièce", None, 16),
+    Column("Libellé", None, 30),
+    Column("Échéance", DATE_FORMAT, 11),
+    Column("Type", None, 9),
+    Column("Montant d'origine", EURO_FORMAT, 15),
+    Column("Reste à payer", EURO_FORMAT, 15),
+    Column("Montant", EURO_FORMAT, 15),
+    Column("Sélection", None, 10),
+    Column("Groupe", None, 8),
+    Column("Statut", None, 34),
+    Column("Clé", None, 12),
+]
+_COL = {c.header: i for i, c in enumerate(PREVIEW_COLUMNS, start=1)}
+
+
+# ---------------------------------------------------------------------------
+# dossier
+# ---------------------------------------------------------------------------
+
+@dataclass
+class TransfersDossier:
+    """What the transfers workflow needs from a dossier."""
+
+    folder: Path
+    parties: dict[str, Party]
+    ledger: pd.DataFrame
+    register: PaymentRegister
+    company_name: str = ""
+    siren: str = ""
+    company_address: PostalAddress = PostalAddress()
+    fiscal_year: tuple[date | None, date | None] = (None, None)
+    banks: list[Any] = field(default_factory=list)  # CompanyBankAccount
+    alerts: list[Alert] = field(default_factory=list)
+    fec_path: Path | None = None  # the dossier's FEC (its lettered copy is written beside it)
+
+    def defaults(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "debtor_name": self.company_name,
+            "debtor_address": self.company_address,
+            "initiating_party_id": self.siren,
+            "fiscal_year_start": self.fiscal_year[0],
+            "fiscal_year_end": self.fiscal_year[1],
+        }
+        if self.banks:
+            b = self.banks[0]
+            out.update(debtor_iban=str(b.iban), debtor_bic=str(b.bic or ""), bank_journal=b.journal_code, bank_account=b.ledger_account)
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+    def bank_for(self, iban: str):
+        compact = "".join(iban.split()).upper()
+        return next((b for b in self.banks if str(b.iban) == compact), None)
+
+
+def load_transfers_dossier(path: str | Path) -> TransfersDossier:
+    """Load a dossier (folder or dossier.xlsx) with ``reglo.addin.shell.dossier.load_dossier``."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"Dossier introuvable : {p}. Indiquez le dossier de la société dans « {PARAMS_SHEET} » (ligne « Dossier ») ou avec --dossier.")
+    from reglo.addin.shell.dossier import load_dossier
+
+    loaded = load_dossier(p)
+    d = loaded.dossier
+    register = getattr(loaded, "register", None) or PaymentRegister.beside(loaded.folder)
+    if not isinstance(register, PaymentRegister):
+        register = PaymentRegister(register)
+    ledger = getattr(loaded, "ledger", None)
+    if ledger is None:
+        raise UserError(f"Le dossier {loaded.folder} n'a pas de FEC : les virements partent des écritures non lettrées.")
+    company = d.company
+    return TransfersDossier(
+        folder=Path(loaded.folder),
+        parties={party.code: party for party in d.parties},
+        ledger=ledger.frame,
+        register=register,
+        company_name=company.legal_name,
+        siren=company.siren,
+        company_address=company.address,
+        fiscal_year=(company.fiscal_year_start, company.fiscal_year_end),
+        banks=list(company.bank_accounts),
+        alerts=[a for a in (getattr(loaded, "alerts", None) or []) if a.is_blocking],
+        fec_path=Path(loaded.fec_path) if getattr(loaded, "fec_path", None) else None,
+    )
+
+
+def allocations(register: PaymentRegister) -> tuple[list[PaidAllocation], int]:
+    """Active transfer-file lines of the register, and the register mark (last batch id)."""
+    out: list[PaidAllocation] = []
+    mark = 0
+    for b in register.batches():
+        mark = max(mark, b.id)
+    for b in register.batches(kind=KIND, status="active"):
+        for line in register.lines(b.id):
+            out.append(PaidAllocation(batch_id=b.id, item_key=line.item_key, amount_cents=line.amount_cents, end_to_end_id=line.meta.get("e2e", ""), file_name=b.file_name or b.reference, created_on=date.fromisoformat(b.created_at[:10])))
+    return out, mark
+
+
+# ---------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------
+
+def ensure_params_sheet(book: Workbook, values: dict[str, Any] | None = None) -> bool:
+    """Create « Paramètres virements » when missing (returns True when created)."""
+    if PARAMS_SHEET in book.sheet_names():
+        if values:
+            set_params(book, values)
+        return False
+    book.write_sheet(PARAMS_SHEET, [Column("Paramètre", None, 44), Column("Valeur", None, 30), Column("Aide", None, 70)], template_rows(values), title="Paramètres des virements fournisseurs")
+    return True
+
+
+def set_params(book: Workbook, values: dict[str, Any]) -> None:
+    """Write values (label → value) into the « Valeur » column of existing rows."""
+    table = read_table(book, PARAMS_SHEET, required=["Paramètre", "Valeur"])
+    col = table.column_index("Valeur") or 2
+    cells = {}
+    rows = {" ".join(str(r.get("Paramètre") or "").casefold().split()): r.excel_row for r in table.rows}
+    for label, value in values.items():
+        row = rows.get(" ".join(label.casefold().split()))
+        if row is not None:
+            cells[(row, col)] = value
+    if cells:
+        book.write_cells(PARAMS_SHEET, cells)
+
+
+def read_params(book: Workbook, *, dossier: TransfersDossier | None = None) -> tuple[TransferParameters | None, dict[str, Any], list[Alert]]:
+    if PARAMS_SHEET not in book.sheet_names():
+        return None, {}, [alert("SHEET_MISSING", sheet=PARAMS_SHEET, name=PARAMS_SHEET, found=", ".join(book.sheet_names()))]
+    table = read_table(book, PARAMS_SHEET, required=["Paramètre", "Valeur"])
+    rows = [(r.excel_row, r.get("Paramètre"), r.get("Valeur")) for r in table.rows]
+    defaults = dossier.defaults() if dossier else {}
+    params, extras, alerts = parse_parameters(rows, defaults=defaults)
+    if params is not None and dossier is not None:
+        bank = dossier.bank_for(params.debtor_iban)
+        if bank is not None:
+            explicit = {LABELS[str(l).strip()][0] for _, l, v in rows if str(l or "").strip() in LABELS and v not in (None, "")}
+            update = {}
+            if "bank_journal" not in explicit:
+                update["bank_journal"] = bank.journal_code
+            if "bank_account" not in explicit:
+                update["bank_account"] = bank.ledger_account
+            if "debtor_bic" not in explicit and bank.bic:
+                update["debtor_bic"] = str(bank.bic)
+            params = params.model_copy(update=update)
+    return params, extras, alerts
+
+
+def dossier_path(book: Workbook, extras: dict[str, Any], override: str | Path | None = None) -> Path:
+    if override:
+        return Path(override)
+    if extras.get("dossier"):
+        return Path(str(extras["dossier"]))
+    if os.environ.get("REGLO_DOSSIER"):
+        return Path(os.environ["REGLO_DOSSIER"])
+    path = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
+    if path:
+        return Path(path).parent
+    raise UserError(f"Dossier de la société inconnu : renseignez la ligne « Dossier » de la feuille « {PARAMS_SHEET} ».")
+
+
+def _load(book: Workbook, dossier: str | Path | TransfersDossier | None) -> tuple[TransfersDossier, TransferParameters | None, dict[str, Any], list[Alert]]:
+    if isinstance(dossier, TransfersDossier):
+        d = dossier
+    else:
+        _, extras, _ = read_params(book)
+        d = load_transfers_dossier(dossier_path(book, extras, dossier))
+    params, extras, alerts = read_params(book, dossier=d)
+    _, others = split_party_alerts(d)
+    return d, params, extras, others + alerts
+
+
+def split_party_alerts(d: TransfersDossier) -> tuple[dict[str, list[Alert]], list[Alert]]:
+    """The dossier's alerts on a party's row of « Tiers » (by party code), and the others."""
+    from reglo.core.dossier import PARTIES_SHEET
+
+    by_row = {p.source_row: code for code, p in d.parties.items() if p.source_row is not None}
+    mine: dict[str, list[Alert]] = {}
+    others: list[Alert] = []
+    for a in d.alerts:
+        code = by_row.get(a.row) if a.sheet == PARTIES_SHEET and a.row is not None else None
+        if code is None:
+            others.append(a)
+        else:
+            mine.setdefault(code, []).append(a)
+    return mine, others
+
+
+def party_alerts(d: TransfersDossier, lines: list[PreviewLine]) -> list[Alert]:
+    """Dossier problems of the beneficiaries: blocking on the preview rows of a beneficiary
+    with a selected line (its file would pay a wrong account); a warning on « Contrôle » for
+    the other parties (they block nothing as long as nobody pays them)."""
+    mine, _ = split_party_alerts(d)
+    rows: dict[str, list[int | None]] = {}
+    for l in lines:
+        if l.selected:  # blocking even when the line's preview row is not known
+            rows.setdefault(l.beneficiary, []).append(l.excel_row)
+    out: list[Alert] = []
+    for code, alerts in sorted(mine.items()):
+        for a in alerts:
+            where = f"feuille « {a.sheet} » du dossier, ligne {a.row}" + (f", colonne « {a.column} »" if a.column else "")
+            if code in rows:
+                if not a.is_blocking:
+                    out.append(a)
+                    continue
+                for r in rows[code]:
+                    out.append(a.model_copy(update={"sheet": PREVIEW_SHEET, "row": r, "column": "Bénéficiaire",
+                                                    "message": f"Bénéficiaire {code} ({where}) : {a.message}"}))
+            else:
+                out.append(a.model_copy(update={"severity": Severity.WARNING,
+                                                "message": f"{a.message} (tiers {code} non sélectionné : ne bloque pas le fichier ; corrigez le dossier avant de le payer)"}))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# snapshot
+# ---------------------------------------------------------------------------
+
+def write_snapshot(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]) -> None:
+    rows = [[json.dumps(meta, ensure_ascii=False, default=str)]] + [[l.model_dump_json()] for l in lines]
+    book.write_sheet(SNAPSHOT_SHEET, ["Données"], rows, freeze=False)
+    book.hide_sheet(SNAPSHOT_SHEET)
+
+
+def read_snapshot(book: Workbook) -> tuple[list[PreviewLine], dict[str, Any]] | None:
+    if SNAPSHOT_SHEET not in book.sheet_names():
+        return None
+    values = [r[0] for r in book.read_values(SNAPSHOT_SHEET)[1:] if r and r[0] not in (None, "")]
+    if not values:
+        return None
+    try:
+        meta = json.loads(str(values[0]).lstrip("'"))
+        lines = [PreviewLine.model_validate_json(str(v).lstrip("'")) for v in values[1:]]
+    except ValueError as exc:
+        raise UserError(f"La feuille masquée « {SNAPSHOT_SHEET} » a été modifiée et n'est plus lisible ({type(exc).__name__}). Relancez « Importer ».") from exc
+    return lines, meta
+
+
+# ---------------------------------------------------------------------------
+# preview sheet
+# ---------------------------------------------------------------------------
+
+def _yes(b: bool) -> str:
+    return "Oui" if b else "Non"
+
+
+def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any], status: dict[str, str] | None = None, others: list[tuple[str, str]] | None = None) -> dict[str, int]:
+    """Write the preview grouped by beneficiary with live totals; returns key → Excel row.
+
+    ``others``: beneficiaries of the dossier with nothing to pay (listed by « Afficher »).
+    """
+    status = status or {}
+    preamble = [
+        ["Import du", meta.get("imported_at", "")[:16].replace("T", " "), "Période", f"{meta.get('period', '')}"],
+        ["Débits non lettrés", _yes(bool(meta.get("import_debits"))), "Racines", meta.get("roots", "")],
+        ["Total de la sélection", None],
+    ]
+    title = "Prévisualisation des virements fournisseurs"
+    # header row = 3 (title) + len(preamble) + 1
+    header_row = 3 + len(preamble) + 1
+    rows: list[list[Any]] = []
+    where: dict[str, int] = {}
+    amount_col = _letter(_COL["Montant"])
+    sel_col = _letter(_COL["Sélection"])
+    who_col = _letter(_COL["Bénéficiaire"])
+    by_who: dict[str, list[PreviewLine]] = {}
+    for l in lines:
+        by_who.setdefault(l.beneficiary, []).append(l)
+    for who, group in by_who.items():
+        for l in group:
+            where[l.key] = header_row + 1 + len(rows)
+            st = status.get(l.key) or ("Montant modifié" if l.is_edited else ("À payer" if l.selected else "Non sélectionnée"))
+            rows.append([
+                l.line_no, l.beneficiary, l.beneficiary_name, l.ledger_account, l.journal_code, l.entry_number, l.entry_date,
+                l.document_ref, l.label, l.due_date, l.kind.value, l.original_amount, l.open_amount, l.amount,
+                _yes(l.selected), l.group, st, l.key,
+            ])
+        total_all = sum((l.open_amount for l in group), ZERO)
+        sel = Formula(f'=SUMIFS({amount_col}:{amount_col},{who_col}:{who_col},"{who}",{sel_col}:{sel_col},"Oui")')
+        rows.append([None, f"Total {who}", group[0].beneficiary_name, None, None, None, None, None, None, None, None,
+                     sum((l.original_amount for l in group), ZERO), total_all, sel, None, None, "← total sélectionné du bénéficiaire", None])
+    for code, name in others or []:
+        rows.append([None, code, name, None, None, None, None, None, None, None, None, 0, 0, 0, None, None, "Aucune ligne à payer sur la période", None])
+    rows.append([None, "Total de la sélection", None, None, None, None, None, None, None, None, None, None, None,
+                 Formula(f'=SUMIFS({amount_col}:{amount_col},{sel_col}:{sel_col},"Oui")'), None, None, None, None])
+    preamble[2][1] = Formula(f"={amount_col}{header_row + len(rows)}")
+    got = book.write_sheet(PREVIEW_SHEET, PREVIEW_COLUMNS, rows, title=title, preamble=preamble)
+    if got != header_row:  # backend laid the header elsewhere: shift the positions
+        where = {k: v - header_row + got for k, v in where.items()}
+    return where
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def read_edits(book: Workbook) -> list[Edit]:
+    if PREVIEW_SHEET not in book.sheet_names():
+        return []
+    table = read_table(book, PREVIEW_SHEET, required=["Clé", "Sélection", "Montant"])
+    missing = table.missing(["Clé", "Sélection", "Montant", "Groupe"])
+    if missing:
+        raise UserError(f"La feuille « {PREVIEW_SHEET} » n'a plus la colonne « {missing[0]} » : relancez « Importer » ou « Afficher ».")
+    out = []
+    for r in table.rows:
+        key = r.get("Clé")
+        if key in (None, ""):
+            continue  # totals and blank rows
+        out.append(Edit(r.excel_row, str(key).lstrip("'"), r.get("Sélection"), r.get("Montant"), r.get("Groupe")))
+    return out
+
+
+def _relocate(alerts: list[Alert], rows: dict[int, int]) -> list[Alert]:
+    """Alerts computed on line numbers (row = line_no + 1) → the preview's Excel rows."""
+    return [a.model_copy(update={"row": rows.get(a.row, a.row)}) if a.sheet == PREVIEW_SHEET and a.row is not None else a for a in alerts]
+
+
+# ---------------------------------------------------------------------------
+# the four buttons
+# ---------------------------------------------------------------------------
+
+def import_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None = None) -> HandlerResult:
+    """« Importer »: ledger + register → preview (and the hidden snapshot)."""
+    book = as_workbook(book)
+    if ensure_params_sheet(book):
+        return _finish(book, [alert("TRANSFER_PARAM_MISSING", sheet=PARAMS_SHEET, name="Période du", hint="la feuille vient d'être créée : renseignez-la puis relancez « Importer »")], "Feuille « Paramètres virements » créée : renseignez-la puis relancez « Importer ».")
+    d, params, extras, alerts = _load(book, dossier)
+    if params is None:
+        return _finish(book, alerts, "Paramètres invalides : rien n'a été importé.")
+    allocs, mark = allocations(d.register)
+    names = {code: p.legal_name for code, p in d.parties.items()}
+    result = import_lines(d.ledger, params, allocations=allocs, party_names=names)
+    lines = list(result.lines)
+    meta = {
+        "imported_at": now().isoformat(timespec="seconds"),
+        "register_mark": mark,
+        "period": f"du {params.period_start:%d/%m/%Y} au {params.period_end:%d/%m/%Y}",
+        "import_debits": params.import_debits,
+        "roots": ", ".join(params.roots),
+        "dossier": str(d.folder),
+    }
+    write_snapshot(book, lines, meta)
+    rows = write_preview(book, lines, meta)
+    line_rows = {l.line_no + 1: rows[l.key] for l in lines}
+    placed = [l.model_copy(update={"excel_row": rows[l.key]}) for l in lines]
+    alerts += _relocate(list(result.alerts), line_rows)
+    alerts += check_selection(placed) + check_beneficiaries(placed, d.parties, params) + party_alerts(d, placed)
+    who = len({l.beneficiary for l in lines})
+    sel = sum((l.amount for l in lines if l.selected), ZERO)
+    return _finish(book, alerts, f"{len(lines)} ligne(s) importée(s) pour {who} bénéficiaire(s) ; sélection {format_display(sel)}.")
+
+
+def show_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None = None) -> HandlerResult:
+    """« Afficher »: the preview again from the snapshot, edits kept, every beneficiary listed."""
+    book = as_workbook(book)
+    snap = read_snapshot(book)
+    if snap is None:
+        return _finish(book, [alert("PREVIEW_MISSING", sheet=PREVIEW_SHEET)], "Aucun import : cliquez sur « Importer ».")
+    lines, meta = snap
+    edits = read_edits(book)
+    alerts: list[Alert] = []
+    if edits:
+        lines, alerts = apply_edits(lines, edits)
+    status: dict[str, str] = {}
+    params = d = None
+    try:
+        d, params, _, more = _load(book, dossier if dossier is not None else meta.get("dossier"))
+        alerts += [a for a in more if a.is_blocking]
+        status = _paid_since(d.register, lines, int(meta.get("register_mark", 0)))
+    except UserError:
+        pass  # dossier unreachable: show the snapshot as is
+    lines = [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines]
+    others = _other_beneficiaries(d, params, lines) if d is not None and params is not None else []
+    rows = write_preview(book, lines, meta, status, others)
+    placed = [l.model_copy(update={"excel_row": rows[l.key]}) for l in lines]
+    alerts = _relocate_edits(alerts, edits, rows)
+    alerts += check_selection(placed)
+    if params is not None and d is not None:
+        alerts += check_beneficiaries(placed, d.parties, params) + party_alerts(d, placed)
+    who = len({l.beneficiary for l in lines})
+    sel = sum((l.amount for l in placed if l.selected), ZERO)
+    return _finish(book, alerts, f"Prévisualisation affichée sans réimport : {len(lines)} ligne(s), {who + len(others)} bénéficiaire(s) dont {len(others)} sans ligne à payer, {len(status)} ligne(s) déjà payée(s) ; sélection {format_display(sel)}.")
+
+
+def _other_beneficiaries(d: TransfersDossier, params: TransferParameters, lines: list[PreviewLine]) -> list[tuple[str, str]]:
+    """Parties of the dossier under the roots (suppliers for 401) with no line in the import."""
+    present = {l.beneficiary for l in lines}
+    out = []
+    for code, party in sorted(d.parties.items()):
+        under_roots = party.control_account.startswith(params.roots) or (party.kind == AccountKind.SUPPLIER and "401" in params.supplier_roots)
+        if under_roots and party.kind != AccountKind.CUSTOMER and code not in present:
+            out.append((code, party.legal_name))
+    return out
+
+
+def _relocate_edits(alerts: list[Alert], edits: list[Edit], rows: dict[str, int]) -> list[Alert]:
+    old_to_new = {e.excel_row: rows.get(e.key, e.excel_row) for e in edits}
+    return [a.model_copy(update={"row": old_to_new.get(a.row, a.row)}) if a.sheet == PREVIEW_SHEET and a.row is not None else a for a in alerts]
+
+
+def _paid_since(register: PaymentRegister, lines: list[PreviewLine], mark: int) -> dict[str, str]:
+    """Key → « Payé … » for lines paid by an active file recorded after the import."""
+    keys = {l.key for l in lines}
+    out: dict[str, str] = {}
+    for b in register.batches(kind=KIND, status="active"):
+        if b.id <= mark:
+            continue
+        for line in register.lines(b.id):
+            if line.item_key in keys:
+                out[line.item_key] = f"Payé ({b.file_name or b.reference} du {b.created_at[8:10]}/{b.created_at[5:7]}/{b.created_at[:4]})"
+    return out
+
+
+def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None = None, out_dir: str | Path | None = None,
+                       save_book: bool = False) -> HandlerResult:
+    """« Générer le fichier »: checks, pain.001 validated then written, register, sheets.
+
+    All or nothing: the batch is committed to the register only once the SEPA file, the
+    entries FEC, the lettered copy of the ledger and its journal (and the workbook, with
+    ``save_book``) are written; a failure takes the files back and records nothing."""
+    book = as_workbook(book)
+    snap = read_snapshot(book)
+    if snap is None:
+        return _finish(book, [alert("PREVIEW_MISSING", sheet=PREVIEW_SHEET)], "Aucun import : cliquez sur « Importer ».")
+    snapshot, meta = snap
+    d, params, extras, alerts = _load(book, dossier if dossier is not None else meta.get("dossier"))
+    if params is None:
+        return _finish(book, alerts, "Paramètres invalides : aucun fichier généré.")
+    lines, edit_alerts = apply_edits(snapshot, read_edits(book))
+    alerts += edit_alerts
+    # a line paid by a file recorded after the import is never paid again
+    paid = _paid_since(d.register, [l for l in lines if l.selected], int(meta.get("register_mark", 0)))
+    for l in lines:
+        if l.key in paid:
+            alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key, name=l.beneficiary_name, file=paid[l.key].split("(", 1)[-1].split(" du ")[0], date=paid[l.key].rsplit(" du ", 1)[-1].rstrip(")")))
+    lines = [l.model_copy(update={"selected": False}) if l.key in paid else l for l in lines]
+    alerts += check_selection(lines) + check_beneficiaries(lines, d.parties, params) + party_alerts(d, lines)
+    if not any(l.selected for l in lines):
+        alerts.append(alert("NOTHING_SELECTED", sheet=PREVIEW_SHEET))
+        return _finish(book, alerts, "Aucun fichier généré : rien à virer.")
+    if has_blocking(alerts):
+        return _finish(book, alerts, "Aucun fichier généré : corrigez les alertes bloquantes de la prévisualisation.")
+    created = now().replace(microsecond=0)
+    message_id = _free_message_id(d.register, created)
+    plan = plan_transfers(lines, d.parties, params, message_id=message_id, today=created.date())
+    alerts += plan.alerts
+    if plan.batch is None or has_blocking(alerts):
+        return _finish(book, alerts, "Aucun fichier généré : corrigez les alertes bloquantes.")
+    data = write_pain001(plan.batch, message_id=message_id, created_at=created, version=params.version)
+    errors = check_pain001(data, params.version)
+    if errors:
+        alerts.append(alert("XSD_INVALID", version=params.version, detail="; ".join(errors[:3])))
+        return _finish(book, alerts, "Aucun fichier généré : le fichier ne respecte pas le schéma XSD.")
+    folder = Path(out_dir or extras.get("output_folder") or (d.folder / "virements"))
+    file_name = f"{message_id}.xml"
+    transfers = list(plan.transfers)
+    entries = number_entries(transfer_entries(plan, params, transfers=transfers), prefix=f"{message_id}-")
+    frame = entries_to_frame(entries)
+    frame = fill_labels(frame, ledger=d.ledger, journal_labels={b.journal_code: b.label for b in d.banks},
+                        party_names={code: p.legal_name for code, p in d.parties.items()})
+    update = prepare_ledger_update(d.fec_path, d.ledger, frame, lambda base: transfer_settlements(base, transfers, params.batch_booking), now=created,
+                                   fiscal_year_end=d.fiscal_year[1])
+    alerts += update.alerts
+    if has_blocking(update.alerts):  # the lettered copy is unreadable: never overwrite it
+        return _finish(book, alerts, "Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")
+    frame = update.lettering.entries
+    transfers = [t.model_copy(update={"lettering_code": c}) if c else t for t, c in zip(transfers, update.lettering.codes)]
+    register_lines = [
+        RegisterLine(
+            item_key=l.key, amount_cents=to_cents(l.amount), payment_key=f"{l.key}@{meta.get('register_mark', 0)}",
+            party_code=t.beneficiary, document_ref=l.document_ref, original_cents=to_cents(l.open_amount),
+            meta={"e2e": t.end_to_end_id, "transfer_cents": to_cents(t.amount), "ledger_cents": to_cents(l.original_amount), "kind": l.kind.value, "lettering": t.lettering_code},
+        )
+        for t in transfers for l in t.lines
+    ]
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with d.register.pending_batch(
+            KIND, register_lines, reference=message_id, created_at=created, file_name=file_name, file_hash=digest,
+            meta={"version": params.version, "execution_date": plan.execution_date.isoformat() if plan.execution_date else None,
+                  "batch_booking": params.batch_booking, "transfers": len(transfers), "total_cents": to_cents(plan.total), "folder": str(folder)},
+        ) as batch_id, StagedFiles() as staged:
+            staged.write(folder / file_name, data)
+            staged.write(folder / f"{message_id}-ecritures.txt", write_fec(frame))
+            for path, content in update.files():
+                staged.write(path, content)
+            _write_transfers_sheet(book, transfers, plan, params, file_name)
+            from reglo.addin.backends.entries_sheet import write_entries_sheet
+
+            write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+            write_lettering_sheet(book, update)
+            if save_book:
+                book.save()
+            outputs = [str(p) for p in staged.paths]
+    except DuplicatePaymentError as exc:
+        alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, document=", ".join(k.split("|")[3] or k for k in exc.keys[:5]), name="", file="(registre)", date=created.strftime("%d/%m/%Y")))
+        return _finish(book, alerts, "Aucun fichier généré : ces lignes sont déjà payées par un fichier du registre.")
+    except OSError as exc:
+        raise UserError(f"Impossible d'écrire {exc.filename or folder / file_name} ({exc.strerror or exc}). "
+                        "Rien n'a été enregistré dans le registre ni écrit : fermez le fichier ou libérez de la place, puis relancez « Générer ».") from exc
+    status = {l.key: f"Payé ({file_name} du {created:%d/%m/%Y})" for t in transfers for l in t.lines}
+    write_preview(book, [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines], meta, {**{k: v for k, v in _paid_since(d.register, lines, int(meta.get('register_mark', 0))).items()}, **status})
+    summary = (f"Fichier {file_name} ({params.version}) : {len(transfers)} virement(s), {format_display(plan.total)}, exécution le {plan.execution_date:%d/%m/%Y} ; "
+               f"enregistré au registre (lot {batch_id}). {lettering_summary(update)}")
+    return _finish(book, alerts, summary, outputs=outputs)
+
+
+def cancel_transfer_file(book: Any | None = None, *, reference: str | None = None, reason: str | None = None, dossier: str | Path | TransfersDossier | None = None) -> HandlerResult:
+    """« Annuler un fichier »: cancel a file in the register (its invoices become payable)."""
+    wb = as_workbook(book) if book is not None else None
+    extras: dict[str, Any] = {}
+    if wb is not None and PARAMS_SHEET in wb.sheet_names():
+        _, extras, _ = read_params(wb)
+    if isinstance(dossier, TransfersDossier):
+        register = dossier.register
+    else:
+        folder = Path(dossier) if dossier else (dossier_path(wb, extras) if wb is not None else None)
+        if folder is None:
+            raise UserError("Indiquez le dossier (--dossier).")
+        register = PaymentRegister.beside(folder if folder.suffix.lower() != ".xlsx" else folder)
+    ref = str(reference or extras.get("cancel_file") or "").strip()
+    why = str(reason or extras.get("cancel_reason") or "rejet de la banque").strip()
+    batch = None
+    if ref:
+        batch = register.find_batch(reference=ref) or register.find_batch(file_name=ref) or register.find_batch(file_name=Path(ref).name)
+        if batch is None and ref.isdigit():
+            batch = next((b for b in register.batches(kind=KIND) if b.id == int(ref)), None)
+    if batch is None or batch.kind != KIND:
+        known = ", ".join(b.file_name or b.reference for b in register.batches(kind=KIND, status="active")) or "aucun"
+        alerts = [alert("TRANSFER_FILE_UNKNOWN", sheet=PARAMS_SHEET if wb else None, value=ref, known=known)]
+        return _finish(wb, alerts, "Aucun fichier annulé.")
+    register.cancel_batch(batch.id, reason=why, at=now().replace(microsecond=0))
+    alerts = [alert("TRANSFER_FILE_CANCELLED", file=batch.file_name or batch.reference, reason=why, count=batch.line_count)]
+    return _finish(wb, alerts, f"Fichier {batch.file_name or batch.reference} annulé dans le registre : ses lignes redeviennent payables au prochain « Importer ».")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def _free_message_id(register: PaymentRegister, created: datetime) -> str:
+    """MsgId unique in the register (S-L11): bump a second when one is taken."""
+    from datetime import timedelta
+
+    t = created
+    while register.find_batch(reference=message_id_for(t)) is not None:
+        t += timedelta(seconds=1)
+    return message_id_for(t)
+
+
+def _used_codes(frame: pd.DataFrame) -> dict[str, set[str]]:
+    if frame.empty:
+        return {}
+    aux = frame["subledger_account"]
+    key = aux.where(aux != "", frame["ledger_account"])
+    used = frame.assign(k=key)[frame["lettering_code"] != ""].groupby("k")["lettering_code"].agg(lambda s: set(s))
+    return {k: v for k, v in used.items()}
+
+
+def transfer_settlements(ledger: pd.DataFrame, transfers: list, batch_booking: bool) -> list[Settlement]:
+    """Per transfer: the ledger lines it pays (found by their stable key in ``ledger``) and
+    its 401 debit line in the entries (one entry per transfer: 2 lines each; one per file:
+    the 401 lines first, then the bank line)."""
+    from reglo.core.transfers.selection import line_keys
+
+    rows = dict(zip(line_keys(ledger).tolist(), ledger["source_row"].tolist())) if not ledger.empty else {}
+    out = []
+    for i, t in enumerate(transfers):
+        found = tuple(int(rows[l.key]) for l in t.lines if l.key in rows)
+        out.append(Settlement(account=t.beneficiary, ledger_rows=found if len(found) == len(t.lines) else (),
+                              entry_rows=(i if batch_booking else 2 * i,), reason=f"Virement {t.end_to_end_id}"))
+    return out
+
+
+def lettering_summary(update) -> str:
+    from reglo.addin.shell.payments import lettering_summary as summary
+
+    return summary(update, "virement(s)")
+
+
+def _write_transfers_sheet(book: Workbook, transfers, plan, params: TransferParameters, file_name: str) -> None:
+    header = [
+        Column("Bénéficiaire", None, 14), Column("Nom", None, 30), Column("IBAN", None, 30), Column("BIC", None, 13),
+        Column("Montant", EURO_FORMAT, 15), Column("Date d'exécution", DATE_FORMAT, 13), Column("Référence de bout en bout", None, 26),
+        Column("Libellé du virement", None, 45), Column("Lignes", None, 10), Column("Pièces payées", None, 30), Column("Lettrage", None, 9), Column("Fichier", None, 24),
+    ]
+    rows = [[t.beneficiary, t.creditor_name, t.creditor_iban, t.creditor_bic or "", t.amount, plan.execution_date, t.end_to_end_id,
+             t.creditor_reference or t.remittance_info, ", ".join(str(l.line_no) for l in t.lines), ", ".join(t.document_refs), t.lettering_code, file_name] for t in transfers]
+    preamble = [
+        ["Fichier", file_name, "Version", params.version],
+        ["Virements", len(transfers), "Total", plan.total],
+        ["Remise", "Globale" if params.batch_booking else "Unitaire", "Exécution", plan.execution_date],
+    ]
+    book.write_sheet(TRANSFERS_SHEET, header, rows, title="Virements générés", preamble=preamble)
+
+
+def _finish(book: Workbook | None, alerts: list[Alert], summary: str, *, outputs: list[str] | None = None) -> HandlerResult:
+    if book is not None:
+        try:
+            from reglo.addin.backends.paint import paint_alerts
+
+            paint_alerts(book, alerts, owner=OWNER, title="Contrôle des virements fournisseurs")
+        except (WorkbookError, ImportError):  # pragma: no cover - painting is best effort
+            pass
+    text = f"{summary} {summary_fr(alerts)}." if alerts else summary
+    return HandlerResult(text, alerts, outputs or [])
