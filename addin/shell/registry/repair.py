@@ -299,3 +299,19 @@ def repair(dossier: str | Path, *, now: datetime | None = None, url: str | None 
     finally:
         store.close()
     return report
+
+
+def rebuild_from_journal(journal: str | Path) -> tuple[RegisterSnapshot, list[dict[str, Any]]]:
+    """The register the journal describes (snapshot and status history), rebuilt in a
+    scratch SQLite file: what ``repair`` would give back."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="reglo-rebuild-") as tmp:
+        store = SqliteStore(Path(tmp) / REGISTER_FILE)
+        store.journal = None
+        try:
+            store.create_schema()
+            replay(list(Journal(journal).entries()), store)
+            return store.snapshot(), store.history()
+        finally:
+            store.close()
