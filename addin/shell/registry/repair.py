@@ -127,6 +127,61 @@ def _read_pain(path: Path, folder: str) -> ReadBack | None:
     return ReadBack(path, folder, fmt, msg_id, lines, {"format": fmt, "message_id": msg_id})
 
 
+def _dossier_ledger(dossier: Path) -> Any:
+    """The dossier's FEC (not the lettered copy) as a ledger frame with ``key`` (the ledger
+    line keys the transfers workflow records), or None."""
+    import re
+
+    from reglo.core.fec import read_fec
+    from reglo.core.transfers.selection import line_keys
+
+    fecs = sorted(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name and re.match(r"^\d{9}FEC\d{8}", p.name))
+    if not fecs:
+        return None
+    try:
+        frame = read_fec(fecs[-1].read_bytes(), filename=fecs[-1].name).frame
+    except Exception:  # noqa: BLE001 - an unreadable FEC: the file's own lines are recorded
+        return None
+    frame = frame[frame["lettering_code"].astype(str).str.strip() == ""]
+    return frame.assign(key=line_keys(frame), net=frame["credit"] - frame["debit"])
+
+
+def _refs(remittance: str) -> list[str]:
+    words = [w.strip(",;") for w in remittance.replace(",", " ").split()]
+    return [w for w in words if w and w.upper() not in ("FACT", "FACTURE", "FACTURES", "FACT.")]
+
+
+def map_to_ledger(rb: ReadBack, ledger: Any) -> list[LineState]:
+    """A pain.001 / pain.008 read back, its transactions matched to the ledger lines they
+    pay (document refs of the remittance text, side of an invoice, amount): lines with the
+    ledger keys the workflows record, so that the invoices count as paid. A transaction that
+    matches nothing keeps its own line (``e2e:…``)."""
+    if ledger is None or rb.format not in ("pain.001", "pain.008"):
+        return rb.lines
+    sign = 1 if rb.format == "pain.001" else -1  # supplier invoices are credits, customer invoices debits
+    out: list[LineState] = []
+    used: set[str] = set()
+    for line in rb.lines:
+        refs = _refs(line.meta.get("remittance", ""))
+        cand = ledger[ledger["document_ref"].isin(refs) & ((ledger["net"] * sign) > 0) & ~ledger["key"].isin(used)] if refs else ledger.iloc[0:0]
+        left = line.amount_cents
+        mapped = []
+        for _, row in cand.iterrows():
+            if left <= 0:
+                break
+            open_cents = abs(int(row["net"]))  # the ledger frame holds cents
+            take = min(open_cents, left)
+            mapped.append(LineState(item_key=row["key"], amount_cents=take, party_code=str(row.get("subledger_account") or ""),
+                                    document_ref=str(row["document_ref"]), original_cents=open_cents, meta={**line.meta, "matched": "ledger"}))
+            used.add(row["key"])
+            left -= take
+        if mapped and left == 0:
+            out.extend(mapped)
+        else:
+            out.append(line)
+    return out
+
+
 def _read_fec(path: Path, folder: str) -> ReadBack | None:
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
@@ -264,6 +319,7 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
         groups.setdefault((rb.folder, stem), []).append(rb)
     recorded = []
     refs = {b.reference for b in snap.batches}
+    ledger = _dossier_ledger(dossier) if any(rb.format in ("pain.001", "pain.008") for rb in found) else None
     for (folder, stem), members in sorted(groups.items()):
         members.sort(key=lambda r: (r.format == "fec", r.path.name))
         head = members[0]
@@ -271,8 +327,12 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
         if reference in refs:
             reference = f"{reference}#{head.path.name}"
         kind = _KIND_BY_FOLDER.get(folder.split("/")[0], "repare")
-        lines = tuple(l for m in members for l in m.lines)
         meta = {"repaired": True, "repaired_at": now.isoformat(), "formats": [m.format for m in members], **{k: v for m in members for k, v in m.meta.items()}}
+        if any(m.format != "fec" for m in members):  # the bank file says what was paid; its entries file, which entries
+            lines = tuple(l for m in members if m.format != "fec" for l in map_to_ledger(m, ledger))
+            meta["entry_numbers"] = [l.meta["entry"] for m in members if m.format == "fec" for l in m.lines]
+        else:
+            lines = tuple(l for m in members for l in m.lines)
         batch = BatchState(id=0, kind=kind, reference=reference, status="committed", created_at=datetime.fromtimestamp(head.path.stat().st_mtime).astimezone(),
                            host=host, folder=str(dossier), user=user, meta=meta, lines=lines,
                            files=tuple(FileRecord(folder=m.folder, name=m.path.name, sha256=m.sha256, role=m.role) for m in members))
