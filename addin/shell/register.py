@@ -22,9 +22,10 @@ from typing import Any, Iterable, Iterator
 from reglo.core.outcome import BatchDraft, RegisterLineDraft
 from reglo.core.register_state import FileRecord
 
-from reglo.addin.shell.registry._sql import _loads
+from reglo.addin.shell.registry._sql import SqlStore, _loads
 from reglo.addin.shell.registry.base import DuplicatePaymentError
-from reglo.addin.shell.registry.sqlite import SqliteStore, open_sqlite
+from reglo.addin.shell.registry.config import POINTER_FILE, open_configured
+from reglo.addin.shell.registry.sqlite import open_sqlite
 
 REGISTER_FILE = "reglo-registre.sqlite"
 SCHEMA_VERSION = 2
@@ -60,11 +61,19 @@ class BatchRecord:
     meta: dict[str, Any]
 
 
+def _open(path: Path) -> SqlStore:
+    """The dossier's configured register (SQLite, or the shared server named by
+    ``reglo-registre.json``) for the default file name; an explicit other file is SQLite."""
+    if path.name == REGISTER_FILE and (path.parent / POINTER_FILE).is_file():
+        return open_configured(path.parent)  # type: ignore[return-value]
+    return open_sqlite(path)
+
+
 class PaymentRegister:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.store: SqliteStore = open_sqlite(self.path)
+        self.store: SqlStore = _open(self.path)
 
     @classmethod
     def beside(cls, dossier_path: str | Path) -> "PaymentRegister":
@@ -121,30 +130,31 @@ class PaymentRegister:
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.store._read() as cur:
-            return cur.execute(sql, args).fetchall()
+            return self.store._x(cur, sql, args).fetchall()
 
     def active_payment_keys(self, keys: Iterable[str] | None = None, *, kind: str | None = None) -> set[str]:
         if keys is not None:
             with self.store._read() as cur:
                 return self.store._live_keys(cur, list(keys))
-        sql = "SELECT l.payment_key FROM lines l JOIN batches b ON b.dossier_id = l.dossier_id AND b.id = l.batch_id WHERE l.live = 1 AND l.payment_key IS NOT NULL"
-        args: tuple[Any, ...] = ()
+        sql = ("SELECT l.payment_key FROM lines l JOIN batches b ON b.dossier_id = l.dossier_id AND b.id = l.batch_id "
+               "WHERE l.dossier_id = ? AND l.live = 1 AND l.payment_key IS NOT NULL")
+        args: tuple[Any, ...] = (self.store.dossier_id,)
         if kind:
             sql += " AND b.kind = ?"
-            args = (kind,)
+            args += (kind,)
         return {r[0] for r in self._rows(sql, args)}
 
     def paid_cents_by_item(self, *, kind: str | None = None) -> dict[str, int]:
         """Total recorded per item (invoice / ledger line) over active batches."""
-        sql = "SELECT l.item_key, SUM(l.amount_cents) FROM lines l JOIN batches b ON b.dossier_id = l.dossier_id AND b.id = l.batch_id WHERE l.live = 1"
-        args: tuple[Any, ...] = ()
+        sql = "SELECT l.item_key, SUM(l.amount_cents) FROM lines l JOIN batches b ON b.dossier_id = l.dossier_id AND b.id = l.batch_id WHERE l.dossier_id = ? AND l.live = 1"
+        args: tuple[Any, ...] = (self.store.dossier_id,)
         if kind:
             sql += " AND b.kind = ?"
-            args = (kind,)
+            args += (kind,)
         return {k: int(v) for k, v in self._rows(sql + " GROUP BY l.item_key", args)}
 
     def cancel_batch(self, batch_id: int, *, reason: str, at: datetime) -> None:
-        rows = self._rows("SELECT status FROM batches WHERE id = ?", (batch_id,))
+        rows = self._rows("SELECT status FROM batches WHERE dossier_id = ? AND id = ?", (self.store.dossier_id, batch_id))
         if not rows:
             raise KeyError(f"lot {batch_id} inconnu dans le registre")
         if rows[0][0] in ("cancelled", "rolled_back"):
@@ -153,25 +163,25 @@ class PaymentRegister:
             self.store.set_status(batch_id, "cancelled", at=at, reason=reason)
 
     def find_batch(self, *, reference: str | None = None, file_hash: str | None = None, file_name: str | None = None) -> BatchRecord | None:
-        clauses, args = [], []
+        clauses, args = ["b.dossier_id = ?"], [self.store.dossier_id]
         for col, val in (("b.reference", reference), ("f.sha256", file_hash), ("f.name", file_name)):
             if val is not None:
                 clauses.append(f"{col} = ?")
                 args.append(val)
-        if not clauses:
+        if len(clauses) == 1:
             return None
-        rows = self._rows(f"SELECT DISTINCT b.id FROM batches b LEFT JOIN files f ON f.dossier_id = b.dossier_id AND f.batch_id = b.id "
-                          f"WHERE {' AND '.join(clauses)} ORDER BY (b.status = 'rolled_back'), b.id DESC LIMIT 1", tuple(args))
+        rows = self._rows(f"SELECT b.id FROM batches b LEFT JOIN files f ON f.dossier_id = b.dossier_id AND f.batch_id = b.id "
+                          f"WHERE {' AND '.join(clauses)} ORDER BY CASE WHEN b.status = 'rolled_back' THEN 1 ELSE 0 END, b.id DESC LIMIT 1", tuple(args))
         if rows:
-            return self._records(f"WHERE id = {int(rows[0][0])}")[0]
+            return self._records(f"AND id = {int(rows[0][0])}")[0]
         if file_name is not None or file_hash is not None:  # a workbook's name is kept in meta
-            for b in reversed(self._records("")):
+            for b in reversed(self._records("")):  # noqa: B007
                 if (file_name is None or b.file_name == file_name) and (file_hash is None or b.file_hash == file_hash) and (reference is None or b.reference == reference):
                     return b
         return None
 
     def batches(self, *, kind: str | None = None, status: str | None = None) -> list[BatchRecord]:
-        sql, args = "WHERE status <> 'rolled_back'", []
+        sql, args = "AND status <> 'rolled_back'", []
         if kind:
             sql += " AND kind = ?"
             args.append(kind)
@@ -183,7 +193,8 @@ class PaymentRegister:
         return self._records(sql, tuple(args))
 
     def _records(self, where: str, args: tuple[Any, ...] = ()) -> list[BatchRecord]:
-        rows = self._rows(f"SELECT {_COLS} FROM batches {where} ORDER BY id", args)
+        d = self.store.dossier_id
+        rows = self._rows(f"SELECT {_COLS} FROM batches WHERE dossier_id = ? {where} ORDER BY id", (d, *args))
         if not rows:
             return []
         ids = [int(r[0]) for r in rows]
@@ -192,9 +203,9 @@ class PaymentRegister:
         for i in range(0, len(ids), 400):
             chunk = ids[i:i + 400]
             marks = ",".join("?" * len(chunk))
-            for bid, name, sha in self._rows(f"SELECT batch_id, name, sha256 FROM files WHERE batch_id IN ({marks}) ORDER BY batch_id, seq", tuple(chunk)):
+            for bid, name, sha in self._rows(f"SELECT batch_id, name, sha256 FROM files WHERE dossier_id = ? AND batch_id IN ({marks}) ORDER BY batch_id, seq", (d, *chunk)):
                 files.setdefault(bid, (name, sha))
-            for bid, total, count in self._rows(f"SELECT batch_id, SUM(amount_cents), COUNT(*) FROM lines WHERE batch_id IN ({marks}) GROUP BY batch_id", tuple(chunk)):
+            for bid, total, count in self._rows(f"SELECT batch_id, SUM(amount_cents), COUNT(*) FROM lines WHERE dossier_id = ? AND batch_id IN ({marks}) GROUP BY batch_id", (d, *chunk)):
                 totals[bid] = (int(total or 0), int(count))
         out = []
         for r in rows:
@@ -205,7 +216,8 @@ class PaymentRegister:
         return out
 
     def lines(self, batch_id: int) -> list[RegisterLine]:
-        rows = self._rows("SELECT item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta FROM lines WHERE batch_id = ? ORDER BY seq", (batch_id,))
+        rows = self._rows("SELECT item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta FROM lines WHERE dossier_id = ? AND batch_id = ? ORDER BY seq",
+                          (self.store.dossier_id, batch_id))
         return [RegisterLine(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6])) for r in rows]
 
 

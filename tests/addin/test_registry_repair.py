@@ -343,3 +343,29 @@ def test_a_transfer_file_left_by_a_lost_register_is_never_paid_again(tmp_path, c
     assert main(["transfers", "import", str(tmp_path / "w.xlsx"), "--dossier", str(dossier), "--period", "2023-03", "--now", NOW]) == 0
     out = capsys.readouterr().out
     assert "0 ligne(s) importée(s)" in out or "Aucune ligne" in out, out
+
+
+def test_two_copies_of_a_dossier_on_the_shared_register_never_pay_twice(tmp_path, pg_url, monkeypatch, capsys):
+    """Two people, two copies of the dossier, one register on the server: the second
+    « Générer » finds the invoices paid by the first and writes nothing."""
+    import shutil
+    import uuid
+
+    from reglo.addin.shell.registry.config import write_pointer
+    from tests.addin.test_transfers_addin import NOW, _import
+    from tests.addin.transfer_helpers import make_dossier
+
+    monkeypatch.setenv("REGLO_REGISTER_URL", pg_url)
+    first = make_dossier(tmp_path / "marie")
+    write_pointer(first, f"copies-{uuid.uuid4().hex[:10]}")
+    second = tmp_path / "paul"
+    shutil.copytree(first, second)
+    assert _import(tmp_path / "marie.xlsx", first) == 0 and _import(tmp_path / "paul.xlsx", second) == 0
+    assert main(["transfers", "generate", str(tmp_path / "marie.xlsx"), "--now", NOW]) == 0
+    capsys.readouterr()
+    main(["transfers", "generate", str(tmp_path / "paul.xlsx"), "--now", "2023-03-31T10:05:00"])
+    assert "Aucun fichier généré" in capsys.readouterr().out  # the lines are paid (by Marie's file)
+    assert not (second / "virements").exists() or not list((second / "virements").iterdir())
+    snap = open_store(second).snapshot()
+    assert [b.reference for b in snap.batches] == ["VIR20230331100000"]
+    assert not (first / "reglo-registre.sqlite").exists() and not (second / "reglo-registre.sqlite").exists()
