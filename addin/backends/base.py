@@ -183,3 +183,67 @@ def read_table(book: "Workbook", sheet: str, *, required: Iterable[str] = (), he
     return table
 
 
+
+
+# ---------------------------------------------------------------------------
+# archive limits (a .xlsx is a zip: refuse decompression bombs before any allocation)
+# ---------------------------------------------------------------------------
+
+# A full legitimate sheet (1 048 576 rows of the ~30 columns Reglo reads, ≈ 50 bytes of XML per
+# cell) is about 1.6 GB of XML: parts may be that big, never bigger.
+MAX_PART_BYTES = 2 * 1024**3
+MAX_TOTAL_BYTES = 4 * 1024**3
+# Sheet XML compresses 5–30× in practice; past 100× a big part is a bomb (a 300 KB file
+# holding a 300 MB shared string is 1000×). Small parts (styles, themes) may compress more.
+MAX_RATIO = 100
+RATIO_FLOOR_BYTES = 10 * 1024**2
+
+
+def check_archive(archive: Any, name: str) -> None:
+    """Raise ``WorkbookError`` (French) when a part of ``archive`` (a ``zipfile.ZipFile``) would
+    expand beyond the limits. Python's ``zipfile`` never decompresses beyond a part's declared
+    size, so checking the declared sizes is enough for the readers that use it."""
+    total = 0
+    for info in archive.infolist():
+        size, packed = info.file_size, max(info.compress_size, 1)
+        total += size
+        too_big = size > MAX_PART_BYTES
+        bomb = size > RATIO_FLOOR_BYTES and size / packed > MAX_RATIO
+        if too_big or bomb or total > MAX_TOTAL_BYTES:
+            why = (f"la partie « {info.filename} » se décompresse en {size / 1024**2:,.0f} Mo pour {packed / 1024:,.0f} Ko compressés"
+                   if bomb else f"le contenu décompressé dépasse {MAX_TOTAL_BYTES // 1024**3 if total > MAX_TOTAL_BYTES else MAX_PART_BYTES // 1024**3} Go")
+            raise WorkbookError(
+                f"Classeur refusé : {name} : {why.replace(',', ' ')}. Un classeur Excel ordinaire n'a pas cette taille ; "
+                "le fichier est probablement piégé (bombe de décompression). Demandez un fichier sain à son émetteur.")
+
+
+# ---------------------------------------------------------------------------
+# formulas: a cell computed by a formula is read as the value Excel shows (its cached value)
+# ---------------------------------------------------------------------------
+
+def uncached_formula_alerts(uncached: dict[str, list[tuple[int, int]]]) -> list[Any]:
+    """One warning per sheet whose formulas have no value saved with them (a file written by a
+    program and never opened in Excel): Reglo then sees the formula's text."""
+    from reglo.core.alerts import alert
+
+    out = []
+    for sheet, cells in uncached.items():
+        if cells:
+            row, col = cells[0]
+            out.append(alert("FORMULA_NOT_CACHED", sheet=sheet, count=len(cells), cell=cell_ref(row, col)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# notes: sized to their text (Excel keeps the box size written in the file)
+# ---------------------------------------------------------------------------
+
+NOTE_WIDTH_PX = 340
+NOTE_CHARS_PER_LINE = 52  # Tahoma 9 in a 340 px box
+NOTE_LINE_PX = 15
+
+
+def note_size(text: str) -> tuple[int, int]:
+    """(width, height) in pixels of a note box that shows all of ``text`` without scrolling."""
+    lines = sum(max(1, -(-len(part) // NOTE_CHARS_PER_LINE)) for part in str(text).split("\n"))
+    return NOTE_WIDTH_PX, min(900, max(60, 12 + NOTE_LINE_PX * lines))

@@ -24,6 +24,9 @@ from typing import Any, Iterable
 from openpyxl.utils import get_column_letter
 
 from reglo.addin.backends.base import (  # noqa: F401 - the interface, re-exported for callers
+    check_archive,
+    note_size,
+    uncached_formula_alerts,
     RED,
     YELLOW,
     GREEN,
@@ -106,13 +109,20 @@ class FileWorkbook:
         from openpyxl import Workbook as OpenpyxlWorkbook, load_workbook
 
         self.path = Path(path)
+        self._cached: Any = None  # the same file read for the values saved with formulas (lazily)
+        self._rewritten: set[str] = set()
+        self.uncached: dict[str, list[tuple[int, int]]] = {}
         if create and not self.path.exists():
             self.wb = OpenpyxlWorkbook()
             self._fresh = True
             return
         self._fresh = False
         try:
+            with zipfile.ZipFile(self.path) as archive:
+                check_archive(archive, self.path.name)
             self.wb = load_workbook(self.path, rich_text=False, keep_vba=self.path.suffix.lower() == ".xlsm")
+        except WorkbookError:
+            raise
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
         except _xml_errors() as exc:  # the parser's English text says nothing to an accountant
@@ -131,12 +141,49 @@ class FileWorkbook:
 
     def read_values(self, sheet: str) -> list[list[Any]]:
         ws = self._ws(sheet)
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        return self._shown(sheet, [list(r) for r in ws.iter_rows(values_only=True)])
 
     def read_head(self, sheet: str, n: int) -> list[list[Any]]:
         """The first ``n`` rows only (header lookup without reading a big sheet twice)."""
         ws = self._ws(sheet)
-        return [list(r) for r in ws.iter_rows(max_row=n, values_only=True)]
+        return self._shown(sheet, [list(r) for r in ws.iter_rows(max_row=n, values_only=True)])
+
+    def read_alerts(self) -> list[Any]:
+        """Warnings about what was read (formulas without a saved value), one per sheet."""
+        return uncached_formula_alerts(self.uncached)
+
+    def _shown(self, sheet: str, rows: list[list[Any]]) -> list[list[Any]]:
+        """Formula cells as Excel shows them: the value saved with the formula (openpyxl keeps
+        the formula's text unless asked for values). A formula with no saved value keeps its
+        text and is counted in ``uncached``; so does the fast backend."""
+        ws = self.wb[sheet]
+        cells = [(i, j) for i, line in enumerate(rows) for j, v in enumerate(line)
+                 if (isinstance(v, str) and v[:1] == "=" or not isinstance(v, (str, int, float, bool, date, datetime, Decimal, type(None))))
+                 and ws.cell(i + 1, j + 1).data_type == "f"]
+        if not cells or sheet in self._rewritten or self._fresh:
+            return rows
+        cached = self._cached_rows(sheet, max(i for i, _ in cells) + 1)
+        missing = []
+        for i, j in cells:
+            value = cached[i][j] if i < len(cached) and j < len(cached[i]) else None
+            if value is None:
+                missing.append((i + 1, j + 1))
+                if not isinstance(rows[i][j], str):  # array formula object: its text
+                    rows[i][j] = "=" + str(getattr(rows[i][j], "text", "") or "")
+            else:
+                rows[i][j] = value
+        if missing:
+            self.uncached[sheet] = sorted(set(self.uncached.get(sheet, [])) | set(missing))
+        return rows
+
+    def _cached_rows(self, sheet: str, n: int) -> list[list[Any]]:
+        from openpyxl import load_workbook
+
+        if self._cached is None:
+            self._cached = load_workbook(self.path, data_only=True, read_only=True, rich_text=False)
+        if sheet not in self._cached.sheetnames:
+            return []
+        return [list(r) for r in self._cached[sheet].iter_rows(max_row=n, values_only=True)]
 
     def _ws(self, sheet: str):
         if sheet not in self.wb.sheetnames:
@@ -148,6 +195,8 @@ class FileWorkbook:
         from openpyxl.styles import Alignment, Font, PatternFill
 
         cols = [c if isinstance(c, Column) else Column(c) for c in header]
+        self._rewritten.add(sheet)
+        self.uncached.pop(sheet, None)
         if sheet in self.wb.sheetnames:
             if not replace:
                 raise WorkbookError(f"La feuille « {sheet} » existe déjà.")
@@ -261,7 +310,7 @@ class FileWorkbook:
             cell.comment = None
         else:
             comment = Comment(text, "Reglo")
-            comment.width, comment.height = 320, max(80, 18 * (1 + len(text) // 45))
+            comment.width, comment.height = note_size(text)
             cell.comment = comment
 
     def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
