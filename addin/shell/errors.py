@@ -60,12 +60,7 @@ def explain(exc: BaseException, *, file: object = None) -> str | None:
         known_user_errors += (WorkbookError,)
     except ImportError:  # pragma: no cover
         pass
-    try:
-        from reglo.addin.shell.registry.base import RegisterError
-
-        known_user_errors += (RegisterError,)
-    except ImportError:  # pragma: no cover
-        pass
+    # the register's errors (reglo.addin.shell.registry.base.RegisterError) are UserErrors
     if known_user_errors and isinstance(exc, known_user_errors):
         return str(exc)
     target = getattr(exc, "filename", None) or file
