@@ -5,7 +5,7 @@ Used by ``reglo.addin.shell.commit`` and ``reglo.addin.shell.recovery`` for ever
 B, W = "BLOQUANT", "AVERTISSEMENT"
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "COMMIT_DUPLICATE_PAYMENT": (B, "{count} ligne(s) déjà enregistrée(s) dans un lot actif du registre ({keys}) : rien n'a été écrit ni enregistré. Relancez « Importer » pour repartir de l'état du registre."),
+    "COMMIT_DUPLICATE_PAYMENT": (B, "Lignes déjà enregistrées dans un lot actif du registre ({count} : {keys}) : rien n'a été écrit ni enregistré. Relancez « Importer » pour repartir de l'état du registre."),
     "REGISTER_FOREIGN_PENDING": (W, "Lot {reference} ({kind}) commencé le {started} sur le poste « {host} » (dossier {folder}{user}) et jamais terminé : ses {count} ligne(s) restent réservées et ne seront pas payées une seconde fois. "
                                     "Relancez Reglo sur ce poste pour le terminer ou l'annuler ; si son fichier n'a jamais été envoyé à la banque, confirmez-le par écrit : reglo register resolve {reference} --jamais-envoye \"raison\"."),
     "REGISTER_ORPHAN_FILE": (B, "Le fichier {file} (dossier {folder}) a été écrit par Reglo mais le registre ne le connaît pas (exécution interrompue, registre remplacé ou restauré). "
