@@ -272,7 +272,7 @@ def run_button(
             not be written (the batch is then rolled back: nothing recorded as paid).
     """
     from reglo.addin.shell.recovery import recover
-    from reglo.addin.shell.registry.base import DuplicatePaymentError, RegisterBusy, RegisterError
+    from reglo.addin.shell.registry.base import DuplicatePaymentError, DuplicateReferenceError, RegisterBusy, RegisterError
 
     folder = Path(dossier_folder).resolve()
     host = host or this_host()
@@ -306,6 +306,9 @@ def run_button(
                 batch_id, paths = _commit(folder, store, outcome, snap, now=now, host=host, user=user)
             except DuplicatePaymentError as exc:  # the plan checked the snapshot: only a foreign writer gets here
                 dup = alert("COMMIT_DUPLICATE_PAYMENT", count=len(exc.keys), keys=", ".join(exc.keys[:5]))
+                return CommitResult(outcome.model_copy(update={"alerts": outcome.alerts + (dup,)}), "blocked", alerts=alerts + [dup], snapshot=snap)
+            except DuplicateReferenceError as exc:
+                dup = alert("COMMIT_DUPLICATE_PAYMENT", count=len(exc.names), keys=", ".join(exc.names[:5]))
                 return CommitResult(outcome.model_copy(update={"alerts": outcome.alerts + (dup,)}), "blocked", alerts=alerts + [dup], snapshot=snap)
             return CommitResult(outcome, "committed", batch_id, paths, alerts, snapshot=snap)
         finally:

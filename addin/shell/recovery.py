@@ -43,7 +43,7 @@ from reglo.addin.shell.commit import (
 from reglo.core.alerts import Alert, alert
 from reglo.core.register_state import BatchState, FileRecord, RegisterSnapshot
 
-OUTPUT_FOLDERS = ("", "virements", "reglements", "prelevements", "lcr", "decaissements", "ecritures")
+OUTPUT_FOLDERS = ("", "virements", "reglements", "prelevements", "lcr", "decaissements", "imports", "ecritures")
 """Folders (relative to the dossier) where Reglo writes bank and entries files by default; the
 folders of every file the register knows are searched too."""
 
@@ -283,7 +283,7 @@ def recover_at_start(dossier: str | Path, *, store: Any = None, host: str | None
 def resolve_never_sent(dossier: str | Path, reference: str, reason: str, *, store: Any = None, user: str | None = None,
                        now: datetime | None = None) -> Alert:
     """A user confirms in writing that the file of another machine's pending batch was never
-    sent: the batch is rolled back (its lines become payable again) and its files, when they
+    sent: the batch is cancelled (its lines become payable again) and its files, when they
     are in this dossier with the recorded hash, are removed.
 
     Raises:
@@ -308,7 +308,7 @@ def resolve_never_sent(dossier: str | Path, reference: str, reason: str, *, stor
                 pending = ", ".join(f"{b.reference} ({b.host})" for b in snap.batches if b.status == "pending") or "aucun"
                 raise UserError(f"Aucun lot en attente « {reference} » dans le registre (lots en attente : {pending}).")
             roll_back_files(folder, batch.id, batch.files)
-            store.set_status(batch.id, "rolled_back", at=now, reason=f"jamais envoyé (confirmé par {user or 'utilisateur'}) : {reason}", by=user)
+            store.set_status(batch.id, "cancelled", at=now, reason=f"jamais envoyé (confirmé par {user or 'utilisateur'}) : {reason}", by=user)
             return alert("REGISTER_RESOLVED_NEVER_SENT", reference=batch.reference, host=batch.host or "inconnu", user=user or "l'utilisateur", reason=reason)
     finally:
         if own:

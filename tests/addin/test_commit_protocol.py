@@ -129,7 +129,7 @@ def test_foreign_pending_batch_is_reserved_and_resolved_in_writing(tmp_path):
     warn = [a for a in res.alerts if a.code == "REGISTER_FOREIGN_PENDING"]
     assert warn and "autre-poste" in warn[0].message and "02/03/2026 à 10:00" in warn[0].message and not warn[0].is_blocking
     a = resolve_never_sent(tmp_path, "T9999", "clé USB perdue, jamais transmis", store=store, user="paul", now=NOW)
-    assert a.code == "REGISTER_RESOLVED_NEVER_SENT" and store.snapshot().batches[0].status == "rolled_back"
+    assert a.code == "REGISTER_RESOLVED_NEVER_SENT" and store.snapshot().batches[0].status == "cancelled"
     assert run_button(tmp_path, _plan(ledger=False, items=("F1",)), now=NOW, store=store, host="h1").committed
 
 
