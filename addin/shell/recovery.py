@@ -259,8 +259,12 @@ def recover_at_start(dossier: str | Path, *, store: Any = None, host: str | None
     from reglo.addin.shell.errors import UserError
     from reglo.addin.shell.registry.base import RegisterError
 
+    from reglo.addin.shell.registry import POINTER_FILE, REGISTER_FILE
+
     folder = Path(dossier).resolve()
     own = store is None
+    if own and not (folder / REGISTER_FILE).exists() and not (folder / POINTER_FILE).exists():
+        return None  # no register yet: nothing was ever recorded, nothing to recover
     try:
         if own:
             store = open_register(folder)
