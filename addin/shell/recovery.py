@@ -49,11 +49,11 @@ folders of every file the register knows are searched too."""
 
 REGLO_OUTPUT = re.compile(
     r"^(VIR\d{14}(-\d+)?(\.xml|-ecritures\.txt)"
-    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt"
-    r"|(PRLV|LCR|DEC)\d{14}(-\d+)?(\.xml|\.txt|-ecritures\.txt))$"
+    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt)$"
 )
-"""Names of the bank and entries files Reglo writes (transfers ``VIR…``, payments import
-``Reglements_clients_…``, direct debits / LCR / disbursements)."""
+"""Names of the bank and entries files Reglo writes through the commit protocol (transfers
+``VIR…``, payments import ``Reglements_clients_…``). A workflow converted to the protocol adds
+its own names here."""
 
 _PROTOCOL_TMP = re.compile(r"^\.~(?P<name>.+)" + re.escape(TMP_MARK) + r"(?P<id>\d+)\.(tmp|orig)$")
 _OLD_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{6,12}\.tmp$")  # tempfile.mkstemp of atomic_write
