@@ -38,13 +38,17 @@ from reglo.core.ledger import (
     FEC_NAMES,
     Ledger,
     empty_frame,
+    exact_sum,
 )
 
 SHEET = "FEC"
 MAX_ALERTS_PER_CODE = 1000  # per code and field; beyond, one summary alert (a broken file would flood the user)
 _FILENAME = re.compile(r"^(\d{9})FEC(\d{8})(\.txt)?$", re.IGNORECASE)
 # Fields of the "données absentes" report of Test Compta Demat (post-2013 files).
-_CHECKED_MISSING = ("JournalCode", "JournalLib", "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "ValidDate")
+_CHECKED_MISSING = ("JournalCode", "JournalLib", "EcritureNum", "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "ValidDate")
+DGFIP_MISSING_SINCE = date(2013, 1, 1)  # fiscal years closed since: an empty mandatory field makes the FEC non compliant
+# Codes of values Reglo could not read: a rewrite of the file would alter them (lettering refuses in place).
+UNREADABLE_CODES = ("FEC_AMOUNT_INVALID", "FEC_AMOUNT_TOO_LARGE", "FEC_DATE_INVALID", "FEC_SENS_INVALID", "FEC_FIELD_COUNT")
 # Header names seen in real exports for the same field (normalised: lowercase, no space/underscore).
 _ALIASES = {"iddevise": "idevise", "devise": "idevise", "montantendevise": "montantdevise", "datelettrage": "datelet"}
 _SENS_DEBIT = ("D", "+1")
@@ -597,6 +601,8 @@ def _to_frame(body: _Body, header: _Header, alerts: _Alerts) -> tuple[pd.DataFra
         for p in (parsed["debit"], parsed["credit"]):  # an unreadable amount has its own alert
             if p is not None and len(p.invalid):
                 both[p.invalid] = False
+            if p is not None and len(p.too_large):
+                both[p.too_large] = False
         alerts.rows(_mask_rows(both), lines, "FEC_DEBIT_AND_CREDIT", name_of["debit"])
         cols["debit"], cols["credit"] = debit, credit
     negative = (cols["debit"] < 0) | (cols["credit"] < 0)
@@ -669,6 +675,7 @@ def _amounts(col: pa.ChunkedArray, parsed, lines: np.ndarray, field: str, alerts
     if parsed is None:  # the whole column is empty
         return np.zeros(len(col), np.int64)
     alerts.rows(parsed.invalid, lines, "FEC_AMOUNT_INVALID", field, col)
+    alerts.rows(parsed.too_large, lines, "FEC_AMOUNT_TOO_LARGE", field, col)
     alerts.rows(parsed.decimal_point, lines, "FEC_DECIMAL_POINT", field, col)
     if len(parsed.rounded):
         texts = pc.take(col, pa.array(parsed.rounded[:MAX_ALERTS_PER_CODE])).to_pylist()
@@ -698,6 +705,8 @@ def _montant_sens(amount: pa.ChunkedArray, parsed, side: pa.ChunkedArray, lines:
     zero = signed == 0
     if parsed is not None and len(parsed.invalid):  # an unreadable amount has its own alert
         zero[parsed.invalid] = False
+    if parsed is not None and len(parsed.too_large):
+        zero[parsed.too_large] = False
     alerts.rows(_mask_rows(zero), lines, "FEC_DEBIT_AND_CREDIT", name_of["amount"])
     return np.where(signed > 0, signed, 0), np.where(signed < 0, -signed, 0)
 
@@ -772,7 +781,7 @@ def check_balances(frame: pd.DataFrame, *, sheet: str = SHEET) -> list[Alert]:
                 alert("FEC_MORE_ALERTS", sheet=sheet, row=rest[0], column="EcritureNum", severity=Severity.BLOCKING,
                       count=len(rest), other="FEC_ENTRY_UNBALANCED", lines=", ".join(map(str, rest[:20])) + (" …" if len(rest) > 20 else ""))
             )
-    total_debit, total_credit = int(frame["debit"].sum()), int(frame["credit"].sum())
+    total_debit, total_credit = exact_sum(frame["debit"]), exact_sum(frame["credit"])
     if total_debit != total_credit:
         alerts.append(alert("FEC_TOTAL_UNBALANCED", sheet=sheet, debit=_fr(total_debit), credit=_fr(total_credit), diff=_fr(total_debit - total_credit)))
     return alerts
@@ -831,6 +840,40 @@ def _fr(cents: int) -> str:
 # ---------------------------------------------------------------------------
 # writing (``write_fec``, ``write_fec_table``, ``write_fec_tables``: ``reglo.core.fec_write``)
 # ---------------------------------------------------------------------------
+
+
+def dgfip_alerts(alerts: list[Alert], filename: str | None) -> list[Alert]:
+    """The alerts as Test Compta Demat grades them: an empty mandatory field (« données
+    absentes ») makes a FEC of a fiscal year closed since 2013 non compliant, so it is
+    blocking (closing date from the file name; unknown closing: blocking too)."""
+    m = _FILENAME.match(filename or "")
+    closing = None
+    if m:
+        try:
+            closing = date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
+        except ValueError:
+            closing = None
+    if closing is not None and closing < DGFIP_MISSING_SINCE:
+        return list(alerts)
+    out = []
+    for a in alerts:
+        if a.code == "FEC_MISSING_DATA" or (a.code == "FEC_MORE_ALERTS" and "FEC_MISSING_DATA" in a.message):
+            a = a.model_copy(update={"severity": Severity.BLOCKING})
+        out.append(a)
+    return out
+
+
+def unreadable_lines(ledger: Ledger) -> tuple[int, list[int]]:
+    """(count, first line numbers) of the lines holding a value Reglo could not read
+    (``UNREADABLE_CODES``) or set aside (wrong field count)."""
+    lines: set[int] = set(int(r) for r in ledger.rejected_lines)
+    more = 0
+    for a in ledger.alerts:
+        if a.code in UNREADABLE_CODES and a.row is not None:
+            lines.add(int(a.row))
+        elif a.code == "FEC_MORE_ALERTS" and any(c in a.message for c in UNREADABLE_CODES):
+            more += int(re.search(r"Et (\d+)", a.message).group(1)) if re.search(r"Et (\d+)", a.message) else 0
+    return len(lines) + more, sorted(lines)
 
 
 def fec_filename(siren: str, closing_date: date) -> str:

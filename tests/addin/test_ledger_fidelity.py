@@ -190,7 +190,6 @@ def test_F5_entry_import_fills_every_label(tmp_path, capsys):
     assert frame.loc[frame["ledger_account"] == "706000", "ledger_account_label"].iloc[0] == "Prestations de services"
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F5_fec_check_blocks_an_empty_comptelib_like_the_dgfip_checker(tmp_path, capsys):
     path = tmp_path / "123456789FEC20241231.txt"
     path.write_bytes(fec(entry("VT1", CompteLib="") + entry("VT2")))
@@ -254,7 +253,6 @@ def test_F7_an_opening_balance_after_other_journals_is_flagged(tmp_path, capsys)
     assert "IMPORT_ORDER" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F8_huge_amounts_never_overflow_and_23_digits_is_too_large(tmp_path, capsys):
     path = tmp_path / "123456789FEC20241231.txt"
     big = "999999999999999,99"
