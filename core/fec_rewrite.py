@@ -134,7 +134,7 @@ def _field(value: str, layout: Layout) -> str:
 
 
 def rewrite(raw: bytes, changes: Mapping[int, tuple[str | None, str | None]], *, append: Sequence[Mapping[str, str]] = (),
-            remove: Iterable[int] = (), strip_final_eol: bool = False, verbatim: bool = False) -> Rewrite:
+            remove: Iterable[int] = (), strip_final_eol: bool = False, verbatim: bool = False, insert_after: int | None = None) -> Rewrite:
     """New bytes where only the lettering fields of ``changes`` differ.
 
     Args:
@@ -144,6 +144,8 @@ def rewrite(raw: bytes, changes: Mapping[int, tuple[str | None, str | None]], *,
         append: lines to add at the end, field name → text (missing fields are empty).
         remove: line numbers to drop (the lines a previous run appended).
         strip_final_eol: drop the last line ending (the file had none before a run appended).
+        insert_after: line after which the appended lines go (default: the last line); the
+            lines after it (trailing blank lines) stay after them.
 
     Raises:
         RewriteError: see ``layout_of``.
@@ -176,13 +178,16 @@ def rewrite(raw: bytes, changes: Mapping[int, tuple[str | None, str | None]], *,
     appended: list[int] = []
     if append:
         line_end = layout.eol or b"\r\n"
-        if out_lines and out_lines[-1][1] == b"":
-            out_lines[-1] = (out_lines[-1][0], line_end)
+        at = len(out_lines) if insert_after is None else max(1, min(int(insert_after), len(out_lines)))
+        if out_lines and out_lines[at - 1][1] == b"":
+            out_lines[at - 1] = (out_lines[at - 1][0], line_end)
             eol_added = True
+        new = []
         for values in append:
             fields = [_encode(_field(values.get(n, ""), layout), layout) for n in layout.names]
-            out_lines.append((sep.join(fields), line_end))
-            appended.append(len(out_lines))
+            new.append((sep.join(fields), line_end))
+        out_lines[at:at] = new
+        appended = list(range(at + 1, at + 1 + len(new)))
     if strip_final_eol and out_lines:
         out_lines[-1] = (out_lines[-1][0], b"")
     data = b"".join(c + e for c, e in out_lines)
@@ -215,3 +220,58 @@ def line_values(layout: Layout, values: Mapping[str, str], *, debit_cents: int, 
         else:
             out[name] = by_norm.get(key, "")
     return out
+
+
+# ---------------------------------------------------------------------------
+# from ledger frames (what the lettering engine returns) to a rewrite
+# ---------------------------------------------------------------------------
+
+
+def _day(value) -> str:
+    import pandas as pd
+
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%Y%m%d")
+
+
+def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str, str]] | None = None,
+                  strip_final_eol: bool = False) -> Rewrite:
+    """The rewrite that turns the ledger ``before`` (read from ``raw``) into ``after``:
+    the lettering code and date of the lines present in both (by ``source_row``), the lines
+    only in ``after`` appended (after the last line read), the lines only in ``before``
+    removed. ``verbatim``: raw field texts to put back as they were (an undo)."""
+    from reglo.core.ledger import DUE_DATE_FIELDS, FEC_FIELDS
+
+    b = before.set_index("source_row")
+    a = after.set_index("source_row")
+    common = b.index.intersection(a.index)
+    old_code, new_code = b.loc[common, "lettering_code"].astype(str), a.loc[common, "lettering_code"].astype(str)
+    old_on = b.loc[common, "lettered_on"]
+    new_on = a.loc[common, "lettered_on"]
+    same_on = (old_on.isna() & new_on.isna()) | (old_on == new_on)
+    changed = common[(old_code != new_code).to_numpy() | ~same_on.to_numpy()]
+    changes = {int(r): (str(a.at[r, "lettering_code"]), _day(a.at[r, "lettered_on"])) for r in changed}
+    removed = [int(r) for r in b.index.difference(a.index)]
+    added = a.loc[a.index.difference(b.index)].sort_index()
+    layout = layout_of(raw)
+    append = []
+    due_name = next((n for n in layout.names if _norm(n) in {_norm(d) for d in DUE_DATE_FIELDS}), None)
+    for _, rec in added.iterrows():
+        values: dict[str, str] = {}
+        for name, col in FEC_FIELDS:
+            if col in ("debit", "credit", "foreign_amount"):
+                continue
+            v = rec[col]
+            values[name] = _day(v) if col in ("entry_date", "document_date", "lettered_on", "validated_on") else ("" if v is None else str(v))
+        if due_name:
+            values[due_name] = _day(rec.get("due_date"))
+        append.append(line_values(layout, values, debit_cents=int(rec["debit"]), credit_cents=int(rec["credit"])))
+    last_read = int(b.index.max()) if len(b.index) else 1
+    for r in changes.keys() & (verbatim or {}).keys():
+        changes.pop(r)
+    result = rewrite(raw, changes, append=append, remove=removed, strip_final_eol=strip_final_eol, insert_after=last_read)
+    if verbatim:
+        again = rewrite(result.data, verbatim, verbatim=True)
+        result = Rewrite(again.data, {**again.previous, **result.previous}, result.appended, result.eol_added, result.missing + again.missing)
+    return result

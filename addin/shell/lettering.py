@@ -220,22 +220,55 @@ def journal_path(fec_path: str | Path) -> Path:
     return p.with_name(p.name + JOURNAL_SUFFIX)
 
 
-def load_runs(fec_path: str | Path) -> list[LetteringRun]:
+def load_journal(fec_path: str | Path) -> tuple[list[LetteringRun], dict[str, dict]]:
+    """The runs recorded for this FEC and, per run, what the byte-preserving rewrite needs to
+    undo it exactly (``raw``: sha256 before/after, the lettering fields as they were written,
+    the lines appended). A run whose rewrite never reached the FEC (the file still has the
+    bytes it had before that run: a crash between the journal and the FEC) is dropped."""
     path = journal_path(fec_path)
     if not path.exists():
-        return []
+        return [], {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [LetteringRun.from_json(r) for r in data.get("runs", [])]
+        data = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
+        runs = [LetteringRun.from_json(r) for r in data.get("runs", [])]
+        raw = {str(k): v for k, v in (data.get("raw") or {}).items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"Journal de lettrage illisible : {path.name} ({exc}). Sans lui, « délettrer » ne peut restaurer que des lignes vides.") from exc
+    if runs and runs[-1].run_id in raw:
+        info = raw[runs[-1].run_id]
+        try:
+            current = _sha(Path(fec_path).read_bytes())
+        except OSError:
+            current = None
+        if current is not None and current == info.get("before") and current != info.get("after"):
+            raw.pop(runs[-1].run_id)
+            runs = runs[:-1]
+    return runs, raw
 
 
-def save_runs(fec_path: str | Path, runs: Iterable[LetteringRun]) -> Path:
+def load_runs(fec_path: str | Path) -> list[LetteringRun]:
+    return load_journal(fec_path)[0]
+
+
+def journal_bytes(fec_path: str | Path, runs: Iterable[LetteringRun], raw: dict[str, dict] | None = None) -> bytes:
+    runs = [r for r in runs if r.groups]
+    ids = {r.run_id for r in runs}
+    body: dict[str, Any] = {"fec": Path(fec_path).name, "runs": [r.to_json() for r in runs]}
+    if raw:
+        body["raw"] = {k: v for k, v in raw.items() if k in ids}
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8", "surrogatepass")
+
+
+def save_runs(fec_path: str | Path, runs: Iterable[LetteringRun], raw: dict[str, dict] | None = None) -> Path:
     path = journal_path(fec_path)
-    body = {"fec": Path(fec_path).name, "runs": [r.to_json() for r in runs if r.groups]}
-    atomic_write(path, (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    atomic_write(path, journal_bytes(fec_path, runs, raw))
     return path
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def new_run_id(runs: Iterable[LetteringRun], now: datetime) -> str:
@@ -246,6 +279,86 @@ def new_run_id(runs: Iterable[LetteringRun], now: datetime) -> str:
         n += 1
         run_id = f"{base}-{n}"
     return run_id
+
+
+# ---------------------------------------------------------------------------
+# the byte-preserving rewrite of the ledger (reglo.core.fec_rewrite)
+# ---------------------------------------------------------------------------
+
+
+def read_raw(path: str | Path) -> bytes:
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    try:
+        return b.exists() and a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def rewrite_refusal(ledger: Any, source: Path, target: Path) -> Alert | None:
+    """Why the FEC must not be rewritten in place: values Reglo could not read (amounts,
+    dates, sides, lines of the wrong field count), which a rewrite would alter. Other findings
+    (empty fields, warnings) do not prevent lettering. A copy elsewhere (``--out``) is allowed:
+    the byte-preserving rewrite copies the unreadable lines as they are."""
+    from reglo.core.fec import unreadable_lines
+
+    if not _same_file(source, target):
+        return None
+    count, lines = unreadable_lines(ledger)
+    if not count:
+        return None
+    shown = ", ".join(str(n) for n in lines[:10]) + (" …" if count > 10 else "")
+    return alert("FEC_REWRITE_UNREADABLE", sheet="FEC", row=lines[0] if lines else None, name=source.name, count=count, lines=shown)
+
+
+@dataclass
+class LedgerPlan:
+    """A planned rewrite of the ledger and of its lettering journal (committed together)."""
+
+    target: Path
+    original_sha256: str | None  # of the target as it was read (None: a new file)
+    data: bytes
+    journal: bytes
+    run_info: dict = field(default_factory=dict)
+
+
+def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: LetteringRun, runs: list[LetteringRun], raw_journal: dict[str, dict],
+               source: Path, target: Path) -> LedgerPlan:
+    """The lettered FEC (only EcritureLet / DateLet change; write-off lines appended in the
+    file's own layout) and the journal with what undoes it byte for byte. Pure."""
+    from reglo.core.fec_rewrite import RewriteError, frame_rewrite
+
+    try:
+        rw = frame_rewrite(raw, ledger.frame, frame_after)
+    except RewriteError as exc:
+        raise UserError(f"{source.name} n'est pas réécrit : {exc}") from exc
+    info = {"before": _sha(raw), "after": _sha(rw.data), "previous": {str(k): list(v) for k, v in rw.previous.items()},
+            "appended": list(rw.appended), "eol_added": rw.eol_added, "source": source.name}
+    journal = journal_bytes(target, runs + [run], {**raw_journal, run.run_id: info})
+    original = _sha(raw) if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
+    return LedgerPlan(target, original, rw.data, journal, info)
+
+
+def commit_ledger(plan: LedgerPlan) -> list[str]:
+    """Write the journal, then the FEC, each atomically (temporary file, fsync, rename). The
+    FEC must still be the one the plan read. A crash between the two leaves a journal whose
+    last run is recognised as never applied (``load_journal``)."""
+    target = plan.target
+    current = _sha(target.read_bytes()) if target.exists() else None
+    if current != plan.original_sha256:
+        raise UserError(f"{target.name} a changé pendant le lettrage (modifié par un autre programme ?) : rien n'a été écrit ; relancez.")
+    jpath = journal_path(target)
+    atomic_write(jpath, plan.journal)
+    atomic_write(target, plan.data)
+    return [str(target), str(jpath)]
 
 
 # ---------------------------------------------------------------------------
@@ -491,9 +604,12 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
     fec = Path(fec_path or stored_fec or "")
     if not str(fec_path or stored_fec or ""):
         raise UserError("FEC inconnu : relancez « Proposer le lettrage » ou indiquez le FEC.")
+    raw = read_raw(fec)
     ledger = read_ledger(fec)
-    check_writable(ledger, fec.name)
-    check_format_kept(fec, ledger, Path(out_path or fec))
+    target = Path(out_path or fec)
+    refusal = rewrite_refusal(ledger, fec, target)
+    if refusal is not None:
+        return LetteringOutcome([f"Rien n'a été écrit : {fec.name} a des valeurs illisibles."], list(choices.alerts) + [refusal])
     proposal = propose_lettering(ledger.frame, options)
     by_rows = {frozenset(g.rows): g for g in proposal.groups}
     accepted_ids: list[int] = []
@@ -511,17 +627,14 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
             accepted_ids.append(sid)
             sheet_of[sid] = gid
     merged = proposal.model_copy(update={"groups": tuple(proposal.groups) + tuple(synthetic)})
-    runs = load_runs(out_path or fec)
+    runs, raw_journal = load_journal(target)
     run_id = new_run_id(runs, now)
     result = apply_lettering(ledger.frame, merged, run_id=run_id, created_at=now.isoformat(timespec="seconds"),
                              lettered_on=lettered_on, accepted=accepted_ids)
     alerts = list(choices.alerts) + list(result.alerts)
     outputs = []
-    target = Path(out_path or fec)
     if result.run.groups:
-        write_ledger(target, ledger, result.frame)
-        outputs.append(str(target))
-        outputs.append(str(save_runs(target, runs + [result.run])))
+        outputs = commit_ledger(plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target))
     # mark the sheet
     applied_codes = {sheet_of[g.group_id]: g.code for g in result.applied}
     cells: dict[tuple[int, int], Any] = {}
@@ -549,11 +662,21 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
 
 def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str | None = None, run_id: str | None = None,
                  last: bool = False, out_path: str | Path | None = None) -> LetteringOutcome:
-    """Délettrer by code (optionally within an account), by account, by run, or the last run."""
-    ledger = read_ledger(fec_path)
-    check_writable(ledger, Path(fec_path).name)
-    check_format_kept(fec_path, ledger, Path(out_path or fec_path))
-    runs = load_runs(fec_path)
+    """Délettrer by code (optionally within an account), by account, by run, or the last run.
+
+    The lines of a group a recorded run applied get back their lettering fields exactly as
+    they were written, and the lines the run appended are removed: undoing the last run gives
+    back the FEC's original bytes (sha256 checked and reported)."""
+    from reglo.core.fec_rewrite import RewriteError, frame_rewrite
+
+    fec = Path(fec_path)
+    raw = read_raw(fec)
+    ledger = read_ledger(fec)
+    target = Path(out_path or fec)
+    refusal = rewrite_refusal(ledger, fec, target)
+    if refusal is not None:
+        return LetteringOutcome([f"Rien n'a été écrit : {fec.name} a des valeurs illisibles."], [refusal])
+    runs, raw_journal = load_journal(fec)
     if last:
         if not runs:
             return LetteringOutcome(["Aucun lancement de lettrage enregistré pour ce FEC : rien à délettrer."],
@@ -562,8 +685,25 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
     res = undo_lettering(ledger.frame, runs, code=code, account=account, run_id=run_id)
     if not res.undone:
         return LetteringOutcome(["Rien n'a été délettré."], res.alerts)
-    target = Path(out_path or fec_path)
-    write_ledger(target, ledger, res.frame)
+    # the fields as they were written before the run that applied each undone group
+    verbatim: dict[int, tuple[str, str]] = {}
+    whole_runs: set[str] = set()
+    for g in res.undone:
+        if g.rule is None:
+            continue
+        for r in runs:
+            if any(x.account == g.account and x.code == g.code and tuple(x.rows) == tuple(g.rows) for x in r.groups):
+                info = raw_journal.get(r.run_id) or {}
+                for row in g.rows:
+                    prev = (info.get("previous") or {}).get(str(row))
+                    if prev is not None:
+                        verbatim[int(row)] = (str(prev[0]), str(prev[1]))
+                whole_runs.add(r.run_id)
+    strip = bool(run_id and (raw_journal.get(run_id) or {}).get("eol_added"))
+    try:
+        rw = frame_rewrite(raw, ledger.frame, res.frame, verbatim=verbatim, strip_final_eol=strip)
+    except RewriteError as exc:
+        raise UserError(f"{fec.name} n'est pas réécrit : {exc}") from exc
     # the journal forgets what was undone
     undone = {(g.account, g.code) for g in res.undone if g.rule is not None}
     kept = []
@@ -573,11 +713,21 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
         groups = tuple(g for g in r.groups if (g.account, g.code) not in undone)
         if groups:
             kept.append(r.model_copy(update={"groups": groups}))
-    journal = save_runs(target, kept)
+    plan = LedgerPlan(target, _sha(raw) if _same_file(fec, target) else (_sha(target.read_bytes()) if target.exists() else None),
+                      rw.data, journal_bytes(target, kept, raw_journal))
+    outputs = commit_ledger(plan)
     n_lines = sum(len(g.rows) for g in res.undone)
     what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)
-    return LetteringOutcome([f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal.name}"],
-                            res.alerts, [str(target), str(journal)], undone=list(res.undone))
+    summary = [f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal_path(target).name}"]
+    before = (raw_journal.get(run_id) or {}).get("before") if run_id else None
+    if before:
+        after = _sha(rw.data)
+        if after == before:
+            summary.append(f"Le FEC a retrouvé exactement ses octets d'avant le lancement (SHA-256 {after}).")
+        else:
+            summary.append(f"Attention : le FEC diffère de celui d'avant le lancement (SHA-256 {after}, attendu {before}) : "
+                           "il a été modifié depuis, ou d'autres lancements restent appliqués.")
+    return LetteringOutcome(summary, res.alerts, outputs, undone=list(res.undone))
 
 
 def _typed(value: Any) -> str | None:

@@ -37,7 +37,6 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F1_lettering_keeps_every_column_and_undo_gives_back_the_bytes(tmp_path, capsys):
     path = tmp_path / "552100554FEC20251231.txt"
     original = _lettering_fec(eol="\n", encoding="iso-8859-15")
@@ -48,18 +47,18 @@ def test_F1_lettering_keeps_every_column_and_undo_gives_back_the_bytes(tmp_path,
     before, after = original.split(b"\n"), lettered.split(b"\n")
     assert len(before) == len(after) and before[0] == after[0]
     let, date_let = HEADER.index("EcritureLet"), HEADER.index("DateLet")
-    for old, new in zip(before[1:], after[1:]):
+    assert before[-1] == after[-1] == b""
+    for old, new in zip(before[1:-1], after[1:-1]):
         o, n = old.split(b"\t"), new.split(b"\t")
         assert len(o) == len(n) == len(EXTRA_HEADER)
         assert [x for i, x in enumerate(o) if i not in (let, date_let)] == [x for i, x in enumerate(n) if i not in (let, date_let)]
-    assert read_fec(lettered).frame["lettering_code"].tolist().count("A") == 2
+    assert read_fec(lettered).frame["lettering_code"].tolist().count("AA") == 2
     capsys.readouterr()
     assert main(["letter", str(path), "--undo-last"]) == 0
     assert path.read_bytes() == original
     assert hashlib.sha256(original).hexdigest() in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 @pytest.mark.parametrize("value", ["1e5", "NaN", "Infinity", "-", "1.234,56", "1 234,56", "12345678901234567890123"])
 def test_F2_lettering_never_rewrites_values_it_could_not_read(tmp_path, capsys, value):
     path = tmp_path / "552100554FEC20251231.txt"
@@ -74,7 +73,6 @@ def test_F2_lettering_never_rewrites_values_it_could_not_read(tmp_path, capsys, 
     assert "ligne 5" in out.out + out.err and "illisible" in out.out + out.err
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F2_an_impossible_date_blocks_the_rewrite(tmp_path, capsys):
     path = tmp_path / "552100554FEC20251231.txt"
     data = _lettering_fec(HEADER).replace(b"\t20250131\t411000", b"\t20250230\t411000", 1)
