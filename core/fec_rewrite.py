@@ -257,7 +257,16 @@ def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str
     layout = layout_of(raw)
     append = []
     due_name = next((n for n in layout.names if _norm(n) in {_norm(d) for d in DUE_DATE_FIELDS}), None)
+    known = {}
+    if len(added):
+        from reglo.core.pcg import pcg_label
+
+        labelled = before[before["ledger_account_label"].astype(str) != ""]
+        known = dict(zip(labelled["ledger_account"].astype(str), labelled["ledger_account_label"].astype(str)))
     for _, rec in added.iterrows():
+        if not str(rec["ledger_account_label"] or ""):  # a line Reglo adds has its account label: the ledger's, else the PCG's
+            rec = rec.copy()
+            rec["ledger_account_label"] = known.get(str(rec["ledger_account"])) or pcg_label(str(rec["ledger_account"])) or ""
         values: dict[str, str] = {}
         for name, col in FEC_FIELDS:
             if col in ("debit", "credit", "foreign_amount"):

@@ -43,6 +43,7 @@ from reglo.addin.shell.errors import UserError
 from reglo.addin.backends.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write
 from reglo.core.alerts import Alert, alert
 from reglo.core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
+from reglo.core.entry_import.context import ImportContext
 from reglo.core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
 from reglo.core.fec import FecError, _binary_kind, decode_bytes, fec_filename, write_fec_tables
 from reglo.core.ledger import DATE_COLUMNS, FEC_FIELDS
@@ -123,7 +124,7 @@ def _parse_setting(field: str, value: Any) -> Any:
     from reglo.core.entry_import.definition import AccountLayout, AccountTypeMode, AmountMode, Boundary, CounterMode
 
     text = _cell_text(value) if not (field in ("thousands_separator", "decimal_separator", "csv_separator") and isinstance(value, str)) else value
-    if field in ("account_layout", "account_type_mode", "amount_mode", "counter_mode"):
+    if field in ("account_layout", "account_type_mode", "amount_mode", "counter_mode", "vat_sign"):
         return _enum_value(field, text)
     if field == "vat_on_line":
         if _norm(text) in ("oui", "o", "yes", "vrai", "true", "1", "x"):
@@ -501,8 +502,8 @@ def _with_company(d: ImportDefinition, company: str | None) -> ImportDefinition:
     return d.model_copy(update={"current_company": company})
 
 
-def run_import(input_rows: InputRows, d: ImportDefinition, *, company: str | None = None) -> ImportResult:
-    result = import_entries(input_rows.raw, _with_company(d, company))
+def run_import(input_rows: InputRows, d: ImportDefinition, *, company: str | None = None, context: ImportContext | None = None) -> ImportResult:
+    result = import_entries(input_rows.raw, _with_company(d, company), context=context)
     if not result.usable:
         raise UserError("Import impossible :\n" + "\n".join(f"  - {a.message}" for a in result.alerts))
     return result
@@ -557,9 +558,75 @@ def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path, *, sire
     names = fec_names(result, d, siren=siren, closing=closing)
     for company in result.companies():
         path = out_dir / names[company]
-        atomic_write(path, files[company])
+        write_new(path, files[company])
         paths.append(path)
     return paths
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write a new file: temporary name in the same folder, fsync, then a link to the final
+    name, which fails if a file of that name exists (never an overwrite)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError as exc:
+            raise UserError(f"{path.name} existe déjà dans {path.parent} : Reglo n'écrase jamais un fichier.") from exc
+        except OSError:  # a file system without hard links: rename, after checking
+            if path.exists():
+                raise UserError(f"{path.name} existe déjà dans {path.parent} : Reglo n'écrase jamais un fichier.")
+            os.rename(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+RUN_PREFIX = "Import"
+
+
+def new_run_folder(base: Path, stem: str, now: datetime) -> Path:
+    """A new, dated folder for one import run under ``base`` (« Import ventes 2026-01-15
+    093000 »): created exclusively, so that no two runs share one and no run overwrites
+    another's files."""
+    base.mkdir(parents=True, exist_ok=True)
+    name = f"{RUN_PREFIX} {_safe_name(stem)} {now:%Y-%m-%d %H%M%S}"
+    for n in range(1, 1000):
+        folder = base / (name if n == 1 else f"{name} ({n})")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise UserError(f"Impossible de créer un dossier d'import sous {base} : trop de lancements à la même seconde.")
+
+
+def analytic_csv(result: ImportResult) -> bytes:
+    """The analytical export of the « saisies de projet »: one line per imported line (entry,
+    line of the entry, account, project, signed amount), UTF-8 with BOM, « ; »."""
+    t = result.table
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow(["Écriture", "Ligne", "Compte", "Projet", "Montant", "Compte auxiliaire", "Date", "Libellé", "Ligne source"])
+    cols = {c: t[c].to_pylist() for c in ("journal_code", "entry_number", "ledger_account", "subledger_account", "debit", "credit", "entry_date", "label", "source_row", "project") if c in t.column_names}
+    previous, n = None, 0
+    for i in range(t.num_rows):
+        key = (cols["journal_code"][i], cols["entry_number"][i])
+        n = n + 1 if key == previous else 1
+        previous = key
+        amount = int(cols["debit"][i]) - int(cols["credit"][i])
+        day = cols["entry_date"][i]
+        w.writerow([f"{key[0]} {key[1]}", n, cols["ledger_account"][i], (cols.get("project") or [""] * t.num_rows)[i] or "",
+                    f"{'-' if amount < 0 else ''}{abs(amount) // 100},{abs(amount) % 100:02d}", cols["subledger_account"][i] or "",
+                    day.strftime("%d/%m/%Y") if day else "", cols["label"][i] or "", cols["source_row"][i]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 _TEXT_FIELDS = (("document_ref", "PieceRef"), ("label", "EcritureLib"), ("ledger_account_label", "CompteLib"), ("subledger_label", "CompAuxLib"), ("journal_label", "JournalLib"))
@@ -599,6 +666,35 @@ def dossier_company(path: str | Path) -> tuple[str, date]:
 
     company = load_dossier(path).dossier.company
     return company.siren, company.fiscal_year_end
+
+
+def dossier_context(path: str | Path) -> tuple[str, date, ImportContext]:
+    """SIREN, closing date and what the import takes from a Reglo dossier: the account,
+    party and journal labels of its FEC and « Tiers », and each journal's last entry number."""
+    from reglo.addin.shell.dossier import load_dossier
+
+    loaded = load_dossier(path)
+    company = loaded.dossier.company
+    return company.siren, company.fiscal_year_end, context_from(loaded.ledger.frame, loaded.dossier)
+
+
+def context_from(frame: Any, dossier: Any = None) -> ImportContext:
+    accounts: dict[str, str] = {}
+    parties: dict[str, str] = {}
+    journals: dict[str, str] = {}
+    last: dict[str, str] = {}
+    if frame is not None and len(frame):
+        f = frame
+        named = f[f["ledger_account_label"] != ""]
+        accounts = dict(zip(named["ledger_account"], named["ledger_account_label"]))
+        aux = f[(f["subledger_account"] != "") & (f["subledger_label"] != "")]
+        parties = dict(zip(aux["subledger_account"], aux["subledger_label"]))
+        jl = f[f["journal_label"] != ""]
+        journals = dict(zip(jl["journal_code"], jl["journal_label"]))
+        last = dict(zip(f["journal_code"], f["entry_number"]))  # the last line of each journal, in file order
+    if dossier is not None:
+        parties.update({p.code: p.legal_name for p in dossier.parties})
+    return ImportContext(account_labels=accounts, party_labels=parties, journal_labels=journals, last_numbers=last)
 
 
 def checked_siren(text: str) -> str:
@@ -670,6 +766,9 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
     header = [Column("Société", None, 10)] + [fec_column(name, col) for name, col in FEC_FIELDS]
     header += [Column("DateEcheance", DATE_FORMAT, 12), Column("Ligne source", None, 10)]
     t = result.table
+    project = bool(result.definition.project_column) and "project" in t.column_names
+    if project:
+        header.append(Column("Projet", None, 14))
     cols = {c: t[c].to_pylist() for c in t.column_names}
     rows = []
     for i in range(t.num_rows):
@@ -686,6 +785,8 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
                 row.append(v if v != "" else None)
         due = cols["due_date"][i]
         row += [due.date() if isinstance(due, datetime) else due, cols["source_row"][i]]
+        if project:
+            row.append(cols["project"][i] or None)
         rows.append(row)
     return header, rows
 
@@ -721,10 +822,18 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
     rejects = rejects_rows(inp, result)
     book = new_workbook(out_dir)
     write_rejects_sheet(book, inp, result, rows=rejects)
+    if rej_xlsx.exists():
+        raise UserError(f"{rej_xlsx.name} existe déjà dans {out_dir} : Reglo n'écrase jamais un fichier.")
     book.save(rej_xlsx)
     rej_csv = out_dir / f"{stem} - rejets.csv"
-    atomic_write(rej_csv, rejects_csv(inp, result))
+    write_new(rej_csv, rejects_csv(inp, result))
+    if d.project_column:
+        analytic = out_dir / f"{stem} - analytique.csv"
+        write_new(analytic, analytic_csv(result))
+        paths.append(analytic)
     res_path = out_dir / f"{stem} - écritures importées.xlsx"
+    if res_path.exists():
+        raise UserError(f"{res_path.name} existe déjà dans {out_dir} : Reglo n'écrase jamais un fichier.")
     res = new_workbook(out_dir)
     write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name], extra_alerts=extra_alerts)
     write_definition_sheet(res, d)
@@ -733,7 +842,8 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
 
 
 def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,
-                siren: str | None = None, closing: date | None = None, progress: Any = None) -> ImportRun:
+                siren: str | None = None, closing: date | None = None, progress: Any = None, context: ImportContext | None = None,
+                now: datetime | None = None) -> ImportRun:
     """The CLI path: read a file, import, write every output next to it (or in ``out_dir``).
 
     ``siren`` / ``closing``: the current company's (e.g. from its dossier) for the FEC name
@@ -751,12 +861,14 @@ def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir
     inp = read_input(p, definition, sheet=sheet)
     step(None)
     step("contrôle et construction des écritures")
-    result = run_import(inp, definition, company=company)
+    result = run_import(inp, definition, company=company, context=context)
     step(None)
     d = _with_company(definition, company)
     extra = fec_name_alerts(fec_names(result, d, siren=siren, closing=closing)) if result.table.num_rows else []
     extra += formula_text_alerts(result, sheet=inp.raw.sheet)
-    folder = Path(out_dir) if out_dir else p.parent
+    # a new dated run folder under the output folder: no run overwrites a file, and the
+    # dossier's own FEC is never an output (« Intégrer au FEC du dossier » is a separate action)
+    folder = new_run_folder(Path(out_dir) if out_dir else p.parent, p.stem, now or datetime.now().replace(microsecond=0))
     step("écriture du FEC, des rejets et du classeur")
     paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)
     step(None)

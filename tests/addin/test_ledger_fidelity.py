@@ -10,7 +10,7 @@ import pytest
 
 from reglo.addin.entrypoints.cli import main
 from reglo.addin.shell import entry_import as ei
-from reglo.core.entry_import import ImportDefinition
+from reglo.core.entry_import import AccountRange, ImportDefinition
 from reglo.core.entry_import.definition import AccountLayout, AccountTypeMode, AmountMode, Boundary, CounterMode
 from reglo.core.fec import read_fec
 from tests.core.fec_samples import HEADER, entry, fec, row
@@ -104,7 +104,6 @@ def _fecs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*FEC*.txt"))
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F3_entry_import_never_overwrites_a_file(tmp_path):
     from reglo.addin.shell.dossier import write_dossier
     from reglo.core.demo import generate_demo
@@ -137,8 +136,8 @@ def _import(tmp_path: Path, csv_text: str, d: ImportDefinition, name: str = "sou
 GENERAL = ImportDefinition(
     journal_column="Journal", date_column="Date", entry_number_column="Num", document_ref_column="Pièce", label_column="Libellé",
     account_column="Compte", account_label_column="Intitulé", account_type_mode=AccountTypeMode.RANGES,
-    general_ranges=({"start": 100000, "end": 799999},), customer_ranges=({"start": 10000, "end": 19999},),
-    supplier_ranges=({"start": 20000, "end": 29999},), amount_mode=AmountMode.DEBIT_CREDIT, debit_column="Débit", credit_column="Crédit",
+    general_ranges=(AccountRange(start=100000, end=799999),), customer_ranges=(AccountRange(start=10000, end=19999),),
+    supplier_ranges=(AccountRange(start=20000, end=29999),), amount_mode=AmountMode.DEBIT_CREDIT, debit_column="Débit", credit_column="Crédit",
 )
 
 
@@ -149,7 +148,6 @@ def _entry_numbers_balanced(out: Path) -> tuple[int, list]:
     return ledger.frame.groupby(["journal_code", "entry_number"]).ngroups, unbalanced
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F4_journal_and_date_boundaries_never_split_a_balanced_entry(tmp_path, capsys):
     text = ("Journal;Date;Num;Pièce;Libellé;Compte;Intitulé;Débit;Crédit\n"
             "OD;31/01/2025;1;P1;Loyer;613200;Locations;500,00;\n"
@@ -161,7 +159,6 @@ def test_F4_journal_and_date_boundaries_never_split_a_balanced_entry(tmp_path, c
     assert numbers == 1 and not unbalanced
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F4_a_source_number_used_twice_never_merges_two_entries(tmp_path, capsys):
     text = ("Journal;Date;Num;Pièce;Libellé;Compte;Intitulé;Débit;Crédit\n"
             "OD;31/01/2025;7;P1;Loyer;613200;Locations;500,00;\n"
@@ -175,7 +172,6 @@ def test_F4_a_source_number_used_twice_never_merges_two_entries(tmp_path, capsys
     assert numbers == 3 and not unbalanced
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F5_entry_import_fills_every_label(tmp_path, capsys):
     path, definition = _sales(tmp_path)
     out = tmp_path / "sortie"
@@ -205,7 +201,6 @@ def _one_line(**update) -> ImportDefinition:
     return preset_one_line().model_copy(update={"company_column": "", "supplier_ranges": ({"start": 20000, "end": 29999},), **update})
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F6_vat_signed_as_debit_credit_is_read_so(tmp_path, capsys):
     from reglo.core.entry_import.definition import VatSign
 
@@ -217,7 +212,6 @@ def test_F6_vat_signed_as_debit_credit_is_read_so(tmp_path, capsys):
     assert list(frame.loc[frame["ledger_account"] == "606400", "debit"]) == [10000]
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F6_deductible_vat_on_the_credit_side_is_blocking(tmp_path, capsys):
     code, out = _import(tmp_path, PURCHASES_ONE_LINE, _one_line())
     assert code == 1
@@ -227,7 +221,6 @@ def test_F6_deductible_vat_on_the_credit_side_is_blocking(tmp_path, capsys):
     assert not fecs or read_fec(fecs[0].read_bytes()).frame.empty
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F7_project_column_is_kept_and_exported(tmp_path, capsys):
     text = ("Journal;Date;Num;Pièce;Libellé;Compte;Intitulé;Débit;Crédit;Projet\n"
             "OD;31/01/2025;1;P1;Loyer;613200;Locations;500,00;;PRJ-A\n"
@@ -240,7 +233,6 @@ def test_F7_project_column_is_kept_and_exported(tmp_path, capsys):
     assert all(";PRJ-A;" in line for line in lines[1:]) and len(lines) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="finding not fixed yet")
 def test_F7_an_opening_balance_after_other_journals_is_flagged(tmp_path, capsys):
     text = ("Journal;Date;Num;Pièce;Libellé;Compte;Intitulé;Débit;Crédit\n"
             "OD;31/01/2025;1;P1;Loyer;613200;Locations;500,00;\n"

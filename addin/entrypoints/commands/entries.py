@@ -1,8 +1,10 @@
 """``reglo entries import FILE --definition DEF``: journal entries from another package.
 
 FILE is an .xlsx, .csv or .txt file; DEF a .json definition or a workbook with the
-« Définition d'import » sheet. Writes one FEC per company, the rejects file (xlsx and csv)
-and a workbook « … - écritures importées.xlsx » next to FILE (or in --out).
+« Définition d'import » sheet. Each run writes, in a new dated folder « Import <fichier> <date> » beside FILE (or under
+--out), one FEC per company, the rejects file (xlsx and csv), the analytical export when
+the definition has a Projet column, and a workbook « … - écritures importées.xlsx ». Nothing
+is ever overwritten; the dossier's FEC is changed only by ``reglo entries integrate``.
 Exit code: 0 all lines imported, 1 some lines rejected, 2 unusable input.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Importer un fichier d'écritures selon une définition d'import.")
     a.add_argument("file", metavar="FICHIER", help="fichier à importer (.xlsx, .csv, .txt)")
     a.add_argument("--definition", required=True, metavar="DEF", help="définition d'import : .json, ou classeur avec la feuille « Définition d'import »")
-    a.add_argument("--out", default=None, metavar="DOSSIER", help="dossier des fichiers produits (par défaut : celui du fichier importé)")
+    a.add_argument("--out", default=None, metavar="DOSSIER", help="dossier sous lequel chaque lancement crée son dossier daté « Import … » (par défaut : celui du fichier importé) ; rien n'y est jamais écrasé")
     a.add_argument("--company", default=None, metavar="CODE", help="société courante : celle des lignes sans code société")
     a.add_argument("--sheet", default=None, metavar="FEUILLE", help="feuille à lire dans un classeur (par défaut : « Lignes à importer » ou la première)")
     a.add_argument("--dossier", default=None, metavar="DOSSIER", help="dossier Reglo de la société courante : son SIREN et sa date de clôture nomment le FEC (SIRENFECAAAAMMJJ.txt)")
@@ -47,13 +49,13 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     sd = ei.load_definition(args.definition)
-    siren, closing = (ei.dossier_company(args.dossier) if args.dossier else (None, None))
+    siren, closing, context = (ei.dossier_context(args.dossier) if args.dossier else (None, None, None))
     if args.siren:
         siren = ei.checked_siren(args.siren)
     size = Path(args.file).stat().st_size if Path(args.file).is_file() else 0
     with Progress(f"Import de {Path(args.file).name}", total=3, enabled=None if size > LARGE_FILE else False) as bar:
         run_ = ei.import_file(args.file, sd.definition, out_dir=args.out or sd.output_dir or None, company=args.company, sheet=args.sheet,
-                              siren=siren, closing=closing, progress=bar)
+                              siren=siren, closing=closing, progress=bar, context=context)
     for line in run_.summary_lines():
         print(line)
     blocking = [a for a in run_.alerts if a.is_blocking]
