@@ -812,7 +812,7 @@ class _Importer:
             given = pc.take(self.text("entry_number_column"), take)
             no_ref = pc.equal(document_ref, "")
             document_ref = pc.if_else(no_ref, given, document_ref)
-            other = pc.and_(pc.invert(no_ref), pc.and_(pc.not_equal(given, ""), pc.not_equal(given, document_ref)))
+            other = pc.and_(pc.invert(no_ref), pc.and_(pc.not_equal(given, ""), pc.and_(pc.not_equal(given, document_ref), pc.not_equal(given, number))))
             if _any_true(other):
                 suffix = pc.binary_join_element_wise(pa.scalar(" (n° "), given, pa.scalar(")"), "")
                 label = pc.if_else(other, pc.binary_join_element_wise(label, suffix, ""), label)
