@@ -32,6 +32,7 @@ from reglo.core.lettering import (
     undo_lettering,
 )
 from reglo.core.money import format_display, parse_decimal
+from reglo.core.outcome import Outcome
 
 SHEET = "Propositions de lettrage"
 PARAMS_SHEET = "Reglo lettrage"  # hidden: the parameters of the proposal, read back by « Appliquer »
@@ -79,6 +80,7 @@ def read_ledger(path: str | Path):
     p = Path(path)
     if not p.is_file():
         raise UserError(f"FEC introuvable : {p}. Indiquez le chemin du fichier des écritures comptables.")
+    recover_folder(p)
     try:
         return read_fec(p.read_bytes(), p.name)
     except FecError as exc:
@@ -286,6 +288,16 @@ def new_run_id(runs: Iterable[LetteringRun], now: datetime) -> str:
 # ---------------------------------------------------------------------------
 
 
+def recover_folder(path: str | Path) -> None:
+    """What every start does first: an interrupted commit of this folder (a lettering killed
+    half-way) is finished or rolled back before the FEC is read."""
+    from reglo.addin.shell.recovery import recover_at_start
+
+    folder = Path(path).resolve().parent
+    if folder.is_dir():
+        recover_at_start(folder)
+
+
 def read_raw(path: str | Path) -> bytes:
     p = Path(path)
     try:
@@ -347,18 +359,42 @@ def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: Letterin
     return LedgerPlan(target, original, rw.data, journal, info)
 
 
-def commit_ledger(plan: LedgerPlan) -> list[str]:
-    """Write the journal, then the FEC, each atomically (temporary file, fsync, rename). The
-    FEC must still be the one the plan read. A crash between the two leaves a journal whose
-    last run is recognised as never applied (``load_journal``)."""
-    target = plan.target
-    current = _sha(target.read_bytes()) if target.exists() else None
-    if current != plan.original_sha256:
-        raise UserError(f"{target.name} a changé pendant le lettrage (modifié par un autre programme ?) : rien n'a été écrit ; relancez.")
-    jpath = journal_path(target)
-    atomic_write(jpath, plan.journal)
-    atomic_write(target, plan.data)
-    return [str(target), str(jpath)]
+def ledger_outcome(plan: LedgerPlan, reference: str, *, kind: str = "lettrage", summary: str = "") -> Outcome:
+    """The pure outcome of a lettering run: the in-place rewrite of the ledger, with its undo
+    journal written in the same commit, recorded as a batch of the register."""
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, OutputFile
+
+    journal = OutputFile(folder="", name=journal_path(plan.target).name, data=plan.journal, role="journal")
+    rewrite = LedgerRewrite(target=str(plan.target.resolve()), original_sha256=plan.original_sha256 or "", data=plan.data, undo=journal)
+    batch = BatchDraft(kind=kind, reference=reference, meta={"fichier": plan.target.name, "avant": plan.original_sha256 or "",
+                                                             "apres": _sha(plan.data)})
+    return Outcome(summary=summary, batch=batch, ledger=rewrite)
+
+
+def commit_ledger(plan: LedgerPlan, *, reference: str | None = None, kind: str = "lettrage", now: datetime | None = None) -> list[str]:
+    """Commit the rewrite through the one commit protocol (``reglo.addin.shell.commit``): the
+    lock and register of the FEC's folder, the batch recorded *pending* with the hashes, the FEC
+    and its journal written under temporary names, fsynced, the FEC replaced (its original kept
+    until the batch is *committed*), then *committed*. A crash at any step leaves, at the next
+    start, the old FEC and journal or the new ones."""
+    from reglo.addin.shell.commit import run_button
+
+    now = now or datetime.now().replace(microsecond=0)
+    reference = reference or f"{kind} {plan.target.name} {now:%Y%m%d-%H%M%S} {_sha(plan.data)[:12]}"
+
+    def planned(ctx: Any) -> Outcome:  # inside the lock: a reference never used in the register's history
+        used = {b.reference for b in ctx.snapshot.batches}
+        ref, n = reference, 1
+        while ref in used:
+            n += 1
+            ref = f"{reference} ({n})"
+        return ledger_outcome(plan, ref, kind=kind)
+
+    result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        details = " ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status
+        raise UserError(f"{plan.target.name} n'a pas été réécrit : {details}")
+    return [str(plan.target), str(journal_path(plan.target))]
 
 
 # ---------------------------------------------------------------------------
@@ -634,7 +670,8 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
     alerts = list(choices.alerts) + list(result.alerts)
     outputs = []
     if result.run.groups:
-        outputs = commit_ledger(plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target))
+        outputs = commit_ledger(plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target),
+                                reference=f"lettrage {target.name} {run_id}", now=now)
     # mark the sheet
     applied_codes = {sheet_of[g.group_id]: g.code for g in result.applied}
     cells: dict[tuple[int, int], Any] = {}
@@ -715,7 +752,7 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
             kept.append(r.model_copy(update={"groups": groups}))
     plan = LedgerPlan(target, _sha(raw) if _same_file(fec, target) else (_sha(target.read_bytes()) if target.exists() else None),
                       rw.data, journal_bytes(target, kept, raw_journal))
-    outputs = commit_ledger(plan)
+    outputs = commit_ledger(plan, kind="délettrage")
     n_lines = sum(len(g.rows) for g in res.undone)
     what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)
     summary = [f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal_path(target).name}"]

@@ -201,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
             if result.run.groups:
                 bar("écriture du FEC", 0, 1)
                 plan = al.plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target)
-                al.commit_ledger(plan)
+                al.commit_ledger(plan, reference=f"lettrage {target.name} {run_id}", now=now)
                 bar("écriture du FEC", 1, 1)
         alerts += result.alerts
         if result.run.groups:
