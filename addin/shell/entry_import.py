@@ -873,3 +873,161 @@ def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir
     paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)
     step(None)
     return ImportRun(result, inp, [str(x) for x in paths], extra)
+
+
+# ---------------------------------------------------------------------------
+# « Intégrer au FEC du dossier »: a separate, explicit, undoable action
+# ---------------------------------------------------------------------------
+
+INTEGRATION_SUFFIX = ".integration.json"
+BACKUP_FOLDER = "sauvegardes"
+
+
+@dataclass
+class IntegrationRun:
+    summary: list[str]
+    alerts: list[Alert]
+    written: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+def _integration_journal(fec: Path) -> Path:
+    return fec.with_name(fec.name + INTEGRATION_SUFFIX)
+
+
+def _load_integrations(fec: Path) -> list[dict]:
+    path = _integration_journal(fec)
+    if not path.exists():
+        return []
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("runs", []))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Journal d'intégration illisible : {path.name} ({exc}).") from exc
+
+
+def _journal_bytes(fec: Path, runs: list[dict]) -> bytes:
+    return (json.dumps({"fec": fec.name, "runs": runs}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _imported_fec(run_folder: Path, siren: str) -> Path:
+    fecs = sorted(p for p in run_folder.glob("*FEC*.txt") if p.is_file())
+    own = [p for p in fecs if p.name.startswith(siren)]
+    if len(own) == 1:
+        return own[0]
+    if len(fecs) == 1:
+        return fecs[0]
+    if not fecs:
+        raise UserError(f"Aucun FEC importé dans {run_folder} : indiquez le dossier d'un lancement « Import … » de reglo entries import.")
+    raise UserError(f"Plusieurs FEC dans {run_folder} ({', '.join(p.name for p in fecs)}) et aucun au SIREN du dossier ({siren}).")
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, now: datetime, definition: ImportDefinition | None = None) -> IntegrationRun:
+    """Append the entries of an import run to the dossier's FEC: after confirmation
+    (``confirmed``), with a backup of the FEC, atomically through the commit protocol, and
+    undoable (``undo_integration``). Without confirmation, says what would be done."""
+    from reglo.addin.shell.commit import run_button
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.entry_import.integrate import plan_integration
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, Outcome, OutputFile
+
+    loaded = load_dossier(dossier)
+    fec = loaded.fec_path
+    if fec is None:
+        raise UserError(f"Le dossier {loaded.folder} n'a pas de FEC : rien à compléter.")
+    run_dir = Path(run_folder)
+    source = _imported_fec(run_dir, loaded.dossier.company.siren)
+    try:
+        imported = read_fec_file(source)
+    except FecError as exc:
+        raise UserError(f"FEC importé illisible ({source.name}) : {exc.alert.message}") from exc
+    raw = fec.read_bytes()
+    d = definition or ImportDefinition()
+    plan = plan_integration(raw, loaded.ledger.frame, imported.frame, opening_journals=d.opening_journals, source=source.name)
+    summary = [f"{len(plan.accepted)} écriture(s) à intégrer ({plan.lines} lignes) dans {fec.name}, {len(plan.alerts)} refusée(s)."]
+    if plan.data is None:
+        return IntegrationRun(summary + ["Rien à intégrer."], plan.alerts)
+    if not confirmed:
+        return IntegrationRun(summary + ["Rien n'a été écrit : relancez avec --oui pour confirmer l'intégration (une sauvegarde du FEC est faite, "
+                                         "et reglo entries integrate --annuler la défait)."], plan.alerts)
+    stamp = f"{now:%Y%m%d-%H%M%S}"
+    backup = OutputFile(folder=BACKUP_FOLDER, name=f"{fec.stem} avant intégration {stamp}{fec.suffix}", data=raw, role="ledger_copy")
+    runs = _load_integrations(fec) + [{"date": now.isoformat(timespec="seconds"), "source": str(run_dir), "fec_importe": source.name,
+                                        "avant": _sha(raw), "apres": _sha(plan.data), "sauvegarde": f"{BACKUP_FOLDER}/{backup.name}",
+                                        "lignes_ajoutees": list(plan.appended), "fin_de_ligne_ajoutee": plan.eol_added,
+                                        "ecritures": [list(a) for a in plan.accepted]}]
+    journal = OutputFile(folder="", name=_integration_journal(fec).name, data=_journal_bytes(fec, runs), role="journal")
+    target = str(fec.resolve().relative_to(loaded.folder.resolve())) if loaded.folder.resolve() in fec.resolve().parents else str(fec.resolve())
+
+    def planned(ctx: Any) -> Outcome:
+        used = {b.reference for b in ctx.snapshot.batches}
+        ref, n = f"intégration {fec.name} {stamp}", 1
+        while ref in used:
+            n += 1
+            ref = f"intégration {fec.name} {stamp} ({n})"
+        return Outcome(batch=BatchDraft(kind="integration_ecritures", reference=ref, meta={"source": str(run_dir)}), files=(backup,),
+                       ledger=LedgerRewrite(target=target, original_sha256=_sha(raw), data=plan.data, undo=journal))
+
+    result = run_button(loaded.folder, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        raise UserError("Intégration non faite : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
+    return IntegrationRun(summary + [f"FEC du dossier complété : {fec.name} (sauvegarde : {BACKUP_FOLDER}/{backup.name}) ; "
+                                     "reglo entries integrate --annuler --dossier … --oui pour défaire."], plan.alerts,
+                          [str(p) for p in result.paths], True)
+
+
+def undo_integration(dossier: str | Path, *, confirmed: bool, now: datetime) -> IntegrationRun:
+    """Remove the lines the last integration appended: the dossier FEC gets back the bytes it
+    had before it (checked against its sha256), unless it changed since."""
+    from reglo.addin.shell.commit import run_button
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.entry_import.integrate import plan_undo
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, Outcome, OutputFile
+
+    loaded = load_dossier(dossier)
+    fec = loaded.fec_path
+    if fec is None:
+        raise UserError(f"Le dossier {loaded.folder} n'a pas de FEC.")
+    runs = _load_integrations(fec)
+    if not runs:
+        return IntegrationRun(["Aucune intégration enregistrée pour ce FEC : rien à défaire."], [])
+    last = runs[-1]
+    raw = fec.read_bytes()
+    if _sha(raw) != last.get("apres"):
+        raise UserError(f"{fec.name} a changé depuis l'intégration du {last.get('date')} : elle n'est pas défaite automatiquement. "
+                        f"La sauvegarde d'avant l'intégration est {last.get('sauvegarde')}.")
+    data = plan_undo(raw, last.get("lignes_ajoutees", []), bool(last.get("fin_de_ligne_ajoutee")))
+    if _sha(data) != last.get("avant"):
+        raise UserError(f"{fec.name} : la suppression des lignes intégrées ne rend pas le FEC d'avant ; restaurez la sauvegarde {last.get('sauvegarde')}.")
+    if not confirmed:
+        return IntegrationRun([f"L'intégration du {last.get('date')} serait défaite ({len(last.get('lignes_ajoutees', []))} lignes retirées). "
+                               "Relancez avec --oui pour confirmer."], [])
+    journal = OutputFile(folder="", name=_integration_journal(fec).name, data=_journal_bytes(fec, runs[:-1]), role="journal")
+    target = str(fec.resolve().relative_to(loaded.folder.resolve())) if loaded.folder.resolve() in fec.resolve().parents else str(fec.resolve())
+    stamp = f"{now:%Y%m%d-%H%M%S}"
+
+    def planned(ctx: Any) -> Outcome:
+        used = {b.reference for b in ctx.snapshot.batches}
+        ref, n = f"annulation intégration {fec.name} {stamp}", 1
+        while ref in used:
+            n += 1
+            ref = f"annulation intégration {fec.name} {stamp} ({n})"
+        return Outcome(batch=BatchDraft(kind="integration_ecritures_annulee", reference=ref),
+                       ledger=LedgerRewrite(target=target, original_sha256=_sha(raw), data=data, undo=journal))
+
+    result = run_button(loaded.folder, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        raise UserError("Annulation non faite : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
+    return IntegrationRun([f"Intégration du {last.get('date')} défaite : {fec.name} a retrouvé ses octets d'avant (SHA-256 {last.get('avant')})."], [],
+                          [str(p) for p in result.paths], True)
+
+
+def read_fec_file(path: Path):
+    from reglo.core.fec import read_fec
+
+    return read_fec(path.read_bytes(), filename=path.name)

@@ -316,3 +316,47 @@ def test_letter_apply_then_undo_last_is_byte_identical(tmp_path, capsys, variant
     assert main(["letter", str(path), "--undo-last"]) == 0
     assert path.read_bytes() == original
     assert hashlib.sha256(original).hexdigest() in capsys.readouterr().out
+
+
+INTEGRATE_CSV = (
+    "Journal;Date;N° facture;Libellé;Compte;Nom;Montant débit;Montant crédit;Montant TVA\r\n"
+    "VT;31/12/2025;F1;Vente décembre;10032;Durand SA;1.200,00;;\r\n"
+    "VT;31/12/2025;F1;Vente décembre;706000;;;1.000,00;200,00\r\n"
+    "VT;30/11/2025;F2;Vente novembre;10033;Martin SARL;120,00;;\r\n"
+    "VT;30/11/2025;F2;Vente novembre;706000;;;100,00;20,00\r\n"
+    "AN;01/01/2025;AN;Reprise;512000;;100,00;;\r\n"
+    "AN;01/01/2025;AN;Reprise;101300;;;100,00;\r\n"
+)
+
+
+def test_integrate_into_the_dossier_fec_is_explicit_ordered_and_undoable(tmp_path, capsys):
+    from reglo.addin.shell.dossier import write_dossier
+    from reglo.core.demo import generate_demo
+    from reglo.core.entry_import.layout import preset_sales_vat_on_line
+
+    demo = generate_demo()
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    (fec_path,) = folder.glob("*FEC*.txt")
+    original = fec_path.read_bytes()
+    src = tmp_path / "ventes.csv"
+    src.write_bytes(INTEGRATE_CSV.encode("cp1252"))
+    definition = tmp_path / "ventes.json"
+    definition.write_bytes(ei.definition_to_json(preset_sales_vat_on_line()))
+    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / "imports"), "--dossier", str(folder)])
+    (run,) = (tmp_path / "imports").glob("Import *")
+    capsys.readouterr()
+    # without --oui: nothing written
+    assert main(["entries", "integrate", str(run), "--dossier", str(folder)]) == 1
+    assert fec_path.read_bytes() == original and "--oui" in capsys.readouterr().out
+    assert main(["entries", "integrate", str(run), "--dossier", str(folder), "--oui"]) == 0
+    out = capsys.readouterr().out
+    data = fec_path.read_bytes()
+    assert data.startswith(original)  # every line of the dossier FEC kept, byte for byte
+    added = read_fec(data, fec_path.name).frame.iloc[len(read_fec(original, fec_path.name).frame):]
+    assert set(added["entry_number"]) == {"VT00343"}  # the journal's sequence continues
+    assert "INTEGRATE_DATE_REFUSED" in out and "INTEGRATE_OPENING_REFUSED" in out  # November before December; à-nouveaux after the rest
+    assert list((folder / "sauvegardes").iterdir())[0].read_bytes() == original
+    assert main(["entries", "integrate", "--annuler", "--dossier", str(folder), "--oui"]) == 0
+    assert fec_path.read_bytes() == original

@@ -31,6 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--dossier", default=None, metavar="DOSSIER", help="dossier Reglo de la société courante : son SIREN et sa date de clôture nomment le FEC (SIRENFECAAAAMMJJ.txt)")
     a.add_argument("--siren", default=None, metavar="SIREN", help="SIREN de la société courante (nom du FEC), si la définition ne le donne pas")
     a.set_defaults(func=run)
+    g = actions.add_parser("integrate", help="« Intégrer au FEC du dossier » : ajouter les écritures d'un lancement d'import au FEC du dossier",
+                           description="Ajoute au FEC du dossier les écritures d'un lancement « Import … » (après confirmation --oui, avec une sauvegarde, "
+                                       "atomiquement, annulable par --annuler). Les à-nouveaux passent en tête seulement si le FEC n'a pas d'autres écritures ; "
+                                       "une écriture datée avant la dernière de son journal est refusée ; les numéros continuent chaque journal.")
+    g.add_argument("run_folder", nargs="?", metavar="LANCEMENT", help="dossier « Import … » créé par reglo entries import")
+    g.add_argument("--dossier", required=True, metavar="DOSSIER", help="dossier Reglo dont le FEC est complété")
+    g.add_argument("--oui", action="store_true", help="confirmer (sans --oui : dit seulement ce qui serait fait)")
+    g.add_argument("--annuler", action="store_true", help="défaire la dernière intégration (le FEC retrouve ses octets d'avant)")
+    g.add_argument("--definition", default=None, metavar="DEF", help="définition d'import (ses journaux d'à-nouveaux), facultatif")
+    g.set_defaults(func=run_integrate)
     c = actions.add_parser("definition", help="enregistrer une définition d'import en JSON ou en feuille « Définition d'import »",
                            description="Convertit une définition d'import : classeur (feuille « Définition d'import ») → JSON, ou JSON → classeur. "
                                        "Sans DEF, écrit la définition prête à l'emploi choisie par --preset.")
@@ -69,6 +79,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"  → {o}")
     print(f"Durée : {time.perf_counter() - started:.1f} s")
     return 1 if run_.result.summary.lines_rejected or blocking else 0
+
+
+def run_integrate(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from reglo.addin.shell import entry_import as ei
+    from reglo.addin.shell.errors import UserError
+
+    now = datetime.now().replace(microsecond=0)
+    if args.annuler:
+        res = ei.undo_integration(args.dossier, confirmed=args.oui, now=now)
+    else:
+        if not args.run_folder:
+            raise UserError("Indiquez le dossier du lancement d'import à intégrer (LANCEMENT), ou --annuler.")
+        definition = ei.load_definition(args.definition).definition if args.definition else None
+        res = ei.integrate(args.run_folder, args.dossier, confirmed=args.oui, now=now, definition=definition)
+    for line in res.summary:
+        print(line)
+    for a in res.alerts[:MAX_SHOWN]:
+        print(f"  {a}")
+    for p in res.written:
+        print(f"  → {p}")
+    return 0 if res.done else 1
 
 
 def run_definition(args: argparse.Namespace) -> int:
