@@ -592,22 +592,6 @@ def write_new(path: Path, data: bytes) -> None:
 RUN_PREFIX = "Import"
 
 
-def new_run_folder(base: Path, stem: str, now: datetime) -> Path:
-    """A new, dated folder for one import run under ``base`` (« Import ventes 2026-01-15
-    093000 »): created exclusively, so that no two runs share one and no run overwrites
-    another's files."""
-    base.mkdir(parents=True, exist_ok=True)
-    name = f"{RUN_PREFIX} {_safe_name(stem)} {now:%Y-%m-%d %H%M%S}"
-    for n in range(1, 1000):
-        folder = base / (name if n == 1 else f"{name} ({n})")
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
-    raise UserError(f"Impossible de créer un dossier d'import sous {base} : trop de lancements à la même seconde.")
-
-
 def analytic_csv(result: ImportResult) -> bytes:
     """The analytical export of the « saisies de projet »: one line per imported line (entry,
     line of the entry, account, project, signed amount), UTF-8 with BOM, « ; »."""
@@ -813,37 +797,88 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *,
     return notes
 
 
-def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str, siren: str | None = None, closing: date | None = None, extra_alerts: list[Alert] | None = None) -> list[Path]:
-    """FEC per company, rejects (xlsx and csv), the result workbook; all atomic."""
+def output_files(inp: InputRows, result: ImportResult, d: ImportDefinition, *, stem: str, siren: str | None = None, closing: date | None = None,
+                 extra_alerts: list[Alert] | None = None) -> list[tuple[str, bytes, str]]:
+    """Every output of one run as (name, bytes, role): FEC per company, rejects (xlsx and csv),
+    the analytical export (with a Projet column), the result workbook. Nothing is written:
+    the workbooks are rendered in a private temporary folder and read back."""
+    import tempfile
+
     pa.default_memory_pool().release_unused()  # give back the import's temporaries before the FEC
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_fecs(result, d, out_dir, siren=siren, closing=closing)
-    rej_xlsx = out_dir / f"{stem} - rejets.xlsx"
+    out: list[tuple[str, bytes, str]] = []
+    if result.table.num_rows:
+        files = write_fec_tables(result.table, by="company")  # fields formatted once for all companies
+        names = fec_names(result, d, siren=siren, closing=closing)
+        out += [(names[c], files[c], "entries") for c in result.companies()]
     rejects = rejects_rows(inp, result)
-    book = new_workbook(out_dir)
-    write_rejects_sheet(book, inp, result, rows=rejects)
-    if rej_xlsx.exists():
-        raise UserError(f"{rej_xlsx.name} existe déjà dans {out_dir} : Reglo n'écrase jamais un fichier.")
-    book.save(rej_xlsx)
-    rej_csv = out_dir / f"{stem} - rejets.csv"
-    write_new(rej_csv, rejects_csv(inp, result))
-    if d.project_column:
-        analytic = out_dir / f"{stem} - analytique.csv"
-        write_new(analytic, analytic_csv(result))
-        paths.append(analytic)
-    res_path = out_dir / f"{stem} - écritures importées.xlsx"
-    if res_path.exists():
-        raise UserError(f"{res_path.name} existe déjà dans {out_dir} : Reglo n'écrase jamais un fichier.")
-    res = new_workbook(out_dir)
-    write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name], extra_alerts=extra_alerts)
-    write_definition_sheet(res, d)
-    res.save(res_path)
-    return paths + [rej_xlsx, rej_csv, res_path]
+    with tempfile.TemporaryDirectory(prefix="reglo-import-") as tmp:
+        work = Path(tmp)
+        rej_xlsx = f"{stem} - rejets.xlsx"
+        book = new_workbook(work)
+        write_rejects_sheet(book, inp, result, rows=rejects)
+        book.save(work / rej_xlsx)
+        out.append((rej_xlsx, (work / rej_xlsx).read_bytes(), "report"))
+        rej_csv = f"{stem} - rejets.csv"
+        out.append((rej_csv, rejects_csv(inp, result), "report"))
+        if d.project_column:
+            out.append((f"{stem} - analytique.csv", analytic_csv(result), "data"))
+        res_name = f"{stem} - écritures importées.xlsx"
+        res = new_workbook(work)
+        write_result_sheets(res, inp, result, rejects_files=[rej_xlsx, rej_csv], extra_alerts=extra_alerts)
+        write_definition_sheet(res, d)
+        res.save(work / res_name)
+        out.append((res_name, (work / res_name).read_bytes(), "report"))
+    return out
+
+
+def commit_outputs(files: list[tuple[str, bytes, str]], base: Path, stem: str, *, now: datetime, dossier: str | Path | None = None) -> list[Path]:
+    """Write one run's outputs in a new dated run folder under ``base`` (« Import ventes
+    2026-01-15 093000 », « … (2) » when taken), through the commit protocol: the register of
+    the dossier (when ``base`` is inside it) or of ``base``, the batch recorded pending with every
+    file's hash, temporary names, fsync, links that never overwrite, committed. The dossier's
+    own FEC is never an output (« Intégrer au FEC du dossier » is a separate action)."""
+    from reglo.addin.shell.commit import relative_folder, run_button
+    from reglo.core.outcome import BatchDraft, Outcome, OutputFile
+
+    base = Path(base)
+    base.mkdir(parents=True, exist_ok=True)
+    register = base.resolve()
+    if dossier is not None:
+        d = Path(dossier).resolve()
+        d = d.parent if d.is_file() else d
+        if d == register or d in register.parents:
+            register = d
+    rel = relative_folder(register, base.resolve())
+    name = f"{RUN_PREFIX} {_safe_name(stem)} {now:%Y-%m-%d %H%M%S}"
+
+    def planned(ctx: Any) -> Outcome:  # inside the lock: a run folder no other run took
+        taken = ctx.names_in(rel)
+        used = {b.reference for b in ctx.snapshot.batches}
+        run, n = name, 1
+        while run in taken or f"import {rel}/{run}" in used:
+            n += 1
+            run = f"{name} ({n})"
+        folder = f"{rel}/{run}" if rel else run
+        return Outcome(batch=BatchDraft(kind="import_ecritures", reference=f"import {rel}/{run}", meta={"dossier": run}),
+                       files=tuple(OutputFile(folder=folder, name=fname, data=data, role=role) for fname, data, role in files))
+
+    result = run_button(register, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        raise UserError("Import non écrit : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
+    return list(result.paths)
+
+
+def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str, siren: str | None = None, closing: date | None = None,
+                  extra_alerts: list[Alert] | None = None, now: datetime | None = None, dossier: str | Path | None = None) -> list[Path]:
+    """FEC per company, rejects (xlsx and csv), analytical export, the result workbook: in a new
+    run folder under ``out_dir``, through the commit protocol (``commit_outputs``)."""
+    files = output_files(inp, result, d, stem=stem, siren=siren, closing=closing, extra_alerts=extra_alerts)
+    return commit_outputs(files, Path(out_dir), stem, now=now or datetime.now().replace(microsecond=0), dossier=dossier)
 
 
 def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,
                 siren: str | None = None, closing: date | None = None, progress: Any = None, context: ImportContext | None = None,
-                now: datetime | None = None) -> ImportRun:
+                now: datetime | None = None, dossier: str | Path | None = None) -> ImportRun:
     """The CLI path: read a file, import, write every output next to it (or in ``out_dir``).
 
     ``siren`` / ``closing``: the current company's (e.g. from its dossier) for the FEC name
@@ -868,9 +903,9 @@ def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir
     extra += formula_text_alerts(result, sheet=inp.raw.sheet)
     # a new dated run folder under the output folder: no run overwrites a file, and the
     # dossier's own FEC is never an output (« Intégrer au FEC du dossier » is a separate action)
-    folder = new_run_folder(Path(out_dir) if out_dir else p.parent, p.stem, now or datetime.now().replace(microsecond=0))
     step("écriture du FEC, des rejets et du classeur")
-    paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)
+    paths = write_outputs(inp, result, d, Path(out_dir) if out_dir else p.parent, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra,
+                          now=now, dossier=dossier)
     step(None)
     return ImportRun(result, inp, [str(x) for x in paths], extra)
 

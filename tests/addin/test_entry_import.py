@@ -253,7 +253,7 @@ def test_template_flow_on_a_file_workbook(tmp_path):
     discover()["Import d'écritures.xlsx"](path)
     result = entry_import_run(FileWorkbook(path))
     assert result.exit_code == 0 and "2 lignes lues = 2 acceptées + 0 rejetée" in result.summary
-    assert (tmp_path / "societeFEC20251231.txt").exists() and (tmp_path / "Lignes à importer - rejets.csv").exists()
+    assert (R(tmp_path) / "societeFEC20251231.txt").exists() and (R(tmp_path) / "Lignes à importer - rejets.csv").exists()
     wb = openpyxl.load_workbook(path)
     rows = list(wb["Écritures importées"].iter_rows(min_row=2, values_only=True))
     assert [(r[5], r[7], r[12], r[13]) for r in rows] == [("411000", "10032", 1210, 0), ("706000", None, 0, 1000), ("445710", None, 0, 210)]

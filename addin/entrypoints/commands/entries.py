@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     size = Path(args.file).stat().st_size if Path(args.file).is_file() else 0
     with Progress(f"Import de {Path(args.file).name}", total=3, enabled=None if size > LARGE_FILE else False) as bar:
         run_ = ei.import_file(args.file, sd.definition, out_dir=args.out or sd.output_dir or None, company=args.company, sheet=args.sheet,
-                              siren=siren, closing=closing, progress=bar, context=context)
+                              siren=siren, closing=closing, progress=bar, context=context, dossier=args.dossier)
     for line in run_.summary_lines():
         print(line)
     blocking = [a for a in run_.alerts if a.is_blocking]
