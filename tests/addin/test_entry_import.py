@@ -33,7 +33,7 @@ SALES_CSV = (
 
 def R(folder: Path) -> Path:
     """The run folder an import created under ``folder`` (one per run, dated)."""
-    (run,) = sorted(folder.glob("Import *"))
+    (run,) = sorted(p for p in folder.glob("Import *") if p.is_dir())
     return run
 
 
