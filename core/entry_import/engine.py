@@ -801,7 +801,9 @@ class _Importer:
             for key in np.unique(cj):
                 at = np.flatnonzero(cj == key)
                 _, jcode, _ = self.cj_labels[int(key)]
-                series = next_numbers(self.context.last_numbers.get(jcode), len(at))
+                # no known sequence: « VT000001 »… (the journal code first: unique across the file,
+                # as the tax office's tools group lines by EcritureNum alone)
+                series = next_numbers(self.context.last_numbers.get(jcode) or f"{jcode}000000", len(at))
                 numbers[at] = [series[int(k)] for k in seq[at]]
             number = pa.array(np.repeat(numbers, counts).tolist(), pa.string())
         else:

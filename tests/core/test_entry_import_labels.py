@@ -40,7 +40,7 @@ def test_labels_come_from_the_dossier_then_the_file_then_the_pcg():
     assert list(f["subledger_label"]) == ["Durand SA", "", ""]
     assert set(f["journal_label"]) == {"Ventes"}
     assert list(r.table["project"].to_pylist()) == ["P1"] * 3
-    assert set(f["entry_number"]) == {"1"} and set(f["document_ref"]) == {"F1"}
+    assert set(f["entry_number"]) == {"VT000001"} and set(f["document_ref"]) == {"F1"}
     assert set(f["label"]) == {"Vente (n° 12)"}  # the source number is kept
 
 
