@@ -44,6 +44,7 @@ from reglo.core.ledger import (
 SHEET = "FEC"
 MAX_ALERTS_PER_CODE = 1000  # per code and field; beyond, one summary alert (a broken file would flood the user)
 _FILENAME = re.compile(r"^(\d{9})FEC(\d{8})(\.txt)?$", re.IGNORECASE)
+_CHECKER_NAME = re.compile(r"^(.+)FEC(20[0-9]{2}[0-1][0-9][0-3][0-9])")  # Test Compta Demat's file-name rule (upper-cased name)
 # Fields of the "données absentes" report of Test Compta Demat (post-2013 files).
 _CHECKED_MISSING = ("JournalCode", "JournalLib", "EcritureNum", "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "ValidDate")
 DGFIP_MISSING_SINCE = date(2013, 1, 1)  # fiscal years closed since: an empty mandatory field makes the FEC non compliant
@@ -843,23 +844,31 @@ def _fr(cents: int) -> str:
 
 
 def dgfip_alerts(alerts: list[Alert], filename: str | None) -> list[Alert]:
-    """The alerts as Test Compta Demat grades them: an empty mandatory field (« données
-    absentes ») makes a FEC of a fiscal year closed since 2013 non compliant, so it is
-    blocking (closing date from the file name; unknown closing: blocking too)."""
-    m = _FILENAME.match(filename or "")
-    closing = None
-    if m:
-        try:
-            closing = date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
-        except ValueError:
-            closing = None
-    if closing is not None and closing < DGFIP_MISSING_SINCE:
-        return list(alerts)
+    """The alerts graded as Test Compta Demat 1_00_10b grades the file (``docs/fec.md``):
+
+    * a file not named ``<SIREN>FEC<AAAAMMJJ>`` is refused before any control: blocking;
+    * fiscal year closed since 2013 (closing date from the file name; unknown: as since 2013):
+      an empty mandatory field (« données absentes ») makes the FEC non compliant: blocking;
+      before 2013, « ; » and « , » separators are accepted: warning;
+    * a blank line, even at the end of the file, makes it non compliant: blocking;
+    * UTF-16: the checker does not recognise the header: blocking.
+    Reglo stays stricter where the law is (balanced entries, real calendar dates)."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    m = _CHECKER_NAME.match(base.upper())  # the checker's own rule: any SIREN text, a 20AAMMJJ date, any suffix
+    before_2013 = m is not None and int(m.group(2)[:4]) < DGFIP_MISSING_SINCE.year
     out = []
     for a in alerts:
-        if a.code == "FEC_MISSING_DATA" or (a.code == "FEC_MORE_ALERTS" and "FEC_MISSING_DATA" in a.message):
+        code = a.code.value
+        more_of = a.message if code == "FEC_MORE_ALERTS" else ""
+        if code == "FEC_MISSING_DATA" or "FEC_MISSING_DATA" in more_of:
+            a = a.model_copy(update={"severity": Severity.WARNING if before_2013 else Severity.BLOCKING})
+        elif code == "FEC_SEPARATOR" and before_2013 and "virgule" in a.message:
+            a = a.model_copy(update={"severity": Severity.WARNING})
+        elif code == "FEC_TRAILING_BLANK_LINES" or (code == "FEC_ENCODING_NONSTANDARD" and "UTF-16" in a.message) or (code == "FEC_FILENAME" and m is None):
             a = a.model_copy(update={"severity": Severity.BLOCKING})
         out.append(a)
+    if filename is not None and m is None and not any(a.code.value == "FEC_FILENAME" for a in out):
+        out.append(alert("FEC_FILENAME", sheet=SHEET, value=base).model_copy(update={"severity": Severity.BLOCKING}))
     return out
 
 
