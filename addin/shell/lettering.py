@@ -89,22 +89,6 @@ def read_ledger(path: str | Path):
         raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
 
 
-def check_writable(ledger: Any, name: str) -> None:
-    """Writing the FEC back must lose nothing: no line the reader had to set aside, no extra
-    column we cannot write again."""
-    from reglo.core.ledger import DUE_DATE_FIELDS
-
-    rejected = tuple(getattr(ledger, "rejected_lines", ()) or ())
-    if rejected:
-        shown = ", ".join(str(r) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
-        raise UserError(f"{name} : {len(rejected)} ligne(s) illisible(s) (lignes {shown}) seraient perdues en réécrivant le FEC. "
-                        "Corrigez-les (reglo fec check) puis relancez ; les propositions restent consultables sans --apply.")
-    extra = [f for f in getattr(ledger, "extra_fields", ()) if f not in DUE_DATE_FIELDS]
-    if extra:
-        raise UserError(f"{name} : colonne(s) supplémentaire(s) {', '.join(extra)} que Reglo ne sait pas réécrire ; elles seraient perdues. "
-                        "Exportez un FEC aux 18 colonnes réglementaires (plus la date d'échéance) pour appliquer le lettrage.")
-
-
 class StageProgress:
     """``reglo.addin.backends.progress.Progress`` bars for a lettering run: one line per stage (reading the
     FEC, each pass, writing), advancing per account block in the combination passes. Called as
@@ -144,77 +128,6 @@ class StageProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-WRITABLE_SEPARATORS = ("\t", "|")  # what the shared FEC writer (reglo.core.fec_write) writes
-
-
-def _field_name(name: str) -> str:
-    return name.strip().strip('"').strip().lower().replace(" ", "").replace("_", "")
-
-
-def format_changes(path: str | Path, ledger: Any) -> list[str]:
-    """How rewriting this FEC would change its layout, in French ([] when it is kept).
-
-    The shared writer keeps the separator (tab or |), the encoding and the due-date field, but
-    writes the amounts as Debit/Credit, unquoted: a FEC in the Montant/Sens variant, quoted or
-    separated by « ; » or « , » would come back in another format."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-    except OSError:
-        return []
-    line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
-    try:
-        text = line.decode(getattr(ledger, "encoding", "utf-8") or "utf-8", errors="replace").lstrip("\ufeff")
-    except LookupError:
-        text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
-    sep = getattr(ledger, "separator", "\t")
-    names = text.split(sep)
-    fields = {_field_name(n) for n in names}
-    changes = []
-    if {"montant", "sens"} <= fields and not {"debit", "credit"} <= fields:
-        changes.append("Montant/Sens → Debit/Credit")
-    if sep not in WRITABLE_SEPARATORS:
-        changes.append(f"séparateur « {sep} » → tabulation")
-    stripped = [n.strip() for n in names if n.strip()]
-    if stripped and all(len(n) >= 2 and n[0] == n[-1] == '"' for n in stripped):
-        changes.append("champs entre guillemets → sans guillemets")
-    return changes
-
-
-def check_format_kept(source: str | Path, ledger: Any, target: str | Path) -> list[str]:
-    """Replacing a FEC in place must keep its format: when the writer cannot (see
-    ``format_changes``), refuse and point to ``--out``. Returns the changes an ``--out`` file
-    will have (to say so), [] when the format is kept."""
-    src, dst = Path(source), Path(target)
-    changes = format_changes(src, ledger)
-    if not changes:
-        return []
-    same = dst == src
-    try:
-        same = same or (dst.exists() and dst.resolve() == src.resolve())
-    except OSError:
-        pass
-    if same:
-        out = f"{src.stem} - lettré{src.suffix}"
-        raise UserError(
-            f"{src.name} n'est pas modifié : le réécrire changerait son format ({' ; '.join(changes)}), et le délettrage ne le "
-            "rendrait pas (Reglo écrit les FEC en Debit/Credit, séparés par tabulation ou |, sans guillemets). "
-            f"Écrivez le résultat dans un autre fichier : reglo letter \"{src.name}\" --apply --out \"{out}\" "
-            "(le délettrage se fait ensuite sur ce fichier), ou exportez le FEC au format Debit/Credit.")
-    return changes
-
-
-def write_ledger(path: str | Path, ledger: Any, frame: pd.DataFrame) -> None:
-    from reglo.core.fec import write_fec
-    from reglo.core.ledger import DUE_DATE_FIELDS
-
-    check_writable(ledger, Path(path).name)
-    due_field = next((f for f in getattr(ledger, "extra_fields", ()) if f in DUE_DATE_FIELDS), None)
-    separator = ledger.separator if ledger.separator in WRITABLE_SEPARATORS else "\t"
-    data = write_fec(frame, separator=separator, encoding=ledger.encoding, due_date_field=due_field)
-    atomic_write(Path(path), data)
 
 
 def journal_path(fec_path: str | Path) -> Path:
