@@ -362,3 +362,30 @@ def test_integrate_into_the_dossier_fec_is_explicit_ordered_and_undoable(tmp_pat
     assert list((folder / "sauvegardes").iterdir())[0].read_bytes() == original
     assert main(["entries", "integrate", "--annuler", "--dossier", str(folder), "--oui"]) == 0
     assert fec_path.read_bytes() == original
+
+
+def test_F9_an_employee_on_root_421_is_paid_like_a_supplier():
+    """« Racines des comptes (autres que fournisseurs) » 421: the salary line is imported and
+    its beneficiary, declared « Salarié » in « Tiers », is known with its bank details."""
+    from datetime import date
+
+    from reglo.core.transfers.models import TransferParameters
+    from reglo.core.transfers.rules import check_beneficiaries
+    from reglo.core.transfers.selection import import_lines
+
+    alerts: list = []
+    from reglo.core.dossier import _parties
+
+    parties = _parties(_sheet([["Code tiers", "Type", "Raison sociale", "Compte collectif", "IBAN", "Rue", "Code postal", "Ville"],
+                               ["S001", "Salarié", "Jeanne Martin", "421000", "FR7630006000011234567890189", "1 rue Haute", "75001", "Paris"]]),
+                       alerts, None)
+    ledger = read_fec(fec([row(JournalCode="OD", JournalLib="Opérations diverses", EcritureNum="OD1", CompteNum="421000",
+                               CompteLib="Personnel - Rémunérations dues", CompAuxNum="S001", CompAuxLib="Jeanne Martin",
+                               Debit="0,00", Credit="2340,12"),
+                           row(JournalCode="OD", JournalLib="Opérations diverses", EcritureNum="OD1", CompteNum="641000",
+                               CompteLib="Salaires", CompAuxNum="", CompAuxLib="", Debit="2340,12", Credit="0,00")])).frame
+    params = TransferParameters(period_start=date(2025, 1, 1), period_end=date(2025, 12, 31), other_roots=("421", "467"))
+    result = import_lines(ledger, params, party_names={c: p.legal_name for c, p in parties.items()})
+    assert [(l.beneficiary, l.amount) for l in result.lines] == [("S001", __import__("decimal").Decimal("2340.12"))]
+    problems = check_beneficiaries(result.lines, parties, params)
+    assert not [a for a in problems if a.is_blocking], problems
