@@ -165,10 +165,12 @@ def run(args: argparse.Namespace) -> int:
         print_evaluation(ev)
         _print_alerts(list(proposal.alerts))
         return 0
-    changes: list[str] = []
     if args.apply:
-        al.check_writable(ledger, fec.name)
-        changes = al.check_format_kept(fec, ledger, Path(args.out or fec))
+        refusal = al.rewrite_refusal(ledger, fec, Path(args.out or fec))
+        if refusal is not None:  # values Reglo could not read: never rewritten in place
+            print(f"{fec.name} : rien n'a été écrit.")
+            _print_alerts([refusal])
+            return 1
     try:
         proposal = propose_lettering(ledger.frame, options, progress=bar)
     finally:
@@ -189,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Propositions écrites : {args.xlsx} (feuille « {al.SHEET} »)")
     if args.apply:
         target = Path(args.out or fec)
-        runs = al.load_runs(target)
+        raw = al.read_raw(fec)
+        runs, raw_journal = al.load_journal(target)
         run_id = al.new_run_id(runs, now)
         with bar:
             bar("application", 0, 1)
@@ -197,15 +200,16 @@ def run(args: argparse.Namespace) -> int:
             bar("application", 1, 1)
             if result.run.groups:
                 bar("écriture du FEC", 0, 1)
-                al.write_ledger(target, ledger, result.frame)
+                plan = al.plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target)
+                al.commit_ledger(plan, reference=f"lettrage {target.name} {run_id}", now=now)
                 bar("écriture du FEC", 1, 1)
         alerts += result.alerts
         if result.run.groups:
-            journal = al.save_runs(target, runs + [result.run])
             n_lines = sum(len(g.rows) for g in result.run.groups)
-            print(f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), lancement {run_id} : {target} ; journal {journal.name}")
-            if changes:
-                print(f"{target.name} écrit au format Debit/Credit ({' ; '.join(changes)}) ; {fec.name} est inchangé.")
+            print(f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), lancement {run_id} : {target} ; "
+                  f"journal {al.journal_path(target).name}")
+            print(f"Seuls EcritureLet et DateLet ont changé (SHA-256 avant {plan.run_info['before']}, après {plan.run_info['after']}) ; "
+                  f"reglo letter \"{target.name}\" --undo-last rend le fichier d'origine à l'octet près.")
         else:
             print("Aucun lettrage appliqué.")
     elif not args.xlsx:
