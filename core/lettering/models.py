@@ -82,6 +82,8 @@ class LetteringGroup(NamedTuple):
     write_off: Entry | None = None
     total_debit: Decimal = ZERO
     total_credit: Decimal = ZERO
+    z: float = 0.0  # plausibility log-odds behind ``confidence`` (score = 100 / (1 + e^-z))
+    margin: float = 0.0  # how much worse the best assignment of the account without this group is
 
     @property
     def applied_by_default(self) -> bool:

@@ -52,6 +52,7 @@ class Units:
     line_unit: np.ndarray  # per open line: its unit
     line_label: pa.Array  # per open line: label + piece reference
     line_ref: pa.Array  # per open line: piece reference (PieceRef)
+    line_text: pa.Array | None = None  # per open line: label only (EcritureLib)
     first_pos: np.ndarray | None = None  # frame position of the unit's first line
     debit: np.ndarray | None = None  # int64 cents, sum of the unit's lines
     credit: np.ndarray | None = None
@@ -69,6 +70,8 @@ class RawGroup:
     ambiguous: bool = False
     alternatives: tuple[tuple[int, ...], ...] = ()
     partial: bool = False
+    z: float = 0.0  # plausibility log-odds (see reglo.core.lettering.matching)
+    margin: float = 0.0  # how much worse the best assignment without this group is
 
 
 @dataclass
