@@ -277,8 +277,6 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
     inv, deposit, piece = _unit_features(frame, units)
     history = _history(frame, sc)
-    state.stage = "rapprochements"
-    tell(state.stage, 0, 1)
     matching.run(state, inv, deposit, piece, history)
     tell("groupes et codes", 0, 1)
     for account in state.budget_exceeded:

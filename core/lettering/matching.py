@@ -38,7 +38,7 @@ from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 1.0  # log-odds above which a group may be applied automatically (score ≈ 73); set on the tuning seeds
 AUTO_MARGIN = 0.7  # … when the best assignment without it is at least this much worse (tuning seeds)
-MIN_Z = -0.5  # candidates below are not even proposed
+MIN_Z = -1.5  # candidates below are not even proposed
 DEPOSIT_WORDS = r"ACOMPTE|AVANCE|ARRHES|ACPT|PROVISION"
 SETTLE_GRACE = 3  # days a settlement may precede its invoice (booking dates)
 MAX_EXACT_ALTS = 6  # exact-pair candidates kept per line
@@ -216,7 +216,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             if d > 150:
                 z -= w * 2
             dues = [ctx.due[x] for x in c.units if ctx.inv[x] and ctx.due[x] != ctx.day[x]]
-            if dues and not c.ref:
+            if dues and not c.ref and c.rule is Rule.EXACT:
                 last = max(ctx.day[x] for x in c.units if not ctx.inv[x])
                 z -= 0.04 * min(abs(last - max(dues)), 60)
             why.append(f"délai {d} j")
@@ -678,7 +678,7 @@ def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> 
 def _leftover_proposals(state: PassState, ctx: Ctx, cands: list[Cand], taken: set[int]) -> None:
     """Proposals for lines the assignment left open (never applied)."""
     for c in cands:
-        if not (set(c.units) & taken) and c.z >= AUTO_Z - 1.0:
+        if not (set(c.units) & taken) and c.z >= MIN_Z:
             taken.update(c.units)
             rivals = [o for o in cands if o is not c and set(o.units) & set(c.units)][:5]
             _emit(state, ctx, c, 0.0, rivals)
@@ -715,7 +715,11 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     u = state.units
     if not len(u):
         return
+    state.stage = "références"  # stage names shown by the progress bars (kept from the pass engine)
+    state.tick(0, 1)
     edges = reference_edges(state, inv)
+    state.tick(1, 1)
+    state.stage = "combinaisons 1↔k"
     pooled_delays = [v[0] for v in history.values()]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
