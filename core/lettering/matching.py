@@ -76,6 +76,7 @@ class Ctx:
     history: dict[str, tuple[float, float, int]]  # account -> (usual delay, spread, count) from lettered groups
     pooled: tuple[float, float]
     partial_code: list[str]
+    nsame: list[int] = field(default_factory=list)  # open lines of the same amount on the busier side of the account
 
 
 # ---------------------------------------------------------------------------
@@ -290,7 +291,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         neg = [x for x in xs if amt[x] < 0]
         if not pos or not neg:
             continue
-        n_same = max(len(pos), len(neg))
+        n_same = ctx.nsame[xs[0]]
         for p in pos:
             near = [q for q in neg if abs(day[q] - day[p]) <= window]
             near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
@@ -710,6 +711,14 @@ def balance_leftovers(state: PassState, ctx: Ctx, lo: int, hi: int) -> None:
             state.free[x] = False
 
 
+def _same_amount_counts(u) -> np.ndarray:
+    """Per unit: how many open lines of its account share its amount, on the busier side."""
+    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
+    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy()
+    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy()
+    return np.maximum(n_pos, n_all - n_pos).astype("int64")
+
+
 def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]]) -> None:
     """The whole scope: per account, candidates → scores → assignment; then balances."""
     u = state.units
@@ -719,11 +728,15 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.tick(0, 1)
     edges = reference_edges(state, inv)
     state.tick(1, 1)
+    state.stage = "montants exacts"
+    state.tick(0, 1)
+    nsame = _same_amount_counts(u)
+    state.tick(1, 1)
     state.stage = "combinaisons 1↔k"
     pooled_delays = [v[0] for v in history.values()]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
-              edges=edges, history=history, pooled=pooled, partial_code=u.partial_code)
+              edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist())
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1
