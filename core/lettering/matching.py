@@ -45,7 +45,8 @@ MAX_EXACT_ALTS = 6  # exact-pair candidates kept per line
 MAX_RUN = 15  # invoices of a contiguous run (a monthly statement)
 EXACT_NODES = 20_000  # branch-and-bound nodes per component before falling back to greedy
 
-REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1  # strength of a reference link
+REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1
+DEBUG: list | None = None  # set to a list to collect every candidate (diagnostics only)  # strength of a reference link
 
 
 def sigmoid_score(z: float) -> int:
@@ -76,7 +77,8 @@ class Ctx:
     history: dict[str, tuple[float, float, int]]  # account -> (usual delay, spread, count) from lettered groups
     pooled: tuple[float, float]
     partial_code: list[str]
-    nsame: list[int] = field(default_factory=list)  # open lines of the same amount on the busier side of the account
+    nsame: list[int] = field(default_factory=list)
+    marker: list[tuple[int, int] | None] = field(default_factory=list)  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
 
 
 # ---------------------------------------------------------------------------
@@ -178,6 +180,17 @@ class _Acc:
     seen: dict[tuple[int, ...], Cand] = field(default_factory=dict)
 
 
+def _instalments(ctx: Ctx, units: tuple[int, ...]) -> int:
+    """m when the settlements of the group are exactly the instalments 1/m … m/m, else 0."""
+    marks = [ctx.marker[x] for x in units if not ctx.inv[x]]
+    if len(marks) < 2 or any(m is None for m in marks):
+        return 0
+    m = marks[0][1]
+    if any(k[1] != m for k in marks) or m != len(marks) or sorted(k[0] for k in marks) != list(range(1, m + 1)):
+        return 0
+    return m
+
+
 def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
     inv = [ctx.day[x] for x in units if ctx.inv[x]]
     st = [ctx.day[x] for x in units if not ctx.inv[x] and not ctx.deposit[x]]
@@ -204,7 +217,11 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             why.append("règlement antérieur à la facture")
         elif early:
             why.append("acompte antérieur à la facture")
-    d = _delay(ctx, c.units)
+    n_inst = _instalments(ctx, c.units) if c.rule is not Rule.EXACT else 0
+    if n_inst:
+        z += 2.5
+        why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
+    d = _delay(ctx, c.units) if not n_inst else None
     if d is not None:
         dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
@@ -232,6 +249,8 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     size = len(c.units)
     if c.base == "run":
         z += 1.6
+    elif c.base == "sum_unique":
+        z += 0.5
     elif c.rule is Rule.COMBINATION and not c.ref:
         z -= 0.35 * max(0, size - 3)
     if same_amount:
@@ -339,6 +358,8 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     for c in a.cands:
         _score(ctx, a, c, getattr(c, "same", 0))
     cands = [c for c in a.cands if c.z >= MIN_Z]
+    if DEBUG is not None:  # the bench's diagnostics: every candidate with its score
+        DEBUG.extend((tuple(sorted(r for x in c.units for r in u.rows[x])), round(c.z, 2), c.base) for c in a.cands)
     _assign(state, ctx, a, cands)
 
 
@@ -363,21 +384,35 @@ def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, flo
     if h:
         delays += [h[0]] * h[2]
     if len(delays) < 3:
-        # no references: the delay from each settlement to the nearest earlier invoice of the same
-        # amount (in a run of identical amounts, most settle the invoice just before them)
-        last_inv: dict[int, list[int]] = {}
+        # no references: the delay most settlements share with some earlier invoice of the same
+        # amount (the mode, ± 2 days): with two contracts at the same price, the nearest invoice
+        # is the wrong one half the time, the common delay is still the true one
+        inv_days: dict[int, list[int]] = {}
         for x in free_units:
             if ctx.inv[x]:
-                last_inv.setdefault(abs(ctx.amt[x]), []).append(ctx.day[x])
-        guess = []
+                inv_days.setdefault(abs(ctx.amt[x]), []).append(ctx.day[x])
+        options: list[list[int]] = []
         for x in free_units:
             if ctx.inv[x] or ctx.deposit[x]:
                 continue
-            before = [d for d in last_inv.get(abs(ctx.amt[x]), ()) if d <= ctx.day[x] + SETTLE_GRACE and ctx.day[x] - d <= 150]
-            if before:
-                guess.append(ctx.day[x] - max(before))
-        if len(guess) >= 4:
-            delays += guess
+            ds = [ctx.day[x] - d for d in inv_days.get(abs(ctx.amt[x]), ()) if -SETTLE_GRACE <= ctx.day[x] - d <= 150]
+            if ds:
+                options.append(ds)
+        if len(options) >= 4:
+            counts = np.zeros(160, dtype="int64")
+            for ds in options:
+                hit = np.zeros(160, dtype=bool)
+                for d in ds:
+                    lo_, hi_ = max(0, d + SETTLE_GRACE - 2), min(160, d + SETTLE_GRACE + 3)
+                    hit[lo_:hi_] = True
+                counts += hit
+            mode = int(np.argmax(counts)) - SETTLE_GRACE
+            near = [min(ds, key=lambda d: abs(d - mode)) for ds in options]
+            near = [d for d in near if abs(d - mode) <= 30]
+            if len(near) >= 4:
+                med = float(np.median(near))
+                mad = float(np.median(np.abs(np.array(near) - med))) * 1.4826
+                return med, max(4.0, mad * 1.5), True
     if len(delays) >= 3:
         med = float(np.median(delays))
         mad = float(np.median(np.abs(np.array(delays) - med))) * 1.4826
@@ -438,12 +473,11 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
         if total == 0:
             _add(a, Cand(tuple(members), Rule.REFERENCE, 0.0, [f"référence commune {refs}".strip()], ref=weakest, base="ref"))
             continue
-        if strength < REF_SHORT:
-            continue
         if 0 < abs(total) <= opt.tolerance_cents:
-            _add(a, Cand(tuple(members), Rule.TOLERANCE, 0.0, [f"référence commune {refs} ; écart de {eur(abs(total))} ≤ tolérance {eur(opt.tolerance_cents)}"],
-                         ref=weakest, base="tolerance"))
-            continue
+            if strength >= REF_SHORT:
+                _add(a, Cand(tuple(members), Rule.TOLERANCE, 0.0, [f"référence commune {refs} ; écart de {eur(abs(total))} ≤ tolérance {eur(opt.tolerance_cents)}"],
+                             ref=weakest, base="tolerance"))
+                continue
         # complete with other open lines (a label naming only some of the invoices it pays)
         need = -total
         pool = [x for x in free if x not in members and (amt[x] > 0) == (need > 0) and abs(amt[x]) <= abs(need)
@@ -516,14 +550,15 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         pos = amt[t] > 0
         d0 = day[t]
         other = [j for j in free_units if j != t and (amt[j] > 0) != pos and abs(day[j] - d0) <= window and abs(amt[j]) < abs(amt[t])]
+        span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
         if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
-            other = [j for j in other if day[j] >= d0 - SETTLE_GRACE or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
+            other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
         else:
-            other = [j for j in other if day[j] <= d0 + SETTLE_GRACE or ctx.deposit[t] or not ctx.inv[j]]
+            other = [j for j in other if (d0 - span <= day[j] <= d0 + SETTLE_GRACE) or ctx.deposit[t] or not ctx.inv[j]]
         if len(other) < 2:
             continue
-        if len(other) > limit:
-            other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:limit]
+        if len(other) > min(limit, 30):
+            other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
         allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
         found, used = find_subsets([abs(amt[j]) for j in other], abs(amt[t]), k, allowed, limit=3)
         _spend(state, a.name, used)
@@ -536,6 +571,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
                 note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
             c = Cand(members, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {len(f)} {what}{note}"], base="sum")
             c.same = 0  # type: ignore[attr-defined]
+            if len(found) == 1 and not unproven:
+                c.why.append("seule combinaison")
+                c.base = "sum_unique"
             if len(found) > 1 or unproven:
                 c.why.append("combinaison incertaine")
                 c.base = "sum_amb"
@@ -719,6 +757,22 @@ def _same_amount_counts(u) -> np.ndarray:
     return np.maximum(n_pos, n_all - n_pos).astype("int64")
 
 
+_MARKER = r"(?:ECH|ECHEANCE|ÉCHÉANCE|ECHEANCES|VERSEMENT|MENSUALITE|MENSUALITÉ)\.?\s*(?:N°\s*)?(?P<i>[0-9]{1,2})\s*/\s*(?P<m>[0-9]{1,2})"
+
+
+def instalment_markers(u) -> list[tuple[int, int] | None]:
+    """Per unit: (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), else None."""
+    text = u.line_text if u.line_text is not None else u.line_label
+    found = pc.extract_regex(pc.utf8_upper(text), _MARKER)
+    i = pc.struct_field(found, "i").to_pylist()
+    m = pc.struct_field(found, "m").to_pylist()
+    out: list[tuple[int, int] | None] = [None] * len(u)
+    for line, (a, b) in enumerate(zip(i, m)):
+        if a is not None and 1 <= int(a) <= int(b) <= 24:
+            out[int(u.line_unit[line])] = (int(a), int(b))
+    return out
+
+
 def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]]) -> None:
     """The whole scope: per account, candidates → scores → assignment; then balances."""
     u = state.units
@@ -736,7 +790,8 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     pooled_delays = [v[0] for v in history.values()]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
-              edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist())
+              edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
+              marker=instalment_markers(u))
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1
