@@ -547,7 +547,7 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
             added = (next_row, next_row + 1)
             next_row += 2
             write_offs.append((g.write_off, code, on))
-        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added))
+        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added, g.confidence, g.reason))
         done.append(g if code == g.code else g.with_code(code))
     if ok_groups:
         group_code = np.full(len(chosen), "", dtype=object)

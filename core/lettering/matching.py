@@ -36,8 +36,8 @@ from reglo.core.lettering.models import Rule
 from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, reference_keys
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
-AUTO_Z = 1.0  # log-odds above which a group may be applied automatically (score ≈ 73); set on the tuning seeds
-AUTO_MARGIN = 0.7  # … when the best assignment without it is at least this much worse (tuning seeds)
+AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
+AUTO_MARGIN = 0.5  # … when the best assignment without it is at least this much worse (tuning seeds)
 MIN_Z = -1.5  # candidates below are not even proposed
 DEPOSIT_WORDS = r"ACOMPTE|AVANCE|ARRHES|ACPT|PROVISION"
 SETTLE_GRACE = 3  # days a settlement may precede its invoice (booking dates)
@@ -78,7 +78,8 @@ class Ctx:
     pooled: tuple[float, float]
     partial_code: list[str]
     nsame: list[int] = field(default_factory=list)
-    marker: list[tuple[int, int] | None] = field(default_factory=list)  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
+    marker: list[tuple[int, int] | None] = field(default_factory=list)
+    named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
 
 
 # ---------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
         counts = owners.groupby(["acc", "key", "sign"], sort=False)["unit"].transform("size")
         owners = owners[counts == 1]
         links = named.merge(owners, on=["acc", "key"], suffixes=("", "_o"))
-        links = links[(links["sign"] != links["sign_o"]) & (links["unit"] != links["unit_o"])]
+        links = links[links["unit"] != links["unit_o"]]
         if links.empty:
             continue
         if strength is None:
@@ -177,6 +178,7 @@ class _Acc:
     known: bool
     cands: list[Cand] = field(default_factory=list)
     by_amount: dict[int, list[int]] = field(default_factory=dict)
+    free: set[int] = field(default_factory=set)
     seen: dict[tuple[int, ...], Cand] = field(default_factory=dict)
 
 
@@ -209,7 +211,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             z -= 1.5
     inv_days = [ctx.day[x] for x in c.units if ctx.inv[x]]
     if inv_days:
-        last_inv = max(inv_days)
+        last_inv = max(inv_days) if not c.ref else min(inv_days)
         early = [x for x in c.units if not ctx.inv[x] and ctx.day[x] < last_inv - SETTLE_GRACE]
         bad = [x for x in early if not ctx.deposit[x]]
         if bad:
@@ -226,7 +228,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
         if a.known:
-            z -= w * min(dev, 8.0)
+            z -= w * min(dev, 3.0 if same_amount == 1 else 8.0)  # a unique amount is evidence of its own
             if not c.ref:
                 z += 1.2
             why.append(f"délai {d} j (habituel {a.mu:.0f} j)")
@@ -246,6 +248,15 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             why.append("référence d'une partie des lignes")
         if any(ctx.deposit[x] for x in c.units) and c.rule is Rule.COMBINATION:
             z += 0.8
+    if c.base != "ref_subset":
+        members = set(c.units)
+        outside = [st for x in c.units for y, st in ctx.edges.get(x, {}).items() if y not in members and y in a.free]
+        outside += [ctx.edges[x][y] for y in c.units for x in ctx.named_by.get(y, ()) if x not in members and x in a.free]
+        if outside:
+            z -= 2.0 if max(outside) >= REF_FULL else 1.0
+            why.append("une ligne nomme une pièce hors du groupe")
+    if c.base == "pair_sum":
+        z += 0.5
     size = len(c.units)
     if c.base == "run":
         z += 1.6
@@ -294,6 +305,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     name = u.account[lo]
     mu, sd, known = _usual_delay(ctx, name, free_units)
     a = _Acc(lo, hi, name, mu, sd, known)
+    a.free = set(free_units)
     for x in free_units:
         a.by_amount.setdefault(ctx.amt[x], []).append(x)
     window = opt.date_window_days
@@ -432,15 +444,18 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
         return x
 
     for x in sorted(free):
-        named = {y: s for y, s in ctx.edges.get(x, {}).items() if y in free}
-        if not named:
+        linked = {y: s for y, s in ctx.edges.get(x, {}).items() if y in free}
+        if not linked:
             continue
         nodes.add(x)
-        nodes.update(named)
-        for y in named:
+        nodes.update(linked)
+        for y in linked:
             rx, ry = find(x), find(y)
             if rx != ry:
                 comp_parent[max(rx, ry)] = min(rx, ry)
+        named = {y: s for y, s in linked.items() if (amt[y] > 0) != (amt[x] > 0)}
+        if not named:
+            continue
         ys = sorted(named)
         strength = min(named.values())
         total = amt[x] + sum(amt[y] for y in ys)
@@ -457,7 +472,7 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
                 sub = [ys[i] for i in found[0]]
                 refs = ", ".join(sorted({ctx.piece[y] for y in sub if ctx.piece[y]}))
                 _add(a, Cand(tuple([x] + sub), Rule.REFERENCE, 0.0, [f"{label} {refs} dans le libellé (montant de {len(sub)} sur {len(ys)})"],
-                             ref=min(named[y] for y in sub), base="ref"))
+                             ref=min(named[y] for y in sub), base="ref_subset"))
     # components: a credit note, instalments, a write-off line naming the same invoice
     comps: dict[int, list[int]] = {}
     for x in nodes:
@@ -792,6 +807,9 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
               marker=instalment_markers(u))
+    for x, ys in edges.items():
+        for y in ys:
+            ctx.named_by.setdefault(y, []).append(x)
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1
