@@ -156,11 +156,183 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
         rows_s.append(s)
     if not rows_a:
         return edges
-    for a, b, s in zip(np.concatenate(rows_a).tolist(), np.concatenate(rows_b).tolist(), np.concatenate(rows_s).tolist()):
-        d = edges.setdefault(a, {})
-        if d.get(b, 0) < s:
+    ea, eb, es = np.concatenate(rows_a), np.concatenate(rows_b), np.concatenate(rows_s)
+    # one edge per (a, b), the strongest
+    order = np.lexsort((-es, eb, ea))
+    ea, eb, es = ea[order], eb[order], es[order]
+    keep = np.r_[True, (ea[1:] != ea[:-1]) | (eb[1:] != eb[:-1])]
+    ea, eb, es = ea[keep], eb[keep], es[keep]
+    state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
+    for a, b, s in zip(ea.tolist(), eb.tolist(), es.tolist()):
+        d = edges.get(a)
+        if d is None:
+            edges[a] = {b: s}
+        else:
             d[b] = s
     return edges
+
+
+_REF_Z = np.array([0.0, 3.0, 3.5, 4.5])  # by strength: none, number alone, short, full
+
+
+def _account_delay_stats(acc_id: np.ndarray, delay: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per account id: median delay, spread (≥ 6 days), count of the given samples."""
+    n_acc = int(acc_id.max()) + 1 if len(acc_id) else 0
+    mu = np.zeros(n_acc)
+    sd = np.full(n_acc, 6.0)
+    cnt = np.zeros(n_acc, dtype="int64")
+    if not len(acc_id):
+        return mu, sd, cnt
+    df = pd.DataFrame({"a": acc_id, "d": delay.astype("float64")})
+    med = df.groupby("a")["d"].median()
+    df["dev"] = (df["d"] - med.reindex(df["a"]).to_numpy()).abs()
+    mad = df.groupby("a")["dev"].median()
+    c = df.groupby("a").size()
+    mu[med.index.to_numpy()] = med.to_numpy()
+    sd[mad.index.to_numpy()] = np.maximum(6.0, 1.5 * 1.4826 * mad.to_numpy())
+    cnt[c.index.to_numpy()] = c.to_numpy()
+    return mu, sd, cnt
+
+
+def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], nsame_pos: np.ndarray, nsame_neg: np.ndarray,
+              history: dict[str, tuple[float, float, int]]) -> dict[str, tuple[float, float, int]]:
+    """The groups no other candidate can contest, vectorised over the whole scope, so that the
+    per-account search only sees what is left:
+
+    - a label that names exactly the invoices it pays, when nobody else names them, they name
+      nothing, and the dates are in order (score from the reference strength and the delay
+      against the account's usual delay, learnt from these very groups);
+    - a pair of lines whose amount is unique on both sides of the account, with no reference
+      on either line, the settlement after the invoice (or a deposit), within the window.
+
+    Each is the only candidate of its lines that the per-account search would score above the
+    threshold, so it is applied with its score as margin. Returns the usual delays learnt (for
+    the per-account search)."""
+    u, opt = state.units, state.options
+    n = len(u)
+    acc = u.account
+    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    hist_mu = np.full(int(acc_id[-1]) + 1, np.nan)
+    hist_sd = np.full(len(hist_mu), 6.0)
+    if history:
+        first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+        for i, a in enumerate(acc[first].tolist()):
+            h = history.get(a)
+            if h and h[2] >= 3:
+                hist_mu[i], hist_sd[i] = h[0], h[1]
+    amount, day = u.amount, u.date
+    sign = amount > 0
+    learnt: dict[str, tuple[float, float, int]] = {}
+    taken = np.zeros(n, dtype=bool)
+    rows_out: list[tuple] = []
+    ea, eb, es = getattr(state, "edge_arrays", (np.zeros(0, "int64"),) * 3)
+    if len(ea):
+        out_all = np.bincount(ea, minlength=n)
+        in_all = np.bincount(eb, minlength=n)
+        same = sign[ea] == sign[eb]
+        out_same = np.bincount(ea[same], minlength=n)
+        total = amount.copy()
+        np.add.at(total, ea, amount[eb])
+        strength = np.full(n, 9, dtype="int64")
+        np.minimum.at(strength, ea, es)
+        first_inv = np.full(n, np.iinfo("int64").max, dtype="int64")
+        np.minimum.at(first_inv, ea, day[eb])
+        last_inv = np.full(n, np.iinfo("int64").min, dtype="int64")
+        np.maximum.at(last_inv, ea, day[eb])
+        bad_named = np.zeros(n, dtype=bool)
+        np.logical_or.at(bad_named, ea, (in_all[eb] != 1) | (out_all[eb] != 0) | ~inv[eb] | (acc_id[eb] != acc_id[ea]))
+        payer = (out_all > 0) & (out_same == 0) & (in_all == 0) & ~inv & (total == 0) & ~bad_named & (out_all <= 2 * opt.k)
+        payer &= (day >= first_inv - SETTLE_GRACE) | deposit
+        px = np.flatnonzero(payer)
+        if len(px):
+            delay = np.where(deposit[px], 0, day[px] - last_inv[px])
+            ok_delay = ~deposit[px]
+            mu, sd, cnt = _account_delay_stats(acc_id[px][ok_delay], delay[ok_delay])
+            mu = np.resize(mu, len(hist_mu)) if len(mu) < len(hist_mu) else mu
+            sd = np.resize(sd, len(hist_mu)) if len(sd) < len(hist_mu) else sd
+            cnt = np.resize(cnt, len(hist_mu)) if len(cnt) < len(hist_mu) else cnt
+            a_id = acc_id[px]
+            use_hist = ~np.isnan(hist_mu[a_id])
+            m = np.where(use_hist, hist_mu[a_id], mu[a_id])
+            sdv = np.where(use_hist, hist_sd[a_id], sd[a_id])
+            known = use_hist | (cnt[a_id] >= 3)
+            dev = np.abs(delay - m) / sdv
+            z = _REF_Z[strength[px]] - np.where(known & ok_delay, 0.15 * np.minimum(dev, 8.0), np.where(delay > 150, 0.3, 0.0))
+            members_of: dict[int, list[int]] = {}
+            sel = payer[ea]
+            for a, b in zip(ea[sel].tolist(), eb[sel].tolist()):
+                members_of.setdefault(a, []).append(b)
+            for i, x in enumerate(px.tolist()):
+                ys = members_of[x]
+                refs = ", ".join(sorted({piece[y] for y in ys if piece[y]}))
+                label = "référence" + ("s" if len(ys) > 1 else "")
+                d = int(delay[i])
+                if not ok_delay[i]:
+                    when = "acompte antérieur à la facture"
+                elif known[i]:
+                    when = f"délai {d} j (habituel {m[i]:.0f} j)"
+                else:
+                    when = f"délai {d} j"
+                zi = float(z[i])
+                rows_out.append((tuple(sorted([x] + ys)), Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
+            taken[px] = True
+            taken[eb[sel]] = True
+            first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+            names = acc[first]
+            for a in np.unique(a_id[ok_delay]).tolist():
+                if cnt[a] >= 1:
+                    learnt[str(names[a])] = (float(mu[a]), float(sd[a]), int(cnt[a]))
+        has_ref = (out_all > 0) | (in_all > 0)
+    else:
+        has_ref = np.zeros(n, dtype=bool)
+    # unique exact pairs
+    cand = ~taken & ~has_ref & (nsame_pos == 1) & (nsame_neg == 1)
+    idx = np.flatnonzero(cand)
+    if len(idx):
+        key = acc_id[idx] * np.int64(10**13) + np.abs(amount[idx])
+        order = np.argsort(key, kind="stable")
+        idx, key = idx[order], key[order]
+        pair = np.flatnonzero(key[1:] == key[:-1])
+        p, q = idx[pair], idx[pair + 1]
+        i_side = np.where(inv[p], p, q)
+        s_side = np.where(inv[p], q, p)
+        ok = inv[i_side] & ~inv[s_side] & (amount[p] == -amount[q])
+        d = day[s_side] - day[i_side]
+        ok &= ((d >= -SETTLE_GRACE) | deposit[s_side]) & (np.abs(d) <= opt.date_window_days)
+        i_side, s_side, d = i_side[ok], s_side[ok], d[ok]
+        a_id = acc_id[i_side]
+        lm = np.full(len(hist_mu), np.nan)
+        ls = np.full(len(hist_mu), 6.0)
+        first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+        names = acc[first].tolist()
+        for a_, (m_, s_, c_) in learnt.items():
+            pass
+        name_id = {nm: i for i, nm in enumerate(names)}
+        for nm, (m_, s_, c_) in learnt.items():
+            if c_ >= 3:
+                lm[name_id[nm]], ls[name_id[nm]] = m_, s_
+        mu_a = np.where(~np.isnan(hist_mu[a_id]), hist_mu[a_id], lm[a_id])
+        sd_a = np.where(~np.isnan(hist_mu[a_id]), hist_sd[a_id], ls[a_id])
+        known = ~np.isnan(mu_a)
+        dev = np.where(known, np.abs(d - np.nan_to_num(mu_a)) / sd_a, 0.0)
+        dep = deposit[s_side]
+        z = 3.0 + np.where(known & ~dep, 1.2 - 0.55 * np.minimum(dev, 3.0), 0.0)
+        due = u.due[i_side]
+        has_due = due != day[i_side]
+        z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
+        z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
+        good = z >= AUTO_Z
+        for i, s_, dd, zz, kn, m_, dp in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
+                                             known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist()):
+            when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
+            rows_out.append((tuple(sorted((i, s_))), Rule.EXACT, f"montant identique {eur(abs(int(amount[i])))} ; {when} ; montant unique", zz))
+        taken[i_side[good]] = True
+        taken[s_side[good]] = True
+    for units, rule, why, z in rows_out:
+        score = sigmoid_score(z)
+        state.groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=round(z, 3), margin=round(z, 3)))
+    state.free[taken] = False
+    return learnt
 
 
 # ---------------------------------------------------------------------------
@@ -764,6 +936,17 @@ def balance_leftovers(state: PassState, ctx: Ctx, lo: int, hi: int) -> None:
             state.free[x] = False
 
 
+FAST_PATH = True  # uncontested groups resolved column-wise before the per-account search
+
+
+def _side_counts(u) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: open lines of its account with its absolute amount, debit side and credit side."""
+    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
+    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy().astype("int64")
+    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy().astype("int64")
+    return n_pos, n_all - n_pos
+
+
 def _same_amount_counts(u) -> np.ndarray:
     """Per unit: how many open lines of its account share its amount, on the busier side."""
     df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
@@ -801,6 +984,12 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.tick(0, 1)
     nsame = _same_amount_counts(u)
     state.tick(1, 1)
+    if FAST_PATH:
+        n_pos, n_neg = _side_counts(u)
+        learnt = fast_path(state, inv, deposit, piece, n_pos, n_neg, history)
+        for name, h in learnt.items():
+            if name not in history or history[name][2] < 3:
+                history = {**history, name: h}
     state.stage = "combinaisons 1↔k"
     pooled_delays = [v[0] for v in history.values()]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
