@@ -442,6 +442,8 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             z += 1.5
         else:
             z -= 0.1 * min(same_amount - 1, 5)
+            if not a.known:  # several lines of this amount and no known habit to tell them apart
+                z -= 0.3
     if c.rule is Rule.COMBINATION and not c.ref:
         members = set(c.units)
         lo_d = min(ctx.day[x] for x in c.units) - 30
@@ -979,6 +981,11 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.stage = "références"  # stage names shown by the progress bars (kept from the pass engine)
     state.tick(0, 1)
     edges = reference_edges(state, inv)
+    # a deposit precedes its invoice, so it cannot name it: a line « ACOMPTE … FA2025-00123 »
+    # that names an invoice is a part payment of it, not a deposit
+    deposit = deposit.copy()
+    if edges:
+        deposit[np.fromiter(edges.keys(), dtype="int64", count=len(edges))] = False
     state.tick(1, 1)
     state.stage = "montants exacts"
     state.tick(0, 1)
