@@ -31,13 +31,16 @@ DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
 
 
+VOLUME = 0.87  # ordinary invoices per account scaled so that 10,000 accounts make about 750,000 lines
+
+
 def fec_file(accounts: int, seed: int):
     from reglo.core.fec import write_fec
     from tests.lettering_bench.generator import generate, stripped
 
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"552100554FEC20251231_ledger_{accounts}_{seed}.txt"
-    bench = generate(seed, accounts)
+    path = DATA / f"552100554FEC20251231_ledger_{accounts}_{seed}_{VOLUME}.txt"
+    bench = generate(seed, accounts, volume=VOLUME)
     if not path.exists():
         data = write_fec(stripped(bench), due_date_field="DateEcheance")
         tmp = path.with_suffix(".tmp")

@@ -963,11 +963,15 @@ _MARKER = r"(?:ECH|ECHEANCE|ÉCHÉANCE|ECHEANCES|VERSEMENT|MENSUALITE|MENSUALIT�
 def instalment_markers(u) -> list[tuple[int, int] | None]:
     """Per unit: (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), else None."""
     text = u.line_text if u.line_text is not None else u.line_label
-    found = pc.extract_regex(pc.utf8_upper(text), _MARKER)
+    out: list[tuple[int, int] | None] = [None] * len(u)
+    hit = pc.match_substring_regex(pc.utf8_upper(text), _MARKER).to_numpy(zero_copy_only=False)
+    lines = np.flatnonzero(hit)
+    if not len(lines):
+        return out
+    found = pc.extract_regex(pc.utf8_upper(text.take(pa.array(lines))), _MARKER)
     i = pc.struct_field(found, "i").to_pylist()
     m = pc.struct_field(found, "m").to_pylist()
-    out: list[tuple[int, int] | None] = [None] * len(u)
-    for line, (a, b) in enumerate(zip(i, m)):
+    for line, a, b in zip(lines.tolist(), i, m):
         if a is not None and 1 <= int(a) <= int(b) <= 24:
             out[int(u.line_unit[line])] = (int(a), int(b))
     return out
@@ -1009,11 +1013,16 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1
+    # accounts with open lines on both sides (else nothing can balance)
+    st = np.array(starts[:-1], dtype="int64")
+    n_pos = np.add.reduceat((state.free & (u.amount > 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
+    n_neg = np.add.reduceat((state.free & (u.amount < 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
+    busy = ((n_pos > 0) & (n_neg > 0)).tolist()
+    free_l = state.free
     for n in range(n_acc):
-        lo, hi = starts[n], starts[n + 1]
-        free_units = [x for x in range(lo, hi) if state.free[x]]
-        if len(free_units) >= 2:
-            letter_account(state, ctx, lo, hi, free_units)
+        if busy[n]:
+            lo, hi = starts[n], starts[n + 1]
+            letter_account(state, ctx, lo, hi, (np.flatnonzero(free_l[lo:hi]) + lo).tolist())
         if n % 200 == 0 or n == n_acc - 1:
             state.tick(n + 1, n_acc)
     for n in range(n_acc):

@@ -82,6 +82,7 @@ class _Gen:
         self.group_id = 0
         self.inv_no = {"FA": 0, "AV": 0, "CDE": 0}
         self.codes: dict[str, int] = {}
+        self.volume = 1.0
 
     # -- helpers ---------------------------------------------------------------------
     def amount(self) -> int:
@@ -120,8 +121,10 @@ def _spell(rng: random.Random, habit: str, ref: str, number: int) -> str:
     return ""
 
 
-def generate(seed: int, accounts: int = 500, *, year_end: date = END) -> Bench:
+def generate(seed: int, accounts: int = 500, *, year_end: date = END, volume: float = 1.0) -> Bench:
+    """``volume`` scales the number of ordinary invoices per account (1.0: the mixture above)."""
     g = _Gen(seed)
+    g.volume = volume
     rng = g.rng
     for a in range(accounts):
         customer = rng.random() < 0.70
@@ -230,7 +233,7 @@ def _account(g: _Gen, customer: bool, profile: str, habit: str, aux: str, name: 
                 payment(pay_day, total, f"VIR {name} RELEVE {month:02d}/2025", "statement", gid)
         n_other = rng.randrange(0, 4)
     else:
-        n_other = rng.randrange(6, 25)
+        n_other = int(rng.randrange(6, 25) * g.volume)
     # ordinary events
     kinds = ("single", "grouped", "instalments", "credit_note", "bank_fees", "partial_open", "unpaid", "deposit")
     weights = (60, 8, 5, 5, 5 if customer else 0, 4, 6, 7)
