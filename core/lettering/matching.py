@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,9 +84,6 @@ class Ctx:
 # ---------------------------------------------------------------------------
 # references (vectorised over the whole scope)
 # ---------------------------------------------------------------------------
-
-_DIGIT_RUN = re.compile(r"\d+")
-
 
 def _digit_keys(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »):
@@ -305,8 +301,6 @@ def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: lis
         ls = np.full(len(hist_mu), 6.0)
         first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
         names = acc[first].tolist()
-        for a_, (m_, s_, c_) in learnt.items():
-            pass
         name_id = {nm: i for i, nm in enumerate(names)}
         for nm, (m_, s_, c_) in learnt.items():
             if c_ >= 3:
