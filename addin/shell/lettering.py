@@ -348,7 +348,7 @@ def options_from_rows(values: list[list[Any]]) -> tuple[LetteringOptions, str | 
     kv = {str(r[0]).strip(): r[1] for r in values if r and r[0] not in (None, "") and len(r) > 1}
     try:
         opt = LetteringOptions(
-            roots=parse_roots(kv.get("roots")), k=int(kv.get("k") or 5), date_window_days=int(kv.get("window") or 400),
+            roots=parse_roots(kv.get("roots")), k=int(kv.get("k") or 6), date_window_days=int(kv.get("window") or 400),
             tolerance=parse_tolerance(kv.get("tolerance")), write_off_charge_account=str(kv.get("charge") or "658000"),
             write_off_income_account=str(kv.get("income") or "758000"), write_off_journal=str(kv.get("journal") or "OD"),
             budget=int(kv.get("budget") or 50_000), reletter=str(kv.get("reletter") or "").lower() == "oui",

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "applique (--apply), défait (--undo…) ou s'auto-évalue (--evaluate).")
     p.add_argument("fec", metavar="FEC", help="fichier des écritures comptables")
     p.add_argument("--roots", default="411,401", metavar="411,401", help="racines des comptes à lettrer (défaut : 411,401)")
-    p.add_argument("--k", type=int, default=5, metavar="K", help="nombre maximal de lignes d'un côté d'une combinaison (défaut : 5)")
+    p.add_argument("--k", type=int, default=6, metavar="K", help="nombre maximal de lignes d'un côté d'une combinaison (défaut : 6)")
     p.add_argument("--tolerance", default="0", metavar="1,00", help="écart de règlement accepté, passé en 658/758 par une OD proposée (défaut : 0)")
     p.add_argument("--window", type=int, default=400, metavar="JOURS", help="écart maximal de dates dans un groupe (défaut : 400 jours)")
     p.add_argument("--budget", type=int, default=50_000, metavar="N", help="budget de recherche de combinaisons par compte (défaut : 50 000)")
@@ -104,6 +104,12 @@ def print_evaluation(ev) -> None:
     for s in ev.per_rule:
         if s.groups:
             print(f"    {RULE_LABELS[Rule(s.rule)]:<16} {s.groups:>6} groupe(s), exacts {_pct(s.group_precision)}, paires justes {_pct(s.pair_precision)}")
+    bands = [b for b in getattr(ev, "per_band", ()) if b.groups]
+    if bands:
+        print("  par tranche de score (toutes les propositions complètes, appliquées ou non) :")
+        for b in bands:
+            print(f"    score {b.low:>3}–{b.high:<3} {b.groups:>6} groupe(s) dont {b.applied} appliqué(s), exacts {_pct(b.group_precision)}, "
+                  f"paires justes {_pct(b.pair_precision)}")
 
 
 def _on_book(path_arg: str, action):
