@@ -18,6 +18,8 @@ _MODULES = (
     "transfers",
     "entry_import",
     "addin",
+    "rules",
+    "debits",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}
