@@ -27,9 +27,24 @@ from typing import Protocol
 from reglo.core.outcome import BatchDraft
 from reglo.core.register_state import BatchStatus, FileRecord, RegisterSnapshot
 
+from reglo.addin.shell.errors import UserError
 
-class RegisterError(Exception):
-    """The register cannot be used; the message is French and says what to do."""
+# Allowed status changes (``set_status``); anything else raises :class:`InvalidTransition`.
+# ``pending → cancelled`` is the written confirmation, from another machine, that the file of a
+# pending batch was never sent.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"committed", "rolled_back", "cancelled"}),
+    "committed": frozenset({"cancelled"}),
+    "cancelled": frozenset(),
+    "rolled_back": frozenset(),
+}
+
+
+class RegisterError(UserError):
+    """The register cannot be used; the message is French and says what to do.
+
+    A :class:`~reglo.addin.shell.errors.UserError`: the CLI and the ribbon show the message
+    (never « Erreur interne » nor a class name)."""
 
 
 class RegisterUnreadable(RegisterError):
@@ -48,7 +63,25 @@ class DuplicatePaymentError(RegisterError):
 
 
 class CounterConflict(RegisterError):
-    """A counter moved since the snapshot: identifiers were handed out by another run."""
+    """A counter moved since the snapshot (or would move backwards): identifiers were handed
+    out by another run. Nothing written."""
+
+
+class DuplicateReferenceError(RegisterError):
+    """A batch reference or a file name is already used in the dossier's history. Nothing written."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(f"Référence ou nom de fichier déjà utilisé dans le registre : {', '.join(names[:5])}")
+        self.names = names
+
+
+class InvalidTransition(RegisterError):
+    """``set_status`` asked for a change :data:`TRANSITIONS` does not allow (or an unknown batch)."""
+
+
+class RegisterConfigError(RegisterError):
+    """The shared register is configured but cannot be reached or used (bad URL, server down,
+    missing credentials): the message names the server, never the password."""
 
 
 class RegisterStore(Protocol):
@@ -66,6 +99,14 @@ class RegisterStore(Protocol):
         """Record ``draft`` as *pending* with its files and move the counters; returns the batch id."""
 
     def set_status(self, batch_id: int, status: BatchStatus, *, at: datetime, reason: str | None = None, by: str = "") -> None:
-        """pending → committed / rolled_back; committed → cancelled (with reason)."""
+        """pending → committed / rolled_back / cancelled; committed → cancelled (with reason).
+        Setting the status a batch already has is a no-op (replay is idempotent)."""
+
+    def advance_counters(self, counters: dict[str, int], *, at: datetime, expected: dict[str, int] | None = None) -> None:
+        """Move counters forward without a batch (identifiers handed out by a run that records
+        nothing); :class:`CounterConflict` as in :meth:`begin`."""
+
+    def history(self, batch_id: int | None = None) -> list[dict]:
+        """Status changes, oldest first: ``{"batch_id", "at", "from", "to", "reason", "by"}``."""
 
     def close(self) -> None: ...
