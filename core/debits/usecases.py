@@ -224,8 +224,15 @@ def plan_preview(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, no
     return Outcome(alerts=s.alerts, sheets=(sheet,), summary=f"Aperçu {mode.value} : {len(by_customer)} client(s), {format_display(grand)}.")
 
 
-def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, now: datetime, existing_names: Iterable[str] = ()) -> Outcome:
-    """« Générer »: everything to commit for one collection file on the chosen bank."""
+def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, now: datetime, existing_names: Iterable[str] = (),
+                  ledger: Any = None, copy_state: Any = None, fiscal_year_end: date | None = None) -> Outcome:
+    """« Générer »: everything to commit for one collection file on the chosen bank.
+
+    With « Lettrage » (and not a test file), the collected invoices are lettered on the
+    lettered copy of ``ledger`` (the dossier FEC the shell chose: the fiscal year of the
+    collection date, N or N+1 when the dossier holds it; ``copy_state`` read inside the lock);
+    the copy is the outcome's ledger rewrite. An invoice collected in part (schedule
+    instalments) stays open and unlettered: ``letter_settlements`` letters balanced groups only."""
     params = inputs.options.params
     today = now.date()
     if params is None:
@@ -350,6 +357,8 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
     # --- entries --------------------------------------------------------------
     entries_frame = None
     built = None
+    rewrite = None
+    lettered_count = 0
     if not params.test_file:
         from reglo.core.entries import entries_to_frame, number_entries
         from reglo.core.fec_write import write_fec
@@ -359,6 +368,27 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
                                   grouped=params.grouped_entry, labels=labels)
         entries = number_entries(list(built.entries), prefix=f"{msg_id}-")
         entries_frame = entries_to_frame(entries, account_labels={bank.ledger_account: bank.label or "Banque"})
+        rewrite = None
+        lettered_count = 0
+        if params.lettering and ledger is not None and not getattr(ledger, "empty", True):
+            from reglo.core.entries import Settlement
+            from reglo.core.lettered_copy import ledger_update
+            from reglo.core.transfers.selection import line_keys
+
+            pairs = list(built.settlements)
+
+            def settlements_for(base):
+                rows = dict(zip(line_keys(base).tolist(), base["source_row"].tolist())) if not base.empty else {}
+                return [Settlement(account=acc, ledger_rows=(int(rows[key]),) if key in rows else (), entry_rows=(pos,), reason=f"Prélèvement {msg_id}")
+                        for acc, key, pos in pairs]
+
+            update = ledger_update(copy_state, ledger, entries_frame, settlements_for, now=now, fiscal_year_end=fiscal_year_end)
+            alerts += update.alerts
+            if update.blocking:
+                return Outcome(alerts=tuple(alerts), summary="Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")
+            entries_frame = update.lettering.entries
+            rewrite = update.rewrite()
+            lettered_count = sum(1 for c in update.lettering.codes if c)
         files.append(OutputFile(folder=FOLDER, name=name_.removesuffix(".xml") + "-ecritures.txt", data=write_fec(entries_frame), role="entries"))
     else:
         alerts.append(alert("DEBIT_TEST_FILE", file=name_))
@@ -412,13 +442,14 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
     sheets.append(detail)
     total_amount = batch.control_sum
     summary = (f"{'Fichier de TEST' if params.test_file else 'Fichier'} {name_} ({version}) : {len(collections)} prélèvement(s), {format_display(total_amount)}, "
-               f"prélevé(s) le {day:%d/%m/%Y} sur {bank.journal_code} ; {len(batch.groups)} lot(s) ({', '.join(f'{g.sequence_type} {g.scheme}' for g in batch.groups)}).")
+               f"prélevé(s) le {day:%d/%m/%Y} sur {bank.journal_code} ; {len(batch.groups)} lot(s) ({', '.join(f'{g.sequence_type} {g.scheme}' for g in batch.groups)})"
+               + (f" ; {lettered_count} facture(s) lettrée(s)." if lettered_count else "."))
     return Outcome(
-        alerts=tuple(alerts), summary=summary, batch=draft, files=tuple(files), sheets=tuple(sheets),
+        alerts=tuple(alerts), summary=summary, batch=draft, files=tuple(files), sheets=tuple(sheets), ledger=rewrite,
         counters={f"prelevement:{bank.journal_code}": snapshot.counter(f"prelevement:{bank.journal_code}") + 1},
         data={"message_id": msg_id, "file_name": name_, "collection_date": day, "version": version, "entries_frame": entries_frame,
               "settlements": list(built.settlements) if built is not None and params.lettering else [], "lettering": params.lettering and not params.test_file,
-              "paint": {DETAIL_SHEET: paint_detail}, "total": total_amount, "count": len(collections)},
+              "paint": {DETAIL_SHEET: paint_detail}, "total": total_amount, "count": len(collections), "lettered": lettered_count},
     )
 
 
