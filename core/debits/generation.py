@@ -108,6 +108,8 @@ def check_label_template(template: str) -> list[Alert]:
 def render_label(template: str, *, day: date, piece: str, name: str, account_label: str, invoice_label: str) -> str:
     """The label, before the 31-character cut (``cut_label``)."""
     if not template.strip():
+        if piece and piece in invoice_label:
+            return invoice_label
         return " ".join(p for p in (piece, invoice_label) if p)
     values = {"DATE": f"{day:%d/%m/%Y}", "JOUR": f"{day:%d}", "MOIS": f"{day:%m}", "ANNEE": f"{day:%Y}", "PIECE": piece,
               "RAISON_SOCIALE": name, "LIBELLE_COMPTE": account_label}

@@ -331,7 +331,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
             mandate=mandate, sequence_type=decision.sequence_type, scheme=params.scheme or mandate.scheme, amendment=decision.amendment,
             parts=tuple(parts), end_to_end_id=e2e, remittance=remittance or labels[e2e]))
     if not collections:
-        if already_done:
+        if already_done or any(s.collected.get(i.key) for i in inputs.invoices):
             alerts.append(alert("DEBIT_ALREADY_GENERATED", files=", ".join(sorted({b.reference for b in snapshot.live(KIND)}))[:300] or "le registre"))
         else:
             alerts.append(alert("DEBIT_NOTHING_TO_COLLECT", journal=params.company_bank))
