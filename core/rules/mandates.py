@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from reglo.core.alerts import Alert, alert
 from reglo.core.models import Mandate, SequenceType
 from reglo.core.rules import where_party, who_party
+from reglo.core.rules.bank import compact
 from reglo.core.writers.sepa_text import identifier_problem
 
 EXPIRY_MONTHS = 36
@@ -57,7 +58,7 @@ def choose_mandate(party, iban: str | None = None) -> Mandate | None:
     if not live:
         return None
     if iban:
-        same = [m for m in live if m.iban is not None and str(m.iban.compact) == iban]
+        same = [m for m in live if m.iban is not None and compact(m.iban) == iban]
         if same:
             live = same
     return max(live, key=lambda m: (m.signed_on, m.mandate_id))
