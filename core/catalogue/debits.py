@@ -9,7 +9,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- checks before the window opens -------------------------------------
     "DEBIT_NO_PARTY": (W, "Compte client {account} ({label}) sans fiche tiers : il n'est pas repris dans les prélèvements. Créez le tiers dans la feuille « Tiers » du dossier (voir « Édition compte sans tiers »)."),
     "DEBIT_NO_DEFAULT_BANK": (W, "{who} sans banque par défaut (pas d'IBAN) : il n'est pas repris dans les prélèvements. Saisissez l'IBAN du client dans la feuille « Tiers » (voir « Édition compte sans tiers »)."),
-    "DEBIT_SEVERAL_ACCOUNTS": (W, "Tiers {code} ({name}) rattaché à plusieurs comptes clients ({accounts}) : il n'est pas repris. Un tiers ne doit correspondre qu'à un compte client."),
+    "DEBIT_SEVERAL_ACCOUNTS": (W, "Tiers {party} ({name}) rattaché à plusieurs comptes clients ({accounts}) : il n'est pas repris. Un tiers ne doit correspondre qu'à un compte client."),
     "DEBIT_NO_COMPANY_BANK": (B, "Aucune banque du dossier « {journal} » : banques connues {known}. Choisissez la banque dans les options ou complétez la feuille « Banques » du dossier."),
     "DEBIT_NO_LEDGER": (W, "Aucune facture client non lettrée dans le grand livre du dossier ({detail}) : rien à prélever."),
     # --- options and allocation ----------------------------------------------

@@ -90,7 +90,7 @@ def check_before(invoices: Sequence[OpenInvoice], dossier, snapshot: RegisterSna
             without.append((code, labels.get(code, ""), "Compte sans tiers"))
             continue
         if len(accounts.get(code, ())) > 1:
-            alerts.append(alert("DEBIT_SEVERAL_ACCOUNTS", code=code, name=party.legal_name, accounts=", ".join(sorted(accounts[code])), **where_party(party)))
+            alerts.append(alert("DEBIT_SEVERAL_ACCOUNTS", party=code, name=party.legal_name, accounts=", ".join(sorted(accounts[code])), **where_party(party)))
             excluded[code] = SEVERAL
             continue
         if party.main_bank_account is None:
