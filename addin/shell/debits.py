@@ -323,6 +323,7 @@ def action_debits(book: Any, action: str, *, customers: Iterable[str] | None = N
         if not confirm:
             return HandlerResult("Retrait de toutes les affectations non confirmé : rien n'a changé (confirmez pour retirer les affectations de TOUS les clients).", [])
         assignments, forced = act.remove_all(assignments, forced, confirmed=True)
+        set_options(book, {"Affectation des prélèvements": "Non"})  # the lines stay at Aucun on the next « Préparer »
     elif action == "appliquer-a-tous":
         parsed = parse_mode(mode)
         if parsed is None or not codes:
@@ -337,8 +338,6 @@ def action_debits(book: Any, action: str, *, customers: Iterable[str] | None = N
         raise UserError(f"Action « {action} » inconnue : {', '.join(ACTIONS)}.")
     _write_assignments(book, inputs, assignments)
     _write_forced(book, forced)
-    if action == "retirer-tout":
-        set_options(book, {"Affectation des prélèvements": "Non"})
     result = prepare_debits(book, dossier=dossier, store=store)
     return HandlerResult(f"{ACTIONS[action]} : fait. {result.summary}", result.alerts, result.outputs)
 

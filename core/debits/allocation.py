@@ -149,10 +149,12 @@ def party_iban(party) -> str | None:
 
 
 def default_assignment(invoice: OpenInvoice, current: Assignment | None, party, *, auto_assign: bool) -> Assignment:
-    """The row's assignment: the one the user kept; « Affectation des prélèvements » gives
-    lines of mode Aucun / Prélèvement / LCR the customer's default mode and banks."""
+    """The row's assignment: the one the user kept in « Détail »; « Affectation des
+    prélèvements » gives a line not yet in « Détail » the customer's default mode and banks
+    when that mode is Aucun, Prélèvement or LCR (so that a later « Préparer » never undoes
+    what the user changed; « Retirer toutes les affectations » starts again)."""
     base = current or Assignment(key=invoice.key, source_row=None)
-    if auto_assign and party is not None and base.mode in AUTO_ASSIGNABLE:
+    if auto_assign and party is not None and current is None and base.mode in AUTO_ASSIGNABLE:
         mode = party_default_mode(party)
         if mode in AUTO_ASSIGNABLE:
             return base.model_copy(update={"mode": mode, "company_bank": party.default_bank_journal or base.company_bank,
