@@ -154,7 +154,7 @@ def default_assignment(invoice: OpenInvoice, current: Assignment | None, party, 
     when that mode is Aucun, Prélèvement or LCR (so that a later « Préparer » never undoes
     what the user changed; « Retirer toutes les affectations » starts again)."""
     base = current or Assignment(key=invoice.key, source_row=None)
-    if auto_assign and party is not None and current is None and base.mode in AUTO_ASSIGNABLE:
+    if auto_assign and party is not None and (current is None or current.source_row is None) and base.mode in AUTO_ASSIGNABLE:
         mode = party_default_mode(party)
         if mode in AUTO_ASSIGNABLE:
             return base.model_copy(update={"mode": mode, "company_bank": party.default_bank_journal or base.company_bank,
