@@ -86,6 +86,15 @@ def test_generate_commits_files_register_and_lettering_then_nothing_twice(folder
     assert len(snapshot(folder).batches) == 1
 
 
+def test_entries_pass_reglo_fec_check(folder, capsys):
+    from reglo.addin.entrypoints.cli import main
+
+    book = workbook(folder, **{"Comptabilisation": "Unitaire"})
+    sd.generate_debits(book)
+    entries = folder / "prelevements" / "Pre2308100930BQ1-ecritures.txt"
+    assert main(["fec", "check", str(entries)]) == 0, capsys.readouterr().out
+
+
 def test_test_file_changes_nothing_in_the_register(folder):
     book = workbook(folder, **{"Génération d'un fichier test": "Oui"})
     res = sd.generate_debits(book)

@@ -247,6 +247,14 @@ def test_S_D2_S_D4_S_D6_collection_date(requested, today, lead, expected, moved)
     assert day == expected and bool(alerts) is moved
 
 
+def test_S_D5_b2b_collections_follow_the_same_lead_time_and_calendar():
+    parties = (customer("C001", "Dupont", IBAN_C001, mandates=[mandate("RUM-C001", scheme="B2B")]),)
+    out = plan_generate(inputs(ledger(sale("1", "C001", "FA-1", "10.00", "2023-07-01")), options={"Date de prélèvement": "12/08/2023"}),
+                        dossier(*parties), EMPTY, now=NOW)
+    (d,) = read_pain008(out.files[0].data).debits
+    assert (d.scheme, d.collection_date) == ("B2B", date(2023, 8, 14)) and "DEBIT_COLLECTION_DATE_MOVED" in codes(out)
+
+
 def test_S_D7_prenotification_fourteen_days():
     assert [a.code.value for a in gen.check_prenotification(date(2023, 8, 20), date(2023, 8, 10), 14)] == ["DEBIT_PRENOTIFICATION_SHORT"]
     assert gen.check_prenotification(date(2023, 8, 24), date(2023, 8, 10), 14) == []
