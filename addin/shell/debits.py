@@ -183,7 +183,13 @@ class _Loaded:
         self.folder = dossier_folder(book, dossier)
         self.loaded = load_dossier(self.folder)
         self.dossier = self.loaded.dossier
-        self.alerts: list[Alert] = [a for a in self.loaded.alerts if a.is_blocking and a.sheet in ("Banques",)]
+        # the dossier loader drops an invalid IBAN / BIC (blocking alert on its row): it stays
+        # blocking for a company bank and for a customer to collect (seed: contrôle bloquant)
+        from reglo.core.debits.allocation import party_default_mode
+
+        to_collect = {p.source_row for p in self.dossier.customers if party_default_mode(p) == Mode.DIRECT_DEBIT}
+        self.alerts: list[Alert] = [a for a in self.loaded.alerts if a.is_blocking and (
+            a.sheet == "Banques" or (a.sheet == "Tiers" and a.row in to_collect and a.column in ("IBAN", "BIC")))]
         self.fec_path, self.year_end = fec_for(self.loaded.folder, self.dossier.company.siren, collection_day, self.loaded.fec_path)
         self.ledger = self.loaded.ledger.frame
         if self.fec_path is not None and self.fec_path != self.loaded.fec_path:

@@ -95,6 +95,18 @@ def test_entries_pass_reglo_fec_check(folder, capsys):
     assert main(["fec", "check", str(entries)]) == 0, capsys.readouterr().out
 
 
+def test_invalid_iban_of_a_customer_to_collect_blocks(tmp_path, monkeypatch):
+    from reglo.core.models import BankAccount
+
+    d = strict(dossier())
+    bad = d.parties[0].model_copy(update={"bank_accounts": (BankAccount(iban="FR5430006000011234567890100"),)})  # RIB key wrong (S-B2)
+    write_dossier(tmp_path / "d", d.model_copy(update={"parties": (bad,) + d.parties[1:]}), default_ledger())
+    monkeypatch.setattr(sd, "now", lambda: NOW)
+    res = sd.prepare_debits(workbook(tmp_path / "d"))
+    assert res.exit_code == 1 and "RIB_KEY" in {a.code.value for a in res.alerts}
+    assert sd.generate_debits(workbook(tmp_path / "d", name="b.xlsx")).outputs == []
+
+
 def test_test_file_changes_nothing_in_the_register(folder):
     book = workbook(folder, **{"Génération d'un fichier test": "Oui"})
     res = sd.generate_debits(book)
