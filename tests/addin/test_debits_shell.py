@@ -147,23 +147,31 @@ print("OUT", len(res.outputs))
 """
 
 
-def test_two_processes_at_once_collect_once(folder):
-    books = []
-    for n in (1, 2):
-        b = workbook(folder, name=f"wb{n}.xlsx")
-        b.save()
-        books.append(str(folder / f"wb{n}.xlsx"))
-    env = {**os.environ, "PYTHONPATH": str(HERE)}
-    procs = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(HERE), book=b)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for b in books]
-    outs = [p.communicate(timeout=120) for p in procs]
-    assert all(p.returncode == 0 for p in procs), [o[1].decode()[-800:] for o in outs]
-    written = sorted(int(o[0].decode().split("OUT ")[1]) for o in outs)
-    assert written[0] == 0 and written[1] >= 2
-    snap = snapshot(folder)
-    live = snap.live("prelevement")
-    assert len(live) == 1 and live[0].total_cents == 805040
-    assert len(list((folder / "prelevements").glob("Pre*.xml"))) == 1
+PAIRS = 5 if os.environ.get("REGLO_FULL") else 1
+
+
+def test_two_processes_at_once_collect_once(tmp_path, monkeypatch):
+    """Two processes generate on the same dossier at the same time: one file, one batch (the
+    dossier lock and the register's payment keys); ``REGLO_FULL=1`` runs 5 pairs."""
+    monkeypatch.setattr(sd, "now", lambda: NOW)
+    for pair in range(PAIRS):
+        folder = tmp_path / f"d{pair}"
+        write_dossier(folder, strict(dossier()), default_ledger())
+        books = []
+        for n in (1, 2):
+            b = workbook(folder, name=f"wb{n}.xlsx")
+            b.save()
+            books.append(str(folder / f"wb{n}.xlsx"))
+        env = {**os.environ, "PYTHONPATH": str(HERE)}
+        procs = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(HERE), book=b)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for b in books]
+        outs = [p.communicate(timeout=300) for p in procs]
+        assert all(p.returncode == 0 for p in procs), [o[1].decode()[-800:] for o in outs]
+        written = sorted(int(o[0].decode().split("OUT ")[1]) for o in outs)
+        assert written[0] == 0 and written[1] >= 2
+        live = snapshot(folder).live("prelevement")
+        assert len(live) == 1 and live[0].total_cents == 805040
+        assert len(list((folder / "prelevements").glob("Pre*.xml"))) == 1
 
 
 def test_cli_prepare_check_preview_generate(folder, capsys):
