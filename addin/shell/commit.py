@@ -34,7 +34,7 @@ outside the critical section, and a workbook that cannot be saved never un-pays 
 
 Fault injection: ``REGLO_FAULT_AT=<step>`` (:mod:`reglo.addin.shell.faults`) kills the process
 at a named step; whatever the step, the next start leaves the dossier in the old state or the
-new one (see ``docs/adr/0002-commit-protocol.md``).
+new one (see ``docs/adr/0006-commit-protocol.md``).
 
 An error while writing (disk full, file locked) rolls the batch back at once (files removed,
 ledger restored, batch ``rolled_back``) and raises :class:`UserError` with a French message.
@@ -45,10 +45,11 @@ import getpass
 import hashlib
 import os
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.faults import fault_point
@@ -226,6 +227,7 @@ class CommitResult:
     paths: list[Path] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)  # recovery warnings + the outcome's alerts
     snapshot: RegisterSnapshot | None = None  # the register as the plan saw it
+    notices: list[Alert] = field(default_factory=list)  # the recovery's alerts alone (also in ``alerts``)
 
     @property
     def committed(self) -> bool:
@@ -249,6 +251,25 @@ def open_register(dossier_folder: str | Path) -> Any:
         return open_store(Path(dossier_folder))
     except RegisterError as exc:
         raise UserError(str(exc)) from exc
+
+
+@contextmanager
+def register_session(dossier_folder: str | Path, *, now: datetime, host: str | None = None, store: Any = None,
+                     lock_timeout: float = 60.0) -> Iterator[tuple[Any, Any]]:
+    """The dossier's register under its lock, after recovery, for a change that writes no file
+    (cancelling a batch, resolving another machine's pending batch): yields ``(store, report)``."""
+    from reglo.addin.shell.recovery import recover
+
+    folder = Path(dossier_folder).resolve()
+    own = store is None
+    store = store if store is not None else open_register(folder)
+    try:
+        with store.lock(timeout=lock_timeout):
+            report = recover(folder, store, host=host or this_host(), now=now)
+            yield store, report
+    finally:
+        if own:
+            store.close()
 
 
 def run_button(
@@ -294,23 +315,26 @@ def run_button(
             ctx = CommitContext(folder=folder, snapshot=snap, now=now, host=host, user=user, recovery=report)
             if block_on_orphans and report.blocking:
                 blocked = Outcome(alerts=tuple(report.alerts), summary="Rien n'a été généré : des fichiers de Reglo sont inconnus du registre.")
-                return CommitResult(blocked, "blocked", alerts=list(report.alerts), snapshot=snap)
+                return CommitResult(blocked, "blocked", alerts=list(report.alerts), snapshot=snap, notices=list(report.alerts))
             outcome = plan(ctx)
             fault_point("after_plan")
             alerts = report.alerts + list(outcome.alerts)
+            notices = list(report.alerts)
             if outcome.has_blocking:
-                return CommitResult(outcome, "blocked", alerts=alerts, snapshot=snap)
+                return CommitResult(outcome, "blocked", alerts=alerts, snapshot=snap, notices=notices)
             if not outcome.writes_anything:
-                return CommitResult(outcome, "nothing", alerts=alerts, snapshot=snap)
+                return CommitResult(outcome, "nothing", alerts=alerts, snapshot=snap, notices=notices)
             try:
                 batch_id, paths = _commit(folder, store, outcome, snap, now=now, host=host, user=user)
             except DuplicatePaymentError as exc:  # the plan checked the snapshot: only a foreign writer gets here
                 dup = alert("COMMIT_DUPLICATE_PAYMENT", count=len(exc.keys), keys=", ".join(exc.keys[:5]))
-                return CommitResult(outcome.model_copy(update={"alerts": outcome.alerts + (dup,)}), "blocked", alerts=alerts + [dup], snapshot=snap)
+                return CommitResult(outcome.model_copy(update={"alerts": outcome.alerts + (dup,)}), "blocked", alerts=alerts + [dup], snapshot=snap,
+                                    notices=notices + [dup])
             except DuplicateReferenceError as exc:
                 dup = alert("COMMIT_DUPLICATE_PAYMENT", count=len(exc.names), keys=", ".join(exc.names[:5]))
-                return CommitResult(outcome.model_copy(update={"alerts": outcome.alerts + (dup,)}), "blocked", alerts=alerts + [dup], snapshot=snap)
-            return CommitResult(outcome, "committed", batch_id, paths, alerts, snapshot=snap)
+                return CommitResult(outcome.model_copy(update={"alerts": outcome.alerts + (dup,)}), "blocked", alerts=alerts + [dup], snapshot=snap,
+                                    notices=notices + [dup])
+            return CommitResult(outcome, "committed", batch_id, paths, alerts, snapshot=snap, notices=notices)
         finally:
             lock.__exit__(None, None, None)
     finally:

@@ -201,6 +201,9 @@ def load_dossier(path: str | Path) -> LoadedDossier:
     folder = workbook.parent
     if not workbook.exists():
         raise UserError(alert("DOSSIER_FILE_MISSING", path=str(workbook)).message)
+    from reglo.addin.shell.recovery import recover_at_start
+
+    recover_at_start(folder)  # interrupted runs of this machine are finished or rolled back first
     try:
         book = FileWorkbook(workbook)
         sheets = {name: _sheet_data(book, name) for name in REQUIRED}

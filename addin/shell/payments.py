@@ -1,17 +1,19 @@
 """Customer payments, workbook side: read the template, check, import, write the outputs.
 
-The same functions serve the ribbon (``xw.Book`` through ``as_workbook``) and the CLI
-(``FileWorkbook``). Business rules live in ``reglo.core.payments``; this module only
-translates: dossier + payment register → ``PaymentReference``, sheet → rows, results →
-« Contrôle » (via the painter), « Synthèse chantiers » (with a bar chart on files),
-« Écritures » and a FEC file of the payment entries, and batches in the register.
+The same functions serve the ribbon (``xw.Book`` through ``as_workbook``), the CLI
+(``FileWorkbook``) and the demo step. Business rules live in ``reglo.core.payments``; the
+buttons that record are the pure plans of ``reglo.core.payments.usecases`` (``plan_import``,
+``plan_import_ledger``) run inside the commit protocol (``reglo.addin.shell.commit.run_button``:
+dossier lock, register re-read, identifiers handed out, entries file and lettered copy
+written, batch committed). This module reads the workbook and the dossier, and writes
+« Contrôle » (via the painter), « Imputations », « Synthèse chantiers » (with a bar chart on
+files), « Écritures » and « Lettrage » after the commit.
 
-Payment register (``reglo-registre.sqlite`` beside the dossier): one batch of kind
-``customer_payments`` per import; one line per payment, ``item_key = "invoice:<n°>"``,
-``amount_cents`` = part allocated to the invoice, ``payment_key`` = the payment's
-fingerprint (customer, invoice, date, amount) — unique among active batches, so that the
-same payment can never be imported twice (from Excel or from the ledger); the overpayment
-and the payment details are in the line's ``meta``.
+Payment register: one batch of kind ``customer_payments`` per import; one line per payment,
+``item_key = "invoice:<n°>"``, ``amount_cents`` = part allocated to the invoice,
+``payment_key`` = the payment's fingerprint (customer, invoice, date, amount) — unique among
+live batches, so that the same payment can never be imported twice (from Excel or from the
+ledger); the overpayment and the payment details are in the line's ``meta``.
 """
 from __future__ import annotations
 
@@ -22,15 +24,16 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from reglo.addin.shell.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
-from reglo.addin.shell.settlements import LedgerUpdate, prepare_ledger_update, write_lettering_sheet
-from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook, WorkbookError, as_workbook, atomic_write
+from reglo.addin.shell.commit import open_register, run_button
+from reglo.addin.shell.settlements import LedgerUpdate, lettering_summary, read_copy_state, write_lettering_sheet
+from reglo.core.payments import usecases as uc
+from reglo.core.payments.usecases import TemplateRows, without_columns  # noqa: F401 - part of this module's API
+from reglo.core.register_state import RegisterSnapshot
+from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook, WorkbookError, as_workbook
 from reglo.core.alerts import Alert, alert, count_by_severity, Severity
-from reglo.core.entries import Settlement, entries_to_frame, fill_labels
+from reglo.core.entries import Settlement
 from reglo.core.models import Entry
-from reglo.core.fec import write_fec
-from reglo.core.models import PaymentMethod
-from reglo.core.money import ZERO, cents_to_money, format_display, to_cents
+from reglo.core.money import ZERO, format_display
 from reglo.core.payments import (
     KIND,
     Allocation,
@@ -66,10 +69,11 @@ CHECK_TITLE = "Contrôle des règlements clients — Reglo"
 
 @dataclass
 class PaymentsDossier:
-    """What the payment workflow needs from a loaded dossier."""
+    """What the payment workflow needs from a loaded dossier. ``register`` is kept for
+    callers that read it; the workflow itself opens the dossier's store (``folder``)."""
 
     dossier: Any  # reglo.core.dossier.Dossier
-    register: PaymentRegister
+    register: Any
     folder: Path
     ledger: pd.DataFrame | None = None  # ledger frame of the dossier's FEC (lettering codes in use)
     alerts: list[Alert] = field(default_factory=list)
@@ -85,116 +89,65 @@ class PaymentsDossier:
     @classmethod
     def from_loaded(cls, loaded: Any) -> "PaymentsDossier":
         """From an ``reglo.addin.shell.dossier.LoadedDossier``."""
-        register = getattr(loaded, "register", None) or PaymentRegister.beside(loaded.folder)
-        if not isinstance(register, PaymentRegister):
-            register = PaymentRegister(register)
         ledger = getattr(loaded, "ledger", None)
         fec = getattr(loaded, "fec_path", None)
-        return cls(loaded.dossier, register, Path(loaded.folder), ledger.frame if ledger is not None else None, list(getattr(loaded, "alerts", []) or []),
-                   Path(fec) if fec else None)
+        return cls(loaded.dossier, _LazyRegister(Path(loaded.folder)), Path(loaded.folder), ledger.frame if ledger is not None else None,
+                   list(getattr(loaded, "alerts", []) or []), Path(fec) if fec else None)
 
     def used_lettering_codes(self) -> set[str]:
-        if self.ledger is None or self.ledger.empty:
-            return set()
-        return set(self.ledger["lettering_code"].unique()) - {""}
+        return self.view().used_lettering_codes()
+
+    def view(self) -> uc.PaymentsDossierView:
+        return uc.PaymentsDossierView(dossier=self.dossier, ledger=self.ledger, alerts=tuple(self.alerts), fec_name=self.fec_path.name if self.fec_path else None)
+
+    def snapshot(self) -> RegisterSnapshot:
+        """The register as it is now (outside the lock: for « Contrôler » and display)."""
+        store = open_register(self.folder)
+        try:
+            return store.snapshot()
+        finally:
+            store.close()
 
 
-def prior_imports(register: PaymentRegister) -> dict[str, PriorImport]:
-    """Payment keys of the active customer-payment batches, with their batch and date."""
-    known: dict[str, PriorImport] = {}
-    for b in register.batches(kind=KIND, status="active"):
-        day = b.created_at[:10]
-        shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 else b.created_at
-        for line in register.lines(b.id):
-            if line.payment_key:
-                known[line.payment_key] = PriorImport(batch=b.id, imported_on=shown)
-    return known
+class _LazyRegister:
+    """The former ``PaymentRegister`` of the dossier, opened on first use (callers that read it)."""
+
+    def __init__(self, folder: Path):
+        self._folder = folder
+        self._register: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._register is None:
+            from reglo.addin.shell.register import PaymentRegister
+
+            self._register = PaymentRegister.beside(self._folder)
+        return getattr(self._register, name)
 
 
-def recorded_allocations(register: PaymentRegister) -> list[Allocation]:
-    """Every allocation recorded by active batches (for the job-site synthesis)."""
-    out: list[Allocation] = []
-    for b in register.batches(kind=KIND, status="active"):
-        for line in register.lines(b.id):
-            m = line.meta
-            method = m.get("method")
-            pay = Payment(
-                payment_key=line.payment_key or f"{b.id}-{len(out)}", payment_date=date.fromisoformat(m["date"]),
-                invoice_number=line.document_ref, customer_code=line.party_code,
-                amount=cents_to_money(line.amount_cents + int(m.get("excess_cents", 0))),
-                method=PaymentMethod(method) if method else None, reference=m.get("reference", ""),
-                bank_journal=m.get("bank", ""), job_site_code=m.get("job_site", ""), source=m.get("source", "excel"),
-            )
-            out.append(Allocation(payment=pay, applied=cents_to_money(line.amount_cents), excess=cents_to_money(int(m.get("excess_cents", 0))), open_before=ZERO, open_after=ZERO))
-    return out
+def prior_imports(snapshot: RegisterSnapshot) -> dict[str, PriorImport]:
+    return uc.prior_imports(snapshot)
 
 
-def known_amounts(register: PaymentRegister) -> dict[str, list[PriorImport]]:
-    """Active template payments by ``customer|invoice|cents`` (any date)."""
-    out: dict[str, list[PriorImport]] = {}
-    for b in register.batches(kind=KIND, status="active"):
-        day = b.created_at[:10]
-        shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 else b.created_at
-        for line in register.lines(b.id):
-            m = line.meta
-            if m.get("source", "excel") != "excel":
-                continue
-            cents = line.amount_cents + int(m.get("excess_cents", 0))
-            out.setdefault(f"{line.party_code}|{line.document_ref}|{cents}", []).append(PriorImport(batch=b.id, imported_on=shown))
-    return out
+def recorded_allocations(snapshot: RegisterSnapshot) -> list[Allocation]:
+    return uc.recorded_allocations(snapshot)
 
 
-def build_reference(pd_: PaymentsDossier, *, use_ledger: bool = True) -> PaymentReference:
-    """Open invoices, customers, banks. An invoice's open amount is TTC minus what the
-    register already allocated, never more than what the dossier's ledger still shows
-    open on its 411 lines (``use_ledger``; off for the import *from* that ledger, whose
-    payment lines are the very payments being imported)."""
-    from reglo.core.payments.ledger_open import ledger_open_amounts
+def known_amounts(snapshot: RegisterSnapshot) -> dict[str, list[PriorImport]]:
+    return uc.known_amounts(snapshot)
 
-    d = pd_.dossier
-    paid = pd_.register.paid_cents_by_item(kind=KIND)
-    numbers = [t.code(i.invoice_number) for i in d.invoices if i.gross > 0]
-    in_ledger = ledger_open_amounts(pd_.ledger, numbers) if use_ledger else {}
-    invoices: dict[str, OpenInvoice] = {}
-    for inv in d.invoices:
-        if inv.gross <= 0:  # credit notes are not paid by a customer payment
-            continue
-        number = t.code(inv.invoice_number)
-        lo = in_ledger.get(number)
-        invoices[number] = OpenInvoice(  # values from the validated dossier
-            invoice_number=number, customer_code=t.code(inv.customer_code), invoice_date=inv.invoice_date, due_date=inv.due_date,
-            amount=inv.gross, received=cents_to_money(paid.get(f"invoice:{number}", 0)), job_site_code=t.code(inv.job_site_code),
-            source_row=inv.source_row, ledger_open=lo.open_amount if lo else None,
-            settled_code=lo.settled_code if lo else "", settled_on=lo.settled_on if lo else None,
-        )
-    customers = {t.code(p.code): Customer(code=t.code(p.code), legal_name=p.legal_name, control_account=p.control_account, default_bank_journal=t.code(p.default_bank_journal) or None) for p in d.customers}
-    banks = {t.code(b.journal_code): BankJournal(journal_code=t.code(b.journal_code), ledger_account=b.ledger_account, label=b.label) for b in d.company.bank_accounts}
-    sites = {t.code(s.code): JobSite(code=t.code(s.code), label=s.label, customer_code=t.code(s.customer_code)) for s in d.job_sites}
-    return PaymentReference(invoices=invoices, customers=customers, banks=banks, job_sites=sites,
-                            fiscal_year_start=d.company.fiscal_year_start, fiscal_year_end=d.company.fiscal_year_end,
-                            known_keys=prior_imports(pd_.register), known_amounts=known_amounts(pd_.register))
+
+def build_reference(pd_: PaymentsDossier, *, use_ledger: bool = True, snapshot: RegisterSnapshot | None = None) -> PaymentReference:
+    """``reglo.core.payments.usecases.build_reference`` on the register as it is now."""
+    return uc.build_reference(pd_.dossier, pd_.ledger, snapshot if snapshot is not None else pd_.snapshot(), use_ledger=use_ledger)
 
 
 def all_invoices(pd_: PaymentsDossier) -> list[OpenInvoice]:
-    """Every invoice and credit note (for the « invoiced » column of the synthesis)."""
-    return [OpenInvoice(invoice_number=t.code(i.invoice_number), customer_code=t.code(i.customer_code), invoice_date=i.invoice_date,
-                        amount=i.gross, job_site_code=t.code(i.job_site_code)) for i in pd_.dossier.invoices]
+    return uc.all_invoices(pd_.dossier)
 
 
 # ---------------------------------------------------------------------------
 # reading the template
 # ---------------------------------------------------------------------------
-
-@dataclass
-class TemplateRows:
-    sheet: str
-    header_row: int
-    columns: dict[str, str]  # contract header -> header as written in the sheet
-    rows: list[tuple[int, dict[str, Any]]]
-    alerts: list[Alert] = field(default_factory=list)
-    headers: list[Any] = field(default_factory=list)  # the header row's values as written
-    missing: list[str] = field(default_factory=list)  # required contract headers absent from the sheet
-
 
 def find_header(values: list[list[Any]]) -> tuple[int, dict[str, str]] | None:
     for i, line in enumerate(values[:30], start=1):
@@ -258,15 +211,7 @@ def read_template(book: Workbook) -> TemplateRows:
 
 
 def _sheet_columns(alerts: Iterable[Alert], tpl: TemplateRows) -> list[Alert]:
-    """Alerts name contract headers; point them at the header as written in the sheet."""
-    out = []
-    for a in alerts:
-        if a.sheet == tpl.sheet and a.column in tpl.columns and tpl.columns[a.column] != a.column:
-            a = a.model_copy(update={"column": tpl.columns[a.column]})
-        elif a.sheet == t.SHEET and tpl.sheet != t.SHEET:
-            a = a.model_copy(update={"sheet": tpl.sheet})
-        out.append(a)
-    return out
+    return uc.sheet_columns(alerts, tpl)
 
 
 # ---------------------------------------------------------------------------
@@ -292,34 +237,12 @@ class PaymentsRun:
     synthesis: Synthesis | None = None
     outputs: list[str] = field(default_factory=list)
     paint: Any = None
+    saved: bool = True  # False: committed, but the workbook could not be saved
 
 
 def run_check(tpl: TemplateRows, pd_: PaymentsDossier, *, today: date, ref: PaymentReference | None = None) -> tuple[CheckResult, list[Alert]]:
     ref = ref if ref is not None else build_reference(pd_)
-    result = check_rows(tpl.rows, ref, today=today, sheet=tpl.sheet)
-    if tpl.missing:
-        absent = [h for h in t.HEADERS if h not in tpl.columns]
-        result = without_columns(result, sorted(set(tpl.missing) | set(absent)), shown=tpl.missing)
-    alerts = tpl.alerts + _sheet_columns(result.alerts, tpl)
-    return result, alerts
-
-
-def without_columns(result: CheckResult, missing: list[str], *, shown: list[str] | None = None) -> CheckResult:
-    """A required column is missing: nothing can be imported; the alerts about the absent
-    cells are dropped (the column's alert says it), the other checks stay; rows without
-    another blocking alert are counted « non vérifiées »."""
-    from reglo.core.payments import RowStatus
-
-    gone = set(missing)
-    alerts = [a for a in result.alerts if a.column not in gone]
-    blocked = {a.row for a in alerts if a.is_blocking}
-    warned = {a.row for a in alerts if not a.is_blocking}
-    status = {r: RowStatus.BLOCKING if r in blocked else (RowStatus.WARNING if r in warned else RowStatus.BLOCKING) for r in result.status}
-    unchecked = sum(1 for r in result.status if r not in blocked)
-    out = CheckResult(payments=[], allocations=[], alerts=alerts, status=status, rows=result.rows)
-    out.totals = {**result.totals, "ok": 0, "warning": 0, "blocking": result.rows, "unchecked": unchecked, "accepted_amount": ZERO,
-                  "applied_amount": ZERO, "excess_amount": ZERO, "settled_invoices": 0, "missing_columns": ", ".join(shown or missing)}
-    return out
+    return uc.check(tpl, ref, today=today)
 
 
 def summary_lines(result: CheckResult) -> list[tuple[str, object]]:
@@ -381,194 +304,120 @@ def account_labels(pd_: PaymentsDossier, ref: PaymentReference) -> dict[str, str
     return labels
 
 
-def recorded_lettering_codes(register: PaymentRegister) -> set[str]:
-    """Lettering codes handed out by earlier imports (not yet in the ledger, maybe)."""
-    return {l.meta["lettering"] for b in register.batches(kind=KIND) for l in register.lines(b.id) if l.meta.get("lettering")}
-
-
-def entries_frame(entries: list[Entry], pd_: PaymentsDossier, ref: PaymentReference) -> pd.DataFrame:
-    """Ledger rows of the payment entries, labels filled (``reglo.core.entries.fill_labels``), no
-    lettering yet (``payment_settlements`` hands the codes out against the ledger)."""
-    frame = entries_to_frame(entries)
-    frame["lettering_code"] = ""
-    frame["lettered_on"] = pd.Series(pd.NaT, index=frame.index).astype(frame["lettered_on"].dtype)
-    journals = {b.journal_code: b.label for b in ref.banks.values()}
-    names = {c.code: c.legal_name for c in ref.customers.values()}
-    return fill_labels(frame, ledger=pd_.ledger, journal_labels=journals, party_names=names)
-
-
-def _settled_invoices(allocations: list[Allocation]) -> list[Any]:
-    """One payment per invoice paid by the run (the first one), in order: the settlements'
-    order in ``payment_settlements``."""
-    seen: dict[tuple[str, str], Any] = {}
-    for a in allocations:
-        if a.applied > ZERO:
-            seen.setdefault((a.payment.customer_code, a.payment.invoice_number), a.payment)
-    return list(seen.values())
+def recorded_lettering_codes(snapshot: RegisterSnapshot) -> set[str]:
+    return uc.recorded_lettering_codes(snapshot)
 
 
 def payment_settlements(ledger: pd.DataFrame, allocations: list[Allocation], entries: list[Entry]) -> list[Settlement]:
-    """Per invoice paid: its 411 debit line(s) in ``ledger`` (auxiliary = customer, PieceRef
-    = invoice number) and the 411 credit lines of the run's entries that pay it."""
-    paying: dict[tuple[str, str], list[int]] = {}
-    pos = 0
-    for a, e in zip(allocations, entries):
-        if a.applied > ZERO:
-            paying.setdefault((a.payment.customer_code, a.payment.invoice_number), []).append(pos + 1)
-        pos += len(e.lines)
-    if ledger.empty:
-        invoice_rows: dict[tuple[str, str], list[int]] = {}
-    else:
-        m = (ledger["subledger_account"] != "") & (ledger["debit"] > 0) & ledger["ledger_account"].str.startswith("41")
-        sub = ledger.loc[m, ["subledger_account", "document_ref", "source_row"]]
-        invoice_rows = {}
-        for aux, doc, row in zip(sub["subledger_account"].tolist(), sub["document_ref"].str.strip().tolist(), sub["source_row"].tolist()):
-            invoice_rows.setdefault((aux, doc), []).append(int(row))
-    out = []
-    for p in _settled_invoices(allocations):
-        k = (p.customer_code, p.invoice_number)
-        out.append(Settlement(account=p.customer_code, ledger_rows=tuple(invoice_rows.get(k, ())), entry_rows=tuple(paying.get(k, ())),
-                              reason=f"Règlement de la facture {p.invoice_number}"))
-    return out
-
-
-def lettering_summary(update: LedgerUpdate, what: str = "facture(s)") -> str:
-    res = update.lettering
-    full = sum(1 for c in res.codes if c and not c.islower())
-    part = sum(1 for c in res.codes if c and c.islower())
-    later = getattr(update, "next_year", 0)
-    left = sum(1 for c in res.codes if not c) - later
-    where = f" ; grand livre lettré : {update.copy_path.name} (annulable : reglo letter « {update.copy_path.name} » --undo-last)" if update.copy_path else ""
-    return (f"Lettrage : {full} {what} lettré(e)s" + (f", {part} partiellement (code en minuscules)" if part else "")
-            + f", {left} non lettré(e)s (paiement partiel, pièce absente du grand livre ou déjà lettrée)"
-            + (f", {later} payé(e)s après la clôture de l'exercice (écritures de l'exercice suivant, hors de la copie lettrée)" if later else "")
-            + f" — détail dans « Lettrage »{where}.")
-
-
-def _register_lines(allocations: list[Allocation], letters: dict[str, str] | None = None) -> list[RegisterLine]:
-    letters = letters or {}
-    lines = []
-    for a in allocations:
-        p = a.payment
-        lines.append(RegisterLine(
-            item_key=f"invoice:{p.invoice_number}", amount_cents=to_cents(a.applied), payment_key=p.payment_key,
-            party_code=p.customer_code, document_ref=p.invoice_number,
-            meta={"date": p.payment_date.isoformat(), "excess_cents": to_cents(a.excess), "method": p.method.value if p.method else "",
-                  "reference": p.reference, "bank": p.bank_journal, "job_site": p.job_site_code, "source": p.source,
-                  "source_row": p.source_row, "settles": a.settles_invoice,
-                  "lettering": letters.get(p.invoice_number, "") if a.settles_invoice else ""},
-        ))
-    return lines
+    return uc.payment_settlements(ledger, allocations, entries)
 
 
 def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: datetime, file_name: str | None = None, write_fec_file: bool = True,
                     save_book: bool = False, progress: Any = None) -> PaymentsRun:
     """« Importer »: check, apply the rows without blocking alert, record them, write outputs.
 
-    Rows with a blocking alert stay in the sheet, marked; re-running is safe (a payment
-    already recorded is blocking, so nothing is applied twice). All or nothing: the batch is
-    committed to the register only once every output (sheets, entries FEC, lettered copy of
-    the ledger and its journal, and the workbook itself with ``save_book``) is written; a
-    failure takes the files back and records nothing, so that the re-run imports normally.
+    The plan (``reglo.core.payments.usecases.plan_import``) runs inside the dossier lock on the
+    register as it is then; the entries file and the lettered copy are committed with the
+    batch (``run_button``); the sheets (and the workbook with ``save_book``) are written after
+    the commit: a workbook that cannot be saved never un-imports. Rows with a blocking alert
+    stay in the sheet, marked; re-running is safe (a payment already recorded is blocking).
     """
     book = as_workbook(book)
     _step(progress, "Règlements : lecture du modèle")
     tpl = read_template(book)
-    _step(progress, f"Règlements : contrôle de {len(tpl.rows)} ligne(s)")
-    result, alerts = run_check(tpl, pd_, today=today)
-    _step(progress, "Règlements : imputation, écritures, lettrage et enregistrement")
+    _step(progress, f"Règlements : contrôle de {len(tpl.rows)} ligne(s), imputation, écritures, lettrage et enregistrement")
+    view = pd_.view()
+
+    def plan(ctx):
+        return uc.plan_import(tpl, view, ctx.snapshot, today=today, now=now, folder="", existing_names=ctx.names_in(""),
+                              copy_state=read_copy_state(pd_.fec_path, pd_.folder) if write_fec_file else None,
+                              write_entries_file=write_fec_file, workbook_name=file_name)
+
+    res = run_button(pd_.folder, plan, now=now)
+    out = res.outcome
+    data = out.data
+    result: CheckResult | None = data.get("result")
+    alerts = list(res.notices) + list(data.get("alerts", res.alerts))
     run = PaymentsRun([], alerts, check=result)
-    if not result.allocations:
-        already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
-        others = result.totals.get("blocking", 0) - already
-        if result.totals.get("missing_columns"):
-            run.summary.append(f"Rien n'a été importé : colonne(s) obligatoire(s) absente(s) ({result.totals['missing_columns']}) ; "
-                               f"{result.rows} ligne(s) lue(s), dont {result.totals.get('unchecked', 0)} non vérifiée(s) en entier. Ajoutez la colonne puis relancez.")
-            run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
-            return run
-        if already:
-            run.summary.append(f"Rien à importer : {already} règlement(s) de la feuille ont déjà été importés ; aucun n'a été appliqué une seconde fois.")
-        if not result.rows:
-            run.summary.append("La feuille ne contient aucun règlement à importer (ou ses colonnes obligatoires manquent : voir « Contrôle »).")
-        elif others or not already:
-            run.summary.append(f"{others} ligne(s) bloquée(s) : corrigez les cellules en rouge puis relancez l'import.")
-        run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
+    title = "Import des règlements clients — Reglo"
+    if result is None:  # blocked before the plan ran (files unknown to the register)
+        run.summary.append(out.summary)
+        run.paint = _paint(book, alerts, None, title, [("Règlements importés", 0)])
         return run
-    ref_stamp = now.strftime("%Y%m%d-%H%M%S")
-    reference = f"RC-{ref_stamp}"
-    ref = build_reference(pd_)
-    pe = build_entries(result.allocations, ref, used_lettering_codes=pd_.used_lettering_codes() | recorded_lettering_codes(pd_.register),
-                       entry_prefix=f"RC{now:%y%m%d}-")
-    frame = entries_frame(pe.entries, pd_, ref)
-    update = prepare_ledger_update(pd_.fec_path, pd_.ledger if pd_.ledger is not None else frame.iloc[0:0], frame,
-                                   lambda base: payment_settlements(base, result.allocations, pe.entries), now=now,
-                                   fiscal_year_end=pd_.dossier.company.fiscal_year_end)
-    alerts = alerts + update.alerts
-    if any(a.is_blocking for a in update.alerts):  # the lettered copy is unreadable: never overwrite it
-        run.alerts = alerts
-        run.summary.append("Import annulé : la copie lettrée du grand livre est illisible (voir « Contrôle »). Rien n'a été enregistré ni écrit.")
-        run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo", [("Règlements importés", 0)])
+    if not res.committed:
+        if out.summary:
+            run.summary.append(out.summary)
+        elif any(a.code == "COMMIT_DUPLICATE_PAYMENT" for a in alerts):
+            run.summary.append("Import annulé : ces règlements viennent d'être enregistrés par une autre exécution. Relancez « Contrôler » pour voir les lignes concernées. Rien n'a été enregistré.")
+        else:
+            already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
+            others = result.totals.get("blocking", 0) - already
+            if result.totals.get("missing_columns"):
+                run.summary.append(f"Rien n'a été importé : colonne(s) obligatoire(s) absente(s) ({result.totals['missing_columns']}) ; "
+                                   f"{result.rows} ligne(s) lue(s), dont {result.totals.get('unchecked', 0)} non vérifiée(s) en entier. Ajoutez la colonne puis relancez.")
+            else:
+                if already:
+                    run.summary.append(f"Rien à importer : {already} règlement(s) de la feuille ont déjà été importés ; aucun n'a été appliqué une seconde fois.")
+                if not result.rows:
+                    run.summary.append("La feuille ne contient aucun règlement à importer (ou ses colonnes obligatoires manquent : voir « Contrôle »).")
+                elif others or not already:
+                    run.summary.append(f"{others} ligne(s) bloquée(s) : corrigez les cellules en rouge puis relancez l'import.")
+        run.paint = _paint(book, alerts, result, title, [("Règlements importés", 0)])
         return run
-    frame = update.lettering.entries
-    letters = {p.invoice_number: c for p, c in zip(_settled_invoices(result.allocations), update.lettering.codes) if c}
-    pe.letterings = sorted(letters.items())
-    run.batch_id = None
-    syn = synthesis_for(pd_, result.allocations)  # read the register before its write transaction
-    try:
-        with pd_.register.pending_batch(KIND, _register_lines(result.allocations, letters), reference=reference, created_at=now, file_name=file_name,
-                                        meta={"rows": result.totals.get("rows", 0), "source": "excel"}) as batch, StagedFiles() as staged:
-            from reglo.addin.backends.entries_sheet import write_entries_sheet
-
-            write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
-            write_allocations(book, result.allocations, letters, batch)
-            write_lettering_sheet(book, update)
-            if write_fec_file:
-                staged.write(pd_.folder / f"Reglements_clients_{ref_stamp}.txt", write_fec(frame))
-                for path, data in update.files():
-                    staged.write(path, data)
-            run.synthesis = write_synthesis(book, pd_, syn=syn)
-            if save_book:
-                book.save()
-            run.outputs += [str(p) for p in staged.paths]
-    except DuplicatePaymentError as exc:  # another user imported the same payments meanwhile
-        run.summary.append(f"Import annulé : {exc}. Relancez « Contrôler » pour voir les lignes concernées. Rien n'a été enregistré.")
-        run.paint = _paint(book, alerts, result, "Import des règlements clients — Reglo")
-        return run
-    except OSError as exc:
-        from reglo.addin.shell.errors import UserError
-
-        raise UserError(f"Import annulé : un fichier n'a pas pu être écrit ({exc.filename or ''} : {exc.strerror or exc}). "
-                        "Rien n'a été enregistré au registre ni écrit : fermez le fichier (Excel ?) ou libérez de la place, puis relancez l'import.") from exc
+    batch = res.batch_id
+    pe, frame, update, letters = data["entries"], data["frame"], data["update"], data["letters"]
+    run.outputs = [str(p) for p in res.paths]
     run.batch_id, run.applied = batch, result.allocations
     tt = result.totals
+    entries_file = data.get("file_name")
     run.summary += [
         f"{len(result.allocations)} règlement(s) importé(s) pour {format_display(tt['accepted_amount'])} (lot {batch} du registre) ; {tt['settled_invoices']} facture(s) soldée(s).",
         f"{tt.get('blocking', 0)} ligne(s) bloquée(s) restent marquées en rouge dans la feuille : corrigez-les et relancez l'import.",
-        f"{len(pe.entries)} écriture(s) de banque (512 / 411) dans « {ENTRIES_SHEET} »" + (f" et dans {Path(run.outputs[0]).name}." if run.outputs else "."),
+        f"{len(pe.entries)} écriture(s) de banque (512 / 411) dans « {ENTRIES_SHEET} »" + (f" et dans {entries_file}." if entries_file else "."),
         lettering_summary(update),
     ]
     run.alerts = alerts + pe.alerts
-    run.paint = _paint(book, run.alerts, result, "Import des règlements clients — Reglo",
-                       [("Règlements importés", len(result.allocations)), ("Lot du registre", batch), ("Écritures générées", len(pe.entries))])
+    try:
+        from reglo.addin.backends.entries_sheet import write_entries_sheet
+
+        write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
+        write_allocations(book, result.allocations, letters, batch)
+        write_lettering_sheet(book, update)
+        run.synthesis = write_synthesis(book, pd_, syn=data["synthesis"])
+        run.paint = _paint(book, run.alerts, result, title,
+                           [("Règlements importés", len(result.allocations)), ("Lot du registre", batch), ("Écritures générées", len(pe.entries))])
+        if save_book:
+            book.save()
+    except (OSError, WorkbookError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc)
+        run.summary.append(f"ATTENTION : le classeur n'a pas pu être enregistré ({detail}) ; les règlements sont bien importés (lot {batch} du registre"
+                           + (f", écritures dans {entries_file}" if entries_file else "") + ") : ne relancez pas l'import, rouvrez le classeur et cliquez « Contrôler ».")
+        run.saved = False
     return run
 
 
 def import_from_ledger(book: Any, pd_: PaymentsDossier, frame: pd.DataFrame, *, now: datetime, file_name: str | None = None) -> PaymentsRun:
     """« Importer depuis la comptabilité »: payments of the bank journals of a FEC, one line
-    per invoice; non-conforming lines listed with the reason; no entries (already booked)."""
+    per invoice; non-conforming lines listed with the reason; no entries (already booked).
+    Recorded through the commit protocol (``plan_import_ledger``)."""
     book = as_workbook(book)
-    ref = build_reference(pd_, use_ledger=False)
-    res = payments_from_ledger(frame, ref)
-    run = PaymentsRun([], list(res.alerts), applied=res.allocations)
-    if res.allocations:
-        try:
-            run.batch_id = pd_.register.record_batch(KIND, _register_lines(res.allocations), reference=f"RC-FEC-{now:%Y%m%d-%H%M%S}", created_at=now,
-                                                     file_name=file_name, meta={"source": "fec", "considered": res.considered})
-        except DuplicatePaymentError as exc:
-            run.summary.append(f"Import annulé : {exc}. Rien n'a été enregistré.")
-            run.applied = []
+    view = pd_.view()
+    result = run_button(pd_.folder, lambda ctx: uc.plan_import_ledger(frame, view, ctx.snapshot, now=now, file_name=file_name), now=now)
+    data = result.outcome.data
+    if "res" not in data:  # blocked before the plan ran
+        run = PaymentsRun([result.outcome.summary], list(result.alerts))
+        from reglo.addin.backends.paint import write_control_sheet
+
+        write_control_sheet(book, run.alerts, sheet=CONTROL_SHEET, title="Import des règlements depuis la comptabilité — Reglo", summary=[])
+        return run
+    res = data["res"]
+    run = PaymentsRun([], list(result.notices) + data["alerts"], applied=res.allocations if result.committed else [])
+    if result.committed:
+        run.batch_id = result.batch_id
+    elif res.allocations:
+        run.summary.append("Import annulé : ces règlements viennent d'être enregistrés par une autre exécution. Rien n'a été enregistré.")
     _write_ledger_sheet(book, res, frame)
-    run.synthesis = write_synthesis(book, pd_)
+    run.synthesis = write_synthesis(book, pd_, syn=data["synthesis"])
     total = sum((a.payment.amount for a in run.applied), ZERO)
     run.summary += [
         f"{res.considered} ligne(s) de règlement client lue(s) dans les journaux de banque ; {len(run.applied)} importée(s) pour {format_display(total)}.",
@@ -628,10 +477,8 @@ def synthesis_rows(syn: Synthesis) -> list[list[Any]]:
 
 
 def synthesis_for(pd_: PaymentsDossier, pending: list[Allocation] | None = None) -> Synthesis:
-    """The job-site synthesis from every recorded allocation, plus ``pending`` (this run's,
-    not committed yet: computed before the register transaction, which may keep readers out)."""
-    ref = build_reference(pd_)
-    return job_site_synthesis(all_invoices(pd_), recorded_allocations(pd_.register) + list(pending or []), job_sites=ref.job_sites)
+    """The job-site synthesis from every recorded allocation, plus ``pending``."""
+    return uc.synthesis(pd_.dossier, pd_.ledger, pd_.snapshot(), pending or [])
 
 
 def write_synthesis(book: Workbook, pd_: PaymentsDossier, *, pending: list[Allocation] | None = None, syn: Synthesis | None = None) -> Synthesis:

@@ -11,7 +11,7 @@ lock; ``reglo.addin.shell.dossier.load_dossier`` calls :func:`recover_at_start`)
 * a pending batch of another machine (or of another path to the dossier) is never rolled back
   blindly: its lines stay reserved (a pending batch counts) and a French warning says where
   and when it started, until it is resolved there or a user confirms in writing that its file
-  was never sent (:func:`resolve_never_sent`, ``reglo register resolve REF --jamais-envoye``);
+  was never sent (``reglo register cancel REF --non-envoye --reason …``, or :func:`resolve_never_sent`);
 * stray temporary files of the protocol (``.~<name>.reglo-<id>.tmp`` / ``.orig``) of batches
   that are no longer pending are removed, as are those an older Reglo left
   (``.<name>.<random>.tmp`` of a Reglo output);
@@ -174,13 +174,13 @@ def recover(dossier: str | Path, store: Any, *, host: str | None = None, now: da
                 report.alerts.append(alert("REGISTER_RECOVERED_ROLLED_BACK", reference=b.reference, started=_started(b)))
         else:
             report.foreign.append(b)
-            report.alerts.append(alert("REGISTER_FOREIGN_PENDING", reference=b.reference, kind=b.kind, started=_started(b), host=b.host or "inconnu",
-                                       folder=b.folder or "?", user=f", utilisateur {b.user}" if b.user else "", count=len(b.lines)))
+            report.alerts.append(alert("REGISTER_PENDING_ELSEWHERE", reference=b.reference, date=_started(b), host=b.host or "inconnu",
+                                       where=(b.folder or "?") + (f", utilisateur {b.user}" if b.user else "")))
     if report.committed or report.rolled_back:
         snap = store.snapshot()
     report.removed = remove_stray_temporaries(folder, snap)
     report.orphans = orphan_files(folder, snap)
-    report.alerts += [alert("REGISTER_ORPHAN_FILE", file=p.name, folder=str(p.parent)) for p in report.orphans]
+    report.alerts += [alert("REGISTER_ORPHAN_FILE", file=p.name, folder=str(p.parent), dossier=str(folder)) for p in report.orphans]
     return report
 
 
@@ -259,8 +259,12 @@ def recover_at_start(dossier: str | Path, *, store: Any = None, host: str | None
     from reglo.addin.shell.errors import UserError
     from reglo.addin.shell.registry.base import RegisterError
 
+    from reglo.addin.shell.registry import POINTER_FILE, REGISTER_FILE
+
     folder = Path(dossier).resolve()
     own = store is None
+    if own and not (folder / REGISTER_FILE).exists() and not (folder / POINTER_FILE).exists():
+        return None  # no register yet: nothing was ever recorded, nothing to recover
     try:
         if own:
             store = open_register(folder)
@@ -293,7 +297,7 @@ def resolve_never_sent(dossier: str | Path, reference: str, reason: str, *, stor
 
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("Indiquez par écrit pourquoi le fichier n'a jamais été envoyé (--jamais-envoye \"raison\").")
+        raise UserError("Indiquez par écrit pourquoi le fichier n'a jamais été envoyé (--reason \"raison\").")
     folder = Path(dossier).resolve()
     now = now or datetime.now().replace(microsecond=0)
     user = user if user is not None else this_user()

@@ -100,3 +100,16 @@ def write_lettering_sheet(book: Workbook, update: LedgerUpdate) -> int:
             for l in update.lettering.lines]
     book.write_sheet(LETTERING_SHEET, LETTERING_COLUMNS, rows, title=f"Lignes lettrées (numéros de ligne de {name})")
     return len(rows)
+
+
+def lettering_summary(update: LedgerUpdate, what: str = "facture(s)") -> str:
+    res = update.lettering
+    full = sum(1 for c in res.codes if c and not c.islower())
+    part = sum(1 for c in res.codes if c and c.islower())
+    later = getattr(update, "next_year", 0)
+    left = sum(1 for c in res.codes if not c) - later
+    where = f" ; grand livre lettré : {update.copy_name} (annulable : reglo letter « {update.copy_name} » --undo-last)" if update.copy_name else ""
+    return (f"Lettrage : {full} {what} lettré(e)s" + (f", {part} partiellement (code en minuscules)" if part else "")
+            + f", {left} non lettré(e)s (paiement partiel, pièce absente du grand livre ou déjà lettrée)"
+            + (f", {later} payé(e)s après la clôture de l'exercice (écritures de l'exercice suivant, hors de la copie lettrée)" if later else "")
+            + f" — détail dans « Lettrage »{where}.")

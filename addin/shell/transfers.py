@@ -1,9 +1,12 @@
 """Supplier transfers, workbook side: « Paramètres virements » → « Prévisualisation
 virements » → « Virements » + « Écritures » + the SEPA file, with the payment register.
 
-Same functions for the ribbon (``xw.Book`` through ``as_workbook``) and the CLI
-(``FileWorkbook``). Business rules live in ``reglo.core.transfers``; this module translates:
-dossier + register → ``core`` inputs, sheets ⇄ preview lines, results → sheets and files.
+Same functions for the ribbon (``xw.Book`` through ``as_workbook``), the CLI
+(``FileWorkbook``) and the demo step. Business rules live in ``reglo.core.transfers``; the
+button that writes (« Générer le fichier ») is the pure plan
+``reglo.core.transfers.usecases.plan_generate`` run inside the commit protocol
+(``reglo.addin.shell.commit.run_button``): this module only reads the workbook and the dossier,
+calls the plan inside the dossier lock, and writes the sheets after the commit.
 
 * « Importer » reads the ledger of the dossier, writes the preview and a hidden snapshot
   of the import (sheet ``_Reglo virements``: one JSON line per preview line, plus the
@@ -11,23 +14,22 @@ dossier + register → ``core`` inputs, sheets ⇄ preview lines, results → sh
 * « Afficher » rebuilds the preview from the snapshot **without re-importing**, keeping the
   user's « Sélection » / « Montant » / « Groupe », and lists every beneficiary of the
   import, with the lines paid since then marked « Payé ».
-* « Générer le fichier » checks, builds the pain.001, validates it against its XSD, records
-  it in the register (one line per paid ledger line: amount and original amount, end-to-end
-  id), writes it atomically as ``VIR<AAAAMMJJhhmmss>.xml`` (and the entries as
-  ``VIR<…>-ecritures.txt`` in FEC format), then fills « Virements » and « Écritures ».
-  A line paid by a file recorded after the import is skipped (``ALREADY_PAID``): the same
-  preview never pays twice.
+* « Générer le fichier »: inside the dossier lock, the register is re-read, the lines paid
+  since the import are skipped (``ALREADY_PAID``), the MsgId is handed out by the register,
+  the pain.001 (validated against its XSD), the entries ``<MsgId>-ecritures.txt`` and the
+  lettered copy of the ledger are committed with the batch; then « Virements », « Écritures »,
+  « Lettrage » and the preview are written (a workbook that cannot be saved never un-pays).
 * « Annuler un fichier » cancels a file in the register (bank reject): its invoices are
   payable again at the next import.
 
-Register (``reglo-registre.sqlite``): batch kind ``virement``, reference = MsgId, file name
-and sha256; line ``item_key`` = ledger line key, ``amount_cents`` = amount paid (negative for
-a debit consumed in a group), ``original_cents`` = amount proposed before the user's edit,
-``payment_key`` = item key + register mark of the import, ``meta.e2e`` = EndToEndId.
+Register: batch kind ``virement``, reference = MsgId, files = the pain.001 (role ``bank``) and
+the entries (role ``entries``); line ``item_key`` = ledger line key, ``amount_cents`` = amount
+paid (negative for a debit consumed in a group), ``original_cents`` = amount proposed before the
+user's edit, ``payment_key`` = item key + the batches that had paid it when the preview was
+imported (``reglo.core.transfers.usecases.payment_keys``), ``meta.e2e`` = EndToEndId.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -38,15 +40,14 @@ from typing import Any, Callable
 import pandas as pd
 
 from reglo.addin.entrypoints.handlers import HandlerResult
-from reglo.addin.shell.register import DuplicatePaymentError, PaymentRegister, RegisterLine, StagedFiles
-from reglo.addin.shell.settlements import prepare_ledger_update, write_lettering_sheet
-from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, atomic_write, read_table
+from reglo.addin.shell.commit import open_register, relative_folder, run_button
+from reglo.addin.shell.settlements import read_copy_state, write_lettering_sheet
+from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, read_table
 from reglo.addin.shell.errors import UserError
-from reglo.core.alerts import Alert, Severity, alert, has_blocking, summary_fr
-from reglo.core.entries import Settlement, entries_to_frame, fill_labels, number_entries
-from reglo.core.fec import write_fec
+from reglo.core.alerts import Alert, alert, summary_fr
+from reglo.core.entries import Settlement
 from reglo.core.models import AccountKind, Party, PostalAddress
-from reglo.core.money import ZERO, cents_to_money, format_display, to_cents
+from reglo.core.money import ZERO, format_display
 from reglo.core.transfers import (
     KIND,
     Edit,
@@ -54,16 +55,13 @@ from reglo.core.transfers import (
     PreviewLine,
     TransferParameters,
     apply_edits,
-    assign_lettering,
     check_beneficiaries,
     check_selection,
     import_lines,
-    message_id_for,
-    plan_transfers,
-    transfer_entries,
 )
+from reglo.core.transfers import usecases as uc
 from reglo.core.transfers.params import LABELS, parse_parameters, template_rows
-from reglo.core.writers.pain001 import check_pain001, write_pain001
+from reglo.core.register_state import RegisterSnapshot
 
 PARAMS_SHEET = "Paramètres virements"
 PREVIEW_SHEET = "Prévisualisation virements"
@@ -108,7 +106,6 @@ class TransfersDossier:
     folder: Path
     parties: dict[str, Party]
     ledger: pd.DataFrame
-    register: PaymentRegister
     company_name: str = ""
     siren: str = ""
     company_address: PostalAddress = PostalAddress()
@@ -130,6 +127,14 @@ class TransfersDossier:
             out.update(debtor_iban=str(b.iban), debtor_bic=str(b.bic or ""), bank_journal=b.journal_code, bank_account=b.ledger_account)
         return {k: v for k, v in out.items() if v not in (None, "")}
 
+    def snapshot(self) -> RegisterSnapshot:
+        """The register as it is now (outside the lock: for display only)."""
+        return read_register(self.folder)
+
+    def view(self) -> uc.TransfersDossierView:
+        return uc.TransfersDossierView(parties=self.parties, ledger=self.ledger, alerts=tuple(self.alerts),
+                                       journal_labels={b.journal_code: b.label for b in self.banks}, fiscal_year_end=self.fiscal_year[1])
+
     def bank_for(self, iban: str):
         compact = "".join(iban.split()).upper()
         return next((b for b in self.banks if str(b.iban) == compact), None)
@@ -144,9 +149,6 @@ def load_transfers_dossier(path: str | Path) -> TransfersDossier:
 
     loaded = load_dossier(p)
     d = loaded.dossier
-    register = getattr(loaded, "register", None) or PaymentRegister.beside(loaded.folder)
-    if not isinstance(register, PaymentRegister):
-        register = PaymentRegister(register)
     ledger = getattr(loaded, "ledger", None)
     if ledger is None:
         raise UserError(f"Le dossier {loaded.folder} n'a pas de FEC : les virements partent des écritures non lettrées.")
@@ -155,7 +157,6 @@ def load_transfers_dossier(path: str | Path) -> TransfersDossier:
         folder=Path(loaded.folder),
         parties={party.code: party for party in d.parties},
         ledger=ledger.frame,
-        register=register,
         company_name=company.legal_name,
         siren=company.siren,
         company_address=company.address,
@@ -166,16 +167,18 @@ def load_transfers_dossier(path: str | Path) -> TransfersDossier:
     )
 
 
-def allocations(register: PaymentRegister) -> tuple[list[PaidAllocation], int]:
-    """Active transfer-file lines of the register, and the register mark (last batch id)."""
-    out: list[PaidAllocation] = []
-    mark = 0
-    for b in register.batches():
-        mark = max(mark, b.id)
-    for b in register.batches(kind=KIND, status="active"):
-        for line in register.lines(b.id):
-            out.append(PaidAllocation(batch_id=b.id, item_key=line.item_key, amount_cents=line.amount_cents, end_to_end_id=line.meta.get("e2e", ""), file_name=b.file_name or b.reference, created_on=date.fromisoformat(b.created_at[:10])))
-    return out, mark
+def read_register(folder: str | Path) -> RegisterSnapshot:
+    """A snapshot of the dossier's register, read without the lock (display, import)."""
+    store = open_register(Path(folder))
+    try:
+        return store.snapshot()
+    finally:
+        store.close()
+
+
+def allocations(snapshot: RegisterSnapshot) -> tuple[list[PaidAllocation], int]:
+    """Live transfer-file lines of the register, and the register mark (last batch id)."""
+    return uc.allocations(snapshot)
 
 
 # ---------------------------------------------------------------------------
@@ -254,44 +257,12 @@ def _load(book: Workbook, dossier: str | Path | TransfersDossier | None) -> tupl
 
 def split_party_alerts(d: TransfersDossier) -> tuple[dict[str, list[Alert]], list[Alert]]:
     """The dossier's alerts on a party's row of « Tiers » (by party code), and the others."""
-    from reglo.core.dossier import PARTIES_SHEET
-
-    by_row = {p.source_row: code for code, p in d.parties.items() if p.source_row is not None}
-    mine: dict[str, list[Alert]] = {}
-    others: list[Alert] = []
-    for a in d.alerts:
-        code = by_row.get(a.row) if a.sheet == PARTIES_SHEET and a.row is not None else None
-        if code is None:
-            others.append(a)
-        else:
-            mine.setdefault(code, []).append(a)
-    return mine, others
+    return uc.split_party_alerts(d.parties, d.alerts)
 
 
 def party_alerts(d: TransfersDossier, lines: list[PreviewLine]) -> list[Alert]:
-    """Dossier problems of the beneficiaries: blocking on the preview rows of a beneficiary
-    with a selected line (its file would pay a wrong account); a warning on « Contrôle » for
-    the other parties (they block nothing as long as nobody pays them)."""
-    mine, _ = split_party_alerts(d)
-    rows: dict[str, list[int | None]] = {}
-    for l in lines:
-        if l.selected:  # blocking even when the line's preview row is not known
-            rows.setdefault(l.beneficiary, []).append(l.excel_row)
-    out: list[Alert] = []
-    for code, alerts in sorted(mine.items()):
-        for a in alerts:
-            where = f"feuille « {a.sheet} » du dossier, ligne {a.row}" + (f", colonne « {a.column} »" if a.column else "")
-            if code in rows:
-                if not a.is_blocking:
-                    out.append(a)
-                    continue
-                for r in rows[code]:
-                    out.append(a.model_copy(update={"sheet": PREVIEW_SHEET, "row": r, "column": "Bénéficiaire",
-                                                    "message": f"Bénéficiaire {code} ({where}) : {a.message}"}))
-            else:
-                out.append(a.model_copy(update={"severity": Severity.WARNING,
-                                                "message": f"{a.message} (tiers {code} non sélectionné : ne bloque pas le fichier ; corrigez le dossier avant de le payer)"}))
-    return out
+    """Dossier problems of the beneficiaries (``reglo.core.transfers.usecases.party_alerts``)."""
+    return uc.party_alerts(d.parties, d.alerts, lines)
 
 
 # ---------------------------------------------------------------------------
@@ -411,7 +382,7 @@ def import_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None
     d, params, extras, alerts = _load(book, dossier)
     if params is None:
         return _finish(book, alerts, "Paramètres invalides : rien n'a été importé.")
-    allocs, mark = allocations(d.register)
+    allocs, mark = allocations(d.snapshot())
     names = {code: p.legal_name for code, p in d.parties.items()}
     result = import_lines(d.ledger, params, allocations=allocs, party_names=names)
     lines = list(result.lines)
@@ -450,7 +421,7 @@ def show_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None =
     try:
         d, params, _, more = _load(book, dossier if dossier is not None else meta.get("dossier"))
         alerts += [a for a in more if a.is_blocking]
-        status = _paid_since(d.register, lines, int(meta.get("register_mark", 0)))
+        status = _paid_since(d.snapshot(), lines, int(meta.get("register_mark", 0)))
     except UserError:
         pass  # dossier unreachable: show the snapshot as is
     lines = [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines]
@@ -482,26 +453,17 @@ def _relocate_edits(alerts: list[Alert], edits: list[Edit], rows: dict[str, int]
     return [a.model_copy(update={"row": old_to_new.get(a.row, a.row)}) if a.sheet == PREVIEW_SHEET and a.row is not None else a for a in alerts]
 
 
-def _paid_since(register: PaymentRegister, lines: list[PreviewLine], mark: int) -> dict[str, str]:
-    """Key → « Payé … » for lines paid by an active file recorded after the import."""
-    keys = {l.key for l in lines}
-    out: dict[str, str] = {}
-    for b in register.batches(kind=KIND, status="active"):
-        if b.id <= mark:
-            continue
-        for line in register.lines(b.id):
-            if line.item_key in keys:
-                out[line.item_key] = f"Payé ({b.file_name or b.reference} du {b.created_at[8:10]}/{b.created_at[5:7]}/{b.created_at[:4]})"
-    return out
+def _paid_since(snapshot: RegisterSnapshot, lines: list[PreviewLine], mark: int) -> dict[str, str]:
+    """Key → « Payé … » for lines paid by a live file recorded after the import."""
+    return {k: uc.status_text(*v) for k, v in uc.paid_since(snapshot, lines, mark).items()}
 
 
 def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None = None, out_dir: str | Path | None = None,
                        save_book: bool = False) -> HandlerResult:
-    """« Générer le fichier »: checks, pain.001 validated then written, register, sheets.
-
-    All or nothing: the batch is committed to the register only once the SEPA file, the
-    entries FEC, the lettered copy of the ledger and its journal (and the workbook, with
-    ``save_book``) are written; a failure takes the files back and records nothing."""
+    """« Générer le fichier »: the plan ``reglo.core.transfers.usecases.plan_generate`` run and
+    committed by ``run_button`` (lock, register re-read, MsgId handed out, pain.001, entries and
+    lettered copy written, batch committed), then the sheets (and the workbook with
+    ``save_book``); a workbook that cannot be saved leaves the batch committed."""
     book = as_workbook(book)
     snap = read_snapshot(book)
     if snap is None:
@@ -510,154 +472,103 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
     d, params, extras, alerts = _load(book, dossier if dossier is not None else meta.get("dossier"))
     if params is None:
         return _finish(book, alerts, "Paramètres invalides : aucun fichier généré.")
-    lines, edit_alerts = apply_edits(snapshot, read_edits(book))
-    alerts += edit_alerts
-    # a line paid by a file recorded after the import is never paid again
-    paid = _paid_since(d.register, [l for l in lines if l.selected], int(meta.get("register_mark", 0)))
-    for l in lines:
-        if l.key in paid:
-            alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key, name=l.beneficiary_name, file=paid[l.key].split("(", 1)[-1].split(" du ")[0], date=paid[l.key].rsplit(" du ", 1)[-1].rstrip(")")))
-    lines = [l.model_copy(update={"selected": False}) if l.key in paid else l for l in lines]
-    alerts += check_selection(lines) + check_beneficiaries(lines, d.parties, params) + party_alerts(d, lines)
-    if not any(l.selected for l in lines):
-        alerts.append(alert("NOTHING_SELECTED", sheet=PREVIEW_SHEET))
-        return _finish(book, alerts, "Aucun fichier généré : rien à virer.")
-    if has_blocking(alerts):
-        return _finish(book, alerts, "Aucun fichier généré : corrigez les alertes bloquantes de la prévisualisation.")
+    edits = read_edits(book)
+    folder = relative_folder(d.folder, out_dir or extras.get("output_folder") or (d.folder / uc.DEFAULT_FOLDER))
+    mark = int(meta.get("register_mark", 0))
     created = now().replace(microsecond=0)
-    message_id = _free_message_id(d.register, created)
-    plan = plan_transfers(lines, d.parties, params, message_id=message_id, today=created.date())
-    alerts += plan.alerts
-    if plan.batch is None or has_blocking(alerts):
-        return _finish(book, alerts, "Aucun fichier généré : corrigez les alertes bloquantes.")
-    data = write_pain001(plan.batch, message_id=message_id, created_at=created, version=params.version)
-    errors = check_pain001(data, params.version)
-    if errors:
-        alerts.append(alert("XSD_INVALID", version=params.version, detail="; ".join(errors[:3])))
-        return _finish(book, alerts, "Aucun fichier généré : le fichier ne respecte pas le schéma XSD.")
-    folder = Path(out_dir or extras.get("output_folder") or (d.folder / "virements"))
-    file_name = f"{message_id}.xml"
-    transfers = list(plan.transfers)
-    entries = number_entries(transfer_entries(plan, params, transfers=transfers), prefix=f"{message_id}-")
-    frame = entries_to_frame(entries)
-    frame = fill_labels(frame, ledger=d.ledger, journal_labels={b.journal_code: b.label for b in d.banks},
-                        party_names={code: p.legal_name for code, p in d.parties.items()})
-    update = prepare_ledger_update(d.fec_path, d.ledger, frame, lambda base: transfer_settlements(base, transfers, params.batch_booking), now=created,
-                                   fiscal_year_end=d.fiscal_year[1])
-    alerts += update.alerts
-    if has_blocking(update.alerts):  # the lettered copy is unreadable: never overwrite it
-        return _finish(book, alerts, "Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")
-    frame = update.lettering.entries
-    transfers = [t.model_copy(update={"lettering_code": c}) if c else t for t, c in zip(transfers, update.lettering.codes)]
-    register_lines = [
-        RegisterLine(
-            item_key=l.key, amount_cents=to_cents(l.amount), payment_key=f"{l.key}@{meta.get('register_mark', 0)}",
-            party_code=t.beneficiary, document_ref=l.document_ref, original_cents=to_cents(l.open_amount),
-            meta={"e2e": t.end_to_end_id, "transfer_cents": to_cents(t.amount), "ledger_cents": to_cents(l.original_amount), "kind": l.kind.value, "lettering": t.lettering_code},
-        )
-        for t in transfers for l in t.lines
-    ]
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        with d.register.pending_batch(
-            KIND, register_lines, reference=message_id, created_at=created, file_name=file_name, file_hash=digest,
-            meta={"version": params.version, "execution_date": plan.execution_date.isoformat() if plan.execution_date else None,
-                  "batch_booking": params.batch_booking, "transfers": len(transfers), "total_cents": to_cents(plan.total), "folder": str(folder)},
-        ) as batch_id, StagedFiles() as staged:
-            staged.write(folder / file_name, data)
-            staged.write(folder / f"{message_id}-ecritures.txt", write_fec(frame))
-            for path, content in update.files():
-                staged.write(path, content)
-            _write_transfers_sheet(book, transfers, plan, params, file_name)
-            from reglo.addin.backends.entries_sheet import write_entries_sheet
+    view = d.view()
 
-            write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
-            write_lettering_sheet(book, update)
-            if save_book:
-                book.save()
-            outputs = [str(p) for p in staged.paths]
-    except DuplicatePaymentError as exc:
-        alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, document=", ".join(k.split("|")[3] or k for k in exc.keys[:5]), name="", file="(registre)", date=created.strftime("%d/%m/%Y")))
-        return _finish(book, alerts, "Aucun fichier généré : ces lignes sont déjà payées par un fichier du registre.")
-    except OSError as exc:
-        raise UserError(f"Impossible d'écrire {exc.filename or folder / file_name} ({exc.strerror or exc}). "
-                        "Rien n'a été enregistré dans le registre ni écrit : fermez le fichier ou libérez de la place, puis relancez « Générer ».") from exc
-    status = {l.key: f"Payé ({file_name} du {created:%d/%m/%Y})" for t in transfers for l in t.lines}
-    write_preview(book, [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines], meta, {**{k: v for k, v in _paid_since(d.register, lines, int(meta.get('register_mark', 0))).items()}, **status})
-    summary = (f"Fichier {file_name} ({params.version}) : {len(transfers)} virement(s), {format_display(plan.total)}, exécution le {plan.execution_date:%d/%m/%Y} ; "
-               f"enregistré au registre (lot {batch_id}). {lettering_summary(update)}")
+    def plan(ctx):
+        return uc.plan_generate(snapshot, edits, view, ctx.snapshot, params, now=created, import_mark=mark, folder=folder,
+                                existing_names=ctx.names_in(folder), copy_state=read_copy_state(d.fec_path, d.folder),
+                                check_xml=lambda data, version: check_pain001(data, version))
+
+    result = run_button(d.folder, plan, now=created)
+    out = result.outcome
+    alerts += result.alerts
+    if not result.committed:
+        summary = out.summary or "Aucun fichier généré : corrigez les alertes bloquantes."
+        if any(a.code == "COMMIT_DUPLICATE_PAYMENT" for a in result.alerts):
+            summary = "Aucun fichier généré : ces lignes sont déjà payées par un fichier du registre."
+        return _finish(book, alerts, summary)
+    data = out.data
+    transfers, tplan, update, file_name = data["transfers"], data["plan"], data["update"], data["file_name"]
+    outputs = [str(p) for p in result.paths]
+    summary = (f"Fichier {file_name} ({params.version}) : {len(transfers)} virement(s), {format_display(tplan.total)}, exécution le {tplan.execution_date:%d/%m/%Y} ; "
+               f"enregistré au registre (lot {result.batch_id}). {lettering_summary(update)}")
+    try:
+        _write_transfers_sheet(book, transfers, tplan, params, file_name)
+        from reglo.addin.backends.entries_sheet import write_entries_sheet
+
+        write_entries_sheet(book, data["entries"], sheet=ENTRIES_SHEET)
+        write_lettering_sheet(book, update)
+        lines = data["lines"]
+        write_preview(book, [l.model_copy(update={"selected": False}) if l.key in data["status"] else l for l in lines], meta, data["status"])
+        if save_book:
+            book.save()
+    except (OSError, WorkbookError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc)
+        return _finish(None, alerts, f"{summary} ATTENTION : le classeur n'a pas pu être enregistré ({detail}) ; le fichier {file_name} est bien écrit et "
+                                     "enregistré au registre (ses lignes sont payées) : ne relancez pas « Générer », rouvrez le classeur et cliquez « Importer ».",
+                       outputs=outputs)
     return _finish(book, alerts, summary, outputs=outputs)
+
+
+def check_pain001(data: bytes, version: str) -> list[str]:
+    """The XSD check of the generated file (``reglo.core.writers.pain001.check_pain001``)."""
+    from reglo.core.writers.pain001 import check_pain001 as check
+
+    return check(data, version)
 
 
 def cancel_transfer_file(book: Any | None = None, *, reference: str | None = None, reason: str | None = None, dossier: str | Path | TransfersDossier | None = None) -> HandlerResult:
     """« Annuler un fichier »: cancel a file in the register (its invoices become payable)."""
+    from reglo.addin.shell.commit import register_session
+
     wb = as_workbook(book) if book is not None else None
     extras: dict[str, Any] = {}
     if wb is not None and PARAMS_SHEET in wb.sheet_names():
         _, extras, _ = read_params(wb)
     if isinstance(dossier, TransfersDossier):
-        register = dossier.register
+        folder = dossier.folder
     else:
         folder = Path(dossier) if dossier else (dossier_path(wb, extras) if wb is not None else None)
         if folder is None:
             raise UserError("Indiquez le dossier (--dossier).")
-        register = PaymentRegister.beside(folder if folder.suffix.lower() != ".xlsx" else folder)
+        if folder.suffix.lower() in (".xlsx", ".xlsm") or folder.is_file():
+            folder = folder.parent
     ref = str(reference or extras.get("cancel_file") or "").strip()
     why = str(reason or extras.get("cancel_reason") or "rejet de la banque").strip()
-    batch = None
-    if ref:
-        batch = register.find_batch(reference=ref) or register.find_batch(file_name=ref) or register.find_batch(file_name=Path(ref).name)
-        if batch is None and ref.isdigit():
-            batch = next((b for b in register.batches(kind=KIND) if b.id == int(ref)), None)
-    if batch is None or batch.kind != KIND:
-        known = ", ".join(b.file_name or b.reference for b in register.batches(kind=KIND, status="active")) or "aucun"
-        alerts = [alert("TRANSFER_FILE_UNKNOWN", sheet=PARAMS_SHEET if wb else None, value=ref, known=known)]
-        return _finish(wb, alerts, "Aucun fichier annulé.")
-    register.cancel_batch(batch.id, reason=why, at=now().replace(microsecond=0))
-    alerts = [alert("TRANSFER_FILE_CANCELLED", file=batch.file_name or batch.reference, reason=why, count=batch.line_count)]
-    return _finish(wb, alerts, f"Fichier {batch.file_name or batch.reference} annulé dans le registre : ses lignes redeviennent payables au prochain « Importer ».")
+    at = now().replace(microsecond=0)
+    with register_session(folder, now=at) as (store, _report):
+        snap = store.snapshot()
+        batch = None
+        if ref:
+            batch = snap.find(reference=ref) or snap.find(file_name=ref) or snap.find(file_name=Path(ref).name)
+            if batch is None and ref.isdigit():
+                batch = next((b for b in snap.batches if b.kind == KIND and b.id == int(ref)), None)
+        if batch is None or batch.kind != KIND or batch.status not in ("committed", "cancelled"):
+            known = ", ".join(uc.bank_file_name(b) for b in snap.live(KIND)) or "aucun"
+            alerts = [alert("TRANSFER_FILE_UNKNOWN", sheet=PARAMS_SHEET if wb else None, value=ref, known=known)]
+            return _finish(wb, alerts, "Aucun fichier annulé.")
+        if batch.status != "cancelled":
+            store.set_status(batch.id, "cancelled", at=at, reason=why)
+    name = uc.bank_file_name(batch)
+    alerts = [alert("TRANSFER_FILE_CANCELLED", file=name, reason=why, count=len(batch.lines))]
+    return _finish(wb, alerts, f"Fichier {name} annulé dans le registre : ses lignes redeviennent payables au prochain « Importer ».")
 
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
 
-def _free_message_id(register: PaymentRegister, created: datetime) -> str:
-    """MsgId unique in the register (S-L11): bump a second when one is taken."""
-    from datetime import timedelta
-
-    t = created
-    while register.find_batch(reference=message_id_for(t)) is not None:
-        t += timedelta(seconds=1)
-    return message_id_for(t)
-
-
-def _used_codes(frame: pd.DataFrame) -> dict[str, set[str]]:
-    if frame.empty:
-        return {}
-    aux = frame["subledger_account"]
-    key = aux.where(aux != "", frame["ledger_account"])
-    used = frame.assign(k=key)[frame["lettering_code"] != ""].groupby("k")["lettering_code"].agg(lambda s: set(s))
-    return {k: v for k, v in used.items()}
-
-
 def transfer_settlements(ledger: pd.DataFrame, transfers: list, batch_booking: bool) -> list[Settlement]:
-    """Per transfer: the ledger lines it pays (found by their stable key in ``ledger``) and
-    its 401 debit line in the entries (one entry per transfer: 2 lines each; one per file:
-    the 401 lines first, then the bank line)."""
-    from reglo.core.transfers.selection import line_keys
-
-    rows = dict(zip(line_keys(ledger).tolist(), ledger["source_row"].tolist())) if not ledger.empty else {}
-    out = []
-    for i, t in enumerate(transfers):
-        found = tuple(int(rows[l.key]) for l in t.lines if l.key in rows)
-        out.append(Settlement(account=t.beneficiary, ledger_rows=found if len(found) == len(t.lines) else (),
-                              entry_rows=(i if batch_booking else 2 * i,), reason=f"Virement {t.end_to_end_id}"))
-    return out
+    """See ``reglo.core.transfers.usecases.transfer_settlements``."""
+    return uc.transfer_settlements(ledger, transfers, batch_booking)
 
 
 def lettering_summary(update) -> str:
-    from reglo.addin.shell.payments import lettering_summary as summary
+    from reglo.addin.shell.settlements import lettering_summary as summary
 
     return summary(update, "virement(s)")
 

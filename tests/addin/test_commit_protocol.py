@@ -126,7 +126,7 @@ def test_foreign_pending_batch_is_reserved_and_resolved_in_writing(tmp_path):
     res = run_button(tmp_path, _plan(ledger=False), now=NOW, store=store, host="h1")
     assert res.committed
     assert [l.item_key for l in store.snapshot().batches[1].lines] == ["F2"]  # F1 stays reserved
-    warn = [a for a in res.alerts if a.code == "REGISTER_FOREIGN_PENDING"]
+    warn = [a for a in res.alerts if a.code == "REGISTER_PENDING_ELSEWHERE"]
     assert warn and "autre-poste" in warn[0].message and "02/03/2026 à 10:00" in warn[0].message and not warn[0].is_blocking
     a = resolve_never_sent(tmp_path, "T9999", "clé USB perdue, jamais transmis", store=store, user="paul", now=NOW)
     assert a.code == "REGISTER_RESOLVED_NEVER_SENT" and store.snapshot().batches[0].status == "cancelled"

@@ -105,38 +105,44 @@ def test_import_letters_the_settled_invoice_not_the_part_paid_one(folder, tmp_pa
     assert "AC" not in set(f2["lettering_code"]) and f2.loc[f2["lettering_code"] == "AB"].shape[0] == 2
 
 
-def test_failed_save_records_nothing_then_rerun_imports(folder, tmp_path, monkeypatch):
-    dossier = PaymentsDossier.load(folder)
-    path = template_file(tmp_path / "r.xlsx", ROWS[:2])
+def _full_disk(monkeypatch):
+    import reglo.addin.shell.commit as commit
 
     def full_disk(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ap, "write_fec", full_disk)
+    monkeypatch.setattr(commit, "write_synced", full_disk)
+
+
+def test_failed_write_records_nothing_then_a_failed_save_never_unimports(folder, tmp_path, monkeypatch):
+    from tests.addin.register_view import dossier_files, live
+
+    dossier = PaymentsDossier.load(folder)
+    path = template_file(tmp_path / "r.xlsx", ROWS[:2])
+    _full_disk(monkeypatch)
     with pytest.raises(UserError, match="Rien n'a été enregistré"):
         import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
-    assert dossier.register.batches() == []
-    assert sorted(p.name for p in folder.iterdir()) == ["552100554FEC20251231.txt", "dossier.xlsx", "reglo-registre.sqlite"]
-    # a locked workbook (open in Excel) at the very end: the files written are taken back
+    assert live(folder) == []
+    assert dossier_files(folder) == ["552100554FEC20251231.txt", "dossier.xlsx"]
+    # a locked workbook (open in Excel) at the very end: the import is committed all the same
     monkeypatch.undo()
 
     def locked(self, *a, **k):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(FileWorkbook, "save", locked)
-    with pytest.raises(UserError):
-        import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
-    assert dossier.register.batches() == []
-    assert sorted(p.name for p in folder.iterdir()) == ["552100554FEC20251231.txt", "dossier.xlsx", "reglo-registre.sqlite"]
-    monkeypatch.undo()
     run = import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
-    assert run.batch_id is not None and len(run.applied) == 2 and len(dossier.register.batches()) == 1
-    assert (folder / COPY).is_file() and (folder / "Reglements_clients_20250630-100000.txt").is_file()
+    assert run.batch_id is not None and not run.saved and "ne relancez pas l'import" in " ".join(run.summary)
+    assert len(live(folder)) == 1
+    assert (folder / COPY).is_file() and [p.name for p in folder.glob("Reglements_clients_*.txt")] == ["Reglements_clients_20250630-100000-2.txt"]
+    monkeypatch.undo()
+    again = import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)  # the unsaved sheet again: nothing twice
+    assert again.batch_id is None and not again.applied and len(live(folder)) == 1
 
 
 def test_cli_import_all_or_nothing(folder, tmp_path, monkeypatch, capsys):
     path = template_file(tmp_path / "r.xlsx", ROWS[:1])
-    monkeypatch.setattr(ap, "write_fec", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    _full_disk(monkeypatch)
     assert main(["payments", "import", str(path), "--dossier", str(folder), "--today", "2025-06-30"]) == 2
     monkeypatch.undo()
     assert main(["payments", "import", str(path), "--dossier", str(folder), "--today", "2025-06-30"]) == 0

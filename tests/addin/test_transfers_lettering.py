@@ -106,33 +106,38 @@ def test_fully_paid_invoice_gets_next_free_code_on_both_lines(dossier, tmp_path,
 
 
 def test_failed_write_records_nothing_and_rerun_pays(dossier, tmp_path, monkeypatch, capsys):
+    import reglo.addin.shell.commit as commit
+    from tests.addin.register_view import live
+
     wb = tmp_path / "v.xlsx"
     assert _import(wb, dossier) == 0
-    real = reg_mod.StagedFiles.write
+    real = commit.place_without_overwrite
     calls = []
 
-    def flaky(self, path, data):
-        calls.append(Path(path).name)
-        if len(calls) == 3:  # the SEPA file and the entries are written, the lettered copy fails
-            raise OSError(28, "No space left on device", str(path))
-        return real(self, path, data)
+    def flaky(tmp, target):
+        calls.append(Path(target).name)
+        if len(calls) == 3:  # the SEPA file and the entries are in place, the lettered copy fails
+            raise OSError(28, "No space left on device", str(target))
+        return real(tmp, target)
 
-    monkeypatch.setattr(reg_mod.StagedFiles, "write", flaky)
+    monkeypatch.setattr(commit, "place_without_overwrite", flaky)
     assert main(["transfers", "generate", str(wb), "--now", NOW]) == 2
     cap = capsys.readouterr()
     assert "Rien n'a été enregistré" in cap.err + cap.out
-    reg = PaymentRegister.beside(dossier)
-    assert reg.batches() == []
+    assert live(dossier) == []
     assert not (dossier / "virements").exists() or list((dossier / "virements").iterdir()) == []
     assert not (dossier / COPY).exists()
-    monkeypatch.setattr(reg_mod.StagedFiles, "write", real)
+    monkeypatch.setattr(commit, "place_without_overwrite", real)
     assert main(["transfers", "generate", str(wb), "--now", NOW]) == 0
-    (batch,) = reg.batches(kind="virement")
-    assert batch.line_count == 2 and (dossier / "virements" / "VIR20230331100000.xml").is_file() and (dossier / COPY).is_file()
+    (batch,) = live(dossier, "virement")  # a MsgId is used once in the dossier's history: the re-run gets the next one
+    assert len(batch.lines) == 2 and (dossier / "virements" / "VIR20230331100000-2.xml").is_file() and (dossier / COPY).is_file()
 
 
-def test_failed_workbook_save_rolls_back(dossier, tmp_path, monkeypatch):
+def test_failed_workbook_save_never_unpays(dossier, tmp_path, monkeypatch, capsys):
+    """The workbook is written after the commit: a save that fails leaves the file paid, and
+    generating again from the unsaved workbook pays nothing twice."""
     from reglo.addin.backends.sheets import FileWorkbook
+    from tests.addin.register_view import live
 
     wb = tmp_path / "v.xlsx"
     assert _import(wb, dossier) == 0
@@ -141,9 +146,13 @@ def test_failed_workbook_save_rolls_back(dossier, tmp_path, monkeypatch):
         raise OSError(13, "Permission denied (fichier ouvert dans Excel)", str(wb))
 
     monkeypatch.setattr(FileWorkbook, "save", boom)
-    assert main(["transfers", "generate", str(wb), "--now", NOW]) == 2
-    assert PaymentRegister.beside(dossier).batches() == []
-    assert not list((dossier / "virements").glob("*")) and not (dossier / COPY).exists()
+    main(["transfers", "generate", str(wb), "--now", NOW])
+    assert "ne relancez pas « Générer »" in capsys.readouterr().out
+    assert len(live(dossier, "virement")) == 1 and len(list((dossier / "virements").glob("*.xml"))) == 1 and (dossier / COPY).exists()
+    monkeypatch.undo()
+    assert main(["transfers", "generate", str(wb), "--now", "2023-03-31T10:01:00"]) == 0
+    assert "NOTHING_SELECTED" in capsys.readouterr().out
+    assert len(live(dossier, "virement")) == 1 and len(list((dossier / "virements").glob("*.xml"))) == 1
 
 
 def test_unreadable_lettered_copy_blocks_the_file_then_a_changed_fec_carries_transfers_over(dossier, tmp_path, capsys):
