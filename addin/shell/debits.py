@@ -32,7 +32,6 @@ from reglo.core.debits.tables import (
     FORCED_COLUMNS,
     FORCED_SHEET,
     MAIN_SHEET,
-    OPTION_COLUMNS,
     OPTIONS,
     OPTIONS_SHEET,
     SCHEDULE_COLUMNS,

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
 from reglo.core.alerts import Alert, alert, has_blocking
 from reglo.core.debits import generation as gen
-from reglo.core.debits.allocation import check_schedule, customer_rows, detail_rows, forced_due, repartition, schedule_rest
+from reglo.core.debits.allocation import check_schedule, customer_rows, detail_rows, forced_due, repartition
 from reglo.core.debits.checks import CheckResult, check_before, company_bank_of
 from reglo.core.debits.models import KIND, Assignment, CollectedPart, CustomerRow, DetailRow, ForcedAmount, Instalment, Mode, OpenInvoice, total
 from reglo.core.debits.sequence import decide, mandate_history

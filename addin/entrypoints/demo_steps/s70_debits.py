@@ -39,7 +39,7 @@ def run(ctx: Any) -> list[str]:
 
 def _run(ctx: Any, sd: Any, folder: Path, now: datetime) -> list[str]:
     from reglo.addin.backends.sheets import FileWorkbook, read_table
-    from reglo.core.debits.tables import DETAIL_SHEET, FORCED_SHEET, MAIN_SHEET, SCHEDULE_SHEET
+    from reglo.core.debits.tables import DETAIL_SHEET
 
     path = ctx.out_dir / WORKBOOK
     if path.exists():
