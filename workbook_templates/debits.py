@@ -32,7 +32,8 @@ INSTRUCTIONS = "Instructions"
 EURO_FORMAT = '#,##0.00 "€";[Red]-#,##0.00 "€"'
 DATE_FORMAT = "dd/mm/yyyy"
 TEXT = [
-    "Prélèvements clients (SEPA, pain.008) — mode d'emploi",
+    "Mode d'emploi",
+    "Prélèvements clients (SEPA, pain.008)",
     "",
     "1. « Options » : indiquez le dossier de la société, la banque dossier qui prélève (code journal, ex. BQ1) et, si besoin, le choix de la date",
     "   (« Liste des règlements jusqu'au ») et « Affectation des prélèvements » = Oui pour donner aux nouvelles lignes le mode et les banques du tiers.",
