@@ -49,11 +49,11 @@ folders of every file the register knows are searched too."""
 
 REGLO_OUTPUT = re.compile(
     r"^(VIR\d{14}(-\d+)?(\.xml|-ecritures\.txt)"
-    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt"
-    r"|(PRLV|LCR|DEC)\d{14}(-\d+)?(\.xml|\.txt|-ecritures\.txt))$"
+    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt)$"
 )
-"""Names of the bank and entries files Reglo writes (transfers ``VIR…``, payments import
-``Reglements_clients_…``, direct debits / LCR / disbursements)."""
+"""Names of the bank and entries files Reglo writes through the commit protocol (transfers
+``VIR…``, payments import ``Reglements_clients_…``). A workflow converted to the protocol adds
+its own names here."""
 
 _PROTOCOL_TMP = re.compile(r"^\.~(?P<name>.+)" + re.escape(TMP_MARK) + r"(?P<id>\d+)\.(tmp|orig)$")
 _OLD_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{6,12}\.tmp$")  # tempfile.mkstemp of atomic_write
@@ -229,13 +229,26 @@ def remove_stray_temporaries(dossier: Path, snap: RegisterSnapshot) -> list[Path
     return removed
 
 
+def _reference_of(name: str) -> str | None:
+    """The batch reference a Reglo output name carries (``VIR…`` MsgId, ``RC-<stamp>``)."""
+    if name.startswith("VIR"):
+        return name[:-len("-ecritures.txt")] if name.endswith("-ecritures.txt") else name.rsplit(".", 1)[0]
+    if name.startswith("Reglements_clients_"):
+        return "RC-" + name[len("Reglements_clients_"):].rsplit(".", 1)[0]
+    return None
+
+
 def orphan_files(dossier: Path, snap: RegisterSnapshot) -> list[Path]:
     """Reglo bank / entries files in the output folders that no live, cancelled or pending
-    batch of the register knows (a rolled-back batch's files do not count as known)."""
+    batch of the register knows (a rolled-back batch's files do not count as known). A file
+    named after a known batch reference counts as known (registers of an older Reglo recorded
+    the bank file only, not the entries file beside it)."""
     known: set[tuple[str, str]] = set()
+    refs: set[str] = set()
     for b in snap.batches:
         if b.status == "rolled_back":
             continue
+        refs.add(b.reference)
         for f in b.files:
             known.add((str(record_path(dossier, f).parent.resolve()), f.name))
     out = []
@@ -246,7 +259,7 @@ def orphan_files(dossier: Path, snap: RegisterSnapshot) -> list[Path]:
             continue
         where = str(folder.resolve())
         for n in names:
-            if REGLO_OUTPUT.match(n) and (where, n) not in known:
+            if REGLO_OUTPUT.match(n) and (where, n) not in known and _reference_of(n) not in refs:
                 out.append(folder / n)
     return out
 
