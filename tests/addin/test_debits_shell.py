@@ -189,3 +189,18 @@ def test_cli_prepare_check_preview_generate(folder, capsys):
     assert main(["debits", "generate", str(wb), *common, "--no-test", "--version", "02"]) == 0
     data = (folder / "prelevements" / "Pre2308100930BQ1.xml").read_bytes()
     assert read_pain008(data).version == "pain.008.001.02"
+
+
+def test_a_lost_register_is_never_recreated_silently(folder):
+    """The register knows the direct-debit file names (recovery's REGLO_OUTPUT): once a Pre….xml
+    was written, a missing register is refused, and nothing is collected again until
+    « reglo register repair »."""
+    from reglo.addin.shell.errors import UserError
+
+    book = workbook(folder)
+    assert sd.generate_debits(book).outputs
+    for p in folder.glob("reglo-registre*"):
+        p.unlink()
+    with pytest.raises(UserError, match="register repair"):
+        sd.generate_debits(workbook(folder, name="again.xlsx"))
+    assert sorted(p.name for p in (folder / "prelevements").iterdir()) == ["Pre2308100930BQ1-ecritures.txt", "Pre2308100930BQ1.xml"]
