@@ -20,6 +20,8 @@ _MODULES = (
     "addin",
     "commit",
     "register",
+    "rules",
+    "debits",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}

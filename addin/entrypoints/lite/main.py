@@ -78,6 +78,54 @@ def entry_import_run(book: xw.Book):
     run("entry_import_run", book)
 
 
+@script(name="Préparer")
+def debits_prepare(book: xw.Book):
+    """Prélèvements : Préparer."""
+    run("debits_prepare", book)
+
+
+@script(name="Contrôler")
+def debits_check(book: xw.Book):
+    """Prélèvements : Contrôler."""
+    run("debits_check", book)
+
+
+@script(name="Aperçu")
+def debits_preview(book: xw.Book):
+    """Prélèvements : Aperçu."""
+    run("debits_preview", book)
+
+
+@script(name="Aperçu non affectés")
+def debits_preview_none(book: xw.Book):
+    """Prélèvements : Aperçu non affectés."""
+    run("debits_preview_none", book)
+
+
+@script(name="Générer")
+def debits_generate(book: xw.Book):
+    """Prélèvements : Générer."""
+    run("debits_generate", book)
+
+
+@script(name="Ne pas régler les clients sélectionnés")
+def debits_do_not_collect(book: xw.Book):
+    """Prélèvements : Ne pas régler les clients sélectionnés."""
+    run("debits_do_not_collect", book)
+
+
+@script(name="Changer la banque dossier")
+def debits_change_bank(book: xw.Book):
+    """Prélèvements : Changer la banque dossier."""
+    run("debits_change_bank", book)
+
+
+@script(name="Retirer toutes les affectations")
+def debits_remove_all(book: xw.Book):
+    """Prélèvements : Retirer toutes les affectations."""
+    run("debits_remove_all", book)
+
+
 @script(name="Proposer le lettrage")
 def lettering_propose(book: xw.Book):
     """Lettrage : Proposer le lettrage (complément de bureau)."""
