@@ -54,11 +54,11 @@ def prepare_header(drawer: Drawer, params: LcrParams, *, today) -> tuple[dict, l
     code = params.collection_option.value
     if params.collection_option.is_discount:
         if value_date is None:
-            alerts.append(alert("LCR_VALUE_DATE_MISSING", code=code, column="Date de valeur", **where))
+            alerts.append(alert("LCR_VALUE_DATE_MISSING", option=code, column="Date de valeur", **where))
         elif value_date < today:
             alerts.append(alert("LCR_VALUE_DATE_PAST", value=value_date.strftime("%d/%m/%Y"), today=today.strftime("%d/%m/%Y"), column="Date de valeur", **where))
     elif value_date is not None:
-        alerts.append(alert("LCR_VALUE_DATE_IGNORED", value=value_date.strftime("%d/%m/%Y"), code=code, column="Date de valeur", **where))
+        alerts.append(alert("LCR_VALUE_DATE_IGNORED", value=value_date.strftime("%d/%m/%Y"), option=code, column="Date de valeur", **where))
         value_date = None
     header = {
         "remittance_date": params.remittance_date,
