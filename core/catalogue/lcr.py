@@ -4,10 +4,10 @@ B, W = "BLOQUANT", "AVERTISSEMENT"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- CFONB 160 text and references -------------------------------------------------
-    "LCR_TEXT_TRANSLITERATED": (W, "{field} : « {original} » sera écrit « {clean} » (le fichier LCR n'admet que les majuscules sans accent, les chiffres, l'espace et * ( ) . , / + - : ; les autres caractères deviennent « - »)."),
-    "LCR_TEXT_TRUNCATED": (W, "{field} : « {original} » compte {length} caractères, la zone CFONB en admet {limit} ; il sera écrit « {clean} ». Abrégez-le vous-même si ce n'est pas lisible."),
-    "LCR_TEXT_EMPTY": (B, "{field} obligatoire pour le fichier LCR (trouvé : « {original} »). Renseignez-le."),
-    "LCR_REFERENCE_INVALID": (B, "{field} « {value} » refusée ({reason}) : 10 caractères alphanumériques au plus, sans espace ni caractère spécial (elle sera complétée par des 0 à gauche). Corrigez-la ou laissez-la vide."),
+    "LCR_TEXT_TRANSLITERATED": (W, "Texte modifié pour le fichier LCR ({field}) : « {original} » sera écrit « {clean} » (le fichier LCR n'admet que les majuscules sans accent, les chiffres, l'espace et * ( ) . , / + - : ; les autres caractères deviennent « - »)."),
+    "LCR_TEXT_TRUNCATED": (W, "Texte raccourci pour le fichier LCR ({field}) : « {original} » compte {length} caractères, la zone CFONB en admet {limit} ; il sera écrit « {clean} ». Abrégez-le vous-même si ce n'est pas lisible."),
+    "LCR_TEXT_EMPTY": (B, "Donnée obligatoire pour le fichier LCR : {field} (trouvé : « {original} »). Renseignez-le."),
+    "LCR_REFERENCE_INVALID": (B, "Référence refusée ({field}) : « {value} » ({reason}) : 10 caractères alphanumériques au plus, sans espace ni caractère spécial (elle sera complétée par des 0 à gauche). Corrigez-la ou laissez-la vide."),
     # --- bank details ------------------------------------------------------------------
     "LCR_IBAN_MISSING": (B, "IBAN absent pour {field} : une LCR est domiciliée sur un compte français ; saisissez l'IBAN (ou demandez un RIB)."),
     "LCR_IBAN_INVALID": (B, "IBAN invalide pour {field} ({reason}) : {value}. Vérifiez la saisie ou demandez un RIB."),
@@ -16,14 +16,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- amounts, dates, codes ---------------------------------------------------------
     "LCR_AMOUNT_INVALID": (B, "Montant de la LCR refusé ({value}) : il doit être positif et au plus 9 999 999 999,99 €."),
     "LCR_CURRENCY": (B, "Devise {value} : le fichier LCR n'accepte que l'euro."),
-    "LCR_DATE_INVALID": (B, "{field} invalide « {value} » : saisissez une date réelle au format jj/mm/aaaa."),
+    "LCR_DATE_INVALID": (B, "Date invalide ({field}) : « {value} » : saisissez une date réelle au format jj/mm/aaaa."),
     "LCR_DUE_BEFORE_CREATION": (B, "Date d'échéance {due} antérieure à la date de création {created} : corrigez l'une des deux."),
     "LCR_DUE_DATE_PAST": (W, "Date d'échéance {due} antérieure à la date de remise {remitted} : la banque peut rejeter la LCR."),
     "LCR_VALUE_DATE_MISSING": (B, "Date de valeur obligatoire avec le code entrée {option} (escompte) : saisissez-la."),
     "LCR_VALUE_DATE_PAST": (B, "Date de valeur {value} dans le passé (remise du {today}) : elle doit être aujourd'hui ou plus tard."),
     "LCR_VALUE_DATE_IGNORED": (W, "Date de valeur {value} ignorée : elle ne sert qu'à l'escompte (codes entrée 1 et 2) et reste vide avec le code entrée {option}."),
     "LCR_ACCEPTANCE_INVALID": (B, "Accept. « {value} » invalide : 0 (non acceptée), 1 (acceptée) ou 2 (billet à ordre)."),
-    "LCR_CODE_INVALID": (B, "{field} « {value} » invalide : valeurs admises {expected}."),
+    "LCR_CODE_INVALID": (B, "Code invalide ({field}) : « {value} » ; valeurs admises {expected}."),
     "LCR_SIREN_INVALID": (W, "SIREN « {value} » ({field}) invalide : 9 chiffres avec clé de Luhn attendus. La zone SIREN restera vide."),
     "LCR_NO_BILLS": (B, "Aucune LCR à remettre : la feuille « Gestion des LCR » ne contient aucune ligne valide."),
     "LCR_LABEL_FIELD_UNKNOWN": (B, "Libellé de contrepartie « {template} » : le champ {{{name}}} n'existe pas. Champs possibles : {expected}."),
