@@ -45,7 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "VAT_INVOICE_NO_BREAKDOWN": (W, "La facture {invoice} n'a pas de ventilation par taux de TVA dans le grand livre : l'encaissement doit être réparti à la main."),
     # --- payment data (status 212 « Encaissée ») ----------------------------------------
     "CASHED_SELLER_SIREN": (B, "SIREN du vendeur « {value} » invalide : les données d'encaissement ne peuvent pas être produites. Corrigez la fiche société."),
-    "CASHED_NOT_LETTERED": (W, "{count} encaissement(s) pour {amount} ne sont pas encore lettrés avec leur facture : ils seront déclarés en global (sans numéro de facture) et à corriger à la période suivante. Lettrez-les pour une déclaration exacte."),
+    "CASHED_NOT_LETTERED": (W, "Encaissements non lettrés : {count} encaissement(s) pour {amount} ne sont pas encore lettrés avec leur facture : ils seront déclarés en global (sans numéro de facture) et à corriger à la période suivante. Lettrez-les pour une déclaration exacte."),
     "CASHED_NO_INVOICE_DATE": (W, "Facture {invoice} sans date de facture : la colonne restera vide."),
     # --- slips -------------------------------------------------------------------------
     "SLIP_EMPTY": (W, "Bordereau d'accompagnement vide : aucune remise à imprimer."),
