@@ -41,7 +41,9 @@ from reglo.core.vat_receipts.models import (
     VatCode,
 )
 
-SHEET = "TVA sur encaissements"
+SHEET = "TVA sur encaissements"  # the allocation lines
+CA3_SHEET = "CA3 - TVA sur encaissements"
+UNALLOCATED_SHEET = "Encaissements sans affectation TVA"
 
 
 class _Model(BaseModel):
