@@ -1,10 +1,11 @@
 """Alert messages of LCR (CFONB 160), remittance slips, VAT on receipts and the payment data
 of e-invoicing (status 212 « Encaissée »)."""
-B, W = "BLOQUANT", "AVERTISSEMENT"
+B, W, I = "BLOQUANT", "AVERTISSEMENT", "INFORMATION"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- CFONB 160 text and references -------------------------------------------------
-    "LCR_TEXT_TRANSLITERATED": (W, "Texte modifié pour le fichier LCR ({field}) : « {original} » sera écrit « {clean} » (le fichier LCR n'admet que les majuscules sans accent, les chiffres, l'espace et * ( ) . , / + - : ; les autres caractères deviennent « - »)."),
+    "LCR_TEXT_ACCENTS": (I, "Accents retirés pour le fichier LCR ({field}) : « {original} » sera écrit « {clean} »."),
+    "LCR_TEXT_TRANSLITERATED": (W, "Texte modifié pour le fichier LCR ({field}) : « {original} » sera écrit « {clean} » (le fichier LCR n'admet que les majuscules sans accent, les chiffres, l'espace et * ( ) . , / + - : ; les autres caractères deviennent « - »). Corrigez le texte si ce n'est pas lisible."),
     "LCR_TEXT_TRUNCATED": (W, "Texte raccourci pour le fichier LCR ({field}) : « {original} » compte {length} caractères, la zone CFONB en admet {limit} ; il sera écrit « {clean} ». Abrégez-le vous-même si ce n'est pas lisible."),
     "LCR_TEXT_EMPTY": (B, "Donnée obligatoire pour le fichier LCR : {field} (trouvé : « {original} »). Renseignez-le."),
     "LCR_REFERENCE_INVALID": (B, "Référence refusée ({field}) : « {value} » ({reason}) : 10 caractères alphanumériques au plus, sans espace ni caractère spécial (elle sera complétée par des 0 à gauche). Corrigez-la ou laissez-la vide."),

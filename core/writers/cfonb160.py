@@ -353,6 +353,11 @@ _TABLE = str.maketrans(
 )
 
 
+def _strip_accents(value: str) -> str:
+    text = unicodedata.normalize("NFKD", value.translate(_TABLE)).upper()
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
 def transliterate(value: str) -> str:
     """Map text onto the CFONB set (F3): upper case, accents dropped, others → ``-``.
 
@@ -382,8 +387,9 @@ def clean_text(
 ) -> tuple[str, list[Alert]]:
     """Transliterate (F3), collapse spaces, then shorten to ``max_length``; warn for each change.
 
-    Upper-casing alone is routine and not reported; any other change is a
-    ``LCR_TEXT_TRANSLITERATED`` warning, a cut is a ``LCR_TEXT_TRUNCATED`` warning, and a
+    Upper-casing alone is routine and not reported; dropping accents is
+    ``LCR_TEXT_ACCENTS`` (information); replacing a character by ``-`` is a
+    ``LCR_TEXT_TRANSLITERATED`` warning; a cut is a ``LCR_TEXT_TRUNCATED`` warning, and a
     required value left empty is ``LCR_TEXT_EMPTY`` (blocking).
     """
     where = {"sheet": sheet, "row": row, "column": column}
@@ -392,7 +398,11 @@ def clean_text(
     clean = " ".join(transliterate(collapsed).split())
     alerts: list[Alert] = []
     if clean != collapsed.upper():
-        alerts.append(alert("LCR_TEXT_TRANSLITERATED", field=field, original=original, clean=clean, **where))
+        # Dropping accents (é → E, € → EUR) is routine: information, counted once per sheet.
+        # Replacing a character by « - » changes the text: a warning.
+        routine = clean == " ".join(_strip_accents(collapsed).split())
+        code = "LCR_TEXT_ACCENTS" if routine else "LCR_TEXT_TRANSLITERATED"
+        alerts.append(alert(code, field=field, original=original, clean=clean, **where))
     if len(clean) > max_length:
         cut = clean[:max_length].rstrip()
         alerts.append(alert("LCR_TEXT_TRUNCATED", field=field, limit=max_length, length=len(clean), original=clean, clean=cut, **where))

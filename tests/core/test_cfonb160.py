@@ -358,6 +358,14 @@ def test_upper_casing_alone_is_not_reported_but_any_other_change_is():
     assert clean_text("martin et fils", max_length=24) == ("MARTIN ET FILS", [])
     clean, alerts = clean_text("Martin & Fils", max_length=24, field="Nom")
     assert clean == "MARTIN - FILS" and [a.code.value for a in alerts] == ["LCR_TEXT_TRANSLITERATED"]
+    assert alerts[0].severity.value == "AVERTISSEMENT"
+
+
+def test_dropping_accents_is_routine_information():
+    clean, alerts = clean_text("Société Générale — 5 €", max_length=24, field="Nom")
+    assert clean == "SOCIETE GENERALE - 5 EUR" and [a.code.value for a in alerts] == ["LCR_TEXT_TRANSLITERATED"]
+    clean, alerts = clean_text("Crédit Agricole Île", max_length=24, field="Nom")
+    assert clean == "CREDIT AGRICOLE ILE" and [(a.code.value, a.severity.value) for a in alerts] == [("LCR_TEXT_ACCENTS", "INFORMATION")]
 
 
 def test_required_text_left_empty_is_blocking():
