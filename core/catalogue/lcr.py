@@ -48,6 +48,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "CASHED_SELLER_SIREN": (B, "SIREN du vendeur « {value} » invalide : les données d'encaissement ne peuvent pas être produites. Corrigez la fiche société."),
     "CASHED_NOT_LETTERED": (W, "Encaissements non lettrés : {count} encaissement(s) pour {amount} ne sont pas encore lettrés avec leur facture : ils seront déclarés en global (sans numéro de facture) et à corriger à la période suivante. Lettrez-les pour une déclaration exacte."),
     "CASHED_NO_INVOICE_DATE": (W, "Facture {invoice} sans date de facture : la colonne restera vide."),
+    # --- un-validation and bank reject ------------------------------------------------
+    "UNVALIDATE_CONFIRMATION_REQUIRED": (B, "Dévalider TOUS les clients demande deux confirmations (reçues : {count}) : confirmez deux fois pour rouvrir toutes les LCR validées."),
+    "UNVALIDATE_OTHER_YEAR": (W, "La ligne {item} est lettrée le {lettered}, hors de l'exercice en cours : elle n'est pas dévalidée. Délettrez-la dans son exercice si nécessaire."),
+    "UNVALIDATE_NOTHING": (W, "Rien à dévalider ({scope}) : aucune ligne validée ne correspond."),
+    "LCR_REJECT_NOT_FOUND": (B, "Aucune remise « {value} » au registre : vérifiez la référence ou le nom du fichier rejeté."),
+    "LCR_REJECT_NOT_LCR": (B, "La remise « {value} » n'est pas une remise LCR (type {kind}) : annulez-la depuis son propre module."),
+    "LCR_REJECT_NOT_LIVE": (B, "La remise « {value} » est déjà {status} : rien à annuler."),
     # --- slips -------------------------------------------------------------------------
     "SLIP_EMPTY": (W, "Bordereau d'accompagnement vide : aucune remise à imprimer."),
 }

@@ -65,7 +65,7 @@ def lcr_outcome(plan: LcrPlan, rows: Sequence[LcrRow]) -> Outcome:
         kind="lcr",
         reference=record.remittance_ref,
         lines=register_lines(rows, record.remittance_ref),
-        meta={"file_name": name, "sha256": record.sha256, "remittance_date": record.remittance_date.isoformat(), "journal_code": record.journal_code},
+        meta={"file_name": name, "sha256": record.sha256, "remittance_date": record.remittance_date.isoformat(), "journal_code": record.journal_code, "remittance_account": record.remittance_account},
     )
     n = record.count
     summary = f"{n} LCR pour {format_display(record.total)} dans {name} ; {summary_fr(plan.alerts)}."

@@ -52,6 +52,7 @@ class LcrRegisterRecord(_Model):
     remittance_ref: str
     remittance_date: date
     journal_code: str
+    remittance_account: str = "511300"
     file_name: str
     sha256: str
     total: Decimal
@@ -165,6 +166,7 @@ def plan_lcr(rows: Sequence[LcrRow], drawer: Drawer, params: LcrParams, *, today
         remittance_ref=remittance.remittance_ref,
         remittance_date=remittance.remittance_date,
         journal_code=params.journal_code,
+        remittance_account=params.remittance_account,
         file_name=name,
         sha256=hashlib.sha256(data).hexdigest(),
         total=cents_to_money(remittance.total_cents),
