@@ -11,6 +11,7 @@ Rules (``shared/specs/cfonb-lcr.md`` and the seed):
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Sequence
 
 from stdnum.fr import siren as stdnum_siren
@@ -34,7 +35,7 @@ def _siren(value: str, *, field: str, **where: object) -> tuple[str, list[Alert]
     return "", [alert("LCR_SIREN_INVALID", value=text, field=field, **where)]  # type: ignore[arg-type]
 
 
-def prepare_header(drawer: Drawer, params: LcrParams, *, today) -> tuple[dict, list[Alert]]:
+def prepare_header(drawer: Drawer, params: LcrParams, *, today: date) -> tuple[dict, list[Alert]]:
     """The header values (zone fields of record 03) and their alerts."""
     where = {"sheet": PARAMS}
     alerts: list[Alert] = []
@@ -117,7 +118,7 @@ def prepare_bill(row: LcrRow, params: LcrParams) -> tuple[LcrBill | None, list[A
     return bill, alerts
 
 
-def prepare_remittance(rows: Sequence[LcrRow], drawer: Drawer, params: LcrParams, *, today) -> tuple[LcrRemittance | None, list[Alert]]:
+def prepare_remittance(rows: Sequence[LcrRow], drawer: Drawer, params: LcrParams, *, today: date) -> tuple[LcrRemittance | None, list[Alert]]:
     """The clean remittance, or None when any alert is blocking (all alerts are returned)."""
     header, alerts = prepare_header(drawer, params, today=today)
     bills = []

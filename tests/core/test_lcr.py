@@ -12,7 +12,7 @@ from stdnum import iban as stdnum_iban
 from reglo.core.alerts import has_blocking
 from reglo.core.lcr.label import LabelFields, check_template, render_label
 from reglo.core.lcr.management import management_rows, management_sheet, read_management_sheet
-from reglo.core.lcr.models import LcrAllocation, LcrParams
+from reglo.core.lcr.models import LcrAllocation
 from reglo.core.lcr.plan import plan_lcr
 from reglo.core.lcr.rib import rib_from_iban
 from reglo.core.writers.cfonb160 import AcceptanceCode, CollectionOption, clean_reference, write_lcr
