@@ -6,12 +6,15 @@ Entries, receipts and the register record stay in ``data`` for the entry point.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Sequence
 
-from reglo.core.alerts import summary_fr
-from reglo.core.lcr.models import LcrRow
+from reglo.core.alerts import alert, summary_fr
+from reglo.core.lcr.management import SHEET, management_rows, management_sheet
+from reglo.core.lcr.models import LcrAllocation, LcrRow
+from reglo.core.lcr.models import ManagementColumns as Col
 from reglo.core.lcr.plan import READBACK_SHEET, LcrPlan
-from reglo.core.money import format_display, to_cents
+from reglo.core.money import ZERO, format_display, to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft, SheetColumn, SheetOutput
 from reglo.core.writers.cfonb160_parse import READBACK_HEADERS
 
@@ -77,3 +80,20 @@ def lcr_outcome(plan: LcrPlan, rows: Sequence[LcrRow]) -> Outcome:
         sheets=(readback, journal),
         data={"entries": plan.entries, "receipts": plan.receipts, "register_record": record, "remittance": plan.remittance},
     )
+
+
+def transfer_outcome(allocations: Sequence[LcrAllocation], *, remittance_date: date) -> Outcome:
+    """« Transfert » in mode LCR magnétique: the « Gestion des LCR » sheet, one row per customer
+    (Création, Échéance, Accept., Réf. Tiré, Réf. Tireur editable). Nothing is written."""
+    rows = management_rows(allocations, remittance_date=remittance_date)
+    headers, values = management_sheet(rows)
+    kinds = {Col.AMOUNT: "amount", Col.CREATION: "date", Col.DUE: "date"}
+    sheet = SheetOutput(
+        name=SHEET,
+        title=f"Gestion des LCR — remise du {remittance_date:%d/%m/%Y}",
+        columns=tuple(SheetColumn(header=h, kind=kinds.get(h, "text")) for h in headers),  # type: ignore[arg-type]
+        rows=tuple(values),
+    )
+    total = sum((r.amount for r in rows), ZERO)
+    alerts = () if rows else (alert("LCR_NO_BILLS", sheet=SHEET),)
+    return Outcome(alerts=alerts, summary=f"{len(rows)} LCR à remettre pour {format_display(total)}.", sheets=(sheet,), data={"rows": rows})

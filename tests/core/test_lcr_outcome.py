@@ -26,3 +26,17 @@ def test_blocked_plan_gives_alerts_only():
     rows = (SPEC_ROWS[0].model_copy(update={"iban": "FR0630006000011234567890188"}),)
     out = lcr_outcome(plan_lcr(rows, SPEC_DRAWER, SPEC_PARAMS, today=TODAY, now=NOW), rows)
     assert out.has_blocking and not out.writes_anything and out.sheets == ()
+
+
+def test_transfer_outcome_shows_the_management_sheet():
+    from datetime import date
+
+    from reglo.core.lcr.models import LcrAllocation
+    from reglo.core.lcr.outcome import transfer_outcome
+    from tests.core.lcr_fixtures import inv
+
+    allocations = [LcrAllocation(party_code="C1", party_name="MARTIN", iban="FR1420041010050500013M02606", invoice=inv("F1", "12.50", date(2026, 2, 1), date(2026, 3, 31)))]
+    out = transfer_outcome(allocations, remittance_date=date(2026, 3, 2))
+    (sheet,) = out.sheets
+    assert sheet.name == "Gestion des LCR" and sheet.rows[0][5] == Decimal("12.50") and not out.writes_anything
+    assert [c.code.value for c in transfer_outcome([], remittance_date=date(2026, 3, 2)).alerts] == ["LCR_NO_BILLS"]
