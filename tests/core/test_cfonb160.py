@@ -38,9 +38,10 @@ from tests.core.lcr_fixtures import GOLDEN_CASES, NOW, SPEC_DRAWER, SPEC_EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "cfonb160"
-SPEC_EXAMPLE = ROOT.parent.parent / "shared" / "specs" / "examples" / "lcr_remise_example.txt"
-if not SPEC_EXAMPLE.exists():  # worktrees live in /work/wt/NAME, the main repo in /work/main
-    SPEC_EXAMPLE = Path("/work/shared/specs/examples/lcr_remise_example.txt")
+# The spec's example file, copied byte for byte (its sha256 is the one the spec gives); the
+# original is compared too when ``shared/`` is beside the repository (or its worktree).
+SPEC_EXAMPLE = GOLDEN / "spec_lcr_remise_example.txt"
+SHARED_EXAMPLES = [base / "shared" / "specs" / "examples" / "lcr_remise_example.txt" for base in (ROOT.parent, ROOT.parent.parent)]
 
 # The spec's example, built field by field from the spec's « Inputs that produce it ».
 SPEC_REMITTANCE = LcrRemittance(
@@ -100,6 +101,9 @@ def _records(name: str) -> list[str]:
 
 def test_spec_example_sha256_is_the_one_given_by_the_spec():
     assert hashlib.sha256(SPEC_EXAMPLE.read_bytes()).hexdigest() == SPEC_EXAMPLE_SHA256
+    for original in SHARED_EXAMPLES:
+        if original.exists():
+            assert original.read_bytes() == SPEC_EXAMPLE.read_bytes()
 
 
 def test_writer_reproduces_the_spec_example_byte_for_byte():
@@ -227,8 +231,9 @@ def test_statement_11_reserved_zones_are_spaces(name):
 def test_golden_file(case):
     data = _golden_bytes(case)
     path = GOLDEN / f"{case}.txt"
-    if os.environ.get("REGLO_UPDATE_GOLDEN") == "1" or not path.exists():
+    if os.environ.get("REGLO_UPDATE_GOLDEN") == "1":
         path.write_bytes(data)
+    assert path.exists(), f"missing golden file {path} (REGLO_UPDATE_GOLDEN=1 to create it)"
     assert data == path.read_bytes(), f"golden file differs: {path} (REGLO_UPDATE_GOLDEN=1 to accept)"
 
 
