@@ -43,7 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "VAT_CODE_UNKNOWN": (B, "Code TVA « {value} » inconnu : codes possibles {expected}."),
     "VAT_OPERATION_CODE_UNKNOWN": (B, "Code opération « {value} » inconnu : codes possibles {expected}."),
     "VAT_RECEIPTS_EXCEED_INVOICE": (W, "Les encaissements de la facture {invoice} ({received}) dépassent son montant TTC ({total}) : l'excédent ({excess}) n'est pas réparti en TVA."),
-    "VAT_INVOICE_NO_BREAKDOWN": (W, "La facture {invoice} n'a pas de ventilation par taux de TVA dans le grand livre : l'encaissement doit être réparti à la main."),
+    "VAT_INVOICE_NO_BREAKDOWN": (W, "La facture {invoice} n'a pas de ventilation par taux de TVA exploitable dans le grand livre (aucune ligne de TVA, ou un taux au total négatif) : l'encaissement doit être réparti à la main."),
     # --- payment data (status 212 « Encaissée ») ----------------------------------------
     "CASHED_SELLER_SIREN": (B, "SIREN du vendeur « {value} » invalide : les données d'encaissement ne peuvent pas être produites. Corrigez la fiche société."),
     "CASHED_NOT_LETTERED": (W, "Encaissements non lettrés : {count} encaissement(s) pour {amount} ne sont pas encore lettrés avec leur facture : ils seront déclarés en global (sans numéro de facture) et à corriger à la période suivante. Lettrez-les pour une déclaration exacte."),

@@ -227,7 +227,7 @@ def allocate_receipts(
             got, blocked = _reverse(by_receipt.get(r.cancels, ()), r), True
         elif r.receipt_id in manual_by_id:
             got, blocked = _manual(r, manual_by_id[r.receipt_id], rates, operations, alerts), True
-        elif r.invoice_number in by_number and by_number[r.invoice_number].lines:
+        elif r.invoice_number in by_number and by_number[r.invoice_number].lines and all(l.total >= 0 for l in by_number[r.invoice_number].lines):
             invoice = by_number[r.invoice_number]
             unknown = [l.vat_code for l in invoice.lines if l.vat_code not in rates]
             if unknown:

@@ -205,3 +205,9 @@ def test_property_ca3_lines_equal_the_receipts_bases_and_vat(data):
                     got[l.vat_code][0] += l.base
                     got[l.vat_code][1] += l.vat
             assert dict(got) == {v.vat_code: [v.base, v.vat] for v in inv.lines if v.total}
+
+
+def test_invoice_with_a_negative_rate_total_is_allocated_by_hand():
+    odd = Invoice(invoice_number="F9", party_code="C1", lines=(VatLine(vat_code="TN", base=D("100.00"), vat=D("20.00")), VatLine(vat_code="TI", base=D("-50.00"), vat=D("-5.00"))))
+    result = allocate_receipts([receipt("R1", "65.00", "F9")], [odd])
+    assert result.lines == () and sorted(codes(result.alerts)) == ["VAT_INVOICE_NO_BREAKDOWN", "VAT_RECEIPT_NO_ALLOCATION"]
