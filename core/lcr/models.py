@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from reglo.core.money import ZERO, Money
 from reglo.core.writers.cfonb160 import DEFAULT_LINE_ENDING, AcceptanceCode, CollectionOption, DaillyCode
