@@ -22,6 +22,7 @@ _MODULES = (
     "register",
     "rules",
     "debits",
+    "lcr",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}
