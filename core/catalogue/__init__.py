@@ -18,6 +18,7 @@ _MODULES = (
     "transfers",
     "entry_import",
     "addin",
+    "disbursement",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}
