@@ -6,7 +6,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_WRONG_STEP": (B, "Action « {action} » impossible à l'étape {step} : elle se fait à l'étape {expected}. Passez à cette étape par « Suivant » ou « Précédent »."),
     "DSB_RUN_FINISHED": (B, "Cet assistant de décaissement est terminé : action « {action} » refusée. Démarrez un nouveau décaissement."),
     "DSB_CONFIRM_REQUIRED": (B, "Le bouton « Suivant » valide les {count} règlement(s) préparé(s) ({total} €) : confirmez le passage à l'étape suivante."),
-    "DSB_PREVIOUS_IMPOSSIBLE": (B, "« Précédent » impossible depuis l'étape {step} : {reason}."),
+    "DSB_PREVIOUS_IMPOSSIBLE": (B, "Retour par « Précédent » impossible depuis l'étape {step} : {reason}."),
     "DSB_UNDO_EMPTY": (W, "Rien à annuler : seule la dernière action peut être annulée (Ctrl-Z), et une annulation ne s'annule pas."),
     "DSB_CIRCUIT_UNKNOWN": (B, "Circuit de décaissement « {circuit} » inconnu. Circuits disponibles : {known}."),
     "DSB_TRANSITION_UNKNOWN": (B, "Aucune règle du circuit {circuit} pour l'état {state} : changement d'état non modifiable. États du circuit : {known}."),
