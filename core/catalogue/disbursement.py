@@ -11,7 +11,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_CIRCUIT_UNKNOWN": (B, "Circuit de décaissement « {circuit} » inconnu. Circuits disponibles : {known}."),
     "DSB_TRANSITION_UNKNOWN": (B, "Aucune règle du circuit {circuit} pour l'état {state} : changement d'état non modifiable. États du circuit : {known}."),
     # --- step 1 ---------------------------------------------------------------
-    "DSB_NOT_IN_CIRCUIT": (W, "{count} effet(s) à l'état {states} sans règle dans le circuit {circuit} : ils n'apparaissent pas à l'étape 2. Ajoutez une règle pour cet état au circuit si ces effets doivent être réglés."),
+    "DSB_NOT_IN_CIRCUIT": (W, "Effets à l'état {states} sans règle dans le circuit {circuit} ({count}) : ils n'apparaissent pas à l'étape 2. Ajoutez une règle pour cet état au circuit si ces effets doivent être réglés."),
     "DSB_NOTHING_SELECTED": (W, "Aucun effet à payer ne répond à la sélection (circuit {circuit}, {count} effet(s) ouverts). Élargissez les fourchettes de la sélection."),
     "DSB_FILTER_INVALID": (B, "Filtre sur « {field} » invalide ({detail}). Attendu : un champ de l'effet, un opérateur parmi = != < <= > >= contient, et une valeur."),
     # --- step 2 ---------------------------------------------------------------
@@ -35,7 +35,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_DEPOSIT_INVALID": (B, "Acompte refusé : {detail}."),
     "DSB_TARGET_NOT_REACHED": (W, "Montant à atteindre {target} € : {reached} € pointés avec {count} effet(s) ; les effets restants dépasseraient le montant."),
     "DSB_PAYMENT_NOT_POSITIVE": (B, "Règlement {payment} ({supplier}) de {amount} € : un règlement est positif. Ajoutez des factures au regroupement ou retirez l'avoir."),
-    "DSB_ANOMALIES_BLOCK": (B, "{count} effet(s) en anomalie dans les effets à payer : « Suivant » est grisé tant qu'ils ne sont pas réglés."),
+    "DSB_ANOMALIES_BLOCK": (B, "Effets en anomalie ({count}) dans les effets à payer : « Suivant » est grisé tant qu'ils ne sont pas réglés."),
     "DSB_NOTHING_TO_VALIDATE": (W, "Aucun règlement préparé à valider."),
     # --- step 3 ---------------------------------------------------------------
     "DSB_PAYMENT_UNKNOWN": (B, "Règlement « {payment} » inconnu ou pas à cette étape ({expected})."),
@@ -44,17 +44,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_SUBSTITUTED": (W, "Règlement {payment} ({amount} €) : la banque {bank} passerait à {balance} €, sous sa limite de décaissement {limit} € ; affecté au compte de substitution {substitute}."),
     "DSB_LIMIT_NO_SUBSTITUTE": (W, "Règlement {payment} ({amount} €) : la banque {bank} passerait sous sa limite de décaissement {limit} € et aucun compte de substitution ne convient : placé dans « Non affecté »."),
     "DSB_LIMIT_OVERRIDDEN": (W, "Règlement {payment} ({amount} €) affecté à la main à {bank} : le solde passe à {balance} €, sous la limite de décaissement {limit} €. Vous avez le dernier mot ; vérifiez la trésorerie."),
-    "DSB_UNASSIGNED_BLOCK": (B, "{count} règlement(s) dans « Non affecté » : affectez-les à une banque ou annulez leur transaction avant de passer aux bordereaux."),
+    "DSB_UNASSIGNED_BLOCK": (B, "Règlements dans « Non affecté » ({count}) : affectez-les à une banque ou annulez leur transaction avant de passer aux bordereaux."),
     "DSB_NOTHING_TO_ISSUE": (W, "Aucun règlement affecté à une banque : aucun bordereau à éditer."),
     # --- step 4 ---------------------------------------------------------------
     "DSB_SLIP_UNKNOWN": (B, "Bordereau « {slip} » inconnu. Bordereaux : {known}."),
-    "DSB_SLIP_NOT_PRINTED": (B, "{count} bordereau(x) non édité(s) ({slips}) : l'édition est obligatoire, « Suivant » ne la déclenche pas. Éditez-les d'abord."),
+    "DSB_SLIP_NOT_PRINTED": (B, "Bordereaux non édités : {slips} ({count}) : l'édition est obligatoire, « Suivant » ne la déclenche pas. Éditez-les d'abord."),
     "DSB_CHEQUE_NUMBER_MISSING": (B, "Bordereau de chèques {slip} : saisissez le premier numéro de chèque avant l'édition."),
     "DSB_NON_EURO_MANUAL": (W, "Règlement {payment} ({supplier}) en {currency} ({amount}) : pas de fichier SEPA hors euro ; il figure dans la liste à traiter manuellement avec son bordereau {slip}."),
     # --- step 5 ---------------------------------------------------------------
     "DSB_ALREADY_POSTED": (B, "Séquence {slip} déjà comptabilisée : elle ne peut l'être deux fois."),
     "DSB_TEST_POSTING": (W, "Comptabilisation en mode test : {count} écriture(s) calculée(s), rien n'est enregistré et rien n'est réglé."),
     "DSB_POSTING_PENDING": (W, "Comptabilisation interrompue de la séquence {slip} (écritures n° {first} et suivantes) : reprise après incident avec les mêmes numéros."),
-    "DSB_POSTING_INCOMPLETE": (B, "{count} séquence(s) non comptabilisée(s) ({slips}) : la comptabilisation est obligatoire avant de terminer."),
+    "DSB_POSTING_INCOMPLETE": (B, "Séquences non comptabilisées : {slips} ({count}) : la comptabilisation est obligatoire avant de terminer."),
     "DSB_ENTRY_UNBALANCED": (B, "Écriture du règlement {payment} déséquilibrée : débit {debit}, crédit {credit}. Signalez ce cas au support avec le classeur."),
 }
