@@ -32,6 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_DIFFERENCE_INVALID": (B, "Différence « {kind} » refusée : {detail}."),
     "DSB_DIFFERENCE_DROPPED": (W, "Différence {diff} ({kind}) supprimée : l'effet {key} a quitté les règlements préparés."),
     "DSB_DIFFERENCE_UNKNOWN": (B, "Différence « {diff} » inconnue dans la liste des effets générés."),
+    "DSB_DIFFERENCE_VALIDATED": (B, "Différence {diff} déjà validée avec le règlement {payment} : elle ne s'annule plus dans la liste des effets générés. Annulez la transaction de ce règlement à l'étape 3 pour la reprendre."),
     "DSB_DEPOSIT_INVALID": (B, "Acompte refusé : {detail}."),
     "DSB_TARGET_NOT_REACHED": (W, "Montant à atteindre {target} € : {reached} € pointés avec {count} effet(s) ; les effets restants dépasseraient le montant."),
     "DSB_PAYMENT_NOT_POSITIVE": (B, "Règlement {payment} ({supplier}) de {amount} € : un règlement est positif. Ajoutez des factures au regroupement ou retirez l'avoir."),

@@ -128,8 +128,15 @@ def add_difference(
 
 def cancel_difference(state: RunState, diff_id: str) -> Result:
     """Delete a difference from the list of generated items."""
-    if diff_id not in {d.diff_id for d in state.differences}:
+    diff = next((d for d in state.differences if d.diff_id == diff_id), None)
+    if diff is None:
         return state, [warn(state, "DSB_DIFFERENCE_UNKNOWN", diff=diff_id)]
+    prepared = {p.key for p in state.prepared}
+    done = [k for k in diff.scope if k not in prepared]
+    if done:
+        # validated with its payment: the validation made it final (« entérine »)
+        payment = next((p.payment_id for p in state.payments if done[0] in p.keys), "")
+        return state, [warn(state, "DSB_DIFFERENCE_VALIDATED", diff=diff_id, payment=payment or done[0])]
     return state.model_copy(update={"differences": tuple(d for d in state.differences if d.diff_id != diff_id)}), []
 
 

@@ -157,7 +157,7 @@ def cancel_transaction(state: RunState, payment_ids) -> Result:
     back_state = {t.prepared_state: t.entry_state for t in state.circuit.transitions}
     prefixes = tuple(f"{k}-" for k in keys)
     items = tuple(
-        i.model_copy(update={"state": back_state.get(i.state, i.state), "payment_ref": ""}) if i.key in keys else i
+        i.model_copy(update={"state": back_state.get(i.state, i.state), "payment_ref": "", "bank": "", "slip_ref": ""}) if i.key in keys and i.payment_ref else i
         for i in state.items
     )
     state = state.model_copy(

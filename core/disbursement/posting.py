@@ -47,15 +47,23 @@ def _line(account: str, signed: Decimal, label: str, sub: str = "", sub_label: s
     return EntryLine(ledger_account=account, subledger_account=sub, subledger_label=sub_label, label=label, **side)
 
 
-def entries_for(state: RunState, slip: Slip, first_number: int) -> list[Entry]:
+class _Indexes:
+    """Look-ups built once per posting, not once per sequence."""
+
+    def __init__(self, state: RunState):
+        self.items, self.suppliers, self.banks = items_by_key(state), suppliers_by_code(state), banks_by_code(state)
+        self.payments = {p.payment_id: p for p in state.payments}
+        self.diffs: dict[str, list] = {}
+        for d in state.differences:
+            for k, v in d.allocations:
+                self.diffs.setdefault(k, []).append((d, v))
+
+
+def entries_for(state: RunState, slip: Slip, first_number: int, indexes: _Indexes | None = None) -> list[Entry]:
     """The entries of one sequence (slip), numbered from ``first_number``."""
-    items, suppliers, banks = items_by_key(state), suppliers_by_code(state), banks_by_code(state)
-    bank = banks.get(slip.bank)
-    by_id = {p.payment_id: p for p in state.payments}
-    diffs: dict[str, list] = {}
-    for d in state.differences:
-        for k, v in d.allocations:
-            diffs.setdefault(k, []).append((d, v))
+    ix = indexes or _Indexes(state)
+    items, suppliers, by_id, diffs = ix.items, ix.suppliers, ix.payments, ix.diffs
+    bank = ix.banks.get(slip.bank)
     out = []
     for n, pid in enumerate(slip.payment_ids):
         pay = by_id[pid]
@@ -124,8 +132,9 @@ def dry_run_entries(state: RunState, slip_ids=None) -> tuple[list[Entry], list[A
     """« Comptabilisation en mode test »: the entries, numbered as they would be; nothing recorded."""
     slips, alerts = _pick(state, slip_ids)
     out, n = [], state.next_entry_number
+    ix = _Indexes(state)
     for s in slips:
-        es = entries_for(state, s, n)
+        es = entries_for(state, s, n, ix)
         out += es
         n += len(es)
     return out, alerts + [warn(state, "DSB_TEST_POSTING", count=len(out))]
@@ -149,8 +158,9 @@ def pending(state: RunState) -> list[tuple[Slip, int]]:
 
 def pending_entries(state: RunState) -> list[Entry]:
     out = []
+    ix = _Indexes(state)
     for slip, first in pending(state):
-        out += entries_for(state, slip, first)
+        out += entries_for(state, slip, first, ix)
     return out
 
 

@@ -164,13 +164,14 @@ def auto_group_items(state: RunState, new_keys: list[str]) -> Result:
     assign: dict[str, str] = {}
     new_groups = []
     alerts = []
+    next_id = state.next_id  # ids taken locally, the counter is stored once at the end
     for units in buckets.values():
         for unit in units:
             if not unit[6] or len(unit[4]) < 2:
                 continue
             gid = unit[1]
             if not gid:
-                gid, state = take_id(state, "G")
+                gid, next_id = f"G{next_id}", next_id + 1
                 new_groups.append(PaymentGroupNode(group_id=gid, mode=mode_of[unit[4][0]], automatic=True))
             for k in unit[4]:
                 assign[k] = gid
@@ -181,7 +182,7 @@ def auto_group_items(state: RunState, new_keys: list[str]) -> Result:
     if not assign:
         return state, []
     prepared = tuple(p.model_copy(update={"group_id": assign[p.key]}) if p.key in assign and p.group_id != assign[p.key] else p for p in state.prepared)
-    return state.model_copy(update={"prepared": prepared, "groups": state.groups + tuple(new_groups)}), alerts
+    return state.model_copy(update={"prepared": prepared, "groups": state.groups + tuple(new_groups), "next_id": next_id}), alerts
 
 
 def _cleanup_groups(state: RunState) -> Result:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 
 from reglo.core.alerts import Alert
-from reglo.core.disbursement.circuit import CHEQUE_MODES, mode_states
+from reglo.core.disbursement.circuit import CHEQUE_MODES
 from reglo.core.disbursement.models import PaymentStage, RunState, Slip
 from reglo.core.disbursement.state import take_id, warn
 
@@ -20,24 +20,23 @@ Result = tuple[RunState, list[Alert]]
 
 
 def make_slips(state: RunState) -> Result:
-    """Payments assigned to a bank → slips; their items take the circuit's issued state."""
+    """Payments assigned to a bank → slips (their items are then in the issued state, see ``item_states``)."""
     buckets: dict[tuple, list] = defaultdict(list)
     for p in state.payments:
         if p.stage is PaymentStage.ASSIGNED and p.bank:
             buckets[(p.bank, p.mode, p.currency)].append(p.payment_id)
     slips, changes = [], {}
+    next_id = state.next_id
     for (bank, mode, currency), ids in buckets.items():
-        sid, state = take_id(state, "B")
+        sid, next_id = f"B{next_id}", next_id + 1
         slips.append(Slip(slip_id=sid, bank=bank, mode=mode, currency=currency, slip_date=state.run_date, payment_ids=tuple(ids)))
         for pid in ids:
             changes[pid] = {"stage": PaymentStage.SLIPPED, "slip_id": sid}
-    issued = {m: s[1] for m, s in mode_states(state.circuit).items()}
-    key_state = {k: issued.get(p.mode, "") for p in state.payments if p.payment_id in changes for k in p.keys}
     state = state.model_copy(
         update={
             "payments": tuple(p.model_copy(update=changes[p.payment_id]) if p.payment_id in changes else p for p in state.payments),
             "slips": state.slips + tuple(slips),
-            "items": tuple(i.model_copy(update={"state": key_state[i.key] or i.state, "handler_user": state.user}) if i.key in key_state else i for i in state.items),
+            "next_id": next_id,
         }
     )
     return state, []

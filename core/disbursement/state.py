@@ -68,6 +68,25 @@ def places(state: RunState) -> dict[str, str]:
     return out
 
 
+def item_states(state: RunState) -> dict[str, str]:
+    """Item key → its circuit state now (changements d'état): the entry state until
+    validated, then the prepared state of its payment's mode, then the issued state once
+    on a slip. Derived from where the item is, so no item is copied when it moves on."""
+    from reglo.core.disbursement.circuit import mode_states
+
+    modes = mode_states(state.circuit)
+    out = {i.key: i.state for i in state.items}
+    for p in state.payments:
+        if p.from_earlier_run and p.stage in (PaymentStage.PREPARED, PaymentStage.ASSIGNED):
+            continue
+        prepared, issued = modes.get(p.mode, ("", ""))
+        target = issued if p.stage in (PaymentStage.SLIPPED, PaymentStage.POSTED) else prepared
+        if target:
+            for k in p.keys:
+                out[k] = target
+    return out
+
+
 def group_members(state: RunState) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for p in state.prepared:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from reglo.core.alerts import Alert
-from reglo.core.disbursement.circuit import mode_states
 from reglo.core.disbursement.models import DifferenceKind, Item, Payment, RunState
 from reglo.core.disbursement.preparation import sorted_to_pay
 from reglo.core.disbursement.state import (
@@ -19,7 +18,6 @@ from reglo.core.disbursement.state import (
     items_by_key,
     net_amount,
     suppliers_by_code,
-    take_id,
     warn,
 )
 from reglo.core.money import ZERO, format_fr, quantize
@@ -58,8 +56,8 @@ def validate(state: RunState, selection=None) -> Result:
             diffs_of.setdefault(k, []).append(d)
     rescheduled = {k for d in state.differences if d.kind is DifferenceKind.RESCHEDULE for k in d.scope}
     mode_of = {p.key: p.mode for p in state.prepared}
-    states = mode_states(state.circuit)
     payments, closed, generated, alerts = [], [], [], []
+    next_id = state.next_id  # ids taken locally, the counter is stored once at the end
     for gid, keys in units:
         paid = [k for k in keys if k not in rescheduled]
         closed += [k for k in keys if k in rescheduled]
@@ -76,7 +74,7 @@ def validate(state: RunState, selection=None) -> Result:
             continue
         pid = gid
         if not pid:
-            pid, state = take_id(state, "R")
+            pid, next_id = f"R{next_id}", next_id + 1
         main = amount if first.currency == "EUR" else sum((_main(items[k], net_amount(items[k], alloc.get(k, ZERO))) for k in paid), ZERO)
         payments.append(
             Payment(
@@ -106,11 +104,6 @@ def validate(state: RunState, selection=None) -> Result:
                     for n, s in enumerate(parts, 1):
                         generated.append(items[k].model_copy(update={"key": f"{k}-{d.diff_id}-{n}", "amount": s.amount, "due_date": s.due_date, "state": s.state or items[k].state, "main_amount": None, "auto_discount": None, "source_row": None}))
     done = {k for _, keys in units for k in keys}
-    new_state = {}
-    for p in payments:
-        prep_state = states.get(p.mode, ("", ""))[0]
-        for k in p.keys:
-            new_state[k] = {"state": prep_state or items[k].state, "handler_user": state.user, "payment_ref": p.payment_id}
     gids = {g for g, _ in units if g}
     state = state.model_copy(
         update={
@@ -119,7 +112,7 @@ def validate(state: RunState, selection=None) -> Result:
             "payments": state.payments + tuple(payments),
             "closed": state.closed + tuple(closed),
             "generated": state.generated + tuple(generated),
-            "items": tuple(i.model_copy(update=new_state[i.key]) if i.key in new_state else i for i in state.items),
+            "next_id": next_id,
         }
     )
     return state, []

@@ -23,7 +23,7 @@ from reglo.core.disbursement.models import (
     Split,
 )
 from reglo.core.disbursement.posting import dry_run_entries, entries_for, pending, pending_entries
-from reglo.core.disbursement.state import differenced_keys, group_members
+from reglo.core.disbursement.state import differenced_keys, group_members, item_states
 
 from .disbursement_fixtures import (
     AUTO_SAME_SUPPLIER_30,
@@ -506,6 +506,13 @@ def test_difference_cancelled_from_the_generated_list():
     assert codes(A.apply(s, A.CancelDifference(diff_id="D99"))[1]) == {"DSB_DIFFERENCE_UNKNOWN"}
 
 
+def test_difference_validated_with_its_payment_is_final():
+    s = ok(run(), A.Prepare(keys=("E1", "E2")))
+    s = ok(s, A.AddDifference(difference=DifferenceKind.SETTLEMENT, current="E1", amount=D("1.00")))
+    s = ok(s, A.Validate(units=("E1",)))
+    assert codes(A.apply(s, A.CancelDifference(diff_id=s.differences[0].diff_id))[1]) == {"DSB_DIFFERENCE_VALIDATED"}
+
+
 def test_difference_dropped_when_its_item_leaves_the_prepared_payments():
     s = ok(run(), A.Prepare(keys=("E1",)))
     s = ok(s, A.AddDifference(difference=DifferenceKind.DISCOUNT, current="E1", amount=D("10")))
@@ -524,7 +531,7 @@ def test_partial_validation_of_a_selection():
     s = ok(s, A.Validate(units=("E1",)))  # a member selects its group
     assert s.step == 2 and [p.key for p in s.prepared] == ["E4"]
     assert s.payments[0].keys == ("E1", "E2") and s.payments[0].amount == D("1500.00")
-    assert {i.key: i.state for i in s.items}["E1"] == "A20"
+    assert item_states(s)["E1"] == "A20" and item_states(s)["E4"] == "A10"
 
 
 def test_negative_payment_refused_at_validation():
@@ -634,7 +641,7 @@ def test_manager_filter_limits_preselection():
 def test_cancel_transaction_at_step_3_returns_items_to_their_previous_state():
     s = _step3()
     s = ok(s, A.CancelTransaction(payment_ids=(_pid(s, "E1"),)))
-    assert "E1" in s.to_pay and {i.key: i.state for i in s.items}["E1"] == "A10"
+    assert "E1" in s.to_pay and item_states(s)["E1"] == "A10"
     assert all("E1" not in p.keys for p in s.payments)
 
 
@@ -665,7 +672,7 @@ def test_slips_per_bank_mode_and_currency_with_cheque_numbers():
     assert codes(alerts) == {"DSB_CHEQUE_NUMBER_MISSING"}
     s = ok(s, A.SetFirstCheque(slip_id=chq.slip_id, number=5001))
     assert sorted(p.cheque_number for p in s.payments if p.slip_id == chq.slip_id) == ["5001", "5002"]
-    assert {i.key: i.state for i in s.items}["C1"] == "C30"
+    assert item_states(s)["C1"] == "C30"
 
 
 def test_slip_printing_is_mandatory_before_posting():
