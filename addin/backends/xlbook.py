@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
-from reglo.addin.backends.sheets import (
+from reglo.addin.backends.base import (
     DATE_FORMAT,
     HEADER_FILL,
     Column,

@@ -28,7 +28,8 @@ import pandas as pd
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook
 from reglo.core.alerts import Alert, alert
 from reglo.core.money import cents_to_money, format_fr
-from reglo.core.entries import Settlement, SettlementLettering, letter_settlements
+from reglo.core.entries import Settlement
+from reglo.core.settlement_lettering import SettlementLettering, letter_settlements
 from reglo.core.fec import write_fec
 
 LETTERED_SUFFIX = " - lettré.txt"
