@@ -51,6 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_SLIP_UNKNOWN": (B, "Bordereau « {slip} » inconnu. Bordereaux : {known}."),
     "DSB_SLIP_NOT_PRINTED": (B, "Bordereaux non édités : {slips} ({count}) : l'édition est obligatoire, « Suivant » ne la déclenche pas. Éditez-les d'abord."),
     "DSB_CHEQUE_NUMBER_MISSING": (B, "Bordereau de chèques {slip} : saisissez le premier numéro de chèque avant l'édition."),
+    "DSB_ALREADY_PAID": (B, "Effet {key} (règlement {payment}) déjà payé pour {paid} € par un virement ou un décaissement enregistré dans le registre : aucun fichier n'est produit. Annulez la transaction de ce règlement, ou annulez l'autre fichier dans le registre s'il a été rejeté."),
     "DSB_NON_EURO_MANUAL": (W, "Règlement {payment} ({supplier}) en {currency} ({amount}) : pas de fichier SEPA hors euro ; il figure dans la liste à traiter manuellement avec son bordereau {slip}."),
     # --- step 5 ---------------------------------------------------------------
     "DSB_ALREADY_POSTED": (B, "Séquence {slip} déjà comptabilisée : elle ne peut l'être deux fois."),
