@@ -57,15 +57,15 @@ def _csv(header: list[str], rows: Iterable[list]) -> bytes:
     return out.getvalue().encode(CSV_ENCODING)
 
 
-def settled_cents(state: RunState, payment: Payment) -> dict[str, int]:
-    """Item key → what this payment settles on it (amount less a partial payment's remainder)."""
+def settled_cents(state: RunState, payments: Iterable[Payment]) -> dict[str, int]:
+    """Item key → what its payment settles on it (amount less a partial payment's remainder)."""
     items = items_by_key(state)
     carried: dict[str, int] = {}
     for d in state.differences:
         if d.kind is DifferenceKind.PARTIAL:
             for k, v in d.allocations:
                 carried[k] = carried.get(k, 0) + to_cents(v)
-    return {k: to_cents(items[k].amount) - carried.get(k, 0) for k in payment.keys}
+    return {k: to_cents(items[k].amount) - carried.get(k, 0) for p in payments for k in p.keys}
 
 
 def _slip_rows(state: RunState, slip: Slip, payments: dict[str, Payment]) -> list[list]:
@@ -143,6 +143,8 @@ def plan_slip_files(
     if has_blocking(alerts):
         return Outcome(alerts=tuple(alerts), summary="Aucun fichier : effets déjà payés.")
     counter = register.counter(COUNTER)
+    items = items_by_key(state)
+    settled = settled_cents(state, (payments[pid] for s in slips for pid in s.payment_ids))
     files: list[OutputFile] = []
     lines: list[RegisterLineDraft] = []
     manual: list[list] = []
@@ -169,9 +171,8 @@ def plan_slip_files(
         elif s.mode in CHEQUE_MODES:
             files.append(OutputFile(folder=FOLDER, name=f"{state.run_id}-{s.slip_id}-cheques.csv", data=_csv(["N° de chèque", *SLIP_HEADER], [[r[6], *r] for r in rows]), role="report"))
         for pid in s.payment_ids:
-            p = payments[pid]
-            for k, cents in settled_cents(state, p).items():
-                item = items_by_key(state)[k]
+            for k in payments[pid].keys:
+                item, cents = items[k], settled[k]
                 lines.append(RegisterLineDraft(item_key=k, amount_cents=cents, payment_key=f"{state.run_id}/{pid}/{k}", party_code=item.supplier, document_ref=item.document_ref, original_cents=to_cents(item.amount), meta={"slip": s.slip_id, "mode": s.mode, "bank": s.bank}))
     if manual:
         files.append(OutputFile(folder=FOLDER, name=f"{state.run_id}-hors-euro.csv", data=_csv(["Bordereau", *SLIP_HEADER], manual), role="report"))
