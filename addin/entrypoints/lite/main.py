@@ -78,6 +78,204 @@ def entry_import_run(book: xw.Book):
     run("entry_import_run", book)
 
 
+@script(name="Démarrer")
+def disburse_start(book: xw.Book):
+    """Décaissements : Démarrer (complément de bureau)."""
+    run("disburse_start", book)
+
+
+@script(name="Suivant")
+def disburse_next(book: xw.Book):
+    """Décaissements : Suivant (complément de bureau)."""
+    run("disburse_next", book)
+
+
+@script(name="Précédent")
+def disburse_previous(book: xw.Book):
+    """Décaissements : Précédent (complément de bureau)."""
+    run("disburse_previous", book)
+
+
+@script(name="Annuler (Ctrl-Z)")
+def disburse_undo(book: xw.Book):
+    """Décaissements : Annuler (Ctrl-Z) (complément de bureau)."""
+    run("disburse_undo", book)
+
+
+@script(name="Terminer")
+def disburse_finish(book: xw.Book):
+    """Décaissements : Terminer (complément de bureau)."""
+    run("disburse_finish", book)
+
+
+@script(name="Préparer")
+def disburse_prepare(book: xw.Book):
+    """Décaissements : Préparer (complément de bureau)."""
+    run("disburse_prepare", book)
+
+
+@script(name="Supprimer")
+def disburse_delete(book: xw.Book):
+    """Décaissements : Supprimer (complément de bureau)."""
+    run("disburse_delete", book)
+
+
+@script(name="Changer de mode")
+def disburse_move(book: xw.Book):
+    """Décaissements : Changer de mode (complément de bureau)."""
+    run("disburse_move", book)
+
+
+@script(name="Regrouper les effets pointés")
+def disburse_group(book: xw.Book):
+    """Décaissements : Regrouper les effets pointés (complément de bureau)."""
+    run("disburse_group", book)
+
+
+@script(name="Ajouter au regroupement")
+def disburse_add_to_group(book: xw.Book):
+    """Décaissements : Ajouter au regroupement (complément de bureau)."""
+    run("disburse_add_to_group", book)
+
+
+@script(name="Dissocier les effets regroupés")
+def disburse_dissociate(book: xw.Book):
+    """Décaissements : Dissocier les effets regroupés (complément de bureau)."""
+    run("disburse_dissociate", book)
+
+
+@script(name="Supprimer le regroupement")
+def disburse_delete_group(book: xw.Book):
+    """Décaissements : Supprimer le regroupement (complément de bureau)."""
+    run("disburse_delete_group", book)
+
+
+@script(name="Montant à pointer")
+def disburse_target(book: xw.Book):
+    """Décaissements : Montant à pointer (complément de bureau)."""
+    run("disburse_target", book)
+
+
+@script(name="Acompte")
+def disburse_deposit(book: xw.Book):
+    """Décaissements : Acompte (complément de bureau)."""
+    run("disburse_deposit", book)
+
+
+@script(name="Différence")
+def disburse_difference(book: xw.Book):
+    """Décaissements : Différence (complément de bureau)."""
+    run("disburse_difference", book)
+
+
+@script(name="Annuler une différence")
+def disburse_cancel_difference(book: xw.Book):
+    """Décaissements : Annuler une différence (complément de bureau)."""
+    run("disburse_cancel_difference", book)
+
+
+@script(name="Contester un effet (F3)")
+def disburse_dispute(book: xw.Book):
+    """Décaissements : Contester un effet (F3) (complément de bureau)."""
+    run("disburse_dispute", book)
+
+
+@script(name="Régler la contestation")
+def disburse_resolve(book: xw.Book):
+    """Décaissements : Régler la contestation (complément de bureau)."""
+    run("disburse_resolve", book)
+
+
+@script(name="Bon à payer")
+def disburse_sign(book: xw.Book):
+    """Décaissements : Bon à payer (complément de bureau)."""
+    run("disburse_sign", book)
+
+
+@script(name="Modifier escompte automatique")
+def disburse_auto_discount(book: xw.Book):
+    """Décaissements : Modifier escompte automatique (complément de bureau)."""
+    run("disburse_auto_discount", book)
+
+
+@script(name="Valider les règlements préparés")
+def disburse_validate(book: xw.Book):
+    """Décaissements : Valider les règlements préparés (complément de bureau)."""
+    run("disburse_validate", book)
+
+
+@script(name="Affecter (F5)")
+def disburse_assign(book: xw.Book):
+    """Décaissements : Affecter (F5) (complément de bureau)."""
+    run("disburse_assign", book)
+
+
+@script(name="Affecter à la banque")
+def disburse_assign_to(book: xw.Book):
+    """Décaissements : Affecter à la banque (complément de bureau)."""
+    run("disburse_assign_to", book)
+
+
+@script(name="Désaffecter")
+def disburse_unassign(book: xw.Book):
+    """Décaissements : Désaffecter (complément de bureau)."""
+    run("disburse_unassign", book)
+
+
+@script(name="Pré-pointage automatique")
+def disburse_preselect(book: xw.Book):
+    """Décaissements : Pré-pointage automatique (complément de bureau)."""
+    run("disburse_preselect", book)
+
+
+@script(name="Annuler la transaction")
+def disburse_cancel_transaction(book: xw.Book):
+    """Décaissements : Annuler la transaction (complément de bureau)."""
+    run("disburse_cancel_transaction", book)
+
+
+@script(name="Modifier le filtre gestionnaire")
+def disburse_handler_filter(book: xw.Book):
+    """Décaissements : Modifier le filtre gestionnaire (complément de bureau)."""
+    run("disburse_handler_filter", book)
+
+
+@script(name="Date du bordereau")
+def disburse_slip_date(book: xw.Book):
+    """Décaissements : Date du bordereau (complément de bureau)."""
+    run("disburse_slip_date", book)
+
+
+@script(name="Premier numéro de chèque")
+def disburse_first_cheque(book: xw.Book):
+    """Décaissements : Premier numéro de chèque (complément de bureau)."""
+    run("disburse_first_cheque", book)
+
+
+@script(name="Éditer les bordereaux")
+def disburse_print(book: xw.Book):
+    """Décaissements : Éditer les bordereaux (complément de bureau)."""
+    run("disburse_print", book)
+
+
+@script(name="Comptabiliser")
+def disburse_post(book: xw.Book):
+    """Décaissements : Comptabiliser (complément de bureau)."""
+    run("disburse_post", book)
+
+
+@script(name="Comptabilisation en mode test")
+def disburse_post_test(book: xw.Book):
+    """Décaissements : Comptabilisation en mode test (complément de bureau)."""
+    run("disburse_post_test", book)
+
+
+@script(name="Reprise après incident")
+def disburse_resume(book: xw.Book):
+    """Décaissements : Reprise après incident (complément de bureau)."""
+    run("disburse_resume", book)
+
+
 @script(name="Proposer le lettrage")
 def lettering_propose(book: xw.Book):
     """Lettrage : Proposer le lettrage (complément de bureau)."""
