@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, as_workbook, read_table
+from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, as_workbook, read_table  # noqa: F401 (read_table used by tests)
 from reglo.addin.entrypoints.handlers import HandlerResult
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.register import PaymentRegister, RegisterLine
