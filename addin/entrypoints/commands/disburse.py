@@ -89,6 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from reglo.addin.backends.fastbook import UnsupportedWorkbook, open_book
     from reglo.addin.backends.sheets import FileWorkbook, WorkbookError
     from reglo.addin.shell import disbursement as sd
 
@@ -96,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UserError(f"Classeur introuvable : {path}. Créez-le avec les feuilles « Effets », « Fournisseurs », « Banques » (voir docs/disbursement.md) ou lancez « reglo demo ».")
     try:
-        book = FileWorkbook(path)
+        try:
+            book = open_book(path, "rapide")  # the snapshot makes every action read and save the file: the fast backend patches it
+        except UnsupportedWorkbook:
+            book = FileWorkbook(path)
         if args.action == "demarrer":
             result = sd.start(book, dossier=args.dossier)
         else:
