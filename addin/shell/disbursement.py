@@ -292,6 +292,15 @@ def commit_outcome(outcome: Outcome, folder: Path, register: PaymentRegister) ->
     lines = [RegisterLine(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code, document_ref=l.document_ref, original_cents=l.original_cents, meta=l.meta) for l in (b.lines if b else ())]
     kind = (b.kind + ("_test" if b.is_test else "")) if b else "decaissement_fichiers"
     meta = dict(b.meta if b else {}, is_test=bool(b and b.is_test), files=[f.name for f in outcome.files])
+    from reglo.addin.shell.register import DuplicatePaymentError
+
+    try:
+        return _commit(outcome, folder, register, kind, lines, meta, b, written)
+    except DuplicatePaymentError as exc:
+        raise UserError(f"Règlements déjà enregistrés au registre ({', '.join(exc.keys[:3])}…) : rien n'est écrit. Ce bordereau a déjà été édité ; annulez son lot dans le registre s'il doit être refait.") from None
+
+
+def _commit(outcome: Outcome, folder: Path, register: PaymentRegister, kind: str, lines: list, meta: dict, b: Any, written: list[str]) -> list[str]:
     with register.pending_batch(kind, lines, reference=b.reference if b else outcome.files[0].name, created_at=now(), file_name=outcome.files[0].name if outcome.files else None, meta=meta):
         for f in outcome.files:
             target = folder / f.folder / f.name
@@ -310,6 +319,46 @@ def commit_outcome(outcome: Outcome, folder: Path, register: PaymentRegister) ->
             tmp.unlink()
             written.append(str(target))
     return written
+
+
+# ---------------------------------------------------------------------------
+# step 1 parameters saved and restored per user
+# ---------------------------------------------------------------------------
+
+SHEET_USER_PARAMS = "_Décaissement paramètres"
+
+
+def _param_store(book) -> dict:
+    if SHEET_USER_PARAMS not in book.sheet_names():
+        return {}
+    rows = book.read_values(SHEET_USER_PARAMS)[1:]
+    return {str(r[0]): json.loads(str(r[1])) for r in rows if r and r[0] and len(r) > 1 and r[1]}
+
+
+def save_user_params(book) -> HandlerResult:
+    """« Sauvegarder les paramètres »: the run's step 1 parameters, for its user."""
+    from reglo.core.disbursement.params import save_params
+
+    book = as_workbook(book)
+    state = load_state(book)
+    if state is None:
+        raise UserError("Aucun décaissement en cours dans ce classeur : cliquez d'abord « Démarrer ».")
+    store = save_params(_param_store(book), state.user, state.params)
+    book.write_sheet(SHEET_USER_PARAMS, ["Utilisateur", "Paramètres (JSON)"], [[u, json.dumps(p, ensure_ascii=False)] for u, p in store.items()], fit_width=False)
+    book.hide_sheet(SHEET_USER_PARAMS)
+    return HandlerResult(f"Paramètres de sélection enregistrés pour {state.user}.")
+
+
+def restore_user_params(book) -> HandlerResult:
+    """« Restaurer les paramètres »: the user's saved step 1 parameters on the run (step 1)."""
+    from reglo.core.disbursement.params import restore_params
+
+    book = as_workbook(book)
+    state = load_state(book)
+    if state is None:
+        raise UserError("Aucun décaissement en cours dans ce classeur : cliquez d'abord « Démarrer ».")
+    params = restore_params(_param_store(book), state.user)
+    return run_action(book, "parametres", {"params": params})
 
 
 # ---------------------------------------------------------------------------
@@ -514,5 +563,9 @@ def run_button(book, kind: str, *, dossier: Any = None, test: bool = False) -> H
     """A ribbon button: the action ``kind`` on the marked rows and the « Saisie » values."""
     if kind == "demarrer":
         return start(book, dossier=dossier)
+    if kind == "sauver_parametres":
+        return save_user_params(book)
+    if kind == "restaurer_parametres":
+        return restore_user_params(book)
     values = values_from_sheets(book, kind)
     return run_action(book, kind, fields_for(kind, values), dossier=dossier, test=test)

@@ -116,3 +116,16 @@ def test_demo_step_runs_the_whole_wizard(tmp_path):
                      "compte de substitution", "mode test", "Contrôle FEC : 0"):
         assert expected in text, expected
     assert "1 envoyé(s) au compte de substitution" in text
+
+
+def test_parameters_saved_and_restored_per_user_in_the_workbook(workbook):
+    from reglo.core.disbursement.models import SelectionParams
+
+    book = FileWorkbook(workbook)
+    sd.start(book)
+    sd.run_action(book, "parametres", {"params": SelectionParams(amount_max=demo.D("5000.00"), auto_discounts=True)})
+    sd.save_user_params(book)
+    sd.run_action(book, "parametres", {"params": SelectionParams()})
+    sd.restore_user_params(book)
+    params = sd.load_state(book).params
+    assert params.amount_max == demo.D("5000.00") and params.auto_discounts

@@ -24,6 +24,8 @@ MAX_SHOWN = 30
 
 ACTIONS = {
     "demarrer": "démarrer un décaissement depuis les feuilles d'entrée du classeur",
+    "sauver_parametres": "sauvegarder les paramètres de sélection de l'utilisateur",
+    "restaurer_parametres": "restaurer les paramètres de sélection de l'utilisateur (étape 1)",
     "suivant": "étape suivante (à l'étape 2 : valide les règlements préparés, avec --confirmer)",
     "precedent": "étape précédente",
     "terminer": "terminer l'assistant (annule ce qui est en cours à l'étape 2)",
@@ -103,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
             book = FileWorkbook(path)
         if args.action == "demarrer":
             result = sd.start(book, dossier=args.dossier)
+        elif args.action == "sauver_parametres":
+            result = sd.save_user_params(book)
+        elif args.action == "restaurer_parametres":
+            result = sd.restore_user_params(book)
         else:
             values = {
                 "keys": tuple(k.strip() for k in args.cles.split(",") if k.strip()) if args.cles else (),

@@ -18,6 +18,8 @@ GROUP = "Décaissements"
 #: (tag, French label, wizard action, imageMso)
 BUTTONS = (
     ("disburse_start", "Démarrer", "demarrer", "StartAfterPrevious"),
+    ("disburse_save_params", "Sauvegarder les paramètres", "sauver_parametres", "FileSave"),
+    ("disburse_restore_params", "Restaurer les paramètres", "restaurer_parametres", "FileOpen"),
     ("disburse_next", "Suivant", "suivant", "GoRtl"),
     ("disburse_previous", "Précédent", "precedent", "GoLtr"),
     ("disburse_undo", "Annuler (Ctrl-Z)", "annuler", "Undo"),

@@ -84,6 +84,18 @@ def disburse_start(book: xw.Book):
     run("disburse_start", book)
 
 
+@script(name="Sauvegarder les paramètres")
+def disburse_save_params(book: xw.Book):
+    """Décaissements : Sauvegarder les paramètres (complément de bureau)."""
+    run("disburse_save_params", book)
+
+
+@script(name="Restaurer les paramètres")
+def disburse_restore_params(book: xw.Book):
+    """Décaissements : Restaurer les paramètres (complément de bureau)."""
+    run("disburse_restore_params", book)
+
+
 @script(name="Suivant")
 def disburse_next(book: xw.Book):
     """Décaissements : Suivant (complément de bureau)."""
