@@ -278,7 +278,9 @@ def register_snapshot(register: PaymentRegister) -> RegisterSnapshot:
         lines = tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key) for l in register.lines(b.id))
         status = "cancelled" if b.status == "cancelled" else "committed"
         batches.append(BatchState(id=b.id, kind=b.kind, reference=b.reference, status=status, is_test=bool(b.meta.get("is_test")), created_at=datetime.fromisoformat(b.created_at), lines=lines))
-    counters = {"msgid:decaissement": sum(1 for b in register.batches(kind="decaissement"))}
+    # the register has no counter table yet: the last message id handed out is kept in the batch meta
+    last = max((int(b.meta.get("counters", {}).get("msgid:decaissement", 0)) for b in register.batches(kind="decaissement")), default=0)
+    counters = {"msgid:decaissement": last}
     return RegisterSnapshot(batches=tuple(batches), counters=counters)
 
 
@@ -291,7 +293,7 @@ def commit_outcome(outcome: Outcome, folder: Path, register: PaymentRegister) ->
     b = outcome.batch
     lines = [RegisterLine(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code, document_ref=l.document_ref, original_cents=l.original_cents, meta=l.meta) for l in (b.lines if b else ())]
     kind = (b.kind + ("_test" if b.is_test else "")) if b else "decaissement_fichiers"
-    meta = dict(b.meta if b else {}, is_test=bool(b and b.is_test), files=[f.name for f in outcome.files])
+    meta = dict(b.meta if b else {}, is_test=bool(b and b.is_test), files=[f.name for f in outcome.files], counters=dict(outcome.counters))
     from reglo.addin.shell.register import DuplicatePaymentError
 
     try:

@@ -17,6 +17,7 @@ from typing import Any
 ORDER = 80
 WORKBOOK = "Décaissement.xlsx"
 RUN_DATE = date(2026, 1, 5)
+RUN_REF = "DEC-DEMO-0001"
 D = Decimal
 
 
@@ -74,14 +75,21 @@ def _run(ctx: Any, sd: Any) -> list[str]:
     from reglo.addin.backends.sheets import FileWorkbook
     from reglo.core.fec import read_fec
 
+    from reglo.addin.shell.register import PaymentRegister
+
     folder = Path(ctx.dossier_path).parent if ctx.dossier_path else ctx.out_dir
+    # the demo may run again in the same folder: its earlier run is cancelled in the register first
+    register = PaymentRegister.beside(folder)
+    for b in register.batches():
+        if b.kind.startswith("decaissement") and b.meta.get("run_id") == RUN_REF and b.status != "cancelled":
+            register.cancel_batch(b.id, reason="démonstration relancée", at=sd.now())
     path = ctx.out_dir / WORKBOOK
     if path.exists():
         path.unlink()
     book = FileWorkbook(path, create=True)
     suppliers, banks, rules, items = demo_inputs()
     sd.write_inputs(book, items=items, suppliers=suppliers, banks=banks, rules=rules, settings={
-        "Référence": "DEC-DEMO-0001", "Utilisateur": "comptable", "Date": RUN_DATE, "Circuit": "STANDARD", "Démarrer à l'étape": 2,
+        "Référence": RUN_REF, "Utilisateur": "comptable", "Date": RUN_DATE, "Circuit": "STANDARD", "Démarrer à l'étape": 2,
         "Escomptes automatiques": "Oui", "Bons à payer": "Non", "Raison sociale": "BTP DEMO SAS", "Premier numéro d'écriture": 9001,
     })
     lines: list[str] = []
