@@ -251,7 +251,7 @@ def read_input(book) -> dict[str, Any]:
     return {_text(r[0]): r[1] for r in book.read_values(SHEET_INPUT)[1:] if r and _text(r[0]) and len(r) > 1 and r[1] not in (None, "")}
 
 
-INPUT_LABELS = ["Montant", "Taux", "Compte", "Mode", "Banque", "Date", "Numéro", "Ordre", "Tiers", "Code TVA", "Motif", "Type de différence", "Nouvelle échéance", "Regroupement", "Gestionnaire"]
+INPUT_LABELS = ["IBAN", "BIC", "Libellé", "Numéro de chèque", "Circuit", "Actif", "Montant", "Taux", "Compte", "Mode", "Banque", "Date", "Numéro", "Ordre", "Tiers", "Code TVA", "Motif", "Type de différence", "Nouvelle échéance", "Regroupement", "Gestionnaire"]
 
 
 def ensure_input_sheet(book) -> None:
@@ -538,6 +538,10 @@ def fields_for(kind: str, v: dict[str, Any]) -> dict[str, Any]:
         "premier_cheque": {"slip_id": keys[0] if keys else None, "number": v.get("number")},
         "editer_bordereaux": {"slip_ids": keys or None},
         "comptabiliser": {"slip_ids": keys or None},
+        "detail": {"key": keys[0] if keys else None, "changes": dict(v.get("changes") or {})},
+        "changement_etat": {"entry_state": v.get("state") or (keys[0] if keys else None), "payment_mode": v.get("mode") or None,
+                            "enabled": None if v.get("enabled") in (None, "") else _yes(v.get("enabled"))},
+        "circuit": {"circuit": v.get("circuit")},
     }
     return table.get(kind, {})
 
@@ -557,6 +561,12 @@ def values_from_sheets(book, kind: str) -> dict[str, Any]:
     column = "Bordereau" if kind in SLIP_ACTIONS else MARK_COLUMN.get(step, "Clé")
     values = {INPUT_KEYS[k]: v for k, v in read_input(book).items() if k in INPUT_KEYS}
     values["keys"] = tuple(dict.fromkeys(marked(book, SHEETS.get(step, SHEETS[2]), column)))
+    raw = read_input(book)
+    values["changes"] = {field: _text(raw[label]) for label, field in (("IBAN", "iban"), ("BIC", "bic"), ("Libellé", "label"), ("Numéro de chèque", "cheque_number"), ("Nouvelle échéance", "due_date")) if label in raw}
+    values["circuit"] = _text(raw.get("Circuit")) or None
+    values["enabled"] = raw.get("Actif")
+    if kind == "changement_etat":  # step 1 sheet: the marked state
+        values["keys"] = marked(book, SHEETS[1], "État")
     values["confirmed"] = True  # the ribbon asks for confirmation before calling
     return values
 

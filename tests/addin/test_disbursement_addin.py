@@ -129,3 +129,14 @@ def test_parameters_saved_and_restored_per_user_in_the_workbook(workbook):
     sd.restore_user_params(book)
     params = sd.load_state(book).params
     assert params.amount_max == demo.D("5000.00") and params.auto_discounts
+
+
+def test_cli_step_1_state_change_and_item_detail(workbook):
+    assert _cli(workbook, "demarrer") == 0
+    assert _cli(workbook, "changement_etat", "--etat", "C10", "--actif", "non") == 0
+    assert _cli(workbook, "suivant") == 0
+    state = sd.load_state(FileWorkbook(workbook))
+    assert not {"C01", "C02"} & set(state.to_pay)
+    assert _cli(workbook, "detail", "--cles", "E01", "--champ", "iban=FR76 1010 7001 0112 3456 7890 129", "--champ", "due_date=31/01/2026") == 0
+    e01 = next(i for i in sd.load_state(FileWorkbook(workbook)).items if i.key == "E01")
+    assert e01.iban == "FR7610107001011234567890129" and str(e01.due_date) == "2026-01-31"

@@ -26,6 +26,9 @@ ACTIONS = {
     "demarrer": "démarrer un décaissement depuis les feuilles d'entrée du classeur",
     "sauver_parametres": "sauvegarder les paramètres de sélection de l'utilisateur",
     "restaurer_parametres": "restaurer les paramètres de sélection de l'utilisateur (étape 1)",
+    "circuit": "choisir le circuit de décaissement (--circuit, étape 1)",
+    "changement_etat": "modifier un changement d'état du circuit (--etat C10, --mode, --actif oui|non ; étape 1)",
+    "detail": "modifier le détail d'un effet (--cles E1 --champ iban=FR76… --champ due_date=31/03/2026)",
     "suivant": "étape suivante (à l'étape 2 : valide les règlements préparés, avec --confirmer)",
     "precedent": "étape précédente",
     "terminer": "terminer l'assistant (annule ce qui est en cours à l'étape 2)",
@@ -84,6 +87,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id", default=None, dest="diff_id", help="différence à supprimer")
     p.add_argument("--utilisateur", default=None, help="gestionnaire du filtre (vide = tous)")
     p.add_argument("--libelle", default=None, help="libellé du regroupement")
+    p.add_argument("--champ", action="append", default=[], metavar="NOM=VALEUR", help="champ du détail de l'effet (iban, bic, label, due_date, cheque_number…), répétable")
+    p.add_argument("--etat", default=None, help="état du circuit (changement d'état)")
+    p.add_argument("--actif", default=None, choices=["oui", "non"], help="type de règlement actif ou non (changement d'état)")
+    p.add_argument("--circuit", default=None, help="code du circuit de décaissement")
     p.add_argument("--confirmer", action="store_true", help="confirmer la validation des règlements préparés")
     p.add_argument("--sans-regroupement", action="store_true", help="refuser le regroupement automatique (Échap)")
     p.add_argument("--test", action="store_true", help="comptabilisation en mode test")
@@ -116,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
                 "number": args.numero, "order": args.ordre, "supplier": args.tiers, "vat": args.tva, "reason": args.motif, "difference": args.difference,
                 "current": args.courant, "group": args.regroupement, "diff_id": args.diff_id, "user": args.utilisateur, "label": args.libelle,
                 "confirmed": args.confirmer, "auto_group": not args.sans_regroupement,
+                "changes": dict(c.split("=", 1) for c in args.champ if "=" in c), "state": args.etat, "enabled": args.actif, "circuit": args.circuit,
             }
             result = sd.run_action(book, args.action, sd.fields_for(args.action, values), dossier=args.dossier, test=args.test)
         book.save()

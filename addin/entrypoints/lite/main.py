@@ -96,6 +96,18 @@ def disburse_restore_params(book: xw.Book):
     run("disburse_restore_params", book)
 
 
+@script(name="Circuit de décaissement")
+def disburse_circuit(book: xw.Book):
+    """Décaissements : Circuit de décaissement (complément de bureau)."""
+    run("disburse_circuit", book)
+
+
+@script(name="Modifier un changement d'état")
+def disburse_state_change(book: xw.Book):
+    """Décaissements : Modifier un changement d'état (complément de bureau)."""
+    run("disburse_state_change", book)
+
+
 @script(name="Suivant")
 def disburse_next(book: xw.Book):
     """Décaissements : Suivant (complément de bureau)."""
@@ -202,6 +214,12 @@ def disburse_resolve(book: xw.Book):
 def disburse_sign(book: xw.Book):
     """Décaissements : Bon à payer (complément de bureau)."""
     run("disburse_sign", book)
+
+
+@script(name="Détail de l'effet")
+def disburse_item_detail(book: xw.Book):
+    """Décaissements : Détail de l'effet (complément de bureau)."""
+    run("disburse_item_detail", book)
 
 
 @script(name="Modifier escompte automatique")
