@@ -408,7 +408,7 @@ def _next(state: RunState, a: Next) -> Result:
 def _previous(state: RunState, a: Previous) -> Result:
     if state.step == 1:
         return state, [warn(state, "DSB_PREVIOUS_IMPOSSIBLE", step=1, reason="c'est la première étape")]
-    if state.step == 2 and (state.prepared or any(not p.from_earlier_run for p in state.payments)):
+    if state.step == 2 and (state.prepared or state.closed or state.generated or any(not p.from_earlier_run for p in state.payments)):
         return state, [warn(state, "DSB_PREVIOUS_IMPOSSIBLE", step=2, reason="des règlements sont préparés ou validés ; supprimez-les ou terminez d'abord")]
     if state.step == 5 and state.postings:
         return state, [warn(state, "DSB_PREVIOUS_IMPOSSIBLE", step=5, reason="une séquence est déjà comptabilisée")]

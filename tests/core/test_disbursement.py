@@ -551,6 +551,14 @@ def test_finish_at_step_2_cancels_what_is_in_progress():
     assert codes(A.apply(s, A.Prepare(keys=("E1",)))[1]) == {"DSB_RUN_FINISHED"}
 
 
+def test_previous_is_refused_once_an_item_was_rescheduled():
+    s = ok(run(), A.Prepare(keys=("E1",)))
+    s = ok(s, A.AddDifference(difference=DifferenceKind.RESCHEDULE, current="E1", due_date=date(2026, 5, 31)))
+    s = ok(s, A.Validate(units=("E1",)))
+    assert not s.payments and s.closed == ("E1",)
+    assert codes(A.apply(s, A.Previous())[1]) == {"DSB_PREVIOUS_IMPOSSIBLE"}
+
+
 def test_previous_is_refused_once_something_is_prepared():
     s = ok(run(), A.Prepare(keys=("E1",)))
     assert codes(A.apply(s, A.Previous())[1]) == {"DSB_PREVIOUS_IMPOSSIBLE"}

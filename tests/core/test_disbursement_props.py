@@ -101,6 +101,20 @@ def check_invariants(s: RunState) -> None:
     # bank assignment is consistent with the stage
     for p in s.payments:
         assert (p.bank is None) == (p.stage is PaymentStage.PREPARED)
+    # slips: each payment on at most one slip, the slip agrees with the payment; entries balance
+    on_slips = Counter(pid for sl in s.slips for pid in sl.payment_ids)
+    assert all(n == 1 for n in on_slips.values())
+    by_id = {p.payment_id: p for p in s.payments}
+    for sl in s.slips:
+        assert sl.payment_ids
+        for pid in sl.payment_ids:
+            assert by_id[pid].slip_id == sl.slip_id and by_id[pid].bank == sl.bank
+    numbers = [b.first_entry_number for b in s.postings]
+    assert len(set(b.slip_id for b in s.postings)) == len(s.postings) and numbers == sorted(numbers)
+    if s.postings:
+        from reglo.core.disbursement.posting import pending_entries
+
+        assert all(e.is_balanced for e in pending_entries(s))
     # the undo level never has an undo level itself
     assert s.previous is None or s.previous.previous is None
 
@@ -115,7 +129,11 @@ def draw_action(data, s: RunState):
     if step == 2:
         choices += ["prepare"] * 4 + ["unprepare", "move", "group", "group", "add_to_group", "dissociate", "delete_group", "target", "deposit", "difference", "difference", "cancel_difference", "validate", "dispute", "resolve"]
     if step == 3:
-        choices += ["assign", "assign_to", "unassign", "preselect", "cancel_transaction"]
+        choices += ["assign", "assign", "assign_to", "assign_to", "unassign", "preselect", "cancel_transaction", "next", "next"]
+    if step == 4:
+        choices += ["first_cheque", "first_cheque", "print", "print", "slip_date", "cancel_transaction", "next"]
+    if step == 5:
+        choices += ["post", "post", "confirm", "confirm", "finish"]
     kind = data.draw(st.sampled_from(choices), label="action")
     mode = lambda: data.draw(st.sampled_from(["VIR", "CHQ", "LCR"]), label="mode")  # noqa: E731
     if kind == "undo":
@@ -164,7 +182,22 @@ def draw_action(data, s: RunState):
         return A.Dispute(keys=tuple(pick(s.to_pay, "keys")) or ("?",), reason="test")
     if kind == "resolve":
         return A.ResolveDispute(keys=tuple(pick(s.to_pay, "keys")) or ("?",))
+    slip_ids = [sl.slip_id for sl in s.slips]
+    if kind == "first_cheque":
+        return A.SetFirstCheque(slip_id=data.draw(st.sampled_from(slip_ids or ["B0"]), label="slip"), number=data.draw(st.integers(1, 999999), label="number"))
+    if kind == "print":
+        return A.PrintSlips(slip_ids=tuple(pick(slip_ids, "slips")) or None)
+    if kind == "slip_date":
+        return A.SetSlipDate(slip_ids=tuple(pick(slip_ids, "slips")) or None, slip_date=RUN_DATE + timedelta(days=data.draw(st.integers(0, 10), label="days")))
+    if kind == "post":
+        return A.Post(slip_ids=tuple(pick(slip_ids, "slips")) or None)
+    if kind == "confirm":
+        return A.ConfirmPosting()
+    if kind == "finish":
+        return A.Finish()
     top = [p.payment_id for p in s.payments if p.stage is PaymentStage.PREPARED]
+    if kind == "cancel_transaction" and step == 4:
+        top = [p.payment_id for p in s.payments if p.stage is PaymentStage.SLIPPED]
     if kind == "assign":
         return A.Assign(payment_ids=tuple(pick(top, "payments")) or ("?",))
     if kind == "assign_to":
