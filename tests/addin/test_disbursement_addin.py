@@ -140,3 +140,11 @@ def test_cli_step_1_state_change_and_item_detail(workbook):
     assert _cli(workbook, "detail", "--cles", "E01", "--champ", "iban=FR76 1010 7001 0112 3456 7890 129", "--champ", "due_date=31/01/2026") == 0
     e01 = next(i for i in sd.load_state(FileWorkbook(workbook)).items if i.key == "E01")
     assert e01.iban == "FR7610107001011234567890129" and str(e01.due_date) == "2026-01-31"
+
+
+def test_cli_help_is_french_and_complete(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["disburse", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "Décaissement multi-fournisseurs" in out and "--confirmer" in out and "--taux" in out

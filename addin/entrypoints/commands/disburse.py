@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cles", default=None, metavar="E1,E2", help="clés des effets, regroupements, règlements ou bordereaux concernés")
     p.add_argument("--mode", default=None, help="mode de règlement (VIR, CHQ, LCR, VIRINT)")
     p.add_argument("--montant", default=None, help="montant (1234,56)")
-    p.add_argument("--taux", default=None, help="taux en %")
+    p.add_argument("--taux", default=None, help="taux en %%")
     p.add_argument("--compte", default=None, help="compte comptable")
     p.add_argument("--banque", default=None, help="code de la banque")
     p.add_argument("--date", default=None, metavar="JJ/MM/AAAA", help="date (bordereau, nouvelle échéance)")
