@@ -6,6 +6,8 @@ this module; none of them imports a workflow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Iterable, Protocol, runtime_checkable
 
 from openpyxl.utils import get_column_letter
@@ -247,3 +249,47 @@ def note_size(text: str) -> tuple[int, int]:
     """(width, height) in pixels of a note box that shows all of ``text`` without scrolling."""
     lines = sum(max(1, -(-len(part) // NOTE_CHARS_PER_LINE)) for part in str(text).split("\n"))
     return NOTE_WIDTH_PX, min(900, max(60, 12 + NOTE_LINE_PX * lines))
+
+
+# ---------------------------------------------------------------------------
+# presentation: one rule for every sheet Reglo writes, in every backend
+# ---------------------------------------------------------------------------
+
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+
+
+def display_format(value: Any, column_format: str | None = None) -> str | None:
+    """The number format a cell gets: its column's, else by the value's kind — an amount
+    (``Decimal``) as ``# ##0,00 €``, a date as ``jj/mm/aaaa``, a time stamp as
+    ``jj/mm/aaaa hh:mm`` (Excel shows these codes with the user's French separators)."""
+    if column_format:
+        return column_format
+    if isinstance(value, Decimal):
+        return EURO_FORMAT
+    if isinstance(value, datetime):
+        return DATE_FORMAT if (value.hour, value.minute, value.second) == (0, 0, 0) else DATETIME_FORMAT
+    if isinstance(value, date):
+        return DATE_FORMAT
+    return None
+
+
+def column_widths(cols: list["Column"], preamble: list[list[Any]] | None = None, rows: list[list[Any]] | None = None) -> list[float]:
+    """Widths that fit the labels: a column's own width, else its header's; the first column
+    also fits the preamble's labels (« Lignes avec avertissement » was cut)."""
+    widths = [float(c.width or max(10, min(45, len(c.header) + 4))) for c in cols]
+    if preamble and widths:
+        for line in preamble:
+            for j, v in enumerate(line[: len(widths)]):
+                if v is None or isinstance(v, Formula):
+                    continue
+                text = _preamble_text(v)
+                widths[j] = max(widths[j], min(60.0, len(text) + 2))
+    return widths
+
+
+def _preamble_text(v: Any) -> str:
+    if isinstance(v, Decimal):
+        return f"{v:,.2f} €"
+    if isinstance(v, (date, datetime)):
+        return "00/00/0000 00:00"[: 10 if not isinstance(v, datetime) else 16]
+    return str(v)

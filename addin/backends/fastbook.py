@@ -35,10 +35,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from reglo.addin.backends.base import check_archive, note_size, uncached_formula_alerts
+from reglo.addin.backends.base import check_archive, column_widths, display_format, note_size, uncached_formula_alerts
 from reglo.addin.backends.sheets import (
-    DATE_FORMAT,
-    EURO_FORMAT,
     HEADER_FILL,
     Column,
     Formula,
@@ -1031,14 +1029,12 @@ class FastFileWorkbook:
             font = {"title": "title", "label": "bold", "header": "header"}.get(role, "normal")
             if role == "header":
                 fill = fill or HEADER_FILL
-            elif role == "pre" and isinstance(value, Decimal):
-                numfmt = EURO_FORMAT  # amounts of a summary (« Montant importable »…)
+            elif role == "pre":
+                numfmt = display_format(value)  # amounts and dates of a summary (« Montant importable »…)
             wrap = top = False
             if role == "body":
                 col = spec.header[c - 1] if c <= len(spec.header) else None
-                numfmt = col.number_format if col else None
-                if numfmt is None and isinstance(value, (date, datetime)):
-                    numfmt = DATE_FORMAT
+                numfmt = display_format(value, col.number_format if col else None)
                 if wrap_cols:
                     top = True
                     wrap = c in wrap_cols
@@ -1053,8 +1049,8 @@ class FastFileWorkbook:
                 if lines > 1:
                     heights[r] = max(heights.get(r, 0), 15 * lines)
         cols = "".join(
-            f'<col min="{j}" max="{j}" width="{c.width or max(10, min(45, len(c.header) + 4))}" customWidth="1"/>'
-            for j, c in enumerate(spec.header, start=1)
+            f'<col min="{j}" max="{j}" width="{width:g}" customWidth="1"/>'
+            for j, width in enumerate(column_widths(spec.header, spec.preamble), start=1)
         )
         pane = ""
         if spec.freeze:

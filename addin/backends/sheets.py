@@ -25,6 +25,8 @@ from openpyxl.utils import get_column_letter
 
 from reglo.addin.backends.base import (  # noqa: F401 - the interface, re-exported for callers
     check_archive,
+    column_widths,
+    display_format,
     note_size,
     uncached_formula_alerts,
     RED,
@@ -219,15 +221,17 @@ class FileWorkbook:
                     cell = _put(ws.cell(i, j), v)
                     if j == 1:
                         cell.font = Font(name="Calibri", bold=True)
+                    elif display_format(v):
+                        cell.number_format = display_format(v)
             header_row += len(preamble) + 1
+        widths = column_widths(cols, preamble)
         head_font = Font(name="Calibri", bold=True, color="FFFFFF")
         head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
         for j, c in enumerate(cols, start=1):
             cell = ws.cell(header_row, j, c.header)
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-            width = c.width or max(10, min(45, len(c.header) + 4))
-            ws.column_dimensions[get_column_letter(j)].width = width
+            ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
         wrap_style = Alignment(wrap_text=True, vertical="top")
         top_style = Alignment(vertical="top")
         link_font = Font(name="Calibri", color="0563C1", underline="single")
@@ -247,11 +251,9 @@ class FileWorkbook:
                     cell.alignment = top_style
                 if isinstance(v, Formula) and v.upper().startswith("=HYPERLINK("):
                     cell.font = link_font
-                fmt = cols[j - 1].number_format if j <= len(cols) else None
+                fmt = display_format(v, cols[j - 1].number_format if j <= len(cols) else None)
                 if fmt:
                     cell.number_format = fmt
-                elif isinstance(v, (date, datetime)):
-                    cell.number_format = DATE_FORMAT
                 if j <= len(cols) and cols[j - 1].wrap:
                     cell.alignment = wrap_style
         if freeze:
