@@ -148,3 +148,18 @@ def test_cli_help_is_french_and_complete(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "Décaissement multi-fournisseurs" in out and "--confirmer" in out and "--taux" in out
+
+
+def test_finish_lists_the_items_to_carry_over(workbook):
+    book = FileWorkbook(workbook)
+    sd.start(book)
+    sd.run_action(book, "suivant", {})
+    sd.run_action(book, "preparer", sd.fields_for("preparer", {"keys": ("E05", "E06"), "auto_group": False}))
+    sd.run_action(book, "difference", sd.fields_for("difference", {"difference": "partiel", "current": "E06", "amount": "400"}))
+    sd.run_action(book, "suivant", {"confirmed": True})
+    result = sd.run_action(book, "terminer", {})
+    assert "à reprendre" in result.summary
+    rows = sd.read_table(book, sd.SHEET_CARRY, required=["Clé"]).rows
+    carried = {r.get("Clé"): (r.get("État"), r.get("Règlement")) for r in rows}
+    assert carried["E06-D1"][0] == "A10"  # the remainder of the partial payment, payable again
+    assert carried["E05"][0] == "A20" and carried["E05"][1]  # prepared, not issued: step 3 of the next run
