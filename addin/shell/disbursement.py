@@ -276,7 +276,7 @@ def read_input(book) -> dict[str, Any]:
     return {_text(r[0]): r[1] for r in book.read_values(SHEET_INPUT)[1:] if r and _text(r[0]) and len(r) > 1 and r[1] not in (None, "")}
 
 
-INPUT_LABELS = ["IBAN", "BIC", "Libellé", "Numéro de chèque", "Circuit", "Actif", "Montant", "Taux", "Compte", "Mode", "Banque", "Date", "Numéro", "Ordre", "Tiers", "Code TVA", "Motif", "Type de différence", "Nouvelle échéance", "Regroupement", "Gestionnaire"]
+INPUT_LABELS = ["IBAN", "BIC", "Libellé", "Libellé du regroupement", "Numéro de chèque", "Circuit", "Actif", "Montant", "Taux", "Compte", "Mode", "Banque", "Date", "Numéro", "Ordre", "Tiers", "Code TVA", "Motif", "Type de différence", "Nouvelle échéance", "Regroupement", "Gestionnaire"]
 
 
 def ensure_input_sheet(book) -> None:
@@ -576,7 +576,7 @@ def fields_for(kind: str, v: dict[str, Any]) -> dict[str, Any]:
 MARK_COLUMN = {2: "Clé", 3: "Règlement", 4: "Règlement", 5: "Bordereau"}
 SLIP_ACTIONS = {"date_bordereau", "premier_cheque", "editer_bordereaux", "comptabiliser"}
 INPUT_KEYS = {"Montant": "amount", "Taux": "rate", "Compte": "account", "Mode": "mode", "Banque": "bank", "Date": "date", "Numéro": "number", "Ordre": "order",
-              "Tiers": "supplier", "Code TVA": "vat", "Motif": "reason", "Type de différence": "difference", "Nouvelle échéance": "date", "Regroupement": "group", "Gestionnaire": "user"}
+              "Tiers": "supplier", "Code TVA": "vat", "Motif": "reason", "Type de différence": "difference", "Nouvelle échéance": "date", "Regroupement": "group", "Gestionnaire": "user", "Libellé du regroupement": "label"}
 
 
 def values_from_sheets(book, kind: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ ACTIONS = {
     "deplacer": "changer de mode de règlement (--cles, --mode)",
     "regrouper": "regrouper les effets pointés (--cles : effets ou regroupements)",
     "ajouter_au_regroupement": "ajouter des effets à un regroupement (--cles, --regroupement)",
+    "modifier_regroupement": "modifier le libellé d'un regroupement (--regroupement, --libelle)",
     "dissocier": "dissocier un regroupement (--regroupement)",
     "supprimer_regroupement": "supprimer un regroupement et ses règlements préparés (--regroupement)",
     "montant_a_pointer": "préparer des effets jusqu'à un montant (--montant, --ordre priorite|echeance|tri)",

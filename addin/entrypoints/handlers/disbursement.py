@@ -31,6 +31,7 @@ BUTTONS = (
     ("disburse_move", "Changer de mode", "deplacer", "TableDrawTable"),
     ("disburse_group", "Regrouper les effets pointés", "regrouper", "ObjectsGroup"),
     ("disburse_add_to_group", "Ajouter au regroupement", "ajouter_au_regroupement", "ObjectsRegroup"),
+    ("disburse_edit_group", "Modifier le regroupement", "modifier_regroupement", "PropertySheet"),
     ("disburse_dissociate", "Dissocier les effets regroupés", "dissocier", "ObjectsUngroup"),
     ("disburse_delete_group", "Supprimer le regroupement", "supprimer_regroupement", "DeleteTable"),
     ("disburse_target", "Montant à pointer", "montant_a_pointer", "AutoSum"),

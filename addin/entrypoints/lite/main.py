@@ -162,6 +162,12 @@ def disburse_add_to_group(book: xw.Book):
     run("disburse_add_to_group", book)
 
 
+@script(name="Modifier le regroupement")
+def disburse_edit_group(book: xw.Book):
+    """Décaissements : Modifier le regroupement (complément de bureau)."""
+    run("disburse_edit_group", book)
+
+
 @script(name="Dissocier les effets regroupés")
 def disburse_dissociate(book: xw.Book):
     """Décaissements : Dissocier les effets regroupés (complément de bureau)."""
