@@ -209,10 +209,11 @@ def write_views(book, state: RunState) -> None:
         for g in state.groups:
             total = sum((items[k].amount for k in members[g.group_id]), Decimal(0))
             rows.append(["", "Règlements préparés", g.mode, "d" if set(members[g.group_id]) & d else "", g.group_id, "Regroupement " + ("automatique" if g.automatic else "manuel"), g.label, None, total, None, "", "", ""])
+        states = item_states(state)  # once: not per row
         for p in state.prepared:
             i = items[p.key]
             rows.append(["", "Règlements préparés", p.mode, "d" if p.key in d else "", p.key, i.supplier, ("  ↳ " + p.group_id) if p.group_id else i.document_ref, i.due_date, i.amount,
-                         i.auto_discount.amount if i.auto_discount else None, i.currency, item_states(state)[p.key], "Acompte" if i.is_deposit else ""])
+                         i.auto_discount.amount if i.auto_discount else None, i.currency, states[p.key], "Acompte" if i.is_deposit else ""])
         header = [SEL, Column("Tableau", width=20), "Mode", "d", Column("Clé", width=14), "Tiers", "Pièce / regroupement", Column("Échéance", DATE_FORMAT), Column("Montant", EURO_FORMAT), Column("Escompte", EURO_FORMAT), "Devise", "État", Column("Anomalie", width=30)]
         book.write_sheet(SHEETS[2], header, rows, title="Étape 2 - Préparation des règlements : marquez les lignes d'un « x » puis cliquez un bouton")
     if state.step == 3:
