@@ -23,6 +23,7 @@ _MODULES = (
     "rules",
     "debits",
     "lcr",
+    "disbursement",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}
