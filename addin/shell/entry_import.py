@@ -438,7 +438,7 @@ def _xlsx_text(value: Any, d: ImportDefinition) -> str | None:
 def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> InputRows:
     import zipfile
 
-    from reglo.addin.backends.base import WorkbookError, check_archive, unreadable_message
+    from reglo.addin.backends.base import check_archive, unreadable_message
 
     try:
         from python_calamine import CalamineWorkbook

@@ -146,12 +146,14 @@ def _total_problems(rendered: Rendered, name: str) -> dict[str, list[str]]:
             if not labels:
                 continue
             label = labels[0]
+            # « Total | 692 012,00 € » (label, value): the value is an amount unless the label counts something
+            paired = {t.column + 1 for t in labels if not re.search(r"ligne|nombre|factures|virements", t.value, re.IGNORECASE)}
             for c in row:
                 if c.column <= label.column or not _is_number(c.value) or "%" in (c.number_format or ""):
                     continue
                 if c.column not in amount_cols:
                     amount_cols[c.column] = _is_amount_column(ws, c.column)
-                if not amount_cols[c.column]:
+                if not amount_cols[c.column] and c.column not in paired:
                     continue  # a count (invoices, lines)
                 text = shown[c.row - 1][c.column - 1] if c.row - 1 < len(shown) and c.column - 1 < len(shown[c.row - 1]) else ""
                 fmt = c.number_format or ""

@@ -17,14 +17,13 @@ import os
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 import pytest
-
 from reglo.addin.entrypoints.cli import main
 
 FULL = os.environ.get("REGLO_FULL") == "1"
