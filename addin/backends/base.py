@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any, Iterable, Protocol, runtime_checkable
 
 from openpyxl.utils import get_column_letter
@@ -203,10 +204,14 @@ RATIO_FLOOR_BYTES = 10 * 1024**2
 
 def check_archive(archive: Any, name: str) -> None:
     """Raise ``WorkbookError`` (French) when a part of ``archive`` (a ``zipfile.ZipFile``) would
-    expand beyond the limits. Python's ``zipfile`` never decompresses beyond a part's declared
-    size, so checking the declared sizes is enough for the readers that use it."""
+    expand beyond the limits, or when the package points outside itself (a member named with
+    ``../`` or an absolute path, a relationship whose target climbs above the package root).
+    Python's ``zipfile`` never decompresses beyond a part's declared size, so checking the
+    declared sizes is enough for the readers that use it."""
     total = 0
     for info in archive.infolist():
+        if _escapes(info.filename):
+            raise WorkbookError(_escape_message(name, info.filename))
         size, packed = info.file_size, max(info.compress_size, 1)
         total += size
         too_big = size > MAX_PART_BYTES
@@ -217,6 +222,78 @@ def check_archive(archive: Any, name: str) -> None:
             raise WorkbookError(
                 f"Classeur refusé : {name} : {why.replace(',', ' ')}. Un classeur Excel ordinaire n'a pas cette taille ; "
                 "le fichier est probablement piégé (bombe de décompression). Demandez un fichier sain à son émetteur.")
+    _check_relationships(archive, name)
+
+
+def _escapes(member: str) -> bool:
+    parts = member.replace("\\", "/").split("/")
+    return member.startswith(("/", "\\")) or ".." in parts or (len(parts[0]) == 2 and parts[0][1] == ":")
+
+
+def _escape_message(name: str, target: str) -> str:
+    return (f"Classeur refusé : {name} : il désigne un emplacement hors du classeur (« {target} »). Un classeur Excel ordinaire "
+            "ne le fait jamais ; le fichier est probablement piégé ou endommagé. Demandez un fichier sain à son émetteur, "
+            "ou rouvrez-le dans Excel et enregistrez-le au format .xlsx.")
+
+
+def resolve_part(base_part: str, target: str) -> str:
+    """The package part that a relationship of ``base_part`` targets (``../`` resolved);
+    ``WorkbookError`` when the target climbs above the package root."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = list(PurePosixPath(base_part).parent.parts)
+    for seg in target.split("/"):
+        if seg == "..":
+            if not parts:
+                raise WorkbookError(_escape_message("le classeur", target))
+            parts.pop()
+        elif seg and seg != ".":
+            parts.append(seg)
+    return "/".join(parts)
+
+
+_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _check_relationships(archive: Any, name: str) -> None:
+    """Every internal relationship target stays inside the package (small parts: cheap)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for info in archive.infolist():
+        if not info.filename.endswith(".rels") or info.file_size > 10 * 1024**2:
+            continue
+        folder, _, rels_name = info.filename.rpartition("_rels/")
+        base_part = folder + rels_name[: -len(".rels")]
+        try:
+            root = etree.fromstring(archive.read(info), parser)
+        except etree.XMLSyntaxError:
+            continue  # unreadable XML: the readers report it
+        for rel in root.iter(_RELS_NS):
+            target = rel.get("Target") or ""
+            if rel.get("TargetMode") == "External":
+                continue
+            try:
+                resolve_part(base_part, target)
+            except WorkbookError:
+                raise WorkbookError(_escape_message(name, target)) from None
+
+
+def unreadable_message(name: str, exc: BaseException, *, sheet: str | None = None) -> str:
+    """The French message for a workbook a reader could not open: what is wrong in a word the
+    accountant understands, never the library's class name or English text."""
+    where = f"{name}, feuille « {sheet} »" if sheet else name
+    kind = type(exc).__name__.lower()
+    if "xml" in kind or "parse" in kind or "expat" in kind:
+        why = "il contient du XML invalide ou dangereux (entités externes, DTD, balises cassées) ; il est refusé"
+    elif "password" in kind:
+        why = "il est protégé par un mot de passe"
+    elif "notfound" in kind or isinstance(exc, KeyError):
+        why = "une partie annoncée du classeur est absente (fichier incomplet ou piégé)"
+    else:
+        why = "le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx"
+    return (f"Classeur illisible : {where} : {why}. Rouvrez-le dans Excel et enregistrez-le au format .xlsx, "
+            "ou demandez un fichier sain à son émetteur.")
 
 
 # ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from reglo.addin.backends.base import check_archive, column_widths, display_format, note_size, uncached_formula_alerts
+from reglo.addin.backends.base import check_archive, column_widths, display_format, note_size, resolve_part, uncached_formula_alerts, unreadable_message
 from reglo.addin.backends.sheets import (
     HEADER_FILL,
     Column,
@@ -457,15 +457,8 @@ def _rels_path(part: str) -> str:
 
 
 def _resolve(base_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = list(PurePosixPath(base_part).parent.parts)
-    for seg in target.split("/"):
-        if seg == "..":
-            parts.pop()
-        elif seg and seg != ".":
-            parts.append(seg)
-    return "/".join(parts)
+    """``WorkbookError`` (French) when ``target`` climbs above the package root."""
+    return resolve_part(base_part, target)
 
 
 def _relative(base_part: str, target_part: str) -> str:
@@ -493,7 +486,7 @@ class FastFileWorkbook:
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as exc:
-            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué ou n'est pas un .xlsx.") from exc
+            raise WorkbookError(unreadable_message(self.path.name, exc)) from exc
         self._sheets: list[_Sheet] = []
         rels = {r.get("Id"): r for r in self._wb_rels}
         sheets_el = self._wb_root.find(_q("sheets"))
@@ -548,10 +541,7 @@ class FastFileWorkbook:
                     self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
                 raw = self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:  # calamine raises its own errors on broken parts
-                raise WorkbookError(
-                    f"Classeur illisible : {self.path.name}, feuille « {sheet} » ({type(exc).__name__}). Le fichier est peut-être "
-                    "tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx."
-                ) from exc
+                raise WorkbookError(unreadable_message(self.path.name, exc, sheet=sheet)) from exc
             values = []
             for line in raw:
                 row = [None if v == "" else (datetime(v.year, v.month, v.day) if type(v) is date else v) for v in line]

@@ -27,6 +27,7 @@ from reglo.addin.backends.base import (  # noqa: F401 - the interface, re-export
     check_archive,
     column_widths,
     display_format,
+    unreadable_message,
     note_size,
     uncached_formula_alerts,
     RED,
@@ -130,9 +131,9 @@ class FileWorkbook:
         except _xml_errors() as exc:  # the parser's English text says nothing to an accountant
             raise WorkbookError(f"Classeur illisible : {self.path.name} : le fichier contient du XML invalide ou dangereux (entités externes, DTD) ; il est refusé. Rouvrez-le dans Excel et enregistrez-le au format .xlsx, ou demandez un fichier sain à son émetteur.") from exc
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
-            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
-        except Exception as exc:  # openpyxl raises many kinds on corrupt XML
-            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__} : {exc}).") from exc
+            raise WorkbookError(unreadable_message(self.path.name, exc)) from exc
+        except Exception as exc:  # openpyxl raises many kinds on corrupt XML: never its English text
+            raise WorkbookError(unreadable_message(self.path.name, exc)) from exc
 
     # -- reading ---------------------------------------------------------
     def sheet_names(self) -> list[str]:

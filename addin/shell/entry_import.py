@@ -437,13 +437,21 @@ def _xlsx_text(value: Any, d: ImportDefinition) -> str | None:
 
 
 def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> InputRows:
+    import zipfile
+
+    from reglo.addin.backends.base import check_archive, unreadable_message
+
     try:
         from python_calamine import CalamineWorkbook
 
+        with zipfile.ZipFile(path) as archive:  # decompression bombs and ``../`` targets refused before reading
+            check_archive(archive, path.name)
         wb = CalamineWorkbook.from_path(str(path))
         names = wb.sheet_names
+    except WorkbookError as exc:
+        raise UserError(str(exc)) from exc
     except Exception as exc:
-        raise UserError(f"Classeur illisible : {path.name} ({type(exc).__name__}). Rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
+        raise UserError(unreadable_message(path.name, exc)) from exc
     if sheet is None:
         skip = {DEFINITION_SHEET, ENTRIES_SHEET, REJECTS_SHEET, SUMMARY_SHEET, "Contrôle", "_reglo", "Instructions"}
         candidates = [DATA_SHEET] if DATA_SHEET in names else [n for n in names if n not in skip] or [n for n in names if n == REJECTS_SHEET]
@@ -452,7 +460,10 @@ def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> I
         sheet = candidates[0]
     elif sheet not in names:
         raise UserError(f"La feuille « {sheet} » est absente de « {path.name} ». Feuilles présentes : {', '.join(names)}.")
-    values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    try:
+        values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's own errors (XmlError, WorksheetNotFound…): never shown as such
+        raise UserError(unreadable_message(path.name, exc, sheet=sheet)) from exc
     return rows_from_values(values, d, name=f"{path.name} / {sheet}", kind="xlsx")
 
 

@@ -74,6 +74,17 @@ def explain(exc: BaseException, *, file: object = None) -> str | None:
         xml_errors += (XMLSyntaxError,)
     except ImportError:  # pragma: no cover
         pass
+    try:
+        import python_calamine
+
+        calamine_errors = tuple(getattr(python_calamine, n) for n in ("CalamineError", "PasswordError", "WorksheetNotFound", "XmlError", "ZipError")
+                                if isinstance(getattr(python_calamine, n, None), type))
+    except ImportError:  # pragma: no cover
+        calamine_errors = ()
+    if calamine_errors and isinstance(exc, calamine_errors):
+        from reglo.addin.backends.base import unreadable_message
+
+        return unreadable_message(_name(target), exc)
     if isinstance(exc, xml_errors):
         return (f"{_name(target)} contient du XML invalide ou dangereux (entités externes, DTD, balises cassées) : il est refusé. "
                 "Demandez un fichier sain à son émetteur, ou rouvrez-le dans Excel et enregistrez-le.")
