@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from reglo.addin.shell.commit import (
+from reglo.addin.shell.files import (
     ABSENT,
     TMP_MARK,
     folder_id,
