@@ -44,8 +44,7 @@ MAX_EXACT_ALTS = 6  # exact-pair candidates kept per line
 MAX_RUN = 15  # invoices of a contiguous run (a monthly statement)
 EXACT_NODES = 20_000  # branch-and-bound nodes per component before falling back to greedy
 
-REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1
-DEBUG: list | None = None  # set to a list to collect every candidate (diagnostics only)  # strength of a reference link
+REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1  # strength of a reference link
 
 
 def sigmoid_score(z: float) -> int:
@@ -538,8 +537,6 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     for c in a.cands:
         _score(ctx, a, c, getattr(c, "same", 0))
     cands = [c for c in a.cands if c.z >= MIN_Z]
-    if DEBUG is not None:  # the bench's diagnostics: every candidate with its score
-        DEBUG.extend((tuple(sorted(r for x in c.units for r in u.rows[x])), round(c.z, 2), c.base) for c in a.cands)
     _assign(state, ctx, a, cands)
 
 
