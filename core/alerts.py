@@ -17,6 +17,7 @@ from reglo.core.catalogue import CATALOGUE
 class Severity(StrEnum):
     BLOCKING = "BLOQUANT"  # the file / entry cannot be produced until fixed
     WARNING = "AVERTISSEMENT"  # produced, but the user should look
+    INFO = "INFORMATION"  # routine, expected change (accents → SEPA set…): counted once per sheet, never painted
 
 
 AlertCode = StrEnum("AlertCode", {code: code for code in CATALOGUE})  # type: ignore[misc]
@@ -84,7 +85,7 @@ def has_blocking(alerts: Iterable[Alert]) -> bool:
 
 
 def count_by_severity(alerts: Iterable[Alert]) -> dict[Severity, int]:
-    counts = {Severity.BLOCKING: 0, Severity.WARNING: 0}
+    counts = {Severity.BLOCKING: 0, Severity.WARNING: 0, Severity.INFO: 0}
     for a in alerts:
         counts[a.severity] += 1
     return counts
@@ -92,5 +93,26 @@ def count_by_severity(alerts: Iterable[Alert]) -> dict[Severity, int]:
 
 def summary_fr(alerts: Iterable[Alert]) -> str:
     c = count_by_severity(alerts)
-    b, w = c[Severity.BLOCKING], c[Severity.WARNING]
-    return f"{b} alerte{'s' if b > 1 else ''} bloquante{'s' if b > 1 else ''}, {w} avertissement{'s' if w > 1 else ''}"
+    b, w, i = c[Severity.BLOCKING], c[Severity.WARNING], c[Severity.INFO]
+    text = f"{b} alerte{'s' if b > 1 else ''} bloquante{'s' if b > 1 else ''}, {w} avertissement{'s' if w > 1 else ''}"
+    return text + (f", {i} information{'s' if i > 1 else ''}" if i else "")
+
+
+def summarise_information(alerts: Iterable[Alert]) -> list[Alert]:
+    """Routine conversions become one line per sheet and code: how many, and one example.
+
+    Blocking alerts and warnings are kept as they are (and come first); information lines are
+    never painted on a cell, so that they cannot drown a warning that needs a decision."""
+    kept: list[Alert] = []
+    groups: dict[tuple[str | None, str], list[Alert]] = {}
+    for a in alerts:
+        if a.severity is Severity.INFO:
+            groups.setdefault((a.sheet, a.code.value), []).append(a)
+        else:
+            kept.append(a)
+    for (sheet, _code), same in groups.items():
+        first = same[0]
+        where = f" (première : ligne {first.row}{', colonne « ' + first.column + ' »' if first.column else ''})" if first.row is not None else ""
+        message = first.message if len(same) == 1 else f"{len(same)} cas{where} ; exemple : {first.message}"
+        kept.append(first.model_copy(update={"row": None if len(same) > 1 else first.row, "column": None if len(same) > 1 else first.column, "message": message}))
+    return kept

@@ -103,7 +103,7 @@ def check_creditor_id(value: object, *, sheet: str | None = None, row: int | Non
     try:
         at_02.validate(text)
     except ValidationError as exc:
-        return [alert("CREDITOR_ID_INVALID", value=text, reason=str(exc), sheet=sheet, row=row, column=column)]
+        return [alert("CREDITOR_ID_INVALID", value=text, reason=_reason(exc), sheet=sheet, row=row, column=column)]
     return []
 
 
@@ -124,4 +124,8 @@ def _reason(exc: Exception) -> str:
         "InvalidBBANChecksum": "clé nationale incorrecte",
         "InvalidBankCode": "code banque inconnu",
         "InvalidAccountCode": "numéro de compte invalide",
-    }.get(name, str(exc) or name)
+        # python-stdnum's exceptions (ICS, SIREN…)
+        "InvalidChecksum": "clé de contrôle incorrecte",
+        "InvalidFormat": "format incorrect",
+        "InvalidComponent": "élément invalide (code pays ou code activité)",
+    }.get(name, "format non reconnu")  # never the library's English text

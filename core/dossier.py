@@ -141,6 +141,29 @@ REQUIRED: dict[str, list[str]] = {
     INVOICES_SHEET: ["N° facture", "Code client", "Date facture", "Montant TTC"],
 }
 PARTY_TYPES = {AccountKind.CUSTOMER: "Client", AccountKind.SUPPLIER: "Fournisseur"}
+# Payees on other roots (« d'autres comptes comptables »): paid like suppliers (creditors), on
+# their own control account. Type → (default control account, allowed control-account roots).
+PAYEE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Fournisseur": ("401000", ("40",)),
+    "Salarié": ("421000", ("42",)),
+    "Associé": ("455000", ("45",)),
+    "Organisme social": ("431000", ("43",)),
+    "Autre": ("467000", ("40", "42", "43", "44", "45", "46", "47")),
+}
+_PAYEE_KEYS = {"fournisseur": "Fournisseur", "fournisseurs": "Fournisseur", "f": "Fournisseur", "creancier": "Fournisseur",
+               "salarie": "Salarié", "salaries": "Salarié", "employe": "Salarié", "personnel": "Salarié",
+               "associe": "Associé", "associes": "Associé", "organisme social": "Organisme social", "organisme": "Organisme social",
+               "autre": "Autre", "autres": "Autre", "autre beneficiaire": "Autre", "beneficiaire": "Autre", "divers": "Autre"}
+
+
+def party_type_label(party: "Party") -> str:
+    """« Client », « Fournisseur », or the payee type its control account tells (« Salarié »…)."""
+    if party.kind == AccountKind.CUSTOMER:
+        return "Client"
+    for label, (_, roots) in PAYEE_TYPES.items():
+        if label != "Autre" and party.control_account.startswith(roots):
+            return label
+    return "Autre"
 _OPTIONAL_CONSEQUENCE = {
     BANKS_SHEET: "aucun compte bancaire de la société (virements et prélèvements impossibles)",
     MANDATES_SHEET: "aucun mandat de prélèvement",
@@ -400,9 +423,13 @@ def _kind(text: str) -> AccountKind | None:
     key = norm_header(text)
     if key in ("client", "clients", "c", "d", "debiteur"):
         return AccountKind.CUSTOMER
-    if key in ("fournisseur", "fournisseurs", "f", "creancier"):
+    if key in _PAYEE_KEYS:
         return AccountKind.SUPPLIER
     return None
+
+
+def _payee_type(text: str) -> str:
+    return _PAYEE_KEYS.get(norm_header(text), "Fournisseur")
 
 
 def _parties(data: SheetData | None, alerts: list[Alert], journals: set[str] | None) -> dict[str, Party]:
@@ -417,10 +444,15 @@ def _parties(data: SheetData | None, alerts: list[Alert], journals: set[str] | N
         if not name:
             alerts.append(alert("DOSSIER_NAME_MISSING", **rec.where("Raison sociale"), party=code))
             continue
-        control = rec.text("Compte collectif") or ("411000" if kind == AccountKind.CUSTOMER else "401000")
-        prefix = "41" if kind == AccountKind.CUSTOMER else "40"
-        if not (control.isdigit() and control.startswith(prefix)):
-            alerts.append(alert("DOSSIER_CONTROL_ACCOUNT", **rec.where("Compte collectif"), value=control, kind=PARTY_TYPES[kind].lower(), expected=f"{prefix}x", example="411000" if prefix == "41" else "401000"))
+        if kind == AccountKind.CUSTOMER:
+            type_label, default, roots = "Client", "411000", ("41",)
+        else:
+            type_label = _payee_type(rec.text("Type"))
+            default, roots = PAYEE_TYPES[type_label]
+        control = rec.text("Compte collectif") or default
+        if not (control.isdigit() and control.startswith(roots)):
+            alerts.append(alert("DOSSIER_CONTROL_ACCOUNT", **rec.where("Compte collectif"), value=control, kind=type_label.lower(),
+                                expected=" ou ".join(f"{r}x" for r in roots), example=default))
             continue
         iban, bic = _iban_bic(rec, alerts, required=False)
         method = None

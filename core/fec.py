@@ -38,13 +38,18 @@ from reglo.core.ledger import (
     FEC_NAMES,
     Ledger,
     empty_frame,
+    exact_sum,
 )
 
 SHEET = "FEC"
 MAX_ALERTS_PER_CODE = 1000  # per code and field; beyond, one summary alert (a broken file would flood the user)
 _FILENAME = re.compile(r"^(\d{9})FEC(\d{8})(\.txt)?$", re.IGNORECASE)
+_CHECKER_NAME = re.compile(r"^(.+)FEC(20[0-9]{2}[0-1][0-9][0-3][0-9])")  # Test Compta Demat's file-name rule (upper-cased name)
 # Fields of the "données absentes" report of Test Compta Demat (post-2013 files).
-_CHECKED_MISSING = ("JournalCode", "JournalLib", "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "ValidDate")
+_CHECKED_MISSING = ("JournalCode", "JournalLib", "EcritureNum", "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "ValidDate")
+DGFIP_MISSING_SINCE = date(2013, 1, 1)  # fiscal years closed since: an empty mandatory field makes the FEC non compliant
+# Codes of values Reglo could not read: a rewrite of the file would alter them (lettering refuses in place).
+UNREADABLE_CODES = ("FEC_AMOUNT_INVALID", "FEC_AMOUNT_TOO_LARGE", "FEC_DATE_INVALID", "FEC_SENS_INVALID", "FEC_FIELD_COUNT")
 # Header names seen in real exports for the same field (normalised: lowercase, no space/underscore).
 _ALIASES = {"iddevise": "idevise", "devise": "idevise", "montantendevise": "montantdevise", "datelettrage": "datelet"}
 _SENS_DEBIT = ("D", "+1")
@@ -597,6 +602,8 @@ def _to_frame(body: _Body, header: _Header, alerts: _Alerts) -> tuple[pd.DataFra
         for p in (parsed["debit"], parsed["credit"]):  # an unreadable amount has its own alert
             if p is not None and len(p.invalid):
                 both[p.invalid] = False
+            if p is not None and len(p.too_large):
+                both[p.too_large] = False
         alerts.rows(_mask_rows(both), lines, "FEC_DEBIT_AND_CREDIT", name_of["debit"])
         cols["debit"], cols["credit"] = debit, credit
     negative = (cols["debit"] < 0) | (cols["credit"] < 0)
@@ -669,6 +676,7 @@ def _amounts(col: pa.ChunkedArray, parsed, lines: np.ndarray, field: str, alerts
     if parsed is None:  # the whole column is empty
         return np.zeros(len(col), np.int64)
     alerts.rows(parsed.invalid, lines, "FEC_AMOUNT_INVALID", field, col)
+    alerts.rows(parsed.too_large, lines, "FEC_AMOUNT_TOO_LARGE", field, col)
     alerts.rows(parsed.decimal_point, lines, "FEC_DECIMAL_POINT", field, col)
     if len(parsed.rounded):
         texts = pc.take(col, pa.array(parsed.rounded[:MAX_ALERTS_PER_CODE])).to_pylist()
@@ -698,6 +706,8 @@ def _montant_sens(amount: pa.ChunkedArray, parsed, side: pa.ChunkedArray, lines:
     zero = signed == 0
     if parsed is not None and len(parsed.invalid):  # an unreadable amount has its own alert
         zero[parsed.invalid] = False
+    if parsed is not None and len(parsed.too_large):
+        zero[parsed.too_large] = False
     alerts.rows(_mask_rows(zero), lines, "FEC_DEBIT_AND_CREDIT", name_of["amount"])
     return np.where(signed > 0, signed, 0), np.where(signed < 0, -signed, 0)
 
@@ -772,7 +782,7 @@ def check_balances(frame: pd.DataFrame, *, sheet: str = SHEET) -> list[Alert]:
                 alert("FEC_MORE_ALERTS", sheet=sheet, row=rest[0], column="EcritureNum", severity=Severity.BLOCKING,
                       count=len(rest), other="FEC_ENTRY_UNBALANCED", lines=", ".join(map(str, rest[:20])) + (" …" if len(rest) > 20 else ""))
             )
-    total_debit, total_credit = int(frame["debit"].sum()), int(frame["credit"].sum())
+    total_debit, total_credit = exact_sum(frame["debit"]), exact_sum(frame["credit"])
     if total_debit != total_credit:
         alerts.append(alert("FEC_TOTAL_UNBALANCED", sheet=sheet, debit=_fr(total_debit), credit=_fr(total_credit), diff=_fr(total_debit - total_credit)))
     return alerts
@@ -831,6 +841,48 @@ def _fr(cents: int) -> str:
 # ---------------------------------------------------------------------------
 # writing (``write_fec``, ``write_fec_table``, ``write_fec_tables``: ``reglo.core.fec_write``)
 # ---------------------------------------------------------------------------
+
+
+def dgfip_alerts(alerts: list[Alert], filename: str | None) -> list[Alert]:
+    """The alerts graded as Test Compta Demat 1_00_10b grades the file (``docs/fec.md``):
+
+    * a file not named ``<SIREN>FEC<AAAAMMJJ>`` is refused before any control: blocking;
+    * fiscal year closed since 2013 (closing date from the file name; unknown: as since 2013):
+      an empty mandatory field (« données absentes ») makes the FEC non compliant: blocking;
+      before 2013, « ; » and « , » separators are accepted: warning;
+    * a blank line, even at the end of the file, makes it non compliant: blocking;
+    * UTF-16: the checker does not recognise the header: blocking.
+    Reglo stays stricter where the law is (balanced entries, real calendar dates)."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    m = _CHECKER_NAME.match(base.upper())  # the checker's own rule: any SIREN text, a 20AAMMJJ date, any suffix
+    before_2013 = m is not None and int(m.group(2)[:4]) < DGFIP_MISSING_SINCE.year
+    out = []
+    for a in alerts:
+        code = a.code.value
+        more_of = a.message if code == "FEC_MORE_ALERTS" else ""
+        if code == "FEC_MISSING_DATA" or "FEC_MISSING_DATA" in more_of:
+            a = a.model_copy(update={"severity": Severity.WARNING if before_2013 else Severity.BLOCKING})
+        elif code == "FEC_SEPARATOR" and before_2013 and "virgule" in a.message:
+            a = a.model_copy(update={"severity": Severity.WARNING})
+        elif code == "FEC_TRAILING_BLANK_LINES" or (code == "FEC_ENCODING_NONSTANDARD" and "UTF-16" in a.message) or (code == "FEC_FILENAME" and m is None):
+            a = a.model_copy(update={"severity": Severity.BLOCKING})
+        out.append(a)
+    if filename is not None and m is None and not any(a.code.value == "FEC_FILENAME" for a in out):
+        out.append(alert("FEC_FILENAME", sheet=SHEET, value=base).model_copy(update={"severity": Severity.BLOCKING}))
+    return out
+
+
+def unreadable_lines(ledger: Ledger) -> tuple[int, list[int]]:
+    """(count, first line numbers) of the lines holding a value Reglo could not read
+    (``UNREADABLE_CODES``) or set aside (wrong field count)."""
+    lines: set[int] = set(int(r) for r in ledger.rejected_lines)
+    more = 0
+    for a in ledger.alerts:
+        if a.code in UNREADABLE_CODES and a.row is not None:
+            lines.add(int(a.row))
+        elif a.code == "FEC_MORE_ALERTS" and any(c in a.message for c in UNREADABLE_CODES):
+            more += int(re.search(r"Et (\d+)", a.message).group(1)) if re.search(r"Et (\d+)", a.message) else 0
+    return len(lines) + more, sorted(lines)
 
 
 def fec_filename(siren: str, closing_date: date) -> str:

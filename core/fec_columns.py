@@ -48,6 +48,7 @@ class Amounts:
     invalid: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # row indices
     decimal_point: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # read, but blocking
     rounded: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # > 2 decimals, rounded half up
+    too_large: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # a number of more than 15 integer digits
 
 
 def parse_amounts(col: pa.ChunkedArray) -> Amounts:
@@ -120,7 +121,10 @@ def _slow_amounts(sub: pa.Array, rows: np.ndarray, out: Amounts) -> None:
     value = units * 100 + (thousandths + 5) // 10  # half up on the third decimal
     value = np.where(negative, -value, value)
     out.cents[rows[ok]] = value[ok]
-    out.invalid = rows[~ok & ~blank]
+    # a well-formed number, but of more than MAX_INT_DIGITS integer digits: « montant trop grand »
+    large = ~ok & ~blank & _np(pc.match_substring_regex(sub, r"^\s*[+-]?\d{%d,}(?:[,.]\d*)?[+-]?\s*$" % (MAX_INT_DIGITS + 1)))
+    out.too_large = rows[large]
+    out.invalid = rows[~ok & ~blank & ~large]
     out.decimal_point = rows[ok & (sep == ".")]
     out.rounded = rows[rounded]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from reglo.core.alerts import Alert
@@ -73,10 +74,21 @@ class Ledger:
         return aux.where(aux != "", self.frame["ledger_account"])
 
     def total_debit_cents(self) -> int:
-        return int(self.frame["debit"].sum())
+        return exact_sum(self.frame["debit"])
 
     def total_credit_cents(self) -> int:
-        return int(self.frame["credit"].sum())
+        return exact_sum(self.frame["credit"])
+
+
+def exact_sum(values) -> int:
+    """Exact sum of int64 cents as a Python int: no int64 overflow (each amount is below
+    10^17 cents, 15 integer digits; the high and low 32-bit halves are summed apart)."""
+    v = np.asarray(values, dtype=np.int64)
+    if not len(v):
+        return 0
+    high = int(np.sum(v >> 32, dtype=np.int64))
+    low = int(np.sum(v & 0xFFFFFFFF, dtype=np.int64))
+    return (high << 32) + low
 
 
 def empty_frame() -> pd.DataFrame:

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from reglo.core.alerts import Alert, alert
-from reglo.core.entries import Settlement, SettlementLettering, letter_settlements
+from reglo.core.entries import Settlement
+from reglo.core.settlement_lettering import SettlementLettering, letter_settlements
 from reglo.core.fec import FecError, read_fec, write_fec
 from reglo.core.lettering import LetteringRun
 from reglo.core.money import cents_to_money, format_fr

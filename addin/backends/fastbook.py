@@ -19,6 +19,7 @@ raise ``UnsupportedWorkbook``; callers fall back to ``FileWorkbook``.
 """
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
@@ -34,9 +35,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from reglo.addin.backends.base import check_archive, column_widths, display_format, note_size, resolve_part, uncached_formula_alerts, unreadable_message
 from reglo.addin.backends.sheets import (
-    DATE_FORMAT,
-    EURO_FORMAT,
     HEADER_FILL,
     Column,
     Formula,
@@ -60,6 +60,9 @@ AUTHOR = "Reglo"
 _EPOCH = datetime(1899, 12, 30)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_FORMULA_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]+\d+)"[^>]*?(?<!/)>((?:(?!</c>).)*?<f[\s>/](?:(?!</c>).)*?)</c>', re.S)
+_FORMULA_TEXT = re.compile(rb"<f[^>]*>(.*?)</f>", re.S)
+_HAS_VALUE = re.compile(rb"<v(?:\s[^>]*)?>[^<]|<is>")
 
 
 class UnsupportedWorkbook(WorkbookError):
@@ -454,15 +457,8 @@ def _rels_path(part: str) -> str:
 
 
 def _resolve(base_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = list(PurePosixPath(base_part).parent.parts)
-    for seg in target.split("/"):
-        if seg == "..":
-            parts.pop()
-        elif seg and seg != ".":
-            parts.append(seg)
-    return "/".join(parts)
+    """``WorkbookError`` (French) when ``target`` climbs above the package root."""
+    return resolve_part(base_part, target)
 
 
 def _relative(base_part: str, target_part: str) -> str:
@@ -482,6 +478,7 @@ class FastFileWorkbook:
         try:
             self._data = self.path.read_bytes()
             self._zip = zipfile.ZipFile(io.BytesIO(self._data))
+            check_archive(self._zip, self.path.name)
             self._parts = {i.filename: i for i in self._zip.infolist()}
             self._workbook_part = self._main_part()
             self._wb_root = etree.fromstring(self._zip.read(self._workbook_part))
@@ -489,7 +486,7 @@ class FastFileWorkbook:
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as exc:
-            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué ou n'est pas un .xlsx.") from exc
+            raise WorkbookError(unreadable_message(self.path.name, exc)) from exc
         self._sheets: list[_Sheet] = []
         rels = {r.get("Id"): r for r in self._wb_rels}
         sheets_el = self._wb_root.find(_q("sheets"))
@@ -512,6 +509,7 @@ class FastFileWorkbook:
         self._comments: dict[str, dict[str, str]] = {}
         self._styles: _Styles | None = None
         self._xml_cache: dict[str, bytes] = {}
+        self.uncached: dict[str, list[tuple[int, int]]] = {}
 
     def _main_part(self) -> str:
         root = etree.fromstring(self._zip.read("_rels/.rels"))
@@ -543,14 +541,12 @@ class FastFileWorkbook:
                     self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
                 raw = self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:  # calamine raises its own errors on broken parts
-                raise WorkbookError(
-                    f"Classeur illisible : {self.path.name}, feuille « {sheet} » ({type(exc).__name__}). Le fichier est peut-être "
-                    "tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx."
-                ) from exc
+                raise WorkbookError(unreadable_message(self.path.name, exc, sheet=sheet)) from exc
             values = []
             for line in raw:
                 row = [None if v == "" else (datetime(v.year, v.month, v.day) if type(v) is date else v) for v in line]
                 values.append(row)
+            self._formulas_without_value(sheet, values)
             while values and all(v is None for v in values[-1]):
                 values.pop()
             self._values[sheet] = values
@@ -558,6 +554,38 @@ class FastFileWorkbook:
 
     def read_head(self, sheet: str, n: int) -> list[list[Any]]:
         return self.read_values(sheet)[:n]
+
+    def read_alerts(self) -> list[Any]:
+        """Warnings about what was read (formulas without a saved value), one per sheet."""
+        return uncached_formula_alerts(self.uncached)
+
+    def _formulas_without_value(self, sheet: str, values: list[list[Any]]) -> None:
+        """calamine reads the value saved with each formula (what Excel shows); a formula saved
+        without a value reads as empty there. Such cells get the formula's text, as in
+        ``FileWorkbook``, and are counted in ``uncached``."""
+        xml = self._sheet_xml(sheet)
+        if b"<f" not in xml:
+            return
+        missing = []
+        for m in _FORMULA_CELL.finditer(xml):
+            body = m.group(2)
+            if _HAS_VALUE.search(body):
+                continue
+            ref = _CELL_REF.match(m.group(1).decode("ascii"))
+            if ref is None:
+                continue
+            row, col = int(ref.group(2)), col_index(ref.group(1))
+            f = _FORMULA_TEXT.search(body)
+            text = "=" + html.unescape(f.group(1).decode("utf-8")) if f else "="
+            while len(values) < row:
+                values.append([])
+            line = values[row - 1]
+            line.extend([None] * (col - len(line)))
+            if line[col - 1] in (None, ""):
+                line[col - 1] = text
+            missing.append((row, col))
+        if missing:
+            self.uncached[sheet] = missing
 
     def _sheet_xml(self, sheet: str) -> bytes:
         part = self._info(sheet).part
@@ -967,7 +995,8 @@ class FastFileWorkbook:
         if comments_rel is None:
             etree.SubElement(rels_root, _q("Relationship", PKG_REL), Id=_free_rid(rels_root), Type=T_COMMENTS, Target=_relative(part, comments_part))
         new_vml = vml_part or self._free_part("xl/drawings/commentsDrawing{}.vml", out)
-        out[new_vml] = _vml([sort_key(r) for r in sorted(comments, key=sort_key)], block=1000 + sheet_index * 4)
+        out[new_vml] = _vml([sort_key(r) for r in sorted(comments, key=sort_key)], block=1000 + sheet_index * 4,
+                            texts=[comments[r] for r in sorted(comments, key=sort_key)])
         ct.default("vml", CT_VML)
         if vml_rel is None:
             rid = _free_rid(rels_root)
@@ -990,14 +1019,12 @@ class FastFileWorkbook:
             font = {"title": "title", "label": "bold", "header": "header"}.get(role, "normal")
             if role == "header":
                 fill = fill or HEADER_FILL
-            elif role == "pre" and isinstance(value, Decimal):
-                numfmt = EURO_FORMAT  # amounts of a summary (« Montant importable »…)
+            elif role == "pre":
+                numfmt = display_format(value)  # amounts and dates of a summary (« Montant importable »…)
             wrap = top = False
             if role == "body":
                 col = spec.header[c - 1] if c <= len(spec.header) else None
-                numfmt = col.number_format if col else None
-                if numfmt is None and isinstance(value, (date, datetime)):
-                    numfmt = DATE_FORMAT
+                numfmt = display_format(value, col.number_format if col else None)
                 if wrap_cols:
                     top = True
                     wrap = c in wrap_cols
@@ -1012,8 +1039,8 @@ class FastFileWorkbook:
                 if lines > 1:
                     heights[r] = max(heights.get(r, 0), 15 * lines)
         cols = "".join(
-            f'<col min="{j}" max="{j}" width="{c.width or max(10, min(45, len(c.header) + 4))}" customWidth="1"/>'
-            for j, c in enumerate(spec.header, start=1)
+            f'<col min="{j}" max="{j}" width="{width:g}" customWidth="1"/>'
+            for j, width in enumerate(column_widths(spec.header, spec.preamble), start=1)
         )
         pane = ""
         if spec.freeze:
@@ -1132,17 +1159,18 @@ def _cell_xml(r: int, c: int, value: Any, style: int) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(text)}</t></is></c>'
 
 
-def _vml(cells: list[tuple[int, int]], *, block: int) -> bytes:
-    """Legacy drawing of the note boxes (Excel needs it to show notes)."""
+def _vml(cells: list[tuple[int, int]], *, block: int, texts: list[str] | None = None) -> bytes:
+    """Legacy drawing of the note boxes (Excel needs it to show notes), each sized to its text."""
     blocks = max(1, -(-len(cells) // 1000))
     idmap = ",".join(str(block + i) for i in range(blocks))
     shapes = []
     for i, (r, c) in enumerate(cells):
         sid = (block + i // 1000) * 1024 + (i % 1000) + 1
         r0, c0 = r - 1, c - 1
-        anchor = f"{c0 + 1}, 15, {max(0, r0 - 1)}, 10, {c0 + 4}, 15, {r0 + 4}, 4"
+        width, height = note_size(texts[i] if texts else "")
+        anchor = f"{c0 + 1}, 15, {max(0, r0 - 1)}, 10, {c0 + 1 + -(-width // 64)}, 15, {max(0, r0 - 1) + -(-height // 20)}, 4"
         shapes.append(
-            f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:240pt;height:80pt;z-index:{i + 1};visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:{width * 3 // 4}pt;height:{height * 3 // 4}pt;z-index:{i + 1};visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
             '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
             '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
             f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>{r0}</x:Row><x:Column>{c0}</x:Column></x:ClientData>'

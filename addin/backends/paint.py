@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from reglo.core.alerts import Alert, Severity, count_by_severity
+from reglo.core.alerts import Alert, Severity, count_by_severity, summarise_information
 
 from reglo.addin.backends.sheets import (
     GREEN,
@@ -296,6 +296,8 @@ def paint_alerts(
     marks of its own owner. The workbook is not saved (the caller saves)."""
     book = as_workbook(book)
     alerts = list(alerts)
+    alerts += [a for a in getattr(book, "read_alerts", list)() if a not in alerts]  # e.g. formulas without a saved value
+    alerts = summarise_information(alerts)  # routine conversions: one line per sheet, never painted
     locations = locate(book, alerts, exclude=[control_sheet])
     counts = count_by_severity(alerts)
     report = PaintReport(blocking=counts[Severity.BLOCKING], warnings=counts[Severity.WARNING], control_sheet=control_sheet)
@@ -306,6 +308,8 @@ def paint_alerts(
     per_cell: dict[tuple[str, int, int], list[Alert]] = {}
     per_note: dict[tuple[str, int, int], list[Alert]] = {}
     for a, loc in zip(alerts, locations):
+        if a.severity is Severity.INFO:
+            continue
         if not loc.cells:
             report.unlocated += 1
             continue
@@ -432,6 +436,7 @@ def _sort_key(order: dict[str, int]):
         a, loc = item
         link = loc.link or (0, 0)
         return (
+            a.severity is Severity.INFO,  # information after what needs a decision
             order.get(a.sheet or "", len(order)),
             a.sheet or "",
             a.row is not None,
@@ -467,12 +472,16 @@ def write_control_sheet(
         ["Alertes bloquantes", n_b],
         ["Avertissements", n_w],
     ]
+    if counts[Severity.INFO]:
+        preamble.append(["Informations", counts[Severity.INFO]])
     for label, value in summary or []:
         preamble.append([label, value])
     if not alerts:
         preamble.append(["Résultat", "Aucune alerte : rien à corriger."])
     elif n_b:
         preamble.append(["Résultat", "Corrigez les cellules en rouge, puis relancez le contrôle."])
+    elif not n_w:
+        preamble.append(["Résultat", "Rien à corriger ; les informations ci-dessous résument les adaptations faites."])
     else:
         preamble.append(["Résultat", "Aucune alerte bloquante ; vérifiez les cellules en jaune."])
     rows: list[list[Any]] = []
@@ -497,6 +506,7 @@ def write_control_sheet(
     book.fill(sheet, [(top + 1, 2)], YELLOW if n_w else GREEN)
     by_color: dict[str, list[tuple[int, int]]] = {}
     for i, (a, _loc) in enumerate(items, start=header_row + 1):
-        by_color.setdefault(_SEVERITY_COLOR[a.severity], []).extend((i, j) for j in range(1, len(CONTROL_HEADER) + 1))
+        by_color.setdefault(_SEVERITY_COLOR.get(a.severity), []).extend((i, j) for j in range(1, len(CONTROL_HEADER) + 1))
     for color, cells in by_color.items():
-        book.fill(sheet, cells, color)
+        if color is not None:  # information lines stay unpainted
+            book.fill(sheet, cells, color)

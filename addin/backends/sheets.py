@@ -16,185 +16,42 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Protocol, runtime_checkable
+from typing import Any, Iterable
 
 from openpyxl.utils import get_column_letter
 
-RED = "#FFC7CE"  # blocking alert
-YELLOW = "#FFEB9C"  # warning
-GREEN = "#C6EFCE"
-HEADER_FILL = "#1F4E78"
-EURO_FORMAT = '#,##0.00 "€";[Red]-#,##0.00 "€"'
-DATE_FORMAT = "dd/mm/yyyy"
-
-
-class WorkbookError(Exception):
-    """An unusable workbook (unreadable, truncated, not an xlsx). Message in French."""
-
-
-def cell_ref(row: int, col: int) -> str:
-    return f"{get_column_letter(col)}{row}"
-
-
-class Formula(str):
-    """A formula Reglo writes on purpose (e.g. ``=HYPERLINK(...)``): never neutralised.
-
-    Written in English syntax with commas, as stored in the file (Excel shows it in the
-    user's language, e.g. ``=LIEN_HYPERTEXTE(...;...)``)."""
-
-
-def hyperlink_formula(sheet: str, row: int, col: int, label: str | None = None) -> Formula:
-    """``=HYPERLINK("#'Feuille'!B5","B5")``: a link to a cell of this workbook that works in
-    Excel (desktop, web, Lite) and LibreOffice."""
-    ref = cell_ref(row, col)
-    target = "#'" + sheet.replace("'", "''") + "'!" + ref
-    text = (label if label is not None else ref).replace('"', '""')
-    return Formula('=HYPERLINK("' + target.replace('"', '""') + '","' + text + '")')
-
-
-FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def needs_quote(value: Any) -> bool:
-    """Text that Excel would take for a formula if typed (=, +, -, @ at the start)."""
-    return isinstance(value, str) and not isinstance(value, Formula) and value[:1] in FORMULA_CHARS and not _is_number_text(value)
-
-
-def safe_text(value: Any) -> Any:
-    """Text written to a sheet, unchanged: the backends keep the exact text and write text that
-    starts with =, +, -, @ as a string cell Excel will not evaluate (see ``needs_quote``).
-    A ``Formula`` (written on purpose by Reglo) becomes a plain ``str``."""
-    if isinstance(value, Formula):
-        return str(value)
-    return value
-
-
-def excel_typed_text(value: Any) -> Any:
-    """What to type in a live Excel cell (xlwings): a leading apostrophe makes Excel keep
-    ``=…`` as text; Excel stores the text without it (it sets the cell's quote prefix)."""
-    if isinstance(value, Formula):
-        return str(value)
-    return "'" + value if needs_quote(value) else value
-
-
-def _is_number_text(value: str) -> bool:
-    try:
-        float(value.replace(",", ".").replace(" ", ""))  # float ok: only a test of shape
-        return True
-    except ValueError:
-        return False
-
-
-@dataclass(frozen=True)
-class Column:
-    """How a column is written: header label, number format, width."""
-
-    header: str
-    number_format: str | None = None
-    width: float | None = None
-    wrap: bool = False  # wrap long text (messages) instead of overflowing
-
-
-@runtime_checkable
-class Workbook(Protocol):
-    """What handlers need from a workbook, whatever the backend."""
-
-    def sheet_names(self) -> list[str]: ...
-
-    def read_values(self, sheet: str) -> list[list[Any]]:
-        """All values from A1 to the last used cell; empty cells are None; dates are datetime."""
-
-    def write_sheet(self, sheet: str, header: list[Column | str], rows: list[list[Any]], *, title: str | None = None, replace: bool = True, freeze: bool = True, preamble: list[list[Any]] | None = None, fit_width: bool = True) -> int:
-        """Create (or replace) a sheet with a bold header and typed rows. Returns the header row.
-
-        ``preamble``: lines written between the title and the header (e.g. counts);
-        ``fit_width``: print on one page wide (landscape, the default), where the backend supports it."""
-
-    def write_cells(self, sheet: str, cells: dict[tuple[int, int], Any]) -> None: ...
-
-    def fill(self, sheet: str, cells: Iterable[tuple[int, int]], color: str | None) -> None:
-        """Set (or clear, with None) the background colour of cells."""
-
-    def set_note(self, sheet: str, row: int, col: int, text: str | None) -> None:
-        """Set (or delete, with None) the note of a cell."""
-
-    def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:
-        """A dropdown list (data validation) on ``col`` from ``first_row`` to ``last_row``:
-        only ``values`` are accepted (blank allowed). ``title`` / ``error``: the message shown
-        when another value is typed (backends that cannot set it keep Excel's own)."""
-
-    def hide_sheet(self, sheet: str) -> None: ...
-
-    def delete_sheet(self, sheet: str) -> None: ...
-
-    def save(self) -> None: ...
-
-    # Optional capabilities (looked up with ``getattr``; not every engine has them):
-    #   get_fill(sheet, row, col) -> str | None   current fill ("#RRGGBB", a backend token, or None)
-    #   get_note(sheet, row, col) -> str | None   current note text
-    #   has_note(sheet, row, col) -> bool         whether a note exists (text may be unreadable)
-
-
-# ---------------------------------------------------------------------------
-# tables
-# ---------------------------------------------------------------------------
-
-@dataclass
-class Row:
-    excel_row: int
-    values: dict[str, Any]
-
-    def get(self, header: str, default: Any = None) -> Any:
-        return self.values.get(header, default)
-
-
-@dataclass
-class Table:
-    sheet: str
-    header_row: int
-    headers: list[str]
-    rows: list[Row] = field(default_factory=list)
-
-    def column_index(self, header: str) -> int | None:
-        """1-based column of a header label (case/space-insensitive)."""
-        wanted = _norm(header)
-        for i, h in enumerate(self.headers, start=1):
-            if _norm(h) == wanted:
-                return i
-        return None
-
-    def missing(self, required: Iterable[str]) -> list[str]:
-        return [h for h in required if self.column_index(h) is None]
-
-
-def _norm(text: Any) -> str:
-    return " ".join(str(text or "").split()).casefold()
-
-
-def read_table(book: "Workbook", sheet: str, *, required: Iterable[str] = (), header_row: int | None = None) -> Table:
-    """Read a sheet as a table: the header row (the first row holding a required header, or
-    the first non-empty row) then one ``Row`` per non-empty line, with its Excel row number."""
-    values = book.read_values(sheet)
-    required = list(required)
-    if header_row is None:
-        header_row = 1
-        wanted = {_norm(h) for h in required}
-        for i, line in enumerate(values[:50], start=1):
-            cells = {_norm(v) for v in line if v not in (None, "")}
-            if (wanted and wanted & cells) or (not wanted and cells):
-                header_row = i
-                break
-    headers = [str(v).strip() if v not in (None, "") else "" for v in (values[header_row - 1] if len(values) >= header_row else [])]
-    table = Table(sheet=sheet, header_row=header_row, headers=headers)
-    for offset, line in enumerate(values[header_row:], start=header_row + 1):
-        if all(v in (None, "") for v in line):
-            continue
-        table.rows.append(Row(offset, {h: (line[i] if i < len(line) else None) for i, h in enumerate(headers) if h}))
-    return table
+from reglo.addin.backends.base import (  # noqa: F401 - the interface, re-exported for callers
+    check_archive,
+    column_widths,
+    display_format,
+    unreadable_message,
+    note_size,
+    uncached_formula_alerts,
+    RED,
+    YELLOW,
+    GREEN,
+    HEADER_FILL,
+    EURO_FORMAT,
+    DATE_FORMAT,
+    WorkbookError,
+    cell_ref,
+    Formula,
+    hyperlink_formula,
+    FORMULA_CHARS,
+    needs_quote,
+    safe_text,
+    excel_typed_text,
+    _is_number_text,
+    Column,
+    Workbook,
+    Row,
+    Table,
+    _norm,
+    read_table,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -255,21 +112,28 @@ class FileWorkbook:
         from openpyxl import Workbook as OpenpyxlWorkbook, load_workbook
 
         self.path = Path(path)
+        self._cached: Any = None  # the same file read for the values saved with formulas (lazily)
+        self._rewritten: set[str] = set()
+        self.uncached: dict[str, list[tuple[int, int]]] = {}
         if create and not self.path.exists():
             self.wb = OpenpyxlWorkbook()
             self._fresh = True
             return
         self._fresh = False
         try:
+            with zipfile.ZipFile(self.path) as archive:
+                check_archive(archive, self.path.name)
             self.wb = load_workbook(self.path, rich_text=False, keep_vba=self.path.suffix.lower() == ".xlsm")
+        except WorkbookError:
+            raise
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
         except _xml_errors() as exc:  # the parser's English text says nothing to an accountant
             raise WorkbookError(f"Classeur illisible : {self.path.name} : le fichier contient du XML invalide ou dangereux (entités externes, DTD) ; il est refusé. Rouvrez-le dans Excel et enregistrez-le au format .xlsx, ou demandez un fichier sain à son émetteur.") from exc
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
-            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__}). Le fichier est peut-être tronqué, protégé ou n'est pas un .xlsx ; rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
-        except Exception as exc:  # openpyxl raises many kinds on corrupt XML
-            raise WorkbookError(f"Classeur illisible : {self.path.name} ({type(exc).__name__} : {exc}).") from exc
+            raise WorkbookError(unreadable_message(self.path.name, exc)) from exc
+        except Exception as exc:  # openpyxl raises many kinds on corrupt XML: never its English text
+            raise WorkbookError(unreadable_message(self.path.name, exc)) from exc
 
     # -- reading ---------------------------------------------------------
     def sheet_names(self) -> list[str]:
@@ -280,12 +144,49 @@ class FileWorkbook:
 
     def read_values(self, sheet: str) -> list[list[Any]]:
         ws = self._ws(sheet)
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        return self._shown(sheet, [list(r) for r in ws.iter_rows(values_only=True)])
 
     def read_head(self, sheet: str, n: int) -> list[list[Any]]:
         """The first ``n`` rows only (header lookup without reading a big sheet twice)."""
         ws = self._ws(sheet)
-        return [list(r) for r in ws.iter_rows(max_row=n, values_only=True)]
+        return self._shown(sheet, [list(r) for r in ws.iter_rows(max_row=n, values_only=True)])
+
+    def read_alerts(self) -> list[Any]:
+        """Warnings about what was read (formulas without a saved value), one per sheet."""
+        return uncached_formula_alerts(self.uncached)
+
+    def _shown(self, sheet: str, rows: list[list[Any]]) -> list[list[Any]]:
+        """Formula cells as Excel shows them: the value saved with the formula (openpyxl keeps
+        the formula's text unless asked for values). A formula with no saved value keeps its
+        text and is counted in ``uncached``; so does the fast backend."""
+        ws = self.wb[sheet]
+        cells = [(i, j) for i, line in enumerate(rows) for j, v in enumerate(line)
+                 if (isinstance(v, str) and v[:1] == "=" or not isinstance(v, (str, int, float, bool, date, datetime, Decimal, type(None))))
+                 and ws.cell(i + 1, j + 1).data_type == "f"]
+        if not cells or sheet in self._rewritten or self._fresh:
+            return rows
+        cached = self._cached_rows(sheet, max(i for i, _ in cells) + 1)
+        missing = []
+        for i, j in cells:
+            value = cached[i][j] if i < len(cached) and j < len(cached[i]) else None
+            if value is None:
+                missing.append((i + 1, j + 1))
+                if not isinstance(rows[i][j], str):  # array formula object: its text
+                    rows[i][j] = "=" + str(getattr(rows[i][j], "text", "") or "")
+            else:
+                rows[i][j] = value
+        if missing:
+            self.uncached[sheet] = sorted(set(self.uncached.get(sheet, [])) | set(missing))
+        return rows
+
+    def _cached_rows(self, sheet: str, n: int) -> list[list[Any]]:
+        from openpyxl import load_workbook
+
+        if self._cached is None:
+            self._cached = load_workbook(self.path, data_only=True, read_only=True, rich_text=False)
+        if sheet not in self._cached.sheetnames:
+            return []
+        return [list(r) for r in self._cached[sheet].iter_rows(max_row=n, values_only=True)]
 
     def _ws(self, sheet: str):
         if sheet not in self.wb.sheetnames:
@@ -297,6 +198,8 @@ class FileWorkbook:
         from openpyxl.styles import Alignment, Font, PatternFill
 
         cols = [c if isinstance(c, Column) else Column(c) for c in header]
+        self._rewritten.add(sheet)
+        self.uncached.pop(sheet, None)
         if sheet in self.wb.sheetnames:
             if not replace:
                 raise WorkbookError(f"La feuille « {sheet} » existe déjà.")
@@ -319,15 +222,17 @@ class FileWorkbook:
                     cell = _put(ws.cell(i, j), v)
                     if j == 1:
                         cell.font = Font(name="Calibri", bold=True)
+                    elif display_format(v):
+                        cell.number_format = display_format(v)
             header_row += len(preamble) + 1
+        widths = column_widths(cols, preamble)
         head_font = Font(name="Calibri", bold=True, color="FFFFFF")
         head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
         for j, c in enumerate(cols, start=1):
             cell = ws.cell(header_row, j, c.header)
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-            width = c.width or max(10, min(45, len(c.header) + 4))
-            ws.column_dimensions[get_column_letter(j)].width = width
+            ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
         wrap_style = Alignment(wrap_text=True, vertical="top")
         top_style = Alignment(vertical="top")
         link_font = Font(name="Calibri", color="0563C1", underline="single")
@@ -347,11 +252,9 @@ class FileWorkbook:
                     cell.alignment = top_style
                 if isinstance(v, Formula) and v.upper().startswith("=HYPERLINK("):
                     cell.font = link_font
-                fmt = cols[j - 1].number_format if j <= len(cols) else None
+                fmt = display_format(v, cols[j - 1].number_format if j <= len(cols) else None)
                 if fmt:
                     cell.number_format = fmt
-                elif isinstance(v, (date, datetime)):
-                    cell.number_format = DATE_FORMAT
                 if j <= len(cols) and cols[j - 1].wrap:
                     cell.alignment = wrap_style
         if freeze:
@@ -410,7 +313,7 @@ class FileWorkbook:
             cell.comment = None
         else:
             comment = Comment(text, "Reglo")
-            comment.width, comment.height = 320, max(80, 18 * (1 + len(text) // 45))
+            comment.width, comment.height = note_size(text)
             cell.comment = comment
 
     def set_list_validation(self, sheet: str, first_row: int, last_row: int, col: int, values: list[str], *, title: str | None = None, error: str | None = None) -> None:

@@ -22,8 +22,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
-from reglo.addin.backends.sheets import (
-    DATE_FORMAT,
+from reglo.addin.backends.base import (
+    column_widths,
+    display_format,
     HEADER_FILL,
     Column,
     Formula,
@@ -190,6 +191,10 @@ class XlwingsWorkbook:
             block = [[_to_excel(v) for v in line] + [""] * (width - len(line)) for line in preamble]
             sht.range((header_row, 1)).value = block
             sht.range((header_row, 1), (header_row + len(block) - 1, 1)).font.bold = True
+            for i, line in enumerate(preamble, start=header_row):
+                for j, v in enumerate(line[1:], start=2):
+                    if display_format(v):
+                        sht.range((i, j)).number_format = display_format(v)
             header_row += len(preamble) + 1
         n = len(cols)
         head = sht.range((header_row, 1), (header_row, n))
@@ -203,9 +208,7 @@ class XlwingsWorkbook:
             sht.range((header_row + 1, 1)).value = block
             last = header_row + len(rows)
             for j, c in enumerate(cols, start=1):
-                fmt = c.number_format
-                if fmt is None and any(isinstance(r[j - 1], (date, datetime)) for r in rows if j <= len(r)):
-                    fmt = DATE_FORMAT
+                fmt = c.number_format or next((display_format(r[j - 1]) for r in rows if j <= len(r) and display_format(r[j - 1])), None)
                 if fmt:
                     sht.range((header_row + 1, j), (last, j)).number_format = fmt
                 if c.wrap:
@@ -214,8 +217,7 @@ class XlwingsWorkbook:
                     sht.range((header_row + 1, j), (last, j)).font.color = "#0563C1"
             if any(c.wrap for c in cols):
                 sht.range((header_row + 1, 1), (last, n)).rows.autofit()
-        for j, c in enumerate(cols, start=1):
-            width = c.width or max(10, min(45, len(c.header) + 4))
+        for j, width in enumerate(column_widths(cols, preamble), start=1):
             sht.range((1, j)).column_width = round(width * CHAR_POINTS, 1) if self._officejs else width
         if freeze:
             try:

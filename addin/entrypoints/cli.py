@@ -13,12 +13,14 @@ import pkgutil
 import sys
 from typing import Sequence
 
-from reglo.addin.shell.errors import UserError, log_path
+from reglo.addin.entrypoints import argparse_fr
+from reglo.addin.shell.errors import explain as explain_known, user_message
 
 EXIT_OK, EXIT_BLOCKING, EXIT_UNUSABLE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    argparse_fr.install()
     parser = argparse.ArgumentParser(
         prog="reglo",
         description="Reglo — règlements, lettrage, virements et prélèvements SEPA, imports d'écritures, depuis Excel.",
@@ -47,15 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return _closed_pipe()
-    except UserError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return EXIT_UNUSABLE
-    except Exception as exc:  # a bug: short French message, details in the log
-        logging.getLogger("reglo").exception("erreur interne")
-        print(f"Erreur interne de Reglo ({type(exc).__name__} : {exc}). Détail dans {log_path()}.", file=sys.stderr)
+    except Exception as exc:  # the edge handler: a French message, never a class name or a traceback
+        if explain_known(exc) is None:
+            logging.getLogger("reglo").exception("erreur interne")
+        print(f"Erreur : {user_message(exc, dossier=getattr(args, 'dossier', None))}", file=sys.stderr)
         return EXIT_UNUSABLE
 
 

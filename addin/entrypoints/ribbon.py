@@ -13,9 +13,10 @@ a bug all end up as an alert, with the details in the log file (``reglo.log``).
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
-from reglo.addin.shell.errors import UserError, log_path
+from reglo.addin.shell.errors import explain, report_unexpected
 from reglo.addin.entrypoints.handlers import HandlerInfo, HandlerResult, load_all
 from reglo.core.alerts import alert
 
@@ -56,15 +57,14 @@ def run(tag: str, book: Any) -> HandlerResult | None:
         message = alert("UNKNOWN_HANDLER", tag=tag, known=len(handlers)).message
         _show(book, message, "critical")
         return None
+    if in_browser() and not info.browser:
+        _show(book, alert("LITE_DESKTOP_ONLY", label=info.label, group=info.group).message, "critical", info)
+        return None
     log.info("bouton %s : début", tag)
     try:
         result = info.func(book)
-    except UserError as exc:
-        log.warning("bouton %s : entrée inutilisable : %s", tag, exc)
-        _show(book, str(exc), "critical", info)
-        return None
-    except Exception as exc:
-        log.exception("bouton %s : erreur interne", tag)
+    except Exception as exc:  # UserError, WorkbookError… explained; a bug logged
+        log.exception("bouton %s : échec", tag)
         _show(book, _internal_error(info.label, exc), "critical", info)
         return None
     if not isinstance(result, HandlerResult):
@@ -74,6 +74,11 @@ def run(tag: str, book: Any) -> HandlerResult | None:
     log.info("bouton %s : %s", tag, result.summary)
     _show(book, summary_message(result), "critical" if result.exit_code else "info", info)
     return result
+
+
+def in_browser() -> bool:
+    """True in xlwings Lite (Pyodide, WebAssembly): no dossier folder on disk, no register."""
+    return sys.platform == "emscripten"
 
 
 def summary_message(result: HandlerResult) -> str:
@@ -96,8 +101,9 @@ def summary_message(result: HandlerResult) -> str:
 
 
 def _internal_error(action: str, exc: BaseException) -> str:
-    detail = f"{type(exc).__name__} : {exc}" if str(exc) else type(exc).__name__
-    return alert("INTERNAL_ERROR", action=action, detail=detail, log=log_path()).message
+    """The French message of the edge handler: known failures explained, a bug logged (the
+    message names the log file, never a class name)."""
+    return explain(exc) or f"{action} : {report_unexpected(exc)}"
 
 
 def _show(book: Any, message: str, mode: str, info: HandlerInfo | None = None) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from reglo.core.alerts import Alert, alert
 from reglo.core.entry_sheet_rules import DATE_FIELDS, SHEET as ENTRIES_SHEET, check_entry_sheet, map_headers
@@ -135,3 +135,28 @@ def _entries_header_row(values: list[list]) -> int:
 
 
 __all__ = ["sheet_check", "SHEET_CHECKS", "load_checks", "checks_for", "read_table"]
+
+
+# ---------------------------------------------------------------------------
+# « Contrôler le dossier »: dossier.xlsx (Tiers, Banques, Mandats) checked by the dossier rules
+# ---------------------------------------------------------------------------
+
+def check_dossier_book(book: Any) -> list[Alert]:
+    """IBAN/BIC, RIB key, ICS, mandates (id, signature date, 36-month expiry) and the
+    structured postal address rule on the dossier workbook, with the rules every workflow
+    reuses (``reglo.core.rules``)."""
+    from datetime import date as _date
+
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.rules.dossier import check_dossier
+
+    path = getattr(book, "path", None)
+    if path is None:  # a live workbook: the dossier rules need the file (reglo check dossier.xlsx)
+        return []
+    loaded = load_dossier(path)
+    seen = {(a.code, a.sheet, a.row, a.column) for a in loaded.alerts}
+    rules = [a for a in check_dossier(loaded.dossier, today=_date.today()) if (a.code, a.sheet, a.row, a.column) not in seen]
+    return [a for a in loaded.alerts if a.sheet in ("Société", "Tiers", "Banques", "Mandats")] + rules
+
+
+sheet_check("Tiers", label="Dossier : tiers, banques, mandats (règles SEPA)")(check_dossier_book)

@@ -23,6 +23,7 @@ from reglo.core.dossier import (
     MANDATES_SHEET,
     PARTIES_SHEET,
     PARTY_TYPES,
+    party_type_label,
     REQUIRED,
     SHEETS,
     SITES_SHEET,
@@ -87,7 +88,7 @@ def dossier_rows(dossier: Dossier) -> dict[str, list[list[Any]]]:
     for p in dossier.parties:
         bank = p.main_bank_account
         rows[PARTIES_SHEET].append([
-            p.code, PARTY_TYPES[p.kind], p.legal_name, p.control_account, p.address.street, p.address.postcode, p.address.town,
+            p.code, party_type_label(p), p.legal_name, p.control_account, p.address.street, p.address.postcode, p.address.town,
             p.address.country, bank.iban.formatted if bank else None, str(bank.bic) if bank and bank.bic else None,
             p.default_bank_journal if (p.default_bank_journal in banks or not banks) else None,
             p.payment_method.value if p.payment_method else None, p.priority, p.head_office_code, p.siren, p.email,

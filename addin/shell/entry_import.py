@@ -43,6 +43,7 @@ from reglo.addin.shell.errors import UserError
 from reglo.addin.backends.sheets import DATE_FORMAT, Column, FileWorkbook, Workbook, WorkbookError, atomic_write
 from reglo.core.alerts import Alert, alert
 from reglo.core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
+from reglo.core.entry_import.context import ImportContext
 from reglo.core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
 from reglo.core.fec import FecError, _binary_kind, decode_bytes, fec_filename, write_fec_tables
 from reglo.core.ledger import DATE_COLUMNS, FEC_FIELDS
@@ -123,7 +124,7 @@ def _parse_setting(field: str, value: Any) -> Any:
     from reglo.core.entry_import.definition import AccountLayout, AccountTypeMode, AmountMode, Boundary, CounterMode
 
     text = _cell_text(value) if not (field in ("thousands_separator", "decimal_separator", "csv_separator") and isinstance(value, str)) else value
-    if field in ("account_layout", "account_type_mode", "amount_mode", "counter_mode"):
+    if field in ("account_layout", "account_type_mode", "amount_mode", "counter_mode", "vat_sign"):
         return _enum_value(field, text)
     if field == "vat_on_line":
         if _norm(text) in ("oui", "o", "yes", "vrai", "true", "1", "x"):
@@ -436,13 +437,21 @@ def _xlsx_text(value: Any, d: ImportDefinition) -> str | None:
 
 
 def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> InputRows:
+    import zipfile
+
+    from reglo.addin.backends.base import check_archive, unreadable_message
+
     try:
         from python_calamine import CalamineWorkbook
 
+        with zipfile.ZipFile(path) as archive:  # decompression bombs and ``../`` targets refused before reading
+            check_archive(archive, path.name)
         wb = CalamineWorkbook.from_path(str(path))
         names = wb.sheet_names
+    except WorkbookError as exc:
+        raise UserError(str(exc)) from exc
     except Exception as exc:
-        raise UserError(f"Classeur illisible : {path.name} ({type(exc).__name__}). Rouvrez-le dans Excel et enregistrez-le au format .xlsx.") from exc
+        raise UserError(unreadable_message(path.name, exc)) from exc
     if sheet is None:
         skip = {DEFINITION_SHEET, ENTRIES_SHEET, REJECTS_SHEET, SUMMARY_SHEET, "Contrôle", "_reglo", "Instructions"}
         candidates = [DATA_SHEET] if DATA_SHEET in names else [n for n in names if n not in skip] or [n for n in names if n == REJECTS_SHEET]
@@ -451,7 +460,10 @@ def read_xlsx(path: Path, d: ImportDefinition, *, sheet: str | None = None) -> I
         sheet = candidates[0]
     elif sheet not in names:
         raise UserError(f"La feuille « {sheet} » est absente de « {path.name} ». Feuilles présentes : {', '.join(names)}.")
-    values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    try:
+        values = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's own errors (XmlError, WorksheetNotFound…): never shown as such
+        raise UserError(unreadable_message(path.name, exc, sheet=sheet)) from exc
     return rows_from_values(values, d, name=f"{path.name} / {sheet}", kind="xlsx")
 
 
@@ -501,8 +513,8 @@ def _with_company(d: ImportDefinition, company: str | None) -> ImportDefinition:
     return d.model_copy(update={"current_company": company})
 
 
-def run_import(input_rows: InputRows, d: ImportDefinition, *, company: str | None = None) -> ImportResult:
-    result = import_entries(input_rows.raw, _with_company(d, company))
+def run_import(input_rows: InputRows, d: ImportDefinition, *, company: str | None = None, context: ImportContext | None = None) -> ImportResult:
+    result = import_entries(input_rows.raw, _with_company(d, company), context=context)
     if not result.usable:
         raise UserError("Import impossible :\n" + "\n".join(f"  - {a.message}" for a in result.alerts))
     return result
@@ -557,9 +569,59 @@ def write_fecs(result: ImportResult, d: ImportDefinition, out_dir: Path, *, sire
     names = fec_names(result, d, siren=siren, closing=closing)
     for company in result.companies():
         path = out_dir / names[company]
-        atomic_write(path, files[company])
+        write_new(path, files[company])
         paths.append(path)
     return paths
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write a new file: temporary name in the same folder, fsync, then a link to the final
+    name, which fails if a file of that name exists (never an overwrite)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError as exc:
+            raise UserError(f"{path.name} existe déjà dans {path.parent} : Reglo n'écrase jamais un fichier.") from exc
+        except OSError:  # a file system without hard links: rename, after checking
+            if path.exists():
+                raise UserError(f"{path.name} existe déjà dans {path.parent} : Reglo n'écrase jamais un fichier.")
+            os.rename(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+RUN_PREFIX = "Import"
+
+
+def analytic_csv(result: ImportResult) -> bytes:
+    """The analytical export of the « saisies de projet »: one line per imported line (entry,
+    line of the entry, account, project, signed amount), UTF-8 with BOM, « ; »."""
+    t = result.table
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow(["Écriture", "Ligne", "Compte", "Projet", "Montant", "Compte auxiliaire", "Date", "Libellé", "Ligne source"])
+    cols = {c: t[c].to_pylist() for c in ("journal_code", "entry_number", "ledger_account", "subledger_account", "debit", "credit", "entry_date", "label", "source_row", "project") if c in t.column_names}
+    previous, n = None, 0
+    for i in range(t.num_rows):
+        key = (cols["journal_code"][i], cols["entry_number"][i])
+        n = n + 1 if key == previous else 1
+        previous = key
+        amount = int(cols["debit"][i]) - int(cols["credit"][i])
+        day = cols["entry_date"][i]
+        w.writerow([f"{key[0]} {key[1]}", n, cols["ledger_account"][i], (cols.get("project") or [""] * t.num_rows)[i] or "",
+                    f"{'-' if amount < 0 else ''}{abs(amount) // 100},{abs(amount) % 100:02d}", cols["subledger_account"][i] or "",
+                    day.strftime("%d/%m/%Y") if day else "", cols["label"][i] or "", cols["source_row"][i]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 _TEXT_FIELDS = (("document_ref", "PieceRef"), ("label", "EcritureLib"), ("ledger_account_label", "CompteLib"), ("subledger_label", "CompAuxLib"), ("journal_label", "JournalLib"))
@@ -599,6 +661,35 @@ def dossier_company(path: str | Path) -> tuple[str, date]:
 
     company = load_dossier(path).dossier.company
     return company.siren, company.fiscal_year_end
+
+
+def dossier_context(path: str | Path) -> tuple[str, date, ImportContext]:
+    """SIREN, closing date and what the import takes from a Reglo dossier: the account,
+    party and journal labels of its FEC and « Tiers », and each journal's last entry number."""
+    from reglo.addin.shell.dossier import load_dossier
+
+    loaded = load_dossier(path)
+    company = loaded.dossier.company
+    return company.siren, company.fiscal_year_end, context_from(loaded.ledger.frame, loaded.dossier)
+
+
+def context_from(frame: Any, dossier: Any = None) -> ImportContext:
+    accounts: dict[str, str] = {}
+    parties: dict[str, str] = {}
+    journals: dict[str, str] = {}
+    last: dict[str, str] = {}
+    if frame is not None and len(frame):
+        f = frame
+        named = f[f["ledger_account_label"] != ""]
+        accounts = dict(zip(named["ledger_account"], named["ledger_account_label"]))
+        aux = f[(f["subledger_account"] != "") & (f["subledger_label"] != "")]
+        parties = dict(zip(aux["subledger_account"], aux["subledger_label"]))
+        jl = f[f["journal_label"] != ""]
+        journals = dict(zip(jl["journal_code"], jl["journal_label"]))
+        last = dict(zip(f["journal_code"], f["entry_number"]))  # the last line of each journal, in file order
+    if dossier is not None:
+        parties.update({p.code: p.legal_name for p in dossier.parties})
+    return ImportContext(account_labels=accounts, party_labels=parties, journal_labels=journals, last_numbers=last)
 
 
 def checked_siren(text: str) -> str:
@@ -670,6 +761,9 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
     header = [Column("Société", None, 10)] + [fec_column(name, col) for name, col in FEC_FIELDS]
     header += [Column("DateEcheance", DATE_FORMAT, 12), Column("Ligne source", None, 10)]
     t = result.table
+    project = bool(result.definition.project_column) and "project" in t.column_names
+    if project:
+        header.append(Column("Projet", None, 14))
     cols = {c: t[c].to_pylist() for c in t.column_names}
     rows = []
     for i in range(t.num_rows):
@@ -686,6 +780,8 @@ def entries_rows(result: ImportResult) -> tuple[list[Column], list[list[Any]]]:
                 row.append(v if v != "" else None)
         due = cols["due_date"][i]
         row += [due.date() if isinstance(due, datetime) else due, cols["source_row"][i]]
+        if project:
+            row.append(cols["project"][i] or None)
         rows.append(row)
     return header, rows
 
@@ -712,28 +808,88 @@ def write_result_sheets(book: Workbook, inp: InputRows, result: ImportResult, *,
     return notes
 
 
-def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str, siren: str | None = None, closing: date | None = None, extra_alerts: list[Alert] | None = None) -> list[Path]:
-    """FEC per company, rejects (xlsx and csv), the result workbook; all atomic."""
+def output_files(inp: InputRows, result: ImportResult, d: ImportDefinition, *, stem: str, siren: str | None = None, closing: date | None = None,
+                 extra_alerts: list[Alert] | None = None) -> list[tuple[str, bytes, str]]:
+    """Every output of one run as (name, bytes, role): FEC per company, rejects (xlsx and csv),
+    the analytical export (with a Projet column), the result workbook. Nothing is written:
+    the workbooks are rendered in a private temporary folder and read back."""
+    import tempfile
+
     pa.default_memory_pool().release_unused()  # give back the import's temporaries before the FEC
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_fecs(result, d, out_dir, siren=siren, closing=closing)
-    rej_xlsx = out_dir / f"{stem} - rejets.xlsx"
+    out: list[tuple[str, bytes, str]] = []
+    if result.table.num_rows:
+        files = write_fec_tables(result.table, by="company")  # fields formatted once for all companies
+        names = fec_names(result, d, siren=siren, closing=closing)
+        out += [(names[c], files[c], "entries") for c in result.companies()]
     rejects = rejects_rows(inp, result)
-    book = new_workbook(out_dir)
-    write_rejects_sheet(book, inp, result, rows=rejects)
-    book.save(rej_xlsx)
-    rej_csv = out_dir / f"{stem} - rejets.csv"
-    atomic_write(rej_csv, rejects_csv(inp, result))
-    res_path = out_dir / f"{stem} - écritures importées.xlsx"
-    res = new_workbook(out_dir)
-    write_result_sheets(res, inp, result, rejects_files=[rej_xlsx.name, rej_csv.name], extra_alerts=extra_alerts)
-    write_definition_sheet(res, d)
-    res.save(res_path)
-    return paths + [rej_xlsx, rej_csv, res_path]
+    with tempfile.TemporaryDirectory(prefix="reglo-import-") as tmp:
+        work = Path(tmp)
+        rej_xlsx = f"{stem} - rejets.xlsx"
+        book = new_workbook(work)
+        write_rejects_sheet(book, inp, result, rows=rejects)
+        book.save(work / rej_xlsx)
+        out.append((rej_xlsx, (work / rej_xlsx).read_bytes(), "report"))
+        rej_csv = f"{stem} - rejets.csv"
+        out.append((rej_csv, rejects_csv(inp, result), "report"))
+        if d.project_column:
+            out.append((f"{stem} - analytique.csv", analytic_csv(result), "data"))
+        res_name = f"{stem} - écritures importées.xlsx"
+        res = new_workbook(work)
+        write_result_sheets(res, inp, result, rejects_files=[rej_xlsx, rej_csv], extra_alerts=extra_alerts)
+        write_definition_sheet(res, d)
+        res.save(work / res_name)
+        out.append((res_name, (work / res_name).read_bytes(), "report"))
+    return out
+
+
+def commit_outputs(files: list[tuple[str, bytes, str]], base: Path, stem: str, *, now: datetime, dossier: str | Path | None = None) -> list[Path]:
+    """Write one run's outputs in a new dated run folder under ``base`` (« Import ventes
+    2026-01-15 093000 », « … (2) » when taken), through the commit protocol: the register of
+    the dossier (when ``base`` is inside it) or of ``base``, the batch recorded pending with every
+    file's hash, temporary names, fsync, links that never overwrite, committed. The dossier's
+    own FEC is never an output (« Intégrer au FEC du dossier » is a separate action)."""
+    from reglo.addin.shell.commit import relative_folder, run_button
+    from reglo.core.outcome import BatchDraft, Outcome, OutputFile
+
+    base = Path(base)
+    base.mkdir(parents=True, exist_ok=True)
+    register = base.resolve()
+    if dossier is not None:
+        d = Path(dossier).resolve()
+        d = d.parent if d.is_file() else d
+        if d == register or d in register.parents:
+            register = d
+    rel = relative_folder(register, base.resolve())
+    name = f"{RUN_PREFIX} {_safe_name(stem)} {now:%Y-%m-%d %H%M%S}"
+
+    def planned(ctx: Any) -> Outcome:  # inside the lock: a run folder no other run took
+        taken = ctx.names_in(rel)
+        used = {b.reference for b in ctx.snapshot.batches}
+        run, n = name, 1
+        while run in taken or f"import {rel}/{run}" in used:
+            n += 1
+            run = f"{name} ({n})"
+        folder = f"{rel}/{run}" if rel else run
+        return Outcome(batch=BatchDraft(kind="import_ecritures", reference=f"import {rel}/{run}", meta={"dossier": run}),
+                       files=tuple(OutputFile(folder=folder, name=fname, data=data, role=role) for fname, data, role in files))
+
+    result = run_button(register, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        raise UserError("Import non écrit : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
+    return list(result.paths)
+
+
+def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out_dir: Path, *, stem: str, siren: str | None = None, closing: date | None = None,
+                  extra_alerts: list[Alert] | None = None, now: datetime | None = None, dossier: str | Path | None = None) -> list[Path]:
+    """FEC per company, rejects (xlsx and csv), analytical export, the result workbook: in a new
+    run folder under ``out_dir``, through the commit protocol (``commit_outputs``)."""
+    files = output_files(inp, result, d, stem=stem, siren=siren, closing=closing, extra_alerts=extra_alerts)
+    return commit_outputs(files, Path(out_dir), stem, now=now or datetime.now().replace(microsecond=0), dossier=dossier)
 
 
 def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,
-                siren: str | None = None, closing: date | None = None, progress: Any = None) -> ImportRun:
+                siren: str | None = None, closing: date | None = None, progress: Any = None, context: ImportContext | None = None,
+                now: datetime | None = None, dossier: str | Path | None = None) -> ImportRun:
     """The CLI path: read a file, import, write every output next to it (or in ``out_dir``).
 
     ``siren`` / ``closing``: the current company's (e.g. from its dossier) for the FEC name
@@ -751,13 +907,173 @@ def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir
     inp = read_input(p, definition, sheet=sheet)
     step(None)
     step("contrôle et construction des écritures")
-    result = run_import(inp, definition, company=company)
+    result = run_import(inp, definition, company=company, context=context)
     step(None)
     d = _with_company(definition, company)
     extra = fec_name_alerts(fec_names(result, d, siren=siren, closing=closing)) if result.table.num_rows else []
     extra += formula_text_alerts(result, sheet=inp.raw.sheet)
-    folder = Path(out_dir) if out_dir else p.parent
+    # a new dated run folder under the output folder: no run overwrites a file, and the
+    # dossier's own FEC is never an output (« Intégrer au FEC du dossier » is a separate action)
     step("écriture du FEC, des rejets et du classeur")
-    paths = write_outputs(inp, result, d, folder, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra)
+    paths = write_outputs(inp, result, d, Path(out_dir) if out_dir else p.parent, stem=p.stem, siren=siren, closing=closing, extra_alerts=extra,
+                          now=now, dossier=dossier)
     step(None)
     return ImportRun(result, inp, [str(x) for x in paths], extra)
+
+
+# ---------------------------------------------------------------------------
+# « Intégrer au FEC du dossier »: a separate, explicit, undoable action
+# ---------------------------------------------------------------------------
+
+INTEGRATION_SUFFIX = ".integration.json"
+BACKUP_FOLDER = "sauvegardes"
+
+
+@dataclass
+class IntegrationRun:
+    summary: list[str]
+    alerts: list[Alert]
+    written: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+def _integration_journal(fec: Path) -> Path:
+    return fec.with_name(fec.name + INTEGRATION_SUFFIX)
+
+
+def _load_integrations(fec: Path) -> list[dict]:
+    path = _integration_journal(fec)
+    if not path.exists():
+        return []
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("runs", []))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Journal d'intégration illisible : {path.name} ({exc}).") from exc
+
+
+def _journal_bytes(fec: Path, runs: list[dict]) -> bytes:
+    return (json.dumps({"fec": fec.name, "runs": runs}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _imported_fec(run_folder: Path, siren: str) -> Path:
+    fecs = sorted(p for p in run_folder.glob("*FEC*.txt") if p.is_file())
+    own = [p for p in fecs if p.name.startswith(siren)]
+    if len(own) == 1:
+        return own[0]
+    if len(fecs) == 1:
+        return fecs[0]
+    if not fecs:
+        raise UserError(f"Aucun FEC importé dans {run_folder} : indiquez le dossier d'un lancement « Import … » de reglo entries import.")
+    raise UserError(f"Plusieurs FEC dans {run_folder} ({', '.join(p.name for p in fecs)}) et aucun au SIREN du dossier ({siren}).")
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, now: datetime, definition: ImportDefinition | None = None) -> IntegrationRun:
+    """Append the entries of an import run to the dossier's FEC: after confirmation
+    (``confirmed``), with a backup of the FEC, atomically through the commit protocol, and
+    undoable (``undo_integration``). Without confirmation, says what would be done."""
+    from reglo.addin.shell.commit import run_button
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.entry_import.integrate import plan_integration
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, Outcome, OutputFile
+
+    loaded = load_dossier(dossier)
+    fec = loaded.fec_path
+    if fec is None:
+        raise UserError(f"Le dossier {loaded.folder} n'a pas de FEC : rien à compléter.")
+    run_dir = Path(run_folder)
+    source = _imported_fec(run_dir, loaded.dossier.company.siren)
+    try:
+        imported = read_fec_file(source)
+    except FecError as exc:
+        raise UserError(f"FEC importé illisible ({source.name}) : {exc.alert.message}") from exc
+    raw = fec.read_bytes()
+    d = definition or ImportDefinition()
+    plan = plan_integration(raw, loaded.ledger.frame, imported.frame, opening_journals=d.opening_journals, source=source.name)
+    summary = [f"{len(plan.accepted)} écriture(s) à intégrer ({plan.lines} lignes) dans {fec.name}, {len(plan.alerts)} refusée(s)."]
+    if plan.data is None:
+        return IntegrationRun(summary + ["Rien à intégrer."], plan.alerts)
+    if not confirmed:
+        return IntegrationRun(summary + ["Rien n'a été écrit : relancez avec --oui pour confirmer l'intégration (une sauvegarde du FEC est faite, "
+                                         "et reglo entries integrate --annuler la défait)."], plan.alerts)
+    stamp = f"{now:%Y%m%d-%H%M%S}"
+    backup = OutputFile(folder=BACKUP_FOLDER, name=f"{fec.stem} avant intégration {stamp}{fec.suffix}", data=raw, role="ledger_copy")
+    runs = _load_integrations(fec) + [{"date": now.isoformat(timespec="seconds"), "source": str(run_dir), "fec_importe": source.name,
+                                        "avant": _sha(raw), "apres": _sha(plan.data), "sauvegarde": f"{BACKUP_FOLDER}/{backup.name}",
+                                        "lignes_ajoutees": list(plan.appended), "fin_de_ligne_ajoutee": plan.eol_added,
+                                        "ecritures": [list(a) for a in plan.accepted]}]
+    journal = OutputFile(folder="", name=_integration_journal(fec).name, data=_journal_bytes(fec, runs), role="journal")
+    target = str(fec.resolve().relative_to(loaded.folder.resolve())) if loaded.folder.resolve() in fec.resolve().parents else str(fec.resolve())
+
+    def planned(ctx: Any) -> Outcome:
+        used = {b.reference for b in ctx.snapshot.batches}
+        ref, n = f"intégration {fec.name} {stamp}", 1
+        while ref in used:
+            n += 1
+            ref = f"intégration {fec.name} {stamp} ({n})"
+        return Outcome(batch=BatchDraft(kind="integration_ecritures", reference=ref, meta={"source": str(run_dir)}), files=(backup,),
+                       ledger=LedgerRewrite(target=target, original_sha256=_sha(raw), data=plan.data, undo=journal))
+
+    result = run_button(loaded.folder, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        raise UserError("Intégration non faite : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
+    return IntegrationRun(summary + [f"FEC du dossier complété : {fec.name} (sauvegarde : {BACKUP_FOLDER}/{backup.name}) ; "
+                                     "reglo entries integrate --annuler --dossier … --oui pour défaire."], plan.alerts,
+                          [str(p) for p in result.paths], True)
+
+
+def undo_integration(dossier: str | Path, *, confirmed: bool, now: datetime) -> IntegrationRun:
+    """Remove the lines the last integration appended: the dossier FEC gets back the bytes it
+    had before it (checked against its sha256), unless it changed since."""
+    from reglo.addin.shell.commit import run_button
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.entry_import.integrate import plan_undo
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, Outcome, OutputFile
+
+    loaded = load_dossier(dossier)
+    fec = loaded.fec_path
+    if fec is None:
+        raise UserError(f"Le dossier {loaded.folder} n'a pas de FEC.")
+    runs = _load_integrations(fec)
+    if not runs:
+        return IntegrationRun(["Aucune intégration enregistrée pour ce FEC : rien à défaire."], [])
+    last = runs[-1]
+    raw = fec.read_bytes()
+    if _sha(raw) != last.get("apres"):
+        raise UserError(f"{fec.name} a changé depuis l'intégration du {last.get('date')} : elle n'est pas défaite automatiquement. "
+                        f"La sauvegarde d'avant l'intégration est {last.get('sauvegarde')}.")
+    data = plan_undo(raw, last.get("lignes_ajoutees", []), bool(last.get("fin_de_ligne_ajoutee")))
+    if _sha(data) != last.get("avant"):
+        raise UserError(f"{fec.name} : la suppression des lignes intégrées ne rend pas le FEC d'avant ; restaurez la sauvegarde {last.get('sauvegarde')}.")
+    if not confirmed:
+        return IntegrationRun([f"L'intégration du {last.get('date')} serait défaite ({len(last.get('lignes_ajoutees', []))} lignes retirées). "
+                               "Relancez avec --oui pour confirmer."], [])
+    journal = OutputFile(folder="", name=_integration_journal(fec).name, data=_journal_bytes(fec, runs[:-1]), role="journal")
+    target = str(fec.resolve().relative_to(loaded.folder.resolve())) if loaded.folder.resolve() in fec.resolve().parents else str(fec.resolve())
+    stamp = f"{now:%Y%m%d-%H%M%S}"
+
+    def planned(ctx: Any) -> Outcome:
+        used = {b.reference for b in ctx.snapshot.batches}
+        ref, n = f"annulation intégration {fec.name} {stamp}", 1
+        while ref in used:
+            n += 1
+            ref = f"annulation intégration {fec.name} {stamp} ({n})"
+        return Outcome(batch=BatchDraft(kind="integration_ecritures_annulee", reference=ref),
+                       ledger=LedgerRewrite(target=target, original_sha256=_sha(raw), data=data, undo=journal))
+
+    result = run_button(loaded.folder, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        raise UserError("Annulation non faite : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
+    return IntegrationRun([f"Intégration du {last.get('date')} défaite : {fec.name} a retrouvé ses octets d'avant (SHA-256 {last.get('avant')})."], [],
+                          [str(p) for p in result.paths], True)
+
+
+def read_fec_file(path: Path):
+    from reglo.core.fec import read_fec
+
+    return read_fec(path.read_bytes(), filename=path.name)

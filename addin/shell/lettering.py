@@ -32,6 +32,7 @@ from reglo.core.lettering import (
     undo_lettering,
 )
 from reglo.core.money import format_display, parse_decimal
+from reglo.core.outcome import Outcome
 
 SHEET = "Propositions de lettrage"
 PARAMS_SHEET = "Reglo lettrage"  # hidden: the parameters of the proposal, read back by « Appliquer »
@@ -79,28 +80,13 @@ def read_ledger(path: str | Path):
     p = Path(path)
     if not p.is_file():
         raise UserError(f"FEC introuvable : {p}. Indiquez le chemin du fichier des écritures comptables.")
+    recover_folder(p)
     try:
         return read_fec(p.read_bytes(), p.name)
     except FecError as exc:
         raise UserError(f"FEC illisible ({p.name}) : {exc.alert.message}") from exc
     except OSError as exc:
         raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
-
-
-def check_writable(ledger: Any, name: str) -> None:
-    """Writing the FEC back must lose nothing: no line the reader had to set aside, no extra
-    column we cannot write again."""
-    from reglo.core.ledger import DUE_DATE_FIELDS
-
-    rejected = tuple(getattr(ledger, "rejected_lines", ()) or ())
-    if rejected:
-        shown = ", ".join(str(r) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
-        raise UserError(f"{name} : {len(rejected)} ligne(s) illisible(s) (lignes {shown}) seraient perdues en réécrivant le FEC. "
-                        "Corrigez-les (reglo fec check) puis relancez ; les propositions restent consultables sans --apply.")
-    extra = [f for f in getattr(ledger, "extra_fields", ()) if f not in DUE_DATE_FIELDS]
-    if extra:
-        raise UserError(f"{name} : colonne(s) supplémentaire(s) {', '.join(extra)} que Reglo ne sait pas réécrire ; elles seraient perdues. "
-                        "Exportez un FEC aux 18 colonnes réglementaires (plus la date d'échéance) pour appliquer le lettrage.")
 
 
 class StageProgress:
@@ -144,98 +130,60 @@ class StageProgress:
         self.close()
 
 
-WRITABLE_SEPARATORS = ("\t", "|")  # what the shared FEC writer (reglo.core.fec_write) writes
-
-
-def _field_name(name: str) -> str:
-    return name.strip().strip('"').strip().lower().replace(" ", "").replace("_", "")
-
-
-def format_changes(path: str | Path, ledger: Any) -> list[str]:
-    """How rewriting this FEC would change its layout, in French ([] when it is kept).
-
-    The shared writer keeps the separator (tab or |), the encoding and the due-date field, but
-    writes the amounts as Debit/Credit, unquoted: a FEC in the Montant/Sens variant, quoted or
-    separated by « ; » or « , » would come back in another format."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-    except OSError:
-        return []
-    line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
-    try:
-        text = line.decode(getattr(ledger, "encoding", "utf-8") or "utf-8", errors="replace").lstrip("\ufeff")
-    except LookupError:
-        text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
-    sep = getattr(ledger, "separator", "\t")
-    names = text.split(sep)
-    fields = {_field_name(n) for n in names}
-    changes = []
-    if {"montant", "sens"} <= fields and not {"debit", "credit"} <= fields:
-        changes.append("Montant/Sens → Debit/Credit")
-    if sep not in WRITABLE_SEPARATORS:
-        changes.append(f"séparateur « {sep} » → tabulation")
-    stripped = [n.strip() for n in names if n.strip()]
-    if stripped and all(len(n) >= 2 and n[0] == n[-1] == '"' for n in stripped):
-        changes.append("champs entre guillemets → sans guillemets")
-    return changes
-
-
-def check_format_kept(source: str | Path, ledger: Any, target: str | Path) -> list[str]:
-    """Replacing a FEC in place must keep its format: when the writer cannot (see
-    ``format_changes``), refuse and point to ``--out``. Returns the changes an ``--out`` file
-    will have (to say so), [] when the format is kept."""
-    src, dst = Path(source), Path(target)
-    changes = format_changes(src, ledger)
-    if not changes:
-        return []
-    same = dst == src
-    try:
-        same = same or (dst.exists() and dst.resolve() == src.resolve())
-    except OSError:
-        pass
-    if same:
-        out = f"{src.stem} - lettré{src.suffix}"
-        raise UserError(
-            f"{src.name} n'est pas modifié : le réécrire changerait son format ({' ; '.join(changes)}), et le délettrage ne le "
-            "rendrait pas (Reglo écrit les FEC en Debit/Credit, séparés par tabulation ou |, sans guillemets). "
-            f"Écrivez le résultat dans un autre fichier : reglo letter \"{src.name}\" --apply --out \"{out}\" "
-            "(le délettrage se fait ensuite sur ce fichier), ou exportez le FEC au format Debit/Credit.")
-    return changes
-
-
-def write_ledger(path: str | Path, ledger: Any, frame: pd.DataFrame) -> None:
-    from reglo.core.fec import write_fec
-    from reglo.core.ledger import DUE_DATE_FIELDS
-
-    check_writable(ledger, Path(path).name)
-    due_field = next((f for f in getattr(ledger, "extra_fields", ()) if f in DUE_DATE_FIELDS), None)
-    separator = ledger.separator if ledger.separator in WRITABLE_SEPARATORS else "\t"
-    data = write_fec(frame, separator=separator, encoding=ledger.encoding, due_date_field=due_field)
-    atomic_write(Path(path), data)
-
-
 def journal_path(fec_path: str | Path) -> Path:
     p = Path(fec_path)
     return p.with_name(p.name + JOURNAL_SUFFIX)
 
 
-def load_runs(fec_path: str | Path) -> list[LetteringRun]:
+def load_journal(fec_path: str | Path) -> tuple[list[LetteringRun], dict[str, dict]]:
+    """The runs recorded for this FEC and, per run, what the byte-preserving rewrite needs to
+    undo it exactly (``raw``: sha256 before/after, the lettering fields as they were written,
+    the lines appended). A run whose rewrite never reached the FEC (the file still has the
+    bytes it had before that run: a crash between the journal and the FEC) is dropped."""
     path = journal_path(fec_path)
     if not path.exists():
-        return []
+        return [], {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [LetteringRun.from_json(r) for r in data.get("runs", [])]
+        data = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
+        runs = [LetteringRun.from_json(r) for r in data.get("runs", [])]
+        raw = {str(k): v for k, v in (data.get("raw") or {}).items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"Journal de lettrage illisible : {path.name} ({exc}). Sans lui, « délettrer » ne peut restaurer que des lignes vides.") from exc
+    if runs and runs[-1].run_id in raw:
+        info = raw[runs[-1].run_id]
+        try:
+            current = _sha(Path(fec_path).read_bytes())
+        except OSError:
+            current = None
+        if current is not None and current == info.get("before") and current != info.get("after"):
+            raw.pop(runs[-1].run_id)
+            runs = runs[:-1]
+    return runs, raw
 
 
-def save_runs(fec_path: str | Path, runs: Iterable[LetteringRun]) -> Path:
+def load_runs(fec_path: str | Path) -> list[LetteringRun]:
+    return load_journal(fec_path)[0]
+
+
+def journal_bytes(fec_path: str | Path, runs: Iterable[LetteringRun], raw: dict[str, dict] | None = None) -> bytes:
+    runs = [r for r in runs if r.groups]
+    ids = {r.run_id for r in runs}
+    body: dict[str, Any] = {"fec": Path(fec_path).name, "runs": [r.to_json() for r in runs]}
+    if raw:
+        body["raw"] = {k: v for k, v in raw.items() if k in ids}
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8", "surrogatepass")
+
+
+def save_runs(fec_path: str | Path, runs: Iterable[LetteringRun], raw: dict[str, dict] | None = None) -> Path:
     path = journal_path(fec_path)
-    body = {"fec": Path(fec_path).name, "runs": [r.to_json() for r in runs if r.groups]}
-    atomic_write(path, (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    atomic_write(path, journal_bytes(fec_path, runs, raw))
     return path
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def new_run_id(runs: Iterable[LetteringRun], now: datetime) -> str:
@@ -246,6 +194,120 @@ def new_run_id(runs: Iterable[LetteringRun], now: datetime) -> str:
         n += 1
         run_id = f"{base}-{n}"
     return run_id
+
+
+# ---------------------------------------------------------------------------
+# the byte-preserving rewrite of the ledger (reglo.core.fec_rewrite)
+# ---------------------------------------------------------------------------
+
+
+def recover_folder(path: str | Path) -> None:
+    """What every start does first: an interrupted commit of this folder (a lettering killed
+    half-way) is finished or rolled back before the FEC is read."""
+    from reglo.addin.shell.recovery import recover_at_start
+
+    folder = Path(path).resolve().parent
+    if folder.is_dir():
+        recover_at_start(folder)
+
+
+def read_raw(path: str | Path) -> bytes:
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    try:
+        return b.exists() and a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def rewrite_refusal(ledger: Any, source: Path, target: Path) -> Alert | None:
+    """Why the FEC must not be rewritten in place: values Reglo could not read (amounts,
+    dates, sides, lines of the wrong field count), which a rewrite would alter. Other findings
+    (empty fields, warnings) do not prevent lettering. A copy elsewhere (``--out``) is allowed:
+    the byte-preserving rewrite copies the unreadable lines as they are."""
+    from reglo.core.fec import unreadable_lines
+
+    if not _same_file(source, target):
+        return None
+    count, lines = unreadable_lines(ledger)
+    if not count:
+        return None
+    shown = ", ".join(str(n) for n in lines[:10]) + (" …" if count > 10 else "")
+    return alert("FEC_REWRITE_UNREADABLE", sheet="FEC", row=lines[0] if lines else None, name=source.name, count=count, lines=shown)
+
+
+@dataclass
+class LedgerPlan:
+    """A planned rewrite of the ledger and of its lettering journal (committed together)."""
+
+    target: Path
+    original_sha256: str | None  # of the target as it was read (None: a new file)
+    data: bytes
+    journal: bytes
+    run_info: dict = field(default_factory=dict)
+
+
+def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: LetteringRun, runs: list[LetteringRun], raw_journal: dict[str, dict],
+               source: Path, target: Path) -> LedgerPlan:
+    """The lettered FEC (only EcritureLet / DateLet change; write-off lines appended in the
+    file's own layout) and the journal with what undoes it byte for byte. Pure."""
+    from reglo.core.fec_rewrite import RewriteError, frame_rewrite
+
+    try:
+        rw = frame_rewrite(raw, ledger.frame, frame_after)
+    except RewriteError as exc:
+        raise UserError(f"{source.name} n'est pas réécrit : {exc}") from exc
+    info = {"before": _sha(raw), "after": _sha(rw.data), "previous": {str(k): list(v) for k, v in rw.previous.items()},
+            "appended": list(rw.appended), "eol_added": rw.eol_added, "source": source.name}
+    journal = journal_bytes(target, runs + [run], {**raw_journal, run.run_id: info})
+    original = _sha(raw) if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
+    return LedgerPlan(target, original, rw.data, journal, info)
+
+
+def ledger_outcome(plan: LedgerPlan, reference: str, *, kind: str = "lettrage", summary: str = "") -> Outcome:
+    """The pure outcome of a lettering run: the in-place rewrite of the ledger, with its undo
+    journal written in the same commit, recorded as a batch of the register."""
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, OutputFile
+
+    journal = OutputFile(folder="", name=journal_path(plan.target).name, data=plan.journal, role="journal")
+    rewrite = LedgerRewrite(target=str(plan.target.resolve()), original_sha256=plan.original_sha256 or "", data=plan.data, undo=journal)
+    batch = BatchDraft(kind=kind, reference=reference, meta={"fichier": plan.target.name, "avant": plan.original_sha256 or "",
+                                                             "apres": _sha(plan.data)})
+    return Outcome(summary=summary, batch=batch, ledger=rewrite)
+
+
+def commit_ledger(plan: LedgerPlan, *, reference: str | None = None, kind: str = "lettrage", now: datetime | None = None) -> list[str]:
+    """Commit the rewrite through the one commit protocol (``reglo.addin.shell.commit``): the
+    lock and register of the FEC's folder, the batch recorded *pending* with the hashes, the FEC
+    and its journal written under temporary names, fsynced, the FEC replaced (its original kept
+    until the batch is *committed*), then *committed*. A crash at any step leaves, at the next
+    start, the old FEC and journal or the new ones."""
+    from reglo.addin.shell.commit import run_button
+
+    now = now or datetime.now().replace(microsecond=0)
+    reference = reference or f"{kind} {plan.target.name} {now:%Y%m%d-%H%M%S} {_sha(plan.data)[:12]}"
+
+    def planned(ctx: Any) -> Outcome:  # inside the lock: a reference never used in the register's history
+        used = {b.reference for b in ctx.snapshot.batches}
+        ref, n = reference, 1
+        while ref in used:
+            n += 1
+            ref = f"{reference} ({n})"
+        return ledger_outcome(plan, ref, kind=kind)
+
+    result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False)
+    if not result.committed:
+        details = " ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status
+        raise UserError(f"{plan.target.name} n'a pas été réécrit : {details}")
+    return [str(plan.target), str(journal_path(plan.target))]
 
 
 # ---------------------------------------------------------------------------
@@ -286,7 +348,7 @@ def options_from_rows(values: list[list[Any]]) -> tuple[LetteringOptions, str | 
     kv = {str(r[0]).strip(): r[1] for r in values if r and r[0] not in (None, "") and len(r) > 1}
     try:
         opt = LetteringOptions(
-            roots=parse_roots(kv.get("roots")), k=int(kv.get("k") or 5), date_window_days=int(kv.get("window") or 400),
+            roots=parse_roots(kv.get("roots")), k=int(kv.get("k") or 6), date_window_days=int(kv.get("window") or 400),
             tolerance=parse_tolerance(kv.get("tolerance")), write_off_charge_account=str(kv.get("charge") or "658000"),
             write_off_income_account=str(kv.get("income") or "758000"), write_off_journal=str(kv.get("journal") or "OD"),
             budget=int(kv.get("budget") or 50_000), reletter=str(kv.get("reletter") or "").lower() == "oui",
@@ -491,9 +553,12 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
     fec = Path(fec_path or stored_fec or "")
     if not str(fec_path or stored_fec or ""):
         raise UserError("FEC inconnu : relancez « Proposer le lettrage » ou indiquez le FEC.")
+    raw = read_raw(fec)
     ledger = read_ledger(fec)
-    check_writable(ledger, fec.name)
-    check_format_kept(fec, ledger, Path(out_path or fec))
+    target = Path(out_path or fec)
+    refusal = rewrite_refusal(ledger, fec, target)
+    if refusal is not None:
+        return LetteringOutcome([f"Rien n'a été écrit : {fec.name} a des valeurs illisibles."], list(choices.alerts) + [refusal])
     proposal = propose_lettering(ledger.frame, options)
     by_rows = {frozenset(g.rows): g for g in proposal.groups}
     accepted_ids: list[int] = []
@@ -511,17 +576,15 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
             accepted_ids.append(sid)
             sheet_of[sid] = gid
     merged = proposal.model_copy(update={"groups": tuple(proposal.groups) + tuple(synthetic)})
-    runs = load_runs(out_path or fec)
+    runs, raw_journal = load_journal(target)
     run_id = new_run_id(runs, now)
     result = apply_lettering(ledger.frame, merged, run_id=run_id, created_at=now.isoformat(timespec="seconds"),
                              lettered_on=lettered_on, accepted=accepted_ids)
     alerts = list(choices.alerts) + list(result.alerts)
     outputs = []
-    target = Path(out_path or fec)
     if result.run.groups:
-        write_ledger(target, ledger, result.frame)
-        outputs.append(str(target))
-        outputs.append(str(save_runs(target, runs + [result.run])))
+        outputs = commit_ledger(plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target),
+                                reference=f"lettrage {target.name} {run_id}", now=now)
     # mark the sheet
     applied_codes = {sheet_of[g.group_id]: g.code for g in result.applied}
     cells: dict[tuple[int, int], Any] = {}
@@ -549,11 +612,21 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
 
 def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str | None = None, run_id: str | None = None,
                  last: bool = False, out_path: str | Path | None = None) -> LetteringOutcome:
-    """Délettrer by code (optionally within an account), by account, by run, or the last run."""
-    ledger = read_ledger(fec_path)
-    check_writable(ledger, Path(fec_path).name)
-    check_format_kept(fec_path, ledger, Path(out_path or fec_path))
-    runs = load_runs(fec_path)
+    """Délettrer by code (optionally within an account), by account, by run, or the last run.
+
+    The lines of a group a recorded run applied get back their lettering fields exactly as
+    they were written, and the lines the run appended are removed: undoing the last run gives
+    back the FEC's original bytes (sha256 checked and reported)."""
+    from reglo.core.fec_rewrite import RewriteError, frame_rewrite
+
+    fec = Path(fec_path)
+    raw = read_raw(fec)
+    ledger = read_ledger(fec)
+    target = Path(out_path or fec)
+    refusal = rewrite_refusal(ledger, fec, target)
+    if refusal is not None:
+        return LetteringOutcome([f"Rien n'a été écrit : {fec.name} a des valeurs illisibles."], [refusal])
+    runs, raw_journal = load_journal(fec)
     if last:
         if not runs:
             return LetteringOutcome(["Aucun lancement de lettrage enregistré pour ce FEC : rien à délettrer."],
@@ -562,8 +635,25 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
     res = undo_lettering(ledger.frame, runs, code=code, account=account, run_id=run_id)
     if not res.undone:
         return LetteringOutcome(["Rien n'a été délettré."], res.alerts)
-    target = Path(out_path or fec_path)
-    write_ledger(target, ledger, res.frame)
+    # the fields as they were written before the run that applied each undone group
+    verbatim: dict[int, tuple[str, str]] = {}
+    whole_runs: set[str] = set()
+    for g in res.undone:
+        if g.rule is None:
+            continue
+        for r in runs:
+            if any(x.account == g.account and x.code == g.code and tuple(x.rows) == tuple(g.rows) for x in r.groups):
+                info = raw_journal.get(r.run_id) or {}
+                for row in g.rows:
+                    prev = (info.get("previous") or {}).get(str(row))
+                    if prev is not None:
+                        verbatim[int(row)] = (str(prev[0]), str(prev[1]))
+                whole_runs.add(r.run_id)
+    strip = bool(run_id and (raw_journal.get(run_id) or {}).get("eol_added"))
+    try:
+        rw = frame_rewrite(raw, ledger.frame, res.frame, verbatim=verbatim, strip_final_eol=strip)
+    except RewriteError as exc:
+        raise UserError(f"{fec.name} n'est pas réécrit : {exc}") from exc
     # the journal forgets what was undone
     undone = {(g.account, g.code) for g in res.undone if g.rule is not None}
     kept = []
@@ -573,11 +663,21 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
         groups = tuple(g for g in r.groups if (g.account, g.code) not in undone)
         if groups:
             kept.append(r.model_copy(update={"groups": groups}))
-    journal = save_runs(target, kept)
+    plan = LedgerPlan(target, _sha(raw) if _same_file(fec, target) else (_sha(target.read_bytes()) if target.exists() else None),
+                      rw.data, journal_bytes(target, kept, raw_journal))
+    outputs = commit_ledger(plan, kind="délettrage")
     n_lines = sum(len(g.rows) for g in res.undone)
     what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)
-    return LetteringOutcome([f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal.name}"],
-                            res.alerts, [str(target), str(journal)], undone=list(res.undone))
+    summary = [f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal_path(target).name}"]
+    before = (raw_journal.get(run_id) or {}).get("before") if run_id else None
+    if before:
+        after = _sha(rw.data)
+        if after == before:
+            summary.append(f"Le FEC a retrouvé exactement ses octets d'avant le lancement (SHA-256 {after}).")
+        else:
+            summary.append(f"Attention : le FEC diffère de celui d'avant le lancement (SHA-256 {after}, attendu {before}) : "
+                           "il a été modifié depuis, ou d'autres lancements restent appliqués.")
+    return LetteringOutcome(summary, res.alerts, outputs, undone=list(res.undone))
 
 
 def _typed(value: Any) -> str | None:

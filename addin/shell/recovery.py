@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from reglo.addin.shell.commit import (
+from reglo.addin.shell.files import (
     ABSENT,
     TMP_MARK,
     folder_id,
@@ -49,7 +49,8 @@ folders of every file the register knows are searched too."""
 
 REGLO_OUTPUT = re.compile(
     r"^(VIR\d{14}(-\d+)?(\.xml|-ecritures\.txt)"
-    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt)$"
+    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt"
+    r"|(TEST)?Pre\d{10}[A-Z0-9]+(-\d+)?(\.xml|-ecritures\.txt))$"  # direct debits (reglo.core.debits)
 )
 """Names of the bank and entries files Reglo writes through the commit protocol (transfers
 ``VIR…``, payments import ``Reglements_clients_…``). A workflow converted to the protocol adds

@@ -285,7 +285,7 @@ def read_snapshot(book: Workbook) -> tuple[list[PreviewLine], dict[str, Any]] | 
         meta = json.loads(str(values[0]).lstrip("'"))
         lines = [PreviewLine.model_validate_json(str(v).lstrip("'")) for v in values[1:]]
     except ValueError as exc:
-        raise UserError(f"La feuille masquée « {SNAPSHOT_SHEET} » a été modifiée et n'est plus lisible ({type(exc).__name__}). Relancez « Importer ».") from exc
+        raise UserError(f"La feuille masquée « {SNAPSHOT_SHEET} » a été modifiée et n'est plus lisible. Relancez « Importer ».") from exc
     return lines, meta
 
 

@@ -89,6 +89,9 @@ def build_bytes(customui_xml: str | None = None, template: Path | None = None) -
                     data = build_vba_project(data)
                 except VbaProjectError as exc:
                     raise BuildError(f"projet VBA du modèle inutilisable : {exc}") from exc
+            elif name == "_rels/.rels":  # pair the part's relationship type with its namespace
+                data = re.sub(rb'Type="http://schemas\.microsoft\.com/office/200[67]/relationships/ui/extensibility"',
+                              f'Type="{customui.RELATIONSHIP_TYPE}"'.encode(), data)
             elif name == "xl/workbook.xml":
                 data = data.replace(b'name="_myaddin.conf"', f'name="_{CONFIG_NAME}.conf"'.encode())
             elif name == "docProps/core.xml":

@@ -11,15 +11,34 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from lxml import etree
 
 from reglo.addin.entrypoints.handlers import GROUPS, HandlerInfo, load_all
 
 NAMESPACE = "http://schemas.microsoft.com/office/2006/01/customui"
+# the relationship type that goes with the 2006/01 namespace and the customUI/customUI.xml part
+# (the 2007 type goes with the 2009/07 namespace and customUI/customUI14.xml)
+RELATIONSHIP_TYPE = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 VBA_MODULE = "RibbonMyAddin"  # module name inside the xlwings template's vbaProject.bin
 CALLBACK = f"{VBA_MODULE}.OnAction"
+VISIBLE_CALLBACK = f"{VBA_MODULE}.GetVisible"
+LOAD_CALLBACK = f"{VBA_MODULE}.OnLoad"
+
+
+class SplitButton(NamedTuple):
+    """A split button of the seed: its main action, the actions of its drop-down, and the
+    hidden sheet whose presence in the active workbook shows it. Until that sheet exists the
+    drop-down's first action stands alone (« Importer » before the first import)."""
+
+    main: str
+    menu: tuple[str, ...]
+    shown_with_sheet: str
+
+
+# Virements fournisseurs: « Afficher » with « Importer » in its drop-down once an import exists
+SPLITS: dict[str, SplitButton] = {"transfers_show": SplitButton("transfers_show", ("transfers_import",), "_Reglo virements")}
 CUSTOMUI_PATH = Path(__file__).resolve().parent / "customUI.xml"
 TAB_ID = "regloTab"
 TAB_LABEL = "Reglo"
@@ -43,32 +62,51 @@ def group_id(group: str) -> str:
     return "grp_" + slug(group)
 
 
+def _button(parent, info: HandlerInfo, *, ident: str | None = None, size: str | None = "large", visible_tag: str | None = None) -> None:
+    attrs = {"id": ident or button_id(info.tag), "label": info.label}
+    if size:
+        attrs["size"] = size
+    attrs.update(imageMso=info.image, screentip=info.label, onAction=CALLBACK, tag=info.tag)
+    if visible_tag is not None:  # « handler|condition »: OnAction keeps the handler, GetVisible reads the condition
+        attrs.update(tag=f"{info.tag}|{visible_tag}", getVisible=VISIBLE_CALLBACK)
+    etree.SubElement(parent, f"{{{NAMESPACE}}}button", attrs)
+
+
 def render(handlers: Mapping[str, HandlerInfo] | None = None) -> str:
     """The customUI XML text for ``handlers`` (default: every registered handler)."""
     handlers = load_all() if handlers is None else handlers
-    root = etree.Element(f"{{{NAMESPACE}}}customUI", nsmap={None: NAMESPACE})
+    root = etree.Element(f"{{{NAMESPACE}}}customUI", nsmap={None: NAMESPACE}, onLoad=LOAD_CALLBACK)
     tabs = etree.SubElement(etree.SubElement(root, f"{{{NAMESPACE}}}ribbon"), f"{{{NAMESPACE}}}tabs")
     tab = etree.SubElement(tabs, f"{{{NAMESPACE}}}tab", id=TAB_ID, label=TAB_LABEL, keytip="RG")
+    splits = {tag: s for tag, s in SPLITS.items() if tag in handlers and all(m in handlers for m in s.menu)}
+    in_menus = {m: s for s in splits.values() for m in s.menu}
     for group in GROUPS:
         members = sorted((h for h in handlers.values() if h.group == group), key=lambda h: (h.order, h.tag))
         if not members:
             continue
         node = etree.SubElement(tab, f"{{{NAMESPACE}}}group", id=group_id(group), label=group)
         for info in members:
-            etree.SubElement(
-                node,
-                f"{{{NAMESPACE}}}button",
-                id=button_id(info.tag),
-                label=info.label,
-                size="large",
-                imageMso=info.image,
-                screentip=info.label,
-                onAction=CALLBACK,
-                tag=info.tag,
-            )
+            split = splits.get(info.tag)
+            if info.tag in in_menus and in_menus[info.tag].menu[0] == info.tag:
+                # alone until the split button's sheet exists
+                _button(node, info, visible_tag="!" + in_menus[info.tag].shown_with_sheet)
+            elif split is not None:
+                box = etree.SubElement(node, f"{{{NAMESPACE}}}splitButton", id="split_" + button_id(info.tag)[4:], size="large",
+                                       getVisible=VISIBLE_CALLBACK, tag="|" + split.shown_with_sheet)
+                _button(box, info, size=None)
+                menu = etree.SubElement(box, f"{{{NAMESPACE}}}menu", id="menu_" + button_id(info.tag)[4:])
+                for tag in split.menu:
+                    _button(menu, handlers[tag], ident=button_id(tag) + "_menu", size=None)
+            elif info.tag not in in_menus:
+                _button(node, info)
     etree.indent(root, space="  ")
     body = etree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body + "\n"
+
+
+def handler_of(tag: str | None) -> str | None:
+    """The handler named by a control's tag (« handler|visibility condition »)."""
+    return None if tag is None else tag.split("|", 1)[0]
 
 
 def check(xml: str | bytes, handlers: Mapping[str, HandlerInfo]) -> list[str]:
@@ -97,19 +135,27 @@ def check(xml: str | bytes, handlers: Mapping[str, HandlerInfo]) -> list[str]:
             problems.append(f"identifiant en double : {ident!r}")
         ids.add(ident)
         label = element.get("label", "")
+        if element.tag in (f"{{{NAMESPACE}}}splitButton", f"{{{NAMESPACE}}}menu"):
+            continue  # labelled by their buttons
         if not 1 <= len(label) <= MAX_LABEL:
             problems.append(f"libellé absent ou trop long sur {ident!r}")
     tags = []
+    menu_tags = set()
     for button in root.iter(f"{{{NAMESPACE}}}button"):
-        tag = button.get("tag")
-        tags.append(tag)
+        tag = handler_of(button.get("tag"))
+        if button.getparent().tag == f"{{{NAMESPACE}}}menu":
+            menu_tags.add(tag)
+        else:
+            tags.append(tag)
+        if button.get("getVisible") not in (None, VISIBLE_CALLBACK):
+            problems.append(f"le bouton {button.get('id')!r} n'appelle pas {VISIBLE_CALLBACK}")
         if button.get("onAction") != CALLBACK:
             problems.append(f"le bouton {button.get('id')!r} n'appelle pas {CALLBACK}")
         if button.get("size") not in (None, "normal", "large"):
             problems.append(f"taille invalide sur {button.get('id')!r}")
         if tag not in handlers:
             problems.append(f"le bouton {button.get('id')!r} porte le tag {tag!r} qui ne correspond à aucun traitement")
-    for tag in sorted(set(handlers) - set(tags)):
+    for tag in sorted(set(handlers) - set(tags) - menu_tags):
         problems.append(f"le traitement {tag!r} n'a pas de bouton dans le ruban")
     for tag in sorted({t for t in tags if tags.count(t) > 1}):
         problems.append(f"le tag {tag!r} est porté par plusieurs boutons")

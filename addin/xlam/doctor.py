@@ -146,12 +146,14 @@ def _addin_content(path: Path, m: Machine) -> list[Check]:
             project = VbaProject(z.read("xl/vbaProject.bin"))
         embedded = re.search(r"'Version: ([0-9][^\s]*)", project.module_source("xlwings"))
     except Exception as exc:  # noqa: BLE001
-        return [Check(FIX, f"{path} est illisible ({type(exc).__name__} : {exc}) : reconstruisez-le avec « reglo addin build ».")]
+        return [Check(FIX, f"{path} est illisible (archive ou projet VBA endommagé) : reconstruisez-le avec « reglo addin build ».")]
     import xlwings
 
     if embedded and embedded.group(1) != xlwings.__version__:
         checks.append(Check(FIX, f"le complément contient le code VBA d'xlwings {embedded.group(1)} mais Python a xlwings {xlwings.__version__} : reconstruisez le complément (« reglo addin build ») après chaque mise à jour d'xlwings."))
-    tags = set(re.findall(r'tag="([^"]*)"', xml))
+    from reglo.addin.xlam.customui import handler_of
+
+    tags = {handler_of(tag) for tag in re.findall(r'tag="([^"]*)"', xml)} - {""}
     try:
         missing = sorted(tags - set(load_all()))
     except Exception:  # noqa: BLE001 (reported by the package check)

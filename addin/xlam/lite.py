@@ -21,10 +21,20 @@ MAIN_PATH = LITE_DIR / "main.py"
 REQUIREMENTS_PATH = LITE_DIR / "requirements.txt"
 _RESERVED = {"run", "script", "xw"}
 
-# What Pyodide must install for the handlers. python-calamine is left out: it has no
-# WebAssembly build and only the command line (large files on disk) uses it.
-LITE_PACKAGES = ("xlwings", "pandas", "pyarrow", "lxml", "pydantic", "openpyxl", "schwifty", "python-stdnum")
-WHEEL_NAME = "reglo-<version>-py3-none-any.whl"
+# xlwings Lite installs Reglo from one requirements line: the pure-Python wheel of this
+# package (``py3-none-any``); micropip then installs its dependencies, whose markers leave out
+# what has no WebAssembly build (python-calamine, psycopg: desktop only). A test checks every
+# dependency against the lock file of the Pyodide release xlwings Lite runs.
+PYODIDE_VERSION = "0.27.5"
+
+
+def requirement_line() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"reglo=={version('reglo')}"
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "reglo"
 
 
 def function_name(tag: str) -> str:
@@ -38,14 +48,27 @@ def ordered(handlers: Mapping[str, HandlerInfo]) -> list[HandlerInfo]:
     return sorted(handlers.values(), key=lambda h: (GROUPS.index(h.group), h.order, h.tag))
 
 
+def script_names(handlers: Mapping[str, HandlerInfo]) -> dict[str, str]:
+    """tag → the script's name in xlwings Lite: the button's label, with its ribbon group when
+    two buttons share a label (« Importer » exists in two groups)."""
+    infos = ordered(handlers)
+    counts: dict[str, int] = {}
+    for info in infos:
+        counts[info.label] = counts.get(info.label, 0) + 1
+    return {info.tag: info.label if counts[info.label] == 1 else f"{info.label} ({info.group})" for info in infos}
+
+
 def render_main(handlers: Mapping[str, HandlerInfo] | None = None) -> str:
     handlers = load_all() if handlers is None else handlers
+    names = script_names(handlers)
     lines = [
         '"""Reglo dans xlwings Lite : un script par bouton de l\'onglet « Reglo ».',
         "",
         "Fichier généré par « reglo addin customui » : ne pas le modifier à la main.",
         "Collez-le dans l'onglet main.py d'xlwings Lite, et requirements.txt dans l'onglet",
-        "requirements.txt. Chaque script lance le même traitement que le bouton du ruban.",
+        "requirements.txt. Chaque script lance le même traitement que le bouton du ruban ;",
+        "dans le navigateur, les boutons qui ont besoin du dossier (FEC, registre) disent",
+        "pourquoi il faut le complément de bureau.",
         '"""',
         "import xlwings as xw",
         "from xlwings import script",
@@ -53,13 +76,13 @@ def render_main(handlers: Mapping[str, HandlerInfo] | None = None) -> str:
         "from reglo.addin.entrypoints.ribbon import run",
     ]
     for info in ordered(handlers):
-        label = info.label.replace("\\", "\\\\").replace('"', '\\"')
+        label = names[info.tag].replace("\\", "\\\\").replace('"', '\\"')
         lines += [
             "",
             "",
             f'@script(name="{label}")',
             f"def {function_name(info.tag)}(book: xw.Book):",
-            f'    """{info.group} : {label}."""',
+            f'    """{info.group} : {info.label}{"" if info.browser else " (complément de bureau)"}."""',
             f'    run("{info.tag}", book)',
         ]
     return "\n".join(lines) + "\n"
@@ -67,14 +90,11 @@ def render_main(handlers: Mapping[str, HandlerInfo] | None = None) -> str:
 
 def render_requirements() -> str:
     lines = [
-        "# Reglo dans xlwings Lite : paquets installés au chargement du classeur.",
-        "# 1. La roue de Reglo : « python -m pip wheel . --no-deps -w dist » dans le dépôt, puis",
-        "#    publiez dist/" + WHEEL_NAME + " sur un serveur HTTPS de votre cabinet",
-        "#    (ou un index PyPI privé) et ajoutez son adresse sur une ligne, par exemple :",
-        "#    https://outils.mon-cabinet.fr/reglo/" + WHEEL_NAME,
-        "# 2. Les paquets dont Reglo a besoin (pandas, pyarrow, lxml et pydantic sont fournis par Pyodide) :",
+        "# Reglo dans xlwings Lite : une seule ligne installe Reglo et ses dépendances.",
+        "# Tant que Reglo n'est pas publié sur PyPI, remplacez-la par l'adresse HTTPS de la roue",
+        "# reglo-<version>-py3-none-any.whl (voir docs/installation.md, « xlwings Lite »).",
+        requirement_line(),
     ]
-    lines += list(LITE_PACKAGES)
     return "\n".join(lines) + "\n"
 
 

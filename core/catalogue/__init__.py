@@ -20,6 +20,10 @@ _MODULES = (
     "addin",
     "commit",
     "register",
+    "rules",
+    "debits",
+    "lcr",
+    "disbursement",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}

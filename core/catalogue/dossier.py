@@ -13,7 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DOSSIER_FISCAL_YEAR": (B, "Exercice incohérent : début {start} après la fin {end}. Corrigez les dates d'exercice dans la feuille Société."),
     "DOSSIER_CODE_MISSING": (B, "Code absent : la ligne est ignorée. Chaque ligne doit porter un code (ex. C001 pour un client, F001 pour un fournisseur)."),
     "DOSSIER_CODE_DUPLICATE": (B, "Le code « {value} » apparaît déjà ligne {first} : cette ligne est ignorée. Un code ne doit figurer qu'une fois."),
-    "DOSSIER_PARTY_TYPE": (B, "Type de tiers « {value} » inconnu : attendu « Client » ou « Fournisseur ». La ligne est ignorée."),
+    "DOSSIER_PARTY_TYPE": (B, "Type de tiers « {value} » inconnu : attendu « Client », « Fournisseur », « Salarié », « Associé », « Organisme social » ou « Autre ». La ligne est ignorée."),
     "DOSSIER_CONTROL_ACCOUNT": (B, "Compte collectif « {value} » invalide pour un {kind} : attendu un compte {expected} (ex. {example}). La ligne est ignorée."),
     "DOSSIER_NAME_MISSING": (B, "Raison sociale absente pour le tiers {party} : la ligne est ignorée."),
     "DOSSIER_PAYMENT_METHOD": (W, "Mode de règlement « {value} » inconnu : attendu {expected}. Le tiers est repris sans mode de règlement."),

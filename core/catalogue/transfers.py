@@ -3,11 +3,11 @@
 Also holds the codes of the SEPA text cleaning and of the pain.001 writer
 (``reglo.core.writers.sepa_text``, ``reglo.core.writers.pain001``), shared with other SEPA writers.
 """
-B, W = "BLOQUANT", "AVERTISSEMENT"
+B, W, I = "BLOQUANT", "AVERTISSEMENT", "INFORMATION"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- SEPA text, identifiers, dates (reglo.core.writers) ----------------------
-    "TEXT_TRANSLITERATED": (W, "Texte adapté au jeu de caractères SEPA ({field}) : caractères remplacés (« {original} » → « {clean} »). Les banques n'acceptent que les lettres sans accent, les chiffres, l'espace et / - ? : ( ) . , ' +."),
+    "TEXT_TRANSLITERATED": (I, "Texte adapté au jeu de caractères SEPA ({field}) : caractères remplacés (« {original} » → « {clean} »). Les banques n'acceptent que les lettres sans accent, les chiffres, l'espace et / - ? : ( ) . , ' +."),
     "TEXT_TRUNCATED": (W, "Texte tronqué ({field}) à {limit} caractères (longueur {length}) : « {clean} ». Raccourcissez le texte à la source si la fin compte."),
     "TEXT_EMPTY": (B, "Texte obligatoire vide ({field}) (ou vide après nettoyage de « {original} ») : renseignez-le."),
     "SEPA_ID_INVALID": (B, "Identifiant {field} « {value} » refusé : {reason}. Attendu : 1 à 35 caractères du jeu SEPA, sans « / » au début ou à la fin ni « // »."),

@@ -10,6 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ENTRY_LABEL_MISSING": (W, "Libellé d'écriture absent : saisissez un libellé explicite (ex. « Facture 2025-014 Dupont »)."),
     "ENTRY_DATES_DIFFER": (W, "L'écriture {entry} du journal {journal} porte plusieurs dates ({dates}) : toutes ses lignes devraient avoir la même date d'écriture."),
     "ENTRY_SENS_INVALID": (B, "Sens « {value} » invalide : attendu D (débit) ou C (crédit), ou +1 / -1."),
+    # --- any workbook ---------------------------------------------------------
+    "FORMULA_NOT_CACHED": (W, "Formules sans valeur enregistrée : {count} cellule(s) calculée(s) (première : {cell}) : le classeur a été écrit par un programme et jamais ouvert dans Excel, Reglo ne voit donc que le texte des formules. Ouvrez-le dans Excel, recalculez (F9) et enregistrez-le, puis relancez."),
     # --- reglo check --------------------------------------------------------
     "CHECK_NO_SHEET": (W, "Aucune feuille que Reglo sait contrôler dans ce classeur (feuilles présentes : {found}). Feuilles contrôlées : {known}."),
 }

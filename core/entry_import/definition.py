@@ -49,6 +49,14 @@ class CounterMode(StrEnum):
     FIXED = "valeur fixe"  # every entry balanced on one fixed account
 
 
+class VatSign(StrEnum):
+    """How the VAT amount of a line is signed (Montant TVA dans la même ligne)."""
+
+    SAME_SIDE = "même sens que la ligne"  # + on the line's side, − on the other
+    SIGNED = "signé comme débit/crédit"  # as the line amounts: positive = debit, negative = credit
+    ALWAYS_POSITIVE = "toujours positif"  # the line's side, whatever its sign
+
+
 class Boundary(StrEnum):
     """Fields whose change starts a new entry."""
 
@@ -105,6 +113,7 @@ class ImportDefinition(BaseModel):
     document_date_column: str = ""
     label_column: str = ""
     due_date_column: str = ""
+    project_column: str = ""  # Projet: kept on every line of the entry (not a FEC field)
     company_column: str = ""
     account_column: str = ""  # 1 column: the number; 2 columns: the general account
     third_party_column: str = ""  # 2 columns: customer / supplier code
@@ -132,6 +141,7 @@ class ImportDefinition(BaseModel):
     debit_symbol: str = "D"
     credit_symbol: str = "C"
     vat_on_line: bool = False  # Montant TVA dans la même ligne
+    vat_sign: VatSign = VatSign.SAME_SIDE
     vat_account: str = "445710"  # collected VAT (sales, and other journals when credit)
     vat_account_purchases: str = "445660"  # deductible VAT (purchases, and other journals when debit)
     counter_mode: CounterMode = CounterMode.NONE
@@ -212,6 +222,7 @@ LABELS: dict[str, str] = {
     "document_date_column": "Colonne Date de pièce",
     "label_column": "Colonne Libellé",
     "due_date_column": "Colonne Échéance",
+    "project_column": "Colonne Projet",
     "company_column": "Colonne Société (administration)",
     "account_column": "Colonne Compte (ou compte général)",
     "third_party_column": "Colonne Code tiers (2 colonnes)",
@@ -238,6 +249,7 @@ LABELS: dict[str, str] = {
     "debit_symbol": "Symbole débit",
     "credit_symbol": "Symbole crédit",
     "vat_on_line": "Montant TVA dans la même ligne",
+    "vat_sign": "Signe du montant de TVA",
     "vat_account": "Compte de TVA collectée",
     "vat_account_purchases": "Compte de TVA déductible",
     "counter_mode": "Compte de contrepartie dans la même ligne",
@@ -268,6 +280,8 @@ HELP: dict[str, str] = {
     "decimal_separator": "« , » ou « . »",
     "thousands_separator": "espace, « . », « , », « ' » ou vide",
     "vat_on_line": "oui / non",
+    "vat_sign": "même sens que la ligne (+ du côté de la ligne), signé comme débit/crédit (+ = débit) ou toujours positif",
+    "project_column": "saisies de projet : le projet est gardé sur chaque ligne et dans l'export analytique (le FEC n'a pas de champ projet)",
     "counter_mode": "colonne (le compte de contrepartie est sur la ligne : elle donne deux lignes), valeur fixe (compte ci-dessous) ou aucune",
     "boundaries": "journal ; date ; numéro d'écriture ; numéro de pièce",
     "date_format": "auto, " + ", ".join(k for k in DATE_FORMATS if k != "auto"),

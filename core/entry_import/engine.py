@@ -42,8 +42,11 @@ from reglo.core.entry_import.definition import (
     CounterMode,
     ImportDefinition,
     JournalKind,
+    VatSign,
     check_definition,
 )
+from reglo.core.entry_import.context import ImportContext, journal_label, next_numbers
+from reglo.core.pcg import pcg_label
 from reglo.core.entry_import.parse import account_numbers, clean_text, empty_strings, is_pcg, np_bool, parse_cents, parse_dates
 from reglo.core.entry_import.result import ImportResult, JournalSummary, ImportSummary
 from reglo.core.ledger import COLUMNS
@@ -52,6 +55,14 @@ MAX_ALERTS_PER_CODE = 1000
 
 G, D, C = 0, 1, 2  # account kinds as small ints (general, customer, supplier)
 KIND_ORDER = (JournalKind.OPENING, JournalKind.PURCHASES, JournalKind.SALES, JournalKind.BANK, JournalKind.OTHER)
+# Why each kind comes where it does in the seed's order (« Ordre d'import »)
+ORDER_REASONS = {
+    JournalKind.OPENING: "la balance d'ouverture vient en premier : les soldes repris doivent précéder les écritures de l'exercice",
+    JournalKind.PURCHASES: "les achats et les ventes viennent avant la banque : cela évite que les postes impayés ne le restent à tort",
+    JournalKind.SALES: "les achats et les ventes viennent avant la banque : cela évite que les postes impayés ne le restent à tort",
+    JournalKind.BANK: "la banque vient après les achats et les ventes, qu'elle solde, et avant les autres écritures",
+    JournalKind.OTHER: "les autres écritures viennent en dernier",
+}
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,7 @@ def _obj(arr: pa.Array) -> np.ndarray:
 # the import
 # ---------------------------------------------------------------------------
 
-def import_entries(raw: RawRows, definition: ImportDefinition, *, validated_on: date | None = None) -> ImportResult:
+def import_entries(raw: RawRows, definition: ImportDefinition, *, validated_on: date | None = None, context: ImportContext | None = None) -> ImportResult:
     """Read ``raw`` with ``definition``: accepted lines, rejected rows with reasons, alerts.
 
     A definition with blocking problems, or mapped columns absent from the file, gives a
@@ -190,12 +201,13 @@ def import_entries(raw: RawRows, definition: ImportDefinition, *, validated_on: 
                            found=", ".join(f"« {h} »" for h in raw.headers) or "aucune"))
     if setup:
         return ImportResult.unusable(d, setup, raw.source_rows)
-    return _Importer(raw, d, headers, validated_on).run()
+    return _Importer(raw, d, headers, validated_on, context or ImportContext()).run()
 
 
 class _Importer:
-    def __init__(self, raw: RawRows, d: ImportDefinition, headers: dict[str, str], validated_on: date | None):
+    def __init__(self, raw: RawRows, d: ImportDefinition, headers: dict[str, str], validated_on: date | None, context: ImportContext):
         self.raw, self.d, self.headers = raw, d, headers
+        self.context = context
         self.n = len(raw)
         self.rows = raw.source_rows.astype(np.int64)
         self.validated_on = validated_on
@@ -379,6 +391,10 @@ class _Importer:
         cents, empty, invalid, rounded = parse_cents(t, decimal_separator=d.decimal_separator, thousands_separator=d.thousands_separator)
         if invalid.any() or rounded.any():
             to = _obj(t)
+            digits = pc.replace_substring_regex(t, "[\\s\u00a0\u202f" + (d.thousands_separator or "").strip() + "]", "")
+            large = invalid & np_bool(pc.match_substring_regex(digits, r"^[+-]?\d{16,}(?:[.,]\d*)?-?$"))
+            self.p.block(large, "IMPORT_AMOUNT_TOO_LARGE", self.col(fname), lambda i: {"value": to[i]})
+            invalid = invalid & ~large
             self.p.block(invalid, "AMOUNT_INVALID", self.col(fname), lambda i: {"value": to[i]})
             self.p.warn(rounded, "AMOUNT_ROUNDED", self.col(fname), lambda i: {"value": to[i], "rounded": _fr(cents[i])})
         return cents, empty, invalid
@@ -414,8 +430,12 @@ class _Importer:
         self.signed = signed.astype(np.int64)
         if d.vat_on_line:
             vat, _, _ = self._amount("vat_column")
-            # the VAT amount's sign is relative to its line: + same side, − opposite side
-            self.vat = np.where(self.signed < 0, -vat, vat).astype(np.int64)
+            if d.vat_sign is VatSign.SIGNED:  # as the line amounts: + debit, − credit
+                self.vat = vat.astype(np.int64)
+            elif d.vat_sign is VatSign.ALWAYS_POSITIVE:  # the line's side, whatever the sign
+                self.vat = np.where(self.signed < 0, -np.abs(vat), np.abs(vat)).astype(np.int64)
+            else:  # relative to its line: + same side, − opposite side
+                self.vat = np.where(self.signed < 0, -vat, vat).astype(np.int64)
         else:
             self.vat = np.zeros(self.n, dtype=np.int64)
 
@@ -587,7 +607,74 @@ class _Importer:
         self.vat_first_line[self.l_entry[w[::-1]]] = w[::-1]
         self.vat_first = check & ~self.not_third_first & (self.vat_first_line >= 0)
         self.is_vat_line = is_vat
-        self.rejected_entry = self.bad_line_entry | self.unbalanced | self.not_third_first | self.vat_first
+        # 4. generated VAT on the side its journal expects: opposite to the third party (deductible
+        #    VAT a debit on a purchase invoice, collected VAT a credit on a sales invoice), else on
+        #    the side of the revenue / expense lines; a credit note (third party on the other side)
+        #    reverses it and is recognised as such
+        self.vat_side_line = np.full(ne, -1, dtype=np.int64)
+        generated = np.flatnonzero(self.l_src == 2)
+        if len(generated):
+            third_sum = np.zeros(ne, dtype=np.int64)
+            np.add.at(third_sum, self.l_entry, np.where(kind != G, self.l_cents, 0))
+            re_sum = np.zeros(ne, dtype=np.int64)
+            np.add.at(re_sum, self.l_entry, np.where(is_revexp, self.l_cents, 0))
+            expected = np.where(third_sum != 0, -np.sign(third_sum), np.sign(re_sum))
+            e = self.l_entry[generated]
+            wrong = invoice_j[e] & (expected[e] != 0) & (np.sign(self.l_cents[generated]) != expected[e])
+            w = generated[wrong]
+            self.vat_side_line[self.l_entry[w[::-1]]] = w[::-1]
+        self.vat_side = check & ~self.not_third_first & ~self.vat_first & (self.vat_side_line >= 0)
+        # 5. every line gets its labels; an account no label names rejects its entry
+        self.compute_labels()
+        empty = np_bool(pc.equal(self.l_ledger_label, ""))
+        self.no_label_line = np.full(ne, -1, dtype=np.int64)
+        w = np.flatnonzero(empty)
+        self.no_label_line[self.l_entry[w[::-1]]] = w[::-1]
+        self.no_label = ~self.bad_line_entry & ~self.unbalanced & ~self.not_third_first & ~self.vat_first & ~self.vat_side & (self.no_label_line >= 0)
+        self.rejected_entry = self.bad_line_entry | self.unbalanced | self.not_third_first | self.vat_first | self.vat_side | self.no_label
+
+    def compute_labels(self) -> None:
+        """CompteLib of every line: the dossier FEC's label of the account, else the file's
+        (« Libellé du compte » of a general account), else the PCG's (longest prefix); VAT and
+        third-party lines fall back on « TVA … » / « Clients » / « Fournisseurs ». CompAuxLib:
+        « Tiers » (or the dossier FEC), else the file's, else the code itself (warning)."""
+        d, ctx = self.d, self.context
+        take = pa.array(self.l_row)
+        src, kind = self.l_src, self.l_kind
+        ledger = self.l_ledger
+        uniq = pc.unique(ledger)
+        values = [str(v) for v in uniq.to_pylist()]
+        fallback = pa.array([ctx.account_labels.get(v) or pcg_label(v) or "" for v in values], pa.string())
+        known = pa.array([ctx.account_labels.get(v) or "" for v in values], pa.string())
+        idx = pc.index_in(ledger, value_set=uniq)
+        by_account, known_label = pc.take(fallback, idx), pc.take(known, idx)
+        source = pc.take(self.ledger_label, take)
+        own = pa.array((src == 0) & (kind == G))
+        label = pc.if_else(pc.and_(own, pc.not_equal(source, "")), pc.if_else(pc.equal(known_label, ""), source, known_label), by_account)
+        if (src == 2).any():
+            vat_default = pc.if_else(pc.equal(ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée")
+            label = pc.if_else(pa.array(src == 2), pc.if_else(pc.equal(known_label, ""), vat_default, known_label), label)
+        third = kind != G
+        if third.any():
+            party_default = pc.if_else(pa.array(kind == D), "Clients", "Fournisseurs")
+            label = pc.if_else(pa.array(third), pc.if_else(pc.equal(by_account, ""), party_default, by_account), label)
+        self.l_ledger_label = label
+        sub = self.l_sub
+        sub_source = pc.if_else(pa.array(src == 0), pc.take(self.sub_label, take), "")
+        if ctx.party_labels:
+            subs = pc.unique(sub)
+            names = pa.array([ctx.party_labels.get(str(v)) or "" for v in subs.to_pylist()], pa.string())
+            from_tiers = pc.take(names, pc.index_in(sub, value_set=subs))
+            sub_label = pc.if_else(pc.equal(from_tiers, ""), sub_source, from_tiers)
+        else:
+            sub_label = sub_source
+        no_name = np_bool(pc.and_(pc.not_equal(sub, ""), pc.equal(sub_label, "")))
+        if no_name.any():
+            self.sub_label_defaulted = no_name
+            sub_label = pc.if_else(pa.array(no_name), sub, sub_label)
+        else:
+            self.sub_label_defaulted = None
+        self.l_sub_label = sub_label
 
     # -- result ---------------------------------------------------------------
     def _entry_reason(self, e: int) -> Alert:
@@ -609,6 +696,15 @@ class _Importer:
             pos = int(self.first_line_pos[e])
             kind = d.journal_kind(journal).value
             return alert("IMPORT_INVOICE_FIRST_LINE", sheet=self.raw.sheet, row=int(self.rows[row0]), entry=entry_label, journal=journal, kind=kind, account=str(self.l_ledger[pos].as_py()))
+        if self.vat_side[e]:
+            pos = int(self.vat_side_line[e])
+            kind = d.journal_kind(journal).value
+            return alert("IMPORT_VAT_SIDE", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[pos])]), entry=entry_label, journal=journal, kind=kind,
+                         account=str(self.l_ledger[pos].as_py()), side="crédit" if self.l_cents[pos] < 0 else "débit",
+                         expected="débit" if self.l_cents[pos] < 0 else "crédit", setting=d.vat_sign.value)
+        if self.no_label[e]:
+            pos = int(self.no_label_line[e])
+            return alert("IMPORT_ACCOUNT_LABEL_UNKNOWN", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[pos])]), entry=entry_label, account=str(self.l_ledger[pos].as_py()))
         pos = int(self.vat_first_line[e])
         vat_pos = lines[self.is_vat_line[lines]][0]
         return alert("IMPORT_INVOICE_ORDER", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[pos])]), entry=entry_label, journal=journal, vat_account=str(self.l_ledger[int(vat_pos)].as_py()), account=str(self.l_ledger[pos].as_py()))
@@ -661,6 +757,16 @@ class _Importer:
         keep = ~rejected_entry[self.l_entry]
         table = self._lines_table(keep)
         alerts += self._order_warnings()
+        alerts += self._kind_order_warnings()
+        if self.sub_label_defaulted is not None:
+            lines = np.flatnonzero(self.sub_label_defaulted & keep)
+            seen: set[str] = set()
+            for i in lines:
+                code = str(self.l_sub[int(i)].as_py())
+                if code in seen or len(seen) >= MAX_ALERTS_PER_CODE:
+                    continue
+                seen.add(code)
+                alerts.append(alert("IMPORT_PARTY_LABEL_MISSING", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[int(i)])]), account=code))
         summary = self._summary(rejected_rows, table, alerts, self.l_row[keep], self.l_cents[keep])
         return ImportResult(
             definition=d,
@@ -684,38 +790,50 @@ class _Importer:
         entry = self.l_entry[sel]
         journal = pc.take(self.journal, take)
         company = pc.take(self.company, take)
-        # entry numbers: the file's, else continuous per company and journal
-        given = pc.take(self.text("entry_number_column"), take) if "entry_number_column" in self.headers else None
+        # entry numbers: one per entry as rebuilt here, continuing each journal's sequence (never
+        # the file's: a boundary setting or a number used twice would split or merge entries)
         starts = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]]) if len(entry) else np.array([], dtype=np.int64)
+        counts = np.diff(np.r_[starts, len(entry)])
         if len(starts):
-            seq = _rank_within(self.cj[row[starts]]) + 1
-            per_line = np.repeat(seq, np.diff(np.r_[starts, len(entry)]))
-            generated = pc.cast(pa.array(per_line), pa.string())
+            cj = self.cj[row[starts]]
+            seq = _rank_within(cj)
+            numbers = np.empty(len(starts), dtype=object)
+            for key in np.unique(cj):
+                at = np.flatnonzero(cj == key)
+                _, jcode, _ = self.cj_labels[int(key)]
+                # no known sequence: « VT000001 »… (the journal code first: unique across the file,
+                # as the tax office's tools group lines by EcritureNum alone)
+                series = next_numbers(self.context.last_numbers.get(jcode) or f"{jcode}000000", len(at))
+                numbers[at] = [series[int(k)] for k in seq[at]]
+            number = pa.array(np.repeat(numbers, counts).tolist(), pa.string())
         else:
-            generated = pa.array([], type=pa.string())
-        number = generated if given is None else pc.if_else(pc.equal(given, ""), generated, given)
+            number = pa.array([], type=pa.string())
+        document_ref = pc.take(self.text("document_ref_column"), take)
+        label = pc.take(self.text("label_column"), take)
+        if "entry_number_column" in self.headers:  # the source number is kept: in PieceRef, else in EcritureLib
+            given = pc.take(self.text("entry_number_column"), take)
+            no_ref = pc.equal(document_ref, "")
+            document_ref = pc.if_else(no_ref, given, document_ref)
+            other = pc.and_(pc.invert(no_ref), pc.and_(pc.not_equal(given, ""), pc.and_(pc.not_equal(given, document_ref), pc.not_equal(given, number))))
+            if _any_true(other):
+                suffix = pc.binary_join_element_wise(pa.scalar(" (n° "), given, pa.scalar(")"), "")
+                label = pc.if_else(other, pc.binary_join_element_wise(label, suffix, ""), label)
         entry_date = self.entry_date[row]
         doc_date = entry_date if self.document_date is None else np.where(np.isnat(self.document_date[row]), entry_date, self.document_date[row])
         validated = np.full(len(row), np.datetime64(self.validated_on, "s"), dtype="datetime64[s]") if self.validated_on else entry_date
-        main = pa.array(src == 0)
-        ledger_label = pc.take(self.ledger_label, take)
-        sub_label = pc.take(self.sub_label, take)
-        l_ledger = self.l_ledger.take(pa.array(sel))
-        l_sub = self.l_sub.take(pa.array(sel))
-        if (src != 0).any():  # labels of the generated lines (VAT, counter-account)
-            is_vat = src == 2
-            vat_label = pc.if_else(pc.equal(l_ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée") if is_vat.any() else ""
-            ledger_label = pc.if_else(main, ledger_label, pc.if_else(pa.array(is_vat), vat_label, ""))
-            l_kind = self.l_kind[sel]
-            third_counter = (src == 1) & (l_kind != G)
-            if third_counter.any():
-                ledger_label = pc.if_else(pa.array(third_counter), pc.if_else(pa.array(l_kind == D), "Clients", "Fournisseurs"), ledger_label)
-            sub_label = pc.if_else(main, sub_label, "")
+        sel_arr = pa.array(sel)
+        ledger_label = self.l_ledger_label.take(sel_arr)
+        sub_label = self.l_sub_label.take(sel_arr)
+        l_ledger = self.l_ledger.take(sel_arr)
+        l_sub = self.l_sub.take(sel_arr)
         if "journal_label_column" in self.headers:
             journal_label = pc.take(self.text("journal_label_column"), take)
-            journal_label = pc.if_else(pc.equal(journal_label, ""), journal, journal_label)
         else:
-            journal_label = journal
+            journal_label = empty_strings(len(row))
+        jenc = pc.dictionary_encode(journal)
+        defaults = pa.array([journal_label_for(str(v), self.d, self.context) for v in jenc.dictionary.to_pylist()], pa.string())
+        journal_label = pc.if_else(pc.equal(journal_label, ""), pc.take(defaults, jenc.indices), journal_label)
+        project = pc.take(self.text("project_column"), take)
         due = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[s]") if self.due_date is None else np.where(src == 0, self.due_date[row], np.datetime64("NaT"))
         cols = {
             "journal_code": journal,
@@ -726,9 +844,9 @@ class _Importer:
             "ledger_account_label": ledger_label,
             "subledger_account": l_sub,
             "subledger_label": sub_label,
-            "document_ref": pc.take(self.text("document_ref_column"), take),
+            "document_ref": document_ref,
             "document_date": pa.array(doc_date, type=pa.timestamp("s")),
-            "label": pc.take(self.text("label_column"), take),
+            "label": label,
             "debit": pa.array(np.where(cents > 0, cents, 0)),
             "credit": pa.array(np.where(cents < 0, -cents, 0)),
             "lettering_code": empty_strings(len(row)),
@@ -739,8 +857,9 @@ class _Importer:
             "due_date": pa.array(due, type=pa.timestamp("s")),
             "source_row": pa.array(self.rows[row]),
             "company": company,
+            "project": project,
         }
-        return pa.table({c: cols[c] for c in list(COLUMNS) + ["company"]})
+        return pa.table({c: cols[c] for c in list(COLUMNS) + ["company", "project"]})
 
     def _order_warnings(self) -> list[Alert]:
         """Bank entries before purchase / sales entries of the same company and month."""
@@ -770,6 +889,38 @@ class _Importer:
             out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[int(company)] or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=names(bank_j[(company, m)]), invoices=names(inv_j[(company, m)])))
         return out
 
+    def _kind_order_warnings(self) -> list[Alert]:
+        """The seed's import order (opening balance, purchases, sales, bank, other), per
+        company: entries of one kind after entries of a kind that should follow them. Bank
+        entries before invoices of the same month have their own warning (above)."""
+        ok = ~self.rejected_entry
+        starts = self.entry_start_row[ok]
+        if not len(starts):
+            return []
+        kinds = self.journal_kind[starts]
+        companies = self.company_idx[starts]
+        bank, purchases, sales = (KIND_ORDER.index(k) for k in (JournalKind.BANK, JournalKind.PURCHASES, JournalKind.SALES))
+        out: list[Alert] = []
+        for c in np.unique(companies):
+            at = np.flatnonzero(companies == c)
+            k = kinds[at]
+            later_max = np.maximum.accumulate(k)  # the « latest » kind seen so far, in file order
+            prior = np.r_[-1, later_max[:-1]]
+            late = np.flatnonzero(k < prior)
+            reported: set[tuple[int, int]] = set()
+            for i in late:
+                kind, after = int(k[i]), int(prior[i])
+                if kind in (purchases, sales) and after == bank:
+                    continue  # IMPORT_ORDER_BANK_BEFORE_INVOICES says it per month
+                if (kind, after) in reported:
+                    continue
+                reported.add((kind, after))
+                row0 = int(starts[at[i]])
+                out.append(alert("IMPORT_ORDER_KIND", sheet=self.raw.sheet, row=int(self.rows[row0]), company=self.company_values[int(c)] or "(courante)",
+                                 kind=KIND_ORDER[kind].value, after=KIND_ORDER[after].value, journal=str(self.journal[row0].as_py()),
+                                 reason=ORDER_REASONS[KIND_ORDER[kind]]))
+        return out
+
     def _summary(self, rejected_rows: np.ndarray, table: pa.Table, alerts: list[Alert], kept_rows: np.ndarray, kept_cents: np.ndarray) -> ImportSummary:
         n, k = self.n, len(self.cj_labels)
         rejected = np.zeros(n, dtype=bool)
@@ -781,10 +932,8 @@ class _Importer:
         ent_rej = np.bincount(e_cj[self.rejected_entry], minlength=k)
         l_cj = self.cj[kept_rows]
         written = np.bincount(l_cj, minlength=k)
-        deb = np.zeros(k, dtype=np.int64)
-        cred = np.zeros(k, dtype=np.int64)
-        np.add.at(deb, l_cj, np.where(kept_cents > 0, kept_cents, 0))
-        np.add.at(cred, l_cj, np.where(kept_cents < 0, -kept_cents, 0))
+        deb = _exact_bincount(l_cj, np.where(kept_cents > 0, kept_cents, 0), k)
+        cred = _exact_bincount(l_cj, np.where(kept_cents < 0, -kept_cents, 0), k)
         rows = []
         for key in sorted(range(k), key=lambda i: (self.cj_labels[i][0], self.cj_labels[i][2], self.cj_labels[i][1])):
             company, journal, kind = self.cj_labels[key]
@@ -815,6 +964,24 @@ class _Importer:
             warnings=len(alerts) - blocking,
             by_journal=tuple(rows),
         )
+
+
+def _exact_bincount(keys: np.ndarray, cents: np.ndarray, k: int) -> list[int]:
+    """Per-key sums of non-negative cents as Python ints (no int64 overflow: the high and low
+    32-bit halves are summed apart)."""
+    high = np.zeros(k, dtype=np.int64)
+    low = np.zeros(k, dtype=np.int64)
+    np.add.at(high, keys, cents >> 32)
+    np.add.at(low, keys, cents & 0xFFFFFFFF)
+    return [(int(h) << 32) + int(lo) for h, lo in zip(high, low)]
+
+
+def _any_true(mask) -> bool:
+    return bool(pc.any(mask).as_py()) if len(mask) else False
+
+
+def journal_label_for(code: str, d: ImportDefinition, context: ImportContext) -> str:
+    return journal_label(code, d.journal_kind(code), context)
 
 
 def _rank_within(keys: np.ndarray) -> np.ndarray:

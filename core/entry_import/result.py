@@ -167,6 +167,7 @@ class ImportResult:
 def _empty_table() -> pa.Table:
     frame = empty_frame()
     frame["company"] = pd.Series([], dtype="str")
+    frame["project"] = pd.Series([], dtype="str")
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 

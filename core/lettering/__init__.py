@@ -19,7 +19,9 @@ from reglo.core.lettering.engine import (
 from reglo.core.lettering.evaluate import evaluate_lettering, original_groups
 from reglo.core.lettering.models import (
     RULE_LABELS,
+    SCORE_BANDS,
     AppliedGroup,
+    BandScore,
     Evaluation,
     LetteringGroup,
     LetteringOptions,
@@ -31,7 +33,7 @@ from reglo.core.lettering.models import (
 from reglo.core.lettering.refs import normalise_ref, ref_tokens
 
 __all__ = [
-    "RULE_LABELS", "AppliedGroup", "ApplyResult", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal",
+    "RULE_LABELS", "SCORE_BANDS", "AppliedGroup", "BandScore", "ApplyResult", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal",
     "LetteringRun", "Rule", "RuleScore", "UndoResult", "account_keys", "apply_lettering", "code_at", "code_rank",
     "evaluate_lettering", "is_partial_code", "letter", "next_codes", "normalise_ref", "original_groups", "propose_lettering",
     "ref_tokens", "scope_mask", "undo_lettering",

@@ -35,7 +35,8 @@ from reglo.core.lettering.models import (
     LetteringRun,
     Rule,
 )
-from reglo.core.lettering.passes import PASS_LABELS, PASSES, PassState, RawGroup, Units, eur
+from reglo.core.lettering import matching
+from reglo.core.lettering.passes import PassState, RawGroup, Units, eur
 from reglo.core.models import Entry, EntryLine
 from reglo.core.money import cents_to_money
 
@@ -243,6 +244,7 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
         line_unit=line_unit,
         line_label=pc.binary_join_element_wise(label, ref, " "),
         line_ref=ref,
+        line_text=label,
         first_pos=lp[safe] if len(lp) else np.zeros(0, dtype="int64"),
         debit=unit_debit.astype("int64"),
         credit=unit_credit.astype("int64"),
@@ -273,12 +275,9 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     units = _build_units(frame, sc, open_)
     tell("préparation", 1, 1)
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
-    for step in PASSES:
-        state.stage, state.ticked = PASS_LABELS[step], False
-        tell(state.stage, 0, 1)
-        step(state)
-        if not state.ticked:
-            tell(state.stage, 1, 1)
+    inv, deposit, piece = _unit_features(frame, units)
+    history = _history(frame, sc)
+    matching.run(state, inv, deposit, piece, history)
     tell("groupes et codes", 0, 1)
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),
@@ -305,6 +304,53 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         work=state.work,
         reletter=options.reletter,
     )
+
+
+def _unit_features(frame: pd.DataFrame, units: Units) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per unit: on the invoice side? (debit on a customer account, credit on a supplier one:
+    ledger account 40x), labelled as a deposit?, piece reference of its first line."""
+    if not len(units):
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), []
+    gen = frame["ledger_account"].to_numpy(dtype=object)[units.first_pos]
+    supplier = np.fromiter((str(g).startswith("40") for g in gen), dtype=bool, count=len(gen))
+    inv = np.where(supplier, units.amount < 0, units.amount > 0)
+    kw = pc.match_substring_regex(pc.utf8_upper(units.line_label), matching.DEPOSIT_WORDS).to_numpy(zero_copy_only=False)
+    deposit = np.zeros(len(units), dtype=bool)
+    deposit[units.line_unit[kw]] = True
+    first_line = np.full(len(units), -1, dtype="int64")
+    first_line[units.line_unit[::-1]] = np.arange(len(units.line_unit))[::-1]
+    piece = units.line_ref.take(pa.array(first_line)).to_pylist()
+    return inv, deposit & ~inv, [p or "" for p in piece]
+
+
+def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, int]]:
+    """The account's own habits from its lettered history: per account, the median delay between
+    the last invoice and the last settlement of its complete letterings, a spread, and the count."""
+    good = sc.complete & ~sc.untouchable
+    if not good.any():
+        return {}
+    sel = np.flatnonzero(good)
+    gen = frame["ledger_account"].to_numpy(dtype=object)[sel]
+    supplier = np.fromiter((str(g).startswith("40") for g in gen), dtype=bool, count=len(sel))
+    signed = sc.signed[sel]
+    inv = np.where(supplier, signed < 0, signed > 0)
+    days = _days(frame["entry_date"])[sel]
+    df = pd.DataFrame({"account": sc.key[sel], "code": frame["lettering_code"].to_numpy(dtype=object)[sel],
+                       "inv_day": np.where(inv, days, _NO_DATE), "set_day": np.where(~inv, days, _NO_DATE)})
+    g = df.groupby(["account", "code"], sort=False).agg(inv_day=("inv_day", "max"), set_day=("set_day", "max"))
+    g = g[(g["inv_day"] > _NO_DATE) & (g["set_day"] > _NO_DATE)]
+    g["delay"] = g["set_day"] - g["inv_day"]
+    g = g[g["delay"] >= -SETTLE_BACK]
+    out: dict[str, tuple[float, float, int]] = {}
+    for account, d in g.groupby(level=0, sort=False)["delay"]:
+        vals = d.to_numpy()
+        med = float(np.median(vals))
+        mad = float(np.median(np.abs(vals - med))) * 1.4826
+        out[str(account)] = (med, max(6.0, 1.5 * mad), len(vals))
+    return out
+
+
+SETTLE_BACK = 3
 
 
 def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], options: LetteringOptions) -> list[LetteringGroup]:
@@ -379,7 +425,7 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
         out.append(LetteringGroup(
             len(out) + 1, account, gen_l[i], code, rws, g.rule, g.reason, g.confidence, g.ambiguous,
             tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in g.alternatives) if g.alternatives else (),
-            g.partial, _money(total) if g.partial else zero, _money(gap) if gap else zero, write_off, _money(d), _money(c),
+            g.partial, _money(total) if g.partial else zero, _money(gap) if gap else zero, write_off, _money(d), _money(c), g.z, g.margin,
         ))
     return out
 
@@ -501,7 +547,7 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
             added = (next_row, next_row + 1)
             next_row += 2
             write_offs.append((g.write_off, code, on))
-        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added))
+        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added, g.confidence, g.reason))
         done.append(g if code == g.code else g.with_code(code))
     if ok_groups:
         group_code = np.full(len(chosen), "", dtype=object)

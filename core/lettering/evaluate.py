@@ -7,6 +7,8 @@ and *whole groups* (a group counts only when its lines are exactly an original g
 Only complete groups that would be applied count (ambiguous proposals are never applied;
 partial letterings are reported apart, the original ledger having no letter on them).
 Original groups reported as unbalanced or reusing a code are not a ground truth: left out.
+Per score band, every complete proposal (applied or not) is scored too, so that an accountant can
+see how precise each band is and where an automatic threshold would sit.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reglo.core.lettering.engine import _examine, account_keys, propose_lettering
-from reglo.core.lettering.models import Evaluation, LetteringOptions, LetteringProposal, Rule, RuleScore
+from reglo.core.lettering.models import SCORE_BANDS, BandScore, Evaluation, LetteringOptions, LetteringProposal, Rule, RuleScore
 
 
 def _pairs(rows: tuple[int, ...]) -> set[tuple[int, int]]:
@@ -92,11 +94,18 @@ def evaluate_lettering(frame: pd.DataFrame, options: LetteringOptions | None = N
         unique_total += 1
         if any(r in row_group and row_group[r] != frozenset(g) for r in g):
             unique_wrong += 1
+    bands = []
+    for low, high in SCORE_BANDS:
+        gs = [g for g in proposal.groups if not g.partial and low <= g.confidence <= high]
+        pp = [_pairs(g.rows) for g in gs]
+        bands.append(BandScore(low=low, high=high, groups=len(gs), applied=sum(not g.ambiguous for g in gs),
+                               exact_groups=sum(frozenset(g.rows) in orig_sets for g in gs), pairs=sum(len(x) for x in pp),
+                               correct_pairs=sum(len(x & orig_pairs) for x in pp)))
     scores = tuple(RuleScore(rule=k, groups=v[0], exact_groups=v[1], pairs=v[2], correct_pairs=v[3]) for k, v in per.items())
     ev = Evaluation(
         original_groups=len(originals), original_pairs=len(orig_pairs), proposed_groups=len(applied), exact_groups=exact,
         proposed_pairs=prop_pairs, correct_pairs=correct, ambiguous_groups=sum(g.ambiguous for g in proposal.groups),
         partial_groups=sum(g.partial for g in proposal.groups), unique_exact_originals=unique_total, unique_exact_wrong=unique_wrong,
-        per_rule=scores, ignored_original_groups=n_bad,
+        per_rule=scores, ignored_original_groups=n_bad, per_band=tuple(bands),
     )
     return ev, proposal

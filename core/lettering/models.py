@@ -42,7 +42,7 @@ class LetteringOptions(_Model):
     """Parameters of a lettering run. Every gap accepted is explicit (``tolerance``)."""
 
     roots: tuple[str, ...] = ("411", "401")
-    k: int = Field(default=5, ge=1, le=12)  # at most k lines on the "many" side of a combination
+    k: int = Field(default=6, ge=1, le=12)  # at most k lines on the "many" side of a combination
     date_window_days: int = Field(default=400, ge=0)  # lines further apart are not put together
     tolerance: Money = ZERO  # payment difference accepted, booked by a write-off entry
     write_off_charge_account: str = "658000"  # écart de règlement en charge (customer paid less)
@@ -82,6 +82,8 @@ class LetteringGroup(NamedTuple):
     write_off: Entry | None = None
     total_debit: Decimal = ZERO
     total_credit: Decimal = ZERO
+    z: float = 0.0  # plausibility log-odds behind ``confidence`` (score = 100 / (1 + e^-z))
+    margin: float = 0.0  # how much worse the best assignment of the account without this group is
 
     @property
     def applied_by_default(self) -> bool:
@@ -141,18 +143,26 @@ class AppliedGroup(NamedTuple):
     previous_dates: tuple[date | None, ...]
     rule: Rule | None = None  # None: a lettering found in the file, not made by a recorded run
     added_rows: tuple[int, ...] = ()  # write-off lines the run added
+    score: int | None = None  # the group's score (0-100) when the engine formed it
+    reason: str = ""  # its deciding features, in French (the « Motif » of the proposals sheet)
 
     def to_json(self) -> dict:
-        return {"account": self.account, "code": self.code, "rule": self.rule.value if self.rule else None, "rows": list(self.rows),
-                "previous_codes": list(self.previous_codes),
-                "previous_dates": [d.isoformat() if d else None for d in self.previous_dates], "added_rows": list(self.added_rows)}
+        out = {"account": self.account, "code": self.code, "rule": self.rule.value if self.rule else None, "rows": list(self.rows),
+               "previous_codes": list(self.previous_codes),
+               "previous_dates": [d.isoformat() if d else None for d in self.previous_dates], "added_rows": list(self.added_rows)}
+        if self.score is not None:
+            out["score"] = self.score
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> "AppliedGroup":
         return cls(account=str(data["account"]), code=str(data["code"]), rows=tuple(int(r) for r in data["rows"]),
                    previous_codes=tuple(str(c) for c in data["previous_codes"]),
                    previous_dates=tuple(date.fromisoformat(d) if d else None for d in data["previous_dates"]),
-                   rule=Rule(data["rule"]) if data.get("rule") else None, added_rows=tuple(int(r) for r in data.get("added_rows", ())))
+                   rule=Rule(data["rule"]) if data.get("rule") else None, added_rows=tuple(int(r) for r in data.get("added_rows", ())),
+                   score=int(data["score"]) if data.get("score") is not None else None, reason=str(data.get("reason", "")))
 
 
 class LetteringRun(_Model):
@@ -190,6 +200,29 @@ class RuleScore(_Model):
         return self.correct_pairs / self.pairs if self.pairs else 1.0
 
 
+class BandScore(_Model):
+    """Precision of the proposed groups (applied or not) whose score falls in [low, high]."""
+
+    low: int
+    high: int
+    groups: int
+    applied: int  # … of which applied automatically
+    exact_groups: int
+    pairs: int
+    correct_pairs: int
+
+    @property
+    def pair_precision(self) -> float:
+        return self.correct_pairs / self.pairs if self.pairs else 1.0
+
+    @property
+    def group_precision(self) -> float:
+        return self.exact_groups / self.groups if self.groups else 1.0
+
+
+SCORE_BANDS = ((0, 49), (50, 69), (70, 79), (80, 89), (90, 94), (95, 98), (99, 100))
+
+
 class Evaluation(_Model):
     """``--evaluate``: the engine's groups against the accountant's original groups."""
 
@@ -205,6 +238,7 @@ class Evaluation(_Model):
     unique_exact_wrong: int  # … of which a line ended in a different proposed group
     per_rule: tuple[RuleScore, ...]
     ignored_original_groups: int = 0  # unbalanced / reused codes: not a ground truth
+    per_band: tuple[BandScore, ...] = ()  # every complete proposal by score band: where to put the threshold
 
     @property
     def group_recall(self) -> float:
@@ -224,6 +258,6 @@ class Evaluation(_Model):
 
 
 __all__ = [
-    "AppliedGroup", "Evaluation", "LetteringGroup", "LetteringOptions", "LetteringProposal", "LetteringRun",
+    "AppliedGroup", "BandScore", "Evaluation", "SCORE_BANDS", "LetteringGroup", "LetteringOptions", "LetteringProposal", "LetteringRun",
     "RULE_LABELS", "Rule", "RuleScore", "Decimal",
 ]

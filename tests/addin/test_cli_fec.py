@@ -87,7 +87,7 @@ def test_max_limits_the_alerts_shown(tmp_path, capsys):
     for r in rows:
         r["PieceRef"] = ""
     path = _write(tmp_path / NAME, rows)
-    assert main(["fec", "check", str(path), "--max", "3"]) == 0
+    assert main(["fec", "check", str(path), "--max", "3"]) == 1  # empty PieceRef: non compliant for Test Compta Demat
     out = capsys.readouterr().out
     assert out.count("FEC_MISSING_DATA") == 3
     assert "Alertes (3 premières sur 20)" in out
@@ -227,7 +227,7 @@ def test_xlsx_copies_at_most_max_sheet_lines(tmp_path, monkeypatch, capsys):
         r["PieceRef"] = ""
     path = _write(tmp_path / NAME, rows)
     out = tmp_path / "controle.xlsx"
-    assert main(["fec", "check", str(path), "--xlsx", str(out)]) == 0
+    assert main(["fec", "check", str(path), "--xlsx", str(out)]) == 1  # empty PieceRef: « données absentes »
     wb = load_workbook(out)
     assert [r[0] for r in wb["Lignes FEC"].iter_rows(min_row=2, values_only=True)] == [2, 3]
     control = [list(r) for r in wb["Contrôle"].iter_rows(values_only=True)]

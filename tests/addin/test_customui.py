@@ -86,5 +86,45 @@ def test_labels_with_xml_characters_are_escaped():
 def test_registered_handlers_are_all_reachable():
     handlers = load_all()
     xml = customui.render(handlers)
-    tags = {b.get("tag") for b in etree.fromstring(xml.encode()).iter(f"{{{customui.NAMESPACE}}}button")}
+    tags = {customui.handler_of(b.get("tag")) for b in etree.fromstring(xml.encode()).iter(f"{{{customui.NAMESPACE}}}button")}
     assert tags == set(handlers) == set(HANDLERS)
+
+
+def test_transfers_split_button_afficher_importer():
+    """The seed's dual button (issue 12, finding 7): « Afficher » with « Importer » in its
+    drop-down once an import exists; before the first import, « Importer » alone."""
+    root = etree.fromstring(customui.render(load_all()).encode())
+    group = root.find(".//c:group[@label='Virements fournisseurs']", NS)
+    alone = group.find("c:button[@id='btn_transfers_import']", NS)
+    assert alone.get("tag") == "transfers_import|!_Reglo virements" and alone.get("getVisible") == customui.VISIBLE_CALLBACK
+    split = group.find("c:splitButton", NS)
+    assert split.get("tag") == "|_Reglo virements" and split.get("getVisible") == customui.VISIBLE_CALLBACK
+    assert split.find("c:button", NS).get("tag") == "transfers_show"
+    assert [b.get("tag") for b in split.findall("c:menu/c:button", NS)] == ["transfers_import"]
+    assert root.get("onLoad") == customui.LOAD_CALLBACK
+    # the shell's snapshot sheet is the one the ribbon looks for
+    from reglo.addin.shell.transfers import SNAPSHOT_SHEET
+
+    assert customui.SPLITS["transfers_show"].shown_with_sheet == SNAPSHOT_SHEET
+
+
+def test_vba_reads_the_handler_and_the_visibility_condition_from_the_tag():
+    from reglo.addin.xlam.build import vba_source
+
+    source = vba_source()
+    assert 'handler = Split(control.Tag & "|", "|")(0)' in source
+    assert "Public Sub GetVisible(control As IRibbonControl, ByRef visible)" in source
+    assert "ribbonUI.Invalidate" in source
+
+
+def test_relationship_type_pairs_with_the_namespace():
+    import io
+    import zipfile
+
+    from reglo.addin.xlam import build
+
+    assert customui.NAMESPACE.endswith("/2006/01/customui")
+    with zipfile.ZipFile(io.BytesIO(build.build_bytes())) as z:
+        rels = z.read("_rels/.rels").decode()
+    assert f'Type="{customui.RELATIONSHIP_TYPE}" Target="customUI/customUI.xml"' in rels
+    assert "2007/relationships/ui/extensibility" not in rels

@@ -31,6 +31,12 @@ SALES_CSV = (
 )
 
 
+def R(folder: Path) -> Path:
+    """The run folder an import created under ``folder`` (one per run, dated)."""
+    (run,) = sorted(p for p in folder.glob("Import *") if p.is_dir())
+    return run
+
+
 @pytest.fixture
 def sales(tmp_path):
     path = tmp_path / "ventes.csv"
@@ -47,22 +53,22 @@ def test_cli_imports_a_cp1252_csv_writes_fec_and_rejects(sales, tmp_path, capsys
     printed = capsys.readouterr().out
     assert code == 1  # one entry rejected
     assert "6 lignes lues = 4 acceptées + 2 rejetées" in printed
-    fec = out / "societeFEC20251231.txt"
+    fec = R(out) / "societeFEC20251231.txt"
     ledger = read_fec(fec.read_bytes())
     assert not [a for a in ledger.alerts if a.is_blocking and a.code != "FEC_FILENAME"]
     assert list(ledger.frame["ledger_account"]) == ["411000", "706000", "445710", "411000", "706000", "445710"]
     assert list(ledger.frame["debit"]) == [121000, 0, 0, 6000, 0, 0]
     # rejects csv: the two lines as they were (same encoding), in order, with the reason
-    rejects = (out / "ventes - rejets.csv").read_bytes().decode("cp1252").splitlines()
+    rejects = (R(out) / "ventes - rejets.csv").read_bytes().decode("cp1252").splitlines()
     assert rejects[0] == SALES_CSV.splitlines()[0] + ";Motif du rejet;Code rejet"
     assert len(rejects) == 3
     assert all(r.startswith(original + ";") for r, original in zip(rejects[1:], SALES_CSV.splitlines()[3:5]))
     assert all(r.endswith(";IMPORT_ENTRY_UNBALANCED") for r in rejects[1:])
-    wb = openpyxl.load_workbook(out / "ventes - rejets.xlsx")
+    wb = openpyxl.load_workbook(R(out) / "ventes - rejets.xlsx")
     ws = wb["Rejets"]
     assert [c.value for c in ws[2]][:9] == ["VT", "01/02/2025", "F2", "Vente février", "10033", "Martin SARL", "120,00", None, None]
     assert "IMPORT_ENTRY_UNBALANCED" == ws.cell(2, 11).value
-    res = openpyxl.load_workbook(out / "ventes - écritures importées.xlsx")
+    res = openpyxl.load_workbook(R(out) / "ventes - écritures importées.xlsx")
     assert {"Écritures importées", "Résumé import", "Définition d'import"} <= set(res.sheetnames)
     assert any("ventes - rejets.xlsx" in (c.value or "") for c in res["Résumé import"]["A"])
     assert res["Écritures importées"].max_row == 7
@@ -72,14 +78,14 @@ def test_rejects_file_is_importable_again_once_fixed(sales, tmp_path):
     path, definition = sales
     out = tmp_path / "sortie"
     main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out)])
-    fixed = out / "ventes - rejets.csv"
+    fixed = R(out) / "ventes - rejets.csv"
     text = fixed.read_bytes().decode("cp1252").replace("19,99", "20,00")
     fixed.write_bytes(text.encode("cp1252"))
     assert main(["entries", "import", str(fixed), "--definition", str(definition), "--out", str(tmp_path / "2")]) == 0
-    ledger = read_fec((tmp_path / "2" / "societeFEC20251231.txt").read_bytes())
+    ledger = read_fec((R(tmp_path / "2") / "societeFEC20251231.txt").read_bytes())
     assert len(ledger.frame) == 3 and ledger.total_debit_cents() == 12000
     # and the xlsx rejects file too
-    wb = openpyxl.load_workbook(out / "ventes - rejets.xlsx")
+    wb = openpyxl.load_workbook(R(out) / "ventes - rejets.xlsx")
     ws = wb["Rejets"]
     for row in ws.iter_rows(min_row=2):
         if row[8].value == "19,99":
@@ -100,8 +106,8 @@ def test_txt_tab_separated_with_several_companies_and_company_option(tmp_path, c
     (tmp_path / "d.json").write_bytes(ei.definition_to_json(d))
     code = main(["entries", "import", str(tmp_path / "e.txt"), "--definition", str(tmp_path / "d.json"), "--company", "BETA"])
     assert code == 0, capsys.readouterr().out
-    alpha = read_fec((tmp_path / "552100554FEC20251231.txt").read_bytes()).frame
-    beta = read_fec((tmp_path / "BETAFEC20251231.txt").read_bytes()).frame
+    alpha = read_fec((R(tmp_path) / "552100554FEC20251231.txt").read_bytes()).frame
+    beta = read_fec((R(tmp_path) / "BETAFEC20251231.txt").read_bytes()).frame
     assert list(alpha["ledger_account"]) == ["411000", "706000", "445710"]
     assert list(beta["ledger_account"]) == ["411000", "706000", "445710", "401000", "606100", "445660"]
     assert list(beta["debit"]) == [12000, 0, 0, 0, 50000, 10000]
@@ -127,9 +133,9 @@ def test_xlsx_input_and_definition_sheet(tmp_path):
     assert [int(x) for x in run.result.source_rows[run.result.rejected]] == [5, 6]
     frame = run.result.frame()
     assert list(frame["debit"]) == [300000, 0, 0] and list(frame["credit"]) == [0, 234012, 65988]
-    rows = list(openpyxl.load_workbook(tmp_path / "out" / "import - rejets.xlsx")["Rejets"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(R(tmp_path / "out") / "import - rejets.xlsx")["Rejets"].iter_rows(values_only=True))
     assert rows[1][:10] == ("BQ1", datetime(2025, 2, 3), 2, "VIR", "Virement", 512000, None, None, 100, "D")
-    csv_rows = list(csv.reader(io.StringIO((tmp_path / "out" / "import - rejets.csv").read_bytes().decode("utf-8-sig")), delimiter=";"))
+    csv_rows = list(csv.reader(io.StringIO((R(tmp_path / "out") / "import - rejets.csv").read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert csv_rows[2][:10] == ["BQ1", "2025-02-03", "2", "VIR", "Virement", "411000", "C0042", "", "100", "X"]
 
 
@@ -184,7 +190,7 @@ def test_blank_lines_and_broken_lines_keep_their_line_numbers(tmp_path):
     run = ei.import_file(tmp_path / "v.csv", preset_sales_vat_on_line(), out_dir=tmp_path)
     assert [int(run.result.source_rows[p]) for p in run.result.rejected] == [7, 8]
     assert run.result.reason_codes == ("IMPORT_FIELD_COUNT", "IMPORT_ENTRY_UNBALANCED")
-    lines = (tmp_path / "v - rejets.csv").read_bytes().decode("utf-8-sig").splitlines()
+    lines = (R(tmp_path) / "v - rejets.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert lines[1].startswith("VT;02/02/2025;F3;Vente;10034;x;Petit;60,00;;;")
 
 
@@ -247,7 +253,7 @@ def test_template_flow_on_a_file_workbook(tmp_path):
     discover()["Import d'écritures.xlsx"](path)
     result = entry_import_run(FileWorkbook(path))
     assert result.exit_code == 0 and "2 lignes lues = 2 acceptées + 0 rejetée" in result.summary
-    assert (tmp_path / "societeFEC20251231.txt").exists() and (tmp_path / "Lignes à importer - rejets.csv").exists()
+    assert (R(tmp_path) / "societeFEC20251231.txt").exists() and (R(tmp_path) / "Lignes à importer - rejets.csv").exists()
     wb = openpyxl.load_workbook(path)
     rows = list(wb["Écritures importées"].iter_rows(min_row=2, values_only=True))
     assert [(r[5], r[7], r[12], r[13]) for r in rows] == [("411000", "10032", 1210, 0), ("706000", None, 0, 1000), ("445710", None, 0, 210)]
@@ -287,13 +293,13 @@ def test_dossier_gives_the_fec_its_siren_and_closing(sales, tmp_path, capsys):
     assert main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out), "--dossier", str(folder)]) == 1
     printed = capsys.readouterr().out
     expected = f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt"
-    assert (out / expected).exists() and not list(out.glob("societeFEC*"))
+    assert (R(out) / expected).exists() and not list(R(out).glob("societeFEC*"))
     assert "FEC_FILENAME" not in printed and expected in printed
-    assert not [a for a in read_fec((out / expected).read_bytes(), filename=expected).alerts if a.code == "FEC_FILENAME"]
+    assert not [a for a in read_fec((R(out) / expected).read_bytes(), filename=expected).alerts if a.code == "FEC_FILENAME"]
     # --siren alone: the SIREN, closing from the entries' year
     out2 = tmp_path / "avec-siren"
     assert main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out2), "--siren", "552 100 554"]) == 1
-    assert (out2 / "552100554FEC20251231.txt").exists()
+    assert (R(out2) / "552100554FEC20251231.txt").exists()
     capsys.readouterr()
     assert main(["entries", "import", str(path), "--definition", str(definition), "--out", str(out2), "--siren", "123456789"]) == 2
     assert "SIREN invalide" in capsys.readouterr().err
@@ -304,7 +310,7 @@ def test_no_siren_known_is_a_fec_filename_warning(sales, tmp_path, capsys):
     run = ei.import_file(path, ei.load_definition(definition).definition, out_dir=tmp_path / "o")
     warned = [a for a in run.alerts if a.code == "FEC_FILENAME"]
     assert len(warned) == 1 and not warned[0].is_blocking and "societeFEC20251231.txt" in warned[0].message
-    summary = FileWorkbook(tmp_path / "o" / "ventes - écritures importées.xlsx").read_values(ei.SUMMARY_SHEET)
+    summary = FileWorkbook(R(tmp_path / "o") / "ventes - écritures importées.xlsx").read_values(ei.SUMMARY_SHEET)
     assert any("FEC_FILENAME" in str(line[0]) for line in summary)
     named = ei.import_file(path, ei.load_definition(definition).definition, out_dir=tmp_path / "p", siren="552100554")
     assert not [a for a in named.alerts if a.code == "FEC_FILENAME"]
@@ -335,7 +341,7 @@ def test_demo_step_names_the_fec_with_the_dossier_siren(tmp_path):
     assert ctx.blocking == 0
     company = demo.dossier.company
     for key in ("ventes", "paie-banque"):
-        out = folder / s60_entries.FOLDER / f"résultat-{key}"
+        out = R(folder / s60_entries.FOLDER / f"résultat-{key}")
         assert (out / f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt").exists(), sorted(p.name for p in out.iterdir())
         assert not list(out.glob("societeFEC*"))
 
@@ -361,13 +367,13 @@ def test_formula_like_text_is_kept_exactly_in_every_output(tmp_path):
     book.save()
     run = ei.import_file(tmp_path / "import.xlsx", ei.load_definition(tmp_path / "import.xlsx").definition, out_dir=tmp_path / "out")
     assert run.result.summary.lines_rejected == 2
-    rejects = tmp_path / "out" / "import - rejets.xlsx"
+    rejects = R(tmp_path / "out") / "import - rejets.xlsx"
     ws = openpyxl.load_workbook(rejects)["Rejets"]
     assert [(ws.cell(r, 4).value, ws.cell(r, 5).value) for r in (2, 3)] == [("@VIR", "+Virement")] * 2
     assert all(ws.cell(r, c).data_type == "s" for r in (2, 3) for c in (4, 5))
     cal = CalamineWorkbook.from_path(str(rejects)).get_sheet_by_name("Rejets").to_python()
     assert [row[3:5] for row in cal[1:3]] == [["@VIR", "+Virement"]] * 2
-    result = tmp_path / "out" / "import - écritures importées.xlsx"
+    result = R(tmp_path / "out") / "import - écritures importées.xlsx"
     ws = openpyxl.load_workbook(result)[ei.ENTRIES_SHEET]
     head = [c.value for c in ws[1]]
     ref, label = head.index("PieceRef") + 1, head.index("EcritureLib") + 1

@@ -247,9 +247,10 @@ def test_demo_step(tmp_path):
 def test_cli_refuses_to_rewrite_a_fec_with_unreadable_lines(fec, capsys):
     data = fec.read_bytes() + b"BQ\tBanque\tBQ9\t20250301\tligne coupee\r\n"
     fec.write_bytes(data)
-    assert main(["letter", str(fec), "--apply"]) == 2
+    assert main(["letter", str(fec), "--apply"]) == 1
     assert fec.read_bytes() == data  # nothing lost, nothing written
-    assert "seraient perdues" in capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "FEC_REWRITE_UNREADABLE" in out and "(lignes 19)" in out
     assert main(["letter", str(fec)]) in (0, 1)  # proposals stay available
 
 
@@ -425,25 +426,22 @@ def montant_sens_fec(tmp_path) -> Path:
     return path
 
 
-def test_cli_apply_never_converts_a_montant_sens_fec_in_place(montant_sens_fec, capsys, tmp_path):
+def test_cli_apply_keeps_a_montant_sens_fec_byte_for_byte(montant_sens_fec, capsys, tmp_path):
     fec = montant_sens_fec
     original = fec.read_bytes()
-    assert main(["letter", str(fec), "--apply"]) == 2
-    err = capsys.readouterr().err
-    assert fec.read_bytes() == original and not journal_path(fec).exists()  # nothing written
-    assert "Montant/Sens" in err and "--out" in err
-    # with --out: a new file (Debit/Credit, same separator), the original untouched; undo works on the new file
+    assert main(["letter", str(fec), "--apply"]) == 0
+    lettered = fec.read_bytes()
+    assert lettered.split(b"\r\n", 1)[0] == original.split(b"\r\n", 1)[0]  # still Montant/Sens
+    assert letters(fec)[2] == "AA"
+    assert main(["letter", str(fec), "--undo-last"]) == 0
+    assert fec.read_bytes() == original
+    # with --out: a lettered copy in the same format, the original untouched; undo works on the copy
     out = tmp_path / "lettre.txt"
     assert main(["letter", str(fec), "--apply", "--out", str(out)]) == 0
-    assert "Montant/Sens" in capsys.readouterr().out
     assert fec.read_bytes() == original
-    header = out.read_bytes().split(b"\r\n", 1)[0]
-    assert b"|Debit|Credit|" in header and letters(out)[2] == "AA"
+    assert out.read_bytes().split(b"\r\n", 1)[0] == original.split(b"\r\n", 1)[0] and letters(out)[2] == "AA"
     assert main(["letter", str(out), "--undo-last"]) == 0
-    assert not letters(out)
-    # undo in place on the original is refused too (it would convert the file)
-    assert main(["letter", str(fec), "--undo", "AA"]) == 2
-    assert fec.read_bytes() == original
+    assert out.read_bytes() == original
 
 
 def test_cli_apply_keeps_a_pipe_debit_credit_fec_and_undo_restores_it(tmp_path, capsys):
@@ -456,13 +454,13 @@ def test_cli_apply_keeps_a_pipe_debit_credit_fec_and_undo_restores_it(tmp_path, 
     assert fec.read_bytes() == original
 
 
-def test_apply_from_book_refuses_a_montant_sens_fec_in_place(montant_sens_fec, tmp_path):
-    from reglo.addin.shell.errors import UserError
-
+def test_apply_from_book_letters_a_montant_sens_fec_in_place(montant_sens_fec, tmp_path):
     xlsx = tmp_path / "p.xlsx"
+    original = montant_sens_fec.read_bytes()
     assert main(["letter", str(montant_sens_fec), "--xlsx", str(xlsx)]) == 0
-    with pytest.raises(UserError, match="Montant/Sens"):
-        lettering_apply(FileWorkbook(xlsx), fec=montant_sens_fec, now=NOW)
+    lettering_apply(FileWorkbook(xlsx), fec=montant_sens_fec, now=NOW)
+    assert letters(montant_sens_fec)[2] == "AA"
+    assert montant_sens_fec.read_bytes().split(b"\r\n", 1)[0] == original.split(b"\r\n", 1)[0]
 
 
 class _Terminal:

@@ -2,6 +2,11 @@
 path (``custom_scripts_call``, as in Lite/Server) on a remote-engine Book."""
 from __future__ import annotations
 
+import json
+import re
+from importlib.metadata import distribution, version
+from pathlib import Path
+
 import asyncio
 import importlib.util
 import sys
@@ -51,15 +56,88 @@ def test_committed_lite_files_match_the_registry():
     assert lite.REQUIREMENTS_PATH.read_text(encoding="utf-8") == lite.render_requirements()
 
 
-def test_requirements_cover_the_project_dependencies():
-    import tomllib
-    from pathlib import Path
+LOCK = Path(__file__).resolve().parents[1] / "data" / f"pyodide-lock-{lite.PYODIDE_VERSION}.json"
+# provided by xlwings Lite itself (its own package, pinned by the add-in)
+PROVIDED_BY_LITE = {"xlwings"}
 
-    project = tomllib.loads((Path(lite.__file__).resolve().parents[2] / "pyproject.toml").read_text())
-    names = {d.split(">")[0].split("=")[0].split("<")[0].strip().lower() for d in project["project"]["dependencies"]}
-    listed = [line for line in lite.render_requirements().splitlines() if line and not line.startswith("#")]
-    assert set(listed) <= names
-    assert names - set(listed) <= {"python-calamine", "olefile", "psycopg[binary]", "filelock"}  # no WebAssembly build / desktop-only (the register)
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_requirements_are_one_line_installing_reglo():
+    lines = [line for line in lite.render_requirements().splitlines() if line and not line.startswith("#")]
+    assert lines == [f"reglo=={version('reglo')}"]
+
+
+def test_lite_dependencies_are_pyodide_packages_or_pure_python_wheels():
+    """Every dependency micropip would install in xlwings Lite (markers evaluated for
+    Pyodide), transitively, is in the lock file of the Pyodide release xlwings Lite runs with a
+    version our specifier accepts, or a pure-Python wheel (checked on the installed one)."""
+    from packaging.requirements import Requirement
+
+    lock = json.loads(LOCK.read_text())
+    assert lock["info"]["version"] == lite.PYODIDE_VERSION
+    shipped = {_norm(name): pkg["version"] for name, pkg in lock["packages"].items()}
+    env = {"sys_platform": "emscripten", "platform_system": "Emscripten", "platform_machine": "wasm32",
+           "python_version": ".".join(lock["info"]["python"].split(".")[:2]), "python_full_version": lock["info"]["python"],
+           "implementation_name": "cpython", "os_name": "posix", "extra": ""}
+    seen: dict[str, str] = {}
+    todo = [Requirement(r) for r in distribution("reglo").requires or []]
+    while todo:
+        req = todo.pop()
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        name = _norm(req.name)
+        if name in seen:
+            continue
+        if name in PROVIDED_BY_LITE:
+            seen[name] = "xlwings Lite"
+            continue
+        if name in shipped:
+            assert req.specifier.contains(shipped[name], prereleases=True), f"{req} but Pyodide {lite.PYODIDE_VERSION} ships {name} {shipped[name]}"
+            seen[name] = f"Pyodide {shipped[name]}"
+            continue  # Pyodide resolves its own packages' dependencies
+        dist = distribution(req.name)
+        wheel = dist.read_text("WHEEL") or ""
+        assert "Root-Is-Purelib: true" in wheel, f"{req.name} is neither in Pyodide {lite.PYODIDE_VERSION} nor a pure-Python wheel"
+        seen[name] = "pur Python"
+        todo += [Requirement(r) for r in dist.requires or []]
+    assert {"pandas", "lxml", "pydantic", "openpyxl", "schwifty", "python-stdnum"} <= set(seen)
+    assert "python-calamine" not in seen
+
+
+def test_reglo_wheel_is_pure_python(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(lite.__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (whl,) = tmp_path.glob("reglo-*-py3-none-any.whl")
+    wheel = next(n for n in zipfile.ZipFile(whl).namelist() if n.endswith(".dist-info/WHEEL"))
+    assert "Root-Is-Purelib: true" in zipfile.ZipFile(whl).read(wheel).decode()
+
+
+def test_script_names_are_unique():
+    names = lite.script_names(load_all())
+    assert len(set(names.values())) == len(names)
+    assert names["payments_import"] == "Importer (Règlements clients)" and names["transfers_import"] == "Importer (Virements fournisseurs)"
+
+
+def test_desktop_buttons_say_why_in_the_browser(monkeypatch):
+    from reglo.addin.entrypoints import ribbon
+
+    calls = []
+    monkeypatch.setattr(ribbon.sys, "platform", "emscripten")
+    monkeypatch.setattr(ribbon, "_show", lambda book, message, mode, info=None: calls.append(message))
+    ran = []
+    monkeypatch.setitem(HANDLERS, "lite_needs_dossier", HandlerInfo("lite_needs_dossier", lambda book: ran.append(1), "Générer le fichier", "Virements fournisseurs"))
+    assert ribbon.run("lite_needs_dossier", object()) is None
+    assert not ran and "complément Excel de bureau" in calls[0] and "registre" in calls[0]
+    assert load_all()["check"].browser
 
 
 def test_scripts_are_listed_with_french_names(lite_env, tmp_path):
@@ -67,8 +145,9 @@ def test_scripts_are_listed_with_french_names(lite_env, tmp_path):
     meta = {m["function_name"]: m for m in lite_env.custom_scripts_meta(module)}
     handlers = load_all()
     assert set(meta) == {lite.function_name(t) for t in handlers}
+    names = lite.script_names(handlers)
     for tag, info in handlers.items():
-        assert meta[lite.function_name(tag)]["name"] == info.label
+        assert meta[lite.function_name(tag)]["name"] == names[tag] and names[tag].startswith(info.label)
 
 
 def test_a_script_runs_its_handler_and_reports(lite_env, tmp_path, monkeypatch):
@@ -96,7 +175,7 @@ def test_a_failing_handler_is_an_alert_in_lite(lite_env, tmp_path, monkeypatch):
     book = make_book([["x"]])
     _call(lite_env, module, "lite_boom", book)
     (box,) = [a for a in book.json()["actions"] if a["func"] == "alert"]
-    assert box["args"][0].startswith("Erreur interne de Reglo pendant « Boum »")
+    assert box["args"][0].startswith("Boum : Erreur inattendue de Reglo")
 
 
 def test_environment_is_restored():

@@ -369,3 +369,20 @@ def test_two_copies_of_a_dossier_on_the_shared_register_never_pay_twice(tmp_path
     snap = open_store(second).snapshot()
     assert [b.reference for b in snap.batches] == ["VIR20230331100000"]
     assert not (first / "reglo-registre.sqlite").exists() and not (second / "reglo-registre.sqlite").exists()
+
+
+def test_the_dossier_id_comes_from_the_company_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    from reglo.addin.shell.registry.config import resolve_dossier_id
+
+    folder = tmp_path / "Durand"
+    folder.mkdir()
+    assert resolve_dossier_id(folder) == "Durand"  # no workbook: the folder's name
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Société"
+    for row in (["Paramètre", "Valeur"], ["Raison sociale", "Durand"], ["Identifiant registre", " durand-2026 "]):
+        ws.append(row)
+    wb.save(folder / "dossier.xlsx")
+    assert resolve_dossier_id(folder) == "durand-2026" and resolve_dossier_id(folder, "autre") == "autre"

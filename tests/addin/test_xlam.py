@@ -26,7 +26,7 @@ with warnings.catch_warnings():
 ROOT = Path(__file__).resolve().parents[2]
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+UI_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"  # pairs with the 2006/01 namespace
 
 
 @functools.cache
@@ -61,7 +61,7 @@ def test_olevba_cli_attr(xlam):
     out = subprocess.run([sys.executable, "-m", "oletools.olevba", "--attr", str(xlam)],
                          capture_output=True, text=True, timeout=120).stdout
     assert 'Attribute VB_Name = "RibbonMyAddin"' in out
-    assert "RunPython \"import reglo.addin.entrypoints.ribbon; reglo.addin.entrypoints.ribbon.dispatch('\" & Replace(control.Tag" in out
+    assert "RunPython \"import reglo.addin.entrypoints.ribbon; reglo.addin.entrypoints.ribbon.dispatch('\" & Replace(handler" in out
 
 
 def test_other_modules_unchanged_except_config_name(xlam):
@@ -214,5 +214,5 @@ def test_libreoffice_reads_our_vba_project(tmp_path):
         module = etree.fromstring(ods.read("Basic/Reglo/RibbonMyAddin.xml")).text
         xlwings_module = etree.fromstring(ods.read("Basic/Reglo/xlwings.xml")).text
     assert "Public Sub OnAction(control As IRibbonControl)" in module
-    assert "reglo.addin.entrypoints.ribbon.dispatch('\" & Replace(control.Tag" in module
+    assert "reglo.addin.entrypoints.ribbon.dispatch('\" & Replace(handler" in module
     assert 'PROJECT_NAME As String = "reglo"' in xlwings_module

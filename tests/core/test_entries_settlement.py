@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from reglo.core.entries import Settlement, default_account_label, entries_to_frame, fill_labels, letter_settlements, ledger_labels
+from reglo.core.entries import Settlement, default_account_label, entries_to_frame, fill_labels, ledger_labels
+from reglo.core.settlement_lettering import letter_settlements
 from reglo.core.ledger import from_lines
 from reglo.core.lettering import undo_lettering
 from reglo.core.models import Entry, EntryLine, LedgerLine

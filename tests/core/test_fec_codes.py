@@ -50,6 +50,7 @@ EXAMPLES: dict[str, tuple[bytes, str | None]] = {
     "FEC_DATE_MISSING": (fec(_rows(**{"0": {"EcritureDate": ""}})), None),
     "FEC_DATE_AFTER_CLOSING": (fec(_rows(**{"0": {"EcritureDate": "20260101"}})), "552100554FEC20251231.txt"),
     "FEC_AMOUNT_INVALID": (fec(_rows(**{"0": {"Debit": "1 200,00"}})), None),
+    "FEC_AMOUNT_TOO_LARGE": (fec(_rows(**{"0": {"Debit": "12345678901234567890123,00"}})), None),
     "FEC_DECIMAL_POINT": (fec(_rows(**{"0": {"Debit": "1200.00"}})), None),
     "AMOUNT_ROUNDED": (fec(_rows(**{"0": {"Debit": "1200,001"}})), None),
     "FEC_NEGATIVE_AMOUNT": (fec(_rows(**{"0": {"Debit": "-5,00", "Credit": "0,00"}, "1": {"Credit": "-5,00"}})), None),
@@ -67,6 +68,7 @@ EXAMPLES: dict[str, tuple[bytes, str | None]] = {
     "FEC_CURRENCY_INCOMPLETE": (fec(_rows(**{"0": {"Montantdevise": "10,00"}})), None),
 }
 TEXT_ISSUE_CODES = {"FEC_TEXT_CHANGED"}  # raised by text_issues (writer side), tested in test_fec_write
+TEXT_ISSUE_CODES |= {"FEC_REWRITE_UNREADABLE", "FEC_REWRITE_IMPOSSIBLE"}  # raised by the lettering rewrite, tested in tests/addin
 FEC_CODES = {c for c in MESSAGES if c.startswith("FEC_")} | {"FILE_EMPTY", "FILE_ENCODING", "AMOUNT_ROUNDED"}
 
 

@@ -356,6 +356,16 @@ def test_empty_debit_or_credit_cell_is_zero():
     assert ledger.frame["credit"].tolist() == [0, 120000]
 
 
+@pytest.mark.parametrize("text", ["1234567890123456,00", "12345678901234567890123", "-99999999999999999999,5"])
+def test_more_than_15_integer_digits_is_too_large(text):
+    rows = entry("VT1")
+    rows[0]["Debit"] = text
+    ledger = read_fec(fec(rows))
+    assert where(ledger, "FEC_AMOUNT_TOO_LARGE") == [(2, "Debit")]
+    assert not where(ledger, "FEC_AMOUNT_INVALID")
+    assert ledger.frame["debit"].iloc[0] == 0
+
+
 def test_decimal_point_is_read_but_blocking():
     rows = entry("VT1", amount="1200.50")
     ledger = read_fec(fec(rows))
@@ -364,7 +374,7 @@ def test_decimal_point_is_read_but_blocking():
     assert all(a.severity is Severity.BLOCKING for a in ledger.alerts if a.code.value == "FEC_DECIMAL_POINT")
 
 
-@pytest.mark.parametrize("text", ["1 200,00", "1.200,00", "1,200,00", "12-3,00", "12a", "abc", "--5", "+5-", "1200,00 EUR", "1234567890123456,00"])
+@pytest.mark.parametrize("text", ["1 200,00", "1.200,00", "1,200,00", "12-3,00", "12a", "abc", "--5", "+5-", "1200,00 EUR"])
 def test_unreadable_amounts_are_blocking(text):
     rows = entry("VT1")
     rows[0]["Debit"] = text

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from reglo.core.alerts import Alert, Severity, count_by_severity
-from reglo.core.fec import FecError, read_fec
+from reglo.core.fec import FecError, dgfip_alerts, read_fec
 from reglo.core.ledger import Ledger
 
 from reglo.addin.entrypoints.commands._common import command_with_actions
@@ -74,6 +74,7 @@ def run_check(args: argparse.Namespace) -> int:
             ledger = read_fec(data, filename=path.name)
         except FecError as exc:
             raise UserError(f"{path.name} : {exc.alert.message}") from exc
+        ledger.alerts = dgfip_alerts(ledger.alerts, path.name)  # graded as Test Compta Demat does
         bar.update()
         if out is not None:
             write_workbook(out, ledger, data, path.name, progress=bar)

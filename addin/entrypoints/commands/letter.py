@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "applique (--apply), défait (--undo…) ou s'auto-évalue (--evaluate).")
     p.add_argument("fec", metavar="FEC", help="fichier des écritures comptables")
     p.add_argument("--roots", default="411,401", metavar="411,401", help="racines des comptes à lettrer (défaut : 411,401)")
-    p.add_argument("--k", type=int, default=5, metavar="K", help="nombre maximal de lignes d'un côté d'une combinaison (défaut : 5)")
+    p.add_argument("--k", type=int, default=6, metavar="K", help="nombre maximal de lignes d'un côté d'une combinaison (défaut : 6)")
     p.add_argument("--tolerance", default="0", metavar="1,00", help="écart de règlement accepté, passé en 658/758 par une OD proposée (défaut : 0)")
     p.add_argument("--window", type=int, default=400, metavar="JOURS", help="écart maximal de dates dans un groupe (défaut : 400 jours)")
     p.add_argument("--budget", type=int, default=50_000, metavar="N", help="budget de recherche de combinaisons par compte (défaut : 50 000)")
@@ -104,6 +104,12 @@ def print_evaluation(ev) -> None:
     for s in ev.per_rule:
         if s.groups:
             print(f"    {RULE_LABELS[Rule(s.rule)]:<16} {s.groups:>6} groupe(s), exacts {_pct(s.group_precision)}, paires justes {_pct(s.pair_precision)}")
+    bands = [b for b in getattr(ev, "per_band", ()) if b.groups]
+    if bands:
+        print("  par tranche de score (toutes les propositions complètes, appliquées ou non) :")
+        for b in bands:
+            print(f"    score {b.low:>3}–{b.high:<3} {b.groups:>6} groupe(s) dont {b.applied} appliqué(s), exacts {_pct(b.group_precision)}, "
+                  f"paires justes {_pct(b.pair_precision)}")
 
 
 def _on_book(path_arg: str, action):
@@ -165,10 +171,12 @@ def run(args: argparse.Namespace) -> int:
         print_evaluation(ev)
         _print_alerts(list(proposal.alerts))
         return 0
-    changes: list[str] = []
     if args.apply:
-        al.check_writable(ledger, fec.name)
-        changes = al.check_format_kept(fec, ledger, Path(args.out or fec))
+        refusal = al.rewrite_refusal(ledger, fec, Path(args.out or fec))
+        if refusal is not None:  # values Reglo could not read: never rewritten in place
+            print(f"{fec.name} : rien n'a été écrit.")
+            _print_alerts([refusal])
+            return 1
     try:
         proposal = propose_lettering(ledger.frame, options, progress=bar)
     finally:
@@ -189,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Propositions écrites : {args.xlsx} (feuille « {al.SHEET} »)")
     if args.apply:
         target = Path(args.out or fec)
-        runs = al.load_runs(target)
+        raw = al.read_raw(fec)
+        runs, raw_journal = al.load_journal(target)
         run_id = al.new_run_id(runs, now)
         with bar:
             bar("application", 0, 1)
@@ -197,15 +206,16 @@ def run(args: argparse.Namespace) -> int:
             bar("application", 1, 1)
             if result.run.groups:
                 bar("écriture du FEC", 0, 1)
-                al.write_ledger(target, ledger, result.frame)
+                plan = al.plan_apply(raw, ledger, result.frame, result.run, runs, raw_journal, fec, target)
+                al.commit_ledger(plan, reference=f"lettrage {target.name} {run_id}", now=now)
                 bar("écriture du FEC", 1, 1)
         alerts += result.alerts
         if result.run.groups:
-            journal = al.save_runs(target, runs + [result.run])
             n_lines = sum(len(g.rows) for g in result.run.groups)
-            print(f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), lancement {run_id} : {target} ; journal {journal.name}")
-            if changes:
-                print(f"{target.name} écrit au format Debit/Credit ({' ; '.join(changes)}) ; {fec.name} est inchangé.")
+            print(f"{len(result.run.groups)} lettrage(s) appliqué(s) ({n_lines} lignes), lancement {run_id} : {target} ; "
+                  f"journal {al.journal_path(target).name}")
+            print(f"Seuls EcritureLet et DateLet ont changé (SHA-256 avant {plan.run_info['before']}, après {plan.run_info['after']}) ; "
+                  f"reglo letter \"{target.name}\" --undo-last rend le fichier d'origine à l'octet près.")
         else:
             print("Aucun lettrage appliqué.")
     elif not args.xlsx:

@@ -12,7 +12,7 @@ ORDER = 20
 
 def run(ctx: Any) -> list[str]:
     from reglo.core.alerts import Severity, count_by_severity
-    from reglo.core.fec import FecError, read_fec
+    from reglo.core.fec import FecError, dgfip_alerts, read_fec
 
     from reglo.addin.entrypoints.commands.fec import _amount, _count
 
@@ -27,6 +27,7 @@ def run(ctx: Any) -> list[str]:
     except OSError as exc:
         ctx.blocking += 1
         return [f"Contrôle du FEC {path.name} : fichier illisible ({exc.strerror or exc})."]
+    ledger.alerts = dgfip_alerts(ledger.alerts, path.name)  # graded as Test Compta Demat does
     counts = count_by_severity(ledger.alerts)
     blocking, warnings = counts[Severity.BLOCKING], counts[Severity.WARNING]
     ctx.blocking += blocking

@@ -154,9 +154,11 @@ def run(ctx: Any) -> list[str]:
     files = write_inputs(folder)
     lines: list[str] = []
     # the demo company's SIREN and closing date name the FEC of the lines without company code
-    siren, closing = ei.dossier_company(ctx.dossier_path) if ctx.dossier_path else (None, None)
+    # (and its FEC and « Tiers » give the labels and continue each journal's numbering)
+    siren, closing, context = ei.dossier_context(ctx.dossier_path) if ctx.dossier_path else (None, None, None)
+    dossier = Path(ctx.dossier_path).parent if ctx.dossier_path else None
     for key, (path, d) in files.items():
-        run_ = ei.import_file(path, d, out_dir=folder / f"résultat-{key}", siren=siren, closing=closing)
+        run_ = ei.import_file(path, d, out_dir=folder / f"résultat-{key}", siren=siren, closing=closing, context=context, dossier=dossier)
         s = run_.result.summary
         lines.append(f"{path.name} ({d.name}) :")
         lines += [f"  {line}" for line in run_.summary_lines()]

@@ -34,6 +34,7 @@ class HandlerInfo:
     group: str  # ribbon group (French)
     image: str = "HappyFace"  # imageMso
     order: int = 100
+    browser: bool = False  # runs in xlwings Lite (needs only the open workbook: no dossier folder, no register)
 
 
 HANDLERS: dict[str, HandlerInfo] = {}
@@ -50,14 +51,14 @@ GROUPS = (
 )
 
 
-def handler(tag: str, *, label: str, group: str, image: str = "HappyFace", order: int = 100):
+def handler(tag: str, *, label: str, group: str, image: str = "HappyFace", order: int = 100, browser: bool = False):
     if group not in GROUPS:
         raise ValueError(f"unknown ribbon group {group!r}")
 
     def wrap(func: Callable[[Any], HandlerResult]) -> Callable[[Any], HandlerResult]:
         if tag in HANDLERS and HANDLERS[tag].func is not func:
             raise ValueError(f"handler tag {tag!r} registered twice")
-        HANDLERS[tag] = HandlerInfo(tag, func, label, group, image, order)
+        HANDLERS[tag] = HandlerInfo(tag, func, label, group, image, order, browser)
         return func
 
     return wrap

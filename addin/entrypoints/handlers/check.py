@@ -28,7 +28,7 @@ def run_checks(book: Any) -> list[Alert]:
     return alerts
 
 
-@handler("check", label="Contrôler le classeur", group="Contrôle", image="ReviewAcceptChange", order=10)
+@handler("check", label="Contrôler le classeur", group="Contrôle", image="ReviewAcceptChange", order=10, browser=True)
 def check(book: Any) -> HandlerResult:
     wb = as_workbook(book)
     alerts = run_checks(wb)

@@ -75,6 +75,7 @@ class PostgresStore(SqlStore):
         self.description = f"registre PostgreSQL {safe_url(url)}, dossier « {dossier_id} »"
         self.journal = Journal(journal) if journal is not None else None
         self._con = _connect(url)
+        self._rcon: Any = None  # reads: never inside a write transaction still open
         self._lock_con: Any = None
         self._depth = 0
         self._init_schema(now or datetime.now().astimezone())
@@ -118,12 +119,20 @@ class PostgresStore(SqlStore):
         except psycopg.OperationalError as exc:
             raise self._unreachable(exc) from exc
 
+    @property
+    def rcon(self) -> Any:
+        if self._rcon is None:
+            self._rcon = _connect(self.url)
+            self._rcon.execute(f"SET search_path TO {PG_SCHEMA}")
+        return self._rcon
+
     @contextmanager
     def _read(self) -> Iterator[Any]:
         psycopg = self._errors()
+        con = self._con if not self._con.info.transaction_status else self.rcon  # a write is open: read beside it
         try:
-            with self._con.transaction():
-                cur = self._con.cursor()
+            with con.transaction():
+                cur = con.cursor()
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 yield cur
         except psycopg.OperationalError as exc:
@@ -173,10 +182,12 @@ class PostgresStore(SqlStore):
             con.close()
 
     def close(self) -> None:
-        try:
-            self._con.close()
-        except Exception:  # noqa: BLE001
-            pass
+        for con in (self._con, self._rcon):
+            try:
+                if con is not None:
+                    con.close()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 __all__ = ["PostgresStore", "safe_url", "lock_key", "PG_SCHEMA"]

@@ -64,7 +64,9 @@ def damage(path: Path) -> str | None:
     pages = struct.unpack(">I", header[28:32])[0]
     valid_for = struct.unpack(">I", header[92:96])[0]
     change = struct.unpack(">I", header[24:28])[0]
-    if pages and valid_for == change and pages * page_size > size:
+    hot = path.with_name(path.name + "-journal")
+    recovering = hot.is_file() and hot.stat().st_size > 0  # a crash mid-commit: SQLite rolls it back on open
+    if pages and valid_for == change and pages * page_size > size and not recovering:
         return f"est tronqué ({size} octets au lieu de {pages * page_size})"
     return None
 

@@ -1,0 +1,62 @@
+"""Alert messages of the multi-supplier disbursement wizard (see core/catalogue/__init__.py)."""
+B, W = "BLOQUANT", "AVERTISSEMENT"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- run, navigation ---------------------------------------------------------
+    "DSB_WRONG_STEP": (B, "Action « {action} » impossible à l'étape {step} : elle se fait à l'étape {expected}. Passez à cette étape par « Suivant » ou « Précédent »."),
+    "DSB_RUN_FINISHED": (B, "Cet assistant de décaissement est terminé : action « {action} » refusée. Démarrez un nouveau décaissement."),
+    "DSB_CONFIRM_REQUIRED": (B, "Le bouton « Suivant » valide les {count} règlement(s) préparé(s) ({total} €) : confirmez le passage à l'étape suivante."),
+    "DSB_PREVIOUS_IMPOSSIBLE": (B, "Retour par « Précédent » impossible depuis l'étape {step} : {reason}."),
+    "DSB_UNDO_EMPTY": (W, "Rien à annuler : seule la dernière action peut être annulée (Ctrl-Z), et une annulation ne s'annule pas."),
+    "DSB_CIRCUIT_UNKNOWN": (B, "Circuit de décaissement « {circuit} » inconnu. Circuits disponibles : {known}."),
+    "DSB_TRANSITION_UNKNOWN": (B, "Aucune règle du circuit {circuit} pour l'état {state} : changement d'état non modifiable. États du circuit : {known}."),
+    # --- step 1 ---------------------------------------------------------------
+    "DSB_NOT_IN_CIRCUIT": (W, "Effets à l'état {states} sans règle dans le circuit {circuit} ({count}) : ils n'apparaissent pas à l'étape 2. Ajoutez une règle pour cet état au circuit si ces effets doivent être réglés."),
+    "DSB_NOTHING_SELECTED": (W, "Aucun effet à payer ne répond à la sélection (circuit {circuit}, {count} effet(s) ouverts). Élargissez les fourchettes de la sélection."),
+    "DSB_FILTER_INVALID": (B, "Filtre sur « {field} » invalide ({detail}). Attendu : un champ de l'effet, un opérateur parmi = != < <= > >= contient, et une valeur."),
+    # --- step 2 ---------------------------------------------------------------
+    "DSB_ANOMALY_DISPUTED": (B, "Effet {key} ({supplier}, {amount} €) contesté : {reason}. Réglez la contestation (Maj+F3) ou écartez l'effet pour passer à l'étape suivante."),
+    "DSB_ANOMALY_UNSIGNED": (B, "Effet {key} ({supplier}, {amount} €) : bon à payer non signé. Signez le bon à payer ou écartez l'effet pour passer à l'étape suivante."),
+    "DSB_ITEM_UNKNOWN": (B, "Effet « {key} » inconnu de ce décaissement. Vérifiez la référence (colonne Clé)."),
+    "DSB_ITEM_NOT_HERE": (B, "Effet {key} : il n'est pas dans {expected} mais dans {place}. Action « {action} » ignorée pour cet effet."),
+    "DSB_FIELD_NOT_EDITABLE": (B, "Champ « {field} » non modifiable dans le détail de l'effet {key}. Champs modifiables : {editable}."),
+    "DSB_FIELD_INVALID": (B, "Valeur « {value} » invalide pour « {field} » (effet {key}) : {expected}."),
+    "DSB_DISCOUNT_AMOUNT_MULTI": (B, "Le montant d'escompte ne se modifie que sur une seule ligne ({count} sélectionnées). Pour plusieurs lignes, modifiez le taux."),
+    "DSB_GROUP_REFUSED": (B, "Regroupement refusé par la règle de regroupement {rule} : {reason}. Assouplissez la règle de regroupement manuel ou choisissez d'autres effets."),
+    "DSB_GROUP_TOO_SMALL": (B, "Un regroupement réunit au moins deux règlements préparés ({count} choisi(s))."),
+    "DSB_GROUP_MODES_DIFFER": (B, "Les règlements à regrouper sont dans des modes de règlement différents ({modes}) : déplacez-les d'abord dans un même mode."),
+    "DSB_GROUP_UNKNOWN": (B, "Regroupement « {group} » inconnu parmi les règlements préparés."),
+    "DSB_GROUP_DISSOLVED": (W, "Le regroupement {group} ne contenait plus qu'un seul effet ({key}) : il est dissous, l'effet redevient un règlement préparé normal."),
+    "DSB_AUTO_GROUPED": (W, "Regroupement automatique {group} ({mode}, {supplier}) : {count} effets, {total} €. Ctrl-Z le défait ; pour le refuser d'emblée, préparez sans regroupement automatique."),
+    "DSB_DIFFERENCE_ON_DEPOSIT": (B, "Aucune différence ne peut être saisie sur un acompte ({key})."),
+    "DSB_DIFFERENCE_INVALID": (B, "Différence « {kind} » refusée : {detail}."),
+    "DSB_DIFFERENCE_DROPPED": (W, "Différence {diff} ({kind}) supprimée : l'effet {key} a quitté les règlements préparés."),
+    "DSB_DIFFERENCE_UNKNOWN": (B, "Différence « {diff} » inconnue dans la liste des effets générés."),
+    "DSB_DIFFERENCE_VALIDATED": (B, "Différence {diff} déjà validée avec le règlement {payment} : elle ne s'annule plus dans la liste des effets générés. Annulez la transaction de ce règlement à l'étape 3 pour la reprendre."),
+    "DSB_DEPOSIT_INVALID": (B, "Acompte refusé : {detail}."),
+    "DSB_TARGET_NOT_REACHED": (W, "Montant à atteindre {target} € : {reached} € pointés avec {count} effet(s) ; les effets restants dépasseraient le montant."),
+    "DSB_PAYMENT_NOT_POSITIVE": (B, "Règlement {payment} ({supplier}) de {amount} € : un règlement est positif. Ajoutez des factures au regroupement ou retirez l'avoir."),
+    "DSB_ANOMALIES_BLOCK": (B, "Effets en anomalie ({count}) dans les effets à payer : « Suivant » est grisé tant qu'ils ne sont pas réglés."),
+    "DSB_NOTHING_TO_VALIDATE": (W, "Aucun règlement préparé à valider."),
+    # --- step 3 ---------------------------------------------------------------
+    "DSB_PAYMENT_UNKNOWN": (B, "Règlement « {payment} » inconnu ou pas à cette étape ({expected})."),
+    "DSB_BANK_UNKNOWN": (B, "Banque « {bank} » inconnue. Banques de l'entreprise : {known}."),
+    "DSB_NOT_ASSIGNED": (W, "Règlement {payment} ({supplier}, {amount} €) sans banque par défaut : placé dans « Non affecté ». Affectez-le à une banque à la main."),
+    "DSB_SUBSTITUTED": (W, "Règlement {payment} ({amount} €) : la banque {bank} passerait à {balance} €, sous sa limite de décaissement {limit} € ; affecté au compte de substitution {substitute}."),
+    "DSB_LIMIT_NO_SUBSTITUTE": (W, "Règlement {payment} ({amount} €) : la banque {bank} passerait sous sa limite de décaissement {limit} € et aucun compte de substitution ne convient : placé dans « Non affecté »."),
+    "DSB_LIMIT_OVERRIDDEN": (W, "Règlement {payment} ({amount} €) affecté à la main à {bank} : le solde passe à {balance} €, sous la limite de décaissement {limit} €. Vous avez le dernier mot ; vérifiez la trésorerie."),
+    "DSB_UNASSIGNED_BLOCK": (B, "Règlements dans « Non affecté » ({count}) : affectez-les à une banque ou annulez leur transaction avant de passer aux bordereaux."),
+    "DSB_NOTHING_TO_ISSUE": (W, "Aucun règlement affecté à une banque : aucun bordereau à éditer."),
+    # --- step 4 ---------------------------------------------------------------
+    "DSB_SLIP_UNKNOWN": (B, "Bordereau « {slip} » inconnu. Bordereaux : {known}."),
+    "DSB_SLIP_NOT_PRINTED": (B, "Bordereaux non édités : {slips} ({count}) : l'édition est obligatoire, « Suivant » ne la déclenche pas. Éditez-les d'abord."),
+    "DSB_CHEQUE_NUMBER_MISSING": (B, "Bordereau de chèques {slip} : saisissez le premier numéro de chèque avant l'édition."),
+    "DSB_ALREADY_PAID": (B, "Effet {key} (règlement {payment}) déjà payé pour {paid} € par un virement ou un décaissement enregistré dans le registre : aucun fichier n'est produit. Annulez la transaction de ce règlement, ou annulez l'autre fichier dans le registre s'il a été rejeté."),
+    "DSB_NON_EURO_MANUAL": (W, "Règlement {payment} ({supplier}) en {currency} ({amount}) : pas de fichier SEPA hors euro ; il figure dans la liste à traiter manuellement avec son bordereau {slip}."),
+    # --- step 5 ---------------------------------------------------------------
+    "DSB_ALREADY_POSTED": (B, "Séquence {slip} déjà comptabilisée : elle ne peut l'être deux fois."),
+    "DSB_TEST_POSTING": (W, "Comptabilisation en mode test : {count} écriture(s) calculée(s), rien n'est enregistré et rien n'est réglé."),
+    "DSB_POSTING_PENDING": (W, "Comptabilisation interrompue de la séquence {slip} (écritures n° {first} et suivantes) : reprise après incident avec les mêmes numéros."),
+    "DSB_POSTING_INCOMPLETE": (B, "Séquences non comptabilisées : {slips} ({count}) : la comptabilisation est obligatoire avant de terminer."),
+    "DSB_ENTRY_UNBALANCED": (B, "Écriture du règlement {payment} déséquilibrée : débit {debit}, crédit {credit}. Signalez ce cas au support avec le classeur."),
+}

@@ -1,0 +1,1024 @@
+"""Candidates, plausibility scores and the global assignment of the lettering engine.
+
+For each account (auxiliary account when present), over its open items (units):
+
+1. **candidate groups** — references (the full invoice number, a short form « fa 123 » /
+   « 000123 » of it, or a piece reference shared by the lines), with the subsets of the named
+   invoices that balance and, when the label names only some invoices, completions by other
+   open lines; exact amounts 1↔1; sums 1↔2–k (nearest lines by date); contiguous runs of
+   invoices (a monthly statement); a payment and its credit note against invoices (2↔k);
+   amounts within the write-off tolerance;
+2. **a plausibility score** for each candidate from features: reference strength, date order
+   (a settlement before its invoice only for a deposit), the delay against the account's
+   usual delay (learnt from the account's lettered history and its references), how many
+   lines of the same amount compete, group size, shared piece; the score is a log-odds
+   ``z`` shown as 0–100;
+3. **a global assignment**: on each connected set of competing candidates, the set of
+   disjoint groups of maximal total log-odds (exact branch and bound; greedy by score past a
+   work budget), and for each chosen group its *margin*: how much worse the best assignment
+   without it is. A group is applied automatically when its score and margin clear the
+   calibrated thresholds (``AUTO_Z``, ``AUTO_MARGIN``); otherwise it stays a proposal, with
+   its score and the competing groups as alternatives.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reglo.core.lettering.models import Rule
+from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, reference_keys
+
+# --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
+AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
+AUTO_MARGIN = 0.5  # … when the best assignment without it is at least this much worse (tuning seeds)
+MIN_Z = -1.5  # candidates below are not even proposed
+DEPOSIT_WORDS = r"ACOMPTE|AVANCE|ARRHES|ACPT|PROVISION"
+SETTLE_GRACE = 3  # days a settlement may precede its invoice (booking dates)
+MAX_EXACT_ALTS = 6  # exact-pair candidates kept per line
+MAX_RUN = 15  # invoices of a contiguous run (a monthly statement)
+EXACT_NODES = 20_000  # branch-and-bound nodes per component before falling back to greedy
+
+REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1
+DEBUG: list | None = None  # set to a list to collect every candidate (diagnostics only)  # strength of a reference link
+
+
+def sigmoid_score(z: float) -> int:
+    return int(round(100 / (1 + math.exp(-z))))
+
+
+@dataclass
+class Cand:
+    units: tuple[int, ...]
+    rule: Rule
+    z: float
+    why: list[str]
+    ref: int = 0  # reference strength (0 none)
+    partial: bool = False
+    base: str = ""
+
+
+@dataclass
+class Ctx:
+    amt: list[int]
+    day: list[int]
+    due: list[int]
+    row: list[int]
+    inv: list[bool]  # invoice side (debit on a customer account, credit on a supplier one)
+    deposit: list[bool]
+    piece: list[str]
+    edges: dict[int, dict[int, int]]  # unit -> {named unit: strength}
+    history: dict[str, tuple[float, float, int]]  # account -> (usual delay, spread, count) from lettered groups
+    pooled: tuple[float, float]
+    partial_code: list[str]
+    nsame: list[int] = field(default_factory=list)
+    marker: list[tuple[int, int] | None] = field(default_factory=list)
+    named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
+
+
+# ---------------------------------------------------------------------------
+# references (vectorised over the whole scope)
+# ---------------------------------------------------------------------------
+
+def _digit_keys(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »):
+    (index of the text, key)."""
+    runs = pc.utf8_split_whitespace(pc.replace_substring_regex(values, r"[^0-9]+", " "))
+    parents = pc.list_parent_indices(runs).to_numpy()
+    flat = pc.utf8_ltrim(pc.list_flatten(runs), "0")
+    ok = pc.greater_equal(pc.utf8_length(flat), 3).to_numpy(zero_copy_only=False)
+    return parents[ok], np.asarray(pc.filter(flat, pa.array(ok)).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _own_digit_key(values: pa.Array) -> np.ndarray:
+    """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
+    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none."""
+    last = pc.extract_regex(values, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
+    d = pc.struct_field(last, "d")
+    d = pc.fill_null(pc.utf8_ltrim(d, "0"), "")
+    return np.asarray(d.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
+    """Unit -> {unit it names: strength}: a line whose label or piece names the piece reference of
+    an open line of the other sign of the same account (unique among that side's open lines).
+    Strength: full number (« FA2025-00123 », « FA25-0012 »), short invoice number after an
+    invoice prefix (« FA001 »), or the number alone (« 000123 », « fact 123 » for FA2025-00123)."""
+    u = state.units
+    edges: dict[int, dict[int, int]] = {}
+    if not len(u):
+        return edges
+    n_own, parents, kid, blank, short_ids = reference_keys(u)
+    lu = u.line_unit
+    acc = u.account
+    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    n_keys = int(kid.max()) + 2 if len(kid) else 1
+    strength_of = np.full(n_keys, REF_FULL, dtype="int64")
+    strength_of[short_ids] = REF_SHORT
+    valid = np.ones(n_keys, dtype=bool)
+    valid[blank] = False
+    sign = np.sign(u.amount)
+    frames = []
+    own_unit, own_k = lu, kid[:n_own]
+    nm_unit, nm_k = lu[parents], kid[n_own:]
+    ko, kn = valid[own_k], valid[nm_k]
+    frames.append((own_unit[ko], own_k[ko].astype(object), nm_unit[kn], nm_k[kn].astype(object), strength_of))
+    # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
+    own_d = _own_digit_key(u.line_ref)
+    od_ok = (own_d != "") & inv[lu]
+    p2, nd = _digit_keys(u.line_text)
+    frames.append((lu[od_ok], np.array(["d" + k for k in own_d[od_ok]], dtype=object), lu[p2], np.array(["d" + k for k in nd], dtype=object), None))
+    rows_a, rows_b, rows_s = [], [], []
+    for own_unit, own_key, nm_unit, nm_key, strength in frames:
+        owners = pd.DataFrame({"unit": own_unit, "key": own_key, "acc": acc_id[own_unit], "sign": sign[own_unit]}).drop_duplicates()
+        named = pd.DataFrame({"unit": nm_unit, "key": nm_key, "acc": acc_id[nm_unit], "sign": sign[nm_unit]}).drop_duplicates()
+        counts = owners.groupby(["acc", "key", "sign"], sort=False)["unit"].transform("size")
+        owners = owners[counts == 1]
+        links = named.merge(owners, on=["acc", "key"], suffixes=("", "_o"))
+        links = links[links["unit"] != links["unit_o"]]
+        if links.empty:
+            continue
+        if strength is None:
+            s = np.full(len(links), REF_DIGITS, dtype="int64")
+        else:
+            s = strength[links["key"].to_numpy(dtype="int64")]
+        rows_a.append(links["unit"].to_numpy(dtype="int64"))
+        rows_b.append(links["unit_o"].to_numpy(dtype="int64"))
+        rows_s.append(s)
+    if not rows_a:
+        return edges
+    ea, eb, es = np.concatenate(rows_a), np.concatenate(rows_b), np.concatenate(rows_s)
+    # one edge per (a, b), the strongest
+    order = np.lexsort((-es, eb, ea))
+    ea, eb, es = ea[order], eb[order], es[order]
+    keep = np.r_[True, (ea[1:] != ea[:-1]) | (eb[1:] != eb[:-1])]
+    ea, eb, es = ea[keep], eb[keep], es[keep]
+    state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
+    for a, b, s in zip(ea.tolist(), eb.tolist(), es.tolist()):
+        d = edges.get(a)
+        if d is None:
+            edges[a] = {b: s}
+        else:
+            d[b] = s
+    return edges
+
+
+_REF_Z = np.array([0.0, 3.0, 3.5, 4.5])  # by strength: none, number alone, short, full
+
+
+def _account_delay_stats(acc_id: np.ndarray, delay: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per account id: median delay, spread (≥ 6 days), count of the given samples."""
+    n_acc = int(acc_id.max()) + 1 if len(acc_id) else 0
+    mu = np.zeros(n_acc)
+    sd = np.full(n_acc, 6.0)
+    cnt = np.zeros(n_acc, dtype="int64")
+    if not len(acc_id):
+        return mu, sd, cnt
+    df = pd.DataFrame({"a": acc_id, "d": delay.astype("float64")})
+    med = df.groupby("a")["d"].median()
+    df["dev"] = (df["d"] - med.reindex(df["a"]).to_numpy()).abs()
+    mad = df.groupby("a")["dev"].median()
+    c = df.groupby("a").size()
+    mu[med.index.to_numpy()] = med.to_numpy()
+    sd[mad.index.to_numpy()] = np.maximum(6.0, 1.5 * 1.4826 * mad.to_numpy())
+    cnt[c.index.to_numpy()] = c.to_numpy()
+    return mu, sd, cnt
+
+
+def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], nsame_pos: np.ndarray, nsame_neg: np.ndarray,
+              history: dict[str, tuple[float, float, int]]) -> dict[str, tuple[float, float, int]]:
+    """The groups no other candidate can contest, vectorised over the whole scope, so that the
+    per-account search only sees what is left:
+
+    - a label that names exactly the invoices it pays, when nobody else names them, they name
+      nothing, and the dates are in order (score from the reference strength and the delay
+      against the account's usual delay, learnt from these very groups);
+    - a pair of lines whose amount is unique on both sides of the account, with no reference
+      on either line, the settlement after the invoice (or a deposit), within the window.
+
+    Each is the only candidate of its lines that the per-account search would score above the
+    threshold, so it is applied with its score as margin. Returns the usual delays learnt (for
+    the per-account search)."""
+    u, opt = state.units, state.options
+    n = len(u)
+    acc = u.account
+    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    hist_mu = np.full(int(acc_id[-1]) + 1, np.nan)
+    hist_sd = np.full(len(hist_mu), 6.0)
+    if history:
+        first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+        for i, a in enumerate(acc[first].tolist()):
+            h = history.get(a)
+            if h and h[2] >= 3:
+                hist_mu[i], hist_sd[i] = h[0], h[1]
+    amount, day = u.amount, u.date
+    sign = amount > 0
+    learnt: dict[str, tuple[float, float, int]] = {}
+    taken = np.zeros(n, dtype=bool)
+    rows_out: list[tuple] = []
+    ea, eb, es = getattr(state, "edge_arrays", (np.zeros(0, "int64"),) * 3)
+    if len(ea):
+        out_all = np.bincount(ea, minlength=n)
+        in_all = np.bincount(eb, minlength=n)
+        same = sign[ea] == sign[eb]
+        out_same = np.bincount(ea[same], minlength=n)
+        total = amount.copy()
+        np.add.at(total, ea, amount[eb])
+        strength = np.full(n, 9, dtype="int64")
+        np.minimum.at(strength, ea, es)
+        first_inv = np.full(n, np.iinfo("int64").max, dtype="int64")
+        np.minimum.at(first_inv, ea, day[eb])
+        last_inv = np.full(n, np.iinfo("int64").min, dtype="int64")
+        np.maximum.at(last_inv, ea, day[eb])
+        bad_named = np.zeros(n, dtype=bool)
+        np.logical_or.at(bad_named, ea, (in_all[eb] != 1) | (out_all[eb] != 0) | ~inv[eb] | (acc_id[eb] != acc_id[ea]))
+        payer = (out_all > 0) & (out_same == 0) & (in_all == 0) & ~inv & (total == 0) & ~bad_named & (out_all <= 2 * opt.k)
+        payer &= (day >= first_inv - SETTLE_GRACE) | deposit
+        px = np.flatnonzero(payer)
+        if len(px):
+            delay = np.where(deposit[px], 0, day[px] - last_inv[px])
+            ok_delay = ~deposit[px]
+            mu, sd, cnt = _account_delay_stats(acc_id[px][ok_delay], delay[ok_delay])
+            mu = np.resize(mu, len(hist_mu)) if len(mu) < len(hist_mu) else mu
+            sd = np.resize(sd, len(hist_mu)) if len(sd) < len(hist_mu) else sd
+            cnt = np.resize(cnt, len(hist_mu)) if len(cnt) < len(hist_mu) else cnt
+            a_id = acc_id[px]
+            use_hist = ~np.isnan(hist_mu[a_id])
+            m = np.where(use_hist, hist_mu[a_id], mu[a_id])
+            sdv = np.where(use_hist, hist_sd[a_id], sd[a_id])
+            known = use_hist | (cnt[a_id] >= 3)
+            dev = np.abs(delay - m) / sdv
+            z = _REF_Z[strength[px]] - np.where(known & ok_delay, 0.15 * np.minimum(dev, 8.0), np.where(delay > 150, 0.3, 0.0))
+            members_of: dict[int, list[int]] = {}
+            sel = payer[ea]
+            for a, b in zip(ea[sel].tolist(), eb[sel].tolist()):
+                members_of.setdefault(a, []).append(b)
+            for i, x in enumerate(px.tolist()):
+                ys = members_of[x]
+                refs = ", ".join(sorted({piece[y] for y in ys if piece[y]}))
+                label = "référence" + ("s" if len(ys) > 1 else "")
+                d = int(delay[i])
+                if not ok_delay[i]:
+                    when = "acompte antérieur à la facture"
+                elif known[i]:
+                    when = f"délai {d} j (habituel {m[i]:.0f} j)"
+                else:
+                    when = f"délai {d} j"
+                zi = float(z[i])
+                rows_out.append((tuple(sorted([x] + ys)), Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
+            taken[px] = True
+            taken[eb[sel]] = True
+            first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+            names = acc[first]
+            for a in np.unique(a_id[ok_delay]).tolist():
+                if cnt[a] >= 1:
+                    learnt[str(names[a])] = (float(mu[a]), float(sd[a]), int(cnt[a]))
+        has_ref = (out_all > 0) | (in_all > 0)
+    else:
+        has_ref = np.zeros(n, dtype=bool)
+    # unique exact pairs
+    cand = ~taken & ~has_ref & (nsame_pos == 1) & (nsame_neg == 1)
+    idx = np.flatnonzero(cand)
+    if len(idx):
+        key = acc_id[idx] * np.int64(10**13) + np.abs(amount[idx])
+        order = np.argsort(key, kind="stable")
+        idx, key = idx[order], key[order]
+        pair = np.flatnonzero(key[1:] == key[:-1])
+        p, q = idx[pair], idx[pair + 1]
+        i_side = np.where(inv[p], p, q)
+        s_side = np.where(inv[p], q, p)
+        ok = inv[i_side] & ~inv[s_side] & (amount[p] == -amount[q])
+        d = day[s_side] - day[i_side]
+        ok &= ((d >= -SETTLE_GRACE) | deposit[s_side]) & (np.abs(d) <= opt.date_window_days)
+        i_side, s_side, d = i_side[ok], s_side[ok], d[ok]
+        a_id = acc_id[i_side]
+        lm = np.full(len(hist_mu), np.nan)
+        ls = np.full(len(hist_mu), 6.0)
+        first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+        names = acc[first].tolist()
+        name_id = {nm: i for i, nm in enumerate(names)}
+        for nm, (m_, s_, c_) in learnt.items():
+            if c_ >= 3:
+                lm[name_id[nm]], ls[name_id[nm]] = m_, s_
+        mu_a = np.where(~np.isnan(hist_mu[a_id]), hist_mu[a_id], lm[a_id])
+        sd_a = np.where(~np.isnan(hist_mu[a_id]), hist_sd[a_id], ls[a_id])
+        known = ~np.isnan(mu_a)
+        dev = np.where(known, np.abs(d - np.nan_to_num(mu_a)) / sd_a, 0.0)
+        dep = deposit[s_side]
+        z = 3.0 + np.where(known & ~dep, 1.2 - 0.55 * np.minimum(dev, 3.0), 0.0)
+        due = u.due[i_side]
+        has_due = due != day[i_side]
+        z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
+        z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
+        good = z >= AUTO_Z
+        for i, s_, dd, zz, kn, m_, dp in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
+                                             known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist()):
+            when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
+            rows_out.append((tuple(sorted((i, s_))), Rule.EXACT, f"montant identique {eur(abs(int(amount[i])))} ; {when} ; montant unique", zz))
+        taken[i_side[good]] = True
+        taken[s_side[good]] = True
+    for units, rule, why, z in rows_out:
+        score = sigmoid_score(z)
+        state.groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=round(z, 3), margin=round(z, 3)))
+    state.free[taken] = False
+    return learnt
+
+
+# ---------------------------------------------------------------------------
+# per account
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Acc:
+    lo: int
+    hi: int
+    name: str
+    mu: float
+    sd: float
+    known: bool
+    cands: list[Cand] = field(default_factory=list)
+    by_amount: dict[int, list[int]] = field(default_factory=dict)
+    free: set[int] = field(default_factory=set)
+    seen: dict[tuple[int, ...], Cand] = field(default_factory=dict)
+
+
+def _instalments(ctx: Ctx, units: tuple[int, ...]) -> int:
+    """m when the settlements of the group are exactly the instalments 1/m … m/m, else 0."""
+    marks = [ctx.marker[x] for x in units if not ctx.inv[x]]
+    if len(marks) < 2 or any(m is None for m in marks):
+        return 0
+    m = marks[0][1]
+    if any(k[1] != m for k in marks) or m != len(marks) or sorted(k[0] for k in marks) != list(range(1, m + 1)):
+        return 0
+    return m
+
+
+def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
+    inv = [ctx.day[x] for x in units if ctx.inv[x]]
+    st = [ctx.day[x] for x in units if not ctx.inv[x] and not ctx.deposit[x]]
+    if not inv or not st:
+        return None
+    return max(st) - max(inv)
+
+
+def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
+    """Sets ``c.z`` and ``c.why`` from the features of the group."""
+    z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}[c.rule]
+    why = list(c.why)
+    if c.ref:
+        z += {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}[c.ref]
+        if c.base == "complement":
+            z -= 1.5
+    inv_days = [ctx.day[x] for x in c.units if ctx.inv[x]]
+    if inv_days:
+        last_inv = max(inv_days) if not c.ref else min(inv_days)
+        early = [x for x in c.units if not ctx.inv[x] and ctx.day[x] < last_inv - SETTLE_GRACE]
+        bad = [x for x in early if not ctx.deposit[x]]
+        if bad:
+            z -= 3.0 * len(bad) if not c.ref else 1.0
+            why.append("règlement antérieur à la facture")
+        elif early:
+            why.append("acompte antérieur à la facture")
+    n_inst = _instalments(ctx, c.units) if c.rule is not Rule.EXACT else 0
+    if n_inst:
+        z += 2.5
+        why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
+    d = _delay(ctx, c.units) if not n_inst else None
+    if d is not None:
+        dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
+        w = 0.15 if c.ref else 0.55
+        if a.known:
+            z -= w * min(dev, 3.0 if same_amount == 1 else 8.0)  # a unique amount is evidence of its own
+            if not c.ref:
+                z += 1.2
+            why.append(f"délai {d} j (habituel {a.mu:.0f} j)")
+        else:
+            if d > 150:
+                z -= w * 2
+            dues = [ctx.due[x] for x in c.units if ctx.inv[x] and ctx.due[x] != ctx.day[x]]
+            if dues and not c.ref and c.rule is Rule.EXACT:
+                last = max(ctx.day[x] for x in c.units if not ctx.inv[x])
+                z -= 0.04 * min(abs(last - max(dues)), 60)
+            why.append(f"délai {d} j")
+    if not c.ref:
+        members = set(c.units)
+        inner = [y for x in c.units for y in ctx.edges.get(x, {}) if y in members]
+        if inner:
+            z += 1.5
+            why.append("référence d'une partie des lignes")
+        if any(ctx.deposit[x] for x in c.units) and c.rule is Rule.COMBINATION:
+            z += 0.8
+    if c.base != "ref_subset":
+        members = set(c.units)
+        outside = [st for x in c.units for y, st in ctx.edges.get(x, {}).items() if y not in members and y in a.free]
+        outside += [ctx.edges[x][y] for y in c.units for x in ctx.named_by.get(y, ()) if x not in members and x in a.free]
+        if outside:
+            z -= 2.0 if max(outside) >= REF_FULL else 1.0
+            why.append("une ligne nomme une pièce hors du groupe")
+    if c.base == "pair_sum":
+        z += 0.5
+    size = len(c.units)
+    if c.base == "run":
+        z += 1.6
+    elif c.base == "sum_unique":
+        z += 0.5
+    elif c.rule is Rule.COMBINATION and not c.ref:
+        z -= 0.35 * max(0, size - 3)
+    if same_amount:
+        why.append("montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant")
+        if same_amount == 1:
+            z += 1.5
+        else:
+            z -= 0.1 * min(same_amount - 1, 5)
+            if not a.known:  # several lines of this amount and no known habit to tell them apart
+                z -= 0.3
+    if c.rule is Rule.COMBINATION and not c.ref:
+        members = set(c.units)
+        lo_d = min(ctx.day[x] for x in c.units) - 30
+        hi_d = max(ctx.day[x] for x in c.units) + 30
+        swap = [x for x in c.units if any(y not in members and ctx.amt[y] == ctx.amt[x] and lo_d <= ctx.day[y] <= hi_d
+                                            for y in a.by_amount.get(ctx.amt[x], ()))]
+        if swap:
+            z -= 2.0
+            why.append("montant interchangeable avec une autre ligne ouverte")
+    pieces = [ctx.piece[x] for x in c.units if ctx.piece[x]]
+    if len(pieces) != len(set(pieces)) and not c.ref:
+        z += 1.0
+        why.append("pièce commune")
+    c.z = z
+    c.why = why
+
+
+def _add(a: _Acc, c: Cand) -> None:
+    key = tuple(sorted(c.units))
+    o = a.seen.get(key)
+    if o is not None:
+        if c.ref > o.ref:  # keep the strongest evidence for the same lines
+            o.ref, o.rule, o.why, o.base = c.ref, c.rule, c.why, c.base
+        return
+    a.seen[key] = c
+    c.units = key
+    a.cands.append(c)
+
+
+def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: list[int]) -> None:
+    """Candidates, scores and assignment for one account; appends to ``state.groups``."""
+    u, opt = state.units, state.options
+    name = u.account[lo]
+    mu, sd, known = _usual_delay(ctx, name, free_units)
+    a = _Acc(lo, hi, name, mu, sd, known)
+    a.free = set(free_units)
+    for x in free_units:
+        a.by_amount.setdefault(ctx.amt[x], []).append(x)
+    window = opt.date_window_days
+    free = set(free_units)
+    amt, day = ctx.amt, ctx.day
+    # --- references
+    _reference_candidates(state, ctx, a, free)
+    # --- exact 1-1
+    by_abs: dict[int, list[int]] = {}
+    for x in free_units:
+        by_abs.setdefault(abs(amt[x]), []).append(x)
+    for value, xs in by_abs.items():
+        pos = [x for x in xs if amt[x] > 0]
+        neg = [x for x in xs if amt[x] < 0]
+        if not pos or not neg:
+            continue
+        n_same = ctx.nsame[xs[0]]
+        for p in pos:
+            near = [q for q in neg if abs(day[q] - day[p]) <= window]
+            near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
+            for q in near[:MAX_EXACT_ALTS]:
+                c = Cand((p, q), Rule.EXACT, 0.0, [f"montant identique {eur(value)}"], base="exact")
+                c.same = n_same  # type: ignore[attr-defined]
+                _add(a, c)
+        for q in neg:  # keep each payment's best pairs too
+            near = [p for p in pos if abs(day[q] - day[p]) <= window]
+            near.sort(key=lambda p: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[p]))
+            for p in near[:MAX_EXACT_ALTS]:
+                c = Cand((p, q), Rule.EXACT, 0.0, [f"montant identique {eur(value)}"], base="exact")
+                c.same = n_same  # type: ignore[attr-defined]
+                _add(a, c)
+    # --- tolerance
+    tol = opt.tolerance_cents
+    if tol > 0:
+        pos = sorted((x for x in free_units if amt[x] > 0), key=lambda x: amt[x])
+        neg = [x for x in free_units if amt[x] < 0]
+        vals = [amt[x] for x in pos]
+        tol_cands: list[Cand] = []
+        for q in neg:
+            i = bisect.bisect_left(vals, -amt[q] - tol)
+            while i < len(pos) and vals[i] <= -amt[q] + tol:
+                p = pos[i]
+                gap = amt[p] + amt[q]
+                if gap and abs(day[p] - day[q]) <= window:
+                    tol_cands.append(Cand((p, q), Rule.TOLERANCE, 0.0, [f"montants à {eur(abs(gap))} près (tolérance {eur(tol)})"], base="tolerance"))
+                i += 1
+        per_line: dict[int, int] = {}
+        for c in tol_cands:
+            for x in c.units:
+                per_line[x] = per_line.get(x, 0) + 1
+        for c in tol_cands:
+            c.same = max(per_line[x] for x in c.units)  # type: ignore[attr-defined]
+            _add(a, c)
+    # --- sums, runs (lines that no strong candidate explains)
+    strong: set[int] = set()
+    for c in a.cands:
+        if c.ref or (c.rule is Rule.EXACT and getattr(c, "same", 9) == 1):
+            strong.update(c.units)
+    _runs(ctx, a, free_units, opt.k)
+    _sums(state, ctx, a, [x for x in free_units if x not in strong], free_units)
+    # --- score
+    for c in a.cands:
+        _score(ctx, a, c, getattr(c, "same", 0))
+    cands = [c for c in a.cands if c.z >= MIN_Z]
+    if DEBUG is not None:  # the bench's diagnostics: every candidate with its score
+        DEBUG.extend((tuple(sorted(r for x in c.units for r in u.rows[x])), round(c.z, 2), c.base) for c in a.cands)
+    _assign(state, ctx, a, cands)
+
+
+def _pair_delay(ctx: Ctx, p: int, q: int) -> int:
+    i, s = (p, q) if ctx.inv[p] else (q, p)
+    return ctx.day[s] - ctx.day[i]
+
+
+def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, float, bool]:
+    h = ctx.history.get(name)
+    if h and h[2] >= 3:
+        return h[0], h[1], True
+    # learnt from the account's own references: a label naming exactly the invoices it pays
+    delays = []
+    for x in free_units:
+        named = ctx.edges.get(x)
+        if not named or ctx.inv[x]:
+            continue
+        strong = [y for y, s in named.items() if s >= REF_SHORT]
+        if strong and sum(ctx.amt[y] for y in strong) + ctx.amt[x] == 0 and not ctx.deposit[x]:
+            delays.append(ctx.day[x] - max(ctx.day[y] for y in strong))
+    if h:
+        delays += [h[0]] * h[2]
+    if len(delays) < 3:
+        # no references: the delay most settlements share with some earlier invoice of the same
+        # amount (the mode, ± 2 days): with two contracts at the same price, the nearest invoice
+        # is the wrong one half the time, the common delay is still the true one
+        inv_days: dict[int, list[int]] = {}
+        for x in free_units:
+            if ctx.inv[x]:
+                inv_days.setdefault(abs(ctx.amt[x]), []).append(ctx.day[x])
+        options: list[list[int]] = []
+        for x in free_units:
+            if ctx.inv[x] or ctx.deposit[x]:
+                continue
+            ds = [ctx.day[x] - d for d in inv_days.get(abs(ctx.amt[x]), ()) if -SETTLE_GRACE <= ctx.day[x] - d <= 150]
+            if ds:
+                options.append(ds)
+        if len(options) >= 4:
+            counts = np.zeros(160, dtype="int64")
+            for ds in options:
+                hit = np.zeros(160, dtype=bool)
+                for d in ds:
+                    lo_, hi_ = max(0, d + SETTLE_GRACE - 2), min(160, d + SETTLE_GRACE + 3)
+                    hit[lo_:hi_] = True
+                counts += hit
+            mode = int(np.argmax(counts)) - SETTLE_GRACE
+            near = [min(ds, key=lambda d: abs(d - mode)) for ds in options]
+            near = [d for d in near if abs(d - mode) <= 30]
+            if len(near) >= 4:
+                med = float(np.median(near))
+                mad = float(np.median(np.abs(np.array(near) - med))) * 1.4826
+                return med, max(4.0, mad * 1.5), True
+    if len(delays) >= 3:
+        med = float(np.median(delays))
+        mad = float(np.median(np.abs(np.array(delays) - med))) * 1.4826
+        return med, max(6.0, mad * 1.5), True
+    return ctx.pooled[0], ctx.pooled[1], False
+
+
+def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -> None:
+    opt = state.options
+    amt = ctx.amt
+    comp_parent: dict[int, int] = {}
+    nodes: set[int] = set()
+
+    def find(x: int) -> int:
+        while comp_parent.get(x, x) != x:
+            x = comp_parent[x]
+        return x
+
+    for x in sorted(free):
+        linked = {y: s for y, s in ctx.edges.get(x, {}).items() if y in free}
+        if not linked:
+            continue
+        nodes.add(x)
+        nodes.update(linked)
+        for y in linked:
+            rx, ry = find(x), find(y)
+            if rx != ry:
+                comp_parent[max(rx, ry)] = min(rx, ry)
+        named = {y: s for y, s in linked.items() if (amt[y] > 0) != (amt[x] > 0)}
+        if not named:
+            continue
+        ys = sorted(named)
+        strength = min(named.values())
+        total = amt[x] + sum(amt[y] for y in ys)
+        label = "référence" + ("s" if len(ys) > 1 else "")
+        if total == 0:
+            refs = ", ".join(sorted({ctx.piece[y] for y in ys if ctx.piece[y]}))
+            _add(a, Cand(tuple([x] + ys), Rule.REFERENCE, 0.0, [f"{label} {refs} dans le libellé"], ref=strength, base="ref"))
+            continue
+        # the label names more numbers than it pays (a client number, a remittance number)
+        if 2 <= len(ys) <= 8:
+            vals = [abs(amt[y]) for y in ys]
+            found, _ = find_subsets(vals, abs(amt[x]), len(ys) - 1, 2000, min_size=1, limit=2)
+            if len(found) == 1 and all((amt[ys[i]] > 0) != (amt[x] > 0) for i in found[0]):
+                sub = [ys[i] for i in found[0]]
+                refs = ", ".join(sorted({ctx.piece[y] for y in sub if ctx.piece[y]}))
+                _add(a, Cand(tuple([x] + sub), Rule.REFERENCE, 0.0, [f"{label} {refs} dans le libellé (montant de {len(sub)} sur {len(ys)})"],
+                             ref=min(named[y] for y in sub), base="ref_subset"))
+    # components: a credit note, instalments, a write-off line naming the same invoice
+    comps: dict[int, list[int]] = {}
+    for x in nodes:
+        comps.setdefault(find(x), []).append(x)
+    for members in comps.values():
+        members = sorted(set(members))
+        if len(members) > 2 * opt.k + 2:
+            continue
+        total = sum(amt[m] for m in members)
+        strength = max(max(ctx.edges.get(m, {}).values(), default=0) for m in members)
+        weakest = min(s for m in members for s in ctx.edges.get(m, {}).values()) if any(ctx.edges.get(m) for m in members) else 0
+        refs = ", ".join(sorted({ctx.piece[m] for m in members if ctx.inv[m] and ctx.piece[m]}))
+        if total == 0:
+            _add(a, Cand(tuple(members), Rule.REFERENCE, 0.0, [f"référence commune {refs}".strip()], ref=weakest, base="ref"))
+            continue
+        if 0 < abs(total) <= opt.tolerance_cents:
+            if strength >= REF_SHORT:
+                _add(a, Cand(tuple(members), Rule.TOLERANCE, 0.0, [f"référence commune {refs} ; écart de {eur(abs(total))} ≤ tolérance {eur(opt.tolerance_cents)}"],
+                             ref=weakest, base="tolerance"))
+                continue
+        # complete with other open lines (a label naming only some of the invoices it pays)
+        need = -total
+        pool = [x for x in free if x not in members and (amt[x] > 0) == (need > 0) and abs(amt[x]) <= abs(need)
+                and abs(ctx.day[x] - max(ctx.day[m] for m in members)) <= 200]
+        if pool:
+            ref_day = max(ctx.day[m] for m in members)
+            pool.sort(key=lambda x: (abs(ctx.day[x] - ref_day), ctx.row[x]))
+            pool = pool[: opt.candidates]
+            allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
+            found, used = find_subsets([abs(amt[x]) for x in pool], abs(need), max(1, opt.k - 1), allowed, min_size=1, limit=2)
+            _spend(state, a.name, used)
+            for f in found:
+                extra = [pool[i] for i in f]
+                _add(a, Cand(tuple(members + extra), Rule.REFERENCE, 0.0, [f"référence {refs}, complétée par {len(extra)} ligne(s) pour {eur(abs(need))}"],
+                             ref=weakest, base="complement"))
+        # a partial payment named by its full invoice number: lower-case lettering
+        invs = [m for m in members if ctx.inv[m]]
+        if len(invs) == 1 and strength >= REF_FULL and weakest >= REF_FULL and (total > 0) == (amt[invs[0]] > 0) and len(members) >= 2:
+            c = Cand(tuple(members), Rule.PARTIAL, 0.0, [f"référence {refs} dans le libellé ; reste ouvert {eur(abs(total))}"], ref=REF_FULL,
+                     partial=True, base="partial")
+            _add(a, c)
+
+
+def _spend(state: PassState, account: str, used: int) -> None:
+    state.account_work[account] = state.account_work.get(account, 0) + used
+    state.work += used
+
+
+def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
+    """Contiguous runs of invoices (by date) paid by one settlement: a monthly statement."""
+    amt, day = ctx.amt, ctx.day
+    for sign in (1, -1):
+        invs = sorted((x for x in free_units if ctx.inv[x] and (amt[x] > 0) == (sign > 0)), key=lambda x: (day[x], ctx.row[x]))
+        if len(invs) < 2:
+            continue
+        pref = [0]
+        for x in invs:
+            pref.append(pref[-1] + abs(amt[x]))
+        at = {v: i for i, v in enumerate(pref)}
+        for s in free_units:
+            if ctx.inv[s] or (amt[s] > 0) == (sign > 0):
+                continue
+            target = abs(amt[s])
+            # runs ending at j (invoices before the settlement, within 100 days)
+            for j in range(len(invs), 0, -1):
+                if day[invs[j - 1]] > day[s] + SETTLE_GRACE:
+                    continue
+                if day[s] - day[invs[j - 1]] > 100:
+                    break
+                i = at.get(pref[j] - target)
+                if i is not None and 2 <= j - i <= MAX_RUN and day[s] - day[invs[i]] <= 130:
+                    members = tuple(invs[i:j]) + (s,)
+                    _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
+                    break
+
+
+def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: list[int]) -> None:
+    """1 ↔ 2..k (either side as the « one ») and 2 ↔ k (a settlement with a same-side partner)."""
+    opt = state.options
+    amt, day, row = ctx.amt, ctx.day, ctx.row
+    window, limit, k = opt.date_window_days, opt.candidates, opt.k
+    if k < 2:
+        return
+    for t in targets:
+        if max(0, opt.budget - state.account_work.get(a.name, 0)) <= 0:
+            if a.name not in state.budget_exceeded:
+                state.budget_exceeded.append(a.name)
+                state.budget_left_units[a.name] = len(targets)
+            return
+        pos = amt[t] > 0
+        d0 = day[t]
+        other = [j for j in free_units if j != t and (amt[j] > 0) != pos and abs(day[j] - d0) <= window and abs(amt[j]) < abs(amt[t])]
+        span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
+        if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
+            other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
+        else:
+            other = [j for j in other if (d0 - span <= day[j] <= d0 + SETTLE_GRACE) or ctx.deposit[t] or not ctx.inv[j]]
+        if len(other) < 2:
+            continue
+        if len(other) > min(limit, 30):
+            other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
+        allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
+        found, used = find_subsets([abs(amt[j]) for j in other], abs(amt[t]), k, allowed, limit=3)
+        _spend(state, a.name, used)
+        unproven = used > allowed
+        for f in found:
+            members = (t,) + tuple(other[i] for i in f)
+            what = "factures" if not ctx.inv[t] else "règlements"
+            note = " ; plusieurs combinaisons possibles" if len(found) > 1 else ""
+            if unproven:
+                note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
+            c = Cand(members, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {len(f)} {what}{note}"], base="sum")
+            c.same = 0  # type: ignore[attr-defined]
+            if len(found) == 1 and not unproven:
+                c.why.append("seule combinaison")
+                c.base = "sum_unique"
+            if len(found) > 1 or unproven:
+                c.why.append("combinaison incertaine")
+                c.base = "sum_amb"
+            _add(a, c)
+        if found or ctx.inv[t]:
+            continue
+        # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
+        same = [j for j in free_units if j != t and (amt[j] > 0) == pos and abs(day[j] - d0) <= window]
+        same = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:4]
+        for s in same:
+            target = abs(amt[t]) + abs(amt[s])
+            cand = [j for j in other if abs(amt[j]) < target]
+            if len(cand) < 2:
+                continue
+            allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
+            found2, used = find_subsets([abs(amt[j]) for j in cand], target, k - 1, allowed, limit=2)
+            _spend(state, a.name, used)
+            if len(found2) == 1 and used <= allowed:
+                members = (t, s) + tuple(cand[i] for i in found2[0])
+                c = Cand(members, Rule.COMBINATION, 0.0, [f"2 lignes ({eur(abs(amt[t]))} et {eur(abs(amt[s]))}) = {len(found2[0])} lignes de l'autre sens"],
+                         base="pair_sum")
+                _add(a, c)
+                break
+
+
+# ---------------------------------------------------------------------------
+# global assignment
+# ---------------------------------------------------------------------------
+
+
+def _assign(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> None:
+    if not cands:
+        return
+    cands.sort(key=lambda c: (-c.z, c.units))
+    # connected components of candidates sharing a line
+    parent = list(range(len(cands)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[int, int] = {}
+    for i, c in enumerate(cands):
+        for x in c.units:
+            j = owner.get(x)
+            if j is None:
+                owner[x] = i
+            else:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    comps: dict[int, list[int]] = {}
+    for i in range(len(cands)):
+        comps.setdefault(find(i), []).append(i)
+    for idx in comps.values():
+        group = [cands[i] for i in idx]
+        _solve_component(state, ctx, a, group)
+
+
+def _weight(c: Cand) -> float:
+    return c.z if not c.partial else min(c.z, 0.5)
+
+
+def _best(cands: list[Cand], banned: int = -1) -> tuple[float, list[int], bool]:
+    """Max total weight of pairwise disjoint candidates (positive weights only); branch and bound
+    over candidates sorted by weight. Returns (weight, chosen indices, finished)."""
+    n = len(cands)
+    w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
+    sets = [set(c.units) for c in cands]
+    suffix = [0.0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + w[i]
+    best = [0.0, []]
+    nodes = [0]
+    used: set[int] = set()
+    chosen: list[int] = []
+
+    def rec(i: int, total: float) -> bool:
+        nodes[0] += 1
+        if nodes[0] > EXACT_NODES:
+            return False
+        if total > best[0] + 1e-9:
+            best[0], best[1] = total, list(chosen)
+        if i >= n or total + suffix[i] <= best[0] + 1e-9:
+            return True
+        if w[i] > 0 and not (sets[i] & used):
+            used.update(sets[i])
+            chosen.append(i)
+            ok = rec(i + 1, total + w[i])
+            chosen.pop()
+            used.difference_update(sets[i])
+            if not ok:
+                return False
+        return rec(i + 1, total)
+
+    finished = rec(0, 0.0)
+    return best[0], best[1], finished
+
+
+def _greedy(cands: list[Cand]) -> list[int]:
+    used: set[int] = set()
+    out = []
+    for i, c in enumerate(cands):
+        if _weight(c) > 0 and not (set(c.units) & used):
+            used.update(c.units)
+            out.append(i)
+    return out
+
+
+def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> None:
+    weak = [c for c in cands if _weight(c) <= 0]
+    cands = [c for c in cands if _weight(c) > 0]
+    if not cands:
+        _leftover_proposals(state, ctx, weak, set())
+        return
+    if len(cands) == 1:
+        c = cands[0]
+        if _weight(c) > 0 or c.z >= MIN_Z:
+            _emit(state, ctx, c, c.z if _weight(c) > 0 else 0.0, [])
+        return
+    total, chosen, finished = _best(cands)
+    if not finished:
+        chosen = _greedy(cands)
+    chosen_set = set(chosen)
+    for i in chosen:
+        c = cands[i]
+        if finished and len(cands) <= 60:
+            without, _, fin2 = _best(cands, banned=i)
+            margin = total - without if fin2 else 0.0
+        else:  # local margin: the strongest competitor of any of its lines
+            rivals = [_weight(o) for j, o in enumerate(cands) if j != i and set(o.units) & set(c.units)]
+            margin = _weight(c) - max([0.0] + rivals)
+        alts = [o for j, o in enumerate(cands) if j not in chosen_set and set(o.units) & set(c.units) and o.z >= c.z - AUTO_MARGIN][:5]
+        _emit(state, ctx, c, margin, alts)
+    _leftover_proposals(state, ctx, [c for i, c in enumerate(cands) if i not in chosen_set] + weak,
+                        {x for i in chosen for x in cands[i].units})
+
+
+def _leftover_proposals(state: PassState, ctx: Ctx, cands: list[Cand], taken: set[int]) -> None:
+    """Proposals for lines the assignment left open (never applied)."""
+    for c in cands:
+        if not (set(c.units) & taken) and c.z >= MIN_Z:
+            taken.update(c.units)
+            rivals = [o for o in cands if o is not c and set(o.units) & set(c.units)][:5]
+            _emit(state, ctx, c, 0.0, rivals)
+
+
+def _emit(state: PassState, ctx: Ctx, c: Cand, margin: float, alts: list[Cand]) -> None:
+    auto = c.z >= AUTO_Z and margin >= AUTO_MARGIN and c.base not in ("sum_amb",)
+    if c.partial:
+        auto = c.z >= AUTO_Z and margin >= AUTO_MARGIN
+    score = sigmoid_score(c.z)
+    why = "; ".join(c.why)
+    detail = f"{why} ; score {score}/100, marge {margin:.1f}"
+    if not auto and alts:
+        detail += " ; concurrencé par d'autres groupes"
+    state.groups.append(RawGroup(tuple(sorted(c.units)), c.rule, detail, score, ambiguous=not auto,
+                                 alternatives=tuple(tuple(sorted(o.units)) for o in alts), partial=c.partial,
+                                 z=round(c.z, 3), margin=round(margin, 3)))
+    for x in c.units:
+        state.free[x] = False
+
+
+def balance_leftovers(state: PassState, ctx: Ctx, lo: int, hi: int) -> None:
+    """The open lines an account has left sum to zero: proposed as one group (never applied)."""
+    members = [x for x in range(lo, hi) if state.free[x]]
+    if len(members) >= 2 and sum(ctx.amt[x] for x in members) == 0:
+        state.groups.append(RawGroup(tuple(members), Rule.BALANCE, f"solde nul des {len(members)} lignes ouvertes du compte", 40,
+                                     ambiguous=True, z=-0.4, margin=0.0))
+        for x in members:
+            state.free[x] = False
+
+
+FAST_PATH = True  # uncontested groups resolved column-wise before the per-account search
+
+
+def _side_counts(u) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: open lines of its account with its absolute amount, debit side and credit side."""
+    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
+    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy().astype("int64")
+    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy().astype("int64")
+    return n_pos, n_all - n_pos
+
+
+def _same_amount_counts(u) -> np.ndarray:
+    """Per unit: how many open lines of its account share its amount, on the busier side."""
+    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
+    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy()
+    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy()
+    return np.maximum(n_pos, n_all - n_pos).astype("int64")
+
+
+_MARKER = r"(?:ECH|ECHEANCE|ÉCHÉANCE|ECHEANCES|VERSEMENT|MENSUALITE|MENSUALITÉ)\.?\s*(?:N°\s*)?(?P<i>[0-9]{1,2})\s*/\s*(?P<m>[0-9]{1,2})"
+
+
+def instalment_markers(u) -> list[tuple[int, int] | None]:
+    """Per unit: (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), else None."""
+    text = u.line_text if u.line_text is not None else u.line_label
+    out: list[tuple[int, int] | None] = [None] * len(u)
+    hit = pc.match_substring_regex(pc.utf8_upper(text), _MARKER).to_numpy(zero_copy_only=False)
+    lines = np.flatnonzero(hit)
+    if not len(lines):
+        return out
+    found = pc.extract_regex(pc.utf8_upper(text.take(pa.array(lines))), _MARKER)
+    i = pc.struct_field(found, "i").to_pylist()
+    m = pc.struct_field(found, "m").to_pylist()
+    for line, a, b in zip(lines.tolist(), i, m):
+        if a is not None and 1 <= int(a) <= int(b) <= 24:
+            out[int(u.line_unit[line])] = (int(a), int(b))
+    return out
+
+
+def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]]) -> None:
+    """The whole scope: per account, candidates → scores → assignment; then balances."""
+    u = state.units
+    if not len(u):
+        return
+    state.stage = "références"  # stage names shown by the progress bars (kept from the pass engine)
+    state.tick(0, 1)
+    edges = reference_edges(state, inv)
+    # a deposit precedes its invoice, so it cannot name it: a line « ACOMPTE … FA2025-00123 »
+    # that names an invoice is a part payment of it, not a deposit
+    deposit = deposit.copy()
+    if edges:
+        deposit[np.fromiter(edges.keys(), dtype="int64", count=len(edges))] = False
+    state.tick(1, 1)
+    state.stage = "montants exacts"
+    state.tick(0, 1)
+    nsame = _same_amount_counts(u)
+    state.tick(1, 1)
+    if FAST_PATH:
+        n_pos, n_neg = _side_counts(u)
+        learnt = fast_path(state, inv, deposit, piece, n_pos, n_neg, history)
+        for name, h in learnt.items():
+            if name not in history or history[name][2] < 3:
+                history = {**history, name: h}
+    state.stage = "combinaisons 1↔k"
+    pooled_delays = [v[0] for v in history.values()]
+    pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
+    ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
+              edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
+              marker=instalment_markers(u))
+    for x, ys in edges.items():
+        for y in ys:
+            ctx.named_by.setdefault(y, []).append(x)
+    acc = u.account
+    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
+    n_acc = len(starts) - 1
+    # accounts with open lines on both sides (else nothing can balance)
+    st = np.array(starts[:-1], dtype="int64")
+    n_pos = np.add.reduceat((state.free & (u.amount > 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
+    n_neg = np.add.reduceat((state.free & (u.amount < 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
+    busy = ((n_pos > 0) & (n_neg > 0)).tolist()
+    free_l = state.free
+    for n in range(n_acc):
+        if busy[n]:
+            lo, hi = starts[n], starts[n + 1]
+            letter_account(state, ctx, lo, hi, (np.flatnonzero(free_l[lo:hi]) + lo).tolist())
+        if n % 200 == 0 or n == n_acc - 1:
+            state.tick(n + 1, n_acc)
+    for n in range(n_acc):
+        lo, hi = starts[n], starts[n + 1]
+        balance_leftovers(state, ctx, lo, hi)
