@@ -152,20 +152,21 @@ def run_button(
     host: str | None = None,
     user: str | None = None,
     store: Any = None,
-    lock_timeout: float = 60.0,
+    lock_timeout: float = 300.0,
     block_on_orphans: bool = True,
 ) -> CommitResult:
     """Lock, recover, re-read the register, plan, and commit the outcome (module docstring).
 
     ``block_on_orphans``: a Reglo bank or entries file unknown to the register (found by
     recovery) turns into a blocking alert and the plan is not run (payment workflows).
+    ``lock_timeout``: how long to wait for another run's commit (its plan runs inside the lock).
 
     Raises:
         UserError: register unusable or busy, output folder outside the dossier, a file could
             not be written (the batch is then rolled back: nothing recorded as paid).
     """
     from reglo.addin.shell.recovery import recover
-    from reglo.addin.shell.registry.base import DuplicatePaymentError, DuplicateReferenceError, RegisterBusy, RegisterError
+    from reglo.addin.shell.registry.base import DuplicatePaymentError, DuplicateReferenceError, RegisterError
 
     folder = Path(dossier_folder).resolve()
     host = host or this_host()
@@ -176,9 +177,7 @@ def run_button(
         try:
             lock = store.lock(timeout=lock_timeout)
             lock.__enter__()
-        except RegisterBusy as exc:
-            raise UserError(f"{exc} Un autre poste ou une autre fenêtre enregistre un lot dans ce dossier : relancez dans un instant.") from exc
-        except RegisterError as exc:
+        except RegisterError as exc:  # busy (another run commits), unreadable, server down: a French message
             raise UserError(str(exc)) from exc
         try:
             fault_point("after_lock")
