@@ -56,3 +56,50 @@ def make_book(sheets: dict[str, list[list]] | list[list], sheet: str = "Feuil1",
 @pytest.fixture
 def remote_book():
     return make_book
+
+
+# ---------------------------------------------------------------------------
+# the payment register on both backends (reglo.addin.shell.registry)
+# ---------------------------------------------------------------------------
+
+class StoreBackend:
+    """Opens a dossier's register on one backend. PostgreSQL: ``REGLO_TEST_PG_URL`` (each
+    test gets its own dossier id on the shared test database)."""
+
+    def __init__(self, name: str, url: str | None = None):
+        import uuid
+
+        self.name = name
+        self.url = url
+        self.dossier_id = f"test-{uuid.uuid4().hex[:12]}" if url else None
+
+    def open(self, folder):
+        from reglo.addin.shell.registry import open_store
+
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return open_store(folder, url=self.url, dossier_id=self.dossier_id)
+
+    def args(self) -> list[str]:
+        """How a child process opens the same register: ``[url, dossier_id]`` or ``[]``."""
+        return [self.url, self.dossier_id] if self.url else []
+
+
+def pg_test_url() -> str | None:
+    url = os.environ.get("REGLO_TEST_PG_URL")
+    if url:
+        return url
+    if os.environ.get("REGLO_REQUIRE_PG") == "1":
+        pytest.fail("REGLO_REQUIRE_PG=1 mais REGLO_TEST_PG_URL n'est pas défini : les tests PostgreSQL doivent tourner (voir .ci/run).")
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request):
+    """The same register tests on SQLite and on PostgreSQL (skipped locally without
+    ``REGLO_TEST_PG_URL``; CI sets ``REGLO_REQUIRE_PG=1`` so that they must run)."""
+    if request.param == "sqlite":
+        return StoreBackend("sqlite")
+    url = pg_test_url()
+    if not url:
+        pytest.skip("PostgreSQL : REGLO_TEST_PG_URL non défini")
+    return StoreBackend("postgresql", url)

@@ -34,7 +34,7 @@ outside the critical section, and a workbook that cannot be saved never un-pays 
 
 Fault injection: ``REGLO_FAULT_AT=<step>`` (:mod:`reglo.addin.shell.faults`) kills the process
 at a named step; whatever the step, the next start leaves the dossier in the old state or the
-new one (see ``docs/adr/0002-commit-protocol.md``).
+new one (see ``docs/adr/0006-commit-protocol.md``).
 
 An error while writing (disk full, file locked) rolls the batch back at once (files removed,
 ledger restored, batch ``rolled_back``) and raises :class:`UserError` with a French message.

@@ -238,6 +238,8 @@ class PaymentsRun:
     outputs: list[str] = field(default_factory=list)
     paint: Any = None
     saved: bool = True  # False: committed, but the workbook could not be saved
+    unsupported: bool = False  # committed, but the fast backend cannot write this workbook's sheets
+    write_outputs: Any = None  # writes the sheets of a committed import into a workbook (and saves it)
 
 
 def run_check(tpl: TemplateRows, pd_: PaymentsDossier, *, today: date, ref: PaymentReference | None = None) -> tuple[CheckResult, list[Alert]]:
@@ -377,17 +379,27 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
         lettering_summary(update),
     ]
     run.alerts = alerts + pe.alerts
-    try:
+
+    def write_outputs(target: Workbook) -> None:
         from reglo.addin.backends.entries_sheet import write_entries_sheet
 
-        write_entries_sheet(book, frame, sheet=ENTRIES_SHEET)
-        write_allocations(book, result.allocations, letters, batch)
-        write_lettering_sheet(book, update)
-        run.synthesis = write_synthesis(book, pd_, syn=data["synthesis"])
-        run.paint = _paint(book, run.alerts, result, title,
+        write_entries_sheet(target, frame, sheet=ENTRIES_SHEET)
+        write_allocations(target, result.allocations, letters, batch)
+        write_lettering_sheet(target, update)
+        run.synthesis = write_synthesis(target, pd_, syn=data["synthesis"])
+        run.paint = _paint(target, run.alerts, result, title,
                            [("Règlements importés", len(result.allocations)), ("Lot du registre", batch), ("Écritures générées", len(pe.entries))])
         if save_book:
-            book.save()
+            target.save()
+
+    run.write_outputs = write_outputs
+    from reglo.addin.backends.fastbook import UnsupportedWorkbook
+
+    try:
+        write_outputs(book)
+    except UnsupportedWorkbook:  # committed: the caller writes the sheets with another backend (import_file)
+        run.saved = False
+        run.unsupported = True
     except (OSError, WorkbookError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         run.summary.append(f"ATTENTION : le classeur n'a pas pu être enregistré ({detail}) ; les règlements sont bien importés (lot {batch} du registre"
@@ -594,10 +606,10 @@ def check_file(path: str | Path, pd_: PaymentsDossier, *, today: date, engine: s
 
 def import_file(path: str | Path, pd_: PaymentsDossier, *, today: date, now: datetime, engine: str = "auto", progress: Any = None) -> PaymentsRun:
     """« Importer » on an .xlsx file, saved in place, on the backend ``check_file`` would
-    choose (``reglo.addin.backends.fastbook.open_book``: the fast one from 1 MB on). The import is all or
-    nothing (the workbook is saved inside the register transaction), so a layout the fast
-    backend does not patch (``UnsupportedWorkbook``, at any step) leaves nothing recorded
-    and the import is simply run again on openpyxl."""
+    choose (``reglo.addin.backends.fastbook.open_book``: the fast one from 1 MB on). A layout the
+    fast backend does not patch (``UnsupportedWorkbook``): before the commit, the import is
+    simply run again on openpyxl; after it, the committed import's sheets are written with
+    openpyxl (never imported twice)."""
     from reglo.addin.backends.fastbook import UnsupportedWorkbook, open_book
 
     p = Path(path)
@@ -606,7 +618,10 @@ def import_file(path: str | Path, pd_: PaymentsDossier, *, today: date, now: dat
         _step(progress, f"Règlements : ouverture de {p.name}")
         book = open_book(p, engine_)
         run = import_payments(book, pd_, today=today, now=now, file_name=p.name, save_book=True, progress=progress)
-        if run.batch_id is None:  # nothing imported: the painted sheet is still saved
+        if run.unsupported:  # committed; the fast backend cannot write these sheets: openpyxl does
+            run.saved, run.unsupported = True, False
+            run.write_outputs(open_book(p, "openpyxl"))
+        elif run.batch_id is None:  # nothing imported: the painted sheet is still saved
             book.save()
         return run
 

@@ -11,7 +11,7 @@ lock; ``reglo.addin.shell.dossier.load_dossier`` calls :func:`recover_at_start`)
 * a pending batch of another machine (or of another path to the dossier) is never rolled back
   blindly: its lines stay reserved (a pending batch counts) and a French warning says where
   and when it started, until it is resolved there or a user confirms in writing that its file
-  was never sent (:func:`resolve_never_sent`, ``reglo register resolve REF --jamais-envoye``);
+  was never sent (``reglo register cancel REF --non-envoye --reason …``, or :func:`resolve_never_sent`);
 * stray temporary files of the protocol (``.~<name>.reglo-<id>.tmp`` / ``.orig``) of batches
   that are no longer pending are removed, as are those an older Reglo left
   (``.<name>.<random>.tmp`` of a Reglo output);
@@ -49,11 +49,11 @@ folders of every file the register knows are searched too."""
 
 REGLO_OUTPUT = re.compile(
     r"^(VIR\d{14}(-\d+)?(\.xml|-ecritures\.txt)"
-    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt"
-    r"|(PRLV|LCR|DEC)\d{14}(-\d+)?(\.xml|\.txt|-ecritures\.txt))$"
+    r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt)$"
 )
-"""Names of the bank and entries files Reglo writes (transfers ``VIR…``, payments import
-``Reglements_clients_…``, direct debits / LCR / disbursements)."""
+"""Names of the bank and entries files Reglo writes through the commit protocol (transfers
+``VIR…``, payments import ``Reglements_clients_…``). A workflow converted to the protocol adds
+its own names here."""
 
 _PROTOCOL_TMP = re.compile(r"^\.~(?P<name>.+)" + re.escape(TMP_MARK) + r"(?P<id>\d+)\.(tmp|orig)$")
 _OLD_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{6,12}\.tmp$")  # tempfile.mkstemp of atomic_write
@@ -174,13 +174,13 @@ def recover(dossier: str | Path, store: Any, *, host: str | None = None, now: da
                 report.alerts.append(alert("REGISTER_RECOVERED_ROLLED_BACK", reference=b.reference, started=_started(b)))
         else:
             report.foreign.append(b)
-            report.alerts.append(alert("REGISTER_FOREIGN_PENDING", reference=b.reference, kind=b.kind, started=_started(b), host=b.host or "inconnu",
-                                       folder=b.folder or "?", user=f", utilisateur {b.user}" if b.user else "", count=len(b.lines)))
+            report.alerts.append(alert("REGISTER_PENDING_ELSEWHERE", reference=b.reference, date=_started(b), host=b.host or "inconnu",
+                                       where=(b.folder or "?") + (f", utilisateur {b.user}" if b.user else "")))
     if report.committed or report.rolled_back:
         snap = store.snapshot()
     report.removed = remove_stray_temporaries(folder, snap)
     report.orphans = orphan_files(folder, snap)
-    report.alerts += [alert("REGISTER_ORPHAN_FILE", file=p.name, folder=str(p.parent)) for p in report.orphans]
+    report.alerts += [alert("REGISTER_ORPHAN_FILE", file=p.name, folder=str(p.parent), dossier=str(folder)) for p in report.orphans]
     return report
 
 
@@ -229,13 +229,26 @@ def remove_stray_temporaries(dossier: Path, snap: RegisterSnapshot) -> list[Path
     return removed
 
 
+def _reference_of(name: str) -> str | None:
+    """The batch reference a Reglo output name carries (``VIR…`` MsgId, ``RC-<stamp>``)."""
+    if name.startswith("VIR"):
+        return name[:-len("-ecritures.txt")] if name.endswith("-ecritures.txt") else name.rsplit(".", 1)[0]
+    if name.startswith("Reglements_clients_"):
+        return "RC-" + name[len("Reglements_clients_"):].rsplit(".", 1)[0]
+    return None
+
+
 def orphan_files(dossier: Path, snap: RegisterSnapshot) -> list[Path]:
     """Reglo bank / entries files in the output folders that no live, cancelled or pending
-    batch of the register knows (a rolled-back batch's files do not count as known)."""
+    batch of the register knows (a rolled-back batch's files do not count as known). A file
+    named after a known batch reference counts as known (registers of an older Reglo recorded
+    the bank file only, not the entries file beside it)."""
     known: set[tuple[str, str]] = set()
+    refs: set[str] = set()
     for b in snap.batches:
         if b.status == "rolled_back":
             continue
+        refs.add(b.reference)
         for f in b.files:
             known.add((str(record_path(dossier, f).parent.resolve()), f.name))
     out = []
@@ -246,7 +259,7 @@ def orphan_files(dossier: Path, snap: RegisterSnapshot) -> list[Path]:
             continue
         where = str(folder.resolve())
         for n in names:
-            if REGLO_OUTPUT.match(n) and (where, n) not in known:
+            if REGLO_OUTPUT.match(n) and (where, n) not in known and _reference_of(n) not in refs:
                 out.append(folder / n)
     return out
 
@@ -297,7 +310,7 @@ def resolve_never_sent(dossier: str | Path, reference: str, reason: str, *, stor
 
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("Indiquez par écrit pourquoi le fichier n'a jamais été envoyé (--jamais-envoye \"raison\").")
+        raise UserError("Indiquez par écrit pourquoi le fichier n'a jamais été envoyé (--reason \"raison\").")
     folder = Path(dossier).resolve()
     now = now or datetime.now().replace(microsecond=0)
     user = user if user is not None else this_user()

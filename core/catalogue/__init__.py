@@ -19,6 +19,7 @@ _MODULES = (
     "entry_import",
     "addin",
     "commit",
+    "register",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {}

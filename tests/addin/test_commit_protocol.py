@@ -126,7 +126,7 @@ def test_foreign_pending_batch_is_reserved_and_resolved_in_writing(tmp_path):
     res = run_button(tmp_path, _plan(ledger=False), now=NOW, store=store, host="h1")
     assert res.committed
     assert [l.item_key for l in store.snapshot().batches[1].lines] == ["F2"]  # F1 stays reserved
-    warn = [a for a in res.alerts if a.code == "REGISTER_FOREIGN_PENDING"]
+    warn = [a for a in res.alerts if a.code == "REGISTER_PENDING_ELSEWHERE"]
     assert warn and "autre-poste" in warn[0].message and "02/03/2026 à 10:00" in warn[0].message and not warn[0].is_blocking
     a = resolve_never_sent(tmp_path, "T9999", "clé USB perdue, jamais transmis", store=store, user="paul", now=NOW)
     assert a.code == "REGISTER_RESOLVED_NEVER_SENT" and store.snapshot().batches[0].status == "cancelled"
@@ -186,3 +186,22 @@ def test_kill_at_each_step_leaves_old_or_new_state(tmp_path, step):
     live = [b for b in snap.batches if b.counts]
     assert len(live) == 1 and sorted(l.item_key for l in live[0].lines) == ["F1", "F2"]
     assert not [p.name for p in tmp_path.rglob("*") if ".reglo-" in p.name]
+
+
+def test_files_named_after_a_known_batch_are_not_orphans(tmp_path):
+    """A register upgraded from an older Reglo knows the bank file of a batch, not the entries
+    file written beside it: a file named after a known reference is not an orphan."""
+    from reglo.addin.shell.recovery import orphan_files
+    from reglo.core.register_state import BatchState, FileRecord, RegisterSnapshot
+
+    (tmp_path / "virements").mkdir()
+    for name in ("VIR20250102090000.xml", "VIR20250102090000-ecritures.txt", "VIR20250103090000.xml"):
+        (tmp_path / "virements" / name).write_bytes(b"x")
+    (tmp_path / "Reglements_clients_20250630-100000.txt").write_bytes(b"x")
+    snap = RegisterSnapshot(batches=(
+        BatchState(id=1, kind="virement", reference="VIR20250102090000", status="committed", created_at=NOW,
+                   files=(FileRecord(folder="virements", name="VIR20250102090000.xml", sha256="0" * 64, role="bank"),)),
+        BatchState(id=2, kind="customer_payments", reference="RC-20250630-100000", status="cancelled", created_at=NOW),
+        BatchState(id=3, kind="virement", reference="VIR20250103090000", status="rolled_back", created_at=NOW),
+    ))
+    assert [p.name for p in orphan_files(tmp_path, snap)] == ["VIR20250103090000.xml"]

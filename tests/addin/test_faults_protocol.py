@@ -1,4 +1,4 @@
-"""Every fault step of the commit protocol on the dossier's real register (SQLite store, or the
+"""Every fault step of the commit protocol on the dossier's real register (SQLite store, and the
 PostgreSQL server of ``REGLO_TEST_PG_URL``): a child process running ``run_button`` is killed
 at the step; recovery at the next start leaves the old state or the new one, and a re-run
 records every line exactly once."""
@@ -33,12 +33,31 @@ def test_faults_cover_every_step():
     assert {f.split(":")[0] for f in FAULTS} == set(STEPS)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def register_env(request, tmp_path, monkeypatch) -> dict:
+    """The dossier's SQLite register, or the PostgreSQL server of ``REGLO_TEST_PG_URL`` (the
+    dossier points to it; the child process gets the server's address)."""
+    if request.param == "sqlite":
+        return {}
+    import uuid
+
+    from reglo.addin.shell.registry.config import write_pointer
+    from tests.conftest import pg_test_url
+
+    url = pg_test_url()
+    if not url:
+        pytest.skip("PostgreSQL : REGLO_TEST_PG_URL non défini")
+    write_pointer(tmp_path, f"test-{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("REGLO_REGISTER_URL", url)
+    return {"REGLO_REGISTER_URL": url}
+
+
 @pytest.mark.parametrize("step", FAULTS)
-def test_sqlite_register_kill_at_each_step(tmp_path, step):
+def test_register_kill_at_each_step(tmp_path, step, register_env):
     from tests.addin.register_view import snapshot
 
     (tmp_path / "ledger.txt").write_bytes(b"origin\n")
-    env = {**os.environ, "REGLO_FAULT_AT": step}
+    env = {**os.environ, **register_env, "REGLO_FAULT_AT": step}
     proc = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(HERE), folder=str(tmp_path))], env=env, capture_output=True)
     assert proc.returncode == -9, proc.stderr.decode()[-800:]
     report = recover_at_start(tmp_path, host="h1", now=NOW)

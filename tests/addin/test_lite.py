@@ -59,7 +59,7 @@ def test_requirements_cover_the_project_dependencies():
     names = {d.split(">")[0].split("=")[0].split("<")[0].strip().lower() for d in project["project"]["dependencies"]}
     listed = [line for line in lite.render_requirements().splitlines() if line and not line.startswith("#")]
     assert set(listed) <= names
-    assert names - set(listed) <= {"python-calamine", "olefile"}  # no WebAssembly build / desktop-only
+    assert names - set(listed) <= {"python-calamine", "olefile", "psycopg[binary]", "filelock"}  # no WebAssembly build / desktop-only (the register)
 
 
 def test_scripts_are_listed_with_french_names(lite_env, tmp_path):

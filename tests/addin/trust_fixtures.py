@@ -91,10 +91,23 @@ def generate_args(workbook: Path, folder: Path, now: str = NOW) -> list[str]:
 # payments
 # ---------------------------------------------------------------------------
 
-def open_invoices(n: int) -> list:
-    """The ``n`` latest invoices of the demo dossier (still open at closing)."""
+@functools.cache
+def _open_numbers() -> frozenset[str]:
+    from reglo.core.payments.usecases import build_reference
+    from reglo.core.register_state import RegisterSnapshot
+
     demo = _demo()
-    invoices = sorted((i for i in demo.dossier.invoices if i.gross > 0), key=lambda i: (i.invoice_date, i.invoice_number))
+    ref = build_reference(demo.dossier, demo.ledger_frame, RegisterSnapshot())
+    return frozenset(n for n, inv in ref.invoices.items() if not inv.settled_code and (inv.ledger_open is None or inv.ledger_open == inv.amount))
+
+
+def open_invoices(n: int) -> list:
+    """The ``n`` latest invoices of the demo dossier still wholly open in its ledger."""
+    from reglo.core.payments import ingest as t
+
+    demo = _demo()
+    invoices = sorted((i for i in demo.dossier.invoices if i.gross > 0 and t.code(i.invoice_number) in _open_numbers()),
+                      key=lambda i: (i.invoice_date, i.invoice_number))
     return invoices[-n:]
 
 

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "check" and not args.openpyxl:
             run_ = ap.check_file(path, dossier, today=today, progress=bar)
         elif args.action == "import":
-            # fast backend on big files, openpyxl else or as a fallback (all or nothing: safe to retry)
+            # fast backend on big files, openpyxl else or as a fallback (an import is committed once: safe to retry)
             run_ = ap.import_file(path, dossier, today=today, now=now, engine="openpyxl" if args.openpyxl else "auto", progress=bar)
         else:
             bar.phase(f"Règlements — lecture de {path.name}".ljust(60))
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             if args.action == "check":
                 run_ = ap.check_payments(book, dossier, today=today)
             elif args.action == "import":
-                # the workbook is saved inside the import's register transaction (all or nothing)
+                # committed through the register first; the workbook is saved after
                 run_ = ap.import_payments(book, dossier, today=today, now=now, file_name=path.name, save_book=True)
             else:
                 frame, name = ap.read_ledger(dossier, args.fec)

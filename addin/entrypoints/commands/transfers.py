@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             elif args.action == "show":
                 result = at.show_transfers(book, dossier=args.dossier)
             else:
-                # the workbook is saved inside the register transaction (all or nothing)
+                # committed through the register first; the workbook is saved after (never un-pays)
                 result = at.generate_transfers(book, dossier=args.dossier, out_dir=args.out, save_book=True)
             if args.action != "generate" or not result.outputs:
                 book.save()

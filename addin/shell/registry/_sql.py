@@ -24,7 +24,7 @@ Tables (every row carries ``dossier_id``: one PostgreSQL database holds many dos
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
@@ -365,6 +365,40 @@ class SqlStore:
             raise
         self._journal([{"seq": seq, "op": "begin", "at": _iso(at), "batch": batch_entry(state), "counters": dict(counters or {})}])
         return batch_id
+
+    @contextmanager
+    def record_atomic(self, draft: BatchDraft, *, files: list[FileRecord], host: str, folder: str, user: str, at: datetime) -> Iterator[int]:
+        """Former interface (``PaymentRegister.pending_batch``): the batch is recorded
+        *committed* in one transaction that stays open for the ``with`` block and commits only
+        when the block ends normally (nothing recorded otherwise). The commit protocol
+        (:meth:`begin` / :meth:`set_status`) replaces it."""
+        files = list(files)
+        try:
+            with self._write() as cur:
+                taken = self._taken(cur, draft.reference, files)
+                if taken:
+                    raise DuplicateReferenceError(taken)
+                batch_id = self._next(cur, "next_batch_id")
+                state = BatchState(
+                    id=batch_id, kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at, host=host, folder=folder,
+                    user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)),
+                    lines=tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code,
+                                          document_ref=l.document_ref, original_cents=l.original_cents, meta=json.loads(_dumps(l.meta))) for l in draft.lines),
+                )
+                self._insert_batch(cur, state, strict=True)
+                seq1 = self._change(cur, batch_id=batch_id, at=at, old=None, new="pending", by=user, payload={"counters": {}})
+                self._apply_status(cur, batch_id, "committed", at=_iso(at), reason=None, is_test=draft.is_test)
+                seq2 = self._change(cur, batch_id=batch_id, at=at, old="pending", new="committed", by=user)
+                yield batch_id
+        except RegisterError:
+            raise
+        except Exception as exc:
+            if self._is_integrity_error(exc):
+                raise self._diagnose(draft, files) from exc
+            raise
+        self._journal([{"seq": seq1, "op": "begin", "at": _iso(at), "batch": batch_entry(state), "counters": {}},
+                       {"seq": seq2, "op": "status", "at": _iso(at), "batch_id": batch_id, "reference": draft.reference, "from": "pending",
+                        "to": "committed", "reason": None, "by": user}])
 
     def set_status(self, batch_id: int, status: BatchStatus, *, at: datetime, reason: str | None = None, by: str = "") -> None:
         with self._write() as cur:

@@ -82,16 +82,26 @@ class SqliteStore(SqlStore):
         self._busy = busy_timeout
         self._filelock = FileLock(str(self.lock_path))
         self._con: sqlite3.Connection | None = None
+        self._rcon: sqlite3.Connection | None = None  # reads: never see a write transaction still open
 
     # ------------------------------------------------------------ connection
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            return sqlite3.connect(self.path, timeout=self._busy, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._unreadable(exc) from exc
+
     @property
     def con(self) -> sqlite3.Connection:
         if self._con is None:
-            try:
-                self._con = sqlite3.connect(self.path, timeout=self._busy, isolation_level=None, check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise self._unreadable(exc) from exc
+            self._con = self._connect()
         return self._con
+
+    @property
+    def rcon(self) -> sqlite3.Connection:
+        if self._rcon is None:
+            self._rcon = self._connect()
+        return self._rcon
 
     def _unreadable(self, exc: BaseException) -> RegisterError:
         text = str(exc).lower()
@@ -120,7 +130,7 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
-        con = self.con
+        con = self.rcon
         try:
             con.execute("BEGIN")
             cur = con.cursor()
@@ -154,9 +164,10 @@ class SqliteStore(SqlStore):
             self._filelock.release()
 
     def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+        for con in (self._con, self._rcon):
+            if con is not None:
+                con.close()
+        self._con = self._rcon = None
 
     # ------------------------------------------------------------ opening
     def create_schema(self, at: datetime | None = None) -> None:

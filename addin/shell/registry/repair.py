@@ -1,0 +1,377 @@
+"""``reglo register repair``: give a dossier its register back.
+
+1. When the SQLite register is missing, empty, truncated or garbage, it is rebuilt from the
+   journal (``reglo-registre.journal``) into a new file; the damaged file is kept aside as
+   ``reglo-registre.sqlite.endommage-<date>`` (never deleted). A sound register is kept.
+2. The dossier's output folders are scanned for files Reglo wrote that the register does not
+   know (a run killed after writing its file): SEPA pain.001 / pain.008 files (MsgId,
+   end-to-end ids, remittance text, amounts read back), FEC-format entries files
+   (``*-ecritures.txt``: entry numbers and amounts) and CFONB files. Each is recorded as a
+   *committed* batch with ``meta.repaired = true``, so that nothing already paid is paid again.
+   A pain file and its ``<MsgId>-ecritures.txt`` make one batch.
+
+:func:`orphan_files` is the same scan without recording: the payment workflows refuse to run
+while it finds something.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
+
+from reglo.addin.shell.registry.base import RegisterStore, RegisterUnreadable
+from reglo.addin.shell.registry.config import JOURNAL_FILE, REGISTER_FILE, open_configured
+from reglo.addin.shell.registry.journal import Journal, replay
+from reglo.addin.shell.registry.sqlite import OUTPUT_FOLDERS, SqliteStore
+
+_KIND_BY_FOLDER = {"virements": "virement", "reglements": "reglement", "prelevements": "prelevement", "lcr": "lcr",
+                   "decaissements": "decaissement", "imports": "import_ecritures"}
+_CFONB_WIDTHS = (120, 160, 240)
+
+
+@dataclass
+class ReadBack:
+    """What a file Reglo wrote says about itself."""
+
+    path: Path
+    folder: str  # relative to the dossier
+    format: str  # "pain.001", "pain.008", "fec", "cfonb"
+    reference: str
+    lines: list[LineState]
+    meta: dict[str, Any] = field(default_factory=dict)
+    role: str = "bank"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+@dataclass
+class RepairReport:
+    rebuilt: bool = False
+    damaged_copy: Path | None = None
+    replayed: int = 0
+    recorded: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (batch id, reference, file names)
+    unknown: list[Path] = field(default_factory=list)  # files of the output folders neither known nor recognised
+    journal_lines: int = 0
+
+    def lines_fr(self) -> list[str]:
+        out = []
+        if self.rebuilt:
+            out.append(f"Registre reconstruit à partir du journal : {self.replayed} changement(s) rejoué(s).")
+            if self.damaged_copy:
+                out.append(f"L'ancien registre endommagé est conservé sous {self.damaged_copy.name}.")
+        if self.journal_lines:
+            out.append(f"Journal complété : {self.journal_lines} ligne(s) ajoutée(s) depuis le registre.")
+        for bid, ref, names in self.recorded:
+            out.append(f"Fichier inconnu du registre enregistré comme lot validé {bid} ({ref}) : {', '.join(names)}.")
+        for p in self.unknown:
+            out.append(f"Fichier non reconnu laissé tel quel (il n'est pas enregistré) : {p}")
+        if not out:
+            out.append("Le registre est sain et connaît tous les fichiers du dossier : rien à réparer.")
+        return out
+
+
+# ---------------------------------------------------------------------------
+# reading files back
+# ---------------------------------------------------------------------------
+
+def _cents(text: str | None) -> int:
+    if not text:
+        return 0
+    t = text.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in t and "." in t:
+        t = t.replace(".", "")
+    try:
+        return int((Decimal(t.replace(",", ".")) * 100).to_integral_value())
+    except InvalidOperation:
+        return 0
+
+
+def _read_pain(path: Path, folder: str) -> ReadBack | None:
+    from lxml import etree
+
+    try:
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)).getroot()
+    except (etree.XMLSyntaxError, OSError):
+        return None
+    ns = etree.QName(root).namespace or ""
+    if "pain.001" in ns:
+        fmt, tx_tag, party, acct = "pain.001", "CdtTrfTxInf", "Cdtr", "CdtrAcct"
+    elif "pain.008" in ns:
+        fmt, tx_tag, party, acct = "pain.008", "DrctDbtTxInf", "Dbtr", "DbtrAcct"
+    else:
+        return None
+    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    msg_id = root.findtext(f".//{q('GrpHdr')}/{q('MsgId')}") or path.stem
+    lines = []
+    for tx in root.iter(q(tx_tag)):
+        e2e = tx.findtext(f"{q('PmtId')}/{q('EndToEndId')}") or ""
+        amount = _cents(tx.findtext(f".//{q('InstdAmt')}"))
+        name = tx.findtext(f"{q(party)}/{q('Nm')}") or ""
+        iban = tx.findtext(f"{q(acct)}/{q('Id')}/{q('IBAN')}") or ""
+        ustrd = " ".join((u.text or "").strip() for u in tx.findall(f"{q('RmtInf')}/{q('Ustrd')}")).strip()
+        ref = tx.findtext(f"{q('RmtInf')}/{q('Strd')}/{q('CdtrRefInf')}/{q('Ref')}") or ""
+        meta: dict[str, Any] = {"e2e": e2e, "name": name, "iban": iban, "remittance": ustrd or ref, "repaired": True}
+        mandate = tx.findtext(f".//{q('MndtId')}")
+        if mandate:
+            meta["mandate"] = mandate
+        lines.append(LineState(item_key=f"e2e:{e2e}" if e2e else f"file:{path.name}:{len(lines) + 1}", amount_cents=amount, party_code=name,
+                               document_ref=(ustrd or ref)[:140], meta=meta))
+    return ReadBack(path, folder, fmt, msg_id, lines, {"format": fmt, "message_id": msg_id})
+
+
+def _dossier_ledger(dossier: Path) -> Any:
+    """The dossier's FEC (not the lettered copy) as a ledger frame with ``key`` (the ledger
+    line keys the transfers workflow records), or None."""
+    import re
+
+    from reglo.core.fec import read_fec
+    from reglo.core.transfers.selection import line_keys
+
+    fecs = sorted(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name and re.match(r"^\d{9}FEC\d{8}", p.name))
+    if not fecs:
+        return None
+    try:
+        frame = read_fec(fecs[-1].read_bytes(), filename=fecs[-1].name).frame
+    except Exception:  # noqa: BLE001 - an unreadable FEC: the file's own lines are recorded
+        return None
+    frame = frame[frame["lettering_code"].astype(str).str.strip() == ""]
+    return frame.assign(key=line_keys(frame), net=frame["credit"] - frame["debit"])
+
+
+def _refs(remittance: str) -> list[str]:
+    words = [w.strip(",;") for w in remittance.replace(",", " ").split()]
+    return [w for w in words if w and w.upper() not in ("FACT", "FACTURE", "FACTURES", "FACT.")]
+
+
+def map_to_ledger(rb: ReadBack, ledger: Any) -> list[LineState]:
+    """A pain.001 / pain.008 read back, its transactions matched to the ledger lines they
+    pay (document refs of the remittance text, side of an invoice, amount): lines with the
+    ledger keys the workflows record, so that the invoices count as paid. A transaction that
+    matches nothing keeps its own line (``e2e:…``)."""
+    if ledger is None or rb.format not in ("pain.001", "pain.008"):
+        return rb.lines
+    sign = 1 if rb.format == "pain.001" else -1  # supplier invoices are credits, customer invoices debits
+    out: list[LineState] = []
+    used: set[str] = set()
+    for line in rb.lines:
+        refs = _refs(line.meta.get("remittance", ""))
+        cand = ledger[ledger["document_ref"].isin(refs) & ((ledger["net"] * sign) > 0) & ~ledger["key"].isin(used)] if refs else ledger.iloc[0:0]
+        left = line.amount_cents
+        mapped = []
+        for _, row in cand.iterrows():
+            if left <= 0:
+                break
+            open_cents = abs(int(row["net"]))  # the ledger frame holds cents
+            take = min(open_cents, left)
+            mapped.append(LineState(item_key=row["key"], amount_cents=take, party_code=str(row.get("subledger_account") or ""),
+                                    document_ref=str(row["document_ref"]), original_cents=open_cents, meta={**line.meta, "matched": "ledger"}))
+            used.add(row["key"])
+            left -= take
+        if mapped and left == 0:
+            out.extend(mapped)
+        else:
+            out.append(line)
+    return out
+
+
+def _read_fec(path: Path, folder: str) -> ReadBack | None:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes nearly anything
+        return None
+    rows = [r for r in text.splitlines() if r.strip()]
+    if not rows:
+        return None
+    sep = "\t" if "\t" in rows[0] else ("|" if "|" in rows[0] else None)
+    if sep is None:
+        return None
+    header = [h.strip().casefold() for h in rows[0].split(sep)]
+    try:
+        journal, number, debit = header.index("journalcode"), header.index("ecriturenum"), header.index("debit")
+    except ValueError:
+        return None
+    entries: dict[tuple[str, str], int] = {}
+    for row in rows[1:]:
+        cells = row.split(sep)
+        if len(cells) <= max(journal, number, debit):
+            continue
+        key = (cells[journal].strip(), cells[number].strip())
+        entries[key] = entries.get(key, 0) + _cents(cells[debit])
+    if not entries:
+        return None
+    lines = [LineState(item_key=f"entry:{j}:{n}", amount_cents=c, document_ref=n, meta={"journal": j, "entry": n, "repaired": True})
+             for (j, n), c in entries.items()]
+    return ReadBack(path, folder, "fec", path.stem, lines, {"format": "fec", "entries": len(lines)}, role="entries")
+
+
+def _read_cfonb(path: Path, folder: str) -> ReadBack | None:
+    try:
+        text = path.read_bytes().decode("latin-1")
+    except OSError:
+        return None
+    rows = [r for r in text.replace("\r\n", "\n").split("\n") if r]
+    if not rows or len({len(r) for r in rows}) != 1 or len(rows[0]) not in _CFONB_WIDTHS or not all(r[:2].isdigit() for r in rows):
+        return None
+    lines = [LineState(item_key=f"file:{path.name}:{i}", amount_cents=0, document_ref=r[:2], meta={"record": i, "repaired": True})
+             for i, r in enumerate(rows, start=1) if r[:2] in ("06", "08")]  # detail records
+    return ReadBack(path, folder, "cfonb", path.stem, lines, {"format": "cfonb", "records": len(rows)})
+
+
+def read_back(path: Path, folder: str) -> ReadBack | None:
+    """What Reglo wrote in ``path`` (None: not a file Reglo writes)."""
+    name = path.name.lower()
+    if name.endswith(".xml"):
+        return _read_pain(path, folder)
+    if name.endswith("-ecritures.txt"):
+        return _read_fec(path, folder)
+    if name.endswith((".txt", ".cfonb", ".dat", ".lcr")):
+        return _read_cfonb(path, folder) or (_read_fec(path, folder) if folder in ("reglements", "imports") else None)
+    return None
+
+
+def _output_files(dossier: Path) -> list[tuple[Path, str]]:
+    out = []
+    for sub in OUTPUT_FOLDERS:
+        base = dossier / sub
+        if not base.is_dir():
+            continue
+        for p in sorted(base.rglob("*")):
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp"):
+                out.append((p, p.parent.relative_to(dossier).as_posix()))
+    return out
+
+
+def _known(snapshot: RegisterSnapshot) -> tuple[set[tuple[str, str]], set[str], set[str]]:
+    names = {(f.folder, f.name) for b in snapshot.batches for f in b.files}
+    bare = {f.name for b in snapshot.batches for f in b.files}
+    hashes = {f.sha256 for b in snapshot.batches for f in b.files if f.sha256}
+    return names, bare, hashes
+
+
+def orphan_files(dossier: str | Path, snapshot: RegisterSnapshot) -> list[ReadBack]:
+    """Files in the output folders that Reglo wrote and the register does not know."""
+    dossier = Path(dossier)
+    names, bare, hashes = _known(snapshot)
+    out = []
+    for path, folder in _output_files(dossier):
+        if (folder, path.name) in names or path.name in bare:
+            continue
+        rb = read_back(path, folder)
+        if rb is not None and rb.sha256 not in hashes:
+            out.append(rb)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# repair
+# ---------------------------------------------------------------------------
+
+def rebuild_sqlite(dossier: Path, *, now: datetime) -> tuple[Path | None, int]:
+    """Rebuild ``reglo-registre.sqlite`` from the journal (the damaged file is kept aside)."""
+    target = dossier / REGISTER_FILE
+    tmp = dossier / f".{REGISTER_FILE}.reconstruction"
+    for p in (tmp, tmp.with_name(tmp.name + "-journal")):
+        p.unlink(missing_ok=True)
+    store = SqliteStore(tmp)
+    store.journal = None  # replaying must not write the journal again
+    try:
+        store.create_schema(now)
+        applied = replay(list(Journal(dossier / JOURNAL_FILE).entries()), store)
+    finally:
+        store.close()
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    kept = None
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    for p in (target, target.with_name(target.name + "-journal"), target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        if p.exists():
+            aside = p.with_name(f"{p.name}.endommage-{stamp}")
+            os.replace(p, aside)
+            if p == target:
+                kept = aside
+    os.replace(tmp, target)
+    return kept, applied
+
+
+def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: str = "", user: str = "") -> tuple[list[tuple[int, str, list[str]]], list[Path]]:
+    snap = store.snapshot()
+    found = orphan_files(dossier, snap)
+    names, bare, _ = _known(snap)
+    recognised = {rb.path for rb in found}
+    unknown = [p for p, folder in _output_files(dossier) if (folder, p.name) not in names and p.name not in bare and p not in recognised]
+    # a pain file and its "<MsgId>-ecritures.txt" make one batch
+    groups: dict[tuple[str, str], list[ReadBack]] = {}
+    for rb in found:
+        stem = rb.path.name[: -len("-ecritures.txt")] if rb.path.name.lower().endswith("-ecritures.txt") else rb.path.stem
+        groups.setdefault((rb.folder, stem), []).append(rb)
+    recorded = []
+    refs = {b.reference for b in snap.batches}
+    ledger = _dossier_ledger(dossier) if any(rb.format in ("pain.001", "pain.008") for rb in found) else None
+    for (folder, stem), members in sorted(groups.items()):
+        members.sort(key=lambda r: (r.format == "fec", r.path.name))
+        head = members[0]
+        reference = head.reference if head.format != "fec" else stem
+        if reference in refs:
+            reference = f"{reference}#{head.path.name}"
+        kind = _KIND_BY_FOLDER.get(folder.split("/")[0], "repare")
+        meta = {"repaired": True, "repaired_at": now.isoformat(), "formats": [m.format for m in members], **{k: v for m in members for k, v in m.meta.items()}}
+        if any(m.format != "fec" for m in members):  # the bank file says what was paid; its entries file, which entries
+            lines = tuple(l for m in members if m.format != "fec" for l in map_to_ledger(m, ledger))
+            meta["entry_numbers"] = [l.meta["entry"] for m in members if m.format == "fec" for l in m.lines]
+        else:
+            lines = tuple(l for m in members for l in m.lines)
+        batch = BatchState(id=0, kind=kind, reference=reference, status="committed", created_at=datetime.fromtimestamp(head.path.stat().st_mtime).astimezone(),
+                           host=host, folder=str(dossier), user=user, meta=meta, lines=lines,
+                           files=tuple(FileRecord(folder=m.folder, name=m.path.name, sha256=m.sha256, role=m.role) for m in members))
+        bid = store.record(batch, at=now, source="repair")  # type: ignore[attr-defined]
+        refs.add(reference)
+        recorded.append((bid, reference, [m.path.name for m in members]))
+    return recorded, unknown
+
+
+def repair(dossier: str | Path, *, now: datetime | None = None, url: str | None = None, dossier_id: str | None = None, host: str = "", user: str = "") -> RepairReport:
+    dossier = Path(dossier)
+    now = now or datetime.now().astimezone()
+    report = RepairReport()
+    try:
+        store = open_configured(dossier, url=url, dossier_id=dossier_id)
+    except RegisterUnreadable:
+        report.damaged_copy, report.replayed = rebuild_sqlite(dossier, now=now)
+        report.rebuilt = True
+        store = open_configured(dossier, url=url, dossier_id=dossier_id)
+    try:
+        with store.lock(timeout=60):
+            report.journal_lines = store.sync_journal() if hasattr(store, "sync_journal") else 0
+            report.recorded, report.unknown = record_orphans(store, dossier, now=now, host=host, user=user)
+    finally:
+        store.close()
+    return report
+
+
+def rebuild_from_journal(journal: str | Path) -> tuple[RegisterSnapshot, list[dict[str, Any]]]:
+    """The register the journal describes (snapshot and status history), rebuilt in a
+    scratch SQLite file: what ``repair`` would give back."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="reglo-rebuild-") as tmp:
+        store = SqliteStore(Path(tmp) / REGISTER_FILE)
+        store.journal = None
+        try:
+            store.create_schema()
+            replay(list(Journal(journal).entries()), store)
+            return store.snapshot(), store.history()
+        finally:
+            store.close()
