@@ -367,7 +367,13 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
                                   bank_account=bank.ledger_account, day=day, msg_id=msg_id, booking_global=params.booking == "Global",
                                   grouped=params.grouped_entry, labels=labels)
         entries = number_entries(list(built.entries), prefix=f"{msg_id}-")
-        entries_frame = entries_to_frame(entries, account_labels={bank.ledger_account: bank.label or "Banque"})
+        # every label filled (CompteLib, CompAuxLib, JournalLib): the DGFiP checker rejects empty ones
+        from reglo.core.entries import fill_labels
+
+        entries_frame = fill_labels(entries_to_frame(entries, account_labels={bank.ledger_account: bank.label or "Banque"}),
+                                    ledger=ledger if ledger is not None and not getattr(ledger, "empty", True) else None,
+                                    journal_labels={b.journal_code: b.label for b in dossier.company.bank_accounts if b.label},
+                                    party_names={p.code: p.legal_name for p in dossier.parties})
         rewrite = None
         lettered_count = 0
         if params.lettering and ledger is not None and not getattr(ledger, "empty", True):
