@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -235,15 +236,19 @@ def read_back(path: Path, folder: str) -> ReadBack | None:
     name = path.name.lower()
     if name.endswith(".xml"):
         return _read_pain(path, folder)
-    if name.endswith("-ecritures.txt"):
+    if name.endswith("-ecritures.txt") or (folder == "" and _ROOT_OUTPUTS.match(path.name)):
         return _read_fec(path, folder)
     if name.endswith((".txt", ".cfonb", ".dat", ".lcr")):
         return _read_cfonb(path, folder) or (_read_fec(path, folder) if folder in ("reglements", "imports") else None)
     return None
 
 
+# outputs written in the dossier folder itself (payments import entries)
+_ROOT_OUTPUTS = re.compile(r"^Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt$")
+
+
 def _output_files(dossier: Path) -> list[tuple[Path, str]]:
-    out = []
+    out = [(p, "") for p in sorted(dossier.glob("Reglements_clients_*.txt")) if p.is_file() and _ROOT_OUTPUTS.match(p.name)]
     for sub in OUTPUT_FOLDERS:
         base = dossier / sub
         if not base.is_dir():
