@@ -92,11 +92,16 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
+_PLAIN_FORMATS = ("General", "yyyy-mm-dd", "yyyy-mm-dd h:mm:ss")
+
+
 def _put(cell: Any, value: Any) -> Any:
     """Write ``value`` in an openpyxl cell. Text starting with =, +, -, @ is kept exactly and
     stored as a string (openpyxl would take ``=…`` for a formula) with the quote-prefix style,
     so that Excel neither evaluates it nor turns it into a formula when the cell is edited."""
     cell.value = _excel_value(value)
+    if isinstance(value, (date, datetime, Decimal)) and cell.number_format in _PLAIN_FORMATS:
+        cell.number_format = display_format(value)  # openpyxl would show a date as 2026-01-05
     if needs_quote(value):
         cell.data_type = "s"
         cell.quotePrefix = True

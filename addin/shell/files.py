@@ -145,11 +145,9 @@ def place_without_overwrite(tmp: Path, target: Path) -> None:
 
 def open_register(dossier_folder: str | Path) -> Any:
     """The dossier's :class:`~reglo.addin.shell.registry.base.RegisterStore` (SQLite beside the
-    dossier, or the PostgreSQL server configured). Register errors become :class:`UserError`."""
+    dossier, or the PostgreSQL server configured). Its errors (``RegisterError``, a
+    :class:`UserError` with a French message) reach the caller as they are, so that a
+    workflow can tell an unreadable register from an unreachable dossier."""
     from reglo.addin.shell.registry import open_store
-    from reglo.addin.shell.registry.base import RegisterError
 
-    try:
-        return open_store(Path(dossier_folder))
-    except RegisterError as exc:
-        raise UserError(str(exc)) from exc
+    return open_store(Path(dossier_folder))

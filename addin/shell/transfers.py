@@ -44,6 +44,7 @@ from reglo.addin.shell.commit import open_register, relative_folder, run_button
 from reglo.addin.shell.settlements import read_copy_state, write_lettering_sheet
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, read_table
 from reglo.addin.shell.errors import UserError
+from reglo.addin.shell.registry.base import RegisterError
 from reglo.core.alerts import Alert, alert, summary_fr
 from reglo.core.entries import Settlement
 from reglo.core.models import AccountKind, Party, PostalAddress
@@ -422,6 +423,8 @@ def show_transfers(book: Any, *, dossier: str | Path | TransfersDossier | None =
         d, params, _, more = _load(book, dossier if dossier is not None else meta.get("dossier"))
         alerts += [a for a in more if a.is_blocking]
         status = _paid_since(d.snapshot(), lines, int(meta.get("register_mark", 0)))
+    except RegisterError:
+        raise  # an unreadable register: never show lines as payable that may be paid
     except UserError:
         pass  # dossier unreachable: show the snapshot as is
     lines = [l.model_copy(update={"selected": False}) if l.key in status else l for l in lines]

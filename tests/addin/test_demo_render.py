@@ -39,12 +39,8 @@ CSV_FILTER = "csv:Text - txt - csv (StarCalc):59,34,76,1,,1036,false,true,true,f
 
 # (workbook, sheet) whose totals another helper's branch makes French; the test reports them
 # as expected failures until that branch is merged (then they pass: remove them here)
-KNOWN_NOT_YET_FRENCH: set[tuple[str, str]] = {
-    ("Virements fournisseurs.xlsx", "Virements"),  # « Total 692012 » (transfers shell, branch commit)
-}
-KNOWN_DATES_NOT_YET_FRENCH: set[tuple[str, str]] = {
-    ("Virements fournisseurs.xlsx", "Virements"),  # « Exécution 2026-01-05 » (transfers shell, branch commit)
-}
+KNOWN_NOT_YET_FRENCH: set[tuple[str, str]] = set()  # « Virements » fixed by the presentation rule shared by the backends
+KNOWN_DATES_NOT_YET_FRENCH: set[tuple[str, str]] = set()
 
 
 def _tools() -> tuple[str, str]:
