@@ -12,6 +12,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from reglo.addin.shell.workflows import RIBBON_GROUPS
 from reglo.core.alerts import Alert, has_blocking
 
 
@@ -39,16 +40,8 @@ class HandlerInfo:
 
 HANDLERS: dict[str, HandlerInfo] = {}
 
-# Ribbon groups, in display order (issue 3).
-GROUPS = (
-    "Contrôle",
-    "Règlements clients",
-    "Virements fournisseurs",
-    "Import d'écritures",
-    "Prélèvements",
-    "Décaissements",
-    "Lettrage",
-)
+# Ribbon groups, in display order: one per workflow descriptor (reglo.addin.shell.workflows).
+GROUPS = RIBBON_GROUPS
 
 
 def handler(tag: str, *, label: str, group: str, image: str = "HappyFace", order: int = 100, browser: bool = False):
