@@ -143,10 +143,17 @@ def check_pain001(document: bytes, version: str, *, workers: int | None = None, 
     and the whole document is validated in one piece, and its errors are the ones reported:
     the parallel path only ever answers "valid".
     """
+    return check_own_document(document, version, tx_open=_TX_OPEN, workers=workers, min_parallel_bytes=min_parallel_bytes)
+
+
+def check_own_document(document: bytes, version: str, *, tx_open: bytes, workers: int | None = None,
+                       min_parallel_bytes: int | None = None) -> list[str]:
+    """``check_pain001`` for any SEPA initiation document Reglo writes (pain.001, pain.008):
+    ``tx_open`` is the start tag of its transactions (``<CdtTrfTxInf>``, ``<DrctDbtTxInf>``)."""
     workers = validation_workers() if workers is None else workers
     threshold = PARALLEL_MIN_BYTES if min_parallel_bytes is None else min_parallel_bytes
     if workers > 1 and len(document) >= threshold:
-        chunks = _chunk_pieces(document, workers)
+        chunks = _chunk_pieces(document, workers, tx_open)
         if chunks is not None and _chunks_valid(chunks, version, workers):
             return []
     return _whole_errors(document, version)
@@ -170,7 +177,7 @@ def split_pain001(document: bytes, parts: int) -> list[bytes] | None:
     return None if pieces is None else [b"".join(c) for c in pieces]
 
 
-def _chunk_pieces(document: bytes, parts: int) -> list[list] | None:
+def _chunk_pieces(document: bytes, parts: int, tx_open: bytes = _TX_OPEN) -> list[list] | None:
     """Cut a compact pain.001 document into ``parts`` chunk documents, or ``None`` when its
     shape is not the one ``write_pain001`` produces (then it is validated in one piece).
 
@@ -200,7 +207,7 @@ def _chunk_pieces(document: bytes, parts: int) -> list[list] | None:
     view = memoryview(document)
     blocks = []  # (block header, first transaction offset, block end)
     for s, e in zip(starts, ends):
-        first = document.find(_TX_OPEN, s, e)
+        first = document.find(tx_open, s, e)
         if first == -1:
             return None
         blocks.append((view[s:first], first, e))
@@ -212,7 +219,7 @@ def _chunk_pieces(document: bytes, parts: int) -> list[list] | None:
         begin = first
         while begin < end:
             room = target - filled
-            cut = document.find(_TX_OPEN, begin + max(1, int(room)), end) if len(chunks) < parts else -1
+            cut = document.find(tx_open, begin + max(1, int(room)), end) if len(chunks) < parts else -1
             stop = end if cut == -1 else cut
             chunks[-1] += [header, view[begin:stop], _BLOCK_CLOSE]
             filled += stop - begin

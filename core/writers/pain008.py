@@ -21,7 +21,6 @@ will receive, not what was prepared.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -31,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reglo.core.money import ZERO, Money
 from reglo.core.rules.address import SepaAddress
-from reglo.core.writers.pain001 import _chunks_valid, _whole_errors, safe_parser_huge, validation_workers
+from reglo.core.writers.pain001 import _whole_errors, _x, check_own_document, pretty_xml, safe_parser_huge  # noqa: F401 - pretty_xml re-exported
 from reglo.core.writers.xml import XML_DECLARATION, namespace
 
 VERSIONS = ("pain.008.001.08", "pain.008.001.02")
@@ -116,15 +115,6 @@ class DirectDebitBatch(_Model):
 # ---------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------
-
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
-
-
-def _x(text: str) -> str:
-    if "&" in text or "<" in text or ">" in text or '"' in text:  # S-C5
-        return text.translate(_ESCAPES)
-    return text
-
 
 def write_pain008(batch: DirectDebitBatch, *, message_id: str, created_at: datetime, version: str = DEFAULT_VERSION) -> bytes:
     """Serialise a batch as a pain.008 document (UTF-8 bytes with declaration, S-V4)."""
@@ -221,11 +211,6 @@ def render_address(a: SepaAddress | None) -> str:
 # validation
 # ---------------------------------------------------------------------------
 
-PARALLEL_MIN_BYTES = 2_000_000
-_TX_OPEN, _BLOCK_CLOSE = b"<DrctDbtTxInf>", b"</PmtInf>"
-_BLOCK_TAG = re.compile(rb"PmtInf>")
-
-
 def validate_pain008(document: bytes, version: str) -> list[str]:
     """XSD errors of any pain.008 document (empty when valid), in one piece."""
     return _whole_errors(document, version)
@@ -234,69 +219,8 @@ def validate_pain008(document: bytes, version: str) -> list[str]:
 def check_pain008(document: bytes, version: str, *, workers: int | None = None, min_parallel_bytes: int | None = None) -> list[str]:
     """Validate our own output against the official XSD before it is written: chunk documents
     in parallel for large files (only ever answers « valid »), else / on any doubt, the whole
-    document in one piece, whose errors are returned."""
-    workers = validation_workers() if workers is None else workers
-    threshold = PARALLEL_MIN_BYTES if min_parallel_bytes is None else min_parallel_bytes
-    if workers > 1 and len(document) >= threshold:
-        chunks = _chunk_pieces(document, workers)
-        if chunks is not None and _chunks_valid(chunks, version, workers):
-            return []
-    return _whole_errors(document, version)
-
-
-def _chunk_pieces(document: bytes, parts: int) -> list[list] | None:
-    """Cut a compact pain.008 document into ``parts`` chunk documents (each: head up to the
-    first ``PmtInf``, for every block it touches the block header + a contiguous slice of its
-    ``DrctDbtTxInf`` + ``</PmtInf>``, then the tail), or None when the shape is unexpected."""
-    if parts < 2 or b"<!" in document or document.find(b"<?", 10) != -1:
-        return None
-    starts, ends = [], []
-    for m in _BLOCK_TAG.finditer(document):
-        at = m.start()
-        if document[at - 2: at] == b"</":
-            ends.append(at - 2)
-        elif document[at - 1: at] == b"<":
-            starts.append(at - 1)
-        else:
-            return None
-    if not starts or len(starts) != len(ends):
-        return None
-    for i, (s, e) in enumerate(zip(starts, ends)):
-        if not s < e or (i + 1 < len(starts) and starts[i + 1] != e + len(_BLOCK_CLOSE)):
-            return None
-    head, tail = document[: starts[0]], document[ends[-1] + len(_BLOCK_CLOSE):]
-    view = memoryview(document)
-    blocks = []
-    for s, e in zip(starts, ends):
-        first = document.find(_TX_OPEN, s, e)
-        if first == -1:
-            return None
-        blocks.append((view[s:first], first, e))
-    target = sum(e - first for _, first, e in blocks) / parts
-    chunks: list[list] = [[head]]
-    filled = 0.0
-    for header, first, end in blocks:
-        begin = first
-        while begin < end:
-            cut = document.find(_TX_OPEN, begin + max(1, int(target - filled)), end) if len(chunks) < parts else -1
-            stop = end if cut == -1 else cut
-            chunks[-1] += [header, view[begin:stop], _BLOCK_CLOSE]
-            filled += stop - begin
-            begin = stop
-            if cut != -1:
-                chunks.append([head])
-                filled = 0.0
-    if len(chunks) < 2:
-        return None
-    for c in chunks:
-        c.append(tail)
-    return chunks
-
-
-def pretty_xml(document: bytes) -> bytes:
-    tree = etree.fromstring(document, safe_parser_huge())
-    etree.indent(tree, space="  ")
-    return XML_DECLARATION + etree.tostring(tree, encoding="UTF-8") + b"\n"
+    document in one piece, whose errors are returned (``pain001.check_own_document``)."""
+    return check_own_document(document, version, tx_open=b"<DrctDbtTxInf>", workers=workers, min_parallel_bytes=min_parallel_bytes)
 
 
 # ---------------------------------------------------------------------------

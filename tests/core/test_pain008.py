@@ -235,5 +235,10 @@ def test_large_file_chunked_validation_agrees_with_whole():
                       DirectDebitGroup(payment_info_id="P2", collection_date=date(2023, 8, 28), sequence_type="FRST", debits=many[1500:])))
     data = write_pain008(b, message_id="M1", created_at=CREATED)
     assert check_pain008(data, VERSIONS[0], workers=2, min_parallel_bytes=1) == []
+    from reglo.core.writers.pain001 import _chunk_pieces
+
+    chunks = _chunk_pieces(data, 2, b"<DrctDbtTxInf>")  # the chunker shared with pain.001 really cuts pain.008
+    assert chunks is not None and len(chunks) == 2
+    assert all(validate_pain008(b"".join(bytes(p) for p in c), VERSIONS[0]) == [] for c in chunks)
     broken = data.replace(b"<PmtMtd>DD</PmtMtd>", b"<PmtMtd>TRF</PmtMtd>", 1)
     assert check_pain008(broken, VERSIONS[0], workers=2, min_parallel_bytes=1)
