@@ -339,23 +339,29 @@ class SqlStore:
             return DuplicatePaymentError(sorted(dup))
         return RegisterError(f"Le lot « {draft.reference} » n'a pas pu être enregistré : le registre a refusé une écriture concurrente. Relancez l'opération.")
 
+    def _insert_pending(self, cur: Any, draft: BatchDraft, *, files: list[FileRecord], host: str, folder: str, user: str,
+                        at: datetime) -> BatchState:
+        """Insert ``draft`` as a *pending* batch (reference and file names unused so far)."""
+        taken = self._taken(cur, draft.reference, files)
+        if taken:
+            raise DuplicateReferenceError(taken)
+        state = BatchState(
+            id=self._next(cur, "next_batch_id"), kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at,
+            host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)),
+            lines=tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code,
+                                  document_ref=l.document_ref, original_cents=l.original_cents, meta=json.loads(_dumps(l.meta))) for l in draft.lines),
+        )
+        self._insert_batch(cur, state, strict=True)
+        return state
+
     def begin(self, draft: BatchDraft, *, files: list[FileRecord], counters: dict[str, int], host: str, folder: str, user: str, at: datetime,
               expected_counters: dict[str, int] | None = None) -> int:
         files = list(files)
         try:
             with self._write() as cur:
                 self._check_counters(cur, dict(counters or {}), expected_counters)
-                taken = self._taken(cur, draft.reference, files)
-                if taken:
-                    raise DuplicateReferenceError(taken)
-                batch_id = self._next(cur, "next_batch_id")
-                state = BatchState(
-                    id=batch_id, kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at, host=host, folder=folder,
-                    user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)),
-                    lines=tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code,
-                                          document_ref=l.document_ref, original_cents=l.original_cents, meta=json.loads(_dumps(l.meta))) for l in draft.lines),
-                )
-                self._insert_batch(cur, state, strict=True)
+                state = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
+                batch_id = state.id
                 seq = self._change(cur, batch_id=batch_id, at=at, old=None, new="pending", by=user, payload={"counters": dict(counters or {})})
         except RegisterError:
             raise
@@ -375,17 +381,8 @@ class SqlStore:
         files = list(files)
         try:
             with self._write() as cur:
-                taken = self._taken(cur, draft.reference, files)
-                if taken:
-                    raise DuplicateReferenceError(taken)
-                batch_id = self._next(cur, "next_batch_id")
-                state = BatchState(
-                    id=batch_id, kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at, host=host, folder=folder,
-                    user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)),
-                    lines=tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code,
-                                          document_ref=l.document_ref, original_cents=l.original_cents, meta=json.loads(_dumps(l.meta))) for l in draft.lines),
-                )
-                self._insert_batch(cur, state, strict=True)
+                state = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
+                batch_id = state.id
                 seq1 = self._change(cur, batch_id=batch_id, at=at, old=None, new="pending", by=user, payload={"counters": {}})
                 self._apply_status(cur, batch_id, "committed", at=_iso(at), reason=None, is_test=draft.is_test)
                 seq2 = self._change(cur, batch_id=batch_id, at=at, old="pending", new="committed", by=user)
