@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, WorkbookError, as_workbook, read_table
-from reglo.addin.entrypoints.handlers import HandlerResult
+from reglo.addin.shell.result import HandlerResult
 from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
 from reglo.core.alerts import Alert, alert

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, as_workbook, read_table  # noqa: F401 (read_table used by tests)
-from reglo.addin.entrypoints.handlers import HandlerResult
+from reglo.addin.shell.result import HandlerResult
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.register import PaymentRegister, RegisterLine
 from reglo.core.alerts import Alert, alert, has_blocking, summary_fr

@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from reglo.addin.entrypoints.handlers import HandlerResult
+from reglo.addin.shell.result import HandlerResult
 from reglo.addin.shell.commit import open_register, relative_folder, run_button
 from reglo.addin.shell.settlements import read_copy_state, write_lettering_sheet
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, read_table

@@ -12,19 +12,9 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from reglo.addin.shell.result import HandlerResult  # noqa: F401 - re-exported for the handlers
 from reglo.addin.shell.workflows import RIBBON_GROUPS
 from reglo.core.alerts import Alert, has_blocking
-
-
-@dataclass
-class HandlerResult:
-    summary: str
-    alerts: list[Alert] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)  # files written
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if has_blocking(self.alerts) else 0
 
 
 @dataclass(frozen=True)
