@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from reglo.addin.shell.result import HandlerResult  # noqa: F401 - re-exported for the handlers
 from reglo.addin.shell.workflows import RIBBON_GROUPS
-from reglo.core.alerts import Alert, has_blocking
 
 
 @dataclass(frozen=True)
