@@ -39,6 +39,7 @@ from reglo.core.lcr.prepare import PARAMS as PARAMS_SHEET
 from reglo.core.lcr.unvalidate import Scope
 from reglo.core.outcome import Outcome
 
+CONFIRM_KEYS = ("Dévalider TOUS : première confirmation", "Dévalider TOUS : seconde confirmation")
 PARAMS_HELP = (
     (Keys.REMITTANCE_DATE, "", "jj/mm/aaaa ; vide : aujourd'hui (en-tête du fichier, date de l'écriture)"),
     (Keys.REMITTANCE_REF, "", "11 caractères ; vide : L + AAMMJJHHMM"),
@@ -51,6 +52,10 @@ PARAMS_HELP = (
     (Keys.GROUP, "Oui", "Oui : une ligne par tiers ; Non : une ligne par facture"),
     (Keys.LABEL, "", "31 caractères ; {DATE} {JOUR} {MOIS} {ANNEE} {PIECE} {RAISON_SOCIALE} {LIBELLE_COMPTE}"),
     (Keys.LINE_ENDING, "CRLF", "CRLF ou Aucun (certaines banques refusent les sauts de ligne)"),
+    (CONFIRM_KEYS[0], "", "« Dévalider TOUS les clients » : Oui pour confirmer (1/2)"),
+    (CONFIRM_KEYS[1], "", "« Dévalider TOUS les clients » : Oui pour confirmer encore (2/2) ; effacé après usage"),
+    ("Remise rejetée", "", "bouton « Rejet d'une remise LCR » : référence ou nom du fichier rejeté par la banque"),
+    ("Motif du rejet", "", "motif noté au registre"),
     (Keys.COLLECTION_ACCOUNT, "511300", "compte effets à l'encaissement (codes entrée 3 et 4)"),
     (Keys.DISCOUNT_ACCOUNT, "511400", "compte effets à l'escompte (codes entrée 1 et 2)"),
 )
@@ -327,6 +332,48 @@ def _fiscal_year(d: Any, day: date) -> tuple[date, date]:
     except ValueError:
         start = end.replace(year=end.year - 1, day=28) + timedelta(days=1)
     return start, end
+
+
+def current_line(book: Any) -> tuple[str, str]:
+    """(Clé, Code client) of the row selected in « Détail » (live Excel); a French error when
+    there is no selection to read (then give --key / --customer)."""
+    from reglo.core.debits.tables import DETAIL_SHEET
+
+    raw = getattr(book, "book", None) or book
+    try:
+        selection = raw.app.selection
+        sheet, row = selection.sheet.name, selection.row
+    except Exception as exc:  # no live Excel: nothing selected
+        raise UserError("Sélectionnez d'abord une ligne de la feuille « Détail » (ou indiquez la clé de la ligne / le client).") from exc
+    if sheet != DETAIL_SHEET:
+        raise UserError("Sélectionnez une ligne de la feuille « Détail » avant de dévalider.")
+    table = read_table(sd._book(book), DETAIL_SHEET, required=["Clé"])
+    found = next((r for r in table.rows if r.excel_row == row), None)
+    if found is None:
+        raise UserError(f"La ligne {row} de « Détail » est vide : sélectionnez une ligne de facture.")
+    return str(found.get("Clé") or ""), str(found.get("Code client") or "")
+
+
+def ask_confirmations(book: Any) -> int:
+    """« Dévalider TOUS les clients »: the two confirmations are the two « Oui » the user typed
+    in « Paramètres LCR » (a button cannot hold a dialogue open); they are cleared once read,
+    so that every run asks for them again."""
+    book = sd._book(book)
+    ensure_params(book)
+    values = {k.casefold(): v for k, v in param_values(book).items()}
+    given = 0
+    for key in CONFIRM_KEYS:
+        if str(values.get(key.casefold()) or "").strip().lower() not in ("oui", "o", "x", "1", "yes"):
+            break
+        given += 1
+    ensure_params(book, {k: "" for k in CONFIRM_KEYS})
+    return given
+
+
+def reject_request(book: Any) -> tuple[str, str]:
+    """(« Remise rejetée », « Motif du rejet ») from « Paramètres LCR »."""
+    values = param_values(sd._book(book))
+    return str(values.get("Remise rejetée") or "").strip(), str(values.get("Motif du rejet") or "").strip() or "rejet de la banque"
 
 
 SCOPES = {"ligne": Scope.LINE, "client": Scope.PARTY, "tous": Scope.ALL}
