@@ -51,6 +51,9 @@ def register(actions: argparse._SubParsersAction) -> None:
             a.add_argument("--no-group", dest="group", action="store_false", help="une ligne d'écriture par facture")
             a.add_argument("--label", default=None, metavar="LIBELLÉ", help="libellé de contrepartie, 31 caractères ({DATE} {JOUR} {MOIS} {ANNEE} {PIECE} {RAISON_SOCIALE} {LIBELLE_COMPTE})")
             a.add_argument("--line-ending", default=None, choices=["CRLF", "AUCUN"], help="fin de ligne du fichier selon la banque")
+            a.add_argument("--assign", dest="assign", action="store_true", default=None,
+                           help="affectation des prélèvements : mode (LCR) et banques par défaut de la fiche tiers (option « Affectation des prélèvements »)")
+            a.add_argument("--no-assign", dest="assign", action="store_false", help="pas d'affectation automatique")
         if name == "unvalidate":
             a.add_argument("--scope", required=True, choices=["ligne", "client", "tous"], help="ligne en cours, toutes les lignes du client, ou TOUS les clients")
             a.add_argument("--key", default=None, metavar="CLÉ", help="clé de la ligne (colonne Clé de « Détail ») pour --scope ligne")
@@ -125,7 +128,10 @@ def _open(args: argparse.Namespace):
     if path.exists() and path.is_dir():
         raise UserError(f"{path} est un dossier : indiquez le classeur .xlsx « Prélèvements clients ».")
     book = FileWorkbook(path, create=not path.exists())
-    sd.ensure_workbook(book, {"Dossier": str(Path(args.dossier).resolve())} if args.dossier else None)
+    options = {"Dossier": str(Path(args.dossier).resolve())} if args.dossier else {}
+    if getattr(args, "assign", None) is not None:
+        options["Affectation des prélèvements"] = "Oui" if args.assign else "Non"
+    sd.ensure_workbook(book, options or None)
     return book
 
 
