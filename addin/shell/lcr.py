@@ -246,7 +246,14 @@ def transfer_lcr(book: Any, *, dossier: str | Path | None = None, bank: str | No
     return _result(book, res)
 
 
-def continue_lcr(book: Any, *, dossier: str | Path | None = None, store: Any = None, save_book: bool = False) -> HandlerResult:
+def preview_lcr(book: Any, *, dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
+    """« Aperçu » in mode LCR magnétique: the file as « Continuer » would write it, read back
+    from its bytes, the provisional journal of the treasury entries at the remittance date and
+    the slip; nothing is written nor recorded (the seed's confirmation step)."""
+    return continue_lcr(book, dossier=dossier, store=store, preview=True)
+
+
+def continue_lcr(book: Any, *, dossier: str | Path | None = None, store: Any = None, save_book: bool = False, preview: bool = False) -> HandlerResult:
     """« Continuer »: CFONB 160 file, treasury entries and register batch, committed together;
     then the file read back, the provisional journal and the slip."""
     book = sd._book(book)
@@ -266,8 +273,11 @@ def continue_lcr(book: Any, *, dossier: str | Path | None = None, store: Any = N
     inputs = d.inputs(book)
 
     def plan(ctx: CommitContext) -> Outcome:
-        return uc.plan_continue(inputs, d.dossier, ctx.snapshot, records=records, row_numbers=numbers, param_values=values, bank=bank, now=ctx.now,
-                                existing_names=ctx.names_in(uc.FOLDER), fiscal_year_end=d.year_end, ledger=d.ledger)
+        out = uc.plan_continue(inputs, d.dossier, ctx.snapshot, records=records, row_numbers=numbers, param_values=values, bank=bank, now=ctx.now,
+                               existing_names=ctx.names_in(uc.FOLDER), fiscal_year_end=d.year_end, ledger=d.ledger)
+        if preview and not out.has_blocking:
+            out = uc.preview_of(out)
+        return out
 
     res = run_button(d.folder, plan, now=now(), store=store)
     out = _result(book, res)

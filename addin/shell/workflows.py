@@ -49,7 +49,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     Workflow("debits", "Prélèvements clients et LCR", "reglo.core.debits", "reglo.addin.shell.debits", ribbon_group="Prélèvements",
              commands=("debits",), catalogue=("debits", "lcr"), template="debits", demo_step="s70_debits"),
     Workflow("lcr", "LCR magnétique, bordereaux et TVA sur encaissements", "reglo.core.lcr.usecases", "reglo.addin.shell.lcr", ribbon_group="LCR et TVA",
-             buttons=("lcr_transfer", "lcr_continue", "lcr_slip", "debits_slip", "lcr_unvalidate_line", "lcr_unvalidate_customer", "lcr_unvalidate_all",
+             buttons=("lcr_transfer", "lcr_preview", "lcr_continue", "lcr_slip", "debits_slip", "lcr_unvalidate_line", "lcr_unvalidate_customer", "lcr_unvalidate_all",
                       "lcr_reject", "vat_receipts"), commands=("vat",), catalogue=("lcr_shell",), demo_step="s75_lcr"),
     Workflow("disbursement", "Décaissements multi-fournisseurs", "reglo.core.disbursement", "reglo.addin.shell.disbursement",
              ribbon_group="Décaissements", commands=("disburse",), catalogue=("disbursement",), demo_step="s80_disbursement"),

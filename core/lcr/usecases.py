@@ -257,6 +257,16 @@ def plan_continue(
                                   "data": {**out.data, "slip": layout_slip(slip), "rows": rows, "params": params}})
 
 
+def preview_of(outcome: Outcome) -> Outcome:
+    """« Aperçu »: the sheets of « Continuer » (file read back, provisional journal, slip)
+    without files nor register batch: nothing is written."""
+    sheets = tuple(s.model_copy(update={"title": f"Aperçu — {s.title}" if s.title else "Aperçu"}) for s in outcome.sheets)
+    names = ", ".join(f.name for f in outcome.files)
+    return outcome.model_copy(update={"files": (), "batch": None, "sheets": sheets,
+                                      "summary": f"Aperçu (rien n'est écrit ni enregistré) : {outcome.summary.replace('Écritures :', 'écritures prévues :')}"
+                                      if names else outcome.summary})
+
+
 def _address(company: Any) -> str:
     a = getattr(company, "address", None)
     if a is None:

@@ -31,7 +31,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def lcr(capsys, folder: Path, step: str, *extra: str) -> tuple[int, str, str]:
-    assign = ("--assign",) if step in ("transfer", "continue") else ()
+    assign = ("--assign",) if step in ("transfer", "preview", "continue") else ()
     return run(capsys, "debits", "lcr", step, str(folder / "LCR.xlsx"), "--dossier", str(folder), *NOW, *assign, *extra)
 
 
@@ -45,6 +45,8 @@ def test_help_is_french(capsys):
 def test_transfer_continue_slip_and_vat(folder, capsys):
     code, out, _ = lcr(capsys, folder, "transfer", "--bank", "BQ1", "--date", "10/08/2023", "--label", "LCR {PIECE}")
     assert code == 0 and "2 LCR à remettre" in out
+    code, out, _ = lcr(capsys, folder, "preview")
+    assert code == 0 and out.startswith("Aperçu (rien n'est écrit") and "Fichier écrit" not in out and not (folder / "lcr").exists()
     code, out, _ = lcr(capsys, folder, "continue")
     assert code == 0, out
     written = [l.removeprefix("Fichier écrit : ") for l in out.splitlines() if l.startswith("Fichier écrit")]

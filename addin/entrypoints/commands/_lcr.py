@@ -31,6 +31,7 @@ def register(actions: argparse._SubParsersAction) -> None:
     steps.required = True
     helps = {
         "transfer": "« Transfert » : feuille « Gestion des LCR », une ligne par client (dates, Accept., Réf. Tiré / Tireur modifiables)",
+        "preview": "« Aperçu » : le fichier tel qu'il serait écrit, relu, et le journal provisoire des écritures ; rien n'est écrit ni enregistré",
         "continue": "« Continuer » : fichier CFONB 160, écritures de trésorerie, registre, fichier relu, journal provisoire, bordereau",
         "unvalidate": "dévalider : la ligne en cours (--key), toutes les lignes d'un client (--customer) ou TOUS les clients (--yes --yes)",
         "reject": "rejet par la banque d'une remise entière : contre-passation, annulation au registre et des données d'encaissement",
@@ -38,7 +39,7 @@ def register(actions: argparse._SubParsersAction) -> None:
     for name, help_ in helps.items():
         a = steps.add_parser(name, help=help_, description=help_)
         _common(a)
-        if name in ("transfer", "continue"):
+        if name in ("transfer", "preview", "continue"):
             a.add_argument("--bank", default=None, metavar="JOURNAL", help="banque dossier qui reçoit la remise (code journal, ex. BQ1)")
             a.add_argument("--date", default=None, metavar="JJ/MM/AAAA", help="date de remise (en-tête du fichier, date de l'écriture)")
             a.add_argument("--reference", default=None, metavar="RÉF", help="référence de la remise (11 caractères ; par défaut L + AAMMJJ + numéro)")
@@ -153,6 +154,8 @@ def run_lcr(args: argparse.Namespace) -> int:
         sl.ensure_params(book, values)
         if args.lcr_action == "transfer":
             result = sl.transfer_lcr(book, dossier=args.dossier)
+        elif args.lcr_action == "preview":
+            result = sl.preview_lcr(book, dossier=args.dossier)
         elif args.lcr_action == "continue":
             result = sl.continue_lcr(book, dossier=args.dossier)
         elif args.lcr_action == "unvalidate":

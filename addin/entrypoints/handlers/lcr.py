@@ -19,6 +19,14 @@ def lcr_transfer(book: Any, *, dossier: Any = None) -> HandlerResult:
     return transfer_lcr(book, dossier=dossier)
 
 
+@handler("lcr_preview", label="Aperçu LCR", group=GROUP, image="FilePrintPreview", order=15)
+def lcr_preview(book: Any, *, dossier: Any = None) -> HandlerResult:
+    """The file as it would be written (read back) and the provisional journal; nothing written."""
+    from reglo.addin.shell.lcr import preview_lcr
+
+    return preview_lcr(book, dossier=dossier)
+
+
 @handler("lcr_continue", label="Continuer (fichier LCR)", group=GROUP, image="FileSaveAs", order=20)
 def lcr_continue(book: Any, *, dossier: Any = None) -> HandlerResult:
     """CFONB 160 file, treasury entries, register; the file read back and the slip."""

@@ -132,6 +132,12 @@ def lcr_transfer(book: xw.Book):
     run("lcr_transfer", book)
 
 
+@script(name="Aperçu LCR")
+def lcr_preview(book: xw.Book):
+    """LCR et TVA : Aperçu LCR (complément de bureau)."""
+    run("lcr_preview", book)
+
+
 @script(name="Continuer (fichier LCR)")
 def lcr_continue(book: xw.Book):
     """LCR et TVA : Continuer (fichier LCR) (complément de bureau)."""
