@@ -273,8 +273,11 @@ def continue_lcr(book: Any, *, dossier: str | Path | None = None, store: Any = N
     inputs = d.inputs(book)
 
     def plan(ctx: CommitContext) -> Outcome:
+        from reglo.addin.shell.settlements import read_copy_state
+
+        state = read_copy_state(d.fec_path, d.folder) if d.fec_path is not None and not preview else None
         out = uc.plan_continue(inputs, d.dossier, ctx.snapshot, records=records, row_numbers=numbers, param_values=values, bank=bank, now=ctx.now,
-                               existing_names=ctx.names_in(uc.FOLDER), fiscal_year_end=d.year_end, ledger=d.ledger)
+                               existing_names=ctx.names_in(uc.FOLDER), fiscal_year_end=d.year_end, ledger=d.ledger, copy_state=state)
         if preview and not out.has_blocking:
             out = uc.preview_of(out)
         return out

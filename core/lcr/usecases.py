@@ -164,19 +164,47 @@ def default_params(values: Mapping[str, Any], *, bank: str, now: datetime, snaps
     return out
 
 
-def _entries_file(plan: Any, dossier: Any, *, stem: str, fiscal_year_end: date, ledger: Any, params: Any) -> OutputFile:
+def _entries_file(plan: Any, dossier: Any, *, stem: str, fiscal_year_end: date, ledger: Any, params: Any, rows: Sequence[Any] = (),
+                  copy_state: Any = None, now: datetime | None = None) -> tuple[OutputFile, Any, list[Alert]]:
+    """The treasury entries as a FEC the DGFiP checker accepts, and, with « Lettrage », the
+    lettered copy of the ledger (``LedgerRewrite``) with the invoices settled lettered."""
     from reglo.core.entries import entries_to_frame, fill_labels, number_entries
     from reglo.core.fec_names import closing_date, created_fec_name
     from reglo.core.fec_write import write_fec
 
     entries = number_entries(list(plan.entries), prefix=f"{stem}-")
     labels = {params.collection_account: "Effets à l'encaissement", params.discount_account: "Effets à l'escompte"}
+    has_ledger = ledger is not None and not getattr(ledger, "empty", True)
     frame = entries_to_frame(entries, account_labels=labels)
-    frame = fill_labels(frame, ledger=ledger if ledger is not None and not getattr(ledger, "empty", True) else None,
+    frame = fill_labels(frame, ledger=ledger if has_ledger else None,
                         journal_labels={b.journal_code: b.label for b in dossier.company.bank_accounts if b.label},
                         party_names={p.code: p.legal_name for p in dossier.parties})
+    rewrite, alerts = None, []
+    if params.lettering and has_ledger and now is not None:
+        from reglo.core.entries import Settlement
+        from reglo.core.lettered_copy import ledger_update
+        from reglo.core.transfers.selection import line_keys
+
+        # entry line 0 is the remittance account; then one line per customer (grouped) or per invoice
+        paying: list[tuple[str, tuple[str, ...]]] = []
+        for r in rows:
+            if params.group_entries or not r.invoices:
+                paying.append((r.party_code, tuple(i.key for i in r.invoices if i.key)))
+            else:
+                paying += [(r.party_code, (i.key,) if i.key else ()) for i in r.invoices]
+
+        def settlements_for(base: Any) -> list:
+            where = dict(zip(line_keys(base).tolist(), base["source_row"].tolist())) if not base.empty else {}
+            return [Settlement(account=party, ledger_rows=tuple(int(where[k]) for k in keys if k in where), entry_rows=(pos,), reason=f"LCR {params.remittance_ref}")
+                    for pos, (party, keys) in enumerate(paying, start=1) if keys]
+
+        update = ledger_update(copy_state, ledger, frame, settlements_for, now=now, fiscal_year_end=fiscal_year_end)
+        alerts += list(update.alerts)
+        if not update.blocking:
+            frame = update.lettering.entries
+            rewrite = update.rewrite()
     name = created_fec_name(dossier.company.siren, closing_date(fiscal_year_end, params.remittance_date), stem)
-    return OutputFile(folder=FOLDER, name=name, data=write_fec(frame), role="entries")
+    return OutputFile(folder=FOLDER, name=name, data=write_fec(frame), role="entries"), rewrite, alerts
 
 
 def plan_continue(
@@ -192,8 +220,13 @@ def plan_continue(
     existing_names: frozenset[str] = frozenset(),
     fiscal_year_end: date,
     ledger: Any = None,
+    copy_state: Any = None,
 ) -> Outcome:
     """« Continuer »: file + entries + register batch + read-back + provisional journal + slip.
+
+    « Lettrage »: the invoices settled are lettered with the entry's customer lines on the
+    lettered copy of the ledger (``reglo.core.lettered_copy``; entries of the next fiscal year
+    stay out of this year's copy, with a warning), replaced in the same commit.
 
     The bills are proposed again from the register read inside the lock: a row of the sheet
     whose invoices were collected meanwhile is dropped with a warning (never collected twice).
@@ -242,7 +275,11 @@ def plan_continue(
                                      "batch": out.batch.model_copy(update={"meta": {**out.batch.meta, "file_name": renamed}})})
         bank_file = bank_file.model_copy(update={"name": renamed})
     stem = bank_file.name.removesuffix(".txt")
-    entries = _entries_file(plan, dossier, stem=stem, fiscal_year_end=fiscal_year_end, ledger=ledger, params=params)
+    entries, rewrite, lettering_alerts = _entries_file(plan, dossier, stem=stem, fiscal_year_end=fiscal_year_end, ledger=ledger, params=params, rows=rows,
+                                                       copy_state=copy_state, now=now)
+    alerts += lettering_alerts
+    if has_blocking(lettering_alerts):
+        return Outcome(alerts=tuple(alerts), summary=f"Aucun fichier LCR : {summary_fr(alerts)}.")
     names = {p.code: p.legal_name for p in dossier.parties}
     bills = [{"party_code": r.party_code, "name": r.party_name or names.get(r.party_code, ""), "bank": r.bank_name or mask_iban(r.iban),
               "reference": r.drawee_ref, "due_date": r.due_date.isoformat(), "amount_cents": sum(int(i.amount * 100) for i in r.invoices) or int(r.amount * 100)}
@@ -253,7 +290,7 @@ def plan_continue(
                     bank_label=account.label or account.journal_code, iban=str(account.iban), remittance_ref=params.remittance_ref,
                     remittance_date=params.remittance_date, file_name=bank_file.name, printed_on=now.date())
     summary = out.summary + f" Écritures : {entries.name}."
-    return out.model_copy(update={"alerts": tuple(alerts), "files": (bank_file, entries), "batch": batch, "summary": summary,
+    return out.model_copy(update={"alerts": tuple(alerts), "files": (bank_file, entries), "batch": batch, "summary": summary, "ledger": rewrite,
                                   "data": {**out.data, "slip": layout_slip(slip), "rows": rows, "params": params}})
 
 

@@ -214,3 +214,31 @@ def test_vat_receipts_reconcile_with_the_treasury_entries(folder):
     per_receipt = {r["Réf. encaissement"]: D(r["Montant encaissé"]) for r in rows}
     assert int(sum(per_receipt.values()) * 100) == credit_411 == 234570
     assert "CA3 - TVA sur encaissements" in vbook.sheet_names() and "Données d'encaissement" in vbook.sheet_names()
+
+
+@pytest.mark.parametrize("group", ["Oui", "Non"])
+def test_lettering_letters_the_invoices_on_the_lettered_copy(folder, group):
+    book = workbook(folder)
+    sl.ensure_params(book, {"Lettrage": "Oui", "Regrouper les LCR dans l'écriture comptable": group})
+    sl.transfer_lcr(book)
+    res = sl.continue_lcr(book)
+    assert res.exit_code == 0, res.alerts
+    copy = next(Path(p) for p in res.outputs if "lettré" in Path(p).name)
+    frame = read_fec(copy.read_bytes(), filename=copy.name).frame
+    customers = frame[frame["subledger_account"].isin(["L001", "L002"])]
+    assert (customers["lettering_code"] != "").all()  # the invoices and the LCR entry's customer lines
+    assert {"FA201", "FA202", "FA203"} <= set(customers["document_ref"])
+    fec = next(Path(p) for p in res.outputs if "FEC" in Path(p).name and "lettré" not in Path(p).name)
+    entries = read_fec(fec.read_bytes(), filename=fec.name).frame
+    assert (entries.loc[entries["subledger_account"] != "", "lettering_code"] != "").all()
+
+
+def test_unvalidate_all_from_the_ribbon_needs_two_oui_in_the_parameters(folder):
+    book = workbook(folder)
+    sl.transfer_lcr(book)
+    sl.continue_lcr(book)
+    assert sl.ask_confirmations(book) == 0
+    sl.ensure_params(book, {sl.CONFIRM_KEYS[0]: "Oui"})
+    assert sl.ask_confirmations(book) == 1
+    sl.ensure_params(book, {sl.CONFIRM_KEYS[0]: "Oui", sl.CONFIRM_KEYS[1]: "Oui"})
+    assert sl.ask_confirmations(book) == 2 and sl.ask_confirmations(book) == 0  # cleared once read
