@@ -271,7 +271,8 @@ def plan_continue(
     taken = _taken(snapshot, existing_names)
     if bank_file.name in taken:  # same second (fixed clock): LCR…BQ1-2.txt
         renamed = unique(bank_file.name, taken)
-        out = out.model_copy(update={"summary": out.summary.replace(bank_file.name, renamed),
+        sheets = tuple(x.model_copy(update={"title": x.title.replace(bank_file.name, renamed)}) if x.title else x for x in out.sheets)
+        out = out.model_copy(update={"summary": out.summary.replace(bank_file.name, renamed), "sheets": sheets,
                                      "batch": out.batch.model_copy(update={"meta": {**out.batch.meta, "file_name": renamed}})})
         bank_file = bank_file.model_copy(update={"name": renamed})
     stem = bank_file.name.removesuffix(".txt")

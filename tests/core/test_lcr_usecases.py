@@ -28,14 +28,14 @@ def _batch(id_, kind, ref, lines, status="committed", **meta):
     return BatchState(id=id_, kind=kind, reference=ref, status=status, created_at=NOW, lines=tuple(lines), meta=meta)
 
 
-def _continue(snapshot=RegisterSnapshot(), records=None, **values):
+def _continue(snapshot=RegisterSnapshot(), records=None, existing_names=frozenset(), **values):
     d = lcr_dossier()
     transfer = uc.plan_transfer(_inputs(), d, snapshot, bank="BQ1", remittance_date=NOW.date())
     if records is None:
         sheet = transfer.sheets[0]
         records = [dict(zip([c.header for c in sheet.columns], r)) for r in sheet.rows]
     return uc.plan_continue(_inputs(), d, snapshot, records=records, row_numbers=None, param_values=values, bank="BQ1", now=NOW,
-                            fiscal_year_end=date(2023, 12, 31))
+                            fiscal_year_end=date(2023, 12, 31), existing_names=existing_names)
 
 
 def _committed(out, id_=1):
@@ -191,3 +191,15 @@ def test_example_triggers_its_code(code):
     assert code in [a.code.value for a in alerts], alerts
     a = next(a for a in alerts if a.code.value == code)
     assert a.severity.value == MESSAGES[code][0] and not re.search(r"\{[a-z_]+\}", a.message)
+
+
+def test_a_taken_file_name_gets_a_suffix_everywhere():
+    out = _continue(existing_names=frozenset({"LCR230810093000BQ1.txt"}))
+    assert [f.name for f in out.files] == ["LCR230810093000BQ1-2.txt", "732829320FEC20231231-LCR230810093000BQ1-2.txt"]
+    assert out.batch.meta["file_name"] == "LCR230810093000BQ1-2.txt" and "LCR230810093000BQ1-2.txt" in out.sheets[0].title
+
+
+def test_preview_writes_nothing_and_keeps_the_sheets():
+    out = uc.preview_of(_continue())
+    assert out.files == () and out.batch is None and not out.writes_anything
+    assert {s.name for s in out.sheets} == {"Fichier LCR", "Écritures LCR (provisoire)"} and out.data["slip"] is not None
