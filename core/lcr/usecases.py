@@ -15,7 +15,7 @@ Every plan takes what the shell read (the « Prélèvements clients » inputs, t
 * ``plan_bank_reject`` (rejet de la remise entière): the reversal entry and the cancellation
   records; the shell then cancels the remittance's batch in the register.
 * ``plan_slip`` (« Bordereau d'accompagnement »): the slip of a direct-debit or LCR batch.
-* ``register_receipts``: every receipt the register knows (direct debits, LCR), with the
+* ``register_receipts``: every receipt the register knows (payments import, direct debits, LCR), with the
   cancellations of rejects and un-validations, for VAT on receipts and the payment data.
 """
 from __future__ import annotations
@@ -42,6 +42,7 @@ from reglo.core.vat_receipts.models import Receipt, ReceiptSource
 
 KIND = "lcr"
 DEBIT_KIND = "prelevement"  # reglo.core.debits.models.KIND
+PAYMENTS_KIND = "customer_payments"  # reglo.core.payments.model.KIND (payments import)
 REOPEN_KIND = "lcr_devalidation"
 REJECT_KIND = "lcr_rejet"
 SLIP_BATCH_KIND = "bordereau"
@@ -486,8 +487,9 @@ def slip_batch(slip_outcome: Outcome, snapshot: RegisterSnapshot, *, now: dateti
 # ---------------------------------------------------------------------------
 
 def register_receipts(snapshot: RegisterSnapshot, *, names: Mapping[str, str] | None = None) -> list[Receipt]:
-    """Every receipt recorded by a direct-debit or LCR batch, and a cancellation record for
-    each rejected (cancelled) LCR remittance and each un-validated line."""
+    """Every receipt recorded by a payments import (bank date), a direct-debit (collection
+    date) or an LCR batch (due date), and a cancellation record for each cancelled batch
+    (bank reject) and each un-validated LCR line."""
     names = names or {}
     out: list[Receipt] = []
     by_id: dict[str, Receipt] = {}
@@ -503,14 +505,24 @@ def register_receipts(snapshot: RegisterSnapshot, *, names: Mapping[str, str] | 
                 on = (b.cancelled_at or b.created_at).date()
                 reopened = {l.meta.get("cancels") for x in snapshot.live(REOPEN_KIND) for l in x.lines if l.meta.get("batch") == b.reference}
                 out += cancellation_receipts([r for r in got if r.receipt_id not in reopened], on=on)
-        elif b.kind == DEBIT_KIND:
+        elif b.kind in (DEBIT_KIND, PAYMENTS_KIND):
             day = date.fromisoformat(b.meta.get("collection_date") or b.created_at.date().isoformat())
+            got = []
             for n, line in enumerate(b.lines, start=1):
                 if line.amount_cents <= 0:
                     continue
-                out.append(Receipt(receipt_id=f"{b.reference}-{n:04d}", source=ReceiptSource.DIRECT_DEBIT, party_code=line.party_code,
-                                   party_name=names.get(line.party_code, ""), receipt_date=day, amount=cents_to_money(line.amount_cents),
-                                   invoice_number=line.document_ref))
+                if b.kind == PAYMENTS_KIND:  # the bank date of the payment; lettered when the import lettered it
+                    on = date.fromisoformat(str(line.meta.get("date") or day.isoformat()))
+                    got.append(Receipt(receipt_id=f"{b.reference}-{n:04d}", source=ReceiptSource.PAYMENT_IMPORT, party_code=line.party_code,
+                                       party_name=names.get(line.party_code, ""), receipt_date=on, amount=cents_to_money(line.amount_cents),
+                                       invoice_number=line.document_ref, is_lettered=bool(line.meta.get("lettering"))))
+                else:
+                    got.append(Receipt(receipt_id=f"{b.reference}-{n:04d}", source=ReceiptSource.DIRECT_DEBIT, party_code=line.party_code,
+                                       party_name=names.get(line.party_code, ""), receipt_date=day, amount=cents_to_money(line.amount_cents),
+                                       invoice_number=line.document_ref))
+            out += got
+            if b.status == "cancelled":
+                out += cancellation_receipts(got, on=(b.cancelled_at or b.created_at).date())
     for b in snapshot.live(REOPEN_KIND):
         for line in b.lines:
             original = by_id.get(str(line.meta.get("cancels", "")))

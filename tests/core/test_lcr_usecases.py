@@ -203,3 +203,13 @@ def test_preview_writes_nothing_and_keeps_the_sheets():
     out = uc.preview_of(_continue())
     assert out.files == () and out.batch is None and not out.writes_anything
     assert {s.name for s in out.sheets} == {"Fichier LCR", "Écritures LCR (provisoire)"} and out.data["slip"] is not None
+
+
+def test_register_receipts_of_a_payments_import_at_the_bank_date():
+    line = LineState(item_key="invoice:F1", amount_cents=12000, party_code="C1", document_ref="F1", meta={"date": "2023-07-28", "lettering": "AB"})
+    live = _batch(1, "customer_payments", "RC-1", [line])
+    (r,) = uc.register_receipts(RegisterSnapshot(batches=(live,)))
+    assert (r.receipt_date, r.amount, r.invoice_number, r.is_lettered, r.source.value) == (date(2023, 7, 28), D("120.00"), "F1", True, "Import des règlements")
+    cancelled = live.model_copy(update={"status": "cancelled", "cancelled_at": NOW})
+    got = uc.register_receipts(RegisterSnapshot(batches=(cancelled,)))
+    assert [x.cancels for x in got] == [None, "RC-1-0001"]
