@@ -247,6 +247,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
     form = settings.address_form if settings else "structured"
     version = params.version or (settings.version if settings else DEFAULT_VERSION)
     day, date_alerts = gen.collection_date(params.collection_date, today, lead)
+    date_alerts += gen.check_horizon(day, today, settings.horizon_days if settings else 14)
     s = _state(inputs, dossier, snapshot, today=today, day=day, bank=params.company_bank)
     alerts: list[Alert] = list(s.alerts) + date_alerts + gen.check_label_template(params.label_template)
     errors, none = _errors_sheets(s.alerts, s.check)
@@ -395,7 +396,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
             entries_frame = update.lettering.entries
             rewrite = update.rewrite()
             lettered_count = sum(1 for c in update.lettering.codes if c)
-        files.append(OutputFile(folder=FOLDER, name=name_.removesuffix(".xml") + "-ecritures.txt", data=write_fec(entries_frame), role="entries"))
+        files.append(OutputFile(folder=FOLDER, name=entries_file_name(dossier, day, name_), data=write_fec(entries_frame), role="entries"))
     else:
         alerts.append(alert("DEBIT_TEST_FILE", file=name_))
 
@@ -457,6 +458,18 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
               "settlements": list(built.settlements) if built is not None and params.lettering else [], "lettering": params.lettering and not params.test_file,
               "paint": {DETAIL_SHEET: paint_detail}, "total": total_amount, "count": len(collections), "lettered": lettered_count},
     )
+
+
+def entries_file_name(dossier, day: date, bank_file: str) -> str:
+    """``<SIREN>FEC<closing>-<bank file stem>.txt`` (``reglo.core.fec_names``): the DGFiP checker
+    reads SIREN and closing date from the name; the stem ties the entries to their bank file."""
+    from reglo.core.fec_names import closing_date, created_fec_name
+
+    stem = bank_file.removesuffix(".xml")
+    try:
+        return created_fec_name(dossier.company.siren, closing_date(dossier.company.fiscal_year_end, day), stem)
+    except ValueError:  # no valid SIREN in « Société » (the dossier check reports it): named after the bank file
+        return stem + "-ecritures.txt"
 
 
 def _clean_address(a: SepaAddress | None) -> SepaAddress | None:
