@@ -391,6 +391,11 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
 
             update = ledger_update(copy_state, ledger, entries_frame, settlements_for, now=now, fiscal_year_end=fiscal_year_end)
             alerts += update.alerts
+            in_year = set(line_keys(ledger).tolist())
+            elsewhere = sorted({key.split("|")[3] or key for _, key, _ in pairs if key not in in_year})
+            if elsewhere:  # invoices of the other fiscal year (N / N+1): collected, lettered in their own FEC
+                alerts.append(alert("DEBIT_OTHER_YEAR_NOT_LETTERED", count=len(elsewhere), pieces=", ".join(elsewhere)[:300],
+                                    file=getattr(copy_state, "copy_name", None) or "le grand livre lettré"))
             if update.blocking:
                 return Outcome(alerts=tuple(alerts), summary="Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")
             entries_frame = update.lettering.entries
