@@ -43,7 +43,7 @@ from reglo.core.debits.tables import (
     ReadOptions,
     schedule_text,
 )
-from reglo.core.money import ZERO, cents_to_money, format_display, format_fr
+from reglo.core.money import ZERO, cents_to_money, format_display, format_fr, to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, SheetColumn, SheetOutput
 from reglo.core.register_state import RegisterSnapshot
 from reglo.core.rules.bank import compact
@@ -134,11 +134,13 @@ def _main_sheet(rows: Iterable[CustomerRow]) -> tuple[SheetOutput, list[tuple[in
     return SheetOutput(name=MAIN_SHEET, columns=MAIN_COLUMNS, rows=tuple(out), title="Prélèvements clients : un client par ligne (colonne Sél. : x pour les actions)"), paint
 
 
-def _detail_sheet(details: Iterable[DetailRow], just_collected: set[str] = frozenset()) -> tuple[SheetOutput, list[tuple[int, int, str]]]:
+def _detail_sheet(details: Iterable[DetailRow], just_collected: set[str] = frozenset(), fully: set[str] = frozenset()) -> tuple[SheetOutput, list[tuple[int, int, str]]]:
+    """« Détail »; a line collected in this run shows 0 due, and gets the green « V » when the
+    invoice is collected in full (an invoice with instalments left stays open for them)."""
     out, paint = [], []
     for n, d in enumerate(details):
         inv, a = d.invoice, d.assignment
-        v = a.validated or inv.key in just_collected
+        v = a.validated or inv.key in fully
         out.append((inv.key, inv.customer_code, inv.document_ref, inv.entry_date, inv.due_date, inv.label, inv.amount, ZERO if inv.key in just_collected else d.amount_due,
                     a.mode.value, a.company_bank or "", a.customer_iban or "", schedule_text(a.schedule), d.schedule_rest if a.schedule else None, "V" if v else ""))
         if v:
@@ -450,7 +452,10 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
                         cents_to_money(r.debit) if r.debit else None, cents_to_money(r.credit) if r.credit else None) for r in entries_frame.itertuples()),
             title=f"Écritures de trésorerie du fichier {name_}"))
     collected_keys = set() if params.test_file else {p.key for c in collections for p in c.parts}
-    detail, paint_detail = _detail_sheet(s.details, collected_keys)
+    amounts = {d.invoice.key: to_cents(d.invoice.amount) for d in s.details}
+    fully = {p.key for c in collections for p in c.parts if p.key in collected_keys and p.key in amounts
+             and to_cents(p.amount) + p.already_cents >= amounts[p.key]}
+    detail, paint_detail = _detail_sheet(s.details, collected_keys, fully)
     sheets.append(detail)
     total_amount = batch.control_sum
     summary = (f"{'Fichier de TEST' if params.test_file else 'Fichier'} {name_} ({version}) : {len(collections)} prélèvement(s), {format_display(total_amount)}, "
