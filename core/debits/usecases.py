@@ -51,7 +51,7 @@ from reglo.core.rules import who_party
 from reglo.core.rules.address import SepaAddress, sepa_address
 from reglo.core.rules.ics import compact_ics
 from reglo.core.writers import sepa_text as st
-from reglo.core.writers.pain008 import DEFAULT_VERSION, check_pain008, read_pain008, write_pain008
+from reglo.core.writers.pain008 import DEFAULT_VERSION, read_pain008, write_checked_pain008
 
 FOLDER = "prelevements"
 FORCED_SCHEDULE_COLOUR = "F8CBAD"  # forced amount with a schedule
@@ -348,8 +348,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
                             creditor_address=_clean_address(sepa_address(dossier.company.address, form)), creditor_id=ics,
                             initiating_party_id=settings.initiating_party_id if settings else None, day=day,
                             batch_booking=params.booking == "Global", msg_id=msg_id)
-    xml = write_pain008(batch, message_id=msg_id, created_at=now, version=version)
-    problems = check_pain008(xml, version)
+    xml, problems = write_checked_pain008(batch, message_id=msg_id, created_at=now, version=version)
     if problems:
         alerts.append(alert("XSD_INVALID", version=version, detail="; ".join(problems[:3])))
         return Outcome(alerts=tuple(alerts), summary="Aucun fichier généré : le fichier ne respecte pas le schéma XSD.")
