@@ -480,3 +480,11 @@ def test_S_D8_collection_date_horizon(day, horizon, blocked):
 def test_S_D8_default_horizon_is_fourteen_days():
     opts = read_options({"Banque dossier": (None, "BQ1")})
     assert opts.settings["BQ1"].horizon_days == 14
+
+
+def test_S_I4_the_collection_file_names_the_creditor_by_its_ics():
+    """S-I4 in « Générer »: ``InitgPty/Id`` is the company bank's ICS unless the bank gave another id."""
+    out = plan_generate(inputs(), dossier(), EMPTY, now=NOW)
+    root = etree.fromstring(out.files[0].data)
+    ns = {"p": etree.QName(root).namespace}
+    assert root.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:InitgPty/p:Id/p:OrgId/p:Othr/p:Id", namespaces=ns) == ICS
