@@ -317,13 +317,15 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     names, bare, _ = _known(snap)
     recognised = {rb.path for rb in found}
     unknown = [p for p, folder in _output_files(dossier) if (folder, p.name) not in names and p.name not in bare and p not in recognised]
+    from reglo.addin.shell.registry.repair_debits import record_debits  # direct debits: pain.008 + entries file, line by line
+    found, unknown, debits = record_debits(store, dossier, snap, found, unknown, now=now, host=host, user=user)
     # a pain file and its "<MsgId>-ecritures.txt" make one batch
     groups: dict[tuple[str, str], list[ReadBack]] = {}
     for rb in found:
         stem = rb.path.name[: -len("-ecritures.txt")] if rb.path.name.lower().endswith("-ecritures.txt") else rb.path.stem
         groups.setdefault((rb.folder, stem), []).append(rb)
-    recorded = []
-    refs = {b.reference for b in snap.batches}
+    recorded = list(debits)
+    refs = {b.reference for b in snap.batches} | {ref for _, ref, _ in debits}
     ledger = _dossier_ledger(dossier) if any(rb.format in ("pain.001", "pain.008") for rb in found) else None
     for (folder, stem), members in sorted(groups.items()):
         members.sort(key=lambda r: (r.format == "fec", r.path.name))
