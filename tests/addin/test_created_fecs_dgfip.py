@@ -187,3 +187,18 @@ def test_transfer_entries_file_and_lettered_copy_pass_the_checker_rules(tmp_path
     assert _blocking(entries.name, entries.read_bytes()) == []
     (copy,) = dossier.glob("*lettré.txt")
     assert _new_blocking(copy, _dossier_fec(dossier)) == set()
+
+
+def test_entry_import_fec_is_named_after_the_dossier_fiscal_year_holding_the_entries():
+    """With the dossier's company (SIREN, « Fin d'exercice » 30/06), the FEC of accepted entries
+    dated January 2025 is ``<SIREN>FEC20250630.txt``, even when the dossier still says 30/06/2024."""
+    d = _definition(AccountLayout.ONE_COLUMN, AmountMode.DEBIT_CREDIT)
+    headers, rows = render_rows(_entries(), d)
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows([headers, *rows])
+    inp = ei.read_delimited(buf.getvalue().encode("utf-8"), d, name="import.csv")
+    result = import_entries(inp.raw, d)
+    assert ei.fec_names(result, d, siren="552100554", closing=date(2024, 6, 30)) == {"": "552100554FEC20250630.txt"}
+    assert ei.fec_names(result, d, siren="552100554", closing=date(2025, 6, 30)) == {"": "552100554FEC20250630.txt"}
+    assert ei.fec_names(result, d.model_copy(update={"fiscal_year_end": date(2025, 12, 31)}), siren="552100554",
+                        closing=date(2024, 6, 30)) == {"": "552100554FEC20251231.txt"}  # the definition's date wins
