@@ -202,3 +202,30 @@ def test_entry_import_fec_is_named_after_the_dossier_fiscal_year_holding_the_ent
     assert ei.fec_names(result, d, siren="552100554", closing=date(2025, 6, 30)) == {"": "552100554FEC20250630.txt"}
     assert ei.fec_names(result, d.model_copy(update={"fiscal_year_end": date(2025, 12, 31)}), siren="552100554",
                         closing=date(2024, 6, 30)) == {"": "552100554FEC20251231.txt"}  # the definition's date wins
+
+
+SIGNED_VAT_CSV = ("Journal;Date;Pièce;Libellé;Compte;Type;Montant;Montant TVA;Compte de contrepartie\r\n"
+                  "AC;10/01/2025;FA-1;Achat fournitures;20001;C;120,00-;20,00;606400\r\n"
+                  "AC;12/01/2025;AV-1;Avoir fournitures;20001;C;60,00;10,00-;606400\r\n"
+                  "VT;15/01/2025;F-1;Vente prestation;10001;D;240,00;40,00-;706000\r\n"
+                  "VT;16/01/2025;AVC-1;Avoir client;10001;D;120,00-;20,00;706000\r\n")
+
+
+def test_single_line_with_vat_signed_as_debit_credit_passes_the_checker_rules():
+    """The « signé comme débit/crédit » VAT convention, invoices and credit notes (fixture
+    ``123456789FEC20251231_reglo_import_ligne_unique_tva_signee``: « CONFORME »)."""
+    from reglo.core.entry_import.definition import VatSign
+
+    d = PRESETS["ligne-unique"]().model_copy(update={
+        "company_column": "", "vat_sign": VatSign.SIGNED,
+        "supplier_ranges": (AccountRange(start=20000, end=29999),), "customer_ranges": (AccountRange(start=10000, end=19999),)})
+    inp = ei.read_delimited(SIGNED_VAT_CSV.encode("utf-8"), d, name="import.csv")
+    result = import_entries(inp.raw, d)
+    assert result.summary.lines_rejected == 0
+    files = ei.output_files(inp, result, d, stem="import", siren="123456789", closing=date(2025, 12, 31))
+    ((name, data),) = [(n, b) for n, b, role in files if role == "entries"]
+    assert _blocking(name, data) == [] and _balanced_numbers(data, name) == (4, True)
+    frame = read_fec(data, filename=name).frame
+    vat = frame[frame["ledger_account"].str.startswith("4456") | frame["ledger_account"].str.startswith("4457")]
+    assert list(zip(vat["ledger_account"], vat["debit"], vat["credit"])) == [
+        ("445660", 2000, 0), ("445660", 0, 1000), ("445710", 0, 4000), ("445710", 2000, 0)]
