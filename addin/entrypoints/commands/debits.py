@@ -54,6 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             a.add_argument("--key", default=None, metavar="CLÉ", help="clé de la ligne (retirer-ligne)")
             a.add_argument("--yes", action="store_true", help="confirmer (retirer-tout)")
         a.set_defaults(func=run)
+    from reglo.addin.entrypoints.commands._lcr import register as register_lcr  # LCR magnétique and slips (issue 15)
+
+    register_lcr(actions)
 
 
 def _date(text: str, what: str):
