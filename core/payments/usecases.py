@@ -37,6 +37,7 @@ from reglo.core.lettered_copy import CopyState, LedgerUpdate, ledger_update
 from reglo.core.models import Entry, PaymentMethod
 from reglo.core.money import ZERO, cents_to_money, to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft
+from reglo.core.output_sheets import entries_sheet, lettering_sheet
 from reglo.core.payments import ingest as t
 from reglo.core.payments.checks import CheckResult, check_rows
 from reglo.core.payments.entries import PaymentEntries, build_entries
@@ -399,7 +400,7 @@ def plan_import(
     files = (OutputFile(folder=folder, name=file_name, data=write_fec(frame), role="entries"),) if write_entries_file else ()
     syn = synthesis(dossier.dossier, dossier.ledger, register, result.allocations)
     return Outcome(alerts=tuple(a for a in alerts if not a.is_blocking), batch=batch, files=files, ledger=update.rewrite() if write_entries_file else None,
-                   counters={REF_COUNTER: ref_counter, **counters},
+                   counters={REF_COUNTER: ref_counter, **counters}, sheets=(entries_sheet(frame), lettering_sheet(update)),
                    data={"result": result, "alerts": alerts, "entries": pe, "frame": frame, "update": update, "letters": letters,
                          "synthesis": syn, "reference": reference, "file_name": file_name if write_entries_file else None})
 

@@ -38,10 +38,12 @@ from reglo.core.lettered_copy import CopyState, LedgerUpdate, ledger_update
 from reglo.core.models import Party
 from reglo.core.money import to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft
+from reglo.core.output_sheets import entries_sheet, lettering_sheet
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.transfers.models import PaidAllocation, PreviewLine, TransferParameters
 from reglo.core.transfers.plan import KIND, message_id_for, plan_transfers, transfer_entries
 from reglo.core.transfers.rules import Edit, apply_edits, check_beneficiaries, check_selection
+from reglo.core.transfers.sheets import transfers_sheet
 from reglo.core.writers.pain001 import check_pain001, write_pain001
 
 PREVIEW_SHEET = "Prévisualisation virements"
@@ -274,6 +276,7 @@ def plan_generate(
              OutputFile(folder=folder, name=entries_file_name(dossier.siren, dossier.fiscal_year_end, entries[0].entry_date if entries else created.date(),
                                                        msg_id, legacy=f"{msg_id}-ecritures.txt"), data=write_fec(frame), role="entries"))
     status = {**status, **{l.key: status_text(file_name, created.date()) for t in transfers for l in t.lines}}
-    return Outcome(alerts=tuple(alerts), summary="", batch=batch, files=files, ledger=update.rewrite(), counters={MSGID_COUNTER: counter},
+    sheets = (transfers_sheet(transfers, plan, params, file_name), entries_sheet(frame), lettering_sheet(update))
+    return Outcome(alerts=tuple(alerts), summary="", batch=batch, files=files, ledger=update.rewrite(), counters={MSGID_COUNTER: counter}, sheets=sheets,
                    data={"lines": lines, "status": status, "transfers": transfers, "plan": plan, "entries": frame, "update": update,
                          "file_name": file_name, "message_id": msg_id})
