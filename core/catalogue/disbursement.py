@@ -51,7 +51,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_SLIP_UNKNOWN": (B, "Bordereau « {slip} » inconnu. Bordereaux : {known}."),
     "DSB_SLIP_NOT_PRINTED": (B, "Bordereaux non édités : {slips} ({count}) : l'édition est obligatoire, « Suivant » ne la déclenche pas. Éditez-les d'abord."),
     "DSB_CHEQUE_NUMBER_MISSING": (B, "Bordereau de chèques {slip} : saisissez le premier numéro de chèque avant l'édition."),
-    "DSB_ALREADY_PAID": (B, "Effet {key} (règlement {payment}) déjà payé pour {paid} € par un virement ou un décaissement enregistré dans le registre : aucun fichier n'est produit. Annulez la transaction de ce règlement, ou annulez l'autre fichier dans le registre s'il a été rejeté."),
+    "DSB_ALREADY_PAID": (B, "Effet {key} (règlement {payment}) {holder} : aucun fichier n'est produit. Annulez la transaction de ce règlement, ou annulez l'autre fichier dans le registre s'il a été rejeté."),
+    "DSB_MANUAL_MODE": (W, "Règlement {payment} ({supplier}, {amount} {currency}) en {mode} : pas de fichier SEPA pour ce mode ; il figure dans la liste à traiter manuellement avec son bordereau {slip}."),
+    "DSB_EXCLUDED_HELD": (W, "Effet {key} ({document}) laissé hors du décaissement : {holder}. Il revient quand ce paiement est annulé dans le registre ou ce décaissement terminé."),
+    "DSB_COMPANY_MISSING": (B, "SIREN ({siren}) ou fin d'exercice inconnus : le fichier d'écritures se nomme <SIREN>FEC<clôture>-<référence>.txt. Indiquez « SIREN » et « Fin d'exercice » dans « Paramètres décaissement », ou donnez le dossier de la société (--dossier)."),
+    "DSB_RESERVATION_RELEASED": (W, "Décaissement {run} : {count} effet(s) libéré(s) dans le registre ({reason}) ; ils redeviennent payables par un virement."),
+    "DSB_HELD_BY_RUN": (W, "Ligne {document} ({name}) {holder} : ligne ignorée. Terminez ou annulez ce décaissement (« Terminer », « Annuler la transaction ») pour la libérer."),
     "DSB_NON_EURO_MANUAL": (W, "Règlement {payment} ({supplier}) en {currency} ({amount}) : pas de fichier SEPA hors euro ; il figure dans la liste à traiter manuellement avec son bordereau {slip}."),
     # --- step 5 ---------------------------------------------------------------
     "DSB_ALREADY_POSTED": (B, "Séquence {slip} déjà comptabilisée : elle ne peut l'être deux fois."),
