@@ -402,6 +402,10 @@ def start(book, *, dossier: Any = None) -> HandlerResult:
     book = as_workbook(book)
     settings = read_settings(book)
     inputs, alerts = read_inputs(book)
+    source = _text(settings.get("Source des effets")).lower()
+    if source.startswith("fec") or (not source and not inputs["items"]):
+        inputs, more = ledger_inputs(dossier_folder(book, dossier), inputs)
+        alerts += more
     if has_blocking(alerts):
         return HandlerResult("Décaissement non démarré : corrigez les feuilles d'entrée.", alerts)
     params = SelectionParams(
@@ -423,6 +427,27 @@ def start(book, *, dossier: Any = None) -> HandlerResult:
     write_views(book, state)
     excluded_note = f" ({len(excluded)} effet(s) déjà payé(s) ou retenu(s) ailleurs laissé(s) de côté)" if excluded else ""
     return HandlerResult(f"Décaissement {state.run_id} démarré : {len(state.source)} effet(s) ouverts{excluded_note}, circuit {state.circuit.code}. Cliquez « Suivant ».", alerts)
+
+
+def ledger_inputs(folder: Path, inputs: dict) -> tuple[dict, list[Alert]]:
+    """Step 1 from the dossier: the open supplier items are the unlettered 401 credit lines of its
+    FEC (keys shared with the supplier-transfers workflow), the suppliers those of « Tiers »
+    (the « Fournisseurs » sheet wins for a code it has), the banks the company's bank accounts
+    when the « Banques » sheet is empty."""
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.disbursement.ledger_items import banks_from_company, items_from_ledger, suppliers_from_parties
+
+    loaded = load_dossier(folder)
+    blocking = [a for a in loaded.alerts if a.is_blocking]
+    if loaded.fec_path is None or blocking:
+        return inputs, blocking or list(loaded.alerts)
+    parties = {p.code: p for p in loaded.dossier.parties}
+    items = items_from_ledger(loaded.ledger.frame, parties)
+    known = {s.code for s in inputs["suppliers"]}
+    labels = {i.supplier: i.label for i in items}
+    extra = suppliers_from_parties(parties, [i.supplier for i in items if i.supplier not in known], labels)
+    banks = inputs["banks"] or tuple(banks_from_company(loaded.dossier.company.bank_accounts))
+    return {**inputs, "items": tuple(items), "suppliers": tuple(inputs["suppliers"]) + tuple(extra), "banks": tuple(banks)}, []
 
 
 def run_action(book, kind: str, fields: dict[str, Any] | None = None, *, dossier: Any = None, test: bool = False) -> HandlerResult:
