@@ -32,7 +32,7 @@ from reglo.core.disbursement.circuit import CHEQUE_MODES, TRANSFER_MODES, mode_l
 from reglo.core.disbursement.models import MAIN_CURRENCY, DifferenceKind, Payment, PaymentStage, RunState, Slip
 from reglo.core.disbursement.posting import dry_run_entries, pending, pending_entries
 from reglo.core.disbursement.state import banks_by_code, items_by_key, suppliers_by_code, warn
-from reglo.core.entries import check_entry, entries_to_frame
+from reglo.core.entries import check_entry, entries_to_frame, fill_labels
 from reglo.core.fec import write_fec
 from reglo.core.fec_names import closing_date, created_fec_name
 from reglo.core.money import ZERO, format_fr, to_cents
@@ -317,7 +317,10 @@ def plan_posting_files(
         alerts.append(alert("DSB_COMPANY_MISSING", sheet="Paramètres décaissement", siren=siren))
         return Outcome(alerts=tuple(alerts), summary="Aucune écriture : SIREN invalide.")
     name = _free(name, set(existing_names) | register.file_names())
-    data = write_fec(entries_to_frame(entries))
+    # CompteLib / CompAuxLib / JournalLib filled (the DGFiP checker refuses an empty CompteLib)
+    frame = fill_labels(entries_to_frame(entries), journal_labels={b.journal_code: b.label for b in state.banks},
+                        party_names={s.code: s.name for s in state.suppliers if s.name})
+    data = write_fec(frame)
     sequences = [s.slip_id for s, _ in pending(state)] if not test else list(slip_ids or [s.slip_id for s in state.slips])
     batch = BatchDraft(kind=POSTING_KIND, reference=reference, is_test=test, meta={"run_id": state.run_id, "sequences": sequences, "entries": len(entries), "user": state.user})
     summary = f"{len(entries)} écriture(s) {'en mode test (rien n’est enregistré comme payé)' if test else 'comptabilisée(s)'}, n° {first} à {last}."
