@@ -336,6 +336,21 @@ def sync_reservation(folder: Path, state: RunState, *, reason: str = "sélection
     return alerts
 
 
+def cancel_run(folder: Path, run_id: str, *, reason: str) -> int:
+    """Cancel in the register every live batch of the run ``run_id`` (its issues, postings and
+    reservation), e.g. a demonstration run again in the same folder. Returns how many."""
+    from reglo.addin.shell.commit import register_session
+
+    at = now().replace(microsecond=0)
+    n = 0
+    with register_session(folder, now=at) as (store, _report):
+        for b in store.snapshot().live():
+            if b.kind.startswith("decaissement") and b.meta.get("run_id") == run_id:
+                store.set_status(b.id, "cancelled", at=at, reason=reason)
+                n += 1
+    return n
+
+
 def _paths(res) -> list[str]:
     return [str(p) for p in res.paths]
 

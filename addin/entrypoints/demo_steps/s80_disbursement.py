@@ -75,15 +75,9 @@ def _run(ctx: Any, sd: Any) -> list[str]:
     from reglo.addin.backends.sheets import FileWorkbook
     from reglo.core.fec import read_fec
 
-    from reglo.addin.shell.commit import register_session
-
     folder = Path(ctx.dossier_path).parent if ctx.dossier_path else ctx.out_dir
     # the demo may run again in the same folder: its earlier run is cancelled in the register first
-    at = sd.now()
-    with register_session(folder, now=at) as (store, _report):
-        for b in store.snapshot().live():
-            if b.kind.startswith("decaissement") and b.meta.get("run_id") == RUN_REF:
-                store.set_status(b.id, "cancelled", at=at, reason="démonstration relancée")
+    sd.cancel_run(folder, RUN_REF, reason="démonstration relancée")
     path = ctx.out_dir / WORKBOOK
     if path.exists():
         path.unlink()
