@@ -202,3 +202,46 @@ def test_entries_without_a_siren_or_closing_are_refused_in_french(company):
     s = ok(ok(_printed(), A.Next()), A.Post())
     out = plan_posting_files(s, **company)
     assert out.has_blocking and not out.files and "DSB_COMPANY_MISSING" in codes(out.alerts)
+
+
+# ---------------------------------------------------------------------------
+# random sequences: what the register holds for a run
+# ---------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .test_disbursement_props import EXAMPLES, STEPS, draw_action, items_strategy, rules_strategy  # noqa: E402
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None)
+@given(items=items_strategy(), rules=rules_strategy, data=st.data())
+def test_random_sequences_never_reserve_and_pay_an_item_at_once(items, rules, data):
+    """After any sequence: the reservation and the issue batch of the run never share an item, a
+    held item is one of the run's own, a finished run holds nothing, and a reservation recorded
+    then planned again is unchanged."""
+    from reglo.core.disbursement.models import SelectionParams
+    from reglo.core.disbursement.state import items_by_key
+
+    from .disbursement_fixtures import BANKS, SUPPLIERS
+
+    state, _ = A.start_run(run_id="P", user="u", run_date=date(2026, 3, 2), items=items, suppliers=SUPPLIERS, banks=BANKS, rules=tuple(rules), params=SelectionParams())
+    state, _ = A.apply(state, A.Next())
+    for _ in range(data.draw(st.integers(min_value=1, max_value=STEPS), label="length")):
+        state, _ = A.apply(state, draw_action(data, state))
+        held = held_keys(state)
+        assert len(held) == len(set(held))
+        own = items_by_key(state)
+        assert all(k in own and not own[k].is_deposit for k in held)
+        assert not (set(held) & set(state.closed))
+        if state.finished:
+            assert held == []
+        printed = [sl for sl in state.slips if sl.printed]
+        if printed:
+            out = plan_slip_files(state, company_name="P", created_at=NOW, slip_ids=[sl.slip_id for sl in printed])
+            if out.batch is not None:
+                assert not ({l.item_key for l in out.batch.lines} & set(held))
+    out = plan_reservation(state, RegisterSnapshot())
+    if out.batch is not None:
+        snap = _commit(RegisterSnapshot(), out.batch, 1)
+        assert not plan_reservation(state, snap).writes_anything
