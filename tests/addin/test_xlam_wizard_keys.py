@@ -51,7 +51,7 @@ def test_keys_are_bound_on_a_wizard_sheet_and_released_elsewhere():
     assert '"?tape [1-5] - *"' in wizard and "201" in wizard  # « Étape 1 - … » to « Étape 5 - … »
 
 
-@pytest.mark.parametrize("sub, handler", [("WizardUndo", "disburse_undo"), ("WizardAssign", "disburse_assign")])
+@pytest.mark.parametrize("sub, handler", [("WizardUndo", "disburse_undo"), ("WizardAssign", "disburse_assign"), ("WizardDispute", "disburse_dispute")])
 def test_key_handlers_call_the_ribbon_handlers(sub, handler):
     from reglo.addin.entrypoints.ribbon import load_all
 
@@ -60,6 +60,18 @@ def test_key_handlers_call_the_ribbon_handlers(sub, handler):
     assert "ReleaseWizardKeys" in body  # pressed elsewhere (keys left bound): given back at once
     assert handler in load_all()
     assert "reglo.addin.entrypoints.ribbon.dispatch('" in _sub(_modules()["RibbonMyAddin"], "RunHandler")
+
+
+def test_every_declared_key_is_bound_to_its_handler_and_released():
+    from reglo.addin.entrypoints.handlers.disbursement import KEYS
+
+    code = _modules()["RibbonMyAddin"]
+    bind, release = _sub(code, "BindWizardKeys"), _sub(code, "ReleaseWizardKeys")
+    macros = dict(re.findall(r'Application\.OnKey "([^"]+)", prefix & "(\w+)"', bind))
+    assert set(macros) == set(KEYS)
+    for key, handler in KEYS.items():
+        assert f'RunHandler "{handler}"' in _sub(code, macros[key])
+        assert f'Application.OnKey "{key}"\n' in release
 
 
 def test_application_events_drive_the_keys():

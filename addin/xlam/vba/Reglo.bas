@@ -5,7 +5,7 @@ Attribute VB_Name = "RibbonMyAddin"
 ' "handler|condition"). New buttons only change customUI.xml: this module does not change.
 ' See addin/entrypoints/ribbon.py (dispatch).
 '
-' Keys of the disbursement wizard (the seed's Ctrl-Z and F5): WizardKeys binds them with
+' Keys of the disbursement wizard (the seed's Ctrl-Z, F5 and F3; handlers' KEYS): WizardKeys binds them with
 ' Application.OnKey while a wizard sheet ("Etape 1 - ..." to "Etape 5 - ...", with E acute)
 ' is active, and releases them (Excel's own undo and F5 back) as soon as another sheet or
 ' workbook is active. The application events of the add-in's ThisWorkbook module
@@ -70,7 +70,7 @@ Private Function IsWizardSheet(ByVal sh As Object) As Boolean
     IsWizardSheet = (AscW(Left(sh.Name, 1)) = 201)
 End Function
 
-' Bind Ctrl-Z and F5 while a wizard sheet is active, release them otherwise.
+' Bind Ctrl-Z, F5 and F3 while a wizard sheet is active, release them otherwise.
 Public Sub WizardKeys(ByVal sh As Object)
     If IsWizardSheet(sh) Then
         BindWizardKeys
@@ -85,6 +85,7 @@ Public Sub BindWizardKeys()
     prefix = "'" & ThisWorkbook.Name & "'!"
     Application.OnKey "^z", prefix & "WizardUndo"
     Application.OnKey "{F5}", prefix & "WizardAssign"
+    Application.OnKey "{F3}", prefix & "WizardDispute"
     wizardKeysBound = True
 End Sub
 
@@ -93,6 +94,7 @@ Public Sub ReleaseWizardKeys()
     If Not wizardKeysBound Then Exit Sub
     Application.OnKey "^z"
     Application.OnKey "{F5}"
+    Application.OnKey "{F3}"
     wizardKeysBound = False
 End Sub
 
@@ -112,4 +114,13 @@ Public Sub WizardAssign()
         Exit Sub
     End If
     RunHandler "disburse_assign"
+End Sub
+
+' F3 on a wizard sheet: "Contester" the marked items.
+Public Sub WizardDispute()
+    If Not IsWizardSheet(ActiveSheet) Then
+        ReleaseWizardKeys
+        Exit Sub
+    End If
+    RunHandler "disburse_dispute"
 End Sub
