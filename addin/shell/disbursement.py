@@ -330,7 +330,7 @@ def sync_reservation(folder: Path, state: RunState, *, reason: str = "sélection
                 if bid in live:
                     store.set_status(bid, "cancelled", at=at, reason=f"décaissement {state.run_id} : {reason}", by=state.user)
                     released += len(live[bid].lines)
-    alerts = list(res.notices)
+    alerts = list(res.alerts)
     if released and res.outcome.batch is None:
         alerts.append(alert("DSB_RESERVATION_RELEASED", run=state.run_id, count=released, reason=reason))
     return alerts

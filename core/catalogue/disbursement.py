@@ -54,6 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DSB_ALREADY_PAID": (B, "Effet {key} (règlement {payment}) {holder} : aucun fichier n'est produit. Annulez la transaction de ce règlement, ou annulez l'autre fichier dans le registre s'il a été rejeté."),
     "DSB_MANUAL_MODE": (W, "Règlement {payment} ({supplier}, {amount} {currency}) en {mode} : pas de fichier SEPA pour ce mode ; il figure dans la liste à traiter manuellement avec son bordereau {slip}."),
     "DSB_EXCLUDED_HELD": (W, "Effet {key} ({document}) laissé hors du décaissement : {holder}. Il revient quand ce paiement est annulé dans le registre ou ce décaissement terminé."),
+    "DSB_HELD_ELSEWHERE": (W, "Effet {key} ({document}) {holder} : il n'est pas réservé par ce décaissement et son bordereau sera refusé. Écartez-le (supprimez-le des règlements préparés)."),
     "DSB_COMPANY_MISSING": (B, "SIREN ({siren}) ou fin d'exercice inconnus : le fichier d'écritures se nomme <SIREN>FEC<clôture>-<référence>.txt. Indiquez « SIREN » et « Fin d'exercice » dans « Paramètres décaissement », ou donnez le dossier de la société (--dossier)."),
     "DSB_RESERVATION_RELEASED": (W, "Décaissement {run} : {count} effet(s) libéré(s) dans le registre ({reason}) ; ils redeviennent payables par un virement."),
     "DSB_HELD_BY_RUN": (W, "Ligne {document} ({name}) {holder} : ligne ignorée. Terminez ou annulez ce décaissement (« Terminer », « Annuler la transaction ») pour la libérer."),

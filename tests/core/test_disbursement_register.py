@@ -83,6 +83,31 @@ def test_held_items_are_to_pay_prepared_and_on_unprinted_slips_but_not_deposits(
     assert not ({"E1", "E3", "C1"} & set(held_keys(s)))  # printed: the issue batch pays them
 
 
+def test_past_step_2_what_is_left_to_pay_or_sent_back_by_cancel_transaction_is_released():
+    s = ok(run(), A.Prepare(keys=("E1", "E3"), auto_group=False))
+    assert set(held_keys(s)) == set(s.to_pay) | {"E1", "E3"}
+    s = ok(s, A.Next(confirmed=True))  # validation: the rest of the selection is released
+    assert set(held_keys(s)) == {"E1", "E3"}
+    s = ok(s, A.CancelTransaction(payment_ids=tuple(p.payment_id for p in s.payments if "E3" in p.keys)))
+    assert "E3" in s.to_pay and set(held_keys(s)) == {"E1"}  # « Annuler la transaction » releases E3
+    snap = _commit(RegisterSnapshot(), reservation_draft_of(s), 1)
+    assert {l.item_key for l in snap.batches[0].lines} == {"E1"}
+
+
+def reservation_draft_of(state):
+    from reglo.core.disbursement.outputs import reservation_draft
+
+    return reservation_draft(state)
+
+
+def test_an_item_paid_elsewhere_meanwhile_is_not_reserved_and_said_so():
+    s = run()
+    snap = RegisterSnapshot(batches=(_batch(1, "virement", ["E2"], files=()),))
+    out = plan_reservation(s, snap)
+    assert "E2" not in {l.item_key for l in out.batch.lines} and "DSB_HELD_ELSEWHERE" in codes(out.alerts)
+    assert not out.has_blocking
+
+
 @pytest.mark.parametrize("holder, run_id, excluded", [
     (("virement", ""), "RUN1", True),  # a transfer file paid it
     (("decaissement", "RUN0"), "RUN1", True),  # an earlier disbursement paid it
