@@ -12,7 +12,6 @@ the demo dossier:
 """
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
