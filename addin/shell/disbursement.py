@@ -49,7 +49,7 @@ from reglo.core.disbursement.models import (
     SelectionParams,
     Supplier,
 )
-from reglo.core.disbursement.outputs import FOLDER, excluded_items, held_keys, plan_posting_files, plan_reservation, plan_slip_files
+from reglo.core.disbursement.outputs import FOLDER, excluded_items, first_free_entry_number, held_keys, plan_posting_files, plan_reservation, plan_slip_files
 from reglo.core.disbursement.posting import pending
 from reglo.core.disbursement.state import SHEETS, differenced_keys, group_members, item_states, items_by_key  # noqa: F401 (group_members used by the demo)
 from reglo.core.money import format_fr, to_money
@@ -483,10 +483,15 @@ def run_action(book, kind: str, fields: dict[str, Any] | None = None, *, dossier
     if kind == "comptabiliser" and test:
         siren, year_end = company_identity(book, folder)
         slip_ids = (fields or {}).get("slip_ids")
-        res = _commit(folder, lambda ctx: plan_posting_files(state, test=True, slip_ids=slip_ids, register=ctx.snapshot, siren=siren, fiscal_year_end=year_end,
+        res = _commit(folder, lambda ctx: plan_posting_files(state.model_copy(update={"next_entry_number": first_free_entry_number(state, ctx.snapshot)}), test=True, slip_ids=slip_ids, register=ctx.snapshot, siren=siren, fiscal_year_end=year_end,
                                                              existing_names=ctx.names_in(FOLDER)))
         return HandlerResult(res.outcome.summary, res.alerts, _paths(res))
     action = _action(kind, state, book, fields or {})
+    if kind == "comptabiliser" and state.step == 5 and not pending(state):
+        # entry numbers follow those earlier postings recorded in the register (unique per journal)
+        first = first_free_entry_number(state, read_register(folder), getattr(action, "slip_ids", None))
+        if first != state.next_entry_number:
+            state = state.model_copy(update={"next_entry_number": first})
     new, a = A.apply(state, action)
     alerts += a
     if kind == "editer_bordereaux" and new is not state:

@@ -322,9 +322,39 @@ def plan_posting_files(
                         party_names={s.code: s.name for s in state.suppliers if s.name})
     data = write_fec(frame)
     sequences = [s.slip_id for s, _ in pending(state)] if not test else list(slip_ids or [s.slip_id for s in state.slips])
-    batch = BatchDraft(kind=POSTING_KIND, reference=reference, is_test=test, meta={"run_id": state.run_id, "sequences": sequences, "entries": len(entries), "user": state.user})
+    batch = BatchDraft(kind=POSTING_KIND, reference=reference, is_test=test, meta={"run_id": state.run_id, "sequences": sequences, "entries": len(entries), "user": state.user,
+                                                                                        "first": int(first) if str(first).isdigit() else first})
+    counters: dict[str, int] = {}
+    if not test:  # the register remembers the last number of each journal: the next run starts after it
+        for e in entries:
+            counter = entry_counter(e.journal_code)
+            if e.entry_number.isdigit() and int(e.entry_number) > max(counters.get(counter, 0), register.counter(counter)):
+                counters[counter] = int(e.entry_number)
     summary = f"{len(entries)} écriture(s) {'en mode test (rien n’est enregistré comme payé)' if test else 'comptabilisée(s)'}, n° {first} à {last}."
-    return Outcome(alerts=tuple(alerts), summary=summary, batch=batch, files=(OutputFile(folder=FOLDER, name=name, data=data, role="entries", is_test=test),), data={"entries": len(entries)})
+    return Outcome(alerts=tuple(alerts), summary=summary, batch=batch, files=(OutputFile(folder=FOLDER, name=name, data=data, role="entries", is_test=test),),
+                   counters=counters, data={"entries": len(entries)})
+
+
+def entry_counter(journal: str) -> str:
+    """Register counter of the last entry number the wizard used in ``journal``."""
+    return f"entry:decaissement:{journal}"
+
+
+def first_free_entry_number(state: RunState, register: RegisterSnapshot, slip_ids: Iterable[str] | None = None) -> int:
+    """The first entry number of a posting: the run's own (« Premier numéro d'écriture »), moved
+    past every number the register says earlier postings used in the run's bank journals.
+
+    When the register already has this run's posting of the same sequences (committed before an
+    incident, the workbook not saved), its first number: the posting is then recomputed with the
+    same numbers, recognised and only confirmed (never posted twice)."""
+    from reglo.core.disbursement.posting import unposted
+
+    wanted = [s for s in unposted(state) if slip_ids is None or s in set(slip_ids)]
+    for b in register.live(POSTING_KIND):
+        if b.meta.get("run_id") == state.run_id and set(b.meta.get("sequences") or ()) == set(wanted) and wanted and isinstance(b.meta.get("first"), int):
+            return b.meta["first"]
+    used = max((register.counter(entry_counter(b.journal_code)) for b in state.banks), default=0)
+    return max(state.next_entry_number, used + 1)
 
 
 def held_keys(state: RunState) -> list[str]:
@@ -372,4 +402,4 @@ def plan_reservation(state: RunState, register: RegisterSnapshot, *, reason: str
                    data={"release": [b.id for b in mine], "reason": reason})
 
 
-__all__ = ["plan_slip_files", "plan_posting_files", "plan_reservation", "reservation_draft", "held_keys", "excluded_items", "other_runs", "holder_text", "settled_cents", "mode_label"]
+__all__ = ["plan_slip_files", "plan_posting_files", "plan_reservation", "first_free_entry_number", "entry_counter", "reservation_draft", "held_keys", "excluded_items", "other_runs", "holder_text", "settled_cents", "mode_label"]

@@ -157,3 +157,36 @@ def test_two_open_runs_do_not_hold_the_same_item(dossier, tmp_path, clock):
     other, result = _wizard(dossier, tmp_path / "B.xlsx", "DEC-B")
     assert not ({i.key for i in sd.load_state(other).source} & held)
     assert any("retenu par le décaissement DEC-A (marie" in a.message for a in result.alerts if a.code.value == "DSB_EXCLUDED_HELD")
+
+
+def test_a_second_run_posts_entry_numbers_after_the_first_one(tmp_path, clock):
+    """Entry numbers are unique per journal across runs: the register keeps the last number of
+    each journal (counter ``entry:decaissement:<journal>``), the next posting starts after it."""
+    from reglo.addin.backends.sheets import FileWorkbook
+    from reglo.addin.entrypoints.demo_steps import s80_disbursement as demo
+    from reglo.addin.shell import disbursement as sd
+    from reglo.core.fec import read_fec
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    suppliers, banks, rules, items = demo.demo_inputs()
+    numbers = []
+    for n, keys in enumerate((("E05",), ("E08",)), start=1):
+        path = folder / f"run{n}.xlsx"
+        book = FileWorkbook(path, create=True)
+        sd.write_inputs(book, items=items, suppliers=suppliers, banks=banks, rules=rules, settings={
+            "Référence": f"DEC-N{n}", "Utilisateur": "marie", "Date": demo.RUN_DATE, "Raison sociale": "BTP", "Premier numéro d'écriture": 1,
+            "SIREN": "552100554", "Fin d'exercice": date(2026, 12, 31)})
+        sd.start(book, dossier=folder)
+        for kind, values in (("suivant", {}), ("preparer", {"keys": keys}), ("suivant", {"confirmed": True})):
+            _act(book, folder, kind, **values)
+        _act(book, folder, "affecter_banque", keys=tuple(p.payment_id for p in sd.load_state(book).payments), bank="SG")
+        for kind in ("suivant", "editer_bordereaux", "suivant"):
+            _act(book, folder, kind)
+        posted = _act(book, folder, "comptabiliser")
+        (entries,) = [Path(o) for o in posted.outputs if "FEC" in Path(o).name]
+        frame = read_fec(entries.read_bytes(), filename=entries.name).frame
+        numbers.append(sorted(set(frame["entry_number"])))
+        _act(book, folder, "terminer")
+    assert numbers == [["1"], ["2"]]
+    assert rv.snapshot(folder).counter("entry:decaissement:BQ2") == 2

@@ -206,6 +206,7 @@ def test_entries_file_is_named_for_the_dgfip_checker_and_a_committed_posting_is_
     siren, closing, reference = parse_created_fec_name(out.files[0].name)
     # the slip date 02/03/2026 is in the fiscal year closing 31/12/2026 (the dossier's 31/12/2025, moved a year)
     assert (siren, closing) == ("552100554", date(2026, 12, 31)) and reference == out.batch.reference == "RUN1-1-4"
+    assert out.counters == {"entry:decaissement:BQ2": 4}  # the next posting in BQ2 starts at 5
     snap = _commit(RegisterSnapshot(), out.batch, 1)
     again = plan_posting_files(s, register=snap, **COMPANY)
     assert not again.writes_anything and again.data["already"] == 1
@@ -218,6 +219,7 @@ def test_test_postings_are_test_batches_with_names_of_their_own():
     snap = _commit(RegisterSnapshot(), first.batch, 1)
     second = plan_posting_files(s, test=True, register=snap, existing_names=[first.files[0].name], **COMPANY)
     assert second.files[0].name != first.files[0].name and second.batch.reference == "RUN1-TEST-1-4-2"
+    assert first.counters == {}  # a test posting hands out no number
     assert snap.live() == []  # a test batch never counts as paid
 
 
