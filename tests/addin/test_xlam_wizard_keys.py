@@ -98,3 +98,12 @@ def test_customui_is_up_to_date():
     from reglo.addin.entrypoints.cli import main
 
     assert main(["addin", "customui", "--check"]) == 0
+
+
+def test_double_click_on_a_step_3_payment_assigns_it():
+    code = _modules()["RibbonMyAddin"]
+    body = _sub(code, "WizardDoubleClick")
+    assert 'sh.Name Like "?tape 3 - *"' in body and 'sh.Cells(target.Row, 1).Value = "x"' in body
+    assert 'RunHandler "disburse_assign"' in body and "WizardDoubleClick = True" in body
+    event = _sub(_modules()["ThisWorkbook"], "App_SheetBeforeDoubleClick")
+    assert "If RibbonMyAddin.WizardDoubleClick(Sh, Target) Then Cancel = True" in event

@@ -124,3 +124,30 @@ Public Sub WizardDispute()
     End If
     RunHandler "disburse_dispute"
 End Sub
+
+' Double-click on a payment row of "Etape 3 - Emission" (accents as ChrW): that payment alone
+' is marked ("x" in "Selection", other marks removed) and assigned like F5. Returns True when
+' the double-click was used (Excel then does not enter the cell).
+Public Function WizardDoubleClick(ByVal sh As Object, ByVal target As Object) As Boolean
+    Dim headerRow As Long, r As Long, lastRow As Long, markHeader As String
+    WizardDoubleClick = False
+    If Not IsWizardSheet(sh) Then Exit Function
+    If Not (sh.Name Like "?tape 3 - *") Then Exit Function
+    markHeader = "S" & ChrW(233) & "lection"
+    headerRow = 0
+    For r = 1 To 40
+        If CStr(sh.Cells(r, 1).Value) = markHeader Then
+            headerRow = r
+            Exit For
+        End If
+    Next r
+    If headerRow = 0 Or target.Row <= headerRow Then Exit Function
+    If CStr(sh.Cells(target.Row, 2).Value) = "" Then Exit Function
+    lastRow = sh.Cells(sh.Rows.Count, 2).End(-4162).Row ' xlUp
+    For r = headerRow + 1 To lastRow
+        If CStr(sh.Cells(r, 1).Value) <> "" Then sh.Cells(r, 1).Value = ""
+    Next r
+    sh.Cells(target.Row, 1).Value = "x"
+    WizardDoubleClick = True
+    RunHandler "disburse_assign"
+End Function
