@@ -16,7 +16,7 @@ calls the plan inside the dossier lock, and writes the sheets after the commit.
   import, with the lines paid since then marked « Payé ».
 * « Générer le fichier »: inside the dossier lock, the register is re-read, the lines paid
   since the import are skipped (``ALREADY_PAID``), the MsgId is handed out by the register,
-  the pain.001 (validated against its XSD), the entries ``<MsgId>-ecritures.txt`` and the
+  the pain.001 (validated against its XSD), the entries ``<SIREN>FEC<closing>-<MsgId>.txt`` and the
   lettered copy of the ledger are committed with the batch; then « Virements », « Écritures »,
   « Lettrage » and the preview are written (a workbook that cannot be saved never un-pays).
 * « Annuler un fichier » cancels a file in the register (bank reject): its invoices are
@@ -134,7 +134,8 @@ class TransfersDossier:
 
     def view(self) -> uc.TransfersDossierView:
         return uc.TransfersDossierView(parties=self.parties, ledger=self.ledger, alerts=tuple(self.alerts),
-                                       journal_labels={b.journal_code: b.label for b in self.banks}, fiscal_year_end=self.fiscal_year[1])
+                                       journal_labels={b.journal_code: b.label for b in self.banks}, fiscal_year_end=self.fiscal_year[1],
+                                       siren=self.siren)
 
     def bank_for(self, iban: str):
         compact = "".join(iban.split()).upper()

@@ -31,7 +31,9 @@ import pandas as pd
 
 from reglo.core.alerts import Alert, Severity, alert, has_blocking
 from reglo.core.entries import Settlement, entries_to_frame, fill_labels, number_entries
+from reglo.core.entries_names import entries_file_name
 from reglo.core.fec import write_fec
+from reglo.core.fec_names import parse_created_fec_name
 from reglo.core.lettered_copy import CopyState, LedgerUpdate, ledger_update
 from reglo.core.models import Party
 from reglo.core.money import to_cents
@@ -117,14 +119,17 @@ def payment_keys(register: RegisterSnapshot, keys: Iterable[str], mark: int) -> 
 
 
 def message_id(register: RegisterSnapshot, now: datetime, existing: Iterable[str] = ()) -> tuple[str, int]:
-    """The MsgId of a new file and the new value of the ``msgid:virement`` counter."""
+    """The MsgId of a new file and the new value of the ``msgid:virement`` counter: a MsgId
+    no batch uses and with no pain file or entries file in the folder or the register (entries
+    named ``<SIREN>FEC<closing>-<MsgId>.txt``, or ``<MsgId>-ecritures.txt`` as before)."""
     used_refs = {b.reference for b in register.batches}
     names = set(existing) | register.file_names()
+    created = {parsed[2] for parsed in map(parse_created_fec_name, names) if parsed}
     n = register.counter(MSGID_COUNTER) + 1
     base = message_id_for(now)
 
     def free(mid: str) -> bool:
-        return mid not in used_refs and f"{mid}.xml" not in names and f"{mid}-ecritures.txt" not in names
+        return mid not in used_refs and f"{mid}.xml" not in names and f"{mid}-ecritures.txt" not in names and mid not in created
 
     if free(base):
         return base, n
@@ -190,6 +195,7 @@ class TransfersDossierView:
     alerts: tuple[Alert, ...] = ()  # the dossier's blocking alerts
     journal_labels: Mapping[str, str] = field(default_factory=dict)
     fiscal_year_end: date | None = None
+    siren: str = ""  # names the entries file <SIREN>FEC<closing>-<MsgId>.txt (core.fec_names)
 
 
 def transfer_settlements(ledger: pd.DataFrame, transfers: list, batch_booking: bool) -> list[Settlement]:
@@ -289,7 +295,8 @@ def plan_generate(
         "version": params.version, "execution_date": plan.execution_date.isoformat() if plan.execution_date else None,
         "batch_booking": params.batch_booking, "transfers": len(transfers), "total_cents": to_cents(plan.total), "folder": folder})
     files = (OutputFile(folder=folder, name=file_name, data=data, role="bank"),
-             OutputFile(folder=folder, name=f"{msg_id}-ecritures.txt", data=write_fec(frame), role="entries"))
+             OutputFile(folder=folder, name=entries_file_name(dossier.siren, dossier.fiscal_year_end, entries[0].entry_date if entries else created.date(),
+                                                       msg_id, legacy=f"{msg_id}-ecritures.txt"), data=write_fec(frame), role="entries"))
     status = {**status, **{l.key: status_text(file_name, created.date()) for t in transfers for l in t.lines}}
     return Outcome(alerts=tuple(alerts), summary="", batch=batch, files=files, ledger=update.rewrite(), counters={MSGID_COUNTER: counter},
                    data={"lines": lines, "status": status, "transfers": transfers, "plan": plan, "entries": frame, "update": update,
