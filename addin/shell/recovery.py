@@ -52,6 +52,7 @@ REGLO_OUTPUT = re.compile(
     r"^(VIR\d{14}(-\d+)?(\.xml|-ecritures\.txt)"
     r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt"
     r"|(TEST)?Pre\d{10}[A-Z0-9]+(-\d+)?(\.xml|-ecritures\.txt)"  # direct debits (reglo.core.debits)
+    r"|DEC\d{14}-[A-Za-z0-9]+(-\d+)?\.xml"  # disbursement wizard transfers (reglo.core.disbursement.outputs)
     r"|\d{9}FEC20\d{6}-.+\.txt)$"  # any FEC Reglo creates (reglo.core.fec_names.created_fec_name)
 )
 """Names of the bank and entries files Reglo writes through the commit protocol: transfers

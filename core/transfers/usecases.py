@@ -83,6 +83,25 @@ def paid_since(register: RegisterSnapshot, lines: Iterable[PreviewLine], mark: i
     return out
 
 
+DISBURSEMENT_KINDS = ("decaissement", "decaissement_reserve")
+"""Batches of the disbursement wizard (``reglo.core.disbursement.outputs``): its payments, and the
+reservation of the items an open run holds. A line they pay or hold is not paid again here."""
+
+
+def held_by_disbursement(register: RegisterSnapshot, keys: Iterable[str]) -> dict[str, str]:
+    """Key → « retenue par le décaissement R (user, le JJ/MM/AAAA à HH:MM) » (or « payée par… »)
+    for the lines a live disbursement batch pays or an open run holds."""
+    wanted = set(keys)
+    out: dict[str, str] = {}
+    for b in register.live(DISBURSEMENT_KINDS):
+        verb = "retenue par le décaissement en cours" if b.kind == "decaissement_reserve" else "payée par le décaissement"
+        text = f"{verb} {b.meta.get('run_id') or b.reference} ({b.meta.get('user') or b.user or '?'}, le {b.created_at:%d/%m/%Y à %H:%M})"
+        for line in b.lines:
+            if line.item_key in wanted:
+                out.setdefault(line.item_key, text)
+    return out
+
+
 def status_text(file: str, day: date) -> str:
     return f"Payé ({file} du {day:%d/%m/%Y})"
 
@@ -228,8 +247,13 @@ def plan_generate(
             file, day = paid[l.key]
             alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key,
                                 name=l.beneficiary, file=file, date=f"{day:%d/%m/%Y}"))
-    lines = [l.model_copy(update={"selected": False}) if l.key in paid else l for l in lines]
+    held = held_by_disbursement(register, [l.key for l in lines if l.selected and l.key not in paid])
+    for l in lines:
+        if l.key in held:
+            alerts.append(alert("DSB_HELD_BY_RUN", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key, name=l.beneficiary, holder=held[l.key]))
+    lines = [l.model_copy(update={"selected": False}) if l.key in paid or l.key in held else l for l in lines]
     status = {k: status_text(*v) for k, v in paid_since(register, lines, import_mark).items()}
+    status.update({k: v[0].upper() + v[1:] for k, v in held.items()})
     alerts += check_selection(lines) + check_beneficiaries(lines, dossier.parties, params) + party_alerts(dossier.parties, dossier.alerts, lines)
     if not any(l.selected for l in lines):
         alerts.append(alert("NOTHING_SELECTED", sheet=PREVIEW_SHEET))
