@@ -558,6 +558,7 @@ def _finish_posting(book, state: RunState, folder: Path) -> tuple[RunState, list
     res = _commit(folder, lambda ctx: plan_posting_files(state, register=ctx.snapshot, siren=siren, fiscal_year_end=year_end, existing_names=ctx.names_in(FOLDER)))
     if res.status == "blocked":
         return state, [], res.alerts
+    state = res.outcome.data.get("state", state)  # renumbered if another posting used its numbers meanwhile
     new, _ = A.apply(state, A.ConfirmPosting())
     save_state(book, new, A.ConfirmPosting())
     return new, _paths(res), res.alerts

@@ -310,6 +310,17 @@ def plan_posting_files(
     if fiscal_year_end is None or not siren:
         alerts.append(alert("DSB_COMPANY_MISSING", sheet="Paramètres décaissement", siren=siren or "vide"))
         return Outcome(alerts=tuple(alerts), summary="Aucune écriture : SIREN ou fin d'exercice manquants.")
+    if not test:
+        # the numbers were handed out before the lock: if another posting of the dossier used
+        # them meanwhile (the register's counter, read inside the lock, says so), the pending
+        # sequences move on past it, so that entry numbers stay unique per journal
+        used = max((register.counter(entry_counter(e.journal_code)) for e in entries), default=0)
+        first_no = min((int(e.entry_number) for e in entries if str(e.entry_number).isdigit()), default=None)
+        if first_no is not None and first_no <= used:
+            state = renumber_pending(state, used + 1 - first_no)
+            entries = pending_entries(state)
+            first, last = entries[0].entry_number, entries[-1].entry_number
+            reference = posting_reference(state, entries)
     reference = _free_reference(f"{state.run_id}-TEST-{first}-{last}" if test else reference, register)
     try:
         name = created_fec_name(siren, closing_date(fiscal_year_end, max(e.entry_date for e in entries)), reference)
@@ -332,7 +343,15 @@ def plan_posting_files(
                 counters[counter] = int(e.entry_number)
     summary = f"{len(entries)} écriture(s) {'en mode test (rien n’est enregistré comme payé)' if test else 'comptabilisée(s)'}, n° {first} à {last}."
     return Outcome(alerts=tuple(alerts), summary=summary, batch=batch, files=(OutputFile(folder=FOLDER, name=name, data=data, role="entries", is_test=test),),
-                   counters=counters, data={"entries": len(entries)})
+                   counters=counters, data={"entries": len(entries), "state": state})
+
+
+def renumber_pending(state: RunState, shift: int) -> RunState:
+    """The run's pending postings (and its next number) moved ``shift`` entry numbers on."""
+    from reglo.core.disbursement.models import PostingStatus
+
+    postings = tuple(p.model_copy(update={"first_entry_number": p.first_entry_number + shift}) if p.status is PostingStatus.PENDING else p for p in state.postings)
+    return state.model_copy(update={"postings": postings, "next_entry_number": state.next_entry_number + shift})
 
 
 def entry_counter(journal: str) -> str:

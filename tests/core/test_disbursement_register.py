@@ -272,3 +272,21 @@ def test_random_sequences_never_reserve_and_pay_an_item_at_once(items, rules, da
     if out.batch is not None:
         snap = _commit(RegisterSnapshot(), out.batch, 1)
         assert not plan_reservation(state, snap).writes_anything
+
+
+def test_a_posting_whose_numbers_another_posting_used_meanwhile_moves_past_them():
+    """Issue 10: entry numbers are chosen inside the lock. The numbers of « Comptabiliser » are
+    handed out before it (state.next_entry_number); if another run of the dossier posted in BQ2
+    meanwhile (the register's counter, read inside the lock, is at 6), the plan moves the pending
+    sequences past it and hands the renumbered state back to the shell."""
+    s = ok(ok(_printed(), A.Next()), A.Post())
+    other = RegisterSnapshot(counters={"entry:decaissement:BQ2": 6})
+    out = plan_posting_files(s, register=other, **COMPANY)
+    lines = out.files[0].data.decode("latin-1").splitlines()
+    sep = "\t" if "\t" in lines[0] else "|"
+    numbers = [int(line.split(sep)[2]) for line in lines[1:]]
+    assert min(numbers) == 7 and out.counters == {"entry:decaissement:BQ2": 10}
+    assert out.batch.reference == "RUN1-7-10" and out.data["state"].next_entry_number == s.next_entry_number + 6
+    # without a conflict, the numbers are kept
+    same = plan_posting_files(s, register=RegisterSnapshot(counters={"entry:decaissement:BQ2": 0}), **COMPANY)
+    assert same.batch.reference == "RUN1-1-4" and same.data["state"] is s
