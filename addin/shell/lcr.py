@@ -27,7 +27,7 @@ from typing import Any
 
 from reglo.addin.backends.sheets import Column, read_table
 from reglo.addin.shell import debits as sd
-from reglo.addin.shell.commit import CommitContext, register_session, run_button
+from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.result import HandlerResult
 from reglo.core.alerts import Alert, alert
@@ -228,7 +228,7 @@ def _result(book: Any, res: Any, summary: str | None = None) -> HandlerResult:
         outcome = outcome.model_copy(update={"sheets": tuple(s for s in outcome.sheets if s.name == MANAGEMENT_SHEET), "data": {}})
     write_sheets(book, outcome)
     text = summary or outcome.summary
-    if res.committed:
+    if res.committed and res.batch_id is not None:
         text += f" Enregistré au registre (lot {res.batch_id})."
     return HandlerResult(text, list(res.alerts), [str(p) for p in res.paths])
 
@@ -418,8 +418,9 @@ def unvalidate(book: Any, scope: str, *, party: str = "", key: str = "", confirm
 
 
 def reject(book: Any, *, reference: str, reason: str = "rejet de la banque", dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
-    """Bank reject of a whole LCR file: reversal entry and cancellation records committed, then
-    the remittance cancelled in the register (its invoices can be remitted again)."""
+    """Bank reject of a whole LCR file: reversal entry, cancellation records and the
+    cancellation of the remittance in the register (its invoices can be remitted again), in
+    one commit (``Outcome.cancels``)."""
     book = sd._book(book)
     sd.ensure_workbook(book)
     if not (reference or "").strip():
@@ -431,11 +432,5 @@ def reject(book: Any, *, reference: str, reason: str = "rejet de la banque", dos
         return uc.plan_bank_reject(ctx.snapshot, d.dossier, now=ctx.now, reason=reason, reference=reference.strip(), fiscal_year_end=d.year_end,
                                    existing_names=ctx.names_in(uc.FOLDER))
 
-    res = run_button(d.folder, plan, now=at, store=store, block_on_orphans=False)
-    cancel = res.outcome.data.get("cancel_batch_id")
-    if cancel is not None and res.status in ("committed", "nothing"):
-        with register_session(d.folder, now=at, store=store) as (reg, _report):
-            current = next((b for b in reg.snapshot().batches if b.id == cancel), None)
-            if current is not None and current.status != "cancelled":
-                reg.set_status(cancel, "cancelled", at=at, reason=reason)
+    res = run_button(d.folder, plan, now=at, store=store, block_on_orphans=False)  # the cancellation is in the same commit
     return _result(book, res)
