@@ -407,15 +407,21 @@ def plan_bank_reject(
     from reglo.core.fec_write import write_fec
 
     batch_ref = target.reference  # type: ignore[union-attr]
-    stem = f"REJ-{batch_ref}"
+    # a reference and a file name are used once in the dossier's history: a reject rolled back
+    # by a crash keeps them, the next attempt takes « REJ-<ref>-2 »…
+    taken, refs, closing = _taken(snapshot, existing_names), _refs(snapshot), closing_date(fiscal_year_end, now.date())
+    stem, n = f"REJ-{batch_ref}", 1
+    while stem in refs or created_fec_name(dossier.company.siren, closing, stem) in taken:
+        n += 1
+        stem = f"REJ-{batch_ref}-{n}"
     reversal = rp.reversal
     if not reversal.journal_code:
         reversal = reversal.model_copy(update={"journal_code": str(target.meta.get("journal_code") or "BQ")})  # type: ignore[union-attr]
     frame = entries_to_frame(number_entries([reversal], prefix=f"{stem}-"), account_labels={reversal.lines[-1].ledger_account: "Effets à l'encaissement"})
     frame = fill_labels(frame, journal_labels={b.journal_code: b.label for b in dossier.company.bank_accounts if b.label},
                         party_names={p.code: p.legal_name for p in dossier.parties})
-    fec = OutputFile(folder=FOLDER, name=created_fec_name(dossier.company.siren, closing_date(fiscal_year_end, now.date()), stem), data=write_fec(frame), role="entries")
-    csv_file, records, a = _cancellation_file(rp.cancellations, seller_siren=dossier.company.siren, name=unique(f"Rejet_{batch_ref}_{now:%Y%m%d-%H%M%S}.csv", _taken(snapshot, existing_names)))
+    fec = OutputFile(folder=FOLDER, name=created_fec_name(dossier.company.siren, closing, stem), data=write_fec(frame), role="entries")
+    csv_file, records, a = _cancellation_file(rp.cancellations, seller_siren=dossier.company.siren, name=unique(f"Rejet_{batch_ref}_{now:%Y%m%d-%H%M%S}.csv", taken))
     batch = BatchDraft(kind=REJECT_KIND, reference=stem, meta={"rejected": batch_ref, "reason": reason, "batch_id": rp.batch_id})
     total = sum(l.debit for l in reversal.lines)
     return Outcome(
