@@ -137,13 +137,32 @@ def write_slip(book: Any, slip: Any, name: str) -> None:
     """The laid-out slip (``reglo.core.slips.SlipSheet``) as a printable sheet: styles, merged
     title rows, one page wide, header rows repeated, page numbers in the footer."""
     wb = getattr(book, "wb", None)
-    if wb is None:  # live Excel: the values, without the page set-up
-        cols = [Column("", None, w) for w in slip.column_widths]
-        book.write_sheet(name, cols, [[c.value for c in row] for row in slip.rows], title=None)
+    if wb is None:  # live Excel (xlwings): the values, then the same print set-up through Excel's object model
+        write_live_slip(book, slip, name)
         return
     if name in wb.sheetnames:
         del wb[name]
     fill_slip(wb.create_sheet(name), slip)
+
+
+def write_live_slip(book: Any, slip: Any, name: str) -> bool:
+    """The slip in a workbook open in Excel: its first row (the title) as the sheet's header
+    row, so that every row of the slip keeps its row number, then the print set-up of
+    :func:`fill_slip` (one page wide, orientation, A4, centred, title in the header, page
+    numbers in the footer, print area, repeated rows) when the engine has one (desktop Excel;
+    Office.js engines get the print area only). Returns True when the set-up was applied."""
+    from openpyxl.utils import get_column_letter
+
+    width = len(slip.column_widths)
+    first = [c.value for c in slip.rows[0]] if slip.rows else []
+    cols = [Column(str(first[i]) if i < len(first) and first[i] is not None else "", None, w) for i, w in enumerate(slip.column_widths)]
+    book.write_sheet(name, cols, [[c.value for c in row] for row in slip.rows[1:]], title=None, freeze=False, fit_width=True)
+    setup = getattr(book, "set_print_setup", None)
+    if setup is None:
+        return False
+    return setup(name, fit_width=slip.fit_to_width, fit_height=slip.fit_to_height, landscape=slip.landscape, a4=True, center_horizontally=True,
+                 header_center=slip.title, footer_right=slip.footer, print_area=f"$A$1:${get_column_letter(width)}${max(1, len(slip.rows))}",
+                 title_rows=slip.repeat_rows)
 
 
 def fill_slip(ws: Any, slip: Any) -> None:
@@ -188,6 +207,8 @@ def fill_slip(ws: Any, slip: Any) -> None:
     ws.oddHeader.center.text = slip.title
     ws.oddFooter.right.text = slip.footer
     ws.print_area = f"A1:{get_column_letter(len(slip.column_widths))}{len(slip.rows)}"
+    if slip.repeat_rows:
+        ws.print_title_rows = f"{slip.repeat_rows[0]}:{slip.repeat_rows[1]}"
 
 
 def slip_pdf(slip: Any) -> tuple[bytes | None, list[Alert]]:
