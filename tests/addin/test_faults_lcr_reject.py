@@ -133,3 +133,19 @@ def test_without_fault_the_reject_is_one_commit(dossier):
     (rej,) = [b for b in _batches(folder) if b.kind == "lcr_rejet"]
     (lcr,) = [b for b in _batches(folder) if b.kind == "lcr"]
     assert [(h["batch_id"], h["to"]) for h in history[-2:]] == [(rej.id, "committed"), (lcr.id, "cancelled")]
+
+
+def test_register_repair_gives_back_the_rejected_remittance(tmp_path, remitted):
+    """An emptied register after a reject: ``reglo register repair`` replays the journal, and the
+    remittance comes back cancelled with the reject batch committed (one journal line each)."""
+    from reglo.addin.shell.registry.repair import repair
+
+    folder = tmp_path / "dossier"
+    shutil.copytree(remitted[0], folder)
+    done = _reglo(folder, "reject", "--reference", remitted[1], "--reason", "rejet banque")
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = _batches(folder)
+    (folder / "reglo-registre.sqlite").write_bytes(b"")
+    repair(folder)
+    assert _batches(folder) == before
+    assert _state(folder, remitted[1]) == "new"
