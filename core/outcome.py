@@ -9,6 +9,9 @@ with each file's target name and sha256 → write each file under a temporary na
 folder, fsync, rename without overwriting → mark *committed* → unlock).
 
 An outcome with a blocking alert carries no file, no batch and no ledger change.
+
+``Outcome.cancels`` (:class:`CancelDraft`) cancels earlier batches in the same commit as the new
+batch: recorded with the pending batch, applied when it becomes committed.
 """
 from __future__ import annotations
 
@@ -92,6 +95,21 @@ class BatchDraft(BaseModel):
         return sum(line.amount_cents for line in self.lines)
 
 
+class CancelDraft(BaseModel):
+    """The cancellation of an earlier, committed batch that an outcome carries (a bank reject:
+    the reversal files and the cancellation of the rejected remittance are one commit). The
+    shell records it with the new batch *pending* and applies it in the same database
+    transaction that marks the new batch *committed* (or that recovery uses to complete it):
+    a crash leaves either both or neither. ``reference`` is the cancelled batch's reference,
+    checked against ``batch_id`` by the register."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    batch_id: int
+    reference: str
+    reason: str
+
+
 class SheetColumn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -128,6 +146,7 @@ class Outcome(BaseModel):
     ledger: LedgerRewrite | None = None
     sheets: tuple[SheetOutput, ...] = ()
     counters: dict[str, int] = Field(default_factory=dict)
+    cancels: tuple[CancelDraft, ...] = ()  # earlier batches this commit cancels, atomically with it
     data: dict[str, Any] = Field(default_factory=dict)  # workflow-specific results for the entry point
 
     @property
@@ -136,4 +155,4 @@ class Outcome(BaseModel):
 
     @property
     def writes_anything(self) -> bool:
-        return bool(self.files or self.ledger or self.batch)
+        return bool(self.files or self.ledger or self.batch or self.cancels)

@@ -275,6 +275,78 @@ class XlwingsWorkbook:
             self.book.sheets[sheet].delete()
         self._notes.pop(sheet, None)
 
+    def set_print_setup(
+        self,
+        sheet: str,
+        *,
+        fit_width: int = 1,
+        fit_height: int = 0,
+        landscape: bool = False,
+        a4: bool = True,
+        center_horizontally: bool = True,
+        header_center: str = "",
+        footer_right: str = "",
+        print_area: str | None = None,
+        title_rows: tuple[int, int] | None = None,
+    ) -> bool:
+        """Print set-up of a sheet (what openpyxl writes for a printable sheet): ``fit_width``
+        pages wide and ``fit_height`` tall (0: as many as needed), orientation, A4, centred,
+        header and footer texts (Excel codes such as ``&P``), print area, rows repeated on
+        each page. Returns True when the whole set-up was applied.
+
+        The print area goes through xlwings' ``sheet.page_setup`` on every engine (the remote
+        engine queues a ``setPrintArea`` action). The rest needs the desktop object model:
+        ``sheet.api.PageSetup`` (Windows, COM) or ``sheet.api.page_setup_object`` (macOS,
+        AppleScript). Office.js engines (Lite, remote) have no page layout: False, nothing
+        raised. COM refuses ``PageSetup`` when no printer is installed: False as well."""
+        sht = self._sheet(sheet)
+        if print_area:
+            try:
+                sht.page_setup.print_area = print_area
+            except Exception:  # pragma: no cover - engine without page_setup
+                pass
+        if self._officejs:
+            return False
+        titles = f"${title_rows[0]}:${title_rows[1]}" if title_rows else ""
+        try:
+            api = sht.api
+        except Exception:  # pragma: no cover - engine without an object model
+            return False
+        try:
+            if hasattr(api, "PageSetup"):  # Windows (COM): property assignments
+                ps = api.PageSetup
+                ps.Zoom = False  # FitToPages* apply only without zoom
+                ps.FitToPagesWide = fit_width or False
+                ps.FitToPagesTall = fit_height or False
+                ps.Orientation = 2 if landscape else 1  # xlLandscape / xlPortrait
+                if a4:
+                    ps.PaperSize = 9  # xlPaperA4
+                ps.CenterHorizontally = bool(center_horizontally)
+                ps.CenterHeader = _header_text(header_center)
+                ps.RightFooter = footer_right
+                if titles:
+                    ps.PrintTitleRows = titles
+                return True
+            ps = getattr(api, "page_setup_object", None)  # macOS (appscript): property.set(value)
+            if ps is None:
+                return False
+            from appscript import k as kw  # type: ignore[import-not-found]  # macOS only
+
+            ps.zoom.set(False)
+            ps.fit_to_pages_wide.set(fit_width or False)
+            ps.fit_to_pages_tall.set(fit_height or False)
+            ps.page_orientation.set(kw.landscape if landscape else kw.portrait)
+            if a4:
+                ps.paper_size.set(kw.paper_a4)
+            ps.center_horizontally.set(bool(center_horizontally))
+            ps.center_header.set(_header_text(header_center))
+            ps.right_footer.set(footer_right)
+            if titles:
+                ps.print_title_rows.set(titles)
+            return True
+        except Exception:  # no printer (COM error), old Excel: the values stay, printable as they are
+            return False
+
     def save(self) -> None:
         """The user's open workbook: they save it themselves (nothing written behind them)."""
 
@@ -287,6 +359,11 @@ def _row_runs(cells: Iterable[tuple[int, int]]) -> list[tuple[int, int, int]]:
         else:
             runs.append((r, c, c))
     return runs
+
+
+def _header_text(text: str) -> str:
+    """A plain text in an Excel header or footer: ``&`` starts a code there, ``&&`` is one ``&``."""
+    return (text or "").replace("&", "&&")
 
 
 def _is_officejs(book: Any) -> bool:

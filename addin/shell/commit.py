@@ -27,7 +27,9 @@ output folder). It must not write anything. ``run_button`` then:
    was computed from; they are kept beside it (``.~<name>.reglo-<batch id>.orig``), then the new
    bytes replace it (``os.replace``), with its undo journal (``LedgerRewrite.undo``) in the same
    commit;
-7. marks the batch *committed*, removes the kept originals and releases the lock.
+7. marks the batch *committed* — in the same register transaction, cancels the earlier
+   batches the outcome carries (``Outcome.cancels``, recorded with the pending batch, so that
+   recovery completing it cancels them too) — removes the kept originals and releases the lock.
 
 The caller then writes the workbook sheets (``Outcome.sheets``, :func:`write_sheets`):
 outside the critical section, and a workbook that cannot be saved never un-pays a batch.
@@ -252,7 +254,14 @@ def _ledger_records(folder: Path, ledger: LedgerRewrite) -> tuple[list[tuple[Pat
     return out, records
 
 
-def _commit(folder: Path, store: Any, outcome: Outcome, snap: RegisterSnapshot, *, now: datetime, host: str, user: str) -> tuple[int, list[Path]]:
+def _commit(folder: Path, store: Any, outcome: Outcome, snap: RegisterSnapshot, *, now: datetime, host: str, user: str) -> tuple[int | None, list[Path]]:
+    if outcome.batch is None and outcome.cancels and not outcome.files and outcome.ledger is None:
+        # cancellations alone (no file): each one is a single register change under the lock
+        for c in outcome.cancels:
+            target = next((b for b in snap.batches if b.id == c.batch_id), None)
+            if target is not None and target.reference == c.reference and target.status == "committed":
+                store.set_status(c.batch_id, "cancelled", at=now, reason=c.reason, by=user)
+        return None, []
     if outcome.batch is None:
         raise ValueError("an outcome that writes files must carry its batch (every file Reglo writes is recorded)")
     placed, records = _records(folder, outcome)
@@ -261,8 +270,9 @@ def _commit(folder: Path, store: Any, outcome: Outcome, snap: RegisterSnapshot, 
         replaced, more = _ledger_records(folder, outcome.ledger)
         records += more
     expected = {name: snap.counter(name) for name in outcome.counters}
+    extra = {"cancels": list(outcome.cancels)} if outcome.cancels else {}  # applied when the batch becomes committed
     batch_id = store.begin(outcome.batch, files=records, counters=dict(outcome.counters), host=host, folder=folder_id(folder), user=user,
-                           at=now, expected_counters=expected)
+                           at=now, expected_counters=expected, **extra)
     fault_point("after_pending")
     try:
         paths = _write_all(batch_id, placed, replaced)

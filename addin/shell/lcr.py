@@ -27,7 +27,7 @@ from typing import Any
 
 from reglo.addin.backends.sheets import Column, read_table
 from reglo.addin.shell import debits as sd
-from reglo.addin.shell.commit import CommitContext, register_session, run_button
+from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.result import HandlerResult
 from reglo.core.alerts import Alert, alert
@@ -137,13 +137,32 @@ def write_slip(book: Any, slip: Any, name: str) -> None:
     """The laid-out slip (``reglo.core.slips.SlipSheet``) as a printable sheet: styles, merged
     title rows, one page wide, header rows repeated, page numbers in the footer."""
     wb = getattr(book, "wb", None)
-    if wb is None:  # live Excel: the values, without the page set-up
-        cols = [Column("", None, w) for w in slip.column_widths]
-        book.write_sheet(name, cols, [[c.value for c in row] for row in slip.rows], title=None)
+    if wb is None:  # live Excel (xlwings): the values, then the same print set-up through Excel's object model
+        write_live_slip(book, slip, name)
         return
     if name in wb.sheetnames:
         del wb[name]
     fill_slip(wb.create_sheet(name), slip)
+
+
+def write_live_slip(book: Any, slip: Any, name: str) -> bool:
+    """The slip in a workbook open in Excel: its first row (the title) as the sheet's header
+    row, so that every row of the slip keeps its row number, then the print set-up of
+    :func:`fill_slip` (one page wide, orientation, A4, centred, title in the header, page
+    numbers in the footer, print area, repeated rows) when the engine has one (desktop Excel;
+    Office.js engines get the print area only). Returns True when the set-up was applied."""
+    from openpyxl.utils import get_column_letter
+
+    width = len(slip.column_widths)
+    first = [c.value for c in slip.rows[0]] if slip.rows else []
+    cols = [Column(str(first[i]) if i < len(first) and first[i] is not None else "", None, w) for i, w in enumerate(slip.column_widths)]
+    book.write_sheet(name, cols, [[c.value for c in row] for row in slip.rows[1:]], title=None, freeze=False, fit_width=True)
+    setup = getattr(book, "set_print_setup", None)
+    if setup is None:
+        return False
+    return setup(name, fit_width=slip.fit_to_width, fit_height=slip.fit_to_height, landscape=slip.landscape, a4=True, center_horizontally=True,
+                 header_center=slip.title, footer_right=slip.footer, print_area=f"$A$1:${get_column_letter(width)}${max(1, len(slip.rows))}",
+                 title_rows=slip.repeat_rows)
 
 
 def fill_slip(ws: Any, slip: Any) -> None:
@@ -188,6 +207,8 @@ def fill_slip(ws: Any, slip: Any) -> None:
     ws.oddHeader.center.text = slip.title
     ws.oddFooter.right.text = slip.footer
     ws.print_area = f"A1:{get_column_letter(len(slip.column_widths))}{len(slip.rows)}"
+    if slip.repeat_rows:
+        ws.print_title_rows = f"{slip.repeat_rows[0]}:{slip.repeat_rows[1]}"
 
 
 def slip_pdf(slip: Any) -> tuple[bytes | None, list[Alert]]:
@@ -228,7 +249,7 @@ def _result(book: Any, res: Any, summary: str | None = None) -> HandlerResult:
         outcome = outcome.model_copy(update={"sheets": tuple(s for s in outcome.sheets if s.name == MANAGEMENT_SHEET), "data": {}})
     write_sheets(book, outcome)
     text = summary or outcome.summary
-    if res.committed:
+    if res.committed and res.batch_id is not None:
         text += f" Enregistré au registre (lot {res.batch_id})."
     return HandlerResult(text, list(res.alerts), [str(p) for p in res.paths])
 
@@ -418,8 +439,9 @@ def unvalidate(book: Any, scope: str, *, party: str = "", key: str = "", confirm
 
 
 def reject(book: Any, *, reference: str, reason: str = "rejet de la banque", dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
-    """Bank reject of a whole LCR file: reversal entry and cancellation records committed, then
-    the remittance cancelled in the register (its invoices can be remitted again)."""
+    """Bank reject of a whole LCR file: reversal entry, cancellation records and the
+    cancellation of the remittance in the register (its invoices can be remitted again), in
+    one commit (``Outcome.cancels``)."""
     book = sd._book(book)
     sd.ensure_workbook(book)
     if not (reference or "").strip():
@@ -431,11 +453,5 @@ def reject(book: Any, *, reference: str, reason: str = "rejet de la banque", dos
         return uc.plan_bank_reject(ctx.snapshot, d.dossier, now=ctx.now, reason=reason, reference=reference.strip(), fiscal_year_end=d.year_end,
                                    existing_names=ctx.names_in(uc.FOLDER))
 
-    res = run_button(d.folder, plan, now=at, store=store, block_on_orphans=False)
-    cancel = res.outcome.data.get("cancel_batch_id")
-    if cancel is not None and res.status in ("committed", "nothing"):
-        with register_session(d.folder, now=at, store=store) as (reg, _report):
-            current = next((b for b in reg.snapshot().batches if b.id == cancel), None)
-            if current is not None and current.status != "cancelled":
-                reg.set_status(cancel, "cancelled", at=at, reason=reason)
+    res = run_button(d.folder, plan, now=at, store=store, block_on_orphans=False)  # the cancellation is in the same commit
     return _result(book, res)

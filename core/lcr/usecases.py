@@ -35,7 +35,7 @@ from reglo.core.lcr.params import Keys, read_params
 from reglo.core.lcr.plan import plan_lcr
 from reglo.core.lcr.unvalidate import Scope, batch_receipts, plan_reject, plan_unvalidation
 from reglo.core.money import cents_to_money, format_display
-from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft, SheetColumn, SheetOutput
+from reglo.core.outcome import BatchDraft, CancelDraft, Outcome, OutputFile, RegisterLineDraft, SheetColumn, SheetOutput
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.slips import RemittanceSlip, SlipKind, SlipLine, SlipRemittance, layout_slip, lcr_slip, mask_iban
 from reglo.core.vat_receipts.models import Receipt, ReceiptSource
@@ -385,16 +385,19 @@ def plan_bank_reject(
     fiscal_year_end: date,
     existing_names: Collection[str] = (),
 ) -> Outcome:
-    """A bank reject of a whole LCR file: reversal entry (FEC) + cancellation records; the
-    shell cancels the remittance's batch (``data['cancel_batch_id']``) once they are written.
+    """A bank reject of a whole LCR file: reversal entry (FEC) + cancellation records, and the
+    cancellation of the remittance's batch (``Outcome.cancels``) in the same commit: the
+    register applies it when the reject batch becomes committed, so a crash leaves either the
+    remittance live and no reversal, or the remittance cancelled and both files.
 
-    When the files of an earlier run were written but the batch was not cancelled (crash in
-    between), nothing is written again: only the cancellation remains to do."""
+    A register written before that (reversal committed, remittance still live after a crash
+    between two steps): nothing is written again, only the cancellation is committed."""
     target = snapshot.find(reference=reference) or snapshot.find(file_name=reference)
     if target is not None and target.kind == KIND and target.counts:
         done = next((b for b in snapshot.live(REJECT_KIND) if b.meta.get("rejected") == target.reference), None)
         if done is not None:
             return Outcome(summary=f"Remise {target.reference} déjà contre-passée ({done.reference}) : annulation au registre.",
+                           cancels=(CancelDraft(batch_id=target.id, reference=target.reference, reason=reason),),
                            data={"cancel_batch_id": target.id, "reason": reason, "reference": target.reference})
     rp = plan_reject(snapshot, on=now.date(), reason=reason, reference=target.reference if target else reference)
     if rp.batch_id is None or rp.reversal is None:
@@ -404,19 +407,25 @@ def plan_bank_reject(
     from reglo.core.fec_write import write_fec
 
     batch_ref = target.reference  # type: ignore[union-attr]
-    stem = f"REJ-{batch_ref}"
+    # a reference and a file name are used once in the dossier's history: a reject rolled back
+    # by a crash keeps them, the next attempt takes « REJ-<ref>-2 »…
+    taken, refs, closing = _taken(snapshot, existing_names), _refs(snapshot), closing_date(fiscal_year_end, now.date())
+    stem, n = f"REJ-{batch_ref}", 1
+    while stem in refs or created_fec_name(dossier.company.siren, closing, stem) in taken:
+        n += 1
+        stem = f"REJ-{batch_ref}-{n}"
     reversal = rp.reversal
     if not reversal.journal_code:
         reversal = reversal.model_copy(update={"journal_code": str(target.meta.get("journal_code") or "BQ")})  # type: ignore[union-attr]
     frame = entries_to_frame(number_entries([reversal], prefix=f"{stem}-"), account_labels={reversal.lines[-1].ledger_account: "Effets à l'encaissement"})
     frame = fill_labels(frame, journal_labels={b.journal_code: b.label for b in dossier.company.bank_accounts if b.label},
                         party_names={p.code: p.legal_name for p in dossier.parties})
-    fec = OutputFile(folder=FOLDER, name=created_fec_name(dossier.company.siren, closing_date(fiscal_year_end, now.date()), stem), data=write_fec(frame), role="entries")
-    csv_file, records, a = _cancellation_file(rp.cancellations, seller_siren=dossier.company.siren, name=unique(f"Rejet_{batch_ref}_{now:%Y%m%d-%H%M%S}.csv", _taken(snapshot, existing_names)))
+    fec = OutputFile(folder=FOLDER, name=created_fec_name(dossier.company.siren, closing, stem), data=write_fec(frame), role="entries")
+    csv_file, records, a = _cancellation_file(rp.cancellations, seller_siren=dossier.company.siren, name=unique(f"Rejet_{batch_ref}_{now:%Y%m%d-%H%M%S}.csv", taken))
     batch = BatchDraft(kind=REJECT_KIND, reference=stem, meta={"rejected": batch_ref, "reason": reason, "batch_id": rp.batch_id})
     total = sum(l.debit for l in reversal.lines)
     return Outcome(
-        alerts=tuple(a), batch=batch, files=(fec, csv_file),
+        alerts=tuple(a), batch=batch, files=(fec, csv_file), cancels=(CancelDraft(batch_id=rp.batch_id, reference=batch_ref, reason=reason),),
         summary=f"Remise {batch_ref} rejetée ({reason}) : contre-passation de {format_display(total)} dans {fec.name}, annulations dans {csv_file.name}.",
         sheets=(_cashed_sheet(REJECT_SHEET, f"Rejet de la remise {batch_ref} : annulations des données d'encaissement", records),),
         data={"cancel_batch_id": rp.batch_id, "reason": reason, "reference": batch_ref},

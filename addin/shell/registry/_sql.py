@@ -28,10 +28,11 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
-from reglo.core.outcome import BatchDraft
+from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import LIVE_STATUSES, BatchState, BatchStatus, FileRecord, LineState, RegisterSnapshot
 
 from reglo.addin.shell.registry.base import (
+    CANCELS_META,
     TRANSITIONS,
     CounterConflict,
     DuplicatePaymentError,
@@ -355,11 +356,13 @@ class SqlStore:
         return state
 
     def begin(self, draft: BatchDraft, *, files: list[FileRecord], counters: dict[str, int], host: str, folder: str, user: str, at: datetime,
-              expected_counters: dict[str, int] | None = None) -> int:
+              expected_counters: dict[str, int] | None = None, cancels: list[CancelDraft] | tuple = ()) -> int:
         files = list(files)
         try:
             with self._write() as cur:
                 self._check_counters(cur, dict(counters or {}), expected_counters)
+                if cancels:
+                    draft = draft.model_copy(update={"meta": {**draft.meta, CANCELS_META: self._check_cancels(cur, cancels)}})
                 state = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
                 batch_id = state.id
                 seq = self._change(cur, batch_id=batch_id, at=at, old=None, new="pending", by=user, payload={"counters": dict(counters or {})})
@@ -398,8 +401,9 @@ class SqlStore:
                         "to": "committed", "reason": None, "by": user}])
 
     def set_status(self, batch_id: int, status: BatchStatus, *, at: datetime, reason: str | None = None, by: str = "") -> None:
+        lines: list[dict[str, Any]] = []
         with self._write() as cur:
-            row = self._x(cur, "SELECT status, is_test, reference FROM batches WHERE dossier_id = ? AND id = ?", (self.dossier_id, batch_id)).fetchone()
+            row = self._x(cur, "SELECT status, is_test, reference, meta FROM batches WHERE dossier_id = ? AND id = ?", (self.dossier_id, batch_id)).fetchone()
             if row is None:
                 raise InvalidTransition(f"Lot {batch_id} inconnu dans le {self.description}.")
             old, is_test, reference = row[0], bool(row[1]), row[2]
@@ -409,8 +413,42 @@ class SqlStore:
                 raise InvalidTransition(f"Le lot {batch_id} (« {reference} ») est « {_FR.get(old, old)} » : il ne peut pas passer à « {_FR.get(status, status)} ».")
             self._apply_status(cur, batch_id, status, at=_iso(at), reason=reason, is_test=is_test)
             seq = self._change(cur, batch_id=batch_id, at=at, old=old, new=status, reason=reason, by=by)
-        self._journal([{"seq": seq, "op": "status", "at": _iso(at), "batch_id": batch_id, "reference": reference, "from": old, "to": status,
-                        "reason": reason, "by": by}])
+            lines.append({"seq": seq, "op": "status", "at": _iso(at), "batch_id": batch_id, "reference": reference, "from": old, "to": status,
+                          "reason": reason, "by": by})
+            if old == "pending" and status == "committed":
+                lines += self._apply_cancels(cur, _loads(row[3]).get(CANCELS_META) or [], at=at, by=by)
+        self._journal(lines)
+
+    def _check_cancels(self, cur: Any, cancels: list[CancelDraft] | tuple) -> list[dict[str, Any]]:
+        """The cancellations a pending batch will carry: each target exists under its reference
+        and is committed (or already cancelled: nothing to do then)."""
+        out = []
+        for c in cancels:
+            c = c if isinstance(c, CancelDraft) else CancelDraft.model_validate(c)
+            row = self._x(cur, "SELECT status, reference FROM batches WHERE dossier_id = ? AND id = ?", (self.dossier_id, c.batch_id)).fetchone()
+            if row is None or row[1] != c.reference:
+                raise InvalidTransition(f"Lot {c.batch_id} (« {c.reference} ») inconnu dans le {self.description} : rien n'a été enregistré.")
+            if row[0] not in ("committed", "cancelled"):
+                raise InvalidTransition(f"Le lot {c.batch_id} (« {c.reference} ») est « {_FR.get(row[0], row[0])} » : il ne peut pas être annulé. "
+                                        "Rien n'a été enregistré.")
+            out.append({"batch_id": c.batch_id, "reference": c.reference, "reason": c.reason})
+        return out
+
+    def _apply_cancels(self, cur: Any, cancels: list[dict[str, Any]], *, at: datetime, by: str) -> list[dict[str, Any]]:
+        """Cancel the committed batches a batch being committed carries (same transaction);
+        a target already cancelled is left as is. Returns the journal lines."""
+        lines = []
+        for c in cancels:
+            bid = int(c["batch_id"])
+            row = self._x(cur, "SELECT status, is_test, reference FROM batches WHERE dossier_id = ? AND id = ?", (self.dossier_id, bid)).fetchone()
+            if row is None or row[0] != "committed":
+                continue
+            why = c.get("reason") or ""
+            self._apply_status(cur, bid, "cancelled", at=_iso(at), reason=why, is_test=bool(row[1]))
+            seq = self._change(cur, batch_id=bid, at=at, old="committed", new="cancelled", reason=why, by=by)
+            lines.append({"seq": seq, "op": "status", "at": _iso(at), "batch_id": bid, "reference": row[2], "from": "committed", "to": "cancelled",
+                          "reason": why, "by": by})
+        return lines
 
     def _apply_status(self, cur: Any, batch_id: int, status: str, *, at: str | None, reason: str | None, is_test: bool) -> None:
         if status == "cancelled":

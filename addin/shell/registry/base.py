@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from reglo.core.outcome import BatchDraft
+from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import BatchStatus, FileRecord, RegisterSnapshot
 
 from reglo.addin.shell.errors import UserError
@@ -38,6 +38,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
     "rolled_back": frozenset(),
 }
+
+
+# Batch meta key of the cancellations a pending batch carries (``Outcome.cancels``):
+# ``[{"batch_id", "reference", "reason"}, …]``, applied in the transaction that commits it.
+CANCELS_META = "cancels_batches"
 
 
 class RegisterError(UserError):
@@ -95,12 +100,16 @@ class RegisterStore(Protocol):
     def snapshot(self) -> RegisterSnapshot: ...
 
     def begin(self, draft: BatchDraft, *, files: list[FileRecord], counters: dict[str, int], host: str, folder: str,
-              user: str, at: datetime, expected_counters: dict[str, int] | None = None) -> int:
-        """Record ``draft`` as *pending* with its files and move the counters; returns the batch id."""
+              user: str, at: datetime, expected_counters: dict[str, int] | None = None, cancels: list[CancelDraft] | tuple = ()) -> int:
+        """Record ``draft`` as *pending* with its files and move the counters; returns the batch id.
+        ``cancels``: committed batches to cancel when this one becomes committed (checked now,
+        kept in the batch's meta under :data:`CANCELS_META`)."""
 
     def set_status(self, batch_id: int, status: BatchStatus, *, at: datetime, reason: str | None = None, by: str = "") -> None:
         """pending → committed / rolled_back / cancelled; committed → cancelled (with reason).
-        Setting the status a batch already has is a no-op (replay is idempotent)."""
+        Setting the status a batch already has is a no-op (replay is idempotent).
+        pending → committed also cancels, in the same transaction, the batches the pending batch
+        carries (:data:`CANCELS_META`): one journal line per change."""
 
     def advance_counters(self, counters: dict[str, int], *, at: datetime, expected: dict[str, int] | None = None) -> None:
         """Move counters forward without a batch (identifiers handed out by a run that records
