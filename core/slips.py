@@ -168,7 +168,8 @@ def layout_slip(slip: RemittanceSlip) -> SlipSheet:
         Cell(slip.total, "total_money"))
     add()
     add(Cell("Date et signature :", "label"), merge=True)
-    return SlipSheet(name=f"Bordereau {slip.kind.value}", title=title, rows=tuple(rows), column_widths=WIDTHS, merges=tuple(merges))
+    # the title and the company repeat at the top of every printed page
+    return SlipSheet(name=f"Bordereau {slip.kind.value}", title=title, rows=tuple(rows), column_widths=WIDTHS, merges=tuple(merges), repeat_rows=(1, 2))
 
 
 def check_slip(slip: RemittanceSlip) -> list[Alert]:

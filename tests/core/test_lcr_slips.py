@@ -89,3 +89,18 @@ def test_empty_slip_warns():
     slip = RemittanceSlip(kind=SlipKind.LCR, company_name="X", printed_on=TODAY, remittances=())
     assert [a.code.value for a in check_slip(slip)] == ["SLIP_EMPTY"]
     assert mask_iban("FR76") == "FR76"
+
+
+def test_the_title_and_the_company_repeat_on_every_printed_page():
+    """Print titles (issue 15: printable slips): rows 1–2 of the slip repeat at the top of each
+    page, through the shell's openpyxl writer."""
+    from reglo.addin.shell.lcr import fill_slip
+
+    sheet = layout_slip(_debit_slip())
+    assert sheet.repeat_rows == (1, 2)
+    wb = Workbook()
+    fill_slip(wb.active, sheet)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    back = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert back.print_title_rows.replace("$", "") == "1:2"
