@@ -36,17 +36,18 @@ from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, 
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
-AUTO_MARGIN_AMOUNTS = 1.0  # … for runs and compact sums of interchangeable amounts (tuning seeds)
 AUTO_MARGIN = 0.5  # … when the best assignment without it is at least this much worse (tuning seeds)
+AUTO_MARGIN_AMOUNTS = 1.0  # … for runs and compact sums of interchangeable amounts (tuning seeds)
 MIN_Z = -1.5  # candidates below are not even proposed
 DEPOSIT_WORDS = r"ACOMPTE|AVANCE|ARRHES|ACPT|PROVISION"
 SETTLE_GRACE = 3  # days a settlement may precede its invoice (booking dates)
 MAX_EXACT_ALTS = 6  # exact-pair candidates kept per line
 MAX_RUN = 15  # invoices of a contiguous run (a monthly statement)
-EXACT_NODES = 20_000
+EXACT_NODES = 5_000  # branch-and-bound nodes per component before falling back to greedy
+MULTISET_BUDGET = 1000  # work units of one search of interchangeable amounts
 SUM_UNIQUE_Z = 2.5  # the only combination of the nearby lines (tuning seeds)
 PLAN_Z = 3.5  # a monthly instalment plan (tuning seeds)
-COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)  # branch-and-bound nodes per component before falling back to greedy
+COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)
 
 REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1  # strength of a reference link
 
@@ -746,7 +747,22 @@ def multiset_sums(values: list[int], target: int, k: int, budget: int, limit: in
         counts[v] = counts.get(v, 0) + 1
     vals = sorted(counts, reverse=True)
     mult = [min(counts[v], k) for v in vals]
-    # suffix: the most that the values from i on can add with j items is bounded by vals[i] * j
+    # cap[i][j]: the most that j items of the values from i on can add (largest first)
+    cap: list[list[int]] = []
+    for i in range(len(vals)):
+        row, total, j = [0], 0, i
+        left_here = mult[i] if vals else 0
+        while len(row) <= k and j < len(vals):
+            if left_here == 0:
+                j += 1
+                if j >= len(vals):
+                    break
+                left_here = mult[j]
+                continue
+            total += vals[j]
+            left_here -= 1
+            row.append(total)
+        cap.append(row)
     found: list[dict[int, int]] = []
     work = 0
 
@@ -760,10 +776,17 @@ def multiset_sums(values: list[int], target: int, k: int, budget: int, limit: in
                 found.append(dict(chosen))
                 return len(found) >= limit
             return False
-        if i >= len(vals) or left == 0 or vals[i] * left < rest:
+        if i >= len(vals) or left == 0 or rest < vals[-1]:
+            return False
+        ci = cap[i]
+        if ci[min(left, len(ci) - 1)] < rest:  # even the largest items left fall short
+            return False
+        state = (i, rest, left)
+        if state in failed:
             return False
         v = vals[i]
         top = min(mult[i], left, rest // v)
+        n_found = len(found)
         for c in range(top, -1, -1):
             if c:
                 chosen[v] = c
@@ -773,8 +796,11 @@ def multiset_sums(values: list[int], target: int, k: int, budget: int, limit: in
                 chosen.pop(v, None)
                 return True
         chosen.pop(v, None)
+        if len(found) == n_found:  # nothing below this state: the same state is never worth a second visit
+            failed.add(state)
         return False
 
+    failed: set[tuple[int, int, int]] = set()
     dfs(0, target, k, {})
     return found, work
 
@@ -835,10 +861,10 @@ def _instalment_plans(state: PassState, ctx: Ctx, a: _Acc, free_units: list[int]
         for m in range(2, 7):
             base = (total // m) // 100 * 100
             for part in {base, total // m}:
-                if part <= 0:
+                if part <= 0 or (side, part) not in by_val:
                     continue
                 rest = total - part * (m - 1)
-                if rest <= 0 or abs(rest - part) > 100 * m:
+                if rest <= 0 or abs(rest - part) > 100 * m or (side, rest) not in by_val:
                     continue
                 parts = [x for x in by_val.get((side, part), ()) if day[x] >= day[t] - SETTLE_GRACE]
                 if rest == part:
@@ -883,6 +909,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     window, limit, k = opt.date_window_days, opt.candidates, opt.k
     if k < 2:
         return
+    free_days = [day[j] for j in free_units]  # units are sorted by (account, date, row): so is free_units
     for t in targets:
         if max(0, opt.budget - state.account_work.get(a.name, 0)) <= 0:
             if a.name not in state.budget_exceeded:
@@ -891,7 +918,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             return
         pos = amt[t] > 0
         d0 = day[t]
-        other = [j for j in free_units if j != t and (amt[j] > 0) != pos and abs(day[j] - d0) <= window and abs(amt[j]) < abs(amt[t])]
+        near = free_units[bisect.bisect_left(free_days, d0 - window):bisect.bisect_right(free_days, d0 + window)]
+        at = abs(amt[t])
+        other = [j for j in near if (amt[j] > 0) != pos and abs(amt[j]) < at]
         span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
         if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
             other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
@@ -912,9 +941,10 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         found, used = find_subsets([abs(amt[j]) for j in other], abs(amt[t]), k, allowed, limit=3)
         _spend(state, a.name, used)
         unproven = used > allowed
-        if (len(found) > 1 or unproven) and not ctx.inv[t]:
+        if len(found) > 1 and not ctx.inv[t]:
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
             vals = [abs(amt[j]) for j in other]
+            allowed = min(allowed, MULTISET_BUDGET)
             ms, used2 = multiset_sums(vals, abs(amt[t]), k, allowed, limit=2)
             _spend(state, a.name, used2)
             if len(ms) == 1 and used2 <= allowed:
@@ -943,7 +973,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         if found or ctx.inv[t]:
             continue
         # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
-        same = [j for j in free_units if j != t and (amt[j] > 0) == pos and abs(day[j] - d0) <= window]
+        same = [j for j in near if j != t and (amt[j] > 0) == pos]
         same = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:4]
         for s in same:
             target = abs(amt[t]) + abs(amt[s])
@@ -1001,16 +1031,17 @@ def _weight(c: Cand) -> float:
     return c.z if not c.partial else min(c.z, 0.5)
 
 
-def _best(cands: list[Cand], banned: int = -1) -> tuple[float, list[int], bool]:
+def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | None = None) -> tuple[float, list[int], bool]:
     """Max total weight of pairwise disjoint candidates (positive weights only); branch and bound
-    over candidates sorted by weight. Returns (weight, chosen indices, finished)."""
+    over candidates sorted by weight, from ``floor`` (a known feasible assignment, e.g. the best
+    one less the banned candidate). Returns (weight, chosen indices, finished)."""
     n = len(cands)
     w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
     sets = [set(c.units) for c in cands]
     suffix = [0.0] * (n + 1)
     for i in range(n - 1, -1, -1):
         suffix[i] = suffix[i + 1] + w[i]
-    best = [0.0, []]
+    best = [floor[0], list(floor[1])] if floor else [0.0, []]
     nodes = [0]
     used: set[int] = set()
     chosen: list[int] = []
@@ -1065,7 +1096,7 @@ def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> 
     for i in chosen:
         c = cands[i]
         if finished and len(cands) <= 60:
-            without, _, fin2 = _best(cands, banned=i)
+            without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]))
             margin = total - without if fin2 else 0.0
         else:  # local margin: the strongest competitor of any of its lines
             rivals = [_weight(o) for j, o in enumerate(cands) if j != i and set(o.units) & set(c.units)]
