@@ -54,19 +54,23 @@ def engine_run(data: bytes, name: str) -> tuple[dict, list]:
     from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
 
     t = {}
+    c0 = time.process_time()
     t0 = time.perf_counter()
     ledger = read_fec(data, name)
     t["read"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    c1 = time.process_time()
     proposal = propose_lettering(ledger.frame, LetteringOptions())
     t["propose"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     res = apply_lettering(ledger.frame, proposal, run_id="bench", lettered_on=date(2025, 12, 31))
     t["apply"] = time.perf_counter() - t2
+    t["cpu_letter"] = time.process_time() - c1
     t3 = time.perf_counter()
     write_fec(res.frame, due_date_field="DateEcheance")
     t["write"] = time.perf_counter() - t3
     t["end_to_end"] = time.perf_counter() - t0
+    t["cpu_end_to_end"] = time.process_time() - c0
     return t, [g.rows for g in proposal.groups if not g.ambiguous and not g.partial]
 
 
@@ -78,10 +82,12 @@ def baseline_run(data: bytes, name: str) -> tuple[dict, list]:
     from reglo.core.lettering import code_at
 
     t = {}
+    c0 = time.process_time()
     t0 = time.perf_counter()
     ledger = read_fec(data, name)
     t["read"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    c1 = time.process_time()
     frame = ledger.frame
     groups = baseline_letter(frame)
     rows = frame["source_row"].to_numpy()
@@ -100,10 +106,12 @@ def baseline_run(data: bytes, name: str) -> tuple[dict, list]:
     out["lettering_code"] = codes
     out["lettering_code"] = out["lettering_code"].astype(frame["lettering_code"].dtype)
     t["letter"] = time.perf_counter() - t1
+    t["cpu_letter"] = time.process_time() - c1
     t3 = time.perf_counter()
     write_fec(out, due_date_field="DateEcheance")
     t["write"] = time.perf_counter() - t3
     t["end_to_end"] = time.perf_counter() - t0
+    t["cpu_end_to_end"] = time.process_time() - c0
     return t, groups
 
 
@@ -134,11 +142,13 @@ def main() -> int:
               "baseline_quality": {k: round(sb[k], 4) for k in ("precision", "recall", "exact_groups")}}
     ratio = te["end_to_end"] / tb["end_to_end"]
     report["ratio_engine_over_baseline"] = round(ratio, 3)
+    cpu_ratio = te["cpu_end_to_end"] / tb["cpu_end_to_end"]
+    report["cpu_ratio_engine_over_baseline"] = round(cpu_ratio, 3)
     print(f"{len(bench.frame):,} lines, {args.accounts:,} accounts")
     print(f"engine   : " + ", ".join(f"{k} {v:.2f} s" for k, v in te.items()) + f" ; P {se['precision']:.3f} R {se['recall']:.3f} X {se['exact_groups']:.3f}")
     print(f"baseline : " + ", ".join(f"{k} {v:.2f} s" for k, v in tb.items()) + f" ; P {sb['precision']:.3f} R {sb['recall']:.3f} X {sb['exact_groups']:.3f}")
-    ok = te["end_to_end"] <= 6.0 and ratio <= 0.5
-    print(f"engine / baseline = {ratio:.2f} ; targets (≤ 6 s, ≤ 0.5 × baseline): {'met' if ok else 'NOT met'}")
+    ok = te["end_to_end"] <= 6.0 and ratio <= 0.5  # wall, as the issue states it; CPU beside it when the machine is shared
+    print(f"engine / baseline = {ratio:.2f} (CPU {cpu_ratio:.2f}) ; targets (≤ 6 s, ≤ 0.5 × baseline): {'met' if ok else 'NOT met'}")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "lettering_ledger.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0 if ok else 1

@@ -37,12 +37,17 @@ from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
 AUTO_MARGIN = 0.5  # … when the best assignment without it is at least this much worse (tuning seeds)
+AUTO_MARGIN_AMOUNTS = 1.0  # … for runs and compact sums of interchangeable amounts (tuning seeds)
 MIN_Z = -1.5  # candidates below are not even proposed
 DEPOSIT_WORDS = r"ACOMPTE|AVANCE|ARRHES|ACPT|PROVISION"
 SETTLE_GRACE = 3  # days a settlement may precede its invoice (booking dates)
 MAX_EXACT_ALTS = 6  # exact-pair candidates kept per line
 MAX_RUN = 15  # invoices of a contiguous run (a monthly statement)
-EXACT_NODES = 20_000  # branch-and-bound nodes per component before falling back to greedy
+EXACT_NODES = 5_000  # branch-and-bound nodes per component before falling back to greedy
+MULTISET_BUDGET = 1000  # work units of one search of interchangeable amounts
+SUM_UNIQUE_Z = 2.5  # the only combination of the nearby lines (tuning seeds)
+PLAN_Z = 3.5  # a monthly instalment plan (tuning seeds)
+COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)
 
 REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1  # strength of a reference link
 
@@ -388,7 +393,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     if n_inst:
         z += 2.5
         why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
-    d = _delay(ctx, c.units) if not n_inst else None
+    d = _delay(ctx, c.units) if not n_inst and c.base != "plan" else None
     if d is not None:
         dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
@@ -422,11 +427,15 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             why.append("une ligne nomme une pièce hors du groupe")
     if c.base == "pair_sum":
         z += 0.5
+    if c.base == "plan":
+        z += PLAN_Z
+    if c.base == "sum_compact":
+        z += COMPACT_Z
     size = len(c.units)
     if c.base == "run":
         z += 1.6
     elif c.base == "sum_unique":
-        z += 0.5
+        z += SUM_UNIQUE_Z
     elif c.rule is Rule.COMBINATION and not c.ref:
         z -= 0.35 * max(0, size - 3)
     if same_amount:
@@ -443,6 +452,9 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         hi_d = max(ctx.day[x] for x in c.units) + 30
         swap = [x for x in c.units if any(y not in members and ctx.amt[y] == ctx.amt[x] and lo_d <= ctx.day[y] <= hi_d
                                             for y in a.by_amount.get(ctx.amt[x], ()))]
+        if c.base in ("sum_compact", "run"):  # only a same-amount line inside the window competes
+            swap = [y for x in c.units for y in a.by_amount.get(ctx.amt[x], ()) if y not in members
+                    and min(ctx.day[v] for v in c.units if ctx.inv[v]) <= ctx.day[y] <= max(ctx.day[v] for v in c.units if ctx.inv[v])]
         if swap:
             z -= 2.0
             why.append("montant interchangeable avec une autre ligne ouverte")
@@ -532,6 +544,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         if c.ref or (c.rule is Rule.EXACT and getattr(c, "same", 9) == 1):
             strong.update(c.units)
     _runs(ctx, a, free_units, opt.k)
+    _instalment_plans(state, ctx, a, free_units)
     _sums(state, ctx, a, [x for x in free_units if x not in strong], free_units)
     # --- score
     for c in a.cands:
@@ -714,6 +727,181 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
                     break
 
 
+
+class _AbsView:
+    """abs() of a list of cents, indexed lazily."""
+
+    def __init__(self, values: list[int]):
+        self.values = values
+
+    def __getitem__(self, i: int) -> int:
+        return abs(self.values[i])
+
+
+def multiset_sums(values: list[int], target: int, k: int, budget: int, limit: int = 2) -> tuple[list[dict[int, int]], int]:
+    """Multisets of the distinct ``values`` (with their multiplicities, at most ``k`` items, at least
+    2) that sum to ``target``: lines of the same amount are interchangeable, so a grouped payment
+    over a price list has one multiset where it has many subsets. Returns ({value: count}, work)."""
+    counts: dict[int, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    vals = sorted(counts, reverse=True)
+    mult = [min(counts[v], k) for v in vals]
+    # cap[i][j]: the most that j items of the values from i on can add (largest first)
+    cap: list[list[int]] = []
+    for i in range(len(vals)):
+        row, total, j = [0], 0, i
+        left_here = mult[i] if vals else 0
+        while len(row) <= k and j < len(vals):
+            if left_here == 0:
+                j += 1
+                if j >= len(vals):
+                    break
+                left_here = mult[j]
+                continue
+            total += vals[j]
+            left_here -= 1
+            row.append(total)
+        cap.append(row)
+    found: list[dict[int, int]] = []
+    work = 0
+
+    def dfs(i: int, rest: int, left: int, chosen: dict[int, int]) -> bool:
+        nonlocal work
+        work += 1
+        if work > budget:
+            return True
+        if rest == 0:
+            if sum(chosen.values()) >= 2:
+                found.append(dict(chosen))
+                return len(found) >= limit
+            return False
+        if i >= len(vals) or left == 0 or rest < vals[-1]:
+            return False
+        ci = cap[i]
+        if ci[min(left, len(ci) - 1)] < rest:  # even the largest items left fall short
+            return False
+        state = (i, rest, left)
+        if state in failed:
+            return False
+        v = vals[i]
+        top = min(mult[i], left, rest // v)
+        n_found = len(found)
+        for c in range(top, -1, -1):
+            if c:
+                chosen[v] = c
+            elif v in chosen:
+                del chosen[v]
+            if dfs(i + 1, rest - c * v, left - c, chosen):
+                chosen.pop(v, None)
+                return True
+        chosen.pop(v, None)
+        if len(found) == n_found:  # nothing below this state: the same state is never worth a second visit
+            failed.add(state)
+        return False
+
+    failed: set[tuple[int, int, int]] = set()
+    dfs(0, target, k, {})
+    return found, work
+
+
+def compact_window(lines: list[int], day: list[int], amt_abs: list[int], need: dict[int, int]) -> list[int] | None:
+    """The lines (sorted by date) of the shortest date window holding ``need`` ({amount: count}):
+    of interchangeable invoices, those issued together."""
+    order = sorted(range(len(lines)), key=lambda i: (day[lines[i]], lines[i]))
+    pos = [i for i in order if amt_abs[lines[i]] in need]
+    have: dict[int, int] = {}
+    missing = sum(need.values())
+    best: tuple[int, int, int] | None = None
+    lo = 0
+    for hi in range(len(pos)):
+        v = amt_abs[lines[pos[hi]]]
+        have[v] = have.get(v, 0) + 1
+        if have[v] <= need[v]:
+            missing -= 1
+        while missing == 0:
+            span = day[lines[pos[hi]]] - day[lines[pos[lo]]]
+            if best is None or span < best[0]:
+                best = (span, lo, hi)
+            w = amt_abs[lines[pos[lo]]]
+            have[w] -= 1
+            if have[w] < need[w]:
+                missing += 1
+            lo += 1
+    if best is None:
+        return None
+    _, lo, hi = best
+    take = dict(need)
+    out = []
+    for i in pos[lo:hi + 1][::-1]:  # latest first: the window's own lines
+        v = amt_abs[lines[i]]
+        if take.get(v, 0) > 0:
+            take[v] -= 1
+            out.append(lines[i])
+    return sorted(out)
+
+
+def _instalment_plans(state: PassState, ctx: Ctx, a: _Acc, free_units: list[int]) -> None:
+    """An invoice paid in m monthly instalments (2 ≤ m ≤ 6): m − 1 settlements of one amount and one
+    of the remainder (within m euros of it), about a month apart, after the invoice."""
+    amt, day = ctx.amt, ctx.day
+    sets = [x for x in free_units if not ctx.inv[x] and not ctx.deposit[x]]
+    if len(sets) < 2:
+        return
+    by_val: dict[tuple[bool, int], list[int]] = {}
+    for x in sets:
+        by_val.setdefault((amt[x] > 0, abs(amt[x])), []).append(x)
+    for v in by_val.values():
+        v.sort(key=lambda x: (day[x], ctx.row[x]))
+    for t in free_units:
+        if not ctx.inv[t]:
+            continue
+        total = abs(amt[t])
+        side = amt[t] < 0  # settlements have the other sign
+        for m in range(2, 7):
+            base = (total // m) // 100 * 100
+            for part in {base, total // m}:
+                if part <= 0 or (side, part) not in by_val:
+                    continue
+                rest = total - part * (m - 1)
+                if rest <= 0 or abs(rest - part) > 100 * m or (side, rest) not in by_val:
+                    continue
+                parts = [x for x in by_val.get((side, part), ()) if day[x] >= day[t] - SETTLE_GRACE]
+                if rest == part:
+                    if len(parts) < m:
+                        continue
+                    pool = parts
+                    rest_lines: list[int] = []
+                else:
+                    rest_lines = [x for x in by_val.get((side, rest), ()) if day[x] >= day[t] - SETTLE_GRACE]
+                    if len(parts) < m - 1 or not rest_lines:
+                        continue
+                    pool = parts
+                # a chain of m − 1 (or m) equal parts about a month apart, from the first after the invoice
+                need = m if rest == part else m - 1
+                for start in range(len(pool)):
+                    chain = [pool[start]]
+                    for x in pool[start + 1:]:
+                        if len(chain) == need:
+                            break
+                        if 20 <= day[x] - day[chain[-1]] <= 45:
+                            chain.append(x)
+                    if len(chain) < need:
+                        continue
+                    if day[chain[0]] - day[t] > a.mu + 3 * a.sd + 60:
+                        break
+                    if rest != part:
+                        nxt = [x for x in rest_lines if 20 <= day[x] - day[chain[-1]] <= 45]
+                        prv = [x for x in rest_lines if 20 <= day[chain[0]] - day[x] <= 45 and day[x] >= day[t] - SETTLE_GRACE]
+                        pick = nxt or prv
+                        if not pick:
+                            continue
+                        chain = chain + [pick[0]]
+                    c = Cand(tuple([t] + chain), Rule.COMBINATION, 0.0, [f"{eur(total)} payé en {m} échéances mensuelles"], base="plan")
+                    _add(a, c)
+                    break
+
+
 def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: list[int]) -> None:
     """1 ↔ 2..k (either side as the « one ») and 2 ↔ k (a settlement with a same-side partner)."""
     opt = state.options
@@ -721,6 +909,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     window, limit, k = opt.date_window_days, opt.candidates, opt.k
     if k < 2:
         return
+    free_days = [day[j] for j in free_units]  # units are sorted by (account, date, row): so is free_units
     for t in targets:
         if max(0, opt.budget - state.account_work.get(a.name, 0)) <= 0:
             if a.name not in state.budget_exceeded:
@@ -729,7 +918,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             return
         pos = amt[t] > 0
         d0 = day[t]
-        other = [j for j in free_units if j != t and (amt[j] > 0) != pos and abs(day[j] - d0) <= window and abs(amt[j]) < abs(amt[t])]
+        near = free_units[bisect.bisect_left(free_days, d0 - window):bisect.bisect_right(free_days, d0 + window)]
+        at = abs(amt[t])
+        other = [j for j in near if (amt[j] > 0) != pos and abs(amt[j]) < at]
         span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
         if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
             other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
@@ -738,11 +929,32 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         if len(other) < 2:
             continue
         if len(other) > min(limit, 30):
-            other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
+            # nearest to where this account's delay puts them (the invoices a settlement pays were
+            # issued about « usual delay » before it; not the latest ones, which are not due yet)
+            if a.known and not ctx.inv[t]:
+                other = sorted(other, key=lambda j: (abs(d0 - day[j] - a.mu) if ctx.inv[j] else abs(day[j] - d0), row[j]))[:min(limit, 30)]
+            elif a.known:
+                other = sorted(other, key=lambda j: (abs(day[j] - d0 - a.mu) if not ctx.inv[j] else abs(day[j] - d0), row[j]))[:min(limit, 30)]
+            else:
+                other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
         allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
         found, used = find_subsets([abs(amt[j]) for j in other], abs(amt[t]), k, allowed, limit=3)
         _spend(state, a.name, used)
         unproven = used > allowed
+        if len(found) > 1 and not ctx.inv[t]:
+            allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
+            vals = [abs(amt[j]) for j in other]
+            allowed = min(allowed, MULTISET_BUDGET)
+            ms, used2 = multiset_sums(vals, abs(amt[t]), k, allowed, limit=2)
+            _spend(state, a.name, used2)
+            if len(ms) == 1 and used2 <= allowed:
+                pick = compact_window(other, day, [abs(v) for v in amt] if False else _AbsView(amt), ms[0])
+                if pick is not None:
+                    members = (t,) + tuple(pick)
+                    c = Cand(members, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {len(pick)} factures de montants interchangeables, "
+                                                              f"émises ensemble"], base="sum_compact")
+                    _add(a, c)
+                    continue
         for f in found:
             members = (t,) + tuple(other[i] for i in f)
             what = "factures" if not ctx.inv[t] else "règlements"
@@ -761,7 +973,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         if found or ctx.inv[t]:
             continue
         # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
-        same = [j for j in free_units if j != t and (amt[j] > 0) == pos and abs(day[j] - d0) <= window]
+        same = [j for j in near if j != t and (amt[j] > 0) == pos]
         same = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:4]
         for s in same:
             target = abs(amt[t]) + abs(amt[s])
@@ -819,16 +1031,17 @@ def _weight(c: Cand) -> float:
     return c.z if not c.partial else min(c.z, 0.5)
 
 
-def _best(cands: list[Cand], banned: int = -1) -> tuple[float, list[int], bool]:
+def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | None = None) -> tuple[float, list[int], bool]:
     """Max total weight of pairwise disjoint candidates (positive weights only); branch and bound
-    over candidates sorted by weight. Returns (weight, chosen indices, finished)."""
+    over candidates sorted by weight, from ``floor`` (a known feasible assignment, e.g. the best
+    one less the banned candidate). Returns (weight, chosen indices, finished)."""
     n = len(cands)
     w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
     sets = [set(c.units) for c in cands]
     suffix = [0.0] * (n + 1)
     for i in range(n - 1, -1, -1):
         suffix[i] = suffix[i + 1] + w[i]
-    best = [0.0, []]
+    best = [floor[0], list(floor[1])] if floor else [0.0, []]
     nodes = [0]
     used: set[int] = set()
     chosen: list[int] = []
@@ -883,7 +1096,7 @@ def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> 
     for i in chosen:
         c = cands[i]
         if finished and len(cands) <= 60:
-            without, _, fin2 = _best(cands, banned=i)
+            without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]))
             margin = total - without if fin2 else 0.0
         else:  # local margin: the strongest competitor of any of its lines
             rivals = [_weight(o) for j, o in enumerate(cands) if j != i and set(o.units) & set(c.units)]
@@ -905,6 +1118,8 @@ def _leftover_proposals(state: PassState, ctx: Ctx, cands: list[Cand], taken: se
 
 def _emit(state: PassState, ctx: Ctx, c: Cand, margin: float, alts: list[Cand]) -> None:
     auto = c.z >= AUTO_Z and margin >= AUTO_MARGIN and c.base not in ("sum_amb",)
+    if c.base in ("run", "sum_compact") and margin < AUTO_MARGIN_AMOUNTS:
+        auto = False  # amounts alone, with same-amount lines nearby: a clear lead is required
     if c.partial:
         auto = c.z >= AUTO_Z and margin >= AUTO_MARGIN
     score = sigmoid_score(c.z)

@@ -62,10 +62,11 @@ def test_engine_meets_the_issue_thresholds_on_a_report_seed(bench, proposal):
     assert total["precision"] > base["precision"] and total["recall"] > base["recall"]
 
 
-# Recall actually reached on the report seeds is in bench/README.md; the issue's 0.95 is not
-# reached yet (see the lettering section there): these floors keep what is reached.
-RECALL_FLOOR = 0.80
-EXACT_FLOOR = 0.88
+# On the full report seeds (3 × 500 accounts) the engine reaches recall 0.961, exact groups 0.964
+# (bench/README.md); this small ledger (seed 101, 120 accounts) reaches 0.937 / 0.947: the
+# floors sit just under that.
+RECALL_FLOOR = 0.92
+EXACT_FLOOR = 0.93
 
 
 def test_every_applied_group_explains_itself(proposal):
