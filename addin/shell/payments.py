@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from reglo.addin.shell.commit import open_register, run_button, write_sheets
-from reglo.addin.shell.settlements import LedgerUpdate, lettering_summary, read_copy_state, write_lettering_sheet
+from reglo.addin.shell.settlements import LedgerUpdate, lettering_summary, read_copy_state
 from reglo.core.payments import usecases as uc
 from reglo.core.payments.usecases import TemplateRows, without_columns  # noqa: F401 - part of this module's API
 from reglo.core.register_state import RegisterSnapshot
