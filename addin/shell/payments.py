@@ -254,6 +254,7 @@ def summary_lines(result: CheckResult) -> list[tuple[str, object]]:
         ("Lignes sans alerte", tt.get("ok", 0)),
         ("Lignes avec avertissement", tt.get("warning", 0)),
         ("Lignes bloquées (non importées)", tt.get("blocking", 0)),
+        ("Lignes déjà importées (rien à faire)", tt.get("imported", 0)),
         *([("Lignes non vérifiées (colonne obligatoire absente)", tt.get("unchecked", 0))] if tt.get("missing_columns") else []),
         ("Montant importable", tt.get("accepted_amount", ZERO)),
         ("dont imputé sur les factures", tt.get("applied_amount", ZERO)),
@@ -289,7 +290,8 @@ def check_summary(result: CheckResult, alerts: list[Alert]) -> list[str]:
             f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s). Ajoutez la colonne puis relancez « Contrôler ».",
         ]
     return [
-        f"{tt.get('rows', 0)} ligne(s) : {tt.get('ok', 0)} sans alerte, {tt.get('warning', 0)} avec avertissement, {tt.get('blocking', 0)} bloquée(s).",
+        f"{tt.get('rows', 0)} ligne(s) : {tt.get('ok', 0)} sans alerte, {tt.get('warning', 0)} avec avertissement, {tt.get('blocking', 0)} bloquée(s)"
+        + (f", {tt['imported']} déjà importée(s)." if tt.get("imported") else "."),
         f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s) ; montant importable {format_display(tt.get('accepted_amount', ZERO))}.",
     ]
 
@@ -352,8 +354,8 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
         elif any(a.code == "COMMIT_DUPLICATE_PAYMENT" for a in alerts):
             run.summary.append("Import annulé : ces règlements viennent d'être enregistrés par une autre exécution. Relancez « Contrôler » pour voir les lignes concernées. Rien n'a été enregistré.")
         else:
-            already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
-            others = result.totals.get("blocking", 0) - already
+            already = result.totals.get("imported", 0)
+            others = result.totals.get("blocking", 0)
             if result.totals.get("missing_columns"):
                 run.summary.append(f"Rien n'a été importé : colonne(s) obligatoire(s) absente(s) ({result.totals['missing_columns']}) ; "
                                    f"{result.rows} ligne(s) lue(s), dont {result.totals.get('unchecked', 0)} non vérifiée(s) en entier. Ajoutez la colonne puis relancez.")

@@ -154,3 +154,22 @@ def test_a_failing_step_shows_no_class_name(monkeypatch, tmp_path):
     assert code == 1
     assert "KeyError" not in text and "Étape « Étape test » en échec : Erreur inattendue de Reglo" in text
     assert "reglo-erreurs.log" in text
+
+
+def test_second_demo_import_shows_imported_rows_green_and_counted_apart(two_runs):
+    """Finding 2: the demo imports its template twice; the 8 rows of the first import are
+    « Importé le … (lot n) » in green, not red, and « Contrôle » counts them apart."""
+    from reglo.addin.backends.sheets import GREEN, RED
+    from reglo.core.payments import ingest as t
+
+    out, _, _ = two_runs
+    wb = openpyxl.load_workbook(out / "Import règlements clients.xlsx")
+    ws = wb[t.SHEET]
+    notes = {c.row: (c.comment.text, c.fill.fgColor.rgb) for row in ws.iter_rows(min_col=2, max_col=2) for c in row if c.comment}
+    imported = {r: fill for r, (text, fill) in notes.items() if "Importé le" in text}
+    assert len(imported) == 8
+    assert all(fill.endswith(GREEN.lstrip("#")) for fill in imported.values())
+    assert not any("PAY_ALREADY_IMPORTED" in text and fill.endswith(RED.lstrip("#")) for text, fill in notes.values())
+    control = {r[0]: r[1] for r in wb["Contrôle"].iter_rows(values_only=True) if r and r[0]}
+    assert control["Lignes déjà importées (rien à faire)"] == 8
+    assert not any(r[2] == "BLOQUANT" and r[3] == "PAY_ALREADY_IMPORTED" for r in wb["Contrôle"].iter_rows(values_only=True))

@@ -11,7 +11,7 @@ import pytest
 
 from reglo.addin.shell.payments import PaymentsDossier, check_file, check_payments, import_from_ledger, import_payments
 from reglo.addin.shell.register import PaymentRegister
-from reglo.addin.backends.sheets import RED, YELLOW, FileWorkbook
+from reglo.addin.backends.sheets import GREEN, RED, YELLOW, FileWorkbook
 from reglo.core.alerts import has_blocking
 from reglo.core.dossier import Dossier, JobSite, SalesInvoice
 from reglo.core.entries import entries_to_frame
@@ -180,6 +180,18 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     assert run2.batch_id is None and run2.applied == []
     assert sum(1 for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED") == 3
     assert "3 règlement(s) de la feuille ont déjà été importés" in run2.summary[0]
+    # issue 12 finding 2: rows already imported are green « Importé le … (lot n) », not blocking,
+    # and « Contrôle » counts them apart
+    imported_rows = [a.row for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED"]
+    assert all(not a.is_blocking for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[t.SHEET]
+    for r in imported_rows:
+        assert fill_of(ws, f"B{r}") == GREEN and ws[f"B{r}"].comment.text.count("Importé le ") == 1
+    assert fill_of(ws, "B4") == RED  # the row really blocked is still red
+    control = {r[0]: r[1] for r in wb["Contrôle"].iter_rows(values_only=True) if r and r[0]}
+    assert control["Lignes déjà importées (rien à faire)"] == 3
+    assert control["Lignes bloquées (non importées)"] == control["Alertes bloquantes"] > 0
     assert len(dossier.register.batches(kind="customer_payments")) == 1
     assert dossier.register.paid_cents_by_item(kind="customer_payments")["invoice:F2025-003"] == 1000000
 
