@@ -554,8 +554,12 @@ def cancel_transfer_file(book: Any | None = None, *, reference: str | None = Non
             known = ", ".join(uc.bank_file_name(b) for b in snap.live(KIND)) or "aucun"
             alerts = [alert("TRANSFER_FILE_UNKNOWN", sheet=PARAMS_SHEET if wb else None, value=ref, known=known)]
             return _finish(wb, alerts, "Aucun fichier annulé.")
-        if batch.status != "cancelled":
-            store.set_status(batch.id, "cancelled", at=at, reason=why)
+        if batch.status == "cancelled":  # idempotent: says nothing changed
+            name = uc.bank_file_name(batch)
+            when = batch.cancelled_at.strftime("%d/%m/%Y") if getattr(batch, "cancelled_at", None) else "?"
+            alerts = [alert("TRANSFER_FILE_ALREADY_CANCELLED", file=name, date=when, reason=getattr(batch, "cancel_reason", None) or "motif non indiqué")]
+            return _finish(wb, alerts, f"Fichier {name} déjà annulé : rien n'a changé.")
+        store.set_status(batch.id, "cancelled", at=at, reason=why)
     name = uc.bank_file_name(batch)
     alerts = [alert("TRANSFER_FILE_CANCELLED", file=name, reason=why, count=len(batch.lines))]
     return _finish(wb, alerts, f"Fichier {name} annulé dans le registre : ses lignes redeviennent payables au prochain « Importer ».")
