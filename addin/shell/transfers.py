@@ -316,11 +316,11 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
     where: dict[str, int] = {}
     amount_col = _letter(_COL["Montant"])
     sel_col = _letter(_COL["Sélection"])
-    who_col = _letter(_COL["Bénéficiaire"])
     by_who: dict[str, list[PreviewLine]] = {}
     for l in lines:
         by_who.setdefault(l.beneficiary, []).append(l)
     for who, group in by_who.items():
+        first = header_row + 1 + len(rows)
         for l in group:
             where[l.key] = header_row + 1 + len(rows)
             st = status.get(l.key) or ("Montant modifié" if l.is_edited else ("À payer" if l.selected else "Non sélectionnée"))
@@ -330,7 +330,10 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
                 _yes(l.selected), l.group, st, l.key,
             ])
         total_all = sum((l.open_amount for l in group), ZERO)
-        sel = Formula(f'=SUMIFS({amount_col}:{amount_col},{who_col}:{who_col},"{who}",{sel_col}:{sel_col},"Oui")')
+        # the beneficiary's own rows, just above: no text from the ledger inside the formula
+        # (a code with a quote, a wildcard or a leading « = » / « > » would change a criterion)
+        last = header_row + len(rows)
+        sel = Formula(f'=SUMIFS({amount_col}{first}:{amount_col}{last},{sel_col}{first}:{sel_col}{last},"Oui")')
         rows.append([None, f"Total {who}", group[0].beneficiary_name, None, None, None, None, None, None, None, None,
                      sum((l.original_amount for l in group), ZERO), total_all, sel, None, None, "← total sélectionné du bénéficiaire", None])
     for code, name in others or []:
