@@ -138,7 +138,17 @@ def test_a_users_dossier_is_never_overwritten(monkeypatch, tmp_path, capsys):
     _fake_steps(monkeypatch, lambda ctx: ran.append(1) or [])
     assert main(["demo", "--out", str(out)]) == 2
     assert ran == [] and (out / "dossier.xlsx").read_bytes() == b"le dossier du client"
-    assert "n'a pas été écrit par la démonstration" in capsys.readouterr().err
+    assert "que la démonstration n'a pas écrits" in capsys.readouterr().err
+
+
+def test_a_users_workbook_of_a_demo_name_is_never_replaced(monkeypatch, tmp_path, capsys):
+    out = tmp_path / "D"
+    out.mkdir()
+    (out / "Virements fournisseurs.xlsx").write_bytes(b"mes virements")
+    _fake_steps(monkeypatch, lambda ctx: [])
+    assert main(["demo", "--out", str(out)]) == 2
+    assert (out / "Virements fournisseurs.xlsx").read_bytes() == b"mes virements"
+    assert "Virements fournisseurs.xlsx" in capsys.readouterr().err
 
 
 def test_a_failing_step_shows_no_class_name(monkeypatch, tmp_path):

@@ -142,14 +142,32 @@ def reset(folder: Path) -> list[str]:
     return [f"Démo réinitialisée : {', '.join(parts)} de la démonstration précédente supprimés ; vos autres fichiers sont conservés."]
 
 
-def _refuse_foreign_dossier(folder: Path) -> None:
+OWN_NAMES = ("WORKBOOK", "FILE_NAME", "LEDGER_WORKBOOK", "REIMPORT_WORKBOOK", "FOLDER")  # what each step declares it writes
+
+
+def demo_names() -> list[str]:
+    """Names the demo writes at the top of its folder (dossier, register, each step's workbook)."""
+    import importlib
+    import pkgutil
+
+    import reglo.addin.entrypoints.demo_steps as pkg
     from reglo.addin.shell.dossier import DOSSIER_FILE
     from reglo.addin.shell.register import REGISTER_FILE
 
-    found = [n for n in (DOSSIER_FILE, REGISTER_FILE) if (folder / n).exists()]
+    names = [DOSSIER_FILE, REGISTER_FILE]
+    for info in pkgutil.iter_modules(pkg.__path__):  # every step module, whichever steps this run executes
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        names += [v for v in (getattr(module, a, None) for a in OWN_NAMES) if isinstance(v, str) and v]
+    return names
+
+
+def _refuse_foreign_dossier(folder: Path) -> None:
+    """Without a manifest, a file the demo would write is the user's: refused, never replaced."""
+    found = [n for n in demo_names() if (folder / n).exists()]
     if found:
-        raise UserError(f"{folder} contient déjà un dossier Reglo qui n'a pas été écrit par la démonstration ({', '.join(found)}) : "
-                        "la démonstration ne l'écrase pas. Choisissez un dossier vide, par exemple --out reglo_demo.")
+        raise UserError(f"{folder} contient déjà des fichiers que la démonstration n'a pas écrits ({', '.join(found)}) : "
+                        "elle ne les remplace pas. Choisissez un dossier vide, par exemple --out reglo_demo "
+                        "(ou supprimez ce dossier s'il s'agit d'une ancienne démonstration).")
 
 
 def run(args: argparse.Namespace, *, out=None) -> int:
