@@ -192,6 +192,10 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     control = {r[0]: r[1] for r in wb["Contrôle"].iter_rows(values_only=True) if r and r[0]}
     assert control["Lignes déjà importées (rien à faire)"] == 3
     assert control["Lignes bloquées (non importées)"] == control["Alertes bloquantes"] > 0
+    # « Contrôler » on the fast file backend paints them the same way
+    check_file(path, dossier, today=TODAY, engine="rapide")
+    ws = openpyxl.load_workbook(path)[t.SHEET]
+    assert all(fill_of(ws, f"B{r}") == GREEN for r in imported_rows) and fill_of(ws, "B4") == RED
     assert len(dossier.register.batches(kind="customer_payments")) == 1
     assert dossier.register.paid_cents_by_item(kind="customer_payments")["invoice:F2025-003"] == 1000000
 
