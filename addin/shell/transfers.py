@@ -91,7 +91,7 @@ PREVIEW_COLUMNS = [
     Column("Sélection", None, 10),
     Column("Groupe", None, 8),
     Column("Statut", None, 34),
-    Column("Clé", None, 12),
+    Column("Clé", None, 12, hidden=True),  # technical: the ledger line's identity, read back by « Afficher » / « Générer »
 ]
 _COL = {c.header: i for i, c in enumerate(PREVIEW_COLUMNS, start=1)}
 
@@ -298,6 +298,14 @@ def _yes(b: bool) -> str:
     return "Oui" if b else "Non"
 
 
+def _stamp(text: str) -> Any:
+    """The import's time stamp as a date-time cell (shown jj/mm/aaaa hh:mm), the text when unreadable."""
+    try:
+        return datetime.fromisoformat(str(text)[:16])
+    except ValueError:
+        return str(text)[:16].replace("T", " ")
+
+
 def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any], status: dict[str, str] | None = None, others: list[tuple[str, str]] | None = None) -> dict[str, int]:
     """Write the preview grouped by beneficiary with live totals; returns key → Excel row.
 
@@ -305,7 +313,7 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
     """
     status = status or {}
     preamble = [
-        ["Import du", meta.get("imported_at", "")[:16].replace("T", " "), "Période", f"{meta.get('period', '')}"],
+        ["Import du", _stamp(meta.get("imported_at", "")), "Période", f"{meta.get('period', '')}"],
         ["Débits non lettrés", _yes(bool(meta.get("import_debits"))), "Racines", meta.get("roots", "")],
         ["Total de la sélection", None],
     ]

@@ -155,3 +155,30 @@ def test_hostile_supplier_code_from_the_fec_stays_text_in_the_preview(tmp_path, 
     assert main(["transfers", "import", str(wb), "--dossier", str(dossier), "--period", "2023-03", "--now", "2023-03-31T10:00:00"]) in (0, 1)
     assert_only_reglo_formulas(wb)
     assert code in texts(wb)
+
+
+# --- the preview's technical column and time stamp (finding 4) ---------------------------------
+
+def test_preview_hides_its_key_column_and_shows_the_import_time_in_french(tmp_path):
+    from reglo.addin.backends.fastbook import FastFileWorkbook
+    from reglo.addin.shell.transfers import PREVIEW_SHEET, write_preview
+
+    path = tmp_path / "v.xlsx"
+    book = FileWorkbook(path, create=True)
+    write_preview(book, [_line(1, "F001", "Nom", "FA-1")], {"imported_at": "2026-01-02T09:00:00", "period": "01/2026", "roots": "401"})
+    book.save()
+    ws = openpyxl.load_workbook(path)[PREVIEW_SHEET]
+    key = next(c for c in ws[7] if c.value == "Clé")
+    assert ws.column_dimensions[key.column_letter].hidden
+    stamp = ws["B3"]
+    assert stamp.value == datetime(2026, 1, 2, 9, 0) and stamp.number_format == "dd/mm/yyyy hh:mm"
+    # the fast backend writes the same hidden column
+    book = FileWorkbook(tmp_path / "base.xlsx", create=True)
+    book.write_sheet("Autre", ["x"], [[1]])
+    book.save()
+    fast = FastFileWorkbook(tmp_path / "base.xlsx")
+    write_preview(fast, [_line(1, "F001", "Nom", "FA-1")], {"imported_at": "2026-01-02T09:00:00"})
+    fast.save()
+    ws = openpyxl.load_workbook(tmp_path / "base.xlsx")[PREVIEW_SHEET]
+    key = next(c for row in ws.iter_rows(max_row=12) for c in row if c.value == "Clé")
+    assert ws.column_dimensions[key.column_letter].hidden
