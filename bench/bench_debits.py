@@ -6,10 +6,11 @@ Same deterministic inputs (accented customer names, French IBANs and BICs, manda
 signature dates, amounts in cents, invoice references, FRST / RCUR mix) for both sides, in the
 same run:
 
-* **Reglo**: ``DirectDebit`` models (validated) + ``write_pain008`` + XSD validation against the
-  official schema (``check_pain008``: chunk documents parsed and validated in 2 threads, one
-  on a 1-core machine), for pain.008.001.08 (and .02 for information); the same validation in
-  one thread is measured too;
+* **Reglo**: ``DirectDebit`` models (validated) + ``write_checked_pain008`` (what « Générer » runs): writing and XSD validation against the
+  official schema overlapped (each slice of transactions, once written, is parsed and validated
+  by lxml as a chunk document in 2 threads while the next slice is written; one thread on a
+  1-core machine), for pain.008.001.08 (and .02 for information); writing alone and the whole
+  document validated in one thread are measured too, for information;
 * **sepaxml** (installed package, test extra): ``SepaDD.add_payment`` for each debit (its own
   cleaning) + ``export(validate=False)``, *without* validation (its validation step cannot
   load 100,000 debits in reasonable time), pain.008.001.08.
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from reglo.core.banking import rib_key  # noqa: E402
 from reglo.core.writers import sepa_text as st  # noqa: E402
-from reglo.core.writers.pain008 import DirectDebit, DirectDebitBatch, DirectDebitGroup, check_pain008, write_pain008  # noqa: E402
+from reglo.core.writers.pain008 import DirectDebit, DirectDebitBatch, DirectDebitGroup, check_pain008, write_checked_pain008, write_pain008  # noqa: E402
 from reglo.core.writers.pain001 import validation_workers  # noqa: E402
 from reglo.core.writers.xml import load_schema  # noqa: E402
 
@@ -94,24 +95,25 @@ def reglo(rows: list[dict], version: str) -> tuple[float, dict]:
                              groups=tuple(DirectDebitGroup(payment_info_id=f"PRE20260327180000-{k}", collection_date=COLLECTION, sequence_type=seq, debits=tuple(ds))
                                           for k, (seq, ds) in enumerate(groups.items(), start=1) if ds))
     prepare = _lap(t0)
+    gc.collect()
     t1 = _clock()
-    data = write_pain008(batch, message_id="PRE20260327180000", created_at=CREATED, version=version)
-    write = _lap(t1)
-    t2 = _clock()
-    errors = check_pain008(data, version)
-    validate = _lap(t2)
+    data, errors = write_checked_pain008(batch, message_id="PRE20260327180000", created_at=CREATED, version=version)  # what « Générer » runs
+    gen_val = _lap(t1)
     if errors:
         raise SystemExit(f"XSD errors: {errors[:3]}")
+    # for information: the two steps one after the other (write, then the whole document in one thread)
+    t2 = _clock()
+    alone = write_pain008(batch, message_id="PRE20260327180000", created_at=CREATED, version=version)
+    write = _lap(t2)
     t3 = _clock()
-    if check_pain008(data, version, workers=1):
-        raise SystemExit("XSD errors (1 thread)")
+    if check_pain008(alone, version, workers=1) or alone != data:
+        raise SystemExit("XSD errors (1 thread) or different bytes")
     validate_1 = _lap(t3)
-    gen_val = write[0] + validate[0]
-    return gen_val, {
-        "generate_and_validate_s": gen_val, "generate_and_validate_cpu_s": write[1] + validate[1], "write_s": write[0], "validate_s": validate[0],
-        "validate_cpu_s": validate[1], "validate_1_thread_s": validate_1[0], "validate_1_thread_cpu_s": validate_1[1],
-        "validate_workers": validation_workers(), "prepare_s": prepare[0], "end_to_end_s": prepare[0] + gen_val,
-        "end_to_end_cpu_s": prepare[1] + write[1] + validate[1], "bytes": len(data),
+    return gen_val[0], {
+        "generate_and_validate_s": gen_val[0], "generate_and_validate_cpu_s": gen_val[1], "write_alone_s": write[0], "write_alone_cpu_s": write[1],
+        "validate_1_thread_s": validate_1[0], "validate_1_thread_cpu_s": validate_1[1],
+        "validate_workers": validation_workers(), "prepare_s": prepare[0], "end_to_end_s": prepare[0] + gen_val[0],
+        "end_to_end_cpu_s": prepare[1] + gen_val[1], "bytes": len(data),
     }
 
 
@@ -172,7 +174,9 @@ def main() -> int:
         print(f"  {k:<40} {results[k]}")
     print(f"  génération : Reglo écrit + valide XSD en {ours['generate_and_validate_s']:.2f} s ; sepaxml exporte sans validation en {theirs['export_s']:.2f} s "
           f"→ {results['ratio_generation']}× (CPU {results['ratio_generation_cpu']}×)")
-    print(f"  validation XSD : {ours['validate_s']:.2f} s en {ours['validate_workers']} fil(s) ; {ours['validate_1_thread_s']:.2f} s en un seul fil")
+    print(f"  écriture et validation XSD superposées ({ours['validate_workers']} fil(s) de validation) ; pour information, écriture seule "
+          f"{ours['write_alone_s']:.2f} s (CPU {ours['write_alone_cpu_s']:.2f} s), validation du document entier en un fil {ours['validate_1_thread_s']:.2f} s "
+          f"(CPU {ours['validate_1_thread_cpu_s']:.2f} s)")
     print(f"  de bout en bout (préparation comprise) : {ours['end_to_end_s']:.2f} s contre {theirs['end_to_end_s']:.2f} s → {results['ratio_end_to_end']}×")
     print(f"  objectif ≤ 1,5 s : {'OK' if results['target_generate_and_validate_le_1_5_s'] else 'NON'}")
     return 0

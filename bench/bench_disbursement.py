@@ -40,6 +40,7 @@ from reglo.core.disbursement.models import (  # noqa: E402
     Item,
     PartyMatch,
     PaymentStage,
+    PostingStatus,
     RunState,
     SelectionParams,
     Supplier,
@@ -167,7 +168,8 @@ def end_to_end(suppliers, items) -> tuple[float, float, dict[str, float]]:
             CompanyBank(code="CA", journal_code="BQ3", ledger_account="512300", iban="FR7630006000011234567890189", bic="AGRIFRPP", balance=Decimal("2000000"), disbursement_limit=Decimal("0")),
         )
         rules = (GroupingRule(automatic=True, party=PartyMatch.SAME_SUPPLIER, same_bank=False, same_bank_details=True, max_days_apart=30),)
-        sd.write_inputs(book, items=its, suppliers=sups, banks=banks, rules=rules, settings={"Référence": "BENCH", "Utilisateur": "bench", "Date": RUN_DATE, "Raison sociale": "BENCH SAS"})
+        sd.write_inputs(book, items=its, suppliers=sups, banks=banks, rules=rules, settings={"Référence": "BENCH", "Utilisateur": "bench", "Date": RUN_DATE, "Raison sociale": "BENCH SAS",
+                                                                                                   "SIREN": "552100554", "Fin d'exercice": date(2026, 12, 31)})
         book.save()
         start_all, cpu_all = time.perf_counter(), time.process_time()
 
@@ -199,6 +201,15 @@ def end_to_end(suppliers, items) -> tuple[float, float, dict[str, float]]:
         act("éditer les bordereaux (fichiers, registre)", "editer_bordereaux")
         act("suivant (comptabilisation)", "suivant")
         act("comptabiliser (FEC, registre)", "comptabiliser")
+        # every output through the commit protocol: recorded, nothing pending
+        from reglo.addin.shell.registry import open_store
+
+        store = open_store(Path(tmp))
+        try:
+            snap = store.snapshot()
+        finally:
+            store.close()
+        assert not [b for b in snap.batches if b.status == "pending"] and snap.live("decaissement") and snap.live("decaissement_ecritures")
         act("terminer", "terminer")
         return time.perf_counter() - start_all, time.process_time() - cpu_all, steps
 
@@ -230,9 +241,10 @@ def main() -> None:
     from reglo.core.disbursement.outputs import plan_posting_files, plan_slip_files
 
     start, cpu = time.perf_counter(), time.process_time()
-    posted = state.model_copy(update={"finished": False, "postings": tuple(b.model_copy(update={"status": "en cours"}) for b in state.postings)})
+    posted = state.model_copy(update={"finished": False, "postings": tuple(b.model_copy(update={"status": PostingStatus.PENDING}) for b in state.postings)})
     slip_out = plan_slip_files(state, company_name="BENCH SAS", created_at=__import__("datetime").datetime(2026, 3, 2, 9, 0))
-    fec_out = plan_posting_files(posted)
+    fec_out = plan_posting_files(posted, siren="552100554", fiscal_year_end=date(2026, 12, 31))
+    assert not fec_out.has_blocking and fec_out.files, [str(a) for a in fec_out.alerts][:3]
     files = slip_out.files + fec_out.files
     outputs = (time.perf_counter() - start, sum(len(f.data) for f in files), len(files), time.process_time() - cpu)
     payments = len(state.payments)

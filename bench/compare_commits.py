@@ -7,7 +7,9 @@ For each script that both commits have, the script runs ``--rounds`` times per c
 base and head alternating (so that a load change on the machine hits both), and the best
 value of every timing it writes to ``bench/out/*.json`` is kept. The table lists, per
 script and per timing key, base, head and the ratio head / base: a ratio above 1.10 is a
-path more than 10 % slower (issue 10). Peak-memory keys are compared the same way.
+path more than 10 % slower (issue 10). Peak-memory keys are compared the same way, and so is
+``process:cpu_total_s``, the CPU time of the whole script run (user + system, measured from
+outside), which a loaded machine disturbs far less than wall times.
 
 Checkouts live in ``bench/data/commits/<sha>`` (git-ignored) with a venv each, reused.
 """
@@ -67,7 +69,9 @@ def flatten(data, prefix: str = "") -> dict[str, float]:
 def run(folder: Path, py: Path, script: str, args: list[str]) -> dict[str, float]:
     out_dir = folder / "bench" / "out"
     before = {p: p.stat().st_mtime for p in out_dir.glob("*.json")} if out_dir.exists() else {}
+    cpu0 = _children_cpu()
     proc = subprocess.run([str(py), str(folder / "bench" / script), *args], cwd=folder, capture_output=True, text=True, timeout=3600)
+    cpu = _children_cpu() - cpu0
     if proc.returncode != 0:
         print(f"  {script} a échoué dans {folder.name} :\n{proc.stderr[-800:]}", file=sys.stderr)
         return {}
@@ -75,7 +79,19 @@ def run(folder: Path, py: Path, script: str, args: list[str]) -> dict[str, float
     for p in out_dir.glob("*.json"):
         if before.get(p) != p.stat().st_mtime:
             values.update({f"{p.stem}:{k}": v for k, v in flatten(json.loads(p.read_text(encoding="utf-8"))).items()})
+    # the CPU time of the whole script (data generation, imports and every timed path): far less
+    # sensitive than wall times to the other jobs of a shared machine
+    values["process:cpu_total_s"] = cpu
     return values
+
+
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def main() -> int:
@@ -92,8 +108,9 @@ def main() -> int:
     report = {}
     for script in scripts:
         best: dict[str, dict[str, float]] = {"base": {}, "head": {}}
-        for _ in range(ns.rounds):
-            for side, folder, py in (("base", base_dir, base_py), ("head", head_dir, head_py)):
+        for i in range(ns.rounds):
+            order = (("base", base_dir, base_py), ("head", head_dir, head_py))
+            for side, folder, py in (order if i % 2 == 0 else order[::-1]):  # alternate who goes first
                 for k, v in run(folder, py, script, table.get(script, [])).items():
                     lower_is_better = any(h in k.lower() for h in TIME_HINTS + MEMORY_HINTS)
                     keep = min if lower_is_better else max

@@ -106,15 +106,15 @@ PCG_LABELS: dict[str, str] = {
     "416": "Clients douteux ou litigieux",
     "419": "Clients créditeurs",
     "421": "Personnel - Rémunérations dues",
-    "467": "Autres comptes débiteurs ou créditeurs",
+    "467": "Divers comptes débiteurs et produits à recevoir",
     "471": "Comptes d'attente",
     "511": "Valeurs à l'encaissement",
     "512": "Banque",
     "530": "Caisse",
     "580": "Virements internes",
     "627": "Services bancaires et assimilés",
-    "658": "Charges diverses de gestion courante",
-    "758": "Produits divers de gestion courante",
+    "658": "Pénalités et autres charges",
+    "758": "Indemnités et autres produits",
 }
 
 

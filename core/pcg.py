@@ -1,6 +1,14 @@
 """The French *Plan comptable général* (ANC regulation 2014-03, book II, title IV: the list of
 accounts), as package data (``reglo/core/data/pcg.csv``: account number; official label).
 
+Labels are those of the consolidated text in force for fiscal years opened from 1 January 2025
+(2014-03 as amended, notably by ANC 2022-06), checked account by account against the ANC's
+consolidated PCG (edition of 1 January 2026, as extracted by the public ``arrhes/PCG`` project).
+Accounts the current text no longer lists (671…, 771…, 6091…: older ledgers still use them)
+keep the label of the last edition that had them. Editorial notes of the text (« même
+ventilation que celle du compte … ») are left out; en dashes and ellipses are written ``-`` and
+``...`` so that every label fits ISO-8859-15.
+
 ``pcg_label("607000")`` → « Achats de marchandises »: the label of the longest PCG account
 that prefixes the number. A sub-account whose official label continues its parent's
 (« 6152 sur biens immobiliers ») gets the parent's label before it.

@@ -162,7 +162,10 @@ def layout_slip(slip: RemittanceSlip) -> SlipSheet:
     add(Cell("Banque", "header"), Cell("Nombre", "header"), Cell("", "header"), Cell("", "header"), Cell("", "header"), Cell("Montant", "header"))
     for bank, n, total in slip.totals_per_bank():
         add(Cell(bank), Cell(n, "count"), Cell(""), Cell(""), Cell(""), Cell(total, "money"))
-    add(Cell("Total général", "total_label"), Cell(slip.count, "total_count"), Cell(""), Cell(""), Cell(""), Cell(slip.total, "total_money"))
+    # the count as text, as on the per-bank totals: the cell beside « Total » reads as an amount otherwise
+    n = slip.count
+    add(Cell("Total général", "total_label"), Cell(f"{n} {'opération' if n == 1 else 'opérations'}", "total_count"), Cell(""), Cell(""), Cell(""),
+        Cell(slip.total, "total_money"))
     add()
     add(Cell("Date et signature :", "label"), merge=True)
     return SlipSheet(name=f"Bordereau {slip.kind.value}", title=title, rows=tuple(rows), column_widths=WIDTHS, merges=tuple(merges))

@@ -310,9 +310,12 @@ def _write_all(batch_id: int, placed: list[tuple[OutputFile, Path]], replaced: l
     paths: list[Path] = []
     for j, (tmp, target) in enumerate(tmps):
         place_without_overwrite(tmp, target)
-        fsync_dir(target.parent)
         paths.append(target)
         fault_point("after_rename", j)
+    # the new names are durable before the batch is marked committed: one fsync per folder (a
+    # crash between two renames leaves a pending batch, which recovery completes or rolls back)
+    for folder in {t.parent for _, t in tmps}:
+        fsync_dir(folder)
     for tmp, path, original in ledger_tmps:
         if sha256_of(path) != original:
             raise UserError(f"{path.name} a changé pendant l'enregistrement : rien n'a été remplacé. Relancez.")

@@ -24,7 +24,7 @@ from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
 from reglo.core.alerts import Alert, alert
 from reglo.core.debits import actions as act
-from reglo.core.debits.allocation import open_invoices
+from reglo.core.debits.allocation import invoices_of_years
 from reglo.core.debits.models import Mode, parse_mode
 from reglo.core.debits.tables import (
     DETAIL_COLUMNS,
@@ -153,9 +153,8 @@ def dossier_folder(book: Any, override: str | Path | None) -> Path:
     raise UserError("Dossier de la société inconnu : indiquez-le dans « Options » (ligne Dossier) ou avec --dossier.")
 
 
-def fec_for(folder: Path, siren: str, day: date | None, fallback: Path | None) -> tuple[Path | None, date | None]:
-    """The dossier FEC of the fiscal year holding ``day``: N, or N+1 when the dossier holds it
-    (files ``SIRENFECAAAAMMJJ.txt``, the date being the closing date)."""
+def dossier_fecs(folder: Path, siren: str) -> list[tuple[date, Path]]:
+    """The dossier's FEC files ``SIRENFECAAAAMMJJ.txt`` (closing date, path), oldest first."""
     found = []
     for p in folder.iterdir() if folder.is_dir() else []:
         m = _FEC_NAME.match(p.name)
@@ -164,9 +163,26 @@ def fec_for(folder: Path, siren: str, day: date | None, fallback: Path | None) -
                 found.append((datetime.strptime(m.group(2), "%Y%m%d").date(), p))
             except ValueError:
                 continue
+    return sorted(found)
+
+
+def adjacent_fecs(folder: Path, siren: str, chosen: Path | None) -> list[Path]:
+    """The FEC of the fiscal years just before and just after ``chosen`` (N and N+1), when the
+    dossier holds them: their open invoices are collected and looked for too."""
+    found = dossier_fecs(folder, siren)
+    at = next((n for n, (_, p) in enumerate(found) if chosen is not None and p.resolve() == chosen.resolve()), None)
+    if at is None:
+        return []
+    end = found[at][0]
+    return [p for n, (e, p) in enumerate(found) if n in (at - 1, at + 1) and abs((e - end).days) <= 400]
+
+
+def fec_for(folder: Path, siren: str, day: date | None, fallback: Path | None) -> tuple[Path | None, date | None]:
+    """The dossier FEC of the fiscal year holding ``day``: N, or N+1 when the dossier holds it
+    (files ``SIRENFECAAAAMMJJ.txt``, the date being the closing date)."""
+    found = dossier_fecs(folder, siren)
     if not found:
         return fallback, None
-    found.sort()
     if day is not None:
         for end, p in found:
             if day <= end:
@@ -198,6 +214,12 @@ class _Loaded:
                 self.fec_path, self.year_end = self.loaded.fec_path, None
         if self.year_end is None:
             self.year_end = self.dossier.company.fiscal_year_end
+        self.other_ledgers = []  # N-1 / N+1 beside the fiscal year of the collection date
+        for path in adjacent_fecs(self.loaded.folder, self.dossier.company.siren, self.fec_path):
+            try:
+                self.other_ledgers.append(read_fec(path.read_bytes(), filename=path.name).frame)
+            except (FecError, OSError):
+                self.alerts.append(alert("FILE_UNREADABLE", sheet="FEC", detail=path.name))
         self.banks = {b.journal_code for b in self.dossier.company.bank_accounts}
 
     def inputs(self, book: Any) -> DebitInputs:
@@ -205,7 +227,7 @@ class _Loaded:
         assignments, a1 = read_assignments(_rows(book, DETAIL_SHEET, ["Clé"]), self.banks)
         schedules, a2 = read_schedules(_rows(book, SCHEDULE_SHEET, ["Clé"]))
         forced, a3 = read_forced(_rows(book, FORCED_SHEET, ["Code client"]), self.banks)
-        invoices = open_invoices(self.ledger)
+        invoices = invoices_of_years(self.ledger, self.other_ledgers)
         alerts = a1 + a2 + a3
         if not invoices:
             alerts.append(alert("DEBIT_NO_LEDGER", detail=self.fec_path.name if self.fec_path else "pas de FEC dans le dossier"))

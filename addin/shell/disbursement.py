@@ -10,20 +10,23 @@ step sheet.
 
 Every action goes through ``run_action``: load the snapshot, build the ``core`` action,
 ``apply`` it, save the snapshot and the log, write the step sheet. Outputs are pure plans
-(``reglo.core.disbursement.outputs``) returning an ``Outcome``; ``commit_outcome`` writes its
-files (temporary name, fsync, rename, never over an existing file) and records its batch in
-the payment register. The trust layer's commit shell (``addin/shell/commit.py``) was not on
-main when this was written: once it is, ``commit_outcome`` should hand the outcome to it.
+(``reglo.core.disbursement.outputs``) returning an ``Outcome``, committed by the one commit
+protocol (``reglo.addin.shell.commit.run_button``: dossier lock, recovery, register re-read
+inside the lock, batch *pending* with each file's hash, temporary file + fsync + rename without
+overwrite, *committed*): the slips with their pain.001 and cheque list, the entries of the
+posting, the posting « en mode test » (a test batch: never counted as paid), and the
+reservation of the items the run holds (a batch without file, replaced as the selection
+changes, released when the run is cancelled or finished).
 
 Posting resumes after an incident: the snapshot is saved with the sequences *pending*
-before any entry file is written; ``reprendre`` (or any later action at step 5) rewrites
-the same entries (same numbers) and confirms.
+before any entry file is written; ``reprendre`` (or any later action at step 5) plans the
+same entries (same numbers): the register says whether they were committed (then they are
+only confirmed) or not (then they are written).
 """
 from __future__ import annotations
 
 import getpass
 import json
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +35,6 @@ from typing import Any, Callable
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, as_workbook, read_table  # noqa: F401 (read_table used by tests)
 from reglo.addin.shell.result import HandlerResult
 from reglo.addin.shell.errors import UserError
-from reglo.addin.shell.register import PaymentRegister, RegisterLine
 from reglo.core.alerts import Alert, alert, has_blocking, summary_fr
 from reglo.core.disbursement import actions as A
 from reglo.core.disbursement.issue import balances, totals
@@ -47,12 +49,12 @@ from reglo.core.disbursement.models import (
     SelectionParams,
     Supplier,
 )
-from reglo.core.disbursement.outputs import FOLDER, plan_posting_files, plan_slip_files
+from reglo.core.disbursement.outputs import FOLDER, excluded_items, first_free_entry_number, held_keys, plan_posting_files, plan_reservation, plan_slip_files
 from reglo.core.disbursement.posting import pending
 from reglo.core.disbursement.state import SHEETS, differenced_keys, group_members, item_states, items_by_key  # noqa: F401 (group_members used by the demo)
 from reglo.core.money import format_fr, to_money
 from reglo.core.outcome import Outcome
-from reglo.core.register_state import BatchState, LineState, RegisterSnapshot
+from reglo.core.register_state import RegisterSnapshot
 
 now: Callable[[], datetime] = datetime.now  # the add-in's clock (tests replace it)
 
@@ -286,7 +288,7 @@ def ensure_input_sheet(book) -> None:
 
 
 # ---------------------------------------------------------------------------
-# committing an outcome (until the trust layer's commit shell is on main)
+# committing outcomes: the one commit protocol
 # ---------------------------------------------------------------------------
 
 
@@ -298,55 +300,59 @@ def dossier_folder(book, dossier: Any) -> Path:
     return Path(path).parent if path else Path.cwd()
 
 
-def register_snapshot(register: PaymentRegister) -> RegisterSnapshot:
-    batches = []
-    for b in register.batches():
-        lines = tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key) for l in register.lines(b.id))
-        status = "cancelled" if b.status == "cancelled" else "committed"
-        batches.append(BatchState(id=b.id, kind=b.kind, reference=b.reference, status=status, is_test=bool(b.meta.get("is_test")), created_at=datetime.fromisoformat(b.created_at), lines=lines))
-    # the register has no counter table yet: the last message id handed out is kept in the batch meta
-    last = max((int(b.meta.get("counters", {}).get("msgid:decaissement", 0)) for b in register.batches(kind="decaissement")), default=0)
-    counters = {"msgid:decaissement": last}
-    return RegisterSnapshot(batches=tuple(batches), counters=counters)
+def _commit(folder: Path, plan: Callable[[Any], Outcome], *, block_on_orphans: bool = True):
+    """``plan(ctx)`` under the dossier lock, its outcome committed (``reglo.addin.shell.commit``)."""
+    from reglo.addin.shell.commit import run_button as commit
+
+    return commit(folder, plan, now=now().replace(microsecond=0), block_on_orphans=block_on_orphans)
 
 
-def commit_outcome(outcome: Outcome, folder: Path, register: PaymentRegister) -> list[str]:
-    """Write the outcome's files (never over an existing file) and record its batch, in one
-    register transaction: a failure leaves nothing recorded."""
-    if outcome.has_blocking or not outcome.writes_anything:
-        return []
-    written: list[str] = []
-    b = outcome.batch
-    lines = [RegisterLine(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code, document_ref=l.document_ref, original_cents=l.original_cents, meta=l.meta) for l in (b.lines if b else ())]
-    kind = (b.kind + ("_test" if b.is_test else "")) if b else "decaissement_fichiers"
-    meta = dict(b.meta if b else {}, is_test=bool(b and b.is_test), files=[f.name for f in outcome.files], counters=dict(outcome.counters))
-    from reglo.addin.shell.register import DuplicatePaymentError
-
-    try:
-        return _commit(outcome, folder, register, kind, lines, meta, b, written)
-    except DuplicatePaymentError as exc:
-        raise UserError(f"Règlements déjà enregistrés au registre ({', '.join(exc.keys[:3])}…) : rien n'est écrit. Ce bordereau a déjà été édité ; annulez son lot dans le registre s'il doit être refait.") from None
+def read_register(folder: Path) -> RegisterSnapshot:
+    """The register as it is now (read under the lock, after recovery): nothing written."""
+    return _commit(folder, lambda ctx: Outcome(), block_on_orphans=False).snapshot or RegisterSnapshot()
 
 
-def _commit(outcome: Outcome, folder: Path, register: PaymentRegister, kind: str, lines: list, meta: dict, b: Any, written: list[str]) -> list[str]:
-    with register.pending_batch(kind, lines, reference=b.reference if b else outcome.files[0].name, created_at=now(), file_name=outcome.files[0].name if outcome.files else None, meta=meta):
-        for f in outcome.files:
-            target = folder / f.folder / f.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                if target.read_bytes() == f.data:  # resumed after an incident: the same file is there
-                    written.append(str(target))
-                    continue
-                raise UserError(f"Le fichier {target} existe déjà avec un autre contenu : il n'est jamais écrasé. Renommez-le s'il est à remplacer.")
-            tmp = target.with_name(target.name + ".tmp")
-            with open(tmp, "wb") as fh:
-                fh.write(f.data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.link(tmp, target)  # fails if the target appeared meanwhile: never overwrites
-            tmp.unlink()
-            written.append(str(target))
-    return written
+def sync_reservation(folder: Path, state: RunState, *, reason: str = "sélection modifiée") -> list[Alert]:
+    """Reserve in the register what ``state`` holds (``held_keys``), through the commit protocol;
+    then cancel the run's earlier reservations (released: payable again by a transfer)."""
+    from reglo.addin.shell.commit import register_session
+
+    res = _commit(folder, lambda ctx: plan_reservation(state, ctx.snapshot, reason=reason), block_on_orphans=False)
+    if res.status == "blocked":
+        return res.alerts
+    release = list(res.outcome.data.get("release") or ())
+    released = 0
+    if release:
+        at = now().replace(microsecond=0)
+        with register_session(folder, now=at) as (store, _report):
+            live = {b.id: b for b in store.snapshot().live()}
+            for bid in release:
+                if bid in live:
+                    store.set_status(bid, "cancelled", at=at, reason=f"décaissement {state.run_id} : {reason}", by=state.user)
+                    released += len(live[bid].lines)
+    alerts = list(res.alerts)
+    if released and res.outcome.batch is None:
+        alerts.append(alert("DSB_RESERVATION_RELEASED", run=state.run_id, count=released, reason=reason))
+    return alerts
+
+
+def cancel_run(folder: Path, run_id: str, *, reason: str) -> int:
+    """Cancel in the register every live batch of the run ``run_id`` (its issues, postings and
+    reservation), e.g. a demonstration run again in the same folder. Returns how many."""
+    from reglo.addin.shell.commit import register_session
+
+    at = now().replace(microsecond=0)
+    n = 0
+    with register_session(folder, now=at) as (store, _report):
+        for b in store.snapshot().live():
+            if b.kind.startswith("decaissement") and b.meta.get("run_id") == run_id:
+                store.set_status(b.id, "cancelled", at=at, reason=reason)
+                n += 1
+    return n
+
+
+def _paths(res) -> list[str]:
+    return [str(p) for p in res.paths]
 
 
 # ---------------------------------------------------------------------------
@@ -411,6 +417,10 @@ def start(book, *, dossier: Any = None) -> HandlerResult:
     book = as_workbook(book)
     settings = read_settings(book)
     inputs, alerts = read_inputs(book)
+    source = _text(settings.get("Source des effets")).lower()
+    if source.startswith("fec") or (not source and not inputs["items"]):
+        inputs, more = ledger_inputs(dossier_folder(book, dossier), inputs)
+        alerts += more
     if has_blocking(alerts):
         return HandlerResult("Décaissement non démarré : corrigez les feuilles d'entrée.", alerts)
     params = SelectionParams(
@@ -420,17 +430,44 @@ def start(book, *, dossier: Any = None) -> HandlerResult:
         payment_approval=_yes(settings.get("Bons à payer")),
     )
     run_date = _date(settings.get("Date")) or now().date()
-    state, a = A.start_run(run_id=_text(settings.get("Référence")) or f"DEC{now():%Y%m%d%H%M%S}", user=user_name(settings), run_date=run_date, params=params,
+    run_id = _text(settings.get("Référence")) or f"DEC{now():%Y%m%d%H%M%S}"
+    kept, excluded = excluded_items(inputs["items"], read_register(dossier_folder(book, dossier)), run_id)
+    inputs["items"] = tuple(kept)
+    alerts += excluded
+    state, a = A.start_run(run_id=run_id, user=user_name(settings), run_date=run_date, params=params,
                            first_entry_number=int(settings.get("Premier numéro d'écriture") or 1), **inputs)
     alerts += a
     ensure_input_sheet(book)
     save_state(book, state, None)
     write_views(book, state)
-    return HandlerResult(f"Décaissement {state.run_id} démarré : {len(state.source)} effet(s) ouverts, circuit {state.circuit.code}. Cliquez « Suivant ».", alerts)
+    excluded_note = f" ({len(excluded)} effet(s) déjà payé(s) ou retenu(s) ailleurs laissé(s) de côté)" if excluded else ""
+    return HandlerResult(f"Décaissement {state.run_id} démarré : {len(state.source)} effet(s) ouverts{excluded_note}, circuit {state.circuit.code}. Cliquez « Suivant ».", alerts)
+
+
+def ledger_inputs(folder: Path, inputs: dict) -> tuple[dict, list[Alert]]:
+    """Step 1 from the dossier: the open supplier items are the unlettered 401 credit lines of its
+    FEC (keys shared with the supplier-transfers workflow), the suppliers those of « Tiers »
+    (the « Fournisseurs » sheet wins for a code it has), the banks the company's bank accounts
+    when the « Banques » sheet is empty."""
+    from reglo.addin.shell.dossier import load_dossier
+    from reglo.core.disbursement.ledger_items import banks_from_company, items_from_ledger, suppliers_from_parties
+
+    loaded = load_dossier(folder)
+    blocking = [a for a in loaded.alerts if a.is_blocking]
+    if loaded.fec_path is None or blocking:
+        return inputs, blocking or list(loaded.alerts)
+    parties = {p.code: p for p in loaded.dossier.parties}
+    items = items_from_ledger(loaded.ledger.frame, parties)
+    known = {s.code for s in inputs["suppliers"]}
+    labels = {i.supplier: i.label for i in items}
+    extra = suppliers_from_parties(parties, [i.supplier for i in items if i.supplier not in known], labels)
+    banks = inputs["banks"] or tuple(banks_from_company(loaded.dossier.company.bank_accounts))
+    return {**inputs, "items": tuple(items), "suppliers": tuple(inputs["suppliers"]) + tuple(extra), "banks": tuple(banks)}, []
 
 
 def run_action(book, kind: str, fields: dict[str, Any] | None = None, *, dossier: Any = None, test: bool = False) -> HandlerResult:
-    """Apply one wizard action to the workbook's run; commit outputs for slips and posting."""
+    """Apply one wizard action to the workbook's run; commit outputs for slips and posting, and
+    the reservation of the items the run holds when it changes."""
     book = as_workbook(book)
     state = load_state(book)
     if state is None:
@@ -444,48 +481,86 @@ def run_action(book, kind: str, fields: dict[str, Any] | None = None, *, dossier
         if kind == "reprendre":
             return HandlerResult(f"Reprise après incident : {len(outputs)} fichier(s).", alerts, outputs)
     if kind == "comptabiliser" and test:
-        out = plan_posting_files(state, test=True, slip_ids=(fields or {}).get("slip_ids"))
-        outputs = commit_outcome(out, folder, PaymentRegister.beside(folder))
-        return HandlerResult(out.summary, list(out.alerts), outputs)
+        siren, year_end = company_identity(book, folder)
+        slip_ids = (fields or {}).get("slip_ids")
+        res = _commit(folder, lambda ctx: plan_posting_files(state.model_copy(update={"next_entry_number": first_free_entry_number(state, ctx.snapshot)}), test=True, slip_ids=slip_ids, register=ctx.snapshot, siren=siren, fiscal_year_end=year_end,
+                                                             existing_names=ctx.names_in(FOLDER)))
+        return HandlerResult(res.outcome.summary, res.alerts, _paths(res))
     action = _action(kind, state, book, fields or {})
+    if kind == "comptabiliser" and state.step == 5 and not pending(state):
+        # entry numbers follow those earlier postings recorded in the register (unique per journal)
+        first = first_free_entry_number(state, read_register(folder), getattr(action, "slip_ids", None))
+        if first != state.next_entry_number:
+            state = state.model_copy(update={"next_entry_number": first})
     new, a = A.apply(state, action)
     alerts += a
-    if new is not state:
-        save_state(book, new, action)
     if kind == "editer_bordereaux" and new is not state:
         ids = action.slip_ids
         printed = [s.slip_id for s in new.slips if s.printed and (ids is None or s.slip_id in ids)]
-        register = PaymentRegister.beside(folder)
-        out = plan_slip_files(new, register=register_snapshot(register), slip_ids=printed, company_name=user_company(book), created_at=now())
-        alerts += list(out.alerts)
-        if out.has_blocking:
-            save_state(book, state, None)  # nothing printed: back to the state before
-            new = state
+        company = user_company(book)
+        res = _commit(folder, lambda ctx: plan_slip_files(new, register=ctx.snapshot, slip_ids=printed, company_name=company, created_at=ctx.now,
+                                                          existing_names=ctx.names_in(FOLDER)))
+        alerts += res.alerts
+        if res.status == "blocked":
+            new = state  # nothing printed: the state stays as it was
         else:
-            outputs += commit_outcome(out, folder, register)
+            outputs += _paths(res)
+    if new is not state:
+        save_state(book, new, action)
     if kind == "comptabiliser" and new is not state:
         new, files, a = _finish_posting(book, new, folder)
         outputs += files
         alerts += a
+    if new is not state and (new.finished or held_keys(new) != held_keys(state)):
+        alerts += sync_reservation(folder, new, reason=_release_reason(kind, new))
     write_views(book, new)
     carried = write_carry_over(book, new) if new.finished and not state.finished else 0
     summary = f"{SHEETS[new.step]} — {action.kind} : {summary_fr(alerts)}." + (" Assistant terminé." if new.finished else "") + (f" {carried} effet(s) à reprendre (feuille « {SHEET_CARRY} »)." if carried else "")
     return HandlerResult(summary, alerts, outputs)
 
 
+def _release_reason(kind: str, state: RunState) -> str:
+    if state.finished:
+        return "décaissement terminé"
+    return {"annuler_transaction": "transaction annulée", "editer_bordereaux": "bordereaux édités"}.get(kind, "sélection modifiée")
+
+
 def user_company(book) -> str:
     return _text(read_settings(book).get("Raison sociale")) or "SOCIETE"
 
 
+def company_identity(book, folder: Path) -> tuple[str, date | None]:
+    """SIREN and fiscal year end for the entries file's name: « SIREN » / « Fin d'exercice » of
+    « Paramètres décaissement », else the dossier's « Société » (``dossier.xlsx`` in the folder)."""
+    settings = read_settings(book)
+    siren = _text(settings.get("SIREN")).replace(" ", "")
+    try:
+        year_end = _date(settings.get("Fin d'exercice"))
+    except (ValueError, TypeError):
+        year_end = None
+    if (not siren or year_end is None) and (folder / "dossier.xlsx").is_file():
+        from reglo.addin.shell.dossier import load_dossier
+
+        try:
+            company = load_dossier(folder).dossier.company
+        except UserError:
+            company = None
+        if company is not None:
+            siren = siren or (company.siren or "")
+            year_end = year_end or company.fiscal_year_end
+    return siren, year_end
+
+
 def _finish_posting(book, state: RunState, folder: Path) -> tuple[RunState, list[str], list[Alert]]:
-    """Write the entries of the pending sequences, then confirm them (resumes after an incident)."""
-    out = plan_posting_files(state)
-    files = commit_outcome(out, folder, PaymentRegister.beside(folder))
-    if out.has_blocking:
-        return state, files, list(out.alerts)
+    """Commit the entries of the pending sequences, then confirm them (resumes after an
+    incident: entries the register already has are only confirmed)."""
+    siren, year_end = company_identity(book, folder)
+    res = _commit(folder, lambda ctx: plan_posting_files(state, register=ctx.snapshot, siren=siren, fiscal_year_end=year_end, existing_names=ctx.names_in(FOLDER)))
+    if res.status == "blocked":
+        return state, [], res.alerts
     new, _ = A.apply(state, A.ConfirmPosting())
     save_state(book, new, A.ConfirmPosting())
-    return new, files, list(out.alerts)
+    return new, _paths(res), res.alerts
 
 
 def write_inputs(book, *, items, suppliers, banks, rules, settings: dict[str, Any]) -> None:
@@ -507,7 +582,7 @@ def state_summary(state: RunState) -> str:
     return f"étape {state.step}, {len(state.to_pay)} à payer, {len(state.prepared)} préparé(s), {len(state.payments)} règlement(s), {len(state.slips)} bordereau(x)"
 
 
-__all__ = ["start", "run_action", "load_state", "save_state", "write_views", "read_inputs", "write_inputs", "commit_outcome", "marked", "read_input", "format_fr", "json"]
+__all__ = ["start", "run_action", "load_state", "save_state", "write_views", "read_inputs", "write_inputs", "sync_reservation", "read_register", "marked", "read_input", "format_fr", "json"]
 
 
 # ---------------------------------------------------------------------------

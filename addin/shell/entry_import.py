@@ -45,6 +45,7 @@ from reglo.core.alerts import Alert, alert
 from reglo.core.entry_import import ImportDefinition, ImportResult, RawRows, check_definition, import_entries
 from reglo.core.entry_import.context import ImportContext
 from reglo.core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
+from reglo.core.fec_names import closing_date as created_closing
 from reglo.core.fec import FecError, _binary_kind, decode_bytes, fec_filename, write_fec_tables
 from reglo.core.ledger import DATE_COLUMNS, FEC_FIELDS
 from reglo.core.money import MoneyError, cents_to_money, parse_decimal
@@ -537,11 +538,16 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "societe"
 
 
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def fec_names(result: ImportResult, d: ImportDefinition, *, siren: str | None = None, closing: date | None = None) -> dict[str, str]:
     """FEC file name per company: ``SIRENFECAAAAMMJJ.txt`` when the SIREN is known (the
     definition's list, else ``siren`` for the current company: the dossier's), else
-    ``<code>FECAAAAMMJJ.txt``. Closing date: the definition's, else ``closing`` for the
-    current company, else 31/12 of the company's latest entry year."""
+    ``<code>FECAAAAMMJJ.txt``. Closing date: the definition's, else for the current company
+    the end of the dossier's fiscal year (``closing``, moved by whole years) holding its latest
+    entry, else 31/12 of the company's latest entry year."""
     latest = _latest_dates(result)
     names = {}
     for company in result.companies():
@@ -549,7 +555,11 @@ def fec_names(result: ImportResult, d: ImportDefinition, *, siren: str | None = 
         current = company == d.current_company or (company or "") == ""
         if not re.fullmatch(r"\d{9}", own or "") and current and siren:
             own = siren
-        year_end = d.fiscal_year_end or (closing if current and closing else None)
+        if not d.fiscal_year_end and current and closing and latest.get(company):  # the dossier's fiscal year holding the entries
+            closing_of = created_closing(closing, _as_date(latest[company]))
+        else:
+            closing_of = closing if current and closing else None
+        year_end = d.fiscal_year_end or closing_of
         year_end = year_end or date(latest[company].year if latest.get(company) else 2000, 12, 31)
         names[company] = fec_filename(own, year_end) if re.fullmatch(r"\d{9}", own or "") else f"{_safe_name(company)}FEC{year_end:%Y%m%d}.txt"
     return names

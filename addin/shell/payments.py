@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from reglo.addin.shell.commit import open_register, run_button
+from reglo.addin.shell.commit import open_register, run_button, write_sheets
 from reglo.addin.shell.settlements import LedgerUpdate, lettering_summary, read_copy_state, write_lettering_sheet
 from reglo.core.payments import usecases as uc
 from reglo.core.payments.usecases import TemplateRows, without_columns  # noqa: F401 - part of this module's API
@@ -383,11 +383,9 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
     run.alerts = alerts + pe.alerts
 
     def write_outputs(target: Workbook) -> None:
-        from reglo.addin.backends.entries_sheet import write_entries_sheet
-
-        write_entries_sheet(target, frame, sheet=ENTRIES_SHEET)
+        write_sheets(target, out.sheets[:1])  # « Écritures » (the plan's sheets)
         write_allocations(target, result.allocations, letters, batch)
-        write_lettering_sheet(target, update)
+        write_sheets(target, out.sheets[1:])  # « Lettrage »
         run.synthesis = write_synthesis(target, pd_, syn=data["synthesis"])
         run.paint = _paint(target, run.alerts, result, title,
                            [("Règlements importés", len(result.allocations)), ("Lot du registre", batch), ("Écritures générées", len(pe.entries))])

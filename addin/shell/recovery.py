@@ -41,6 +41,7 @@ from reglo.addin.shell.files import (
     tmp_name,
 )
 from reglo.core.alerts import Alert, alert
+from reglo.core.fec_names import parse_created_fec_name
 from reglo.core.register_state import BatchState, FileRecord, RegisterSnapshot
 
 OUTPUT_FOLDERS = ("", "virements", "reglements", "prelevements", "lcr", "decaissements", "imports", "ecritures")
@@ -50,11 +51,15 @@ folders of every file the register knows are searched too."""
 REGLO_OUTPUT = re.compile(
     r"^(VIR\d{14}(-\d+)?(\.xml|-ecritures\.txt)"
     r"|Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt"
-    r"|(TEST)?Pre\d{10}[A-Z0-9]+(-\d+)?(\.xml|-ecritures\.txt))$"  # direct debits (reglo.core.debits)
+    r"|(TEST)?Pre\d{10}[A-Z0-9]+(-\d+)?(\.xml|-ecritures\.txt)"  # direct debits (reglo.core.debits)
+    r"|DEC\d{14}-[A-Za-z0-9]+(-\d+)?\.xml"  # disbursement wizard transfers (reglo.core.disbursement.outputs)
+    r"|\d{9}FEC20\d{6}-.+\.txt)$"  # any FEC Reglo creates (reglo.core.fec_names.created_fec_name)
 )
-"""Names of the bank and entries files Reglo writes through the commit protocol (transfers
-``VIR…``, payments import ``Reglements_clients_…``). A workflow converted to the protocol adds
-its own names here."""
+"""Names of the bank and entries files Reglo writes through the commit protocol: transfers
+``VIR….xml``, direct debits ``Pre….xml``, and the entries files, named
+``<SIREN>FEC<closing>-<reference>.txt`` (whatever the workflow) or, in older dossiers,
+``VIR…-ecritures.txt``, ``Pre…-ecritures.txt``, ``Reglements_clients_….txt``. A workflow
+converted to the protocol adds its own bank-file names here."""
 
 _PROTOCOL_TMP = re.compile(r"^\.~(?P<name>.+)" + re.escape(TMP_MARK) + r"(?P<id>\d+)\.(tmp|orig)$")
 _OLD_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{6,12}\.tmp$")  # tempfile.mkstemp of atomic_write
@@ -231,7 +236,11 @@ def remove_stray_temporaries(dossier: Path, snap: RegisterSnapshot) -> list[Path
 
 
 def _reference_of(name: str) -> str | None:
-    """The batch reference a Reglo output name carries (``VIR…`` MsgId, ``RC-<stamp>``)."""
+    """The batch reference a Reglo output name carries (``VIR…`` MsgId, ``RC-<stamp>``, the
+    ``<reference>`` of ``<SIREN>FEC<closing>-<reference>.txt``)."""
+    created = parse_created_fec_name(name)
+    if created is not None:
+        return created[2]
     if name.startswith("VIR"):
         return name[:-len("-ecritures.txt")] if name.endswith("-ecritures.txt") else name.rsplit(".", 1)[0]
     if name.startswith("Reglements_clients_"):

@@ -16,7 +16,7 @@ calls the plan inside the dossier lock, and writes the sheets after the commit.
   import, with the lines paid since then marked « Payé ».
 * « Générer le fichier »: inside the dossier lock, the register is re-read, the lines paid
   since the import are skipped (``ALREADY_PAID``), the MsgId is handed out by the register,
-  the pain.001 (validated against its XSD), the entries ``<MsgId>-ecritures.txt`` and the
+  the pain.001 (validated against its XSD), the entries ``<SIREN>FEC<closing>-<MsgId>.txt`` and the
   lettered copy of the ledger are committed with the batch; then « Virements », « Écritures »,
   « Lettrage » and the preview are written (a workbook that cannot be saved never un-pays).
 * « Annuler un fichier » cancels a file in the register (bank reject): its invoices are
@@ -40,8 +40,8 @@ from typing import Any, Callable
 import pandas as pd
 
 from reglo.addin.shell.result import HandlerResult
-from reglo.addin.shell.commit import open_register, relative_folder, run_button
-from reglo.addin.shell.settlements import read_copy_state, write_lettering_sheet
+from reglo.addin.shell.commit import open_register, relative_folder, run_button, write_sheets
+from reglo.addin.shell.settlements import read_copy_state
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, read_table
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.registry.base import RegisterError
@@ -134,7 +134,8 @@ class TransfersDossier:
 
     def view(self) -> uc.TransfersDossierView:
         return uc.TransfersDossierView(parties=self.parties, ledger=self.ledger, alerts=tuple(self.alerts),
-                                       journal_labels={b.journal_code: b.label for b in self.banks}, fiscal_year_end=self.fiscal_year[1])
+                                       journal_labels={b.journal_code: b.label for b in self.banks}, fiscal_year_end=self.fiscal_year[1],
+                                       siren=self.siren)
 
     def bank_for(self, iban: str):
         compact = "".join(iban.split()).upper()
@@ -511,11 +512,7 @@ def generate_transfers(book: Any, *, dossier: str | Path | TransfersDossier | No
     summary = (f"Fichier {file_name} ({params.version}) : {len(transfers)} virement(s), {format_display(tplan.total)}, exécution le {tplan.execution_date:%d/%m/%Y} ; "
                f"enregistré au registre (lot {result.batch_id}). {lettering_summary(update)}")
     try:
-        _write_transfers_sheet(book, transfers, tplan, params, file_name)
-        from reglo.addin.backends.entries_sheet import write_entries_sheet
-
-        write_entries_sheet(book, data["entries"], sheet=ENTRIES_SHEET)
-        write_lettering_sheet(book, update)
+        write_sheets(book, out.sheets)  # « Virements », « Écritures », « Lettrage »: the plan's sheets
         lines = data["lines"]
         write_preview(book, [l.model_copy(update={"selected": False}) if l.key in data["status"] else l for l in lines], meta, data["status"])
         if save_book:
@@ -589,22 +586,6 @@ def lettering_summary(update) -> str:
     from reglo.addin.shell.settlements import lettering_summary as summary
 
     return summary(update, "virement(s)")
-
-
-def _write_transfers_sheet(book: Workbook, transfers, plan, params: TransferParameters, file_name: str) -> None:
-    header = [
-        Column("Bénéficiaire", None, 14), Column("Nom", None, 30), Column("IBAN", None, 30), Column("BIC", None, 13),
-        Column("Montant", EURO_FORMAT, 15), Column("Date d'exécution", DATE_FORMAT, 13), Column("Référence de bout en bout", None, 26),
-        Column("Libellé du virement", None, 45), Column("Lignes", None, 10), Column("Pièces payées", None, 30), Column("Lettrage", None, 9), Column("Fichier", None, 24),
-    ]
-    rows = [[t.beneficiary, t.creditor_name, t.creditor_iban, t.creditor_bic or "", t.amount, plan.execution_date, t.end_to_end_id,
-             t.creditor_reference or t.remittance_info, ", ".join(str(l.line_no) for l in t.lines), ", ".join(t.document_refs), t.lettering_code, file_name] for t in transfers]
-    preamble = [
-        ["Fichier", file_name, "Version", params.version],
-        ["Virements", len(transfers), "Total", plan.total],
-        ["Remise", "Globale" if params.batch_booking else "Unitaire", "Exécution", plan.execution_date],
-    ]
-    book.write_sheet(TRANSFERS_SHEET, header, rows, title="Virements générés", preamble=preamble)
 
 
 def _finish(book: Workbook | None, alerts: list[Alert], summary: str, *, outputs: list[str] | None = None) -> HandlerResult:

@@ -6,6 +6,8 @@ Steps (see ``docs/installation.md`` and the Excel harness note, option A):
 2. replace ``customUI/customUI.xml`` with ``addin/xlam/customUI.xml`` (the "Reglo" tab);
 3. in ``xl/vbaProject.bin``: replace the source of the ribbon module with
    ``addin/xlam/vba/Reglo.bas`` (single ``OnAction`` callback → ``reglo.addin.entrypoints.ribbon.dispatch``),
+   and the add-in's ``ThisWorkbook`` with ``addin/xlam/vba/ThisWorkbook.cls`` (application events
+   binding the disbursement wizard's keys while one of its sheets is active),
    point the embedded xlwings module at its own configuration (``reglo.conf`` instead of
    ``myaddin.conf``) and rename the VBA project to ``Reglo``;
 4. title/description shown by Excel's add-in manager, hidden config sheet renamed;
@@ -26,6 +28,7 @@ from reglo.addin.xlam.vbaproject import VbaProject, VbaProjectError
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
 XLAM_NAME = "reglo.xlam"
 VBA_SOURCE = Path(__file__).resolve().parent / "vba" / "Reglo.bas"
+VBA_WORKBOOK_SOURCE = Path(__file__).resolve().parent / "vba" / "ThisWorkbook.cls"  # application events (disbursement wizard keys)
 PROJECT_NAME = "Reglo"
 CONFIG_NAME = "reglo"  # → %USERPROFILE%\.reglo\reglo.conf, reglo.conf beside the workbook
 _TEMPLATE_CONFIG_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
@@ -63,6 +66,7 @@ def build_vba_project(data: bytes, source: str | None = None) -> bytes:
     """The template's ``vbaProject.bin`` with Reglo's module, config name and project name."""
     project = VbaProject(data)
     project.set_module_source(customui.VBA_MODULE, vba_source() if source is None else source)
+    project.set_module_source("ThisWorkbook", VBA_WORKBOOK_SOURCE.read_text(encoding="utf-8"))
     xlwings_source = project.module_source("xlwings")
     if xlwings_source.count(_TEMPLATE_CONFIG_LINE) != 1:
         raise BuildError("le module xlwings du modèle n'a pas la ligne PROJECT_NAME attendue : version d'xlwings non prise en charge")

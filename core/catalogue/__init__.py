@@ -23,6 +23,7 @@ _MODULES = (
     "rules",
     "debits",
     "lcr",
+    "lcr_shell",
     "disbursement",
 )
 

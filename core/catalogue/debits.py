@@ -29,6 +29,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DEBIT_CUSTOMER_EXCLUDED": (W, "Client {customer} écarté de la génération : {reason}."),
     # --- generation ---------------------------------------------------------
     "DEBIT_COLLECTION_DATE_MOVED": (W, "Date de prélèvement {requested} reportée au {moved} : {reason}."),
+    "DEBIT_COLLECTION_TOO_FAR": (B, "Date de prélèvement {day} trop lointaine : la banque accepte une remise au plus tôt {horizon} jours avant la date de prélèvement (règles SEPA), or elle est dans {gap} jours. Générez le fichier à partir du {earliest}, ou augmentez « Horizon de la banque (jours) » si votre banque l'accepte."),
+    "DEBIT_OTHER_YEAR_NOT_LETTERED": (W, "Pièces de l'autre exercice : {count} pièce(s) prélevée(s) viennent du FEC de l'autre exercice ({pieces}) : elles sont prélevées et enregistrées, mais pas lettrées dans {file} (exercice de la date de prélèvement). Lettrez-les dans le FEC de leur exercice."),
     "DEBIT_PRENOTIFICATION_SHORT": (W, "Pré-notification : le débiteur doit être informé {days} jours avant le prélèvement du {day} (règles SEPA, sauf accord plus court) ; la pré-notification part le {today}, soit {gap} jour(s) avant. Vérifiez l'accord avec les clients ou reportez la date."),
     "DEBIT_AMENDMENT": (W, "Anomalie — {who} : IBAN modifié depuis le dernier prélèvement ({old} → {new}) : le prélèvement porte l'indicateur de modification du mandat (AmdmntInd) avec l'ancien compte."),
     "DEBIT_BANK_CHANGED": (W, "Anomalie — {who} : nouvelle banque depuis le dernier prélèvement ({old} → {new}) : modification du mandat SMNDA, le prélèvement est envoyé en premier prélèvement (FRST)."),

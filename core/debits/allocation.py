@@ -72,6 +72,31 @@ def open_invoices(frame: pd.DataFrame) -> list[OpenInvoice]:
     return out
 
 
+def invoices_of_years(frame: pd.DataFrame, others: Sequence[pd.DataFrame] = ()) -> list[OpenInvoice]:
+    """Open invoices of the fiscal year's ledger ``frame`` and of the dossier's other fiscal
+    year(s) ``others`` (N and N+1: seed « Le programme va lettrer les écritures trouvées pour N
+    et N+1 »). Each ledger keeps its own line keys. An invoice of another year is left out when
+    ``frame`` already holds it (same key, or a line of the same customer with the same piece and
+    amount, lettered or not: detailed opening balances carry open invoices into N+1), so that
+    nothing is collected twice."""
+    out = open_invoices(frame)
+    if not others:
+        return out
+    keys = {i.key for i in out}
+    held: set[tuple[str, str, int]] = set()
+    if frame is not None and not frame.empty:
+        aux = frame[frame["subledger_account"] != ""]
+        held = set(zip(aux["subledger_account"].tolist(), aux["document_ref"].tolist(), (aux["debit"] - aux["credit"]).astype(int).tolist()))
+    for other in others:
+        for inv in open_invoices(other):
+            cents = int((inv.amount * 100).to_integral_value())
+            if inv.key in keys or (inv.customer_code, inv.document_ref, cents) in held:
+                continue
+            keys.add(inv.key)
+            out.append(inv)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # schedules
 # ---------------------------------------------------------------------------

@@ -78,6 +78,16 @@ def collection_date(requested: date | None, today: date, lead_days: int) -> tupl
     return wanted, alerts
 
 
+def check_horizon(day: date, today: date, horizon_days: int) -> list[Alert]:
+    """S-D8: a collection is presented at the earliest ``horizon_days`` calendar days before its
+    date (14 interbank; each bank sets how far ahead it accepts a customer file)."""
+    gap = (day - today).days
+    if gap > horizon_days:
+        return [alert("DEBIT_COLLECTION_TOO_FAR", day=f"{day:%d/%m/%Y}", gap=gap, horizon=horizon_days,
+                      earliest=f"{day - timedelta(days=horizon_days):%d/%m/%Y}")]
+    return []
+
+
 def message_id(now: datetime, taken: set[str], *, test: bool) -> str:
     base = ("TEST" if test else "") + f"PRE{now:%Y%m%d%H%M%S}"
     candidate, n = base, 1

@@ -121,11 +121,12 @@ class SelectionOptions(_Model):
 
 
 class BankSettings(_Model):
-    """Per company bank: lead time (business days, S-D4/S-F4), address form (S-P2), file
+    """Per company bank: lead time (business days, S-D4/S-F4), horizon (calendar days, S-D8), address form (S-P2), file
     version (S-V2), scheme default."""
 
     journal: str
     lead_days: int = Field(default=2, ge=0, le=30)
+    horizon_days: int = Field(default=14, ge=1, le=365)  # S-D8: how far ahead the bank accepts a collection
     address_form: Literal["structured", "hybrid", "none"] = "structured"
     version: str = DEFAULT_VERSION
     initiating_party_id: str | None = None  # S-I4: the ICS when empty

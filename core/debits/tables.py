@@ -72,6 +72,7 @@ OPTIONS: tuple[tuple[str, Any, str], ...] = (
     ("Version", VERSIONS[0], "pain.008.001.08 ou pain.008.001.02"),
     ("Schéma", "", "Vide = celui du mandat ; CORE ou B2B"),
     ("Délai de la banque (jours ouvrés)", 2, "Jours ouvrés TARGET2 entre l'envoi et la date de prélèvement"),
+    ("Horizon de la banque (jours)", 14, "Nombre de jours calendaires avant la date de prélèvement à partir duquel la banque accepte la remise (14 selon les règles SEPA)"),
     ("Forme d'adresse", "Structurée", "Structurée, Hybride ou Aucune (selon la banque)"),
     ("Pré-notification (jours)", 14, "Délai d'information du débiteur avant le prélèvement"),
     ("Nom du fichier", "", "Vide = Pre + AAMMJJ + HHMM + code journal"),
@@ -159,10 +160,11 @@ def read_options(values: dict[str, tuple[int | None, Any]]) -> ReadOptions:
         form = "structured"
     journal = cell_text(raw("Banque dossier")[1]).upper()
     lead = integer("Délai de la banque (jours ouvrés)", 2, 0, 30)
+    horizon = integer("Horizon de la banque (jours)", 14, 1, 365)
     params = None
     settings: dict[str, BankSettings] = {}
     if journal:
-        settings[journal] = BankSettings(journal=journal, lead_days=lead, address_form=form, version=version)
+        settings[journal] = BankSettings(journal=journal, lead_days=lead, horizon_days=horizon, address_form=form, version=version)
         params = GenerationParams(
             company_bank=journal, collection_date=day("Date de prélèvement"), booking=booking, lettering=flag("Lettrage", True),
             grouped_entry=flag("Regrouper les prélèvements", False), test_file=flag("Génération d'un fichier test", False),

@@ -43,7 +43,7 @@ from reglo.core.debits.tables import (
     ReadOptions,
     schedule_text,
 )
-from reglo.core.money import ZERO, cents_to_money, format_display, format_fr
+from reglo.core.money import ZERO, cents_to_money, format_display, format_fr, to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, SheetColumn, SheetOutput
 from reglo.core.register_state import RegisterSnapshot
 from reglo.core.rules.bank import compact
@@ -51,7 +51,7 @@ from reglo.core.rules import who_party
 from reglo.core.rules.address import SepaAddress, sepa_address
 from reglo.core.rules.ics import compact_ics
 from reglo.core.writers import sepa_text as st
-from reglo.core.writers.pain008 import DEFAULT_VERSION, check_pain008, read_pain008, write_pain008
+from reglo.core.writers.pain008 import DEFAULT_VERSION, read_pain008, write_checked_pain008
 
 FOLDER = "prelevements"
 FORCED_SCHEDULE_COLOUR = "F8CBAD"  # forced amount with a schedule
@@ -134,11 +134,13 @@ def _main_sheet(rows: Iterable[CustomerRow]) -> tuple[SheetOutput, list[tuple[in
     return SheetOutput(name=MAIN_SHEET, columns=MAIN_COLUMNS, rows=tuple(out), title="Prélèvements clients : un client par ligne (colonne Sél. : x pour les actions)"), paint
 
 
-def _detail_sheet(details: Iterable[DetailRow], just_collected: set[str] = frozenset()) -> tuple[SheetOutput, list[tuple[int, int, str]]]:
+def _detail_sheet(details: Iterable[DetailRow], just_collected: set[str] = frozenset(), fully: set[str] = frozenset()) -> tuple[SheetOutput, list[tuple[int, int, str]]]:
+    """« Détail »; a line collected in this run shows 0 due, and gets the green « V » when the
+    invoice is collected in full (an invoice with instalments left stays open for them)."""
     out, paint = [], []
     for n, d in enumerate(details):
         inv, a = d.invoice, d.assignment
-        v = a.validated or inv.key in just_collected
+        v = a.validated or inv.key in fully
         out.append((inv.key, inv.customer_code, inv.document_ref, inv.entry_date, inv.due_date, inv.label, inv.amount, ZERO if inv.key in just_collected else d.amount_due,
                     a.mode.value, a.company_bank or "", a.customer_iban or "", schedule_text(a.schedule), d.schedule_rest if a.schedule else None, "V" if v else ""))
         if v:
@@ -247,6 +249,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
     form = settings.address_form if settings else "structured"
     version = params.version or (settings.version if settings else DEFAULT_VERSION)
     day, date_alerts = gen.collection_date(params.collection_date, today, lead)
+    date_alerts += gen.check_horizon(day, today, settings.horizon_days if settings else 14)
     s = _state(inputs, dossier, snapshot, today=today, day=day, bank=params.company_bank)
     alerts: list[Alert] = list(s.alerts) + date_alerts + gen.check_label_template(params.label_template)
     errors, none = _errors_sheets(s.alerts, s.check)
@@ -345,8 +348,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
                             creditor_address=_clean_address(sepa_address(dossier.company.address, form)), creditor_id=ics,
                             initiating_party_id=settings.initiating_party_id if settings else None, day=day,
                             batch_booking=params.booking == "Global", msg_id=msg_id)
-    xml = write_pain008(batch, message_id=msg_id, created_at=now, version=version)
-    problems = check_pain008(xml, version)
+    xml, problems = write_checked_pain008(batch, message_id=msg_id, created_at=now, version=version)
     if problems:
         alerts.append(alert("XSD_INVALID", version=version, detail="; ".join(problems[:3])))
         return Outcome(alerts=tuple(alerts), summary="Aucun fichier généré : le fichier ne respecte pas le schéma XSD.")
@@ -390,12 +392,17 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
 
             update = ledger_update(copy_state, ledger, entries_frame, settlements_for, now=now, fiscal_year_end=fiscal_year_end)
             alerts += update.alerts
+            in_year = set(line_keys(ledger).tolist())
+            elsewhere = sorted({key.split("|")[3] or key for _, key, _ in pairs if key not in in_year})
+            if elsewhere:  # invoices of the other fiscal year (N / N+1): collected, lettered in their own FEC
+                alerts.append(alert("DEBIT_OTHER_YEAR_NOT_LETTERED", count=len(elsewhere), pieces=", ".join(elsewhere)[:300],
+                                    file=getattr(copy_state, "copy_name", None) or "le grand livre lettré"))
             if update.blocking:
                 return Outcome(alerts=tuple(alerts), summary="Aucun fichier généré : la copie lettrée du grand livre est illisible. Rien n'a été enregistré.")
             entries_frame = update.lettering.entries
             rewrite = update.rewrite()
             lettered_count = sum(1 for c in update.lettering.codes if c)
-        files.append(OutputFile(folder=FOLDER, name=name_.removesuffix(".xml") + "-ecritures.txt", data=write_fec(entries_frame), role="entries"))
+        files.append(OutputFile(folder=FOLDER, name=entries_file_name(dossier, day, name_), data=write_fec(entries_frame), role="entries"))
     else:
         alerts.append(alert("DEBIT_TEST_FILE", file=name_))
 
@@ -444,7 +451,10 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
                         cents_to_money(r.debit) if r.debit else None, cents_to_money(r.credit) if r.credit else None) for r in entries_frame.itertuples()),
             title=f"Écritures de trésorerie du fichier {name_}"))
     collected_keys = set() if params.test_file else {p.key for c in collections for p in c.parts}
-    detail, paint_detail = _detail_sheet(s.details, collected_keys)
+    amounts = {d.invoice.key: to_cents(d.invoice.amount) for d in s.details}
+    fully = {p.key for c in collections for p in c.parts if p.key in collected_keys and p.key in amounts
+             and to_cents(p.amount) + p.already_cents >= amounts[p.key]}
+    detail, paint_detail = _detail_sheet(s.details, collected_keys, fully)
     sheets.append(detail)
     total_amount = batch.control_sum
     summary = (f"{'Fichier de TEST' if params.test_file else 'Fichier'} {name_} ({version}) : {len(collections)} prélèvement(s), {format_display(total_amount)}, "
@@ -457,6 +467,18 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
               "settlements": list(built.settlements) if built is not None and params.lettering else [], "lettering": params.lettering and not params.test_file,
               "paint": {DETAIL_SHEET: paint_detail}, "total": total_amount, "count": len(collections), "lettered": lettered_count},
     )
+
+
+def entries_file_name(dossier, day: date, bank_file: str) -> str:
+    """``<SIREN>FEC<closing>-<bank file stem>.txt`` (``reglo.core.fec_names``): the DGFiP checker
+    reads SIREN and closing date from the name; the stem ties the entries to their bank file."""
+    from reglo.core.fec_names import closing_date, created_fec_name
+
+    stem = bank_file.removesuffix(".xml")
+    try:
+        return created_fec_name(dossier.company.siren, closing_date(dossier.company.fiscal_year_end, day), stem)
+    except ValueError:  # no valid SIREN in « Société » (the dossier check reports it): named after the bank file
+        return stem + "-ecritures.txt"
 
 
 def _clean_address(a: SepaAddress | None) -> SepaAddress | None:

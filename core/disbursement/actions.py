@@ -29,7 +29,6 @@ from reglo.core.disbursement.models import (
     DifferenceKind,
     GroupingRule,
     Item,
-    PaymentStage,
     RunState,
     SelectionParams,
     Split,

@@ -8,28 +8,36 @@
   refused (one already-paid check shared with the supplier-transfers workflow).
 * ``plan_posting_files`` (step 5): the FEC entries of the sequences being posted, or of a
   posting « en mode test » (an ``is_test`` file and batch, never counted as paid).
-* ``reservation_draft``: the items an open run holds, for the register to reserve them.
+* ``reservation_draft`` / ``plan_reservation``: the items an open run holds, reserved in the
+  register (a batch of kind ``decaissement_reserve`` without file) so that a supplier transfer
+  run cannot pay them meanwhile; the plan names the run's earlier reservations, which the
+  shell cancels once the new one is recorded (released when the run is cancelled or finished).
+* ``excluded_items``: the items the register says are already paid (by a transfer file or a
+  disbursement) or held by another open run: the wizard leaves them out.
 
 Identifiers (message id) come from the register counters given in the snapshot; the shell
-records the counters with the batch. Nothing here writes a file.
+records the counters with the batch. File names and batch references are checked against the
+register's history and the names present in the output folder (a cancelled slip printed again
+gets a new name: nothing is ever overwritten). Nothing here writes a file.
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from reglo.core.alerts import Alert, alert, has_blocking
 from reglo.core.disbursement.circuit import CHEQUE_MODES, TRANSFER_MODES, mode_label
 from reglo.core.disbursement.models import MAIN_CURRENCY, DifferenceKind, Payment, PaymentStage, RunState, Slip
 from reglo.core.disbursement.posting import dry_run_entries, pending, pending_entries
 from reglo.core.disbursement.state import banks_by_code, items_by_key, suppliers_by_code, warn
-from reglo.core.entries import check_entry, entries_to_frame
+from reglo.core.entries import check_entry, entries_to_frame, fill_labels
 from reglo.core.fec import write_fec
+from reglo.core.fec_names import closing_date, created_fec_name
 from reglo.core.money import ZERO, format_fr, to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft
-from reglo.core.register_state import RegisterSnapshot
+from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.writers import sepa_text as st
 from reglo.core.writers.pain001 import (
     DEFAULT_VERSION,
@@ -45,6 +53,7 @@ BATCH_KIND = "decaissement"
 POSTING_KIND = "decaissement_ecritures"
 RESERVATION_KIND = "decaissement_reserve"
 PAID_KINDS = ("virement", BATCH_KIND)  # the already-paid check shared with supplier transfers
+HELD_KINDS = (*PAID_KINDS, RESERVATION_KIND)  # paid, or held by an open run
 COUNTER = "msgid:decaissement"
 CSV_ENCODING = "utf-8-sig"  # Excel opens a UTF-8 CSV with its accents only with the BOM
 
@@ -118,6 +127,64 @@ def _transfer_batch(state: RunState, slip: Slip, payments: dict[str, Payment], m
     return batch, alerts
 
 
+def _free(name: str, used: set[str]) -> str:
+    """``name``, or ``<stem>-<n><suffix>`` with the first ``n`` not in ``used`` (never overwrite)."""
+    if name not in used:
+        return name
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    n = 2
+    while f"{stem}-{n}{dot}{suffix}" in used:
+        n += 1
+    return f"{stem}-{n}{dot}{suffix}"
+
+
+def _free_reference(reference: str, register: RegisterSnapshot) -> str:
+    used = {b.reference for b in register.batches}
+    if reference not in used:
+        return reference
+    n = 2
+    while f"{reference}-{n}" in used:
+        n += 1
+    return f"{reference}-{n}"
+
+
+def other_runs(register: RegisterSnapshot, run_id: str) -> dict[str, BatchState]:
+    """Item key → the live batch of *another* payment that pays or holds it: a transfer file
+    (``virement``), a disbursement of another run, or the reservation of another open run."""
+    out: dict[str, BatchState] = {}
+    for b in register.live(HELD_KINDS):
+        if b.kind != "virement" and b.meta.get("run_id") == run_id:
+            continue
+        for line in b.lines:
+            out.setdefault(line.item_key, b)
+    return out
+
+
+def holder_text(b: BatchState) -> str:
+    """« payé par le fichier de virements VIR….xml du 05/01/2026 » / « retenu par le décaissement DEC-1 (marie, le 05/01/2026 à 09:00) »."""
+    if b.kind == "virement":
+        name = next((f.name for f in b.files if f.role == "bank"), b.reference)
+        return f"payé par le fichier de virements {name} du {b.created_at:%d/%m/%Y}"
+    run = b.meta.get("run_id") or b.reference
+    who = b.meta.get("user") or b.user or "?"
+    verb = "retenu par le décaissement" if b.kind == RESERVATION_KIND else "payé par le décaissement"
+    return f"{verb} {run} ({who}, le {b.created_at:%d/%m/%Y à %H:%M})"
+
+
+def excluded_items(items: Iterable, register: RegisterSnapshot, run_id: str) -> tuple[list, list[Alert]]:
+    """The items the wizard may take (``items`` minus those already paid or held elsewhere), and
+    a warning per item left out (which file or run holds it, who and when)."""
+    taken = other_runs(register, run_id)
+    kept, alerts = [], []
+    for i in items:
+        b = taken.get(i.key)
+        if b is None:
+            kept.append(i)
+        else:
+            alerts.append(alert("DSB_EXCLUDED_HELD", sheet="Effets", row=getattr(i, "source_row", None), key=i.key, document=i.document_ref or i.key, holder=holder_text(b)))
+    return kept, alerts
+
+
 def plan_slip_files(
     state: RunState,
     *,
@@ -127,34 +194,46 @@ def plan_slip_files(
     initiating_party_id: str = "",
     created_at: datetime,
     version: str = DEFAULT_VERSION,
+    existing_names: Iterable[str] = (),
 ) -> Outcome:
     """The files of the printed slips (« Éditer les bordereaux ») and their register batch."""
     register = register or RegisterSnapshot()
     wanted = None if slip_ids is None else set(slip_ids)
     slips = [s for s in state.slips if (wanted is None or s.slip_id in wanted)]
     payments = {p.payment_id: p for p in state.payments}
-    paid = register.paid_cents_by_item(PAID_KINDS)
+    keys = {f"{state.run_id}/{pid}/{k}" for s in slips for pid in s.payment_ids for k in payments[pid].keys}
+    if keys and keys <= register.live_payment_keys(BATCH_KIND):  # committed before an incident, the workbook not saved
+        return Outcome(summary=f"{len(slips)} bordereau(x) déjà édité(s) et enregistré(s) au registre : rien n'est écrit à nouveau.", data={"already": True})
+    taken = other_runs(register, state.run_id)
     alerts: list[Alert] = []
     for s in slips:
         for pid in s.payment_ids:
             for k in payments[pid].keys:
-                if paid.get(k):
-                    alerts.append(warn(state, "DSB_ALREADY_PAID", key=k, payment=pid, paid=format_fr(_money(paid[k]))))
+                if k in taken:
+                    alerts.append(warn(state, "DSB_ALREADY_PAID", key=k, payment=pid, holder=holder_text(taken[k])))
     if has_blocking(alerts):
-        return Outcome(alerts=tuple(alerts), summary="Aucun fichier : effets déjà payés.")
+        return Outcome(alerts=tuple(alerts), summary="Aucun fichier : effets déjà payés ou retenus ailleurs.")
+    used = set(existing_names) | register.file_names()
     counter = register.counter(COUNTER)
     items = items_by_key(state)
     settled = settled_cents(state, (payments[pid] for s in slips for pid in s.payment_ids))
     files: list[OutputFile] = []
     lines: list[RegisterLineDraft] = []
     manual: list[list] = []
+
+    def add(name: str, data: bytes, role: str) -> None:
+        name = _free(name, used)
+        used.add(name)
+        files.append(OutputFile(folder=FOLDER, name=name, data=data, role=role))
+
     for s in slips:
         rows = _slip_rows(state, s, payments)
-        files.append(OutputFile(folder=FOLDER, name=f"{state.run_id}-{s.slip_id}-bordereau.csv", data=_csv(SLIP_HEADER, rows), role="slip"))
-        if s.currency != MAIN_CURRENCY:
+        add(f"{state.run_id}-{s.slip_id}-bordereau.csv", _csv(SLIP_HEADER, rows), "slip")
+        if s.currency != MAIN_CURRENCY or s.mode not in TRANSFER_MODES | CHEQUE_MODES:
             for pid, row in zip(s.payment_ids, rows):
                 p = payments[pid]
-                alerts.append(warn(state, "DSB_NON_EURO_MANUAL", payment=pid, supplier=p.supplier, currency=p.currency, amount=format_fr(p.amount), slip=s.slip_id))
+                code = "DSB_NON_EURO_MANUAL" if s.currency != MAIN_CURRENCY else "DSB_MANUAL_MODE"
+                alerts.append(warn(state, code, payment=pid, supplier=p.supplier, currency=p.currency, amount=format_fr(p.amount), slip=s.slip_id, mode=mode_label(s.mode)))
                 manual.append([s.slip_id, *row])
         elif s.mode in TRANSFER_MODES:
             counter += 1
@@ -167,18 +246,19 @@ def plan_slip_files(
                 if errors:
                     alerts.append(alert("XSD_INVALID", sheet="Étape 4 - Bordereaux", version=version, detail="; ".join(errors[:3])))
                 else:
-                    files.append(OutputFile(folder=FOLDER, name=f"{message_id}-{s.slip_id}.xml", data=xml, role="bank"))
-        elif s.mode in CHEQUE_MODES:
-            files.append(OutputFile(folder=FOLDER, name=f"{state.run_id}-{s.slip_id}-cheques.csv", data=_csv(["N° de chèque", *SLIP_HEADER], [[r[6], *r] for r in rows]), role="report"))
+                    add(f"{message_id}-{s.slip_id}.xml", xml, "bank")
+        else:
+            add(f"{state.run_id}-{s.slip_id}-cheques.csv", _csv(["N° de chèque", *SLIP_HEADER], [[r[6], *r] for r in rows]), "report")
         for pid in s.payment_ids:
             for k in payments[pid].keys:
                 item, cents = items[k], settled[k]
                 lines.append(RegisterLineDraft(item_key=k, amount_cents=cents, payment_key=f"{state.run_id}/{pid}/{k}", party_code=item.supplier, document_ref=item.document_ref, original_cents=to_cents(item.amount), meta={"slip": s.slip_id, "mode": s.mode, "bank": s.bank}))
     if manual:
-        files.append(OutputFile(folder=FOLDER, name=f"{state.run_id}-hors-euro.csv", data=_csv(["Bordereau", *SLIP_HEADER], manual), role="report"))
+        add(f"{state.run_id}-a-traiter-manuellement.csv", _csv(["Bordereau", *SLIP_HEADER], manual), "report")
     if has_blocking(alerts):
         return Outcome(alerts=tuple(alerts), summary="Aucun fichier : corrigez les alertes bloquantes.")
-    batch = BatchDraft(kind=BATCH_KIND, reference=f"{state.run_id}-{'-'.join(s.slip_id for s in slips)}", lines=tuple(lines), meta={"run_id": state.run_id, "slips": [s.slip_id for s in slips], "user": state.user})
+    reference = _free_reference(f"{state.run_id}-{'-'.join(s.slip_id for s in slips)}", register)
+    batch = BatchDraft(kind=BATCH_KIND, reference=reference, lines=tuple(lines), meta={"run_id": state.run_id, "slips": [s.slip_id for s in slips], "user": state.user})
     total = sum((payments[pid].main_amount for s in slips for pid in s.payment_ids), ZERO)
     summary = f"{len(slips)} bordereau(x), {sum(len(s.payment_ids) for s in slips)} règlement(s), {format_fr(total)} € ; {len(files)} fichier(s)."
     return Outcome(alerts=tuple(alerts), summary=summary, batch=batch, files=tuple(files), counters={COUNTER: counter} if counter != register.counter(COUNTER) else {})
@@ -190,11 +270,29 @@ def _money(cents: int):
     return cents_to_money(cents)
 
 
-def plan_posting_files(state: RunState, *, test: bool = False, slip_ids: Iterable[str] | None = None) -> Outcome:
+def posting_reference(state: RunState, entries) -> str:
+    return f"{state.run_id}-{entries[0].entry_number}-{entries[-1].entry_number}"
+
+
+def plan_posting_files(
+    state: RunState,
+    *,
+    test: bool = False,
+    slip_ids: Iterable[str] | None = None,
+    register: RegisterSnapshot | None = None,
+    siren: str = "",
+    fiscal_year_end: date | None = None,
+    existing_names: Iterable[str] = (),
+) -> Outcome:
     """FEC entries of the sequences whose posting started (``Post`` applied), or of a test posting.
 
-    A test posting gives the same entries in an ``is_test`` file and batch: nothing counts.
+    The entries file is named ``<SIREN>FEC<closing>-<reference>.txt``
+    (:func:`reglo.core.fec_names.created_fec_name`, the DGFiP checker's form). A test posting
+    gives the same entries in an ``is_test`` file and batch: nothing counts as paid. A posting
+    whose batch is already live in the register (committed before an incident, the workbook not
+    saved) writes nothing again: ``data["already"]`` is its batch, the shell confirms it.
     """
+    register = register or RegisterSnapshot()
     if test:
         entries, alerts = dry_run_entries(state, None if slip_ids is None else tuple(slip_ids))
     else:
@@ -203,24 +301,105 @@ def plan_posting_files(state: RunState, *, test: bool = False, slip_ids: Iterabl
         alerts += check_entry(e, sheet="Étape 5 - Comptabilisation")
     if has_blocking(alerts) or not entries:
         return Outcome(alerts=tuple(alerts), summary="Aucune écriture.")
-    data = write_fec(entries_to_frame(entries))
     first, last = entries[0].entry_number, entries[-1].entry_number
-    name = f"{state.run_id}-ecritures-{'TEST' if test else f'{first}-{last}'}.txt"
+    reference = posting_reference(state, entries)
+    if not test:
+        done = next((b for b in register.batches if b.kind == POSTING_KIND and b.reference == reference and b.status == "committed" and not b.is_test), None)
+        if done is not None:
+            return Outcome(alerts=tuple(alerts), summary=f"{len(entries)} écriture(s) déjà enregistrée(s) (n° {first} à {last}) : reprise confirmée.", data={"already": done.id, "entries": len(entries)})
+    if fiscal_year_end is None or not siren:
+        alerts.append(alert("DSB_COMPANY_MISSING", sheet="Paramètres décaissement", siren=siren or "vide"))
+        return Outcome(alerts=tuple(alerts), summary="Aucune écriture : SIREN ou fin d'exercice manquants.")
+    reference = _free_reference(f"{state.run_id}-TEST-{first}-{last}" if test else reference, register)
+    try:
+        name = created_fec_name(siren, closing_date(fiscal_year_end, max(e.entry_date for e in entries)), reference)
+    except ValueError:
+        alerts.append(alert("DSB_COMPANY_MISSING", sheet="Paramètres décaissement", siren=siren))
+        return Outcome(alerts=tuple(alerts), summary="Aucune écriture : SIREN invalide.")
+    name = _free(name, set(existing_names) | register.file_names())
+    # CompteLib / CompAuxLib / JournalLib filled (the DGFiP checker refuses an empty CompteLib)
+    frame = fill_labels(entries_to_frame(entries), journal_labels={b.journal_code: b.label for b in state.banks},
+                        party_names={s.code: s.name for s in state.suppliers if s.name})
+    data = write_fec(frame)
     sequences = [s.slip_id for s, _ in pending(state)] if not test else list(slip_ids or [s.slip_id for s in state.slips])
-    batch = BatchDraft(kind=POSTING_KIND, reference=f"{state.run_id}-{'TEST-' if test else ''}{first}-{last}", is_test=test, meta={"run_id": state.run_id, "sequences": sequences, "entries": len(entries)})
-    summary = f"{len(entries)} écriture(s) {'en mode test (rien n’est enregistré)' if test else 'comptabilisée(s)'}, n° {first} à {last}."
-    return Outcome(alerts=tuple(alerts), summary=summary, batch=batch, files=(OutputFile(folder=FOLDER, name=name, data=data, role="entries", is_test=test),), data={"entries": len(entries)})
+    batch = BatchDraft(kind=POSTING_KIND, reference=reference, is_test=test, meta={"run_id": state.run_id, "sequences": sequences, "entries": len(entries), "user": state.user,
+                                                                                        "first": int(first) if str(first).isdigit() else first})
+    counters: dict[str, int] = {}
+    if not test:  # the register remembers the last number of each journal: the next run starts after it
+        for e in entries:
+            counter = entry_counter(e.journal_code)
+            if e.entry_number.isdigit() and int(e.entry_number) > max(counters.get(counter, 0), register.counter(counter)):
+                counters[counter] = int(e.entry_number)
+    summary = f"{len(entries)} écriture(s) {'en mode test (rien n’est enregistré comme payé)' if test else 'comptabilisée(s)'}, n° {first} à {last}."
+    return Outcome(alerts=tuple(alerts), summary=summary, batch=batch, files=(OutputFile(folder=FOLDER, name=name, data=data, role="entries", is_test=test),),
+                   counters=counters, data={"entries": len(entries)})
 
 
-def reservation_draft(state: RunState) -> BatchDraft:
-    """The items an open run holds (prepared, or in a payment not yet on a printed slip):
-    recorded by the shell so that a transfer run cannot pay them meanwhile; cancelled when
-    the run is cancelled or finished."""
+def entry_counter(journal: str) -> str:
+    """Register counter of the last entry number the wizard used in ``journal``."""
+    return f"entry:decaissement:{journal}"
+
+
+def first_free_entry_number(state: RunState, register: RegisterSnapshot, slip_ids: Iterable[str] | None = None) -> int:
+    """The first entry number of a posting: the run's own (« Premier numéro d'écriture »), moved
+    past every number the register says earlier postings used in the run's bank journals.
+
+    When the register already has this run's posting of the same sequences (committed before an
+    incident, the workbook not saved), its first number: the posting is then recomputed with the
+    same numbers, recognised and only confirmed (never posted twice)."""
+    from reglo.core.disbursement.posting import unposted
+
+    wanted = [s for s in unposted(state) if slip_ids is None or s in set(slip_ids)]
+    for b in register.live(POSTING_KIND):
+        if b.meta.get("run_id") == state.run_id and set(b.meta.get("sequences") or ()) == set(wanted) and wanted and isinstance(b.meta.get("first"), int):
+            return b.meta["first"]
+    used = max((register.counter(entry_counter(b.journal_code)) for b in state.banks), default=0)
+    return max(state.next_entry_number, used + 1)
+
+
+def held_keys(state: RunState) -> list[str]:
+    """Keys of the items an open run holds: to pay (while the run is at steps 1–2, where they
+    can still be prepared), prepared, or in a payment whose slip is not printed yet (a printed
+    slip's items are in its ``decaissement`` batch). Past step 2, what is left to pay (or sent
+    back by « Annuler la transaction ») is released. Deposits and the items generated by
+    differences are new: nothing to hold. A finished run holds nothing."""
+    if state.finished:
+        return []
     items = items_by_key(state)
-    held = [p.key for p in state.prepared]
-    held += [k for p in state.payments if p.stage in (PaymentStage.PREPARED, PaymentStage.ASSIGNED) for k in p.keys]
-    lines = tuple(RegisterLineDraft(item_key=k, amount_cents=to_cents(items[k].amount), party_code=items[k].supplier, document_ref=items[k].document_ref) for k in held if not items[k].is_deposit)
-    return BatchDraft(kind=RESERVATION_KIND, reference=f"{state.run_id}-reserve-{state.sequence}", lines=lines, meta={"run_id": state.run_id, "user": state.user})
+    printed = {s.slip_id for s in state.slips if s.printed}
+    held = (list(state.to_pay) if state.step <= 2 else []) + [p.key for p in state.prepared]
+    held += [k for p in state.payments if not (p.slip_id and p.slip_id in printed) and p.stage is not PaymentStage.POSTED and not p.from_earlier_run for k in p.keys]
+    return [k for k in dict.fromkeys(held) if k in items and not items[k].is_deposit]
 
 
-__all__ = ["plan_slip_files", "plan_posting_files", "reservation_draft", "settled_cents", "mode_label"]
+def reservation_draft(state: RunState, reference: str | None = None) -> BatchDraft:
+    """The items an open run holds (:func:`held_keys`), as a register batch without file."""
+    items = items_by_key(state)
+    lines = tuple(RegisterLineDraft(item_key=k, amount_cents=to_cents(items[k].main_amount if items[k].main_amount is not None else items[k].amount), party_code=items[k].supplier,
+                                    document_ref=items[k].document_ref) for k in held_keys(state))
+    return BatchDraft(kind=RESERVATION_KIND, reference=reference or f"{state.run_id}-reserve-{state.sequence}", lines=lines, meta={"run_id": state.run_id, "user": state.user})
+
+
+def plan_reservation(state: RunState, register: RegisterSnapshot, *, reason: str = "sélection modifiée") -> Outcome:
+    """Reserve what ``state`` holds. Its earlier live reservations are listed in
+    ``data["release"]`` (batch ids) for the shell to cancel with ``data["reason"]`` once the new
+    one is recorded; when nothing changed, nothing is written and nothing released."""
+    mine = [b for b in register.live(RESERVATION_KIND) if b.meta.get("run_id") == state.run_id]
+    draft = reservation_draft(state)
+    taken = other_runs(register, state.run_id)
+    alerts = tuple(warn(state, "DSB_HELD_ELSEWHERE", key=l.item_key, document=l.document_ref or l.item_key, holder=holder_text(taken[l.item_key]))
+                   for l in draft.lines if l.item_key in taken)
+    if alerts:  # paid or held elsewhere meanwhile: not reserved here (its slip would be refused)
+        draft = draft.model_copy(update={"lines": tuple(l for l in draft.lines if l.item_key not in taken)})
+    wanted = sorted((l.item_key, l.amount_cents) for l in draft.lines)
+    if len(mine) == 1 and sorted((l.item_key, l.amount_cents) for l in mine[0].lines) == wanted:
+        return Outcome(alerts=alerts, summary="Réservation inchangée.", data={"release": [], "reason": reason})
+    if not draft.lines:
+        return Outcome(alerts=alerts, summary=f"Réservation levée ({len(mine)} lot(s)).", data={"release": [b.id for b in mine], "reason": reason})
+    n = 1 + sum(1 for b in register.batches if b.kind == RESERVATION_KIND and b.meta.get("run_id") == state.run_id)
+    batch = draft.model_copy(update={"reference": _free_reference(f"{state.run_id}-reserve-{n}", register)})
+    return Outcome(alerts=alerts, summary=f"{len(batch.lines)} effet(s) réservé(s) par le décaissement {state.run_id}.", batch=batch,
+                   data={"release": [b.id for b in mine], "reason": reason})
+
+
+__all__ = ["plan_slip_files", "plan_posting_files", "plan_reservation", "first_free_entry_number", "entry_counter", "reservation_draft", "held_keys", "excluded_items", "other_runs", "holder_text", "settled_cents", "mode_label"]

@@ -14,7 +14,7 @@ from datetime import date
 from reglo.core.alerts import Alert
 from reglo.core.disbursement.circuit import CHEQUE_MODES
 from reglo.core.disbursement.models import PaymentStage, RunState, Slip
-from reglo.core.disbursement.state import take_id, warn
+from reglo.core.disbursement.state import warn
 
 Result = tuple[RunState, list[Alert]]
 

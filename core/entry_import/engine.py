@@ -45,7 +45,7 @@ from reglo.core.entry_import.definition import (
     VatSign,
     check_definition,
 )
-from reglo.core.entry_import.context import ImportContext, journal_label, next_numbers
+from reglo.core.entry_import.context import ImportContext, journal_label, next_numbers_array
 from reglo.core.pcg import pcg_label
 from reglo.core.entry_import.parse import account_numbers, clean_text, empty_strings, is_pcg, np_bool, parse_cents, parse_dates
 from reglo.core.entry_import.result import ImportResult, JournalSummary, ImportSummary
@@ -797,15 +797,18 @@ class _Importer:
         if len(starts):
             cj = self.cj[row[starts]]
             seq = _rank_within(cj)
-            numbers = np.empty(len(starts), dtype=object)
-            for key in np.unique(cj):
-                at = np.flatnonzero(cj == key)
+            keys, per_key = np.unique(cj, return_counts=True)
+            # one series of numbers per (company, journal), concatenated in key order; entry e of
+            # key k takes the number at offset[k] + its rank among the entries of k
+            series = []
+            for key, n_key in zip(keys, per_key):
                 _, jcode, _ = self.cj_labels[int(key)]
                 # no known sequence: « VT000001 »… (the journal code first: unique across the file,
                 # as the tax office's tools group lines by EcritureNum alone)
-                series = next_numbers(self.context.last_numbers.get(jcode) or f"{jcode}000000", len(at))
-                numbers[at] = [series[int(k)] for k in seq[at]]
-            number = pa.array(np.repeat(numbers, counts).tolist(), pa.string())
+                series.append(next_numbers_array(self.context.last_numbers.get(jcode) or f"{jcode}000000", int(n_key)))
+            offset = np.zeros(int(cj.max()) + 1, dtype=np.int64)
+            offset[keys] = np.r_[0, np.cumsum(per_key)[:-1]]
+            number = pc.take(pa.concat_arrays(series).cast(pa.string()), pa.array(np.repeat(offset[cj] + seq, counts)))
         else:
             number = pa.array([], type=pa.string())
         document_ref = pc.take(self.text("document_ref_column"), take)
@@ -907,14 +910,12 @@ class _Importer:
             later_max = np.maximum.accumulate(k)  # the « latest » kind seen so far, in file order
             prior = np.r_[-1, later_max[:-1]]
             late = np.flatnonzero(k < prior)
-            reported: set[tuple[int, int]] = set()
-            for i in late:
+            # IMPORT_ORDER_BANK_BEFORE_INVOICES says « invoices after bank » per month
+            late = late[~(np.isin(k[late], (purchases, sales)) & (prior[late] == bank))]
+            # one warning per (kind, kind it follows): the first entry in file order
+            _, first = np.unique(k[late].astype(np.int64) * 1000 + prior[late], return_index=True)
+            for i in late[np.sort(first)]:
                 kind, after = int(k[i]), int(prior[i])
-                if kind in (purchases, sales) and after == bank:
-                    continue  # IMPORT_ORDER_BANK_BEFORE_INVOICES says it per month
-                if (kind, after) in reported:
-                    continue
-                reported.add((kind, after))
                 row0 = int(starts[at[i]])
                 out.append(alert("IMPORT_ORDER_KIND", sheet=self.raw.sheet, row=int(self.rows[row0]), company=self.company_values[int(c)] or "(courante)",
                                  kind=KIND_ORDER[kind].value, after=KIND_ORDER[after].value, journal=str(self.journal[row0].as_py()),

@@ -36,7 +36,7 @@ def lcr_allocations(details: Sequence[DetailRow], parties: Mapping[str, Party], 
                 iban=iban,
                 bank_name=account.label if account else "",
                 siren=(party.siren or "") if party else "",
-                invoice=LcrInvoice(document_ref=inv.document_ref or inv.entry_number, document_date=inv.entry_date, due_date=inv.due_date, amount=d.amount_due, label=inv.label, source_row=inv.source_row),
+                invoice=LcrInvoice(document_ref=inv.document_ref or inv.entry_number, document_date=inv.entry_date, due_date=inv.due_date, amount=d.amount_due, label=inv.label, source_row=inv.source_row, key=inv.key),
                 source_row=a.source_row or inv.source_row,
             )
         )

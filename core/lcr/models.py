@@ -56,6 +56,7 @@ class LcrInvoice(_Model):
     amount: Money
     label: str = ""
     source_row: int | None = None
+    key: str = ""  # stable ledger line key (``reglo.core.transfers.selection.line_keys``) when known
 
 
 class LcrRow(_Model):

@@ -7,7 +7,7 @@ Entries, receipts and the register record stay in ``data`` for the entry point.
 from __future__ import annotations
 
 from datetime import date
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from reglo.core.alerts import alert, summary_fr
 from reglo.core.lcr.management import SHEET, management_rows, management_sheet
@@ -24,23 +24,30 @@ _READBACK_KINDS = {"N° enr.": "integer", "Montant": "amount", "Échéance": "da
 JOURNAL_HEADERS = ("Journal", "Date", "Pièce", "Compte", "Compte auxiliaire", "Libellé", "Débit", "Crédit", "Échéance")
 
 
-def register_lines(rows: Sequence[LcrRow], remittance_ref: str) -> tuple[RegisterLineDraft, ...]:
-    """One register line per invoice settled (per bill when it settles none)."""
+def register_lines(rows: Sequence[LcrRow], remittance_ref: str, generations: Mapping[str, int] | None = None) -> tuple[RegisterLineDraft, ...]:
+    """One register line per invoice settled (per bill when it settles none).
+
+    The item key is the invoice's ledger line key when known (the key the direct debits use),
+    else ``party:document``. ``generations`` (item key → n) makes the payment key of an invoice
+    collected again after an un-validation differ from the first one (``LCR:key#n``): the
+    register's unique index still refuses the same invoice twice in one generation."""
+    generations = generations or {}
     out = []
     for r in rows:
-        parts = [(i.document_ref, i.amount) for i in r.invoices] or [("", r.amount)]
-        for ref, amount in parts:
-            key = f"{r.party_code}:{ref}" if ref else f"{r.party_code}:{remittance_ref}"
+        parts = [(i.key, i.document_ref, i.amount) for i in r.invoices] or [("", "", r.amount)]
+        for line_key, ref, amount in parts:
+            key = line_key or (f"{r.party_code}:{ref}" if ref else f"{r.party_code}:{remittance_ref}")
+            n = generations.get(key, 0)
             out.append(
                 RegisterLineDraft(
-                    item_key=key, amount_cents=to_cents(amount), payment_key=f"LCR:{key}", party_code=r.party_code, document_ref=ref,
+                    item_key=key, amount_cents=to_cents(amount), payment_key=f"LCR:{key}" + (f"#{n}" if n else ""), party_code=r.party_code, document_ref=ref,
                     meta={"due_date": r.due_date.isoformat(), "acceptance": r.acceptance.value},
                 )
             )
     return tuple(out)
 
 
-def lcr_outcome(plan: LcrPlan, rows: Sequence[LcrRow]) -> Outcome:
+def lcr_outcome(plan: LcrPlan, rows: Sequence[LcrRow], generations: Mapping[str, int] | None = None) -> Outcome:
     """``Outcome`` of « Continuer »; a blocked plan gives alerts only."""
     if plan.is_blocked or plan.register_record is None:
         return Outcome(alerts=plan.alerts, summary=f"Aucun fichier LCR : {summary_fr(plan.alerts)}.")
@@ -67,7 +74,7 @@ def lcr_outcome(plan: LcrPlan, rows: Sequence[LcrRow]) -> Outcome:
     batch = BatchDraft(
         kind="lcr",
         reference=record.remittance_ref,
-        lines=register_lines(rows, record.remittance_ref),
+        lines=register_lines(rows, record.remittance_ref, generations),
         meta={"file_name": name, "sha256": record.sha256, "remittance_date": record.remittance_date.isoformat(), "journal_code": record.journal_code, "remittance_account": record.remittance_account},
     )
     n = record.count

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -91,6 +91,7 @@ def plan_unvalidation(
     item_key: str = "",
     lettered_on: Mapping[str, date] | None = None,
     confirmations: int = 0,
+    already: Collection[tuple[str, str]] = (),
 ) -> UnvalidationPlan:
     """What an un-validation re-opens, and the cancellation receipts it writes.
 
@@ -99,6 +100,7 @@ def plan_unvalidation(
         fiscal_year: (start, end) of the current year; lines lettered outside it stay.
         lettered_on: item key → date of its lettering (from the ledger), when lettered.
         confirmations: how many times the user confirmed (« TOUS les clients » needs 2).
+        already: (batch reference, item key) of the lines an earlier un-validation re-opened.
     """
     lettered_on = lettered_on or {}
     if scope is Scope.ALL and confirmations < 2:
@@ -113,6 +115,8 @@ def plan_unvalidation(
             if scope is Scope.LINE and line.item_key != item_key:
                 continue
             if scope is Scope.PARTY and line.party_code != party_code:
+                continue
+            if (batch.reference, line.item_key) in already:
                 continue
             lettered = lettered_on.get(line.item_key)
             if lettered is not None and not (start <= lettered <= end):

@@ -10,9 +10,10 @@ batch, lettered copy rewrite, data for the sheets, alerts). No I/O, no clock.
 Identifiers, handed out from register counters moved with the batch (so that two imports,
 even in the same second, never share them):
 
-* batch reference ``RC-<AAAAMMJJ-hhmmss>`` and entries file ``Reglements_clients_<AAAAMMJJ-hhmmss>.txt``,
+* batch reference ``RC-<AAAAMMJJ-hhmmss>`` and entries file ``<SIREN>FEC<closing>-RC-<AAAAMMJJ-hhmmss>.txt``
+  (:func:`reglo.core.fec_names.created_fec_name`; formerly ``Reglements_clients_<AAAAMMJJ-hhmmss>.txt``),
   suffixed ``-<n>`` (counter ``ref:reglement``) when already used in the register's history or
-  present in the folder;
+  present in the folder under either name;
 * entry numbers ``RC<aammjj>-<n>``: ``n`` from the counter ``entry:<journal>``, so that they
   are unique per journal across imports.
 
@@ -29,11 +30,14 @@ import pandas as pd
 
 from reglo.core.alerts import Alert, alert
 from reglo.core.entries import Settlement, entries_to_frame, fill_labels
+from reglo.core.entries_names import entries_file_name
 from reglo.core.fec import write_fec
+from reglo.core.fec_names import parse_created_fec_name
 from reglo.core.lettered_copy import CopyState, LedgerUpdate, ledger_update
 from reglo.core.models import Entry, PaymentMethod
 from reglo.core.money import ZERO, cents_to_money, to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft
+from reglo.core.output_sheets import entries_sheet, lettering_sheet
 from reglo.core.payments import ingest as t
 from reglo.core.payments.checks import CheckResult, check_rows
 from reglo.core.payments.entries import PaymentEntries, build_entries
@@ -285,23 +289,37 @@ def number_per_journal(entries: Sequence[Entry], register: RegisterSnapshot, pre
     return out, counters
 
 
-def batch_reference(register: RegisterSnapshot, now: datetime, existing: Iterable[str], *, prefix: str = "RC-", with_file: bool = True) -> tuple[str, str, int]:
-    """(reference, entries file name, new value of ``ref:reglement``): ``RC-<stamp>`` and
-    ``Reglements_clients_<stamp>.txt``, suffixed ``-<n>`` when either is already used."""
+def entries_name(reference: str, *, siren: str | None = None, fiscal_year_end: date | None = None, entry_date: date | None = None) -> str:
+    """The entries file of batch ``reference`` (``RC-<stamp>[-n]``): ``<SIREN>FEC<closing>-<reference>.txt``,
+    or without a SIREN the former ``Reglements_clients_<stamp>[-n].txt``."""
+    legacy = f"{ENTRIES_PREFIX}{reference.removeprefix('RC-')}.txt"
+    if entry_date is None:
+        return legacy
+    return entries_file_name(siren, fiscal_year_end, entry_date, reference, legacy=legacy)
+
+
+def batch_reference(register: RegisterSnapshot, now: datetime, existing: Iterable[str], *, prefix: str = "RC-", with_file: bool = True,
+                    siren: str | None = None, fiscal_year_end: date | None = None) -> tuple[str, str, int]:
+    """(reference, entries file name, new value of ``ref:reglement``): ``RC-<stamp>`` and its
+    entries file (:func:`entries_name`, dated ``now``), suffixed ``-<n>`` when the reference is
+    used or an entries file of it, under the new or the former name, is already there."""
     stamp = f"{now:%Y%m%d-%H%M%S}"
     used = {b.reference for b in register.batches}
     names = set(existing) | register.file_names()
+    created = {parsed[2] for parsed in map(parse_created_fec_name, names) if parsed}
     n = register.counter(REF_COUNTER) + 1
 
     def free(suffix: str) -> bool:
-        return f"{prefix}{stamp}{suffix}" not in used and (not with_file or f"{ENTRIES_PREFIX}{stamp}{suffix}.txt" not in names)
+        ref = f"{prefix}{stamp}{suffix}"
+        return ref not in used and (not with_file or (f"{ENTRIES_PREFIX}{stamp}{suffix}.txt" not in names and ref not in created))
 
     suffix = ""
     if not free(""):
         while not free(f"-{n}"):
             n += 1
         suffix = f"-{n}"
-    return f"{prefix}{stamp}{suffix}", f"{ENTRIES_PREFIX}{stamp}{suffix}.txt", n
+    ref = f"{prefix}{stamp}{suffix}"
+    return ref, entries_name(ref, siren=siren, fiscal_year_end=fiscal_year_end, entry_date=now.date()), n
 
 
 def fec_alerts(dossier_alerts: Iterable[Alert], fec_name: str | None) -> list[Alert]:
@@ -358,6 +376,7 @@ def plan_import(
                        data={"result": result, "alerts": blocked_fec + alerts, "fec_blocked": True})
     if not result.allocations:
         return Outcome(alerts=tuple(a for a in alerts if not a.is_blocking), data={"result": result, "alerts": alerts})
+    company = dossier.dossier.company
     reference, file_name, ref_counter = batch_reference(register, now, existing_names, with_file=write_entries_file)
     pe: PaymentEntries = build_entries(result.allocations, ref, used_lettering_codes=dossier.used_lettering_codes() | recorded_lettering_codes(register),
                                        entry_prefix=f"RC{now:%y%m%d}-")
@@ -376,10 +395,12 @@ def plan_import(
     pe.letterings = sorted(letters.items())
     batch = BatchDraft(kind=KIND, reference=reference, lines=register_lines(result.allocations, letters),
                        meta={"rows": result.totals.get("rows", 0), "source": "excel", "workbook": workbook_name or ""})
+    if pe.entries:  # named after the fiscal year of its first entry
+        file_name = entries_name(reference, siren=company.siren, fiscal_year_end=company.fiscal_year_end, entry_date=pe.entries[0].entry_date)
     files = (OutputFile(folder=folder, name=file_name, data=write_fec(frame), role="entries"),) if write_entries_file else ()
     syn = synthesis(dossier.dossier, dossier.ledger, register, result.allocations)
     return Outcome(alerts=tuple(a for a in alerts if not a.is_blocking), batch=batch, files=files, ledger=update.rewrite() if write_entries_file else None,
-                   counters={REF_COUNTER: ref_counter, **counters},
+                   counters={REF_COUNTER: ref_counter, **counters}, sheets=(entries_sheet(frame), lettering_sheet(update)),
                    data={"result": result, "alerts": alerts, "entries": pe, "frame": frame, "update": update, "letters": letters,
                          "synthesis": syn, "reference": reference, "file_name": file_name if write_entries_file else None})
 

@@ -31,15 +31,19 @@ import pandas as pd
 
 from reglo.core.alerts import Alert, Severity, alert, has_blocking
 from reglo.core.entries import Settlement, entries_to_frame, fill_labels, number_entries
+from reglo.core.entries_names import entries_file_name
 from reglo.core.fec import write_fec
+from reglo.core.fec_names import parse_created_fec_name
 from reglo.core.lettered_copy import CopyState, LedgerUpdate, ledger_update
 from reglo.core.models import Party
 from reglo.core.money import to_cents
 from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft
+from reglo.core.output_sheets import entries_sheet, lettering_sheet
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.transfers.models import PaidAllocation, PreviewLine, TransferParameters
 from reglo.core.transfers.plan import KIND, message_id_for, plan_transfers, transfer_entries
 from reglo.core.transfers.rules import Edit, apply_edits, check_beneficiaries, check_selection
+from reglo.core.transfers.sheets import transfers_sheet
 from reglo.core.writers.pain001 import check_pain001, write_pain001
 
 PREVIEW_SHEET = "Prévisualisation virements"
@@ -79,6 +83,25 @@ def paid_since(register: RegisterSnapshot, lines: Iterable[PreviewLine], mark: i
     return out
 
 
+DISBURSEMENT_KINDS = ("decaissement", "decaissement_reserve")
+"""Batches of the disbursement wizard (``reglo.core.disbursement.outputs``): its payments, and the
+reservation of the items an open run holds. A line they pay or hold is not paid again here."""
+
+
+def held_by_disbursement(register: RegisterSnapshot, keys: Iterable[str]) -> dict[str, str]:
+    """Key → « retenue par le décaissement R (user, le JJ/MM/AAAA à HH:MM) » (or « payée par… »)
+    for the lines a live disbursement batch pays or an open run holds."""
+    wanted = set(keys)
+    out: dict[str, str] = {}
+    for b in register.live(DISBURSEMENT_KINDS):
+        verb = "retenue par le décaissement en cours" if b.kind == "decaissement_reserve" else "payée par le décaissement"
+        text = f"{verb} {b.meta.get('run_id') or b.reference} ({b.meta.get('user') or b.user or '?'}, le {b.created_at:%d/%m/%Y à %H:%M})"
+        for line in b.lines:
+            if line.item_key in wanted:
+                out.setdefault(line.item_key, text)
+    return out
+
+
 def status_text(file: str, day: date) -> str:
     return f"Payé ({file} du {day:%d/%m/%Y})"
 
@@ -98,14 +121,17 @@ def payment_keys(register: RegisterSnapshot, keys: Iterable[str], mark: int) -> 
 
 
 def message_id(register: RegisterSnapshot, now: datetime, existing: Iterable[str] = ()) -> tuple[str, int]:
-    """The MsgId of a new file and the new value of the ``msgid:virement`` counter."""
+    """The MsgId of a new file and the new value of the ``msgid:virement`` counter: a MsgId
+    no batch uses and with no pain file or entries file in the folder or the register (entries
+    named ``<SIREN>FEC<closing>-<MsgId>.txt``, or ``<MsgId>-ecritures.txt`` as before)."""
     used_refs = {b.reference for b in register.batches}
     names = set(existing) | register.file_names()
+    created = {parsed[2] for parsed in map(parse_created_fec_name, names) if parsed}
     n = register.counter(MSGID_COUNTER) + 1
     base = message_id_for(now)
 
     def free(mid: str) -> bool:
-        return mid not in used_refs and f"{mid}.xml" not in names and f"{mid}-ecritures.txt" not in names
+        return mid not in used_refs and f"{mid}.xml" not in names and f"{mid}-ecritures.txt" not in names and mid not in created
 
     if free(base):
         return base, n
@@ -171,6 +197,7 @@ class TransfersDossierView:
     alerts: tuple[Alert, ...] = ()  # the dossier's blocking alerts
     journal_labels: Mapping[str, str] = field(default_factory=dict)
     fiscal_year_end: date | None = None
+    siren: str = ""  # names the entries file <SIREN>FEC<closing>-<MsgId>.txt (core.fec_names)
 
 
 def transfer_settlements(ledger: pd.DataFrame, transfers: list, batch_booking: bool) -> list[Settlement]:
@@ -220,8 +247,13 @@ def plan_generate(
             file, day = paid[l.key]
             alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key,
                                 name=l.beneficiary, file=file, date=f"{day:%d/%m/%Y}"))
-    lines = [l.model_copy(update={"selected": False}) if l.key in paid else l for l in lines]
+    held = held_by_disbursement(register, [l.key for l in lines if l.selected and l.key not in paid])
+    for l in lines:
+        if l.key in held:
+            alerts.append(alert("DSB_HELD_BY_RUN", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key, name=l.beneficiary, holder=held[l.key]))
+    lines = [l.model_copy(update={"selected": False}) if l.key in paid or l.key in held else l for l in lines]
     status = {k: status_text(*v) for k, v in paid_since(register, lines, import_mark).items()}
+    status.update({k: v[0].upper() + v[1:] for k, v in held.items()})
     alerts += check_selection(lines) + check_beneficiaries(lines, dossier.parties, params) + party_alerts(dossier.parties, dossier.alerts, lines)
     if not any(l.selected for l in lines):
         alerts.append(alert("NOTHING_SELECTED", sheet=PREVIEW_SHEET))
@@ -265,8 +297,10 @@ def plan_generate(
         "version": params.version, "execution_date": plan.execution_date.isoformat() if plan.execution_date else None,
         "batch_booking": params.batch_booking, "transfers": len(transfers), "total_cents": to_cents(plan.total), "folder": folder})
     files = (OutputFile(folder=folder, name=file_name, data=data, role="bank"),
-             OutputFile(folder=folder, name=f"{msg_id}-ecritures.txt", data=write_fec(frame), role="entries"))
+             OutputFile(folder=folder, name=entries_file_name(dossier.siren, dossier.fiscal_year_end, entries[0].entry_date if entries else created.date(),
+                                                       msg_id, legacy=f"{msg_id}-ecritures.txt"), data=write_fec(frame), role="entries"))
     status = {**status, **{l.key: status_text(file_name, created.date()) for t in transfers for l in t.lines}}
-    return Outcome(alerts=tuple(alerts), summary="", batch=batch, files=files, ledger=update.rewrite(), counters={MSGID_COUNTER: counter},
+    sheets = (transfers_sheet(transfers, plan, params, file_name), entries_sheet(frame), lettering_sheet(update))
+    return Outcome(alerts=tuple(alerts), summary="", batch=batch, files=files, ledger=update.rewrite(), counters={MSGID_COUNTER: counter}, sheets=sheets,
                    data={"lines": lines, "status": status, "transfers": transfers, "plan": plan, "entries": frame, "update": update,
                          "file_name": file_name, "message_id": msg_id})

@@ -43,7 +43,7 @@ from reglo.core.vat_receipts.models import (
 
 SHEET = "TVA sur encaissements"  # the allocation lines
 CA3_SHEET = "CA3 - TVA sur encaissements"
-UNALLOCATED_SHEET = "Encaissements sans affectation TVA"
+UNALLOCATED_SHEET = "Encaissements sans TVA affectée"
 
 
 class _Model(BaseModel):

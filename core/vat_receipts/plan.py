@@ -1,7 +1,7 @@
 """« TVA sur encaissements » button: the pure plan, as the trust layer's ``Outcome``.
 
 Sheets: « CA3 - TVA sur encaissements » (cadre A / cadre B lines), « TVA sur encaissements »
-(the allocation of each receipt), « Encaissements sans affectation TVA », « Données
+(the allocation of each receipt), « Encaissements sans TVA affectée », « Données
 d'encaissement » (status 212 records); file: the payment-data CSV (folder ``tva``).
 No register batch: nothing is paid or collected here.
 """

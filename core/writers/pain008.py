@@ -21,6 +21,8 @@ will receive, not what was prepared.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -30,7 +32,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reglo.core.money import ZERO, Money
 from reglo.core.rules.address import SepaAddress
-from reglo.core.writers.pain001 import _whole_errors, _x, check_own_document, pretty_xml, safe_parser_huge  # noqa: F401 - pretty_xml re-exported
+from reglo.core.writers.pain001 import (  # noqa: F401 - pretty_xml re-exported
+    _chunk_valid,
+    _whole_errors,
+    _x,
+    check_own_document,
+    pretty_xml,
+    safe_parser_huge,
+    validation_workers,
+)
 from reglo.core.writers.xml import XML_DECLARATION, namespace
 
 VERSIONS = ("pain.008.001.08", "pain.008.001.02")
@@ -118,6 +128,19 @@ class DirectDebitBatch(_Model):
 
 def write_pain008(batch: DirectDebitBatch, *, message_id: str, created_at: datetime, version: str = DEFAULT_VERSION) -> bytes:
     """Serialise a batch as a pain.008 document (UTF-8 bytes with declaration, S-V4)."""
+    head, blocks, tail = _pieces(batch, message_id=message_id, created_at=created_at, version=version)
+    parts = [head]
+    for header, transactions in blocks:
+        parts.append(header)
+        parts.extend(transactions)
+        parts.append("</PmtInf>")
+    parts.append(tail)
+    return "".join(parts).encode("utf-8")
+
+
+def _pieces(batch: DirectDebitBatch, *, message_id: str, created_at: datetime, version: str):
+    """(head, [(PmtInf header, transactions (iterator of str))…], tail): the document is head +
+    Σ (header + transactions + ``</PmtInf>``) + tail."""
     if version not in VERSIONS:
         raise ValueError(f"version pain.008 non prise en charge : {version} (attendu : {', '.join(VERSIONS)})")
     bic_tag = "BICFI" if version == "pain.008.001.08" else "BIC"  # S-V3
@@ -125,13 +148,13 @@ def write_pain008(batch: DirectDebitBatch, *, message_id: str, created_at: datet
     party = f"<Nm>{_x(batch.initiating_party_name)}</Nm>"
     if batch.initiating_party_id:
         party += f"<Id><OrgId><Othr><Id>{_x(batch.initiating_party_id)}</Id></Othr></OrgId></Id>"
-    parts = [
-        XML_DECLARATION.decode("ascii"),
-        f'<Document xmlns="{namespace(version)}"><CstmrDrctDbtInitn>',  # S-V1
+    head = (
+        XML_DECLARATION.decode("ascii")
+        + f'<Document xmlns="{namespace(version)}"><CstmrDrctDbtInitn>'  # S-V1
         f"<GrpHdr><MsgId>{_x(message_id)}</MsgId><CreDtTm>{created}</CreDtTm>"
         f"<NbOfTxs>{batch.transaction_count}</NbOfTxs><CtrlSum>{batch.control_sum:.2f}</CtrlSum>"  # S-N1, S-N2
-        f"<InitgPty>{party}</InitgPty></GrpHdr>",
-    ]
+        f"<InitgPty>{party}</InitgPty></GrpHdr>"
+    )
     agent = f"<{bic_tag}>{_x(batch.creditor_bic)}</{bic_tag}>" if batch.creditor_bic else f"<Othr><Id>{NOT_PROVIDED}</Id></Othr>"
     creditor = (
         f"<Cdtr><Nm>{_x(batch.creditor_name)}</Nm>{render_address(batch.creditor_address)}</Cdtr>"
@@ -140,8 +163,9 @@ def write_pain008(batch: DirectDebitBatch, *, message_id: str, created_at: datet
         "<ChrgBr>SLEV</ChrgBr>"  # S-V7
         f"<CdtrSchmeId><Id><PrvtId><Othr><Id>{_x(batch.creditor_id)}</Id><SchmeNm><Prtry>SEPA</Prtry></SchmeNm></Othr></PrvtId></Id></CdtrSchmeId>"  # S-M8
     )
+    blocks = []
     for g in batch.groups:
-        parts.append(
+        header = (
             f"<PmtInf><PmtInfId>{_x(g.payment_info_id)}</PmtInfId><PmtMtd>DD</PmtMtd>"  # S-V5
             f"<BtchBookg>{'true' if g.batch_booking else 'false'}</BtchBookg>"  # S-G3
             f"<NbOfTxs>{len(g.debits)}</NbOfTxs><CtrlSum>{g.control_sum:.2f}</CtrlSum>"  # S-N3
@@ -149,30 +173,100 @@ def write_pain008(batch: DirectDebitBatch, *, message_id: str, created_at: datet
             f"<ReqdColltnDt>{g.collection_date.isoformat()}</ReqdColltnDt>"  # S-V3 plain date
             f"{creditor}"
         )
-        addresses: dict[int, str] = {}
-        parts.extend([_transaction(d, bic_tag, addresses) for d in g.debits])
-        parts.append("</PmtInf>")
-    parts.append("</CstmrDrctDbtInitn></Document>")
-    return "".join(parts).encode("utf-8")
+        memo: dict = {}
+        blocks.append((header, (_transaction(d, bic_tag, memo) for d in g.debits)))
+    return head, blocks, "</CstmrDrctDbtInitn></Document>"
 
 
-def _transaction(d: DirectDebit, bic_tag: str, addresses: dict[int, str]) -> str:
+PIPELINE_MIN_TRANSACTIONS = 5_000  # below, writing then validating in one piece is as fast
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def write_checked_pain008(batch: DirectDebitBatch, *, message_id: str, created_at: datetime, version: str = DEFAULT_VERSION,
+                          workers: int | None = None, slice_size: int | None = None) -> tuple[bytes, list[str]]:
+    """``write_pain008`` + ``check_pain008`` overlapped: the bytes (the same as
+    ``write_pain008``'s) and their XSD errors (empty when valid).
+
+    For a large batch, the transactions are written slice by slice; each slice, as soon as it
+    is written, goes to ``workers`` threads as a chunk document (head + its block's header +
+    the slice + ``</PmtInf>`` + tail) parsed and validated by lxml against the official XSD
+    (the GIL is released while libxml2 parses and validates) while the next slice is written.
+    The document is the concatenation of the same pieces, so every transaction is validated
+    in its block and the head and tail with each chunk (pain.008 has no keys nor ids; the
+    reasoning of ``pain001.check_pain001``). Any invalid chunk → the whole document is
+    validated in one piece for located errors."""
+    workers = validation_workers() if workers is None else workers
+    n = batch.transaction_count
+    if workers < 2 or n < PIPELINE_MIN_TRANSACTIONS:
+        data = write_pain008(batch, message_id=message_id, created_at=created_at, version=version)
+        return data, check_pain008(data, version, workers=workers)
+    size = slice_size or max(1_000, -(-n // (4 * workers)))
+    head, blocks, tail = _pieces(batch, message_id=message_id, created_at=created_at, version=version)
+    head_b, tail_b, close = head.encode("utf-8"), tail.encode("utf-8"), b"</PmtInf>"
+    pool = _validation_pool(workers)
+    futures = []
+    out = [head_b]
+    for header, transactions in blocks:
+        header_b = header.encode("utf-8")
+        out.append(header_b)
+        buf: list[str] = []
+
+        def flush() -> None:
+            piece = "".join(buf).encode("utf-8")
+            buf.clear()
+            out.append(piece)
+            futures.append(pool.submit(_chunk_valid, [head_b, header_b, piece, close, tail_b], version))
+
+        for tx in transactions:
+            buf.append(tx)
+            if len(buf) >= size:
+                flush()
+        if buf:
+            flush()
+        out.append(close)
+    out.append(tail_b)
+    data = b"".join(out)
+    if all(f.result() for f in futures):
+        return data, []
+    return data, _whole_errors(data, version)
+
+
+def _validation_pool(workers: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < workers:  # noqa: SLF001
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reglo-xsd-008")
+        return _pool
+
+
+def _transaction(d: DirectDebit, bic_tag: str, memo: dict) -> str:
+    """One ``DrctDbtTxInf``. ``memo`` (one per block) keeps what repeats: the rendered
+    signature dates, debtor agents and addresses."""
     e2e, name, iban, bic, rum, info = d.end_to_end_id, d.debtor_name, d.debtor_iban, d.debtor_bic or "", d.mandate_id, d.remittance_info
     instr = d.instruction_id or ""
     joined = "".join((e2e, name, iban, bic, rum, info, instr))
     if "&" in joined or "<" in joined or ">" in joined or '"' in joined:
         e2e, name, iban, bic, rum, info, instr = (_x(v) for v in (e2e, name, iban, bic, rum, info, instr))
+    signed = memo.get(d.mandate_signed_on)
+    if signed is None:
+        signed = memo[d.mandate_signed_on] = d.mandate_signed_on.isoformat()
     if d.amendment is None:
-        mandate = f"<MndtId>{rum}</MndtId><DtOfSgntr>{d.mandate_signed_on.isoformat()}</DtOfSgntr><AmdmntInd>false</AmdmntInd>"  # S-M4
+        mandate = f"<MndtId>{rum}</MndtId><DtOfSgntr>{signed}</DtOfSgntr><AmdmntInd>false</AmdmntInd>"  # S-M4
     else:
-        mandate = f"<MndtId>{rum}</MndtId><DtOfSgntr>{d.mandate_signed_on.isoformat()}</DtOfSgntr><AmdmntInd>true</AmdmntInd>{_amendment(d.amendment)}"
-    agent = f"<{bic_tag}>{bic}</{bic_tag}>" if bic else f"<Othr><Id>{NOT_PROVIDED}</Id></Othr>"  # S-B5
+        mandate = f"<MndtId>{rum}</MndtId><DtOfSgntr>{signed}</DtOfSgntr><AmdmntInd>true</AmdmntInd>{_amendment(d.amendment)}"
+    agent = memo.get(("bic", bic))
+    if agent is None:
+        agent = memo[("bic", bic)] = f"<{bic_tag}>{bic}</{bic_tag}>" if bic else f"<Othr><Id>{NOT_PROVIDED}</Id></Othr>"  # S-B5
     address = ""
     if d.debtor_address is not None:
-        address = addresses.get(id(d.debtor_address)) or addresses.setdefault(id(d.debtor_address), render_address(d.debtor_address))
+        address = memo.get(id(d.debtor_address)) or memo.setdefault(id(d.debtor_address), render_address(d.debtor_address))
+    amount = str(d.amount)  # Money is quantised to the cent: "1234.50"
+    if len(amount) < 4 or amount[-3] != "." or "E" in amount:
+        amount = f"{d.amount:.2f}"
     return (
         f"<DrctDbtTxInf><PmtId>{f'<InstrId>{instr}</InstrId>' if instr else ''}<EndToEndId>{e2e}</EndToEndId></PmtId>"
-        f'<InstdAmt Ccy="EUR">{d.amount:.2f}</InstdAmt>'  # S-A1, S-A2
+        f'<InstdAmt Ccy="EUR">{amount}</InstdAmt>'  # S-A1, S-A2
         f"<DrctDbtTx><MndtRltdInf>{mandate}</MndtRltdInf></DrctDbtTx>"
         f"<DbtrAgt><FinInstnId>{agent}</FinInstnId></DbtrAgt>"
         f"<Dbtr><Nm>{name}</Nm>{address}</Dbtr>"

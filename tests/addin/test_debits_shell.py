@@ -43,7 +43,8 @@ def folder(tmp_path, monkeypatch):
 def workbook(folder: Path, name: str = "Prélèvements clients.xlsx", **options) -> FileWorkbook:
     book = FileWorkbook(folder / name, create=True)
     sd.ensure_workbook(book, {"Dossier": str(folder), "Affectation des prélèvements": "Oui", "Banque dossier": "BQ1",
-                              "Date de prélèvement": "28/08/2023", **options})
+                              "Date de prélèvement": "28/08/2023",
+                              "Horizon de la banque (jours)": 30, **options})
     return book
 
 
@@ -72,13 +73,13 @@ def test_generate_commits_files_register_and_lettering_then_nothing_twice(folder
     res = sd.generate_debits(book)
     assert res.exit_code == 0, res.alerts
     names = sorted(Path(p).name for p in res.outputs)
-    assert "Pre2308100930BQ1.xml" in names and "Pre2308100930BQ1-ecritures.txt" in names and any("lettré" in n for n in names)
+    assert "Pre2308100930BQ1.xml" in names and "732829320FEC20231231-Pre2308100930BQ1.txt" in names and any("lettré" in n for n in names)
     data = (folder / "prelevements" / "Pre2308100930BQ1.xml").read_bytes()
     assert validate_pain008(data, "pain.008.001.08") == []
     snap = snapshot(folder)
     (batch,) = snap.batches
     assert batch.status == "committed" and batch.kind == "prelevement" and not batch.is_test and batch.total_cents == 805040
-    assert {f.name for f in batch.files} >= {"Pre2308100930BQ1.xml", "Pre2308100930BQ1-ecritures.txt"}
+    assert {f.name for f in batch.files} >= {"Pre2308100930BQ1.xml", "732829320FEC20231231-Pre2308100930BQ1.txt"}
     preview = read_table(book, PREVIEW_SHEET, required=["EndToEndId"])
     assert [r.get("EndToEndId") for r in preview.rows][:2] == ["PRE20230810093000-00001", "PRE20230810093000-00002"]
     again = sd.generate_debits(book)
@@ -91,12 +92,9 @@ def test_entries_pass_reglo_fec_check(folder, capsys):
 
     book = workbook(folder, **{"Comptabilisation": "Unitaire"})
     sd.generate_debits(book)
-    entries = folder / "prelevements" / "Pre2308100930BQ1-ecritures.txt"
-    # the entries file is named after its bank file; the DGFiP checker also wants a
-    # SIRENFECAAAAMMJJ name: check its content under such a name (every other rule applies)
-    named = folder / "552100554FEC20231231.txt"
-    named.write_bytes(entries.read_bytes())
-    assert main(["fec", "check", str(named)]) == 0, capsys.readouterr().out
+    # <SIREN>FEC<closing>-<bank file stem>.txt (reglo.core.fec_names): the name the DGFiP checker wants
+    entries = folder / "prelevements" / "732829320FEC20231231-Pre2308100930BQ1.txt"
+    assert main(["fec", "check", str(entries)]) == 0, capsys.readouterr().out
 
 
 def test_invalid_iban_of_a_customer_to_collect_blocks(tmp_path, monkeypatch):
@@ -183,7 +181,7 @@ def test_cli_prepare_check_preview_generate(folder, capsys):
 
     wb = folder / "cli.xlsx"
     common = ["--dossier", str(folder), "--now", "2023-08-10T09:30:00"]
-    assert main(["debits", "prepare", str(wb), *common, "--bank", "BQ1", "--assign", "--date", "28/08/2023"]) == 0
+    assert main(["debits", "prepare", str(wb), *common, "--bank", "BQ1", "--assign", "--date", "28/08/2023", "--horizon", "30"]) == 0
     assert "client(s)" in capsys.readouterr().out
     assert main(["debits", "check", str(wb), *common]) == 0
     assert main(["debits", "preview", str(wb), *common]) == 0
@@ -207,4 +205,4 @@ def test_a_lost_register_is_never_recreated_silently(folder):
         p.unlink()
     with pytest.raises(UserError, match="register repair"):
         sd.generate_debits(workbook(folder, name="again.xlsx"))
-    assert sorted(p.name for p in (folder / "prelevements").iterdir()) == ["Pre2308100930BQ1-ecritures.txt", "Pre2308100930BQ1.xml"]
+    assert sorted(p.name for p in (folder / "prelevements").iterdir()) == ["732829320FEC20231231-Pre2308100930BQ1.txt", "Pre2308100930BQ1.xml"]

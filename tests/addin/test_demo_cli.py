@@ -1,6 +1,7 @@
 """``reglo demo``: every step runs, files are written, exit codes follow the contract."""
 from __future__ import annotations
 
+import re
 import types
 
 import pytest
@@ -45,7 +46,7 @@ def test_demo_is_reproducible(demo_run, tmp_path):
 
     ctx = DemoContext(out_dir=tmp_path)
     lines = s00_dossier.run(ctx)
-    first = next(p for p in out.glob("*FEC*.txt") if "lettré" not in p.name).read_bytes()  # not the lettered copy
+    first = next(p for p in out.glob("*FEC*.txt") if re.fullmatch(r"\d{9}FEC\d{8}\.txt", p.name)).read_bytes()  # not the lettered copy nor an entries file
     assert ctx.fec_path.read_bytes() == first
     assert ctx.dossier_path == tmp_path / DOSSIER_FILE and ctx.register_path.name == "reglo-registre.sqlite"
     assert ctx.data["demo"].dossier.company.siren in ctx.fec_path.name

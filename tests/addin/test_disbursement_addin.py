@@ -24,6 +24,7 @@ def workbook(tmp_path, monkeypatch):
     suppliers, banks, rules, items = demo.demo_inputs()
     sd.write_inputs(book, items=items, suppliers=suppliers, banks=banks, rules=rules, settings={
         "Référence": "DEC-T", "Utilisateur": "marie", "Date": demo.RUN_DATE, "Raison sociale": "BTP TEST", "Premier numéro d'écriture": 1,
+        "SIREN": "552100554", "Fin d'exercice": demo.date(2026, 12, 31),
     })
     book.save()
     return path
@@ -57,7 +58,7 @@ def test_cli_runs_the_five_steps_and_keeps_the_state_in_the_workbook(workbook, c
     log = book.read_values(sd.SHEET_LOG)
     assert [r[3] for r in log[1:]][:3] == ["suivant", "preparer", "suivant"]
     files = sorted(p.name for p in (workbook.parent / "decaissements").iterdir())
-    assert any(f.endswith(".xml") for f in files) and any("ecritures" in f for f in files)
+    assert any(f.endswith(".xml") for f in files) and "552100554FEC20261231-DEC-T-1-3.txt" in files
 
 
 def test_cli_missing_value_is_a_french_message(workbook, capsys):
@@ -100,10 +101,10 @@ def test_posting_resumes_after_an_incident(workbook):
     book.save()
     reopened = FileWorkbook(workbook)
     result = sd.run_action(reopened, "reprendre")
-    assert any("ecritures" in o for o in result.outputs)
+    assert any("FEC" in Path(o).name for o in result.outputs)
     state = sd.load_state(reopened)
     assert all(b.status is PostingStatus.POSTED for b in state.postings)
-    entries = next(Path(o) for o in result.outputs if "ecritures" in o)
+    entries = next(Path(o) for o in result.outputs if "FEC" in Path(o).name)
     assert not [a for a in read_fec(entries.read_bytes(), filename=entries.name).alerts if a.is_blocking]
 
 

@@ -389,3 +389,56 @@ def test_F9_an_employee_on_root_421_is_paid_like_a_supplier():
     assert [(l.beneficiary, l.amount) for l in result.lines] == [("S001", __import__("decimal").Decimal("2340.12"))]
     problems = check_beneficiaries(result.lines, parties, params)
     assert not [a for a in problems if a.is_blocking], problems
+
+
+def test_F4_lines_of_a_number_that_reappears_later_are_never_written_under_one_number(tmp_path, capsys):
+    """Finding 4, third case: a source number whose lines are not contiguous (1, 2, then 1
+    again) was written under one EcritureNum with only a warning; each contiguous part is an
+    entry of its own, balanced under its own number."""
+    text = ("Journal;Date;Num;Pièce;Libellé;Compte;Intitulé;Débit;Crédit\n"
+            "OD;31/01/2025;1;P1;Loyer;613200;Locations;500,00;\n"
+            "OD;31/01/2025;1;P1;Loyer;512000;Banque;;500,00\n"
+            "OD;31/01/2025;2;P2;Loyer;613200;Locations;300,00;\n"
+            "OD;31/01/2025;2;P2;Loyer;512000;Banque;;300,00\n"
+            "OD;31/01/2025;1;P3;Loyer;613200;Locations;200,00;\n"
+            "OD;31/01/2025;1;P3;Loyer;512000;Banque;;200,00\n")
+    code, out = _import(tmp_path, text, GENERAL)
+    assert code == 0 and "IMPORT_ENTRY_NOT_CONTIGUOUS" in capsys.readouterr().out
+    numbers, unbalanced = _entry_numbers_balanced(out)
+    assert numbers == 3 and not unbalanced
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FULL = bool(__import__("os").environ.get("REGLO_FULL"))
+
+
+@settings(max_examples=150 if _FULL else 12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(extra=st.booleans(), montant_sens=st.booleans(), encoding=st.sampled_from(["utf-8", "iso-8859-15"]), bom=st.booleans(),
+       sep=st.sampled_from(["\t", "|"]), eol=st.sampled_from(["\r\n", "\n", "\r"]), final_eol=st.booleans(), gap=st.sampled_from([None, "1199,60"]))
+def test_property_letter_apply_then_undo_last_gives_back_the_bytes(tmp_path_factory, extra, montant_sens, encoding, bom, sep, eol, final_eol, gap):
+    """Property: over extra columns, Debit/Credit or Montant/Sens, UTF-8 with or without BOM and
+    ISO-8859-15, separators and line ends, ``--apply`` changes only EcritureLet/DateLet (plus an
+    appended write-off entry when there is a gap) and ``--undo-last`` gives back every byte."""
+    path = tmp_path_factory.mktemp("letter") / "552100554FEC20251231.txt"
+    original = _variant(extra=extra, montant_sens=montant_sens, encoding=encoding, bom=bom and encoding == "utf-8", sep=sep, eol=eol, final_eol=final_eol)
+    if gap:
+        original = original.replace(b"1200,00", gap.encode(), 2)
+    path.write_bytes(original)
+    assert main(["letter", str(path), "--apply", "--tolerance", "1,00" if gap else "0"]) == 0
+    lettered = path.read_bytes()
+    assert lettered != original
+    if not gap:  # every line keeps its bytes but for EcritureLet / DateLet
+        header = original.split(eol.encode())[0].lstrip(b"\xef\xbb\xbf").decode(encoding).split(sep)
+        keep = [i for i, h in enumerate(header) if h not in ("EcritureLet", "DateLet")]
+        old, new = original.split(eol.encode()), lettered.split(eol.encode())
+        assert len(old) == len(new)
+        for a, b in zip(old, new):
+            if not a:  # after the final line end
+                assert not b
+                continue
+            fa, fb = a.split(sep.encode()), b.split(sep.encode())
+            assert len(fa) == len(fb) and [fa[i] for i in keep] == [fb[i] for i in keep]
+    assert main(["letter", str(path), "--undo-last"]) == 0
+    assert path.read_bytes() == original

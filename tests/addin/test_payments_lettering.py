@@ -70,7 +70,7 @@ def test_import_letters_the_settled_invoice_not_the_part_paid_one(folder, tmp_pa
     run = import_payments(book, dossier, today=TODAY, now=NOW, save_book=True)
     assert run.batch_id is not None and len(run.applied) == 2
     names = [Path(p).name for p in run.outputs]
-    assert names == ["Reglements_clients_20250630-100000.txt", COPY, COPY + ".lettrage.json"]
+    assert names == ["552100554FEC20251231-RC-20250630-100000.txt", COPY, COPY + ".lettrage.json"]
     entries = _frame(Path(run.outputs[0]))
     assert not [a for a in entries.alerts if a.code == "FEC_MISSING_DATA"]
     e = entries.frame
@@ -134,7 +134,7 @@ def test_failed_write_records_nothing_then_a_failed_save_never_unimports(folder,
     run = import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)
     assert run.batch_id is not None and not run.saved and "ne relancez pas l'import" in " ".join(run.summary)
     assert len(live(folder)) == 1
-    assert (folder / COPY).is_file() and [p.name for p in folder.glob("Reglements_clients_*.txt")] == ["Reglements_clients_20250630-100000-2.txt"]
+    assert (folder / COPY).is_file() and [p.name for p in folder.glob("*FEC*-RC-*.txt")] == ["552100554FEC20251231-RC-20250630-100000-2.txt"]
     monkeypatch.undo()
     again = import_payments(FileWorkbook(path), dossier, today=TODAY, now=NOW, save_book=True)  # the unsaved sheet again: nothing twice
     assert again.batch_id is None and not again.applied and len(live(folder)) == 1
@@ -194,7 +194,7 @@ def test_successive_imports_accumulate_in_the_lettered_copy(folder, tmp_path):
 
 
 def _dossier_fec(folder: Path) -> Path:
-    return next(p for p in folder.glob("*FEC*.txt") if "lettré" not in p.name)
+    return next(p for p in folder.glob("*FEC*.txt") if "lettré" not in p.name and "-RC-" not in p.name)  # not the entries files
 
 
 def test_dossier_fec_rewritten_between_imports_keeps_the_first_imports_entries(folder, tmp_path):
@@ -268,7 +268,7 @@ def test_payment_after_year_end_is_kept_out_of_the_fiscal_year_copy(folder, tmp_
     assert run.batch_id == 1
     warn = [a for a in run.alerts if a.code == "ENTRIES_NEXT_FISCAL_YEAR"]
     assert len(warn) == 1 and warn[0].severity.value == "AVERTISSEMENT" and "10/01/2026" in warn[0].message
-    entries = _frame(next(folder.glob("Reglements_clients_*.txt"))).frame
+    entries = _frame(next(folder.glob("*FEC*-RC-*.txt"))).frame
     assert set(entries["entry_date"].dt.year) == {2025, 2026}  # the entries file has both payments
     copy = _frame(folder / COPY).frame
     assert copy["entry_date"].max() <= __import__("pandas").Timestamp(2025, 12, 31)  # the FY 2025 copy: no 2026 entry

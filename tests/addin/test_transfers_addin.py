@@ -86,7 +86,7 @@ def test_cli_seed_example_end_to_end(dossier, tmp_path, capsys):
     assert "NOTHING_SELECTED" in capsys.readouterr().out
     assert len(reg.batches(kind="virement")) == 1 and sorted(p.name for p in (dossier / "virements").glob("*.xml")) == [xml.name]
 
-    book_entries(dossier, (dossier / "virements" / "VIR20230331100000-ecritures.txt").read_bytes())
+    book_entries(dossier, next((dossier / "virements").glob("*FEC*-VIR20230331100000.txt")).read_bytes())
     assert _import(wb, dossier) in (0, 1)
     again = preview_rows(wb)
     f001 = [(r["Type"], r["Montant"], r["Montant d'origine"]) for r in again if r["Bénéficiaire"] == "F001"]

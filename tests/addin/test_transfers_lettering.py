@@ -47,7 +47,7 @@ def test_seed_example_partial_not_lettered_full_one_lettered_and_undoable(dossie
     out = capsys.readouterr().out
     assert "1 virement(s) lettré(e)s" in out and "1 non lettré(e)s" in out
     folder = dossier / "virements"
-    entries = _ledger(folder / "VIR20230331100000-ecritures.txt")
+    entries = _ledger(next(folder.glob("*FEC*-VIR20230331100000.txt")))
     assert not [a for a in entries.alerts if a.code == "FEC_MISSING_DATA"]
     e = entries.frame
     assert set(e["journal_label"]) == {"La Banque Postale"}
@@ -198,7 +198,7 @@ def test_transfers_executed_next_year_are_not_in_the_fiscal_year_copy(dossier, t
     out = capsys.readouterr().out
     assert "ENTRIES_NEXT_FISCAL_YEAR" in out and "05/01/2024" in out
     assert "0 non lettré(e)s" in out and "2 payé(e)s après la clôture" in out
-    entries = _ledger(dossier / "virements" / "VIR20230331100000-ecritures.txt").frame
+    entries = _ledger(next((dossier / "virements").glob("*FEC*-VIR20230331100000.txt"))).frame
     assert set(entries["entry_date"].dt.strftime("%d/%m/%Y")) == {"05/01/2024"}
     copy_path = dossier / COPY
     if copy_path.exists():

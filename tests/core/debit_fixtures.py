@@ -106,7 +106,9 @@ def default_ledger() -> pd.DataFrame:
     )
 
 
-OPTIONS = {"Affectation des prélèvements": "Oui", "Banque dossier": "BQ1", "Date de prélèvement": "2023-08-28"}
+# the fixture bank accepts files 30 days ahead (S-D8: 14 by default): the collection of 28/08 is
+# generated on 10/08 so that the pre-notification leaves the debtor 14 days (S-D7)
+OPTIONS = {"Affectation des prélèvements": "Oui", "Banque dossier": "BQ1", "Date de prélèvement": "2023-08-28", "Horizon de la banque (jours)": 30}
 
 
 def inputs(frame: pd.DataFrame | None = None, *, options: dict | None = None, schedules=None, assignments=None, forced=None) -> DebitInputs:

@@ -3,7 +3,7 @@ generation (dates, names, labels, sequence types, amendments, grouping, entries,
 test file, collecting twice). sepa.md rule ids in the names where one applies."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -456,3 +456,35 @@ def test_credit_note_reduces_the_collection_and_negative_total_is_skipped():
     out = plan_generate(inputs(frame), dossier(), EMPTY, now=NOW)
     assert [(d.debtor_iban, d.amount) for d in read_pain008(out.files[0].data).debits] == [(IBAN_C001, D("70.00"))]
     assert "DEBIT_TOTAL_NOT_POSITIVE" in codes(out)
+
+
+@pytest.mark.parametrize("day, horizon, blocked", [
+    (date(2023, 8, 24), 14, False),  # 14 calendar days ahead: the interbank horizon
+    (date(2023, 8, 25), 14, True),  # 15 days: too early for a bank keeping to 14
+    (date(2023, 8, 28), 30, False),  # a bank that accepts files 30 days ahead
+    (date(2023, 9, 8), 30, False),
+    (date(2023, 9, 11), 30, True),
+])
+def test_S_D8_collection_date_horizon(day, horizon, blocked):
+    """S-D8: a collection is presented at the earliest 14 calendar days before its date; each
+    bank sets how far ahead it accepts a file (« Horizon de la banque (jours) »)."""
+    assert bool(gen.check_horizon(day, date(2023, 8, 10), horizon)) is blocked
+    out = plan_generate(inputs(options={"Date de prélèvement": day.isoformat(), "Horizon de la banque (jours)": horizon}), dossier(), EMPTY, now=NOW)
+    assert ("DEBIT_COLLECTION_TOO_FAR" in codes(out)) is blocked
+    assert bool(out.files) is not blocked and (out.batch is None) is blocked
+    if blocked:
+        a = next(a for a in out.alerts if a.code.value == "DEBIT_COLLECTION_TOO_FAR")
+        assert a.is_blocking and f"{day - timedelta(days=horizon):%d/%m/%Y}" in a.message
+
+
+def test_S_D8_default_horizon_is_fourteen_days():
+    opts = read_options({"Banque dossier": (None, "BQ1")})
+    assert opts.settings["BQ1"].horizon_days == 14
+
+
+def test_S_I4_the_collection_file_names_the_creditor_by_its_ics():
+    """S-I4 in « Générer »: ``InitgPty/Id`` is the company bank's ICS unless the bank gave another id."""
+    out = plan_generate(inputs(), dossier(), EMPTY, now=NOW)
+    root = etree.fromstring(out.files[0].data)
+    ns = {"p": etree.QName(root).namespace}
+    assert root.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:InitgPty/p:Id/p:OrgId/p:Othr/p:Id", namespaces=ns) == ICS

@@ -2,7 +2,7 @@
 list, FEC entries (pass the FEC checks), register batches and the already-paid check."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from lxml import etree
 
@@ -47,7 +47,7 @@ def test_slip_files_pain001_valid_cheque_list_and_non_euro_list():
     cheques = next(f for f in out.files if f.name.endswith("-cheques.csv")).data.decode("utf-8-sig")
     assert "7001" in cheques and "7002" in cheques
     assert sum(1 for f in out.files if f.role == "slip") == 3
-    assert any(n.endswith("-hors-euro.csv") for n in names)
+    assert any(n.endswith("-a-traiter-manuellement.csv") for n in names)
     assert "DSB_NON_EURO_MANUAL" in codes(out.alerts)
     assert not any(f.name.endswith(".xml") and "VIRINT" in f.name for f in out.files)
     # the register batch records what each item settles (E3: 100 of 300)
@@ -64,10 +64,11 @@ def test_already_paid_items_are_refused():
 
 def test_posting_files_pass_the_fec_checks_and_test_mode_is_a_test_batch():
     s = ok(_printed(), A.Next())
-    test = plan_posting_files(s, test=True)
+    company = {"siren": "552100554", "fiscal_year_end": date(2026, 12, 31)}
+    test = plan_posting_files(s, test=True, **company)
     assert test.batch.is_test and test.files[0].is_test and "TEST" in test.files[0].name
     s = ok(s, A.Post())
-    out = plan_posting_files(s)
+    out = plan_posting_files(s, **company)
     assert not out.batch.is_test and out.files[0].role == "entries"
     ledger = read_fec(out.files[0].data, filename=out.files[0].name)
     assert not [a for a in ledger.alerts if a.severity is Severity.BLOCKING], [str(a) for a in ledger.alerts][:5]
@@ -80,4 +81,5 @@ def test_reservation_holds_prepared_and_unissued_items():
     s = ok(s, A.Validate(units=("E1",)))
     s = ok(s, A.Prepare(keys=("E3",)))
     held = {l.item_key for l in reservation_draft(s).lines}
-    assert held == {"E1", "E2", "E3"}
+    assert {"E1", "E2", "E3"} <= held  # prepared, validated not issued
+    assert held == set(s.to_pay) | {"E1", "E2", "E3"}  # and what is still to pay

@@ -44,7 +44,7 @@ def test_layout_has_company_header_blocks_per_remittance_and_summary():
     assert ["Compte", "Nom", "Banque", "Référence", "Échéance", "Montant"] in values
     summary = values.index(["Récapitulatif par banque"])
     assert values[summary + 2][:2] == ["BQ1 - Crédit Lyonnais", 3] and values[summary + 2][5] == D("109.50")
-    assert values[summary + 4][0] == "Total général" and values[summary + 4][1] == 4 and values[summary + 4][5] == D("160.00")
+    assert values[summary + 4][0] == "Total général" and values[summary + 4][1] == "4 opérations" and values[summary + 4][5] == D("160.00")
     assert all(len(row) in (0, 1, 6) for row in values)
     assert (sheet.fit_to_width, sheet.fit_to_height) == (1, 0)
     assert all(m[2] == 6 for m in sheet.merges)

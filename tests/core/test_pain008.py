@@ -242,3 +242,17 @@ def test_large_file_chunked_validation_agrees_with_whole():
     assert all(validate_pain008(b"".join(bytes(p) for p in c), VERSIONS[0]) == [] for c in chunks)
     broken = data.replace(b"<PmtMtd>DD</PmtMtd>", b"<PmtMtd>TRF</PmtMtd>", 1)
     assert check_pain008(broken, VERSIONS[0], workers=2, min_parallel_bytes=1)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_S_I4_initiating_party_name_and_id(version):
+    """S-I4: ``InitgPty/Nm`` always, and ``InitgPty/Id/OrgId/Othr/Id`` (the ICS in « Générer » by
+    default, or the identifier the bank gave), omitted only when none is given."""
+    ns = {"p": f"urn:iso:std:iso:20022:tech:xsd:{version}"}
+    root = tree(version)
+    assert root.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:InitgPty/p:Nm", namespaces=ns) == "Batiments Dupre + Fils"
+    assert root.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:InitgPty/p:Id/p:OrgId/p:Othr/p:Id", namespaces=ns) == "FR72ZZZ123456"
+    bare = etree.fromstring(write_pain008(batch().model_copy(update={"initiating_party_id": None}),
+                                          message_id="PRE1", created_at=CREATED, version=version))
+    assert bare.find("p:CstmrDrctDbtInitn/p:GrpHdr/p:InitgPty/p:Id", namespaces=ns) is None
+    assert validate_pain008(etree.tostring(bare, xml_declaration=True, encoding="UTF-8"), version) == []

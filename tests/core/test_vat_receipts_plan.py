@@ -18,7 +18,7 @@ def _receipt(rid, amount, invoice="F1", lettered=True):
 
 def test_plan_gives_ca3_allocation_unallocated_and_payment_data():
     out = plan_vat_receipts([_receipt("R1", "600.00"), _receipt("R2", "10.00", invoice="", lettered=False)], [INVOICE], seller_siren="123456782", period=MARCH)
-    assert [s.name for s in out.sheets] == ["CA3 - TVA sur encaissements", "TVA sur encaissements", "Encaissements sans affectation TVA", "Données d'encaissement"]
+    assert [s.name for s in out.sheets] == ["CA3 - TVA sur encaissements", "TVA sur encaissements", "Encaissements sans TVA affectée", "Données d'encaissement"]
     ca3 = out.sheets[0].rows
     assert ca3[0][:4] == ("A", "A1", "Ventes, prestations de services", D("500.00")) and ca3[1][1:5] == ("08", "Taux normal 20 %", D("500.00"), D("100.00"))
     (f,) = out.files

@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.add_argument("--no-assign", dest="assign", action="store_false", help="pas d'affectation automatique")
         if name in ("generate", "preview", "prepare"):
             a.add_argument("--date", default=None, metavar="JJ/MM/AAAA", help="date de prélèvement demandée (reportée selon le délai de la banque)")
+            a.add_argument("--horizon", default=None, type=int, metavar="JOURS",
+                           help="horizon de la banque : jours calendaires avant la date de prélèvement où la remise est acceptée (14 par défaut)")
             a.add_argument("--booking", default=None, choices=["global", "unitaire"], help="comptabilisation globale (une ligne par lot) ou unitaire")
             a.add_argument("--version", default=None, choices=["08", "02", "pain.008.001.08", "pain.008.001.02"], help="version du fichier (08 par défaut)")
             a.add_argument("--scheme", default=None, choices=["CORE", "B2B"], help="schéma (par défaut : celui du mandat)")
@@ -54,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             a.add_argument("--key", default=None, metavar="CLÉ", help="clé de la ligne (retirer-ligne)")
             a.add_argument("--yes", action="store_true", help="confirmer (retirer-tout)")
         a.set_defaults(func=run)
+    from reglo.addin.entrypoints.commands._lcr import register as register_lcr  # LCR magnétique and slips (issue 15)
+
+    register_lcr(actions)
 
 
 def _date(text: str, what: str):
@@ -79,6 +84,8 @@ def _values(args: argparse.Namespace) -> dict:
         v["Affectation des prélèvements"] = "Oui" if args.assign else "Non"
     if getattr(args, "date", None):
         v["Date de prélèvement"] = _date(args.date, "Date de prélèvement")
+    if getattr(args, "horizon", None) is not None:
+        v["Horizon de la banque (jours)"] = args.horizon
     if getattr(args, "booking", None):
         v["Comptabilisation"] = args.booking.capitalize()
     if getattr(args, "version", None):

@@ -75,14 +75,9 @@ def _run(ctx: Any, sd: Any) -> list[str]:
     from reglo.addin.backends.sheets import FileWorkbook
     from reglo.core.fec import read_fec
 
-    from reglo.addin.shell.register import PaymentRegister
-
     folder = Path(ctx.dossier_path).parent if ctx.dossier_path else ctx.out_dir
     # the demo may run again in the same folder: its earlier run is cancelled in the register first
-    register = PaymentRegister.beside(folder)
-    for b in register.batches():
-        if b.kind.startswith("decaissement") and b.meta.get("run_id") == RUN_REF and b.status != "cancelled":
-            register.cancel_batch(b.id, reason="démonstration relancée", at=sd.now())
+    sd.cancel_run(folder, RUN_REF, reason="démonstration relancée")
     path = ctx.out_dir / WORKBOOK
     if path.exists():
         path.unlink()
@@ -91,6 +86,8 @@ def _run(ctx: Any, sd: Any) -> list[str]:
     sd.write_inputs(book, items=items, suppliers=suppliers, banks=banks, rules=rules, settings={
         "Référence": RUN_REF, "Utilisateur": "comptable", "Date": RUN_DATE, "Circuit": "STANDARD", "Démarrer à l'étape": 2,
         "Escomptes automatiques": "Oui", "Bons à payer": "Non", "Raison sociale": "BTP DEMO SAS", "Premier numéro d'écriture": 9001,
+        # the entries file is named <SIREN>FEC<closing>-<reference>.txt: the dossier's company, else these
+        **({} if ctx.dossier_path else {"SIREN": "552100554", "Fin d'exercice": date(2026, 12, 31)}),
     })
     lines: list[str] = []
     blocking = 0
@@ -144,7 +141,7 @@ def _run(ctx: Any, sd: Any) -> list[str]:
     r = act("comptabiliser", test=True)
     lines.append(f"Comptabilisation en mode test : {r.summary}")
     r = act("comptabiliser")
-    entries_file = next(o for o in r.outputs if "ecritures" in o)
+    entries_file = next(o for o in r.outputs if "FEC" in Path(o).name)
     ledger = read_fec(Path(entries_file).read_bytes(), filename=Path(entries_file).name)
     fec_blocking = sum(1 for a in ledger.alerts if a.is_blocking)
     lines.append(f"Comptabilisation : {r.summary} Contrôle FEC : {fec_blocking} alerte(s) bloquante(s).")

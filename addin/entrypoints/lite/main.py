@@ -126,6 +126,66 @@ def debits_remove_all(book: xw.Book):
     run("debits_remove_all", book)
 
 
+@script(name="Transfert LCR")
+def lcr_transfer(book: xw.Book):
+    """LCR et TVA : Transfert LCR (complément de bureau)."""
+    run("lcr_transfer", book)
+
+
+@script(name="Aperçu LCR")
+def lcr_preview(book: xw.Book):
+    """LCR et TVA : Aperçu LCR (complément de bureau)."""
+    run("lcr_preview", book)
+
+
+@script(name="Continuer (fichier LCR)")
+def lcr_continue(book: xw.Book):
+    """LCR et TVA : Continuer (fichier LCR) (complément de bureau)."""
+    run("lcr_continue", book)
+
+
+@script(name="Bordereau LCR")
+def lcr_slip(book: xw.Book):
+    """LCR et TVA : Bordereau LCR (complément de bureau)."""
+    run("lcr_slip", book)
+
+
+@script(name="Bordereau prélèvements")
+def debits_slip(book: xw.Book):
+    """LCR et TVA : Bordereau prélèvements (complément de bureau)."""
+    run("debits_slip", book)
+
+
+@script(name="Dévalider la ligne en cours")
+def lcr_unvalidate_line(book: xw.Book):
+    """LCR et TVA : Dévalider la ligne en cours (complément de bureau)."""
+    run("lcr_unvalidate_line", book)
+
+
+@script(name="Dévalider toutes les lignes du client")
+def lcr_unvalidate_customer(book: xw.Book):
+    """LCR et TVA : Dévalider toutes les lignes du client (complément de bureau)."""
+    run("lcr_unvalidate_customer", book)
+
+
+@script(name="Dévalider TOUS les clients")
+def lcr_unvalidate_all(book: xw.Book):
+    """LCR et TVA : Dévalider TOUS les clients (complément de bureau)."""
+    run("lcr_unvalidate_all", book)
+
+
+@script(name="Rejet d'une remise LCR")
+def lcr_reject(book: xw.Book):
+    """LCR et TVA : Rejet d'une remise LCR (complément de bureau)."""
+    run("lcr_reject", book)
+
+
+@script(name="TVA sur encaissements")
+def vat_receipts(book: xw.Book):
+    """LCR et TVA : TVA sur encaissements (complément de bureau)."""
+    run("vat_receipts", book)
+
+
 @script(name="Démarrer")
 def disburse_start(book: xw.Book):
     """Décaissements : Démarrer (complément de bureau)."""

@@ -6,9 +6,11 @@
 2. The dossier's output folders are scanned for files Reglo wrote that the register does not
    know (a run killed after writing its file): SEPA pain.001 / pain.008 files (MsgId,
    end-to-end ids, remittance text, amounts read back), FEC-format entries files
-   (``*-ecritures.txt``: entry numbers and amounts) and CFONB files. Each is recorded as a
+   (``<SIREN>FEC<closing>-<reference>.txt``, or ``*-ecritures.txt`` / ``Reglements_clients_*.txt``
+   in older dossiers: entry numbers and amounts) and CFONB files. Each is recorded as a
    *committed* batch with ``meta.repaired = true``, so that nothing already paid is paid again.
-   A pain file and its ``<MsgId>-ecritures.txt`` make one batch.
+   A pain file ``<MsgId>.xml`` and its entries file (``<SIREN>FEC<closing>-<MsgId>.txt`` or
+   ``<MsgId>-ecritures.txt``) make one batch.
 
 :func:`orphan_files` is the same scan without recording: the payment workflows refuse to run
 while it finds something.
@@ -24,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from reglo.core.fec_names import parse_created_fec_name
 from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
 
 from reglo.addin.shell.registry.base import RegisterStore, RegisterUnreadable
@@ -236,19 +239,31 @@ def read_back(path: Path, folder: str) -> ReadBack | None:
     name = path.name.lower()
     if name.endswith(".xml"):
         return _read_pain(path, folder)
-    if name.endswith("-ecritures.txt") or (folder == "" and _ROOT_OUTPUTS.match(path.name)):
+    if name.endswith("-ecritures.txt") or _CREATED_FEC.match(path.name) or (folder == "" and _ROOT_OUTPUTS.match(path.name)):
         return _read_fec(path, folder)
     if name.endswith((".txt", ".cfonb", ".dat", ".lcr")):
         return _read_cfonb(path, folder) or (_read_fec(path, folder) if folder in ("reglements", "imports") else None)
     return None
 
 
-# outputs written in the dossier folder itself (payments import entries)
-_ROOT_OUTPUTS = re.compile(r"^Reglements_clients_\d{8}-\d{6}(-\d+)?\.txt$")
+# any FEC Reglo creates: <SIREN>FEC<closing>-<reference>.txt (reglo.core.fec_names.created_fec_name)
+_CREATED_FEC = re.compile(r"^\d{9}FEC20\d{6}-.+\.txt$")
+# outputs written in the dossier folder itself (payments import entries, under the current or the former name)
+_ROOT_OUTPUTS = re.compile(r"^(Reglements_clients_\d{8}-\d{6}(-\d+)?|\d{9}FEC20\d{6}-.+)\.txt$")
+
+
+def _entries_stem(name: str) -> str:
+    """What pairs an entries file with its bank file: the reference of a created name
+    (``<SIREN>FEC<closing>-<MsgId>.txt`` → MsgId), the MsgId of ``<MsgId>-ecritures.txt``,
+    else the name without extension."""
+    created = parse_created_fec_name(name)
+    if created is not None:
+        return created[2]
+    return name[: -len("-ecritures.txt")] if name.lower().endswith("-ecritures.txt") else name.rsplit(".", 1)[0]
 
 
 def _output_files(dossier: Path) -> list[tuple[Path, str]]:
-    out = [(p, "") for p in sorted(dossier.glob("Reglements_clients_*.txt")) if p.is_file() and _ROOT_OUTPUTS.match(p.name)]
+    out = [(p, "") for p in sorted(dossier.glob("*.txt")) if p.is_file() and _ROOT_OUTPUTS.match(p.name)]
     for sub in OUTPUT_FOLDERS:
         base = dossier / sub
         if not base.is_dir():
@@ -317,13 +332,15 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     names, bare, _ = _known(snap)
     recognised = {rb.path for rb in found}
     unknown = [p for p, folder in _output_files(dossier) if (folder, p.name) not in names and p.name not in bare and p not in recognised]
-    # a pain file and its "<MsgId>-ecritures.txt" make one batch
+    from reglo.addin.shell.registry.repair_debits import record_debits  # direct debits: pain.008 + entries file, line by line
+    found, unknown, debits = record_debits(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    # a pain file and its entries file ("<SIREN>FEC<closing>-<MsgId>.txt" or "<MsgId>-ecritures.txt") make one batch
     groups: dict[tuple[str, str], list[ReadBack]] = {}
     for rb in found:
-        stem = rb.path.name[: -len("-ecritures.txt")] if rb.path.name.lower().endswith("-ecritures.txt") else rb.path.stem
+        stem = _entries_stem(rb.path.name) if rb.format == "fec" else rb.path.stem
         groups.setdefault((rb.folder, stem), []).append(rb)
-    recorded = []
-    refs = {b.reference for b in snap.batches}
+    recorded = list(debits)
+    refs = {b.reference for b in snap.batches} | {ref for _, ref, _ in debits}
     ledger = _dossier_ledger(dossier) if any(rb.format in ("pain.001", "pain.008") for rb in found) else None
     for (folder, stem), members in sorted(groups.items()):
         members.sort(key=lambda r: (r.format == "fec", r.path.name))
