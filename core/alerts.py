@@ -20,6 +20,10 @@ class Severity(StrEnum):
     INFO = "INFORMATION"  # routine, expected change (accents → SEPA set…): counted once per sheet, never painted
 
 
+STATUS_CODES = frozenset({"PAY_ALREADY_IMPORTED"})
+"""Information that is a row's status (« Importé le … (lot n) »): kept on its row and shown in
+green with its note, never summarised away, never blocking."""
+
 AlertCode = StrEnum("AlertCode", {code: code for code in CATALOGUE})  # type: ignore[misc]
 """Every stable alert code, e.g. ``AlertCode.IBAN_CHECKSUM``."""
 
@@ -106,7 +110,7 @@ def summarise_information(alerts: Iterable[Alert]) -> list[Alert]:
     kept: list[Alert] = []
     groups: dict[tuple[str | None, str], list[Alert]] = {}
     for a in alerts:
-        if a.severity is Severity.INFO:
+        if a.severity is Severity.INFO and a.code.value not in STATUS_CODES:
             groups.setdefault((a.sheet, a.code.value), []).append(a)
         else:
             kept.append(a)

@@ -103,6 +103,7 @@ def build_template(banks: Sequence[str] = (), *, example_rows: bool = False) -> 
                            errorTitle="Mode de règlement", error="Choisissez un mode dans la liste : " + ", ".join(m.value for m in PaymentMethod) + ".")
     modes.add(f"{col[t.MODE]}2:{col[t.MODE]}{end}")
     ws.add_data_validation(modes)
+    banks = [b for b in banks if b and not any(ch in b for ch in '",')]  # a list literal: text only, never a way out of the quotes
     if banks:
         bank_list = DataValidation(type="list", formula1='"' + ",".join(banks) + '"', allow_blank=True, showErrorMessage=True,
                                    errorTitle="Banque", error="Choisissez le code journal d'une banque du dossier : " + ", ".join(banks) + ".")

@@ -86,6 +86,7 @@ class Column:
     number_format: str | None = None
     width: float | None = None
     wrap: bool = False  # wrap long text (messages) instead of overflowing
+    hidden: bool = False  # a technical column (a key read back by Reglo): kept, not shown
 
 
 @runtime_checkable

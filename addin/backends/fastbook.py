@@ -337,6 +337,9 @@ class _Sheet:
     state: str | None = None
 
 
+_HIDDEN = ' hidden="1"'
+
+
 @dataclass
 class _NewSheet:
     header: list[Column]
@@ -1039,7 +1042,7 @@ class FastFileWorkbook:
                 if lines > 1:
                     heights[r] = max(heights.get(r, 0), 15 * lines)
         cols = "".join(
-            f'<col min="{j}" max="{j}" width="{width:g}" customWidth="1"/>'
+            f'<col min="{j}" max="{j}" width="{width:g}" customWidth="1"{_HIDDEN if j <= len(spec.header) and spec.header[j - 1].hidden else ""}/>'
             for j, width in enumerate(column_widths(spec.header, spec.preamble), start=1)
         )
         pane = ""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from reglo.core.alerts import Alert, Severity, count_by_severity, summarise_information
+from reglo.core.alerts import STATUS_CODES, Alert, Severity, count_by_severity, summarise_information
 
 from reglo.addin.backends.sheets import (
     GREEN,
@@ -308,7 +308,7 @@ def paint_alerts(
     per_cell: dict[tuple[str, int, int], list[Alert]] = {}
     per_note: dict[tuple[str, int, int], list[Alert]] = {}
     for a, loc in zip(alerts, locations):
-        if a.severity is Severity.INFO:
+        if a.severity is Severity.INFO and a.code.value not in STATUS_CODES:
             continue
         if not loc.cells:
             report.unlocated += 1
@@ -317,7 +317,8 @@ def paint_alerts(
             per_cell.setdefault((loc.sheet, r, c), []).append(a)  # type: ignore[arg-type]
         per_note.setdefault((loc.sheet, *loc.link), []).append(a)  # type: ignore[arg-type]
     wanted = {
-        key: (RED if any(a.is_blocking for a in lst) else YELLOW, note_text(per_note[key]) if key in per_note else None)
+        key: (RED if any(a.is_blocking for a in lst) else YELLOW if any(a.severity is Severity.WARNING for a in lst) else GREEN,
+              note_text(per_note[key]) if key in per_note else None)
         for key, lst in per_cell.items()
     }
 

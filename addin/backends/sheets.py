@@ -238,6 +238,8 @@ class FileWorkbook:
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
+            if c.hidden:
+                ws.column_dimensions[get_column_letter(j)].hidden = True
         wrap_style = Alignment(wrap_text=True, vertical="top")
         top_style = Alignment(vertical="top")
         link_font = Font(name="Calibri", color="0563C1", underline="single")

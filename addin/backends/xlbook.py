@@ -218,7 +218,8 @@ class XlwingsWorkbook:
             if any(c.wrap for c in cols):
                 sht.range((header_row + 1, 1), (last, n)).rows.autofit()
         for j, width in enumerate(column_widths(cols, preamble), start=1):
-            sht.range((1, j)).column_width = round(width * CHAR_POINTS, 1) if self._officejs else width
+            hidden = j <= len(cols) and cols[j - 1].hidden  # width 0 hides a column in every Excel engine
+            sht.range((1, j)).column_width = 0 if hidden else (round(width * CHAR_POINTS, 1) if self._officejs else width)
         if freeze:
             try:
                 sht.freeze_panes.freeze_at(cell_ref(header_row + 1, 1))

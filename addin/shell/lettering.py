@@ -541,6 +541,85 @@ def propose_to_book(book: Workbook, fec_path: str | Path, options: LetteringOpti
     return LetteringOutcome(summary_lines(proposal), list(proposal.alerts), proposal=proposal)
 
 
+def ledger_sheet(book: Workbook) -> str | None:
+    """The workbook's ledger sheet (« Écritures », FEC columns), if any."""
+    from reglo.addin.backends.entries_sheet import SHEET as ENTRIES
+
+    return next((n for n in book.sheet_names() if n.strip().casefold() == ENTRIES.casefold()), None)
+
+
+def _fec_text(value: Any, field_name: str) -> str:
+    from decimal import Decimal as _D
+
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        return f"{value:%Y%m%d}"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, _D)) and field_name in ("Debit", "Credit", "Montantdevise", "Montant"):
+        return f"{_D(str(value)).quantize(_D('0.01'))}".replace(".", ",")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).replace("\t", " ").splitlines())
+
+
+def ledger_from_sheet(book: Workbook, sheet: str):
+    """The ledger typed or pasted in a sheet with FEC columns, read by the FEC reader (same
+    rules as a file); ``frame.source_row`` and the alerts point at the sheet's rows."""
+    from reglo.addin.backends.entries_sheet import HEADERS
+    from reglo.addin.shell.checks import _entries_header_row
+    from reglo.core.entry_sheet_rules import DATE_FIELDS, map_headers, parse_sheet_date
+    from reglo.core.fec import read_fec
+
+    values = book.read_values(sheet)
+    header_row = _entries_header_row(values)
+    where = map_headers(values[header_row - 1] if len(values) >= header_row else [])
+    fields = [h for h in HEADERS if h in where or h != "DateEcheance"]  # the 18 FEC fields (empty when absent)
+    excel_rows: list[int] = []
+    lines = ["\t".join(fields)]
+    for i, line in enumerate(values[header_row:], start=header_row + 1):
+        if not any(v not in (None, "") for v in line):
+            continue
+        excel_rows.append(i)
+        cells = []
+        for f in fields:
+            v = line[where[f]] if f in where and where[f] < len(line) else None
+            if f in DATE_FIELDS or f == "DateEcheance":
+                try:
+                    v = parse_sheet_date(v) or v
+                except ValueError:
+                    pass  # the FEC reader names the impossible date
+            cells.append(_fec_text(v, f))
+        lines.append("\t".join(cells))
+    ledger = read_fec(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    to_sheet = {n: excel_rows[n - 2] for n in range(2, len(excel_rows) + 2)}
+    frame = ledger.frame
+    if len(frame):
+        frame = frame.assign(source_row=frame["source_row"].map(lambda n: to_sheet.get(int(n), int(n))))
+    ledger.frame = frame
+    ledger.alerts = [a.model_copy(update={"sheet": sheet, "row": to_sheet.get(a.row, a.row) if a.row is not None else None}) for a in ledger.alerts]
+    return ledger
+
+
+def propose_from_sheet(book: Workbook, options: LetteringOptions, sheet: str | None = None) -> LetteringOutcome:
+    """« Proposer le lettrage » on the ledger sheet of the open workbook: needs no file, so it
+    also works in the browser (xlwings Lite). « Appliquer » writes to a FEC: desktop only."""
+    sheet = sheet or ledger_sheet(book)
+    if sheet is None:
+        raise UserError("Aucune feuille « Écritures » (colonnes du FEC) dans ce classeur : collez-y le grand livre, "
+                        "ou utilisez le complément de bureau, qui lit le FEC du dossier.")
+    ledger = ledger_from_sheet(book, sheet)
+    blocking = [a for a in ledger.alerts if a.is_blocking]
+    if blocking and not len(ledger.frame):
+        return LetteringOutcome([f"Rien à proposer : la feuille « {sheet} » n'est pas lisible comme un grand livre."], list(ledger.alerts))
+    proposal = propose_lettering(ledger.frame, options)
+    write_proposals(book, proposal, ledger.frame, options, Path(sheet))
+    lines = summary_lines(proposal)
+    lines.append(f"Lignes lues dans la feuille « {sheet} » du classeur ouvert. « Appliquer le lettrage » écrit dans le FEC : il se fait avec le complément de bureau.")
+    return LetteringOutcome(lines, list(ledger.alerts) + list(proposal.alerts), proposal=proposal)
+
+
 def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_path: str | Path | None = None, now: datetime,
                     lettered_on: date | None = None) -> LetteringOutcome:
     """« Appliquer le lettrage »: the groups left at « Oui » are written to the FEC (atomically),

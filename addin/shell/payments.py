@@ -254,6 +254,7 @@ def summary_lines(result: CheckResult) -> list[tuple[str, object]]:
         ("Lignes sans alerte", tt.get("ok", 0)),
         ("Lignes avec avertissement", tt.get("warning", 0)),
         ("Lignes bloquées (non importées)", tt.get("blocking", 0)),
+        ("Lignes déjà importées (rien à faire)", tt.get("imported", 0)),
         *([("Lignes non vérifiées (colonne obligatoire absente)", tt.get("unchecked", 0))] if tt.get("missing_columns") else []),
         ("Montant importable", tt.get("accepted_amount", ZERO)),
         ("dont imputé sur les factures", tt.get("applied_amount", ZERO)),
@@ -289,7 +290,8 @@ def check_summary(result: CheckResult, alerts: list[Alert]) -> list[str]:
             f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s). Ajoutez la colonne puis relancez « Contrôler ».",
         ]
     return [
-        f"{tt.get('rows', 0)} ligne(s) : {tt.get('ok', 0)} sans alerte, {tt.get('warning', 0)} avec avertissement, {tt.get('blocking', 0)} bloquée(s).",
+        f"{tt.get('rows', 0)} ligne(s) : {tt.get('ok', 0)} sans alerte, {tt.get('warning', 0)} avec avertissement, {tt.get('blocking', 0)} bloquée(s)"
+        + (f", {tt['imported']} déjà importée(s)." if tt.get("imported") else "."),
         f"{c[Severity.BLOCKING]} alerte(s) bloquante(s), {c[Severity.WARNING]} avertissement(s) ; montant importable {format_display(tt.get('accepted_amount', ZERO))}.",
     ]
 
@@ -352,8 +354,8 @@ def import_payments(book: Any, pd_: PaymentsDossier, *, today: date, now: dateti
         elif any(a.code == "COMMIT_DUPLICATE_PAYMENT" for a in alerts):
             run.summary.append("Import annulé : ces règlements viennent d'être enregistrés par une autre exécution. Relancez « Contrôler » pour voir les lignes concernées. Rien n'a été enregistré.")
         else:
-            already = sum(1 for a in result.alerts if a.code == "PAY_ALREADY_IMPORTED")
-            others = result.totals.get("blocking", 0) - already
+            already = result.totals.get("imported", 0)
+            others = result.totals.get("blocking", 0)
             if result.totals.get("missing_columns"):
                 run.summary.append(f"Rien n'a été importé : colonne(s) obligatoire(s) absente(s) ({result.totals['missing_columns']}) ; "
                                    f"{result.rows} ligne(s) lue(s), dont {result.totals.get('unchecked', 0)} non vérifiée(s) en entier. Ajoutez la colonne puis relancez.")
@@ -427,6 +429,7 @@ def import_from_ledger(book: Any, pd_: PaymentsDossier, frame: pd.DataFrame, *, 
     elif res.allocations:
         run.summary.append("Import annulé : ces règlements viennent d'être enregistrés par une autre exécution. Rien n'a été enregistré.")
     _write_ledger_sheet(book, res, frame)
+    run.alerts, listed, link = _write_fec_lines(book, run.alerts, frame)
     run.synthesis = write_synthesis(book, pd_, syn=data["synthesis"])
     total = sum((a.payment.amount for a in run.applied), ZERO)
     run.summary += [
@@ -436,8 +439,32 @@ def import_from_ledger(book: Any, pd_: PaymentsDossier, frame: pd.DataFrame, *, 
     from reglo.addin.backends.paint import write_control_sheet
 
     write_control_sheet(book, run.alerts, sheet=CONTROL_SHEET, title="Import des règlements depuis la comptabilité — Reglo",
-                        summary=[("Lignes lues", res.considered), ("Règlements importés", len(run.applied)), ("Montant importé", total), ("Lignes non conformes", len(res.rejected_rows))])
+                        summary=[("Lignes lues", res.considered), ("Règlements importés", len(run.applied)), ("Montant importé", total), ("Lignes non conformes", len(res.rejected_rows)),
+                                 ("Lignes du FEC signalées", link if listed else 0)])
     return run
+
+
+def _write_fec_lines(book: Workbook, alerts: list[Alert], frame: pd.DataFrame) -> tuple[list[Alert], int, Any]:
+    """« Lignes du FEC »: every FEC line an alert is about (number, journal, entry, date, …);
+    the alerts are pointed at their line of that sheet, so that « Contrôle » links to it.
+    Returns the alerts, how many lines are listed and a link to the listing."""
+    from reglo.addin.backends.base import hyperlink_formula
+    from reglo.core.payments.ledger_import import LINE_COLUMNS, LINES_SHEET, SHEET as FEC_SHEET, flagged_lines
+
+    rows = flagged_lines(frame, alerts)
+    widths = {"Ligne FEC": 10, "EcritureLib": 40, "Alertes": 30, "EcritureDate": 12, "Debit": 14, "Credit": 14}
+    formats = {"EcritureDate": DATE_FORMAT, "Debit": EURO_FORMAT, "Credit": EURO_FORMAT}
+    header = [Column(c, formats.get(c), widths.get(c, 13)) for c in LINE_COLUMNS]
+    header_row = book.write_sheet(LINES_SHEET, header, rows, title="Lignes du FEC concernées par une alerte (import depuis la comptabilité)")
+    where = {r[0]: header_row + 1 + i for i, r in enumerate(rows)}
+    out = []
+    for a in alerts:
+        if a.sheet == FEC_SHEET:
+            a = a.model_copy(update={"sheet": LINES_SHEET, "row": where.get(a.row) if a.row is not None else None,
+                                     "column": a.column if a.row in where else None})
+        out.append(a)
+    link = hyperlink_formula(LINES_SHEET, header_row, 1, f"{len(rows)} ligne(s) : voir « {LINES_SHEET} »")
+    return out, len(rows), link
 
 
 def _write_ledger_sheet(book: Workbook, res: Any, frame: pd.DataFrame) -> None:

@@ -91,7 +91,7 @@ PREVIEW_COLUMNS = [
     Column("Sélection", None, 10),
     Column("Groupe", None, 8),
     Column("Statut", None, 34),
-    Column("Clé", None, 12),
+    Column("Clé", None, 12, hidden=True),  # technical: the ledger line's identity, read back by « Afficher » / « Générer »
 ]
 _COL = {c.header: i for i, c in enumerate(PREVIEW_COLUMNS, start=1)}
 
@@ -299,6 +299,14 @@ def _yes(b: bool) -> str:
     return "Oui" if b else "Non"
 
 
+def _stamp(text: str) -> Any:
+    """The import's time stamp as a date-time cell (shown jj/mm/aaaa hh:mm), the text when unreadable."""
+    try:
+        return datetime.fromisoformat(str(text)[:16])
+    except ValueError:
+        return str(text)[:16].replace("T", " ")
+
+
 def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any], status: dict[str, str] | None = None, others: list[tuple[str, str]] | None = None) -> dict[str, int]:
     """Write the preview grouped by beneficiary with live totals; returns key → Excel row.
 
@@ -306,7 +314,7 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
     """
     status = status or {}
     preamble = [
-        ["Import du", meta.get("imported_at", "")[:16].replace("T", " "), "Période", f"{meta.get('period', '')}"],
+        ["Import du", _stamp(meta.get("imported_at", "")), "Période", f"{meta.get('period', '')}"],
         ["Débits non lettrés", _yes(bool(meta.get("import_debits"))), "Racines", meta.get("roots", "")],
         ["Total de la sélection", None],
     ]
@@ -317,11 +325,11 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
     where: dict[str, int] = {}
     amount_col = _letter(_COL["Montant"])
     sel_col = _letter(_COL["Sélection"])
-    who_col = _letter(_COL["Bénéficiaire"])
     by_who: dict[str, list[PreviewLine]] = {}
     for l in lines:
         by_who.setdefault(l.beneficiary, []).append(l)
     for who, group in by_who.items():
+        first = header_row + 1 + len(rows)
         for l in group:
             where[l.key] = header_row + 1 + len(rows)
             st = status.get(l.key) or ("Montant modifié" if l.is_edited else ("À payer" if l.selected else "Non sélectionnée"))
@@ -331,7 +339,10 @@ def write_preview(book: Workbook, lines: list[PreviewLine], meta: dict[str, Any]
                 _yes(l.selected), l.group, st, l.key,
             ])
         total_all = sum((l.open_amount for l in group), ZERO)
-        sel = Formula(f'=SUMIFS({amount_col}:{amount_col},{who_col}:{who_col},"{who}",{sel_col}:{sel_col},"Oui")')
+        # the beneficiary's own rows, just above: no text from the ledger inside the formula
+        # (a code with a quote, a wildcard or a leading « = » / « > » would change a criterion)
+        last = header_row + len(rows)
+        sel = Formula(f'=SUMIFS({amount_col}{first}:{amount_col}{last},{sel_col}{first}:{sel_col}{last},"Oui")')
         rows.append([None, f"Total {who}", group[0].beneficiary_name, None, None, None, None, None, None, None, None,
                      sum((l.original_amount for l in group), ZERO), total_all, sel, None, None, "← total sélectionné du bénéficiaire", None])
     for code, name in others or []:
@@ -551,8 +562,12 @@ def cancel_transfer_file(book: Any | None = None, *, reference: str | None = Non
             known = ", ".join(uc.bank_file_name(b) for b in snap.live(KIND)) or "aucun"
             alerts = [alert("TRANSFER_FILE_UNKNOWN", sheet=PARAMS_SHEET if wb else None, value=ref, known=known)]
             return _finish(wb, alerts, "Aucun fichier annulé.")
-        if batch.status != "cancelled":
-            store.set_status(batch.id, "cancelled", at=at, reason=why)
+        if batch.status == "cancelled":  # idempotent: says nothing changed
+            name = uc.bank_file_name(batch)
+            when = batch.cancelled_at.strftime("%d/%m/%Y") if getattr(batch, "cancelled_at", None) else "?"
+            alerts = [alert("TRANSFER_FILE_ALREADY_CANCELLED", file=name, date=when, reason=getattr(batch, "cancel_reason", None) or "motif non indiqué")]
+            return _finish(wb, alerts, f"Fichier {name} déjà annulé : rien n'a changé.")
+        store.set_status(batch.id, "cancelled", at=at, reason=why)
     name = uc.bank_file_name(batch)
     alerts = [alert("TRANSFER_FILE_CANCELLED", file=name, reason=why, count=len(batch.lines))]
     return _finish(wb, alerts, f"Fichier {name} annulé dans le registre : ses lignes redeviennent payables au prochain « Importer ».")

@@ -2,7 +2,7 @@
 
 See core/catalogue/__init__.py for the conventions. Codes start with ``PAY_``.
 """
-B, W = "BLOQUANT", "AVERTISSEMENT"
+B, W, I = "BLOQUANT", "AVERTISSEMENT", "INFORMATION"
 
 _ONE_LINE_PER_INVOICE = (
     " Cette méthode d'import exige une ligne de règlement par facture portant le n° de facture"
@@ -25,7 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "PAY_BANK_UNKNOWN": (B, "Banque « {value} » inconnue : indiquez le code journal d'une banque du dossier ({expected})."),
     "PAY_INVOICE_SETTLED_IN_LEDGER": (B, "La facture {invoice} est déjà soldée en comptabilité (lettrage {letter} du {date}) : ce règlement la paierait une seconde fois. Supprimez la ligne, ou, si la comptabilité est fausse, délettrez la facture puis réimportez le grand livre du dossier."),
     "PAY_DUPLICATE_IN_SHEET": (B, "Règlement en double : même facture, même date et même montant que la ligne {other}. Supprimez le doublon, ou regroupez les deux règlements en une ligne."),
-    "PAY_ALREADY_IMPORTED": (B, "Ce règlement ({invoice}, {amount} € du {date}) a déjà été importé le {imported_on} (lot {batch}). Il ne sera pas importé une seconde fois : supprimez la ligne."),
+    "PAY_ALREADY_IMPORTED": (I, "Importé le {imported_on} (lot {batch}) : ce règlement ({invoice}, {amount} € du {date}) est déjà enregistré ; il n'est pas importé une seconde fois. Rien à faire."),
     # --- template rows: warnings -------------------------------------------
     "PAY_PARTIAL": (W, "Règlement partiel de la facture {invoice} : {amount} € reçus sur {open} € restant dus ; il restera {rest} € à encaisser."),
     "PAY_OVERPAYMENT": (W, "Le règlement ({amount} €) dépasse le reste dû de la facture {invoice} ({open} €) : l'excédent de {excess} € restera au crédit du client {customer}. Vérifiez la facture ou le montant."),
@@ -42,5 +42,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "PAY_FEC_MULTI_INVOICE": (W, "Ligne de règlement de {amount} € citant plusieurs factures ({invoices}) : non importée." + _ONE_LINE_PER_INVOICE),
     "PAY_FEC_OTHER_CUSTOMER": (W, "Ligne de règlement du compte {value} citant la facture {invoice} du client {expected} : non importée. Vérifiez le compte ou la référence en comptabilité."),
     "PAY_FEC_NOT_RECEIPT": (W, "Ligne au débit du compte client {customer} dans le journal de banque ({amount} €, « {label} ») : remboursement ou rejet, non importé comme règlement."),
-    "PAY_FEC_ALREADY_IMPORTED": (W, "Règlement de la facture {invoice} ({amount} € du {date}) déjà enregistré dans le registre (lot {batch}) : ignoré."),
+    "PAY_FEC_ALREADY_IMPORTED": (I, "Déjà importé (lot {batch}) : règlement de la facture {invoice} ({amount} € du {date}), déjà enregistré dans le registre ; il n'est pas importé une seconde fois."),
 }

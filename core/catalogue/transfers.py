@@ -45,6 +45,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DEBTOR_ACCOUNT_INVALID": (B, "Compte de la banque émettrice invalide : {detail}. Corrigez l'IBAN/BIC dans « Paramètres virements »."),
     # --- register -------------------------------------------------------------
     "TRANSFER_FILE_UNKNOWN": (B, "Fichier de virements « {value} » introuvable dans le registre (référence, nom de fichier ou numéro de lot). Fichiers actifs : {known}."),
+    "TRANSFER_FILE_ALREADY_CANCELLED": (I, "Fichier {file} déjà annulé dans le registre le {date} ({reason}) : rien n'a changé."),
+    "TRANSFER_PERIOD_OPTION": (B, "Période des échéances absente : indiquez-la avec --period, par exemple --period 2025-12 (un mois), --period 2025 (une année) ou --period 01/12/2025:28/02/2026 (du … au …) ; ou saisissez « Période du » et « Période au » dans la feuille « Paramètres virements »."),
     "TRANSFER_FILE_CANCELLED": (W, "Fichier {file} annulé dans le registre ({reason}) : ses {count} facture(s) redeviennent payables au prochain import."),
     # --- lettered copy of the ledger (payments and transfers) ------------------
     "LETTERED_COPY_UNREADABLE": (B, "La copie lettrée du grand livre « {file} » est illisible ({detail}) : elle contient peut-être des écritures de Reglo absentes du FEC du dossier, elle n'est donc ni écrasée ni reconstruite. Réparez-la, ou renommez-la si vous êtes sûr de pouvoir la perdre, puis relancez."),

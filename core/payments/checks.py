@@ -184,7 +184,12 @@ def check_rows(
             status[p.source_row] = RowStatus.OK
             continue
         alerts.extend(p.alerts)
-        status[p.source_row] = RowStatus.BLOCKING if any(a.is_blocking for a in p.alerts) else RowStatus.WARNING
+        if any(a.is_blocking for a in p.alerts):
+            status[p.source_row] = RowStatus.BLOCKING
+        elif any(a.code == "PAY_ALREADY_IMPORTED" for a in p.alerts):
+            status[p.source_row] = RowStatus.IMPORTED
+        else:
+            status[p.source_row] = RowStatus.WARNING
     result = CheckResult(payments=payments, allocations=allocations, alerts=alerts, status=status, rows=len(parsed))
     result.totals = totals(parsed, allocations, status)
     return result
@@ -206,6 +211,7 @@ def totals(parsed: Sequence[ParsedRow], allocations: Sequence[Allocation], statu
         "ok": sum(1 for s in status.values() if s is RowStatus.OK),
         "warning": sum(1 for s in status.values() if s is RowStatus.WARNING),
         "blocking": sum(1 for s in status.values() if s is RowStatus.BLOCKING),
+        "imported": sum(1 for s in status.values() if s is RowStatus.IMPORTED),
         "accepted_amount": sum((a.payment.amount for a in allocations), ZERO),
         "applied_amount": sum((a.applied for a in allocations), ZERO),
         "excess_amount": sum((a.excess for a in allocations), ZERO),

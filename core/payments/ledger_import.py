@@ -28,6 +28,8 @@ from reglo.core.payments.ingest import code, eur, fr_date, payment_key
 from reglo.core.payments.model import Allocation, Payment, PaymentReference
 
 SHEET = "FEC"
+LINES_SHEET = "Lignes du FEC"  # the workbook sheet listing every FEC line an alert is about
+LINE_COLUMNS = ("Ligne FEC", "JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompAuxNum", "PieceRef", "EcritureLib", "Debit", "Credit", "Alertes")
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*[A-Z0-9]|[A-Z0-9]")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 # « FACT 1382 », « facture n° 1382 », « FACT.N 1382 »: an invoice number given by its digits only
@@ -165,4 +167,40 @@ def payments_from_ledger(frame: pd.DataFrame, ref: PaymentReference, *, sheet: s
     allocations = allocate(payments, ref.invoices)
     for a in allocations:
         alerts.extend(allocation_alerts(a, sheet=sheet))
-    return LedgerImportResult(payments, allocations, alerts, considered=len(lines), rejected_rows=rejected)
+    return LedgerImportResult(payments, allocations, located(alerts, lines, sheet=sheet), considered=len(lines), rejected_rows=rejected)
+
+
+def line_place(rec) -> str:
+    """« FEC ligne 1234, journal BQ1, écriture BQ1-0042 du 15/03/2025 »: where a person finds a FEC line."""
+    day = pd.Timestamp(rec.entry_date).date() if pd.notna(rec.entry_date) else None
+    entry = f", écriture {rec.entry_number}" if str(rec.entry_number or "").strip() else ""
+    return f"FEC ligne {int(rec.source_row)}, journal {rec.journal_code}{entry}" + (f" du {fr_date(day)}" if day else "")
+
+
+def located(alerts: list[Alert], lines: pd.DataFrame, *, sheet: str = SHEET) -> list[Alert]:
+    """Each alert on a FEC line starts with the line's place (number, journal, entry, date)."""
+    places = {int(rec.source_row): line_place(rec) for rec in lines.itertuples(index=False)}
+    out = []
+    for a in alerts:
+        if a.sheet == sheet and a.row in places and not a.message.startswith("FEC ligne "):
+            a = a.model_copy(update={"message": f"{places[a.row]} : {a.message}"})
+        out.append(a)
+    return out
+
+
+def flagged_lines(frame: pd.DataFrame, alerts: list[Alert], *, sheet: str = SHEET) -> list[list[object]]:
+    """Rows of the « Lignes du FEC » listing (``LINE_COLUMNS``): every FEC line an alert is
+    about, in file order, with the codes of its alerts."""
+    codes: dict[int, list[str]] = {}
+    for a in alerts:
+        if a.sheet == sheet and a.row is not None and a.code.value not in codes.setdefault(a.row, []):
+            codes[a.row].append(a.code.value)
+    if not codes or frame.empty:
+        return []
+    sub = frame.loc[frame["source_row"].isin(list(codes))].sort_values("source_row")
+    rows: list[list[object]] = []
+    for rec in sub.itertuples(index=False):
+        day = pd.Timestamp(rec.entry_date).date() if pd.notna(rec.entry_date) else None
+        rows.append([int(rec.source_row), rec.journal_code, rec.entry_number, day, rec.ledger_account, rec.subledger_account, rec.document_ref,
+                     rec.label, cents_to_money(int(rec.debit)), cents_to_money(int(rec.credit)), ", ".join(codes[int(rec.source_row)])])
+    return rows

@@ -147,3 +147,4 @@ class RowStatus(StrEnum):
     OK = "OK"
     WARNING = "AVERTISSEMENT"
     BLOCKING = "BLOQUANT"
+    IMPORTED = "IMPORTÉ"  # already in the register (« Importé le … (lot n) »): nothing to do, not an error

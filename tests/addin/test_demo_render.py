@@ -91,7 +91,8 @@ def rendered(tmp_path_factory) -> Rendered:
 def test_the_demo_writes_workbooks_of_every_workflow(rendered):
     names = {Path(n).name for n in rendered.workbooks}
     for expected in ("dossier.xlsx", "ecritures_a_controler.xlsx", "Propositions de lettrage.xlsx", "Import règlements clients.xlsx",
-                     "Virements fournisseurs.xlsx"):
+                     "Règlements depuis la comptabilité.xlsx", "Virements fournisseurs.xlsx", "Virements fournisseurs (réimport).xlsx",
+                     "Prélèvements clients.xlsx", "Décaissement.xlsx"):
         assert expected in names, sorted(names)
     assert any("écritures importées" in n for n in names)
 
@@ -128,8 +129,37 @@ def _shown(rendered: Rendered, name: str, sheet: str) -> list[list[str]]:
         return list(csv.reader(f, delimiter=";"))
 
 
-def _total_problems(rendered: Rendered, name: str) -> dict[str, list[str]]:
-    """Per sheet, the amounts of « Total… » rows that do not show as French euros."""
+def test_every_visible_sheet_is_rendered(rendered):
+    """LibreOffice wrote every visible sheet of every workbook (one CSV per sheet, as displayed)."""
+    missing = []
+    for name, path in rendered.workbooks.items():
+        wb = openpyxl.load_workbook(path, read_only=True)
+        for ws in wb.worksheets:
+            if ws.sheet_state == "visible" and not (rendered.csv / f"{Path(name).stem}-{ws.title}.csv").exists():
+                missing.append(f"{name} / {ws.title}")
+        wb.close()
+    assert not missing, "Feuilles non rendues :\n" + "\n".join(missing)
+
+
+# workbooks whose totals must be found (and shown as French euros), so that the check is not vacuous there
+TOTALS_EXPECTED = ("Import règlements clients.xlsx", "Virements fournisseurs.xlsx", "Prélèvements clients.xlsx", "Décaissement.xlsx",
+                   "Règlements depuis la comptabilité.xlsx")
+
+
+def test_totals_are_found_in_every_workflow_workbook(rendered):
+    empty = []
+    for name in rendered.workbooks:
+        if Path(name).name in TOTALS_EXPECTED:
+            checked: list[str] = []
+            _total_problems(rendered, name, checked=checked)
+            if not checked:
+                empty.append(name)
+    assert not empty, "Aucun total montant contrôlé dans :\n" + "\n".join(empty)
+
+
+def _total_problems(rendered: Rendered, name: str, checked: list[str] | None = None) -> dict[str, list[str]]:
+    """Per sheet, the amounts of « Total… » rows that do not show as French euros (``checked``
+    receives every total amount looked at)."""
     wb = openpyxl.load_workbook(rendered.workbooks[name])
     problems: dict[str, list[str]] = {}
     for ws in wb.worksheets:
@@ -152,6 +182,8 @@ def _total_problems(rendered: Rendered, name: str) -> dict[str, list[str]]:
                 if not amount_cols[c.column] and c.column not in paired:
                     continue  # a count (invoices, lines)
                 text = shown[c.row - 1][c.column - 1] if c.row - 1 < len(shown) and c.column - 1 < len(shown[c.row - 1]) else ""
+                if checked is not None:
+                    checked.append(f"{ws.title}!{c.coordinate} « {text} »")
                 fmt = c.number_format or ""
                 if "€" not in fmt or "#,##0.00" not in fmt.replace("# ##0", "#,##0") or not FRENCH_MONEY.match(text):
                     problems.setdefault(ws.title, []).append(f"{c.coordinate} « {label.value} » : {c.value!r}, format {fmt!r}, affiché « {text} »")

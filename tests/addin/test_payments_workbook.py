@@ -11,7 +11,7 @@ import pytest
 
 from reglo.addin.shell.payments import PaymentsDossier, check_file, check_payments, import_from_ledger, import_payments
 from reglo.addin.shell.register import PaymentRegister
-from reglo.addin.backends.sheets import RED, YELLOW, FileWorkbook
+from reglo.addin.backends.sheets import GREEN, RED, YELLOW, FileWorkbook
 from reglo.core.alerts import has_blocking
 from reglo.core.dossier import Dossier, JobSite, SalesInvoice
 from reglo.core.entries import entries_to_frame
@@ -180,6 +180,22 @@ def test_import_twice_applies_nothing_the_second_time(tmp_path, dossier):
     assert run2.batch_id is None and run2.applied == []
     assert sum(1 for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED") == 3
     assert "3 règlement(s) de la feuille ont déjà été importés" in run2.summary[0]
+    # issue 12 finding 2: rows already imported are green « Importé le … (lot n) », not blocking,
+    # and « Contrôle » counts them apart
+    imported_rows = [a.row for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED"]
+    assert all(not a.is_blocking for a in run2.alerts if a.code == "PAY_ALREADY_IMPORTED")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[t.SHEET]
+    for r in imported_rows:
+        assert fill_of(ws, f"B{r}") == GREEN and ws[f"B{r}"].comment.text.count("Importé le ") == 1
+    assert fill_of(ws, "B4") == RED  # the row really blocked is still red
+    control = {r[0]: r[1] for r in wb["Contrôle"].iter_rows(values_only=True) if r and r[0]}
+    assert control["Lignes déjà importées (rien à faire)"] == 3
+    assert control["Lignes bloquées (non importées)"] == control["Alertes bloquantes"] > 0
+    # « Contrôler » on the fast file backend paints them the same way
+    check_file(path, dossier, today=TODAY, engine="rapide")
+    ws = openpyxl.load_workbook(path)[t.SHEET]
+    assert all(fill_of(ws, f"B{r}") == GREEN for r in imported_rows) and fill_of(ws, "B4") == RED
     assert len(dossier.register.batches(kind="customer_payments")) == 1
     assert dossier.register.paid_cents_by_item(kind="customer_payments")["invoice:F2025-003"] == 1000000
 
@@ -242,6 +258,40 @@ def test_import_from_ledger(tmp_path, dossier):
     assert {"Import comptabilité", "Synthèse chantiers", "Contrôle"} <= set(wb.sheetnames)
     run2 = import_from_ledger(FileWorkbook(tmp_path / "compta.xlsx"), dossier, frame, now=datetime(2025, 7, 1))
     assert run2.applied == [] and "PAY_FEC_ALREADY_IMPORTED" in {a.code.value for a in run2.alerts}
+
+
+def test_from_fec_alerts_name_their_fec_line_and_link_to_a_listing(tmp_path, dossier):
+    """Issue 12, finding 5: every alert on a FEC line names its line number, journal, entry
+    number and date; « Contrôle » has no « — » cell and links to « Lignes du FEC »."""
+    import re
+
+    frame = read_fec(write_fec(entries_to_frame([
+        _bank_entry(1, "C001", "6000.00", "F2025-002", "VIR DUPONT F2025-002"),
+        _bank_entry(2, "C002", "9000.00", "REM12", "REMISE CHEQUES"),
+        _bank_entry(3, "C002", "700.00", "REM13", "VIR F2025-001 F2025-003"),
+    ]))).frame
+    path = tmp_path / "compta.xlsx"
+    book = FileWorkbook(path, create=True)
+    run = import_from_ledger(book, dossier, frame, now=NOW)
+    book.save()
+    on_lines = [a for a in run.alerts if a.code.value.startswith("PAY_FEC_")]
+    assert len(on_lines) == 2
+    wb = openpyxl.load_workbook(path)
+    listing = [r for r in wb["Lignes du FEC"].iter_rows(values_only=True)]
+    head = next(i for i, r in enumerate(listing) if r and r[0] == "Ligne FEC")
+    lines = {r[0]: r for r in listing[head + 1:] if r[0]}
+    for a in on_lines:
+        m = re.match(r"FEC ligne (\d+), journal (\w+), écriture (\S+) du (\d\d/\d\d/\d{4}) : ", a.message)
+        assert m, a.message
+        line = lines[int(m.group(1))]
+        assert (line[1], str(line[2])) == (m.group(2), m.group(3)) and line[3].strftime("%d/%m/%Y") == m.group(4)
+        assert a.sheet == "Lignes du FEC" and wb["Lignes du FEC"].cell(a.row, 1).value == int(m.group(1))
+    control = [r for r in wb["Contrôle"].iter_rows(values_only=True)]
+    alert_rows = [r for r in control if r and r[2] in ("BLOQUANT", "AVERTISSEMENT", "INFORMATION")]
+    assert len(alert_rows) == 2 and all(r[0] == "Lignes du FEC" and str(r[1]).startswith('=HYPERLINK("#\'Lignes du FEC\'!') for r in alert_rows)
+    assert not any(r[1] == "—" for r in control if r)
+    link = next(r[1] for r in control if r and r[0] == "Lignes du FEC signalées")
+    assert link.startswith('=HYPERLINK("#\'Lignes du FEC\'!A') and "2 ligne(s)" in link
 
 
 def test_fast_marks_are_taken_back_by_the_painter(tmp_path, dossier):

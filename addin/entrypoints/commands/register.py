@@ -139,7 +139,7 @@ def run_cancel(args: argparse.Namespace) -> int:
             if batch is None:
                 raise UserError(f"Lot « {ref} » inconnu dans le {store.description}. Lancez « reglo register status --dossier \"{folder}\" » pour la liste.")
             if batch.status == "cancelled":
-                print(f"Le lot {batch.id} « {batch.reference} » est déjà annulé ({batch.cancel_reason}).")
+                print(f"Le lot {batch.id} « {batch.reference} » est déjà annulé ({batch.cancel_reason}) : rien n'a changé.")
                 return 0
             if batch.status == "pending" and not args.never_sent:
                 raise UserError(f"Le lot {batch.id} « {batch.reference} » est en attente (commencé le {_fmt(batch.created_at)} sur « {batch.host or '?'} ») : "

@@ -102,6 +102,17 @@ def _values(args: argparse.Namespace) -> dict:
     return v
 
 
+def _name_the_period_option(result):
+    """On the command line, a missing period is the --period option: say so, with examples."""
+    from reglo.core.alerts import alert
+
+    missing = [a for a in result.alerts if a.code.value == "TRANSFER_PARAM_MISSING" and "Période" in a.message]
+    if not missing:
+        return result
+    alerts = [alert("TRANSFER_PERIOD_OPTION")] + [a for a in result.alerts if a not in missing]
+    return type(result)(result.summary, alerts, list(result.outputs))
+
+
 def run(args: argparse.Namespace) -> int:
     from reglo.addin.shell import transfers as at
     from reglo.addin.backends.sheets import FileWorkbook, WorkbookError
@@ -137,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
                 book.save()
     except WorkbookError as exc:
         raise UserError(str(exc)) from exc
+    if args.action in ("import", "generate") and not getattr(args, "period", None):
+        result = _name_the_period_option(result)
     print(result.summary)
     print_alerts_and_outputs(result.alerts, result.outputs, limit=MAX_SHOWN, see="la feuille « Contrôle »")
     return result.exit_code

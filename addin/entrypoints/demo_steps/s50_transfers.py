@@ -16,6 +16,7 @@ from typing import Any
 
 ORDER = 50
 WORKBOOK = "Virements fournisseurs.xlsx"
+REIMPORT_WORKBOOK = "Virements fournisseurs (réimport).xlsx"
 
 
 def run(ctx: Any) -> list[str]:
@@ -81,7 +82,7 @@ def _run(ctx: Any, at: Any, folder: Path, fy_start: date, period_end: date, exec
     before.unlink(missing_ok=True)
 
     if edited is not None:  # re-import into a second workbook: the invoice paid in part comes back with its balance
-        second = FileWorkbook(ctx.out_dir / "Virements fournisseurs (réimport).xlsx", create=True)
+        second = FileWorkbook(ctx.out_dir / REIMPORT_WORKBOOK, create=True)
         at.ensure_params_sheet(second, {
             "Dossier": str(folder), "Période du": fy_start, "Période au": period_end, "Importer les débits non lettrés": "Oui",
             "Date d'exécution demandée": execution,

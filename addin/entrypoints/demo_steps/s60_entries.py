@@ -144,6 +144,17 @@ def _typed(header: str, value: str) -> Any:
     return value
 
 
+def demo_now(ctx: Any) -> Any:
+    """The demo's clock for this step: the first business day after closing, 11:00."""
+    from datetime import datetime, time
+
+    from reglo.core.writers.calendar import next_business_day
+
+    loaded = ctx.data.get("loaded_dossier")
+    fy_end = loaded.dossier.company.fiscal_year_end if loaded is not None else date(2025, 12, 31)
+    return datetime.combine(next_business_day(fy_end + timedelta(days=1)), time(11, 0))
+
+
 EXPECTED_REJECTED = {"ventes": 2, "ligne-unique": 0, "paie-banque": 2}
 
 
@@ -157,8 +168,9 @@ def run(ctx: Any) -> list[str]:
     # (and its FEC and « Tiers » give the labels and continue each journal's numbering)
     siren, closing, context = ei.dossier_context(ctx.dossier_path) if ctx.dossier_path else (None, None, None)
     dossier = Path(ctx.dossier_path).parent if ctx.dossier_path else None
+    now = demo_now(ctx)  # fixed clock: the result folders have the same names at every run
     for key, (path, d) in files.items():
-        run_ = ei.import_file(path, d, out_dir=folder / f"résultat-{key}", siren=siren, closing=closing, context=context, dossier=dossier)
+        run_ = ei.import_file(path, d, out_dir=folder / f"résultat-{key}", siren=siren, closing=closing, context=context, dossier=dossier, now=now)
         s = run_.result.summary
         lines.append(f"{path.name} ({d.name}) :")
         lines += [f"  {line}" for line in run_.summary_lines()]

@@ -16,17 +16,33 @@ def _result(outcome: Any) -> HandlerResult:
     return HandlerResult(summary="\n".join(outcome.summary), alerts=list(outcome.alerts), outputs=list(outcome.outputs))
 
 
-@handler("lettering_propose", label="Proposer le lettrage", group=GROUP, image="FindDialog", order=10)
+@handler("lettering_propose", label="Proposer le lettrage", group=GROUP, image="FindDialog", order=10, browser=True)
 def lettering_propose(book: Any, *, fec: str | Path | None = None, options: Any = None) -> HandlerResult:
-    """Propose letterings for the dossier's FEC in the sheet « Propositions de lettrage »."""
-    from reglo.addin.shell.lettering import PARAMS_SHEET, fec_for_book, options_from_rows, propose_to_book
+    """Propose letterings for the dossier's FEC in the sheet « Propositions de lettrage ».
+
+    In the browser (xlwings Lite), or when no FEC is found beside a workbook that holds a
+    ledger sheet « Écritures », the proposals are made from that sheet (no file needed)."""
+    from reglo.addin.entrypoints.ribbon import in_browser
+    from reglo.addin.shell.errors import UserError
+    from reglo.addin.shell.lettering import PARAMS_SHEET, fec_for_book, ledger_sheet, options_from_rows, propose_from_sheet, propose_to_book
     from reglo.core.lettering import LetteringOptions
 
     wb = as_workbook(book)
     if options is None and PARAMS_SHEET in wb.sheet_names():  # the parameters of the last proposal (editable)
         options, stored = options_from_rows(wb.read_values(PARAMS_SHEET)[1:])
-        fec = fec or stored
-    outcome = propose_to_book(wb, fec_for_book(book, fec), options or LetteringOptions())
+        fec = fec or (stored if stored and Path(stored).suffix.lower() == ".txt" else None)
+    options = options or LetteringOptions()
+    sheet = ledger_sheet(wb)
+    if in_browser() and fec is None:
+        outcome = propose_from_sheet(wb, options)
+    else:
+        try:
+            path = fec_for_book(book, fec)
+        except UserError:
+            if sheet is None or fec is not None:
+                raise
+            path = None
+        outcome = propose_from_sheet(wb, options, sheet) if path is None else propose_to_book(wb, path, options)
     outcome.summary.append("Vérifiez la feuille « Propositions de lettrage » (« Non » pour refuser), puis « Appliquer le lettrage ».")
     return _result(outcome)
 

@@ -422,7 +422,7 @@ def disburse_resume(book: xw.Book):
 
 @script(name="Proposer le lettrage")
 def lettering_propose(book: xw.Book):
-    """Lettrage : Proposer le lettrage (complément de bureau)."""
+    """Lettrage : Proposer le lettrage."""
     run("lettering_propose", book)
 
 
