@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -36,3 +37,27 @@ def print_alerts_and_outputs(alerts: Sequence, outputs: Iterable, *, limit: int,
     for out in outputs:
         print(f"Fichier écrit : {out}")
     sys.stdout.flush()
+
+
+def parse_date(text: str, what: str) -> date:
+    """A date typed on the command line (jj/mm/aaaa, or what a cell accepts), else a French error."""
+    from reglo.core.dossier import cell_date
+
+    try:
+        return cell_date(text)
+    except ValueError as exc:
+        raise UserError(f"{what} « {text} » illisible : jj/mm/aaaa attendu.") from exc
+
+
+def fix_clock(now_option: str | None) -> None:
+    """``--now AAAA-MM-JJTHH:MM:SS``: the collection shells' clock fixed at that moment (demo,
+    tests, a run dated after the fact)."""
+    if not now_option:
+        return
+    from reglo.addin.shell import debits as sd
+
+    try:
+        fixed = datetime.fromisoformat(now_option)
+    except ValueError as exc:
+        raise UserError(f"--now « {now_option} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
+    sd.now = lambda: fixed

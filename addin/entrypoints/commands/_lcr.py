@@ -7,10 +7,9 @@ Registered by ``commands/debits.py`` (a few lines) under its ``debits`` command;
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 
-from reglo.addin.entrypoints.commands._common import print_alerts_and_outputs
+from reglo.addin.entrypoints.commands._common import fix_clock, parse_date, print_alerts_and_outputs
 from reglo.addin.shell.errors import UserError
 
 MAX_SHOWN = 30
@@ -74,24 +73,6 @@ def register(actions: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_slip)
 
 
-def _date(text: str, what: str):
-    from reglo.core.dossier import cell_date
-
-    try:
-        return cell_date(text)
-    except ValueError as exc:
-        raise UserError(f"{what} « {text} » illisible : jj/mm/aaaa attendu.") from exc
-
-
-def _clock(args: argparse.Namespace) -> None:
-    from reglo.addin.shell import debits as sd
-
-    if args.now:
-        try:
-            fixed = datetime.fromisoformat(args.now)
-        except ValueError as exc:
-            raise UserError(f"--now « {args.now} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
-        sd.now = lambda: fixed
 
 
 def _values(args: argparse.Namespace) -> dict:
@@ -101,7 +82,7 @@ def _values(args: argparse.Namespace) -> dict:
     if getattr(args, "bank", None):
         v[Keys.JOURNAL] = args.bank.upper()
     if getattr(args, "date", None):
-        v[Keys.REMITTANCE_DATE] = _date(args.date, "Date de remise")
+        v[Keys.REMITTANCE_DATE] = parse_date(args.date, "Date de remise")
     if getattr(args, "reference", None) and args.lcr_action != "reject":
         v[Keys.REMITTANCE_REF] = args.reference
     if getattr(args, "code_entree", None):
@@ -109,7 +90,7 @@ def _values(args: argparse.Namespace) -> dict:
     if getattr(args, "dailly", None):
         v[Keys.DAILLY] = args.dailly
     if getattr(args, "value_date", None):
-        v[Keys.VALUE_DATE] = _date(args.value_date, "Date de valeur")
+        v[Keys.VALUE_DATE] = parse_date(args.value_date, "Date de valeur")
     if getattr(args, "lettering", None) is not None:
         v[Keys.LETTERING] = "Oui" if args.lettering else "Non"
     if getattr(args, "group", None) is not None:
@@ -147,7 +128,7 @@ def run_lcr(args: argparse.Namespace) -> int:
     from reglo.addin.backends.sheets import WorkbookError
     from reglo.addin.shell import lcr as sl
 
-    _clock(args)
+    fix_clock(args.now)
     try:
         values = _values(args)
         book = _open(args)
@@ -171,7 +152,7 @@ def run_slip(args: argparse.Namespace) -> int:
     from reglo.addin.backends.sheets import WorkbookError
     from reglo.addin.shell import lcr as sl
 
-    _clock(args)
+    fix_clock(args.now)
     try:
         book = _open(args)
         result = sl.slip(book, kind=args.kind, reference=args.reference, pdf=args.pdf, dossier=args.dossier)

@@ -7,10 +7,9 @@ Options given on the command line are written into the « Options » sheet of th
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 
-from reglo.addin.entrypoints.commands._common import command_with_actions, print_alerts_and_outputs
+from reglo.addin.entrypoints.commands._common import command_with_actions, fix_clock, parse_date, print_alerts_and_outputs
 from reglo.addin.shell.errors import UserError
 
 MAX_SHOWN = 30
@@ -61,13 +60,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     register_lcr(actions)
 
 
-def _date(text: str, what: str):
-    from reglo.core.dossier import cell_date
-
-    try:
-        return cell_date(text)
-    except ValueError as exc:
-        raise UserError(f"{what} « {text} » illisible : jj/mm/aaaa attendu.") from exc
 
 
 def _values(args: argparse.Namespace) -> dict:
@@ -77,13 +69,13 @@ def _values(args: argparse.Namespace) -> dict:
     if args.bank:
         v["Banque dossier"] = args.bank.upper()
     if args.date_from:
-        v["Date début"] = _date(args.date_from, "Date")
+        v["Date début"] = parse_date(args.date_from, "Date")
     if args.until:
-        v["Liste des règlements jusqu'au"] = _date(args.until, "Date")
+        v["Liste des règlements jusqu'au"] = parse_date(args.until, "Date")
     if args.assign is not None:
         v["Affectation des prélèvements"] = "Oui" if args.assign else "Non"
     if getattr(args, "date", None):
-        v["Date de prélèvement"] = _date(args.date, "Date de prélèvement")
+        v["Date de prélèvement"] = parse_date(args.date, "Date de prélèvement")
     if getattr(args, "horizon", None) is not None:
         v["Horizon de la banque (jours)"] = args.horizon
     if getattr(args, "booking", None):
@@ -103,12 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from reglo.addin.backends.sheets import FileWorkbook, WorkbookError
     from reglo.addin.shell import debits as sd
 
-    if args.now:
-        try:
-            fixed = datetime.fromisoformat(args.now)
-        except ValueError as exc:
-            raise UserError(f"--now « {args.now} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
-        sd.now = lambda: fixed
+    fix_clock(args.now)
     try:
         book = FileWorkbook(Path(args.workbook), create=not Path(args.workbook).exists())
         sd.ensure_workbook(book, _values(args))

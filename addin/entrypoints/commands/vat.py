@@ -5,10 +5,9 @@ cancellations of rejects and un-validations). The work is in ``reglo.addin.shell
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 
-from reglo.addin.entrypoints.commands._common import command_with_actions, print_alerts_and_outputs
+from reglo.addin.entrypoints.commands._common import command_with_actions, fix_clock, parse_date, print_alerts_and_outputs
 from reglo.addin.shell.errors import UserError
 
 MAX_SHOWN = 30
@@ -29,13 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run)
 
 
-def _date(text: str, what: str):
-    from reglo.core.dossier import cell_date
-
-    try:
-        return cell_date(text)
-    except ValueError as exc:
-        raise UserError(f"{what} « {text} » illisible : jj/mm/aaaa attendu.") from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,13 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from reglo.addin.shell import debits as sd
     from reglo.addin.shell import vat as sv
 
-    if args.now:
-        try:
-            fixed = datetime.fromisoformat(args.now)
-        except ValueError as exc:
-            raise UserError(f"--now « {args.now} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
-        sd.now = lambda: fixed
-    values = sv.period_values(_date(args.date_from, "Début de période") if args.date_from else None, _date(args.until, "Fin de période") if args.until else None)
+    fix_clock(args.now)
+    values = sv.period_values(parse_date(args.date_from, "Début de période") if args.date_from else None, parse_date(args.until, "Fin de période") if args.until else None)
     if args.accounts is not None:
         values[sv.ACCOUNTS] = args.accounts
     if args.customers is not None:
