@@ -187,6 +187,28 @@ def read_table(book: "Workbook", sheet: str, *, required: Iterable[str] = (), he
     return table
 
 
+def set_parameter_values(book: "Workbook", sheet: str, values: dict[str, Any], *, add_missing: bool = True) -> None:
+    """Write ``values`` (label → value) into the « Valeur » column of a « Paramètre » / « Valeur »
+    sheet: on the row of that label (labels compared without case or extra spaces), else on a new
+    row below the last one (``add_missing``) with the label in the column before."""
+    table = read_table(book, sheet, required=["Paramètre", "Valeur"])
+    col = table.column_index("Valeur") or 2
+    rows = {_norm(r.get("Paramètre")): r.excel_row for r in table.rows}
+    last = max([r.excel_row for r in table.rows], default=table.header_row)
+    cells: dict[tuple[int, int], Any] = {}
+    for name, value in values.items():
+        row = rows.get(_norm(name))
+        if row is None:
+            if not add_missing:
+                continue
+            last += 1
+            row = last
+            cells[(row, col - 1)] = name
+        cells[(row, col)] = value
+    if cells:
+        book.write_cells(sheet, cells)
+
+
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, WorkbookError, as_workbook, read_table
+from reglo.addin.backends.base import set_parameter_values
 from reglo.addin.shell.result import HandlerResult
 from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
@@ -73,19 +74,7 @@ def ensure_workbook(book: Any, values: dict[str, Any] | None = None) -> None:
 
 
 def set_options(book: Any, values: dict[str, Any]) -> None:
-    table = read_table(book, OPTIONS_SHEET, required=["Paramètre", "Valeur"])
-    col = table.column_index("Valeur") or 2
-    rows = {str(r.get("Paramètre") or "").strip().casefold(): r.excel_row for r in table.rows}
-    cells: dict[tuple[int, int], Any] = {}
-    last = max([r.excel_row for r in table.rows], default=table.header_row)
-    for name, value in values.items():
-        row = rows.get(name.casefold())
-        if row is None:
-            last += 1
-            row = last
-            cells[(row, col - 1)] = name
-        cells[(row, col)] = value
-    book.write_cells(OPTIONS_SHEET, cells)
+    set_parameter_values(book, OPTIONS_SHEET, values)
 
 
 def option_values(book: Any) -> dict[str, tuple[int | None, Any]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reglo.addin.backends.sheets import Column, read_table
+from reglo.addin.backends.base import set_parameter_values
 from reglo.addin.shell import debits as sd
 from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
@@ -79,19 +80,7 @@ def ensure_params(book: Any, values: dict[str, Any] | None = None) -> None:
         book.write_sheet(PARAMS_SHEET, [Column("Paramètre", None, 44), Column("Valeur", None, 24), Column("Aide", None, 90)],
                          [list(r) for r in PARAMS_HELP], title="Options de génération « LCR magnétique »")
     if values:
-        table = read_table(book, PARAMS_SHEET, required=["Paramètre", "Valeur"])
-        col = table.column_index("Valeur") or 2
-        rows = {str(r.get("Paramètre") or "").strip().casefold(): r.excel_row for r in table.rows}
-        last = max([r.excel_row for r in table.rows], default=table.header_row)
-        cells: dict[tuple[int, int], Any] = {}
-        for name, value in values.items():
-            row = rows.get(name.casefold())
-            if row is None:
-                last += 1
-                row = last
-                cells[(row, col - 1)] = name
-            cells[(row, col)] = value
-        book.write_cells(PARAMS_SHEET, cells)
+        set_parameter_values(book, PARAMS_SHEET, values)
 
 
 def param_values(book: Any) -> dict[str, Any]:

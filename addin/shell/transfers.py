@@ -43,6 +43,7 @@ from reglo.addin.shell.result import HandlerResult
 from reglo.addin.shell.commit import open_register, relative_folder, run_button, write_sheets
 from reglo.addin.shell.settlements import read_copy_state
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Formula, Workbook, WorkbookError, as_workbook, read_table
+from reglo.addin.backends.base import set_parameter_values
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.registry.base import RegisterError
 from reglo.core.alerts import Alert, alert, summary_fr
@@ -199,16 +200,7 @@ def ensure_params_sheet(book: Workbook, values: dict[str, Any] | None = None) ->
 
 def set_params(book: Workbook, values: dict[str, Any]) -> None:
     """Write values (label → value) into the « Valeur » column of existing rows."""
-    table = read_table(book, PARAMS_SHEET, required=["Paramètre", "Valeur"])
-    col = table.column_index("Valeur") or 2
-    cells = {}
-    rows = {" ".join(str(r.get("Paramètre") or "").casefold().split()): r.excel_row for r in table.rows}
-    for label, value in values.items():
-        row = rows.get(" ".join(label.casefold().split()))
-        if row is not None:
-            cells[(row, col)] = value
-    if cells:
-        book.write_cells(PARAMS_SHEET, cells)
+    set_parameter_values(book, PARAMS_SHEET, values, add_missing=False)
 
 
 def read_params(book: Workbook, *, dossier: TransfersDossier | None = None) -> tuple[TransferParameters | None, dict[str, Any], list[Alert]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reglo.addin.backends.sheets import Column, as_workbook, read_table
+from reglo.addin.backends.base import set_parameter_values
 from reglo.addin.shell import debits as sd
 from reglo.addin.shell.commit import CommitContext, run_button
 from reglo.addin.shell.errors import UserError
@@ -44,18 +45,7 @@ def ensure_workbook(book: Any, values: dict[str, Any] | None = None) -> None:
     if MANUAL_SHEET not in book.sheet_names():
         book.write_sheet(MANUAL_SHEET, [Column(h, None, 20) for h in MANUAL_HEADERS], [], title="Répartition manuelle des encaissements (jusqu'à un reste de 0)")
     if values:
-        table = read_table(book, OPTIONS_SHEET, required=["Paramètre", "Valeur"])
-        rows = {str(r.get("Paramètre") or "").strip().casefold(): r.excel_row for r in table.rows}
-        last = max([r.excel_row for r in table.rows], default=table.header_row)
-        cells: dict[tuple[int, int], Any] = {}
-        for name, value in values.items():
-            row = rows.get(name.casefold())
-            if row is None:
-                last += 1
-                row = last
-                cells[(row, 1)] = name
-            cells[(row, 2)] = value
-        book.write_cells(OPTIONS_SHEET, cells)
+        set_parameter_values(book, OPTIONS_SHEET, values)
 
 
 def _options(book: Any) -> dict[str, Any]:
