@@ -105,3 +105,38 @@ def test_a_test_file_is_never_unvalidated(folder):
     res = sl.unvalidate(book, "tous", confirmations=2, kind="prelevement")
     assert "UNVALIDATE_NOTHING" in codes(res) and res.outputs == []
     assert [b.kind for b in snapshot(folder).batches] == ["prelevement"]
+
+
+def test_ribbon_buttons_act_on_the_line_whatever_its_mode(folder):
+    from reglo.addin.entrypoints.handlers.lcr import lcr_unvalidate_all, lcr_unvalidate_customer, lcr_unvalidate_line
+
+    book = _collect(folder)
+    sd.prepare_debits(book)
+    batch = next(b for b in snapshot(folder).batches if b.kind == "prelevement")
+    one = batch.lines[0]
+    res = lcr_unvalidate_line(book, key=one.item_key)
+    assert res.exit_code == 0 and one.item_key not in collected(folder), res.alerts
+    other = next(l for l in batch.lines if l.party_code != one.party_code)
+    res = lcr_unvalidate_customer(book, customer=other.party_code)
+    assert res.exit_code == 0 and other.item_key not in collected(folder), res.alerts
+    assert "UNVALIDATE_CONFIRMATION_REQUIRED" in codes(lcr_unvalidate_all(book, confirmations=1))
+    assert lcr_unvalidate_all(book, confirmations=2).exit_code == 0 and collected(folder) == {}
+
+
+def test_cli_unvalidate_kind_prelevement(folder, capsys):
+    from reglo.addin.entrypoints.cli import main
+
+    book = _collect(folder)
+    book.save()
+    one = next(b for b in snapshot(folder).batches if b.kind == "prelevement").lines[0]
+    argv = ["debits", "lcr", "unvalidate", str(folder / "Prélèvements clients.xlsx"), "--dossier", str(folder), "--now", "2023-08-10T10:00:00"]
+    assert main(argv + ["--scope", "ligne", "--key", one.item_key]) == 0  # an LCR un-validation by default: nothing to do (a warning)
+    assert "Rien n'a été dévalidé" in capsys.readouterr().out
+    assert main(argv + ["--scope", "ligne", "--key", one.item_key, "--kind", "prelevement"]) == 0
+    out = capsys.readouterr().out
+    assert "1 ligne(s) dévalidée(s)" in out and "prélevées à nouveau" in out and "Traceback" not in out
+    assert one.item_key not in collected(folder)
+    assert main(argv + ["--scope", "tous", "--yes", "--kind", "tous"]) == 1
+    assert "deux confirmations" in capsys.readouterr().out
+    assert main(argv + ["--scope", "tous", "--yes", "--yes", "--kind", "tous"]) == 0
+    assert collected(folder) == {}
