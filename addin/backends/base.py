@@ -373,9 +373,16 @@ def display_format(value: Any, column_format: str | None = None) -> str | None:
     return None
 
 
+CONTENT_ROWS_SCANNED = 2000  # column widths fit the first rows' values (a long table keeps its speed)
+MAX_CONTENT_WIDTH = 60.0
+
+
 def column_widths(cols: list["Column"], preamble: list[list[Any]] | None = None, rows: list[list[Any]] | None = None) -> list[float]:
     """Widths that fit the labels: a column's own width, else its header's; the first column
-    also fits the preamble's labels (« Lignes avec avertissement » was cut)."""
+    also fits the preamble's labels (« Lignes avec avertissement » was cut); with ``rows``,
+    a column also fits its values (the first ``CONTENT_ROWS_SCANNED`` rows, at most
+    ``MAX_CONTENT_WIDTH``; a wrapped column keeps its width): BIC, RUM, « Séquence » of
+    the direct-debit slip ran into each other."""
     widths = [float(c.width or max(10, min(45, len(c.header) + 4))) for c in cols]
     if preamble and widths:
         for line in preamble:
@@ -383,13 +390,25 @@ def column_widths(cols: list["Column"], preamble: list[list[Any]] | None = None,
                 if v is None or isinstance(v, Formula):
                     continue
                 text = _preamble_text(v)
-                widths[j] = max(widths[j], min(60.0, len(text) + 2))
+                widths[j] = max(widths[j], min(MAX_CONTENT_WIDTH, len(text) + 2))
+    if rows and widths:
+        for line in rows[:CONTENT_ROWS_SCANNED]:
+            for j, v in enumerate(line[: len(widths)]):
+                if v is None or isinstance(v, Formula) or cols[j].wrap or cols[j].hidden:
+                    continue
+                size = len(_preamble_text(v)) + 2
+                if size > widths[j]:
+                    widths[j] = min(max(MAX_CONTENT_WIDTH, widths[j]), float(size))
     return widths
 
 
 def _preamble_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v)
     if isinstance(v, Decimal):
         return f"{v:,.2f} €"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
     if isinstance(v, (date, datetime)):
         return "00/00/0000 00:00"[: 10 if not isinstance(v, datetime) else 16]
     return str(v)

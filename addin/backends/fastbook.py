@@ -1043,7 +1043,7 @@ class FastFileWorkbook:
                     heights[r] = max(heights.get(r, 0), 15 * lines)
         cols = "".join(
             f'<col min="{j}" max="{j}" width="{width:g}" customWidth="1"{_HIDDEN if j <= len(spec.header) and spec.header[j - 1].hidden else ""}/>'
-            for j, width in enumerate(column_widths(spec.header, spec.preamble), start=1)
+            for j, width in enumerate(column_widths(spec.header, spec.preamble, spec.rows), start=1)
         )
         pane = ""
         if spec.freeze:

@@ -230,7 +230,7 @@ class FileWorkbook:
                     elif display_format(v):
                         cell.number_format = display_format(v)
             header_row += len(preamble) + 1
-        widths = column_widths(cols, preamble)
+        widths = column_widths(cols, preamble, rows)
         head_font = Font(name="Calibri", bold=True, color="FFFFFF")
         head_fill = PatternFill("solid", fgColor=_argb(HEADER_FILL))
         for j, c in enumerate(cols, start=1):

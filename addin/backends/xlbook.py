@@ -217,7 +217,7 @@ class XlwingsWorkbook:
                     sht.range((header_row + 1, j), (last, j)).font.color = "#0563C1"
             if any(c.wrap for c in cols):
                 sht.range((header_row + 1, 1), (last, n)).rows.autofit()
-        for j, width in enumerate(column_widths(cols, preamble), start=1):
+        for j, width in enumerate(column_widths(cols, preamble, rows), start=1):
             hidden = j <= len(cols) and cols[j - 1].hidden  # width 0 hides a column in every Excel engine
             sht.range((1, j)).column_width = 0 if hidden else (round(width * CHAR_POINTS, 1) if self._officejs else width)
         if freeze:
