@@ -87,6 +87,9 @@ def test_unvalidate_a_customer_and_all_with_two_confirmations(folder):
     assert again.exit_code == 0 and again.outputs
     live = [b for b in snapshot(folder).batches if b.kind == "prelevement" and b.counts]
     assert sorted(l.item_key for l in live[1].lines) == sorted(l.item_key for l in batch.lines)
+    # every collection undone: the mandates were never used, the new collection is a first one again
+    assert [l.meta["seq"] for l in batch.lines] == ["FRST"] * len(batch.lines)
+    assert [l.meta["seq"] for l in live[1].lines] == ["FRST"] * len(live[1].lines)
 
 
 def test_both_kinds_and_the_kind_of_the_selected_line(folder):

@@ -68,3 +68,18 @@ def test_outcome_reopens_the_register_and_cancels_the_receipts():
     assert collected_cents(after) == {"C1:F1": 10000, "C1:F2": 0, "C2:F3": 4200}
     cancels = [r for r in register_receipts(after) if r.cancels]
     assert [(r.cancels, r.receipt_date) for r in cancels] == [("PRE20260302-0002", date(2026, 3, 20))]
+
+
+def test_a_reopened_line_is_no_use_of_its_mandate():
+    from reglo.core.debits.sequence import mandate_history
+
+    b = _batch()
+    b = b.model_copy(update={"meta": {**b.meta, "ics": "FR72ZZZ123456"},
+                             "lines": tuple(l.model_copy(update={"meta": {"rum": f"RUM-{l.party_code}", "seq": "FRST", "e2e": f"E{n}"}})
+                                            for n, l in enumerate(b.lines))})
+    assert set(mandate_history(RegisterSnapshot(batches=(b,)), "FR72ZZZ123456")) == {"rum-c1", "rum-c2"}
+    out = plan_unvalidate(RegisterSnapshot(batches=(b,)), Scope.PARTY, now=datetime(2026, 3, 20, 10), fiscal_year=YEAR, seller_siren="732829320",
+                          party_code="C1", kind="prelevement")
+    reopened = BatchState(id=6, kind=out.batch.kind, reference=out.batch.reference, status="committed", created_at=datetime(2026, 3, 20, 10),
+                          lines=tuple(LineState(**l.model_dump()) for l in out.batch.lines), meta=out.batch.meta)
+    assert set(mandate_history(RegisterSnapshot(batches=(b, reopened)), "FR72ZZZ123456")) == {"rum-c2"}
