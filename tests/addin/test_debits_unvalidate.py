@@ -44,12 +44,15 @@ def test_unvalidate_one_line_then_collect_it_again(folder):
     one = batch.lines[0]
     sd.prepare_debits(book)  # « Afficher les écritures validées »: the collected lines carry the green « V »
     assert detail(book)[one.item_key].get("V") == "V"
+    table = read_table(book, DETAIL_SHEET, required=["Clé"])
+    v_cell = (next(r.excel_row for r in table.rows if r.get("Clé") == one.item_key), table.column_index("V"))
+    assert book.get_fill(DETAIL_SHEET, *v_cell) is not None  # green
     res = sl.unvalidate(book, "ligne", key=one.item_key, kind="prelevement")
     assert res.exit_code == 0 and len(res.outputs) == 1, res.alerts
     assert Path(res.outputs[0]).name.startswith("Devalidation_Prelevements_") and Path(res.outputs[0]).parent.name == "lcr"
     rows = list(csv.DictReader(io.StringIO(Path(res.outputs[0]).read_text("utf-8")), delimiter=";"))
     assert len(rows) == 1 and D(rows[0]["Montant encaissé"]) == -D(one.amount_cents) / 100
-    assert not detail(book)[one.item_key].get("V")  # the green « V » is gone
+    assert not detail(book)[one.item_key].get("V") and book.get_fill(DETAIL_SHEET, *v_cell) is None  # the green « V » is gone
     after = collected(folder)
     assert one.item_key not in after and {k: v for k, v in before.items() if k != one.item_key} == after
     # the register's receipts: the collection and its cancellation
