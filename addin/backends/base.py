@@ -373,16 +373,15 @@ def display_format(value: Any, column_format: str | None = None) -> str | None:
     return None
 
 
-CONTENT_ROWS_SCANNED = 2000  # column widths fit the first rows' values (a long table keeps its speed)
-MAX_CONTENT_WIDTH = 60.0
+FIT_ROWS = 500  # rows looked at to fit a column to its content
+FIT_MAX = 50.0  # a column is never widened past this for its content (longer text overflows)
 
 
 def column_widths(cols: list["Column"], preamble: list[list[Any]] | None = None, rows: list[list[Any]] | None = None) -> list[float]:
     """Widths that fit the labels: a column's own width, else its header's; the first column
-    also fits the preamble's labels (« Lignes avec avertissement » was cut); with ``rows``,
-    a column also fits its values (the first ``CONTENT_ROWS_SCANNED`` rows, at most
-    ``MAX_CONTENT_WIDTH``; a wrapped column keeps its width): BIC, RUM, « Séquence » of
-    the direct-debit slip ran into each other."""
+    also fits the preamble's labels (« Lignes avec avertissement » was cut); and every column
+    widens to fit what its first rows show (an IBAN, a « Total … » label, an amount as
+    ``# ##0,00 €``), up to ``FIT_MAX``. Wrapped and hidden columns keep their width."""
     widths = [float(c.width or max(10, min(45, len(c.header) + 4))) for c in cols]
     if preamble and widths:
         for line in preamble:
@@ -390,21 +389,19 @@ def column_widths(cols: list["Column"], preamble: list[list[Any]] | None = None,
                 if v is None or isinstance(v, Formula):
                     continue
                 text = _preamble_text(v)
-                widths[j] = max(widths[j], min(MAX_CONTENT_WIDTH, len(text) + 2))
-    if rows and widths:
-        for line in rows[:CONTENT_ROWS_SCANNED]:
-            for j, v in enumerate(line[: len(widths)]):
-                if v is None or isinstance(v, Formula) or cols[j].wrap or cols[j].hidden:
-                    continue
-                size = len(_preamble_text(v)) + 2
-                if size > widths[j]:
-                    widths[j] = min(max(MAX_CONTENT_WIDTH, widths[j]), float(size))
+                widths[j] = max(widths[j], min(60.0, len(text) + 2))
+    if rows and hasattr(rows, "__getitem__"):
+        sample = rows[:FIT_ROWS]
+        for j, c in enumerate(cols):
+            if c.wrap or c.hidden:
+                continue
+            longest = max((len(_preamble_text(r[j])) for r in sample if j < len(r) and r[j] is not None and not isinstance(r[j], Formula)), default=0)
+            if longest:
+                widths[j] = max(widths[j], min(FIT_MAX, longest + 2.0))
     return widths
 
 
 def _preamble_text(v: Any) -> str:
-    if isinstance(v, bool):
-        return str(v)
     if isinstance(v, Decimal):
         return f"{v:,.2f} €"
     if isinstance(v, float):

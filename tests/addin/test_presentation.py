@@ -45,3 +45,29 @@ def test_summary_lines_and_table_are_french(tmp_path, backend):
     assert body and all(c.number_format == EURO_FORMAT for c in body)
     assert ws.column_dimensions["A"].width >= len("Lignes avec avertissement") + 1
     assert "Virements générés" in cells
+
+
+@pytest.mark.parametrize("backend", [FileWorkbook, FastFileWorkbook], ids=["openpyxl", "rapide"])
+def test_columns_fit_what_their_rows_show(tmp_path, backend):
+    """The LCR read-back and slip sheets had IBANs, « Total CIC Ouest » and dates running into
+    the next column: every column widens to fit its first rows (up to 50), a wrapped message
+    column and a hidden column keep theirs."""
+    path = tmp_path / "w.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Feuil1"
+    wb.save(path)
+    book = backend(path)
+    iban = "FR76 3000 4000 0312 3456 7890 143"
+    long_label = "x" * 80
+    book.write_sheet("Remise", [Column("Compte", None, 8), Column("IBAN", None, 10), Column("Montant", None, 8), Column("Libellé", None, 10),
+                                Column("Message", None, 30, wrap=True), Column("Clé", None, 6, hidden=True)],
+                     [["C001", iban, Decimal("140818.97"), long_label, long_label, "AC|AC00065|F001"],
+                      ["Total CIC Ouest — compte courant", None, Decimal("206808.22"), None, None, None]])
+    book.save()
+    ws = openpyxl.load_workbook(path)["Remise"]
+    width = {c: ws.column_dimensions[c].width for c in "ABCDEF"}
+    assert width["A"] >= len("Total CIC Ouest — compte courant") + 1
+    assert width["B"] >= len(iban) + 1
+    assert width["C"] >= len("206 808,22 €")
+    assert width["D"] == 50  # capped: a longer text overflows rather than make a huge column
+    assert width["E"] == 30  # wrapped messages keep their width
