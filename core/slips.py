@@ -173,7 +173,7 @@ def layout_slip(slip: RemittanceSlip) -> SlipSheet:
                      merges=tuple(merges), repeat_rows=(1, 2))
 
 
-MAX_WIDTH = 60
+MAX_WIDTH = 50  # as the backends' FIT_MAX
 
 
 def _shown(cell: Cell) -> str:

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from reglo.addin.backends.base import MAX_CONTENT_WIDTH, Column, column_widths
+from reglo.addin.backends.base import FIT_MAX, Column, column_widths
 from reglo.addin.backends.fastbook import FastFileWorkbook
 from reglo.addin.backends.sheets import FileWorkbook, read_table
 from reglo.core.slips import WIDTHS, RemittanceSlip, SlipKind, SlipLine, SlipRemittance, layout_slip
@@ -24,7 +24,7 @@ LONG_RUM = "RUM-2021-000123-DUPONT-IMMOBILIER"
     ([Column("Séquence")], [["FRST"]], [12.0]),  # the header's width when it is the longest
     ([Column("Libellé", width=40)], [["x" * 30]], [40.0]),  # an explicit width is a minimum
     ([Column("Message", wrap=True)], [["x" * 200]], [11.0]),  # a wrapped column keeps its width
-    ([Column("Texte")], [["x" * 500]], [MAX_CONTENT_WIDTH]),  # at most 60
+    ([Column("Texte")], [["x" * 500]], [FIT_MAX]),  # at most FIT_MAX
     ([Column("Montant")], [[Decimal("1234567.89")]], [len("1,234,567.89 €") + 2.0]),
     ([Column("Date")], [[date(2026, 1, 5)]], [12.0]),
     ([Column("Clé", hidden=True)], [["x" * 50]], [10.0]),
