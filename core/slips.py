@@ -169,7 +169,33 @@ def layout_slip(slip: RemittanceSlip) -> SlipSheet:
     add()
     add(Cell("Date et signature :", "label"), merge=True)
     # the title and the company repeat at the top of every printed page
-    return SlipSheet(name=f"Bordereau {slip.kind.value}", title=title, rows=tuple(rows), column_widths=WIDTHS, merges=tuple(merges), repeat_rows=(1, 2))
+    return SlipSheet(name=f"Bordereau {slip.kind.value}", title=title, rows=tuple(rows), column_widths=fitted_widths(rows, merges),
+                     merges=tuple(merges), repeat_rows=(1, 2))
+
+
+MAX_WIDTH = 50  # as the backends' FIT_MAX
+
+
+def _shown(cell: Cell) -> str:
+    v = cell.value
+    if isinstance(v, Decimal):
+        return f"{v:,.2f} €"
+    if isinstance(v, date):
+        return "00/00/0000"
+    return "" if v is None else str(v)
+
+
+def fitted_widths(rows: Sequence[tuple[Cell, ...]], merges: Sequence[tuple[int, int, int]] = ()) -> tuple[int, ...]:
+    """``WIDTHS``, widened to the longest value of each column (titles of merged rows aside; at
+    most ``MAX_WIDTH``): a long RUM, a masked IBAN no longer run into the next column."""
+    merged = {r for r, _, _ in merges}
+    widths = list(WIDTHS)
+    for n, row in enumerate(rows, start=1):
+        if n in merged:
+            continue
+        for j, cell in enumerate(row[: len(widths)]):
+            widths[j] = max(widths[j], min(MAX_WIDTH, len(_shown(cell)) + 2))
+    return tuple(widths)
 
 
 def check_slip(slip: RemittanceSlip) -> list[Alert]:

@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from reglo.addin.backends.sheets import Column, read_table
 from reglo.addin.backends.base import set_parameter_values
@@ -400,16 +400,55 @@ def reject_request(book: Any) -> tuple[str, str]:
 
 
 SCOPES = {"ligne": Scope.LINE, "client": Scope.PARTY, "tous": Scope.ALL}
+# which collections an un-validation re-opens: LCR lines, direct-debit lines, or both
+UNVALIDATE_KINDS = {"lcr": ("lcr",), "prelevement": ("prelevement",), "tous": ("prelevement", "lcr")}
+_MODE_KINDS = {"lcr": "lcr", "prélèvement": "prelevement", "prelevement": "prelevement"}
 
 
-def unvalidate(book: Any, scope: str, *, party: str = "", key: str = "", confirmations: int = 0, dossier: str | Path | None = None,
-               store: Any = None) -> HandlerResult:
+def line_kind(book: Any, key: str) -> str:
+    """The kind of the line ``key`` of « Détail » from its « Mode » (« LCR » → ``lcr``,
+    « Prélèvement » → ``prelevement``); ``tous`` when the mode tells neither (the line was
+    re-assigned since it was collected: both are looked for)."""
+    from reglo.core.debits.tables import DETAIL_SHEET
+
+    if DETAIL_SHEET not in sd._book(book).sheet_names():
+        return "tous"
+    table = read_table(sd._book(book), DETAIL_SHEET, required=["Clé"])
+    row = next((r for r in table.rows if str(r.get("Clé") or "") == key), None)
+    return _MODE_KINDS.get(str(row.get("Mode") or "").strip().casefold(), "tous") if row is not None else "tous"
+
+
+def clear_validated(book: Any, items: Iterable[str]) -> int:
+    """Remove the green « V » of the re-opened lines in « Détail » (else it would be read back as
+    validated and the line never collected again); returns how many were cleared."""
+    from reglo.core.debits.tables import DETAIL_SHEET
+
+    wanted = set(items)
+    if not wanted or DETAIL_SHEET not in book.sheet_names():
+        return 0
+    table = read_table(book, DETAIL_SHEET, required=["Clé"])
+    col = table.column_index("V")
+    if col is None:
+        return 0
+    where = [(r.excel_row, col) for r in table.rows if str(r.get("Clé") or "") in wanted and str(r.get("V") or "").strip()]
+    if where:
+        book.write_cells(DETAIL_SHEET, {cell: None for cell in where})
+        book.fill(DETAIL_SHEET, where, None)
+    return len(where)
+
+
+def unvalidate(book: Any, scope: str, *, party: str = "", key: str = "", confirmations: int = 0, kind: str = "lcr",
+               dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
     """« Dévalider la ligne en cours » (``ligne``, ``key``), « … toutes les lignes du client »
-    (``client``, ``party``), « Dévalider TOUS les clients » (``tous``, two confirmations)."""
+    (``client``, ``party``), « Dévalider TOUS les clients » (``tous``, two confirmations), for
+    LCR lines (``kind="lcr"``), direct-debit lines (``"prelevement"``) or both (``"tous"``):
+    one commit per kind; the re-opened lines lose their green « V » in « Détail »."""
     book = sd._book(book)
     sd.ensure_workbook(book)
     if scope not in SCOPES:
         raise UserError(f"Portée « {scope} » inconnue : ligne, client ou tous.")
+    if kind not in UNVALIDATE_KINDS:
+        raise UserError(f"Type « {kind} » inconnu : lcr, prelevement ou tous.")
     if scope == "ligne" and not key:
         raise UserError("Dévalider la ligne en cours : indiquez la clé de la ligne (colonne Clé de « Détail », --key).")
     if scope == "client" and not party:
@@ -418,13 +457,22 @@ def unvalidate(book: Any, scope: str, *, party: str = "", key: str = "", confirm
     d = sd._Loaded(book, dossier, collection_day=at.date())
     lettered = _ledger_lettered_on(d.ledger)
     year = _fiscal_year(d, at.date())
+    results = []
+    for k in UNVALIDATE_KINDS[kind]:
+        def plan(ctx: CommitContext, k: str = k) -> Outcome:
+            return uc.plan_unvalidate(ctx.snapshot, SCOPES[scope], now=ctx.now, fiscal_year=year, seller_siren=d.dossier.company.siren, party_code=party,
+                                      item_key=key, lettered_on=lettered, confirmations=confirmations, existing_names=ctx.names_in(uc.FOLDER), kind=k)
 
-    def plan(ctx: CommitContext) -> Outcome:
-        return uc.plan_unvalidate(ctx.snapshot, SCOPES[scope], now=ctx.now, fiscal_year=year, seller_siren=d.dossier.company.siren, party_code=party,
-                                  item_key=key, lettered_on=lettered, confirmations=confirmations, existing_names=ctx.names_in(uc.FOLDER))
-
-    res = run_button(d.folder, plan, now=at, store=store, block_on_orphans=False)
-    return _result(book, res)
+        results.append(run_button(d.folder, plan, now=at, store=store, block_on_orphans=False))
+    done = [r for r in results if r.committed]
+    if len(results) == 1 or not done:
+        res = results[0] if len(results) == 1 or not done else done[0]
+        out = _result(book, res)
+    else:  # both kinds: what each did; « nothing to un-validate » of the other is no news
+        outs = [_result(book, r) for r in done]
+        out = HandlerResult(" ".join(o.summary for o in outs), [a for o in outs for a in o.alerts], [p for o in outs for p in o.outputs])
+    clear_validated(book, [i for r in done for i in (r.outcome.data or {}).get("items", ())])
+    return out
 
 
 def reject(book: Any, *, reference: str, reason: str = "rejet de la banque", dossier: str | Path | None = None, store: Any = None) -> HandlerResult:

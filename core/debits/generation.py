@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -206,14 +206,20 @@ def build_entries(collections: Sequence[Collection], batch: DirectDebitBatch, *,
     return BuiltEntries(entries=tuple(entries), settlements=tuple(settlements))
 
 
-def register_lines(collections: Sequence[Collection], *, day: date, test: bool) -> tuple[RegisterLineDraft, ...]:
+def register_lines(collections: Sequence[Collection], *, day: date, test: bool,
+                   generations: Mapping[str, int] | None = None) -> tuple[RegisterLineDraft, ...]:
     """One line per collected part. ``payment_key`` = kind | item | cents collected before:
-    two runs that saw the same register state cannot both record the same collection."""
+    two runs that saw the same register state cannot both record the same collection.
+    ``generations`` (item key → times an un-validation re-opened it) suffixes the key with
+    ``#n``, so that an un-validated invoice can be collected again."""
+    generations = generations or {}
     out = []
     for c in collections:
         for p in c.parts:
+            n = generations.get(p.key, 0)
             out.append(RegisterLineDraft(
-                item_key=p.key, amount_cents=to_cents(p.amount), payment_key=None if test else f"{KIND}|{p.key}|{p.already_cents}",
+                item_key=p.key, amount_cents=to_cents(p.amount),
+                payment_key=None if test else f"{KIND}|{p.key}|{p.already_cents}" + (f"#{n}" if n else ""),
                 party_code=c.customer_code, document_ref=p.document_ref,
                 meta={"rum": c.mandate.mandate_id, "iban": c.iban, "bic": c.bic or "", "seq": c.sequence_type, "date": day.isoformat(),
                       "e2e": c.end_to_end_id, "scheme": c.scheme, "forced": p.forced,

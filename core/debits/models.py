@@ -18,6 +18,7 @@ from reglo.core.money import ZERO, Money
 from reglo.core.writers.pain008 import DEFAULT_VERSION
 
 KIND = "prelevement"  # register batch kind
+REOPEN_KIND = "prelevement_devalidation"  # un-validation: negative lines that re-open collected lines
 
 
 class _Model(BaseModel):

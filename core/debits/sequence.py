@@ -18,7 +18,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from reglo.core.debits.models import KIND
+from reglo.core.debits.models import KIND, REOPEN_KIND
 from reglo.core.models import Mandate, SequenceType
 from reglo.core.register_state import RegisterSnapshot
 from reglo.core.rules.bank import compact
@@ -37,14 +37,16 @@ class SequenceDecision(BaseModel):
 
 
 def mandate_history(snapshot: RegisterSnapshot, creditor_id: str) -> dict[str, list[MandateUse]]:
-    """RUM (case-folded) → its past collections under ``creditor_id``, oldest first."""
+    """RUM (case-folded) → its past collections under ``creditor_id``, oldest first. A line an
+    un-validation re-opened is no use of its mandate (the collection is undone)."""
     out: dict[str, dict[str, MandateUse]] = {}
+    reopened = {(str(l.meta.get("batch", "")), l.item_key) for x in snapshot.live(REOPEN_KIND) for l in x.lines}
     for b in snapshot.live(KIND):
         if (b.meta.get("ics") or "") != creditor_id:
             continue
         for line in b.lines:
             rum = line.meta.get("rum")
-            if not rum:
+            if not rum or (b.reference, line.item_key) in reopened:
                 continue
             day = line.meta.get("date") or b.meta.get("collection_date")
             use = MandateUse(rum=rum, collected_on=date.fromisoformat(str(day)[:10]), iban=line.meta.get("iban", ""), bic=line.meta.get("bic", ""),

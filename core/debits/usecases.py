@@ -25,7 +25,7 @@ from reglo.core.alerts import Alert, alert, has_blocking
 from reglo.core.debits import generation as gen
 from reglo.core.debits.allocation import check_schedule, customer_rows, detail_rows, forced_due, repartition
 from reglo.core.debits.checks import CheckResult, check_before, company_bank_of
-from reglo.core.debits.models import KIND, Assignment, CollectedPart, CustomerRow, DetailRow, ForcedAmount, Instalment, Mode, OpenInvoice, total
+from reglo.core.debits.models import KIND, REOPEN_KIND, Assignment, CollectedPart, CustomerRow, DetailRow, ForcedAmount, Instalment, Mode, OpenInvoice, total
 from reglo.core.debits.sequence import decide, mandate_history
 from reglo.core.debits.tables import (
     DETAIL_COLUMNS,
@@ -84,6 +84,16 @@ class _State(BaseModel):
     day: date
 
 
+def reopened_generations(snapshot: RegisterSnapshot) -> dict[str, int]:
+    """Item key → how many times an un-validation re-opened it (suffix of the payment key, so
+    that collecting it again does not clash with the un-validated collection)."""
+    out: dict[str, int] = {}
+    for b in snapshot.live(REOPEN_KIND):
+        for line in b.lines:
+            out[line.item_key] = out.get(line.item_key, 0) + 1
+    return out
+
+
 def _assignments(inputs: DebitInputs) -> dict[str, Assignment]:
     out = dict(inputs.assignments)
     for key, schedule in inputs.schedules.items():
@@ -95,7 +105,7 @@ def _assignments(inputs: DebitInputs) -> dict[str, Assignment]:
 def _state(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, today: date, day: date | None = None,
            bank: str | None = None) -> _State:
     opts = inputs.options
-    collected = snapshot.paid_cents_by_item(KIND)
+    collected = snapshot.paid_cents_by_item((KIND, REOPEN_KIND))  # an un-validated line counts as not collected
     parties = {p.code: p for p in dossier.parties}
     assignments = _assignments(inputs)
     details = detail_rows(inputs.invoices, assignments, parties, opts.selection, collected)
@@ -407,7 +417,7 @@ def plan_generate(inputs: DebitInputs, dossier, snapshot: RegisterSnapshot, *, n
         alerts.append(alert("DEBIT_TEST_FILE", file=name_))
 
     # --- register, sheets -----------------------------------------------------
-    lines = gen.register_lines(collections, day=day, test=params.test_file)
+    lines = gen.register_lines(collections, day=day, test=params.test_file, generations=reopened_generations(snapshot))
     draft = BatchDraft(kind=KIND, reference=msg_id, lines=lines, is_test=params.test_file,
                        meta={"ics": ics, "collection_date": day.isoformat(), "version": version, "journal": bank.journal_code, "file": name_,
                              "booking": params.booking, "grouped_entry": params.grouped_entry, "total_cents": sum(l.amount_cents for l in lines)})

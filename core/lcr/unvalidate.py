@@ -1,4 +1,4 @@
-"""Un-validation and bank reject of LCR remittances (issue 15, item 3): pure selection of what
+"""Un-validation of LCR and direct-debit lines, and bank reject of LCR remittances (issue 15, item 3): pure selection of what
 is re-opened, the cancellation receipts for the payment data (status 212) and the reversal
 of the treasury entry.
 
@@ -27,6 +27,7 @@ from reglo.core.register_state import BatchState, LineState, RegisterSnapshot
 from reglo.core.vat_receipts.models import Receipt, ReceiptSource
 
 KIND = "lcr"
+DEBIT_KIND = "prelevement"  # reglo.core.debits.models.KIND: direct-debit lines are un-validated the same way
 
 
 class Scope(StrEnum):
@@ -64,8 +65,16 @@ class RejectPlan(_Model):
 
 
 def batch_receipts(batch: BatchState) -> list[Receipt]:
-    """The receipts a committed LCR batch recorded (same ids as ``plan_lcr`` gave them)."""
+    """The receipts a committed LCR batch recorded (same ids as ``plan_lcr`` gave them), or
+    those of a direct-debit batch (collection date; same ids as the register's receipts)."""
     out = []
+    if batch.kind == DEBIT_KIND:
+        day = batch.meta.get("collection_date") or batch.created_at.date().isoformat()
+        for n, line in enumerate(batch.lines, start=1):
+            out.append(Receipt(receipt_id=f"{batch.reference}-{n:04d}", source=ReceiptSource.DIRECT_DEBIT, party_code=line.party_code,
+                               receipt_date=date.fromisoformat(str(day)), amount=cents_to_money(line.amount_cents),
+                               invoice_number=line.document_ref))
+        return out
     for n, line in enumerate(batch.lines, start=1):
         due = line.meta.get("due_date")
         out.append(
@@ -92,6 +101,7 @@ def plan_unvalidation(
     lettered_on: Mapping[str, date] | None = None,
     confirmations: int = 0,
     already: Collection[tuple[str, str]] = (),
+    kind: str = KIND,
 ) -> UnvalidationPlan:
     """What an un-validation re-opens, and the cancellation receipts it writes.
 
@@ -101,6 +111,7 @@ def plan_unvalidation(
         lettered_on: item key → date of its lettering (from the ledger), when lettered.
         confirmations: how many times the user confirmed (« TOUS les clients » needs 2).
         already: (batch reference, item key) of the lines an earlier un-validation re-opened.
+        kind: the batches whose lines are re-opened: LCR (``lcr``) or direct debits (``prelevement``).
     """
     lettered_on = lettered_on or {}
     if scope is Scope.ALL and confirmations < 2:
@@ -109,7 +120,7 @@ def plan_unvalidation(
     reopened: list[ReopenedLine] = []
     cancellations: list[Receipt] = []
     start, end = fiscal_year
-    for batch in snapshot.live(KIND):
+    for batch in snapshot.live(kind):
         receipts = {r.receipt_id: r for r in batch_receipts(batch)}
         for n, line in enumerate(batch.lines, start=1):
             if scope is Scope.LINE and line.item_key != item_key:

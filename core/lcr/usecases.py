@@ -44,9 +44,14 @@ KIND = "lcr"
 DEBIT_KIND = "prelevement"  # reglo.core.debits.models.KIND
 PAYMENTS_KIND = "customer_payments"  # reglo.core.payments.model.KIND (payments import)
 REOPEN_KIND = "lcr_devalidation"
+DEBIT_REOPEN_KIND = "prelevement_devalidation"  # reglo.core.debits.models.REOPEN_KIND
+REOPEN_KINDS = {KIND: REOPEN_KIND, DEBIT_KIND: DEBIT_REOPEN_KIND}  # collected kind → its un-validation kind
+UNVALIDATION_SHEET = "Dévalidation LCR"
+DEBIT_UNVALIDATION_SHEET = "Dévalidation prélèvements"
+# kind → (file-name tag, cancellations sheet, « peuvent être … à nouveau »)
+_UNVALIDATION_NAMES = {KIND: ("LCR", UNVALIDATION_SHEET, "remises"), DEBIT_KIND: ("Prelevements", DEBIT_UNVALIDATION_SHEET, "prélevées")}
 REJECT_KIND = "lcr_rejet"
 SLIP_BATCH_KIND = "bordereau"
-UNVALIDATION_SHEET = "Dévalidation LCR"
 REJECT_SHEET = "Rejet LCR"
 
 
@@ -79,14 +84,15 @@ def _refs(snapshot: RegisterSnapshot) -> set[str]:
 # register state
 # ---------------------------------------------------------------------------
 
-def reopened_pairs(snapshot: RegisterSnapshot) -> set[tuple[str, str]]:
-    """(LCR batch reference, item key) of the lines a live un-validation re-opened."""
-    return {(str(l.meta.get("batch", "")), l.item_key) for b in snapshot.live(REOPEN_KIND) for l in b.lines}
+def reopened_pairs(snapshot: RegisterSnapshot, kind: str = KIND) -> set[tuple[str, str]]:
+    """(batch reference, item key) of the LCR (or direct-debit) lines a live un-validation re-opened."""
+    return {(str(l.meta.get("batch", "")), l.item_key) for b in snapshot.live(REOPEN_KINDS[kind]) for l in b.lines}
 
 
 def collected_cents(snapshot: RegisterSnapshot) -> dict[str, int]:
-    """Cents collected per item key: direct debits + live LCR lines not re-opened."""
-    out = dict(snapshot.paid_cents_by_item(DEBIT_KIND))
+    """Cents collected per item key: direct debits (less their un-validated lines) + live LCR
+    lines not re-opened."""
+    out = dict(snapshot.paid_cents_by_item((DEBIT_KIND, DEBIT_REOPEN_KIND)))
     again = reopened_pairs(snapshot)
     for b in snapshot.live(KIND):
         for line in b.lines:
@@ -95,10 +101,10 @@ def collected_cents(snapshot: RegisterSnapshot) -> dict[str, int]:
     return out
 
 
-def generations(snapshot: RegisterSnapshot) -> dict[str, int]:
+def generations(snapshot: RegisterSnapshot, kind: str = KIND) -> dict[str, int]:
     """Item key → how many times an un-validation re-opened it (suffix of the payment key)."""
     out: dict[str, int] = {}
-    for b in snapshot.live(REOPEN_KIND):
+    for b in snapshot.live(REOPEN_KINDS[kind]):
         for line in b.lines:
             out[line.item_key] = out.get(line.item_key, 0) + 1
     return out
@@ -342,17 +348,21 @@ def plan_unvalidate(
     lettered_on: Mapping[str, date] | None = None,
     confirmations: int = 0,
     existing_names: Collection[str] = (),
+    kind: str = KIND,
 ) -> Outcome:
-    """« Dévalider … »: negative register lines re-open the collected lines; the cancellation
-    records of their receipts go to a CSV (folder ``lcr``) and the sheet « Dévalidation LCR »."""
+    """« Dévalider … »: negative register lines re-open the collected lines (LCR, or direct
+    debits with ``kind="prelevement"``); the cancellation records of their receipts go to a CSV
+    (folder ``lcr``) and the sheet « Dévalidation LCR » (« Dévalidation prélèvements »).
+    ``data["items"]`` lists the re-opened item keys (the shell removes their green « V »)."""
+    tag, sheet_name, verb = _UNVALIDATION_NAMES[kind]
     p = plan_unvalidation(snapshot, scope, on=now.date(), fiscal_year=fiscal_year, party_code=party_code, item_key=item_key,
-                          lettered_on=lettered_on, confirmations=confirmations, already=reopened_pairs(snapshot))
+                          lettered_on=lettered_on, confirmations=confirmations, already=reopened_pairs(snapshot, kind), kind=kind)
     if p.is_blocked or not p.lines:
         return Outcome(alerts=p.alerts, summary=f"Rien n'a été dévalidé : {summary_fr(p.alerts)}.")
     stamp = f"{now:%Y%m%d-%H%M%S}"
     cancels = {c.cancels: c for c in p.cancellations}
     receipts_by_line = {}
-    for b in snapshot.live(KIND):
+    for b in snapshot.live(kind):
         for n, line in enumerate(b.lines, start=1):
             receipts_by_line[(b.reference, line.item_key)] = f"{b.reference}-{n:04d}"
     lines = tuple(
@@ -360,15 +370,16 @@ def plan_unvalidate(
                           meta={"batch": r.batch_reference, "cancels": receipts_by_line.get((r.batch_reference, r.line.item_key), "")})
         for r in p.lines
     )
-    name = unique(f"Devalidation_LCR_{stamp}.csv", _taken(snapshot, existing_names))
+    name = unique(f"Devalidation_{tag}_{stamp}.csv", _taken(snapshot, existing_names))
     f, records, a = _cashed_sheet_and_file(p.cancellations, seller_siren, name)
     total = sum(r.line.amount_cents for r in p.lines)
-    batch = BatchDraft(kind=REOPEN_KIND, reference=unique(f"DEV-LCR-{stamp}", _refs(snapshot)), lines=lines, meta={"scope": scope.value, "party": party_code, "item": item_key,
-                                                                                            "cancellations": sorted(cancels)})
-    summary = f"{len(lines)} ligne(s) dévalidée(s) pour {format_display(cents_to_money(total))} : elles peuvent être remises à nouveau ; annulations dans {name}."
+    prefix = "DEV-LCR" if kind == KIND else "DEV-PRE"
+    batch = BatchDraft(kind=REOPEN_KINDS[kind], reference=unique(f"{prefix}-{stamp}", _refs(snapshot)), lines=lines,
+                       meta={"scope": scope.value, "party": party_code, "item": item_key, "cancellations": sorted(cancels)})
+    summary = f"{len(lines)} ligne(s) dévalidée(s) pour {format_display(cents_to_money(total))} : elles peuvent être {verb} à nouveau ; annulations dans {name}."
     return Outcome(alerts=p.alerts + tuple(a), summary=summary, batch=batch, files=(f,),
-                   sheets=(_cashed_sheet(UNVALIDATION_SHEET, "Dévalidation : annulations des données d'encaissement", records),),
-                   data={"plan": p})
+                   sheets=(_cashed_sheet(sheet_name, "Dévalidation : annulations des données d'encaissement", records),),
+                   data={"plan": p, "items": [r.line.item_key for r in p.lines]})
 
 
 def _cashed_sheet_and_file(cancellations: Sequence[Receipt], seller_siren: str, name: str) -> tuple[OutputFile, list, list[Alert]]:
@@ -498,7 +509,7 @@ def slip_batch(slip_outcome: Outcome, snapshot: RegisterSnapshot, *, now: dateti
 def register_receipts(snapshot: RegisterSnapshot, *, names: Mapping[str, str] | None = None) -> list[Receipt]:
     """Every receipt recorded by a payments import (bank date), a direct-debit (collection
     date) or an LCR batch (due date), and a cancellation record for each cancelled batch
-    (bank reject) and each un-validated LCR line."""
+    (bank reject) and each un-validated LCR or direct-debit line."""
     names = names or {}
     out: list[Receipt] = []
     by_id: dict[str, Receipt] = {}
@@ -530,9 +541,12 @@ def register_receipts(snapshot: RegisterSnapshot, *, names: Mapping[str, str] | 
                                        party_name=names.get(line.party_code, ""), receipt_date=day, amount=cents_to_money(line.amount_cents),
                                        invoice_number=line.document_ref))
             out += got
+            if b.kind == DEBIT_KIND:
+                by_id.update({r.receipt_id: r for r in got})
             if b.status == "cancelled":
-                out += cancellation_receipts(got, on=(b.cancelled_at or b.created_at).date())
-    for b in snapshot.live(REOPEN_KIND):
+                reopened = {l.meta.get("cancels") for x in snapshot.live(DEBIT_REOPEN_KIND) for l in x.lines if l.meta.get("batch") == b.reference}
+                out += cancellation_receipts([r for r in got if r.receipt_id not in reopened], on=(b.cancelled_at or b.created_at).date())
+    for b in snapshot.live((REOPEN_KIND, DEBIT_REOPEN_KIND)):
         for line in b.lines:
             original = by_id.get(str(line.meta.get("cancels", "")))
             if original is not None:

@@ -59,7 +59,7 @@ def test_step_has_no_blocking_alert_and_writes_file_entries_and_data(demo):
 
 def test_receipts_data_reconciles_with_the_treasury_entries_to_the_cent(demo):
     folder = Path(demo.dossier_path).parent
-    treasury = [p for p in (folder / "lcr").glob("*FEC*-LCR*.txt")] + list((folder / "prelevements").glob("Pre*-ecritures.txt"))
+    treasury = [p for p in (folder / "lcr").glob("*FEC*-LCR*.txt")] + list((folder / "prelevements").glob("*FEC*-Pre*.txt"))
     assert len(treasury) == 2
     credit_411 = 0
     for p in treasury:

@@ -32,7 +32,7 @@ def register(actions: argparse._SubParsersAction) -> None:
         "transfer": "« Transfert » : feuille « Gestion des LCR », une ligne par client (dates, Accept., Réf. Tiré / Tireur modifiables)",
         "preview": "« Aperçu » : le fichier tel qu'il serait écrit, relu, et le journal provisoire des écritures ; rien n'est écrit ni enregistré",
         "continue": "« Continuer » : fichier CFONB 160, écritures de trésorerie, registre, fichier relu, journal provisoire, bordereau",
-        "unvalidate": "dévalider : la ligne en cours (--key), toutes les lignes d'un client (--customer) ou TOUS les clients (--yes --yes)",
+        "unvalidate": "dévalider des lignes LCR ou prélevées (--kind) : la ligne en cours (--key), toutes les lignes d'un client (--customer) ou TOUS les clients (--yes --yes)",
         "reject": "rejet par la banque d'une remise entière : contre-passation, annulation au registre et des données d'encaissement",
     }
     for name, help_ in helps.items():
@@ -59,6 +59,8 @@ def register(actions: argparse._SubParsersAction) -> None:
             a.add_argument("--key", default=None, metavar="CLÉ", help="clé de la ligne (colonne Clé de « Détail ») pour --scope ligne")
             a.add_argument("--customer", default=None, metavar="CODE", help="code client pour --scope client")
             a.add_argument("--yes", action="count", default=0, help="confirmer ; --scope tous demande deux confirmations (--yes --yes)")
+            a.add_argument("--kind", default="lcr", choices=["lcr", "prelevement", "tous"],
+                           help="lignes remises en LCR (défaut), lignes prélevées (prelevement) ou les deux (tous)")
         if name == "reject":
             a.add_argument("--reference", required=True, metavar="RÉF", help="référence de la remise ou nom de son fichier")
             a.add_argument("--reason", default="rejet de la banque", metavar="MOTIF", help="motif du rejet")
@@ -140,7 +142,8 @@ def run_lcr(args: argparse.Namespace) -> int:
         elif args.lcr_action == "continue":
             result = sl.continue_lcr(book, dossier=args.dossier)
         elif args.lcr_action == "unvalidate":
-            result = sl.unvalidate(book, args.scope, party=args.customer or "", key=args.key or "", confirmations=args.yes, dossier=args.dossier)
+            result = sl.unvalidate(book, args.scope, party=args.customer or "", key=args.key or "", confirmations=args.yes, kind=args.kind,
+                                    dossier=args.dossier)
         else:
             result = sl.reject(book, reference=args.reference, reason=args.reason, dossier=args.dossier)
         return _finish(book, result)

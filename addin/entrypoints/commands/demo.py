@@ -170,11 +170,29 @@ def _refuse_foreign_dossier(folder: Path) -> None:
                         "(ou supprimez ce dossier s'il s'agit d'une ancienne démonstration).")
 
 
+def refuse_shared_register(folder: Path) -> None:
+    """The demo writes, resets and deletes its register as a local SQLite file of its folder: it
+    never touches a shared server, so it refuses to run when one is configured for this
+    session (``REGLO_REGISTER_URL``) or when the folder points to one (``reglo-registre.json``)."""
+    import os
+
+    from reglo.addin.shell.registry.config import ENV_URL, POINTER_FILE
+
+    if (os.environ.get(ENV_URL) or "").strip():
+        raise UserError(f"La démonstration n'utilise que le registre local (fichier SQLite de son dossier) et ne touche jamais un registre partagé : "
+                        f"la variable {ENV_URL} est définie dans cette session. Relancez « reglo demo » dans une session où elle n'est pas définie "
+                        f"(par exemple : {ENV_URL}= reglo demo).")
+    if (folder / POINTER_FILE).exists():
+        raise UserError(f"{folder} est relié à un registre partagé ({POINTER_FILE}) : la démonstration ne touche jamais un serveur partagé. "
+                        "Choisissez un autre dossier (--out).")
+
+
 def run(args: argparse.Namespace, *, out=None) -> int:
     from reglo.addin.entrypoints.demo_steps import DemoContext, steps
 
     out = out or sys.stdout
     folder = output_folder(args.out)
+    refuse_shared_register(folder)  # before anything is created, reset or deleted
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -1,4 +1,5 @@
-"""Ribbon group « LCR et TVA »: LCR magnétique (Transfert, Continuer, dévalidations, rejet),
+"""Ribbon group « LCR et TVA »: LCR magnétique (Transfert, Continuer, dévalidations of LCR and
+direct-debit lines, rejet),
 the remittance slips (sheet and PDF) and « TVA sur encaissements ». Plain functions of a
 workbook (see handlers/__init__); the work is in ``reglo.addin.shell.lcr`` and
 ``reglo.addin.shell.vat``."""
@@ -51,25 +52,29 @@ def debits_slip(book: Any, *, dossier: Any = None, pdf: bool = True) -> HandlerR
 
 @handler("lcr_unvalidate_line", label="Dévalider la ligne en cours", group=GROUP, image="Undo", order=40)
 def lcr_unvalidate_line(book: Any, *, dossier: Any = None, key: str | None = None) -> HandlerResult:
-    from reglo.addin.shell.lcr import current_line, unvalidate
+    """The selected line of « Détail », LCR or direct debit (from its « Mode »)."""
+    from reglo.addin.shell.lcr import current_line, line_kind, unvalidate
 
-    return unvalidate(book, "ligne", key=key or current_line(book)[0], dossier=dossier)
+    key = key or current_line(book)[0]
+    return unvalidate(book, "ligne", key=key, kind=line_kind(book, key), dossier=dossier)
 
 
 @handler("lcr_unvalidate_customer", label="Dévalider toutes les lignes du client", group=GROUP, image="Undo", order=50)
 def lcr_unvalidate_customer(book: Any, *, dossier: Any = None, customer: str | None = None) -> HandlerResult:
+    """Every LCR and direct-debit line of the customer."""
     from reglo.addin.shell.lcr import current_line, unvalidate
 
-    return unvalidate(book, "client", party=customer or current_line(book)[1], dossier=dossier)
+    return unvalidate(book, "client", party=customer or current_line(book)[1], kind="tous", dossier=dossier)
 
 
 @handler("lcr_unvalidate_all", label="Dévalider TOUS les clients", group=GROUP, image="ClearAll", order=60)
 def lcr_unvalidate_all(book: Any, *, dossier: Any = None, confirmations: int | None = None) -> HandlerResult:
-    """Two confirmations (« Oui » twice in « Paramètres LCR »), as the seed asks."""
+    """Every LCR and direct-debit line; two confirmations (« Oui » twice in « Paramètres
+    LCR »), as the seed asks."""
     from reglo.addin.shell.lcr import ask_confirmations, unvalidate
 
     given = confirmations if confirmations is not None else ask_confirmations(book)
-    return unvalidate(book, "tous", confirmations=given, dossier=dossier)
+    return unvalidate(book, "tous", confirmations=given, kind="tous", dossier=dossier)
 
 
 @handler("lcr_reject", label="Rejet d'une remise LCR", group=GROUP, image="Delete", order=70)
