@@ -1037,34 +1037,44 @@ def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | 
     one less the banned candidate). Returns (weight, chosen indices, finished)."""
     n = len(cands)
     w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
-    sets = [set(c.units) for c in cands]
+    # each candidate's lines as a bit mask over the component's lines (cheaper than sets)
+    bit: dict[int, int] = {}
+    sets = []
+    for c in cands:
+        m = 0
+        for x in c.units:
+            b = bit.get(x)
+            if b is None:
+                b = bit[x] = 1 << len(bit)
+            m |= b
+        sets.append(m)
     suffix = [0.0] * (n + 1)
     for i in range(n - 1, -1, -1):
         suffix[i] = suffix[i + 1] + w[i]
     best = [floor[0], list(floor[1])] if floor else [0.0, []]
     nodes = [0]
-    used: set[int] = set()
     chosen: list[int] = []
 
-    def rec(i: int, total: float) -> bool:
-        nodes[0] += 1
-        if nodes[0] > EXACT_NODES:
-            return False
-        if total > best[0] + 1e-9:
-            best[0], best[1] = total, list(chosen)
-        if i >= n or total + suffix[i] <= best[0] + 1e-9:
-            return True
-        if w[i] > 0 and not (sets[i] & used):
-            used.update(sets[i])
-            chosen.append(i)
-            ok = rec(i + 1, total + w[i])
-            chosen.pop()
-            used.difference_update(sets[i])
-            if not ok:
+    def rec(i: int, total: float, used: int) -> bool:
+        # the « skip candidate i » branch is the loop (same nodes as the plain recursion)
+        while True:
+            nodes[0] += 1
+            if nodes[0] > EXACT_NODES:
                 return False
-        return rec(i + 1, total)
+            if total > best[0] + 1e-9:
+                best[0], best[1] = total, list(chosen)
+            if i >= n or total + suffix[i] <= best[0] + 1e-9:
+                return True
+            m = sets[i]
+            if w[i] > 0 and not (m & used):
+                chosen.append(i)
+                ok = rec(i + 1, total + w[i], used | m)
+                chosen.pop()
+                if not ok:
+                    return False
+            i += 1
 
-    finished = rec(0, 0.0)
+    finished = rec(0, 0.0, 0)
     return best[0], best[1], finished
 
 
