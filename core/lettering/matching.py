@@ -371,12 +371,17 @@ def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
     return max(st) - max(inv)
 
 
+_RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}
+_REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
+
+
 def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     """Sets ``c.z`` and ``c.why`` from the features of the group."""
-    z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}[c.rule]
+    z = _RULE_Z[c.rule]
     why = list(c.why)
+    members = set(c.units)
     if c.ref:
-        z += {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}[c.ref]
+        z += _REF_BONUS[c.ref]
         if c.base == "complement":
             z -= 1.5
     inv_days = [ctx.day[x] for x in c.units if ctx.inv[x]]
@@ -411,7 +416,6 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
                 z -= 0.04 * min(abs(last - max(dues)), 60)
             why.append(f"délai {d} j")
     if not c.ref:
-        members = set(c.units)
         inner = [y for x in c.units for y in ctx.edges.get(x, {}) if y in members]
         if inner:
             z += 1.5
@@ -419,7 +423,6 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if any(ctx.deposit[x] for x in c.units) and c.rule is Rule.COMBINATION:
             z += 0.8
     if c.base != "ref_subset":
-        members = set(c.units)
         outside = [st for x in c.units for y, st in ctx.edges.get(x, {}).items() if y not in members and y in a.free]
         outside += [ctx.edges[x][y] for y in c.units for x in ctx.named_by.get(y, ()) if x not in members and x in a.free]
         if outside:
@@ -447,7 +450,6 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             if not a.known:  # several lines of this amount and no known habit to tell them apart
                 z -= 0.3
     if c.rule is Rule.COMBINATION and not c.ref:
-        members = set(c.units)
         lo_d = min(ctx.day[x] for x in c.units) - 30
         hi_d = max(ctx.day[x] for x in c.units) + 30
         swap = [x for x in c.units if any(y not in members and ctx.amt[y] == ctx.amt[x] and lo_d <= ctx.day[y] <= hi_d
@@ -909,7 +911,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     window, limit, k = opt.date_window_days, opt.candidates, opt.k
     if k < 2:
         return
-    free_days = [day[j] for j in free_units]  # units are sorted by (account, date, row): so is free_units
+    # units are sorted by (account, date, row): so is free_units, and so is each side of it
+    side_units = {True: [j for j in free_units if amt[j] > 0], False: [j for j in free_units if amt[j] < 0]}
+    side_days = {sd: [day[j] for j in us] for sd, us in side_units.items()}
     for t in targets:
         if max(0, opt.budget - state.account_work.get(a.name, 0)) <= 0:
             if a.name not in state.budget_exceeded:
@@ -918,9 +922,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             return
         pos = amt[t] > 0
         d0 = day[t]
-        near = free_units[bisect.bisect_left(free_days, d0 - window):bisect.bisect_right(free_days, d0 + window)]
         at = abs(amt[t])
-        other = [j for j in near if (amt[j] > 0) != pos and abs(amt[j]) < at]
+        opp, opp_days = side_units[not pos], side_days[not pos]
+        other = [j for j in opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)] if abs(amt[j]) < at]
         span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
         if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
             other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
@@ -973,7 +977,8 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         if found or ctx.inv[t]:
             continue
         # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
-        same = [j for j in near if j != t and (amt[j] > 0) == pos]
+        own, own_days = side_units[pos], side_days[pos]
+        same = [j for j in own[bisect.bisect_left(own_days, d0 - window):bisect.bisect_right(own_days, d0 + window)] if j != t]
         same = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:4]
         for s in same:
             target = abs(amt[t]) + abs(amt[s])

@@ -151,6 +151,27 @@ def find_subsets(amounts: list[int], target: int, k: int, budget: int, *, min_si
             return False
         if prefix[n] - prefix[n - left] > rest:  # even the smallest items overshoot
             return False
+        if left == 2:  # the last item inlined (same work units as the call it replaces)
+            for pos in range(start, n - 1):
+                work += 1
+                if work > budget:
+                    return True
+                v = vals[pos]
+                if prefix[pos + 2] - prefix[pos] < rest:
+                    return False
+                if v >= rest:
+                    continue
+                work += 1
+                if work > budget:
+                    return True
+                hits = where.get(rest - v)
+                if hits:
+                    for q in hits:
+                        if q >= pos + 1:
+                            found.append(tuple(sorted(order[p] for p in chosen + [pos, q])))
+                            if len(found) >= limit:
+                                return True
+            return False
         for pos in range(start, n - left + 1):
             work += 1
             if work > budget:
