@@ -504,18 +504,26 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         if not pos or not neg:
             continue
         n_same = ctx.nsame[xs[0]]
+        label = f"montant identique {eur(value)}"
+        seen = a.seen
         for p in pos:
             near = [q for q in neg if abs(day[q] - day[p]) <= window]
-            near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
+            if len(near) > 1:
+                near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
             for q in near[:MAX_EXACT_ALTS]:
-                c = Cand((p, q), Rule.EXACT, 0.0, [f"montant identique {eur(value)}"], base="exact")
+                if (p, q) in seen or (q, p) in seen:  # an exact pair never replaces the one found first
+                    continue
+                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
                 c.same = n_same  # type: ignore[attr-defined]
                 _add(a, c)
         for q in neg:  # keep each payment's best pairs too
             near = [p for p in pos if abs(day[q] - day[p]) <= window]
-            near.sort(key=lambda p: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[p]))
+            if len(near) > 1:
+                near.sort(key=lambda p: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[p]))
             for p in near[:MAX_EXACT_ALTS]:
-                c = Cand((p, q), Rule.EXACT, 0.0, [f"montant identique {eur(value)}"], base="exact")
+                if (p, q) in seen or (q, p) in seen:
+                    continue
+                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
                 c.same = n_same  # type: ignore[attr-defined]
                 _add(a, c)
     # --- tolerance
