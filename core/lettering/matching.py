@@ -371,6 +371,7 @@ def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
     return max(st) - max(inv)
 
 
+_NO_EDGE: dict[int, int] = {}
 _RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}
 _REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
 
@@ -384,11 +385,12 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         z += _REF_BONUS[c.ref]
         if c.base == "complement":
             z -= 1.5
-    inv_days = [ctx.day[x] for x in c.units if ctx.inv[x]]
+    day, inv, deposit, units = ctx.day, ctx.inv, ctx.deposit, c.units
+    inv_days = [day[x] for x in units if inv[x]]
     if inv_days:
-        last_inv = max(inv_days) if not c.ref else min(inv_days)
-        early = [x for x in c.units if not ctx.inv[x] and ctx.day[x] < last_inv - SETTLE_GRACE]
-        bad = [x for x in early if not ctx.deposit[x]]
+        limit = (max(inv_days) if not c.ref else min(inv_days)) - SETTLE_GRACE
+        early = [x for x in units if not inv[x] and day[x] < limit]
+        bad = [x for x in early if not deposit[x]]
         if bad:
             z -= 3.0 * len(bad) if not c.ref else 1.0
             why.append("règlement antérieur à la facture")
@@ -398,7 +400,11 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     if n_inst:
         z += 2.5
         why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
-    d = _delay(ctx, c.units) if not n_inst and c.base != "plan" else None
+    d = None
+    if not n_inst and c.base != "plan" and inv_days:  # _delay, inlined
+        st_days = [day[x] for x in units if not inv[x] and not deposit[x]]
+        if st_days:
+            d = max(st_days) - max(inv_days)
     if d is not None:
         dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
@@ -415,16 +421,18 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
                 last = max(ctx.day[x] for x in c.units if not ctx.inv[x])
                 z -= 0.04 * min(abs(last - max(dues)), 60)
             why.append(f"délai {d} j")
+    edges, no_edge = ctx.edges, _NO_EDGE
     if not c.ref:
-        inner = [y for x in c.units for y in ctx.edges.get(x, {}) if y in members]
+        inner = [y for x in units for y in edges.get(x, no_edge) if y in members]
         if inner:
             z += 1.5
             why.append("référence d'une partie des lignes")
-        if any(ctx.deposit[x] for x in c.units) and c.rule is Rule.COMBINATION:
+        if c.rule is Rule.COMBINATION and any(deposit[x] for x in units):
             z += 0.8
     if c.base != "ref_subset":
-        outside = [st for x in c.units for y, st in ctx.edges.get(x, {}).items() if y not in members and y in a.free]
-        outside += [ctx.edges[x][y] for y in c.units for x in ctx.named_by.get(y, ()) if x not in members and x in a.free]
+        free, named_by = a.free, ctx.named_by
+        outside = [st for x in units for y, st in edges.get(x, no_edge).items() if y not in members and y in free]
+        outside += [edges[x][y] for y in units for x in named_by.get(y, ()) if x not in members and x in free]
         if outside:
             z -= 2.0 if max(outside) >= REF_FULL else 1.0
             why.append("une ligne nomme une pièce hors du groupe")
@@ -460,7 +468,8 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if swap:
             z -= 2.0
             why.append("montant interchangeable avec une autre ligne ouverte")
-    pieces = [ctx.piece[x] for x in c.units if ctx.piece[x]]
+    piece = ctx.piece
+    pieces = [piece[x] for x in units if piece[x]]
     if len(pieces) != len(set(pieces)) and not c.ref:
         z += 1.0
         why.append("pièce commune")
