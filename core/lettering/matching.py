@@ -729,14 +729,13 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
         for x in invs:
             pref.append(pref[-1] + abs(amt[x]))
         at = {v: i for i, v in enumerate(pref)}
+        inv_days = [day[x] for x in invs]  # increasing
         for s in free_units:
             if ctx.inv[s] or (amt[s] > 0) == (sign > 0):
                 continue
             target = abs(amt[s])
             # runs ending at j (invoices before the settlement, within 100 days)
-            for j in range(len(invs), 0, -1):
-                if day[invs[j - 1]] > day[s] + SETTLE_GRACE:
-                    continue
+            for j in range(bisect.bisect_right(inv_days, day[s] + SETTLE_GRACE), 0, -1):
                 if day[s] - day[invs[j - 1]] > 100:
                     break
                 i = at.get(pref[j] - target)
