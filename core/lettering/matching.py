@@ -131,12 +131,15 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     own_unit, own_k = lu, kid[:n_own]
     nm_unit, nm_k = lu[parents], kid[n_own:]
     ko, kn = valid[own_k], valid[nm_k]
-    frames.append((own_unit[ko], own_k[ko].astype(object), nm_unit[kn], nm_k[kn].astype(object), strength_of))
+    frames.append((own_unit[ko], own_k[ko], nm_unit[kn], nm_k[kn], strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
     own_d = _own_digit_key(u.line_ref)
     od_ok = (own_d != "") & inv[lu]
     p2, nd = _digit_keys(u.line_text)
-    frames.append((lu[od_ok], np.array(["d" + k for k in own_d[od_ok]], dtype=object), lu[p2], np.array(["d" + k for k in nd], dtype=object), None))
+    # the digit keys as integer ids (joins on integers, not on text)
+    d_ids = pd.factorize(np.concatenate([own_d[od_ok], nd]).astype(object))[0].astype("int64") if (od_ok.any() or len(nd)) else np.zeros(0, "int64")
+    n_od = int(od_ok.sum())
+    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], d_ids[n_od:], None))
     rows_a, rows_b, rows_s = [], [], []
     for own_unit, own_key, nm_unit, nm_key, strength in frames:
         owners = pd.DataFrame({"unit": own_unit, "key": own_key, "acc": acc_id[own_unit], "sign": sign[own_unit]}).drop_duplicates()
