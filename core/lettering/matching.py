@@ -82,6 +82,7 @@ class Ctx:
     partial_code: list[str]
     nsame: list[int] = field(default_factory=list)
     marker: list[tuple[int, int] | None] = field(default_factory=list)
+    aamt: list[int] = field(default_factory=list)  # abs(amt), computed once
     named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
 
 
@@ -926,7 +927,7 @@ def _instalment_plans(state: PassState, ctx: Ctx, a: _Acc, free_units: list[int]
 def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: list[int]) -> None:
     """1 ↔ 2..k (either side as the « one ») and 2 ↔ k (a settlement with a same-side partner)."""
     opt = state.options
-    amt, day, row = ctx.amt, ctx.day, ctx.row
+    amt, day, row, aamt = ctx.amt, ctx.day, ctx.row, ctx.aamt
     window, limit, k = opt.date_window_days, opt.candidates, opt.k
     if k < 2:
         return
@@ -941,9 +942,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             return
         pos = amt[t] > 0
         d0 = day[t]
-        at = abs(amt[t])
+        at = aamt[t]
         opp, opp_days = side_units[not pos], side_days[not pos]
-        other = [j for j in opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)] if abs(amt[j]) < at]
+        other = [j for j in opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)] if aamt[j] < at]
         span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
         if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
             other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
@@ -961,7 +962,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             else:
                 other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
         allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-        found, used = find_subsets([abs(amt[j]) for j in other], abs(amt[t]), k, allowed, limit=3)
+        found, used = find_subsets([aamt[j] for j in other], at, k, allowed, limit=3)
         _spend(state, a.name, used)
         unproven = used > allowed
         if len(found) > 1 and not ctx.inv[t]:
@@ -1246,7 +1247,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u))
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist())
     for x, ys in edges.items():
         for y in ys:
             ctx.named_by.setdefault(y, []).append(x)
