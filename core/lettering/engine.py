@@ -13,6 +13,7 @@ restores exactly the previous state.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -435,8 +436,10 @@ def _code_table(n: int) -> list[str]:
     return list(itertools.islice(next_codes([]), min(n, 500_000)))
 
 
+@functools.lru_cache(maxsize=65536)
 def _money(cents: int) -> Decimal:
-    """Integer cents to a 2-place Decimal (exact; cheaper than a division and a quantize)."""
+    """Integer cents to a 2-place Decimal (exact; cheaper than a division and a quantize).
+    Cached: group totals repeat (Decimals are immutable, sharing them is safe)."""
     return Decimal(int(cents)).scaleb(-2)
 
 

@@ -82,6 +82,7 @@ class Ctx:
     partial_code: list[str]
     nsame: list[int] = field(default_factory=list)
     marker: list[tuple[int, int] | None] = field(default_factory=list)
+    aamt: list[int] = field(default_factory=list)  # abs(amt), computed once
     named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
 
 
@@ -131,12 +132,15 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     own_unit, own_k = lu, kid[:n_own]
     nm_unit, nm_k = lu[parents], kid[n_own:]
     ko, kn = valid[own_k], valid[nm_k]
-    frames.append((own_unit[ko], own_k[ko].astype(object), nm_unit[kn], nm_k[kn].astype(object), strength_of))
+    frames.append((own_unit[ko], own_k[ko], nm_unit[kn], nm_k[kn], strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
     own_d = _own_digit_key(u.line_ref)
     od_ok = (own_d != "") & inv[lu]
     p2, nd = _digit_keys(u.line_text)
-    frames.append((lu[od_ok], np.array(["d" + k for k in own_d[od_ok]], dtype=object), lu[p2], np.array(["d" + k for k in nd], dtype=object), None))
+    # the digit keys as integer ids (joins on integers, not on text)
+    d_ids = pd.factorize(np.concatenate([own_d[od_ok], nd]).astype(object))[0].astype("int64") if (od_ok.any() or len(nd)) else np.zeros(0, "int64")
+    n_od = int(od_ok.sum())
+    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], d_ids[n_od:], None))
     rows_a, rows_b, rows_s = [], [], []
     for own_unit, own_key, nm_unit, nm_key, strength in frames:
         owners = pd.DataFrame({"unit": own_unit, "key": own_key, "acc": acc_id[own_unit], "sign": sign[own_unit]}).drop_duplicates()
@@ -371,19 +375,26 @@ def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
     return max(st) - max(inv)
 
 
+_NO_EDGE: dict[int, int] = {}
+_RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}
+_REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
+
+
 def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     """Sets ``c.z`` and ``c.why`` from the features of the group."""
-    z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}[c.rule]
+    z = _RULE_Z[c.rule]
     why = list(c.why)
+    members = set(c.units)
     if c.ref:
-        z += {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}[c.ref]
+        z += _REF_BONUS[c.ref]
         if c.base == "complement":
             z -= 1.5
-    inv_days = [ctx.day[x] for x in c.units if ctx.inv[x]]
+    day, inv, deposit, units = ctx.day, ctx.inv, ctx.deposit, c.units
+    inv_days = [day[x] for x in units if inv[x]]
     if inv_days:
-        last_inv = max(inv_days) if not c.ref else min(inv_days)
-        early = [x for x in c.units if not ctx.inv[x] and ctx.day[x] < last_inv - SETTLE_GRACE]
-        bad = [x for x in early if not ctx.deposit[x]]
+        limit = (max(inv_days) if not c.ref else min(inv_days)) - SETTLE_GRACE
+        early = [x for x in units if not inv[x] and day[x] < limit]
+        bad = [x for x in early if not deposit[x]]
         if bad:
             z -= 3.0 * len(bad) if not c.ref else 1.0
             why.append("règlement antérieur à la facture")
@@ -393,7 +404,11 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     if n_inst:
         z += 2.5
         why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
-    d = _delay(ctx, c.units) if not n_inst and c.base != "plan" else None
+    d = None
+    if not n_inst and c.base != "plan" and inv_days:  # _delay, inlined
+        st_days = [day[x] for x in units if not inv[x] and not deposit[x]]
+        if st_days:
+            d = max(st_days) - max(inv_days)
     if d is not None:
         dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
@@ -410,18 +425,18 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
                 last = max(ctx.day[x] for x in c.units if not ctx.inv[x])
                 z -= 0.04 * min(abs(last - max(dues)), 60)
             why.append(f"délai {d} j")
+    edges, no_edge = ctx.edges, _NO_EDGE
     if not c.ref:
-        members = set(c.units)
-        inner = [y for x in c.units for y in ctx.edges.get(x, {}) if y in members]
+        inner = [y for x in units for y in edges.get(x, no_edge) if y in members]
         if inner:
             z += 1.5
             why.append("référence d'une partie des lignes")
-        if any(ctx.deposit[x] for x in c.units) and c.rule is Rule.COMBINATION:
+        if c.rule is Rule.COMBINATION and any(deposit[x] for x in units):
             z += 0.8
     if c.base != "ref_subset":
-        members = set(c.units)
-        outside = [st for x in c.units for y, st in ctx.edges.get(x, {}).items() if y not in members and y in a.free]
-        outside += [ctx.edges[x][y] for y in c.units for x in ctx.named_by.get(y, ()) if x not in members and x in a.free]
+        free, named_by = a.free, ctx.named_by
+        outside = [st for x in units for y, st in edges.get(x, no_edge).items() if y not in members and y in free]
+        outside += [edges[x][y] for y in units for x in named_by.get(y, ()) if x not in members and x in free]
         if outside:
             z -= 2.0 if max(outside) >= REF_FULL else 1.0
             why.append("une ligne nomme une pièce hors du groupe")
@@ -447,7 +462,6 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             if not a.known:  # several lines of this amount and no known habit to tell them apart
                 z -= 0.3
     if c.rule is Rule.COMBINATION and not c.ref:
-        members = set(c.units)
         lo_d = min(ctx.day[x] for x in c.units) - 30
         hi_d = max(ctx.day[x] for x in c.units) + 30
         swap = [x for x in c.units if any(y not in members and ctx.amt[y] == ctx.amt[x] and lo_d <= ctx.day[y] <= hi_d
@@ -458,7 +472,8 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if swap:
             z -= 2.0
             why.append("montant interchangeable avec une autre ligne ouverte")
-    pieces = [ctx.piece[x] for x in c.units if ctx.piece[x]]
+    piece = ctx.piece
+    pieces = [piece[x] for x in units if piece[x]]
     if len(pieces) != len(set(pieces)) and not c.ref:
         z += 1.0
         why.append("pièce commune")
@@ -502,18 +517,26 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         if not pos or not neg:
             continue
         n_same = ctx.nsame[xs[0]]
+        label = f"montant identique {eur(value)}"
+        seen = a.seen
         for p in pos:
             near = [q for q in neg if abs(day[q] - day[p]) <= window]
-            near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
+            if len(near) > 1:
+                near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
             for q in near[:MAX_EXACT_ALTS]:
-                c = Cand((p, q), Rule.EXACT, 0.0, [f"montant identique {eur(value)}"], base="exact")
+                if (p, q) in seen or (q, p) in seen:  # an exact pair never replaces the one found first
+                    continue
+                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
                 c.same = n_same  # type: ignore[attr-defined]
                 _add(a, c)
         for q in neg:  # keep each payment's best pairs too
             near = [p for p in pos if abs(day[q] - day[p]) <= window]
-            near.sort(key=lambda p: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[p]))
+            if len(near) > 1:
+                near.sort(key=lambda p: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[p]))
             for p in near[:MAX_EXACT_ALTS]:
-                c = Cand((p, q), Rule.EXACT, 0.0, [f"montant identique {eur(value)}"], base="exact")
+                if (p, q) in seen or (q, p) in seen:
+                    continue
+                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
                 c.same = n_same  # type: ignore[attr-defined]
                 _add(a, c)
     # --- tolerance
@@ -710,14 +733,13 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
         for x in invs:
             pref.append(pref[-1] + abs(amt[x]))
         at = {v: i for i, v in enumerate(pref)}
+        inv_days = [day[x] for x in invs]  # increasing
         for s in free_units:
             if ctx.inv[s] or (amt[s] > 0) == (sign > 0):
                 continue
             target = abs(amt[s])
             # runs ending at j (invoices before the settlement, within 100 days)
-            for j in range(len(invs), 0, -1):
-                if day[invs[j - 1]] > day[s] + SETTLE_GRACE:
-                    continue
+            for j in range(bisect.bisect_right(inv_days, day[s] + SETTLE_GRACE), 0, -1):
                 if day[s] - day[invs[j - 1]] > 100:
                     break
                 i = at.get(pref[j] - target)
@@ -905,11 +927,13 @@ def _instalment_plans(state: PassState, ctx: Ctx, a: _Acc, free_units: list[int]
 def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: list[int]) -> None:
     """1 ↔ 2..k (either side as the « one ») and 2 ↔ k (a settlement with a same-side partner)."""
     opt = state.options
-    amt, day, row = ctx.amt, ctx.day, ctx.row
+    amt, day, row, aamt = ctx.amt, ctx.day, ctx.row, ctx.aamt
     window, limit, k = opt.date_window_days, opt.candidates, opt.k
     if k < 2:
         return
-    free_days = [day[j] for j in free_units]  # units are sorted by (account, date, row): so is free_units
+    # units are sorted by (account, date, row): so is free_units, and so is each side of it
+    side_units = {True: [j for j in free_units if amt[j] > 0], False: [j for j in free_units if amt[j] < 0]}
+    side_days = {sd: [day[j] for j in us] for sd, us in side_units.items()}
     for t in targets:
         if max(0, opt.budget - state.account_work.get(a.name, 0)) <= 0:
             if a.name not in state.budget_exceeded:
@@ -918,9 +942,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             return
         pos = amt[t] > 0
         d0 = day[t]
-        near = free_units[bisect.bisect_left(free_days, d0 - window):bisect.bisect_right(free_days, d0 + window)]
-        at = abs(amt[t])
-        other = [j for j in near if (amt[j] > 0) != pos and abs(amt[j]) < at]
+        at = aamt[t]
+        opp, opp_days = side_units[not pos], side_days[not pos]
+        other = [j for j in opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)] if aamt[j] < at]
         span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
         if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
             other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
@@ -938,7 +962,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             else:
                 other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
         allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-        found, used = find_subsets([abs(amt[j]) for j in other], abs(amt[t]), k, allowed, limit=3)
+        found, used = find_subsets([aamt[j] for j in other], at, k, allowed, limit=3)
         _spend(state, a.name, used)
         unproven = used > allowed
         if len(found) > 1 and not ctx.inv[t]:
@@ -973,7 +997,8 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         if found or ctx.inv[t]:
             continue
         # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
-        same = [j for j in near if j != t and (amt[j] > 0) == pos]
+        own, own_days = side_units[pos], side_days[pos]
+        same = [j for j in own[bisect.bisect_left(own_days, d0 - window):bisect.bisect_right(own_days, d0 + window)] if j != t]
         same = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:4]
         for s in same:
             target = abs(amt[t]) + abs(amt[s])
@@ -1037,34 +1062,44 @@ def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | 
     one less the banned candidate). Returns (weight, chosen indices, finished)."""
     n = len(cands)
     w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
-    sets = [set(c.units) for c in cands]
+    # each candidate's lines as a bit mask over the component's lines (cheaper than sets)
+    bit: dict[int, int] = {}
+    sets = []
+    for c in cands:
+        m = 0
+        for x in c.units:
+            b = bit.get(x)
+            if b is None:
+                b = bit[x] = 1 << len(bit)
+            m |= b
+        sets.append(m)
     suffix = [0.0] * (n + 1)
     for i in range(n - 1, -1, -1):
         suffix[i] = suffix[i + 1] + w[i]
     best = [floor[0], list(floor[1])] if floor else [0.0, []]
     nodes = [0]
-    used: set[int] = set()
     chosen: list[int] = []
 
-    def rec(i: int, total: float) -> bool:
-        nodes[0] += 1
-        if nodes[0] > EXACT_NODES:
-            return False
-        if total > best[0] + 1e-9:
-            best[0], best[1] = total, list(chosen)
-        if i >= n or total + suffix[i] <= best[0] + 1e-9:
-            return True
-        if w[i] > 0 and not (sets[i] & used):
-            used.update(sets[i])
-            chosen.append(i)
-            ok = rec(i + 1, total + w[i])
-            chosen.pop()
-            used.difference_update(sets[i])
-            if not ok:
+    def rec(i: int, total: float, used: int) -> bool:
+        # the « skip candidate i » branch is the loop (same nodes as the plain recursion)
+        while True:
+            nodes[0] += 1
+            if nodes[0] > EXACT_NODES:
                 return False
-        return rec(i + 1, total)
+            if total > best[0] + 1e-9:
+                best[0], best[1] = total, list(chosen)
+            if i >= n or total + suffix[i] <= best[0] + 1e-9:
+                return True
+            m = sets[i]
+            if w[i] > 0 and not (m & used):
+                chosen.append(i)
+                ok = rec(i + 1, total + w[i], used | m)
+                chosen.pop()
+                if not ok:
+                    return False
+            i += 1
 
-    finished = rec(0, 0.0)
+    finished = rec(0, 0.0, 0)
     return best[0], best[1], finished
 
 
@@ -1212,7 +1247,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u))
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist())
     for x, ys in edges.items():
         for y in ys:
             ctx.named_by.setdefault(y, []).append(x)

@@ -10,6 +10,8 @@ lines in the input.
 """
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -131,6 +133,7 @@ def find_subsets(amounts: list[int], target: int, k: int, budget: int, *, min_si
     prefix = [0]
     for v in vals:
         prefix.append(prefix[-1] + v)
+    neg_vals = [-v for v in vals]  # increasing: bisect finds the first item below a rest
     where: dict[int, list[int]] = {}
     for pos, v in enumerate(vals):
         where.setdefault(v, []).append(pos)
@@ -150,6 +153,36 @@ def find_subsets(amounts: list[int], target: int, k: int, budget: int, *, min_si
                         return True
             return False
         if prefix[n] - prefix[n - left] > rest:  # even the smallest items overshoot
+            return False
+        # the items too large for the rest (vals decrease) cost one work unit each and are
+        # skipped: jump over them at once (same work count, same budget stop)
+        skip_to = min(bisect.bisect_right(neg_vals, -rest, start), n - left + 1)
+        if skip_to > start:
+            work += skip_to - start
+            if work > budget:
+                work = budget + 1
+                return True
+            start = skip_to
+        if left == 2:  # the last item inlined (same work units as the call it replaces)
+            for pos in range(start, n - 1):
+                work += 1
+                if work > budget:
+                    return True
+                v = vals[pos]
+                if prefix[pos + 2] - prefix[pos] < rest:
+                    return False
+                if v >= rest:
+                    continue
+                work += 1
+                if work > budget:
+                    return True
+                hits = where.get(rest - v)
+                if hits:
+                    for q in hits:
+                        if q >= pos + 1:
+                            found.append(tuple(sorted(order[p] for p in chosen + [pos, q])))
+                            if len(found) >= limit:
+                                return True
             return False
         for pos in range(start, n - left + 1):
             work += 1

@@ -107,11 +107,16 @@ def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     n = len(flat)
     if not n:
         return pa.array([], pa.int64()), pa.array([], pa.string())
-    has_digit = pc.match_substring_regex(flat, "[0-9]").to_numpy(zero_copy_only=False)
+    # the word tests run once per distinct word (« VIR », « CLIENT » … repeat on every line)
+    encoded = pc.dictionary_encode(flat)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    uniq, at = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    has_digit = pc.match_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)[at]
     # a prefix word followed, in the same text, by a word starting with a digit
-    bare = pc.utf8_upper(pc.replace_substring_regex(flat, "[.:°º]+$", ""))
-    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)
-    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(flat, 0, 1)).to_numpy(zero_copy_only=False)
+    bare = pc.utf8_upper(pc.replace_substring_regex(uniq, "[.:°º]+$", ""))
+    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)[at]
+    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(uniq, 0, 1)).to_numpy(zero_copy_only=False)[at]
     nxt = np.zeros(n, dtype=bool)
     nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
     join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
