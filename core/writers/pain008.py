@@ -201,7 +201,7 @@ def write_checked_pain008(batch: DirectDebitBatch, *, message_id: str, created_a
     if workers < 2 or n < PIPELINE_MIN_TRANSACTIONS:
         data = write_pain008(batch, message_id=message_id, created_at=created_at, version=version)
         return data, check_pain008(data, version, workers=workers)
-    size = slice_size or max(1_000, -(-n // (4 * workers)))
+    size = slice_size or max(1_000, -(-n // (12 * workers)))
     head, blocks, tail = _pieces(batch, message_id=message_id, created_at=created_at, version=version)
     head_b, tail_b, close = head.encode("utf-8"), tail.encode("utf-8"), b"</PmtInf>"
     pool = _validation_pool(workers)
