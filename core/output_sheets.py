@@ -10,48 +10,20 @@ number and date formats, widths, frozen headers). Pure: no workbook library here
 """
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from reglo.core.ledger import DATE_COLUMNS, FEC_FIELDS
 from reglo.core.lettered_copy import LedgerUpdate
-from reglo.core.money import cents_to_money
 from reglo.core.outcome import SheetColumn, SheetOutput
+from reglo.core.presentation import ENTRIES_SHEET, ENTRY_FIELDS, entry_cell, entry_column
 
-ENTRIES_SHEET = "Écritures"
 LETTERING_SHEET = "Lettrage"
-
-_ENTRY_FIELDS: tuple[tuple[str, str], ...] = tuple(FEC_FIELDS) + (("DateEcheance", "due_date"),)
-_AMOUNT_COLUMNS = ("debit", "credit", "foreign_amount")
-_WIDE_COLUMNS = ("label", "ledger_account_label", "subledger_label")
-
-
-def _entry_column(name: str, col: str) -> SheetColumn:
-    if col in _AMOUNT_COLUMNS:
-        return SheetColumn(header=name, kind="amount", width=14)
-    if col in DATE_COLUMNS or col == "due_date":
-        return SheetColumn(header=name, kind="date", width=12)
-    if col in _WIDE_COLUMNS:
-        return SheetColumn(header=name, width=30)
-    return SheetColumn(header=name, width=12)
-
-
-def _cell(col: str, v: Any) -> Any:
-    if col in ("debit", "credit"):
-        return cents_to_money(int(v))
-    if col == "foreign_amount":
-        return None if v is None or pd.isna(v) else cents_to_money(int(v))
-    if col in DATE_COLUMNS or col == "due_date":
-        return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
-    return None if v is None or (isinstance(v, str) and v == "") else v
 
 
 def entries_sheet(frame: pd.DataFrame, *, name: str = ENTRIES_SHEET, title: str | None = None) -> SheetOutput:
     """The entries of ``frame`` (ledger columns, amounts in cents) in FEC columns."""
-    fields = [(h, c) for h, c in _ENTRY_FIELDS if c in frame.columns]
-    rows = tuple(tuple(_cell(c, rec[c]) for _, c in fields) for rec in frame.to_dict("records"))
-    return SheetOutput(name=name, columns=tuple(_entry_column(h, c) for h, c in fields), rows=rows, title=title)
+    fields = [(h, c) for h, c in ENTRY_FIELDS if c in frame.columns]
+    rows = tuple(tuple(entry_cell(c, rec[c]) for _, c in fields) for rec in frame.to_dict("records"))
+    return SheetOutput(name=name, columns=tuple(entry_column(h, c) for h, c in fields), rows=rows, title=title)
 
 
 def lettering_sheet(update: LedgerUpdate, *, name: str = LETTERING_SHEET) -> SheetOutput:

@@ -1,6 +1,7 @@
 """Lettering the invoices paid by generated bank entries (payments import, supplier
 transfers), shell side: reading the state of the lettered copy of the dossier ledger
-(``<FEC> - lettré.txt`` and its journal) inside the dossier lock, and the « Lettrage » sheet.
+(``<FEC> - lettré.txt`` and its journal) inside the dossier lock (the « Lettrage » sheet is the
+plans' own: ``reglo.core.output_sheets.lettering_sheet``).
 
 The lettering itself and the new bytes of the copy are pure (``reglo.core.lettered_copy``);
 the commit protocol (``reglo.addin.shell.commit``) replaces the copy and its journal.
@@ -14,7 +15,6 @@ from typing import Callable
 
 import pandas as pd
 
-from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, Column, Workbook
 from reglo.core.entries import Settlement
 from reglo.core.lettered_copy import (  # noqa: F401 - re-exported for the workflow shells
     JOURNAL_SUFFIX,
@@ -27,9 +27,6 @@ from reglo.core.lettered_copy import (  # noqa: F401 - re-exported for the workf
     ledger_update,
     lettered_copy_name,
 )
-
-LETTERING_SHEET = "Lettrage"
-
 
 def lettered_copy_path(fec_path: str | Path) -> Path:
     p = Path(fec_path)
@@ -83,23 +80,6 @@ def prepare_ledger_update(
 ) -> LedgerUpdate:
     """Read the copy's state and letter the settlements on it (nothing written)."""
     return ledger_update(read_copy_state(fec_path, dossier_folder), ledger, entries, settlements_for, now=now, fiscal_year_end=fiscal_year_end)
-
-
-LETTERING_COLUMNS = [
-    Column("Compte", None, 10), Column("Auxiliaire", None, 11), Column("Pièce", None, 16), Column("Date", DATE_FORMAT, 12),
-    Column("Débit", EURO_FORMAT, 14), Column("Crédit", EURO_FORMAT, 14), Column("Lettrage", None, 9), Column("Ligne FEC", "0", 9),
-    Column("Origine", None, 22), Column("Type", None, 9),
-]
-
-
-def write_lettering_sheet(book: Workbook, update: LedgerUpdate) -> int:
-    """« Lettrage »: every line lettered (invoices of the dossier and the new lines)."""
-    name = update.copy_name or "le grand livre"
-    rows = [[l.ledger_account, l.subledger_account or None, l.document_ref, l.entry_date, l.debit or None, l.credit or None, l.code,
-             l.fec_line, "Écriture générée" if l.generated else "Grand livre du dossier", "Partiel" if l.partial else "Total"]
-            for l in update.lettering.lines]
-    book.write_sheet(LETTERING_SHEET, LETTERING_COLUMNS, rows, title=f"Lignes lettrées (numéros de ligne de {name})")
-    return len(rows)
 
 
 def lettering_summary(update: LedgerUpdate, what: str = "facture(s)") -> str:
