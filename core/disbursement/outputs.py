@@ -29,7 +29,7 @@ from datetime import date, datetime
 
 from reglo.core.alerts import Alert, alert, has_blocking
 from reglo.core.disbursement.circuit import CHEQUE_MODES, TRANSFER_MODES, mode_label
-from reglo.core.disbursement.models import MAIN_CURRENCY, DifferenceKind, Payment, PaymentStage, RunState, Slip
+from reglo.core.disbursement.models import MAIN_CURRENCY, DifferenceKind, Payment, PaymentStage, PostingStatus, RunState, Slip
 from reglo.core.disbursement.posting import dry_run_entries, pending, pending_entries
 from reglo.core.disbursement.state import banks_by_code, items_by_key, suppliers_by_code, warn
 from reglo.core.entries import check_entry, entries_to_frame, fill_labels
@@ -348,8 +348,6 @@ def plan_posting_files(
 
 def renumber_pending(state: RunState, shift: int) -> RunState:
     """The run's pending postings (and its next number) moved ``shift`` entry numbers on."""
-    from reglo.core.disbursement.models import PostingStatus
-
     postings = tuple(p.model_copy(update={"first_entry_number": p.first_entry_number + shift}) if p.status is PostingStatus.PENDING else p for p in state.postings)
     return state.model_copy(update={"postings": postings, "next_entry_number": state.next_entry_number + shift})
 

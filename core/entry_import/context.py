@@ -43,8 +43,7 @@ def _number_form(last: str | None) -> tuple[str, int, int]:
 def next_numbers(last: str | None, count: int) -> list[str]:
     """``count`` entry numbers after ``last``, in its form: « VT000041 » → « VT000042 »…,
     « 2025-17 » → « 2025-18 »; no last number: « 1 », « 2 »…"""
-    prefix, start, width = _number_form(last)
-    return [f"{prefix}{start + i:0{width}d}" for i in range(1, count + 1)]
+    return next_numbers_array(last, count).to_pylist()
 
 
 def next_numbers_array(last: str | None, count: int):
