@@ -240,36 +240,32 @@ def _book(book: Any) -> Any:
 # buttons
 # ---------------------------------------------------------------------------
 
-def prepare_debits(book: Any, *, dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
-    """« Préparer »: checks, then the main sheet, « Détail », « Répartition » and the editions."""
+def _writing_nothing(book: Any, dossier: str | Path | None, store: Any, plan: Any) -> HandlerResult:
+    """A button that writes only sheets: ``plan(inputs, dossier, ctx)`` run inside the lock on
+    the register read there, its sheets and alerts written back."""
     book = _book(book)
     ensure_workbook(book)
     d = _Loaded(book, dossier)
     inputs = d.inputs(book)
-    res = run_button(d.folder, lambda ctx: plan_prepare(inputs, d.dossier, ctx.snapshot, now=ctx.now), now=now(), store=store, block_on_orphans=False)
+    res = run_button(d.folder, lambda ctx: plan(inputs, d.dossier, ctx), now=now(), store=store, block_on_orphans=False)
     return _result(book, res.outcome, res.alerts)
+
+
+def prepare_debits(book: Any, *, dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
+    """« Préparer »: checks, then the main sheet, « Détail », « Répartition » and the editions."""
+    return _writing_nothing(book, dossier, store, lambda inputs, dossier_, ctx: plan_prepare(inputs, dossier_, ctx.snapshot, now=ctx.now))
 
 
 def check_debits(book: Any, *, dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
     """« Contrôler »: the checks before the window opens, printable."""
-    book = _book(book)
-    ensure_workbook(book)
-    d = _Loaded(book, dossier)
-    inputs = d.inputs(book)
-    res = run_button(d.folder, lambda ctx: plan_check(inputs, d.dossier, ctx.snapshot, now=ctx.now), now=now(), store=store, block_on_orphans=False)
-    return _result(book, res.outcome, res.alerts)
+    return _writing_nothing(book, dossier, store, lambda inputs, dossier_, ctx: plan_check(inputs, dossier_, ctx.snapshot, now=ctx.now))
 
 
 def preview_debits(book: Any, *, mode: str = "Prélèvement", dossier: str | Path | None = None, store: Any = None) -> HandlerResult:
     """« Aperçu » for a mode (Aucun: unassigned lines; Prélèvement: the file read back)."""
-    book = _book(book)
-    ensure_workbook(book)
     parsed = parse_mode(mode) or Mode.DIRECT_DEBIT
-    d = _Loaded(book, dossier)
-    inputs = d.inputs(book)
-    res = run_button(d.folder, lambda ctx: plan_preview(inputs, d.dossier, ctx.snapshot, now=ctx.now, mode=parsed, existing_names=ctx.names_in(FOLDER)),
-                     now=now(), store=store, block_on_orphans=False)
-    return _result(book, res.outcome, res.alerts)
+    return _writing_nothing(book, dossier, store, lambda inputs, dossier_, ctx: plan_preview(inputs, dossier_, ctx.snapshot, now=ctx.now, mode=parsed,
+                                                                                           existing_names=ctx.names_in(FOLDER)))
 
 
 def generate_debits(book: Any, *, dossier: str | Path | None = None, store: Any = None, save_book: bool = False) -> HandlerResult:
