@@ -16,7 +16,7 @@ batch: recorded with the pending batch, applied when it becomes committed.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Any, Collection, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,3 +156,21 @@ class Outcome(BaseModel):
     @property
     def writes_anything(self) -> bool:
         return bool(self.files or self.ledger or self.batch or self.cancels)
+
+
+def free_name(name: str, taken: Collection[str]) -> str:
+    """``name``, or ``stem-2.ext``, ``stem-3.ext``… when taken: a name no earlier output of the
+    dossier has (a fixed clock, two runs in one second; nothing is ever overwritten).
+
+    >>> free_name("a.csv", {"a.csv", "a-2.csv"})
+    'a-3.csv'
+    """
+    if name not in taken:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    n = 2
+    while f"{stem}-{n}{dot}{ext}" in taken:
+        n += 1
+    return f"{stem}-{n}{dot}{ext}"

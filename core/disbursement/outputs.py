@@ -36,7 +36,7 @@ from reglo.core.entries import check_entry, entries_to_frame, fill_labels
 from reglo.core.fec import write_fec
 from reglo.core.fec_names import closing_date, created_fec_name
 from reglo.core.money import ZERO, format_fr, to_cents
-from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft
+from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft, free_name
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.writers import sepa_text as st
 from reglo.core.writers.pain001 import (
@@ -127,17 +127,6 @@ def _transfer_batch(state: RunState, slip: Slip, payments: dict[str, Payment], m
     return batch, alerts
 
 
-def _free(name: str, used: set[str]) -> str:
-    """``name``, or ``<stem>-<n><suffix>`` with the first ``n`` not in ``used`` (never overwrite)."""
-    if name not in used:
-        return name
-    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
-    n = 2
-    while f"{stem}-{n}{dot}{suffix}" in used:
-        n += 1
-    return f"{stem}-{n}{dot}{suffix}"
-
-
 def _free_reference(reference: str, register: RegisterSnapshot) -> str:
     used = {b.reference for b in register.batches}
     if reference not in used:
@@ -222,7 +211,7 @@ def plan_slip_files(
     manual: list[list] = []
 
     def add(name: str, data: bytes, role: str) -> None:
-        name = _free(name, used)
+        name = free_name(name, used)
         used.add(name)
         files.append(OutputFile(folder=FOLDER, name=name, data=data, role=role))
 
@@ -327,7 +316,7 @@ def plan_posting_files(
     except ValueError:
         alerts.append(alert("DSB_COMPANY_MISSING", sheet="Paramètres décaissement", siren=siren))
         return Outcome(alerts=tuple(alerts), summary="Aucune écriture : SIREN invalide.")
-    name = _free(name, set(existing_names) | register.file_names())
+    name = free_name(name, set(existing_names) | register.file_names())
     # CompteLib / CompAuxLib / JournalLib filled (the DGFiP checker refuses an empty CompteLib)
     frame = fill_labels(entries_to_frame(entries), journal_labels={b.journal_code: b.label for b in state.banks},
                         party_names={s.code: s.name for s in state.suppliers if s.name})

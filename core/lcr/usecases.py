@@ -35,7 +35,7 @@ from reglo.core.lcr.params import Keys, read_params
 from reglo.core.lcr.plan import plan_lcr
 from reglo.core.lcr.unvalidate import Scope, batch_receipts, plan_reject, plan_unvalidation
 from reglo.core.money import cents_to_money, format_display
-from reglo.core.outcome import BatchDraft, CancelDraft, Outcome, OutputFile, RegisterLineDraft, SheetColumn, SheetOutput
+from reglo.core.outcome import BatchDraft, CancelDraft, Outcome, OutputFile, RegisterLineDraft, SheetColumn, SheetOutput, free_name
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.slips import RemittanceSlip, SlipKind, SlipLine, SlipRemittance, layout_slip, lcr_slip, mask_iban
 from reglo.core.vat_receipts.models import Receipt, ReceiptSource
@@ -53,23 +53,6 @@ _UNVALIDATION_NAMES = {KIND: ("LCR", UNVALIDATION_SHEET, "remises"), DEBIT_KIND:
 REJECT_KIND = "lcr_rejet"
 SLIP_BATCH_KIND = "bordereau"
 REJECT_SHEET = "Rejet LCR"
-
-
-def unique(name: str, taken: Collection[str]) -> str:
-    """``name``, or ``stem-2.ext``, ``stem-3.ext``… when taken (a fixed clock, two runs in a second).
-
-    >>> unique("a.csv", {"a.csv", "a-2.csv"})
-    'a-3.csv'
-    """
-    if name not in taken:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    n = 2
-    while f"{stem}-{n}{dot}{ext}" in taken:
-        n += 1
-    return f"{stem}-{n}{dot}{ext}"
 
 
 def _taken(snapshot: RegisterSnapshot, existing: Collection[str]) -> set[str]:
@@ -277,7 +260,7 @@ def plan_continue(
     (bank_file,) = out.files
     taken = _taken(snapshot, existing_names)
     if bank_file.name in taken:  # same second (fixed clock): LCR…BQ1-2.txt
-        renamed = unique(bank_file.name, taken)
+        renamed = free_name(bank_file.name, taken)
         sheets = tuple(x.model_copy(update={"title": x.title.replace(bank_file.name, renamed)}) if x.title else x for x in out.sheets)
         out = out.model_copy(update={"summary": out.summary.replace(bank_file.name, renamed), "sheets": sheets,
                                      "batch": out.batch.model_copy(update={"meta": {**out.batch.meta, "file_name": renamed}})})
@@ -370,11 +353,11 @@ def plan_unvalidate(
                           meta={"batch": r.batch_reference, "cancels": receipts_by_line.get((r.batch_reference, r.line.item_key), "")})
         for r in p.lines
     )
-    name = unique(f"Devalidation_{tag}_{stamp}.csv", _taken(snapshot, existing_names))
+    name = free_name(f"Devalidation_{tag}_{stamp}.csv", _taken(snapshot, existing_names))
     f, records, a = _cashed_sheet_and_file(p.cancellations, seller_siren, name)
     total = sum(r.line.amount_cents for r in p.lines)
     prefix = "DEV-LCR" if kind == KIND else "DEV-PRE"
-    batch = BatchDraft(kind=REOPEN_KINDS[kind], reference=unique(f"{prefix}-{stamp}", _refs(snapshot)), lines=lines,
+    batch = BatchDraft(kind=REOPEN_KINDS[kind], reference=free_name(f"{prefix}-{stamp}", _refs(snapshot)), lines=lines,
                        meta={"scope": scope.value, "party": party_code, "item": item_key, "cancellations": sorted(cancels)})
     summary = f"{len(lines)} ligne(s) dévalidée(s) pour {format_display(cents_to_money(total))} : elles peuvent être {verb} à nouveau ; annulations dans {name}."
     return Outcome(alerts=p.alerts + tuple(a), summary=summary, batch=batch, files=(f,),
@@ -432,7 +415,7 @@ def plan_bank_reject(
     frame = fill_labels(frame, journal_labels={b.journal_code: b.label for b in dossier.company.bank_accounts if b.label},
                         party_names={p.code: p.legal_name for p in dossier.parties})
     fec = OutputFile(folder=FOLDER, name=created_fec_name(dossier.company.siren, closing, stem), data=write_fec(frame), role="entries")
-    csv_file, records, a = _cancellation_file(rp.cancellations, seller_siren=dossier.company.siren, name=unique(f"Rejet_{batch_ref}_{now:%Y%m%d-%H%M%S}.csv", taken))
+    csv_file, records, a = _cancellation_file(rp.cancellations, seller_siren=dossier.company.siren, name=free_name(f"Rejet_{batch_ref}_{now:%Y%m%d-%H%M%S}.csv", taken))
     batch = BatchDraft(kind=REJECT_KIND, reference=stem, meta={"rejected": batch_ref, "reason": reason, "batch_id": rp.batch_id})
     total = sum(l.debit for l in reversal.lines)
     return Outcome(
@@ -496,9 +479,9 @@ def plan_slip(snapshot: RegisterSnapshot, dossier: Any, *, kind: str, reference:
 def slip_batch(slip_outcome: Outcome, snapshot: RegisterSnapshot, *, now: datetime, pdf: bytes | None, existing_names: Collection[str] = ()) -> Outcome:
     """The slip's PDF as a file of the commit (batch ``bordereau``, no register line)."""
     batch = slip_outcome.data["batch"]
-    name = unique(f"Bordereau_{batch.reference}_{now:%Y%m%d-%H%M%S}.pdf", _taken(snapshot, existing_names))
+    name = free_name(f"Bordereau_{batch.reference}_{now:%Y%m%d-%H%M%S}.pdf", _taken(snapshot, existing_names))
     files = (OutputFile(folder=FOLDER if batch.kind == KIND else "prelevements", name=name, data=pdf, role="slip"),) if pdf else ()
-    draft = BatchDraft(kind=SLIP_BATCH_KIND, reference=unique(f"BORD-{batch.reference}-{now:%Y%m%d%H%M%S}", _refs(snapshot)), meta={"remittance": batch.reference}) if pdf else None
+    draft = BatchDraft(kind=SLIP_BATCH_KIND, reference=free_name(f"BORD-{batch.reference}-{now:%Y%m%d%H%M%S}", _refs(snapshot)), meta={"remittance": batch.reference}) if pdf else None
     return slip_outcome.model_copy(update={"files": files, "batch": draft})
 
 

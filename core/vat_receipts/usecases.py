@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Any, Collection, Mapping, Sequence
 
 from reglo.core.alerts import Alert, alert
-from reglo.core.lcr.usecases import register_receipts, unique
+from reglo.core.lcr.usecases import register_receipts
 from reglo.core.models import LedgerLine
-from reglo.core.outcome import BatchDraft, Outcome
+from reglo.core.outcome import BatchDraft, Outcome, free_name
 from reglo.core.register_state import RegisterSnapshot
 from reglo.core.vat_receipts.ledger import invoices_from_ledger
 from reglo.core.vat_receipts.models import DEFAULT_VAT_CODES, ManualAllocation
@@ -74,8 +74,8 @@ def plan_vat(
     (csv_file,) = out.files
     stamp = f"{now:%Y%m%d-%H%M%S}"
     taken = set(snapshot.file_names()) | set(existing_names)
-    named = csv_file.model_copy(update={"name": unique(csv_file.name.removesuffix(".csv") + f"_{stamp}.csv", taken)})
-    batch = BatchDraft(kind=KIND, reference=unique(f"TVA-{start:%Y%m%d}-{end:%Y%m%d}-{stamp}", {b.reference for b in snapshot.batches}), meta={"period": [start.isoformat(), end.isoformat()], "file": named.name,
+    named = csv_file.model_copy(update={"name": free_name(csv_file.name.removesuffix(".csv") + f"_{stamp}.csv", taken)})
+    batch = BatchDraft(kind=KIND, reference=free_name(f"TVA-{start:%Y%m%d}-{end:%Y%m%d}-{stamp}", {b.reference for b in snapshot.batches}), meta={"period": [start.isoformat(), end.isoformat()], "file": named.name,
                                                                                                "receipts": len(out.data.get("records", ()))})
     return out.model_copy(update={"alerts": out.alerts + extra, "files": (named,), "batch": batch, "data": {**out.data, "receipts": receipts}})
 

@@ -111,7 +111,9 @@ def test_slip_from_the_register_totals_per_bank():
 
 
 def test_unique_names():
-    assert uc.unique("a.csv", set()) == "a.csv" and uc.unique("a.csv", {"a.csv"}) == "a-2.csv" and uc.unique("REF", {"REF"}) == "REF-2"
+    from reglo.core.outcome import free_name
+
+    assert free_name("a.csv", set()) == "a.csv" and free_name("a.csv", {"a.csv"}) == "a-2.csv" and free_name("REF", {"REF"}) == "REF-2"
 
 
 def test_vat_plan_on_the_register_gives_the_ca3_and_a_batch():
