@@ -239,3 +239,22 @@ def test_concurrent_begins_exactly_one_wins_per_key(store_backend, tmp_path):
     keys = [l.payment_key for b in snap.batches if b.counts for l in b.lines]
     assert len(keys) == len(set(keys)) == rounds * 5
     assert len(snap.batches) == rounds * 3
+
+
+def test_two_processes_creating_a_new_sqlite_register_both_open_it(tmp_path):
+    """Two imports started at once on a dossier without a register: the second, which found the
+    register empty before the first created it, creates it again harmlessly and then reads the
+    complete register. (The interleaving CI once hit, format and tables read in two statements
+    around the other process's commit, is closed by reading both in one transaction; this test
+    cannot force that interleaving.)"""
+    from reglo.addin.shell.registry.sqlite import SCHEMA_VERSION, SqliteStore, open_sqlite
+
+    path = tmp_path / "reglo-registre.sqlite"
+    late = SqliteStore(path)
+    assert late.version() == (0, set())  # what the second process saw before the first created it
+    first = open_sqlite(path, protect=False)
+    late.create_schema()  # the second one then creates it too: nothing to do
+    version, tables = late.version()
+    assert version == SCHEMA_VERSION and "batches" in tables
+    assert open_sqlite(path, protect=False).snapshot().batches == first.snapshot().batches == ()
+    late.close(), first.close()

@@ -190,9 +190,17 @@ class SqliteStore(SqlStore):
             raise
 
     def version(self) -> tuple[int, set[str]]:
+        """Format and tables, read in one transaction: a register another process is creating
+        is seen either empty or complete, never with its tables but not yet its format."""
+        con = self.con
         try:
-            version = int(self.con.execute("PRAGMA user_version").fetchone()[0])
-            tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            con.execute("BEGIN")
+            try:
+                version = int(con.execute("PRAGMA user_version").fetchone()[0])
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                if con.in_transaction:
+                    con.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(exc) from exc
         return version, tables
