@@ -64,7 +64,7 @@ def bank_file_name(b: BatchState) -> str:
 def allocations(register: RegisterSnapshot) -> tuple[list[PaidAllocation], int]:
     """Live transfer-file lines of the register, and the register mark (last batch id)."""
     out: list[PaidAllocation] = []
-    for b in register.live(KIND):
+    for b in register.live((KIND, "decaissement")):  # and what the disbursement wizard paid (« reste à payer »)
         for line in b.lines:
             out.append(PaidAllocation(batch_id=b.id, item_key=line.item_key, amount_cents=line.amount_cents, end_to_end_id=line.meta.get("e2e", ""),
                                       file_name=bank_file_name(b), created_on=b.created_at.date()))
