@@ -308,3 +308,46 @@ def _both(a: list[str], b: list[str], head_start: float = 0.0) -> tuple:
     pa = tf.start(a)
     (oa, ea), (ob, eb) = pa.communicate(timeout=600), pb.communicate(timeout=600)
     return (pa.returncode, oa + ea), (pb.returncode, ob + eb)
+
+
+def _to_step_4(book, folder: Path, key: str, partial: Decimal | None) -> None:
+    from reglo.addin.shell import disbursement as sd
+
+    _act(book, folder, "suivant")
+    _act(book, folder, "preparer", keys=(key,), auto_group=False)
+    if partial is not None:
+        _act(book, folder, "difference", difference="partiel", current=key, amount=partial)
+    _act(book, folder, "suivant", confirmed=True)
+    state = sd.load_state(book)
+    _act(book, folder, "affecter_banque", keys=tuple(p.payment_id for p in state.payments), bank=state.banks[0].code)
+    _act(book, folder, "suivant")
+    book.save()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
+@pytest.mark.parametrize("b_pays", ["part", "all"])
+def test_two_runs_printing_slips_at_once_never_pay_more_than_the_invoice(template, tmp_path, monkeypatch, b_pays):
+    """Two runs started before either reserved, both paying the same invoice (A a third of it,
+    B another third or all of it), print their slips at the same moment (two ``reglo disburse
+    editer_bordereaux``): the amount check runs inside the dossier lock against the register
+    re-read there, so the two never pay more than the invoice together."""
+    from reglo.addin.backends.sheets import FileWorkbook
+    from reglo.addin.shell import disbursement as sd
+
+    monkeypatch.setattr(sd, "now", lambda: datetime(2026, 1, 2, 8, 30))
+    folder = tf.dossier_copy(template, tmp_path / "dossier")
+    key, original = _key_of_the_period(folder, tmp_path / "v0.xlsx")
+    third = Decimal(original // 3) / 100
+    books = {}
+    for ref in ("A", "B"):
+        books[ref], _ = _wizard(folder, tmp_path / f"{ref}.xlsx", f"DEC-{ref}")
+    assert all(key in {i.key for i in sd.load_state(b).source} for b in books.values())  # nothing reserved yet
+    _to_step_4(books["A"], folder, key, third)
+    _to_step_4(books["B"], folder, key, third if b_pays == "part" else None)
+    (ca, oa), (cb, ob) = _both(*([tf.REGLO, "disburse", "editer_bordereaux", str(tmp_path / f"{r}.xlsx"), "--dossier", str(folder)] for r in ("A", "B")))
+    assert ca in (0, 1) and cb in (0, 1) and "Traceback" not in oa + ob, oa[-2000:] + ob[-2000:]
+    paid = _paid(folder, key)
+    assert paid <= original and paid >= _cents(third)  # A holds the invoice until its slip: it is never refused
+    if b_pays == "all":
+        assert paid == _cents(third) and ("DSB_ALREADY_PAID" in ob or "DSB_EXCEEDS_REMAINDER" in ob or "il ne reste que" in ob), ob[-2000:]
+    tf.check_register(folder, "decaissement")
