@@ -188,5 +188,20 @@ def excess(lines: Iterable, register: RegisterSnapshot, run_id: str, *, own: Map
     return out
 
 
-__all__ = ["remainders", "excess", "other_payments", "own_paid", "holder_text", "holders_text", "item_cents", "original_cents", "Excess", "Holding",
-           "PAID_KINDS", "HELD_KINDS", "RESERVATION_KIND", "BATCH_KIND", "TRANSFER_KIND"]
+__all__ = [
+    "BATCH_KIND",
+    "HELD_KINDS",
+    "PAID_KINDS",
+    "RESERVATION_KIND",
+    "TRANSFER_KIND",
+    "Excess",
+    "Holding",
+    "excess",
+    "holder_text",
+    "holders_text",
+    "item_cents",
+    "original_cents",
+    "other_payments",
+    "own_paid",
+    "remainders",
+]

@@ -23,7 +23,6 @@ import pytest
 from tests.addin import register_view as rv
 from tests.addin import trust_fixtures as tf
 
-
 FULL = os.environ.get("REGLO_FULL") == "1"
 
 
@@ -45,7 +44,7 @@ def clock(monkeypatch):
 
 
 def _cents(value) -> int:
-    return int(round(Decimal(str(value)) * 100))
+    return round(Decimal(str(value)) * 100)
 
 
 def _originals(folder: Path) -> dict[str, int]:
@@ -142,9 +141,9 @@ def _paid(folder: Path, key: str) -> int:
 
 def _key_of_the_period(folder: Path, path: Path) -> tuple[str, int]:
     """An invoice of the January preview that the wizard also sees (an A10 « Virement » item)."""
-    selected, rows, _ = _preview(folder, path)
+    selected, _, _ = _preview(folder, path)
     originals = _originals(folder)
-    key = sorted(k for k in selected if k in originals and originals[k] >= 10000)[0]
+    key = min(k for k in selected if k in originals and originals[k] >= 10000)
     return key, originals[key]
 
 
@@ -194,7 +193,7 @@ def test_a_partial_payment_in_the_wizard_leaves_the_rest_to_the_transfers_previe
     _act(book, dossier, "comptabiliser")  # needs SIREN / closing: the dossier's « Société »
     _act(book, dossier, "terminer")
 
-    selected, rows, table = _preview(dossier, tmp_path / "v1.xlsx")
+    _, rows, _ = _preview(dossier, tmp_path / "v1.xlsx")
     assert key in rows and _cents(rows[key][1]) == original - _cents(paid)
     imported = _import_alerts(dossier, tmp_path / "v1.xlsx")
     assert any(a.code.value == "PARTLY_PAID" for a in imported)
@@ -331,7 +330,6 @@ def test_two_runs_printing_slips_at_once_never_pay_more_than_the_invoice(templat
     B another third or all of it), print their slips at the same moment (two ``reglo disburse
     editer_bordereaux``): the amount check runs inside the dossier lock against the register
     re-read there, so the two never pay more than the invoice together."""
-    from reglo.addin.backends.sheets import FileWorkbook
     from reglo.addin.shell import disbursement as sd
 
     monkeypatch.setattr(sd, "now", lambda: datetime(2026, 1, 2, 8, 30))

@@ -7,17 +7,26 @@ Register lines are in euro cents under the ledger key; a remainder the wizard ge
 original amount (never twice)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
-
 from reglo.core.disbursement import actions as A
 from reglo.core.disbursement.models import DifferenceKind
-from reglo.core.disbursement.outputs import payment_rows, plan_reservation, plan_slip_files, reservation_draft
+from reglo.core.disbursement.outputs import (
+    payment_rows,
+    plan_reservation,
+    plan_slip_files,
+    reservation_draft,
+)
 from reglo.core.disbursement.remainder import excess, other_payments, remainders
 from reglo.core.money import format_fr
 from reglo.core.outcome import RegisterLineDraft
-from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
+from reglo.core.register_state import (
+    BatchState,
+    FileRecord,
+    LineState,
+    RegisterSnapshot,
+)
 
 from .disbursement_fixtures import D, codes, item, ok, run
 
@@ -192,7 +201,7 @@ def test_a_partial_payment_inside_the_wizard_of_a_remainder_left_by_a_transfer()
                                                  lines=tuple(LineState(**l.model_dump(exclude={"meta"})) for l in out.batch.lines)))
     assert sum(l.amount_cents for b in after.live() for l in b.lines if l.item_key == "K") == 70000
     # a later run: the carried remainder and the ledger line both come back, 300 in all
-    kept, alerts = remainders([gen, INVOICE], after, "RUN2")
+    kept, _ = remainders([gen, INVOICE], after, "RUN2")
     assert [(i.key, str(i.amount)) for i in kept] == [(gen.key, "300.00")]
     # and paying both in one run would be refused at issue
     s2 = _printed([gen, INVOICE.model_copy(update={"amount": D("300.00"), "original_amount": D("1000.00")})], (gen.key, "K"))
