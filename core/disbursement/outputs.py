@@ -33,13 +33,7 @@ from decimal import Decimal
 from reglo.core.alerts import Alert, alert, has_blocking
 from reglo.core.disbursement.circuit import CHEQUE_MODES, TRANSFER_MODES, mode_label
 from reglo.core.disbursement.models import MAIN_CURRENCY, DifferenceKind, Payment, PaymentStage, PostingStatus, RunState, Slip
-from reglo.core.disbursement.posting import dry_run_entries, pending, pending_entries
-from reglo.core.disbursement.state import banks_by_code, items_by_key, suppliers_by_code, warn
-from reglo.core.entries import check_entry, entries_to_frame, fill_labels
-from reglo.core.fec import write_fec
-from reglo.core.fec_names import closing_date, created_fec_name
-from reglo.core.money import ZERO, format_fr, to_cents
-from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft, free_name
+from reglo.core.disbursement.posting import _to_main, dry_run_entries, pending, pending_entries
 from reglo.core.disbursement.remainder import (
     BATCH_KIND,
     HELD_KINDS,
@@ -54,6 +48,12 @@ from reglo.core.disbursement.remainder import (
     own_paid,
     remainders,
 )
+from reglo.core.disbursement.state import banks_by_code, items_by_key, suppliers_by_code, warn
+from reglo.core.entries import check_entry, entries_to_frame, fill_labels
+from reglo.core.fec import write_fec
+from reglo.core.fec_names import closing_date, created_fec_name
+from reglo.core.money import ZERO, format_fr, to_cents
+from reglo.core.outcome import BatchDraft, Outcome, OutputFile, RegisterLineDraft, free_name
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.writers import sepa_text as st
 from reglo.core.writers.pain001 import (
@@ -83,8 +83,6 @@ def settled_cents(state: RunState, payments: Iterable[Payment]) -> dict[str, int
     """Item key → what its payment settles on it (amount less a partial payment's remainder), in
     euro cents: what the posting debits the supplier's account with, and what the register
     counts against the ledger line (in the main currency, like the transfer files)."""
-    from reglo.core.disbursement.posting import _to_main
-
     items = items_by_key(state)
     carried: dict[str, Decimal] = {}
     for d in state.differences:
@@ -220,7 +218,7 @@ def plan_slip_files(
             continue
         reported.add(d.item_key)
         where = {"sheet": "Étape 4 - Bordereaux", "row": (rows or {}).get(pid), "column": "Règlement"}
-        if x.left * (1 if x.original >= 0 else -1) <= 0:
+        if x.left == 0:
             alerts.append(alert("DSB_ALREADY_PAID", **where, key=k, payment=pid, holder=holders_text(x.others, amounts=len(x.others) > 1 or x.others_cents != x.original)))
         else:
             alerts.append(alert("DSB_EXCEEDS_REMAINDER", **where, key=k, payment=pid, paying=format_fr(_money(x.paying)), left=format_fr(_money(x.left)),
@@ -412,7 +410,9 @@ def reservation_draft(state: RunState, reference: str | None = None) -> BatchDra
 
 
 def plan_reservation(state: RunState, register: RegisterSnapshot, *, reason: str = "sélection modifiée") -> Outcome:
-    """Reserve what ``state`` holds. Its earlier live reservations are listed in
+    """Reserve what ``state`` holds (each item for its amount, under its register key). An item
+    that no longer fits in what other payments leave of it is not reserved (``DSB_HELD_ELSEWHERE``).
+    Its earlier live reservations are listed in
     ``data["release"]`` (batch ids) for the shell to cancel with ``data["reason"]`` once the new
     one is recorded; when nothing changed, nothing is written and nothing released."""
     mine = [b for b in register.live(RESERVATION_KIND) if b.meta.get("run_id") == state.run_id]

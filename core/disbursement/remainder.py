@@ -163,7 +163,9 @@ class Excess(NamedTuple):
 
     @property
     def left(self) -> int:
-        return self.original - self.others_cents
+        """What the other payments leave of the original amount (never past zero)."""
+        rest = self.original - self.others_cents
+        return max(rest, 0) if self.original >= 0 else min(rest, 0)
 
 
 def excess(lines: Iterable, register: RegisterSnapshot, run_id: str, *, own: Mapping[str, int] | None = None) -> dict[str, Excess]:
