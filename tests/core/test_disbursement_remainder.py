@@ -245,3 +245,43 @@ def test_a_foreign_currency_item_is_recorded_in_euros():
     out = plan_slip_files(s, company_name="BTP", created_at=NOW)
     (line,) = out.batch.lines
     assert (line.item_key, line.amount_cents, line.original_cents) == ("X", 83000, 83000)
+
+
+# ---------------------------------------------------------------------------
+# invariant: what step 1 offers never exceeds what the others leave
+# ---------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .test_disbursement_props import EXAMPLES  # noqa: E402
+
+_KINDS = st.sampled_from([("virement", ""), ("decaissement", "RUN0"), ("decaissement_reserve", "RUN0"), ("decaissement_reserve", "RUN1"), ("decaissement", "RUN1")])
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(amounts=st.lists(st.integers(min_value=1, max_value=200000), min_size=1, max_size=3),
+       paid=st.lists(st.tuples(_KINDS, st.integers(min_value=0, max_value=2), st.integers(min_value=1, max_value=150000)), max_size=4))
+def test_step_1_never_offers_more_than_the_others_leave(amounts, paid):
+    """Items K0..K2 (and a generated part of K0 carried from an earlier run): whatever the live
+    batches record, the amounts offered per register key plus what other runs and transfer
+    files recorded never exceed the key's original amount, no item grows, and an item nobody
+    else touched comes whole."""
+    from reglo.core.money import cents_to_money
+
+    items = [item(f"K{n}", "F001", str(cents_to_money(a))) for n, a in enumerate(amounts)]
+    part = items[0].model_copy(update={"key": "K0-D1", "amount": cents_to_money(max(1, amounts[0] // 2)), "origin_key": "K0", "original_amount": items[0].amount})
+    register = snap(*(batch(n + 1, kind, [(f"K{k % len(amounts)}", c)], run_id=run_id) for n, ((kind, run_id), k, c) in enumerate(paid)))
+    kept, alerts = remainders([part, *items], register, "RUN1")
+    others = other_payments(register, "RUN1")
+    offered: dict[str, int] = {}
+    for i in kept:
+        offered[i.register_key] = offered.get(i.register_key, 0) + round(i.amount * 100)
+    for key, cents in offered.items():
+        original = amounts[int(key[1:])]
+        assert cents + sum(h.cents for h in others.get(key, [])) <= original
+    source = {i.key: i for i in [part, *items]}
+    assert all(i.amount <= source[i.key].amount for i in kept)
+    for i in items[1:]:
+        if i.key not in others:
+            assert i in kept
