@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reglo.core.disbursement import actions as A
 from reglo.core.disbursement.models import DifferenceKind
 from reglo.core.disbursement.outputs import (
@@ -29,6 +31,7 @@ from reglo.core.register_state import (
 )
 
 from .disbursement_fixtures import D, codes, item, ok, run
+from .test_disbursement_props import EXAMPLES
 
 NOW = datetime(2026, 3, 2, 9, 30)
 AT = datetime(2026, 1, 5, 10, 0)
@@ -251,11 +254,6 @@ def test_a_foreign_currency_item_is_recorded_in_euros():
 # invariant: what step 1 offers never exceeds what the others leave
 # ---------------------------------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from .test_disbursement_props import EXAMPLES  # noqa: E402
-
 _KINDS = st.sampled_from([("virement", ""), ("decaissement", "RUN0"), ("decaissement_reserve", "RUN0"), ("decaissement_reserve", "RUN1"), ("decaissement", "RUN1")])
 
 
@@ -272,7 +270,7 @@ def test_step_1_never_offers_more_than_the_others_leave(amounts, paid):
     items = [item(f"K{n}", "F001", str(cents_to_money(a))) for n, a in enumerate(amounts)]
     part = items[0].model_copy(update={"key": "K0-D1", "amount": cents_to_money(max(1, amounts[0] // 2)), "origin_key": "K0", "original_amount": items[0].amount})
     register = snap(*(batch(n + 1, kind, [(f"K{k % len(amounts)}", c)], run_id=run_id) for n, ((kind, run_id), k, c) in enumerate(paid)))
-    kept, alerts = remainders([part, *items], register, "RUN1")
+    kept, _ = remainders([part, *items], register, "RUN1")
     others = other_payments(register, "RUN1")
     offered: dict[str, int] = {}
     for i in kept:
