@@ -197,6 +197,11 @@ def test_a_partial_payment_in_the_wizard_leaves_the_rest_to_the_transfers_previe
     assert key in rows and _cents(rows[key][1]) == original - _cents(paid)
     imported = _import_alerts(dossier, tmp_path / "v1.xlsx")
     assert any(a.code.value == "PARTLY_PAID" for a in imported)
+    # « Générer le fichier » then pays that rest: the wizard's payment was known to the preview
+    _pay_by_transfer(dossier, tmp_path / "v2.xlsx", key, None)
+    assert _paid(dossier, key) == original  # 1/4 by the wizard + 3/4 by the transfer file, never more
+    _, rows, _ = _preview(dossier, tmp_path / "v3.xlsx")
+    assert key not in rows
 
 
 def _import_alerts(folder: Path, path: Path):
