@@ -35,6 +35,10 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+# the parts of a workbook a user gives us are untrusted: no entity expansion (XXE, « billion
+# laughs »), no DTD, no network; huge_tree for large sheets
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
 from reglo.addin.backends.base import check_archive, column_widths, display_format, note_size, resolve_part, uncached_formula_alerts, unreadable_message
 from reglo.addin.backends.sheets import (
     HEADER_FILL,
@@ -168,7 +172,7 @@ class _Styles:
                 '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
                 '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs></styleSheet>'
             ).encode()
-        self.root = etree.fromstring(data)
+        self.root = etree.fromstring(data, _SAFE)
         self.fonts = self._section("fonts")
         self.fills = self._section("fills")
         self.xfs = self._section("cellXfs")
@@ -484,8 +488,8 @@ class FastFileWorkbook:
             check_archive(self._zip, self.path.name)
             self._parts = {i.filename: i for i in self._zip.infolist()}
             self._workbook_part = self._main_part()
-            self._wb_root = etree.fromstring(self._zip.read(self._workbook_part))
-            self._wb_rels = etree.fromstring(self._zip.read(_rels_path(self._workbook_part)))
+            self._wb_root = etree.fromstring(self._zip.read(self._workbook_part), _SAFE)
+            self._wb_rels = etree.fromstring(self._zip.read(_rels_path(self._workbook_part)), _SAFE)
         except FileNotFoundError as exc:
             raise WorkbookError(f"Classeur introuvable : {self.path}") from exc
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as exc:
@@ -515,7 +519,7 @@ class FastFileWorkbook:
         self.uncached: dict[str, list[tuple[int, int]]] = {}
 
     def _main_part(self) -> str:
-        root = etree.fromstring(self._zip.read("_rels/.rels"))
+        root = etree.fromstring(self._zip.read("_rels/.rels"), _SAFE)
         for rel in root:
             if rel.get("Type", "").endswith("/officeDocument"):
                 return rel.get("Target").lstrip("/")
@@ -647,7 +651,7 @@ class FastFileWorkbook:
             found: dict[str, str] = {}
             part = self._related(self._info(sheet).part, T_COMMENTS)
             if part:
-                root = etree.fromstring(self._zip.read(part))
+                root = etree.fromstring(self._zip.read(part), _SAFE)
                 for c in root.iter(_q("comment")):
                     found[c.get("ref")] = "".join(t.text or "" for t in c.iter(_q("t")))
             self._comments[sheet] = found
@@ -672,7 +676,7 @@ class FastFileWorkbook:
         rels = _rels_path(part)
         if rels not in self._parts:
             return None
-        for rel in etree.fromstring(self._zip.read(rels)):
+        for rel in etree.fromstring(self._zip.read(rels), _SAFE):
             if rel.get("Type") == rel_type and rel.get("TargetMode") != "External":
                 return _resolve(part, rel.get("Target"))
         return None
@@ -750,7 +754,7 @@ class FastFileWorkbook:
     def to_bytes(self) -> bytes:
         out: dict[str, bytes] = {}
         removed: set[str] = set()
-        ct_root = etree.fromstring(self._zip.read("[Content_Types].xml"))
+        ct_root = etree.fromstring(self._zip.read("[Content_Types].xml"), _SAFE)
         wb_root, wb_rels = self._wb_root, self._wb_rels
         sheets_el = wb_root.find(_q("sheets"))
         ct = _ContentTypes(ct_root)
@@ -932,9 +936,9 @@ class FastFileWorkbook:
     def _attach_comments(self, part: str, sheet_xml: bytes, comments: dict[str, str], changed: dict[str, str | None], out: dict[str, bytes], removed: set[str], ct: "_ContentTypes", *, sheet_index: int) -> bytes:
         rels_name = _rels_path(part)
         if rels_name in out:
-            rels_root = etree.fromstring(out[rels_name])
+            rels_root = etree.fromstring(out[rels_name], _SAFE)
         elif rels_name in self._parts and rels_name not in removed:
-            rels_root = etree.fromstring(self._zip.read(rels_name))
+            rels_root = etree.fromstring(self._zip.read(rels_name), _SAFE)
         else:
             rels_root = etree.Element(_q("Relationships", PKG_REL), nsmap={None: PKG_REL})
         removed.discard(rels_name)
@@ -952,7 +956,7 @@ class FastFileWorkbook:
         authors: list[str] = []
         kept: dict[str, bytes] = {}
         if old_comments_part and old_comments_part in self._parts:
-            root = etree.fromstring(self._zip.read(old_comments_part))
+            root = etree.fromstring(self._zip.read(old_comments_part), _SAFE)
             authors = [a.text or "" for a in root.iter(_q("author"))]
             for c in root.iter(_q("comment")):
                 if c.get("ref") not in changed and c.get("ref") in comments:
