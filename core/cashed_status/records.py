@@ -102,8 +102,8 @@ def cashed_records(
             continue
         invoice = by_number.get(r.invoice_number)
         sign = -1 if r.cancels else 1
-        if invoice is None:
-            completeness = Completeness.UNKNOWN
+        if invoice is None:  # the source may know it (a lettering receipt)
+            completeness = Completeness.UNKNOWN if r.partial is None else (Completeness.PARTIAL if r.partial else Completeness.FULL)
         else:
             completeness = Completeness.FULL if r.amount == invoice.total else Completeness.PARTIAL
             if invoice.invoice_date is None and invoice.invoice_number not in missing_dates:
@@ -120,7 +120,7 @@ def cashed_records(
                 record_type=RecordType.CANCELLATION if r.cancels else RecordType.RECEIPT,
                 seller_siren=siren,
                 invoice_number=r.invoice_number,
-                invoice_date=invoice.invoice_date if invoice else None,
+                invoice_date=(invoice.invoice_date if invoice else None) or r.invoice_date,
                 receipt_date=r.receipt_date,
                 amount=sign * r.amount,
                 per_rate=tuple(RateAmount(rate=rate, amount=a, base=b, vat=v) for rate, (a, b, v) in sorted(per_rate.items(), reverse=True)),
