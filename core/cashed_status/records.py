@@ -102,8 +102,10 @@ def cashed_records(
             continue
         invoice = by_number.get(r.invoice_number)
         sign = -1 if r.cancels else 1
-        if invoice is None:  # the source may know it (a lettering receipt)
-            completeness = Completeness.UNKNOWN if r.partial is None else (Completeness.PARTIAL if r.partial else Completeness.FULL)
+        if r.partial is not None and (invoice is None or not invoice.lines):  # the source knows it (a lettering receipt), the ledger not
+            completeness = Completeness.PARTIAL if r.partial else Completeness.FULL
+        elif invoice is None:
+            completeness = Completeness.UNKNOWN
         else:
             completeness = Completeness.FULL if r.amount == invoice.total else Completeness.PARTIAL
             if invoice.invoice_date is None and invoice.invoice_number not in missing_dates:
