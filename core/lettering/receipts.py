@@ -67,8 +67,12 @@ class LetteringReceipt(NamedTuple):
         return f"{self.bank_key}>{self.invoice_number}"
 
 
-def _starts(values: np.ndarray, roots: Iterable[str]) -> np.ndarray:
-    return pd.Series(values, dtype=object).astype(str).str.startswith(tuple(roots)).to_numpy(dtype=bool)
+def _starts(values: pd.Series, roots: Iterable[str]) -> np.ndarray:
+    """Lines whose account starts with one of ``roots`` (one vectorised test per root)."""
+    out = np.zeros(len(values), dtype=bool)
+    for r in roots:
+        out |= values.str.startswith(r).fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, customer_roots: Sequence[str] = CUSTOMER_ROOTS,
@@ -85,59 +89,62 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
     pos = index.get_indexer(flat)
     ok = pos >= 0
     safe = np.where(ok, pos, 0)
-    ledger_acc = frame["ledger_account"].to_numpy(dtype=object)
-    customer_line = ok & _starts(ledger_acc[safe], customer_roots)
+    accounts = frame["ledger_account"]
+    customer_line = ok & _starts(accounts, customer_roots)[safe]
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     is_customer_group = np.logical_and.reduceat(customer_line, starts) if len(flat) else np.zeros(0, dtype=bool)
     credit = frame["credit"].to_numpy(dtype="int64")
     debit = frame["debit"].to_numpy(dtype="int64")
     has_credit = np.logical_or.reduceat(ok & (credit[safe] > 0), starts) if len(flat) else np.zeros(0, dtype=bool)
-    wanted = np.flatnonzero(is_customer_group & has_credit)
+    keep = is_customer_group & has_credit
+    wanted = np.flatnonzero(keep)
     if not len(wanted):
         return []
-    # entries with a bank or cash line
-    journal = frame["journal_code"].to_numpy(dtype=object)
-    number = frame["entry_number"].to_numpy(dtype=object)
-    bank_line = _starts(ledger_acc, bank_roots)
-    bank_entries = set(zip(journal[bank_line].tolist(), number[bank_line].tolist()))
-    entry_day = frame["entry_date"].to_numpy(dtype="datetime64[D]")
-    doc_day = frame["document_date"].to_numpy(dtype="datetime64[D]") if "document_date" in frame else entry_day
-    doc_ref = frame["document_ref"].to_numpy(dtype=object)
+    # the lines of those groups, as Python lists (one conversion, no numpy scalar in the loop)
+    sel = np.flatnonzero(np.repeat(keep, sizes))
+    p_sel = pos[sel]
+    # a credit is money received when its entry (journal, number) has a bank or cash line
+    entry = frame.groupby(["journal_code", "entry_number"], sort=False, observed=True).ngroup().to_numpy()
+    in_bank = np.isin(entry[p_sel], np.unique(entry[_starts(accounts, bank_roots)]))
+    def column(name: str, dtype: Any = object) -> list:
+        return frame[name].iloc[p_sel].to_numpy(dtype=dtype).tolist()
+
+    cr, db, bk, rows = credit[p_sel].tolist(), debit[p_sel].tolist(), in_bank.tolist(), rows_all[p_sel].tolist()
+    days = column("entry_date", "datetime64[D]")
+    docs = column("document_date", "datetime64[D]") if "document_date" in frame else days
+    refs, nums, jrs = column("document_ref"), column("entry_number"), column("journal_code")
     out: list[LetteringReceipt] = []
+    i = 0
     for gi in wanted.tolist():
         g = groups[gi]
-        a = int(starts[gi])
-        gpos = [int(p) for p in pos[a:a + len(g.rows)].tolist()]
-        payments, invoices = [], []
-        for p in gpos:
-            if credit[p] > 0 and (journal[p], number[p]) in bank_entries:
-                payments.append(p)
-            elif debit[p] > 0:
-                invoices.append(p)
+        span = range(i, i + len(g.rows))
+        i += len(g.rows)
+        payments = [k for k in span if cr[k] > 0 and bk[k]]
+        invoices = [k for k in span if db[k] > 0]
         if not payments or not invoices:
             continue
-        when = {p: entry_day[p].item() for p in payments + invoices}
-        payments.sort(key=lambda p: (when[p] or date.min, int(rows_all[p])))
-        invoices.sort(key=lambda p: (when[p] or date.min, int(rows_all[p])))
-        left = [int(debit[p]) for p in invoices]
+        if len(payments) > 1:
+            payments.sort(key=lambda k: (days[k] or date.min, rows[k]))
+        if len(invoices) > 1:
+            invoices.sort(key=lambda k: (days[k] or date.min, rows[k]))
+        left = [db[k] for k in invoices]
         group_partial = g.code.islower()
-        k = 0
-        for p in payments:
-            rest = int(credit[p])
-            on = when[p] or date.min
-            key = f"{g.account}/{journal[p]}/{number[p]}/{on:%Y%m%d}/{rest}"
+        n = 0
+        last = len(invoices) - 1
+        for k in payments:
+            rest = cr[k]
+            on = days[k] or date.min
+            key = f"{g.account}/{jrs[k]}/{nums[k]}/{on:%Y%m%d}/{rest}"
             while rest > 0:
-                while k < len(invoices) - 1 and left[k] == 0:
-                    k += 1
-                take = rest if k == len(invoices) - 1 else min(rest, left[k])
-                inv = invoices[k]
-                number_of = str(doc_ref[inv]).strip() or str(number[inv]).strip()
+                while n < last and left[n] == 0:
+                    n += 1
+                take = rest if n == last else min(rest, left[n])
+                inv = invoices[n]
                 out.append(LetteringReceipt(
-                    party=g.account, code=g.code, invoice_number=number_of, invoice_date=doc_day[inv].item() or when[inv],
-                    receipt_date=on, amount_cents=take, partial=group_partial or take < int(debit[inv]),
-                    bank_row=int(rows_all[p]), invoice_row=int(rows_all[inv]), bank_key=key,
+                    party=g.account, code=g.code, invoice_number=str(refs[inv]).strip() or str(nums[inv]).strip(), invoice_date=docs[inv] or days[inv],
+                    receipt_date=on, amount_cents=take, partial=group_partial or take < db[inv], bank_row=rows[k], invoice_row=rows[inv], bank_key=key,
                 ))
-                left[k] = max(left[k] - take, 0)
+                left[n] = max(left[n] - take, 0)
                 rest -= take
     return out
 
@@ -147,12 +154,12 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
 # ---------------------------------------------------------------------------
 
 def receipt_lines(receipts: Sequence[LetteringReceipt]) -> tuple[RegisterLineDraft, ...]:
-    """One register line per receipt (built without re-validation: the values are checked here)."""
-    make = RegisterLineDraft.model_construct
+    """One register line per receipt (meta: receipt and invoice dates, partial, letter code and
+    FEC line of the receipt, which a délettrage matches)."""
     return tuple(
-        make(item_key=r.item_key, amount_cents=r.amount_cents, payment_key=None, party_code=r.party, document_ref=r.invoice_number, original_cents=None,
-             meta={"date": r.receipt_date.isoformat(), "invoice_date": r.invoice_date.isoformat() if r.invoice_date else "", "partial": r.partial,
-                   "code": r.code, "row": r.bank_row, "invoice_row": r.invoice_row})
+        RegisterLineDraft(item_key=r.item_key, amount_cents=r.amount_cents, party_code=r.party, document_ref=r.invoice_number,
+                          meta={"date": r.receipt_date.isoformat(), "invoice_date": r.invoice_date.isoformat() if r.invoice_date else "",
+                                "partial": r.partial, "code": r.code, "row": r.bank_row})
         for r in receipts
     )
 
@@ -202,13 +209,12 @@ def cancellation_lines(snapshot: RegisterSnapshot, file_name: str, undone: Itera
         wanted.setdefault((str(g.account), str(g.code)), set()).update(int(r) for r in g.rows)
     if not wanted:
         return ()
-    make = RegisterLineDraft.model_construct
     out = []
     for rid, b, line in _live_receipts(snapshot, file_name):
         rows = wanted.get((line.party_code, str(line.meta.get("code", ""))))
         if rows is not None and int(line.meta.get("row", -1)) in rows:
-            out.append(make(item_key=line.item_key, amount_cents=-line.amount_cents, payment_key=None, party_code=line.party_code,
-                            document_ref=line.document_ref, original_cents=None, meta={"batch": b.reference, "cancels": rid}))
+            out.append(RegisterLineDraft(item_key=line.item_key, amount_cents=-line.amount_cents, party_code=line.party_code,
+                                         document_ref=line.document_ref, meta={"batch": b.reference, "cancels": rid}))
     return tuple(out)
 
 
