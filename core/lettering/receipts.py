@@ -104,8 +104,9 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
     sel = np.flatnonzero(np.repeat(keep, sizes))
     p_sel = pos[sel]
     # a credit is money received when its entry (journal, number) has a bank or cash line
-    entry = frame.groupby(["journal_code", "entry_number"], sort=False, observed=True).ngroup().to_numpy()
+    entry = frame.groupby(["journal_code", "entry_number"], sort=False, observed=True, dropna=False).ngroup().to_numpy()
     in_bank = np.isin(entry[p_sel], np.unique(entry[_starts(accounts, bank_roots)]))
+
     def column(name: str, dtype: Any = object) -> list:
         return frame[name].iloc[p_sel].to_numpy(dtype=dtype).tolist()
 

@@ -123,3 +123,26 @@ def test_a_payment_imported_then_lettered_counts_once(tmp_path, capsys, monkeypa
         ("F2025-001", "2025-03-15", "12000.00", "Oui", "Import des règlements"),
         ("F2025-003", "2025-04-02", "10000.00", "Oui", "Import des règlements"),
     ]
+
+
+def test_the_ribbon_apply_records_the_receipts_and_undo_by_code_cancels_only_that_group(folder, tmp_path):
+    """« Proposer » / « Appliquer le lettrage » on the workbook (the ribbon's shell) record the
+    same receipts; « Délettrer » a code cancels the receipts of that group only."""
+    from datetime import datetime
+
+    from reglo.addin.shell import lettering as al
+    from reglo.core.lettering import LetteringOptions
+
+    book = FileWorkbook(tmp_path / "Propositions.xlsx", create=True)
+    al.propose_to_book(book, folder / FEC, LetteringOptions())
+    done = al.apply_from_book(book, fec_path=folder / FEC, now=datetime(2023, 9, 1, 9, 0))
+    assert len(done.run.groups) == 4
+    (batch,) = [b for b in snapshot(folder).batches if b.kind == "lettrage"]
+    assert [(l.party_code, l.document_ref, l.amount_cents) for l in batch.lines] == [
+        ("C001", "FA101", 120000), ("C002", "FA102", 60000), ("C002", "FA103", 24000), ("C003", "FA104", 50000)]
+    code = next(g.code for g in done.run.groups if g.account == "C002")
+    undone = al.undo_on_file(folder / FEC, code=code, account="C002")
+    assert len(undone.undone) == 1
+    (undo,) = [b for b in snapshot(folder).batches if b.kind == "délettrage"]
+    assert [(l.document_ref, l.amount_cents, l.meta["cancels"]) for l in undo.lines] == [
+        ("FA102", -60000, f"{batch.reference}-0002"), ("FA103", -24000, f"{batch.reference}-0003")]
