@@ -49,7 +49,7 @@ from reglo.core.disbursement.models import (
     SelectionParams,
     Supplier,
 )
-from reglo.core.disbursement.outputs import FOLDER, excluded_items, first_free_entry_number, held_keys, plan_posting_files, plan_reservation, plan_slip_files
+from reglo.core.disbursement.outputs import FOLDER, excluded_items, first_free_entry_number, held_keys, payment_rows, plan_posting_files, plan_reservation, plan_slip_files
 from reglo.core.disbursement.posting import pending
 from reglo.core.disbursement.state import SHEETS, differenced_keys, group_members, item_states, items_by_key  # noqa: F401 (group_members used by the demo)
 from reglo.core.money import format_fr, to_money
@@ -68,7 +68,10 @@ SHEET_STATE = "_Décaissement état"
 SHEET_LOG = "_Décaissement journal"
 CHUNK = 30_000  # characters per cell (Excel holds 32 767)
 
-ITEM_HEADERS = ["Clé", "Tiers", "Pièce", "Libellé", "Date d'émission", "Échéance", "Montant", "Devise", "Montant EUR", "État", "Banque prévue", "IBAN", "BIC", "Contesté", "Motif", "Bon à payer"]
+ITEM_HEADERS = ["Clé", "Tiers", "Pièce", "Libellé", "Date d'émission", "Échéance", "Montant", "Devise", "Montant EUR", "État", "Banque prévue", "IBAN", "BIC", "Contesté", "Motif", "Bon à payer",
+                "Clé d'origine", "Montant d'origine EUR"]
+# « Clé d'origine » / « Montant d'origine EUR » (optional): the ledger item a remainder or a rescheduled
+# part comes from, and its amount before any payment; the register counts the item's payments there
 SUPPLIER_HEADERS = ["Code", "Nom", "Priorité", "Centrale", "Banque par défaut", "IBAN", "BIC", "Compte collectif", "Escompte (jours:taux)"]
 BANK_HEADERS = ["Code", "Libellé", "Journal", "Compte", "IBAN", "BIC", "Devise", "Solde", "Limite de décaissement", "Compte de substitution"]
 RULE_HEADERS = ["Type", "Actif", "Tiers", "Mode", "Par tiers", "Banque prévue", "Devise", "Coordonnées bancaires", "Écart maximum (jours)"]
@@ -126,7 +129,8 @@ def read_inputs(book) -> tuple[dict, list[Alert]]:
                 issue_date=_date(r.get("Date d'émission")), due_date=_date(r.get("Échéance")), amount=amount, currency=_text(r.get("Devise")) or "EUR",
                 main_amount=to_money(eur) if eur not in (None, "") else None, state=_text(r.get("État")) or "A10", planned_bank=_text(r.get("Banque prévue")),
                 iban=_text(r.get("IBAN")).replace(" ", ""), bic=_text(r.get("BIC")), disputed=_yes(r.get("Contesté")), dispute_reason=_text(r.get("Motif")),
-                signed=_yes(r.get("Bon à payer"), True), source_row=r.excel_row,
+                signed=_yes(r.get("Bon à payer"), True), origin_key=_text(r.get("Clé d'origine")),
+                original_amount=to_money(r.get("Montant d'origine EUR")) if r.get("Montant d'origine EUR") not in (None, "") else None, source_row=r.excel_row,
             ))
         except (ValueError, TypeError, ArithmeticError) as exc:
             alerts.append(_bad(SHEET_ITEMS, r.excel_row, "Montant / Échéance", r.get("Montant"), f"un montant et une date d'échéance JJ/MM/AAAA ({type(exc).__name__})"))
@@ -241,6 +245,7 @@ def write_views(book, state: RunState) -> None:
 
 
 SHEET_CARRY = "Effets à reprendre"
+SLIP_SHEET_FIRST_ROW = 4  # steps 4 and 5: title, blank, header, then one row per payment
 
 
 def carry_over_items(state: RunState) -> list[Item]:
@@ -257,10 +262,15 @@ def carry_over_items(state: RunState) -> list[Item]:
     return out
 
 
+def _item_row(i: Item) -> list:
+    """A row of « Effets » (and of « Effets à reprendre », before its « Règlement »)."""
+    return [i.key, i.supplier, i.document_ref, i.label, i.issue_date, i.due_date, i.amount, i.currency, i.main_amount, i.state, i.planned_bank, i.iban, i.bic,
+            "Oui" if i.disputed else "", i.dispute_reason, "Oui" if i.signed else "Non", i.origin_key, i.original_amount]
+
+
 def write_carry_over(book, state: RunState) -> int:
     rows = carry_over_items(state)
-    book.write_sheet(SHEET_CARRY, ITEM_HEADERS + ["Règlement"], [[i.key, i.supplier, i.document_ref, i.label, i.issue_date, i.due_date, i.amount, i.currency, i.main_amount, i.state,
-                                                                  i.planned_bank, i.iban, i.bic, "", "", "Oui", i.payment_ref] for i in rows],
+    book.write_sheet(SHEET_CARRY, ITEM_HEADERS + ["Règlement"], [_item_row(i.model_copy(update={"disputed": False, "dispute_reason": "", "signed": True})) + [i.payment_ref] for i in rows],
                      title=f"Effets à reprendre au prochain décaissement ({state.run_id}) : copiez-les dans « {SHEET_ITEMS} »")
     return len(rows)
 
@@ -431,6 +441,8 @@ def start(book, *, dossier: Any = None) -> HandlerResult:
     )
     run_date = _date(settings.get("Date")) or now().date()
     run_id = _text(settings.get("Référence")) or f"DEC{now():%Y%m%d%H%M%S}"
+    # an item other payments settled in part comes with what is left of it (the transfers
+    # preview's « reste à payer »); settled or held in full, it is left out
     kept, excluded = excluded_items(inputs["items"], read_register(dossier_folder(book, dossier)), run_id)
     inputs["items"] = tuple(kept)
     alerts += excluded
@@ -440,7 +452,10 @@ def start(book, *, dossier: Any = None) -> HandlerResult:
     ensure_input_sheet(book)
     save_state(book, state, None)
     write_views(book, state)
-    excluded_note = f" ({len(excluded)} effet(s) déjà payé(s) ou retenu(s) ailleurs laissé(s) de côté)" if excluded else ""
+    partly = sum(1 for a in excluded if a.code.value == "DSB_PARTLY_PAID")
+    left_out = len(excluded) - partly
+    excluded_note = (f" ({left_out} effet(s) déjà payé(s) ou retenu(s) ailleurs laissé(s) de côté)" if left_out else "") + \
+        (f" ({partly} effet(s) déjà payé(s) en partie : le reste est proposé)" if partly else "")
     return HandlerResult(f"Décaissement {state.run_id} démarré : {len(state.source)} effet(s) ouverts{excluded_note}, circuit {state.circuit.code}. Cliquez « Suivant ».", alerts)
 
 
@@ -499,7 +514,7 @@ def run_action(book, kind: str, fields: dict[str, Any] | None = None, *, dossier
         printed = [s.slip_id for s in new.slips if s.printed and (ids is None or s.slip_id in ids)]
         company = user_company(book)
         res = _commit(folder, lambda ctx: plan_slip_files(new, register=ctx.snapshot, slip_ids=printed, company_name=company, created_at=ctx.now,
-                                                          existing_names=ctx.names_in(FOLDER)))
+                                                          existing_names=ctx.names_in(FOLDER), rows=payment_rows(new, SLIP_SHEET_FIRST_ROW)))
         alerts += res.alerts
         if res.status == "blocked":
             new = state  # nothing printed: the state stays as it was
@@ -568,8 +583,7 @@ def write_inputs(book, *, items, suppliers, banks, rules, settings: dict[str, An
     """Fill the input sheets (demo and tests)."""
     book = as_workbook(book)
     book.write_sheet(SHEET_PARAMS, ["Paramètre", "Valeur"], [[k, v] for k, v in settings.items()])
-    book.write_sheet(SHEET_ITEMS, ITEM_HEADERS, [[i.key, i.supplier, i.document_ref, i.label, i.issue_date, i.due_date, i.amount, i.currency, i.main_amount, i.state, i.planned_bank, i.iban, i.bic,
-                                                  "Oui" if i.disputed else "", i.dispute_reason, "Oui" if i.signed else "Non"] for i in items])
+    book.write_sheet(SHEET_ITEMS, ITEM_HEADERS, [_item_row(i) for i in items])
     book.write_sheet(SHEET_SUPPLIERS, SUPPLIER_HEADERS, [[s.code, s.name, s.priority, s.head_office, s.default_bank, s.iban, s.bic, s.control_account,
                                                           ";".join(f"{t.days_before_due}:{t.rate}" for t in s.discount_matrix)] for s in suppliers])
     book.write_sheet(SHEET_BANKS, BANK_HEADERS, [[b.code, b.label, b.journal_code, b.ledger_account, b.iban, b.bic, b.currency, b.balance, b.disbursement_limit, b.substitute_account] for b in banks])

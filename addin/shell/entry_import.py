@@ -983,10 +983,12 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, now: datetime, definition: ImportDefinition | None = None) -> IntegrationRun:
+def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, now: datetime, definition: ImportDefinition | None = None,
+              allow_duplicates: bool = False) -> IntegrationRun:
     """Append the entries of an import run to the dossier's FEC: after confirmation
     (``confirmed``), with a backup of the FEC, atomically through the commit protocol, and
-    undoable (``undo_integration``). Without confirmation, says what would be done."""
+    undoable (``undo_integration``). Without confirmation, says what would be done. An entry the
+    FEC already has is refused unless ``allow_duplicates`` (« --forcer-doublons »)."""
     from reglo.addin.shell.commit import run_button
     from reglo.addin.shell.dossier import load_dossier
     from reglo.core.entry_import.integrate import plan_integration
@@ -1004,7 +1006,8 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
         raise UserError(f"FEC importé illisible ({source.name}) : {exc.alert.message}") from exc
     raw = fec.read_bytes()
     d = definition or ImportDefinition()
-    plan = plan_integration(raw, loaded.ledger.frame, imported.frame, opening_journals=d.opening_journals, source=source.name)
+    plan = plan_integration(raw, loaded.ledger.frame, imported.frame, opening_journals=d.opening_journals, source=source.name,
+                            allow_duplicates=allow_duplicates)
     summary = [f"{len(plan.accepted)} écriture(s) à intégrer ({plan.lines} lignes) dans {fec.name}, {len(plan.alerts)} refusée(s)."]
     if plan.data is None:
         return IntegrationRun(summary + ["Rien à intégrer."], plan.alerts)

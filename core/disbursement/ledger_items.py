@@ -4,7 +4,8 @@ the supplier accounts (401 by default) of the dossier FEC.
 Each item's key is the ledger line key the supplier-transfers workflow uses
 (``reglo.core.transfers.selection.line_keys``: journal|entry|account|piece|side+cents), so
 that the register's already-paid check and the reservations of an open run are shared by both
-workflows. The supplier is the auxiliary account (else the general account); its payment
+workflows; a line a transfer file paid in part then comes with what is left of it
+(``reglo.core.disbursement.remainder``, applied by the shell at « Démarrer »). The supplier is the auxiliary account (else the general account); its payment
 method in the dossier's « Tiers » gives the item's circuit state (« Virement » → A10,
 « Chèque » → C10, « LCR » → L10); a line in another currency is an item in that currency
 (« Montantdevise »), with its euro amount as the main amount.

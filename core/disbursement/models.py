@@ -163,11 +163,28 @@ class Item(_Model):
     payment_ref: str = ""  # set for items prepared or issued by an earlier run
     bank: str = ""  # issuing bank, for items issued by an earlier run
     slip_ref: str = ""  # slip, for items whose slip was printed by an earlier run
+    # The register knows an item by its ledger key: a remainder or a rescheduled part that a
+    # difference generated keeps the key of the item it comes from (``origin_key``) and that
+    # item's amount before any payment, in the main currency (``original_amount``). Every live
+    # payment of that key together (transfer files, disbursements, reservations of open runs)
+    # may not exceed it. Both empty: the item's own key and amount.
+    origin_key: str = ""
+    original_amount: Money | None = None
     source_row: int | None = None
 
     @property
     def eur_amount(self) -> Decimal:
         return self.main_amount if self.main_amount is not None else self.amount
+
+    @property
+    def register_key(self) -> str:
+        """The key of the item's register lines (its ledger line key)."""
+        return self.origin_key or self.key
+
+    @property
+    def original_main(self) -> Decimal:
+        """What all payments of ``register_key`` together may settle, in the main currency."""
+        return self.original_amount if self.original_amount is not None else self.eur_amount
 
 
 # ---------------------------------------------------------------------------

@@ -4,16 +4,18 @@
   (CSV), a SEPA credit transfer file (pain.001, XSD-checked) for transfer slips in euros, a
   cheque list for cheque slips, and the list of payments in another currency, which get no
   SEPA file and are processed by hand. The register batch (kind ``decaissement``) records
-  what each item settles; items already paid by a live transfer or disbursement batch are
-  refused (one already-paid check shared with the supplier-transfers workflow).
+  what each item settles, in euros, under its ledger key, with the item's original amount; a
+  key is refused only when what this run pays on it plus what other live payments (transfer
+  files, other runs' disbursements and reservations) recorded exceeds that original amount
+  (``reglo.core.disbursement.remainder``: the rule shared with the supplier-transfers preview).
 * ``plan_posting_files`` (step 5): the FEC entries of the sequences being posted, or of a
   posting « en mode test » (an ``is_test`` file and batch, never counted as paid).
 * ``reservation_draft`` / ``plan_reservation``: the items an open run holds, reserved in the
   register (a batch of kind ``decaissement_reserve`` without file) so that a supplier transfer
   run cannot pay them meanwhile; the plan names the run's earlier reservations, which the
   shell cancels once the new one is recorded (released when the run is cancelled or finished).
-* ``excluded_items``: the items the register says are already paid (by a transfer file or a
-  disbursement) or held by another open run: the wizard leaves them out.
+* ``excluded_items``: step 1 against the register: an item other payments settled or hold in
+  part comes with what is left of it; settled or held in full, it is left out.
 
 Identifiers (message id) come from the register counters given in the snapshot; the shell
 records the counters with the batch. File names and batch references are checked against the
@@ -26,11 +28,26 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 
 from reglo.core.alerts import Alert, alert, has_blocking
 from reglo.core.disbursement.circuit import CHEQUE_MODES, TRANSFER_MODES, mode_label
 from reglo.core.disbursement.models import MAIN_CURRENCY, DifferenceKind, Payment, PaymentStage, PostingStatus, RunState, Slip
-from reglo.core.disbursement.posting import dry_run_entries, pending, pending_entries
+from reglo.core.disbursement.posting import _to_main, dry_run_entries, pending, pending_entries
+from reglo.core.disbursement.remainder import (
+    BATCH_KIND,
+    HELD_KINDS,
+    PAID_KINDS,
+    RESERVATION_KIND,
+    excess,
+    holder_text,
+    holders_text,
+    item_cents,
+    original_cents,
+    other_payments,
+    own_paid,
+    remainders,
+)
 from reglo.core.disbursement.state import banks_by_code, items_by_key, suppliers_by_code, warn
 from reglo.core.entries import check_entry, entries_to_frame, fill_labels
 from reglo.core.fec import write_fec
@@ -49,11 +66,7 @@ from reglo.core.writers.pain001 import (
 )
 
 FOLDER = "decaissements"
-BATCH_KIND = "decaissement"
 POSTING_KIND = "decaissement_ecritures"
-RESERVATION_KIND = "decaissement_reserve"
-PAID_KINDS = ("virement", BATCH_KIND)  # the already-paid check shared with supplier transfers
-HELD_KINDS = (*PAID_KINDS, RESERVATION_KIND)  # paid, or held by an open run
 COUNTER = "msgid:decaissement"
 CSV_ENCODING = "utf-8-sig"  # Excel opens a UTF-8 CSV with its accents only with the BOM
 
@@ -67,14 +80,16 @@ def _csv(header: list[str], rows: Iterable[list]) -> bytes:
 
 
 def settled_cents(state: RunState, payments: Iterable[Payment]) -> dict[str, int]:
-    """Item key → what its payment settles on it (amount less a partial payment's remainder)."""
+    """Item key → what its payment settles on it (amount less a partial payment's remainder), in
+    euro cents: what the posting debits the supplier's account with, and what the register
+    counts against the ledger line (in the main currency, like the transfer files)."""
     items = items_by_key(state)
-    carried: dict[str, int] = {}
+    carried: dict[str, Decimal] = {}
     for d in state.differences:
         if d.kind is DifferenceKind.PARTIAL:
             for k, v in d.allocations:
-                carried[k] = carried.get(k, 0) + to_cents(v)
-    return {k: to_cents(items[k].amount) - carried.get(k, 0) for p in payments for k in p.keys}
+                carried[k] = carried.get(k, ZERO) + v
+    return {k: to_cents(_to_main(items[k], items[k].amount - carried.get(k, ZERO))) for p in payments for k in p.keys}
 
 
 def _slip_rows(state: RunState, slip: Slip, payments: dict[str, Payment]) -> list[list]:
@@ -138,40 +153,30 @@ def _free_reference(reference: str, register: RegisterSnapshot) -> str:
 
 
 def other_runs(register: RegisterSnapshot, run_id: str) -> dict[str, BatchState]:
-    """Item key → the live batch of *another* payment that pays or holds it: a transfer file
-    (``virement``), a disbursement of another run, or the reservation of another open run."""
-    out: dict[str, BatchState] = {}
-    for b in register.live(HELD_KINDS):
-        if b.kind != "virement" and b.meta.get("run_id") == run_id:
-            continue
-        for line in b.lines:
-            out.setdefault(line.item_key, b)
-    return out
-
-
-def holder_text(b: BatchState) -> str:
-    """« payé par le fichier de virements VIR….xml du 05/01/2026 » / « retenu par le décaissement DEC-1 (marie, le 05/01/2026 à 09:00) »."""
-    if b.kind == "virement":
-        name = next((f.name for f in b.files if f.role == "bank"), b.reference)
-        return f"payé par le fichier de virements {name} du {b.created_at:%d/%m/%Y}"
-    run = b.meta.get("run_id") or b.reference
-    who = b.meta.get("user") or b.user or "?"
-    verb = "retenu par le décaissement" if b.kind == RESERVATION_KIND else "payé par le décaissement"
-    return f"{verb} {run} ({who}, le {b.created_at:%d/%m/%Y à %H:%M})"
+    """Item key → the first live batch of *another* payment that pays or holds it (in part or in
+    full): a transfer file (``virement``), a disbursement of another run, or the reservation of
+    another open run. Amounts: :func:`reglo.core.disbursement.remainder.other_payments`."""
+    return {k: held[0].batch for k, held in other_payments(register, run_id).items()}
 
 
 def excluded_items(items: Iterable, register: RegisterSnapshot, run_id: str) -> tuple[list, list[Alert]]:
-    """The items the wizard may take (``items`` minus those already paid or held elsewhere), and
-    a warning per item left out (which file or run holds it, who and when)."""
-    taken = other_runs(register, run_id)
-    kept, alerts = [], []
-    for i in items:
-        b = taken.get(i.key)
-        if b is None:
-            kept.append(i)
-        else:
-            alerts.append(alert("DSB_EXCLUDED_HELD", sheet="Effets", row=getattr(i, "source_row", None), key=i.key, document=i.document_ref or i.key, holder=holder_text(b)))
-    return kept, alerts
+    """Step 1 against the register (:func:`reglo.core.disbursement.remainder.remainders`): the
+    items the wizard may take, lowered to what other payments leave of them, and a warning per
+    item lowered (who paid what, what is left) or left out (which file or run holds it, who and
+    when)."""
+    return remainders(items, register, run_id)
+
+
+def payment_rows(state: RunState, first_row: int) -> dict[str, int]:
+    """Payment id → its row on the step 4/5 sheet, whose data start at ``first_row`` (one row per
+    payment, slip after slip: the shell's layout)."""
+    rows: dict[str, int] = {}
+    n = first_row
+    for sl in state.slips:
+        for pid in sl.payment_ids:
+            rows.setdefault(pid, n)
+            n += 1
+    return rows
 
 
 def plan_slip_files(
@@ -184,8 +189,15 @@ def plan_slip_files(
     created_at: datetime,
     version: str = DEFAULT_VERSION,
     existing_names: Iterable[str] = (),
+    rows: dict[str, int] | None = None,
 ) -> Outcome:
-    """The files of the printed slips (« Éditer les bordereaux ») and their register batch."""
+    """The files of the printed slips (« Éditer les bordereaux ») and their register batch.
+
+    Inside the dossier lock against the register re-read there: a key is refused when what this
+    run pays on it (these slips and its earlier ones) plus what other live payments recorded
+    exceeds the item's original amount (``DSB_ALREADY_PAID`` when nothing is left,
+    ``DSB_EXCEEDS_REMAINDER`` otherwise), pointing at the payment's row (``rows``: payment id →
+    row of the step sheet, given by the shell)."""
     register = register or RegisterSnapshot()
     wanted = None if slip_ids is None else set(slip_ids)
     slips = [s for s in state.slips if (wanted is None or s.slip_id in wanted)]
@@ -193,19 +205,28 @@ def plan_slip_files(
     keys = {f"{state.run_id}/{pid}/{k}" for s in slips for pid in s.payment_ids for k in payments[pid].keys}
     if keys and keys <= register.live_payment_keys(BATCH_KIND):  # committed before an incident, the workbook not saved
         return Outcome(summary=f"{len(slips)} bordereau(x) déjà édité(s) et enregistré(s) au registre : rien n'est écrit à nouveau.", data={"already": True})
-    taken = other_runs(register, state.run_id)
     alerts: list[Alert] = []
-    for s in slips:
-        for pid in s.payment_ids:
-            for k in payments[pid].keys:
-                if k in taken:
-                    alerts.append(warn(state, "DSB_ALREADY_PAID", key=k, payment=pid, holder=holder_text(taken[k])))
+    items = items_by_key(state)
+    settled = settled_cents(state, (payments[pid] for s in slips for pid in s.payment_ids))
+    drafts = [(pid, k, RegisterLineDraft(item_key=items[k].register_key, amount_cents=settled[k], payment_key=f"{state.run_id}/{pid}/{k}", original_cents=original_cents(items[k])))
+              for s in slips for pid in s.payment_ids for k in payments[pid].keys]
+    over = excess([d for _, _, d in drafts], register, state.run_id, own=own_paid(register, state.run_id, except_payment_keys=keys))
+    reported: set[str] = set()
+    for pid, k, d in drafts:
+        x = over.get(d.item_key)
+        if x is None or d.item_key in reported:
+            continue
+        reported.add(d.item_key)
+        where = {"sheet": "Étape 4 - Bordereaux", "row": (rows or {}).get(pid), "column": "Règlement"}
+        if x.left == 0:
+            alerts.append(alert("DSB_ALREADY_PAID", **where, key=k, payment=pid, holder=holders_text(x.others, amounts=len(x.others) > 1 or x.others_cents != x.original)))
+        else:
+            alerts.append(alert("DSB_EXCEEDS_REMAINDER", **where, key=k, payment=pid, paying=format_fr(_money(x.paying)), left=format_fr(_money(x.left)),
+                                original=format_fr(_money(x.original)), holders=holders_text(x.others) or "aucun autre paiement"))
     if has_blocking(alerts):
         return Outcome(alerts=tuple(alerts), summary="Aucun fichier : effets déjà payés ou retenus ailleurs.")
     used = set(existing_names) | register.file_names()
     counter = register.counter(COUNTER)
-    items = items_by_key(state)
-    settled = settled_cents(state, (payments[pid] for s in slips for pid in s.payment_ids))
     files: list[OutputFile] = []
     lines: list[RegisterLineDraft] = []
     manual: list[list] = []
@@ -241,7 +262,9 @@ def plan_slip_files(
         for pid in s.payment_ids:
             for k in payments[pid].keys:
                 item, cents = items[k], settled[k]
-                lines.append(RegisterLineDraft(item_key=k, amount_cents=cents, payment_key=f"{state.run_id}/{pid}/{k}", party_code=item.supplier, document_ref=item.document_ref, original_cents=to_cents(item.amount), meta={"slip": s.slip_id, "mode": s.mode, "bank": s.bank}))
+                meta = {"slip": s.slip_id, "mode": s.mode, "bank": s.bank, **({"item": k} if k != item.register_key else {})}
+                lines.append(RegisterLineDraft(item_key=item.register_key, amount_cents=cents, payment_key=f"{state.run_id}/{pid}/{k}", party_code=item.supplier,
+                                               document_ref=item.document_ref, original_cents=original_cents(item), meta=meta))
     if manual:
         add(f"{state.run_id}-a-traiter-manuellement.csv", _csv(["Bordereau", *SLIP_HEADER], manual), "report")
     if has_blocking(alerts):
@@ -381,22 +404,27 @@ def held_keys(state: RunState) -> list[str]:
 def reservation_draft(state: RunState, reference: str | None = None) -> BatchDraft:
     """The items an open run holds (:func:`held_keys`), as a register batch without file."""
     items = items_by_key(state)
-    lines = tuple(RegisterLineDraft(item_key=k, amount_cents=to_cents(items[k].main_amount if items[k].main_amount is not None else items[k].amount), party_code=items[k].supplier,
-                                    document_ref=items[k].document_ref) for k in held_keys(state))
+    lines = tuple(RegisterLineDraft(item_key=items[k].register_key, amount_cents=item_cents(items[k]), party_code=items[k].supplier, document_ref=items[k].document_ref,
+                                    original_cents=original_cents(items[k]), meta={"item": k} if k != items[k].register_key else {}) for k in held_keys(state))
     return BatchDraft(kind=RESERVATION_KIND, reference=reference or f"{state.run_id}-reserve-{state.sequence}", lines=lines, meta={"run_id": state.run_id, "user": state.user})
 
 
 def plan_reservation(state: RunState, register: RegisterSnapshot, *, reason: str = "sélection modifiée") -> Outcome:
-    """Reserve what ``state`` holds. Its earlier live reservations are listed in
+    """Reserve what ``state`` holds (each item for its amount, under its register key). An item
+    that no longer fits in what other payments leave of it is not reserved (``DSB_HELD_ELSEWHERE``).
+    Its earlier live reservations are listed in
     ``data["release"]`` (batch ids) for the shell to cancel with ``data["reason"]`` once the new
     one is recorded; when nothing changed, nothing is written and nothing released."""
     mine = [b for b in register.live(RESERVATION_KIND) if b.meta.get("run_id") == state.run_id]
     draft = reservation_draft(state)
-    taken = other_runs(register, state.run_id)
-    alerts = tuple(warn(state, "DSB_HELD_ELSEWHERE", key=l.item_key, document=l.document_ref or l.item_key, holder=holder_text(taken[l.item_key]))
-                   for l in draft.lines if l.item_key in taken)
-    if alerts:  # paid or held elsewhere meanwhile: not reserved here (its slip would be refused)
-        draft = draft.model_copy(update={"lines": tuple(l for l in draft.lines if l.item_key not in taken)})
+    # paid or held elsewhere meanwhile, so that this run's items no longer fit in what is left:
+    # not reserved here (its slip would be refused)
+    over = excess(draft.lines, register, state.run_id, own=own_paid(register, state.run_id))
+    alerts = tuple(warn(state, "DSB_HELD_ELSEWHERE", key=l.meta.get("item", l.item_key), document=l.document_ref or l.item_key, amount=format_fr(_money(l.amount_cents)),
+                        left=format_fr(_money(over[l.item_key].left)), holder=holders_text(over[l.item_key].others) or "aucun autre paiement")
+                   for l in draft.lines if l.item_key in over)
+    if alerts:
+        draft = draft.model_copy(update={"lines": tuple(l for l in draft.lines if l.item_key not in over)})
     wanted = sorted((l.item_key, l.amount_cents) for l in draft.lines)
     if len(mine) == 1 and sorted((l.item_key, l.amount_cents) for l in mine[0].lines) == wanted:
         return Outcome(alerts=alerts, summary="Réservation inchangée.", data={"release": [], "reason": reason})
@@ -408,4 +436,5 @@ def plan_reservation(state: RunState, register: RegisterSnapshot, *, reason: str
                    data={"release": [b.id for b in mine], "reason": reason})
 
 
-__all__ = ["plan_slip_files", "plan_posting_files", "plan_reservation", "first_free_entry_number", "entry_counter", "reservation_draft", "held_keys", "excluded_items", "other_runs", "holder_text", "settled_cents", "mode_label"]
+__all__ = ["plan_slip_files", "plan_posting_files", "plan_reservation", "first_free_entry_number", "entry_counter", "reservation_draft", "held_keys", "excluded_items", "other_runs", "holder_text",
+           "settled_cents", "mode_label", "payment_rows", "BATCH_KIND", "RESERVATION_KIND", "PAID_KINDS", "HELD_KINDS"]

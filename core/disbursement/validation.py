@@ -98,11 +98,11 @@ def validate(state: RunState, selection=None) -> Result:
             for d in diffs_of.get(k, ()):
                 if d.kind is DifferenceKind.PARTIAL:
                     share = dict(d.allocations)[k]
-                    generated.append(items[k].model_copy(update={"key": f"{k}-{d.diff_id}", "amount": share, "main_amount": None if items[k].currency == "EUR" else _main(items[k], share), "auto_discount": None, "source_row": None}))
+                    generated.append(items[k].model_copy(update={"key": f"{k}-{d.diff_id}", "amount": share, "main_amount": None if items[k].currency == "EUR" else _main(items[k], share), "auto_discount": None, "source_row": None, **_origin(items[k])}))
                 elif d.kind is DifferenceKind.RESCHEDULE:
                     parts = d.splits if len(d.scope) == 1 else (d.splits[d.scope.index(k)],)
                     for n, s in enumerate(parts, 1):
-                        generated.append(items[k].model_copy(update={"key": f"{k}-{d.diff_id}-{n}", "amount": s.amount, "due_date": s.due_date, "state": s.state or items[k].state, "main_amount": None, "auto_discount": None, "source_row": None}))
+                        generated.append(items[k].model_copy(update={"key": f"{k}-{d.diff_id}-{n}", "amount": s.amount, "due_date": s.due_date, "state": s.state or items[k].state, "main_amount": None, "auto_discount": None, "source_row": None, **_origin(items[k])}))
     done = {k for _, keys in units for k in keys}
     gids = {g for g, _ in units if g}
     state = state.model_copy(
@@ -116,6 +116,13 @@ def validate(state: RunState, selection=None) -> Result:
         }
     )
     return state, []
+
+
+def _origin(item: Item) -> dict:
+    """A generated item is a part of ``item``'s debt: the register counts its payments under
+    ``item``'s register key, against ``item``'s original amount (no double counting with what
+    other payments settled on that key)."""
+    return {"origin_key": item.register_key, "original_amount": item.original_main}
 
 
 def _main(item: Item, value: Decimal) -> Decimal:

@@ -8,7 +8,12 @@ form, extra columns). The FEC's ordering rules are kept:
 * opening entries (à-nouveaux) first: an opening entry into a FEC that already has other
   entries is refused;
 * numbering continuous and chronological per journal: each accepted entry gets the journal's
-  next number; an entry dated before the journal's last entry is refused.
+  next number; an entry dated before the journal's last entry is refused;
+* never the same entry twice: an entry identical to one the dossier FEC already has (same
+  journal, date, piece reference — and label when there is no piece — and the same lines:
+  accounts, auxiliary accounts, debits and credits, in any order) is refused, unless the user
+  forces it (``allow_duplicates``): integrating the same run twice, or a run re-imported from the
+  same source file, would post every entry a second time.
 
 Refused entries are reported with their reason; the others are integrated.
 """
@@ -44,10 +49,46 @@ def _entries(frame: pd.DataFrame) -> list[pd.DataFrame]:
     return [part for _, part in frame.groupby(np.cumsum(change), sort=False)]
 
 
+def entry_fingerprints(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per entry (journal, number) in order of first appearance: its fingerprint, what
+    makes two entries the same posting whatever their numbers — journal, date, piece (label
+    when there is no piece) and the multiset of its lines (account, auxiliary account, debit,
+    credit), as an order-free sum of line hashes — and its first row."""
+    if frame.empty:
+        return pd.DataFrame({"journal": [], "number": [], "fingerprint": [], "row": []})
+    journal = frame["journal_code"].astype(str).str.strip().str.upper()
+    number = frame["entry_number"].astype(str)
+    lines = pd.DataFrame({"a": frame["ledger_account"].astype(str).str.strip(), "x": frame["subledger_account"].astype(str).str.strip(),
+                          "d": frame["debit"].astype("int64"), "c": frame["credit"].astype("int64")})
+    line_hash = pd.util.hash_pandas_object(lines, index=False).to_numpy()
+    g = pd.DataFrame({"j": journal.to_numpy(), "n": number.to_numpy(), "h": line_hash, "row": frame["source_row"].to_numpy()})
+    key = frame["journal_code"].astype(str) + "\x00" + number  # the entries of ``_entries``
+    change = np.r_[True, key.to_numpy()[1:] != key.to_numpy()[:-1]]
+    gid = np.cumsum(change) - 1
+    with np.errstate(over="ignore"):
+        total = np.zeros(int(gid[-1]) + 1, dtype="uint64")
+        np.add.at(total, gid, line_hash)
+    count = np.bincount(gid)
+    first = np.flatnonzero(change)
+    piece = frame["document_ref"].astype(str).str.strip().to_numpy()[first]
+    label = frame["label"].astype(str).str.strip().to_numpy()[first]
+    days = pd.to_datetime(frame["entry_date"]).dt.strftime("%Y%m%d").fillna("").to_numpy()[first]
+    head = pd.DataFrame({"j": g["j"].to_numpy()[first], "d": days, "p": np.where(piece != "", piece, "\x01" + label),
+                         "t": total.astype(str), "k": count.astype(str)})
+    fingerprint = head["j"] + "\x00" + head["d"] + "\x00" + head["p"] + "\x00" + head["t"] + "\x00" + head["k"]
+    return pd.DataFrame({"journal": g["j"].to_numpy()[first], "number": g["n"].to_numpy()[first], "fingerprint": fingerprint.to_numpy(),
+                         "row": g["row"].to_numpy()[first]})
+
+
 def plan_integration(dossier_raw: bytes, dossier: pd.DataFrame, imported: pd.DataFrame, *, opening_journals: Iterable[str] = ("AN", "RAN"),
-                     source: str = "") -> IntegrationPlan:
+                     source: str = "", allow_duplicates: bool = False) -> IntegrationPlan:
     """The dossier FEC with the imported entries appended (see the module docstring)."""
     opening = {j.strip().upper() for j in opening_journals}
+    existing: dict[str, str] = {}
+    if not allow_duplicates and len(dossier):
+        fp = entry_fingerprints(dossier)
+        existing = dict(zip(fp["fingerprint"].tolist()[::-1], fp["number"].tolist()[::-1]))  # the first entry of each fingerprint
+    imported_fp = entry_fingerprints(imported)["fingerprint"].tolist() if not allow_duplicates else []
     last_date: dict[str, np.datetime64] = {}
     last_number: dict[str, str] = {}
     if len(dossier):
@@ -59,11 +100,17 @@ def plan_integration(dossier_raw: bytes, dossier: pd.DataFrame, imported: pd.Dat
     layout = layout_of(dossier_raw)
     due_name = next((n for n in layout.names if n.strip().lower() in {d.lower() for d in DUE_DATE_FIELDS}), None)
     append: list[dict[str, str]] = []
-    for e in _entries(imported):
+    for n_entry, e in enumerate(_entries(imported)):
         first = e.iloc[0]
         journal, number, day = str(first["journal_code"]), str(first["entry_number"]), first["entry_date"]
         row = int(first["source_row"])
         shown = pd.Timestamp(day).strftime("%d/%m/%Y") if not pd.isna(day) else "?"
+        if imported_fp:
+            twin = existing.get(imported_fp[n_entry])
+            if twin is not None:
+                plan.alerts.append(alert("INTEGRATE_DUPLICATE_REFUSED", sheet=source or None, row=row, journal=journal, entry=number, date=shown,
+                                         piece=str(first["document_ref"]).strip() or "sans pièce", existing=twin))
+                continue
         if journal.upper() in opening:
             if others:
                 plan.alerts.append(alert("INTEGRATE_OPENING_REFUSED", sheet=source or None, row=row, journal=journal, entry=number))

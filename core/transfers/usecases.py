@@ -64,7 +64,7 @@ def bank_file_name(b: BatchState) -> str:
 def allocations(register: RegisterSnapshot) -> tuple[list[PaidAllocation], int]:
     """Live transfer-file lines of the register, and the register mark (last batch id)."""
     out: list[PaidAllocation] = []
-    for b in register.live(KIND):
+    for b in register.live((KIND, "decaissement")):  # and what the disbursement wizard paid (« reste à payer »)
         for line in b.lines:
             out.append(PaidAllocation(batch_id=b.id, item_key=line.item_key, amount_cents=line.amount_cents, end_to_end_id=line.meta.get("e2e", ""),
                                       file_name=bank_file_name(b), created_on=b.created_at.date()))
@@ -88,12 +88,17 @@ DISBURSEMENT_KINDS = ("decaissement", "decaissement_reserve")
 reservation of the items an open run holds. A line they pay or hold is not paid again here."""
 
 
-def held_by_disbursement(register: RegisterSnapshot, keys: Iterable[str]) -> dict[str, str]:
+def held_by_disbursement(register: RegisterSnapshot, keys: Iterable[str], mark: int | None = None) -> dict[str, str]:
     """Key → « retenue par le décaissement R (user, le JJ/MM/AAAA à HH:MM) » (or « payée par… »)
-    for the lines a live disbursement batch pays or an open run holds."""
+    for the lines a live disbursement batch pays or an open run holds. With the preview's import
+    ``mark``, a disbursement payment the preview already knew (batch id up to the mark) holds
+    nothing: the preview's amount is already what it left to pay (« reste à payer »); a payment
+    recorded after the import, and an open run's reservation, still hold the line."""
     wanted = set(keys)
     out: dict[str, str] = {}
     for b in register.live(DISBURSEMENT_KINDS):
+        if mark is not None and b.kind == "decaissement" and b.id <= mark:
+            continue
         verb = "retenue par le décaissement en cours" if b.kind == "decaissement_reserve" else "payée par le décaissement"
         text = f"{verb} {b.meta.get('run_id') or b.reference} ({b.meta.get('user') or b.user or '?'}, le {b.created_at:%d/%m/%Y à %H:%M})"
         for line in b.lines:
@@ -247,7 +252,7 @@ def plan_generate(
             file, day = paid[l.key]
             alerts.append(alert("ALREADY_PAID", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key,
                                 name=l.beneficiary, file=file, date=f"{day:%d/%m/%Y}"))
-    held = held_by_disbursement(register, [l.key for l in lines if l.selected and l.key not in paid])
+    held = held_by_disbursement(register, [l.key for l in lines if l.selected and l.key not in paid], import_mark)
     for l in lines:
         if l.key in held:
             alerts.append(alert("DSB_HELD_BY_RUN", sheet=PREVIEW_SHEET, row=l.excel_row, column="Sélection", document=l.document_ref or l.key, name=l.beneficiary, holder=held[l.key]))

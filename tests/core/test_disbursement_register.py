@@ -29,8 +29,9 @@ NOW = datetime(2026, 3, 2, 9, 30)
 COMPANY = {"siren": "552100554", "fiscal_year_end": date(2025, 12, 31)}
 
 
-def _batch(id, kind, keys, *, status="committed", run_id="", user="paul", is_test=False, reference=None, payment_keys=None, files=()):
-    lines = tuple(LineState(item_key=k, amount_cents=100, payment_key=(payment_keys or {}).get(k)) for k in keys)
+def _batch(id, kind, keys, *, status="committed", run_id="", user="paul", is_test=False, reference=None, payment_keys=None, files=(), cents=10**9):
+    # each line pays its item in full (more than any fixture item): a partial payment leaves the rest to pay
+    lines = tuple(LineState(item_key=k, amount_cents=cents, payment_key=(payment_keys or {}).get(k)) for k in keys)
     return BatchState(id=id, kind=kind, reference=reference or f"{kind}-{id}", status=status, is_test=is_test, created_at=datetime(2026, 3, 1, 14, 5),
                       lines=lines, meta={"run_id": run_id, "user": user} if run_id else {}, files=files)
 

@@ -34,12 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = actions.add_parser("integrate", help="« Intégrer au FEC du dossier » : ajouter les écritures d'un lancement d'import au FEC du dossier",
                            description="Ajoute au FEC du dossier les écritures d'un lancement « Import … » (après confirmation --oui, avec une sauvegarde, "
                                        "atomiquement, annulable par --annuler). Les à-nouveaux passent en tête seulement si le FEC n'a pas d'autres écritures ; "
-                                       "une écriture datée avant la dernière de son journal est refusée ; les numéros continuent chaque journal.")
+                                       "une écriture datée avant la dernière de son journal est refusée ; une écriture déjà présente dans le FEC (même journal, date, "
+                                       "pièce, comptes et montants) est refusée ; les numéros continuent chaque journal.")
     g.add_argument("run_folder", nargs="?", metavar="LANCEMENT", help="dossier « Import … » créé par reglo entries import")
     g.add_argument("--dossier", required=True, metavar="DOSSIER", help="dossier Reglo dont le FEC est complété")
     g.add_argument("--oui", action="store_true", help="confirmer (sans --oui : dit seulement ce qui serait fait)")
     g.add_argument("--annuler", action="store_true", help="défaire la dernière intégration (le FEC retrouve ses octets d'avant)")
     g.add_argument("--definition", default=None, metavar="DEF", help="définition d'import (ses journaux d'à-nouveaux), facultatif")
+    g.add_argument("--forcer-doublons", action="store_true", dest="forcer_doublons",
+                   help="intégrer aussi les écritures identiques à une écriture déjà dans le FEC (même journal, date, pièce, comptes et montants) : "
+                        "refusées par défaut, pour ne jamais passer deux fois la même écriture")
     g.set_defaults(func=run_integrate)
     c = actions.add_parser("definition", help="enregistrer une définition d'import en JSON ou en feuille « Définition d'import »",
                            description="Convertit une définition d'import : classeur (feuille « Définition d'import ») → JSON, ou JSON → classeur. "
@@ -94,7 +98,8 @@ def run_integrate(args: argparse.Namespace) -> int:
         if not args.run_folder:
             raise UserError("Indiquez le dossier du lancement d'import à intégrer (LANCEMENT), ou --annuler.")
         definition = ei.load_definition(args.definition).definition if args.definition else None
-        res = ei.integrate(args.run_folder, args.dossier, confirmed=args.oui, now=now, definition=definition)
+        res = ei.integrate(args.run_folder, args.dossier, confirmed=args.oui, now=now, definition=definition,
+                           allow_duplicates=getattr(args, "forcer_doublons", False))
     for line in res.summary:
         print(line)
     for a in res.alerts[:MAX_SHOWN]:

@@ -1,0 +1,106 @@
+"""« Intégrer au FEC du dossier » never posts the same entry twice: an entry identical to one
+the dossier FEC already has (journal, date, piece — label without a piece — and the same lines:
+accounts, auxiliary accounts, debits, credits, in any order) is refused with
+INTEGRATE_DUPLICATE_REFUSED, unless ``--forcer-doublons``. Integrating the same run twice left
+the FEC with a second payroll entry of 51 500 € before this rule."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from reglo.addin.entrypoints.cli import main
+from reglo.addin.shell import entry_import as ei
+from reglo.core.entry_import.integrate import entry_fingerprints, plan_integration
+from reglo.core.fec import read_fec, write_fec
+from tests.addin.test_ledger_fidelity import INTEGRATE_CSV
+
+COLS = ["journal_code", "journal_label", "entry_number", "entry_date", "ledger_account", "ledger_account_label", "subledger_account", "subledger_label",
+        "document_ref", "document_date", "label", "debit", "credit", "lettering_code", "lettered_on", "validated_on", "foreign_amount", "currency"]
+
+
+def _frame(entries: list[tuple[str, str, str, str, str, list[tuple[str, str, int, int]]]]) -> pd.DataFrame:
+    """[(journal, number, AAAAMMJJ, piece, label, [(account, aux, debit, credit)…])…] as a ledger frame."""
+    rows = []
+    for journal, number, day, piece, label, lines in entries:
+        for account, aux, debit, credit in lines:
+            rows.append({"journal_code": journal, "journal_label": journal, "entry_number": number, "entry_date": pd.Timestamp(day),
+                         "ledger_account": account, "ledger_account_label": "Compte", "subledger_account": aux, "subledger_label": aux,
+                         "document_ref": piece, "document_date": pd.Timestamp(day), "label": label, "debit": debit, "credit": credit,
+                         "lettering_code": "", "lettered_on": pd.NaT, "validated_on": pd.Timestamp(day), "foreign_amount": None, "currency": ""})
+    frame = pd.DataFrame(rows)
+    frame["due_date"] = pd.NaT
+    frame["source_row"] = range(2, len(frame) + 2)
+    return frame
+
+
+SALARY = [("641000", "", 5150000, 0), ("421000", "", 0, 4017000), ("431000", "", 0, 1133000)]
+FEES = [("627000", "", 1200, 0), ("512000", "", 0, 1200)]
+BASE = [("PA", "PA3", "20250328", "PAIE03", "Salaires 03/2025", SALARY), ("BQ", "BQ9", "20250331", "", "Frais bancaires", FEES)]
+
+
+@pytest.mark.parametrize("case, imported, integrated", [
+    ("same entry, other number", [("PA", "X1", "20250328", "PAIE03", "Salaires 03/2025", SALARY)], 0),
+    ("lines in another order", [("PA", "X1", "20250328", "PAIE03", "Salaires 03/2025", SALARY[::-1])], 0),
+    ("same lines, other label, same piece", [("PA", "X1", "20250328", "PAIE03", "Paie de mars", SALARY)], 0),
+    ("one cent more", [("PA", "X1", "20250328", "PAIE03", "Salaires 03/2025", [("641000", "", 5150001, 0), ("421000", "", 0, 4017001), ("431000", "", 0, 1133000)])], 1),
+    ("other date", [("PA", "X1", "20250428", "PAIE03", "Salaires 03/2025", SALARY)], 1),
+    ("other piece", [("PA", "X1", "20250328", "PAIE04", "Salaires 03/2025", SALARY)], 1),
+    ("other journal", [("OD", "X1", "20250328", "PAIE03", "Salaires 03/2025", SALARY)], 1),
+    ("no piece, same label", [("BQ", "X1", "20250331", "", "Frais bancaires", FEES)], 0),
+    ("no piece, other label", [("BQ", "X1", "20250331", "", "Frais carte", FEES)], 1),
+    ("other auxiliary account", [("PA", "X1", "20250328", "PAIE03", "Salaires 03/2025", [("641000", "", 5150000, 0), ("421000", "S01", 0, 4017000), ("431000", "", 0, 1133000)])], 1),
+])
+def test_an_entry_the_fec_already_has_is_refused(case, imported, integrated):
+    dossier = _frame(BASE)
+    raw = write_fec(dossier)
+    plan = plan_integration(raw, read_fec(raw, "552100554FEC20251231.txt").frame, _frame(imported), source="import.txt")
+    assert len(plan.accepted) == integrated, case
+    refused = [a for a in plan.alerts if a.code.value == "INTEGRATE_DUPLICATE_REFUSED"]
+    assert len(refused) == 1 - integrated
+    if refused:
+        assert "n° PA3" in refused[0].message or "n° BQ9" in refused[0].message
+        assert "--forcer-doublons" in refused[0].message
+    forced = plan_integration(raw, read_fec(raw, "552100554FEC20251231.txt").frame, _frame(imported), source="import.txt", allow_duplicates=True)
+    assert len(forced.accepted) == 1
+
+
+def test_fingerprints_ignore_numbers_and_line_order():
+    a = entry_fingerprints(_frame([("PA", "1", "20250328", "P", "L", SALARY)]))
+    b = entry_fingerprints(_frame([("PA", "77", "20250328", "P", "L", SALARY[::-1])]))
+    assert a["fingerprint"].tolist() == b["fingerprint"].tolist() and a["number"].tolist() == ["1"]
+
+
+def test_integrating_the_same_run_twice_changes_nothing_the_second_time(tmp_path, capsys):
+    from reglo.addin.shell.dossier import write_dossier
+    from reglo.core.demo import generate_demo
+    from reglo.core.entry_import.layout import preset_sales_vat_on_line
+
+    demo = generate_demo()
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    (fec_path,) = folder.glob("*FEC*.txt")
+    src = tmp_path / "ventes.csv"
+    src.write_bytes(INTEGRATE_CSV.encode("cp1252"))
+    definition = tmp_path / "ventes.json"
+    definition.write_bytes(ei.definition_to_json(preset_sales_vat_on_line()))
+    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / "imports"), "--dossier", str(folder)])
+    (run,) = (tmp_path / "imports").glob("Import *")
+    assert main(["entries", "integrate", str(run), "--dossier", str(folder), "--oui"]) == 0
+    once = fec_path.read_bytes()
+    capsys.readouterr()
+    # the same run again, then the same file imported again in a new run: nothing is added
+    assert main(["entries", "integrate", str(run), "--dossier", str(folder), "--oui"]) == 1
+    out = capsys.readouterr().out
+    assert fec_path.read_bytes() == once and "INTEGRATE_DUPLICATE_REFUSED" in out and "Rien à intégrer" in out
+    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / "imports2"), "--dossier", str(folder)])
+    (run2,) = (tmp_path / "imports2").glob("Import *")
+    assert main(["entries", "integrate", str(run2), "--dossier", str(folder), "--oui"]) == 1
+    assert fec_path.read_bytes() == once
+    # forced: the user says so explicitly
+    capsys.readouterr()
+    assert main(["entries", "integrate", str(run2), "--dossier", str(folder), "--oui", "--forcer-doublons"]) == 0
+    added = read_fec(fec_path.read_bytes(), fec_path.name).frame.iloc[len(read_fec(once, fec_path.name).frame):]
+    assert len(added) == 3 and set(added["entry_number"]) == {"VT00344"}
+    assert main(["entries", "integrate", "--annuler", "--dossier", str(folder), "--oui"]) == 0
+    assert fec_path.read_bytes() == once
