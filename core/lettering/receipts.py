@@ -30,12 +30,12 @@ same payment again (a partial group completed, ``--reletter``) records only what
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-
 from reglo.core.lettering.models import AppliedGroup
 from reglo.core.money import cents_to_money
 from reglo.core.outcome import RegisterLineDraft

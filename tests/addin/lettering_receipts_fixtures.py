@@ -3,6 +3,7 @@ and a supplier payment, for the receipts of the lettering of bank lines."""
 from __future__ import annotations
 
 from reglo.core.models import PaymentMethod
+
 from tests.addin.test_debits_shell import strict
 from tests.core.debit_fixtures import customer, dossier
 from tests.core.lettering_receipts_fixtures import frame, invoice, line, payment  # noqa: F401

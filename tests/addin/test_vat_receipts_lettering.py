@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from reglo.addin.backends.sheets import FileWorkbook
 from reglo.addin.entrypoints.cli import main
 from reglo.addin.shell import debits as sd
 from reglo.addin.shell.dossier import write_dossier
+
 from tests.addin.lettering_receipts_fixtures import base_groups, frame, the_dossier
 from tests.addin.register_view import snapshot
 
@@ -101,8 +101,15 @@ def test_a_payment_imported_then_lettered_counts_once(tmp_path, capsys, monkeypa
     import's record stays, now flagged lettered, and no « Lettrage » record is added."""
     from reglo.addin.shell.payments import PaymentsDossier, import_payments
     from reglo.core.ledger import from_lines
+
     from tests.addin.test_payments_lettering import COPY, _sale
-    from tests.addin.test_payments_workbook import NOW, ROWS, TODAY, make_dossier, template_file
+    from tests.addin.test_payments_workbook import (
+        NOW,
+        ROWS,
+        TODAY,
+        make_dossier,
+        template_file,
+    )
 
     monkeypatch.setattr(sd, "now", sd.now)
     lines = [*_sale("VT2", "C001", "F2025-001", "12000.00", date(2025, 2, 10)), *_sale("VT3", "C002", "F2025-003", "24000.00", date(2025, 3, 20))]

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-
 from reglo.core.ledger import from_lines
 from reglo.core.models import LedgerLine
 

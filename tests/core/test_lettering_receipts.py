@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from reglo.core.lcr.usecases import register_receipts
 from reglo.core.lettering import LetteringOptions, letter
 from reglo.core.lettering.models import AppliedGroup
@@ -24,6 +23,7 @@ from reglo.core.lettering.receipts import (
 from reglo.core.outcome import BatchDraft, RegisterLineDraft
 from reglo.core.register_state import BatchState, LineState, RegisterSnapshot
 from reglo.core.vat_receipts.models import ReceiptSource
+
 from tests.core.lettering_receipts_fixtures import frame, invoice, line, payment
 
 D = Decimal
