@@ -205,3 +205,14 @@ def test_a_délettré_payment_of_an_import_shows_neither_the_lettering_nor_its_c
         ("lettrage A-0002", D("240.00"), True, None),
         ("lettrage A-0002-ANN", D("240.00"), True, "lettrage A-0002"),
     ]
+
+
+def test_an_invoice_is_found_even_when_its_payment_carries_its_number_as_piece_ref():
+    """The bank line lettered by reference often carries the invoice number as PieceRef: the
+    VAT breakdown of the invoice is still read (the payment entry is not part of it)."""
+    from reglo.core.ledger import to_lines
+    from reglo.core.vat_receipts.ledger import invoices_from_ledger
+
+    f = frame(invoice("VT1", "C001", "FA101", "1000.00", "200.00", "2023-07-05"), payment("BQ10", "C001", "FA101", "1200.00", "2023-08-02"))
+    (inv,) = invoices_from_ledger(to_lines(f), vat_accounts={"445710": "TN"})
+    assert (inv.invoice_number, inv.total, [(v.vat_code, v.base, v.vat) for v in inv.lines]) == ("FA101", D("1200.00"), [("TN", D("1000.00"), D("200.00"))])
