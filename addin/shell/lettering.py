@@ -31,6 +31,7 @@ from reglo.core.lettering import (
     propose_lettering,
     undo_lettering,
 )
+from reglo.core.lettering.receipts import lettering_receipts
 from reglo.core.money import format_display, parse_decimal
 from reglo.core.outcome import Outcome
 
@@ -253,6 +254,8 @@ class LedgerPlan:
     data: bytes
     journal: bytes
     run_info: dict = field(default_factory=dict)
+    receipts: tuple = ()  # customer receipts the run lettered (``reglo.core.lettering.receipts.LetteringReceipt``)
+    undone: tuple = ()  # groups a délettrage undid (``AppliedGroup``): their receipts get cancelled
 
 
 def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: LetteringRun, runs: list[LetteringRun], raw_journal: dict[str, dict],
@@ -269,18 +272,32 @@ def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: Letterin
             "appended": list(rw.appended), "eol_added": rw.eol_added, "source": source.name}
     journal = journal_bytes(target, runs + [run], {**raw_journal, run.run_id: info})
     original = _sha(raw) if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
-    return LedgerPlan(target, original, rw.data, journal, info)
+    receipts = tuple(lettering_receipts(frame_after, run.groups))
+    return LedgerPlan(target, original, rw.data, journal, info, receipts=receipts)
 
 
-def ledger_outcome(plan: LedgerPlan, reference: str, *, kind: str = "lettrage", summary: str = "") -> Outcome:
+def ledger_outcome(plan: LedgerPlan, reference: str, *, kind: str = "lettrage", summary: str = "", snapshot: Any = None) -> Outcome:
     """The pure outcome of a lettering run: the in-place rewrite of the ledger, with its undo
-    journal written in the same commit, recorded as a batch of the register."""
+    journal written in the same commit, recorded as a batch of the register. Its lines are the
+    customer receipts the run lettered (« Données d'encaissement »), those the register does
+    not hold yet; a délettrage's lines cancel the receipts of the groups it undid
+    (``reglo.core.lettering.receipts``; ``snapshot``: the register read inside the lock)."""
+    from reglo.core.lettering.receipts import cancellation_lines, new_lines
     from reglo.core.outcome import BatchDraft, LedgerRewrite, OutputFile
+    from reglo.core.register_state import RegisterSnapshot
 
     journal = OutputFile(folder="", name=journal_path(plan.target).name, data=plan.journal, role="journal")
     rewrite = LedgerRewrite(target=str(plan.target.resolve()), original_sha256=plan.original_sha256 or "", data=plan.data, undo=journal)
-    batch = BatchDraft(kind=kind, reference=reference, meta={"fichier": plan.target.name, "avant": plan.original_sha256 or "",
-                                                             "apres": _sha(plan.data)})
+    snapshot = snapshot if snapshot is not None else RegisterSnapshot()
+    lines: tuple = ()
+    if plan.receipts:
+        lines = new_lines(snapshot, plan.target.name, plan.receipts)
+    elif plan.undone:
+        lines = cancellation_lines(snapshot, plan.target.name, plan.undone)
+    meta = {"fichier": plan.target.name, "avant": plan.original_sha256 or "", "apres": _sha(plan.data)}
+    if lines:
+        meta["encaissements"] = len(lines)
+    batch = BatchDraft(kind=kind, reference=reference, lines=lines, meta=meta)
     return Outcome(summary=summary, batch=batch, ledger=rewrite)
 
 
@@ -301,7 +318,7 @@ def commit_ledger(plan: LedgerPlan, *, reference: str | None = None, kind: str =
         while ref in used:
             n += 1
             ref = f"{reference} ({n})"
-        return ledger_outcome(plan, ref, kind=kind)
+        return ledger_outcome(plan, ref, kind=kind, snapshot=ctx.snapshot)
 
     result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False)
     if not result.committed:
@@ -743,7 +760,7 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
         if groups:
             kept.append(r.model_copy(update={"groups": groups}))
     plan = LedgerPlan(target, _sha(raw) if _same_file(fec, target) else (_sha(target.read_bytes()) if target.exists() else None),
-                      rw.data, journal_bytes(target, kept, raw_journal))
+                      rw.data, journal_bytes(target, kept, raw_journal), undone=tuple(res.undone))
     outputs = commit_ledger(plan, kind="délettrage")
     n_lines = sum(len(g.rows) for g in res.undone)
     what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)

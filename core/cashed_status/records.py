@@ -102,7 +102,9 @@ def cashed_records(
             continue
         invoice = by_number.get(r.invoice_number)
         sign = -1 if r.cancels else 1
-        if invoice is None:
+        if r.partial is not None and (invoice is None or not invoice.lines):  # the source knows it (a lettering receipt), the ledger not
+            completeness = Completeness.PARTIAL if r.partial else Completeness.FULL
+        elif invoice is None:
             completeness = Completeness.UNKNOWN
         else:
             completeness = Completeness.FULL if r.amount == invoice.total else Completeness.PARTIAL
@@ -120,7 +122,7 @@ def cashed_records(
                 record_type=RecordType.CANCELLATION if r.cancels else RecordType.RECEIPT,
                 seller_siren=siren,
                 invoice_number=r.invoice_number,
-                invoice_date=invoice.invoice_date if invoice else None,
+                invoice_date=(invoice.invoice_date if invoice else None) or r.invoice_date,
                 receipt_date=r.receipt_date,
                 amount=sign * r.amount,
                 per_rate=tuple(RateAmount(rate=rate, amount=a, base=b, vat=v) for rate, (a, b, v) in sorted(per_rate.items(), reverse=True)),

@@ -15,8 +15,9 @@ Every plan takes what the shell read (the « Prélèvements clients » inputs, t
 * ``plan_bank_reject`` (rejet de la remise entière): the reversal entry and the cancellation
   records; the shell then cancels the remittance's batch in the register.
 * ``plan_slip`` (« Bordereau d'accompagnement »): the slip of a direct-debit or LCR batch.
-* ``register_receipts``: every receipt the register knows (payments import, direct debits, LCR), with the
-  cancellations of rejects and un-validations, for VAT on receipts and the payment data.
+* ``register_receipts``: every receipt the register knows (payments import, direct debits, LCR,
+  lettering of bank lines), with the cancellations of rejects, un-validations and délettrages,
+  for VAT on receipts and the payment data.
 """
 from __future__ import annotations
 
@@ -491,8 +492,10 @@ def slip_batch(slip_outcome: Outcome, snapshot: RegisterSnapshot, *, now: dateti
 
 def register_receipts(snapshot: RegisterSnapshot, *, names: Mapping[str, str] | None = None) -> list[Receipt]:
     """Every receipt recorded by a payments import (bank date), a direct-debit (collection
-    date) or an LCR batch (due date), and a cancellation record for each cancelled batch
-    (bank reject) and each un-validated LCR or direct-debit line."""
+    date), an LCR batch (due date) or a lettering of bank lines (bank date), and a
+    cancellation record for each cancelled batch (bank reject), each un-validated LCR or
+    direct-debit line and each receipt of a délettrage. A payment both recorded by another
+    workflow and lettered counts once (``_with_lettering``)."""
     names = names or {}
     out: list[Receipt] = []
     by_id: dict[str, Receipt] = {}
@@ -534,4 +537,38 @@ def register_receipts(snapshot: RegisterSnapshot, *, names: Mapping[str, str] | 
             original = by_id.get(str(line.meta.get("cancels", "")))
             if original is not None:
                 out += cancellation_receipts([original], on=b.created_at.date())
-    return out
+    return _with_lettering(out, snapshot, names)
+
+
+def _with_lettering(out: list[Receipt], snapshot: RegisterSnapshot, names: Mapping[str, str]) -> list[Receipt]:
+    """Add the receipts of the lettering of bank lines (``reglo.core.lettering.receipts``) and
+    their délettrage cancellations, without counting a payment twice: a lettering receipt with
+    the same customer, invoice and amount as a receipt another workflow recorded (payments
+    import, direct debit, LCR) and that no cancellation undid is that receipt, lettered: it is
+    dropped and the other is flagged lettered, one for one; one that a délettrage cancelled is
+    dropped with its cancellation."""
+    from reglo.core.lettering.receipts import register_lettering_receipts
+
+    lettered, undone = register_lettering_receipts(snapshot, names=names)
+    if not lettered:
+        return out
+    cancelled = {r.cancels for r in out if r.cancels}
+    pool: dict[tuple[str, str, Any], list[int]] = {}
+    for i, r in enumerate(out):
+        if not r.cancels and r.receipt_id not in cancelled and r.invoice_number:
+            pool.setdefault((r.party_code, r.invoice_number, r.amount), []).append(i)
+    known = set(pool)
+    was_undone = {c.cancels for c in undone}
+    dropped: set[str] = set()
+    for r in sorted(lettered, key=lambda r: (r.receipt_date, r.receipt_id)):
+        key = (r.party_code, r.invoice_number, r.amount)
+        if r.receipt_id in was_undone:  # lettered then délettré: neither it nor its cancellation when the other workflow has it
+            if key in known:
+                dropped.add(r.receipt_id)
+            continue
+        same = pool.get(key)
+        if same:
+            i = same.pop(0)
+            out[i] = out[i].model_copy(update={"is_lettered": True})
+            dropped.add(r.receipt_id)
+    return out + [r for r in lettered if r.receipt_id not in dropped] + [c for c in undone if c.cancels not in dropped]

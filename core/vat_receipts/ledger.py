@@ -20,6 +20,9 @@ from reglo.core.vat_receipts.allocation import split_cents
 from reglo.core.vat_receipts.models import DEFAULT_VAT_CODES, Invoice, VatCode, VatLine
 
 
+TREASURY_ROOTS = ("512", "514", "515", "517", "53")  # banks and cash (as reglo.core.lettering.receipts.BANK_ROOTS)
+
+
 def invoices_from_ledger(
     lines: Sequence[LedgerLine],
     *,
@@ -31,13 +34,17 @@ def invoices_from_ledger(
 ) -> list[Invoice]:
     """One ``Invoice`` per document of the sales journals that has a customer line.
 
-    Credit notes (customer line in credit) are left out: they are not receipts.
+    Credit notes (customer line in credit) are left out: they are not receipts. So are the
+    entries with a bank or cash line (``TREASURY_ROOTS``): a payment booked under the
+    invoice's number as ``PieceRef`` does not cancel the invoice out.
     """
     rates = {c.code: c.rate for c in vat_codes}
     base_accounts = base_accounts or {}
+    # an entry with a bank or cash line is a payment, never an invoice, even under the invoice's PieceRef
+    paid = {(l.journal_code, l.entry_number) for l in lines if l.entry_number and l.ledger_account.startswith(TREASURY_ROOTS)}
     docs: dict[str, list[LedgerLine]] = defaultdict(list)
     for l in lines:
-        if sales_journals is None or l.journal_code in sales_journals:
+        if (sales_journals is None or l.journal_code in sales_journals) and (l.journal_code, l.entry_number) not in paid:
             docs[l.document_ref or l.entry_number].append(l)
     out: list[Invoice] = []
     for ref in sorted(docs):

@@ -39,6 +39,8 @@ class Receipt(_Model):
     amount: Money = Field(gt=ZERO)
     invoice_number: str = ""  # the invoice it settles ("" when unknown)
     is_lettered: bool = False
+    invoice_date: date | None = None  # when the source knows it (lettering: PieceDate of the invoice line); the ledger's wins
+    partial: bool | None = None  # when the source knows it (lettering: partial group or less than the invoice); else from the amounts
     cancels: str | None = None
     source_row: int | None = None
 
