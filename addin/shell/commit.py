@@ -52,6 +52,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.faults import fault_point
+from reglo.addin.shell.registry.base import snapshot_of
 from reglo.addin.shell.files import (  # noqa: F401 - the file operations of the protocol, re-exported
     TMP_MARK,
     ABSENT,
@@ -156,6 +157,7 @@ def run_button(
     store: Any = None,
     lock_timeout: float = 300.0,
     block_on_orphans: bool = True,
+    lettering_lines: bool = False,
 ) -> CommitResult:
     """Lock, recover, re-read the register, plan, and commit the outcome (module docstring).
 
@@ -184,7 +186,7 @@ def run_button(
         try:
             fault_point("after_lock")
             report = recover(folder, store, host=host, now=now)
-            snap = store.snapshot()
+            snap = snapshot_of(store, lettering_lines=lettering_lines)  # the receipts' lines only for the plans that read them
             ctx = CommitContext(folder=folder, snapshot=snap, now=now, host=host, user=user, recovery=report)
             if block_on_orphans and report.blocking:
                 blocked = Outcome(alerts=tuple(report.alerts), summary="Rien n'a été généré : des fichiers de Reglo sont inconnus du registre.")

@@ -320,7 +320,7 @@ def commit_ledger(plan: LedgerPlan, *, reference: str | None = None, kind: str =
             ref = f"{reference} ({n})"
         return ledger_outcome(plan, ref, kind=kind, snapshot=ctx.snapshot)
 
-    result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False)
+    result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False, lettering_lines=True)
     if not result.committed:
         details = " ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status
         raise UserError(f"{plan.target.name} n'a pas été réécrit : {details}")
@@ -734,17 +734,22 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
     # the fields as they were written before the run that applied each undone group
     verbatim: dict[int, tuple[str, str]] = {}
     whole_runs: set[str] = set()
+    applied_by: dict[tuple, list[LetteringRun]] = {}  # (account, code, rows) → the runs that applied that group, in order
+    for r in runs:
+        for x in r.groups:
+            found = applied_by.setdefault((x.account, x.code, tuple(x.rows)), [])
+            if not found or found[-1] is not r:
+                found.append(r)
     for g in res.undone:
         if g.rule is None:
             continue
-        for r in runs:
-            if any(x.account == g.account and x.code == g.code and tuple(x.rows) == tuple(g.rows) for x in r.groups):
-                info = raw_journal.get(r.run_id) or {}
-                for row in g.rows:
-                    prev = (info.get("previous") or {}).get(str(row))
-                    if prev is not None:
-                        verbatim[int(row)] = (str(prev[0]), str(prev[1]))
-                whole_runs.add(r.run_id)
+        for r in applied_by.get((g.account, g.code, tuple(g.rows)), ()):
+            info = raw_journal.get(r.run_id) or {}
+            for row in g.rows:
+                prev = (info.get("previous") or {}).get(str(row))
+                if prev is not None:
+                    verbatim[int(row)] = (str(prev[0]), str(prev[1]))
+            whole_runs.add(r.run_id)
     strip = bool(run_id and (raw_journal.get(run_id) or {}).get("eol_added"))
     try:
         rw = frame_rewrite(raw, ledger.frame, res.frame, verbatim=verbatim, strip_final_eol=strip)

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
+from reglo.addin.shell.registry.base import snapshot_of
 from reglo.addin.shell.files import (
     ABSENT,
     TMP_MARK,
@@ -162,7 +163,7 @@ def recover(dossier: str | Path, store: Any, *, host: str | None = None, now: da
     now = now or datetime.now().replace(microsecond=0)
     me = folder_id(folder)
     report = RecoveryReport()
-    snap: RegisterSnapshot = store.snapshot()
+    snap: RegisterSnapshot = snapshot_of(store, lettering_lines=False)  # batches and files: the receipts' lines are not needed
     for b in snap.batches:
         if b.status != "pending":
             continue
@@ -183,7 +184,7 @@ def recover(dossier: str | Path, store: Any, *, host: str | None = None, now: da
             report.alerts.append(alert("REGISTER_PENDING_ELSEWHERE", reference=b.reference, date=_started(b), host=b.host or "inconnu",
                                        where=(b.folder or "?") + (f", utilisateur {b.user}" if b.user else "")))
     if report.committed or report.rolled_back:
-        snap = store.snapshot()
+        snap = snapshot_of(store, lettering_lines=False)
     report.removed = remove_stray_temporaries(folder, snap)
     report.orphans = orphan_files(folder, snap)
     report.alerts += [alert("REGISTER_ORPHAN_FILE", file=p.name, folder=str(p.parent), dossier=str(folder)) for p in report.orphans]

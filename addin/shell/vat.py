@@ -111,7 +111,7 @@ def vat_receipts(book: Any, *, dossier: str | Path | None = None, store: Any = N
                        manual=manual, names=names, existing_names=ctx.names_in("tva"))
         return out.model_copy(update={"alerts": tuple(read_alerts) + out.alerts})
 
-    res = run_button(folder, plan, now=sd.now(), store=store, block_on_orphans=False)
+    res = run_button(folder, plan, now=sd.now(), store=store, block_on_orphans=False, lettering_lines=True)
     for s in res.outcome.sheets:
         sd._write(book, s)
     text = res.outcome.summary

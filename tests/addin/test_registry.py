@@ -63,6 +63,22 @@ def test_begin_records_a_pending_batch_with_lines_files_and_counters(store):
     assert snap.paid_cents_by_item() == {"inv:k1": 1000, "inv:k2": 1000}  # pending lines are reserved
 
 
+def test_a_light_snapshot_leaves_out_only_the_lines_of_lettering_batches(store):
+    """The receipts a lettering run records (« Données d'encaissement ») are read only by the
+    buttons that need them; every other button reads batches, files and statuses of all kinds,
+    and the lines of every other kind."""
+    from reglo.addin.shell.registry.base import snapshot_of
+
+    begin(store, "VIR1", "k1", "k2")
+    store.begin(draft("L1", "r1", "r2", "r3", kind="lettrage"), files=[], counters={}, host="poste-1", folder="/dossiers/d", user="marie", at=T0)
+    store.begin(draft("D1", "u1", kind="délettrage", cents=-1000), files=[], counters={}, host="poste-1", folder="/dossiers/d", user="marie", at=T0)
+    full, light = store.snapshot(), snapshot_of(store, lettering_lines=False)
+    assert [(b.reference, b.kind, b.status) for b in light.batches] == [(b.reference, b.kind, b.status) for b in full.batches]
+    assert {b.reference: len(b.lines) for b in full.batches} == {"VIR1": 2, "L1": 3, "D1": 1}
+    assert {b.reference: len(b.lines) for b in light.batches} == {"VIR1": 2, "L1": 0, "D1": 0}
+    assert [b.files for b in light.batches] == [b.files for b in full.batches]
+
+
 def test_a_payment_key_is_in_one_live_batch_only(store):
     begin(store, "VIR1", "k1", "k2")
     with pytest.raises(DuplicatePaymentError) as err:

@@ -204,13 +204,18 @@ class SqlStore:
             self.journal.append(entries)
 
     # ------------------------------------------------------------ reading
-    def snapshot(self) -> RegisterSnapshot:
+    def snapshot(self, *, lettering_lines: bool = True) -> RegisterSnapshot:
+        """The whole register. ``lettering_lines=False`` leaves out the lines of the lettering
+        batches (``lettrage`` / ``délettrage``: the customer receipts of « Données
+        d'encaissement », tens of thousands per run on a big ledger) for the buttons that never
+        read them; their batches, files and statuses are all there."""
         d = self.dossier_id
         with self._read() as cur:
             brows = self._x(cur, f"SELECT {_BATCH_COLS} FROM batches WHERE dossier_id = ? ORDER BY id", (d,)).fetchall()
             frows = self._x(cur, "SELECT batch_id, folder, name, sha256, role, replaces_sha256 FROM files WHERE dossier_id = ? ORDER BY batch_id, seq", (d,)).fetchall()
+            skip = "" if lettering_lines else (" AND batch_id NOT IN (SELECT id FROM batches WHERE dossier_id = ? AND kind IN ('lettrage', 'délettrage'))")
             lrows = self._x(cur, "SELECT batch_id, item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta FROM lines "
-                                 "WHERE dossier_id = ? ORDER BY batch_id, seq", (d,)).fetchall()
+                                 f"WHERE dossier_id = ?{skip} ORDER BY batch_id, seq", (d,) if lettering_lines else (d, d)).fetchall()
             crows = self._x(cur, "SELECT name, value FROM counters WHERE dossier_id = ? ORDER BY name", (d,)).fetchall()
         files: dict[int, list[FileRecord]] = {}
         for r in frows:
@@ -349,8 +354,9 @@ class SqlStore:
         state = BatchState(
             id=self._next(cur, "next_batch_id"), kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at,
             host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)),
-            lines=tuple(LineState(item_key=l.item_key, amount_cents=l.amount_cents, payment_key=l.payment_key, party_code=l.party_code,
-                                  document_ref=l.document_ref, original_cents=l.original_cents, meta=json.loads(_dumps(l.meta))) for l in draft.lines),
+            lines=tuple(LineState.model_construct(item_key=l.item_key, amount_cents=int(l.amount_cents), payment_key=l.payment_key, party_code=l.party_code,
+                                                  document_ref=l.document_ref, original_cents=l.original_cents,
+                                                  meta=json.loads(_dumps(l.meta)) if l.meta else {}) for l in draft.lines),
         )
         self._insert_batch(cur, state, strict=True)
         return state
