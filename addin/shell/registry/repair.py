@@ -334,6 +334,9 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     unknown = [p for p, folder in _output_files(dossier) if (folder, p.name) not in names and p.name not in bare and p not in recognised]
     from reglo.addin.shell.registry.repair_debits import record_debits  # direct debits: pain.008 + entries file, line by line
     found, unknown, debits = record_debits(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    from reglo.addin.shell.registry.repair_payments import record_payments  # payments import: entries file → invoice lines, payment keys
+    found, unknown, payments = record_payments(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    debits = debits + payments
     # a pain file and its entries file ("<SIREN>FEC<closing>-<MsgId>.txt" or "<MsgId>-ecritures.txt") make one batch
     groups: dict[tuple[str, str], list[ReadBack]] = {}
     for rb in found:
