@@ -416,6 +416,9 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     from reglo.addin.shell.registry.repair_payments import record_payments  # payments import: entries file → invoice lines, payment keys
     found, unknown, payments = record_payments(store, dossier, snap, found, unknown, now=now, host=host, user=user)
     debits = debits + payments
+    from reglo.addin.shell.registry.repair_disbursement import record_disbursement  # disbursement wizard: slips, pain.001, postings (test ones as tests)
+    found, unknown, disbursements = record_disbursement(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    debits = debits + disbursements
     # a pain file and its entries file ("<SIREN>FEC<closing>-<MsgId>.txt" or "<MsgId>-ecritures.txt") make one batch
     groups: dict[tuple[str, str], list[ReadBack]] = {}
     for rb in found:
