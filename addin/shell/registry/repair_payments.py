@@ -16,7 +16,8 @@ invoice), the date the payment date. From it the batch the import recorded is re
   to the invoice, ``payment_key`` = the payment's fingerprint (customer, invoice, date, amount
   received: ``reglo.core.payments.ingest.payment_key``, the key the duplicate check compares),
   meta: date, overpayment, mode, reference, bank journal, lettering code, whether it settles the
-  invoice, the invoice's job site (from ``dossier.xlsx``);
+  invoice (its lettering code, else what the batches allocated reaching the invoice's amount in
+  ``dossier.xlsx``), the invoice's job site (from ``dossier.xlsx``);
 * the counters ``entry:<journal>`` (entry numbers ``RC<aammjj>-<n>``) and ``ref:reglement`` are
   moved past what the files used, so that the next import numbers after them.
 
@@ -91,9 +92,11 @@ def _invoice_number(label: str, customer: str, invoices: dict[str, Any]) -> str:
 
 
 def rebuild(dossier: Path, path: Path, *, now: datetime, host: str = "", user: str = "",
-            invoices: dict[str, Any] | None = None) -> tuple[BatchState, dict[str, int]] | None:
+            invoices: dict[str, Any] | None = None, allocated: dict[str, int] | None = None) -> tuple[BatchState, dict[str, int]] | None:
     """The batch an import recorded, from its entries file, and the counters its numbers used
-    (None: not an entries file of the payments import)."""
+    (None: not an entries file of the payments import). ``allocated`` (item key → cents allocated
+    by the batches before) tells, with the invoice's amount, whether a payment settled it when no
+    lettering code says so; it is updated with this batch."""
     from reglo.core.fec import read_fec
     from reglo.core.models import PaymentMethod
     from reglo.core.payments.ingest import payment_key
@@ -109,6 +112,7 @@ def rebuild(dossier: Path, path: Path, *, now: datetime, host: str = "", user: s
     if frame.empty:
         return None
     invoices = _dossier_invoices(dossier) if invoices is None else invoices
+    allocated = {} if allocated is None else allocated
     frame = frame.sort_values("source_row", kind="stable")
     methods = sorted((m.value for m in PaymentMethod), key=len, reverse=True)
     lines: list[LineState] = []
@@ -137,12 +141,16 @@ def rebuild(dossier: Path, path: Path, *, now: datetime, host: str = "", user: s
         piece = str(bank[0]["document_ref"]).strip()
         letter = next((str(r["lettering_code"]).strip() for r in applied_rows if str(r["lettering_code"]).strip()), "")
         inv = invoices.get(invoice)
+        key = f"invoice:{invoice}"
+        allocated[key] = allocated.get(key, 0) + applied
+        gross = getattr(inv, "gross", None)
+        settles = bool(letter) or (applied > 0 and gross is not None and allocated[key] >= int(Decimal(str(gross)) * 100))
         lines.append(LineState(
-            item_key=f"invoice:{invoice}", amount_cents=applied,
+            item_key=key, amount_cents=applied,
             payment_key=payment_key(customer, invoice, day, Decimal(received) / 100), party_code=customer, document_ref=invoice,
             meta={"date": day.isoformat(), "excess_cents": excess, "method": method, "reference": "" if piece == invoice[:40] else piece,
                   "bank": str(journal), "job_site": getattr(inv, "job_site_code", "") or "", "source": "excel", "source_row": None,
-                  "settles": bool(letter), "lettering": letter, "entry": str(number), "repaired": True},
+                  "settles": settles, "lettering": letter, "entry": str(number), "repaired": True},
         ))
         m = _ENTRY_NUMBER.match(str(number))
         if m:
@@ -166,12 +174,13 @@ def record_payments(store: Any, dossier: Path, snap: RegisterSnapshot, found: li
     if not files:
         return found, unknown, []
     invoices = _dossier_invoices(dossier)
+    allocated = dict(snap.paid_cents_by_item(KIND))
     refs = {b.reference for b in snap.batches}
     taken: set[Path] = set()
     recorded: list[tuple[int, str, list[str]]] = []
     count = 0
     for rb in sorted(files, key=lambda r: (reference_of(r.path.name)[0], r.path.name)):
-        built = rebuild(dossier, rb.path, now=now, host=host, user=user, invoices=invoices)
+        built = rebuild(dossier, rb.path, now=now, host=host, user=user, invoices=invoices, allocated=allocated)
         if built is None:
             continue
         batch, counters = built
