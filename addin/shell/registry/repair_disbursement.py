@@ -115,11 +115,10 @@ def _run_states(dossier: Path) -> dict[str, Any]:
 
 def _ledger_items(dossier: Path) -> list[Any]:
     """The dossier FEC's open supplier items, with the keys the wizard gives them."""
-    from reglo.addin.shell.registry.repair import _CREATED_FEC
     from reglo.core.disbursement.ledger_items import items_from_ledger
     from reglo.core.fec import read_fec
 
-    fecs = sorted(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name and re.match(r"^\d{9}FEC\d{8}", p.name) and not _CREATED_FEC.match(p.name))
+    fecs = sorted(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name and re.match(r"^\d{9}FEC\d{8}", p.name) and not parse_created_fec_name(p.name))
     if not fecs:
         return []
     try:
