@@ -142,3 +142,9 @@ def test_a_transfer_slip_of_ledger_items_gets_the_ledger_keys(tmp_path, monkeypa
     after = snapshot(folder)
     assert projection(after, meta=False) == projection(before, meta=False)
     assert {l.item_key for b in after.live("decaissement") for l in b.lines} == set(keys)
+    # neither a new run nor a supplier transfer pays them again
+    again, _ = _wizard(folder, tmp_path / "B.xlsx", "DEC-S")
+    assert not ({i.key for i in sd.load_state(again).source} & set(keys))
+    from reglo.core.transfers.usecases import held_by_disbursement
+
+    assert set(held_by_disbursement(after, keys)) == set(keys)
