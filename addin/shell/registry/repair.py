@@ -231,7 +231,8 @@ def map_transfers(rb: ReadBack, ledger: Any, payees: dict[str, tuple[str, str, s
         e2e = line.meta.get("e2e", "")
         payee, label, letter = payees.get(e2e, ("", "", ""))
         refs = set(_refs(line.meta.get("remittance", ""))) | set(_refs(label))
-        cand = ledger[ledger["_refkey"].isin(refs)]
+        refs |= {transliterate(r) for r in refs}
+        cand = ledger[ledger["_refkey"].isin(refs) | ledger["document_ref"].astype(str).isin(refs)]
         if payee:
             cand = cand[cand["_payee"] == payee]
         rows = []
