@@ -145,9 +145,20 @@ def _posting_lines(paths: list[Path]) -> dict[str, list[tuple[str, str, int]]]:
     return out
 
 
+def _original_cents(item: Any) -> int:
+    """What all payments of the item's register key may settle, in euro cents (the wizard's rule)."""
+    try:
+        from reglo.core.disbursement.remainder import original_cents
+
+        return original_cents(item)
+    except ImportError:  # a wizard without the remainder rule: the item's amount
+        from reglo.core.money import to_cents
+
+        return to_cents(item.main_amount if item.main_amount is not None else item.amount)
+
+
 def _lines_from_state(state: Any, row: dict[str, Any], slip_id: str) -> list[LineState] | None:
     from reglo.core.disbursement.outputs import settled_cents
-    from reglo.core.money import to_cents
 
     payment = next((p for p in state.payments if p.payment_id == row["payment"]), None)
     if payment is None:
@@ -157,10 +168,15 @@ def _lines_from_state(state: Any, row: dict[str, Any], slip_id: str) -> list[Lin
         return None
     slip = next((s for s in state.slips if s.slip_id == slip_id), None)
     settled = settled_cents(state, [payment])
-    return [LineState(item_key=k, amount_cents=settled[k], payment_key=f"{state.run_id}/{payment.payment_id}/{k}", party_code=items[k].supplier,
-                      document_ref=items[k].document_ref, original_cents=to_cents(items[k].amount),
-                      meta={"slip": slip_id, "mode": slip.mode if slip else payment.mode, "bank": slip.bank if slip else (payment.bank or ""), "source": "state"})
-            for k in payment.keys]
+    out = []
+    for k in payment.keys:
+        item = items[k]
+        key = getattr(item, "register_key", k)  # the ledger line key the register counts against
+        out.append(LineState(item_key=key, amount_cents=settled[k], payment_key=f"{state.run_id}/{payment.payment_id}/{k}", party_code=item.supplier,
+                             document_ref=item.document_ref, original_cents=_original_cents(item),
+                             meta={"slip": slip_id, "mode": slip.mode if slip else payment.mode, "bank": slip.bank if slip else (payment.bank or ""),
+                                   **({"item": k} if k != key else {}), "source": "state"}))
+    return out
 
 
 def _lines_from_files(run: str, row: dict[str, Any], slip_id: str, mode: str, items: list[Any], posted: dict[str, list[tuple[str, str, int]]],
@@ -181,7 +197,7 @@ def _lines_from_files(run: str, row: dict[str, Any], slip_id: str, mode: str, it
             item = cands[0]
             full = to_cents(item.main_amount if item.main_amount is not None else item.amount)
             amount = booked[0] if len(booked) == 1 and 0 < booked[0] <= full else full
-            key, party, doc, original, source = item.key, item.supplier, item.document_ref, to_cents(item.amount), "ledger"
+            key, party, doc, original, source = item.key, item.supplier, item.document_ref, _original_cents(item), "ledger"
         else:  # no open line of the ledger: the slip's piece is the key (the key of an item without piece)
             amount = booked[0] if len(booked) == 1 else (row["amount"] if len(refs) == 1 and row["amount"] is not None else None)
             if amount is None:  # several pieces, nothing says how much each: the whole payment on each (never less than paid)
