@@ -20,7 +20,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-
 from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.registry.repair import repair
 
@@ -117,9 +116,10 @@ def test_without_the_workbook_the_slips_and_postings_say_the_amounts(wizard_run,
 def test_a_transfer_slip_of_ledger_items_gets_the_ledger_keys(tmp_path, monkeypatch):
     """Items from the dossier FEC (the keys supplier transfers use): without the workbook the
     slip's pieces are found back among the open supplier lines, for the posted amounts."""
+    from reglo.addin.shell import disbursement as sd
+
     from tests.addin import trust_fixtures as tf
     from tests.addin.test_disbursement_register import _act, _wizard
-    from reglo.addin.shell import disbursement as sd
 
     monkeypatch.setattr(sd, "now", lambda: datetime(2026, 1, 2, 8, 30))
     folder = tf.dossier_copy(tf.template_dossier(tmp_path / "modele"), tmp_path / "dossier")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from reglo.addin.entrypoints.cli import main
 from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.dossier import write_dossier_workbook
 from reglo.addin.shell.registry.repair import repair
+
 from tests.addin.test_payments_handlers import cli_dossier  # noqa: F401 - fixture
 from tests.addin.test_payments_workbook import dossier, make_dossier, template_file  # noqa: F401 - fixture
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from reglo.addin.entrypoints.cli import main
 from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.registry.repair import repair
+
 from tests.addin.test_transfers_addin import NOW, _import, preview_rows, set_preview
 from tests.addin.transfer_helpers import make_dossier
 from tests.core.transfer_fixtures import debit, invoice

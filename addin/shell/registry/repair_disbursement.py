@@ -47,7 +47,12 @@ from pathlib import Path
 from typing import Any
 
 from reglo.core.fec_names import parse_created_fec_name
-from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
+from reglo.core.register_state import (
+    BatchState,
+    FileRecord,
+    LineState,
+    RegisterSnapshot,
+)
 
 FOLDER = "decaissements"
 KIND = "decaissement"
@@ -106,7 +111,7 @@ def _run_states(dossier: Path) -> dict[str, Any]:
             from reglo.addin.shell.disbursement import load_state
 
             state = load_state(FileWorkbook(book_path))
-        except Exception:  # noqa: BLE001 - not a wizard workbook we can read: the ledger, then the slips
+        except Exception:  # noqa: BLE001, S112 - not a wizard workbook we can read: the ledger, then the slips
             continue
         if state is not None:
             out.setdefault(state.run_id, state)
@@ -136,7 +141,7 @@ def _posting_lines(paths: list[Path]) -> dict[str, list[tuple[str, str, int]]]:
     for p in paths:
         try:
             frame = read_fec(p.read_bytes(), filename=p.name).frame
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S112 - an unreadable posting: the items' whole amounts
             continue
         for r in frame.to_dict("records"):
             sub = str(r["subledger_account"]).strip()
@@ -279,7 +284,10 @@ def record_disbursement(store: Any, dossier: Path, snap: RegisterSnapshot, found
         run = group[0][1]
         state = states.get(run)
         t0, t1 = min(p.stat().st_mtime for p, _, _ in group), max(p.stat().st_mtime for p, _, _ in group)
-        near = lambda p: t0 - _TOGETHER_SECONDS <= p.stat().st_mtime <= t1 + _TOGETHER_SECONDS  # noqa: E731
+
+        def near(p: Path, t0: float = t0, t1: float = t1) -> bool:
+            return t0 - _TOGETHER_SECONDS <= p.stat().st_mtime <= t1 + _TOGETHER_SECONDS
+
         lines: list[LineState] = []
         files: list[tuple[Path, str]] = []
         rows_ok = True

@@ -37,7 +37,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
+from reglo.core.register_state import (
+    BatchState,
+    FileRecord,
+    LineState,
+    RegisterSnapshot,
+)
 
 KIND = "customer_payments"
 _CREATED = re.compile(r"^\d{9}FEC20\d{6}-(?P<ref>RC-(?P<stamp>\d{8}-\d{6})(-\d+)?)\.txt$")
