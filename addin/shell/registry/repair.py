@@ -139,7 +139,7 @@ def _dossier_ledger(dossier: Path) -> Any:
     from reglo.core.fec import read_fec
     from reglo.core.transfers.selection import line_keys
 
-    fecs = sorted(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name and re.match(r"^\d{9}FEC\d{8}", p.name))
+    fecs = sorted(p for p in dossier.glob("*FEC*.txt") if "lettré" not in p.name and re.match(r"^\d{9}FEC\d{8}", p.name) and not _CREATED_FEC.match(p.name))
     if not fecs:
         return None
     try:
@@ -183,6 +183,86 @@ def map_to_ledger(rb: ReadBack, ledger: Any) -> list[LineState]:
             out.extend(mapped)
         else:
             out.append(line)
+    return out
+
+
+def transfer_payees(entries: Path | None) -> dict[str, tuple[str, str, str]]:
+    """End-to-end id → (beneficiary, its entry line's label, lettering code) from a transfers
+    entries file (``Virement <e2e> <name> <refs>`` on each supplier line, ``reglo.core.transfers.plan``)."""
+    if entries is None:
+        return {}
+    from reglo.core.fec import read_fec
+
+    try:
+        frame = read_fec(entries.read_bytes(), filename=entries.name).frame
+    except Exception:  # noqa: BLE001 - no entries file to read: the remittance text alone
+        return {}
+    out: dict[str, tuple[str, str, str]] = {}
+    for r in frame.to_dict("records"):
+        words = str(r["label"]).split()
+        if len(words) >= 2 and words[0] == "Virement" and int(r["debit"]) > 0:
+            out.setdefault(words[1], (str(r["subledger_account"]).strip() or str(r["ledger_account"]).strip(), str(r["label"]), str(r["lettering_code"]).strip()))
+    return out
+
+
+def map_transfers(rb: ReadBack, ledger: Any, payees: dict[str, tuple[str, str, str]], paid: dict[str, int],
+                  payers: dict[str, list[int]]) -> list[LineState]:
+    """A pain.001 read back, each transfer matched to the ledger lines it paid, as
+    ``plan_generate`` records them: the open lines of its beneficiary (from the entries file)
+    whose piece the remittance text or the entry label names — invoices (credit lines) and the
+    debit lines (credit notes, deposits) netted in the transfer, negative — each for what was
+    still open (``paid``: item key → cents recorded by the files repaired before, updated here).
+
+    When the lines add up to the transfer, each is recorded for its open amount. When they add
+    up to more (a partial payment), a single invoice takes the difference; with several, the
+    files do not say which one was paid in part: each is recorded for its whole open amount
+    (``meta.partial_unknown_cents``), so that nothing paid is offered again — the remainder then
+    has to be paid by hand. What no line explains is kept on the transfer's own line
+    (``e2e:…``)."""
+    from reglo.core.writers.sepa_text import transliterate
+
+    if ledger is None:
+        return rb.lines
+    if "_refkey" not in ledger.columns:
+        ledger["_refkey"] = [transliterate(str(r)) for r in ledger["document_ref"]]
+        ledger["_payee"] = [str(a).strip() or str(g).strip() for a, g in zip(ledger["subledger_account"], ledger["ledger_account"])]
+    out: list[LineState] = []
+    for line in rb.lines:
+        e2e = line.meta.get("e2e", "")
+        payee, label, letter = payees.get(e2e, ("", "", ""))
+        refs = set(_refs(line.meta.get("remittance", ""))) | set(_refs(label))
+        refs |= {transliterate(r) for r in refs}
+        cand = ledger[ledger["_refkey"].isin(refs) | ledger["document_ref"].astype(str).isin(refs)]
+        if payee:
+            cand = cand[cand["_payee"] == payee]
+        rows = []
+        for r in cand.to_dict("records"):
+            left = int(r["net"]) - paid.get(r["key"], 0)
+            if left != 0 and (left > 0) == (int(r["net"]) > 0):
+                rows.append((r, left))
+        total = sum(left for _, left in rows)
+        if not rows or not any(left > 0 for _, left in rows):
+            out.append(line)
+            continue
+        take = {r["key"]: left for r, left in rows}
+        meta_extra: dict[str, Any] = {}
+        if total > line.amount_cents:
+            short = total - line.amount_cents
+            invoices = [r["key"] for r, left in rows if left > 0]
+            if len(invoices) == 1 and take[invoices[0]] > short:
+                take[invoices[0]] -= short
+            else:
+                meta_extra["partial_unknown_cents"] = short
+        for r, left in rows:
+            key = r["key"]
+            out.append(LineState(item_key=key, amount_cents=take[key], payment_key=f"{key}@{','.join(str(i) for i in sorted(payers.get(key, [])))}",
+                                 party_code=r["_payee"], document_ref=str(r["document_ref"]), original_cents=left,
+                                 meta={**line.meta, "matched": "ledger", "transfer_cents": line.amount_cents, "ledger_cents": int(r["net"]),
+                                       "kind": "Facture" if int(r["net"]) > 0 else "Débit", "lettering": letter, "paid_before_cents": paid.get(key, 0),
+                                       **meta_extra}))
+            paid[key] = paid.get(key, 0) + take[key]
+        if total < line.amount_cents:  # more paid than the lines named: kept on the transfer itself
+            out.append(line.model_copy(update={"amount_cents": line.amount_cents - total, "meta": {**line.meta, "unmatched": True}}))
     return out
 
 
@@ -334,6 +414,12 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     unknown = [p for p, folder in _output_files(dossier) if (folder, p.name) not in names and p.name not in bare and p not in recognised]
     from reglo.addin.shell.registry.repair_debits import record_debits  # direct debits: pain.008 + entries file, line by line
     found, unknown, debits = record_debits(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    from reglo.addin.shell.registry.repair_payments import record_payments  # payments import: entries file → invoice lines, payment keys
+    found, unknown, payments = record_payments(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    debits = debits + payments
+    from reglo.addin.shell.registry.repair_disbursement import record_disbursement  # disbursement wizard: slips, pain.001, postings (test ones as tests)
+    found, unknown, disbursements = record_disbursement(store, dossier, snap, found, unknown, now=now, host=host, user=user)
+    debits = debits + disbursements
     # a pain file and its entries file ("<SIREN>FEC<closing>-<MsgId>.txt" or "<MsgId>-ecritures.txt") make one batch
     groups: dict[tuple[str, str], list[ReadBack]] = {}
     for rb in found:
@@ -342,6 +428,11 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     recorded = list(debits)
     refs = {b.reference for b in snap.batches} | {ref for _, ref, _ in debits}
     ledger = _dossier_ledger(dossier) if any(rb.format in ("pain.001", "pain.008") for rb in found) else None
+    paid: dict[str, int] = dict(snap.paid_cents_by_item("virement"))  # transfers repaired oldest first: what each one found still open
+    payers: dict[str, list[int]] = {}
+    for b in snap.live("virement"):
+        for l in b.lines:
+            payers.setdefault(l.item_key, []).append(b.id)
     for (folder, stem), members in sorted(groups.items()):
         members.sort(key=lambda r: (r.format == "fec", r.path.name))
         head = members[0]
@@ -350,7 +441,11 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
             reference = f"{reference}#{head.path.name}"
         kind = _KIND_BY_FOLDER.get(folder.split("/")[0], "repare")
         meta = {"repaired": True, "repaired_at": now.isoformat(), "formats": [m.format for m in members], **{k: v for m in members for k, v in m.meta.items()}}
-        if any(m.format != "fec" for m in members):  # the bank file says what was paid; its entries file, which entries
+        if any(m.format == "pain.001" for m in members) and kind == "virement":  # supplier transfers: the plan's lines, partial and netted ones
+            payees = transfer_payees(next((m.path for m in members if m.format == "fec"), None))
+            lines = tuple(l for m in members if m.format != "fec" for l in (map_transfers(m, ledger, payees, paid, payers) if m.format == "pain.001" else m.lines))
+            meta["entry_numbers"] = [l.meta["entry"] for m in members if m.format == "fec" for l in m.lines]
+        elif any(m.format != "fec" for m in members):  # the bank file says what was paid; its entries file, which entries
             lines = tuple(l for m in members if m.format != "fec" for l in map_to_ledger(m, ledger))
             meta["entry_numbers"] = [l.meta["entry"] for m in members if m.format == "fec" for l in m.lines]
         else:
@@ -359,6 +454,9 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
                            host=host, folder=str(dossier), user=user, meta=meta, lines=lines,
                            files=tuple(FileRecord(folder=m.folder, name=m.path.name, sha256=m.sha256, role=m.role) for m in members))
         bid = store.record(batch, at=now, source="repair")  # type: ignore[attr-defined]
+        if kind == "virement":
+            for l in lines:
+                payers.setdefault(l.item_key, []).append(bid)
         refs.add(reference)
         recorded.append((bid, reference, [m.path.name for m in members]))
     return recorded, unknown
