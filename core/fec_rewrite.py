@@ -241,6 +241,8 @@ def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str
     the lettering code and date of the lines present in both (by ``source_row``), the lines
     only in ``after`` appended (after the last line read), the lines only in ``before``
     removed. ``verbatim``: raw field texts to put back as they were (an undo)."""
+    import pandas as pd
+
     from reglo.core.ledger import DUE_DATE_FIELDS, FEC_FIELDS
 
     b = before.set_index("source_row")
@@ -251,7 +253,11 @@ def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str
     new_on = a.loc[common, "lettered_on"]
     same_on = (old_on.isna() & new_on.isna()) | (old_on == new_on)
     changed = common[(old_code != new_code).to_numpy() | ~same_on.to_numpy()]
-    changes = {int(r): (str(a.at[r, "lettering_code"]), _day(a.at[r, "lettered_on"])) for r in changed}
+    # the new code and date of the changed lines, column-wise (one lookup, not one per line)
+    new_codes = a.loc[changed, "lettering_code"].astype(str).tolist()
+    on = pd.to_datetime(a.loc[changed, "lettered_on"])
+    new_days = on.dt.strftime("%Y%m%d").where(on.notna(), "").tolist()
+    changes = {int(r): (c, d) for r, c, d in zip(changed.tolist(), new_codes, new_days)}
     removed = [int(r) for r in b.index.difference(a.index)]
     added = a.loc[a.index.difference(b.index)].sort_index()
     layout = layout_of(raw)
