@@ -70,7 +70,7 @@ def view(batch) -> dict:
         "kind": batch.kind, "reference": batch.reference, "status": batch.status, "is_test": batch.is_test, "total": batch.total_cents,
         "lines": [(l.item_key, l.amount_cents, l.payment_key, l.party_code, l.document_ref, l.meta) for l in batch.lines],
         "meta": {k: v for k, v in batch.meta.items() if k not in ("repaired", "repaired_at")},
-        "files": [(f.folder, f.name, f.sha256, f.role) for f in batch.files],
+        "files": [(f.folder, f.name, f.sha256, f.role, f.replaces_sha256) for f in batch.files],
     }
 
 
@@ -240,16 +240,30 @@ def test_lcr_of_n_plus_1_invoices(tmp_path, monkeypatch):
 # lettering, bank reject, un-validation, several remittances
 # ---------------------------------------------------------------------------
 
-def test_with_lettering_the_batch_comes_back_and_the_copy_is_a_file_of_its_own(folder):
+def test_with_lettering_the_batch_comes_back_with_its_lettered_copy(folder):
     remit(folder, params={Keys.LETTERING: "Oui"})
     before = lcr_views(folder)
     assert before[0]["meta"]["lettering"] is True
+    assert {f[3] for f in before[0]["files"]} == {"bank", "entries", "ledger", "journal"}
+    lose_register(folder)
+    repair(folder, now=REPAIRED_AT)
+    assert lcr_views(folder) == before
+    assert offered(folder, "after.xlsx") == []
+
+
+def test_a_lettered_copy_written_again_since_is_left_alone(folder):
+    """The copy was lettered again by a later remittance: the first remittance's batch comes back
+    without the copy (today's copy is not the one it wrote), the later one with it."""
+    remit(folder, params={Keys.LETTERING: "Oui"}, options={"Regroupement fin": "L001"})
+    remit(folder, name="LCR2.xlsx", params={Keys.LETTERING: "Oui"})
+    before = lcr_views(folder)
+    assert len(before) == 2
     lose_register(folder)
     repair(folder, now=REPAIRED_AT)
     after = lcr_views(folder)
-    bank_files = lambda v: [f for f in v["files"] if f[3] in ("bank", "entries")]  # noqa: E731
+    assert [f[3] for f in after[0]["files"]] == ["bank", "entries"]
     assert {k: v for k, v in after[0].items() if k != "files"} == {k: v for k, v in before[0].items() if k != "files"}
-    assert bank_files(after[0]) == bank_files(before[0])
+    assert [f[:3] for f in after[1]["files"]] == [f[:3] for f in before[1]["files"]]
     assert offered(folder, "after.xlsx") == []
 
 

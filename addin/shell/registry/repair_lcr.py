@@ -39,8 +39,12 @@ remitted (nothing is remitted twice):
 * an un-validation (« Dévalider … ») leaves only its cancellation CSV, which does not say which
   register lines it re-opened: it is not replayed, the lines stay remitted (the safe side: use
   « Dévalider » again if the bills are to be remitted anew);
-* the lettered copy of the ledger that « Lettrage » rewrote is a file of its own, not part of the
-  remittance: it is not re-attached to the batch;
+* the lettered copy of the ledger that « Lettrage » rewrote (and its undo journal
+  ``… - lettré.txt.lettrage.json``) is a file of its own, not a remittance: it is re-attached to
+  the batch (roles ``ledger`` / ``journal``, hashes of today's files) only when the last run of its
+  undo journal is this remittance's lettering (« LCR <reference> »), so that today's files are the
+  ones it wrote; otherwise (lettered again since, by another run) it is left alone — its undo
+  journal keeps working either way;
 * a file that cannot be read back as a CFONB 160 remittance (edited, truncated) is left to the
   generic repair, with a French note saying that its invoices are not known as remitted.
 """
@@ -342,11 +346,32 @@ def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str
     if entries is not None:
         files.append(FileRecord(folder=FOLDER, name=entries.name, sha256=_sha(entries), role="entries"))
         meta["entries_file"] = entries.name
+    if lettering:
+        files += _lettered_files(dossier, reference)
     meta.update({"bank_label": (account_of.label or account_of.journal_code) if account_of is not None else (remittance.drawer_bank_name or journal),
                  "iban": str(account_of.iban) if account_of is not None else _iban_of(remittance.drawer_account),
                  "lettering": lettering, "bills": bills, "repaired": True, "repaired_at": now.isoformat()})
     return BatchState(id=0, kind=KIND, reference=reference, status="committed", created_at=datetime.fromtimestamp(bank.stat().st_mtime).astimezone(),
                       host=host, folder=str(dossier), user=user, meta=meta, lines=tuple(lines), files=tuple(files)), ""
+
+
+def _lettered_files(dossier: Path, reference: str) -> list[FileRecord]:
+    """The lettered copy and its undo journal, when their last run is this remittance's lettering."""
+    import json
+
+    for undo in sorted(dossier.glob("*.lettrage.json")):
+        try:
+            data = json.loads(undo.read_text("utf-8"))
+            runs = data.get("runs") or []
+            groups = runs[-1].get("groups") or [] if runs else []
+            copy = dossier / str(data.get("fec") or "")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if groups and all(g.get("reason") == f"LCR {reference}" for g in groups) and copy.is_file() and copy.parent == dossier:
+            replaces = "" if len(runs) == 1 else None  # the first run created the copy; before that, unknown
+            return [FileRecord(folder="", name=copy.name, sha256=_sha(copy), role="ledger", replaces_sha256=replaces),
+                    FileRecord(folder="", name=undo.name, sha256=_sha(undo), role="journal", replaces_sha256=replaces)]
+    return []
 
 
 # ---------------------------------------------------------------------------
