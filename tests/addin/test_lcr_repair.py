@@ -338,3 +338,32 @@ def test_an_edited_lcr_file_falls_back_to_the_generic_repair_with_a_french_note(
     assert "pourraient être proposées à nouveau" in text
     (batch,) = [b for b in snapshot(folder).batches if b.kind == "lcr"]
     assert batch.meta.get("format") == "cfonb" or "cfonb" in batch.meta.get("formats", [])
+
+
+# ---------------------------------------------------------------------------
+# the shared register (PostgreSQL): a dossier pointed at an empty register on the server
+# ---------------------------------------------------------------------------
+
+def test_on_the_shared_register_a_remittance_and_its_reject_come_back(folder, monkeypatch):
+    import uuid
+
+    from reglo.addin.shell.registry.config import write_pointer
+    from tests.conftest import pg_test_url
+
+    url = pg_test_url()
+    if not url:
+        pytest.skip("PostgreSQL : REGLO_TEST_PG_URL non défini")
+    monkeypatch.setenv("REGLO_REGISTER_URL", url)
+    write_pointer(folder, f"lcr-{uuid.uuid4().hex[:10]}")
+    book, _ = remit(folder)
+    reference = next(b.reference for b in snapshot(folder).batches if b.kind == "lcr")
+    assert sl.reject(book, reference=reference, reason="rejet").exit_code == 0
+    before = {b.kind: view(b) for b in snapshot(folder).batches}
+    assert before["lcr"]["status"] == "cancelled" and not (folder / "reglo-registre.sqlite").exists()
+    write_pointer(folder, f"lcr-{uuid.uuid4().hex[:10]}")  # an empty register on the server, and no journal
+    (folder / "reglo-registre.journal").unlink()
+    repair(folder, now=REPAIRED_AT)
+    after = {b.kind: view(b) for b in snapshot(folder).batches}
+    assert after["lcr"] == before["lcr"]
+    assert after["lcr_rejet"]["files"] == before["lcr_rejet"]["files"] and after["lcr_rejet"]["meta"]["rejected"] == reference
+    assert len(offered(folder, "after.xlsx")) == 2
