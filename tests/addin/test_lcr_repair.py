@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from reglo.addin.backends.sheets import FileWorkbook, read_table
 from reglo.addin.shell import debits as sd
 from reglo.addin.shell import lcr as sl
@@ -24,6 +23,7 @@ from reglo.addin.shell.registry.repair import repair
 from reglo.core.fec_write import write_fec
 from reglo.core.lcr.params import Keys
 from reglo.core.models import LedgerLine, PaymentMethod
+
 from tests.addin.test_debits_shell import strict
 from tests.addin.test_lcr_shell import lcr_dossier, lcr_ledger
 from tests.core.debit_fixtures import NOW, customer, dossier, ledger, sale
@@ -122,20 +122,20 @@ def test_repair_after_the_register_and_its_journal_are_lost_gives_the_lcr_batch_
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX subprocess")
 def test_repro_through_the_command_line(folder):
-    argv = lambda step, book: [sys.executable, "-m", "reglo.addin.entrypoints.cli", "debits", "lcr", step, str(folder / book), "--dossier", str(folder),  # noqa: E731
+    argv = lambda step, book: [sys.executable, "-m", "reglo.addin.entrypoints.cli", "debits", "lcr", step, str(folder / book), "--dossier", str(folder),
                                "--now", "2023-08-10T09:30:00", "--assign"]
     for step in ("transfer", "continue"):
-        done = subprocess.run(argv(step, "LCR.xlsx"), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(argv(step, "LCR.xlsx"), check=False, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
     before = lcr_views(folder)
     lose_register(folder)
-    done = subprocess.run([sys.executable, "-m", "reglo.addin.entrypoints.cli", "register", "repair", "--dossier", str(folder)],
+    done = subprocess.run([sys.executable, "-m", "reglo.addin.entrypoints.cli", "register", "repair", "--dossier", str(folder)], check=False,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     assert "L2308100001" in done.stdout
     assert lcr_views(folder) == before
     for step in ("transfer", "continue"):
-        done = subprocess.run(argv(step, "LCR2.xlsx"), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(argv(step, "LCR2.xlsx"), check=False, capture_output=True, text=True, timeout=300)
         assert done.returncode == 1 and "Aucune LCR à remettre" in done.stdout, done.stdout + done.stderr
     assert len(list((folder / "lcr").glob("LCR*.txt"))) == 1
 
@@ -183,6 +183,27 @@ def test_several_drawees_and_invoices_grouped_or_detailed(tmp_path, monkeypatch,
     repair(folder, now=REPAIRED_AT)
     assert lcr_views(folder) == before
     assert offered(folder, "after.xlsx") == later  # the same bills as before the damage, nothing twice
+
+
+def test_the_drawee_reference_tells_two_invoices_of_the_same_amount_apart(tmp_path, monkeypatch):
+    """Réf. Tiré (the invoice number, left-padded with zeros in the file) names the invoice a
+    single-invoice bill remitted, when the entries' label names none and another open invoice
+    of the customer has the same amount."""
+    folder = tmp_path / "dossier"
+    same = ledger(sale("1", "L002", "FA203", "845.20", "2023-07-01", name="Boulangerie"),
+                  sale("2", "L002", "FA210", "845.20", "2023-07-15", name="Boulangerie"),
+                  sale("3", "C003", "FA204", "300.00", "2023-07-20", name="Martin SARL"))
+    write_dossier(folder, strict(lcr_dossier()), same)
+    monkeypatch.setattr(sd, "now", lambda: NOW)
+    remit(folder, params={Keys.LABEL: "Remise du {DATE}"}, options={"Date début": "10/07/2023"})
+    before = lcr_views(folder)
+    assert [(l[4], l[1]) for l in before[0]["lines"]] == [("FA210", 84520)] and before[0]["meta"]["bills"][0]["reference"] == "FA210"
+    later = offered(folder, "before.xlsx")
+    assert later == [("L002", Decimal("845.20"))]
+    lose_register(folder)
+    repair(folder, now=REPAIRED_AT)
+    assert lcr_views(folder) == before
+    assert offered(folder, "after.xlsx") == later
 
 
 def test_a_bill_no_set_of_invoices_adds_up_to_stays_visible(tmp_path, monkeypatch):
@@ -348,6 +369,7 @@ def test_on_the_shared_register_a_remittance_and_its_reject_come_back(folder, mo
     import uuid
 
     from reglo.addin.shell.registry.config import write_pointer
+
     from tests.conftest import pg_test_url
 
     url = pg_test_url()

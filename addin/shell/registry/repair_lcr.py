@@ -58,7 +58,12 @@ from pathlib import Path
 from typing import Any
 
 from reglo.core.fec_names import parse_created_fec_name
-from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
+from reglo.core.register_state import (
+    BatchState,
+    FileRecord,
+    LineState,
+    RegisterSnapshot,
+)
 
 KIND = "lcr"
 REJECT_KIND = "lcr_rejet"
@@ -217,7 +222,8 @@ def _pick(open_: list[tuple[Any, int]], cents: int, named: set[str], due: date |
 
 def _match(customer_invoices: list[Any], parts: list[tuple[str, int, str]], bill: Any, collected: dict[str, int]) -> list[tuple[Any, int, bool]]:
     """[(invoice or None, cents, approximate)…] for one bill, ``collected`` updated."""
-    drawee = (bill.drawee_ref or "").lstrip("0").upper()
+    drawee = {(inv.document_ref or "").upper() for inv in customer_invoices  # Réf. Tiré: the piece, left-padded with zeros
+              if inv.document_ref and bill.drawee_ref and (inv.document_ref or "").upper().rjust(10, "0") == bill.drawee_ref}
     out: list[tuple[Any, int, bool]] = []
 
     def open_now() -> list[tuple[Any, int]]:
@@ -230,11 +236,11 @@ def _match(customer_invoices: list[Any], parts: list[tuple[str, int, str]], bill
 
     if len(parts) > 1:  # one entry line per invoice (« Regrouper » off)
         for _customer, cents, label in parts:
-            inv = _pick(open_now(), cents, _words(label) | ({drawee} if drawee else set()), bill.due_date)
+            inv = _pick(open_now(), cents, _words(label) | drawee, bill.due_date)
             take(inv, cents, False) if inv is not None else _spread(open_now(), cents, take)
         return out
     label = parts[0][2] if parts else ""
-    named = _words(label) | ({drawee} if drawee else set())
+    named = _words(label) | drawee
     found = _subset(open_now(), bill.amount_cents, named, bill.due_date)
     if found is not None:
         for inv, cents in found[0]:
@@ -262,7 +268,7 @@ def _spread(open_: list[tuple[Any, int]], amount: int, take: Any) -> None:
 # one remittance
 # ---------------------------------------------------------------------------
 
-def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str, int], gens: dict[str, int], *, company: Any,
+def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str, int], gens: dict[str, int], *, model: Any,
             now: datetime, host: str = "", user: str = "") -> tuple[BatchState | None, str]:
     """The batch a remittance recorded, from its files, or (None, French reason) when the file
     cannot be read back as a CFONB 160 LCR remittance. ``collected`` (item key → cents
@@ -276,7 +282,7 @@ def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str
         return None, ""
     try:
         remittance, alerts = parse_lcr(bank.read_bytes())
-    except Exception as exc:  # noqa: BLE001 - whatever the bytes, a French note
+    except Exception:  # noqa: BLE001 - whatever the bytes, a French note
         remittance, alerts = None, []
     if remittance is None or not remittance.bills:
         why = alerts[0].message if alerts else "contenu illisible"
@@ -294,7 +300,7 @@ def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str
         lettering = bool((frame["lettering_code"].astype(str).str.strip() != "").any())
     if not account:
         account = "511400" if remittance.collection_option in ("1", "2") else "511300"
-    parties = {p.code: p for p in company.parties} if company is not None else {}
+    parties = {p.code: p for p in model.parties} if model is not None else {}
     if parts is None:  # no usable entries: the customer from the drawee's name in the dossier
         from reglo.core.writers.cfonb160 import clean_text
 
@@ -303,7 +309,7 @@ def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str
             name, _ = clean_text(p.legal_name, max_length=24, field="Nom du tiré")
             by_name.setdefault(name, p.code)
         parts = [[(by_name.get(b.drawee_name, ""), b.amount_cents, "")] for b in remittance.bills]
-    siren = (parse_created_fec_name(entries.name)[0] if entries is not None else "") or (company.company.siren if company is not None else "") \
+    siren = (parse_created_fec_name(entries.name)[0] if entries is not None else "") or (model.company.siren if model is not None else "") \
         or remittance.drawer_siren
     invoices = _invoices(dossier, remittance.remittance_date, siren)
     by_customer: dict[str, list[Any]] = {}
@@ -338,8 +344,8 @@ def rebuild(dossier: Path, bank: Path, entries: Path | None, collected: dict[str
                       "reference": refs.get(bill.drawee_ref, bill.drawee_ref.lstrip("0")) if bill.drawee_ref else "",
                       "due_date": bill.due_date.isoformat(), "amount_cents": bill.amount_cents})
     account_of = None
-    if company is not None:
-        account_of = next((b for b in company.company.bank_accounts if b.journal_code.upper() == journal.upper()), None)
+    if model is not None:
+        account_of = next((b for b in model.company.bank_accounts if b.journal_code.upper() == journal.upper()), None)
     files = [FileRecord(folder=FOLDER, name=bank.name, sha256=_sha(bank), role="bank")]
     meta: dict[str, Any] = {"file_name": bank.name, "sha256": files[0].sha256, "remittance_date": remittance.remittance_date.isoformat(),
                             "journal_code": journal, "remittance_account": account}
@@ -411,7 +417,7 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
         return found, unknown, []
     snap: RegisterSnapshot = store.snapshot()  # after the direct debits just repaired: the plan counts them as collected
     collected, gens = collected_cents(snap), generations(snap)
-    company = _dossier_model(dossier)
+    model = _dossier_model(dossier)
     known = snap.file_names()
     refs = {b.reference for b in snap.batches}
     taken: set[Path] = set()
@@ -421,7 +427,7 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
         entries = _entries_for(rb.path)
         if entries is not None and entries.name in known:
             entries = None
-        batch, why = rebuild(dossier, rb.path, entries, collected, gens, company=company, now=now, host=host, user=user)
+        batch, why = rebuild(dossier, rb.path, entries, collected, gens, model=model, now=now, host=host, user=user)
         if batch is None:
             if why and notes is not None:
                 notes.append(f"Fichier LCR {rb.path.name} illisible ou modifié ({why}) : enregistré tel quel, sans les factures qu'il remettait ; "
