@@ -69,7 +69,7 @@ KIND = "lcr"
 REJECT_KIND = "lcr_rejet"
 FOLDER = "lcr"
 UNMATCHED = "lcr-non-rapproche"
-_BANK_FILE = re.compile(r"^(?P<prefix>LCR|BOR)(?P<stamp>\d{12})(?P<journal>[A-Za-z0-9]+?)(?:-(?P<n>\d+))?\.txt$")
+_BANK_FILE = re.compile(r"^(?P<prefix>LCR|BOR)(?P<stamp>\d{12})(?P<journal>.+?)(?:-(?P<n>\d+))?\.txt$")
 _REJECT_CSV = re.compile(r"^Rejet_(?P<ref>.+)_\d{8}-\d{6}(?:-\d+)?\.csv$")
 _SUBSET_LIMIT = 16  # open invoices of one customer searched exhaustively for the bill's amount
 REJECT_REASON = "rejet bancaire (motif non conservé : registre reconstruit à partir des fichiers)"
@@ -446,6 +446,13 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
         if entries is not None:
             taken.add(entries)
         recorded.append((bid, batch.reference, [f.name for f in batch.files]))
+        loose = [l for l in batch.lines if l.meta.get("unmatched") or l.meta.get("approximate")]
+        if loose and notes is not None:
+            from reglo.core.money import cents_to_money, format_display
+
+            notes.append(f"Remise LCR {batch.reference} ({rb.path.name}) : {len(loose)} ligne(s) pour "
+                         f"{format_display(cents_to_money(sum(l.amount_cents for l in loose)))} rattachée(s) sans certitude aux factures ouvertes "
+                         "(le FEC du dossier a changé depuis la remise ?) : vérifiez-les dans le registre (reglo register status --dossier …).")
     for target, rb in sorted(rejects.items(), key=lambda kv: kv[1].path.name):
         if target not in batches:
             continue  # the remittance is not known: the generic repair records the file
@@ -467,6 +474,9 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
         refs.add(reference)
         taken.add(rb.path)
         recorded.append((rid, reference, [f.name for f in files]))
+        if notes is not None:
+            notes.append(f"Remise LCR {target} : rejet bancaire retrouvé ({rb.path.name}) ; la remise est enregistrée annulée, ses factures "
+                         "peuvent être remises à nouveau. Le motif saisi lors du rejet n'est pas dans les fichiers.")
     return [rb for rb in found if rb.path not in taken], [p for p in unknown if p not in taken], recorded
 
 
