@@ -326,19 +326,55 @@ def test_two_remittances_oldest_first(tmp_path, monkeypatch):
     assert offered(folder, "after.xlsx", remittance=date(2023, 8, 20)) == []
 
 
-def test_an_unvalidated_then_remitted_again_invoice_is_never_offered_a_third_time(folder):
-    """An un-validation leaves only its cancellation CSV: it is not replayed (the safe side). The
-    invoices of both files stay remitted: nothing is offered again."""
+@pytest.mark.parametrize("scope", ["ligne", "client", "tous"])
+def test_an_unvalidation_comes_back_from_its_csv_and_the_invoices_remitted_again(folder, scope):
+    """« Dévalider » leaves its cancellation CSV (« Annule »: ``<remittance>-<n>``): the
+    ``lcr_devalidation`` batch is rebuilt in its place in time, and the remittance made after it
+    gets the re-opened invoices back (payment key ``#1``), as before the damage."""
     book, _ = remit(folder)
-    res = sl.unvalidate(book, "tous", confirmations=2)
+    first = next(b for b in snapshot(folder).batches if b.kind == "lcr")
+    kw = {"ligne": {"key": first.lines[1].item_key}, "client": {"party": "L001"}, "tous": {"confirmations": 2}}[scope]
+    res = sl.unvalidate(book, scope, **kw)
     assert res.exit_code == 0, res.alerts
     remit(folder, name="LCR2.xlsx")
     assert offered(folder, "before.xlsx") == []
+    before = lcr_views(folder, ("lcr", "lcr_devalidation"))
+    assert [v["kind"] for v in before] == ["lcr", "lcr_devalidation", "lcr"]
+    assert all(l[2].endswith("#1") for l in before[2]["lines"])
     lose_register(folder)
     report = repair(folder, now=REPAIRED_AT)
-    live = [b for b in snapshot(folder).batches if b.kind == "lcr" and b.counts]
-    assert len(live) == 2 and all(b.total_cents == 234570 for b in live)
-    assert any("Devalidation_LCR_" in p.name for p in report.unknown)
+    assert report.unknown == [] and report.notes == []
+    assert lcr_views(folder, ("lcr", "lcr_devalidation")) == before
+    assert offered(folder, "after.xlsx") == []
+
+
+def test_an_unvalidation_not_remitted_again_reopens_the_invoices(folder):
+    book, _ = remit(folder)
+    assert sl.unvalidate(book, "client", party="L002").exit_code == 0
+    later = offered(folder, "before.xlsx")
+    assert later == [("L002", Decimal("845.20"))]
+    before = lcr_views(folder, ("lcr", "lcr_devalidation"))
+    lose_register(folder)
+    repair(folder, now=REPAIRED_AT)
+    after = lcr_views(folder, ("lcr", "lcr_devalidation"))
+    # the scope typed is not in the CSV: one line reads as « ligne » (documented), the rest is the same
+    assert after[1]["meta"] == {**before[1]["meta"], "scope": "ligne", "party": "", "item": "VT|3|L002|FA203|D84520"}
+    assert [{k: v for k, v in x.items() if k != "meta"} for x in after] == [{k: v for k, v in x.items() if k != "meta"} for x in before]
+    assert after[0] == before[0]
+    assert offered(folder, "after.xlsx") == later
+
+
+def test_a_rejected_remittance_remitted_again(folder):
+    book, _ = remit(folder)
+    reference = next(b.reference for b in snapshot(folder).batches if b.kind == "lcr")
+    assert sl.reject(book, reference=reference, reason="rejet").exit_code == 0
+    remit(folder, name="LCR2.xlsx")
+    before = [v for v in lcr_views(folder) if v["status"] == "committed"]
+    assert len(before) == 1
+    lose_register(folder)
+    repair(folder, now=REPAIRED_AT)
+    after = [v for v in lcr_views(folder) if v["status"] == "committed"]
+    assert after == before
     assert offered(folder, "after.xlsx") == []
 
 

@@ -36,9 +36,16 @@ remitted (nothing is remitted twice):
   ``<SIREN>FEC<closing>-REJ-<reference>.txt`` and ``Rejet_<reference>_….csv``: the remittance is
   recorded *cancelled* and the reject batch ``lcr_rejet`` is recorded with those files; the reason
   typed then is not in the files (a fixed French text says so);
-* an un-validation (« Dévalider … ») leaves only its cancellation CSV, which does not say which
-  register lines it re-opened: it is not replayed, the lines stay remitted (the safe side: use
-  « Dévalider » again if the bills are to be remitted anew);
+* an un-validation of LCR lines (« Dévalider … ») leaves its cancellation CSV
+  ``Devalidation_LCR_<AAAAMMJJ-HHMMSS>.csv``, whose « Annule » column names each receipt it
+  cancelled, ``<remittance>-<n>``: the n-th line of that remittance. The batch
+  ``lcr_devalidation`` is rebuilt from it (negative lines, meta ``batch`` / ``cancels``,
+  ``cancellations``) in its place in time, so that a remittance made after it finds its invoices
+  open again (payment key ``#n``). The scope typed then is not in the file: it is read from the
+  lines (one line: « ligne » ; one customer: « client » ; else « tous »), so « tous » on a single
+  customer comes back as « client ». A CSV whose receipts name no remittance the register knows is
+  not replayed: the lines stay remitted (the safe side). The un-validations of direct debits
+  (``Devalidation_Prelevements_…``) are not replayed;
 * the lettered copy of the ledger that « Lettrage » rewrote (and its undo journal
   ``… - lettré.txt.lettrage.json``) is a file of its own, not a remittance: it is re-attached to
   the batch (roles ``ledger`` / ``journal``, hashes of today's files) only when the last run of its
@@ -50,7 +57,9 @@ remitted (nothing is remitted twice):
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from datetime import date, datetime
 from itertools import combinations
@@ -70,6 +79,8 @@ REJECT_KIND = "lcr_rejet"
 FOLDER = "lcr"
 UNMATCHED = "lcr-non-rapproche"
 _BANK_FILE = re.compile(r"^(?P<prefix>LCR|BOR)(?P<stamp>\d{12})(?P<journal>.+?)(?:-(?P<n>\d+))?\.txt$")
+_UNVALIDATION_CSV = re.compile(r"^Devalidation_LCR_(?P<day>\d{8})-(?P<time>\d{6})(?:-\d+)?\.csv$")
+REOPEN_KIND = "lcr_devalidation"
 _REJECT_CSV = re.compile(r"^Rejet_(?P<ref>.+)_\d{8}-\d{6}(?:-\d+)?\.csv$")
 _SUBSET_LIMIT = 16  # open invoices of one customer searched exhaustively for the bill's amount
 REJECT_REASON = "rejet bancaire (motif non conservé : registre reconstruit à partir des fichiers)"
@@ -381,6 +392,60 @@ def _lettered_files(dossier: Path, reference: str) -> list[FileRecord]:
 
 
 # ---------------------------------------------------------------------------
+# un-validations
+# ---------------------------------------------------------------------------
+
+def _unvalidations(unknown: list[Path], dossier: Path) -> list[tuple[str, Path, list[str]]]:
+    """(stamp ``AAMMJJHHMMSS``, CSV, receipts it cancels) of the LCR un-validations, oldest first."""
+    out = []
+    for p in unknown:
+        m = _UNVALIDATION_CSV.match(p.name)
+        if m is None or p.parent != dossier / FOLDER:
+            continue
+        try:
+            rows = list(csv.DictReader(io.StringIO(p.read_text("utf-8-sig")), delimiter=";"))
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+        ids = sorted({(r.get("Annule") or "").strip() for r in rows} - {""})
+        if ids:
+            out.append((m.group("day")[2:] + m.group("time"), p, ids))
+    return sorted(out, key=lambda x: (x[0], x[1].name))
+
+
+def _reopened(ids: list[str], batches: dict[str, tuple[int, BatchState]]) -> list[tuple[str, LineState, str]] | None:
+    """(remittance, line, receipt id) of each receipt an un-validation cancelled, in register
+    order (None when one names no remittance the register knows)."""
+    order = {ref: n for n, ref in enumerate(batches)}
+    out = []
+    for rid in ids:
+        ref, _, n = rid.rpartition("-")
+        if ref not in batches or not n.isdigit() or not 1 <= int(n) <= len(batches[ref][1].lines):
+            return None
+        out.append((order[ref], int(n), ref, batches[ref][1].lines[int(n) - 1], rid))
+    return [(ref, line, rid) for _, _, ref, line, rid in sorted(out, key=lambda x: (x[0], x[1]))]
+
+
+def _unvalidation_batch(csv_path: Path, stamp: str, ids: list[str], reopened: list[tuple[str, LineState, str]], refs: set[str], *,
+                        dossier: Path, now: datetime, host: str, user: str) -> BatchState:
+    from reglo.core.outcome import free_name
+
+    lines = tuple(LineState(item_key=l.item_key, amount_cents=-l.amount_cents, party_code=l.party_code, document_ref=l.document_ref,
+                            meta={"batch": ref, "cancels": rid}) for ref, l, rid in reopened)
+    parties = {l.party_code for _, l, _ in reopened}
+    if len(reopened) == 1:
+        scope, party, item = "ligne", "", reopened[0][1].item_key
+    elif len(parties) == 1:
+        scope, party, item = "client", next(iter(parties)), ""
+    else:
+        scope, party, item = "tous", "", ""
+    reference = free_name(f"DEV-LCR-20{stamp[:6]}-{stamp[6:]}", refs)
+    return BatchState(id=0, kind=REOPEN_KIND, reference=reference, status="committed", created_at=datetime.fromtimestamp(csv_path.stat().st_mtime).astimezone(),
+                      host=host, folder=str(dossier), user=user, lines=lines,
+                      files=(FileRecord(folder=FOLDER, name=csv_path.name, sha256=_sha(csv_path), role="data"),),
+                      meta={"scope": scope, "party": party, "item": item, "cancellations": ids, "repaired": True, "repaired_at": now.isoformat()})
+
+
+# ---------------------------------------------------------------------------
 # bank rejects
 # ---------------------------------------------------------------------------
 
@@ -413,7 +478,8 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
 
     banks = [rb for rb in found if rb.format == "cfonb" and rb.folder.split("/")[0] == FOLDER and _BANK_FILE.match(rb.path.name)]
     rejects = _rejects(found)
-    if not banks and not rejects:
+    devs = _unvalidations(unknown, dossier)
+    if not banks and not rejects and not devs:
         return found, unknown, []
     snap: RegisterSnapshot = store.snapshot()  # after the direct debits just repaired: the plan counts them as collected
     collected, gens = collected_cents(snap), generations(snap)
@@ -423,7 +489,32 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
     taken: set[Path] = set()
     recorded: list[tuple[int, str, list[str]]] = []
     batches: dict[str, tuple[int, BatchState]] = {b.reference: (b.id, b) for b in snap.batches if b.kind == KIND}
+    from reglo.core.lcr.usecases import reopened_pairs
+
+    already = reopened_pairs(snap)
+
+    def replay_unvalidations(stamp: str | None) -> None:
+        """The un-validations made before a remittance (``stamp``; None: all that are left)."""
+        for dev in list(devs):
+            when, path, ids = dev
+            reopened = _reopened(ids, batches)
+            if stamp is not None and not (when < stamp or (when == stamp and reopened is not None)):
+                continue
+            devs.remove(dev)
+            if reopened is None or any((ref, l.item_key) in already for ref, l, _ in reopened):
+                continue  # names a remittance the register does not know, or already replayed: left alone
+            batch = _unvalidation_batch(path, when, ids, reopened, refs, dossier=dossier, now=now, host=host, user=user)
+            bid = store.record(batch, at=now, source="repair")
+            refs.add(batch.reference)
+            taken.add(path)
+            recorded.append((bid, batch.reference, [path.name]))
+            for ref, line, _ in reopened:
+                already.add((ref, line.item_key))
+                collected[line.item_key] = collected.get(line.item_key, 0) - line.amount_cents
+                gens[line.item_key] = gens.get(line.item_key, 0) + 1
+
     for rb in sorted(banks, key=_sort_key):  # oldest first: what is left to collect chains
+        replay_unvalidations(_sort_key(rb)[0])
         entries = _entries_for(rb.path)
         if entries is not None and entries.name in known:
             entries = None
@@ -439,6 +530,8 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
         if reject is not None:
             batch = batch.model_copy(update={"status": "cancelled", "cancel_reason": REJECT_REASON,
                                              "cancelled_at": datetime.fromtimestamp(reject.path.stat().st_mtime).astimezone()})
+            for line in batch.lines:  # rejected: its invoices were open again for the remittances after it
+                collected[line.item_key] = collected.get(line.item_key, 0) - line.amount_cents
         bid = store.record(batch, at=now, source="repair")
         refs.add(batch.reference)
         batches[batch.reference] = (bid, batch)
@@ -453,6 +546,7 @@ def record_lcr(store: Any, dossier: Path, found: list[Any], unknown: list[Path],
             notes.append(f"Remise LCR {batch.reference} ({rb.path.name}) : {len(loose)} ligne(s) pour "
                          f"{format_display(cents_to_money(sum(l.amount_cents for l in loose)))} rattachée(s) sans certitude aux factures ouvertes "
                          "(le FEC du dossier a changé depuis la remise ?) : vérifiez-les dans le registre (reglo register status --dossier …).")
+    replay_unvalidations(None)
     for target, rb in sorted(rejects.items(), key=lambda kv: kv[1].path.name):
         if target not in batches:
             continue  # the remittance is not known: the generic repair records the file
