@@ -7,19 +7,24 @@ batch invoice by invoice, as « Continuer » recorded it: « Transfert » then o
 as before the damage, never a bill already remitted."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reglo.addin.backends.sheets import FileWorkbook, read_table
 from reglo.addin.shell import debits as sd
 from reglo.addin.shell import lcr as sl
 from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.dossier import write_dossier
 from reglo.addin.shell.registry.repair import repair
+from reglo.addin.shell.registry.repair_lcr import _match
 from reglo.core.fec_write import write_fec
 from reglo.core.lcr.params import Keys
 from reglo.core.models import LedgerLine, PaymentMethod
@@ -426,3 +431,54 @@ def test_on_the_shared_register_a_remittance_and_its_reject_come_back(folder, mo
     assert after["lcr"] == before["lcr"]
     assert after["lcr_rejet"]["files"] == before["lcr_rejet"]["files"] and after["lcr_rejet"]["meta"]["rejected"] == reference
     assert len(offered(folder, "after.xlsx")) == 2
+
+
+# ---------------------------------------------------------------------------
+# invariants of the matching (hypothesis): totals exact, never more than an invoice has left
+# ---------------------------------------------------------------------------
+
+EXAMPLES = 500 if os.environ.get("REGLO_FULL") == "1" else 60
+
+
+@st.composite
+def customer_invoices(draw):
+    n = draw(st.integers(1, 8))
+    amounts = draw(st.lists(st.integers(1, 500_000), min_size=n, max_size=n))
+    invoices = [SimpleNamespace(key=f"VT|{i}|L001|FA{i}|D{a}", document_ref=f"FA{i}", entry_number=str(i), amount=Decimal(a) / 100,
+                                due_date=date(2023, 7, 1 + i)) for i, a in enumerate(amounts)]
+    collected = {inv.key: draw(st.sampled_from([0, 0, int(inv.amount * 100) // 2])) for inv in invoices}
+    chosen = draw(st.lists(st.sampled_from(range(n)), unique=True, min_size=1, max_size=n))
+    return invoices, collected, sorted(chosen)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(customer_invoices(), st.booleans(), st.booleans(), st.integers(-3000, 3000))
+def test_matching_keeps_the_file_total_and_never_takes_more_than_is_left(case, grouped, named, skew):
+    invoices, collected, chosen = case
+    left = {inv.key: int(inv.amount * 100) - collected[inv.key] for inv in invoices}
+    remitted = [(invoices[i], left[invoices[i].key]) for i in chosen]
+    total = sum(c for _, c in remitted) + (skew if grouped else 0)
+    if total <= 0:
+        return
+    if grouped:
+        parts = [("L001", total, " ".join(inv.document_ref for inv, _ in remitted) if named else "Remise")]
+    else:
+        parts = [("L001", c, f"LCR {inv.document_ref}" if named else "LCR") for inv, c in remitted]
+    bill = SimpleNamespace(drawee_ref="", amount_cents=total, due_date=date(2023, 8, 10))
+    before = dict(collected)
+    got = _match(invoices, parts, bill, collected)
+    assert sum(c for _, c, _ in got) == total  # the file's amount, exactly
+    for inv, cents, _ in got:
+        assert cents > 0
+        if inv is not None:
+            assert cents <= left[inv.key]
+    taken: dict[str, int] = {}
+    for inv, cents, _ in got:
+        if inv is not None:
+            taken[inv.key] = taken.get(inv.key, 0) + cents
+    assert all(collected[k] == before[k] + taken.get(k, 0) for k in before)
+    assert all(collected[k] <= int(inv.amount * 100) for inv in invoices for k in [inv.key])
+    if not grouped or skew == 0:  # an exact set exists: nothing unmatched, nothing approximate
+        assert all(inv is not None and not approx for inv, _, approx in got)
+    if not grouped and named:  # one line per invoice naming its piece: exactly those invoices
+        assert [inv.key for inv, _, _ in got] == [inv.key for inv, _ in remitted]
