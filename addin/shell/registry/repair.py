@@ -64,6 +64,7 @@ class RepairReport:
     recorded: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (batch id, reference, file names)
     unknown: list[Path] = field(default_factory=list)  # files of the output folders neither known nor recognised
     journal_lines: int = 0
+    notes: list[str] = field(default_factory=list)  # French notes of the dedicated repairs (LCR file left to the generic repair…)
 
     def lines_fr(self) -> list[str]:
         out = []
@@ -75,6 +76,7 @@ class RepairReport:
             out.append(f"Journal complété : {self.journal_lines} ligne(s) ajoutée(s) depuis le registre.")
         for bid, ref, names in self.recorded:
             out.append(f"Fichier inconnu du registre enregistré comme lot validé {bid} ({ref}) : {', '.join(names)}.")
+        out += self.notes
         for p in self.unknown:
             out.append(f"Fichier non reconnu laissé tel quel (il n'est pas enregistré) : {p}")
         if not out:
@@ -406,7 +408,7 @@ def rebuild_sqlite(dossier: Path, *, now: datetime) -> tuple[Path | None, int]:
     return kept, applied
 
 
-def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: str = "", user: str = "") -> tuple[list[tuple[int, str, list[str]]], list[Path]]:
+def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: str = "", user: str = "", notes: list[str] | None = None) -> tuple[list[tuple[int, str, list[str]]], list[Path]]:
     snap = store.snapshot()
     found = orphan_files(dossier, snap)
     names, bare, _ = _known(snap)
@@ -420,6 +422,9 @@ def record_orphans(store: RegisterStore, dossier: Path, *, now: datetime, host: 
     from reglo.addin.shell.registry.repair_disbursement import record_disbursement  # disbursement wizard: slips, pain.001, postings (test ones as tests)
     found, unknown, disbursements = record_disbursement(store, dossier, snap, found, unknown, now=now, host=host, user=user)
     debits = debits + disbursements
+    from reglo.addin.shell.registry.repair_lcr import record_lcr  # LCR: CFONB 160 + entries file, invoice by invoice; bank rejects
+    found, unknown, lcr = record_lcr(store, dossier, found, unknown, now=now, host=host, user=user, notes=notes)
+    debits = debits + lcr
     # a pain file and its entries file ("<SIREN>FEC<closing>-<MsgId>.txt" or "<MsgId>-ecritures.txt") make one batch
     groups: dict[tuple[str, str], list[ReadBack]] = {}
     for rb in found:
@@ -475,7 +480,7 @@ def repair(dossier: str | Path, *, now: datetime | None = None, url: str | None 
     try:
         with store.lock(timeout=60):
             report.journal_lines = store.sync_journal() if hasattr(store, "sync_journal") else 0
-            report.recorded, report.unknown = record_orphans(store, dossier, now=now, host=host, user=user)
+            report.recorded, report.unknown = record_orphans(store, dossier, now=now, host=host, user=user, notes=report.notes)
     finally:
         store.close()
     return report
