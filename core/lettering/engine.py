@@ -609,7 +609,10 @@ def undo_lettering(frame: pd.DataFrame, runs: Iterable[LetteringRun] = (), *, co
     runs = list(runs)
     out = frame.copy()
     rows = out["source_row"].to_numpy()
-    index = pd.Index(rows)
+    where = dict(zip(rows.tolist(), range(len(rows))))  # source row → position (one dict, not one index lookup per group)
+
+    def positions(group_rows) -> list[int]:
+        return [where.get(int(r), -1) for r in group_rows]
     codes = out["lettering_code"].to_numpy(dtype=object).copy()
     dates = out["lettered_on"].to_numpy(dtype="datetime64[s]").copy()
     key = account_keys(out)
@@ -620,8 +623,8 @@ def undo_lettering(frame: pd.DataFrame, runs: Iterable[LetteringRun] = (), *, co
         if run is None:
             return UndoResult(frame, [], set(), [alert("LET_UNDO_NOT_FOUND", what=f"le lancement {run_id}")])
         for g in run.groups:
-            pos = index.get_indexer(list(g.rows))
-            wrong = [(g.rows[i], codes[p] if p >= 0 else "—") for i, p in enumerate(pos.tolist()) if p < 0 or codes[p] != g.code]
+            pos = positions(g.rows)
+            wrong = [(g.rows[i], codes[p] if p >= 0 else "—") for i, p in enumerate(pos) if p < 0 or codes[p] != g.code]
             if wrong:
                 r, found = wrong[0]
                 return UndoResult(frame, [], set(), [alert("LET_UNDO_CHANGED", sheet=SHEET, row=r, column="EcritureLet", source_row=r,
@@ -657,7 +660,7 @@ def undo_lettering(frame: pd.DataFrame, runs: Iterable[LetteringRun] = (), *, co
                 targets.append((plain, None))
     undone, touched, drop = [], set(), set()
     for g, rid in targets:
-        pos = index.get_indexer(list(g.rows))
+        pos = np.array(positions(g.rows), dtype="int64")
         before_codes = tuple(str(codes[p]) for p in pos)
         before_dates = tuple(_dt_to_date(dates[p]) for p in pos)
         codes[pos] = np.array(g.previous_codes, dtype=object)
