@@ -72,10 +72,12 @@ CSV_ENCODING = "utf-8-sig"  # Excel opens a UTF-8 CSV with its accents only with
 
 
 def _csv(header: list[str], rows: Iterable[list]) -> bytes:
+    from reglo.core.csv_text import csv_cell
+
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([csv_cell(v) for v in row] for row in rows)  # no cell Excel would evaluate (CSV injection)
     return out.getvalue().encode(CSV_ENCODING)
 
 
