@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.dossier import write_dossier
+
+from tests.addin import register_view as rv
 from tests.addin import trust_fixtures as tf
 from tests.addin.test_debits_shell import strict
 from tests.addin.test_lcr_shell import lcr_dossier, lcr_ledger
@@ -29,11 +29,7 @@ def _argv(folder: Path, step: str, book: str) -> list[str]:
 
 
 def _live(folder: Path):
-    store = open_register(folder)
-    try:
-        return [b for b in store.snapshot().batches if b.kind == "lcr" and b.counts]
-    finally:
-        store.close()
+    return rv.live(folder, "lcr")
 
 
 @pytest.mark.parametrize("pair", range(PAIRS))

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.dossier import load_dossier, write_dossier
+
+from tests.addin import register_view as rv
 from tests.addin.test_debits_shell import strict
 from tests.core.debit_fixtures import default_ledger, dossier
 
@@ -35,11 +35,7 @@ def _reglo(folder: Path, *args: str, env: dict | None = None) -> subprocess.Comp
 
 
 def _live(folder: Path):
-    store = open_register(folder)
-    try:
-        return [b for b in store.snapshot().batches if b.kind == "prelevement" and b.counts]
-    finally:
-        store.close()
+    return rv.live(folder, "prelevement")
 
 
 def _lettered(folder: Path) -> bytes:

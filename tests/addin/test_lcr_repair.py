@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from reglo.addin.backends.sheets import FileWorkbook, read_table
 from reglo.addin.shell import debits as sd
 from reglo.addin.shell import lcr as sl
-from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.dossier import write_dossier
 from reglo.addin.shell.registry.repair import repair
 from reglo.addin.shell.registry.repair_lcr import _match
@@ -29,6 +28,7 @@ from reglo.core.fec_write import write_fec
 from reglo.core.lcr.params import Keys
 from reglo.core.models import LedgerLine, PaymentMethod
 
+from tests.addin.register_view import snapshot
 from tests.addin.test_debits_shell import strict
 from tests.addin.test_lcr_shell import lcr_dossier, lcr_ledger
 from tests.core.debit_fixtures import NOW, customer, dossier, ledger, sale
@@ -36,13 +36,6 @@ from tests.core.debit_fixtures import NOW, customer, dossier, ledger, sale
 REPAIRED_AT = datetime(2023, 9, 1, 8, 0, 0)
 IBAN_L003 = "FR7630004000031234567890143"
 
-
-def snapshot(folder: Path):
-    store = open_register(folder)
-    try:
-        return store.snapshot()
-    finally:
-        store.close()
 
 
 def workbook(folder: Path, name: str = "LCR.xlsx", *, remittance: date = date(2023, 8, 10), params: dict | None = None,

@@ -20,18 +20,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.registry.repair import repair
 
+from tests.addin.register_view import snapshot
+
 KINDS = ("decaissement", "decaissement_ecritures")
-
-
-def snapshot(folder):
-    store = open_register(folder)
-    try:
-        return store.snapshot()
-    finally:
-        store.close()
 
 
 def projection(snap, *, meta=True):

@@ -13,22 +13,15 @@ from datetime import datetime
 
 import pytest
 from reglo.addin.entrypoints.cli import main
-from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.dossier import write_dossier_workbook
 from reglo.addin.shell.registry.repair import repair
 
+from tests.addin.register_view import snapshot
 from tests.addin.test_payments_handlers import cli_dossier  # noqa: F401 - fixture
 from tests.addin.test_payments_workbook import dossier, make_dossier, template_file  # noqa: F401 - fixture
 
 UNKNOWABLE = ("source_row", "repaired", "entry")
 
-
-def snapshot(folder):
-    store = open_register(folder)
-    try:
-        return store.snapshot()
-    finally:
-        store.close()
 
 
 def projection(snap):

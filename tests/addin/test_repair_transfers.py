@@ -18,20 +18,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from reglo.addin.entrypoints.cli import main
-from reglo.addin.shell.commit import open_register
 from reglo.addin.shell.registry.repair import repair
 
+from tests.addin.register_view import snapshot
 from tests.addin.test_transfers_addin import NOW, _import, preview_rows, set_preview
 from tests.addin.transfer_helpers import make_dossier
 from tests.core.transfer_fixtures import debit, invoice
-
-
-def snapshot(folder):
-    store = open_register(folder)
-    try:
-        return store.snapshot()
-    finally:
-        store.close()
 
 
 def lines_of(snap):
