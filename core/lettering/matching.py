@@ -90,36 +90,42 @@ class Ctx:
 # references (vectorised over the whole scope)
 # ---------------------------------------------------------------------------
 
-def _digit_keys(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »):
     (index of the text, key)."""
     runs = pc.utf8_split_whitespace(pc.replace_substring_regex(values, r"[^0-9]+", " "))
     parents = pc.list_parent_indices(runs).to_numpy()
     flat = pc.utf8_ltrim(pc.list_flatten(runs), "0")
-    ok = pc.greater_equal(pc.utf8_length(flat), 3).to_numpy(zero_copy_only=False)
-    return parents[ok], np.asarray(pc.filter(flat, pa.array(ok)).to_numpy(zero_copy_only=False), dtype=object)
+    ok = pc.greater_equal(pc.utf8_length(flat), 3)
+    return parents[ok.to_numpy(zero_copy_only=False)], pc.filter(flat, ok)
 
 
-def _own_digit_key(values: pa.Array) -> np.ndarray:
+def _own_digit_key(values: pa.Array) -> pa.Array:
     """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
-    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none."""
-    last = pc.extract_regex(values, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
-    d = pc.struct_field(last, "d")
-    d = pc.fill_null(pc.utf8_ltrim(d, "0"), "")
-    return np.asarray(d.to_numpy(zero_copy_only=False), dtype=object)
+    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none. Each distinct
+    reference is read once."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    last = pc.extract_regex(encoded.dictionary, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
+    d = pc.fill_null(pc.utf8_ltrim(pc.struct_field(last, "d"), "0"), "")
+    return pc.take(d, encoded.indices)
 
 
 def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
     """Unit -> {unit it names: strength}: a line whose label or piece names the piece reference of
     an open line of the other sign of the same account (unique among that side's open lines).
     Strength: full number (« FA2025-00123 », « FA25-0012 »), short invoice number after an
-    invoice prefix (« FA001 »), or the number alone (« 000123 », « fact 123 » for FA2025-00123)."""
+    invoice prefix (« FA001 »), or the number alone (« 000123 », « fact 123 » for FA2025-00123).
+
+    Column-wise: the (account, key) pairs are joined as integers (sorted arrays and
+    ``searchsorted``), never as Python objects."""
     u = state.units
     edges: dict[int, dict[int, int]] = {}
     if not len(u):
         return edges
     n_own, parents, kid, blank, short_ids = reference_keys(u)
-    lu = u.line_unit
+    lu = np.asarray(u.line_unit, dtype="int64")
     acc = u.account
     acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
     n_keys = int(kid.max()) + 2 if len(kid) else 1
@@ -127,37 +133,33 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     strength_of[short_ids] = REF_SHORT
     valid = np.ones(n_keys, dtype=bool)
     valid[blank] = False
-    sign = np.sign(u.amount)
+    sign = np.sign(u.amount).astype("int64")
     frames = []
-    own_unit, own_k = lu, kid[:n_own]
-    nm_unit, nm_k = lu[parents], kid[n_own:]
+    own_k, nm_k = kid[:n_own], kid[n_own:]
+    nm_unit = lu[parents]
     ko, kn = valid[own_k], valid[nm_k]
-    frames.append((own_unit[ko], own_k[ko], nm_unit[kn], nm_k[kn], strength_of))
+    frames.append((lu[ko], own_k[ko], nm_unit[kn], nm_k[kn], n_keys, strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
     own_d = _own_digit_key(u.line_ref)
-    od_ok = (own_d != "") & inv[lu]
+    od_ok = pc.not_equal(own_d, "").to_numpy(zero_copy_only=False) & inv[lu]
     p2, nd = _digit_keys(u.line_text)
     # the digit keys as integer ids (joins on integers, not on text)
-    d_ids = pd.factorize(np.concatenate([own_d[od_ok], nd]).astype(object))[0].astype("int64") if (od_ok.any() or len(nd)) else np.zeros(0, "int64")
     n_od = int(od_ok.sum())
-    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], d_ids[n_od:], None))
+    if n_od or len(nd):
+        d_enc = pc.dictionary_encode(pa.concat_arrays([pc.filter(own_d, pa.array(od_ok)).cast(pa.string()), nd.cast(pa.string())]))
+        d_ids = d_enc.indices.to_numpy(zero_copy_only=False).astype("int64")
+        n_d = len(d_enc.dictionary)
+    else:
+        d_ids, n_d = np.zeros(0, "int64"), 1
+    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], d_ids[n_od:], n_d, None))
     rows_a, rows_b, rows_s = [], [], []
-    for own_unit, own_key, nm_unit, nm_key, strength in frames:
-        owners = pd.DataFrame({"unit": own_unit, "key": own_key, "acc": acc_id[own_unit], "sign": sign[own_unit]}).drop_duplicates()
-        named = pd.DataFrame({"unit": nm_unit, "key": nm_key, "acc": acc_id[nm_unit], "sign": sign[nm_unit]}).drop_duplicates()
-        counts = owners.groupby(["acc", "key", "sign"], sort=False)["unit"].transform("size")
-        owners = owners[counts == 1]
-        links = named.merge(owners, on=["acc", "key"], suffixes=("", "_o"))
-        links = links[links["unit"] != links["unit_o"]]
-        if links.empty:
+    for own_unit, own_key, nm_unit, nm_key, nk, strength in frames:
+        a, b, k = _join_keys(own_unit, own_key, nm_unit, nm_key, nk, acc_id, sign)
+        if not len(a):
             continue
-        if strength is None:
-            s = np.full(len(links), REF_DIGITS, dtype="int64")
-        else:
-            s = strength[links["key"].to_numpy(dtype="int64")]
-        rows_a.append(links["unit"].to_numpy(dtype="int64"))
-        rows_b.append(links["unit_o"].to_numpy(dtype="int64"))
-        rows_s.append(s)
+        rows_a.append(a)
+        rows_b.append(b)
+        rows_s.append(np.full(len(a), REF_DIGITS, dtype="int64") if strength is None else strength[k])
     if not rows_a:
         return edges
     ea, eb, es = np.concatenate(rows_a), np.concatenate(rows_b), np.concatenate(rows_s)
@@ -167,13 +169,47 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     keep = np.r_[True, (ea[1:] != ea[:-1]) | (eb[1:] != eb[:-1])]
     ea, eb, es = ea[keep], eb[keep], es[keep]
     state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
-    for a, b, s in zip(ea.tolist(), eb.tolist(), es.tolist()):
-        d = edges.get(a)
-        if d is None:
-            edges[a] = {b: s}
-        else:
-            d[b] = s
+    # the dict of dicts, one per naming unit (ea is sorted)
+    cut = np.flatnonzero(np.r_[True, ea[1:] != ea[:-1]]).tolist() + [len(ea)]
+    heads, eb_l, es_l = ea[cut[:-1]].tolist(), eb.tolist(), es.tolist()
+    for h, lo, hi in zip(heads, cut[:-1], cut[1:]):
+        edges[h] = dict(zip(eb_l[lo:hi], es_l[lo:hi]))
     return edges
+
+
+def _join_keys(own_unit: np.ndarray, own_key: np.ndarray, nm_unit: np.ndarray, nm_key: np.ndarray, n_keys: int, acc_id: np.ndarray,
+               sign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(naming unit, owning unit, key) for every key a unit names that exactly one open line of
+    one sign of the same account owns (distinct (unit, key) pairs on both sides)."""
+    n_keys = np.int64(max(n_keys, 1))
+    own = _distinct(own_unit.astype("int64") * n_keys + own_key)
+    ou, ok = own // n_keys, own % n_keys
+    # owned by exactly one unit of its sign in its account
+    grp = (acc_id[ou] * n_keys + ok) * 3 + (sign[ou] + 1)
+    by = np.argsort(grp, kind="stable")
+    g = grp[by]
+    head = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, "int64")
+    single = by[head[np.diff(np.r_[head, len(g)]) == 1]]
+    ou, ok = ou[single], ok[single]
+    oak = acc_id[ou] * n_keys + ok
+    order = np.argsort(oak, kind="stable")
+    ou, oak = ou[order], oak[order]
+    named = _distinct(nm_unit.astype("int64") * n_keys + nm_key)
+    nu, nk = named // n_keys, named % n_keys
+    nak = acc_id[nu] * n_keys + nk
+    lo = np.searchsorted(oak, nak, side="left")
+    cnt = np.searchsorted(oak, nak, side="right") - lo
+    total = int(cnt.sum())
+    a, k = np.repeat(nu, cnt), np.repeat(nk, cnt)
+    b = ou[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
+    keep = a != b
+    return a[keep], b[keep], k[keep]
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array (a sort: cheaper than ``np.unique``'s hashing)."""
+    s = np.sort(values)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
 _REF_Z = np.array([0.0, 3.0, 3.5, 4.5])  # by strength: none, number alone, short, full

@@ -101,12 +101,23 @@ def _normalise_unique(values: pa.Array) -> pa.Array:
 def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Keys named by each text: (index of the text, key) for every word holding a digit, and for a
     prefix word followed by a number (« Facture 123 », « FA 25-0012 », « n° 4512 »)."""
+    parents, texts = token_texts(values)
+    if not len(texts):
+        return pa.array([], pa.int64()), pa.array([], pa.string())
+    keys = normalise_refs(texts)
+    ok = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
+    return pa.array(parents[ok]), pc.filter(keys, pa.array(ok))
+
+
+def token_texts(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """The words of each text that may name a key, before normalisation: (index of the text,
+    word or joined words); ``text_tokens`` keeps those whose ``normalise_refs`` is not blank."""
     words = pc.utf8_split_whitespace(values)
     parents = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
     n = len(flat)
     if not n:
-        return pa.array([], pa.int64()), pa.array([], pa.string())
+        return np.zeros(0, dtype="int64"), pa.array([], pa.string())
     # the word tests run once per distinct word (« VIR », « CLIENT » … repeat on every line)
     encoded = pc.dictionary_encode(flat)
     if isinstance(encoded, pa.ChunkedArray):
@@ -134,6 +145,4 @@ def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
         joined3 = pc.binary_join_element_wise(pc.take(flat, pa.array(join3)), pc.take(flat, pa.array(join3 + 1)),
                                               pc.take(flat, pa.array(join3 + 2)), "")
         texts = pa.concat_arrays([texts, joined3])
-    keys = normalise_refs(texts)
-    ok = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
-    return pa.array(parents[idx][ok]), pc.filter(keys, pa.array(ok))
+    return parents[idx], texts
