@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -355,17 +356,20 @@ SETTLE_BACK = 3
 
 
 def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], options: LetteringOptions) -> list[LetteringGroup]:
-    """Letter codes, totals and write-off entries of the raw groups, in a fixed order."""
+    """Letter codes, totals and write-off entries of the raw groups, in a fixed order.
+
+    Column-wise: the sort, the codes (per account, after the highest code already used), the
+    rows and the totals are computed as arrays; only the groups that complete a partial
+    lettering, carry alternatives or need a write-off are looked at one by one."""
     if not raw:
         return []
+    n = len(raw)
     codes_all = frame["lettering_code"].to_numpy(dtype=object)
     has_code = sc.scope & (codes_all != "")
-    used: dict[str, list[str]] = {}
-    for acc, c in zip(sc.key[has_code].tolist(), codes_all[has_code].tolist()):
-        used.setdefault(acc, []).append(c)
     # sort key of each group: account, last date, first date, first row (all data, never position)
-    sizes = np.fromiter((len(g.units) for g in raw), dtype="int64", count=len(raw))
-    flat = np.fromiter((u for g in raw for u in g.units), dtype="int64", count=int(sizes.sum()))
+    unit_lists = list(map(_UNITS, raw))
+    sizes = np.fromiter(map(len, unit_lists), dtype="int64", count=n)
+    flat = np.fromiter(itertools.chain.from_iterable(unit_lists), dtype="int64", count=int(sizes.sum()))
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     last = np.maximum.reduceat(units.date[flat], starts)
     first = np.minimum.reduceat(units.date[flat], starts)
@@ -374,61 +378,122 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     gdebit = np.add.reduceat(units.debit[flat], starts)
     gcredit = np.add.reduceat(units.credit[flat], starts)
     gpos = units.first_pos[flat[starts]]
-    order = np.lexsort((row0, first, last, pd.factorize(acc0, sort=True)[0])).tolist()
-    gen = frame["ledger_account"].to_numpy(dtype=object)
-    aux = frame["subledger_account"].to_numpy(dtype=object)
-    aux_label = frame["subledger_label"].to_numpy(dtype=object)
-    docref = frame["document_ref"].to_numpy(dtype=object)
-    out: list[LetteringGroup] = []
-    zero = _money(0)
-    acc_l, pos_l, deb_l, cred_l, last_l = acc0.tolist(), gpos.tolist(), gdebit.tolist(), gcredit.tolist(), last.tolist()
-    unit_rows, partial_code = units.rows, units.partial_code
-    gen_l = gen[gpos].tolist()
+    acc_f, acc_names = pd.factorize(acc0, sort=True)
+    order = np.lexsort((row0, first, last, acc_f))
     # codes continue after the highest code of the account (whatever its case)
-    base: dict[str, int] = {}
-    for account, codes in used.items():
-        ranks = [r for r in map(code_rank, codes) if r is not None]
-        base[account] = max(ranks) + 1 if ranks else 0
-    counter: dict[str, int] = {}
-    is_partial_unit = np.fromiter((bool(c) for c in partial_code), dtype=bool, count=len(partial_code))
-    inherits = np.logical_or.reduceat(is_partial_unit[flat], starts).tolist() if len(flat) else []
-    taken: dict[str, set[str]] = {}
-    table = _code_table(max((base.get(a, 0) for a in set(acc_l)), default=0) + len(raw))
-    for i in order:
-        g, account = raw[i], acc_l[i]
-        us = g.units
-        rws = tuple(sorted(r for u in us for r in unit_rows[u])) if len(us) > 1 else unit_rows[us[0]]
-        code = ""
-        if inherits[i]:  # completing a partial lettering keeps its letters, in upper case
+    base = np.zeros(len(acc_names), dtype="int64")
+    sel = np.flatnonzero(has_code)
+    if len(sel):
+        cinv, ucodes = pd.factorize(codes_all[sel])
+        crank = np.array([-1 if r is None else r for r in map(code_rank, ucodes.tolist())], dtype="int64")
+        at = pd.Index(acc_names).get_indexer(sc.key[sel])
+        hit = at >= 0
+        best = np.full(len(acc_names), -1, dtype="int64")
+        np.maximum.at(best, at[hit], crank[cinv[hit]])
+        base = best + 1
+    partial_code = units.partial_code
+    partial_g = np.fromiter(map(_PARTIAL, raw), dtype=bool, count=n)
+    # completing a partial lettering keeps its letters (in upper case), in the groups' order
+    given: dict[int, str] = {}
+    is_partial_unit = np.array(partial_code, dtype=object) != ""
+    inherits = np.logical_or.reduceat(is_partial_unit[flat], starts)
+    if inherits.any():
+        used: dict[str, list[str]] = {}
+        for acc, c in zip(sc.key[has_code].tolist(), codes_all[has_code].tolist()):
+            used.setdefault(acc, []).append(c)
+        taken: dict[str, set[str]] = {}
+        for i in order[inherits[order]].tolist():
+            g, account = raw[i], acc0[i]
             if account not in taken:  # codes of complete letterings: a partial one's letters stay available
                 taken[account] = {c for c in used.get(account, []) if not is_partial_code(c)}
-            inherited = sorted(partial_code[u] for u in us if partial_code[u])
+            inherited = sorted(partial_code[u] for u in g.units if partial_code[u])
+            code = ""
             if g.partial:
                 code = inherited[0]
             elif inherited[0].upper() not in taken[account]:
                 code = inherited[0].upper()
             if code:
                 taken[account].add(code.upper())
-        if not code:
-            n = counter.get(account, 0)
-            counter[account] = n + 1
-            r = base.get(account, 0) + n
-            code = table[r] if r < len(table) else code_at(r)
-            if g.partial:
-                code = code.lower()
-        d, c = deb_l[i], cred_l[i]
-        total = d - c
-        write_off = None
-        gap = 0
-        if g.rule is Rule.TOLERANCE and total != 0:
-            gap = total
-            write_off = _write_off(options, pos_l[i], gen, aux, aux_label, docref, code, total, _day_to_date(last_l[i]) or _EPOCH)
-        out.append(LetteringGroup(
-            len(out) + 1, account, gen_l[i], code, rws, g.rule, g.reason, g.confidence, g.ambiguous,
-            tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in g.alternatives) if g.alternatives else (),
-            g.partial, _money(total) if g.partial else zero, _money(gap) if gap else zero, write_off, _money(d), _money(c), g.z, g.margin,
-        ))
-    return out
+                given[i] = code
+    # the others: the next codes of their account, in order
+    need = np.ones(n, dtype=bool)
+    if given:
+        need[np.fromiter(given.keys(), dtype="int64", count=len(given))] = False
+    seq = order[need[order]]
+    a = acc_f[seq]
+    k = np.arange(len(seq))
+    head = np.r_[True, a[1:] != a[:-1]] if len(seq) else np.zeros(0, dtype=bool)
+    rank = base[a] + k - np.maximum.accumulate(np.where(head, k, 0))
+    table = _code_table(int(rank.max()) + 1 if len(rank) else 0)
+    codes = np.empty(n, dtype=object)
+    if len(seq):
+        codes[seq] = np.array(table + [""], dtype=object)[np.minimum(rank, len(table))]
+        for j in np.flatnonzero(rank >= len(table)).tolist():
+            codes[seq[j]] = code_at(int(rank[j]))
+        for i in seq[partial_g[seq]].tolist():
+            codes[i] = codes[i].lower()
+    for i, c in given.items():
+        codes[i] = c
+    # rows: a single unit's rows as they are, the rows of several units merged and sorted
+    unit_rows = units.rows
+    rows = [unit_rows[u] for u in flat[starts].tolist()]
+    multi = np.flatnonzero(sizes > 1)
+    if len(multi):
+        in_multi = np.repeat(sizes > 1, sizes)
+        m_units = flat[in_multi]
+        # a unit of one line has its first row as its only row; the others (partial letterings) are read
+        m_part = is_partial_unit[m_units]
+        lens = np.ones(len(m_units), dtype="int64")
+        mrows = units.row[m_units]
+        if m_part.any():
+            lists = [unit_rows[u] for u in m_units[m_part].tolist()]
+            lens[m_part] = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
+            mrows = np.repeat(mrows, lens)
+            mrows[np.repeat(m_part, lens)] = np.fromiter(itertools.chain.from_iterable(lists), dtype="int64", count=int(lens[m_part].sum()))
+        mgid = np.repeat(np.repeat(np.arange(n), sizes)[in_multi], lens)
+        mrows = mrows[np.lexsort((mrows, mgid))].tolist()
+        cut = np.concatenate([[0], np.cumsum(np.bincount(mgid, minlength=n)[multi])]).tolist()
+        for j, i in enumerate(multi.tolist()):
+            rows[i] = tuple(mrows[cut[j]:cut[j + 1]])
+    # totals as Decimals, each distinct amount converted once
+    total = gdebit - gcredit
+    money_of, inv_m = np.unique(np.concatenate([gdebit, gcredit]), return_inverse=True)
+    money = [_money(v) for v in money_of.tolist()]
+    dec_l = [money[j] for j in inv_m.tolist()]
+    zero = _money(0)
+    open_l = [zero] * n
+    for i in np.flatnonzero(partial_g).tolist():
+        open_l[i] = _money(int(total[i]))
+    gap_l = [zero] * n
+    wo_l: list[Entry | None] = [None] * n
+    rules = list(map(_RULE, raw))
+    tolerance = np.fromiter(map(operator.is_, rules, itertools.repeat(Rule.TOLERANCE)), dtype=bool, count=n) & (total != 0)
+    if tolerance.any():
+        gen = frame["ledger_account"].to_numpy(dtype=object)
+        aux = frame["subledger_account"].to_numpy(dtype=object)
+        aux_label = frame["subledger_label"].to_numpy(dtype=object)
+        docref = frame["document_ref"].to_numpy(dtype=object)
+        for i in np.flatnonzero(tolerance).tolist():
+            t = int(total[i])
+            gap_l[i] = _money(t)
+            wo_l[i] = _write_off(options, int(gpos[i]), gen, aux, aux_label, docref, codes[i], t, _day_to_date(int(last[i])) or _EPOCH)
+    alts = list(map(_ALTERNATIVES, raw))
+    alts_l: list[tuple] = [()] * n
+    for i in itertools.compress(range(n), alts):
+        alts_l[i] = tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in alts[i])
+    # the groups as tuples, every column taken in the groups' order
+    o = order.tolist()
+    pick = operator.itemgetter(*o) if n > 1 else (lambda xs: (xs[o[0]],))
+    raw_o = pick(raw)
+    columns = (range(1, n + 1), acc0[order].tolist(), frame["ledger_account"].to_numpy(dtype=object)[gpos[order]].tolist(), codes[order].tolist(),
+               pick(rows), pick(rules), map(_REASON, raw_o), map(_CONFIDENCE, raw_o), map(_AMBIGUOUS, raw_o), pick(alts_l),
+               partial_g[order].tolist(), pick(open_l), pick(gap_l), pick(wo_l), pick(dec_l), pick(dec_l[n:]), map(_Z, raw_o),
+               map(_MARGIN, raw_o))
+    return list(map(functools.partial(tuple.__new__, LetteringGroup), zip(*columns)))
+
+
+_UNITS, _PARTIAL, _RULE, _REASON = (operator.attrgetter(f) for f in ("units", "partial", "rule", "reason"))
+_CONFIDENCE, _AMBIGUOUS, _ALTERNATIVES, _Z, _MARGIN = (operator.attrgetter(f) for f in ("confidence", "ambiguous", "alternatives", "z", "margin"))
 
 
 def _code_table(n: int) -> list[str]:
