@@ -551,82 +551,119 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
     out = frame.copy()
     alerts: list[Alert] = []
     rows = out["source_row"].to_numpy()
-    index = pd.Index(rows)
     codes = out["lettering_code"].to_numpy(dtype=object).copy()
     dates = out["lettered_on"].to_numpy(dtype="datetime64[s]").copy()
-    signed = out["debit"].to_numpy() - out["credit"].to_numpy()
-    edays = _days(out["entry_date"])
-    key = account_keys(out)
-    partial = _partial_mask(out["lettering_code"])
     applied: list[AppliedGroup] = []
     done: list[LetteringGroup] = []
     write_offs: list[tuple[Entry, str, date | None]] = []
     next_row = int(rows.max()) + 1 if len(rows) else 2
     if chosen:
-        sizes = np.fromiter((len(g.rows) for g in chosen), dtype="int64", count=len(chosen))
-        flat_rows = np.fromiter((r for g in chosen for r in g.rows), dtype="int64", count=int(sizes.sum()))
+        signed = out["debit"].to_numpy() - out["credit"].to_numpy()
+        n_groups = len(chosen)
+        group_rows = list(map(_ROWS, chosen))
+        sizes = np.fromiter(map(len, group_rows), dtype="int64", count=n_groups)
+        flat_rows = np.fromiter(itertools.chain.from_iterable(group_rows), dtype="int64", count=int(sizes.sum()))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        flat_pos = index.get_indexer(flat_rows)
+        flat_pos = pd.Index(rows).get_indexer(flat_rows)
         missing = flat_pos < 0
         safe_pos = np.where(missing, 0, flat_pos)
-        openable = (codes[safe_pos] == "") | partial[safe_pos] | proposal.reletter
+        flat_code_arr = codes[safe_pos]
+        coded = flat_code_arr != ""
+        partial_line = np.zeros(len(safe_pos), dtype=bool)
+        if coded.any():
+            partial_line[coded] = _partial_mask(pd.Series(flat_code_arr[coded], dtype=object))
+        openable = ~coded | partial_line | proposal.reletter
         line_ok = ~missing & openable
         bad_line = np.logical_or.reduceat(~line_ok, starts)
-        expected = np.array([int(g.open_amount * 100) if g.partial else int(g.gap * 100) for g in chosen], dtype="int64")
+        # expected total: the open amount of a partial group, the gap of a tolerance group, else 0
+        partial_g = list(map(_GROUP_PARTIAL, chosen))
+        gaps = list(map(_GAP, chosen))
+        expected = np.zeros(n_groups, dtype="int64")
+        for n in itertools.compress(range(n_groups), map(operator.or_, partial_g, map(bool, gaps))):
+            g = chosen[n]
+            expected[n] = int(g.open_amount * 100) if g.partial else int(g.gap * 100)
         totals = np.add.reduceat(np.where(missing, 0, signed[safe_pos]), starts)
-        wrong_account = np.logical_or.reduceat(key[safe_pos] != np.repeat(np.array([g.account for g in chosen], dtype=object), sizes), starts)
-        max_day = np.maximum.reduceat(edays[safe_pos], starts)
-    in_use: dict[str, set[str]] = {}
-    lettered_pos = np.flatnonzero(codes != "")
-    for acc, c in zip(key[lettered_pos].tolist(), codes[lettered_pos].tolist()):
-        in_use.setdefault(acc, set()).add(c.upper())
-    if chosen:
-        flat_codes = codes[safe_pos].tolist()
-        flat_dates = dates[safe_pos].astype("datetime64[D]").tolist()  # date objects, None for NaT
-        default_on = np.where(max_day == _NO_DATE, np.datetime64("NaT", "D"), max_day.astype("datetime64[D]")).tolist()
-        bad_l, wrong_l, tot_l, exp_l, start_l = bad_line.tolist(), wrong_account.tolist(), totals.tolist(), expected.tolist(), starts.tolist()
-    ok_groups: list[int] = []
-    new_codes: list[str] = []
-    new_dates: list[date | None] = []
-    for n, g in enumerate(chosen):
-        a, b = start_l[n], start_l[n] + len(g.rows)
-        if bad_l[n] or wrong_l[n]:
-            k = a + int(np.flatnonzero(~line_ok[a:b])[0]) if bad_l[n] else a
-            r = int(flat_rows[k])
-            alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=r, account=g.account, letter=g.code, source_row=r))
-            continue
-        if tot_l[n] != exp_l[n]:
-            alerts.append(alert("LET_PROPOSAL_UNBALANCED", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code,
-                                gap=eur(abs(tot_l[n] - exp_l[n]))))
-            continue
-        prev_codes = tuple(flat_codes[a:b])
-        used = in_use.setdefault(g.account, set())
-        code = g.code
-        if code.upper() in used and code.upper() not in {c.upper() for c in prev_codes if c}:  # taken since the proposal
-            code = next(next_codes(used))
-            code = code.lower() if g.partial else code
-        used.add(code.upper())
-        on = lettered_on or default_on[n]
-        ok_groups.append(n)
-        new_codes.append(code)
-        new_dates.append(on)
-        added: tuple[int, ...] = ()
-        if g.write_off is not None:
-            added = (next_row, next_row + 1)
+        accounts = list(map(_ACCOUNT, chosen))
+        line_key = _keys_at(out, safe_pos)
+        wrong_account = np.logical_or.reduceat(line_key != np.repeat(np.array(accounts, dtype=object), sizes), starts)
+        max_day = np.maximum.reduceat(_days(out["entry_date"]).take(safe_pos), starts)
+        stale = bad_line | wrong_account
+        unbalanced = ~stale & (totals != expected)
+        for n in np.flatnonzero(stale | unbalanced).tolist():
+            g = chosen[n]
+            if stale[n]:
+                a = int(starts[n])
+                k = a + int(np.flatnonzero(~line_ok[a:a + len(g.rows)])[0]) if bad_line[n] else a
+                r = int(flat_rows[k])
+                alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=r, account=g.account, letter=g.code, source_row=r))
+            else:
+                alerts.append(alert("LET_PROPOSAL_UNBALANCED", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code,
+                                    gap=eur(abs(int(totals[n]) - int(expected[n])))))
+        keep = ~(stale | unbalanced)
+        ok_groups = np.flatnonzero(keep).tolist()
+        # the codes the lines carried before (to undo exactly)
+        flat_codes = flat_code_arr.tolist()
+        flat_dates = dates[safe_pos].astype("datetime64[D]").tolist() if (~np.isnat(dates[safe_pos])).any() else None  # None: all NaT
+        start_l, size_l = starts.tolist(), sizes.tolist()
+        # a code already used in its account (before, or by an earlier group of this run) gives way
+        # to the account's next free code: the accounts where that may happen go one group at a time
+        new_codes = [chosen[n].code for n in ok_groups]
+        lettered_pos = np.flatnonzero(codes != "")
+        before = pd.DataFrame({"acc": _keys_at(out, lettered_pos), "code": pd.Series(codes[lettered_pos], dtype=object).str.upper()}).drop_duplicates()
+        mine = pd.DataFrame({"acc": np.array(accounts, dtype=object)[ok_groups], "code": pd.Series(new_codes, dtype=object).str.upper()})
+        both = pd.concat([before, mine], ignore_index=True)
+        clash = set(mine["acc"][both.duplicated(keep=False).to_numpy()[len(before):]]) if len(mine) else set()
+        if clash:
+            used_before: dict[str, set[str]] = {}
+            for acc, c in zip(before["acc"].tolist(), before["code"].tolist()):
+                if acc in clash:
+                    used_before.setdefault(acc, set()).add(c)
+            in_use: dict[str, set[str]] = {}
+            for j, n in enumerate(ok_groups):
+                g = chosen[n]
+                if g.account not in clash:
+                    continue
+                a = start_l[n]
+                prev = flat_codes[a:a + size_l[n]]
+                used = in_use.setdefault(g.account, set(used_before.get(g.account, ())))
+                code = g.code
+                if code.upper() in used and code.upper() not in {c.upper() for c in prev if c}:  # taken since the proposal
+                    code = next(next_codes(used))
+                    code = code.lower() if g.partial else code
+                used.add(code.upper())
+                new_codes[j] = code
+        if lettered_on is not None:
+            on_l = [lettered_on] * len(ok_groups)
+            group_on = np.repeat(np.array([lettered_on], dtype="datetime64[D]").astype("datetime64[s]"), len(chosen))
+        else:
+            group_on = np.where(max_day == _NO_DATE, np.datetime64("NaT", "D"), max_day.astype("datetime64[D]")).astype("datetime64[s]")
+            on_l = group_on[ok_groups].astype("datetime64[D]").tolist()
+        added_l: list[tuple[int, ...]] = [()] * len(ok_groups)
+        for j in itertools.compress(range(len(ok_groups)), (chosen[n].write_off is not None for n in ok_groups)):
+            added_l[j] = (next_row, next_row + 1)
             next_row += 2
-            write_offs.append((g.write_off, code, on))
-        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added, g.confidence, g.reason))
-        done.append(g if code == g.code else g.with_code(code))
-    if ok_groups:
-        group_code = np.full(len(chosen), "", dtype=object)
-        group_code[ok_groups] = new_codes
-        group_on = np.full(len(chosen), np.datetime64("NaT", "s"), dtype="datetime64[s]")
-        group_on[ok_groups] = np.array(new_dates, dtype="datetime64[D]").astype("datetime64[s]")  # None -> NaT
-        keep = np.zeros(len(chosen), dtype=bool)
-        keep[ok_groups] = True
-        line_keep = np.repeat(keep, sizes)
-        codes[flat_pos[line_keep]] = np.repeat(group_code, sizes)[line_keep]
-        dates[flat_pos[line_keep]] = np.repeat(group_on, sizes)[line_keep]
+            write_offs.append((chosen[ok_groups[j]].write_off, new_codes[j], on_l[j]))
+        if any(flat_codes):
+            prev_codes = [tuple(flat_codes[start_l[n]:start_l[n] + size_l[n]]) for n in ok_groups]
+        else:
+            blank = {s: ("",) * s for s in set(size_l)}
+            prev_codes = [blank[size_l[n]] for n in ok_groups]
+        if flat_dates is not None:
+            prev_dates = [tuple(flat_dates[start_l[n]:start_l[n] + size_l[n]]) for n in ok_groups]
+        else:
+            nothing = {s: (None,) * s for s in set(size_l)}
+            prev_dates = [nothing[size_l[n]] for n in ok_groups]
+        ok_chosen = [chosen[n] for n in ok_groups]
+        applied = list(map(functools.partial(tuple.__new__, AppliedGroup),
+                           zip(map(_ACCOUNT, ok_chosen), new_codes, map(_ROWS, ok_chosen), prev_codes, prev_dates, map(_RULE, ok_chosen), added_l,
+                               map(_CONFIDENCE, ok_chosen), map(_REASON, ok_chosen))))
+        done = [g if code == g.code else g.with_code(code) for g, code in zip(ok_chosen, new_codes)]
+        if ok_groups:
+            group_code = np.full(len(chosen), "", dtype=object)
+            group_code[ok_groups] = new_codes
+            line_keep = np.repeat(keep, sizes)
+            codes[flat_pos[line_keep]] = np.repeat(group_code, sizes)[line_keep]
+            dates[flat_pos[line_keep]] = np.repeat(group_on, sizes)[line_keep]
     out["lettering_code"] = pd.Series(codes, index=out.index, dtype=out["lettering_code"].dtype)
     out["lettered_on"] = pd.Series(dates, index=out.index).astype(frame["lettered_on"].dtype)
     if write_offs:
@@ -643,6 +680,15 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
         out = pd.concat([out, extra[out.columns]], ignore_index=True)
     run = LetteringRun(run_id=run_id, created_at=created_at, lettered_on=lettered_on, groups=tuple(applied))
     return ApplyResult(frame=out, run=run, alerts=alerts, applied=done)
+
+
+_ROWS, _ACCOUNT, _GAP, _GROUP_PARTIAL = (operator.attrgetter(f) for f in ("rows", "account", "gap", "partial"))
+
+
+def _keys_at(frame: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
+    """``account_keys`` of the lines at ``pos`` only."""
+    aux = frame["subledger_account"].take(pos).to_numpy(dtype=object)
+    return np.where(aux != "", aux, frame["ledger_account"].take(pos).to_numpy(dtype=object))
 
 
 def _dt_to_date(value: np.datetime64) -> date | None:
