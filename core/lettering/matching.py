@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from reglo.core.lettering.models import Rule
 from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, reference_keys
+from reglo.core.lettering.refs import scope_keys
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
@@ -124,7 +125,8 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     edges: dict[int, dict[int, int]] = {}
     if not len(u):
         return edges
-    n_own, parents, kid, blank, short_ids = reference_keys(u)
+    found = scope_keys(u.line_label, u.line_ref) if u.line_text is not None else None
+    n_own, parents, kid, blank, short_ids = reference_keys(u, found)
     lu = np.asarray(u.line_unit, dtype="int64")
     acc = u.account
     acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
@@ -142,7 +144,11 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
     own_d = _own_digit_key(u.line_ref)
     od_ok = pc.not_equal(own_d, "").to_numpy(zero_copy_only=False) & inv[lu]
-    p2, nd = _digit_keys(u.line_text)
+    if found is not None:  # the runs of digits of each distinct word, and where they occur
+        p2, nd, pick = found.digit_line, found.runs, found.digit_run
+    else:
+        p2, nd = _digit_keys(u.line_text)
+        pick = None
     # the digit keys as integer ids (joins on integers, not on text)
     n_od = int(od_ok.sum())
     if n_od or len(nd):
@@ -151,7 +157,8 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
         n_d = len(d_enc.dictionary)
     else:
         d_ids, n_d = np.zeros(0, "int64"), 1
-    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], d_ids[n_od:], n_d, None))
+    named_d = d_ids[n_od:] if pick is None else d_ids[n_od:][pick]
+    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], named_d, n_d, None))
     rows_a, rows_b, rows_s = [], [], []
     for own_unit, own_key, nm_unit, nm_key, nk, strength in frames:
         a, b, k = _join_keys(own_unit, own_key, nm_unit, nm_key, nk, acc_id, sign)
@@ -298,23 +305,25 @@ def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: lis
             known = use_hist | (cnt[a_id] >= 3)
             dev = np.abs(delay - m) / sdv
             z = _REF_Z[strength[px]] - np.where(known & ok_delay, 0.15 * np.minimum(dev, 8.0), np.where(delay > 150, 0.3, 0.0))
-            members_of: dict[int, list[int]] = {}
+            # the invoices each payer names (ea is sorted: one slice per payer, in the order of px)
             sel = payer[ea]
-            for a, b in zip(ea[sel].tolist(), eb[sel].tolist()):
-                members_of.setdefault(a, []).append(b)
-            for i, x in enumerate(px.tolist()):
-                ys = members_of[x]
-                refs = ", ".join(sorted({piece[y] for y in ys if piece[y]}))
-                label = "référence" + ("s" if len(ys) > 1 else "")
-                d = int(delay[i])
-                if not ok_delay[i]:
+            sa, sb = ea[sel], eb[sel].tolist()
+            cut = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]]).tolist() + [len(sa)]
+            for x, lo, hi, d, dated, kn, mi, zi in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(), m.tolist(),
+                                                      z.tolist()):
+                if hi - lo == 1:
+                    y = sb[lo]
+                    units, refs, label = ((x, y) if x < y else (y, x)), piece[y], "référence"
+                else:
+                    ys = sb[lo:hi]
+                    units, refs, label = tuple(sorted([x] + ys)), ", ".join(sorted({piece[y] for y in ys if piece[y]})), "références"
+                if not dated:
                     when = "acompte antérieur à la facture"
-                elif known[i]:
-                    when = f"délai {d} j (habituel {m[i]:.0f} j)"
+                elif kn:
+                    when = f"délai {d} j (habituel {mi:.0f} j)"
                 else:
                     when = f"délai {d} j"
-                zi = float(z[i])
-                rows_out.append((tuple(sorted([x] + ys)), Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
+                rows_out.append((units, Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
             taken[px] = True
             taken[eb[sel]] = True
             first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
@@ -360,15 +369,18 @@ def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: lis
         z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
         z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
         good = z >= AUTO_Z
-        for i, s_, dd, zz, kn, m_, dp in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
-                                             known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist()):
+        for i, s_, dd, zz, kn, m_, dp, am in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
+                                                 known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
+                                                 np.abs(amount[i_side[good]]).tolist()):
             when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
-            rows_out.append((tuple(sorted((i, s_))), Rule.EXACT, f"montant identique {eur(abs(int(amount[i])))} ; {when} ; montant unique", zz))
+            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT, f"montant identique {eur(am)} ; {when} ; montant unique", zz))
         taken[i_side[good]] = True
         taken[s_side[good]] = True
+    groups = state.groups
     for units, rule, why, z in rows_out:
-        score = sigmoid_score(z)
-        state.groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=round(z, 3), margin=round(z, 3)))
+        score = int(round(100 / (1 + math.exp(-z))))  # sigmoid_score
+        z3 = round(z, 3)
+        groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=z3, margin=z3))
     state.free[taken] = False
     return learnt
 

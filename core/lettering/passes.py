@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reglo.core.lettering.models import LetteringOptions, Rule
-from reglo.core.lettering.refs import SHORT_MARK, normalise_refs, token_texts
+from reglo.core.lettering.refs import SHORT_MARK, ScopeKeys, normalise_refs, scope_keys, token_texts
 from reglo.core.money import cents_to_money, format_display  # noqa: F401 (eur doctest)
 
 
@@ -102,9 +102,15 @@ class PassState:
 # ---------------------------------------------------------------------------
 
 
-def reference_keys(units: Units) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reference_keys(units: Units, found: ScopeKeys | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The keys of the open lines, computed once for both reference sweeps: (number of own keys,
-    parent line of each named key, key id of the own then named keys, blank key ids, short key ids)."""
+    parent line of each named key, key id of the own then named keys, blank key ids, short key ids).
+    ``found``: the ``scope_keys`` of the units when the caller has them."""
+    found = found or scope_keys(units.line_label, units.line_ref)
+    if found is not None:
+        blank = np.flatnonzero(pc.equal(found.keys, "").to_numpy(zero_copy_only=False))
+        short = np.flatnonzero(pc.starts_with(found.keys, SHORT_MARK).to_numpy(zero_copy_only=False))
+        return len(found.own), found.named_line, np.concatenate([found.own, found.named]), blank, short
     # the piece references and the words of the labels normalised together: a piece reference
     # is also a word of its line's label, each distinct text is normalised once
     n_own = len(units.line_ref)
