@@ -49,10 +49,15 @@ MAX_LINE_ALERTS = 200
 
 
 def account_keys(frame: pd.DataFrame) -> np.ndarray:
-    """Auxiliary account when present, else the general account (what lettering works on)."""
-    aux = frame["subledger_account"].to_numpy(dtype=object)
-    gen = frame["ledger_account"].to_numpy(dtype=object)
-    return np.where(aux != "", aux, gen)
+    """Auxiliary account when present, else the general account (what lettering works on).
+    Read column-wise, each distinct account made a Python string once."""
+    aux, gen = _native_text(frame["subledger_account"]), _native_text(frame["ledger_account"])
+    if aux is None or gen is None or aux.null_count or gen.null_count:
+        aux_o, gen_o = frame["subledger_account"].to_numpy(dtype=object), frame["ledger_account"].to_numpy(dtype=object)
+        return np.where(aux_o != "", aux_o, gen_o)
+    encoded = pc.dictionary_encode(pc.if_else(pc.not_equal(aux, ""), aux, gen))
+    names = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return names[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def scope_mask(frame: pd.DataFrame, roots: Iterable[str]) -> np.ndarray:
@@ -164,6 +169,19 @@ def _open_lines(frame: pd.DataFrame, sc: _Scope, reletter: bool) -> np.ndarray:
     return open_ & ~sc.untouchable & (sc.signed != 0)
 
 
+def _native_text(values: pd.Series) -> pa.Array | None:
+    """A column of text as an Arrow string array when it is held as one (pandas' Arrow-backed
+    strings), else None."""
+    if not isinstance(values.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        return None
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    return arr if pa.types.is_string(arr.type) else None
+
+
 def _arrow_text(values: pd.Series) -> pa.Array:
     """A text column as an Arrow array (zero-copy for pandas' Arrow-backed strings)."""
     arr = pa.array(values)
@@ -178,7 +196,7 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     pos = np.flatnonzero(open_)
-    codes = frame["lettering_code"].to_numpy(dtype=object)[pos]
+    codes = frame["lettering_code"].take(pos).to_numpy(dtype=object)
     part = sc.partial[pos]
     date_ = _days(frame["entry_date"])[pos]
     due_raw = _days(frame["due_date"])[pos] if "due_date" in frame else np.full(len(pos), _NO_DATE)
@@ -214,18 +232,20 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     line_unit_all = new_id[provisional]
     keep = line_unit_all >= 0
     line_unit = line_unit_all[keep]
-    lines = pd.DataFrame({"row": rows[keep], "pos": pos[keep]})
-    units = pd.DataFrame({"account": u_account[order], "amount": u_amount[order], "date": u_date[order], "due": u_due[order],
-                          "row": u_row[order], "code": u_code[order]})
+    n_units = len(order)
     # rows of each unit (lines ordered by unit, then source row)
-    lrow = lines["row"].to_numpy()
-    lpos = lines["pos"].to_numpy()
-    order = np.lexsort((lrow, line_unit))
-    lu, lr, lp = line_unit[order], lrow[order], lpos[order]
-    starts = np.searchsorted(lu, np.arange(len(units)))
-    ends = np.searchsorted(lu, np.arange(len(units)), side="right")
-    lr_list = lr.tolist()
-    unit_rows = [tuple(lr_list[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
+    lrow = rows[keep]
+    lpos = pos[keep]
+    by_unit = np.lexsort((lrow, line_unit))
+    lu, lr, lp = line_unit[by_unit], lrow[by_unit], lpos[by_unit]
+    starts = np.searchsorted(lu, np.arange(n_units))
+    ends = np.searchsorted(lu, np.arange(n_units), side="right")
+    unit_rows: list[tuple[int, ...]] = list(zip(lr[starts].tolist()))  # a unit of one line: its row alone
+    multi = np.flatnonzero(ends - starts > 1)
+    if len(multi):
+        lr_list = lr.tolist()
+        for u, a, b in zip(multi.tolist(), starts[multi].tolist(), ends[multi].tolist()):
+            unit_rows[u] = tuple(lr_list[a:b])
     debit = frame["debit"].to_numpy()[lp]
     credit = frame["credit"].to_numpy()[lp]
     # every unit has at least one line: starts are strictly increasing
@@ -236,13 +256,13 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     label = _arrow_text(frame["label"]).take(take)
     ref = _arrow_text(frame["document_ref"]).take(take)
     return Units(
-        account=units["account"].to_numpy(dtype=object),
-        amount=units["amount"].to_numpy(dtype="int64"),
-        date=units["date"].to_numpy(dtype="int64"),
-        due=units["due"].to_numpy(dtype="int64"),
-        row=units["row"].to_numpy(dtype="int64"),
+        account=u_account[order].astype(object),
+        amount=u_amount[order].astype("int64"),
+        date=u_date[order].astype("int64"),
+        due=u_due[order].astype("int64"),
+        row=u_row[order].astype("int64"),
         rows=unit_rows,
-        partial_code=units["code"].tolist(),
+        partial_code=u_code[order].tolist(),
         line_unit=line_unit,
         line_label=pc.binary_join_element_wise(label, ref, " "),
         line_ref=ref,
@@ -313,8 +333,8 @@ def _unit_features(frame: pd.DataFrame, units: Units) -> tuple[np.ndarray, np.nd
     ledger account 40x), labelled as a deposit?, piece reference of its first line."""
     if not len(units):
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), []
-    gen = frame["ledger_account"].to_numpy(dtype=object)[units.first_pos]
-    supplier = np.fromiter((str(g).startswith("40") for g in gen), dtype=bool, count=len(gen))
+    gen = _arrow_text(frame["ledger_account"]).take(pa.array(units.first_pos, type=pa.int64()))
+    supplier = pc.fill_null(pc.starts_with(gen, "40"), False).to_numpy(zero_copy_only=False)
     inv = np.where(supplier, units.amount < 0, units.amount > 0)
     kw = pc.match_substring_regex(pc.utf8_upper(units.line_label), matching.DEPOSIT_WORDS).to_numpy(zero_copy_only=False)
     deposit = np.zeros(len(units), dtype=bool)

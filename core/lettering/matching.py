@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from reglo.core.lettering.models import Rule
 from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, reference_keys
-from reglo.core.lettering.refs import scope_keys
+from reglo.core.lettering.refs import scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
@@ -94,7 +94,7 @@ class Ctx:
 def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »):
     (index of the text, key)."""
-    runs = pc.utf8_split_whitespace(pc.replace_substring_regex(values, r"[^0-9]+", " "))
+    runs = split_words(pc.replace_substring_regex(values, r"[^0-9]+", " "))
     parents = pc.list_parent_indices(runs).to_numpy()
     flat = pc.utf8_ltrim(pc.list_flatten(runs), "0")
     ok = pc.greater_equal(pc.utf8_length(flat), 3)
@@ -1232,18 +1232,31 @@ FAST_PATH = True  # uncontested groups resolved column-wise before the per-accou
 
 def _side_counts(u) -> tuple[np.ndarray, np.ndarray]:
     """Per unit: open lines of its account with its absolute amount, debit side and credit side."""
-    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
-    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy().astype("int64")
-    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy().astype("int64")
-    return n_pos, n_all - n_pos
+    return _amount_sides(u)
+
+
+def _amount_sides(u) -> tuple[np.ndarray, np.ndarray]:
+    """``_side_counts``, column-wise: units are sorted by account, so the (account, amount) groups
+    come from one sort of integers."""
+    n = len(u.amount)
+    if not n:
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    acc = u.account
+    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    size = np.abs(u.amount)
+    order = np.lexsort((size, acc_id))
+    a, s = acc_id[order], size[order]
+    gid = np.empty(n, dtype="int64")
+    gid[order] = np.cumsum(np.r_[True, (a[1:] != a[:-1]) | (s[1:] != s[:-1])]) - 1
+    n_all = np.bincount(gid)
+    n_pos = np.bincount(gid[u.amount > 0], minlength=len(n_all))
+    return n_pos[gid].astype("int64"), (n_all - n_pos)[gid].astype("int64")
 
 
 def _same_amount_counts(u) -> np.ndarray:
     """Per unit: how many open lines of its account share its amount, on the busier side."""
-    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
-    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy()
-    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy()
-    return np.maximum(n_pos, n_all - n_pos).astype("int64")
+    n_pos, n_neg = _amount_sides(u)
+    return np.maximum(n_pos, n_neg).astype("int64")
 
 
 _MARKER = r"(?:ECH|ECHEANCE|ÉCHÉANCE|ECHEANCES|VERSEMENT|MENSUALITE|MENSUALITÉ)\.?\s*(?:N°\s*)?(?P<i>[0-9]{1,2})\s*/\s*(?P<m>[0-9]{1,2})"

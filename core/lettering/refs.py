@@ -70,6 +70,16 @@ def ref_tokens(text: str) -> set[str]:
     return set(keys.to_pylist())
 
 
+def split_words(values: pa.Array) -> pa.ListArray:
+    """``pc.utf8_split_whitespace``, safe from a pyarrow bug: when the last text of the array ends
+    with whitespace, ``list_flatten`` of the split may (at random) glue that whitespace to the last
+    word (« 662 » read as « 662␠ »). The split runs with a sentinel text after the last one."""
+    words = pc.utf8_split_whitespace(pa.concat_arrays([values.cast(pa.string()), pa.array(["x"], pa.string())]))
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    return words.slice(0, len(values))
+
+
 # --- vectorised (pyarrow): the same normalisation for a whole column ---------------------
 _JOIN_WORDS = pa.array(sorted({"FACTURE", "FACTURES", "FACT", "FAC", "FA", "FCT", "NO", "NOS", "NUMERO", "REF", "N"}))
 
@@ -113,7 +123,7 @@ def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
 def token_texts(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """The words of each text that may name a key, before normalisation: (index of the text,
     word or joined words); ``text_tokens`` keeps those whose ``normalise_refs`` is not blank."""
-    words = pc.utf8_split_whitespace(values)
+    words = split_words(values)
     parents = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
     n = len(flat)
@@ -169,7 +179,7 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     words before the reference's. None when a value is null (the caller then works text by text)."""
     if labels.null_count or refs.null_count:
         return None
-    words = pc.utf8_split_whitespace(labels)
+    words = split_words(labels)
     parents = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
     n_lines, n = len(labels), len(flat)
@@ -200,7 +210,7 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     word_keys = _normalise_unique(uniq.take(pa.array(dw))) if len(dw) else pa.array([], pa.string())
     joined_keys = normalise_refs(joined) if len(joined) else pa.array([], pa.string())
     # the words of each piece reference (empty strings are not words)
-    ref_words = pc.utf8_split_whitespace(refs)
+    ref_words = split_words(refs)
     ref_flat = pc.list_flatten(ref_words)
     ref_count = np.bincount(pc.list_parent_indices(ref_words).to_numpy()[pc.not_equal(ref_flat, "").to_numpy(zero_copy_only=False)],
                             minlength=n_lines)
@@ -233,7 +243,7 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     rank = np.arange(len(ne_pos)) - (ends - ne_count)[ne_line]
     in_text = np.zeros(n, dtype=bool)
     in_text[ne_pos] = rank < (ne_count - ref_count)[ne_line]
-    runs_of = pc.utf8_split_whitespace(pc.replace_substring_regex(uniq.take(pa.array(dw)), r"[^0-9]+", " ")) if len(dw) else None
+    runs_of = split_words(pc.replace_substring_regex(uniq.take(pa.array(dw)), r"[^0-9]+", " ")) if len(dw) else None
     if runs_of is None:
         return ScopeKeys(own, named_line[ok], named[ok], keys, np.zeros(0, "int64"), np.zeros(0, "int64"), pa.array([], pa.string()))
     run_parent = pc.list_parent_indices(runs_of).to_numpy()

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reglo.core.lettering.matching import _digit_keys
-from reglo.core.lettering.refs import normalise_refs, scope_keys, text_tokens
+from reglo.core.lettering.refs import normalise_refs, scope_keys, split_words, text_tokens
 
 CASES = [
     ("VIR CLIENT 0268 N° 4372 fa2025-04373 fact 4374", "FA2025-04373"),
@@ -57,3 +57,13 @@ _TEXT = st.lists(_PIECES, max_size=6).map(" ".join) | st.lists(_PIECES, max_size
 @given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=8))
 def test_scope_keys_same_as_text_by_text(lines):
     _check([t for t, _ in lines], [r for _, r in lines])
+
+
+def test_split_words_never_glues_trailing_whitespace():
+    """pyarrow's utf8_split_whitespace + list_flatten may glue the trailing whitespace of the
+    array's last text to its last word, at random; ``split_words`` (and so every key) does not."""
+    texts = pa.array(["70A354/4a500f", " /°\t9000247°", "328364", "0a9ff\tffB5-B662a/\t "])
+    for _ in range(50):
+        _, runs = _digit_keys(texts)
+        assert runs.to_pylist() == ["354", "500", "9000247", "328364", "662"]
+        assert pc.list_flatten(split_words(texts)).to_pylist()[-3:] == ["ffB5-B662a/", "", ""]
