@@ -13,9 +13,7 @@ restores exactly the previous state.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import itertools
 import operator
 from dataclasses import dataclass
@@ -40,7 +38,7 @@ from reglo.core.lettering.models import (
     Rule,
 )
 from reglo.core.lettering import matching
-from reglo.core.lettering.passes import PassState, RawGroup, Units, eur
+from reglo.core.lettering.passes import PassState, RawGroup, Units, eur, gc_paused
 from reglo.core.models import Entry, EntryLine
 from reglo.core.money import cents_to_money
 
@@ -296,7 +294,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     tell("préparation", 0, 1)
     sc = _examine(frame, options)
     open_ = _open_lines(frame, sc, options.reletter)
-    with _gc_paused():
+    with gc_paused():
         units = _build_units(frame, sc, open_)
     tell("préparation", 1, 1)
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
@@ -307,7 +305,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),
                                left=state.budget_left_units.get(account, 0)))
-    with _gc_paused():
+    with gc_paused():
         groups = _finish(frame, sc, units, state.groups, options)
     ambiguous = [g for g in groups if g.ambiguous]
     for g in ambiguous[:MAX_LINE_ALERTS]:
@@ -520,20 +518,6 @@ _UNITS, _PARTIAL, _RULE, _REASON = (operator.attrgetter(f) for f in ("units", "p
 _CONFIDENCE, _AMBIGUOUS, _ALTERNATIVES, _Z, _MARGIN = (operator.attrgetter(f) for f in ("confidence", "ambiguous", "alternatives", "z", "margin"))
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """No cyclic garbage collection while a stage builds many small tuples that cannot form
-    cycles (rows, groups): on a large ledger, the collections triggered by these allocations
-    rescan the whole heap of the run again and again (about 40 % of the stage)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _code_table(n: int) -> list[str]:
     """The first codes of the sequence (AA, AB, …), at most 500,000 (beyond: ``code_at``)."""
     return list(itertools.islice(next_codes([]), min(n, 500_000)))
@@ -584,7 +568,7 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
         lettered_on: DateLet; default the latest entry date of each group.
         run_id: identifies the run in the journal (for ``undo_lettering``).
     """
-    with _gc_paused():
+    with gc_paused():
         return _apply(frame, proposal, run_id, created_at, lettered_on, accepted)
 
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reglo.core.lettering.models import Rule
-from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, reference_keys
+from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, gc_paused, reference_keys
 from reglo.core.lettering.refs import scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
@@ -114,6 +114,12 @@ def _own_digit_key(values: pa.Array) -> pa.Array:
 
 
 def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
+    """See ``_reference_edges`` (run without cyclic GC: it builds one dict per naming line)."""
+    with gc_paused():
+        return _reference_edges(state, inv)
+
+
+def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
     """Unit -> {unit it names: strength}: a line whose label or piece names the piece reference of
     an open line of the other sign of the same account (unique among that side's open lines).
     Strength: full number (« FA2025-00123 », « FA25-0012 »), short invoice number after an
@@ -243,6 +249,13 @@ def _account_delay_stats(acc_id: np.ndarray, delay: np.ndarray) -> tuple[np.ndar
 
 def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], nsame_pos: np.ndarray, nsame_neg: np.ndarray,
               history: dict[str, tuple[float, float, int]]) -> dict[str, tuple[float, float, int]]:
+    """See ``_fast_path`` (run without cyclic GC: it builds one group per uncontested match)."""
+    with gc_paused():
+        return _fast_path(state, inv, deposit, piece, nsame_pos, nsame_neg, history)
+
+
+def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], nsame_pos: np.ndarray, nsame_neg: np.ndarray,
+               history: dict[str, tuple[float, float, int]]) -> dict[str, tuple[float, float, int]]:
     """The groups no other candidate can contest, vectorised over the whole scope, so that the
     per-account search only sees what is left:
 
