@@ -323,7 +323,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         alerts=tuple(sc.alerts),
         scope_lines=int(sc.scope.sum()),
         open_lines=int(open_.sum()),
-        accounts=len(pd.unique(units.account)) if len(units) else 0,
+        accounts=int(np.count_nonzero(units.account[1:] != units.account[:-1])) + 1 if len(units) else 0,  # units are sorted by account
         budget_exceeded=tuple(state.budget_exceeded),
         work=state.work,
         reletter=options.reletter,

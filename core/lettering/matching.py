@@ -195,6 +195,14 @@ def _join_keys(own_unit: np.ndarray, own_key: np.ndarray, nm_unit: np.ndarray, n
     """(naming unit, owning unit, key) for every key a unit names that exactly one open line of
     one sign of the same account owns (distinct (unit, key) pairs on both sides)."""
     n_keys = np.int64(max(n_keys, 1))
+    # only the keys both owned and named can link (a lookup per key id, before any sort)
+    owned = np.zeros(int(n_keys), dtype=bool)
+    owned[own_key] = True
+    named_somewhere = np.zeros(int(n_keys), dtype=bool)
+    named_somewhere[nm_key] = True
+    both = owned & named_somewhere
+    keep_own, keep_named = both[own_key], both[nm_key]
+    own_unit, own_key, nm_unit, nm_key = own_unit[keep_own], own_key[keep_own], nm_unit[keep_named], nm_key[keep_named]
     own = _distinct(own_unit.astype("int64") * n_keys + own_key)
     ou, ok = own // n_keys, own % n_keys
     # owned by exactly one unit of its sign in its account
