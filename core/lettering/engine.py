@@ -507,7 +507,7 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     o = order.tolist()
     pick = operator.itemgetter(*o) if n > 1 else (lambda xs: (xs[o[0]],))
     raw_o = pick(raw)
-    columns = (range(1, n + 1), acc0[order].tolist(), frame["ledger_account"].to_numpy(dtype=object)[gpos[order]].tolist(), codes[order].tolist(),
+    columns = (range(1, n + 1), acc0[order].tolist(), frame["ledger_account"].take(gpos[order]).to_numpy(dtype=object).tolist(), codes[order].tolist(),
                pick(rows), pick(rules), map(_REASON, raw_o), map(_CONFIDENCE, raw_o), map(_AMBIGUOUS, raw_o), pick(alts_l),
                partial_g[order].tolist(), pick(open_l), pick(gap_l), pick(wo_l), pick(dec_l), pick(dec_l[n:]), map(_Z, raw_o),
                map(_MARGIN, raw_o))
