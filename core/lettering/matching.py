@@ -1287,8 +1287,12 @@ def instalment_markers(u) -> list[tuple[int, int] | None]:
     """Per unit: (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), else None."""
     text = u.line_text if u.line_text is not None else u.line_label
     out: list[tuple[int, int] | None] = [None] * len(u)
-    hit = pc.match_substring_regex(pc.utf8_upper(text), _MARKER).to_numpy(zero_copy_only=False)
-    lines = np.flatnonzero(hit)
+    # the marker holds a « / »: only the texts with one go through the upper case and the regex
+    slash = np.flatnonzero(pc.fill_null(pc.match_substring(text, "/"), False).to_numpy(zero_copy_only=False))
+    if not len(slash):
+        return out
+    hit = pc.match_substring_regex(pc.utf8_upper(text.take(pa.array(slash))), _MARKER).to_numpy(zero_copy_only=False)
+    lines = slash[np.flatnonzero(hit)]
     if not len(lines):
         return out
     found = pc.extract_regex(pc.utf8_upper(text.take(pa.array(lines))), _MARKER)
