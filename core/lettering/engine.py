@@ -354,8 +354,8 @@ def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, i
     if not good.any():
         return {}
     sel = np.flatnonzero(good)
-    gen = frame["ledger_account"].to_numpy(dtype=object)[sel]
-    supplier = np.fromiter((str(g).startswith("40") for g in gen), dtype=bool, count=len(sel))
+    gen = _arrow_text(frame["ledger_account"]).take(pa.array(sel, type=pa.int64()))
+    supplier = pc.fill_null(pc.starts_with(gen, "40"), False).to_numpy(zero_copy_only=False)
     signed = sc.signed[sel]
     inv = np.where(supplier, signed < 0, signed > 0)
     days = _days(frame["entry_date"])[sel]
@@ -365,13 +365,26 @@ def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, i
     g = g[(g["inv_day"] > _NO_DATE) & (g["set_day"] > _NO_DATE)]
     g["delay"] = g["set_day"] - g["inv_day"]
     g = g[g["delay"] >= -SETTLE_BACK]
-    out: dict[str, tuple[float, float, int]] = {}
-    for account, d in g.groupby(level=0, sort=False)["delay"]:
-        vals = d.to_numpy()
-        med = float(np.median(vals))
-        mad = float(np.median(np.abs(vals - med))) * 1.4826
-        out[str(account)] = (med, max(6.0, 1.5 * mad), len(vals))
-    return out
+    if not len(g):
+        return {}
+    # per account (in order of first appearance): median delay, median absolute deviation, count
+    acc_id, names = pd.factorize(g.index.get_level_values(0), sort=False)
+    delay = g["delay"].to_numpy().astype("int64")
+    count = np.bincount(acc_id)
+    med = _group_median(acc_id, delay, count)
+    mad = _group_median(acc_id, np.abs(delay - med[acc_id]), count)
+    return {str(a): (m, max(6.0, 1.5 * (d * 1.4826)), c) for a, m, d, c in zip(names.tolist(), med.tolist(), mad.tolist(), count.tolist())}
+
+
+def _group_median(group: np.ndarray, values: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``np.median`` of ``values`` per group id (0..n-1, every id present), as float64: the middle
+    value, or the mean of the two middle values, as ``np.median`` computes it."""
+    order = np.lexsort((values, group))
+    v = values[order].astype("float64")
+    start = np.cumsum(count) - count
+    lo = v[start + (count - 1) // 2]
+    hi = v[start + count // 2]
+    return np.where(count % 2 == 1, lo, (lo + hi) / 2)
 
 
 SETTLE_BACK = 3
