@@ -393,7 +393,7 @@ class _Alerts(list):
                 extra["value"] = texts[k]
             self.append(alert(code, sheet=SHEET, row=int(lines[i]), column=column, **extra))
         if len(rows) > MAX_ALERTS_PER_CODE:
-            self.more(code, column, [int(lines[i]) for i in rows[MAX_ALERTS_PER_CODE:]])
+            self.more(code, column, _lines_of(lines, rows[MAX_ALERTS_PER_CODE:]))
 
     def more(self, code: str, column: str | None, lines: list[int]) -> None:
         first = ", ".join(str(l) for l in lines[:20]) + (" …" if len(lines) > 20 else "")
@@ -409,6 +409,12 @@ class _Alerts(list):
                 lines=first,
             )
         )
+
+
+def _lines_of(lines: np.ndarray, rows) -> list[int]:
+    """The physical line numbers of many rows, as Python ints (column-wise: a file may have
+    100,000 rows beyond the alert cap)."""
+    return np.asarray(lines)[np.asarray(rows, dtype="int64")].tolist()
 
 
 def _mask_rows(mask: np.ndarray) -> np.ndarray:
@@ -683,7 +689,7 @@ def _amounts(col: pa.ChunkedArray, parsed, lines: np.ndarray, field: str, alerts
         for text, i in zip(texts, parsed.rounded[:MAX_ALERTS_PER_CODE]):
             alerts.append(alert("AMOUNT_ROUNDED", sheet=SHEET, row=int(lines[i]), column=field, value=text.strip(), rounded=_fr(int(parsed.cents[i]))))
         if len(parsed.rounded) > MAX_ALERTS_PER_CODE:
-            alerts.more("AMOUNT_ROUNDED", field, [int(lines[i]) for i in parsed.rounded[MAX_ALERTS_PER_CODE:]])
+            alerts.more("AMOUNT_ROUNDED", field, _lines_of(lines, parsed.rounded[MAX_ALERTS_PER_CODE:]))
     return parsed.cents
 
 
@@ -815,7 +821,7 @@ def check_entry_dates(frame: pd.DataFrame, *, sheet: str = SHEET, column: str = 
             )
         )
     if len(rows) > MAX_ALERTS_PER_CODE:
-        out.more("FEC_ENTRY_DATES", column, [int(lines[i]) for i in rows[MAX_ALERTS_PER_CODE:]])
+        out.more("FEC_ENTRY_DATES", column, _lines_of(lines, rows[MAX_ALERTS_PER_CODE:]))
     return list(out)
 
 

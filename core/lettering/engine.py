@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -37,7 +38,7 @@ from reglo.core.lettering.models import (
     Rule,
 )
 from reglo.core.lettering import matching
-from reglo.core.lettering.passes import PassState, RawGroup, Units, eur
+from reglo.core.lettering.passes import PassState, RawGroup, Units, eur, gc_paused
 from reglo.core.models import Entry, EntryLine
 from reglo.core.money import cents_to_money
 
@@ -48,10 +49,15 @@ MAX_LINE_ALERTS = 200
 
 
 def account_keys(frame: pd.DataFrame) -> np.ndarray:
-    """Auxiliary account when present, else the general account (what lettering works on)."""
-    aux = frame["subledger_account"].to_numpy(dtype=object)
-    gen = frame["ledger_account"].to_numpy(dtype=object)
-    return np.where(aux != "", aux, gen)
+    """Auxiliary account when present, else the general account (what lettering works on).
+    Read column-wise, each distinct account made a Python string once."""
+    aux, gen = _native_text(frame["subledger_account"]), _native_text(frame["ledger_account"])
+    if aux is None or gen is None or aux.null_count or gen.null_count:
+        aux_o, gen_o = frame["subledger_account"].to_numpy(dtype=object), frame["ledger_account"].to_numpy(dtype=object)
+        return np.where(aux_o != "", aux_o, gen_o)
+    encoded = pc.dictionary_encode(pc.if_else(pc.not_equal(aux, ""), aux, gen))
+    names = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return names[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def scope_mask(frame: pd.DataFrame, roots: Iterable[str]) -> np.ndarray:
@@ -163,6 +169,19 @@ def _open_lines(frame: pd.DataFrame, sc: _Scope, reletter: bool) -> np.ndarray:
     return open_ & ~sc.untouchable & (sc.signed != 0)
 
 
+def _native_text(values: pd.Series) -> pa.Array | None:
+    """A column of text as an Arrow string array when it is held as one (pandas' Arrow-backed
+    strings), else None."""
+    if not isinstance(values.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        return None
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    return arr if pa.types.is_string(arr.type) else None
+
+
 def _arrow_text(values: pd.Series) -> pa.Array:
     """A text column as an Arrow array (zero-copy for pandas' Arrow-backed strings)."""
     arr = pa.array(values)
@@ -177,7 +196,7 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     pos = np.flatnonzero(open_)
-    codes = frame["lettering_code"].to_numpy(dtype=object)[pos]
+    codes = frame["lettering_code"].take(pos).to_numpy(dtype=object)
     part = sc.partial[pos]
     date_ = _days(frame["entry_date"])[pos]
     due_raw = _days(frame["due_date"])[pos] if "due_date" in frame else np.full(len(pos), _NO_DATE)
@@ -213,18 +232,20 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     line_unit_all = new_id[provisional]
     keep = line_unit_all >= 0
     line_unit = line_unit_all[keep]
-    lines = pd.DataFrame({"row": rows[keep], "pos": pos[keep]})
-    units = pd.DataFrame({"account": u_account[order], "amount": u_amount[order], "date": u_date[order], "due": u_due[order],
-                          "row": u_row[order], "code": u_code[order]})
+    n_units = len(order)
     # rows of each unit (lines ordered by unit, then source row)
-    lrow = lines["row"].to_numpy()
-    lpos = lines["pos"].to_numpy()
-    order = np.lexsort((lrow, line_unit))
-    lu, lr, lp = line_unit[order], lrow[order], lpos[order]
-    starts = np.searchsorted(lu, np.arange(len(units)))
-    ends = np.searchsorted(lu, np.arange(len(units)), side="right")
-    lr_list = lr.tolist()
-    unit_rows = [tuple(lr_list[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
+    lrow = rows[keep]
+    lpos = pos[keep]
+    by_unit = np.lexsort((lrow, line_unit))
+    lu, lr, lp = line_unit[by_unit], lrow[by_unit], lpos[by_unit]
+    starts = np.searchsorted(lu, np.arange(n_units))
+    ends = np.searchsorted(lu, np.arange(n_units), side="right")
+    unit_rows: list[tuple[int, ...]] = list(zip(lr[starts].tolist()))  # a unit of one line: its row alone
+    multi = np.flatnonzero(ends - starts > 1)
+    if len(multi):
+        lr_list = lr.tolist()
+        for u, a, b in zip(multi.tolist(), starts[multi].tolist(), ends[multi].tolist()):
+            unit_rows[u] = tuple(lr_list[a:b])
     debit = frame["debit"].to_numpy()[lp]
     credit = frame["credit"].to_numpy()[lp]
     # every unit has at least one line: starts are strictly increasing
@@ -235,13 +256,13 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     label = _arrow_text(frame["label"]).take(take)
     ref = _arrow_text(frame["document_ref"]).take(take)
     return Units(
-        account=units["account"].to_numpy(dtype=object),
-        amount=units["amount"].to_numpy(dtype="int64"),
-        date=units["date"].to_numpy(dtype="int64"),
-        due=units["due"].to_numpy(dtype="int64"),
-        row=units["row"].to_numpy(dtype="int64"),
+        account=u_account[order].astype(object),
+        amount=u_amount[order].astype("int64"),
+        date=u_date[order].astype("int64"),
+        due=u_due[order].astype("int64"),
+        row=u_row[order].astype("int64"),
         rows=unit_rows,
-        partial_code=units["code"].tolist(),
+        partial_code=u_code[order].tolist(),
         line_unit=line_unit,
         line_label=pc.binary_join_element_wise(label, ref, " "),
         line_ref=ref,
@@ -273,7 +294,8 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     tell("préparation", 0, 1)
     sc = _examine(frame, options)
     open_ = _open_lines(frame, sc, options.reletter)
-    units = _build_units(frame, sc, open_)
+    with gc_paused():
+        units = _build_units(frame, sc, open_)
     tell("préparation", 1, 1)
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
     inv, deposit, piece = _unit_features(frame, units)
@@ -283,7 +305,8 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),
                                left=state.budget_left_units.get(account, 0)))
-    groups = _finish(frame, sc, units, state.groups, options)
+    with gc_paused():
+        groups = _finish(frame, sc, units, state.groups, options)
     ambiguous = [g for g in groups if g.ambiguous]
     for g in ambiguous[:MAX_LINE_ALERTS]:
         alts = " ; ".join(g.alternative_texts()) or "non détaillées"
@@ -300,7 +323,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         alerts=tuple(sc.alerts),
         scope_lines=int(sc.scope.sum()),
         open_lines=int(open_.sum()),
-        accounts=len(pd.unique(units.account)) if len(units) else 0,
+        accounts=int(np.count_nonzero(units.account[1:] != units.account[:-1])) + 1 if len(units) else 0,  # units are sorted by account
         budget_exceeded=tuple(state.budget_exceeded),
         work=state.work,
         reletter=options.reletter,
@@ -312,8 +335,8 @@ def _unit_features(frame: pd.DataFrame, units: Units) -> tuple[np.ndarray, np.nd
     ledger account 40x), labelled as a deposit?, piece reference of its first line."""
     if not len(units):
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), []
-    gen = frame["ledger_account"].to_numpy(dtype=object)[units.first_pos]
-    supplier = np.fromiter((str(g).startswith("40") for g in gen), dtype=bool, count=len(gen))
+    gen = _arrow_text(frame["ledger_account"]).take(pa.array(units.first_pos, type=pa.int64()))
+    supplier = pc.fill_null(pc.starts_with(gen, "40"), False).to_numpy(zero_copy_only=False)
     inv = np.where(supplier, units.amount < 0, units.amount > 0)
     kw = pc.match_substring_regex(pc.utf8_upper(units.line_label), matching.DEPOSIT_WORDS).to_numpy(zero_copy_only=False)
     deposit = np.zeros(len(units), dtype=bool)
@@ -331,8 +354,8 @@ def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, i
     if not good.any():
         return {}
     sel = np.flatnonzero(good)
-    gen = frame["ledger_account"].to_numpy(dtype=object)[sel]
-    supplier = np.fromiter((str(g).startswith("40") for g in gen), dtype=bool, count=len(sel))
+    gen = _arrow_text(frame["ledger_account"]).take(pa.array(sel, type=pa.int64()))
+    supplier = pc.fill_null(pc.starts_with(gen, "40"), False).to_numpy(zero_copy_only=False)
     signed = sc.signed[sel]
     inv = np.where(supplier, signed < 0, signed > 0)
     days = _days(frame["entry_date"])[sel]
@@ -342,30 +365,46 @@ def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, i
     g = g[(g["inv_day"] > _NO_DATE) & (g["set_day"] > _NO_DATE)]
     g["delay"] = g["set_day"] - g["inv_day"]
     g = g[g["delay"] >= -SETTLE_BACK]
-    out: dict[str, tuple[float, float, int]] = {}
-    for account, d in g.groupby(level=0, sort=False)["delay"]:
-        vals = d.to_numpy()
-        med = float(np.median(vals))
-        mad = float(np.median(np.abs(vals - med))) * 1.4826
-        out[str(account)] = (med, max(6.0, 1.5 * mad), len(vals))
-    return out
+    if not len(g):
+        return {}
+    # per account (in order of first appearance): median delay, median absolute deviation, count
+    acc_id, names = pd.factorize(g.index.get_level_values(0), sort=False)
+    delay = g["delay"].to_numpy().astype("int64")
+    count = np.bincount(acc_id)
+    med = _group_median(acc_id, delay, count)
+    mad = _group_median(acc_id, np.abs(delay - med[acc_id]), count)
+    return {str(a): (m, max(6.0, 1.5 * (d * 1.4826)), c) for a, m, d, c in zip(names.tolist(), med.tolist(), mad.tolist(), count.tolist())}
+
+
+def _group_median(group: np.ndarray, values: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``np.median`` of ``values`` per group id (0..n-1, every id present), as float64: the middle
+    value, or the mean of the two middle values, as ``np.median`` computes it."""
+    order = np.lexsort((values, group))
+    v = values[order].astype("float64")
+    start = np.cumsum(count) - count
+    lo = v[start + (count - 1) // 2]
+    hi = v[start + count // 2]
+    return np.where(count % 2 == 1, lo, (lo + hi) / 2)
 
 
 SETTLE_BACK = 3
 
 
 def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], options: LetteringOptions) -> list[LetteringGroup]:
-    """Letter codes, totals and write-off entries of the raw groups, in a fixed order."""
+    """Letter codes, totals and write-off entries of the raw groups, in a fixed order.
+
+    Column-wise: the sort, the codes (per account, after the highest code already used), the
+    rows and the totals are computed as arrays; only the groups that complete a partial
+    lettering, carry alternatives or need a write-off are looked at one by one."""
     if not raw:
         return []
+    n = len(raw)
     codes_all = frame["lettering_code"].to_numpy(dtype=object)
     has_code = sc.scope & (codes_all != "")
-    used: dict[str, list[str]] = {}
-    for acc, c in zip(sc.key[has_code].tolist(), codes_all[has_code].tolist()):
-        used.setdefault(acc, []).append(c)
     # sort key of each group: account, last date, first date, first row (all data, never position)
-    sizes = np.fromiter((len(g.units) for g in raw), dtype="int64", count=len(raw))
-    flat = np.fromiter((u for g in raw for u in g.units), dtype="int64", count=int(sizes.sum()))
+    unit_lists = list(map(_UNITS, raw))
+    sizes = np.fromiter(map(len, unit_lists), dtype="int64", count=n)
+    flat = np.fromiter(itertools.chain.from_iterable(unit_lists), dtype="int64", count=int(sizes.sum()))
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     last = np.maximum.reduceat(units.date[flat], starts)
     first = np.minimum.reduceat(units.date[flat], starts)
@@ -374,61 +413,122 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     gdebit = np.add.reduceat(units.debit[flat], starts)
     gcredit = np.add.reduceat(units.credit[flat], starts)
     gpos = units.first_pos[flat[starts]]
-    order = np.lexsort((row0, first, last, pd.factorize(acc0, sort=True)[0])).tolist()
-    gen = frame["ledger_account"].to_numpy(dtype=object)
-    aux = frame["subledger_account"].to_numpy(dtype=object)
-    aux_label = frame["subledger_label"].to_numpy(dtype=object)
-    docref = frame["document_ref"].to_numpy(dtype=object)
-    out: list[LetteringGroup] = []
-    zero = _money(0)
-    acc_l, pos_l, deb_l, cred_l, last_l = acc0.tolist(), gpos.tolist(), gdebit.tolist(), gcredit.tolist(), last.tolist()
-    unit_rows, partial_code = units.rows, units.partial_code
-    gen_l = gen[gpos].tolist()
+    acc_f, acc_names = pd.factorize(acc0, sort=True)
+    order = np.lexsort((row0, first, last, acc_f))
     # codes continue after the highest code of the account (whatever its case)
-    base: dict[str, int] = {}
-    for account, codes in used.items():
-        ranks = [r for r in map(code_rank, codes) if r is not None]
-        base[account] = max(ranks) + 1 if ranks else 0
-    counter: dict[str, int] = {}
-    is_partial_unit = np.fromiter((bool(c) for c in partial_code), dtype=bool, count=len(partial_code))
-    inherits = np.logical_or.reduceat(is_partial_unit[flat], starts).tolist() if len(flat) else []
-    taken: dict[str, set[str]] = {}
-    table = _code_table(max((base.get(a, 0) for a in set(acc_l)), default=0) + len(raw))
-    for i in order:
-        g, account = raw[i], acc_l[i]
-        us = g.units
-        rws = tuple(sorted(r for u in us for r in unit_rows[u])) if len(us) > 1 else unit_rows[us[0]]
-        code = ""
-        if inherits[i]:  # completing a partial lettering keeps its letters, in upper case
+    base = np.zeros(len(acc_names), dtype="int64")
+    sel = np.flatnonzero(has_code)
+    if len(sel):
+        cinv, ucodes = pd.factorize(codes_all[sel])
+        crank = np.array([-1 if r is None else r for r in map(code_rank, ucodes.tolist())], dtype="int64")
+        at = pd.Index(acc_names).get_indexer(sc.key[sel])
+        hit = at >= 0
+        best = np.full(len(acc_names), -1, dtype="int64")
+        np.maximum.at(best, at[hit], crank[cinv[hit]])
+        base = best + 1
+    partial_code = units.partial_code
+    partial_g = np.fromiter(map(_PARTIAL, raw), dtype=bool, count=n)
+    # completing a partial lettering keeps its letters (in upper case), in the groups' order
+    given: dict[int, str] = {}
+    is_partial_unit = np.array(partial_code, dtype=object) != ""
+    inherits = np.logical_or.reduceat(is_partial_unit[flat], starts)
+    if inherits.any():
+        used: dict[str, list[str]] = {}
+        for acc, c in zip(sc.key[has_code].tolist(), codes_all[has_code].tolist()):
+            used.setdefault(acc, []).append(c)
+        taken: dict[str, set[str]] = {}
+        for i in order[inherits[order]].tolist():
+            g, account = raw[i], acc0[i]
             if account not in taken:  # codes of complete letterings: a partial one's letters stay available
                 taken[account] = {c for c in used.get(account, []) if not is_partial_code(c)}
-            inherited = sorted(partial_code[u] for u in us if partial_code[u])
+            inherited = sorted(partial_code[u] for u in g.units if partial_code[u])
+            code = ""
             if g.partial:
                 code = inherited[0]
             elif inherited[0].upper() not in taken[account]:
                 code = inherited[0].upper()
             if code:
                 taken[account].add(code.upper())
-        if not code:
-            n = counter.get(account, 0)
-            counter[account] = n + 1
-            r = base.get(account, 0) + n
-            code = table[r] if r < len(table) else code_at(r)
-            if g.partial:
-                code = code.lower()
-        d, c = deb_l[i], cred_l[i]
-        total = d - c
-        write_off = None
-        gap = 0
-        if g.rule is Rule.TOLERANCE and total != 0:
-            gap = total
-            write_off = _write_off(options, pos_l[i], gen, aux, aux_label, docref, code, total, _day_to_date(last_l[i]) or _EPOCH)
-        out.append(LetteringGroup(
-            len(out) + 1, account, gen_l[i], code, rws, g.rule, g.reason, g.confidence, g.ambiguous,
-            tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in g.alternatives) if g.alternatives else (),
-            g.partial, _money(total) if g.partial else zero, _money(gap) if gap else zero, write_off, _money(d), _money(c), g.z, g.margin,
-        ))
-    return out
+                given[i] = code
+    # the others: the next codes of their account, in order
+    need = np.ones(n, dtype=bool)
+    if given:
+        need[np.fromiter(given.keys(), dtype="int64", count=len(given))] = False
+    seq = order[need[order]]
+    a = acc_f[seq]
+    k = np.arange(len(seq))
+    head = np.r_[True, a[1:] != a[:-1]] if len(seq) else np.zeros(0, dtype=bool)
+    rank = base[a] + k - np.maximum.accumulate(np.where(head, k, 0))
+    table = _code_table(int(rank.max()) + 1 if len(rank) else 0)
+    codes = np.empty(n, dtype=object)
+    if len(seq):
+        codes[seq] = np.array(table + [""], dtype=object)[np.minimum(rank, len(table))]
+        for j in np.flatnonzero(rank >= len(table)).tolist():
+            codes[seq[j]] = code_at(int(rank[j]))
+        for i in seq[partial_g[seq]].tolist():
+            codes[i] = codes[i].lower()
+    for i, c in given.items():
+        codes[i] = c
+    # rows: a single unit's rows as they are, the rows of several units merged and sorted
+    unit_rows = units.rows
+    rows = [unit_rows[u] for u in flat[starts].tolist()]
+    multi = np.flatnonzero(sizes > 1)
+    if len(multi):
+        in_multi = np.repeat(sizes > 1, sizes)
+        m_units = flat[in_multi]
+        # a unit of one line has its first row as its only row; the others (partial letterings) are read
+        m_part = is_partial_unit[m_units]
+        lens = np.ones(len(m_units), dtype="int64")
+        mrows = units.row[m_units]
+        if m_part.any():
+            lists = [unit_rows[u] for u in m_units[m_part].tolist()]
+            lens[m_part] = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
+            mrows = np.repeat(mrows, lens)
+            mrows[np.repeat(m_part, lens)] = np.fromiter(itertools.chain.from_iterable(lists), dtype="int64", count=int(lens[m_part].sum()))
+        mgid = np.repeat(np.repeat(np.arange(n), sizes)[in_multi], lens)
+        mrows = mrows[np.lexsort((mrows, mgid))].tolist()
+        cut = np.concatenate([[0], np.cumsum(np.bincount(mgid, minlength=n)[multi])]).tolist()
+        for j, i in enumerate(multi.tolist()):
+            rows[i] = tuple(mrows[cut[j]:cut[j + 1]])
+    # totals as Decimals, each distinct amount converted once
+    total = gdebit - gcredit
+    money_of, inv_m = np.unique(np.concatenate([gdebit, gcredit]), return_inverse=True)
+    money = [_money(v) for v in money_of.tolist()]
+    dec_l = [money[j] for j in inv_m.tolist()]
+    zero = _money(0)
+    open_l = [zero] * n
+    for i in np.flatnonzero(partial_g).tolist():
+        open_l[i] = _money(int(total[i]))
+    gap_l = [zero] * n
+    wo_l: list[Entry | None] = [None] * n
+    rules = list(map(_RULE, raw))
+    tolerance = np.fromiter(map(operator.is_, rules, itertools.repeat(Rule.TOLERANCE)), dtype=bool, count=n) & (total != 0)
+    if tolerance.any():
+        gen = frame["ledger_account"].to_numpy(dtype=object)
+        aux = frame["subledger_account"].to_numpy(dtype=object)
+        aux_label = frame["subledger_label"].to_numpy(dtype=object)
+        docref = frame["document_ref"].to_numpy(dtype=object)
+        for i in np.flatnonzero(tolerance).tolist():
+            t = int(total[i])
+            gap_l[i] = _money(t)
+            wo_l[i] = _write_off(options, int(gpos[i]), gen, aux, aux_label, docref, codes[i], t, _day_to_date(int(last[i])) or _EPOCH)
+    alts = list(map(_ALTERNATIVES, raw))
+    alts_l: list[tuple] = [()] * n
+    for i in itertools.compress(range(n), alts):
+        alts_l[i] = tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in alts[i])
+    # the groups as tuples, every column taken in the groups' order
+    o = order.tolist()
+    pick = operator.itemgetter(*o) if n > 1 else (lambda xs: (xs[o[0]],))
+    raw_o = pick(raw)
+    columns = (range(1, n + 1), acc0[order].tolist(), frame["ledger_account"].take(gpos[order]).to_numpy(dtype=object).tolist(), codes[order].tolist(),
+               pick(rows), pick(rules), map(_REASON, raw_o), map(_CONFIDENCE, raw_o), map(_AMBIGUOUS, raw_o), pick(alts_l),
+               partial_g[order].tolist(), pick(open_l), pick(gap_l), pick(wo_l), pick(dec_l), pick(dec_l[n:]), map(_Z, raw_o),
+               map(_MARGIN, raw_o))
+    return list(map(functools.partial(tuple.__new__, LetteringGroup), zip(*columns)))
+
+
+_UNITS, _PARTIAL, _RULE, _REASON = (operator.attrgetter(f) for f in ("units", "partial", "rule", "reason"))
+_CONFIDENCE, _AMBIGUOUS, _ALTERNATIVES, _Z, _MARGIN = (operator.attrgetter(f) for f in ("confidence", "ambiguous", "alternatives", "z", "margin"))
 
 
 def _code_table(n: int) -> list[str]:
@@ -481,87 +581,130 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
         lettered_on: DateLet; default the latest entry date of each group.
         run_id: identifies the run in the journal (for ``undo_lettering``).
     """
+    with gc_paused():
+        return _apply(frame, proposal, run_id, created_at, lettered_on, accepted)
+
+
+def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, created_at: str, lettered_on: date | None,
+           accepted: Iterable[int] | None) -> ApplyResult:
     ids = set(accepted) if accepted is not None else {g.group_id for g in proposal.groups if g.applied_by_default}
     chosen = [g for g in proposal.groups if g.group_id in ids]
     out = frame.copy()
     alerts: list[Alert] = []
     rows = out["source_row"].to_numpy()
-    index = pd.Index(rows)
     codes = out["lettering_code"].to_numpy(dtype=object).copy()
     dates = out["lettered_on"].to_numpy(dtype="datetime64[s]").copy()
-    signed = out["debit"].to_numpy() - out["credit"].to_numpy()
-    edays = _days(out["entry_date"])
-    key = account_keys(out)
-    partial = _partial_mask(out["lettering_code"])
     applied: list[AppliedGroup] = []
     done: list[LetteringGroup] = []
     write_offs: list[tuple[Entry, str, date | None]] = []
     next_row = int(rows.max()) + 1 if len(rows) else 2
     if chosen:
-        sizes = np.fromiter((len(g.rows) for g in chosen), dtype="int64", count=len(chosen))
-        flat_rows = np.fromiter((r for g in chosen for r in g.rows), dtype="int64", count=int(sizes.sum()))
+        signed = out["debit"].to_numpy() - out["credit"].to_numpy()
+        n_groups = len(chosen)
+        group_rows = list(map(_ROWS, chosen))
+        sizes = np.fromiter(map(len, group_rows), dtype="int64", count=n_groups)
+        flat_rows = np.fromiter(itertools.chain.from_iterable(group_rows), dtype="int64", count=int(sizes.sum()))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        flat_pos = index.get_indexer(flat_rows)
+        flat_pos = pd.Index(rows).get_indexer(flat_rows)
         missing = flat_pos < 0
         safe_pos = np.where(missing, 0, flat_pos)
-        openable = (codes[safe_pos] == "") | partial[safe_pos] | proposal.reletter
+        flat_code_arr = codes[safe_pos]
+        coded = flat_code_arr != ""
+        partial_line = np.zeros(len(safe_pos), dtype=bool)
+        if coded.any():
+            partial_line[coded] = _partial_mask(pd.Series(flat_code_arr[coded], dtype=object))
+        openable = ~coded | partial_line | proposal.reletter
         line_ok = ~missing & openable
         bad_line = np.logical_or.reduceat(~line_ok, starts)
-        expected = np.array([int(g.open_amount * 100) if g.partial else int(g.gap * 100) for g in chosen], dtype="int64")
+        # expected total: the open amount of a partial group, the gap of a tolerance group, else 0
+        partial_g = list(map(_GROUP_PARTIAL, chosen))
+        gaps = list(map(_GAP, chosen))
+        expected = np.zeros(n_groups, dtype="int64")
+        for n in itertools.compress(range(n_groups), map(operator.or_, partial_g, map(bool, gaps))):
+            g = chosen[n]
+            expected[n] = int(g.open_amount * 100) if g.partial else int(g.gap * 100)
         totals = np.add.reduceat(np.where(missing, 0, signed[safe_pos]), starts)
-        wrong_account = np.logical_or.reduceat(key[safe_pos] != np.repeat(np.array([g.account for g in chosen], dtype=object), sizes), starts)
-        max_day = np.maximum.reduceat(edays[safe_pos], starts)
-    in_use: dict[str, set[str]] = {}
-    lettered_pos = np.flatnonzero(codes != "")
-    for acc, c in zip(key[lettered_pos].tolist(), codes[lettered_pos].tolist()):
-        in_use.setdefault(acc, set()).add(c.upper())
-    if chosen:
-        flat_codes = codes[safe_pos].tolist()
-        flat_dates = dates[safe_pos].astype("datetime64[D]").tolist()  # date objects, None for NaT
-        default_on = np.where(max_day == _NO_DATE, np.datetime64("NaT", "D"), max_day.astype("datetime64[D]")).tolist()
-        bad_l, wrong_l, tot_l, exp_l, start_l = bad_line.tolist(), wrong_account.tolist(), totals.tolist(), expected.tolist(), starts.tolist()
-    ok_groups: list[int] = []
-    new_codes: list[str] = []
-    new_dates: list[date | None] = []
-    for n, g in enumerate(chosen):
-        a, b = start_l[n], start_l[n] + len(g.rows)
-        if bad_l[n] or wrong_l[n]:
-            k = a + int(np.flatnonzero(~line_ok[a:b])[0]) if bad_l[n] else a
-            r = int(flat_rows[k])
-            alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=r, account=g.account, letter=g.code, source_row=r))
-            continue
-        if tot_l[n] != exp_l[n]:
-            alerts.append(alert("LET_PROPOSAL_UNBALANCED", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code,
-                                gap=eur(abs(tot_l[n] - exp_l[n]))))
-            continue
-        prev_codes = tuple(flat_codes[a:b])
-        used = in_use.setdefault(g.account, set())
-        code = g.code
-        if code.upper() in used and code.upper() not in {c.upper() for c in prev_codes if c}:  # taken since the proposal
-            code = next(next_codes(used))
-            code = code.lower() if g.partial else code
-        used.add(code.upper())
-        on = lettered_on or default_on[n]
-        ok_groups.append(n)
-        new_codes.append(code)
-        new_dates.append(on)
-        added: tuple[int, ...] = ()
-        if g.write_off is not None:
-            added = (next_row, next_row + 1)
+        accounts = list(map(_ACCOUNT, chosen))
+        line_key = _keys_at(out, safe_pos)
+        wrong_account = np.logical_or.reduceat(line_key != np.repeat(np.array(accounts, dtype=object), sizes), starts)
+        max_day = np.maximum.reduceat(_days(out["entry_date"]).take(safe_pos), starts)
+        stale = bad_line | wrong_account
+        unbalanced = ~stale & (totals != expected)
+        for n in np.flatnonzero(stale | unbalanced).tolist():
+            g = chosen[n]
+            if stale[n]:
+                a = int(starts[n])
+                k = a + int(np.flatnonzero(~line_ok[a:a + len(g.rows)])[0]) if bad_line[n] else a
+                r = int(flat_rows[k])
+                alerts.append(alert("LET_PROPOSAL_STALE", sheet=SHEET, row=r, account=g.account, letter=g.code, source_row=r))
+            else:
+                alerts.append(alert("LET_PROPOSAL_UNBALANCED", sheet=SHEET, row=g.rows[0], account=g.account, letter=g.code,
+                                    gap=eur(abs(int(totals[n]) - int(expected[n])))))
+        keep = ~(stale | unbalanced)
+        ok_groups = np.flatnonzero(keep).tolist()
+        # the codes the lines carried before (to undo exactly)
+        flat_codes = flat_code_arr.tolist()
+        flat_dates = dates[safe_pos].astype("datetime64[D]").tolist() if (~np.isnat(dates[safe_pos])).any() else None  # None: all NaT
+        start_l, size_l = starts.tolist(), sizes.tolist()
+        # a code already used in its account (before, or by an earlier group of this run) gives way
+        # to the account's next free code: the accounts where that may happen go one group at a time
+        new_codes = [chosen[n].code for n in ok_groups]
+        lettered_pos = np.flatnonzero(codes != "")
+        before = pd.DataFrame({"acc": _keys_at(out, lettered_pos), "code": pd.Series(codes[lettered_pos], dtype=object).str.upper()}).drop_duplicates()
+        mine = pd.DataFrame({"acc": np.array(accounts, dtype=object)[ok_groups], "code": pd.Series(new_codes, dtype=object).str.upper()})
+        both = pd.concat([before, mine], ignore_index=True)
+        clash = set(mine["acc"][both.duplicated(keep=False).to_numpy()[len(before):]]) if len(mine) else set()
+        if clash:
+            used_before: dict[str, set[str]] = {}
+            for acc, c in zip(before["acc"].tolist(), before["code"].tolist()):
+                if acc in clash:
+                    used_before.setdefault(acc, set()).add(c)
+            in_use: dict[str, set[str]] = {}
+            for j, n in enumerate(ok_groups):
+                g = chosen[n]
+                if g.account not in clash:
+                    continue
+                a = start_l[n]
+                prev = flat_codes[a:a + size_l[n]]
+                used = in_use.setdefault(g.account, set(used_before.get(g.account, ())))
+                code = g.code
+                if code.upper() in used and code.upper() not in {c.upper() for c in prev if c}:  # taken since the proposal
+                    code = next(next_codes(used))
+                    code = code.lower() if g.partial else code
+                used.add(code.upper())
+                new_codes[j] = code
+        if lettered_on is not None:
+            on_l = [lettered_on] * len(ok_groups)
+            group_on = np.repeat(np.array([lettered_on], dtype="datetime64[D]").astype("datetime64[s]"), len(chosen))
+        else:
+            group_on = np.where(max_day == _NO_DATE, np.datetime64("NaT", "D"), max_day.astype("datetime64[D]")).astype("datetime64[s]")
+            on_l = group_on[ok_groups].astype("datetime64[D]").tolist()
+        added_l: list[tuple[int, ...]] = [()] * len(ok_groups)
+        for j in itertools.compress(range(len(ok_groups)), (chosen[n].write_off is not None for n in ok_groups)):
+            added_l[j] = (next_row, next_row + 1)
             next_row += 2
-            write_offs.append((g.write_off, code, on))
-        applied.append(AppliedGroup(g.account, code, g.rows, prev_codes, tuple(flat_dates[a:b]), g.rule, added, g.confidence, g.reason))
-        done.append(g if code == g.code else g.with_code(code))
-    if ok_groups:
-        group_code = np.full(len(chosen), "", dtype=object)
-        group_code[ok_groups] = new_codes
-        group_on = np.full(len(chosen), np.datetime64("NaT", "s"), dtype="datetime64[s]")
-        group_on[ok_groups] = np.array(new_dates, dtype="datetime64[D]").astype("datetime64[s]")  # None -> NaT
-        keep = np.zeros(len(chosen), dtype=bool)
-        keep[ok_groups] = True
-        line_keep = np.repeat(keep, sizes)
-        codes[flat_pos[line_keep]] = np.repeat(group_code, sizes)[line_keep]
-        dates[flat_pos[line_keep]] = np.repeat(group_on, sizes)[line_keep]
+            write_offs.append((chosen[ok_groups[j]].write_off, new_codes[j], on_l[j]))
+        if any(flat_codes):
+            prev_codes = [tuple(flat_codes[start_l[n]:start_l[n] + size_l[n]]) for n in ok_groups]
+        else:
+            blank = {s: ("",) * s for s in set(size_l)}
+            prev_codes = [blank[size_l[n]] for n in ok_groups]
+        if flat_dates is not None:
+            prev_dates = [tuple(flat_dates[start_l[n]:start_l[n] + size_l[n]]) for n in ok_groups]
+        else:
+            nothing = {s: (None,) * s for s in set(size_l)}
+            prev_dates = [nothing[size_l[n]] for n in ok_groups]
+        ok_chosen = [chosen[n] for n in ok_groups]
+        applied = list(map(functools.partial(tuple.__new__, AppliedGroup),
+                           zip(map(_ACCOUNT, ok_chosen), new_codes, map(_ROWS, ok_chosen), prev_codes, prev_dates, map(_RULE, ok_chosen), added_l,
+                               map(_CONFIDENCE, ok_chosen), map(_REASON, ok_chosen))))
+        done = [g if code == g.code else g.with_code(code) for g, code in zip(ok_chosen, new_codes)]
+        if ok_groups:
+            group_code = np.full(len(chosen), "", dtype=object)
+            group_code[ok_groups] = new_codes
+            line_keep = np.repeat(keep, sizes)
+            codes[flat_pos[line_keep]] = np.repeat(group_code, sizes)[line_keep]
+            dates[flat_pos[line_keep]] = np.repeat(group_on, sizes)[line_keep]
     out["lettering_code"] = pd.Series(codes, index=out.index, dtype=out["lettering_code"].dtype)
     out["lettered_on"] = pd.Series(dates, index=out.index).astype(frame["lettered_on"].dtype)
     if write_offs:
@@ -578,6 +721,15 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
         out = pd.concat([out, extra[out.columns]], ignore_index=True)
     run = LetteringRun(run_id=run_id, created_at=created_at, lettered_on=lettered_on, groups=tuple(applied))
     return ApplyResult(frame=out, run=run, alerts=alerts, applied=done)
+
+
+_ROWS, _ACCOUNT, _GAP, _GROUP_PARTIAL = (operator.attrgetter(f) for f in ("rows", "account", "gap", "partial"))
+
+
+def _keys_at(frame: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
+    """``account_keys`` of the lines at ``pos`` only."""
+    aux = frame["subledger_account"].take(pos).to_numpy(dtype=object)
+    return np.where(aux != "", aux, frame["ledger_account"].take(pos).to_numpy(dtype=object))
 
 
 def _dt_to_date(value: np.datetime64) -> date | None:

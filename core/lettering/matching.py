@@ -32,7 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reglo.core.lettering.models import Rule
-from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, reference_keys
+from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, gc_paused, reference_keys
+from reglo.core.lettering.refs import scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
@@ -90,36 +91,49 @@ class Ctx:
 # references (vectorised over the whole scope)
 # ---------------------------------------------------------------------------
 
-def _digit_keys(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »):
     (index of the text, key)."""
-    runs = pc.utf8_split_whitespace(pc.replace_substring_regex(values, r"[^0-9]+", " "))
+    runs = split_words(pc.replace_substring_regex(values, r"[^0-9]+", " "))
     parents = pc.list_parent_indices(runs).to_numpy()
     flat = pc.utf8_ltrim(pc.list_flatten(runs), "0")
-    ok = pc.greater_equal(pc.utf8_length(flat), 3).to_numpy(zero_copy_only=False)
-    return parents[ok], np.asarray(pc.filter(flat, pa.array(ok)).to_numpy(zero_copy_only=False), dtype=object)
+    ok = pc.greater_equal(pc.utf8_length(flat), 3)
+    return parents[ok.to_numpy(zero_copy_only=False)], pc.filter(flat, ok)
 
 
-def _own_digit_key(values: pa.Array) -> np.ndarray:
+def _own_digit_key(values: pa.Array) -> pa.Array:
     """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
-    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none."""
-    last = pc.extract_regex(values, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
-    d = pc.struct_field(last, "d")
-    d = pc.fill_null(pc.utf8_ltrim(d, "0"), "")
-    return np.asarray(d.to_numpy(zero_copy_only=False), dtype=object)
+    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none. Each distinct
+    reference is read once."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    last = pc.extract_regex(encoded.dictionary, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
+    d = pc.fill_null(pc.utf8_ltrim(pc.struct_field(last, "d"), "0"), "")
+    return pc.take(d, encoded.indices)
 
 
 def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
+    """See ``_reference_edges`` (run without cyclic GC: it builds one dict per naming line)."""
+    with gc_paused():
+        return _reference_edges(state, inv)
+
+
+def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
     """Unit -> {unit it names: strength}: a line whose label or piece names the piece reference of
     an open line of the other sign of the same account (unique among that side's open lines).
     Strength: full number (« FA2025-00123 », « FA25-0012 »), short invoice number after an
-    invoice prefix (« FA001 »), or the number alone (« 000123 », « fact 123 » for FA2025-00123)."""
+    invoice prefix (« FA001 »), or the number alone (« 000123 », « fact 123 » for FA2025-00123).
+
+    Column-wise: the (account, key) pairs are joined as integers (sorted arrays and
+    ``searchsorted``), never as Python objects."""
     u = state.units
     edges: dict[int, dict[int, int]] = {}
     if not len(u):
         return edges
-    n_own, parents, kid, blank, short_ids = reference_keys(u)
-    lu = u.line_unit
+    found = scope_keys(u.line_label, u.line_ref) if u.line_text is not None else None
+    n_own, parents, kid, blank, short_ids = reference_keys(u, found)
+    lu = np.asarray(u.line_unit, dtype="int64")
     acc = u.account
     acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
     n_keys = int(kid.max()) + 2 if len(kid) else 1
@@ -127,37 +141,38 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     strength_of[short_ids] = REF_SHORT
     valid = np.ones(n_keys, dtype=bool)
     valid[blank] = False
-    sign = np.sign(u.amount)
+    sign = np.sign(u.amount).astype("int64")
     frames = []
-    own_unit, own_k = lu, kid[:n_own]
-    nm_unit, nm_k = lu[parents], kid[n_own:]
+    own_k, nm_k = kid[:n_own], kid[n_own:]
+    nm_unit = lu[parents]
     ko, kn = valid[own_k], valid[nm_k]
-    frames.append((own_unit[ko], own_k[ko], nm_unit[kn], nm_k[kn], strength_of))
+    frames.append((lu[ko], own_k[ko], nm_unit[kn], nm_k[kn], n_keys, strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
     own_d = _own_digit_key(u.line_ref)
-    od_ok = (own_d != "") & inv[lu]
-    p2, nd = _digit_keys(u.line_text)
+    od_ok = pc.not_equal(own_d, "").to_numpy(zero_copy_only=False) & inv[lu]
+    if found is not None:  # the runs of digits of each distinct word, and where they occur
+        p2, nd, pick = found.digit_line, found.runs, found.digit_run
+    else:
+        p2, nd = _digit_keys(u.line_text)
+        pick = None
     # the digit keys as integer ids (joins on integers, not on text)
-    d_ids = pd.factorize(np.concatenate([own_d[od_ok], nd]).astype(object))[0].astype("int64") if (od_ok.any() or len(nd)) else np.zeros(0, "int64")
     n_od = int(od_ok.sum())
-    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], d_ids[n_od:], None))
+    if n_od or len(nd):
+        d_enc = pc.dictionary_encode(pa.concat_arrays([pc.filter(own_d, pa.array(od_ok)).cast(pa.string()), nd.cast(pa.string())]))
+        d_ids = d_enc.indices.to_numpy(zero_copy_only=False).astype("int64")
+        n_d = len(d_enc.dictionary)
+    else:
+        d_ids, n_d = np.zeros(0, "int64"), 1
+    named_d = d_ids[n_od:] if pick is None else d_ids[n_od:][pick]
+    frames.append((lu[od_ok], d_ids[:n_od], lu[p2], named_d, n_d, None))
     rows_a, rows_b, rows_s = [], [], []
-    for own_unit, own_key, nm_unit, nm_key, strength in frames:
-        owners = pd.DataFrame({"unit": own_unit, "key": own_key, "acc": acc_id[own_unit], "sign": sign[own_unit]}).drop_duplicates()
-        named = pd.DataFrame({"unit": nm_unit, "key": nm_key, "acc": acc_id[nm_unit], "sign": sign[nm_unit]}).drop_duplicates()
-        counts = owners.groupby(["acc", "key", "sign"], sort=False)["unit"].transform("size")
-        owners = owners[counts == 1]
-        links = named.merge(owners, on=["acc", "key"], suffixes=("", "_o"))
-        links = links[links["unit"] != links["unit_o"]]
-        if links.empty:
+    for own_unit, own_key, nm_unit, nm_key, nk, strength in frames:
+        a, b, k = _join_keys(own_unit, own_key, nm_unit, nm_key, nk, acc_id, sign)
+        if not len(a):
             continue
-        if strength is None:
-            s = np.full(len(links), REF_DIGITS, dtype="int64")
-        else:
-            s = strength[links["key"].to_numpy(dtype="int64")]
-        rows_a.append(links["unit"].to_numpy(dtype="int64"))
-        rows_b.append(links["unit_o"].to_numpy(dtype="int64"))
-        rows_s.append(s)
+        rows_a.append(a)
+        rows_b.append(b)
+        rows_s.append(np.full(len(a), REF_DIGITS, dtype="int64") if strength is None else strength[k])
     if not rows_a:
         return edges
     ea, eb, es = np.concatenate(rows_a), np.concatenate(rows_b), np.concatenate(rows_s)
@@ -167,13 +182,55 @@ def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, in
     keep = np.r_[True, (ea[1:] != ea[:-1]) | (eb[1:] != eb[:-1])]
     ea, eb, es = ea[keep], eb[keep], es[keep]
     state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
-    for a, b, s in zip(ea.tolist(), eb.tolist(), es.tolist()):
-        d = edges.get(a)
-        if d is None:
-            edges[a] = {b: s}
-        else:
-            d[b] = s
+    # the dict of dicts, one per naming unit (ea is sorted)
+    cut = np.flatnonzero(np.r_[True, ea[1:] != ea[:-1]]).tolist() + [len(ea)]
+    heads, eb_l, es_l = ea[cut[:-1]].tolist(), eb.tolist(), es.tolist()
+    for h, lo, hi in zip(heads, cut[:-1], cut[1:]):
+        edges[h] = dict(zip(eb_l[lo:hi], es_l[lo:hi]))
     return edges
+
+
+def _join_keys(own_unit: np.ndarray, own_key: np.ndarray, nm_unit: np.ndarray, nm_key: np.ndarray, n_keys: int, acc_id: np.ndarray,
+               sign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(naming unit, owning unit, key) for every key a unit names that exactly one open line of
+    one sign of the same account owns (distinct (unit, key) pairs on both sides)."""
+    n_keys = np.int64(max(n_keys, 1))
+    # only the keys both owned and named can link (a lookup per key id, before any sort)
+    owned = np.zeros(int(n_keys), dtype=bool)
+    owned[own_key] = True
+    named_somewhere = np.zeros(int(n_keys), dtype=bool)
+    named_somewhere[nm_key] = True
+    both = owned & named_somewhere
+    keep_own, keep_named = both[own_key], both[nm_key]
+    own_unit, own_key, nm_unit, nm_key = own_unit[keep_own], own_key[keep_own], nm_unit[keep_named], nm_key[keep_named]
+    own = _distinct(own_unit.astype("int64") * n_keys + own_key)
+    ou, ok = own // n_keys, own % n_keys
+    # owned by exactly one unit of its sign in its account
+    grp = (acc_id[ou] * n_keys + ok) * 3 + (sign[ou] + 1)
+    by = np.argsort(grp, kind="stable")
+    g = grp[by]
+    head = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, "int64")
+    single = by[head[np.diff(np.r_[head, len(g)]) == 1]]
+    ou, ok = ou[single], ok[single]
+    oak = acc_id[ou] * n_keys + ok
+    order = np.argsort(oak, kind="stable")
+    ou, oak = ou[order], oak[order]
+    named = _distinct(nm_unit.astype("int64") * n_keys + nm_key)
+    nu, nk = named // n_keys, named % n_keys
+    nak = acc_id[nu] * n_keys + nk
+    lo = np.searchsorted(oak, nak, side="left")
+    cnt = np.searchsorted(oak, nak, side="right") - lo
+    total = int(cnt.sum())
+    a, k = np.repeat(nu, cnt), np.repeat(nk, cnt)
+    b = ou[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
+    keep = a != b
+    return a[keep], b[keep], k[keep]
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array (a sort: cheaper than ``np.unique``'s hashing)."""
+    s = np.sort(values)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
 _REF_Z = np.array([0.0, 3.0, 3.5, 4.5])  # by strength: none, number alone, short, full
@@ -200,6 +257,13 @@ def _account_delay_stats(acc_id: np.ndarray, delay: np.ndarray) -> tuple[np.ndar
 
 def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], nsame_pos: np.ndarray, nsame_neg: np.ndarray,
               history: dict[str, tuple[float, float, int]]) -> dict[str, tuple[float, float, int]]:
+    """See ``_fast_path`` (run without cyclic GC: it builds one group per uncontested match)."""
+    with gc_paused():
+        return _fast_path(state, inv, deposit, piece, nsame_pos, nsame_neg, history)
+
+
+def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], nsame_pos: np.ndarray, nsame_neg: np.ndarray,
+               history: dict[str, tuple[float, float, int]]) -> dict[str, tuple[float, float, int]]:
     """The groups no other candidate can contest, vectorised over the whole scope, so that the
     per-account search only sees what is left:
 
@@ -262,23 +326,25 @@ def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: lis
             known = use_hist | (cnt[a_id] >= 3)
             dev = np.abs(delay - m) / sdv
             z = _REF_Z[strength[px]] - np.where(known & ok_delay, 0.15 * np.minimum(dev, 8.0), np.where(delay > 150, 0.3, 0.0))
-            members_of: dict[int, list[int]] = {}
+            # the invoices each payer names (ea is sorted: one slice per payer, in the order of px)
             sel = payer[ea]
-            for a, b in zip(ea[sel].tolist(), eb[sel].tolist()):
-                members_of.setdefault(a, []).append(b)
-            for i, x in enumerate(px.tolist()):
-                ys = members_of[x]
-                refs = ", ".join(sorted({piece[y] for y in ys if piece[y]}))
-                label = "référence" + ("s" if len(ys) > 1 else "")
-                d = int(delay[i])
-                if not ok_delay[i]:
+            sa, sb = ea[sel], eb[sel].tolist()
+            cut = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]]).tolist() + [len(sa)]
+            for x, lo, hi, d, dated, kn, mi, zi in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(), m.tolist(),
+                                                      z.tolist()):
+                if hi - lo == 1:
+                    y = sb[lo]
+                    units, refs, label = ((x, y) if x < y else (y, x)), piece[y], "référence"
+                else:
+                    ys = sb[lo:hi]
+                    units, refs, label = tuple(sorted([x] + ys)), ", ".join(sorted({piece[y] for y in ys if piece[y]})), "références"
+                if not dated:
                     when = "acompte antérieur à la facture"
-                elif known[i]:
-                    when = f"délai {d} j (habituel {m[i]:.0f} j)"
+                elif kn:
+                    when = f"délai {d} j (habituel {mi:.0f} j)"
                 else:
                     when = f"délai {d} j"
-                zi = float(z[i])
-                rows_out.append((tuple(sorted([x] + ys)), Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
+                rows_out.append((units, Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
             taken[px] = True
             taken[eb[sel]] = True
             first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
@@ -324,15 +390,18 @@ def fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: lis
         z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
         z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
         good = z >= AUTO_Z
-        for i, s_, dd, zz, kn, m_, dp in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
-                                             known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist()):
+        for i, s_, dd, zz, kn, m_, dp, am in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
+                                                 known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
+                                                 np.abs(amount[i_side[good]]).tolist()):
             when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
-            rows_out.append((tuple(sorted((i, s_))), Rule.EXACT, f"montant identique {eur(abs(int(amount[i])))} ; {when} ; montant unique", zz))
+            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT, f"montant identique {eur(am)} ; {when} ; montant unique", zz))
         taken[i_side[good]] = True
         taken[s_side[good]] = True
+    groups = state.groups
     for units, rule, why, z in rows_out:
-        score = sigmoid_score(z)
-        state.groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=round(z, 3), margin=round(z, 3)))
+        score = int(round(100 / (1 + math.exp(-z))))  # sigmoid_score
+        z3 = round(z, 3)
+        groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=z3, margin=z3))
     state.free[taken] = False
     return learnt
 
@@ -1184,18 +1253,31 @@ FAST_PATH = True  # uncontested groups resolved column-wise before the per-accou
 
 def _side_counts(u) -> tuple[np.ndarray, np.ndarray]:
     """Per unit: open lines of its account with its absolute amount, debit side and credit side."""
-    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
-    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy().astype("int64")
-    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy().astype("int64")
-    return n_pos, n_all - n_pos
+    return _amount_sides(u)
+
+
+def _amount_sides(u) -> tuple[np.ndarray, np.ndarray]:
+    """``_side_counts``, column-wise: units are sorted by account, so the (account, amount) groups
+    come from one sort of integers."""
+    n = len(u.amount)
+    if not n:
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    acc = u.account
+    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    size = np.abs(u.amount)
+    order = np.lexsort((size, acc_id))
+    a, s = acc_id[order], size[order]
+    gid = np.empty(n, dtype="int64")
+    gid[order] = np.cumsum(np.r_[True, (a[1:] != a[:-1]) | (s[1:] != s[:-1])]) - 1
+    n_all = np.bincount(gid)
+    n_pos = np.bincount(gid[u.amount > 0], minlength=len(n_all))
+    return n_pos[gid].astype("int64"), (n_all - n_pos)[gid].astype("int64")
 
 
 def _same_amount_counts(u) -> np.ndarray:
     """Per unit: how many open lines of its account share its amount, on the busier side."""
-    df = pd.DataFrame({"acc": u.account, "abs": np.abs(u.amount), "pos": u.amount > 0})
-    n_pos = df.groupby(["acc", "abs"], sort=False)["pos"].transform("sum").to_numpy()
-    n_all = df.groupby(["acc", "abs"], sort=False)["pos"].transform("size").to_numpy()
-    return np.maximum(n_pos, n_all - n_pos).astype("int64")
+    n_pos, n_neg = _amount_sides(u)
+    return np.maximum(n_pos, n_neg).astype("int64")
 
 
 _MARKER = r"(?:ECH|ECHEANCE|ÉCHÉANCE|ECHEANCES|VERSEMENT|MENSUALITE|MENSUALITÉ)\.?\s*(?:N°\s*)?(?P<i>[0-9]{1,2})\s*/\s*(?P<m>[0-9]{1,2})"
@@ -1205,8 +1287,12 @@ def instalment_markers(u) -> list[tuple[int, int] | None]:
     """Per unit: (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), else None."""
     text = u.line_text if u.line_text is not None else u.line_label
     out: list[tuple[int, int] | None] = [None] * len(u)
-    hit = pc.match_substring_regex(pc.utf8_upper(text), _MARKER).to_numpy(zero_copy_only=False)
-    lines = np.flatnonzero(hit)
+    # the marker holds a « / »: only the texts with one go through the upper case and the regex
+    slash = np.flatnonzero(pc.fill_null(pc.match_substring(text, "/"), False).to_numpy(zero_copy_only=False))
+    if not len(slash):
+        return out
+    hit = pc.match_substring_regex(pc.utf8_upper(text.take(pa.array(slash))), _MARKER).to_numpy(zero_copy_only=False)
+    lines = slash[np.flatnonzero(hit)]
     if not len(lines):
         return out
     found = pc.extract_regex(pc.utf8_upper(text.take(pa.array(lines))), _MARKER)

@@ -11,6 +11,8 @@ lines in the input.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reglo.core.lettering.models import LetteringOptions, Rule
-from reglo.core.lettering.refs import SHORT_MARK, normalise_refs, text_tokens
+from reglo.core.lettering.refs import SHORT_MARK, ScopeKeys, normalise_refs, scope_keys, token_texts
 from reglo.core.money import cents_to_money, format_display  # noqa: F401 (eur doctest)
 
 
@@ -33,6 +35,20 @@ def eur(cents: int) -> str:
     c = int(cents)
     whole = f"{abs(c) // 100:,}".replace(",", "\u202f")
     return f"{'-' if c < 0 else ''}{whole},{abs(c) % 100:02d} €"
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection while a stage builds many small objects that cannot form
+    cycles (rows, groups, edges): on a large ledger, the collections triggered by these
+    allocations rescan the whole heap of the run again and again (about 40 % of such a stage)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -102,16 +118,29 @@ class PassState:
 # ---------------------------------------------------------------------------
 
 
-def reference_keys(units: Units) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reference_keys(units: Units, found: ScopeKeys | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The keys of the open lines, computed once for both reference sweeps: (number of own keys,
-    parent line of each named key, key id of the own then named keys, blank key ids, short key ids)."""
-    own = normalise_refs(units.line_ref)
-    parents, named_keys = text_tokens(units.line_label)
-    encoded = pc.dictionary_encode(pa.concat_arrays([own.cast(pa.string()), named_keys.cast(pa.string())]))
+    parent line of each named key, key id of the own then named keys, blank key ids, short key ids).
+    ``found``: the ``scope_keys`` of the units when the caller has them."""
+    found = found or scope_keys(units.line_label, units.line_ref)
+    if found is not None:
+        blank = np.flatnonzero(pc.equal(found.keys, "").to_numpy(zero_copy_only=False))
+        short = np.flatnonzero(pc.starts_with(found.keys, SHORT_MARK).to_numpy(zero_copy_only=False))
+        return len(found.own), found.named_line, np.concatenate([found.own, found.named]), blank, short
+    # the piece references and the words of the labels normalised together: a piece reference
+    # is also a word of its line's label, each distinct text is normalised once
+    n_own = len(units.line_ref)
+    parents, texts = token_texts(units.line_label)
+    keys = normalise_refs(pa.concat_arrays([units.line_ref.cast(pa.string()), texts.cast(pa.string())]))
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    named = pc.not_equal(keys[n_own:], "").to_numpy(zero_copy_only=False)
+    keep = np.concatenate([np.ones(n_own, dtype=bool), named])
+    encoded = pc.dictionary_encode(keys.filter(pa.array(keep)))
     kid = encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
     blank = np.flatnonzero(pc.equal(encoded.dictionary, "").to_numpy(zero_copy_only=False))
     short = np.flatnonzero(pc.starts_with(encoded.dictionary, SHORT_MARK).to_numpy(zero_copy_only=False))
-    return len(own), parents.to_numpy(), kid, blank, short
+    return n_own, parents[named], kid, blank, short
 
 
 

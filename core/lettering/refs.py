@@ -9,6 +9,7 @@ the same function, so the rule is symmetric.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,6 +70,16 @@ def ref_tokens(text: str) -> set[str]:
     return set(keys.to_pylist())
 
 
+def split_words(values: pa.Array) -> pa.ListArray:
+    """``pc.utf8_split_whitespace``, safe from a pyarrow bug: when the last text of the array ends
+    with whitespace, ``list_flatten`` of the split may (at random) glue that whitespace to the last
+    word (« 662 » read as « 662␠ »). The split runs with a sentinel text after the last one."""
+    words = pc.utf8_split_whitespace(pa.concat_arrays([values.cast(pa.string()), pa.array(["x"], pa.string())]))
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    return words.slice(0, len(values))
+
+
 # --- vectorised (pyarrow): the same normalisation for a whole column ---------------------
 _JOIN_WORDS = pa.array(sorted({"FACTURE", "FACTURES", "FACT", "FAC", "FA", "FCT", "NO", "NOS", "NUMERO", "REF", "N"}))
 
@@ -101,12 +112,23 @@ def _normalise_unique(values: pa.Array) -> pa.Array:
 def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Keys named by each text: (index of the text, key) for every word holding a digit, and for a
     prefix word followed by a number (« Facture 123 », « FA 25-0012 », « n° 4512 »)."""
-    words = pc.utf8_split_whitespace(values)
+    parents, texts = token_texts(values)
+    if not len(texts):
+        return pa.array([], pa.int64()), pa.array([], pa.string())
+    keys = normalise_refs(texts)
+    ok = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
+    return pa.array(parents[ok]), pc.filter(keys, pa.array(ok))
+
+
+def token_texts(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """The words of each text that may name a key, before normalisation: (index of the text,
+    word or joined words); ``text_tokens`` keeps those whose ``normalise_refs`` is not blank."""
+    words = split_words(values)
     parents = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
     n = len(flat)
     if not n:
-        return pa.array([], pa.int64()), pa.array([], pa.string())
+        return np.zeros(0, dtype="int64"), pa.array([], pa.string())
     # the word tests run once per distinct word (« VIR », « CLIENT » … repeat on every line)
     encoded = pc.dictionary_encode(flat)
     if isinstance(encoded, pa.ChunkedArray):
@@ -134,6 +156,108 @@ def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
         joined3 = pc.binary_join_element_wise(pc.take(flat, pa.array(join3)), pc.take(flat, pa.array(join3 + 1)),
                                               pc.take(flat, pa.array(join3 + 2)), "")
         texts = pa.concat_arrays([texts, joined3])
-    keys = normalise_refs(texts)
-    ok = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
-    return pa.array(parents[idx][ok]), pc.filter(keys, pa.array(ok))
+    return parents[idx], texts
+
+
+class ScopeKeys(NamedTuple):
+    """The keys of the open lines of a scope as integer ids (see ``scope_keys``)."""
+
+    own: np.ndarray  # per line: id of the key of its piece reference
+    named_line: np.ndarray  # per key named by a label: its line
+    named: np.ndarray  # … and its id (never blank)
+    keys: pa.Array  # the key of each id ("" for a blank id)
+    digit_line: np.ndarray  # per run of ≥ 3 digits of a line's text (label without the piece): its line
+    digit_run: np.ndarray  # … and its index in ``runs``
+    runs: pa.Array  # runs of digits, leading zeros dropped
+
+
+def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
+    """``normalise_refs(refs)``, ``text_tokens(labels)`` and the digit runs of the texts, where each
+    label is its text, a space and its piece reference (``Units.line_label``), from one split of
+    the labels into words: every distinct word is normalised once, a piece reference of one word
+    is the last word of its label (its key is that word's), and the text's words are the label's
+    words before the reference's. None when a value is null (the caller then works text by text)."""
+    if labels.null_count or refs.null_count:
+        return None
+    words = split_words(labels)
+    parents = pc.list_parent_indices(words).to_numpy()
+    flat = pc.list_flatten(words)
+    n_lines, n = len(labels), len(flat)
+    encoded = pc.dictionary_encode(flat)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    uniq, at = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
+    u_digit = pc.match_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)
+    has_digit = u_digit[at]
+    # token texts, as ``token_texts``: digit words, and prefix words joined with the number after them
+    bare = pc.utf8_upper(pc.replace_substring_regex(uniq, "[.:°º]+$", ""))
+    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)[at]
+    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(uniq, 0, 1)).to_numpy(zero_copy_only=False)[at]
+    nxt = np.zeros(n, dtype=bool)
+    nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
+    join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
+    join3 = join_at[join_at > 0] - 1
+    join3 = join3[is_prefix[join3] & ~has_digit[join3] & (parents[join3] == parents[join3 + 1])]
+    single = np.flatnonzero(has_digit)
+    joined = pa.array([], pa.string())
+    if len(join_at):
+        joined = pc.binary_join_element_wise(pc.take(flat, pa.array(join_at)), pc.take(flat, pa.array(join_at + 1)), "")
+    if len(join3):
+        joined = pa.concat_arrays([joined, pc.binary_join_element_wise(pc.take(flat, pa.array(join3)), pc.take(flat, pa.array(join3 + 1)),
+                                                                       pc.take(flat, pa.array(join3 + 2)), "")])
+    # the key of each distinct digit word (a word without a digit has no key)
+    dw = np.flatnonzero(u_digit)
+    word_keys = _normalise_unique(uniq.take(pa.array(dw))) if len(dw) else pa.array([], pa.string())
+    joined_keys = normalise_refs(joined) if len(joined) else pa.array([], pa.string())
+    # the words of each piece reference (empty strings are not words)
+    ref_words = split_words(refs)
+    ref_flat = pc.list_flatten(ref_words)
+    ref_count = np.bincount(pc.list_parent_indices(ref_words).to_numpy()[pc.not_equal(ref_flat, "").to_numpy(zero_copy_only=False)],
+                            minlength=n_lines)
+    many = np.flatnonzero(ref_count > 1)
+    many_keys = normalise_refs(refs.take(pa.array(many))) if len(many) else pa.array([], pa.string())
+    key_enc = pc.dictionary_encode(pa.concat_arrays([word_keys.cast(pa.string()), joined_keys.cast(pa.string()), many_keys.cast(pa.string()),
+                                                     pa.array([""], pa.string())]))
+    key_id = key_enc.indices.to_numpy(zero_copy_only=False).astype("int64")
+    blank = int(key_id[-1])
+    word_id = np.full(len(uniq), blank, dtype="int64")
+    word_id[dw] = key_id[:len(dw)]
+    joined_id = key_id[len(dw):len(dw) + len(joined)]
+    many_id = key_id[len(dw) + len(joined):-1]
+    # own keys: a reference of one word is its label's last non-empty word
+    nonempty = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    ne_pos = np.flatnonzero(nonempty)
+    ne_line = parents[ne_pos]
+    ne_count = np.bincount(ne_line, minlength=n_lines)
+    own = np.full(n_lines, blank, dtype="int64")
+    one = np.flatnonzero((ref_count == 1) & (ne_count > 0))
+    ends = np.cumsum(ne_count)
+    own[one] = word_id[at[ne_pos[ends[one] - 1]]]
+    own[many] = many_id
+    # named keys (blank ones dropped)
+    named_line = np.concatenate([parents[single], parents[join_at], parents[join3]])
+    named = np.concatenate([word_id[at[single]], joined_id])
+    ok = named != blank
+    keys = key_enc.dictionary
+    # digit runs of the texts: the digit words before the reference's words
+    rank = np.arange(len(ne_pos)) - (ends - ne_count)[ne_line]
+    in_text = np.zeros(n, dtype=bool)
+    in_text[ne_pos] = rank < (ne_count - ref_count)[ne_line]
+    runs_of = split_words(pc.replace_substring_regex(uniq.take(pa.array(dw)), r"[^0-9]+", " ")) if len(dw) else None
+    if runs_of is None:
+        return ScopeKeys(own, named_line[ok], named[ok], keys, np.zeros(0, "int64"), np.zeros(0, "int64"), pa.array([], pa.string()))
+    run_parent = pc.list_parent_indices(runs_of).to_numpy()
+    runs = pc.utf8_ltrim(pc.list_flatten(runs_of), "0")
+    long_run = pc.greater_equal(pc.utf8_length(runs), 3).to_numpy(zero_copy_only=False)
+    run_parent, runs = run_parent[long_run], runs.filter(pa.array(long_run))
+    n_runs = np.bincount(run_parent, minlength=len(dw))  # per digit word (run_parent is sorted)
+    first_run = np.cumsum(n_runs) - n_runs
+    dw_index = np.full(len(uniq), -1, dtype="int64")
+    dw_index[dw] = np.arange(len(dw))
+    occ = np.flatnonzero(in_text & has_digit)
+    w = dw_index[at[occ]]
+    cnt = n_runs[w]
+    total = int(cnt.sum())
+    digit_line = np.repeat(parents[occ], cnt)
+    digit_run = np.repeat(first_run[w] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+    return ScopeKeys(own, named_line[ok], named[ok], keys, digit_line, digit_run, runs)
