@@ -23,6 +23,7 @@ For each account (auxiliary account when present), over its open items (units):
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 from dataclasses import dataclass, field
 
@@ -1346,12 +1347,19 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     n_neg = np.add.reduceat((state.free & (u.amount < 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
     busy = ((n_pos > 0) & (n_neg > 0)).tolist()
     free_l = state.free
-    for n in range(n_acc):
-        if busy[n]:
-            lo, hi = starts[n], starts[n + 1]
-            letter_account(state, ctx, lo, hi, (np.flatnonzero(free_l[lo:hi]) + lo).tolist())
-        if n % 200 == 0 or n == n_acc - 1:
-            state.tick(n + 1, n_acc)
+    # the scope-wide objects built so far (units, contexts, edges: millions on a big ledger)
+    # never become garbage during the search: frozen out of the collector, so that the
+    # collections the per-account objects trigger do not rescan them again and again
+    gc.freeze()
+    try:
+        for n in range(n_acc):
+            if busy[n]:
+                lo, hi = starts[n], starts[n + 1]
+                letter_account(state, ctx, lo, hi, (np.flatnonzero(free_l[lo:hi]) + lo).tolist())
+            if n % 200 == 0 or n == n_acc - 1:
+                state.tick(n + 1, n_acc)
+    finally:
+        gc.unfreeze()
     for n in range(n_acc):
         lo, hi = starts[n], starts[n + 1]
         balance_leftovers(state, ctx, lo, hi)
