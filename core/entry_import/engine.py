@@ -759,14 +759,16 @@ class _Importer:
         alerts += self._order_warnings()
         alerts += self._kind_order_warnings()
         if self.sub_label_defaulted is not None:
+            # one warning per third-party code, at its first line (file order), the first
+            # MAX_ALERTS_PER_CODE codes: column-wise, not a Python loop over every such line
             lines = np.flatnonzero(self.sub_label_defaulted & keep)
-            seen: set[str] = set()
-            for i in lines:
-                code = str(self.l_sub[int(i)].as_py())
-                if code in seen or len(seen) >= MAX_ALERTS_PER_CODE:
-                    continue
-                seen.add(code)
-                alerts.append(alert("IMPORT_PARTY_LABEL_MISSING", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[int(i)])]), account=code))
+            if len(lines):
+                enc = pc.dictionary_encode(self.l_sub.take(pa.array(lines)))
+                _, first = np.unique(np.asarray(enc.indices.to_numpy(zero_copy_only=False)), return_index=True)
+                first = np.sort(first)[:MAX_ALERTS_PER_CODE]
+                party_codes = enc.dictionary.take(enc.indices.take(pa.array(first))).to_pylist()
+                for i, code in zip(lines[first], party_codes):
+                    alerts.append(alert("IMPORT_PARTY_LABEL_MISSING", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[int(i)])]), account=str(code)))
         summary = self._summary(rejected_rows, table, alerts, self.l_row[keep], self.l_cents[keep])
         return ImportResult(
             definition=d,
