@@ -642,22 +642,34 @@ class _Importer:
         take = pa.array(self.l_row)
         src, kind = self.l_src, self.l_kind
         ledger = self.l_ledger
-        uniq = pc.unique(ledger)
-        values = [str(v) for v in uniq.to_pylist()]
-        fallback = pa.array([ctx.account_labels.get(v) or pcg_label(v) or "" for v in values], pa.string())
-        known = pa.array([ctx.account_labels.get(v) or "" for v in values], pa.string())
-        idx = pc.index_in(ledger, value_set=uniq)
-        by_account, known_label = pc.take(fallback, idx), pc.take(known, idx)
-        source = pc.take(self.ledger_label, take)
-        own = pa.array((src == 0) & (kind == G))
-        label = pc.if_else(pc.and_(own, pc.not_equal(source, "")), pc.if_else(pc.equal(known_label, ""), source, known_label), by_account)
-        if (src == 2).any():
-            vat_default = pc.if_else(pc.equal(ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée")
-            label = pc.if_else(pa.array(src == 2), pc.if_else(pc.equal(known_label, ""), vat_default, known_label), label)
+        # the few candidate labels (per distinct account, and the defaults) in one array, each
+        # line's choice as an integer computed with numpy, then one gather: no string column is
+        # built per rule
+        enc = pc.dictionary_encode(ledger)
+        values = [str(v) for v in enc.dictionary.to_pylist()]
+        u = len(values)
+        fallback = [ctx.account_labels.get(v) or pcg_label(v) or "" for v in values]
+        known = [ctx.account_labels.get(v) or "" for v in values]
+        candidates = pa.array(fallback + known + ["TVA déductible", "TVA collectée", "Clients", "Fournisseurs"], pa.string())
+        idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        has_fallback = np.array([v != "" for v in fallback] or [False], dtype=bool)[idx]
+        has_known = np.array([v != "" for v in known] or [False], dtype=bool)[idx]
+        choice = idx.copy()  # the account's label (dossier FEC, else PCG)
+        own = (src == 0) & (kind == G) & ~np_bool(pc.equal(self.ledger_label, ""))[self.l_row]
+        use_source = own & ~has_known  # the file's own label of a general account
+        choice[own & has_known] += u  # the dossier FEC's label of that account comes first
+        vat = src == 2
+        if vat.any():
+            purchases_vat = np.array([v == d.vat_account_purchases for v in values] or [False], dtype=bool)[idx]
+            choice = np.where(vat, np.where(has_known, idx + u, np.where(purchases_vat, 2 * u, 2 * u + 1)), choice)
+            use_source &= ~vat
         third = kind != G
         if third.any():
-            party_default = pc.if_else(pa.array(kind == D), "Clients", "Fournisseurs")
-            label = pc.if_else(pa.array(third), pc.if_else(pc.equal(by_account, ""), party_default, by_account), label)
+            choice = np.where(third, np.where(has_fallback, idx, np.where(kind == D, 2 * u + 2, 2 * u + 3)), choice)
+            use_source &= ~third
+        label = candidates.take(pa.array(choice))
+        if use_source.any():
+            label = pc.if_else(pa.array(use_source), pc.take(self.ledger_label, take), label)
         self.l_ledger_label = label
         sub = self.l_sub
         sub_source = pc.if_else(pa.array(src == 0), pc.take(self.sub_label, take), "")
