@@ -879,31 +879,44 @@ class _Importer:
         return pa.table({c: cols[c] for c in list(COLUMNS) + ["company", "project"]})
 
     def _order_warnings(self) -> list[Alert]:
-        """Bank entries before purchase / sales entries of the same company and month."""
+        """Bank entries before purchase / sales entries of the same company and month (numpy,
+        one warning per such (company, month), in company then month order)."""
         ok = ~self.rejected_entry
         starts = self.entry_start_row[ok]
+        starts = starts[~np.isnat(self.entry_date[starts])]  # (an accepted entry always has its date)
         if not len(starts):
             return []
         kinds = self.journal_kind[starts]
-        month = self.entry_date[starts].astype("datetime64[M]")
-        frame = pd.DataFrame({"company": self.company_idx[starts], "month": month, "kind": kinds, "pos": np.arange(len(starts)), "cj": self.cj[starts]})
-        bank = frame[frame["kind"] == KIND_ORDER.index(JournalKind.BANK)]
-        inv = frame[frame["kind"].isin([KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])]
-        if bank.empty or inv.empty:
+        bank = kinds == KIND_ORDER.index(JournalKind.BANK)
+        inv = np.isin(kinds, [KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])
+        if not bank.any() or not inv.any():
             return []
-        first_bank = bank.groupby(["company", "month"])["pos"].min()
-        last_inv = inv.groupby(["company", "month"])["pos"].max()
-        both = pd.concat([first_bank.rename("bank"), last_inv.rename("inv")], axis=1, join="inner")
-        late = both[both["bank"] < both["inv"]]
-        if late.empty:
+        month = self.entry_date[starts].astype("datetime64[M]").astype(np.int64)
+        company = self.company_idx[starts].astype(np.int64)
+        # one group per (company, month), numbered in that order
+        span = int(month.max() - month.min()) + 1
+        key = company * span + (month - month.min())
+        groups, group = np.unique(key, return_inverse=True)
+        pos = np.arange(len(starts), dtype=np.int64)
+        first_bank = np.full(len(groups), len(starts), dtype=np.int64)
+        np.minimum.at(first_bank, group[bank], pos[bank])
+        last_inv = np.full(len(groups), -1, dtype=np.int64)
+        np.maximum.at(last_inv, group[inv], pos[inv])
+        late = np.flatnonzero((last_inv >= 0) & (first_bank < len(starts)) & (first_bank < last_inv))
+        if not len(late):
             return []
-        bank_j = bank.groupby(["company", "month"])["cj"].unique()
-        inv_j = inv.groupby(["company", "month"])["cj"].unique()
-        names = lambda cjs: ", ".join(sorted({self.cj_labels[int(k)][1] for k in cjs}))
+        cjs = self.cj[starts]
+
+        def names(mask: np.ndarray, g: int) -> str:
+            return ", ".join(sorted({self.cj_labels[int(k)][1] for k in np.unique(cjs[mask & (group == g)])}))
+
         out = []
-        for (company, m), rec in late.iterrows():
-            row = int(self.rows[int(starts[int(rec["bank"])])])
-            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[int(company)] or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=names(bank_j[(company, m)]), invoices=names(inv_j[(company, m)])))
+        for g in late:
+            m = int(month[first_bank[g]])
+            row = int(self.rows[int(starts[first_bank[g]])])
+            c = int(company[first_bank[g]])
+            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[c] or "(courante)",
+                             period=f"{m % 12 + 1:02d}/{1970 + m // 12}", bank=names(bank, g), invoices=names(inv, g)))
         return out
 
     def _kind_order_warnings(self) -> list[Alert]:
