@@ -97,10 +97,8 @@ def _plain_shape_safe(decimal_separator: str, thousands_separator: str) -> bool:
     such a text (not a digit, not the decimal separator)."""
     if not decimal_separator or any(ch.isdigit() for ch in decimal_separator):
         return False
-    if thousands_separator and thousands_separator.strip():
-        if thousands_separator in decimal_separator or decimal_separator in thousands_separator or any(ch.isdigit() for ch in thousands_separator):
-            return False
-    return True
+    return not (thousands_separator.strip() and (thousands_separator in decimal_separator or decimal_separator in thousands_separator
+                                                 or any(ch.isdigit() for ch in thousands_separator)))
 
 
 def _parse_general(t: pa.Array, decimal_separator: str, thousands_separator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

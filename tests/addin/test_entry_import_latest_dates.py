@@ -24,7 +24,7 @@ def test_same_as_group_by(seed: int) -> None:
     companies = [rnd.choice(["", "ALPHA", "BETA", "GAMMA"]) for _ in range(n)]
     dates = [None if rnd.random() < 0.1 else datetime(rnd.randint(1990, 2099), rnd.randint(1, 12), rnd.randint(1, 28)) for _ in range(n)]
     cut = rnd.randint(0, n)
-    chunk = lambda lo, hi: pa.table({"company": pa.array(companies[lo:hi], pa.string()), "entry_date": pa.array(dates[lo:hi], pa.timestamp("s"))})  # noqa: E731
+    chunk = lambda lo, hi: pa.table({"company": pa.array(companies[lo:hi], pa.string()), "entry_date": pa.array(dates[lo:hi], pa.timestamp("s"))})
     table = pa.concat_tables([chunk(0, cut), chunk(cut, n)])  # two chunks
     assert _latest_dates(SimpleNamespace(table=table)) == reference(table)
 

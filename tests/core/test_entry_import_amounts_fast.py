@@ -7,7 +7,8 @@ import os
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reglo.core.entry_import import parse
 
