@@ -843,13 +843,12 @@ class _Importer:
         sub_label = self.l_sub_label.take(sel_arr)
         l_ledger = self.l_ledger.take(sel_arr)
         l_sub = self.l_sub.take(sel_arr)
-        if "journal_label_column" in self.headers:
-            journal_label = pc.take(self.text("journal_label_column"), take)
-        else:
-            journal_label = empty_strings(len(row))
         jenc = pc.dictionary_encode(journal)
         defaults = pa.array([journal_label_for(str(v), self.d, self.context) for v in jenc.dictionary.to_pylist()], pa.string())
-        journal_label = pc.if_else(pc.equal(journal_label, ""), pc.take(defaults, jenc.indices), journal_label)
+        journal_label = pc.take(defaults, jenc.indices)
+        if "journal_label_column" in self.headers:  # the file's own JournalLib first
+            given_label = pc.take(self.text("journal_label_column"), take)
+            journal_label = pc.if_else(pc.equal(given_label, ""), journal_label, given_label)
         project = pc.take(self.text("project_column"), take)
         due = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[s]") if self.due_date is None else np.where(src == 0, self.due_date[row], np.datetime64("NaT"))
         cols = {
