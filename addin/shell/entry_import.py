@@ -851,8 +851,7 @@ def output_files(inp: InputRows, result: ImportResult, d: ImportDefinition, *, s
         rej_xlsx = f"{stem} - rejets.xlsx"
         book = new_workbook(work)
         write_rejects_sheet(book, inp, result, rows=rejects)
-        book.save(work / rej_xlsx)
-        out.append((rej_xlsx, (work / rej_xlsx).read_bytes(), "report"))
+        out.append((rej_xlsx, _workbook_bytes(book, work / rej_xlsx), "report"))
         rej_csv = f"{stem} - rejets.csv"
         out.append((rej_csv, rejects_csv(inp, result), "report"))
         if d.project_column:
@@ -861,9 +860,18 @@ def output_files(inp: InputRows, result: ImportResult, d: ImportDefinition, *, s
         res = new_workbook(work)
         write_result_sheets(res, inp, result, rejects_files=[rej_xlsx, rej_csv], extra_alerts=extra_alerts)
         write_definition_sheet(res, d)
-        res.save(work / res_name)
-        out.append((res_name, (work / res_name).read_bytes(), "report"))
+        out.append((res_name, _workbook_bytes(res, work / res_name), "report"))
     return out
+
+
+def _workbook_bytes(book: Workbook, path: Path) -> bytes:
+    """The bytes ``book.save`` would write: rendered in memory when the backend can (no write,
+    fsync and read back of a file the commit writes again), else saved at ``path`` and read."""
+    render = getattr(book, "_to_bytes", None)
+    if callable(render):
+        return render()
+    book.save(path)
+    return path.read_bytes()
 
 
 def commit_outputs(files: list[tuple[str, bytes, str]], base: Path, stem: str, *, now: datetime, dossier: str | Path | None = None) -> list[Path]:
