@@ -642,22 +642,34 @@ class _Importer:
         take = pa.array(self.l_row)
         src, kind = self.l_src, self.l_kind
         ledger = self.l_ledger
-        uniq = pc.unique(ledger)
-        values = [str(v) for v in uniq.to_pylist()]
-        fallback = pa.array([ctx.account_labels.get(v) or pcg_label(v) or "" for v in values], pa.string())
-        known = pa.array([ctx.account_labels.get(v) or "" for v in values], pa.string())
-        idx = pc.index_in(ledger, value_set=uniq)
-        by_account, known_label = pc.take(fallback, idx), pc.take(known, idx)
-        source = pc.take(self.ledger_label, take)
-        own = pa.array((src == 0) & (kind == G))
-        label = pc.if_else(pc.and_(own, pc.not_equal(source, "")), pc.if_else(pc.equal(known_label, ""), source, known_label), by_account)
-        if (src == 2).any():
-            vat_default = pc.if_else(pc.equal(ledger, d.vat_account_purchases), "TVA déductible", "TVA collectée")
-            label = pc.if_else(pa.array(src == 2), pc.if_else(pc.equal(known_label, ""), vat_default, known_label), label)
+        # the few candidate labels (per distinct account, and the defaults) in one array, each
+        # line's choice as an integer computed with numpy, then one gather: no string column is
+        # built per rule
+        enc = pc.dictionary_encode(ledger)
+        values = [str(v) for v in enc.dictionary.to_pylist()]
+        u = len(values)
+        fallback = [ctx.account_labels.get(v) or pcg_label(v) or "" for v in values]
+        known = [ctx.account_labels.get(v) or "" for v in values]
+        candidates = pa.array(fallback + known + ["TVA déductible", "TVA collectée", "Clients", "Fournisseurs"], pa.string())
+        idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        has_fallback = np.array([v != "" for v in fallback] or [False], dtype=bool)[idx]
+        has_known = np.array([v != "" for v in known] or [False], dtype=bool)[idx]
+        choice = idx.copy()  # the account's label (dossier FEC, else PCG)
+        own = (src == 0) & (kind == G) & ~np_bool(pc.equal(self.ledger_label, ""))[self.l_row]
+        use_source = own & ~has_known  # the file's own label of a general account
+        choice[own & has_known] += u  # the dossier FEC's label of that account comes first
+        vat = src == 2
+        if vat.any():
+            purchases_vat = np.array([v == d.vat_account_purchases for v in values] or [False], dtype=bool)[idx]
+            choice = np.where(vat, np.where(has_known, idx + u, np.where(purchases_vat, 2 * u, 2 * u + 1)), choice)
+            use_source &= ~vat
         third = kind != G
         if third.any():
-            party_default = pc.if_else(pa.array(kind == D), "Clients", "Fournisseurs")
-            label = pc.if_else(pa.array(third), pc.if_else(pc.equal(by_account, ""), party_default, by_account), label)
+            choice = np.where(third, np.where(has_fallback, idx, np.where(kind == D, 2 * u + 2, 2 * u + 3)), choice)
+            use_source &= ~third
+        label = candidates.take(pa.array(choice))
+        if use_source.any():
+            label = pc.if_else(pa.array(use_source), pc.take(self.ledger_label, take), label)
         self.l_ledger_label = label
         sub = self.l_sub
         sub_source = pc.if_else(pa.array(src == 0), pc.take(self.sub_label, take), "")
@@ -759,14 +771,16 @@ class _Importer:
         alerts += self._order_warnings()
         alerts += self._kind_order_warnings()
         if self.sub_label_defaulted is not None:
+            # one warning per third-party code, at its first line (file order), the first
+            # MAX_ALERTS_PER_CODE codes: column-wise, not a Python loop over every such line
             lines = np.flatnonzero(self.sub_label_defaulted & keep)
-            seen: set[str] = set()
-            for i in lines:
-                code = str(self.l_sub[int(i)].as_py())
-                if code in seen or len(seen) >= MAX_ALERTS_PER_CODE:
-                    continue
-                seen.add(code)
-                alerts.append(alert("IMPORT_PARTY_LABEL_MISSING", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[int(i)])]), account=code))
+            if len(lines):
+                enc = pc.dictionary_encode(self.l_sub.take(pa.array(lines)))
+                _, first = np.unique(np.asarray(enc.indices.to_numpy(zero_copy_only=False)), return_index=True)
+                first = np.sort(first)[:MAX_ALERTS_PER_CODE]
+                party_codes = enc.dictionary.take(enc.indices.take(pa.array(first))).to_pylist()
+                for i, code in zip(lines[first], party_codes):
+                    alerts.append(alert("IMPORT_PARTY_LABEL_MISSING", sheet=self.raw.sheet, row=int(self.rows[int(self.l_row[int(i)])]), account=str(code)))
         summary = self._summary(rejected_rows, table, alerts, self.l_row[keep], self.l_cents[keep])
         return ImportResult(
             definition=d,
@@ -829,13 +843,12 @@ class _Importer:
         sub_label = self.l_sub_label.take(sel_arr)
         l_ledger = self.l_ledger.take(sel_arr)
         l_sub = self.l_sub.take(sel_arr)
-        if "journal_label_column" in self.headers:
-            journal_label = pc.take(self.text("journal_label_column"), take)
-        else:
-            journal_label = empty_strings(len(row))
         jenc = pc.dictionary_encode(journal)
         defaults = pa.array([journal_label_for(str(v), self.d, self.context) for v in jenc.dictionary.to_pylist()], pa.string())
-        journal_label = pc.if_else(pc.equal(journal_label, ""), pc.take(defaults, jenc.indices), journal_label)
+        journal_label = pc.take(defaults, jenc.indices)
+        if "journal_label_column" in self.headers:  # the file's own JournalLib first
+            given_label = pc.take(self.text("journal_label_column"), take)
+            journal_label = pc.if_else(pc.equal(given_label, ""), journal_label, given_label)
         project = pc.take(self.text("project_column"), take)
         due = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[s]") if self.due_date is None else np.where(src == 0, self.due_date[row], np.datetime64("NaT"))
         cols = {
@@ -865,31 +878,44 @@ class _Importer:
         return pa.table({c: cols[c] for c in list(COLUMNS) + ["company", "project"]})
 
     def _order_warnings(self) -> list[Alert]:
-        """Bank entries before purchase / sales entries of the same company and month."""
+        """Bank entries before purchase / sales entries of the same company and month (numpy,
+        one warning per such (company, month), in company then month order)."""
         ok = ~self.rejected_entry
         starts = self.entry_start_row[ok]
+        starts = starts[~np.isnat(self.entry_date[starts])]  # (an accepted entry always has its date)
         if not len(starts):
             return []
         kinds = self.journal_kind[starts]
-        month = self.entry_date[starts].astype("datetime64[M]")
-        frame = pd.DataFrame({"company": self.company_idx[starts], "month": month, "kind": kinds, "pos": np.arange(len(starts)), "cj": self.cj[starts]})
-        bank = frame[frame["kind"] == KIND_ORDER.index(JournalKind.BANK)]
-        inv = frame[frame["kind"].isin([KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])]
-        if bank.empty or inv.empty:
+        bank = kinds == KIND_ORDER.index(JournalKind.BANK)
+        inv = np.isin(kinds, [KIND_ORDER.index(JournalKind.PURCHASES), KIND_ORDER.index(JournalKind.SALES)])
+        if not bank.any() or not inv.any():
             return []
-        first_bank = bank.groupby(["company", "month"])["pos"].min()
-        last_inv = inv.groupby(["company", "month"])["pos"].max()
-        both = pd.concat([first_bank.rename("bank"), last_inv.rename("inv")], axis=1, join="inner")
-        late = both[both["bank"] < both["inv"]]
-        if late.empty:
+        month = self.entry_date[starts].astype("datetime64[M]").astype(np.int64)
+        company = self.company_idx[starts].astype(np.int64)
+        # one group per (company, month), numbered in that order
+        span = int(month.max() - month.min()) + 1
+        key = company * span + (month - month.min())
+        groups, group = np.unique(key, return_inverse=True)
+        pos = np.arange(len(starts), dtype=np.int64)
+        first_bank = np.full(len(groups), len(starts), dtype=np.int64)
+        np.minimum.at(first_bank, group[bank], pos[bank])
+        last_inv = np.full(len(groups), -1, dtype=np.int64)
+        np.maximum.at(last_inv, group[inv], pos[inv])
+        late = np.flatnonzero((last_inv >= 0) & (first_bank < len(starts)) & (first_bank < last_inv))
+        if not len(late):
             return []
-        bank_j = bank.groupby(["company", "month"])["cj"].unique()
-        inv_j = inv.groupby(["company", "month"])["cj"].unique()
-        names = lambda cjs: ", ".join(sorted({self.cj_labels[int(k)][1] for k in cjs}))
+        cjs = self.cj[starts]
+
+        def names(mask: np.ndarray, g: int) -> str:
+            return ", ".join(sorted({self.cj_labels[int(k)][1] for k in np.unique(cjs[mask & (group == g)])}))
+
         out = []
-        for (company, m), rec in late.iterrows():
-            row = int(self.rows[int(starts[int(rec["bank"])])])
-            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[int(company)] or "(courante)", period=pd.Timestamp(m).strftime("%m/%Y"), bank=names(bank_j[(company, m)]), invoices=names(inv_j[(company, m)])))
+        for g in late:
+            m = int(month[first_bank[g]])
+            row = int(self.rows[int(starts[first_bank[g]])])
+            c = int(company[first_bank[g]])
+            out.append(alert("IMPORT_ORDER_BANK_BEFORE_INVOICES", sheet=self.raw.sheet, row=row, company=self.company_values[c] or "(courante)",
+                             period=f"{m % 12 + 1:02d}/{1970 + m // 12}", bank=names(bank, g), invoices=names(inv, g)))
         return out
 
     def _kind_order_warnings(self) -> list[Alert]:

@@ -72,6 +72,37 @@ def _parse_filled(t: pa.Array, decimal_separator: str, thousands_separator: str)
     for space in (" ", "\u00a0", "\u202f"):
         if _any(pc.match_substring(t, space)):
             t = pc.replace_substring(t, space, "")
+    if _plain_shape_safe(decimal_separator, thousands_separator):
+        # the usual shape « 1234,56 » (digits, the decimal separator, two digits): its cents are
+        # the digits without the separator; every other cell takes the general path below
+        plain = np_bool(pc.match_substring_regex(t, rf"^\d{{1,15}}{re.escape(decimal_separator)}\d\d$"))
+        if plain.any():
+            n = len(t)
+            cents = np.zeros(n, dtype=np.int64)
+            invalid = np.zeros(n, dtype=bool)
+            rounded = np.zeros(n, dtype=bool)
+            at = np.flatnonzero(plain)
+            tp = t if len(at) == n else t.take(pa.array(at))
+            cents[at] = np.asarray(pc.cast(pc.replace_substring(tp, decimal_separator, ""), pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+            others = np.flatnonzero(~plain)
+            if len(others):
+                cents[others], invalid[others], rounded[others] = _parse_general(t.take(pa.array(others)), decimal_separator, thousands_separator)
+            return cents, invalid, rounded
+    return _parse_general(t, decimal_separator, thousands_separator)
+
+
+def _plain_shape_safe(decimal_separator: str, thousands_separator: str) -> bool:
+    """Whether « digits, decimal separator, two digits » can only mean that amount: a decimal
+    separator that is neither empty nor a digit, and a thousands separator that cannot occur in
+    such a text (not a digit, not the decimal separator)."""
+    if not decimal_separator or any(ch.isdigit() for ch in decimal_separator):
+        return False
+    return not (thousands_separator.strip() and (thousands_separator in decimal_separator or decimal_separator in thousands_separator
+                                                 or any(ch.isdigit() for ch in thousands_separator)))
+
+
+def _parse_general(t: pa.Array, decimal_separator: str, thousands_separator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Any text (spaces already removed): thousands separators, signs, up to 6 decimals."""
     ok = None
     if thousands_separator and thousands_separator != " " and _any(pc.match_substring(t, thousands_separator)):
         sep, dec = re.escape(thousands_separator), re.escape(decimal_separator)
