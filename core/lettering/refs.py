@@ -120,6 +120,26 @@ def text_tokens(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return pa.array(parents[ok]), pc.filter(keys, pa.array(ok))
 
 
+def _token_positions(uniq: pa.Array, at: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where the words that may name a key are, among the words of some texts (``uniq``: the
+    distinct words, ``at``: each word's index in it, ``parents``: each word's text): (per
+    distinct word, does it hold a digit; the words with a digit; the prefix words followed in
+    the same text by a word starting with a digit, « N° 42 »; the first of two prefix words
+    before such a word, « Facture n° 42 »)."""
+    n = len(at)
+    u_digit = pc.match_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)
+    has_digit = u_digit[at]
+    bare = pc.utf8_upper(pc.replace_substring_regex(uniq, "[.:°º]+$", ""))
+    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)[at]
+    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(uniq, 0, 1)).to_numpy(zero_copy_only=False)[at]
+    nxt = np.zeros(n, dtype=bool)
+    nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
+    join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
+    join3 = join_at[join_at > 0] - 1
+    join3 = join3[is_prefix[join3] & ~has_digit[join3] & (parents[join3] == parents[join3 + 1])]
+    return u_digit, np.flatnonzero(has_digit), join_at, join3
+
+
 def token_texts(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """The words of each text that may name a key, before normalisation: (index of the text,
     word or joined words); ``text_tokens`` keeps those whose ``normalise_refs`` is not blank."""
@@ -134,19 +154,7 @@ def token_texts(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     uniq, at = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
-    has_digit = pc.match_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)[at]
-    # a prefix word followed, in the same text, by a word starting with a digit
-    bare = pc.utf8_upper(pc.replace_substring_regex(uniq, "[.:°º]+$", ""))
-    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)[at]
-    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(uniq, 0, 1)).to_numpy(zero_copy_only=False)[at]
-    nxt = np.zeros(n, dtype=bool)
-    nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
-    join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
-    # two prefix words before the number (« Facture n° 42 »): the three words together
-    join3 = join_at[join_at > 0]
-    join3 = join3 - 1
-    join3 = join3[is_prefix[join3] & ~has_digit[join3] & (parents[join3] == parents[join3 + 1])]
-    single = np.flatnonzero(has_digit)
+    _, single, join_at, join3 = _token_positions(uniq, at, parents)
     idx = np.concatenate([single, join_at, join3])
     texts = pc.take(flat, pa.array(single))
     if len(join_at):
@@ -187,18 +195,8 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     uniq, at = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False).astype("int64")
-    u_digit = pc.match_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)
-    has_digit = u_digit[at]
     # token texts, as ``token_texts``: digit words, and prefix words joined with the number after them
-    bare = pc.utf8_upper(pc.replace_substring_regex(uniq, "[.:°º]+$", ""))
-    is_prefix = pc.is_in(bare, value_set=_JOIN_WORDS).to_numpy(zero_copy_only=False)[at]
-    first_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(uniq, 0, 1)).to_numpy(zero_copy_only=False)[at]
-    nxt = np.zeros(n, dtype=bool)
-    nxt[:-1] = first_digit[1:] & (parents[1:] == parents[:-1])
-    join_at = np.flatnonzero(is_prefix & nxt & ~has_digit)
-    join3 = join_at[join_at > 0] - 1
-    join3 = join3[is_prefix[join3] & ~has_digit[join3] & (parents[join3] == parents[join3 + 1])]
-    single = np.flatnonzero(has_digit)
+    u_digit, single, join_at, join3 = _token_positions(uniq, at, parents)
     joined = pa.array([], pa.string())
     if len(join_at):
         joined = pc.binary_join_element_wise(pc.take(flat, pa.array(join_at)), pc.take(flat, pa.array(join_at + 1)), "")
@@ -254,7 +252,7 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     first_run = np.cumsum(n_runs) - n_runs
     dw_index = np.full(len(uniq), -1, dtype="int64")
     dw_index[dw] = np.arange(len(dw))
-    occ = np.flatnonzero(in_text & has_digit)
+    occ = np.flatnonzero(in_text & u_digit[at])
     w = dw_index[at[occ]]
     cnt = n_runs[w]
     total = int(cnt.sum())
