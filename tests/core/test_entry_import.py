@@ -386,6 +386,8 @@ def test_every_code_of_the_catalogue_is_tested_here():
         "IMPORT_ORDER_KIND", "IMPORT_VAT_SIDE", "IMPORT_ACCOUNT_LABEL_UNKNOWN", "IMPORT_PARTY_LABEL_MISSING",
         # tests/addin/test_ledger_fidelity.py::test_integrate_into_the_dossier_fec_is_explicit_ordered_and_undoable
         "INTEGRATE_OPENING_REFUSED", "INTEGRATE_DATE_REFUSED",
+        # tests/addin/test_entry_integration_duplicates.py
+        "INTEGRATE_DUPLICATE_REFUSED",
     }
     assert set(MESSAGES) <= tested
 
