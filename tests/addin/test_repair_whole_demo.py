@@ -58,13 +58,7 @@ def test_exact_kinds(demo_before_after, kind):
     assert before.get(kind) and after.get(kind) == before[kind]
 
 
-def _lcr_repair_missing() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("reglo.addin.shell.registry.repair_lcr") is None
-
-
-@pytest.mark.parametrize("kind", ["virement", pytest.param("lcr", marks=pytest.mark.xfail(_lcr_repair_missing(), reason="repair_lcr pas encore livré", strict=True))])
+@pytest.mark.parametrize("kind", ["virement", "lcr"])
 def test_never_less_than_paid(demo_before_after, kind):
     before, after = demo_before_after
     got = after.get(kind, Counter())
