@@ -76,6 +76,13 @@ COL = {c.header: i for i, c in enumerate(HEADERS, start=1)}
 
 
 def read_ledger(path: str | Path):
+    return read_fec_once(path)[1]
+
+
+def read_fec_once(path: str | Path) -> tuple[bytes, Any]:
+    """The FEC's bytes and the ledger parsed from *those* bytes (one read, after recovery): a
+    rewrite planned on the ledger is checked against the hash of the very bytes it was planned
+    on, so a FEC another run lettered meanwhile is refused, never overwritten with stale codes."""
     from reglo.core.fec import FecError, read_fec
 
     p = Path(path)
@@ -83,11 +90,13 @@ def read_ledger(path: str | Path):
         raise UserError(f"FEC introuvable : {p}. Indiquez le chemin du fichier des écritures comptables.")
     recover_folder(p)
     try:
-        return read_fec(p.read_bytes(), p.name)
-    except FecError as exc:
-        raise UserError(f"FEC illisible ({p.name}) : {exc.alert.message}") from exc
+        raw = p.read_bytes()
     except OSError as exc:
         raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
+    try:
+        return raw, read_fec(raw, p.name)
+    except FecError as exc:
+        raise UserError(f"FEC illisible ({p.name}) : {exc.alert.message}") from exc
 
 
 class StageProgress:
@@ -649,8 +658,7 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
     fec = Path(fec_path or stored_fec or "")
     if not str(fec_path or stored_fec or ""):
         raise UserError("FEC inconnu : relancez « Proposer le lettrage » ou indiquez le FEC.")
-    raw = read_raw(fec)
-    ledger = read_ledger(fec)
+    raw, ledger = read_fec_once(fec)
     target = Path(out_path or fec)
     refusal = rewrite_refusal(ledger, fec, target)
     if refusal is not None:
@@ -716,8 +724,7 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
     from reglo.core.fec_rewrite import RewriteError, frame_rewrite
 
     fec = Path(fec_path)
-    raw = read_raw(fec)
-    ledger = read_ledger(fec)
+    raw, ledger = read_fec_once(fec)
     target = Path(out_path or fec)
     refusal = rewrite_refusal(ledger, fec, target)
     if refusal is not None:

@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     bar = al.StageProgress()  # stderr, on a terminal only: a 1,000,000-line FEC takes some seconds
     bar("lecture du FEC", 0, 1)
     try:
-        ledger = al.read_ledger(fec)
+        raw, ledger = al.read_fec_once(fec)  # --apply rewrites these very bytes (hash checked at the commit)
     except BaseException:
         bar.close()
         raise
@@ -197,7 +197,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Propositions écrites : {args.xlsx} (feuille « {al.SHEET} »)")
     if args.apply:
         target = Path(args.out or fec)
-        raw = al.read_raw(fec)
         runs, raw_journal = al.load_journal(target)
         run_id = al.new_run_id(runs, now)
         with bar:
