@@ -221,14 +221,6 @@ def recover_folder(path: str | Path) -> None:
         recover_at_start(folder)
 
 
-def read_raw(path: str | Path) -> bytes:
-    p = Path(path)
-    try:
-        return p.read_bytes()
-    except OSError as exc:
-        raise UserError(f"FEC illisible ({p.name}) : {exc.strerror or exc}.") from exc
-
-
 def _same_file(a: Path, b: Path) -> bool:
     if a == b:
         return True

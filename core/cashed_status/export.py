@@ -71,6 +71,5 @@ def write_cashed_csv(records: Sequence[CashedRecord], *, decimal_comma: bool = F
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(HEADERS)
     for row in sheet_rows(records):
-        writer.writerow([csv_cell(_text(v, decimal_comma=decimal_comma, is_rate=i == RATE_COLUMN)) if isinstance(v, str) else
-                         _text(v, decimal_comma=decimal_comma, is_rate=i == RATE_COLUMN) for i, v in enumerate(row)])
+        writer.writerow([csv_cell(_text(v, decimal_comma=decimal_comma, is_rate=i == RATE_COLUMN)) for i, v in enumerate(row)])
     return buffer.getvalue().encode("utf-8")

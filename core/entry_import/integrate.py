@@ -41,43 +41,42 @@ class IntegrationPlan:
     lines: int = 0
 
 
+def _entry_starts(frame: pd.DataFrame) -> np.ndarray:
+    """Per line: does it start an entry (a new journal and number after the line before)."""
+    key = (frame["journal_code"].astype(str) + "\x00" + frame["entry_number"].astype(str)).to_numpy()
+    return np.r_[True, key[1:] != key[:-1]]
+
+
 def _entries(frame: pd.DataFrame) -> list[pd.DataFrame]:
     if frame.empty:
         return []
-    key = frame["journal_code"].astype(str) + "\x00" + frame["entry_number"].astype(str)
-    change = np.r_[True, key.to_numpy()[1:] != key.to_numpy()[:-1]]
-    return [part for _, part in frame.groupby(np.cumsum(change), sort=False)]
+    return [part for _, part in frame.groupby(np.cumsum(_entry_starts(frame)), sort=False)]
 
 
 def entry_fingerprints(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per entry (journal, number) in order of first appearance: its fingerprint, what
-    makes two entries the same posting whatever their numbers — journal, date, piece (label
-    when there is no piece) and the multiset of its lines (account, auxiliary account, debit,
-    credit), as an order-free sum of line hashes — and its first row."""
+    """One row per entry of ``_entries``, in order: its number and its fingerprint, what makes
+    two entries the same posting whatever their numbers — journal, date, piece (label when there
+    is no piece) and the multiset of its lines (account, auxiliary account, debit, credit), as an
+    order-free sum of line hashes."""
     if frame.empty:
-        return pd.DataFrame({"journal": [], "number": [], "fingerprint": [], "row": []})
-    journal = frame["journal_code"].astype(str).str.strip().str.upper()
-    number = frame["entry_number"].astype(str)
+        return pd.DataFrame({"number": [], "fingerprint": []})
     lines = pd.DataFrame({"a": frame["ledger_account"].astype(str).str.strip(), "x": frame["subledger_account"].astype(str).str.strip(),
                           "d": frame["debit"].astype("int64"), "c": frame["credit"].astype("int64")})
     line_hash = pd.util.hash_pandas_object(lines, index=False).to_numpy()
-    g = pd.DataFrame({"j": journal.to_numpy(), "n": number.to_numpy(), "h": line_hash, "row": frame["source_row"].to_numpy()})
-    key = frame["journal_code"].astype(str) + "\x00" + number  # the entries of ``_entries``
-    change = np.r_[True, key.to_numpy()[1:] != key.to_numpy()[:-1]]
-    gid = np.cumsum(change) - 1
+    starts = _entry_starts(frame)
+    gid = np.cumsum(starts) - 1
+    total = np.zeros(int(gid[-1]) + 1, dtype="uint64")
     with np.errstate(over="ignore"):
-        total = np.zeros(int(gid[-1]) + 1, dtype="uint64")
         np.add.at(total, gid, line_hash)
-    count = np.bincount(gid)
-    first = np.flatnonzero(change)
-    piece = frame["document_ref"].astype(str).str.strip().to_numpy()[first]
-    label = frame["label"].astype(str).str.strip().to_numpy()[first]
-    days = pd.to_datetime(frame["entry_date"]).dt.strftime("%Y%m%d").fillna("").to_numpy()[first]
-    head = pd.DataFrame({"j": g["j"].to_numpy()[first], "d": days, "p": np.where(piece != "", piece, "\x01" + label),
-                         "t": total.astype(str), "k": count.astype(str)})
-    fingerprint = head["j"] + "\x00" + head["d"] + "\x00" + head["p"] + "\x00" + head["t"] + "\x00" + head["k"]
-    return pd.DataFrame({"journal": g["j"].to_numpy()[first], "number": g["n"].to_numpy()[first], "fingerprint": fingerprint.to_numpy(),
-                         "row": g["row"].to_numpy()[first]})
+    first = np.flatnonzero(starts)
+    head = frame.iloc[first]
+    piece = head["document_ref"].astype(str).str.strip().to_numpy()
+    label = head["label"].astype(str).str.strip().to_numpy()
+    fingerprint = (head["journal_code"].astype(str).str.strip().str.upper().to_numpy() + "\x00"
+                   + pd.to_datetime(head["entry_date"]).dt.strftime("%Y%m%d").fillna("").to_numpy() + "\x00"
+                   + np.where(piece != "", piece, "\x01" + label).astype(object) + "\x00"
+                   + total.astype(str).astype(object) + "\x00" + np.bincount(gid).astype(str).astype(object))
+    return pd.DataFrame({"number": head["entry_number"].astype(str).to_numpy(), "fingerprint": fingerprint})
 
 
 def plan_integration(dossier_raw: bytes, dossier: pd.DataFrame, imported: pd.DataFrame, *, opening_journals: Iterable[str] = ("AN", "RAN"),
