@@ -16,15 +16,11 @@ import pytest
 
 from tests.addin import register_view as rv
 from tests.addin import trust_fixtures as tf
+from tests.addin.test_disbursement_register import template  # noqa: F401 - fixtures
 from tests.addin.test_disbursement_remainder import _both, _key_of_the_period, _originals, _to_step_4, _wizard
 
 FULL = os.environ.get("REGLO_FULL") == "1"
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return tf.template_dossier(tmp_path_factory.mktemp("modele"))
 
 
 @pytest.mark.parametrize("i", list(range(6)) if FULL else [0, 1])

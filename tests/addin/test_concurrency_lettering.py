@@ -32,24 +32,26 @@ def _argv(fec: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "reglo.addin.entrypoints.cli", "letter", str(fec), *args]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory, ledger_bytes) -> bytes:
-    fec = tmp_path_factory.mktemp("ref") / "552100554FEC20251231.txt"
-    fec.write_bytes(ledger_bytes)
+def _applied_once(folder: Path, data: bytes) -> bytes:
+    """The FEC after one uninterrupted ``--apply`` on ``data``."""
+    fec = folder / "552100554FEC20251231.txt"
+    fec.write_bytes(data)
     done = tf.run(_argv(fec, "--apply"))
     assert done.returncode == 0, done.stdout[-800:] + done.stderr[-800:]
-    assert fec.read_bytes() != ledger_bytes
     return fec.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, ledger_bytes) -> bytes:
+    lettered = _applied_once(tmp_path_factory.mktemp("ref"), ledger_bytes)
+    assert lettered != ledger_bytes
+    return lettered
 
 
 @pytest.fixture(scope="module")
 def second_run(tmp_path_factory, reference) -> bytes:
     """``--apply`` again on the lettered FEC (what a later, sequential run gives)."""
-    fec = tmp_path_factory.mktemp("ref2") / "552100554FEC20251231.txt"
-    fec.write_bytes(reference)
-    done = tf.run(_argv(fec, "--apply"))
-    assert done.returncode == 0, done.stdout[-800:] + done.stderr[-800:]
-    return fec.read_bytes()
+    return _applied_once(tmp_path_factory.mktemp("ref2"), reference)
 
 
 @pytest.mark.parametrize("pair", range(PAIRS))

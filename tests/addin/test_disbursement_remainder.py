@@ -22,25 +22,9 @@ import pytest
 
 from tests.addin import register_view as rv
 from tests.addin import trust_fixtures as tf
+from tests.addin.test_disbursement_register import clock, dossier, template  # noqa: F401 - fixtures
 
 FULL = os.environ.get("REGLO_FULL") == "1"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return tf.template_dossier(tmp_path_factory.mktemp("modele"))
-
-
-@pytest.fixture
-def dossier(template, tmp_path):
-    return tf.dossier_copy(template, tmp_path / "dossier")
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    from reglo.addin.shell import disbursement as sd
-
-    monkeypatch.setattr(sd, "now", lambda: datetime(2026, 1, 2, 8, 30))
 
 
 def _cents(value) -> int:

@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from reglo.addin.entrypoints.cli import main
-from reglo.addin.shell import entry_import as ei
 from reglo.core.entry_import.integrate import entry_fingerprints, plan_integration
 from reglo.core.fec import read_fec, write_fec
-from tests.addin.test_ledger_fidelity import INTEGRATE_CSV
+from tests.addin.test_ledger_fidelity import sales_import_into_demo_dossier
 
 COLS = ["journal_code", "journal_label", "entry_number", "entry_date", "ledger_account", "ledger_account_label", "subledger_account", "subledger_label",
         "document_ref", "document_date", "label", "debit", "credit", "lettering_code", "lettered_on", "validated_on", "foreign_amount", "currency"]
@@ -71,21 +70,7 @@ def test_fingerprints_ignore_numbers_and_line_order():
 
 
 def test_integrating_the_same_run_twice_changes_nothing_the_second_time(tmp_path, capsys):
-    from reglo.addin.shell.dossier import write_dossier
-    from reglo.core.demo import generate_demo
-    from reglo.core.entry_import.layout import preset_sales_vat_on_line
-
-    demo = generate_demo()
-    folder = tmp_path / "dossier"
-    folder.mkdir()
-    write_dossier(folder, demo.dossier, demo.ledger_frame)
-    (fec_path,) = folder.glob("*FEC*.txt")
-    src = tmp_path / "ventes.csv"
-    src.write_bytes(INTEGRATE_CSV.encode("cp1252"))
-    definition = tmp_path / "ventes.json"
-    definition.write_bytes(ei.definition_to_json(preset_sales_vat_on_line()))
-    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / "imports"), "--dossier", str(folder)])
-    (run,) = (tmp_path / "imports").glob("Import *")
+    folder, fec_path, run = sales_import_into_demo_dossier(tmp_path)
     assert main(["entries", "integrate", str(run), "--dossier", str(folder), "--oui"]) == 0
     once = fec_path.read_bytes()
     capsys.readouterr()
@@ -93,8 +78,7 @@ def test_integrating_the_same_run_twice_changes_nothing_the_second_time(tmp_path
     assert main(["entries", "integrate", str(run), "--dossier", str(folder), "--oui"]) == 1
     out = capsys.readouterr().out
     assert fec_path.read_bytes() == once and "INTEGRATE_DUPLICATE_REFUSED" in out and "Rien à intégrer" in out
-    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / "imports2"), "--dossier", str(folder)])
-    (run2,) = (tmp_path / "imports2").glob("Import *")
+    _, _, run2 = sales_import_into_demo_dossier(tmp_path, "imports2")
     assert main(["entries", "integrate", str(run2), "--dossier", str(folder), "--oui"]) == 1
     assert fec_path.read_bytes() == once
     # forced: the user says so explicitly

@@ -331,23 +331,32 @@ INTEGRATE_CSV = (
 )
 
 
-def test_integrate_into_the_dossier_fec_is_explicit_ordered_and_undoable(tmp_path, capsys):
+def sales_import_into_demo_dossier(tmp_path: Path, out: str = "imports") -> tuple[Path, Path, Path]:
+    """The demo dossier in ``tmp_path/dossier``, and ``INTEGRATE_CSV`` imported for it (preset
+    « ventes, TVA sur la ligne ») into ``tmp_path/<out>``: (dossier folder, its FEC, the import
+    run folder). Called again with another ``out``, the same file imported again."""
     from reglo.addin.shell.dossier import write_dossier
     from reglo.core.demo import generate_demo
     from reglo.core.entry_import.layout import preset_sales_vat_on_line
 
-    demo = generate_demo()
     folder = tmp_path / "dossier"
-    folder.mkdir()
-    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    if not folder.exists():
+        demo = generate_demo()
+        folder.mkdir()
+        write_dossier(folder, demo.dossier, demo.ledger_frame)
     (fec_path,) = folder.glob("*FEC*.txt")
-    original = fec_path.read_bytes()
     src = tmp_path / "ventes.csv"
     src.write_bytes(INTEGRATE_CSV.encode("cp1252"))
     definition = tmp_path / "ventes.json"
     definition.write_bytes(ei.definition_to_json(preset_sales_vat_on_line()))
-    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / "imports"), "--dossier", str(folder)])
-    (run,) = (tmp_path / "imports").glob("Import *")
+    main(["entries", "import", str(src), "--definition", str(definition), "--out", str(tmp_path / out), "--dossier", str(folder)])
+    (run,) = (tmp_path / out).glob("Import *")
+    return folder, fec_path, run
+
+
+def test_integrate_into_the_dossier_fec_is_explicit_ordered_and_undoable(tmp_path, capsys):
+    folder, fec_path, run = sales_import_into_demo_dossier(tmp_path)
+    original = fec_path.read_bytes()  # an import never touches the dossier FEC
     capsys.readouterr()
     # without --oui: nothing written
     assert main(["entries", "integrate", str(run), "--dossier", str(folder)]) == 1
