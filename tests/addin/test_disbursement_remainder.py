@@ -22,7 +22,7 @@ import pytest
 
 from tests.addin import register_view as rv
 from tests.addin import trust_fixtures as tf
-from tests.addin.test_disbursement_register import clock, dossier, template  # noqa: F401 - fixtures
+from tests.addin.test_disbursement_register import _act, _generate, clock, dossier, template  # noqa: F401 - fixtures
 
 FULL = os.environ.get("REGLO_FULL") == "1"
 
@@ -71,17 +71,6 @@ def _pay_by_transfer(folder: Path, path: Path, key: str, amount: Decimal | None)
     assert res.outputs, (res.summary, [str(a) for a in res.alerts][:5])
 
 
-def _generate(wb: Path, folder: Path):
-    from reglo.addin.backends.sheets import FileWorkbook
-    from reglo.addin.shell import transfers as at
-
-    saved, at.now = at.now, (lambda: datetime(2026, 1, 2, 9, 5))
-    try:
-        return at.generate_transfers(FileWorkbook(wb), dossier=folder, save_book=True)
-    finally:
-        at.now = saved
-
-
 def _wizard(folder: Path, path: Path, reference: str):
     from reglo.addin.backends.sheets import FileWorkbook
     from reglo.addin.shell import disbursement as sd
@@ -93,12 +82,6 @@ def _wizard(folder: Path, path: Path, reference: str):
     assert not [a for a in result.alerts if a.is_blocking], [str(a) for a in result.alerts][:5]
     book.save()
     return book, result
-
-
-def _act(book, folder, kind, **values):
-    from reglo.addin.shell import disbursement as sd
-
-    return sd.run_action(book, kind, sd.fields_for(kind, values), dossier=folder)
 
 
 def _pay_in_wizard(book, folder: Path, key: str, partial: Decimal | None = None):
