@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import gc
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reglo.core.lettering.models import Rule
+from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, gc_paused, reference_keys
 from reglo.core.lettering.refs import scope_keys, split_words
 
@@ -424,6 +425,7 @@ class _Acc:
     by_amount: dict[int, list[int]] = field(default_factory=dict)
     free: set[int] = field(default_factory=set)
     seen: dict[tuple[int, ...], Cand] = field(default_factory=dict)
+    linked: set[int] = field(default_factory=set)  # free units that name a line or are named
 
 
 def _instalments(ctx: Ctx, units: tuple[int, ...]) -> int:
@@ -446,6 +448,7 @@ def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
 
 
 _NO_EDGE: dict[int, int] = {}
+_NO_MEMBERS: frozenset[int] = frozenset()
 _RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOLERANCE: 0.4, Rule.PARTIAL: 0.0, Rule.BALANCE: -1.0}
 _REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
 
@@ -454,7 +457,6 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     """Sets ``c.z`` and ``c.why`` from the features of the group."""
     z = _RULE_Z[c.rule]
     why = list(c.why)
-    members = set(c.units)
     if c.ref:
         z += _REF_BONUS[c.ref]
         if c.base == "complement":
@@ -470,7 +472,12 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             why.append("règlement antérieur à la facture")
         elif early:
             why.append("acompte antérieur à la facture")
-    n_inst = _instalments(ctx, c.units) if c.rule is not Rule.EXACT else 0
+    n_inst = 0
+    if c.rule is not Rule.EXACT:  # _instalments, inlined
+        marker = ctx.marker
+        marks = [marker[x] for x in units if not inv[x]]
+        if len(marks) >= 2 and None not in marks:
+            n_inst = _instalments(ctx, units)
     if n_inst:
         z += 2.5
         why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
@@ -496,17 +503,19 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
                 z -= 0.04 * min(abs(last - max(dues)), 60)
             why.append(f"délai {d} j")
     edges, no_edge = ctx.edges, _NO_EDGE
+    linked = a.linked
+    refd = [x for x in units if x in linked]  # the lines that name or are named (others have no edge)
+    members = set(units) if refd or c.rule is Rule.COMBINATION else _NO_MEMBERS
     if not c.ref:
-        inner = [y for x in units for y in edges.get(x, no_edge) if y in members]
-        if inner:
+        if refd and [y for x in refd for y in edges.get(x, no_edge) if y in members]:
             z += 1.5
             why.append("référence d'une partie des lignes")
         if c.rule is Rule.COMBINATION and any(deposit[x] for x in units):
             z += 0.8
-    if c.base != "ref_subset":
+    if c.base != "ref_subset" and refd:
         free, named_by = a.free, ctx.named_by
-        outside = [st for x in units for y, st in edges.get(x, no_edge).items() if y not in members and y in free]
-        outside += [edges[x][y] for y in units for x in named_by.get(y, ()) if x not in members and x in free]
+        outside = [st for x in refd for y, st in edges.get(x, no_edge).items() if y not in members and y in free]
+        outside += [edges[x][y] for y in refd for x in named_by.get(y, ()) if x not in members and x in free]
         if outside:
             z -= 2.0 if max(outside) >= REF_FULL else 1.0
             why.append("une ligne nomme une pièce hors du groupe")
@@ -532,13 +541,15 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             if not a.known:  # several lines of this amount and no known habit to tell them apart
                 z -= 0.3
     if c.rule is Rule.COMBINATION and not c.ref:
-        lo_d = min(ctx.day[x] for x in c.units) - 30
-        hi_d = max(ctx.day[x] for x in c.units) + 30
-        swap = [x for x in c.units if any(y not in members and ctx.amt[y] == ctx.amt[x] and lo_d <= ctx.day[y] <= hi_d
-                                            for y in a.by_amount.get(ctx.amt[x], ()))]
+        amt, by_amount = ctx.amt, a.by_amount
         if c.base in ("sum_compact", "run"):  # only a same-amount line inside the window competes
-            swap = [y for x in c.units for y in a.by_amount.get(ctx.amt[x], ()) if y not in members
-                    and min(ctx.day[v] for v in c.units if ctx.inv[v]) <= ctx.day[y] <= max(ctx.day[v] for v in c.units if ctx.inv[v])]
+            lo_i = min(day[v] for v in units if inv[v])
+            hi_i = max(day[v] for v in units if inv[v])
+            swap = [y for x in units for y in by_amount.get(amt[x], ()) if y not in members and lo_i <= day[y] <= hi_i]
+        else:
+            lo_d = min(day[x] for x in units) - 30
+            hi_d = max(day[x] for x in units) + 30
+            swap = [x for x in units if any(y not in members and lo_d <= day[y] <= hi_d for y in by_amount.get(amt[x], ()))]
         if swap:
             z -= 2.0
             why.append("montant interchangeable avec une autre ligne ouverte")
@@ -572,6 +583,8 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     a.free = set(free_units)
     for x in free_units:
         a.by_amount.setdefault(ctx.amt[x], []).append(x)
+    edges, named_by = ctx.edges, ctx.named_by
+    a.linked = {x for x in free_units if x in edges or x in named_by}
     window = opt.date_window_days
     free = set(free_units)
     amt, day = ctx.amt, ctx.day
@@ -1004,8 +1017,11 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     # units are sorted by (account, date, row): so is free_units, and so is each side of it
     side_units = {True: [j for j in free_units if amt[j] > 0], False: [j for j in free_units if amt[j] < 0]}
     side_days = {sd: [day[j] for j in us] for sd, us in side_units.items()}
+    span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
+    inv, deposit = ctx.inv, ctx.deposit
+    work = state.account_work
     for t in targets:
-        if max(0, opt.budget - state.account_work.get(a.name, 0)) <= 0:
+        if max(0, opt.budget - work.get(a.name, 0)) <= 0:
             if a.name not in state.budget_exceeded:
                 state.budget_exceeded.append(a.name)
                 state.budget_left_units[a.name] = len(targets)
@@ -1014,12 +1030,15 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         d0 = day[t]
         at = aamt[t]
         opp, opp_days = side_units[not pos], side_days[not pos]
-        other = [j for j in opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)] if aamt[j] < at]
-        span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
-        if ctx.inv[t]:  # settlements of an invoice come after it (or are deposits)
-            other = [j for j in other if (d0 - SETTLE_GRACE <= day[j] <= d0 + span + 120) or ctx.deposit[j] or ctx.inv[j] == ctx.inv[t]]
+        near = opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)]
+        if inv[t]:  # settlements of an invoice come after it (or are deposits)
+            d_lo, d_hi = d0 - SETTLE_GRACE, d0 + span + 120
+            other = [j for j in near if aamt[j] < at and (d_lo <= day[j] <= d_hi or deposit[j] or inv[j])]
+        elif deposit[t]:
+            other = [j for j in near if aamt[j] < at]
         else:
-            other = [j for j in other if (d0 - span <= day[j] <= d0 + SETTLE_GRACE) or ctx.deposit[t] or not ctx.inv[j]]
+            d_lo, d_hi = d0 - span, d0 + SETTLE_GRACE
+            other = [j for j in near if aamt[j] < at and (d_lo <= day[j] <= d_hi or not inv[j])]
         if len(other) < 2:
             continue
         if len(other) > min(limit, 30):
@@ -1305,8 +1324,77 @@ def instalment_markers(u) -> list[tuple[int, int] | None]:
     return out
 
 
-def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]]) -> None:
-    """The whole scope: per account, candidates → scores → assignment; then balances."""
+@dataclass
+class ChunkResult:
+    """What the search of a chunk of accounts found (merged in chunk order by ``run``)."""
+    groups: list[RawGroup]
+    taken: list[int]
+    account_work: dict[str, int]
+    work: int
+    budget_exceeded: list[str]
+    budget_left_units: dict[str, int]
+
+
+@dataclass
+class _Names:
+    """The one column of the units the per-account search reads (its account)."""
+    account: np.ndarray
+
+
+@dataclass
+class AccountSearch:
+    """The per-account search of one proposal, as a job over chunks of accounts: everything it
+    reads is here, and accounts do not depend on one another, so chunks may run anywhere (in
+    this process or in others) and be merged in order."""
+    ctx: Ctx
+    options: LetteringOptions
+    names: _Names
+    free: np.ndarray
+    starts: list[int]
+
+    def run(self, chunk: list[int]) -> ChunkResult:
+        state = PassState(units=self.names, options=self.options, free=self.free)  # type: ignore[arg-type]
+        starts, free = self.starts, self.free
+        for n in chunk:
+            lo, hi = starts[n], starts[n + 1]
+            letter_account(state, self.ctx, lo, hi, (np.flatnonzero(free[lo:hi]) + lo).tolist())
+        taken = [x for g in state.groups for x in g.units]
+        return ChunkResult(state.groups, taken, state.account_work, state.work, state.budget_exceeded, state.budget_left_units)
+
+
+Parallel = Callable[[AccountSearch, list[list[int]]], Iterable[ChunkResult]]
+CHUNK_ACCOUNTS = 200  # accounts per chunk at most (the progress bar moves at each chunk)
+
+
+def _chunks(busy: np.ndarray, size: np.ndarray, starts: list[int], parts: int) -> list[list[int]]:
+    """The busy accounts in consecutive chunks of about equal open lines (``parts`` of them, or
+    more so that none holds more than ``CHUNK_ACCOUNTS`` accounts)."""
+    if not len(busy):
+        return []
+    total = int(size.sum())
+    per = max(1, -(-total // max(1, parts)))
+    out: list[list[int]] = []
+    cur: list[int] = []
+    acc = 0
+    for n, w in zip(busy.tolist(), size.tolist()):
+        cur.append(n)
+        acc += w
+        if acc >= per or len(cur) >= CHUNK_ACCOUNTS:
+            out.append(cur)
+            cur, acc = [], 0
+    if cur:
+        out.append(cur)
+    return out
+
+
+def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]],
+        parallel: "Parallel | None" = None, workers: int = 1) -> None:
+    """The whole scope: per account, candidates → scores → assignment; then balances.
+
+    ``parallel(job, chunks)``, when given, runs ``job.run(chunk)`` for every chunk of accounts
+    (possibly in other processes: the caller's choice; the engine starts none) and yields the
+    results in the order of ``chunks``. Accounts are independent, so the proposal is the same
+    as the serial one, group for group."""
     u = state.units
     if not len(u):
         return
@@ -1345,19 +1433,28 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     st = np.array(starts[:-1], dtype="int64")
     n_pos = np.add.reduceat((state.free & (u.amount > 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
     n_neg = np.add.reduceat((state.free & (u.amount < 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
-    busy = ((n_pos > 0) & (n_neg > 0)).tolist()
-    free_l = state.free
+    busy = np.flatnonzero((n_pos > 0) & (n_neg > 0))
+    job = AccountSearch(ctx=ctx, options=state.options, names=_Names(acc), free=state.free, starts=starts)
+    chunks = _chunks(busy, (n_pos + n_neg)[busy], starts, 8 * workers if parallel is not None and workers > 1 else 1)
     # the scope-wide objects built so far (units, contexts, edges: millions on a big ledger)
     # never become garbage during the search: frozen out of the collector, so that the
-    # collections the per-account objects trigger do not rescan them again and again
+    # collections the per-account objects trigger do not rescan them again and again (and,
+    # in worker processes, so that they are not copied page by page)
     gc.freeze()
     try:
-        for n in range(n_acc):
-            if busy[n]:
-                lo, hi = starts[n], starts[n + 1]
-                letter_account(state, ctx, lo, hi, (np.flatnonzero(free_l[lo:hi]) + lo).tolist())
-            if n % 200 == 0 or n == n_acc - 1:
-                state.tick(n + 1, n_acc)
+        results = parallel(job, chunks) if parallel is not None and len(chunks) > 1 else map(job.run, chunks)
+        done = 0
+        for chunk, res in zip(chunks, results):
+            state.groups.extend(res.groups)
+            if res.taken:
+                state.free[np.array(res.taken, dtype="int64")] = False
+            state.account_work.update(res.account_work)
+            state.work += res.work
+            state.budget_exceeded.extend(res.budget_exceeded)
+            state.budget_left_units.update(res.budget_left_units)
+            done = max(done, chunk[-1] + 1) if chunk else done
+            state.tick(done, n_acc)
+        state.tick(n_acc, n_acc)
     finally:
         gc.unfreeze()
     for n in range(n_acc):

@@ -156,6 +156,17 @@ def find_subsets(amounts: list[int], target: int, k: int, budget: int, *, min_si
 
     Returns (solutions as indices into ``amounts``, work spent). Work > budget means stopped.
     """
+    if sum(amounts) < target:
+        # nothing reaches the target (amounts are positive): the search below would spend, per
+        # size, one unit to enter and one to see that the largest items fall short (size 1: one
+        # lookup); counted the same here without building its tables
+        work = 0
+        for size in range(max(1, min_size), min(k, len(amounts)) + 1):
+            for _ in range(1 if size == 1 else 2):
+                work += 1
+                if work > budget:
+                    return [], work
+        return [], work
     order = sorted(range(len(amounts)), key=lambda i: (-amounts[i], i))
     vals = [amounts[i] for i in order]
     n = len(vals)

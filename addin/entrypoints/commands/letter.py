@@ -142,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     from reglo.addin.backends.sheets import FileWorkbook, WorkbookError
     from reglo.core.alerts import has_blocking
     from reglo.core.lettering import apply_lettering, evaluate_lettering, propose_lettering
+    from reglo.addin.shell.parallel import search_processes
 
     fec = Path(args.fec)
     now = datetime.now().replace(microsecond=0)
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
             _print_alerts([refusal])
             return 1
     try:
-        proposal = propose_lettering(ledger.frame, options, progress=bar)
+        proposal = propose_lettering(ledger.frame, options, progress=bar, **search_processes(len(ledger.frame)))
     finally:
         bar.close()
     print(f"{fec.name} : " + "\n".join(al.summary_lines(proposal)))
