@@ -587,7 +587,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     a.linked = {x for x in free_units if x in edges or x in named_by}
     window = opt.date_window_days
     free = set(free_units)
-    amt, day = ctx.amt, ctx.day
+    amt, day, inv, row = ctx.amt, ctx.day, ctx.inv, ctx.row
     # --- references
     _reference_candidates(state, ctx, a, free)
     # --- exact 1-1
@@ -603,9 +603,10 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         label = f"montant identique {eur(value)}"
         seen = a.seen
         for p in pos:
-            near = [q for q in neg if abs(day[q] - day[p]) <= window]
-            if len(near) > 1:
-                near.sort(key=lambda q: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[q]))
+            dp = day[p]
+            near = [q for q in neg if abs(day[q] - dp) <= window]
+            if len(near) > 1:  # _pair_delay, inlined
+                near.sort(key=lambda q: (abs((day[q] - dp if inv[p] else dp - day[q]) - mu), row[q]))
             for q in near[:MAX_EXACT_ALTS]:
                 if (p, q) in seen or (q, p) in seen:  # an exact pair never replaces the one found first
                     continue
@@ -613,9 +614,10 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
                 c.same = n_same  # type: ignore[attr-defined]
                 _add(a, c)
         for q in neg:  # keep each payment's best pairs too
-            near = [p for p in pos if abs(day[q] - day[p]) <= window]
+            dq = day[q]
+            near = [p for p in pos if abs(dq - day[p]) <= window]
             if len(near) > 1:
-                near.sort(key=lambda p: (abs(_pair_delay(ctx, p, q) - a.mu), ctx.row[p]))
+                near.sort(key=lambda p: (abs((dq - day[p] if inv[p] else day[p] - dq) - mu), row[p]))
             for p in near[:MAX_EXACT_ALTS]:
                 if (p, q) in seen or (q, p) in seen:
                     continue
@@ -727,8 +729,9 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
             x = comp_parent[x]
         return x
 
-    for x in sorted(free):
-        linked = {y: s for y, s in ctx.edges.get(x, {}).items() if y in free}
+    edges = ctx.edges
+    for x in sorted(x for x in a.linked if x in edges):  # the lines that name some (others add nothing here)
+        linked = {y: s for y, s in edges[x].items() if y in free}
         if not linked:
             continue
         nodes.add(x)
@@ -1137,6 +1140,11 @@ def _assign(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> None:
     for i in range(len(cands)):
         comps.setdefault(find(i), []).append(i)
     for idx in comps.values():
+        if len(idx) == 1:  # _solve_component of a lone candidate (z ≥ MIN_Z here): no rival, its weight as margin
+            c = cands[idx[0]]
+            w = _weight(c)
+            _emit(state, ctx, c, c.z if w > 0 else 0.0, [])
+            continue
         group = [cands[i] for i in idx]
         _solve_component(state, ctx, a, group)
 
