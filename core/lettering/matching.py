@@ -697,25 +697,33 @@ def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, flo
             if ds:
                 options.append(ds)
         if len(options) >= 4:
-            counts = np.zeros(160, dtype="int64")
+            counts = [0] * 160
             for ds in options:
-                hit = np.zeros(160, dtype=bool)
+                hit: set[int] = set()
                 for d in ds:
-                    lo_, hi_ = max(0, d + SETTLE_GRACE - 2), min(160, d + SETTLE_GRACE + 3)
-                    hit[lo_:hi_] = True
-                counts += hit
-            mode = int(np.argmax(counts)) - SETTLE_GRACE
+                    hit.update(range(max(0, d + SETTLE_GRACE - 2), min(160, d + SETTLE_GRACE + 3)))
+                for i in hit:
+                    counts[i] += 1
+            mode = max(range(160), key=counts.__getitem__) - SETTLE_GRACE  # the first of the most common
             near = [min(ds, key=lambda d: abs(d - mode)) for ds in options]
             near = [d for d in near if abs(d - mode) <= 30]
             if len(near) >= 4:
-                med = float(np.median(near))
-                mad = float(np.median(np.abs(np.array(near) - med))) * 1.4826
+                med = _median(near)
+                mad = _median([abs(d - med) for d in near]) * 1.4826
                 return med, max(4.0, mad * 1.5), True
     if len(delays) >= 3:
         med = float(np.median(delays))
         mad = float(np.median(np.abs(np.array(delays) - med))) * 1.4826
         return med, max(6.0, mad * 1.5), True
     return ctx.pooled[0], ctx.pooled[1], False
+
+
+def _median(values: list) -> float:
+    """``float(np.median(values))`` of a short list, without numpy's per-call cost."""
+    v = sorted(values)
+    n = len(v)
+    h = n // 2
+    return float(v[h]) if n % 2 else (v[h - 1] + v[h]) / 2
 
 
 def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -> None:
@@ -961,13 +969,19 @@ def _instalment_plans(state: PassState, ctx: Ctx, a: _Acc, free_units: list[int]
         by_val.setdefault((amt[x] > 0, abs(amt[x])), []).append(x)
     for v in by_val.values():
         v.sort(key=lambda x: (day[x], ctx.row[x]))
+    have: dict[bool, set[int]] = {True: set(), False: set()}
+    for sd, v in by_val:
+        have[sd].add(v)
     for t in free_units:
         if not ctx.inv[t]:
             continue
         total = abs(amt[t])
         side = amt[t] < 0  # settlements have the other sign
+        values = have[side]
         for m in range(2, 7):
             base = (total // m) // 100 * 100
+            if base not in values and total // m not in values:  # no settlement of either part
+                continue
             for part in {base, total // m}:
                 if part <= 0 or (side, part) not in by_val:
                     continue
