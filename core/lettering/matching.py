@@ -1047,7 +1047,10 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         d0 = day[t]
         at = aamt[t]
         opp, opp_days = side_units[not pos], side_days[not pos]
-        near = opp[bisect.bisect_left(opp_days, d0 - window):bisect.bisect_right(opp_days, d0 + window)]
+        lo_n, hi_n = bisect.bisect_left(opp_days, d0 - window), bisect.bisect_right(opp_days, d0 + window)
+        if hi_n - lo_n < 2:  # fewer than two lines of the other side in the window: no combination
+            continue
+        near = opp[lo_n:hi_n]
         if inv[t]:  # settlements of an invoice come after it (or are deposits)
             d_lo, d_hi = d0 - SETTLE_GRACE, d0 + span + 120
             other = [j for j in near if aamt[j] < at and (d_lo <= day[j] <= d_hi or deposit[j] or inv[j])]
