@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.out or fec)
         runs, raw_journal = al.load_journal(target)
         run_id = al.new_run_id(runs, now)
-        with bar:
+        with bar, al.frozen_heap():
             bar("application", 0, 1)
             result = apply_lettering(ledger.frame, proposal, run_id=run_id, created_at=now.isoformat(timespec="seconds"), lettered_on=_lettered_on(args))
             bar("application", 1, 1)

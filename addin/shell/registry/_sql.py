@@ -28,6 +28,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
+from reglo.core.fastmodel import constructor
 from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import LIVE_STATUSES, BatchState, BatchStatus, FileRecord, LineState, RegisterSnapshot
 
@@ -124,8 +125,24 @@ CREATE TABLE IF NOT EXISTS changes (
 _BATCH_COLS = "id, kind, reference, status, is_test, created_at, host, folder, user_name, meta, cancelled_at, cancel_reason"
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode  # json.dumps(…) with these options, one encoder
+_PLAIN = frozenset({str, int, bool, type(None)})  # values a JSON round trip gives back unchanged
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return _ENCODE(value)
+
+
+_LINE_STATE = constructor(LineState)
+
+
+def _meta_json(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """(``meta`` as it reads back from the register, its JSON text). A flat meta of strings,
+    integers, booleans and nulls reads back as itself (keys sorted): no decoding needed."""
+    text = _ENCODE(meta)
+    if all(type(k) is str and type(v) in _PLAIN for k, v in meta.items()):
+        return dict(sorted(meta.items())), text
+    return json.loads(text), text
 
 
 def _loads(text: str | None) -> dict[str, Any]:
@@ -298,10 +315,10 @@ class SqlStore:
             found.update(r[0] for r in rows)
         return found
 
-    def _insert_batch(self, cur: Any, b: BatchState, *, strict: bool) -> None:
+    def _insert_batch(self, cur: Any, b: BatchState, *, strict: bool, meta_texts: list[str] | None = None) -> None:
         """Insert a batch with its id. ``strict``: a payment key already live raises
         :class:`DuplicatePaymentError`; otherwise (upgrade, replay) the line is kept without
-        claiming its key."""
+        claiming its key. ``meta_texts``: the lines' meta as JSON, when already encoded."""
         d = self.dossier_id
         live = 1 if (b.status in LIVE_STATUSES and not b.is_test) else 0
         keys = sorted({l.payment_key for l in b.lines if l.payment_key})
@@ -321,7 +338,7 @@ class SqlStore:
                 claims = 1
                 claimed.add(l.payment_key)
             rows.append((d, b.id, i, l.item_key, l.payment_key, l.party_code, l.document_ref, int(l.amount_cents), l.original_cents,
-                         _dumps(l.meta), live, claims))
+                         meta_texts[i] if meta_texts is not None else _dumps(l.meta), live, claims))
         self._xm(cur, "INSERT INTO lines(dossier_id, batch_id, seq, item_key, payment_key, party_code, document_ref, amount_cents, original_cents, meta, live, claims) "
                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
@@ -351,14 +368,17 @@ class SqlStore:
         taken = self._taken(cur, draft.reference, files)
         if taken:
             raise DuplicateReferenceError(taken)
+        lines, texts = [], []
+        make = _LINE_STATE  # item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta
+        for l in draft.lines:
+            meta, text = _meta_json(l.meta) if l.meta else ({}, "{}")
+            texts.append(text)
+            lines.append(make(l.item_key, int(l.amount_cents), l.payment_key, l.party_code, l.document_ref, l.original_cents, meta))
         state = BatchState(
             id=self._next(cur, "next_batch_id"), kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at,
-            host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)),
-            lines=tuple(LineState.model_construct(item_key=l.item_key, amount_cents=int(l.amount_cents), payment_key=l.payment_key, party_code=l.party_code,
-                                                  document_ref=l.document_ref, original_cents=l.original_cents,
-                                                  meta=json.loads(_dumps(l.meta)) if l.meta else {}) for l in draft.lines),
+            host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)), lines=tuple(lines),
         )
-        self._insert_batch(cur, state, strict=True)
+        self._insert_batch(cur, state, strict=True, meta_texts=texts)
         return state
 
     def begin(self, draft: BatchDraft, *, files: list[FileRecord], counters: dict[str, int], host: str, folder: str, user: str, at: datetime,
