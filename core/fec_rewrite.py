@@ -203,10 +203,11 @@ def _splice(raw: bytes, layout: Layout, numbers: np.ndarray, codes: list, ons: l
     get = raw.__getitem__
     old_let = list(map(get, map(slice, ls, le)))
     old_on = list(map(get, map(slice, ds, de)))
-    decode = operator.methodcaller("decode", layout.encoding, "surrogateescape")
-    previous = dict(zip(nums, zip(map(decode, old_let), map(decode, old_on))))
+    decoded = {v: v.decode(layout.encoding, "surrogateescape") for v in {*old_let, *old_on}}  # few distinct values
+    previous = dict(zip(nums, zip(map(decoded.__getitem__, old_let), map(decoded.__getitem__, old_on))))
     dropped = {int(r) for r in remove if 1 <= r <= n_lines} if remove else set()
-    texts = {v for v in itertools.chain(codes, ons) if v is not None}
+    texts = {*codes, *ons}
+    texts.discard(None)
     new = {v: _encode(v if verbatim else _field(v, layout), layout) for v in texts}
     let_first = let_pos < date_pos
     if dropped or None in codes or None in ons:
@@ -219,7 +220,10 @@ def _splice(raw: bytes, layout: Layout, numbers: np.ndarray, codes: list, ons: l
     # one edit per line, from the first of the two fields to the end of the second
     if let_first:
         r_start, r_end = ls, de
-        regions = list(map(operator.add, map(operator.add, new_let, map(get, map(slice, le, ds))), new_on))
+        if date_pos == let_pos + 1:  # side by side: one separator between them
+            regions = list(map(sep.join, zip(new_let, new_on)))
+        else:
+            regions = list(map(operator.add, map(operator.add, new_let, map(get, map(slice, le, ds))), new_on))
     else:
         r_start, r_end = ds, le
         regions = list(map(operator.add, map(operator.add, new_on, map(get, map(slice, de, ls))), new_let))
