@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import math
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -294,6 +296,7 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
     learnt: dict[str, tuple[float, float, int]] = {}
     taken = np.zeros(n, dtype=bool)
     rows_out: list[tuple] = []
+    z_out: list[np.ndarray] = [np.zeros(0)]
     ea, eb, es = getattr(state, "edge_arrays", (np.zeros(0, "int64"),) * 3)
     if len(ea):
         out_all = np.bincount(ea, minlength=n)
@@ -345,7 +348,8 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
                     when = f"délai {d} j (habituel {mi:.0f} j)"
                 else:
                     when = f"délai {d} j"
-                rows_out.append((units, Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
+                rows_out.append((units, Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}"))
+            z_out.append(z)
             taken[px] = True
             taken[eb[sel]] = True
             first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
@@ -395,16 +399,41 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
                                                  known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
                                                  np.abs(amount[i_side[good]]).tolist()):
             when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
-            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT, f"montant identique {eur(am)} ; {when} ; montant unique", zz))
+            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT, f"montant identique {eur(am)} ; {when} ; montant unique"))
+        z_out.append(z[good])
         taken[i_side[good]] = True
         taken[s_side[good]] = True
-    groups = state.groups
-    for units, rule, why, z in rows_out:
-        score = int(round(100 / (1 + math.exp(-z))))  # sigmoid_score
-        z3 = round(z, 3)
-        groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=z3, margin=z3))
+    if rows_out:
+        zs = np.concatenate(z_out)
+        scores, z3 = _scores(zs), _round3(zs)
+        state.groups.extend(map(RawGroup, map(_FIRST, rows_out), map(_SECOND, rows_out),
+                                [f"{why} ; score {sc}/100, marge {z:.1f}" for (_, _, why), sc, z in zip(rows_out, scores, zs.tolist())],
+                                scores, itertools.repeat(False), itertools.repeat(()), itertools.repeat(False), z3, z3))
     state.free[taken] = False
     return learnt
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def _scores(z: np.ndarray) -> list[int]:
+    """``sigmoid_score`` of each z, column-wise: ``int(round(100 / (1 + math.exp(-z))))``; a value
+    that numpy's exp could round to the other side (within 1e-9 of a half) is redone with ``math``."""
+    v = 100 / (1 + np.exp(-z))
+    out = np.rint(v).astype("int64").tolist()
+    for j in np.flatnonzero(np.abs(v - np.floor(v) - 0.5) < 1e-9).tolist():
+        out[j] = int(round(100 / (1 + math.exp(-float(z[j])))))
+    return out
+
+
+def _round3(z: np.ndarray) -> list[float]:
+    """``round(z, 3)`` of each z, column-wise (``np.round``: the same double unless z * 1000 is within
+    1e-6 of a half, redone with ``round``)."""
+    t = z * 1000
+    out = np.round(z, 3).tolist()
+    for j in np.flatnonzero(np.abs(t - np.floor(t) - 0.5) < 1e-6).tolist():
+        out[j] = round(float(z[j]), 3)
+    return out
 
 
 # ---------------------------------------------------------------------------
