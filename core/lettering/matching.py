@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from reglo.core.lettering.models import Rule
 from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, gc_paused, reference_keys
-from reglo.core.lettering.refs import scope_keys, split_words
+from reglo.core.lettering.refs import own_digit_keys, scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
@@ -107,13 +107,8 @@ def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def _own_digit_key(values: pa.Array) -> pa.Array:
     """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
     dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none. Each distinct
-    reference is read once."""
-    encoded = pc.dictionary_encode(values)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    last = pc.extract_regex(encoded.dictionary, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
-    d = pc.fill_null(pc.utf8_ltrim(pc.struct_field(last, "d"), "0"), "")
-    return pc.take(d, encoded.indices)
+    reference is read once (``refs.own_digit_keys``)."""
+    return own_digit_keys(values)
 
 
 def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
@@ -151,7 +146,7 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     ko, kn = valid[own_k], valid[nm_k]
     frames.append((lu[ko], own_k[ko], nm_unit[kn], nm_k[kn], n_keys, strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
-    own_d = _own_digit_key(u.line_ref)
+    own_d = found.own_digit if found is not None and found.own_digit is not None else _own_digit_key(u.line_ref)
     od_ok = pc.not_equal(own_d, "").to_numpy(zero_copy_only=False) & inv[lu]
     if found is not None:  # the runs of digits of each distinct word, and where they occur
         p2, nd, pick = found.digit_line, found.runs, found.digit_run
@@ -187,9 +182,8 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
     # the dict of dicts, one per naming unit (ea is sorted)
     cut = np.flatnonzero(np.r_[True, ea[1:] != ea[:-1]]).tolist() + [len(ea)]
-    heads, eb_l, es_l = ea[cut[:-1]].tolist(), eb.tolist(), es.tolist()
-    for h, lo, hi in zip(heads, cut[:-1], cut[1:]):
-        edges[h] = dict(zip(eb_l[lo:hi], es_l[lo:hi]))
+    pairs = list(zip(eb.tolist(), es.tolist()))
+    edges.update(zip(ea[cut[:-1]].tolist(), map(dict, map(pairs.__getitem__, map(slice, cut[:-1], cut[1:])))))
     return edges
 
 
@@ -1350,10 +1344,10 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.tick(1, 1)
     state.stage = "montants exacts"
     state.tick(0, 1)
-    nsame = _same_amount_counts(u)
+    n_pos, n_neg = _side_counts(u)
+    nsame = np.maximum(n_pos, n_neg).astype("int64")  # _same_amount_counts, from the same sort
     state.tick(1, 1)
     if FAST_PATH:
-        n_pos, n_neg = _side_counts(u)
         learnt = fast_path(state, inv, deposit, piece, n_pos, n_neg, history)
         for name, h in learnt.items():
             if name not in history or history[name][2] < 3:
