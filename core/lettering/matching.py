@@ -26,7 +26,6 @@ import bisect
 import gc
 import itertools
 import math
-import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -328,8 +327,8 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
             sel = payer[ea]
             sa, sb = ea[sel], eb[sel].tolist()
             cut = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]]).tolist() + [len(sa)]
-            for x, lo, hi, d, dated, kn, mi, zi in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(), m.tolist(),
-                                                      z.tolist()):
+            for x, lo, hi, d, dated, kn, mi, zi, sc in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(),
+                                                          m.tolist(), z.tolist(), _scores(z)):
                 if hi - lo == 1:
                     y = sb[lo]
                     units, refs, label = ((x, y) if x < y else (y, x)), piece[y], "référence"
@@ -337,12 +336,12 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
                     ys = sb[lo:hi]
                     units, refs, label = tuple(sorted([x] + ys)), ", ".join(sorted({piece[y] for y in ys if piece[y]})), "références"
                 if not dated:
-                    when = "acompte antérieur à la facture"
+                    why = f"{label} {refs} dans le libellé ; acompte antérieur à la facture ; score {sc}/100, marge {zi:.1f}"
                 elif kn:
-                    when = f"délai {d} j (habituel {mi:.0f} j)"
+                    why = f"{label} {refs} dans le libellé ; délai {d} j (habituel {mi:.0f} j) ; score {sc}/100, marge {zi:.1f}"
                 else:
-                    when = f"délai {d} j"
-                rows_out.append((units, Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}"))
+                    why = f"{label} {refs} dans le libellé ; délai {d} j ; score {sc}/100, marge {zi:.1f}"
+                rows_out.append((units, Rule.REFERENCE, why, sc))
             z_out.append(z)
             taken[px] = True
             taken[eb[sel]] = True
@@ -389,25 +388,20 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
         z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
         z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
         good = z >= AUTO_Z
-        for i, s_, dd, zz, kn, m_, dp, am in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
-                                                 known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
-                                                 np.abs(amount[i_side[good]]).tolist()):
+        for i, s_, dd, zz, kn, m_, dp, am, sc in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
+                                                     known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
+                                                     np.abs(amount[i_side[good]]).tolist(), _scores(z[good])):
             when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
-            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT, f"montant identique {eur(am)} ; {when} ; montant unique"))
+            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT,
+                             f"montant identique {eur(am)} ; {when} ; montant unique ; score {sc}/100, marge {zz:.1f}", sc))
         z_out.append(z[good])
         taken[i_side[good]] = True
         taken[s_side[good]] = True
     if rows_out:
-        zs = np.concatenate(z_out)
-        scores, z3 = _scores(zs), _round3(zs)
-        state.groups.extend(map(RawGroup, map(_FIRST, rows_out), map(_SECOND, rows_out),
-                                [f"{why} ; score {sc}/100, marge {z:.1f}" for (_, _, why), sc, z in zip(rows_out, scores, zs.tolist())],
-                                scores, itertools.repeat(False), itertools.repeat(()), itertools.repeat(False), z3, z3))
+        z3 = _round3(np.concatenate(z_out))
+        state.groups.extend(map(RawGroup, *zip(*rows_out), itertools.repeat(False), itertools.repeat(()), itertools.repeat(False), z3, z3))
     state.free[taken] = False
     return learnt
-
-
-_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _scores(z: np.ndarray) -> list[int]:
