@@ -8,7 +8,8 @@ Times (``time.process_time``, best of ``--repeat``) ``read_fec``, the whole-scop
 ``propose_lettering`` (scope checks, open lines, units, unit features, history, reference keys
 and edges, same-amount counts, fast path, instalment markers, group codes) by wrapping the
 module functions, the per-account search as the rest of ``propose_lettering``, then
-``apply_lettering`` and ``write_fec``. To compare two checkouts in one sitting, run it with
+``apply_lettering``, ``write_fec`` and ``frame_rewrite`` (the byte-preserving rewrite
+``letter --apply`` writes). To compare two checkouts in one sitting, run it with
 ``PYTHONPATH`` pointing at a folder whose ``reglo/`` links to the other checkout's folders.
 """
 from __future__ import annotations
@@ -72,6 +73,11 @@ def one_run(data: bytes, name: str) -> dict[str, float]:
     c = time.process_time()
     write_fec(res.frame, due_date_field="DateEcheance")
     t["write_fec"] = time.process_time() - c
+    # what `letter --apply` writes: the byte-preserving rewrite of the file read (addin/shell/lettering.py)
+    from reglo.core.fec_rewrite import frame_rewrite
+    c = time.process_time()
+    frame_rewrite(data, ledger.frame, res.frame)
+    t["frame_rewrite (letter --apply)"] = time.process_time() - c
     t["column-wise + apply"] = t["column-wise parts"] + t["apply"]
     return t
 

@@ -16,9 +16,13 @@ Pure: bytes in, bytes out.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
+
+import numpy as np
 
 LETTERING_FIELDS = ("EcritureLet", "DateLet")
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -151,6 +155,157 @@ def rewrite(raw: bytes, changes: Mapping[int, tuple[str | None, str | None]], *,
         RewriteError: see ``layout_of``.
     """
     layout = layout_of(raw)
+    items = sorted(changes.items())
+    numbers = np.fromiter((k for k, _ in items), dtype="int64", count=len(items))
+    return _splice(raw, layout, numbers, [v[0] for _, v in items], [v[1] for _, v in items], append=append, remove=remove,
+                   strip_final_eol=strip_final_eol, verbatim=verbatim, insert_after=insert_after)
+
+
+def _splice(raw: bytes, layout: Layout, numbers: np.ndarray, codes: list, ons: list, *, append: Sequence[Mapping[str, str]] = (),
+            remove: Iterable[int] = (), strip_final_eol: bool = False, verbatim: bool = False, insert_after: int | None = None) -> Rewrite:
+    """``rewrite`` of the changes ``numbers`` (sorted distinct line numbers) → (``codes``, ``ons``):
+    the new fields are spliced into the original bytes, no line is split (the separators'
+    positions give the fields' byte ranges); what lies between two changes is copied as is."""
+    let_pos, date_pos = layout.position("EcritureLet"), layout.position("DateLet")
+    sep = layout.separator
+    starts, ends, nexts = _line_bounds(raw)
+    n_lines = len(starts)
+    given = (codes, ons)
+
+    def by_lines() -> Rewrite:  # the corner cases the splice leaves to the line-by-line reference
+        return _rewrite_lines(raw, dict(zip(numbers.tolist(), zip(*given))), append=append, remove=remove,
+                              strip_final_eol=strip_final_eol, verbatim=verbatim, insert_after=insert_after)
+
+    in_file = (numbers >= 2) & (numbers <= n_lines)
+    hi_pos = max(let_pos, date_pos)
+    at = numbers[in_file] - 1
+    s, e = starts[at], ends[at]
+    seps = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == sep[0]) if len(at) else np.zeros(0, "int64")
+    first = np.searchsorted(seps, s)
+    count = np.searchsorted(seps, e) - first  # separators in the line: fields - 1
+    wide = count >= hi_pos
+    ok = np.zeros(len(numbers), dtype=bool)
+    ok[np.flatnonzero(in_file)[wide]] = True
+    missing = numbers[~ok].tolist()
+    s, e, first, count = s[wide], e[wide], first[wide], count[wide]
+    last_sep = max(len(seps) - 1, 0)
+    bounds = []
+    for k in (let_pos, date_pos):  # field k: after the k-th separator, up to the next one (or the line's end)
+        begin = s if k == 0 else seps[np.minimum(first + k - 1, last_sep)] + 1
+        end = np.where(count > k, seps[np.minimum(first + k, last_sep)], e) if len(seps) else e
+        bounds.append((begin.tolist(), end.tolist()))
+    (ls, le), (ds, de) = bounds
+    sel = np.flatnonzero(ok)
+    nums = numbers[sel].tolist()
+    if len(sel) < len(numbers):
+        pick = sel.tolist()
+        codes, ons = [codes[i] for i in pick], [ons[i] for i in pick]
+    get = raw.__getitem__
+    old_let = list(map(get, map(slice, ls, le)))
+    old_on = list(map(get, map(slice, ds, de)))
+    decoded = {v: v.decode(layout.encoding, "surrogateescape") for v in {*old_let, *old_on}}  # few distinct values
+    previous = dict(zip(nums, zip(map(decoded.__getitem__, old_let), map(decoded.__getitem__, old_on))))
+    dropped = {int(r) for r in remove if 1 <= r <= n_lines} if remove else set()
+    texts = {*codes, *ons}
+    texts.discard(None)
+    new = {v: _encode(v if verbatim else _field(v, layout), layout) for v in texts}
+    let_first = let_pos < date_pos
+    if dropped or None in codes or None in ons:
+        keep = [j for j, (n, c, o) in enumerate(zip(nums, codes, ons)) if n not in dropped and (c is not None or o is not None)]
+        ls, le, ds, de = ([x[j] for j in keep] for x in (ls, le, ds, de))
+        new_let = [old_let[j] if codes[j] is None else new[codes[j]] for j in keep]
+        new_on = [old_on[j] if ons[j] is None else new[ons[j]] for j in keep]
+    else:
+        new_let, new_on = list(map(new.__getitem__, codes)), list(map(new.__getitem__, ons))
+    # one edit per line, from the first of the two fields to the end of the second
+    if let_first:
+        r_start, r_end = ls, de
+        if date_pos == let_pos + 1:  # side by side: one separator between them
+            regions = list(map(sep.join, zip(new_let, new_on)))
+        else:
+            regions = list(map(operator.add, map(operator.add, new_let, map(get, map(slice, le, ds))), new_on))
+    else:
+        r_start, r_end = ds, le
+        regions = list(map(operator.add, map(operator.add, new_on, map(get, map(slice, de, ls))), new_let))
+    extra: list[tuple[int, int, int, bytes]] = []  # (start, order, end, new bytes)
+    kept = n_lines - len(dropped)
+    survivors = np.setdiff1d(np.arange(1, n_lines + 1), np.fromiter(dropped, dtype="int64", count=len(dropped))) if dropped else None
+
+    def original(k: int) -> int:  # the k-th line kept (1-based) as a line number of ``raw``
+        return int(survivors[k - 1]) if survivors is not None else k
+
+    for number in sorted(dropped):
+        extra.append((int(starts[number - 1]), 0, int(nexts[number - 1]), b""))
+    eol_added = False
+    appended: list[int] = []
+    tail_eol = True  # the last line written keeps its line ending
+    if append:
+        if not kept:
+            return by_lines()
+        line_end = layout.eol or b"\r\n"
+        where = kept if insert_after is None else max(1, min(int(insert_after), kept))
+        line = original(where)
+        end_of = int(nexts[line - 1])
+        if int(ends[line - 1]) == end_of:  # no line ending (the file's last line): one is added first
+            extra.append((end_of, -2, end_of, line_end))
+            eol_added = True
+        lines = [sep.join([_encode(_field(values.get(n, ""), layout), layout) for n in layout.names]) for values in append]
+        if strip_final_eol and where == kept:
+            block = line_end.join(lines)
+            tail_eol = False
+        else:
+            block = b"".join(c + line_end for c in lines)
+        extra.append((end_of, -1, end_of, block))
+        appended = list(range(where + 1, where + 1 + len(lines)))
+    if strip_final_eol and kept and tail_eol:
+        last = original(kept)
+        extra.append((int(ends[last - 1]), 0, int(nexts[last - 1]), b""))
+    if extra:
+        edits = sorted([*zip(r_start, itertools.repeat(0), r_end, regions), *extra], key=lambda x: (x[0], x[1]))
+        r_start, r_end, regions = [x[0] for x in edits], [x[2] for x in edits], [x[3] for x in edits]
+        if any(a < b for a, b in zip(r_start[1:], r_end[:-1])):  # overlapping edits (never met)
+            return by_lines()
+    pieces: list[bytes] = [b""] * (2 * len(regions) + 1)
+    pieces[0::2] = list(map(get, map(slice, [0, *r_end], [*r_start, len(raw)])))
+    pieces[1::2] = regions
+    return Rewrite(b"".join(pieces), previous, tuple(appended), eol_added, tuple(missing))
+
+
+def _line_bounds(raw: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per physical line (as ``split_lines`` cuts them): where its content starts, where it ends
+    (its line ending starts) and where the next line starts."""
+    a = np.frombuffer(raw, dtype=np.uint8)
+    lf = np.flatnonzero(a == 10)
+    cr = np.flatnonzero(a == 13)
+    if len(cr) and len(cr) == len(lf) and cr[-1] + 1 < len(a) and (a[cr + 1] == 10).all():  # CRLF only
+        tok, tok_end = cr, cr + 2
+    elif len(cr):
+        pair = cr[cr + 1 < len(a)]
+        pair = pair[a[pair + 1] == 10]  # « \r\n »: one line ending
+        lone_lf = np.setdiff1d(lf, pair + 1, assume_unique=True)
+        lone_cr = np.setdiff1d(cr, pair, assume_unique=True)
+        tok = np.concatenate([pair, lone_cr, lone_lf])
+        size = np.concatenate([np.full(len(pair), 2), np.ones(len(lone_cr) + len(lone_lf), dtype="int64")])
+        order = np.argsort(tok, kind="stable")
+        tok, tok_end = tok[order], tok[order] + size[order]
+    else:
+        tok, tok_end = lf, lf + 1
+    starts = np.concatenate([[0], tok_end]).astype("int64")
+    ends = tok.astype("int64")
+    nexts = tok_end.astype("int64")
+    if len(starts) and starts[-1] < len(raw):  # a last line without line ending
+        ends = np.concatenate([ends, [len(raw)]])
+        nexts = np.concatenate([nexts, [len(raw)]])
+    else:
+        starts = starts[:-1]
+    return starts, ends, nexts
+
+
+def _rewrite_lines(raw: bytes, changes: Mapping[int, tuple[str | None, str | None]], *, append: Sequence[Mapping[str, str]] = (),
+            remove: Iterable[int] = (), strip_final_eol: bool = False, verbatim: bool = False, insert_after: int | None = None) -> Rewrite:
+    """``rewrite`` line by line (the reference implementation; ``rewrite`` falls back on it in the
+    corner cases its byte splice does not cover: nothing left to append after)."""
+    layout = layout_of(raw)
     lines = split_lines(raw)
     let_pos, date_pos = layout.position("EcritureLet"), layout.position("DateLet")
     sep = layout.separator
@@ -235,6 +390,32 @@ def _day(value) -> str:
     return pd.Timestamp(value).strftime("%Y%m%d")
 
 
+def _changed_lines(before, after) -> tuple[np.ndarray, list[str], list[str]]:
+    """The lines of ``before`` whose lettering code or date differs in ``after`` (both with unique
+    ``source_row``s): their line numbers (sorted), new codes and new ``DateLet`` texts, compared
+    by position (one ``get_indexer``), each distinct date formatted once."""
+    import pandas as pd
+
+    rb = before["source_row"].to_numpy()
+    pos = pd.Index(after["source_row"].to_numpy()).get_indexer(rb)
+    bi = np.flatnonzero(pos >= 0)
+    ai = pos[bi]
+    old_code = before["lettering_code"].iloc[bi].astype(str).reset_index(drop=True)
+    new_code = after["lettering_code"].iloc[ai].astype(str).reset_index(drop=True)
+    old_on = before["lettered_on"].iloc[bi].reset_index(drop=True)
+    new_on = after["lettered_on"].iloc[ai].reset_index(drop=True)
+    same_on = (old_on.isna() & new_on.isna()) | (old_on == new_on)
+    changed = np.flatnonzero((old_code != new_code).to_numpy() | ~same_on.to_numpy())
+    numbers = rb[bi[changed]].astype("int64")
+    order = np.argsort(numbers, kind="stable")
+    numbers, changed = numbers[order], changed[order]
+    codes = new_code.take(changed).tolist()
+    on = pd.to_datetime(new_on.take(changed))
+    at, uniq = pd.factorize(on)  # NaT: -1
+    days = np.array([*pd.Series(uniq).dt.strftime("%Y%m%d").tolist(), ""], dtype=object)
+    return numbers, codes, days[at].tolist()
+
+
 def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str, str]] | None = None,
                   strip_final_eol: bool = False) -> Rewrite:
     """The rewrite that turns the ledger ``before`` (read from ``raw``) into ``after``:
@@ -247,17 +428,22 @@ def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str
 
     b = before.set_index("source_row")
     a = after.set_index("source_row")
-    common = b.index.intersection(a.index)
-    old_code, new_code = b.loc[common, "lettering_code"].astype(str), a.loc[common, "lettering_code"].astype(str)
-    old_on = b.loc[common, "lettered_on"]
-    new_on = a.loc[common, "lettered_on"]
-    same_on = (old_on.isna() & new_on.isna()) | (old_on == new_on)
-    changed = common[(old_code != new_code).to_numpy() | ~same_on.to_numpy()]
-    # the new code and date of the changed lines, column-wise (one lookup, not one per line)
-    new_codes = a.loc[changed, "lettering_code"].astype(str).tolist()
-    on = pd.to_datetime(a.loc[changed, "lettered_on"])
-    new_days = on.dt.strftime("%Y%m%d").where(on.notna(), "").tolist()
-    changes = {int(r): (c, d) for r, c, d in zip(changed.tolist(), new_codes, new_days)}
+    if b.index.is_unique and a.index.is_unique:
+        numbers, new_codes, new_days = _changed_lines(before, after)
+    else:
+        common = b.index.intersection(a.index)
+        old_code, new_code = b.loc[common, "lettering_code"].astype(str), a.loc[common, "lettering_code"].astype(str)
+        old_on = b.loc[common, "lettered_on"]
+        new_on = a.loc[common, "lettered_on"]
+        same_on = (old_on.isna() & new_on.isna()) | (old_on == new_on)
+        changed = common[(old_code != new_code).to_numpy() | ~same_on.to_numpy()]
+        # the new code and date of the changed lines, column-wise (one lookup, not one per line)
+        new_codes = a.loc[changed, "lettering_code"].astype(str).tolist()
+        on = pd.to_datetime(a.loc[changed, "lettered_on"])
+        new_days = on.dt.strftime("%Y%m%d").where(on.notna(), "").tolist()
+        changes = {int(r): (c, d) for r, c, d in zip(changed.tolist(), new_codes, new_days)}
+        numbers = np.array(sorted(changes), dtype="int64")
+        new_codes, new_days = [changes[r][0] for r in numbers.tolist()], [changes[r][1] for r in numbers.tolist()]
     removed = [int(r) for r in b.index.difference(a.index)]
     added = a.loc[a.index.difference(b.index)].sort_index()
     layout = layout_of(raw)
@@ -283,9 +469,12 @@ def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str
             values[due_name] = _day(rec.get("due_date"))
         append.append(line_values(layout, values, debit_cents=int(rec["debit"]), credit_cents=int(rec["credit"])))
     last_read = int(b.index.max()) if len(b.index) else 1
-    for r in changes.keys() & (verbatim or {}).keys():
-        changes.pop(r)
-    result = rewrite(raw, changes, append=append, remove=removed, strip_final_eol=strip_final_eol, insert_after=last_read)
+    if verbatim:  # the lines put back verbatim below
+        mine = ~np.isin(numbers, np.fromiter(verbatim.keys(), dtype="int64", count=len(verbatim)))
+        pick = np.flatnonzero(mine).tolist()
+        numbers, new_codes, new_days = numbers[mine], [new_codes[i] for i in pick], [new_days[i] for i in pick]
+    result = _splice(raw, layout, numbers, new_codes, new_days, append=append, remove=removed, strip_final_eol=strip_final_eol,
+                     insert_after=last_read)
     if verbatim:
         again = rewrite(result.data, verbatim, verbatim=True)
         result = Rewrite(again.data, {**again.previous, **result.previous}, result.appended, result.eol_added, result.missing + again.missing)

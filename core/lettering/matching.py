@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ import pyarrow.compute as pc
 
 from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, gc_paused, reference_keys
-from reglo.core.lettering.refs import scope_keys, split_words
+from reglo.core.lettering.refs import own_digit_keys, scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
@@ -106,13 +107,8 @@ def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def _own_digit_key(values: pa.Array) -> pa.Array:
     """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
     dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none. Each distinct
-    reference is read once."""
-    encoded = pc.dictionary_encode(values)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    last = pc.extract_regex(encoded.dictionary, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
-    d = pc.fill_null(pc.utf8_ltrim(pc.struct_field(last, "d"), "0"), "")
-    return pc.take(d, encoded.indices)
+    reference is read once (``refs.own_digit_keys``)."""
+    return own_digit_keys(values)
 
 
 def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
@@ -150,7 +146,7 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     ko, kn = valid[own_k], valid[nm_k]
     frames.append((lu[ko], own_k[ko], nm_unit[kn], nm_k[kn], n_keys, strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
-    own_d = _own_digit_key(u.line_ref)
+    own_d = found.own_digit if found is not None and found.own_digit is not None else _own_digit_key(u.line_ref)
     od_ok = pc.not_equal(own_d, "").to_numpy(zero_copy_only=False) & inv[lu]
     if found is not None:  # the runs of digits of each distinct word, and where they occur
         p2, nd, pick = found.digit_line, found.runs, found.digit_run
@@ -186,9 +182,8 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
     # the dict of dicts, one per naming unit (ea is sorted)
     cut = np.flatnonzero(np.r_[True, ea[1:] != ea[:-1]]).tolist() + [len(ea)]
-    heads, eb_l, es_l = ea[cut[:-1]].tolist(), eb.tolist(), es.tolist()
-    for h, lo, hi in zip(heads, cut[:-1], cut[1:]):
-        edges[h] = dict(zip(eb_l[lo:hi], es_l[lo:hi]))
+    pairs = list(zip(eb.tolist(), es.tolist()))
+    edges.update(zip(ea[cut[:-1]].tolist(), map(dict, map(pairs.__getitem__, map(slice, cut[:-1], cut[1:])))))
     return edges
 
 
@@ -295,6 +290,7 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
     learnt: dict[str, tuple[float, float, int]] = {}
     taken = np.zeros(n, dtype=bool)
     rows_out: list[tuple] = []
+    z_out: list[np.ndarray] = [np.zeros(0)]
     ea, eb, es = getattr(state, "edge_arrays", (np.zeros(0, "int64"),) * 3)
     if len(ea):
         out_all = np.bincount(ea, minlength=n)
@@ -332,8 +328,8 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
             sel = payer[ea]
             sa, sb = ea[sel], eb[sel].tolist()
             cut = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]]).tolist() + [len(sa)]
-            for x, lo, hi, d, dated, kn, mi, zi in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(), m.tolist(),
-                                                      z.tolist()):
+            for x, lo, hi, d, dated, kn, mi, zi, sc in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(),
+                                                          m.tolist(), z.tolist(), _scores(z)):
                 if hi - lo == 1:
                     y = sb[lo]
                     units, refs, label = ((x, y) if x < y else (y, x)), piece[y], "référence"
@@ -341,12 +337,13 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
                     ys = sb[lo:hi]
                     units, refs, label = tuple(sorted([x] + ys)), ", ".join(sorted({piece[y] for y in ys if piece[y]})), "références"
                 if not dated:
-                    when = "acompte antérieur à la facture"
+                    why = f"{label} {refs} dans le libellé ; acompte antérieur à la facture ; score {sc}/100, marge {zi:.1f}"
                 elif kn:
-                    when = f"délai {d} j (habituel {mi:.0f} j)"
+                    why = f"{label} {refs} dans le libellé ; délai {d} j (habituel {mi:.0f} j) ; score {sc}/100, marge {zi:.1f}"
                 else:
-                    when = f"délai {d} j"
-                rows_out.append((units, Rule.REFERENCE, f"{label} {refs} dans le libellé ; {when}", zi))
+                    why = f"{label} {refs} dans le libellé ; délai {d} j ; score {sc}/100, marge {zi:.1f}"
+                rows_out.append((units, Rule.REFERENCE, why, sc))
+            z_out.append(z)
             taken[px] = True
             taken[eb[sel]] = True
             first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
@@ -392,20 +389,40 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
         z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
         z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
         good = z >= AUTO_Z
-        for i, s_, dd, zz, kn, m_, dp, am in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
-                                                 known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
-                                                 np.abs(amount[i_side[good]]).tolist()):
+        for i, s_, dd, zz, kn, m_, dp, am, sc in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
+                                                     known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
+                                                     np.abs(amount[i_side[good]]).tolist(), _scores(z[good])):
             when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
-            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT, f"montant identique {eur(am)} ; {when} ; montant unique", zz))
+            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT,
+                             f"montant identique {eur(am)} ; {when} ; montant unique ; score {sc}/100, marge {zz:.1f}", sc))
+        z_out.append(z[good])
         taken[i_side[good]] = True
         taken[s_side[good]] = True
-    groups = state.groups
-    for units, rule, why, z in rows_out:
-        score = int(round(100 / (1 + math.exp(-z))))  # sigmoid_score
-        z3 = round(z, 3)
-        groups.append(RawGroup(units, rule, f"{why} ; score {score}/100, marge {z:.1f}", score, z=z3, margin=z3))
+    if rows_out:
+        z3 = _round3(np.concatenate(z_out))
+        state.groups.extend(map(RawGroup, *zip(*rows_out), itertools.repeat(False), itertools.repeat(()), itertools.repeat(False), z3, z3))
     state.free[taken] = False
     return learnt
+
+
+def _scores(z: np.ndarray) -> list[int]:
+    """``sigmoid_score`` of each z, column-wise: ``int(round(100 / (1 + math.exp(-z))))``; a value
+    that numpy's exp could round to the other side (within 1e-9 of a half) is redone with ``math``."""
+    v = 100 / (1 + np.exp(-z))
+    out = np.rint(v).astype("int64").tolist()
+    for j in np.flatnonzero(np.abs(v - np.floor(v) - 0.5) < 1e-9).tolist():
+        out[j] = int(round(100 / (1 + math.exp(-float(z[j])))))
+    return out
+
+
+def _round3(z: np.ndarray) -> list[float]:
+    """``round(z, 3)`` of each z, column-wise (``np.round``: the same double unless z * 1000 is within
+    1e-6 of a half, redone with ``round``)."""
+    t = z * 1000
+    out = np.round(z, 3).tolist()
+    for j in np.flatnonzero(np.abs(t - np.floor(t) - 0.5) < 1e-6).tolist():
+        out[j] = round(float(z[j]), 3)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1434,10 +1451,10 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.tick(1, 1)
     state.stage = "montants exacts"
     state.tick(0, 1)
-    nsame = _same_amount_counts(u)
+    n_pos, n_neg = _side_counts(u)
+    nsame = np.maximum(n_pos, n_neg).astype("int64")  # _same_amount_counts, from the same sort
     state.tick(1, 1)
     if FAST_PATH:
-        n_pos, n_neg = _side_counts(u)
         learnt = fast_path(state, inv, deposit, piece, n_pos, n_neg, history)
         for name, h in learnt.items():
             if name not in history or history[name][2] < 3:

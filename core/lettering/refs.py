@@ -177,6 +177,7 @@ class ScopeKeys(NamedTuple):
     digit_line: np.ndarray  # per run of ≥ 3 digits of a line's text (label without the piece): its line
     digit_run: np.ndarray  # … and its index in ``runs``
     runs: pa.Array  # runs of digits, leading zeros dropped
+    own_digit: pa.Array | None = None  # per line: the invoice number of its piece reference (``own_digit_keys``), "" if none
 
 
 def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
@@ -243,9 +244,12 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     in_text[ne_pos] = rank < (ne_count - ref_count)[ne_line]
     runs_of = split_words(pc.replace_substring_regex(uniq.take(pa.array(dw)), r"[^0-9]+", " ")) if len(dw) else None
     if runs_of is None:
-        return ScopeKeys(own, named_line[ok], named[ok], keys, np.zeros(0, "int64"), np.zeros(0, "int64"), pa.array([], pa.string()))
+        return ScopeKeys(own, named_line[ok], named[ok], keys, np.zeros(0, "int64"), np.zeros(0, "int64"), pa.array([], pa.string()),
+                         _own_digits(refs, many, one, None, None, None, None, None))
     run_parent = pc.list_parent_indices(runs_of).to_numpy()
-    runs = pc.utf8_ltrim(pc.list_flatten(runs_of), "0")
+    raw_runs = pc.list_flatten(runs_of)
+    runs = pc.utf8_ltrim(raw_runs, "0")
+    own_digit = _own_digits(refs, many, one, at[ne_pos[ends[one] - 1]], dw, run_parent, raw_runs, runs)
     long_run = pc.greater_equal(pc.utf8_length(runs), 3).to_numpy(zero_copy_only=False)
     run_parent, runs = run_parent[long_run], runs.filter(pa.array(long_run))
     n_runs = np.bincount(run_parent, minlength=len(dw))  # per digit word (run_parent is sorted)
@@ -258,4 +262,44 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     total = int(cnt.sum())
     digit_line = np.repeat(parents[occ], cnt)
     digit_run = np.repeat(first_run[w] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
-    return ScopeKeys(own, named_line[ok], named[ok], keys, digit_line, digit_run, runs)
+    return ScopeKeys(own, named_line[ok], named[ok], keys, digit_line, digit_run, runs, own_digit)
+
+
+def own_digit_keys(values: pa.Array) -> pa.Array:
+    """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
+    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none. Each distinct
+    reference is read once."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    last = pc.extract_regex(encoded.dictionary, r"(?P<d>[0-9]{3,})(?:[^0-9]+[0-9]{0,2})*[^0-9]*$")
+    d = pc.fill_null(pc.utf8_ltrim(pc.struct_field(last, "d"), "0"), "")
+    return pc.take(d, encoded.indices)
+
+
+def _own_digits(refs: pa.Array, many: np.ndarray, one: np.ndarray, one_word: np.ndarray | None, dw: np.ndarray | None,
+                run_parent: np.ndarray | None, raw_runs: pa.Array | None, runs: pa.Array | None) -> pa.Array:
+    """``own_digit_keys(refs)`` from the runs of digits already cut: a piece reference of
+    one word (``one``: its lines, ``one_word``: that word, the last of the label) gets its word's
+    last run of at least 3 digits, leading zeros dropped; the references of several words
+    (``many``) are read by ``own_digit_keys``; the others have none."""
+    n = len(refs)
+    out = pa.array([""], pa.string())
+    pick = np.zeros(n, dtype="int64")  # index into ``out``: 0 is ""
+    if one_word is not None and len(one):
+        # per distinct digit word: its last run written with at least 3 digits (before the zeros go)
+        cand = np.flatnonzero(pc.greater_equal(pc.utf8_length(raw_runs), 3).to_numpy(zero_copy_only=False))
+        cp = run_parent[cand]
+        last = cand[np.r_[cp[1:] != cp[:-1], True]] if len(cand) else cand
+        size = int(max(one_word.max(), dw.max() if len(dw) else 0)) + 1
+        word_run = np.full(size, -1, dtype="int64")  # per distinct word of the labels
+        word_run[dw[run_parent[last]]] = last
+        r = word_run[one_word]
+        has = r >= 0
+        pick[one[has]] = 1 + r[has]
+        out = pa.concat_arrays([out, runs.cast(pa.string())])
+    if len(many):
+        base = len(out)
+        out = pa.concat_arrays([out, own_digit_keys(refs.take(pa.array(many))).cast(pa.string())])
+        pick[many] = base + np.arange(len(many))
+    return out.take(pa.array(pick))
