@@ -156,17 +156,26 @@ def find_subsets(amounts: list[int], target: int, k: int, budget: int, *, min_si
 
     Returns (solutions as indices into ``amounts``, work spent). Work > budget means stopped.
     """
-    if sum(amounts) < target:
-        # nothing reaches the target (amounts are positive): the search below would spend, per
-        # size, one unit to enter and one to see that the largest items fall short (size 1: one
-        # lookup); counted the same here without building its tables
+    if amounts and max(amounts) < target:
+        # sizes that no subset can fit: the s smallest items overshoot (the search spends one
+        # unit at that size), or the s largest fall short (one unit to enter, one to see it;
+        # size 1: one lookup). When every size is so, nothing is found: counted the same here,
+        # without building the search's tables. Otherwise the search runs from the start.
+        asc = sorted(amounts)
         work = 0
         for size in range(max(1, min_size), min(k, len(amounts)) + 1):
-            for _ in range(1 if size == 1 else 2):
+            if size == 1 or sum(asc[:size]) > target:
+                cost = 1
+            elif sum(asc[-size:]) < target:
+                cost = 2
+            else:
+                break
+            for _ in range(cost):
                 work += 1
                 if work > budget:
                     return [], work
-        return [], work
+        else:
+            return [], work
     order = sorted(range(len(amounts)), key=lambda i: (-amounts[i], i))
     vals = [amounts[i] for i in order]
     n = len(vals)
