@@ -24,10 +24,12 @@ Outputs (written atomically, in ``out_dir``)
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -915,8 +917,27 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
                   extra_alerts: list[Alert] | None = None, now: datetime | None = None, dossier: str | Path | None = None) -> list[Path]:
     """FEC per company, rejects (xlsx and csv), analytical export, the result workbook: in a new
     run folder under ``out_dir``, through the commit protocol (``commit_outputs``)."""
-    files = output_files(inp, result, d, stem=stem, siren=siren, closing=closing, extra_alerts=extra_alerts)
-    return commit_outputs(files, Path(out_dir), stem, now=now or datetime.now().replace(microsecond=0), dossier=dossier)
+    with _gc_frozen():
+        files = output_files(inp, result, d, stem=stem, siren=siren, closing=closing, extra_alerts=extra_alerts)
+        return commit_outputs(files, Path(out_dir), stem, now=now or datetime.now().replace(microsecond=0), dossier=dossier)
+
+
+@contextmanager
+def _gc_frozen():
+    """The objects alive before the outputs (the input, the import's tables and alerts) never
+    become garbage while they are written: frozen out of the cyclic collector, so that the
+    collections the workbooks and the commit machinery (its lazy imports, the register) trigger
+    do not rescan them (a full collection there cost ~0.04 s on 200,000 lines). Objects made
+    inside are collected as usual; everything is handed back to the collector on the way out.
+    Left alone when someone else froze the heap (their unfreeze would be ours)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,
