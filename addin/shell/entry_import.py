@@ -539,15 +539,20 @@ def _latest_dates(result: ImportResult) -> dict[str, Any]:
     t = result.table
     if not t.num_rows:
         return {}
-    company, dates = t["company"].combine_chunks(), t["entry_date"].combine_chunks()
-    enc = pc.dictionary_encode(company)
-    idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    dates = t["entry_date"].combine_chunks()
+    codes = result.line_company_codes() if hasattr(result, "line_company_codes") else None
+    if codes is not None:  # the import's own company codes: no encoding of every line's string
+        idx, names = np.asarray(codes, dtype=np.int64), list(result.company_names)
+    else:
+        enc = pc.dictionary_encode(t["company"].combine_chunks())
+        idx, names = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64), enc.dictionary.to_pylist()
     none = np.iinfo(np.int64).min
     secs = np.asarray(pc.fill_null(dates.cast(pa.int64()), none).to_numpy(zero_copy_only=False), dtype=np.int64)
-    latest = np.full(len(enc.dictionary), none, dtype=np.int64)
+    latest = np.full(len(names), none, dtype=np.int64)
     np.maximum.at(latest, idx, secs)
+    present = np.bincount(idx, minlength=len(names)) > 0  # companies of the accepted lines only
     values = pa.array(latest, mask=latest == none).cast(dates.type).to_pylist()
-    return dict(zip(enc.dictionary.to_pylist(), values))
+    return {names[c]: values[c] for c in np.flatnonzero(present).tolist()}
 
 
 def _safe_name(text: str) -> str:
