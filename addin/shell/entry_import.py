@@ -948,7 +948,9 @@ def _gc_frozen():
     collections the workbooks and the commit machinery (its lazy imports, the register) trigger
     do not rescan them (a full collection there cost ~0.04 s on 200,000 lines). Objects made
     inside are collected as usual; everything is handed back to the collector on the way out.
-    Left alone when someone else froze the heap (their unfreeze would be ours)."""
+    Left alone when the heap is frozen already (their unfreeze would be ours): in a process
+    that loaded this module just before, as the CLI and the bench do, its import froze what
+    existed then and the input and the import's tables are all that a collection rescans."""
     if gc.get_freeze_count():
         yield
         return
