@@ -792,6 +792,8 @@ class _Importer:
             summary=summary,
             source_rows=self.rows,
             usable=True,
+            company_codes=self.company_idx[self.l_row[keep]],
+            company_names=tuple(self.company_values),
         )
 
     def _lines_table(self, keep: np.ndarray) -> pa.Table:

@@ -1,7 +1,7 @@
 """What an import returns: accepted lines (column-wise), rejected rows with reasons, summary."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -91,6 +91,11 @@ class ImportResult:
     summary: ImportSummary
     source_rows: np.ndarray
     usable: bool = True
+    # per accepted line, its company as an index into ``company_names`` (the engine's own
+    # encoding, ``None`` when not known): the companies and their latest dates without encoding
+    # the company strings of every line again
+    company_codes: np.ndarray | None = field(default=None, compare=False, repr=False)
+    company_names: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def unusable(cls, d: ImportDefinition, alerts: list[Alert], rows: np.ndarray) -> "ImportResult":
@@ -104,9 +109,21 @@ class ImportResult:
         """Companies of the accepted lines, in order of first appearance."""
         if self.table.num_rows == 0:
             return []
+        codes = self.line_company_codes()
+        if codes is not None:
+            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # runs: a company's lines are mostly together
+            values, first = np.unique(codes[starts], return_index=True)
+            return [self.company_names[int(c)] for c in values[np.argsort(first)]]
         import pyarrow.compute as pc
 
         return [str(v) for v in pc.unique(self.table["company"]).to_pylist()]
+
+    def line_company_codes(self) -> np.ndarray | None:
+        """``company_codes`` when it matches the table (else ``None``: encode the strings)."""
+        codes = self.company_codes
+        if codes is None or len(codes) != self.table.num_rows:
+            return None
+        return codes
 
     def company_table(self, company: str | None = None) -> pa.Table:
         if company is None:
