@@ -6,11 +6,13 @@ workers=...)`` hands its per-account search to the callable given here, as a job
 the chunks are merged in order, so the proposal is the same, group for group, with one process or
 several (``tests/addin/test_lettering_parallel.py``).
 
-Processes are forked (Linux only: the job, millions of Python objects on a big ledger, is then
-shared with the workers instead of being copied to them). Elsewhere (Windows, macOS, xlwings Lite
-in the browser) and on small ledgers the search stays in this process. ``REGLO_PROCESSUS=N``
-chooses the number of processes (``1``: never fork). A worker that dies (memory, signal) does not
-lose its accounts: the chunks left are searched here.
+On Linux the processes are forked, by default on big ledgers: the job, millions of Python
+objects on a big ledger, is then shared with the workers instead of being copied to them. On
+Windows and macOS they are spawned, and only when ``REGLO_PROCESSUS=N`` asks for them: each
+worker then receives the job pickled and imports Reglo (a second or two), worth it on big
+ledgers only. In xlwings Lite (the browser) and on small ledgers the search stays in this
+process. ``REGLO_PROCESSUS=N`` chooses the number of processes (``1``: none). A worker that
+dies (memory, signal) does not lose its accounts: the chunks left are searched here.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -38,15 +41,26 @@ def _run(chunk: list[int]) -> Any:
     return _JOB.run(chunk)
 
 
+def start_method() -> str:
+    """« fork » on Linux (the job is shared, not copied); « spawn » elsewhere (each worker
+    receives the job pickled and imports Reglo: worth it only on big ledgers, so only when
+    ``REGLO_PROCESSUS`` asks for it)."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return "fork"
+    return "spawn" if "spawn" in methods else ""
+
+
 def workers() -> int:
     """How many processes the per-account search may use here."""
     wanted = os.environ.get("REGLO_PROCESSUS", "").strip()
     if wanted:
         try:
-            return max(1, min(int(wanted), MAX_WORKERS))
+            n = max(1, min(int(wanted), MAX_WORKERS))
         except ValueError:
             return 1
-    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return n if start_method() else 1
+    if start_method() != "fork":
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -55,18 +69,39 @@ def workers() -> int:
     return max(1, min(cpus, MAX_WORKERS))
 
 
+@contextmanager
+def _main_not_rerun(method: str) -> Iterator[None]:
+    """A spawned worker runs the parent's main script again unless told otherwise (the Excel
+    add-in's server, a user's script without ``if __name__ == "__main__"``): the job needs only
+    Reglo's modules, so the main module is hidden while the workers start."""
+    main = sys.modules.get("__main__")
+    if method != "spawn" or main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 def process_map(job: Any, chunks: list[list[int]]) -> Iterator[Any]:
     """``job.run(chunk)`` for every chunk, in forked worker processes, results in chunk order."""
     n = min(workers(), len(chunks))
     done = 0
-    if n > 1 and "fork" in multiprocessing.get_all_start_methods():
+    method = start_method()
+    if n > 1 and method:
         try:
             with warnings.catch_warnings():
                 # Python ≥ 3.12 warns on fork when threads exist (pyarrow's pool, idle here):
                 # the workers only run the pure-Python search
                 warnings.simplefilter("ignore", DeprecationWarning)
-                pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"), initializer=_init, initargs=(job,))
-                results = pool.map(_run, chunks)
+                with _main_not_rerun(method):
+                    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method), initializer=_init, initargs=(job,))
+                    results = pool.map(_run, chunks)  # starts the workers
             try:
                 for res in results:
                     done += 1

@@ -100,3 +100,22 @@ def test_cli_letters_with_worker_processes_as_in_one_process(tmp_path, frame, mo
     capsys.readouterr()
     assert outs["1"] == outs["2"] != data
     assert read_fec(outs["2"], "x.txt").frame["lettering_code"].ne("").sum() > 1000
+
+
+def test_spawned_workers_give_the_same_proposal(frame, monkeypatch):
+    """Windows and macOS spawn their workers (the job is pickled to them): same proposal."""
+    monkeypatch.setenv("REGLO_PROCESSUS", "2")
+    monkeypatch.setattr(parallel, "start_method", lambda: "spawn")
+    serial = propose_lettering(frame, LetteringOptions())
+    spawned = propose_lettering(frame, LetteringOptions(), parallel=parallel.process_map, workers=2)
+    assert _signature(spawned) == _signature(serial)
+
+
+def test_elsewhere_than_linux_only_when_asked(monkeypatch):
+    monkeypatch.setattr(parallel, "start_method", lambda: "spawn")
+    monkeypatch.delenv("REGLO_PROCESSUS", raising=False)
+    assert parallel.workers() == 1 and parallel.search_processes(10_000_000) == {}
+    monkeypatch.setenv("REGLO_PROCESSUS", "4")
+    assert parallel.workers() == 4
+    monkeypatch.setattr(parallel, "start_method", lambda: "")  # the browser: no process at all
+    assert parallel.workers() == 1
