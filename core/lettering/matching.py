@@ -470,8 +470,81 @@ _RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOL
 _REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
 
 
+def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
+    """``_score`` of an exact pair without reference (most candidates): the same features, the
+    same arithmetic in the same order, without the loops of the general case."""
+    z = 1.5  # _RULE_Z[Rule.EXACT]
+    why = list(c.why)
+    x, y = c.units
+    day, inv, deposit = ctx.day, ctx.inv, ctx.deposit
+    ix, iy = inv[x], inv[y]
+    d = None
+    if ix or iy:
+        inv_max = max(day[x], day[y]) if ix and iy else (day[x] if ix else day[y])
+        limit = inv_max - SETTLE_GRACE
+        early = [v for v in (x, y) if not inv[v] and day[v] < limit]
+        if early:
+            bad = [v for v in early if not deposit[v]]
+            if bad:
+                z -= 3.0 * len(bad)
+                why.append("règlement antérieur à la facture")
+            else:
+                why.append("acompte antérieur à la facture")
+        st_days = [day[v] for v in (x, y) if not inv[v] and not deposit[v]]
+        if st_days:
+            d = max(st_days) - inv_max
+    if d is not None:
+        dev = abs(d - a.mu) / a.sd + max(0, -d) / 2
+        w = 0.55
+        if a.known:
+            z -= w * min(dev, 3.0 if same_amount == 1 else 8.0)
+            z += 1.2
+            why.append(f"délai {d} j (habituel {a.mu:.0f} j)")
+        else:
+            if d > 150:
+                z -= w * 2
+            due = ctx.due
+            dues = [due[v] for v in (x, y) if inv[v] and due[v] != day[v]]
+            if dues:
+                last = max(day[v] for v in (x, y) if not inv[v])
+                z -= 0.04 * min(abs(last - max(dues)), 60)
+            why.append(f"délai {d} j")
+    linked = a.linked
+    if x in linked or y in linked:
+        edges, no_edge = ctx.edges, _NO_EDGE
+        members = {x, y}
+        refd = [v for v in (x, y) if v in linked]
+        if [t for v in refd for t in edges.get(v, no_edge) if t in members]:
+            z += 1.5
+            why.append("référence d'une partie des lignes")
+        free, named_by = a.free, ctx.named_by
+        outside = [st for v in refd for t, st in edges.get(v, no_edge).items() if t not in members and t in free]
+        outside += [edges[v][t] for t in refd for v in named_by.get(t, ()) if v not in members and v in free]
+        if outside:
+            z -= 2.0 if max(outside) >= REF_FULL else 1.0
+            why.append("une ligne nomme une pièce hors du groupe")
+    if same_amount:
+        why.append("montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant")
+        if same_amount == 1:
+            z += 1.5
+        else:
+            z -= 0.1 * min(same_amount - 1, 5)
+            if not a.known:
+                z -= 0.3
+    piece = ctx.piece
+    px, py = piece[x], piece[y]
+    if px and py and px == py:
+        z += 1.0
+        why.append("pièce commune")
+    c.z = z
+    c.why = why
+
+
 def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     """Sets ``c.z`` and ``c.why`` from the features of the group."""
+    if c.base == "exact" and not c.ref and c.rule is Rule.EXACT and len(c.units) == 2:
+        _score_pair(ctx, a, c, same_amount)
+        return
     z = _RULE_Z[c.rule]
     why = list(c.why)
     if c.ref:
