@@ -297,10 +297,11 @@ def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: Letterin
         rw = frame_rewrite(raw, ledger.frame, frame_after)
     except RewriteError as exc:
         raise UserError(f"{source.name} n'est pas réécrit : {exc}") from exc
-    info = {"before": _sha(raw), "after": _sha(rw.data), "previous": {str(k): list(v) for k, v in rw.previous.items()},
+    before = _sha(raw)
+    info = {"before": before, "after": _sha(rw.data), "previous": {str(k): list(v) for k, v in rw.previous.items()},
             "appended": list(rw.appended), "eol_added": rw.eol_added, "source": source.name}
     journal = journal_bytes(target, runs + [run], {**raw_journal, run.run_id: info})
-    original = _sha(raw) if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
+    original = before if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
     receipts = tuple(lettering_receipts(frame_after, run.groups))
     return LedgerPlan(target, original, rw.data, journal, info, receipts=receipts)
 
@@ -323,7 +324,7 @@ def ledger_outcome(plan: LedgerPlan, reference: str, *, kind: str = "lettrage", 
         lines = new_lines(snapshot, plan.target.name, plan.receipts)
     elif plan.undone:
         lines = cancellation_lines(snapshot, plan.target.name, plan.undone)
-    meta = {"fichier": plan.target.name, "avant": plan.original_sha256 or "", "apres": _sha(plan.data)}
+    meta = {"fichier": plan.target.name, "avant": plan.original_sha256 or "", "apres": plan.run_info.get("after") or _sha(plan.data)}
     if lines:
         meta["encaissements"] = len(lines)
     batch = BatchDraft(kind=kind, reference=reference, lines=lines, meta=meta)
@@ -794,7 +795,8 @@ def undo_on_file(fec_path: str | Path, *, code: str | None = None, account: str 
             kept.append(r.model_copy(update={"groups": groups}))
     plan = LedgerPlan(target, _sha(raw) if _same_file(fec, target) else (_sha(target.read_bytes()) if target.exists() else None),
                       rw.data, journal_bytes(target, kept, raw_journal), undone=tuple(res.undone))
-    outputs = commit_ledger(plan, kind="délettrage")
+    with frozen_heap():
+        outputs = commit_ledger(plan, kind="délettrage")
     n_lines = sum(len(g.rows) for g in res.undone)
     what = f"lancement {run_id}" if run_id else " ".join(x for x in (f"code {code}" if code else "", f"compte {account}" if account else "") if x)
     summary = [f"{len(res.undone)} lettrage(s) défait(s) ({n_lines} lignes) : {what}", f"FEC écrit : {target.name} ; journal : {journal_path(target).name}"]
