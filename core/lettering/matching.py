@@ -33,9 +33,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from reglo.core.lettering.models import LetteringOptions, Rule
-from reglo.core.lettering.passes import PassState, RawGroup, eur, find_subsets, gc_paused, reference_keys
+from reglo.core.lettering.passes import (
+    PassState,
+    RawGroup,
+    eur,
+    find_subsets,
+    gc_paused,
+    reference_keys,
+)
 from reglo.core.lettering.refs import own_digit_keys, scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
@@ -470,6 +476,30 @@ _RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOL
 _REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
 
 
+def _outside(ctx: Ctx, a: _Acc, refd: list[int], members: set[int] | frozenset[int], z: float, why: list[str]) -> float:
+    """``z`` less the penalty for a line of the group that names, or is named by, an open line
+    outside it (``refd``: the group's lines that name or are named)."""
+    edges, free, named_by = ctx.edges, a.free, ctx.named_by
+    outside = [st for x in refd for y, st in edges.get(x, _NO_EDGE).items() if y not in members and y in free]
+    outside += [edges[x][y] for y in refd for x in named_by.get(y, ()) if x not in members and x in free]
+    if outside:
+        z -= 2.0 if max(outside) >= REF_FULL else 1.0
+        why.append("une ligne nomme une pièce hors du groupe")
+    return z
+
+
+def _same_amount(a: _Acc, same_amount: int, z: float, why: list[str]) -> float:
+    """``z`` with the evidence of the amount's uniqueness (``same_amount``: lines of this amount)."""
+    why.append("montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant")
+    if same_amount == 1:
+        z += 1.5
+    else:
+        z -= 0.1 * min(same_amount - 1, 5)
+        if not a.known:  # several lines of this amount and no known habit to tell them apart
+            z -= 0.3
+    return z
+
+
 def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
     """``_score`` of an exact pair without reference (most candidates): the same features, the
     same arithmetic in the same order, without the loops of the general case."""
@@ -517,20 +547,9 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
         if [t for v in refd for t in edges.get(v, no_edge) if t in members]:
             z += 1.5
             why.append("référence d'une partie des lignes")
-        free, named_by = a.free, ctx.named_by
-        outside = [st for v in refd for t, st in edges.get(v, no_edge).items() if t not in members and t in free]
-        outside += [edges[v][t] for t in refd for v in named_by.get(t, ()) if v not in members and v in free]
-        if outside:
-            z -= 2.0 if max(outside) >= REF_FULL else 1.0
-            why.append("une ligne nomme une pièce hors du groupe")
+        z = _outside(ctx, a, refd, members, z, why)
     if same_amount:
-        why.append("montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant")
-        if same_amount == 1:
-            z += 1.5
-        else:
-            z -= 0.1 * min(same_amount - 1, 5)
-            if not a.known:
-                z -= 0.3
+        z = _same_amount(a, same_amount, z, why)
     piece = ctx.piece
     px, py = piece[x], piece[y]
     if px and py and px == py:
@@ -603,12 +622,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if c.rule is Rule.COMBINATION and any(deposit[x] for x in units):
             z += 0.8
     if c.base != "ref_subset" and refd:
-        free, named_by = a.free, ctx.named_by
-        outside = [st for x in refd for y, st in edges.get(x, no_edge).items() if y not in members and y in free]
-        outside += [edges[x][y] for y in refd for x in named_by.get(y, ()) if x not in members and x in free]
-        if outside:
-            z -= 2.0 if max(outside) >= REF_FULL else 1.0
-            why.append("une ligne nomme une pièce hors du groupe")
+        z = _outside(ctx, a, refd, members, z, why)
     if c.base == "pair_sum":
         z += 0.5
     if c.base == "plan":
@@ -623,13 +637,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     elif c.rule is Rule.COMBINATION and not c.ref:
         z -= 0.35 * max(0, size - 3)
     if same_amount:
-        why.append("montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant")
-        if same_amount == 1:
-            z += 1.5
-        else:
-            z -= 0.1 * min(same_amount - 1, 5)
-            if not a.known:  # several lines of this amount and no known habit to tell them apart
-                z -= 0.3
+        z = _same_amount(a, same_amount, z, why)
     if c.rule is Rule.COMBINATION and not c.ref:
         amt, by_amount = ctx.amt, a.by_amount
         if c.base in ("sum_compact", "run"):  # only a same-amount line inside the window competes
@@ -1503,7 +1511,7 @@ def _chunks(busy: np.ndarray, size: np.ndarray, starts: list[int], parts: int) -
 
 
 def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]],
-        parallel: "Parallel | None" = None, workers: int = 1) -> None:
+        parallel: Parallel | None = None, workers: int = 1) -> None:
     """The whole scope: per account, candidates → scores → assignment; then balances.
 
     ``parallel(job, chunks)``, when given, runs ``job.run(chunk)`` for every chunk of accounts

@@ -36,9 +36,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from reglo.core.fastmodel import constructor
 from reglo.core.lettering.models import AppliedGroup
 from reglo.core.money import cents_to_money
-from reglo.core.fastmodel import constructor
 from reglo.core.outcome import RegisterLineDraft
 from reglo.core.register_state import BatchState, RegisterSnapshot
 from reglo.core.vat_receipts.models import Receipt, ReceiptSource
