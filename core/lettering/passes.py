@@ -11,9 +11,6 @@ lines in the input.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
-
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -21,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reglo.core.gc_pause import gc_paused  # noqa: F401 (used by the engine's modules from here)
 from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.refs import SHORT_MARK, ScopeKeys, normalise_refs, scope_keys, token_texts
 from reglo.core.money import cents_to_money, format_display  # noqa: F401 (eur doctest)
@@ -35,20 +33,6 @@ def eur(cents: int) -> str:
     c = int(cents)
     whole = f"{abs(c) // 100:,}".replace(",", "\u202f")
     return f"{'-' if c < 0 else ''}{whole},{abs(c) % 100:02d} €"
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """No cyclic garbage collection while a stage builds many small objects that cannot form
-    cycles (rows, groups, edges): on a large ledger, the collections triggered by these
-    allocations rescan the whole heap of the run again and again (about 40 % of such a stage)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator
 
 from reglo.core.fastmodel import constructor
+from reglo.core.gc_pause import gc_paused
 from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import LIVE_STATUSES, BatchState, BatchStatus, FileRecord, LineState, RegisterSnapshot
 
@@ -145,6 +146,20 @@ def _meta_json(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return json.loads(text), text
 
 
+def _loads_many(texts: list[str | None]) -> list[dict[str, Any]]:
+    """``[_loads(t) for t in texts]``, decoded as one JSON array (one call of the C decoder
+    instead of one per line); a text that does not decode alone is decoded alone, as before."""
+    if len(texts) < 64:
+        return [_loads(t) for t in texts]
+    try:
+        out = json.loads("[" + ",".join(t if t else "{}" for t in texts) + "]")
+    except ValueError:
+        return [_loads(t) for t in texts]
+    if len(out) != len(texts):  # a text held more than one value: decode each alone
+        return [_loads(t) for t in texts]
+    return out
+
+
 def _loads(text: str | None) -> dict[str, Any]:
     if not text or text == "{}":
         return {}
@@ -238,10 +253,11 @@ class SqlStore:
         for r in frows:
             files.setdefault(r[0], []).append(FileRecord.model_construct(folder=r[1], name=r[2], sha256=r[3], role=r[4], replaces_sha256=r[5]))
         lines: dict[int, list[LineState]] = {}
-        for r in lrows:
-            lines.setdefault(r[0], []).append(LineState.model_construct(
-                item_key=r[1], amount_cents=int(r[2]), payment_key=r[3], party_code=r[4], document_ref=r[5],
-                original_cents=None if r[6] is None else int(r[6]), meta=_loads(r[7])))
+        make = _LINE_STATE  # item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta
+        with gc_paused():  # rows, dicts and lines: no cycle among them, a hundred thousand after a big lettering run
+            metas = _loads_many([r[7] for r in lrows])
+            for r, meta in zip(lrows, metas):
+                lines.setdefault(r[0], []).append(make(r[1], int(r[2]), r[3], r[4], r[5], None if r[6] is None else int(r[6]), meta))
         batches = tuple(
             BatchState.model_construct(
                 id=int(r[0]), kind=r[1], reference=r[2], status=r[3], is_test=bool(r[4]), created_at=_dt(r[5]), host=r[6], folder=r[7],
