@@ -331,13 +331,15 @@ class SqlStore:
             found.update(r[0] for r in rows)
         return found
 
-    def _insert_batch(self, cur: Any, b: BatchState, *, strict: bool, meta_texts: list[str] | None = None) -> None:
+    def _insert_batch(self, cur: Any, b: BatchState, *, strict: bool, lines: Iterable[Any] | None = None, meta_texts: list[str] | None = None) -> None:
         """Insert a batch with its id. ``strict``: a payment key already live raises
         :class:`DuplicatePaymentError`; otherwise (upgrade, replay) the line is kept without
-        claiming its key. ``meta_texts``: the lines' meta as JSON, when already encoded."""
+        claiming its key. ``lines``: the lines to insert when they are not ``b.lines`` (a new
+        batch's draft lines); ``meta_texts``: their meta as JSON, when already encoded."""
         d = self.dossier_id
         live = 1 if (b.status in LIVE_STATUSES and not b.is_test) else 0
-        keys = sorted({l.payment_key for l in b.lines if l.payment_key})
+        lines = b.lines if lines is None else tuple(lines)
+        keys = sorted({l.payment_key for l in lines if l.payment_key})
         taken = self._live_keys(cur, keys) if (live and keys) else set()
         if taken and strict:
             raise DuplicatePaymentError(sorted(taken))
@@ -348,7 +350,7 @@ class SqlStore:
                  [(d, b.id, i, f.folder, f.name, f.sha256, f.role, f.replaces_sha256) for i, f in enumerate(b.files)])
         claimed: set[str] = set(taken)
         rows = []
-        for i, l in enumerate(b.lines):
+        for i, l in enumerate(lines):
             claims = 0
             if l.payment_key and l.payment_key not in claimed:
                 claims = 1
@@ -379,23 +381,25 @@ class SqlStore:
         return RegisterError(f"Le lot « {draft.reference} » n'a pas pu être enregistré : le registre a refusé une écriture concurrente. Relancez l'opération.")
 
     def _insert_pending(self, cur: Any, draft: BatchDraft, *, files: list[FileRecord], host: str, folder: str, user: str,
-                        at: datetime) -> BatchState:
-        """Insert ``draft`` as a *pending* batch (reference and file names unused so far)."""
+                        at: datetime) -> tuple[BatchState, dict[str, Any]]:
+        """Insert ``draft`` as a *pending* batch (reference and file names unused so far); returns
+        the batch (without its lines) and its journal entry (with them)."""
         taken = self._taken(cur, draft.reference, files)
         if taken:
             raise DuplicateReferenceError(taken)
-        lines, texts = [], []
-        make = _LINE_STATE  # item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta
+        texts, lines_json = [], []
         for l in draft.lines:
             meta, text = _meta_json(l.meta) if l.meta else ({}, "{}")
             texts.append(text)
-            lines.append(make(l.item_key, int(l.amount_cents), l.payment_key, l.party_code, l.document_ref, l.original_cents, meta))
+            # the line as LineState.model_dump(mode="json") gives it (the journal's form), without the model
+            lines_json.append({"item_key": l.item_key, "amount_cents": int(l.amount_cents), "payment_key": l.payment_key, "party_code": l.party_code,
+                               "document_ref": l.document_ref, "original_cents": l.original_cents, "meta": meta})
         state = BatchState(
             id=self._next(cur, "next_batch_id"), kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at,
-            host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)), lines=tuple(lines),
+            host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)), lines=(),
         )
-        self._insert_batch(cur, state, strict=True, meta_texts=texts)
-        return state
+        self._insert_batch(cur, state, strict=True, lines=draft.lines, meta_texts=texts)
+        return state, {**batch_entry(state), "lines": lines_json}
 
     def begin(self, draft: BatchDraft, *, files: list[FileRecord], counters: dict[str, int], host: str, folder: str, user: str, at: datetime,
               expected_counters: dict[str, int] | None = None, cancels: list[CancelDraft] | tuple = ()) -> int:
@@ -405,7 +409,7 @@ class SqlStore:
                 self._check_counters(cur, dict(counters or {}), expected_counters)
                 if cancels:
                     draft = draft.model_copy(update={"meta": {**draft.meta, CANCELS_META: self._check_cancels(cur, cancels)}})
-                state = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
+                state, entry = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
                 batch_id = state.id
                 seq = self._change(cur, batch_id=batch_id, at=at, old=None, new="pending", by=user, payload={"counters": dict(counters or {})})
         except RegisterError:
@@ -414,7 +418,7 @@ class SqlStore:
             if self._is_integrity_error(exc):
                 raise self._diagnose(draft, files) from exc
             raise
-        self._journal([{"seq": seq, "op": "begin", "at": _iso(at), "batch": batch_entry(state), "counters": dict(counters or {})}])
+        self._journal([{"seq": seq, "op": "begin", "at": _iso(at), "batch": entry, "counters": dict(counters or {})}])
         return batch_id
 
     @contextmanager
@@ -426,7 +430,7 @@ class SqlStore:
         files = list(files)
         try:
             with self._write() as cur:
-                state = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
+                state, entry = self._insert_pending(cur, draft, files=files, host=host, folder=folder, user=user, at=at)
                 batch_id = state.id
                 seq1 = self._change(cur, batch_id=batch_id, at=at, old=None, new="pending", by=user, payload={"counters": {}})
                 self._apply_status(cur, batch_id, "committed", at=_iso(at), reason=None, is_test=draft.is_test)
@@ -438,7 +442,7 @@ class SqlStore:
             if self._is_integrity_error(exc):
                 raise self._diagnose(draft, files) from exc
             raise
-        self._journal([{"seq": seq1, "op": "begin", "at": _iso(at), "batch": batch_entry(state), "counters": {}},
+        self._journal([{"seq": seq1, "op": "begin", "at": _iso(at), "batch": entry, "counters": {}},
                        {"seq": seq2, "op": "status", "at": _iso(at), "batch_id": batch_id, "reference": draft.reference, "from": "pending",
                         "to": "committed", "reason": None, "by": user}])
 
