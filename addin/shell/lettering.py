@@ -269,11 +269,10 @@ def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: Letterin
         rw = frame_rewrite(raw, ledger.frame, frame_after)
     except RewriteError as exc:
         raise UserError(f"{source.name} n'est pas réécrit : {exc}") from exc
-    before = _sha(raw)
-    info = {"before": before, "after": _sha(rw.data), "previous": dict(zip(map(str, rw.previous.keys()), map(list, rw.previous.values()))),
+    info = {"before": _sha(raw), "after": _sha(rw.data), "previous": {str(k): list(v) for k, v in rw.previous.items()},
             "appended": list(rw.appended), "eol_added": rw.eol_added, "source": source.name}
     journal = journal_bytes(target, runs + [run], {**raw_journal, run.run_id: info})
-    original = before if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
+    original = _sha(raw) if _same_file(source, target) else (_sha(target.read_bytes()) if target.exists() else None)
     receipts = tuple(lettering_receipts(frame_after, run.groups))
     return LedgerPlan(target, original, rw.data, journal, info, receipts=receipts)
 
