@@ -591,8 +591,9 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
 
 def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, created_at: str, lettered_on: date | None,
            accepted: Iterable[int] | None) -> ApplyResult:
-    ids = set(accepted) if accepted is not None else {g.group_id for g in proposal.groups if g.applied_by_default}
-    chosen = [g for g in proposal.groups if g.group_id in ids]
+    group_ids = list(map(_GROUP_ID, proposal.groups))
+    ids = set(accepted) if accepted is not None else set(itertools.compress(group_ids, map(operator.not_, map(_AMBIGUOUS, proposal.groups))))
+    chosen = list(itertools.compress(proposal.groups, map(ids.__contains__, group_ids)))
     out = frame.copy()
     alerts: list[Alert] = []
     rows = out["source_row"].to_numpy()
@@ -652,10 +653,11 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
         start_l, size_l = starts.tolist(), sizes.tolist()
         # a code already used in its account (before, or by an earlier group of this run) gives way
         # to the account's next free code: the accounts where that may happen go one group at a time
-        new_codes = [chosen[n].code for n in ok_groups]
+        ok_chosen = [chosen[n] for n in ok_groups]
+        new_codes = list(map(_CODE, ok_chosen))
         lettered_pos = np.flatnonzero(codes != "")
-        before = pd.DataFrame({"acc": _keys_at(out, lettered_pos), "code": pd.Series(codes[lettered_pos], dtype=object).str.upper()}).drop_duplicates()
-        mine = pd.DataFrame({"acc": np.array(accounts, dtype=object)[ok_groups], "code": pd.Series(new_codes, dtype=object).str.upper()})
+        before = pd.DataFrame({"acc": _keys_at(out, lettered_pos), "code": _upper(codes[lettered_pos].tolist())}).drop_duplicates()
+        mine = pd.DataFrame({"acc": np.array(accounts, dtype=object)[ok_groups], "code": _upper(new_codes)})
         both = pd.concat([before, mine], ignore_index=True)
         clash = set(mine["acc"][both.duplicated(keep=False).to_numpy()[len(before):]]) if len(mine) else set()
         if clash:
@@ -684,7 +686,7 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
             group_on = np.where(max_day == _NO_DATE, np.datetime64("NaT", "D"), max_day.astype("datetime64[D]")).astype("datetime64[s]")
             on_l = group_on[ok_groups].astype("datetime64[D]").tolist()
         added_l: list[tuple[int, ...]] = [()] * len(ok_groups)
-        for j in itertools.compress(range(len(ok_groups)), (chosen[n].write_off is not None for n in ok_groups)):
+        for j in itertools.compress(range(len(ok_groups)), map(operator.is_not, map(_WRITE_OFF, ok_chosen), itertools.repeat(None))):
             added_l[j] = (next_row, next_row + 1)
             next_row += 2
             write_offs.append((chosen[ok_groups[j]].write_off, new_codes[j], on_l[j]))
@@ -692,17 +694,16 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
             prev_codes = [tuple(flat_codes[start_l[n]:start_l[n] + size_l[n]]) for n in ok_groups]
         else:
             blank = {s: ("",) * s for s in set(size_l)}
-            prev_codes = [blank[size_l[n]] for n in ok_groups]
+            prev_codes = list(map(blank.__getitem__, sizes[ok_groups].tolist()))
         if flat_dates is not None:
             prev_dates = [tuple(flat_dates[start_l[n]:start_l[n] + size_l[n]]) for n in ok_groups]
         else:
             nothing = {s: (None,) * s for s in set(size_l)}
-            prev_dates = [nothing[size_l[n]] for n in ok_groups]
-        ok_chosen = [chosen[n] for n in ok_groups]
+            prev_dates = list(map(nothing.__getitem__, sizes[ok_groups].tolist()))
         applied = list(map(functools.partial(tuple.__new__, AppliedGroup),
                            zip(map(_ACCOUNT, ok_chosen), new_codes, map(_ROWS, ok_chosen), prev_codes, prev_dates, map(_RULE, ok_chosen), added_l,
                                map(_CONFIDENCE, ok_chosen), map(_REASON, ok_chosen))))
-        done = [g if code == g.code else g.with_code(code) for g, code in zip(ok_chosen, new_codes)]
+        done = [g if code == g.code else g.with_code(code) for g, code in zip(ok_chosen, new_codes)] if clash else list(ok_chosen)
         if ok_groups:
             group_code = np.full(len(chosen), "", dtype=object)
             group_code[ok_groups] = new_codes
@@ -728,6 +729,16 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
 
 
 _ROWS, _ACCOUNT, _GAP, _GROUP_PARTIAL = (operator.attrgetter(f) for f in ("rows", "account", "gap", "partial"))
+_GROUP_ID, _WRITE_OFF, _CODE = operator.attrgetter("group_id"), operator.attrgetter("write_off"), operator.attrgetter("code")
+
+
+def _upper(codes: list) -> pd.Series:
+    """``pd.Series(codes, dtype=object).str.upper()``, without pandas' per-value wrapper when every
+    code is a ``str``."""
+    try:
+        return pd.Series(list(map(str.upper, codes)), dtype=object)
+    except TypeError:  # a missing value: pandas keeps it missing
+        return pd.Series(codes, dtype=object).str.upper()
 
 
 def _keys_at(frame: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
