@@ -116,6 +116,8 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
     docs = column("document_date", "datetime64[D]") if "document_date" in frame else days
     refs, nums, jrs = column("document_ref"), column("entry_number"), column("journal_code")
     out: list[LetteringReceipt] = []
+    make = LetteringReceipt  # positional: cheaper than keywords for a NamedTuple
+    compact: dict[date, str] = {}  # AAAAMMJJ of each receipt date, formatted once
     i = 0
     for gi in wanted.tolist():
         g = groups[gi]
@@ -136,16 +138,18 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
         for k in payments:
             rest = cr[k]
             on = days[k] or date.min
-            key = f"{g.account}/{jrs[k]}/{nums[k]}/{on:%Y%m%d}/{rest}"
+            ymd = compact.get(on)
+            if ymd is None:
+                ymd = compact[on] = f"{on:%Y%m%d}"
+            key = f"{g.account}/{jrs[k]}/{nums[k]}/{ymd}/{rest}"
             while rest > 0:
                 while n < last and left[n] == 0:
                     n += 1
                 take = rest if n == last else min(rest, left[n])
                 inv = invoices[n]
-                out.append(LetteringReceipt(
-                    party=g.account, code=g.code, invoice_number=str(refs[inv]).strip() or str(nums[inv]).strip(), invoice_date=docs[inv] or days[inv],
-                    receipt_date=on, amount_cents=take, partial=group_partial or take < db[inv], bank_row=rows[k], invoice_row=rows[inv], bank_key=key,
-                ))
+                # fields in order: party, code, invoice_number, invoice_date, receipt_date, amount_cents, partial, bank_row, invoice_row, bank_key
+                out.append(make(g.account, g.code, str(refs[inv]).strip() or str(nums[inv]).strip(), docs[inv] or days[inv], on, take,
+                                group_partial or take < db[inv], rows[k], rows[inv], key))
                 left[n] = max(left[n] - take, 0)
                 rest -= take
     return out
@@ -160,10 +164,17 @@ def receipt_lines(receipts: Sequence[LetteringReceipt]) -> tuple[RegisterLineDra
     FEC line of the receipt, which a délettrage matches). Built without validation: every value
     comes typed from a ``LetteringReceipt`` (a big run records 100,000 of them)."""
     make = constructor(RegisterLineDraft)  # item_key, amount_cents, payment_key, party_code, document_ref, original_cents, meta
+    iso: dict[date | None, str] = {None: ""}  # each date written once
+
+    def text(day: date | None) -> str:
+        t = iso.get(day)
+        if t is None:
+            t = iso[day] = day.isoformat() if day else ""
+        return t
+
     return tuple(
         make(str(r.item_key), int(r.amount_cents), None, str(r.party), str(r.invoice_number), None,
-             {"date": r.receipt_date.isoformat(), "invoice_date": r.invoice_date.isoformat() if r.invoice_date else "", "partial": r.partial,
-              "code": r.code, "row": r.bank_row})
+             {"date": text(r.receipt_date), "invoice_date": text(r.invoice_date), "partial": r.partial, "code": r.code, "row": r.bank_row})
         for r in receipts
     )
 

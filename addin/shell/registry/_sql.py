@@ -139,10 +139,11 @@ _LINE_STATE = constructor(LineState)
 
 def _meta_json(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """(``meta`` as it reads back from the register, its JSON text). A flat meta of strings,
-    integers, booleans and nulls reads back as itself (keys sorted): no decoding needed."""
+    integers, booleans and nulls reads back as itself (the same dict, not copied: it is only
+    encoded again, keys sorted): no decoding needed."""
     text = _ENCODE(meta)
     if all(type(k) is str and type(v) in _PLAIN for k, v in meta.items()):
-        return dict(sorted(meta.items())), text
+        return meta, text
     return json.loads(text), text
 
 
