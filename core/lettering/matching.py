@@ -926,12 +926,24 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
             pref.append(pref[-1] + abs(amt[x]))
         at = {v: i for i, v in enumerate(pref)}
         inv_days = [day[x] for x in invs]  # increasing
+        pref_np = days_np = None
         for s in free_units:
             if ctx.inv[s] or (amt[s] > 0) == (sign > 0):
                 continue
             target = abs(amt[s])
-            # runs ending at j (invoices before the settlement, within 100 days)
-            for j in range(bisect.bisect_right(inv_days, day[s] + SETTLE_GRACE), 0, -1):
+            # runs ending at j (invoices before the settlement, within 100 days), the latest first
+            j_top = bisect.bisect_right(inv_days, day[s] + SETTLE_GRACE)
+            j_low = max(1, bisect.bisect_left(inv_days, day[s] - 100) + 1)
+            if j_top - j_low >= _RUNS_VECTOR:  # a long stretch of invoices (an account of thousands)
+                if pref_np is None:
+                    pref_np, days_np = np.array(pref, dtype="int64"), np.array(inv_days, dtype="int64")
+                j = _run_end(pref_np, days_np, j_low, j_top, target, day[s])
+                if j:
+                    i = at[pref[j] - target]
+                    members = tuple(invs[i:j]) + (s,)
+                    _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
+                continue
+            for j in range(j_top, 0, -1):
                 if day[s] - day[invs[j - 1]] > 100:
                     break
                 i = at.get(pref[j] - target)
@@ -939,6 +951,23 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
                     members = tuple(invs[i:j]) + (s,)
                     _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
                     break
+
+
+_RUNS_VECTOR = 48  # invoices in a settlement's 100 days from which its runs are looked up with numpy
+
+
+def _run_end(pref: np.ndarray, days: np.ndarray, j_low: int, j_top: int, target: int, s_day: int) -> int:
+    """The loop of ``_runs`` over j = j_top … j_low at once: the latest j whose prefix less
+    ``target`` is a prefix (its last index i, as the dict ``at`` holds it) with 2 ≤ j − i ≤ MAX_RUN
+    and the run's first invoice at most 130 days before the settlement; 0 when none."""
+    js = np.arange(j_top, j_low - 1, -1)
+    want = pref[js] - target
+    i = np.searchsorted(pref, want, side="right") - 1
+    safe = np.maximum(i, 0)
+    first = days[np.minimum(safe, len(days) - 1)]  # (an i past the last invoice fails j − i ≥ 2 anyway)
+    ok = (i >= 0) & (pref[safe] == want) & (js - i >= 2) & (js - i <= MAX_RUN) & (s_day - first <= 130)
+    hit = np.flatnonzero(ok)
+    return int(js[hit[0]]) if len(hit) else 0
 
 
 
