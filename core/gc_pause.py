@@ -19,3 +19,22 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The objects alive now (a ledger, a proposal, an import's tables: hundreds of thousands on
+    a big file) are kept out of the cyclic collector while the block runs, so that the
+    collections its own allocations trigger do not rescan them again and again (and forked
+    workers do not copy their pages). Objects made inside are collected as usual; everything is
+    handed back to the collector on the way out. Left alone when the heap is frozen already:
+    ``gc.unfreeze`` cannot tell one freeze from another, so unfreezing here would undo the
+    caller's (an enclosing block, or the entry-import shell's freeze of its imports)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

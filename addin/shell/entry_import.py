@@ -29,7 +29,6 @@ import io
 import json
 import re
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -59,6 +58,7 @@ try:
     from reglo.core.entry_import.context import ImportContext
     from reglo.core.entry_import.definition import FIELD_OF_LABEL, HELP, LABELS, SHEET as DEFINITION_SHEET, AccountRange
     from reglo.core.fec_names import closing_date as created_closing
+    from reglo.core.gc_pause import frozen_heap
     from reglo.core.fec import FecError, _binary_kind, decode_bytes, fec_filename, write_fec_tables
     from reglo.core.ledger import DATE_COLUMNS, FEC_FIELDS
     from reglo.core.money import MoneyError, cents_to_money, parse_decimal
@@ -936,29 +936,9 @@ def write_outputs(inp: InputRows, result: ImportResult, d: ImportDefinition, out
                   extra_alerts: list[Alert] | None = None, now: datetime | None = None, dossier: str | Path | None = None) -> list[Path]:
     """FEC per company, rejects (xlsx and csv), analytical export, the result workbook: in a new
     run folder under ``out_dir``, through the commit protocol (``commit_outputs``)."""
-    with _gc_frozen():
+    with frozen_heap():  # the input and the import's tables: see reglo.core.gc_pause
         files = output_files(inp, result, d, stem=stem, siren=siren, closing=closing, extra_alerts=extra_alerts)
         return commit_outputs(files, Path(out_dir), stem, now=now or datetime.now().replace(microsecond=0), dossier=dossier)
-
-
-@contextmanager
-def _gc_frozen():
-    """The objects alive before the outputs (the input, the import's tables and alerts) never
-    become garbage while they are written: frozen out of the cyclic collector, so that the
-    collections the workbooks and the commit machinery (its lazy imports, the register) trigger
-    do not rescan them (a full collection there cost ~0.04 s on 200,000 lines). Objects made
-    inside are collected as usual; everything is handed back to the collector on the way out.
-    Left alone when the heap is frozen already (their unfreeze would be ours): in a process
-    that loaded this module just before, as the CLI and the bench do, its import froze what
-    existed then and the input and the import's tables are all that a collection rescans."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def import_file(input_path: str | Path, definition: ImportDefinition, *, out_dir: str | Path | None = None, company: str | None = None, sheet: str | None = None,

@@ -8,19 +8,18 @@ JSON so that an accountant (or support) can read it; written atomically like the
 """
 from __future__ import annotations
 
-import gc
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import pandas as pd
 
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.parallel import search_processes
+from reglo.core.gc_pause import frozen_heap
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, YELLOW, Column, Workbook, WorkbookError, atomic_write, read_table
 from reglo.core.alerts import Alert, alert
 from reglo.core.lettering import (
@@ -272,19 +271,6 @@ class LedgerPlan:
     run_info: dict = field(default_factory=dict)
     receipts: tuple = ()  # customer receipts the run lettered (``reglo.core.lettering.receipts.LetteringReceipt``)
     undone: tuple = ()  # groups a délettrage undid (``AppliedGroup``): their receipts get cancelled
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """The objects alive now (the ledger, the proposal, the lettered frame: hundreds of
-    thousands on a big ledger) are kept out of the cyclic collector while the block runs:
-    the collections that its own allocations trigger (journal, receipts, register lines) do
-    not rescan them again and again (half of the block's CPU on a 750,000-line ledger)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: LetteringRun, runs: list[LetteringRun], raw_journal: dict[str, dict],

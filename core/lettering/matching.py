@@ -23,7 +23,6 @@ For each account (auxiliary account when present), over its open items (units):
 from __future__ import annotations
 
 import bisect
-import gc
 import itertools
 import math
 from collections.abc import Callable, Iterable
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from reglo.core.gc_pause import frozen_heap
 from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.passes import (
     PassState,
@@ -1592,8 +1592,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     # never become garbage during the search: frozen out of the collector, so that the
     # collections the per-account objects trigger do not rescan them again and again (and,
     # in worker processes, so that they are not copied page by page)
-    gc.freeze()
-    try:
+    with frozen_heap():
         results = parallel(job, chunks) if parallel is not None and len(chunks) > 1 else map(job.run, chunks)
         done = 0
         for chunk, res in zip(chunks, results):
@@ -1607,8 +1606,6 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
             done = max(done, chunk[-1] + 1) if chunk else done
             state.tick(done, n_acc)
         state.tick(n_acc, n_acc)
-    finally:
-        gc.unfreeze()
     for n in range(n_acc):
         lo, hi = starts[n], starts[n + 1]
         balance_leftovers(state, ctx, lo, hi)

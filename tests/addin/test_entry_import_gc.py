@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from reglo.addin.shell.entry_import import _gc_frozen
+from reglo.core.gc_pause import frozen_heap as _gc_frozen  # the outputs' freeze (shared with the lettering)
 
 
 @pytest.mark.parametrize("paused", [False, True])

@@ -143,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from reglo.core.alerts import has_blocking
     from reglo.core.lettering import apply_lettering, evaluate_lettering, propose_lettering
     from reglo.addin.shell.parallel import search_processes
+    from reglo.core.gc_pause import frozen_heap
 
     fec = Path(args.fec)
     now = datetime.now().replace(microsecond=0)
@@ -200,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.out or fec)
         runs, raw_journal = al.load_journal(target)
         run_id = al.new_run_id(runs, now)
-        with bar, al.frozen_heap():
+        with bar, frozen_heap():
             bar("application", 0, 1)
             result = apply_lettering(ledger.frame, proposal, run_id=run_id, created_at=now.isoformat(timespec="seconds"), lettered_on=_lettered_on(args))
             bar("application", 1, 1)
