@@ -453,21 +453,14 @@ class _Acc:
 
 def _instalments(ctx: Ctx, units: tuple[int, ...]) -> int:
     """m when the settlements of the group are exactly the instalments 1/m … m/m, else 0."""
-    marks = [ctx.marker[x] for x in units if not ctx.inv[x]]
-    if len(marks) < 2 or any(m is None for m in marks):
+    marker, inv = ctx.marker, ctx.inv
+    marks = [marker[x] for x in units if not inv[x]]
+    if len(marks) < 2 or None in marks:  # most groups: a settlement without « ÉCHÉANCE i/m »
         return 0
     m = marks[0][1]
     if any(k[1] != m for k in marks) or m != len(marks) or sorted(k[0] for k in marks) != list(range(1, m + 1)):
         return 0
     return m
-
-
-def _delay(ctx: Ctx, units: tuple[int, ...]) -> int | None:
-    inv = [ctx.day[x] for x in units if ctx.inv[x]]
-    st = [ctx.day[x] for x in units if not ctx.inv[x] and not ctx.deposit[x]]
-    if not inv or not st:
-        return None
-    return max(st) - max(inv)
 
 
 _NO_EDGE: dict[int, int] = {}
@@ -581,17 +574,12 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             why.append("règlement antérieur à la facture")
         elif early:
             why.append("acompte antérieur à la facture")
-    n_inst = 0
-    if c.rule is not Rule.EXACT:  # _instalments, inlined
-        marker = ctx.marker
-        marks = [marker[x] for x in units if not inv[x]]
-        if len(marks) >= 2 and None not in marks:
-            n_inst = _instalments(ctx, units)
+    n_inst = _instalments(ctx, units) if c.rule is not Rule.EXACT else 0
     if n_inst:
         z += 2.5
         why.append(f"échéances 1/{n_inst} à {n_inst}/{n_inst}")
     d = None
-    if not n_inst and c.base != "plan" and inv_days:  # _delay, inlined
+    if not n_inst and c.base != "plan" and inv_days:  # the delay: last settlement (not a deposit) after the last invoice
         st_days = [day[x] for x in units if not inv[x] and not deposit[x]]
         if st_days:
             d = max(st_days) - max(inv_days)
@@ -703,7 +691,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         for p in pos:
             dp = day[p]
             near = [q for q in neg if abs(day[q] - dp) <= window]
-            if len(near) > 1:  # _pair_delay, inlined
+            if len(near) > 1:  # by the pair's delay (settlement after invoice) against the usual one
                 near.sort(key=lambda q: (abs((day[q] - dp if inv[p] else dp - day[q]) - mu), row[q]))
             for q in near[:MAX_EXACT_ALTS]:
                 if (p, q) in seen or (q, p) in seen:  # an exact pair never replaces the one found first
@@ -757,11 +745,6 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         _score(ctx, a, c, getattr(c, "same", 0))
     cands = [c for c in a.cands if c.z >= MIN_Z]
     _assign(state, ctx, a, cands)
-
-
-def _pair_delay(ctx: Ctx, p: int, q: int) -> int:
-    i, s = (p, q) if ctx.inv[p] else (q, p)
-    return ctx.day[s] - ctx.day[i]
 
 
 def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, float, bool]:
@@ -968,17 +951,6 @@ def _run_end(pref: np.ndarray, days: np.ndarray, j_low: int, j_top: int, target:
     ok = (i >= 0) & (pref[safe] == want) & (js - i >= 2) & (js - i <= MAX_RUN) & (s_day - first <= 130)
     hit = np.flatnonzero(ok)
     return int(js[hit[0]]) if len(hit) else 0
-
-
-
-class _AbsView:
-    """abs() of a list of cents, indexed lazily."""
-
-    def __init__(self, values: list[int]):
-        self.values = values
-
-    def __getitem__(self, i: int) -> int:
-        return abs(self.values[i])
 
 
 def multiset_sums(values: list[int], target: int, k: int, budget: int, limit: int = 2) -> tuple[list[dict[int, int]], int]:
@@ -1203,12 +1175,12 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         unproven = used > allowed
         if len(found) > 1 and not ctx.inv[t]:
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-            vals = [abs(amt[j]) for j in other]
+            vals = [aamt[j] for j in other]
             allowed = min(allowed, MULTISET_BUDGET)
-            ms, used2 = multiset_sums(vals, abs(amt[t]), k, allowed, limit=2)
+            ms, used2 = multiset_sums(vals, at, k, allowed, limit=2)
             _spend(state, a.name, used2)
             if len(ms) == 1 and used2 <= allowed:
-                pick = compact_window(other, day, [abs(v) for v in amt] if False else _AbsView(amt), ms[0])
+                pick = compact_window(other, day, aamt, ms[0])
                 if pick is not None:
                     members = (t,) + tuple(pick)
                     c = Cand(members, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {len(pick)} factures de montants interchangeables, "
@@ -1237,12 +1209,12 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
         same = [j for j in own[bisect.bisect_left(own_days, d0 - window):bisect.bisect_right(own_days, d0 + window)] if j != t]
         same = sorted(same, key=lambda j: (abs(day[j] - d0), row[j]))[:4]
         for s in same:
-            target = abs(amt[t]) + abs(amt[s])
-            cand = [j for j in other if abs(amt[j]) < target]
+            target = at + aamt[s]
+            cand = [j for j in other if aamt[j] < target]
             if len(cand) < 2:
                 continue
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-            found2, used = find_subsets([abs(amt[j]) for j in cand], target, k - 1, allowed, limit=2)
+            found2, used = find_subsets([aamt[j] for j in cand], target, k - 1, allowed, limit=2)
             _spend(state, a.name, used)
             if len(found2) == 1 and used <= allowed:
                 members = (t, s) + tuple(cand[i] for i in found2[0])
