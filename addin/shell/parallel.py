@@ -89,7 +89,7 @@ def _main_not_rerun(method: str) -> Iterator[None]:
 
 
 def process_map(job: Any, chunks: list[list[int]]) -> Iterator[Any]:
-    """``job.run(chunk)`` for every chunk, in forked worker processes, results in chunk order."""
+    """``job.run(chunk)`` for every chunk, in worker processes (``start_method``), results in chunk order."""
     n = min(workers(), len(chunks))
     done = 0
     method = start_method()

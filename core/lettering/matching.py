@@ -921,19 +921,17 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
                 if pref_np is None:
                     pref_np, days_np = np.array(pref, dtype="int64"), np.array(inv_days, dtype="int64")
                 j = _run_end(pref_np, days_np, j_low, j_top, target, day[s])
-                if j:
-                    i = at[pref[j] - target]
-                    members = tuple(invs[i:j]) + (s,)
-                    _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
-                continue
-            for j in range(j_top, 0, -1):
-                if day[s] - day[invs[j - 1]] > 100:
-                    break
-                i = at.get(pref[j] - target)
-                if i is not None and 2 <= j - i <= MAX_RUN and day[s] - day[invs[i]] <= 130:
-                    members = tuple(invs[i:j]) + (s,)
-                    _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
-                    break
+            else:
+                j = 0
+                for jj in range(j_top, j_low - 1, -1):
+                    i = at.get(pref[jj] - target)
+                    if i is not None and 2 <= jj - i <= MAX_RUN and day[s] - day[invs[i]] <= 130:
+                        j = jj
+                        break
+            if j:
+                i = at[pref[j] - target]
+                members = tuple(invs[i:j]) + (s,)
+                _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
 
 
 _RUNS_VECTOR = 48  # invoices in a settlement's 100 days from which its runs are looked up with numpy
@@ -1490,7 +1488,7 @@ Parallel = Callable[[AccountSearch, list[list[int]]], Iterable[ChunkResult]]
 CHUNK_ACCOUNTS = 200  # accounts per chunk at most (the progress bar moves at each chunk)
 
 
-def _chunks(busy: np.ndarray, size: np.ndarray, starts: list[int], parts: int) -> list[list[int]]:
+def _chunks(busy: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
     """The busy accounts in consecutive chunks of about equal open lines (``parts`` of them, or
     more so that none holds more than ``CHUNK_ACCOUNTS`` accounts)."""
     if not len(busy):
@@ -1559,14 +1557,13 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     n_neg = np.add.reduceat((state.free & (u.amount < 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
     busy = np.flatnonzero((n_pos > 0) & (n_neg > 0))
     job = AccountSearch(ctx=ctx, options=state.options, names=_Names(acc), free=state.free, starts=starts)
-    chunks = _chunks(busy, (n_pos + n_neg)[busy], starts, 8 * workers if parallel is not None and workers > 1 else 1)
+    chunks = _chunks(busy, (n_pos + n_neg)[busy], 8 * workers if parallel is not None and workers > 1 else 1)
     # the scope-wide objects built so far (units, contexts, edges: millions on a big ledger)
     # never become garbage during the search: frozen out of the collector, so that the
     # collections the per-account objects trigger do not rescan them again and again (and,
     # in worker processes, so that they are not copied page by page)
     with frozen_heap():
         results = parallel(job, chunks) if parallel is not None and len(chunks) > 1 else map(job.run, chunks)
-        done = 0
         for chunk, res in zip(chunks, results):
             state.groups.extend(res.groups)
             if res.taken:
@@ -1575,8 +1572,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
             state.work += res.work
             state.budget_exceeded.extend(res.budget_exceeded)
             state.budget_left_units.update(res.budget_left_units)
-            done = max(done, chunk[-1] + 1) if chunk else done
-            state.tick(done, n_acc)
+            state.tick(chunk[-1] + 1, n_acc)  # chunks: consecutive accounts, none empty
         state.tick(n_acc, n_acc)
     for n in range(n_acc):
         lo, hi = starts[n], starts[n + 1]
