@@ -38,7 +38,8 @@ from reglo.core.lettering.models import (
     Rule,
 )
 from reglo.core.lettering import matching
-from reglo.core.lettering.passes import PassState, RawGroup, Units, eur, gc_paused
+from reglo.core.gc_pause import gc_paused
+from reglo.core.lettering.passes import PassState, RawGroup, Units, eur
 from reglo.core.models import Entry, EntryLine
 from reglo.core.money import cents_to_money
 

@@ -32,14 +32,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from reglo.core.gc_pause import frozen_heap
+from reglo.core.gc_pause import frozen_heap, gc_paused
 from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.passes import (
     PassState,
     RawGroup,
     eur,
     find_subsets,
-    gc_paused,
     reference_keys,
 )
 from reglo.core.lettering.refs import own_digit_keys, scope_keys, split_words

@@ -18,7 +18,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reglo.core.gc_pause import gc_paused  # noqa: F401 (used by the engine's modules from here)
 from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.refs import SHORT_MARK, ScopeKeys, normalise_refs, scope_keys, token_texts
 from reglo.core.money import cents_to_money, format_display  # noqa: F401 (eur doctest)
