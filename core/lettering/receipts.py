@@ -116,7 +116,6 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
     docs = column("document_date", "datetime64[D]") if "document_date" in frame else days
     refs, nums, jrs = column("document_ref"), column("entry_number"), column("journal_code")
     out: list[LetteringReceipt] = []
-    make = LetteringReceipt  # positional: cheaper than keywords for a NamedTuple
     compact: dict[date, str] = {}  # AAAAMMJJ of each receipt date, formatted once
     i = 0
     for gi in wanted.tolist():
@@ -147,9 +146,10 @@ def lettering_receipts(frame: pd.DataFrame, groups: Sequence[AppliedGroup], *, c
                     n += 1
                 take = rest if n == last else min(rest, left[n])
                 inv = invoices[n]
-                # fields in order: party, code, invoice_number, invoice_date, receipt_date, amount_cents, partial, bank_row, invoice_row, bank_key
-                out.append(make(g.account, g.code, str(refs[inv]).strip() or str(nums[inv]).strip(), docs[inv] or days[inv], on, take,
-                                group_partial or take < db[inv], rows[k], rows[inv], key))
+                # positional (cheaper than keywords): party, code, invoice_number, invoice_date, receipt_date, amount_cents, partial,
+                # bank_row, invoice_row, bank_key
+                out.append(LetteringReceipt(g.account, g.code, str(refs[inv]).strip() or str(nums[inv]).strip(), docs[inv] or days[inv], on, take,
+                                            group_partial or take < db[inv], rows[k], rows[inv], key))
                 left[n] = max(left[n] - take, 0)
                 rest -= take
     return out
