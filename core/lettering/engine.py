@@ -593,7 +593,7 @@ def apply_lettering(frame: pd.DataFrame, proposal: LetteringProposal, *, run_id:
 def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, created_at: str, lettered_on: date | None,
            accepted: Iterable[int] | None) -> ApplyResult:
     group_ids = list(map(_GROUP_ID, proposal.groups))
-    ids = set(accepted) if accepted is not None else set(itertools.compress(group_ids, map(operator.not_, map(_AMBIGUOUS, proposal.groups))))
+    ids = set(accepted) if accepted is not None else set(itertools.compress(group_ids, map(_BY_DEFAULT, proposal.groups)))
     chosen = list(itertools.compress(proposal.groups, map(ids.__contains__, group_ids)))
     out = frame.copy()
     alerts: list[Alert] = []
@@ -731,6 +731,7 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
 
 _ROWS, _ACCOUNT, _GAP, _GROUP_PARTIAL = (operator.attrgetter(f) for f in ("rows", "account", "gap", "partial"))
 _GROUP_ID, _WRITE_OFF, _CODE = operator.attrgetter("group_id"), operator.attrgetter("write_off"), operator.attrgetter("code")
+_BY_DEFAULT = operator.attrgetter("applied_by_default")  # LetteringGroup's own rule (not ambiguous)
 
 
 def _upper(codes: list) -> pd.Series:
