@@ -109,13 +109,6 @@ def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return parents[ok.to_numpy(zero_copy_only=False)], pc.filter(flat, ok)
 
 
-def _own_digit_key(values: pa.Array) -> pa.Array:
-    """The invoice number of a piece reference: its last run of at least 3 digits, leading zeros
-    dropped (« FA2025-00123 » → « 123 », « 4512/25 » → « 4512 »); "" when none. Each distinct
-    reference is read once (``refs.own_digit_keys``)."""
-    return own_digit_keys(values)
-
-
 def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
     """See ``_reference_edges`` (run without cyclic GC: it builds one dict per naming line)."""
     with gc_paused():
@@ -151,7 +144,7 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     ko, kn = valid[own_k], valid[nm_k]
     frames.append((lu[ko], own_k[ko], nm_unit[kn], nm_k[kn], n_keys, strength_of))
     # the number alone: invoice side only owns it (a bank slip « RLV2503 » names nothing)
-    own_d = found.own_digit if found is not None and found.own_digit is not None else _own_digit_key(u.line_ref)
+    own_d = found.own_digit if found is not None and found.own_digit is not None else own_digit_keys(u.line_ref)
     od_ok = pc.not_equal(own_d, "").to_numpy(zero_copy_only=False) & inv[lu]
     if found is not None:  # the runs of digits of each distinct word, and where they occur
         p2, nd, pick = found.digit_line, found.runs, found.digit_run

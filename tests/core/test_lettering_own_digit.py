@@ -1,4 +1,4 @@
-"""The invoice number of each piece reference (``matching._own_digit_key``: its last run of at
+"""The invoice number of each piece reference (``refs.own_digit_keys``: its last run of at
 least 3 digits, leading zeros dropped) is also read from the runs of digits ``refs.scope_keys``
 cuts anyway (speed work of issue 13): both must give the same key for every line, whatever
 the words, separators, zeros and spaces."""
@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reglo.core.lettering.matching import _own_digit_key
+from reglo.core.lettering.refs import own_digit_keys
 from reglo.core.lettering.refs import scope_keys
 
 EXAMPLES = 1000 if os.environ.get("REGLO_FULL") else 100
@@ -24,7 +24,7 @@ def test_scope_keys_gives_the_own_digit_key_of_every_reference(rows):
     labels = pa.array([f"{text} {ref}" for text, ref in rows])
     refs = pa.array([ref for _, ref in rows])
     found = scope_keys(labels, refs)
-    assert found.own_digit.to_pylist() == _own_digit_key(refs).to_pylist()
+    assert found.own_digit.to_pylist() == own_digit_keys(refs).to_pylist()
 
 
 def test_references_of_one_word_several_words_and_none():
