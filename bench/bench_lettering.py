@@ -174,6 +174,7 @@ def cpu() -> float:
 def bench_full(n_lines: int) -> dict:
     """Read, propose (as the add-in runs it: the per-account search in worker processes when the
     machine allows, ``reglo.addin.shell.parallel``), apply, write; wall and CPU (workers' included)."""
+    from reglo.addin.shell.kernels import search_options
     from reglo.addin.shell.parallel import search_processes, workers
     from reglo.core.fec import read_fec, write_fec
     from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
@@ -183,7 +184,7 @@ def bench_full(n_lines: int) -> dict:
     frame = ledger.frame
     options = LetteringOptions(tolerance="1.00")
     c0 = cpu()
-    proposal, t_propose = timed(propose_lettering, frame, options, **search_processes(len(frame)))
+    proposal, t_propose = timed(propose_lettering, frame, options, **search_options(len(frame)))
     c1 = cpu()
     result, t_apply = timed(apply_lettering, frame, proposal, run_id="bench", lettered_on=date(2025, 12, 31))
     c2 = cpu()

@@ -61,7 +61,7 @@ def engine_run(data: bytes, name: str) -> tuple[dict, list]:
     """The engine as the add-in runs it: its per-account search in worker processes when the
     machine and the ledger's size allow it (``reglo.addin.shell.parallel``); the CPU figures
     add the workers' CPU to this process's."""
-    from reglo.addin.shell.parallel import search_processes
+    from reglo.addin.shell.kernels import search_options
     from reglo.core.fec import read_fec, write_fec
     from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
 
@@ -72,7 +72,7 @@ def engine_run(data: bytes, name: str) -> tuple[dict, list]:
     t["read"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     c1 = cpu()
-    proposal = propose_lettering(ledger.frame, LetteringOptions(), **search_processes(len(ledger.frame)))
+    proposal = propose_lettering(ledger.frame, LetteringOptions(), **search_options(len(ledger.frame)))
     t["propose"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     res = apply_lettering(ledger.frame, proposal, run_id="bench", lettered_on=date(2025, 12, 31))

@@ -5,7 +5,9 @@ test's ledger: seed 101, 120 accounts; a 149,217-line slice of the ledger bench:
 accounts), every proposed group (sorted rows, account, code, rule, score, ambiguity, partial,
 gap, open amount, reason, alternatives, z, margin), the alerts and the applied codes, with the
 CPU time of propose and apply; ``check [FILE]`` recomputes and says IDENTICAL or DIFFERENT
-(with the first differences). Default FILE: ``/tmp/lettering_regression.pkl``.
+(with the first differences). Default FILE: ``/tmp/lettering_regression.pkl``. With
+``REGLO_NOYAUX=1`` the engine runs with the compiled kernels (``reglo.addin.shell.kernels``):
+the output must be the same as without.
 """
 from __future__ import annotations
 
@@ -23,14 +25,27 @@ CASES = [("quick_101", 101, 120, None), ("ledger_slice_7", 7, 2000, 0.87)]
 
 
 def snapshot() -> dict:
-    from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
+    import os
+
+    from reglo.core.lettering import (
+        LetteringOptions,
+        apply_lettering,
+        propose_lettering,
+    )
+
     from tests.lettering_bench.generator import generate, stripped
 
+    kw = {}
+    if os.environ.get("REGLO_NOYAUX") == "1":
+        from reglo.addin.shell.kernels import compiled
+
+        kw = {"kernels": compiled()}
+        assert kw["kernels"] is not None, "numba absent: no compiled kernels"
     out = {}
     for name, seed, accounts, volume in CASES:
         frame = stripped(generate(seed, accounts) if volume is None else generate(seed, accounts, volume=volume))
         c0 = time.process_time()
-        p = propose_lettering(frame, LetteringOptions())
+        p = propose_lettering(frame, LetteringOptions(), **kw)
         c1 = time.process_time()
         r = apply_lettering(frame, p, run_id="x", lettered_on=date(2025, 12, 31))
         c2 = time.process_time()

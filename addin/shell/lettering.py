@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from reglo.addin.shell.errors import UserError
-from reglo.addin.shell.parallel import search_processes
+from reglo.addin.shell.kernels import search_options
 from reglo.core.gc_pause import frozen_heap
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, YELLOW, Column, Workbook, WorkbookError, atomic_write, read_table
 from reglo.core.alerts import Alert, alert
@@ -569,7 +569,7 @@ def summary_lines(proposal: LetteringProposal) -> list[str]:
 
 def propose_to_book(book: Workbook, fec_path: str | Path, options: LetteringOptions) -> LetteringOutcome:
     ledger = read_ledger(fec_path)
-    proposal = propose_lettering(ledger.frame, options, **search_processes(len(ledger.frame)))
+    proposal = propose_lettering(ledger.frame, options, **search_options(len(ledger.frame)))
     write_proposals(book, proposal, ledger.frame, options, Path(fec_path))
     return LetteringOutcome(summary_lines(proposal), list(proposal.alerts), proposal=proposal)
 
@@ -646,7 +646,7 @@ def propose_from_sheet(book: Workbook, options: LetteringOptions, sheet: str | N
     blocking = [a for a in ledger.alerts if a.is_blocking]
     if blocking and not len(ledger.frame):
         return LetteringOutcome([f"Rien à proposer : la feuille « {sheet} » n'est pas lisible comme un grand livre."], list(ledger.alerts))
-    proposal = propose_lettering(ledger.frame, options, **search_processes(len(ledger.frame)))
+    proposal = propose_lettering(ledger.frame, options, **search_options(len(ledger.frame)))
     write_proposals(book, proposal, ledger.frame, options, Path(sheet))
     lines = summary_lines(proposal)
     lines.append(f"Lignes lues dans la feuille « {sheet} » du classeur ouvert. « Appliquer le lettrage » écrit dans le FEC : il se fait avec le complément de bureau.")
@@ -670,7 +670,7 @@ def apply_from_book(book: Workbook, *, fec_path: str | Path | None = None, out_p
     refusal = rewrite_refusal(ledger, fec, target)
     if refusal is not None:
         return LetteringOutcome([f"Rien n'a été écrit : {fec.name} a des valeurs illisibles."], list(choices.alerts) + [refusal])
-    proposal = propose_lettering(ledger.frame, options, **search_processes(len(ledger.frame)))
+    proposal = propose_lettering(ledger.frame, options, **search_options(len(ledger.frame)))
     by_rows = {frozenset(g.rows): g for g in proposal.groups}
     accepted_ids: list[int] = []
     synthetic: list[LetteringGroup] = []

@@ -281,7 +281,7 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
 
 def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = None,
                       progress: Callable[[str, int, int], None] | None = None, *, parallel: matching.Parallel | None = None,
-                      workers: int = 1) -> LetteringProposal:
+                      workers: int = 1, kernels: object | None = None) -> LetteringProposal:
     """Proposed letterings of the open lines of the scope; nothing is changed.
 
     Args:
@@ -293,6 +293,8 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         parallel, workers: how to run the per-account search over chunks of accounts
             (``reglo.core.lettering.matching.run``), e.g. in ``workers`` processes; the caller
             provides it (the engine starts nothing); the proposal is the same either way.
+        kernels: the search's numeric kernels compiled by the caller
+            (``reglo.core.lettering.kernels.ArrayKernels``); the proposal is the same without.
     """
     options = options or LetteringOptions()
     tell = progress or (lambda stage, done, total: None)
@@ -305,7 +307,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
     inv, deposit, piece = _unit_features(frame, units)
     history = _history(frame, sc)
-    matching.run(state, inv, deposit, piece, history, parallel=parallel, workers=workers)
+    matching.run(state, inv, deposit, piece, history, parallel=parallel, workers=workers, kernels=kernels)
     tell("groupes et codes", 0, 1)
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),

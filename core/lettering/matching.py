@@ -27,6 +27,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,7 @@ class Ctx:
     marker: list[tuple[int, int] | None] = field(default_factory=list)
     aamt: list[int] = field(default_factory=list)  # abs(amt), computed once
     named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
+    kernels: Any = None  # compiled ``kernels.ArrayKernels`` given by the caller, or None: the Python versions below
 
 
 # ---------------------------------------------------------------------------
@@ -835,7 +837,7 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
         # the label names more numbers than it pays (a client number, a remittance number)
         if 2 <= len(ys) <= 8:
             vals = [abs(amt[y]) for y in ys]
-            found, _ = find_subsets(vals, abs(amt[x]), len(ys) - 1, 2000, min_size=1, limit=2)
+            found, _ = _subsets(ctx)(vals, abs(amt[x]), len(ys) - 1, 2000, min_size=1, limit=2)
             if len(found) == 1 and all((amt[ys[i]] > 0) != (amt[x] > 0) for i in found[0]):
                 sub = [ys[i] for i in found[0]]
                 refs = ", ".join(sorted({ctx.piece[y] for y in sub if ctx.piece[y]}))
@@ -870,7 +872,7 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
             pool.sort(key=lambda x: (abs(ctx.day[x] - ref_day), ctx.row[x]))
             pool = pool[: opt.candidates]
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-            found, used = find_subsets([abs(amt[x]) for x in pool], abs(need), max(1, opt.k - 1), allowed, min_size=1, limit=2)
+            found, used = _subsets(ctx)([abs(amt[x]) for x in pool], abs(need), max(1, opt.k - 1), allowed, min_size=1, limit=2)
             _spend(state, a.name, used)
             for f in found:
                 extra = [pool[i] for i in f]
@@ -882,6 +884,11 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
             c = Cand(tuple(members), Rule.PARTIAL, 0.0, [f"référence {refs} dans le libellé ; reste ouvert {eur(abs(total))}"], ref=REF_FULL,
                      partial=True, base="partial")
             _add(a, c)
+
+
+def _subsets(ctx: Ctx) -> Callable[..., tuple[list[tuple[int, ...]], int]]:
+    """``find_subsets``, compiled when the caller gave compiled kernels (same results)."""
+    return ctx.kernels.find_subsets if ctx.kernels is not None else find_subsets
 
 
 def _spend(state: PassState, account: str, used: int) -> None:
@@ -1126,6 +1133,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     span = int(a.mu + 4 * a.sd + 60)  # the delays this account plausibly takes
     inv, deposit = ctx.inv, ctx.deposit
     work = state.account_work
+    subsets = _subsets(ctx)
     for t in targets:
         if max(0, opt.budget - work.get(a.name, 0)) <= 0:
             if a.name not in state.budget_exceeded:
@@ -1160,14 +1168,14 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             else:
                 other = sorted(other, key=lambda j: (abs(day[j] - d0), row[j]))[:min(limit, 30)]
         allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-        found, used = find_subsets([aamt[j] for j in other], at, k, allowed, limit=3)
+        found, used = subsets([aamt[j] for j in other], at, k, allowed, limit=3)
         _spend(state, a.name, used)
         unproven = used > allowed
         if len(found) > 1 and not ctx.inv[t]:
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
             vals = [aamt[j] for j in other]
             allowed = min(allowed, MULTISET_BUDGET)
-            ms, used2 = multiset_sums(vals, at, k, allowed, limit=2)
+            ms, used2 = (ctx.kernels.multiset_sums if ctx.kernels is not None else multiset_sums)(vals, at, k, allowed, limit=2)
             _spend(state, a.name, used2)
             if len(ms) == 1 and used2 <= allowed:
                 pick = compact_window(other, day, aamt, ms[0])
@@ -1204,7 +1212,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             if len(cand) < 2:
                 continue
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
-            found2, used = find_subsets([aamt[j] for j in cand], target, k - 1, allowed, limit=2)
+            found2, used = subsets([aamt[j] for j in cand], target, k - 1, allowed, limit=2)
             _spend(state, a.name, used)
             if len(found2) == 1 and used <= allowed:
                 members = (t, s) + tuple(cand[i] for i in found2[0])
@@ -1259,12 +1267,15 @@ def _weight(c: Cand) -> float:
     return c.z if not c.partial else min(c.z, 0.5)
 
 
-def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | None = None) -> tuple[float, list[int], bool]:
+def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | None = None, kernels: Any = None) -> tuple[float, list[int], bool]:
     """Max total weight of pairwise disjoint candidates (positive weights only); branch and bound
     over candidates sorted by weight, from ``floor`` (a known feasible assignment, e.g. the best
-    one less the banned candidate). Returns (weight, chosen indices, finished)."""
+    one less the banned candidate). Returns (weight, chosen indices, finished). With compiled
+    ``kernels``, the same search compiled (``kernels.best_kernel``)."""
     n = len(cands)
     w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
+    if kernels is not None:
+        return kernels.best(w, [c.units for c in cands], floor, EXACT_NODES)
     # each candidate's lines as a bit mask over the component's lines (cheaper than sets)
     bit: dict[int, int] = {}
     sets = []
@@ -1327,14 +1338,14 @@ def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> 
         if _weight(c) > 0 or c.z >= MIN_Z:
             _emit(state, ctx, c, c.z if _weight(c) > 0 else 0.0, [])
         return
-    total, chosen, finished = _best(cands)
+    total, chosen, finished = _best(cands, kernels=ctx.kernels)
     if not finished:
         chosen = _greedy(cands)
     chosen_set = set(chosen)
     for i in chosen:
         c = cands[i]
         if finished and len(cands) <= 60:
-            without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]))
+            without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]), kernels=ctx.kernels)
             margin = total - without if fin2 else 0.0
         else:  # local margin: the strongest competitor of any of its lines
             rivals = [_weight(o) for j, o in enumerate(cands) if j != i and set(o.units) & set(c.units)]
@@ -1502,8 +1513,11 @@ def _chunks(busy: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
 
 
 def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]],
-        parallel: Parallel | None = None, workers: int = 1) -> None:
+        parallel: Parallel | None = None, workers: int = 1, kernels: Any = None) -> None:
     """The whole scope: per account, candidates → scores → assignment; then balances.
+
+    ``kernels``, when given, computes the three numeric searches (``kernels.ArrayKernels``, e.g.
+    compiled by the add-in); the proposal is the same as without.
 
     ``parallel(job, chunks)``, when given, runs ``job.run(chunk)`` for every chunk of accounts
     (possibly in other processes: the caller's choice; the engine starts none) and yields the
@@ -1536,7 +1550,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist())
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels)
     for x, ys in edges.items():
         for y in ys:
             ctx.named_by.setdefault(y, []).append(x)

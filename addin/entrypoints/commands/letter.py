@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     from reglo.addin.backends.sheets import FileWorkbook, WorkbookError
     from reglo.core.alerts import has_blocking
     from reglo.core.lettering import apply_lettering, evaluate_lettering, propose_lettering
-    from reglo.addin.shell.parallel import search_processes
+    from reglo.addin.shell.kernels import search_options
     from reglo.core.gc_pause import frozen_heap
 
     fec = Path(args.fec)
@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
             _print_alerts([refusal])
             return 1
     try:
-        proposal = propose_lettering(ledger.frame, options, progress=bar, **search_processes(len(ledger.frame)))
+        proposal = propose_lettering(ledger.frame, options, progress=bar, **search_options(len(ledger.frame)))
     finally:
         bar.close()
     print(f"{fec.name} : " + "\n".join(al.summary_lines(proposal)))

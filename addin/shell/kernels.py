@@ -1,0 +1,99 @@
+"""The lettering search's numeric kernels compiled with numba, for big ledgers.
+
+``reglo.core.lettering.kernels`` restates the three small searches that take about a third of
+the per-account search (subsets of amounts, multisets of interchangeable amounts, the exact
+assignment's branch and bound) over numpy arrays. Here they are compiled with numba and handed
+to ``propose_lettering(..., kernels=...)``: the proposal is the same, group for group
+(``tests/core/test_lettering_kernels.py``, ``tests/addin/test_lettering_kernels_compiled.py``).
+
+- Compiled once per machine and kept in numba's cache (beside the module, or in the user's
+  cache folder when Reglo's folder is read-only): about 15 s the first time, then under half a
+  second to load. ``python bootstrap.py`` compiles them right after installing, and
+  ``python -m reglo.addin.shell.kernels`` does it by hand.
+- Used for ledgers of ``MIN_LINES`` lines or more, where they save seconds; below, the Python
+  versions are quicker than loading them.
+- Without numba (xlwings Lite in the browser, a platform without its wheels), or with
+  ``REGLO_COMPILATION=0``, or if compiling fails, the search runs the Python versions: same
+  proposal, slower.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from functools import lru_cache
+from typing import Any
+
+from reglo.core.lettering.kernels import ArrayKernels
+
+MIN_LINES = 100_000  # below this, loading the compiled kernels costs more than they save
+
+
+def enabled() -> bool:
+    return os.environ.get("REGLO_COMPILATION", "").strip().lower() not in ("0", "non", "no", "false")
+
+
+@lru_cache(maxsize=1)
+def compiled() -> Any:
+    """``ArrayKernels`` over the compiled kernels, or None (no numba, disabled, or compiling failed)."""
+    if not enabled():
+        return None
+    try:
+        import numba
+        from numba import types as t
+    except Exception:  # noqa: BLE001 - no numba here: the Python versions
+        return None
+    from reglo.core.lettering import kernels as k
+
+    i64, vec, mat = t.int64, t.int64[:], t.int64[:, :]
+    signatures = {
+        "subsets_kernel": t.UniTuple(i64, 2)(vec, i64, i64, i64, i64, i64, mat, vec),
+        "multisets_kernel": t.UniTuple(i64, 2)(vec, i64, i64, i64, i64, mat, mat, vec),
+        "best_kernel": t.Tuple((t.float64, i64, t.boolean))(t.float64[:], vec, vec, i64, t.float64, vec, i64, vec),
+    }
+    try:
+        funcs = {name: numba.njit(sig, cache=True, nogil=True)(getattr(k, name)) for name, sig in signatures.items()}
+    except Exception:  # noqa: BLE001 - a compiler failure must not stop the lettering
+        return None
+    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"])
+
+
+def _in_worker() -> Any:
+    return compiled()
+
+
+class _Compiled(ArrayKernels):
+    """The compiled kernels. A spawned worker that receives them pickled loads its own from
+    numba's cache (``compiled()``) instead of compiling them again."""
+
+    def __reduce__(self) -> tuple:
+        return (_in_worker, ())
+
+
+def search_kernels(lines: int) -> dict[str, Any]:
+    """The ``kernels`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty: none)."""
+    if lines < MIN_LINES:
+        return {}
+    kern = compiled()
+    return {"kernels": kern} if kern is not None else {}
+
+
+def search_options(lines: int) -> dict[str, Any]:
+    """Every keyword ``propose_lettering`` takes for the search of a ledger of ``lines``: worker
+    processes (``parallel.search_processes``) and compiled kernels."""
+    from reglo.addin.shell.parallel import search_processes
+
+    return {**search_processes(lines), **search_kernels(lines)}
+
+
+def main() -> int:
+    """Compile the kernels into numba's cache (after installing Reglo)."""
+    kern = compiled()
+    if kern is None:
+        print("Noyaux de calcul du lettrage : non compilés (numba absent ou désactivé) ; le lettrage utilise les versions Python.")
+        return 0
+    print("Noyaux de calcul du lettrage compilés et prêts.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,421 @@
+"""The lettering search's three numeric kernels in array form, for a compiler.
+
+The per-account search (``matching``) spends about a third of its time in three small searches:
+the subsets of amounts that make a total (``passes.find_subsets``), the multisets of
+interchangeable amounts that make it (``matching.multiset_sums``) and the branch and bound of
+the exact assignment (``matching._best``). Each is restated here over numpy arrays, without
+recursion, dictionaries or Python objects, so that a compiler (numba, in the add-in:
+``reglo.addin.shell.kernels``) can turn it into machine code. The core itself compiles nothing
+and imports no compiler; without one, the search keeps the plain Python versions.
+
+Every kernel returns exactly what its Python original returns: the same solutions in the same
+order, the same work units (so the same budget stops) and the same floating-point sums in the
+same order. ``tests/core/test_lettering_kernels.py`` checks it, on random inputs and on the
+calls of a real ledger, both interpreted and compiled.
+
+Each function is self-contained (no call to another function of this module): a compiler
+compiles it alone.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def subsets_kernel(amounts, target, k, budget, min_size, limit, sol, sol_len):
+    """``passes.find_subsets`` over an int64 array. Solutions go into ``sol`` (limit × k, indices
+    into ``amounts``, ascending) and ``sol_len``; returns (number found, work)."""
+    n = amounts.shape[0]
+    lo_size = max(1, min_size)
+    if n > 0 and amounts.max() < target:
+        asc = np.sort(amounts)
+        work = 0
+        feasible = False
+        top = min(n, k)
+        for size in range(lo_size, top + 1):
+            cost = 0
+            if size == 1 or asc[:size].sum() > target:
+                cost = 1
+            elif asc[n - size:].sum() < target:
+                cost = 2
+            else:
+                feasible = True
+                break
+            for _ in range(cost):
+                work += 1
+                if work > budget:
+                    return 0, work
+        if not feasible:
+            return 0, work
+    # values in decreasing order, ties by index (a stable sort of the negated values)
+    order = np.argsort(-amounts, kind="mergesort")
+    vals = amounts[order]
+    neg = -vals  # increasing
+    prefix = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        prefix[i + 1] = prefix[i] + vals[i]
+    found = 0
+    work = 0
+    chosen = np.zeros(k + 1, dtype=np.int64)
+    f_pos = np.zeros(k + 1, dtype=np.int64)  # the next position each open frame tries
+    f_rest = np.zeros(k + 1, dtype=np.int64)
+    f_left = np.zeros(k + 1, dtype=np.int64)
+    tmp = np.zeros(k + 1, dtype=np.int64)
+    stop = False
+    for size in range(lo_size, k + 1):
+        if size > n:
+            break
+        # enter (start 0, rest target, left size); depth = number of open frames
+        depth = 0
+        e_start, e_rest, e_left = 0, target, size
+        entering = True
+        while True:
+            if entering:
+                entering = False
+                work += 1
+                if work > budget:
+                    stop = True
+                    break
+                if e_left == 1:
+                    # every position of the value ``e_rest`` at or after e_start
+                    x = -e_rest
+                    q = np.searchsorted(neg, x, side="left")
+                    while q < n and neg[q] == x:
+                        if q >= e_start:
+                            for t in range(depth):
+                                tmp[t] = order[chosen[t]]
+                            tmp[depth] = order[q]
+                            srt = np.sort(tmp[:depth + 1])
+                            for t in range(depth + 1):
+                                sol[found, t] = srt[t]
+                            sol_len[found] = depth + 1
+                            found += 1
+                            if found >= limit:
+                                stop = True
+                                break
+                        q += 1
+                    if stop:
+                        break
+                elif prefix[n] - prefix[n - e_left] > e_rest:
+                    pass  # even the smallest items overshoot
+                else:
+                    skip_to = np.searchsorted(neg[e_start:], -e_rest, side="right") + e_start
+                    skip_to = min(skip_to, n - e_left + 1)
+                    over = False
+                    if skip_to > e_start:
+                        work += skip_to - e_start
+                        if work > budget:
+                            work = budget + 1
+                            stop = True
+                            break
+                        e_start = skip_to
+                    if e_left == 2:
+                        for pos in range(e_start, n - 1):
+                            work += 1
+                            if work > budget:
+                                over = True
+                                break
+                            v = vals[pos]
+                            if prefix[pos + 2] - prefix[pos] < e_rest:
+                                break
+                            if v >= e_rest:
+                                continue
+                            work += 1
+                            if work > budget:
+                                over = True
+                                break
+                            x = -(e_rest - v)
+                            q = np.searchsorted(neg, x, side="left")
+                            while q < n and neg[q] == x:
+                                if q >= pos + 1:
+                                    for t in range(depth):
+                                        tmp[t] = order[chosen[t]]
+                                    tmp[depth] = order[pos]
+                                    tmp[depth + 1] = order[q]
+                                    srt = np.sort(tmp[:depth + 2])
+                                    for t in range(depth + 2):
+                                        sol[found, t] = srt[t]
+                                    sol_len[found] = depth + 2
+                                    found += 1
+                                    if found >= limit:
+                                        over = True
+                                        break
+                                q += 1
+                            if over:
+                                break
+                        if over:
+                            stop = True
+                            break
+                    else:
+                        f_pos[depth] = e_start
+                        f_rest[depth] = e_rest
+                        f_left[depth] = e_left
+                        depth += 1
+                # the entered call returned False: its parent goes on (below)
+            if depth == 0:
+                break
+            d = depth - 1
+            pos = f_pos[d]
+            left = f_left[d]
+            rest = f_rest[d]
+            if pos >= n - left + 1:
+                depth -= 1
+                continue
+            work += 1
+            if work > budget:
+                stop = True
+                break
+            v = vals[pos]
+            if prefix[pos + left] - prefix[pos] < rest:  # even the largest items left fall short
+                depth -= 1
+                continue
+            f_pos[d] = pos + 1
+            if v >= rest:
+                continue
+            chosen[d] = pos
+            e_start, e_rest, e_left = pos + 1, rest - v, left - 1
+            entering = True
+        if stop or found:
+            break
+    return found, work
+
+
+def multisets_kernel(values, target, k, budget, limit, out_vals, out_counts, out_len):
+    """``matching.multiset_sums`` over an int64 array. Solution s is out_vals[s, :out_len[s]]
+    (decreasing values) with their counts in out_counts; returns (number found, work)."""
+    m = values.shape[0]
+    # distinct values, decreasing, and their multiplicities (capped at k)
+    srt = np.sort(values)[::-1]
+    vals = np.zeros(m, dtype=np.int64)
+    mult = np.zeros(m, dtype=np.int64)
+    nv = 0
+    for i in range(m):
+        if nv > 0 and vals[nv - 1] == srt[i]:
+            mult[nv - 1] += 1
+        else:
+            vals[nv] = srt[i]
+            mult[nv] = 1
+            nv += 1
+    for i in range(nv):
+        mult[i] = min(mult[i], k)
+    # cap[i, j]: the most that j items of the values from i on can add; cap_len[i] its length
+    cap = np.zeros((nv + 1, k + 1), dtype=np.int64)
+    cap_len = np.ones(nv + 1, dtype=np.int64)
+    for i in range(nv):
+        total = 0
+        j = i
+        left_here = mult[i]
+        ln = 1
+        while ln <= k and j < nv:
+            if left_here == 0:
+                j += 1
+                if j >= nv:
+                    break
+                left_here = mult[j]
+                continue
+            total += vals[j]
+            left_here -= 1
+            cap[i, ln] = total
+            ln += 1
+        cap_len[i] = ln
+    found = 0
+    work = 0
+    last = vals[nv - 1] if nv > 0 else 0
+    failed = set()
+    failed.add((-1, -1, -1))
+    cnt = np.zeros(nv + 1, dtype=np.int64)  # chosen count per value index (0: not chosen)
+    # frames: value index, rest, left, the next count to try, found on entry
+    f_i = np.zeros(nv + 2, dtype=np.int64)
+    f_rest = np.zeros(nv + 2, dtype=np.int64)
+    f_left = np.zeros(nv + 2, dtype=np.int64)
+    f_c = np.zeros(nv + 2, dtype=np.int64)
+    f_found = np.zeros(nv + 2, dtype=np.int64)
+    depth = 0
+    e_i, e_rest, e_left = 0, target, k
+    entering = True
+    stop = False
+    while True:
+        if entering:
+            entering = False
+            work += 1
+            if work > budget:
+                break
+            ret = False
+            pushed = False
+            if e_rest == 0:
+                total_items = 0
+                for t in range(nv):
+                    total_items += cnt[t]
+                if total_items >= 2:
+                    ln = 0
+                    for t in range(nv):
+                        if cnt[t] > 0:
+                            out_vals[found, ln] = vals[t]
+                            out_counts[found, ln] = cnt[t]
+                            ln += 1
+                    out_len[found] = ln
+                    found += 1
+                    ret = found >= limit
+            elif e_i >= nv or e_left == 0 or e_rest < last:
+                ret = False
+            else:
+                cl = cap_len[e_i]
+                j = min(cl - 1, e_left)
+                if cap[e_i, j] < e_rest or (e_i, e_rest, e_left) in failed:
+                    ret = False
+                else:
+                    v = vals[e_i]
+                    top = mult[e_i]
+                    top = min(top, e_left)
+                    top = min(top, e_rest // v)
+                    f_i[depth] = e_i
+                    f_rest[depth] = e_rest
+                    f_left[depth] = e_left
+                    f_c[depth] = top
+                    f_found[depth] = found
+                    depth += 1
+                    pushed = True
+            if not pushed and ret:
+                stop = True
+            if stop:
+                break
+            if pushed:
+                pass
+            # a returned False: the parent frame goes on with its next count
+        if depth == 0:
+            break
+        d = depth - 1
+        c = f_c[d]
+        i = f_i[d]
+        if c < 0:  # every count tried
+            cnt[i] = 0
+            if found == f_found[d]:
+                failed.add((i, f_rest[d], f_left[d]))
+            depth -= 1
+            continue
+        cnt[i] = c
+        f_c[d] = c - 1
+        e_i, e_rest, e_left = i + 1, f_rest[d] - c * vals[i], f_left[d] - c
+        entering = True
+    return found, work
+
+
+def best_kernel(w, offsets, units, n_bits, floor_w, floor_chosen, max_nodes, chosen_out):
+    """``matching._best``: the max total weight of pairwise disjoint candidates. Candidate i has
+    weight w[i] (already ≥ 0; 0 for a banned one) and lines units[offsets[i]:offsets[i+1]]
+    (numbered 0..n_bits-1 in the component). Starts from the feasible ``floor`` (weight and
+    chosen indices; weight 0 and none without one). The best choice goes into ``chosen_out``;
+    returns (weight, number chosen, finished)."""
+    n = w.shape[0]
+    words = (n_bits + 63) // 64
+    masks = np.zeros((n, words if words > 0 else 1), dtype=np.uint64)
+    for i in range(n):
+        for p in range(offsets[i], offsets[i + 1]):
+            b = units[p]
+            masks[i, b // 64] |= np.uint64(1) << np.uint64(b % 64)
+    suffix = np.zeros(n + 1, dtype=np.float64)
+    for i in range(n - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + w[i]
+    best_w = floor_w
+    n_best = floor_chosen.shape[0]
+    for t in range(n_best):
+        chosen_out[t] = floor_chosen[t]
+    used = np.zeros((n + 1, masks.shape[1]), dtype=np.uint64)  # the lines used at each depth
+    chosen = np.zeros(n + 1, dtype=np.int64)
+    totals = np.zeros(n + 1, dtype=np.float64)
+    f_i = np.zeros(n + 1, dtype=np.int64)  # the candidate each open frame looks at next
+    nodes = 0
+    depth = 0  # frames open; frame d has chosen[0..d-1] and totals[d], used[d]
+    f_i[0] = 0
+    totals[0] = 0.0
+    while True:
+        i = f_i[depth]
+        total = totals[depth]
+        nodes += 1
+        if nodes > max_nodes:
+            return best_w, n_best, False
+        if total > best_w + 1e-9:
+            best_w = total
+            n_best = depth
+            for t in range(depth):
+                chosen_out[t] = chosen[t]
+        if i >= n or total + suffix[i] <= best_w + 1e-9:
+            # this call returns True: its parent skips the candidate it chose
+            if depth == 0:
+                return best_w, n_best, True
+            depth -= 1
+            f_i[depth] += 1
+            continue
+        free = True
+        if w[i] > 0:
+            for t in range(masks.shape[1]):
+                if masks[i, t] & used[depth, t]:
+                    free = False
+                    break
+        else:
+            free = False
+        if free:
+            chosen[depth] = i
+            for t in range(masks.shape[1]):
+                used[depth + 1, t] = used[depth, t] | masks[i, t]
+            totals[depth + 1] = total + w[i]
+            f_i[depth + 1] = i + 1
+            depth += 1
+            continue
+        f_i[depth] = i + 1
+
+
+# ---------------------------------------------------------------------------
+# the originals' signatures over the kernels (compiled or not)
+# ---------------------------------------------------------------------------
+
+class ArrayKernels:
+    """``find_subsets``, ``multiset_sums`` and ``best`` with the signatures and results of the
+    Python originals, computed by the given kernels (``subsets_kernel`` … or their compiled
+    versions)."""
+
+    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel):
+        self._subsets, self._multisets, self._best = subsets, multisets, best
+
+    def find_subsets(self, amounts: list[int], target: int, k: int, budget: int, *, min_size: int = 2,
+                     limit: int = 2) -> tuple[list[tuple[int, ...]], int]:
+        sol = np.empty((limit, max(k, 1)), dtype=np.int64)
+        sol_len = np.empty(limit, dtype=np.int64)
+        found, work = self._subsets(np.array(amounts, dtype=np.int64), target, k, budget, min_size, limit, sol, sol_len)
+        if not found:
+            return [], int(work)
+        rows = sol[:found].tolist()
+        return [tuple(r[:ln]) for r, ln in zip(rows, sol_len[:found].tolist())], int(work)
+
+    def multiset_sums(self, values: list[int], target: int, k: int, budget: int, limit: int = 2) -> tuple[list[dict[int, int]], int]:
+        width = max(len(values), 1)
+        out_vals = np.empty((limit, width), dtype=np.int64)
+        out_counts = np.empty((limit, width), dtype=np.int64)
+        out_len = np.empty(limit, dtype=np.int64)
+        found, work = self._multisets(np.array(values, dtype=np.int64), target, k, budget, limit, out_vals, out_counts, out_len)
+        out = []
+        for s in range(found):
+            ln = int(out_len[s])
+            out.append(dict(zip(out_vals[s, :ln].tolist(), out_counts[s, :ln].tolist())))
+        return out, int(work)
+
+    def best(self, weights: list[float], members: list[tuple[int, ...]], floor: tuple[float, list[int]] | None,
+             max_nodes: int) -> tuple[float, list[int], bool]:
+        """(weight, chosen indices, finished) of the candidates of ``weights`` and ``members``
+        (their lines)."""
+        bit: dict[int, int] = {}
+        flat: list[int] = []
+        offsets = [0]
+        for units in members:
+            for x in units:
+                b = bit.get(x)
+                if b is None:
+                    b = bit[x] = len(bit)
+                flat.append(b)
+            offsets.append(len(flat))
+        n = len(weights)
+        chosen = np.empty(n + 1, dtype=np.int64)
+        f_w, f_c = (floor[0], floor[1]) if floor else (0.0, [])
+        total, n_chosen, finished = self._best(np.array(weights, dtype=np.float64), np.array(offsets, dtype=np.int64),
+                                               np.array(flat, dtype=np.int64), len(bit), float(f_w), np.array(f_c, dtype=np.int64),
+                                               max_nodes, chosen)
+        return float(total), chosen[:n_chosen].tolist(), bool(finished)

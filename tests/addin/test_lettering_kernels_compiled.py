@@ -1,0 +1,120 @@
+"""The lettering search's kernels compiled with numba (``reglo.addin.shell.kernels``): the same
+results as the Python originals, call for call and proposal for proposal, through the engine,
+the worker processes and the CLI; used only where they pay; never needed."""
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reglo.addin.shell import kernels, parallel
+from reglo.core.fec import read_fec, write_fec
+from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
+from reglo.core.lettering.matching import _best, multiset_sums
+from reglo.core.lettering.passes import find_subsets
+
+from tests.core.test_lettering_kernels import components, subset_calls
+from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(scope="module")
+def kern():
+    k = kernels.compiled()
+    assert k is not None, "numba is installed: the kernels must compile"
+    return k
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return stripped(generate(REPORT_SEEDS[1], 120))
+
+
+def _signature(p):
+    return ([(g.rows, g.account, g.code, g.rule, g.confidence, g.ambiguous, g.partial, g.gap, g.open_amount, g.reason, g.alternatives, g.z,
+              g.margin) for g in p.groups],
+            [str(a) for a in p.alerts], p.work, p.budget_exceeded, p.open_lines, p.accounts)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(subset_calls())
+def test_compiled_subsets_are_find_subsets(kern, call):
+    amounts, target, k, budget, min_size, limit = call
+    assert kern.find_subsets(amounts, target, k, budget, min_size=min_size, limit=limit) == \
+        find_subsets(amounts, target, k, budget, min_size=min_size, limit=limit)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from([12_000, 30_000, 45_050, 120_000, 9_999]), min_size=0, max_size=18), st.integers(1, 6),
+       st.sampled_from([0, 2, 10, 100, 1000]), st.data())
+def test_compiled_multisets_are_multiset_sums(kern, values, k, budget, data):
+    target = sum(data.draw(st.lists(st.sampled_from(values), min_size=1, max_size=k))) if values else 5
+    assert kern.multiset_sums(values, target, k, budget, 2) == multiset_sums(values, target, k, budget, 2)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(components())
+def test_compiled_branch_and_bound_is_the_original(kern, cands):
+    assert _best(cands, kernels=kern) == _best(cands)
+
+
+def test_the_proposal_and_the_lettered_fec_are_the_same_with_compiled_kernels(kern, frame):
+    plain = propose_lettering(frame, LetteringOptions(tolerance="1.00"))
+    fast = propose_lettering(frame, LetteringOptions(tolerance="1.00"), kernels=kern)
+    assert len(plain.groups) > 1000
+    assert _signature(fast) == _signature(plain)
+    a = apply_lettering(frame, plain, run_id="1", lettered_on=date(2025, 12, 31))
+    b = apply_lettering(frame, fast, run_id="1", lettered_on=date(2025, 12, 31))
+    assert write_fec(a.frame) == write_fec(b.frame)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are forked on Linux only")
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_compiled_kernels_in_worker_processes(kern, frame, monkeypatch, method):
+    monkeypatch.setenv("REGLO_PROCESSUS", "2")
+    monkeypatch.setattr(parallel, "start_method", lambda: method)
+    plain = propose_lettering(frame, LetteringOptions())
+    both = propose_lettering(frame, LetteringOptions(), parallel=parallel.process_map, workers=2, kernels=kern)
+    assert _signature(both) == _signature(plain)
+
+
+def test_used_on_big_ledgers_only_and_never_required(kern, monkeypatch):
+    assert kernels.search_kernels(kernels.MIN_LINES - 1) == {}
+    assert kernels.search_kernels(kernels.MIN_LINES) == {"kernels": kern}
+    monkeypatch.setenv("REGLO_COMPILATION", "0")
+    kernels.compiled.cache_clear()
+    try:
+        assert kernels.search_kernels(10**7) == {}
+        monkeypatch.delenv("REGLO_COMPILATION")
+        monkeypatch.setitem(sys.modules, "numba", None)  # numba absent (xlwings Lite): the Python versions
+        kernels.compiled.cache_clear()
+        assert kernels.search_kernels(10**7) == {}
+    finally:
+        kernels.compiled.cache_clear()
+
+
+def test_the_cli_letters_the_same_bytes_with_and_without_compiled_kernels(kern, frame, tmp_path, monkeypatch, capsys):
+    from reglo.addin.entrypoints.cli import main
+
+    fec = write_fec(frame, due_date_field="DateEcheance")
+    out = {}
+    for mode in ("0", "1"):
+        folder = tmp_path / mode
+        folder.mkdir()
+        path = folder / "552100554FEC20251231.txt"
+        path.write_bytes(fec)
+        monkeypatch.setenv("REGLO_COMPILATION", mode)
+        monkeypatch.setattr(kernels, "MIN_LINES", 0)  # a small ledger, searched as a big one
+        kernels.compiled.cache_clear()
+        assert (kernels.search_kernels(1) != {}) is (mode == "1")
+        assert main(["letter", str(path), "--apply", "--lettered-on", "2025-12-31"]) == 0
+        out[mode] = path.read_bytes()
+        capsys.readouterr()
+    kernels.compiled.cache_clear()
+    assert out["0"] == out["1"] != fec
+    assert read_fec(out["1"], "552100554FEC20251231.txt").frame["lettering_code"].ne("").sum() > 1000
+    shutil.rmtree(tmp_path, ignore_errors=True)
