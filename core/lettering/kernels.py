@@ -18,6 +18,8 @@ compiles it alone.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 
@@ -375,11 +377,20 @@ class ArrayKernels:
 
     def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel):
         self._subsets, self._multisets, self._best = subsets, multisets, best
+        self._local = threading.local()  # output buffers, reused call after call (one set per thread)
+
+    def _buffers(self, limit: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        cache = getattr(self._local, "subsets", None)
+        if cache is None:
+            cache = self._local.subsets = {}
+        bufs = cache.get((limit, k))
+        if bufs is None:
+            bufs = cache[(limit, k)] = (np.empty((limit, max(k, 1)), dtype=np.int64), np.empty(limit, dtype=np.int64))
+        return bufs
 
     def find_subsets(self, amounts: list[int], target: int, k: int, budget: int, *, min_size: int = 2,
                      limit: int = 2) -> tuple[list[tuple[int, ...]], int]:
-        sol = np.empty((limit, max(k, 1)), dtype=np.int64)
-        sol_len = np.empty(limit, dtype=np.int64)
+        sol, sol_len = self._buffers(limit, k)
         found, work = self._subsets(np.array(amounts, dtype=np.int64), target, k, budget, min_size, limit, sol, sol_len)
         if not found:
             return [], int(work)
