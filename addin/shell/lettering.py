@@ -19,7 +19,7 @@ import pandas as pd
 
 from reglo.addin.shell.errors import UserError
 from reglo.addin.shell.kernels import search_options
-from reglo.core.gc_pause import frozen_heap
+from reglo.core.gc_pause import frozen_heap, gc_paused
 from reglo.addin.backends.sheets import DATE_FORMAT, EURO_FORMAT, YELLOW, Column, Workbook, WorkbookError, atomic_write, read_table
 from reglo.core.alerts import Alert, alert
 from reglo.core.lettering import (
@@ -276,7 +276,15 @@ class LedgerPlan:
 def plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: LetteringRun, runs: list[LetteringRun], raw_journal: dict[str, dict],
                source: Path, target: Path) -> LedgerPlan:
     """The lettered FEC (only EcritureLet / DateLet change; write-off lines appended in the
-    file's own layout) and the journal with what undoes it byte for byte. Pure."""
+    file's own layout) and the journal with what undoes it byte for byte. Pure. Runs without
+    cyclic GC: it builds hundreds of thousands of acyclic objects on a big ledger (journal
+    groups, receipts), whose collections would rescan them again and again."""
+    with gc_paused():
+        return _plan_apply(raw, ledger, frame_after, run, runs, raw_journal, source, target)
+
+
+def _plan_apply(raw: bytes, ledger: Any, frame_after: pd.DataFrame, run: LetteringRun, runs: list[LetteringRun], raw_journal: dict[str, dict],
+                source: Path, target: Path) -> LedgerPlan:
     from reglo.core.fec_rewrite import RewriteError, frame_rewrite
 
     try:
@@ -336,7 +344,8 @@ def commit_ledger(plan: LedgerPlan, *, reference: str | None = None, kind: str =
             ref = f"{reference} ({n})"
         return ledger_outcome(plan, ref, kind=kind, snapshot=ctx.snapshot)
 
-    result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False, lettering_lines=True)
+    with gc_paused():  # the register lines and journal entries of the receipts: many acyclic objects
+        result = run_button(plan.target.resolve().parent, planned, now=now, block_on_orphans=False, lettering_lines=True)
     if not result.committed:
         details = " ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status
         raise UserError(f"{plan.target.name} n'a pas été réécrit : {details}")
