@@ -33,6 +33,7 @@ from reglo.core.gc_pause import gc_paused
 from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import LIVE_STATUSES, BatchState, BatchStatus, FileRecord, LineState, RegisterSnapshot
 
+from reglo.addin.shell.registry.journal import encoded_lines
 from reglo.addin.shell.registry.base import (
     CANCELS_META,
     TRANSITIONS,
@@ -127,7 +128,7 @@ _BATCH_COLS = "id, kind, reference, status, is_test, created_at, host, folder, u
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode  # json.dumps(…) with these options, one encoder
-_PLAIN = frozenset({str, int, bool, type(None)})  # values a JSON round trip gives back unchanged
+_STR = json.encoder.encode_basestring  # a string as the encoder writes it (ensure_ascii=False)
 
 
 def _dumps(value: Any) -> str:
@@ -137,13 +138,37 @@ def _dumps(value: Any) -> str:
 _LINE_STATE = constructor(LineState)
 
 
+def _flat_json(meta: dict[str, Any]) -> str | None:
+    """``_ENCODE(meta)`` for a flat meta (string keys; string, integer, boolean or null values),
+    the same text, written directly (several times quicker than the encoder's call for a meta of
+    a few keys, and a lettering run records a hundred thousand); None for any other meta."""
+    parts = []
+    for k in sorted(meta) if len(meta) > 1 else meta:
+        if type(k) is not str:
+            return None
+        v = meta[k]
+        t = type(v)
+        if t is str:
+            parts.append(f"{_STR(k)}: {_STR(v)}")
+        elif t is bool:
+            parts.append(f"{_STR(k)}: {'true' if v else 'false'}")
+        elif t is int:
+            parts.append(f"{_STR(k)}: {int.__repr__(v)}")
+        elif v is None:
+            parts.append(f"{_STR(k)}: null")
+        else:
+            return None
+    return "{" + ", ".join(parts) + "}"
+
+
 def _meta_json(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """(``meta`` as it reads back from the register, its JSON text). A flat meta of strings,
     integers, booleans and nulls reads back as itself (the same dict, not copied: it is only
     encoded again, keys sorted): no decoding needed."""
-    text = _ENCODE(meta)
-    if all(type(k) is str and type(v) in _PLAIN for k, v in meta.items()):
+    text = _flat_json(meta)
+    if text is not None:
         return meta, text
+    text = _ENCODE(meta)
     return json.loads(text), text
 
 
@@ -388,13 +413,17 @@ class SqlStore:
         taken = self._taken(cur, draft.reference, files)
         if taken:
             raise DuplicateReferenceError(taken)
-        texts, lines_json = [], []
+        texts, metas = [], []
         for l in draft.lines:
             meta, text = _meta_json(l.meta) if l.meta else ({}, "{}")
             texts.append(text)
-            # the line as LineState.model_dump(mode="json") gives it (the journal's form), without the model
-            lines_json.append({"item_key": l.item_key, "amount_cents": int(l.amount_cents), "payment_key": l.payment_key, "party_code": l.party_code,
-                               "document_ref": l.document_ref, "original_cents": l.original_cents, "meta": meta})
+            metas.append(meta)
+        # the lines as LineState.model_dump(mode="json") gives them (the journal's form), without the
+        # models: written as JSON here when their values allow it, else as dicts
+        lines_json: Any = encoded_lines(draft.lines, texts)
+        if lines_json is None:
+            lines_json = [{"item_key": l.item_key, "amount_cents": int(l.amount_cents), "payment_key": l.payment_key, "party_code": l.party_code,
+                           "document_ref": l.document_ref, "original_cents": l.original_cents, "meta": meta} for l, meta in zip(draft.lines, metas)]
         state = BatchState(
             id=self._next(cur, "next_batch_id"), kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at,
             host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)), lines=(),

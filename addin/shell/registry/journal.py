@@ -21,6 +21,46 @@ from pathlib import Path
 from typing import Any, Iterator
 
 _TAIL = 1 << 16
+_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode  # json.dumps(…, these options), one encoder
+_STR = json.encoder.encode_basestring
+
+
+class EncodedLines(tuple):
+    """The lines of a ``begin`` entry's batch, each already written as the JSON text the
+    journal's encoder gives its dict (``LineState.model_dump(mode="json")``, keys sorted): the
+    journal splices them in as they are instead of encoding a hundred thousand dicts again."""
+
+
+def encoded_lines(lines: Any, meta_texts: list[str]) -> EncodedLines | None:
+    """``lines`` (register line drafts) as ``EncodedLines``, with their metas' JSON texts
+    (``meta_texts``, keys sorted); None when a value is not of the plain type the direct
+    writing handles (the caller then gives dicts)."""
+    out = []
+    s = _STR
+    for l, meta in zip(lines, meta_texts):
+        item, amount, pay, party, doc, orig = l.item_key, l.amount_cents, l.payment_key, l.party_code, l.document_ref, l.original_cents
+        if type(item) is not str or type(party) is not str or type(doc) is not str or type(amount) is not int \
+                or (pay is not None and type(pay) is not str) or (orig is not None and type(orig) is not int):
+            return None
+        out.append(f'{{"amount_cents": {int.__repr__(amount)}, "document_ref": {s(doc)}, "item_key": {s(item)}, "meta": {meta}, '
+                   f'"original_cents": {"null" if orig is None else int.__repr__(orig)}, "party_code": {s(party)}, '
+                   f'"payment_key": {"null" if pay is None else s(pay)}}}')
+    return EncodedLines(out)
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    """The entry's JSON line (``json.dumps(entry, ensure_ascii=False, sort_keys=True,
+    default=str)``), its batch's ``EncodedLines`` spliced in as they are."""
+    batch = entry.get("batch")
+    lines = batch.get("lines") if isinstance(batch, dict) else None
+    if not isinstance(lines, EncodedLines):
+        return _DUMPS(entry)
+    token = f"\x00lines-{id(lines)}"
+    text = _DUMPS({**entry, "batch": {**batch, "lines": token}})
+    quoted = _DUMPS(token)
+    if text.count(quoted) != 1:  # cannot happen (a NUL in a value?): the lines as dicts
+        return _DUMPS({**entry, "batch": {**batch, "lines": [json.loads(t) for t in lines]}})
+    return text.replace(quoted, "[" + ", ".join(lines) + "]")
 
 
 class Journal:
@@ -33,7 +73,7 @@ class Journal:
     def append(self, entries: list[dict[str, Any]]) -> None:
         if not entries:
             return
-        text = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) + "\n" for e in entries)
+        text = "".join(entry_text(e) + "\n" for e in entries)
         with open(self.path, "ab") as fh:
             # a line cut by a crash has no newline: start on a fresh line
             if fh.tell() > 0 and not self._ends_with_newline():
