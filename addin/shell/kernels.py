@@ -25,7 +25,7 @@ from typing import Any
 
 from reglo.core.lettering.kernels import ArrayKernels
 
-MIN_LINES = 100_000  # below this, loading the compiled kernels costs more than they save
+MIN_LINES = 300_000  # below this, loading them (numba and the cache: about 0.75 s of CPU) costs more than they save
 
 
 def enabled() -> bool:
