@@ -396,3 +396,45 @@ def test_formula_like_text_is_kept_exactly_in_every_output(tmp_path):
     (tmp_path / "v.csv").write_bytes(SALES_CSV.encode("cp1252"))
     clean = ei.import_file(tmp_path / "v.csv", preset_sales_vat_on_line(), out_dir=tmp_path / "out2")
     assert clean.result.summary.lines_accepted and not [a for a in clean.alerts if a.code == "FORMULA_INJECTION"]
+
+
+def _ribbon_rows() -> list[list]:
+    return [
+        ["Journal", "Date", "N° facture", "Libellé", "Compte", "Nom", "Montant débit", "Montant crédit", "Montant TVA"],
+        ["VT", "2025-01-31T00:00:00.000Z", "F1", "Vente", "10032", "Durand", 1210.0, "", ""],
+        ["VT", "2025-01-31T00:00:00.000Z", "F1", "Vente", "706000", "", "", 1000.0, 210.0],
+    ]
+
+
+@pytest.mark.parametrize("how", ["found", "given"])
+def test_the_ribbon_import_in_a_dossier_names_the_fec_with_its_siren_and_records_in_its_register(tmp_path, how):
+    """« Importer les écritures » does what ``reglo entries import --dossier`` does when the
+    output folder is in a Reglo dossier (or the dossier is given): the FEC is named with the
+    dossier's SIREN and closing date (no FEC_FILENAME warning), and the run is a batch of the
+    dossier's register."""
+    from reglo.addin.shell.dossier import write_dossier
+    from reglo.addin.shell.registry import open_store
+    from reglo.core.demo import generate_demo
+
+    demo = generate_demo()
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    write_dossier(folder, demo.dossier, demo.ledger_frame)
+    company = demo.dossier.company
+    book = make_book({ei.DEFINITION_SHEET: _definition_values(preset_sales_vat_on_line()), ei.DATA_SHEET: _ribbon_rows()})
+    out = folder / "imports" if how == "found" else tmp_path / "ailleurs"
+    result = entry_import_run(book, out_dir=out, **({"dossier": folder} if how == "given" else {}))
+    expected = f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt"
+    assert "FEC_FILENAME" not in {a.code for a in result.alerts}
+    assert [p for p in result.outputs if Path(p).name == expected], result.outputs
+    fec = next(Path(p) for p in result.outputs if Path(p).name == expected)
+    assert not [a for a in read_fec(fec.read_bytes(), filename=expected).alerts if a.code == "FEC_FILENAME"]
+    if how == "found":  # recorded in the dossier's own register
+        batches = [b for b in open_store(folder).snapshot().batches if b.kind == "import_ecritures"]
+        assert len(batches) == 1 and batches[0].status == "committed"
+
+
+def test_the_ribbon_import_outside_any_dossier_still_warns_about_the_fec_name(tmp_path):
+    book = make_book({ei.DEFINITION_SHEET: _definition_values(preset_sales_vat_on_line()), ei.DATA_SHEET: _ribbon_rows()})
+    result = entry_import_run(book, out_dir=tmp_path / "seul")
+    assert "FEC_FILENAME" in {a.code for a in result.alerts}

@@ -45,13 +45,32 @@ def entry_import_definition(book: Any) -> HandlerResult:
     return HandlerResult(f"Feuille « {ei.DEFINITION_SHEET} » {what} : {verdict}.", alerts)
 
 
+def _dossier_near(*folders: Path | None) -> Path | None:
+    """The Reglo dossier a workbook or an output folder belongs to: the first of ``folders``, or
+    of their parents, that holds the dossier workbook."""
+    from reglo.addin.shell.dossier import DOSSIER_FILE
+
+    for folder in folders:
+        if folder is None:
+            continue
+        for candidate in (folder, *list(folder.resolve().parents)[:2]):
+            if (candidate / DOSSIER_FILE).is_file():
+                return candidate
+    return None
+
+
 @handler("entry_import_run", label="Importer les écritures", group=GROUP, image="ImportTextFile", order=20)
-def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: str | None = None) -> HandlerResult:
+def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: str | None = None, dossier: str | Path | None = None) -> HandlerResult:
     """Lines (sheet « Lignes à importer » or the file named in the definition) → entries.
 
     Writes « Écritures importées », « Rejets » and « Résumé import » in the workbook and,
     when a folder is known (definition, ``out_dir`` or the workbook's folder), one FEC per
     company and the rejects file (xlsx and csv).
+
+    As ``reglo entries import --dossier``: when the workbook or the output folder is in a Reglo
+    dossier (``dossier``, else the folder, or one of its two parents, holding the dossier
+    workbook), its SIREN and closing date name the FEC, its labels fill the entries, its FEC's
+    last entry numbers are continued, and the run is recorded in its register.
     """
     from reglo.addin.shell import entry_import as ei
 
@@ -68,10 +87,13 @@ def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: s
             raise UserError(f"Aucune ligne à importer : remplissez la feuille « {ei.DATA_SHEET} » ou indiquez le « Fichier à importer » dans la feuille « {ei.DEFINITION_SHEET} ».")
         inp = ei.rows_from_values(wb.read_values(ei.DATA_SHEET), d, name=ei.DATA_SHEET)
         stem = "Lignes à importer"
-    result = ei.run_import(inp, d, company=company)
+    folder = Path(out_dir) if out_dir else Path(sd.output_dir) if sd.output_dir else _folder_of(book, wb)
+    home = Path(dossier) if dossier else _dossier_near(folder, _folder_of(book, wb))
+    siren, closing, context = ei.dossier_context(home) if home is not None else (None, None, None)
+    result = ei.run_import(inp, d, company=company, context=context)
     extra = ei.formula_text_alerts(result, sheet=inp.raw.sheet)
     if result.table.num_rows:
-        extra = ei.fec_name_alerts(ei.fec_names(result, ei._with_company(d, company))) + extra
+        extra = ei.fec_name_alerts(ei.fec_names(result, ei._with_company(d, company), siren=siren, closing=closing)) + extra
     ei.write_result_sheets(wb, inp, result, extra_alerts=extra)
     if not sd.input_file:  # the lines are in this workbook: mark the cells in error (red / yellow, notes)
         from reglo.addin.backends.paint import paint_alerts
@@ -79,8 +101,8 @@ def entry_import_run(book: Any, *, out_dir: str | Path | None = None, company: s
         summary = [("Lignes lues", result.summary.lines_read), ("Acceptées", result.summary.lines_accepted), ("Rejetées", result.summary.lines_rejected)]
         paint_alerts(wb, list(result.alerts), owner="entry_import", control_sheet=CONTROL_SHEET, title="Contrôle de l'import d'écritures", summary=summary)
     outputs: list[str] = []
-    folder = Path(out_dir) if out_dir else Path(sd.output_dir) if sd.output_dir else _folder_of(book, wb)
     if folder is not None:
-        outputs = [str(p) for p in ei.write_outputs(inp, result, ei._with_company(d, company), folder, stem=stem, extra_alerts=extra)]
+        outputs = [str(p) for p in ei.write_outputs(inp, result, ei._with_company(d, company), folder, stem=stem, siren=siren, closing=closing,
+                                                    extra_alerts=extra, dossier=home)]
     wb.save()
     return HandlerResult("\n".join(result.summary.lines_fr()), list(result.alerts) + extra, outputs)
