@@ -11,14 +11,17 @@ objects on a big ledger, is then shared with the workers instead of being copied
 Windows and macOS they are spawned, and only when ``REGLO_PROCESSUS=N`` asks for them: each
 worker then receives the job pickled and imports Reglo (a second or two), worth it on big
 ledgers only. In xlwings Lite (the browser) and on small ledgers the search stays in this
-process. ``REGLO_PROCESSUS=N`` chooses the number of processes (``1``: none). A worker that
-dies (memory, signal) does not lose its accounts: the chunks left are searched here.
+process. ``REGLO_PROCESSUS=N`` chooses the number of processes (``1``: none). A process that
+runs other threads (a server answering the ribbon) does not fork unless ``REGLO_PROCESSUS``
+asks for it. A worker that dies (memory, signal) does not lose its accounts: the chunks left
+are searched here.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -61,6 +64,10 @@ def workers() -> int:
             return 1
         return n if start_method() else 1
     if start_method() != "fork":
+        return 1
+    if threading.active_count() > 1:
+        # another thread (a server answering the ribbon, say) may hold a lock at the moment of
+        # the fork, which the child would inherit held: no fork unless REGLO_PROCESSUS asks
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))

@@ -119,3 +119,20 @@ def test_elsewhere_than_linux_only_when_asked(monkeypatch):
     assert parallel.workers() == 4
     monkeypatch.setattr(parallel, "start_method", lambda: "")  # the browser: no process at all
     assert parallel.workers() == 1
+
+
+def test_a_process_with_other_threads_does_not_fork_unless_asked(monkeypatch):
+    """A server answering the ribbon runs threads: one of them may hold a lock at the moment of
+    a fork, and the child would inherit it held. Such a process searches alone, unless
+    REGLO_PROCESSUS asks for workers."""
+    import threading
+
+    monkeypatch.delenv("REGLO_PROCESSUS", raising=False)
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert parallel.workers() == 2
+    monkeypatch.setattr(threading, "active_count", lambda: 3)
+    assert parallel.workers() == 1 and parallel.search_processes(10_000_000) == {}
+    monkeypatch.setenv("REGLO_PROCESSUS", "2")
+    assert parallel.workers() == 2
