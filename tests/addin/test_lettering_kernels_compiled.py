@@ -16,6 +16,7 @@ from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lett
 from reglo.core.lettering.matching import _best, multiset_sums
 from reglo.core.lettering.passes import find_subsets
 
+from tests.addin.test_lettering_parallel import _signature
 from tests.core.test_lettering_kernels import components, subset_calls
 from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
 
@@ -32,12 +33,6 @@ def kern():
 @pytest.fixture(scope="module")
 def frame():
     return stripped(generate(REPORT_SEEDS[1], 120))
-
-
-def _signature(p):
-    return ([(g.rows, g.account, g.code, g.rule, g.confidence, g.ambiguous, g.partial, g.gap, g.open_amount, g.reason, g.alternatives, g.z,
-              g.margin) for g in p.groups],
-            [str(a) for a in p.alerts], p.work, p.budget_exceeded, p.open_lines, p.accounts)
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
