@@ -187,6 +187,23 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     return edges
 
 
+def _named_by(state: PassState, edges: dict[int, dict[int, int]]) -> dict[int, list[int]]:
+    """Unit → the units whose label names it, in increasing order: the reverse of ``edges``,
+    from its arrays (``state.edge_arrays``, sorted by naming unit, then named unit)."""
+    arrays = getattr(state, "edge_arrays", None)
+    if not edges or arrays is None:
+        out: dict[int, list[int]] = {}
+        for x, ys in edges.items():
+            for y in ys:
+                out.setdefault(y, []).append(x)
+        return out
+    ea, eb = arrays[0], arrays[1]
+    o = np.lexsort((ea, eb))
+    ys, xs = eb[o], ea[o].tolist()
+    cut = np.flatnonzero(np.r_[True, ys[1:] != ys[:-1]]).tolist() + [len(ys)]
+    return dict(zip(ys[cut[:-1]].tolist(), map(xs.__getitem__, map(slice, cut[:-1], cut[1:]))))
+
+
 def _join_keys(own_unit: np.ndarray, own_key: np.ndarray, nm_unit: np.ndarray, nm_key: np.ndarray, n_keys: int, acc_id: np.ndarray,
                sign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(naming unit, owning unit, key) for every key a unit names that exactly one open line of
@@ -1542,18 +1559,15 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.tick(1, 1)
     if FAST_PATH:
         learnt = fast_path(state, inv, deposit, piece, n_pos, n_neg, history)
-        for name, h in learnt.items():
-            if name not in history or history[name][2] < 3:
-                history = {**history, name: h}
+        known = {name: h for name, h in learnt.items() if name not in history or history[name][2] < 3}
+        if known:  # one copy (a copy per account was quadratic: 10,000 accounts)
+            history = {**history, **known}
     state.stage = "combinaisons 1↔k"
     pooled_delays = [v[0] for v in history.values()]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels)
-    for x, ys in edges.items():
-        for y in ys:
-            ctx.named_by.setdefault(y, []).append(x)
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=_named_by(state, edges))
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1

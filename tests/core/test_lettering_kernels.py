@@ -101,3 +101,29 @@ def test_kernels_do_not_import_a_compiler():
         src = f.read()
     assert "import numba" not in src and "numba" not in {m.split(".")[0] for m in vars(K) if not m.startswith("_")}
     assert "reglo.core.lettering.kernels" in sys.modules
+
+
+def test_the_reverse_of_the_reference_edges_is_the_loops(monkeypatch):
+    """``matching._named_by`` (from the edge arrays) gives what the loop over ``edges`` gave:
+    every named unit, with the units naming it in increasing order."""
+    from reglo.core.lettering import LetteringOptions, matching, propose_lettering
+    from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
+
+    seen = {}
+    original = matching.reference_edges
+
+    def spy(state, inv):
+        edges = original(state, inv)
+        seen["state"], seen["edges"] = state, edges
+        return edges
+
+    monkeypatch.setattr(matching, "reference_edges", spy)
+    propose_lettering(stripped(generate(REPORT_SEEDS[0], 40)), LetteringOptions())
+    edges = seen["edges"]
+    loop: dict[int, list[int]] = {}
+    for x, ys in edges.items():
+        for y in ys:
+            loop.setdefault(y, []).append(x)
+    assert len(loop) > 100
+    assert matching._named_by(seen["state"], edges) == loop
+    assert matching._named_by(seen["state"], {}) == {}
