@@ -57,16 +57,12 @@ def compiled() -> Any:
     return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"])
 
 
-def _in_worker() -> Any:
-    return compiled()
-
-
 class _Compiled(ArrayKernels):
     """The compiled kernels. A spawned worker that receives them pickled loads its own from
     numba's cache (``compiled()``) instead of compiling them again."""
 
     def __reduce__(self) -> tuple:
-        return (_in_worker, ())
+        return (compiled, ())
 
 
 def search_kernels(lines: int) -> dict[str, Any]:

@@ -223,7 +223,7 @@ def multisets_kernel(values, target, k, budget, limit, out_vals, out_counts, out
     work = 0
     last = vals[nv - 1] if nv > 0 else 0
     failed = set()
-    failed.add((-1, -1, -1))
+    failed.add((-1, -1, -1))  # an entry no search reaches: gives the compiler the set's type
     cnt = np.zeros(nv + 1, dtype=np.int64)  # chosen count per value index (0: not chosen)
     # frames: value index, rest, left, the next count to try, found on entry
     f_i = np.zeros(nv + 2, dtype=np.int64)
@@ -234,15 +234,13 @@ def multisets_kernel(values, target, k, budget, limit, out_vals, out_counts, out
     depth = 0
     e_i, e_rest, e_left = 0, target, k
     entering = True
-    stop = False
     while True:
         if entering:
             entering = False
             work += 1
             if work > budget:
                 break
-            ret = False
-            pushed = False
+            ret = False  # what the entered call returns (True: stop the whole search)
             if e_rest == 0:
                 total_items = 0
                 for t in range(nv):
@@ -264,24 +262,15 @@ def multisets_kernel(values, target, k, budget, limit, out_vals, out_counts, out
                 j = min(cl - 1, e_left)
                 if cap[e_i, j] < e_rest or (e_i, e_rest, e_left) in failed:
                     ret = False
-                else:
-                    v = vals[e_i]
-                    top = mult[e_i]
-                    top = min(top, e_left)
-                    top = min(top, e_rest // v)
+                else:  # a new frame: its counts are tried from the largest down
                     f_i[depth] = e_i
                     f_rest[depth] = e_rest
                     f_left[depth] = e_left
-                    f_c[depth] = top
+                    f_c[depth] = min(mult[e_i], e_left, e_rest // vals[e_i])
                     f_found[depth] = found
                     depth += 1
-                    pushed = True
-            if not pushed and ret:
-                stop = True
-            if stop:
+            if ret:
                 break
-            if pushed:
-                pass
             # a returned False: the parent frame goes on with its next count
         if depth == 0:
             break
