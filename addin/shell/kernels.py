@@ -18,8 +18,10 @@ to ``propose_lettering(..., kernels=...)``: the proposal is the same, group for 
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -66,11 +68,40 @@ class _Compiled(ArrayKernels):
 
 
 def search_kernels(lines: int) -> dict[str, Any]:
-    """The ``kernels`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty: none)."""
-    if lines < MIN_LINES:
+    """The ``kernels`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty: none).
+
+    When they are not loaded yet, numba's import and cache (about 0.75 s, the interpreter
+    busy) load in a thread while the engine's column-wise steps run (the references: about
+    1.5 s on 750,000 lines, mostly outside the interpreter, on one core); the engine takes them
+    (``_Loading``) when its search starts, before any worker is forked."""
+    if lines < MIN_LINES or not enabled() or not _numba_here():
         return {}
-    kern = compiled()
-    return {"kernels": kern} if kern is not None else {}
+    if compiled.cache_info().currsize:
+        kern = compiled()
+        return {"kernels": kern} if kern is not None else {}
+    return {"kernels": _Loading()}
+
+
+def _numba_here() -> bool:
+    """numba can be imported here (looked up, not imported)."""
+    if "numba" in sys.modules:
+        return sys.modules["numba"] is not None
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class _Loading:
+    """``compiled()`` in a thread; calling the object waits for it and returns the kernels."""
+
+    def __init__(self) -> None:
+        self._thread = threading.Thread(target=compiled, name="reglo-noyaux-lettrage")
+        self._thread.start()
+
+    def __call__(self) -> Any:
+        self._thread.join()
+        return compiled()
 
 
 def search_options(lines: int) -> dict[str, Any]:
@@ -78,7 +109,7 @@ def search_options(lines: int) -> dict[str, Any]:
     processes (``parallel.search_processes``) and compiled kernels."""
     from reglo.addin.shell.parallel import search_processes
 
-    return {**search_processes(lines), **search_kernels(lines)}
+    return {**search_processes(lines), **search_kernels(lines)}  # processes first: they count the threads
 
 
 def main() -> int:

@@ -294,7 +294,8 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
             (``reglo.core.lettering.matching.run``), e.g. in ``workers`` processes; the caller
             provides it (the engine starts nothing); the proposal is the same either way.
         kernels: the search's numeric kernels compiled by the caller
-            (``reglo.core.lettering.kernels.ArrayKernels``); the proposal is the same without.
+            (``reglo.core.lettering.kernels.ArrayKernels``), or a function returning them,
+            called once the column-wise steps are done; the proposal is the same without.
     """
     options = options or LetteringOptions()
     tell = progress or (lambda stage, done, total: None)

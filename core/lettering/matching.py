@@ -882,10 +882,11 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
                 continue
         # complete with other open lines (a label naming only some of the invoices it pays)
         need = -total
-        pool = [x for x in free if x not in members and (amt[x] > 0) == (need > 0) and abs(amt[x]) <= abs(need)
-                and abs(ctx.day[x] - max(ctx.day[m] for m in members)) <= 200]
+        ref_day = max(ctx.day[m] for m in members)
+        day = ctx.day
+        need_pos, need_abs = need > 0, abs(need)
+        pool = [x for x in free if (amt[x] > 0) == need_pos and abs(amt[x]) <= need_abs and abs(day[x] - ref_day) <= 200 and x not in members]
         if pool:
-            ref_day = max(ctx.day[m] for m in members)
             pool.sort(key=lambda x: (abs(ctx.day[x] - ref_day), ctx.row[x]))
             pool = pool[: opt.candidates]
             allowed = min(opt.target_budget, max(0, opt.budget - state.account_work.get(a.name, 0)))
@@ -1497,9 +1498,16 @@ class AccountSearch:
     def run(self, chunk: list[int]) -> ChunkResult:
         state = PassState(units=self.names, options=self.options, free=self.free)  # type: ignore[arg-type]
         starts, free = self.starts, self.free
-        for n in chunk:
-            lo, hi = starts[n], starts[n + 1]
-            letter_account(state, self.ctx, lo, hi, (np.flatnonzero(free[lo:hi]) + lo).tolist())
+        if chunk:
+            # the open units of the chunk's accounts, listed once (an account's search only
+            # closes its own units, so those of the next accounts are as listed here)
+            first, last = starts[chunk[0]], starts[chunk[-1] + 1]
+            open_units = np.flatnonzero(free[first:last]) + first
+            cut_lo = np.searchsorted(open_units, [starts[n] for n in chunk]).tolist()
+            cut_hi = np.searchsorted(open_units, [starts[n + 1] for n in chunk]).tolist()
+            units = open_units.tolist()
+        for i, n in enumerate(chunk):
+            letter_account(state, self.ctx, starts[n], starts[n + 1], units[cut_lo[i]:cut_hi[i]])
         taken = [x for g in state.groups for x in g.units]
         return ChunkResult(state.groups, taken, state.account_work, state.work, state.budget_exceeded, state.budget_left_units)
 
@@ -1534,7 +1542,9 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     """The whole scope: per account, candidates → scores → assignment; then balances.
 
     ``kernels``, when given, computes the three numeric searches (``kernels.ArrayKernels``, e.g.
-    compiled by the add-in); the proposal is the same as without.
+    compiled by the add-in); the proposal is the same as without. It may also be a function
+    returning them (or None), called when the search starts, after the column-wise steps: the
+    caller may load them meanwhile.
 
     ``parallel(job, chunks)``, when given, runs ``job.run(chunk)`` for every chunk of accounts
     (possibly in other processes: the caller's choice; the engine starts none) and yields the
@@ -1565,6 +1575,8 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     state.stage = "combinaisons 1↔k"
     pooled_delays = [v[0] for v in history.values()]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
+    if callable(kernels):  # loaded by the caller while the steps above ran
+        kernels = kernels()
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
               marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=_named_by(state, edges))

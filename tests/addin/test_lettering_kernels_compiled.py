@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import threading
 from datetime import date
 
 import pytest
@@ -88,6 +89,28 @@ def test_used_on_big_ledgers_only_and_never_required(kern, monkeypatch):
         monkeypatch.setitem(sys.modules, "numba", None)  # numba absent (xlwings Lite): the Python versions
         kernels.compiled.cache_clear()
         assert kernels.search_kernels(10**7) == {}
+    finally:
+        kernels.compiled.cache_clear()
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_the_kernels_load_while_the_column_wise_steps_run(kern, frame, monkeypatch, processes):
+    """Not loaded yet, the kernels load in a thread that the search joins before it starts (and
+    before it forks its workers): the same proposal, and no thread left."""
+    monkeypatch.setenv("REGLO_PROCESSUS", processes)
+    monkeypatch.setattr(kernels, "MIN_LINES", 0)
+    monkeypatch.setattr(parallel, "MIN_LINES", 0)
+    plain = propose_lettering(frame, LetteringOptions())
+    kernels.compiled.cache_clear()
+    try:
+        options = kernels.search_options(len(frame))
+        loading = options["kernels"]
+        assert callable(loading) and not isinstance(loading, type(kern))
+        assert ("parallel" in options) is (processes == "2")
+        assert _signature(propose_lettering(frame, LetteringOptions(), **options)) == _signature(plain)
+        assert not [t for t in threading.enumerate() if t.name == "reglo-noyaux-lettrage"]
+        assert loading() is kernels.compiled() is not None
+        assert kernels.search_kernels(len(frame)) == {"kernels": kernels.compiled()}  # loaded: given as they are
     finally:
         kernels.compiled.cache_clear()
 
