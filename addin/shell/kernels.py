@@ -46,17 +46,33 @@ def compiled() -> Any:
         return None
     from reglo.core.lettering import kernels as k
 
-    i64, vec, mat = t.int64, t.int64[:], t.int64[:, :]
+    i64, vec, mat, flags = t.int64, t.int64[:], t.int64[:, :], t.boolean[:]
     signatures = {
         "subsets_kernel": t.UniTuple(i64, 2)(vec, i64, i64, i64, i64, i64, mat, vec),
         "multisets_kernel": t.UniTuple(i64, 2)(vec, i64, i64, i64, i64, mat, mat, vec),
         "best_kernel": t.Tuple((t.float64, i64, t.boolean))(t.float64[:], vec, vec, i64, t.float64, vec, i64, vec),
+        "sums_kernel": t.UniTuple(i64, 5)(vec, vec, vec, vec, flags, flags, vec, i64, i64, i64, i64, t.float64, t.boolean, i64, i64, i64, i64,
+                                          i64, mat, vec),
     }
     try:
+        _callable_from_compiled(k)
         funcs = {name: numba.njit(sig, cache=True, nogil=True)(getattr(k, name)) for name, sig in signatures.items()}
     except Exception:  # noqa: BLE001 - a compiler failure must not stop the lettering
         return None
-    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"])
+    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"])
+
+
+_REGISTERED: set[str] = set()
+
+
+def _callable_from_compiled(k: Any) -> None:
+    """The kernels ``sums_kernel`` calls, made callable from compiled code (once per process)."""
+    from numba.extending import register_jitable
+
+    for name in ("subsets_kernel", "multisets_kernel", "compact_kernel", "_need_index"):
+        if name not in _REGISTERED:
+            register_jitable(getattr(k, name))
+            _REGISTERED.add(name)
 
 
 class _Compiled(ArrayKernels):

@@ -13,8 +13,9 @@ order, the same work units (so the same budget stops) and the same floating-poin
 same order. ``tests/core/test_lettering_kernels.py`` checks it, on random inputs and on the
 calls of a real ledger, both interpreted and compiled.
 
-Each function is self-contained (no call to another function of this module): a compiler
-compiles it alone.
+The first three are self-contained. ``sums_kernel`` (the whole combination search of one
+account, ``matching._sums``) calls ``subsets_kernel``, ``multisets_kernel`` and
+``compact_kernel``: a compiler makes those callable from compiled code first.
 """
 from __future__ import annotations
 
@@ -357,6 +358,252 @@ def best_kernel(w, offsets, units, n_bits, floor_w, floor_chosen, max_nodes, cho
 
 # ---------------------------------------------------------------------------
 # the originals' signatures over the kernels (compiled or not)
+
+# ---------------------------------------------------------------------------
+# the combination search of one account (``matching._sums``)
+# ---------------------------------------------------------------------------
+
+SUM, SUM_COMPACT, PAIR_SUM = 0, 1, 2  # kinds of the records ``sums_kernel`` writes
+
+
+def _need_index(need_vals, value):
+    for i in range(need_vals.shape[0]):
+        if need_vals[i] == value:
+            return i
+    return -1
+
+
+def compact_kernel(lines, day, amt, need_vals, need_counts, out):
+    """``matching.compact_window`` over arrays (``need`` as values and counts): the lines go into
+    ``out`` in increasing order; returns how many, or -1 (None)."""
+    m = lines.shape[0]
+    # by (date, line)
+    o1 = np.argsort(lines, kind="mergesort")
+    ds = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        ds[i] = day[lines[o1[i]]]
+    order = o1[np.argsort(ds, kind="mergesort")]
+    pos = np.empty(m, dtype=np.int64)
+    pos_v = np.empty(m, dtype=np.int64)  # index of the line's amount in need
+    npos = 0
+    for i in order:
+        vi = _need_index(need_vals, abs(amt[lines[i]]))
+        if vi >= 0:
+            pos[npos] = i
+            pos_v[npos] = vi
+            npos += 1
+    have = np.zeros(need_vals.shape[0], dtype=np.int64)
+    missing = 0
+    for i in range(need_counts.shape[0]):
+        missing += need_counts[i]
+    found = False
+    best_span, best_lo, best_hi = 0, 0, 0
+    lo = 0
+    for hi in range(npos):
+        v = pos_v[hi]
+        have[v] += 1
+        if have[v] <= need_counts[v]:
+            missing -= 1
+        while missing == 0:
+            span = day[lines[pos[hi]]] - day[lines[pos[lo]]]
+            if not found or span < best_span:
+                found = True
+                best_span, best_lo, best_hi = span, lo, hi
+            w = pos_v[lo]
+            have[w] -= 1
+            if have[w] < need_counts[w]:
+                missing += 1
+            lo += 1
+    if not found:
+        return -1
+    take = need_counts.copy()
+    n_out = 0
+    for idx in range(best_hi, best_lo - 1, -1):  # latest first: the window's own lines
+        v = pos_v[idx]
+        if take[v] > 0:
+            take[v] -= 1
+            out[n_out] = lines[pos[idx]]
+            n_out += 1
+    out[:n_out] = np.sort(out[:n_out])
+    return n_out
+
+
+def sums_kernel(targets, units, amt, day, inv, deposit, row, window, limit, k, span, mu, known, budget, target_budget,
+                work0, multiset_budget, grace, rec, members):
+    """``matching._sums`` of one account: 1 ↔ 2..k and 2 ↔ k over the account's open ``units``
+    (increasing, so by date), for each of ``targets`` in order; ``amt``, ``day``, ``row``
+    (int64) and ``inv``, ``deposit`` (bool) are the scope's, by unit.
+
+    Each candidate found is a record of ``rec`` (kind: ``SUM``, ``SUM_COMPACT`` or ``PAIR_SUM``;
+    its target; the same-side line of a ``PAIR_SUM`` or -1; the number of combinations found
+    for the target; whether the search stopped before excluding another; how many lines of
+    ``members`` follow, in order), in the order ``_sums`` adds them. Returns (records, members
+    written, account work after, number of searches, index of the target where the account's
+    budget ran out or -1)."""
+    pos_u = units[amt[units] > 0]
+    neg_u = units[amt[units] < 0]
+    pos_d = day[pos_u]
+    neg_d = day[neg_u]
+    kk = max(k, 1)
+    sol = np.empty((3, kk), dtype=np.int64)
+    sol_len = np.empty(3, dtype=np.int64)
+    sol2 = np.empty((2, max(k - 1, 1)), dtype=np.int64)
+    sol2_len = np.empty(2, dtype=np.int64)
+    pick = np.empty(units.shape[0] + 1, dtype=np.int64)
+    work = work0
+    calls = 0
+    n_rec = 0
+    n_mem = 0
+    cap = min(limit, 30)
+    for ti in range(targets.shape[0]):
+        t = targets[ti]
+        if budget - work <= 0:
+            return n_rec, n_mem, work, calls, ti
+        t_pos = amt[t] > 0
+        d0 = day[t]
+        at = abs(amt[t])
+        if t_pos:
+            opp, opp_days, own, own_days = neg_u, neg_d, pos_u, pos_d
+        else:
+            opp, opp_days, own, own_days = pos_u, pos_d, neg_u, neg_d
+        lo_n = np.searchsorted(opp_days, d0 - window, side="left")
+        hi_n = np.searchsorted(opp_days, d0 + window, side="right")
+        if hi_n - lo_n < 2:
+            continue
+        other = np.empty(hi_n - lo_n, dtype=np.int64)
+        m = 0
+        for idx in range(lo_n, hi_n):
+            j = opp[idx]
+            if abs(amt[j]) >= at:
+                continue
+            if inv[t]:
+                ok = (d0 - grace <= day[j] <= d0 + span + 120) or deposit[j] or inv[j]
+            elif deposit[t]:
+                ok = True
+            else:
+                ok = (d0 - span <= day[j] <= d0 + grace) or not inv[j]
+            if ok:
+                other[m] = j
+                m += 1
+        if m < 2:
+            continue
+        other = other[:m]
+        if m > cap:
+            keys = np.empty(m, dtype=np.float64)
+            for i in range(m):
+                j = other[i]
+                if known and not inv[t]:
+                    keys[i] = abs((d0 - day[j]) - mu) if inv[j] else float(abs(day[j] - d0))
+                elif known:
+                    keys[i] = abs((day[j] - d0) - mu) if not inv[j] else float(abs(day[j] - d0))
+                else:
+                    keys[i] = float(abs(day[j] - d0))
+            rows = np.empty(m, dtype=np.int64)
+            for i in range(m):
+                rows[i] = row[other[i]]
+            o1 = np.argsort(rows, kind="mergesort")
+            o2 = np.argsort(keys[o1], kind="mergesort")
+            other = other[o1[o2]][:cap]
+            m = cap
+        amounts = np.empty(m, dtype=np.int64)
+        for i in range(m):
+            amounts[i] = abs(amt[other[i]])
+        allowed = min(target_budget, max(0, budget - work))
+        found, used = subsets_kernel(amounts, at, k, allowed, 2, 3, sol, sol_len)
+        work += used
+        calls += 1
+        unproven = used > allowed
+        if found > 1 and not inv[t]:
+            allowed = min(min(target_budget, max(0, budget - work)), multiset_budget)
+            width = max(m, 1)
+            ms_vals = np.empty((2, width), dtype=np.int64)
+            ms_counts = np.empty((2, width), dtype=np.int64)
+            ms_len = np.empty(2, dtype=np.int64)
+            ms_found, used2 = multisets_kernel(amounts, at, k, allowed, 2, ms_vals, ms_counts, ms_len)
+            work += used2
+            calls += 1
+            if ms_found == 1 and used2 <= allowed:
+                ln = ms_len[0]
+                n_pick = compact_kernel(other, day, amt, ms_vals[0, :ln], ms_counts[0, :ln], pick)
+                if n_pick >= 0:
+                    rec[n_rec, 0] = SUM_COMPACT
+                    rec[n_rec, 1] = t
+                    rec[n_rec, 2] = -1
+                    rec[n_rec, 3] = 1
+                    rec[n_rec, 4] = 0
+                    rec[n_rec, 5] = n_pick
+                    n_rec += 1
+                    for i in range(n_pick):
+                        members[n_mem] = pick[i]
+                        n_mem += 1
+                    continue
+        for f in range(found):
+            ln = sol_len[f]
+            rec[n_rec, 0] = SUM
+            rec[n_rec, 1] = t
+            rec[n_rec, 2] = -1
+            rec[n_rec, 3] = found
+            rec[n_rec, 4] = 1 if unproven else 0
+            rec[n_rec, 5] = ln
+            n_rec += 1
+            for i in range(ln):
+                members[n_mem] = other[sol[f, i]]
+                n_mem += 1
+        if found > 0 or inv[t]:
+            continue
+        # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
+        lo_s = np.searchsorted(own_days, d0 - window, side="left")
+        hi_s = np.searchsorted(own_days, d0 + window, side="right")
+        same = np.empty(hi_s - lo_s, dtype=np.int64)
+        ns = 0
+        for idx in range(lo_s, hi_s):
+            if own[idx] != t:
+                same[ns] = own[idx]
+                ns += 1
+        same = same[:ns]
+        if ns > 1:  # by (distance in days, row)
+            s_rows = np.empty(ns, dtype=np.int64)
+            s_dist = np.empty(ns, dtype=np.int64)
+            for i in range(ns):
+                s_rows[i] = row[same[i]]
+                s_dist[i] = abs(day[same[i]] - d0)
+            o1 = np.argsort(s_rows, kind="mergesort")
+            o2 = np.argsort(s_dist[o1], kind="mergesort")
+            same = same[o1[o2]]
+        for si in range(min(ns, 4)):
+            s = same[si]
+            target = at + abs(amt[s])
+            cand = np.empty(m, dtype=np.int64)
+            nc = 0
+            for i in range(m):
+                if abs(amt[other[i]]) < target:
+                    cand[nc] = other[i]
+                    nc += 1
+            if nc < 2:
+                continue
+            cand = cand[:nc]
+            c_amounts = np.empty(nc, dtype=np.int64)
+            for i in range(nc):
+                c_amounts[i] = abs(amt[cand[i]])
+            allowed = min(target_budget, max(0, budget - work))
+            found2, used = subsets_kernel(c_amounts, target, k - 1, allowed, 2, 2, sol2, sol2_len)
+            work += used
+            calls += 1
+            if found2 == 1 and used <= allowed:
+                ln = sol2_len[0]
+                rec[n_rec, 0] = PAIR_SUM
+                rec[n_rec, 1] = t
+                rec[n_rec, 2] = s
+                rec[n_rec, 3] = 1
+                rec[n_rec, 4] = 0
+                rec[n_rec, 5] = ln
+                n_rec += 1
+                for i in range(ln):
+                    members[n_mem] = cand[sol2[0, i]]
+                    n_mem += 1
+                break
+    return n_rec, n_mem, work, calls, -1
+
 # ---------------------------------------------------------------------------
 
 class ArrayKernels:
@@ -364,8 +611,8 @@ class ArrayKernels:
     Python originals, computed by the given kernels (``subsets_kernel`` … or their compiled
     versions)."""
 
-    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel):
-        self._subsets, self._multisets, self._best = subsets, multisets, best
+    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel, sums=sums_kernel):
+        self._subsets, self._multisets, self._best, self._sums = subsets, multisets, best, sums
         self._local = threading.local()  # output buffers, reused call after call (one set per thread)
 
     def _buffers(self, limit: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -398,10 +645,11 @@ class ArrayKernels:
             out.append(dict(zip(out_vals[s, :ln].tolist(), out_counts[s, :ln].tolist())))
         return out, int(work)
 
-    def best(self, weights: list[float], members: list[tuple[int, ...]], floor: tuple[float, list[int]] | None,
-             max_nodes: int) -> tuple[float, list[int], bool]:
-        """(weight, chosen indices, finished) of the candidates of ``weights`` and ``members``
-        (their lines)."""
+    @staticmethod
+    def prepare(members: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray, int]:
+        """The candidates' lines (``members``) as ``best`` reads them: (offsets, line indices from
+        0, number of lines). A component is searched several times (once, then once without each
+        chosen candidate): prepared once."""
         bit: dict[int, int] = {}
         flat: list[int] = []
         offsets = [0]
@@ -412,10 +660,29 @@ class ArrayKernels:
                     b = bit[x] = len(bit)
                 flat.append(b)
             offsets.append(len(flat))
+        return np.array(offsets, dtype=np.int64), np.array(flat, dtype=np.int64), len(bit)
+
+    def best(self, weights: list[float], members: list[tuple[int, ...]] | tuple[np.ndarray, np.ndarray, int],
+             floor: tuple[float, list[int]] | None, max_nodes: int) -> tuple[float, list[int], bool]:
+        """(weight, chosen indices, finished) of the candidates of ``weights`` and ``members``
+        (their lines, or ``prepare(members)``)."""
+        offsets, flat, n_bits = members if isinstance(members, tuple) else self.prepare(members)
         n = len(weights)
         chosen = np.empty(n + 1, dtype=np.int64)
         f_w, f_c = (floor[0], floor[1]) if floor else (0.0, [])
-        total, n_chosen, finished = self._best(np.array(weights, dtype=np.float64), np.array(offsets, dtype=np.int64),
-                                               np.array(flat, dtype=np.int64), len(bit), float(f_w), np.array(f_c, dtype=np.int64),
-                                               max_nodes, chosen)
+        total, n_chosen, finished = self._best(np.array(weights, dtype=np.float64), offsets, flat, n_bits, float(f_w),
+                                               np.array(f_c, dtype=np.int64), max_nodes, chosen)
         return float(total), chosen[:n_chosen].tolist(), bool(finished)
+
+    def sums(self, targets: list[int], units: list[int], arrays: tuple, window: int, limit: int, k: int, span: int, mu: float,
+             known: bool, budget: int, target_budget: int, work0: int, multiset_budget: int, grace: int) -> tuple[list, list, int, int, int]:
+        """``sums_kernel`` of one account (``arrays``: the scope's amt, day, inv, deposit, row):
+        (records as lists, members, account work after, searches, budget stop or -1)."""
+        amt, day, inv, deposit, row = arrays
+        n_t = len(targets)
+        rec = np.empty((3 * n_t, 6), dtype=np.int64)
+        members = np.empty(3 * n_t * max(k, 1) + 1, dtype=np.int64)
+        n_rec, n_mem, work, calls, stop = self._sums(np.array(targets, dtype=np.int64), np.array(units, dtype=np.int64), amt, day, inv,
+                                                     deposit, row, window, limit, k, span, float(mu), bool(known), budget, target_budget,
+                                                     work0, multiset_budget, grace, rec, members)
+        return rec[:n_rec].tolist(), members[:n_mem].tolist(), int(work), int(calls), int(stop)

@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from reglo.core.gc_pause import frozen_heap, gc_paused
+from reglo.core.lettering import kernels as kernels_mod
 from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.passes import (
     PassState,
@@ -95,6 +96,7 @@ class Ctx:
     aamt: list[int] = field(default_factory=list)  # abs(amt), computed once
     named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
     kernels: Any = None  # compiled ``kernels.ArrayKernels`` given by the caller, or None: the Python versions below
+    arrays: tuple | None = None  # with kernels: amt, day, inv, deposit, row as numpy arrays (``kernels.sums_kernel``)
 
 
 # ---------------------------------------------------------------------------
@@ -514,19 +516,20 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
     ix, iy = inv[x], inv[y]
     d = None
     if ix or iy:
-        inv_max = max(day[x], day[y]) if ix and iy else (day[x] if ix else day[y])
+        dx, dy = day[x], day[y]
+        inv_max = (dx if dx >= dy else dy) if ix and iy else (dx if ix else dy)
         limit = inv_max - SETTLE_GRACE
-        early = [v for v in (x, y) if not inv[v] and day[v] < limit]
-        if early:
-            bad = [v for v in early if not deposit[v]]
+        ex, ey = not ix and dx < limit, not iy and dy < limit  # settled before the invoice
+        if ex or ey:
+            bad = (ex and not deposit[x]) + (ey and not deposit[y])
             if bad:
-                z -= 3.0 * len(bad)
+                z -= 3.0 * bad
                 why.append("règlement antérieur à la facture")
             else:
                 why.append("acompte antérieur à la facture")
-        st_days = [day[v] for v in (x, y) if not inv[v] and not deposit[v]]
-        if st_days:
-            d = max(st_days) - inv_max
+        sx, sy = not ix and not deposit[x], not iy and not deposit[y]  # settlements (not deposits)
+        if sx or sy:
+            d = (dx if dx >= dy else dy) - inv_max if sx and sy else (dx if sx else dy) - inv_max
     if d is not None:
         dev = abs(d - a.mu) / a.sd + max(0, -d) / 2
         w = 0.55
@@ -692,6 +695,8 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     for x in free_units:
         by_abs.setdefault(abs(amt[x]), []).append(x)
     for value, xs in by_abs.items():
+        if len(xs) < 2:  # most amounts: one line, no pair
+            continue
         pos = [x for x in xs if amt[x] > 0]
         neg = [x for x in xs if amt[x] < 0]
         if not pos or not neg:
@@ -869,8 +874,9 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
         if len(members) > 2 * opt.k + 2:
             continue
         total = sum(amt[m] for m in members)
-        strength = max(max(ctx.edges.get(m, {}).values(), default=0) for m in members)
-        weakest = min(s for m in members for s in ctx.edges.get(m, {}).values()) if any(ctx.edges.get(m) for m in members) else 0
+        strengths = [st for m in members for st in edges.get(m, _NO_EDGE).values()]
+        strength = max(strengths, default=0)
+        weakest = min(strengths, default=0)
         refs = ", ".join(sorted({ctx.piece[m] for m in members if ctx.inv[m] and ctx.piece[m]}))
         if total == 0:
             _add(a, Cand(tuple(members), Rule.REFERENCE, 0.0, [f"référence commune {refs}".strip()], ref=weakest, base="ref"))
@@ -1145,6 +1151,9 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     window, limit, k = opt.date_window_days, opt.candidates, opt.k
     if k < 2:
         return
+    if ctx.arrays is not None and getattr(ctx.kernels, "sums", None) is not None:
+        _sums_kernel(state, ctx, a, targets, free_units)
+        return
     # units are sorted by (account, date, row): so is free_units, and so is each side of it
     side_units = {True: [j for j in free_units if amt[j] > 0], False: [j for j in free_units if amt[j] < 0]}
     side_days = {sd: [day[j] for j in us] for sd, us in side_units.items()}
@@ -1152,17 +1161,19 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     inv, deposit = ctx.inv, ctx.deposit
     work = state.account_work
     subsets = _subsets(ctx)
+    name, budget = a.name, opt.budget
+    left, right = bisect.bisect_left, bisect.bisect_right
     for t in targets:
-        if max(0, opt.budget - work.get(a.name, 0)) <= 0:
-            if a.name not in state.budget_exceeded:
-                state.budget_exceeded.append(a.name)
-                state.budget_left_units[a.name] = len(targets)
+        if budget - work.get(name, 0) <= 0:
+            if name not in state.budget_exceeded:
+                state.budget_exceeded.append(name)
+                state.budget_left_units[name] = len(targets)
             return
         pos = amt[t] > 0
         d0 = day[t]
         at = aamt[t]
         opp, opp_days = side_units[not pos], side_days[not pos]
-        lo_n, hi_n = bisect.bisect_left(opp_days, d0 - window), bisect.bisect_right(opp_days, d0 + window)
+        lo_n, hi_n = left(opp_days, d0 - window), right(opp_days, d0 + window)
         if hi_n - lo_n < 2:  # fewer than two lines of the other side in the window: no combination
             continue
         near = opp[lo_n:hi_n]
@@ -1240,6 +1251,49 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
                 break
 
 
+def _sums_kernel(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: list[int]) -> None:
+    """``_sums`` by ``kernels.sums_kernel``: the same searches, budgets and candidates, in the same
+    order (its records are turned into candidates here)."""
+    opt = state.options
+    amt, inv = ctx.amt, ctx.inv
+    name = a.name
+    work0 = state.account_work.get(name, 0)
+    records, members, work, calls, stop = ctx.kernels.sums(
+        targets, free_units, ctx.arrays, opt.date_window_days, opt.candidates, opt.k, int(a.mu + 4 * a.sd + 60), a.mu, a.known,
+        opt.budget, opt.target_budget, work0, MULTISET_BUDGET, SETTLE_GRACE)
+    if calls:
+        state.account_work[name] = work
+        state.work += work - work0
+    at = 0
+    for kind, t, s, n_found, unproven, size in records:
+        lines = tuple(members[at:at + size])
+        at += size
+        if kind == kernels_mod.SUM:
+            what = "factures" if not inv[t] else "règlements"
+            note = " ; plusieurs combinaisons possibles" if n_found > 1 else ""
+            if unproven:
+                note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
+            c = Cand((t,) + lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {size} {what}{note}"], base="sum")
+            c.same = 0  # type: ignore[attr-defined]
+            if n_found == 1 and not unproven:
+                c.why.append("seule combinaison")
+                c.base = "sum_unique"
+            if n_found > 1 or unproven:
+                c.why.append("combinaison incertaine")
+                c.base = "sum_amb"
+        elif kind == kernels_mod.SUM_COMPACT:
+            c = Cand((t,) + lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {size} factures de montants interchangeables, "
+                                                            f"émises ensemble"], base="sum_compact")
+        else:
+            c = Cand((t, s) + lines, Rule.COMBINATION, 0.0, [f"2 lignes ({eur(abs(amt[t]))} et {eur(abs(amt[s]))}) = {size} lignes de l'autre sens"],
+                     base="pair_sum")
+        _add(a, c)
+    if stop >= 0:
+        if name not in state.budget_exceeded:
+            state.budget_exceeded.append(name)
+            state.budget_left_units[name] = len(targets)
+
+
 # ---------------------------------------------------------------------------
 # global assignment
 # ---------------------------------------------------------------------------
@@ -1285,15 +1339,17 @@ def _weight(c: Cand) -> float:
     return c.z if not c.partial else min(c.z, 0.5)
 
 
-def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | None = None, kernels: Any = None) -> tuple[float, list[int], bool]:
+def _best(cands: list[Cand], banned: int = -1, floor: tuple[float, list[int]] | None = None, kernels: Any = None,
+          prepared: Any = None) -> tuple[float, list[int], bool]:
     """Max total weight of pairwise disjoint candidates (positive weights only); branch and bound
     over candidates sorted by weight, from ``floor`` (a known feasible assignment, e.g. the best
     one less the banned candidate). Returns (weight, chosen indices, finished). With compiled
-    ``kernels``, the same search compiled (``kernels.best_kernel``)."""
+    ``kernels``, the same search compiled (``kernels.best_kernel``), over ``prepared``
+    (``kernels.prepare`` of the candidates' lines) when given."""
     n = len(cands)
     w = [max(0.0, _weight(c)) if i != banned else 0.0 for i, c in enumerate(cands)]
     if kernels is not None:
-        return kernels.best(w, [c.units for c in cands], floor, EXACT_NODES)
+        return kernels.best(w, prepared if prepared is not None else [c.units for c in cands], floor, EXACT_NODES)
     # each candidate's lines as a bit mask over the component's lines (cheaper than sets)
     bit: dict[int, int] = {}
     sets = []
@@ -1356,14 +1412,16 @@ def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> 
         if _weight(c) > 0 or c.z >= MIN_Z:
             _emit(state, ctx, c, c.z if _weight(c) > 0 else 0.0, [])
         return
-    total, chosen, finished = _best(cands, kernels=ctx.kernels)
+    kern = ctx.kernels
+    prepared = kern.prepare([c.units for c in cands]) if kern is not None else None  # searched 1 + len(chosen) times
+    total, chosen, finished = _best(cands, kernels=kern, prepared=prepared)
     if not finished:
         chosen = _greedy(cands)
     chosen_set = set(chosen)
     for i in chosen:
         c = cands[i]
         if finished and len(cands) <= 60:
-            without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]), kernels=ctx.kernels)
+            without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]), kernels=kern, prepared=prepared)
             margin = total - without if fin2 else 0.0
         else:  # local margin: the strongest competitor of any of its lines
             rivals = [_weight(o) for j, o in enumerate(cands) if j != i and set(o.units) & set(c.units)]
@@ -1579,7 +1637,9 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
         kernels = kernels()
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=_named_by(state, edges))
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=_named_by(state, edges),
+              arrays=(np.asarray(u.amount, dtype=np.int64), np.asarray(u.date, dtype=np.int64), np.asarray(inv, dtype=bool),
+                      np.asarray(deposit, dtype=bool), np.asarray(u.row, dtype=np.int64)) if kernels is not None else None)
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1

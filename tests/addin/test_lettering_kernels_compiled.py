@@ -3,6 +3,7 @@ results as the Python originals, call for call and proposal for proposal, throug
 the worker processes and the CLI; used only where they pay; never needed."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import threading
@@ -18,7 +19,7 @@ from reglo.core.lettering.matching import _best, multiset_sums
 from reglo.core.lettering.passes import find_subsets
 
 from tests.addin.test_lettering_parallel import _signature
-from tests.core.test_lettering_kernels import components, subset_calls
+from tests.core.test_lettering_kernels import account_sums, components, run_sums, subset_calls
 from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
 
 pytest.importorskip("numba")
@@ -56,6 +57,12 @@ def test_compiled_multisets_are_multiset_sums(kern, values, k, budget, data):
 @given(components())
 def test_compiled_branch_and_bound_is_the_original(kern, cands):
     assert _best(cands, kernels=kern) == _best(cands)
+
+
+@settings(max_examples=3000 if os.environ.get("REGLO_FULL") else 200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(account_sums())
+def test_compiled_combination_search_is_the_original(kern, case):
+    assert run_sums(case, kern) == run_sums(case, None)
 
 
 def test_the_proposal_and_the_lettered_fec_are_the_same_with_compiled_kernels(kern, frame):

@@ -4,6 +4,7 @@ exactly what the Python originals return: same solutions in the same order, same
 compiled versions are checked the same way in ``tests/addin/test_lettering_kernels_compiled.py``."""
 from __future__ import annotations
 
+import os
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -127,3 +128,93 @@ def test_the_reverse_of_the_reference_edges_is_the_loops(monkeypatch):
     assert len(loop) > 100
     assert matching._named_by(seen["state"], edges) == loop
     assert matching._named_by(seen["state"], {}) == {}
+
+
+@st.composite
+def account_sums(draw):
+    """One account as ``matching._sums`` sees it: open lines by date (recurring prices, credit
+    notes, deposits, settlements before their invoice), the usual delay known or not, every
+    option the search reads (k, candidates, window, budgets small enough to stop)."""
+    n = draw(st.integers(2, 36))
+    prices = draw(st.lists(st.integers(1, 300_000), min_size=1, max_size=5))
+    amounts = [draw(st.one_of(st.sampled_from(prices), st.integers(1, 400_000))) for _ in range(n)]
+    signs = draw(st.lists(st.sampled_from([1, 1, -1]), min_size=n, max_size=n))
+    days = sorted(draw(st.lists(st.integers(0, 500), min_size=n, max_size=n)))
+    # invoices on the debit side mostly (a customer account), a credit note or a refund now and then
+    inv = [(s > 0) != draw(st.booleans().map(lambda b: b and draw(st.integers(0, 9)) == 0)) for s in signs]
+    deposit = [not i and draw(st.integers(0, 6)) == 0 for i in inv]
+    free = sorted(draw(st.sets(st.integers(0, n - 1), min_size=2, max_size=n)))
+    targets = [x for x in free if draw(st.integers(0, 4))]
+    options = {"k": draw(st.integers(2, 6)), "candidates": draw(st.sampled_from([2, 5, 12, 31, 40])),
+               "date_window_days": draw(st.sampled_from([30, 120, 400])), "budget": draw(st.sampled_from([0, 5, 40, 400, 50_000])),
+               "target_budget": draw(st.sampled_from([3, 60, 4_000]))}
+    known = draw(st.booleans())
+    mu = draw(st.sampled_from([0.0, 12.5, 31.0, 45.25, 90.0]))
+    sd = draw(st.sampled_from([4.0, 6.0, 17.79]))
+    return [s * a for s, a in zip(signs, amounts)], days, inv, deposit, free, targets, options, (mu, sd, known)
+
+
+def run_sums(case, kernels):
+    """``matching._sums`` on ``case`` (``account_sums``), with ``kernels`` or the Python search:
+    the candidates in order, the budgets spent and the budget stops."""
+    import numpy as np
+    from reglo.core.lettering import LetteringOptions
+    from reglo.core.lettering import matching as M
+    from reglo.core.lettering.passes import PassState
+
+    amt, days, inv, deposit, free, targets, options, (mu, sd, known) = case
+    n = len(amt)
+    rows = list(range(10, 10 + n))
+    arrays = (np.array(amt, dtype=np.int64), np.array(days, dtype=np.int64), np.array(inv, dtype=bool), np.array(deposit, dtype=bool),
+              np.array(rows, dtype=np.int64))
+    ctx = M.Ctx(amt=amt, day=days, due=days, row=rows, inv=inv, deposit=deposit, piece=[""] * n, edges={}, history={}, pooled=(35.0, 30.0),
+                partial_code=[""] * n, aamt=[abs(x) for x in amt], kernels=kernels, arrays=arrays if kernels is not None else None)
+    state = PassState(units=None, options=LetteringOptions(**options), free=np.ones(n, dtype=bool))  # type: ignore[arg-type]
+    state.account_work["C1"] = 7 if options["budget"] > 7 else 0
+    a = M._Acc(0, n, "C1", mu, sd, known)
+    M._sums(state, ctx, a, list(targets), list(free))
+    cands = [(c.units, c.rule, c.why, c.base, getattr(c, "same", None)) for c in a.cands]
+    return cands, state.account_work, state.work, state.budget_exceeded, state.budget_left_units
+
+
+@settings(max_examples=2000 if os.environ.get("REGLO_FULL") else 150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(account_sums())
+def test_sums_kernel_is_the_combination_search(case):
+    assert run_sums(case, KERN) == run_sums(case, None)
+
+
+def test_sums_kernel_finds_every_kind_of_combination():
+    """The property test's cases are not all empty: the kinds the kernel writes all occur on a
+    bench ledger, and its whole proposal is the plain one (budgets small enough to stop too)."""
+    from reglo.core.lettering import LetteringOptions, matching, propose_lettering
+    from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
+
+    frame = stripped(generate(REPORT_SEEDS[2], 120))
+    for options in (LetteringOptions(), LetteringOptions(budget=300, k=4)):
+        plain = propose_lettering(frame, options)
+        seen: list[str] = []
+        original = matching._sums_kernel
+
+        def spy(state, ctx, a, targets, free_units, _seen=seen, _original=original):
+            before = len(a.cands)
+            _original(state, ctx, a, targets, free_units)
+            _seen.extend(c.base for c in a.cands[before:])
+
+        matching._sums_kernel = spy
+        try:
+            fast = propose_lettering(frame, options, kernels=KERN)
+        finally:
+            matching._sums_kernel = original
+        assert [(g.rows, g.rule, g.reason, g.z, g.margin, g.ambiguous, g.alternatives) for g in fast.groups] == \
+            [(g.rows, g.rule, g.reason, g.z, g.margin, g.ambiguous, g.alternatives) for g in plain.groups]
+        assert (fast.work, fast.budget_exceeded) == (plain.work, plain.budget_exceeded)
+        if options.budget == 300:
+            assert fast.budget_exceeded
+        else:
+            assert {"sum_unique", "sum_amb", "sum_compact"} <= set(seen), set(seen)
+    # a settlement with its credit note paying two invoices (2 ↔ k)
+    case = ([30_000, 45_000, -15_000, -60_000], [10, 12, 20, 40], [True, True, False, False], [False] * 4, [0, 1, 2, 3], [0, 1, 2, 3],
+            {"k": 6, "candidates": 40, "date_window_days": 400, "budget": 50_000, "target_budget": 4_000}, (30.0, 6.0, False))
+    cands = run_sums(case, KERN)[0]
+    assert [(c[0], c[3]) for c in cands] == [((0, 1, 2, 3), "pair_sum")]
+    assert cands == run_sums(case, None)[0]
