@@ -53,13 +53,14 @@ def compiled() -> Any:
         "best_kernel": t.Tuple((t.float64, i64, t.boolean))(t.float64[:], vec, vec, i64, t.float64, vec, i64, vec),
         "sums_kernel": t.UniTuple(i64, 5)(vec, vec, vec, vec, flags, flags, vec, i64, i64, i64, i64, t.float64, t.boolean, i64, i64, i64, i64,
                                           i64, mat, vec),
+        "series_kernel": t.UniTuple(i64, 2)(vec, vec, vec, flags, flags, vec, t.float64, t.float64, i64, i64, mat, vec),
     }
     try:
         _callable_from_compiled(k)
         funcs = {name: numba.njit(sig, cache=True, nogil=True)(getattr(k, name)) for name, sig in signatures.items()}
     except Exception:  # noqa: BLE001 - a compiler failure must not stop the lettering
         return None
-    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"])
+    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"], funcs["series_kernel"])
 
 
 _REGISTERED: set[str] = set()
@@ -69,7 +70,7 @@ def _callable_from_compiled(k: Any) -> None:
     """The kernels ``sums_kernel`` calls, made callable from compiled code (once per process)."""
     from numba.extending import register_jitable
 
-    for name in ("subsets_kernel", "multisets_kernel", "compact_kernel", "_need_index"):
+    for name in ("subsets_kernel", "multisets_kernel", "compact_kernel", "_need_index", "_by_date", "_value_lines"):
         if name not in _REGISTERED:
             register_jitable(getattr(k, name))
             _REGISTERED.add(name)

@@ -604,6 +604,217 @@ def sums_kernel(targets, units, amt, day, inv, deposit, row, window, limit, k, s
                 break
     return n_rec, n_mem, work, calls, -1
 
+
+# ---------------------------------------------------------------------------
+# runs of invoices and instalment plans of one account (``matching._runs``,
+# ``matching._instalment_plans``)
+# ---------------------------------------------------------------------------
+
+RUN, PLAN = 0, 1  # kinds of the records ``series_kernel`` writes
+
+
+def _by_date(lines, day, row):
+    """``lines`` sorted by (date, row)."""
+    m = lines.shape[0]
+    rows = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        rows[i] = row[lines[i]]
+    o1 = np.argsort(rows, kind="mergesort")
+    ds = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        ds[i] = day[lines[o1[i]]]
+    return lines[o1[np.argsort(ds, kind="mergesort")]]
+
+
+def _value_lines(keys_side, keys_val, side, value):
+    """[lo, hi) of the lines of (side, value) in keys sorted by (side, value, date, row)."""
+    n = keys_val.shape[0]
+    lo = 0
+    while lo < n and (keys_side[lo] < side or (keys_side[lo] == side and keys_val[lo] < value)):
+        lo += 1
+    hi = lo
+    while hi < n and keys_side[hi] == side and keys_val[hi] == value:
+        hi += 1
+    return lo, hi
+
+
+def series_kernel(units, amt, day, inv, deposit, row, mu, sd, grace, max_run, rec, members):
+    """``matching._runs`` then ``matching._instalment_plans`` of one account over its open
+    ``units``: each candidate is a record of ``rec`` (kind ``RUN`` or ``PLAN``; the settlement of
+    the run or the invoice of the plan; the number of invoices of the run or of instalments of
+    the plan; how many lines of ``members`` follow), the same candidates as the originals add.
+    Returns (records, members written)."""
+    n_rec = 0
+    n_mem = 0
+    n = units.shape[0]
+    # --- runs: invoices of one sign (by date), a settlement of the other sign paying a run of them
+    for sign in (1, -1):
+        cnt = 0
+        for i in range(n):
+            x = units[i]
+            if inv[x] and (amt[x] > 0) == (sign > 0):
+                cnt += 1
+        if cnt < 2:
+            continue
+        invs = np.empty(cnt, dtype=np.int64)
+        c = 0
+        for i in range(n):
+            x = units[i]
+            if inv[x] and (amt[x] > 0) == (sign > 0):
+                invs[c] = x
+                c += 1
+        invs = _by_date(invs, day, row)
+        pref = np.zeros(cnt + 1, dtype=np.int64)
+        for i in range(cnt):
+            pref[i + 1] = pref[i] + abs(amt[invs[i]])
+        inv_days = np.empty(cnt, dtype=np.int64)
+        for i in range(cnt):
+            inv_days[i] = day[invs[i]]
+        for si in range(n):
+            s = units[si]
+            if inv[s] or (amt[s] > 0) == (sign > 0):
+                continue
+            target = abs(amt[s])
+            j_top = np.searchsorted(inv_days, day[s] + grace, side="right")
+            j_low = max(1, np.searchsorted(inv_days, day[s] - 100, side="left") + 1)
+            found_j, found_i = 0, 0
+            for jj in range(j_top, j_low - 1, -1):
+                want = pref[jj] - target
+                i = np.searchsorted(pref, want, side="left")  # prefixes increase strictly: at most one
+                if i <= cnt and pref[i] == want and 2 <= jj - i <= max_run and day[s] - day[invs[i]] <= 130:
+                    found_j, found_i = jj, i
+                    break
+            if found_j:
+                rec[n_rec, 0] = RUN
+                rec[n_rec, 1] = s
+                rec[n_rec, 2] = found_j - found_i
+                rec[n_rec, 3] = found_j - found_i + 1
+                n_rec += 1
+                for i in range(found_i, found_j):
+                    members[n_mem] = invs[i]
+                    n_mem += 1
+                members[n_mem] = s
+                n_mem += 1
+    # --- instalment plans: m − 1 settlements of one amount and one of the remainder, a month apart
+    n_sets = 0
+    for i in range(n):
+        x = units[i]
+        if not inv[x] and not deposit[x]:
+            n_sets += 1
+    if n_sets < 2:
+        return n_rec, n_mem
+    sets = np.empty(n_sets, dtype=np.int64)
+    c = 0
+    for i in range(n):
+        x = units[i]
+        if not inv[x] and not deposit[x]:
+            sets[c] = x
+            c += 1
+    sets = _by_date(sets, day, row)
+    # by (side, value), then date and row (a stable sort of the dated lines)
+    side_of = np.empty(n_sets, dtype=np.int64)
+    val_of = np.empty(n_sets, dtype=np.int64)
+    for i in range(n_sets):
+        side_of[i] = 1 if amt[sets[i]] > 0 else 0
+        val_of[i] = abs(amt[sets[i]])
+    o1 = np.argsort(val_of, kind="mergesort")
+    o2 = o1[np.argsort(side_of[o1], kind="mergesort")]
+    keys_side = side_of[o2]
+    keys_val = val_of[o2]
+    keyed = sets[o2]
+    parts_buf = np.empty(n_sets, dtype=np.int64)
+    rest_buf = np.empty(n_sets, dtype=np.int64)
+    chain = np.empty(8, dtype=np.int64)
+    limit_days = mu + 3 * sd + 60
+    for ti in range(n):
+        t = units[ti]
+        if not inv[t]:
+            continue
+        total = abs(amt[t])
+        side = 1 if amt[t] < 0 else 0  # settlements have the other sign
+        for m in range(2, 7):
+            base = (total // m) // 100 * 100
+            lo_b, hi_b = _value_lines(keys_side, keys_val, side, base)
+            lo_q, hi_q = _value_lines(keys_side, keys_val, side, total // m)
+            if hi_b == lo_b and hi_q == lo_q:  # no settlement of either part
+                continue
+            n_parts = 1 if base == total // m else 2
+            for pi in range(n_parts):
+                part = base if pi == 0 else total // m
+                if part <= 0:
+                    continue
+                lo_p, hi_p = _value_lines(keys_side, keys_val, side, part)
+                if hi_p == lo_p:
+                    continue
+                rest = total - part * (m - 1)
+                if rest <= 0 or abs(rest - part) > 100 * m:
+                    continue
+                lo_r, hi_r = _value_lines(keys_side, keys_val, side, rest)
+                if hi_r == lo_r:
+                    continue
+                n_p = 0
+                for i in range(lo_p, hi_p):
+                    if day[keyed[i]] >= day[t] - grace:
+                        parts_buf[n_p] = keyed[i]
+                        n_p += 1
+                n_r = 0
+                if rest == part:
+                    if n_p < m:
+                        continue
+                else:
+                    for i in range(lo_r, hi_r):
+                        if day[keyed[i]] >= day[t] - grace:
+                            rest_buf[n_r] = keyed[i]
+                            n_r += 1
+                    if n_p < m - 1 or n_r == 0:
+                        continue
+                need = m if rest == part else m - 1
+                for start in range(n_p):
+                    chain[0] = parts_buf[start]
+                    n_c = 1
+                    for xi in range(start + 1, n_p):
+                        if n_c == need:
+                            break
+                        x = parts_buf[xi]
+                        gap = day[x] - day[chain[n_c - 1]]
+                        if 20 <= gap <= 45:
+                            chain[n_c] = x
+                            n_c += 1
+                    if n_c < need:
+                        continue
+                    if day[chain[0]] - day[t] > limit_days:
+                        break
+                    if rest != part:
+                        pick = -1
+                        for i in range(n_r):  # the remainder a month after the chain …
+                            g = day[rest_buf[i]] - day[chain[n_c - 1]]
+                            if 20 <= g <= 45:
+                                pick = rest_buf[i]
+                                break
+                        if pick < 0:  # … or a month before it
+                            for i in range(n_r):
+                                x = rest_buf[i]
+                                g = day[chain[0]] - day[x]
+                                if 20 <= g <= 45 and day[x] >= day[t] - grace:
+                                    pick = x
+                                    break
+                        if pick < 0:
+                            continue
+                        chain[n_c] = pick
+                        n_c += 1
+                    rec[n_rec, 0] = PLAN
+                    rec[n_rec, 1] = t
+                    rec[n_rec, 2] = m
+                    rec[n_rec, 3] = n_c + 1
+                    n_rec += 1
+                    members[n_mem] = t
+                    n_mem += 1
+                    for i in range(n_c):
+                        members[n_mem] = chain[i]
+                        n_mem += 1
+                    break
+    return n_rec, n_mem
+
 # ---------------------------------------------------------------------------
 
 class ArrayKernels:
@@ -611,8 +822,8 @@ class ArrayKernels:
     Python originals, computed by the given kernels (``subsets_kernel`` … or their compiled
     versions)."""
 
-    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel, sums=sums_kernel):
-        self._subsets, self._multisets, self._best, self._sums = subsets, multisets, best, sums
+    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel, sums=sums_kernel, series=series_kernel):
+        self._subsets, self._multisets, self._best, self._sums, self._series = subsets, multisets, best, sums, series
         self._local = threading.local()  # output buffers, reused call after call (one set per thread)
 
     def _buffers(self, limit: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -686,3 +897,12 @@ class ArrayKernels:
                                                      deposit, row, window, limit, k, span, float(mu), bool(known), budget, target_budget,
                                                      work0, multiset_budget, grace, rec, members)
         return rec[:n_rec].tolist(), members[:n_mem].tolist(), int(work), int(calls), int(stop)
+
+    def series(self, units: list[int], arrays: tuple, mu: float, sd: float, grace: int, max_run: int) -> tuple[list, list]:
+        """``series_kernel`` of one account: (records as lists, members)."""
+        amt, day, inv, deposit, row = arrays
+        n = len(units)
+        rec = np.empty((11 * n + 1, 4), dtype=np.int64)
+        members = np.empty(n * (max_run + 1) + 80 * n + 1, dtype=np.int64)
+        n_rec, n_mem = self._series(np.array(units, dtype=np.int64), amt, day, inv, deposit, row, float(mu), float(sd), grace, max_run, rec, members)
+        return rec[:n_rec].tolist(), members[:n_mem].tolist()

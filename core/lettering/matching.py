@@ -753,8 +753,11 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     for c in a.cands:
         if c.ref or (c.rule is Rule.EXACT and getattr(c, "same", 9) == 1):
             strong.update(c.units)
-    _runs(ctx, a, free_units, opt.k)
-    _instalment_plans(state, ctx, a, free_units)
+    if ctx.arrays is not None and getattr(ctx.kernels, "series", None) is not None:
+        _series_kernel(ctx, a, free_units)
+    else:
+        _runs(ctx, a, free_units, opt.k)
+        _instalment_plans(state, ctx, a, free_units)
     _sums(state, ctx, a, [x for x in free_units if x not in strong], free_units)
     # --- score
     for c in a.cands:
@@ -955,6 +958,20 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
                 i = at[pref[j] - target]
                 members = tuple(invs[i:j]) + (s,)
                 _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
+
+
+def _series_kernel(ctx: Ctx, a: _Acc, free_units: list[int]) -> None:
+    """``_runs`` then ``_instalment_plans`` by ``kernels.series_kernel``: the same candidates."""
+    records, members = ctx.kernels.series(free_units, ctx.arrays, a.mu, a.sd, SETTLE_GRACE, MAX_RUN)
+    amt = ctx.amt
+    at = 0
+    for kind, x, count, size in records:
+        lines = tuple(members[at:at + size])
+        at += size
+        if kind == kernels_mod.RUN:
+            _add(a, Cand(lines, Rule.COMBINATION, 0.0, [f"{eur(abs(amt[x]))} = {count} factures consécutives"], base="run"))
+        else:
+            _add(a, Cand(lines, Rule.COMBINATION, 0.0, [f"{eur(abs(amt[x]))} payé en {count} échéances mensuelles"], base="plan"))
 
 
 _RUNS_VECTOR = 48  # invoices in a settlement's 100 days from which its runs are looked up with numpy

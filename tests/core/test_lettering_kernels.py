@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import random
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reglo.core.lettering import kernels as K
 from reglo.core.lettering.matching import EXACT_NODES, Cand, _best, multiset_sums
@@ -218,3 +218,97 @@ def test_sums_kernel_finds_every_kind_of_combination():
     cands = run_sums(case, KERN)[0]
     assert [(c[0], c[3]) for c in cands] == [((0, 1, 2, 3), "pair_sum")]
     assert cands == run_sums(case, None)[0]
+
+
+@st.composite
+def account_series(draw):
+    """One account as ``matching._runs`` and ``matching._instalment_plans`` see it: invoices
+    (recurring prices among them), monthly statements paying runs of them, invoices paid in 2 to 6
+    instalments about a month apart (parts rounded to the euro or the hundred, a remainder
+    before or after), deposits, credit notes, noise."""
+    lines: list[tuple[int, int, bool, bool]] = []  # (signed cents, day, invoice, deposit)
+    prices = draw(st.lists(st.integers(1, 90_000), min_size=1, max_size=4))
+    sign = draw(st.sampled_from([1, -1]))  # the invoices' side
+    day = draw(st.integers(0, 40))
+    invoices = []
+    for _ in range(draw(st.integers(2, 14))):
+        day += draw(st.integers(0, 25))
+        amount = draw(st.one_of(st.sampled_from(prices), st.integers(100, 400_000)))
+        invoices.append((amount, day))
+        lines.append((sign * amount, day, True, False))
+    for _ in range(draw(st.integers(0, 3)) if len(invoices) >= 2 else 0):  # statements: a run of consecutive invoices
+        if len(invoices) >= 2:
+            i = draw(st.integers(0, len(invoices) - 2))
+            j = draw(st.integers(i + 2, min(len(invoices), i + 17)))
+            lines.append((-sign * sum(a for a, _ in invoices[i:j]), invoices[j - 1][1] + draw(st.integers(-3, 60)), False, False))
+    for _ in range(draw(st.integers(1, 3))):  # instalment plans
+        total = draw(st.integers(2_000, 900_000))
+        m = draw(st.integers(2, 6))
+        part = draw(st.sampled_from([(total // m) // 100 * 100, total // m]))
+        rest = total - part * (m - 1)
+        d0 = draw(st.integers(0, 300))
+        lines.append((sign * total, d0, True, False))
+        d = d0 + draw(st.integers(-5, 120))
+        dates = []
+        for _ in range(m):
+            dates.append(d)
+            d += draw(st.integers(15, 50))
+        rest_at = draw(st.sampled_from([0, m - 1]))
+        for n, dd in enumerate(dates):
+            amount = rest if n == rest_at and rest != part else part
+            if draw(st.integers(0, 12)):
+                lines.append((-sign * amount, dd, False, False))
+    for _ in range(draw(st.integers(0, 10))):  # noise: settlements, deposits, credit notes, refunds
+        amount = draw(st.one_of(st.sampled_from(prices), st.integers(1, 400_000)))
+        kind = draw(st.integers(0, 3))
+        lines.append(((-sign if kind < 3 else sign) * amount, draw(st.integers(0, 500)), kind == 3, kind == 1))
+    assume(len(lines) >= 2)
+    lines.sort(key=lambda x: x[1])
+    everything = list(range(len(lines)))
+    free = sorted(draw(st.one_of(st.just(everything), st.sets(st.integers(0, len(lines) - 1), min_size=2, max_size=len(lines)))))
+    mu = draw(st.sampled_from([0.0, 12.5, 31.0, 45.25, 90.0]))
+    sd = draw(st.sampled_from([4.0, 6.0, 17.79]))
+    return [x[0] for x in lines], [x[1] for x in lines], [x[2] for x in lines], [x[3] for x in lines], free, mu, sd
+
+
+def run_series(case, kernels):
+    """``_runs`` then ``_instalment_plans`` on ``case`` (``account_series``), or their kernel:
+    the candidates added."""
+    import numpy as np
+    from reglo.core.lettering import LetteringOptions
+    from reglo.core.lettering import matching as M
+    from reglo.core.lettering.passes import PassState
+
+    amt, days, inv, deposit, free, mu, sd = case
+    n = len(amt)
+    rows = list(range(3, 3 + n))
+    ctx = M.Ctx(amt=amt, day=days, due=days, row=rows, inv=inv, deposit=deposit, piece=[""] * n, edges={}, history={}, pooled=(35.0, 30.0),
+                partial_code=[""] * n, aamt=[abs(x) for x in amt], kernels=kernels,
+                arrays=(np.array(amt, dtype=np.int64), np.array(days, dtype=np.int64), np.array(inv, dtype=bool), np.array(deposit, dtype=bool),
+                        np.array(rows, dtype=np.int64)) if kernels is not None else None)
+    a = M._Acc(0, n, "C1", mu, sd, True)
+    if kernels is None:
+        state = PassState(units=None, options=LetteringOptions(), free=np.ones(n, dtype=bool))  # type: ignore[arg-type]
+        M._runs(ctx, a, list(free), 6)
+        M._instalment_plans(state, ctx, a, list(free))
+    else:
+        M._series_kernel(ctx, a, list(free))
+    return sorted((c.units, c.rule, c.why, c.base) for c in a.cands)
+
+
+@settings(max_examples=2000 if os.environ.get("REGLO_FULL") else 150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(account_series())
+def test_series_kernel_is_the_runs_and_the_instalment_plans(case):
+    assert run_series(case, KERN) == run_series(case, None)
+
+
+def test_series_kernel_finds_runs_and_plans():
+    """A statement paying three consecutive invoices, an invoice paid in 3 instalments (the
+    remainder last), and noise: the kernel finds both, as the originals do."""
+    amt = [40_000, 25_050, 12_000, 100_001, 3_000, -77_050, -33_300, -33_300, -33_401, -9_999]
+    days = [0, 5, 9, 20, 30, 60, 55, 85, 116, 120]
+    inv = [True] * 5 + [False] * 5
+    case = (amt, days, inv, [False] * 10, list(range(10)), 30.0, 6.0)
+    found = run_series(case, KERN)
+    assert [(units, base) for units, _, _, base in found] == [((0, 1, 2, 5), "run"), ((3, 6, 7, 8), "plan")]
+    assert found == run_series(case, None)
