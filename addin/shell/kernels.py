@@ -123,10 +123,11 @@ class _Loading:
 
 def search_options(lines: int) -> dict[str, Any]:
     """Every keyword ``propose_lettering`` takes for the search of a ledger of ``lines``: worker
-    processes (``parallel.search_processes``) and compiled kernels."""
-    from reglo.addin.shell.parallel import search_processes
+    processes (``parallel.search_processes``), compiled kernels and threads for the column-wise
+    steps (``parallel.search_threads``)."""
+    from reglo.addin.shell.parallel import search_processes, search_threads
 
-    return {**search_processes(lines), **search_kernels(lines)}  # processes first: they count the threads
+    return {**search_processes(lines), **search_kernels(lines), **search_threads(lines)}  # processes first: they count the threads
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
@@ -119,6 +119,27 @@ def process_map(job: Any, chunks: list[list[int]]) -> Iterator[Any]:
             pass  # a worker died or none could start: the chunks left are searched here
     for chunk in chunks[done:]:
         yield job.run(chunk)
+
+
+def thread_map(fn: Any, items: list) -> list:
+    """``[fn(x) for x in items]`` in threads, one per item (the engine's column-wise steps that
+    run outside the interpreter: Arrow, numpy). The threads are gone when it returns, before any
+    fork of the search."""
+    items = list(items)
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="reglo-lettrage") as pool:
+        return list(pool.map(fn, items))
+
+
+def search_threads(lines: int) -> dict[str, Any]:
+    """The ``threads`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty on one
+    processor, or on a small ledger)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return {"threads": thread_map} if cpus > 1 and lines >= MIN_LINES else {}
 
 
 def search_processes(lines: int) -> dict[str, Any]:

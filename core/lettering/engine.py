@@ -281,7 +281,7 @@ def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
 
 def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = None,
                       progress: Callable[[str, int, int], None] | None = None, *, parallel: matching.Parallel | None = None,
-                      workers: int = 1, kernels: object | None = None) -> LetteringProposal:
+                      workers: int = 1, kernels: object | None = None, threads: matching.Threads | None = None) -> LetteringProposal:
     """Proposed letterings of the open lines of the scope; nothing is changed.
 
     Args:
@@ -296,6 +296,9 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
         kernels: the search's numeric kernels compiled by the caller
             (``reglo.core.lettering.kernels.ArrayKernels``), or a function returning them,
             called once the column-wise steps are done; the proposal is the same without.
+        threads: ``threads(fn, items)`` computing ``[fn(x) for x in items]`` side by side (the
+            caller's threads): the references of a big scope are then read in two halves at
+            once (``matching.reference_edges``); the proposal is the same without.
     """
     options = options or LetteringOptions()
     tell = progress or (lambda stage, done, total: None)
@@ -308,7 +311,7 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
     inv, deposit, piece = _unit_features(frame, units)
     history = _history(frame, sc)
-    matching.run(state, inv, deposit, piece, history, parallel=parallel, workers=workers, kernels=kernels)
+    matching.run(state, inv, deposit, piece, history, parallel=parallel, workers=workers, kernels=kernels, threads=threads)
     tell("groupes et codes", 0, 1)
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),

@@ -39,6 +39,7 @@ from reglo.core.lettering.models import LetteringOptions, Rule
 from reglo.core.lettering.passes import (
     PassState,
     RawGroup,
+    Units,
     eur,
     find_subsets,
     reference_keys,
@@ -113,13 +114,58 @@ def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return parents[ok.to_numpy(zero_copy_only=False)], pc.filter(flat, ok)
 
 
-def reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
-    """See ``_reference_edges`` (run without cyclic GC: it builds one dict per naming line)."""
+SPLIT_UNITS = 200_000  # from this many open units, the references are read in two halves side by side (``threads``)
+
+Threads = Callable[[Callable[[Any], Any], list], list]
+
+
+def reference_edges(state: PassState, inv: np.ndarray, threads: Threads | None = None) -> dict[int, dict[int, int]]:
+    """See ``_reference_edges`` (run without cyclic GC: it builds one dict per naming line).
+
+    ``threads(fn, items)``, when given (by the caller: the engine starts no thread), computes
+    ``[fn(x) for x in items]`` side by side: a big scope is then read in two halves cut between
+    accounts (a reference never links two accounts), whose Arrow and numpy steps run outside
+    the interpreter at the same time. The edges are the same."""
     with gc_paused():
+        if threads is not None and len(state.units) >= SPLIT_UNITS:
+            return _reference_edges_halves(state, inv, threads)
         return _reference_edges(state, inv)
 
 
-def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, int]]:
+def _reference_edges_halves(state: PassState, inv: np.ndarray, threads: Threads) -> dict[int, dict[int, int]]:
+    u = state.units
+    n = len(u)
+    acc = u.account
+    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+    at = int(np.searchsorted(starts, n // 2))
+    cut = int(starts[at]) if at < len(starts) else n
+    if not 0 < cut < n:  # one account holds the middle of the scope up to its end
+        return _reference_edges(state, inv)
+    line_unit = np.asarray(u.line_unit, dtype="int64")
+
+    def half(bounds: tuple[int, int]) -> tuple[dict[int, dict[int, int]], Any]:
+        lo, hi = bounds
+        lines = np.flatnonzero((line_unit >= lo) & (line_unit < hi))
+        take = pa.array(lines, type=pa.int64())
+        sub = Units(account=u.account[lo:hi], amount=u.amount[lo:hi], date=u.date[lo:hi], due=u.due[lo:hi], row=u.row[lo:hi], rows=[],
+                    partial_code=[], line_unit=line_unit[lines] - lo, line_label=u.line_label.take(take), line_ref=u.line_ref.take(take),
+                    line_text=u.line_text.take(take) if u.line_text is not None else None)
+        sub_state = PassState(units=sub, options=state.options, free=state.free[lo:hi])
+        edges = _reference_edges(sub_state, inv[lo:hi], offset=lo)
+        return edges, getattr(sub_state, "edge_arrays", None)
+
+    edges: dict[int, dict[int, int]] = {}
+    arrays = []
+    for part, part_arrays in threads(half, [(0, cut), (cut, n)]):  # in unit order: the edges as one pass makes them
+        edges.update(part)
+        if part_arrays is not None:
+            arrays.append(part_arrays)
+    if arrays:
+        state.edge_arrays = tuple(np.concatenate([a[i] for a in arrays]) for i in range(3))  # type: ignore[attr-defined]
+    return edges
+
+
+def _reference_edges(state: PassState, inv: np.ndarray, offset: int = 0) -> dict[int, dict[int, int]]:
     """Unit -> {unit it names: strength}: a line whose label or piece names the piece reference of
     an open line of the other sign of the same account (unique among that side's open lines).
     Strength: full number (« FA2025-00123 », « FA25-0012 »), short invoice number after an
@@ -181,6 +227,8 @@ def _reference_edges(state: PassState, inv: np.ndarray) -> dict[int, dict[int, i
     ea, eb, es = ea[order], eb[order], es[order]
     keep = np.r_[True, (ea[1:] != ea[:-1]) | (eb[1:] != eb[:-1])]
     ea, eb, es = ea[keep], eb[keep], es[keep]
+    if offset:  # units of a part of the scope starting at ``offset``
+        ea, eb = ea + offset, eb + offset
     state.edge_arrays = (ea, eb, es)  # type: ignore[attr-defined]
     # the dict of dicts, one per naming unit (ea is sorted)
     cut = np.flatnonzero(np.r_[True, ea[1:] != ea[:-1]]).tolist() + [len(ea)]
@@ -1613,13 +1661,14 @@ def _chunks(busy: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
 
 
 def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]],
-        parallel: Parallel | None = None, workers: int = 1, kernels: Any = None) -> None:
+        parallel: Parallel | None = None, workers: int = 1, kernels: Any = None, threads: Threads | None = None) -> None:
     """The whole scope: per account, candidates → scores → assignment; then balances.
 
     ``kernels``, when given, computes the three numeric searches (``kernels.ArrayKernels``, e.g.
     compiled by the add-in); the proposal is the same as without. It may also be a function
     returning them (or None), called when the search starts, after the column-wise steps: the
-    caller may load them meanwhile.
+    caller may load them meanwhile. ``threads``, when given, reads the references of a big
+    scope in two halves side by side (``reference_edges``).
 
     ``parallel(job, chunks)``, when given, runs ``job.run(chunk)`` for every chunk of accounts
     (possibly in other processes: the caller's choice; the engine starts none) and yields the
@@ -1630,7 +1679,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
         return
     state.stage = "références"  # stage names shown by the progress bars (kept from the pass engine)
     state.tick(0, 1)
-    edges = reference_edges(state, inv)
+    edges = reference_edges(state, inv, threads)
     # a deposit precedes its invoice, so it cannot name it: a line « ACOMPTE … FA2025-00123 »
     # that names an invoice is a part payment of it, not a deposit
     deposit = deposit.copy()

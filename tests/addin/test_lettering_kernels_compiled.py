@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from reglo.addin.shell import kernels, parallel
 from reglo.core.fec import read_fec, write_fec
 from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
+from reglo.core.lettering import matching
 from reglo.core.lettering.matching import _best, multiset_sums
 from reglo.core.lettering.passes import find_subsets
 
@@ -110,19 +111,21 @@ def test_used_on_big_ledgers_only_and_never_required(kern, monkeypatch):
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_the_kernels_load_while_the_column_wise_steps_run(kern, frame, monkeypatch, processes):
     """Not loaded yet, the kernels load in a thread that the search joins before it starts (and
-    before it forks its workers): the same proposal, and no thread left."""
+    before it forks its workers), while the references are read in two halves by two more
+    threads: the same proposal, and no thread left."""
     monkeypatch.setenv("REGLO_PROCESSUS", processes)
     monkeypatch.setattr(kernels, "MIN_LINES", 0)
     monkeypatch.setattr(parallel, "MIN_LINES", 0)
+    monkeypatch.setattr(matching, "SPLIT_UNITS", 1000)  # the references read in two halves, in threads, meanwhile
     plain = propose_lettering(frame, LetteringOptions())
     kernels.compiled.cache_clear()
     try:
         options = kernels.search_options(len(frame))
         loading = options["kernels"]
         assert callable(loading) and not isinstance(loading, type(kern))
-        assert ("parallel" in options) is (processes == "2")
+        assert ("parallel" in options) is (processes == "2") and options["threads"] is parallel.thread_map
         assert _signature(propose_lettering(frame, LetteringOptions(), **options)) == _signature(plain)
-        assert not [t for t in threading.enumerate() if t.name == "reglo-noyaux-lettrage"]
+        assert not [t for t in threading.enumerate() if t.name.startswith("reglo-")]
         assert loading() is kernels.compiled() is not None
         assert kernels.search_kernels(len(frame)) == {"kernels": kernels.compiled()}  # loaded: given as they are
     finally:

@@ -312,3 +312,40 @@ def test_series_kernel_finds_runs_and_plans():
     found = run_series(case, KERN)
     assert [(units, base) for units, _, _, base in found] == [((0, 1, 2, 5), "run"), ((3, 6, 7, 8), "plan")]
     assert found == run_series(case, None)
+
+
+def test_the_references_read_in_two_halves_are_the_references(monkeypatch):
+    """``reference_edges`` with ``threads``: the scope cut in two between accounts, each half
+    read alone; the same edges (in the same order), the same edge arrays, the same proposal."""
+    import numpy as np
+    from reglo.core.lettering import LetteringOptions, matching, propose_lettering
+    from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
+
+    frame = stripped(generate(REPORT_SEEDS[1], 80))
+    seen: dict[str, list] = {"edges": [], "arrays": [], "halves": []}
+    original = matching.reference_edges
+
+    def spy(state, inv, threads=None):
+        edges = original(state, inv, threads)
+        seen["edges"].append(edges)
+        seen["arrays"].append(getattr(state, "edge_arrays", None))
+        return edges
+
+    def in_turn(fn, items):
+        seen["halves"].append(items)
+        return [fn(x) for x in items]
+
+    monkeypatch.setattr(matching, "reference_edges", spy)
+    monkeypatch.setattr(matching, "SPLIT_UNITS", 1000)
+    plain = propose_lettering(frame, LetteringOptions())
+    halved = propose_lettering(frame, LetteringOptions(), threads=in_turn)
+    assert len(seen["halves"]) == 1 and seen["halves"][0][0][0] == 0 and 0 < seen["halves"][0][0][1] == seen["halves"][0][1][0]
+    (whole, split), (a, b) = seen["edges"], seen["arrays"]
+    assert len(whole) > 500 and list(whole.items()) == list(split.items())
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert [(g.rows, g.reason, g.z, g.margin, g.alternatives) for g in halved.groups] == [(g.rows, g.reason, g.z, g.margin, g.alternatives) for g in plain.groups]
+    # a small scope is read in one pass, threads or not
+    monkeypatch.setattr(matching, "SPLIT_UNITS", 10**9)
+    seen["halves"].clear()
+    propose_lettering(frame, LetteringOptions(), threads=in_turn)
+    assert seen["halves"] == []
