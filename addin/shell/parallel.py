@@ -24,7 +24,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
@@ -122,14 +122,38 @@ def process_map(job: Any, chunks: list[list[int]]) -> Iterator[Any]:
 
 
 def thread_map(fn: Any, items: list) -> list:
-    """``[fn(x) for x in items]`` in threads, one per item (the engine's column-wise steps that
-    run outside the interpreter: Arrow, numpy). The threads are gone when it returns, before any
-    fork of the search."""
+    """``[fn(x) for x in items]`` side by side: the first item in this thread, each other in a
+    thread of its own (the engine's column-wise steps, which run outside the interpreter: Arrow,
+    numpy). Each item runs once; where no thread can start (a browser), the rest run here one
+    after the other. An item's error is raised here once all have run. The threads are gone
+    when it returns, before any fork of the search."""
     items = list(items)
-    if len(items) < 2:
-        return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="reglo-lettrage") as pool:
-        return list(pool.map(fn, items))
+    results: list = [None] * len(items)
+    errors: list = [None] * len(items)
+
+    def work(i: int) -> None:
+        try:
+            results[i] = fn(items[i])
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            errors[i] = exc
+
+    started = []
+    for i in range(1, len(items)):  # the first item in this very thread
+        thread = threading.Thread(target=work, args=(i,), name=f"reglo-lettrage-{i}")
+        try:
+            thread.start()
+        except RuntimeError:  # no thread can start here (a browser): the rest one after the other
+            break
+        started.append(thread)
+    for i in [0, *range(len(started) + 1, len(items))]:
+        if i < len(items):
+            work(i)
+    for thread in started:
+        thread.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return results
 
 
 def search_threads(lines: int) -> dict[str, Any]:
@@ -139,7 +163,7 @@ def search_threads(lines: int) -> dict[str, Any]:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return {"threads": thread_map} if cpus > 1 and lines >= MIN_LINES else {}
+    return {"threads": thread_map} if cpus > 1 and lines >= MIN_LINES and sys.platform != "emscripten" else {}
 
 
 def search_processes(lines: int) -> dict[str, Any]:

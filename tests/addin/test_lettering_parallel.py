@@ -136,3 +136,42 @@ def test_a_process_with_other_threads_does_not_fork_unless_asked(monkeypatch):
     assert parallel.workers() == 1 and parallel.search_processes(10_000_000) == {}
     monkeypatch.setenv("REGLO_PROCESSUS", "2")
     assert parallel.workers() == 2
+
+
+def test_thread_map_runs_every_item_once_in_order_even_without_threads(monkeypatch):
+    import threading
+
+    calls = []
+
+    def fn(x):
+        calls.append(x)
+        return x * 10
+
+    assert parallel.thread_map(fn, [1, 2, 3]) == [10, 20, 30] and sorted(calls) == [1, 2, 3]
+    assert not [t for t in threading.enumerate() if t.name.startswith("reglo-lettrage")]
+    calls.clear()
+    started = []
+
+    def no_more_threads(self):  # a browser (xlwings Lite): the second thread cannot start
+        if started:
+            raise RuntimeError("can't start new thread")
+        started.append(self)
+        original(self)
+
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", no_more_threads)
+    assert parallel.thread_map(fn, [4, 5, 6]) == [40, 50, 60] and sorted(calls) == [4, 5, 6]
+    calls.clear()
+
+    def fails(x):
+        if x == 8:
+            raise ValueError("huit")
+        return fn(x)
+
+    monkeypatch.setattr(threading.Thread, "start", original)
+    with pytest.raises(ValueError, match="huit"):  # an error in a thread reaches the caller, after every item ran
+        parallel.thread_map(fails, [7, 8, 9])
+    assert sorted(calls) == [7, 9]
+    assert parallel.thread_map(fn, []) == [] and parallel.thread_map(fn, [2]) == [20]
+    monkeypatch.setattr(parallel.sys, "platform", "emscripten")
+    assert parallel.search_threads(10**7) == {}

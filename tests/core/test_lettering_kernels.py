@@ -113,8 +113,8 @@ def test_the_reverse_of_the_reference_edges_is_the_loops(monkeypatch):
     seen = {}
     original = matching.reference_edges
 
-    def spy(state, inv):
-        edges = original(state, inv)
+    def spy(state, inv, threads=None):
+        edges = original(state, inv, threads)
         seen["state"], seen["edges"] = state, edges
         return edges
 
