@@ -1,10 +1,12 @@
 """The lettering search's numeric kernels compiled with numba, for big ledgers.
 
-``reglo.core.lettering.kernels`` restates the three small searches that take about a third of
-the per-account search (subsets of amounts, multisets of interchangeable amounts, the exact
-assignment's branch and bound) over numpy arrays. Here they are compiled with numba and handed
-to ``propose_lettering(..., kernels=...)``: the proposal is the same, group for group
-(``tests/core/test_lettering_kernels.py``, ``tests/addin/test_lettering_kernels_compiled.py``).
+``reglo.core.lettering.kernels`` restates the numeric parts of the per-account search over numpy
+arrays: the small searches (subsets of amounts, multisets of interchangeable amounts, the exact
+assignment's branch and bound) and two whole steps of an account (its combination search; its
+runs of invoices and instalment plans). Here they are compiled with numba and handed to
+``propose_lettering(..., kernels=...)``: the proposal is the same, group for group
+(``tests/core/test_lettering_kernels.py``, ``tests/addin/test_lettering_kernels_compiled.py``;
+ADR 0009).
 
 - Compiled once per machine and kept in numba's cache (beside the module, or in the user's
   cache folder when Reglo's folder is read-only): about 15 s the first time, then under half a
