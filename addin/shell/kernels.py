@@ -56,13 +56,16 @@ def compiled() -> Any:
         "sums_kernel": t.UniTuple(i64, 5)(vec, vec, vec, vec, flags, flags, vec, i64, i64, i64, i64, t.float64, t.boolean, i64, i64, i64, i64,
                                           i64, mat, vec),
         "series_kernel": t.UniTuple(i64, 2)(vec, vec, vec, flags, flags, vec, t.float64, t.float64, i64, i64, mat, vec),
+        "pairs_kernel": i64(vec, vec, vec, vec, flags, flags, vec, vec, vec, flags, i64, t.float64, t.float64, t.boolean, i64, i64, mat, mat,
+                            t.float64[:]),
     }
     try:
         _callable_from_compiled(k)
         funcs = {name: numba.njit(sig, cache=True, nogil=True)(getattr(k, name)) for name, sig in signatures.items()}
     except Exception:  # noqa: BLE001 - a compiler failure must not stop the lettering
         return None
-    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"], funcs["series_kernel"])
+    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"], funcs["series_kernel"],
+                     funcs["pairs_kernel"])
 
 
 _REGISTERED: set[str] = set()

@@ -815,6 +815,196 @@ def series_kernel(units, amt, day, inv, deposit, row, mu, sd, grace, max_run, re
                     break
     return n_rec, n_mem
 
+
+# ---------------------------------------------------------------------------
+# exact pairs of one account and their scores (``matching.letter_account``'s exact 1-1 step,
+# ``matching._score_pair``)
+# ---------------------------------------------------------------------------
+
+EARLY_NONE, EARLY_SETTLEMENT, EARLY_DEPOSIT = 0, 1, 2  # « règlement / acompte antérieur à la facture »
+NO_DELAY = -(2 ** 62)
+
+
+
+def pairs_kernel(units, amt, day, due, inv, deposit, row, nsame, piece, linked, window, mu, sd, known, max_alts, grace,
+                 out_units, out_int, out_z):
+    """The exact 1-1 candidates of one account over its open ``units``, in the order
+    ``letter_account`` adds them (amounts by first appearance; for each, the debit lines' nearest
+    partners by usual delay, then the credit lines'), each pair once, with the score
+    ``matching._score_pair`` gives it up to its reference features.
+
+    Per pair: ``out_units`` (the two units, increasing), ``out_z`` (the score: complete when
+    neither unit names or is named by a line, ``linked``; else up to the delay, the caller adding
+    the rest) and ``out_int``: (early kind, delay or ``NO_DELAY``, same-amount count, shared
+    piece, linked). Returns the number of pairs."""
+    n = units.shape[0]
+    vals = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        vals[i] = abs(amt[units[i]])
+    by_val = np.argsort(vals, kind="mergesort")  # ties in unit order
+    # groups of equal amounts, by the first appearance of the amount
+    starts = np.empty(n + 1, dtype=np.int64)
+    n_groups = 0
+    for i in range(n):
+        if i == 0 or vals[by_val[i]] != vals[by_val[i - 1]]:
+            starts[n_groups] = i
+            n_groups += 1
+    starts[n_groups] = n
+    first = np.empty(n_groups, dtype=np.int64)
+    for g in range(n_groups):
+        first[g] = by_val[starts[g]]
+    group_order = np.argsort(first, kind="mergesort")
+    n_out = 0
+    near = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.float64)
+    rows = np.empty(n, dtype=np.int64)
+    for gi in range(n_groups):
+        g = group_order[gi]
+        lo, hi = starts[g], starts[g + 1]
+        if hi - lo < 2:
+            continue
+        xs = np.sort(by_val[lo:hi])  # positions in ``units``, in unit order
+        n_pos = 0
+        n_neg = 0
+        for i in range(xs.shape[0]):
+            if amt[units[xs[i]]] > 0:
+                n_pos += 1
+            elif amt[units[xs[i]]] < 0:
+                n_neg += 1
+        if n_pos == 0 or n_neg == 0:
+            continue
+        pos = np.empty(n_pos, dtype=np.int64)
+        neg = np.empty(n_neg, dtype=np.int64)
+        a = 0
+        b = 0
+        for i in range(xs.shape[0]):
+            x = units[xs[i]]
+            if amt[x] > 0:
+                pos[a] = x
+                a += 1
+            elif amt[x] < 0:
+                neg[b] = x
+                b += 1
+        same = nsame[units[xs[0]]]
+        group_start = n_out
+        for side in range(2):
+            ones = pos if side == 0 else neg
+            others = neg if side == 0 else pos
+            for oi in range(ones.shape[0]):
+                o = ones[oi]
+                d_o = day[o]
+                m = 0
+                for j in range(others.shape[0]):
+                    if abs(day[others[j]] - d_o) <= window:
+                        near[m] = others[j]
+                        m += 1
+                if m > 1:
+                    for j in range(m):
+                        rows[j] = row[near[j]]
+                        if side == 0:  # o is the debit line p, near[j] the credit line q
+                            keys[j] = abs((day[near[j]] - d_o if inv[o] else d_o - day[near[j]]) - mu)
+                        else:  # o is the credit line q, near[j] the debit line p
+                            p = near[j]
+                            keys[j] = abs((d_o - day[p] if inv[p] else day[p] - d_o) - mu)
+                    o1 = np.argsort(rows[:m], kind="mergesort")
+                    o2 = np.argsort(keys[:m][o1], kind="mergesort")
+                    picked = near[:m][o1[o2]]
+                else:
+                    picked = near[:m].copy()
+                for j in range(min(m, max_alts)):
+                    u1 = o
+                    u2 = picked[j]
+                    x = u1 if u1 < u2 else u2
+                    y = u2 if u1 < u2 else u1
+                    dup = False
+                    for k in range(group_start, n_out):
+                        if out_units[k, 0] == x and out_units[k, 1] == y:
+                            dup = True
+                            break
+                    if dup:
+                        continue
+                    # the score (``_score_pair``)
+                    z = 1.5
+                    early = EARLY_NONE
+                    delay = NO_DELAY
+                    ix = inv[x]
+                    iy = inv[y]
+                    if ix or iy:
+                        dx = day[x]
+                        dy = day[y]
+                        if ix and iy:
+                            inv_max = dx if dx >= dy else dy
+                        else:
+                            inv_max = dx if ix else dy
+                        limit = inv_max - grace
+                        ex = (not ix) and dx < limit
+                        ey = (not iy) and dy < limit
+                        if ex or ey:
+                            bad = 0
+                            if ex and not deposit[x]:
+                                bad += 1
+                            if ey and not deposit[y]:
+                                bad += 1
+                            if bad:
+                                z -= 3.0 * bad
+                                early = EARLY_SETTLEMENT
+                            else:
+                                early = EARLY_DEPOSIT
+                        sx = (not ix) and not deposit[x]
+                        sy = (not iy) and not deposit[y]
+                        if sx or sy:
+                            if sx and sy:
+                                delay = (dx if dx >= dy else dy) - inv_max
+                            else:
+                                delay = (dx if sx else dy) - inv_max
+                    if delay != NO_DELAY:
+                        dev = abs(delay - mu) / sd + max(0, -delay) / 2
+                        w = 0.55
+                        if known:
+                            z -= w * min(dev, 3.0 if same == 1 else 8.0)
+                            z += 1.2
+                        else:
+                            if delay > 150:
+                                z -= w * 2
+                            n_dues = 0
+                            max_due = 0
+                            for v in (x, y):
+                                if inv[v] and due[v] != day[v]:
+                                    if n_dues == 0 or due[v] > max_due:
+                                        max_due = due[v]
+                                    n_dues += 1
+                            if n_dues:
+                                last = 0
+                                n_last = 0
+                                for v in (x, y):
+                                    if not inv[v]:
+                                        if n_last == 0 or day[v] > last:
+                                            last = day[v]
+                                        n_last += 1
+                                z -= 0.04 * min(abs(last - max_due), 60)
+                    is_linked = linked[x] or linked[y]
+                    shared = piece[x] >= 0 and piece[x] == piece[y]
+                    if not is_linked:
+                        if same:
+                            if same == 1:
+                                z += 1.5
+                            else:
+                                z -= 0.1 * min(same - 1, 5)
+                                if not known:
+                                    z -= 0.3
+                        if shared:
+                            z += 1.0
+                    out_units[n_out, 0] = x
+                    out_units[n_out, 1] = y
+                    out_int[n_out, 0] = early
+                    out_int[n_out, 1] = delay
+                    out_int[n_out, 2] = same
+                    out_int[n_out, 3] = 1 if shared else 0
+                    out_int[n_out, 4] = 1 if is_linked else 0
+                    out_z[n_out] = z
+                    n_out += 1
+    return n_out
+
 # ---------------------------------------------------------------------------
 
 class ArrayKernels:
@@ -822,8 +1012,10 @@ class ArrayKernels:
     Python originals, computed by the given kernels (``subsets_kernel`` … or their compiled
     versions)."""
 
-    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel, sums=sums_kernel, series=series_kernel):
+    def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel, sums=sums_kernel, series=series_kernel,
+                 pairs=pairs_kernel):
         self._subsets, self._multisets, self._best, self._sums, self._series = subsets, multisets, best, sums, series
+        self._pairs = pairs
         self._local = threading.local()  # output buffers, reused call after call (one set per thread)
 
     def _buffers(self, limit: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -906,3 +1098,17 @@ class ArrayKernels:
         members = np.empty(n * (max_run + 1) + 80 * n + 1, dtype=np.int64)
         n_rec, n_mem = self._series(np.array(units, dtype=np.int64), amt, day, inv, deposit, row, float(mu), float(sd), grace, max_run, rec, members)
         return rec[:n_rec].tolist(), members[:n_mem].tolist()
+
+    def pairs(self, units: list[int], arrays: tuple, pair_arrays: tuple, window: int, mu: float, sd: float, known: bool,
+              max_alts: int, grace: int) -> tuple[list, list, list]:
+        """``pairs_kernel`` of one account: (pairs, their features, their scores)."""
+        amt, day, inv, deposit, row = arrays
+        due, nsame, piece, linked = pair_arrays
+        n = len(units)
+        cap = 2 * n * max_alts + 1
+        out_units = np.empty((cap, 2), dtype=np.int64)
+        out_int = np.empty((cap, 5), dtype=np.int64)
+        out_z = np.empty(cap, dtype=np.float64)
+        n_out = self._pairs(np.array(units, dtype=np.int64), amt, day, due, inv, deposit, row, nsame, piece, linked, window, float(mu), float(sd),
+                            bool(known), max_alts, grace, out_units, out_int, out_z)
+        return out_units[:n_out].tolist(), out_int[:n_out].tolist(), out_z[:n_out].tolist()

@@ -77,6 +77,7 @@ class Cand:
     ref: int = 0  # reference strength (0 none)
     partial: bool = False
     base: str = ""
+    scored: bool = False  # z and why set already (an exact pair scored by the kernels)
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Ctx:
     named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
     kernels: Any = None  # compiled ``kernels.ArrayKernels`` given by the caller, or None: the Python versions below
     arrays: tuple | None = None  # with kernels: amt, day, inv, deposit, row as numpy arrays (``kernels.sums_kernel``)
+    pair_arrays: tuple | None = None  # … and due, nsame, piece ids (-1: none), linked (``kernels.pairs_kernel``)
 
 
 # ---------------------------------------------------------------------------
@@ -594,6 +596,12 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
                 last = max(day[v] for v in (x, y) if not inv[v])
                 z -= 0.04 * min(abs(last - max(dues)), 60)
             why.append(f"délai {d} j")
+    _pair_tail(ctx, a, c, z, why, same_amount)
+
+
+def _pair_tail(ctx: Ctx, a: _Acc, c: Cand, z: float, why: list[str], same_amount: int) -> None:
+    """The end of ``_score_pair`` from the score after the delay: references, same amount, piece."""
+    x, y = c.units
     linked = a.linked
     if x in linked or y in linked:
         edges, no_edge = ctx.edges, _NO_EDGE
@@ -612,6 +620,62 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
         why.append("pièce commune")
     c.z = z
     c.why = why
+
+
+_EARLY_TEXT = {kernels_mod.EARLY_SETTLEMENT: "règlement antérieur à la facture", kernels_mod.EARLY_DEPOSIT: "acompte antérieur à la facture"}
+
+
+def _pair_head_why(label: str, early: int, delay: int, a: _Acc) -> list[str]:
+    """``_score_pair``'s texts up to the delay, from the kernel's features."""
+    why = [label]
+    if early:
+        why.append(_EARLY_TEXT[early])
+    if delay != kernels_mod.NO_DELAY:
+        why.append(f"délai {delay} j (habituel {a.mu:.0f} j)" if a.known else f"délai {delay} j")
+    return why
+
+
+class _PairWhy:
+    """The texts of an exact pair scored by the kernel, made when read (most are never shown)."""
+
+    __slots__ = ("label", "early", "delay", "acc", "same", "shared")
+
+    def __init__(self, label: str, early: int, delay: int, acc: _Acc, same: int, shared: int) -> None:
+        self.label, self.early, self.delay, self.acc, self.same, self.shared = label, early, delay, acc, same, shared
+
+    def __iter__(self):
+        why = _pair_head_why(self.label, self.early, self.delay, self.acc)
+        if self.same:
+            why.append("montant unique" if self.same == 1 else f"{self.same} lignes du même montant")
+        if self.shared:
+            why.append("pièce commune")
+        return iter(why)
+
+
+def _pairs_kernel(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None:
+    """The exact 1-1 step of ``letter_account`` by ``kernels.pairs_kernel``: the same pairs, in the
+    same order, scored as ``_score_pair`` scores them (a pair with a reference feature finished
+    here by ``_pair_tail``)."""
+    pairs, feats, zs = ctx.kernels.pairs(free_units, ctx.arrays, ctx.pair_arrays, window, a.mu, a.sd, a.known, MAX_EXACT_ALTS, SETTLE_GRACE)
+    seen, cands, amt = a.seen, a.cands, ctx.amt
+    labels: dict[int, str] = {}
+    for (x, y), (early, delay, same, shared, linked), z in zip(pairs, feats, zs):
+        key = (x, y)
+        if key in seen:  # a reference candidate of the same lines came first
+            continue
+        value = abs(amt[x])
+        label = labels.get(value)
+        if label is None:
+            label = labels[value] = f"montant identique {eur(value)}"
+        if linked:
+            c = Cand(key, Rule.EXACT, 0.0, [label], base="exact")
+            _pair_tail(ctx, a, c, z, _pair_head_why(label, early, delay, a), same)
+        else:
+            c = Cand(key, Rule.EXACT, z, _PairWhy(label, early, delay, a, same, shared), base="exact")  # type: ignore[arg-type]
+        c.same = same  # type: ignore[attr-defined]
+        c.scored = True
+        seen[key] = c
+        cands.append(c)
 
 
 def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
@@ -715,7 +779,7 @@ def _add(a: _Acc, c: Cand) -> None:
     o = a.seen.get(key)
     if o is not None:
         if c.ref > o.ref:  # keep the strongest evidence for the same lines
-            o.ref, o.rule, o.why, o.base = c.ref, c.rule, c.why, c.base
+            o.ref, o.rule, o.why, o.base, o.scored = c.ref, c.rule, c.why, c.base, False
         return
     a.seen[key] = c
     c.units = key
@@ -739,41 +803,10 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     # --- references
     _reference_candidates(state, ctx, a, free)
     # --- exact 1-1
-    by_abs: dict[int, list[int]] = {}
-    for x in free_units:
-        by_abs.setdefault(abs(amt[x]), []).append(x)
-    for value, xs in by_abs.items():
-        if len(xs) < 2:  # most amounts: one line, no pair
-            continue
-        pos = [x for x in xs if amt[x] > 0]
-        neg = [x for x in xs if amt[x] < 0]
-        if not pos or not neg:
-            continue
-        n_same = ctx.nsame[xs[0]]
-        label = f"montant identique {eur(value)}"
-        seen = a.seen
-        for p in pos:
-            dp = day[p]
-            near = [q for q in neg if abs(day[q] - dp) <= window]
-            if len(near) > 1:  # by the pair's delay (settlement after invoice) against the usual one
-                near.sort(key=lambda q: (abs((day[q] - dp if inv[p] else dp - day[q]) - mu), row[q]))
-            for q in near[:MAX_EXACT_ALTS]:
-                if (p, q) in seen or (q, p) in seen:  # an exact pair never replaces the one found first
-                    continue
-                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
-                c.same = n_same  # type: ignore[attr-defined]
-                _add(a, c)
-        for q in neg:  # keep each payment's best pairs too
-            dq = day[q]
-            near = [p for p in pos if abs(dq - day[p]) <= window]
-            if len(near) > 1:
-                near.sort(key=lambda p: (abs((dq - day[p] if inv[p] else day[p] - dq) - mu), row[p]))
-            for p in near[:MAX_EXACT_ALTS]:
-                if (p, q) in seen or (q, p) in seen:
-                    continue
-                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
-                c.same = n_same  # type: ignore[attr-defined]
-                _add(a, c)
+    if ctx.pair_arrays is not None and getattr(ctx.kernels, "pairs", None) is not None:
+        _pairs_kernel(ctx, a, free_units, window)
+    else:
+        _exact_pairs(ctx, a, free_units, window)
     # --- tolerance
     tol = opt.tolerance_cents
     if tol > 0:
@@ -809,9 +842,51 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     _sums(state, ctx, a, [x for x in free_units if x not in strong], free_units)
     # --- score
     for c in a.cands:
-        _score(ctx, a, c, getattr(c, "same", 0))
+        if not c.scored:
+            _score(ctx, a, c, getattr(c, "same", 0))
     cands = [c for c in a.cands if c.z >= MIN_Z]
     _assign(state, ctx, a, cands)
+
+
+def _exact_pairs(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None:
+    """Exact 1-1 candidates: lines of the same amount and opposite signs within the window, each
+    line's nearest partners by the pair's delay against the usual one."""
+    amt, day, inv, row, mu = ctx.amt, ctx.day, ctx.inv, ctx.row, a.mu
+    by_abs: dict[int, list[int]] = {}
+    for x in free_units:
+        by_abs.setdefault(abs(amt[x]), []).append(x)
+    for value, xs in by_abs.items():
+        if len(xs) < 2:  # most amounts: one line, no pair
+            continue
+        pos = [x for x in xs if amt[x] > 0]
+        neg = [x for x in xs if amt[x] < 0]
+        if not pos or not neg:
+            continue
+        n_same = ctx.nsame[xs[0]]
+        label = f"montant identique {eur(value)}"
+        seen = a.seen
+        for p in pos:
+            dp = day[p]
+            near = [q for q in neg if abs(day[q] - dp) <= window]
+            if len(near) > 1:  # by the pair's delay (settlement after invoice) against the usual one
+                near.sort(key=lambda q: (abs((day[q] - dp if inv[p] else dp - day[q]) - mu), row[q]))
+            for q in near[:MAX_EXACT_ALTS]:
+                if (p, q) in seen or (q, p) in seen:  # an exact pair never replaces the one found first
+                    continue
+                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
+                c.same = n_same  # type: ignore[attr-defined]
+                _add(a, c)
+        for q in neg:  # keep each payment's best pairs too
+            dq = day[q]
+            near = [p for p in pos if abs(dq - day[p]) <= window]
+            if len(near) > 1:
+                near.sort(key=lambda p: (abs((dq - day[p] if inv[p] else day[p] - dq) - mu), row[p]))
+            for p in near[:MAX_EXACT_ALTS]:
+                if (p, q) in seen or (q, p) in seen:
+                    continue
+                c = Cand((p, q), Rule.EXACT, 0.0, [label], base="exact")
+                c.same = n_same  # type: ignore[attr-defined]
+                _add(a, c)
 
 
 def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, float, bool]:
@@ -1639,6 +1714,20 @@ Parallel = Callable[[AccountSearch, list[list[int]]], Iterable[ChunkResult]]
 CHUNK_ACCOUNTS = 200  # accounts per chunk at most (the progress bar moves at each chunk)
 
 
+def _pair_arrays(u, nsame: np.ndarray, piece: list[str], edges: dict[int, dict[int, int]]) -> tuple:
+    """What ``kernels.pairs_kernel`` reads beside ``Ctx.arrays``: due dates, same-amount counts,
+    piece ids (-1: no piece) and the units that name or are named by a line."""
+    piece_o = np.asarray(piece, dtype=object)
+    ids = pd.factorize(piece_o)[0].astype(np.int64)
+    ids[piece_o == ""] = -1
+    linked = np.zeros(len(u), dtype=bool)
+    if edges:
+        linked[np.fromiter(edges.keys(), dtype=np.int64, count=len(edges))] = True
+        named = np.fromiter((y for ys in edges.values() for y in ys), dtype=np.int64)
+        linked[named] = True
+    return np.asarray(u.due, dtype=np.int64), np.asarray(nsame, dtype=np.int64), ids, linked
+
+
 def _chunks(busy: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
     """The busy accounts in consecutive chunks of about equal open lines (``parts`` of them, or
     more so that none holds more than ``CHUNK_ACCOUNTS`` accounts)."""
@@ -1705,7 +1794,8 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
               marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=_named_by(state, edges),
               arrays=(np.asarray(u.amount, dtype=np.int64), np.asarray(u.date, dtype=np.int64), np.asarray(inv, dtype=bool),
-                      np.asarray(deposit, dtype=bool), np.asarray(u.row, dtype=np.int64)) if kernels is not None else None)
+                      np.asarray(deposit, dtype=bool), np.asarray(u.row, dtype=np.int64)) if kernels is not None else None,
+              pair_arrays=_pair_arrays(u, nsame, piece, edges) if kernels is not None else None)
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1

@@ -20,7 +20,16 @@ from reglo.core.lettering.matching import _best, multiset_sums
 from reglo.core.lettering.passes import find_subsets
 
 from tests.addin.test_lettering_parallel import _signature
-from tests.core.test_lettering_kernels import account_series, account_sums, components, run_series, run_sums, subset_calls
+from tests.core.test_lettering_kernels import (
+    account_pairs,
+    account_series,
+    account_sums,
+    components,
+    run_pairs,
+    run_series,
+    run_sums,
+    subset_calls,
+)
 from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
 
 pytest.importorskip("numba")
@@ -71,6 +80,13 @@ def test_compiled_combination_search_is_the_original(kern, case):
 @given(account_series())
 def test_compiled_runs_and_instalment_plans_are_the_originals(kern, case):
     assert run_series(case, kern) == run_series(case, None)
+
+
+@settings(max_examples=3000 if os.environ.get("REGLO_FULL") else 200, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(account_pairs())
+def test_compiled_exact_pairs_and_their_scores_are_the_originals(kern, case):
+    assert run_pairs(case, kern) == run_pairs(case, None)
 
 
 def test_the_proposal_and_the_lettered_fec_are_the_same_with_compiled_kernels(kern, frame):

@@ -349,3 +349,74 @@ def test_the_references_read_in_two_halves_are_the_references(monkeypatch):
     seen["halves"].clear()
     propose_lettering(frame, LetteringOptions(), threads=in_turn)
     assert seen["halves"] == []
+
+
+@st.composite
+def account_pairs(draw):
+    """One account as the exact 1-1 step sees it: recurring amounts on both sides, invoices and
+    settlements in any order, deposits, due dates, pieces shared or not, lines naming others
+    (references: the score's reference features), a reference candidate already found."""
+    n = draw(st.integers(2, 30))
+    prices = draw(st.lists(st.integers(1, 50_000), min_size=1, max_size=4))
+    amt = [draw(st.sampled_from([1, 1, -1])) * draw(st.one_of(st.sampled_from(prices), st.integers(1, 60_000))) for _ in range(n)]
+    days = sorted(draw(st.lists(st.integers(0, 400), min_size=n, max_size=n)))
+    inv = [(x > 0) != (draw(st.integers(0, 9)) == 0) for x in amt]
+    deposit = [not i and draw(st.integers(0, 5)) == 0 for i in inv]
+    due = [d + draw(st.sampled_from([0, 0, 30, 45])) if i else d for d, i in zip(days, inv)]
+    piece = [draw(st.sampled_from(["", "", "FA1", "FA2", "RLV"])) for _ in range(n)]
+    edges: dict[int, dict[int, int]] = {}
+    for _ in range(draw(st.integers(0, 4))):
+        x, y = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if x != y:
+            edges.setdefault(x, {})[y] = draw(st.integers(1, 3))
+    free = sorted(draw(st.one_of(st.just(set(range(n))), st.sets(st.integers(0, n - 1), min_size=2, max_size=n))))
+    ref_pair = draw(st.one_of(st.none(), st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))))
+    window = draw(st.sampled_from([20, 90, 400]))
+    mu = draw(st.sampled_from([0.0, 12.5, 31.0, 45.25]))
+    sd = draw(st.sampled_from([4.0, 6.0, 17.79]))
+    return amt, days, inv, deposit, due, piece, edges, free, ref_pair, window, (mu, sd, draw(st.booleans()))
+
+
+def run_pairs(case, kernels):
+    """The exact 1-1 step and the scores of its pairs on ``case`` (``account_pairs``), by the
+    kernel or the Python originals: every candidate in order with its score and texts."""
+    import numpy as np
+    from reglo.core.lettering import matching as M
+
+    amt, days, inv, deposit, due, piece, edges, free, ref_pair, window, (mu, sd, known) = case
+    n = len(amt)
+    rows = list(range(5, 5 + n))
+    named_by: dict[int, list[int]] = {}
+    for x, ys in edges.items():
+        for y in ys:
+            named_by.setdefault(y, []).append(x)
+    counts: dict[tuple[int, bool], int] = {}
+    for x in free:
+        counts[(abs(amt[x]), amt[x] > 0)] = counts.get((abs(amt[x]), amt[x] > 0), 0) + 1
+    nsame = [max(counts.get((abs(v), True), 0), counts.get((abs(v), False), 0)) for v in amt]
+    ctx = M.Ctx(amt=amt, day=days, due=due, row=rows, inv=inv, deposit=deposit, piece=piece, edges=edges, history={}, pooled=(35.0, 30.0),
+                partial_code=[""] * n, nsame=nsame, marker=[None] * n, aamt=[abs(x) for x in amt], kernels=kernels, named_by=named_by)
+    if kernels is not None:
+        units = type("U", (), {"due": np.array(due, dtype=np.int64), "__len__": lambda self: n})()
+        ctx.arrays = (np.array(amt, dtype=np.int64), np.array(days, dtype=np.int64), np.array(inv, dtype=bool), np.array(deposit, dtype=bool),
+                      np.array(rows, dtype=np.int64))
+        ctx.pair_arrays = M._pair_arrays(units, np.array(nsame), piece, edges)
+    a = M._Acc(0, n, "C1", mu, sd, known)
+    a.free = set(free)
+    a.linked = {x for x in free if x in edges or x in named_by}
+    if ref_pair is not None and ref_pair[0] != ref_pair[1]:
+        M._add(a, M.Cand(ref_pair, M.Rule.REFERENCE, 0.0, ["référence"], ref=2, base="ref"))
+    if kernels is None:
+        M._exact_pairs(ctx, a, list(free), window)
+    else:
+        M._pairs_kernel(ctx, a, list(free), window)
+    for c in a.cands:
+        if not c.scored:
+            M._score(ctx, a, c, getattr(c, "same", 0))
+    return [(c.units, c.rule, c.z, list(c.why), c.base, getattr(c, "same", None)) for c in a.cands]
+
+
+@settings(max_examples=2000 if os.environ.get("REGLO_FULL") else 150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(account_pairs())
+def test_pairs_kernel_is_the_exact_step_and_its_scores(case):
+    assert run_pairs(case, KERN) == run_pairs(case, None)
