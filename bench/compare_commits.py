@@ -78,13 +78,16 @@ def run(folder: Path, py: Path, script: str, args: list[str]) -> dict[str, float
     cpu0 = _children_cpu()
     proc = subprocess.run([str(py), str(folder / "bench" / script), *args], cwd=folder, capture_output=True, text=True, timeout=3600)
     cpu = _children_cpu() - cpu0
-    if proc.returncode != 0:
-        print(f"  {script} a échoué dans {folder.name} :\n{proc.stderr[-800:]}", file=sys.stderr)
-        return {}
     values: dict[str, float] = {}
     for p in out_dir.glob("*.json"):
         if before.get(p) != p.stat().st_mtime:
             values.update({f"{p.stem}:{k}": v for k, v in flatten(json.loads(p.read_text(encoding="utf-8"))).items()})
+    if proc.returncode != 0:
+        if not values:  # nothing measured: a failure
+            print(f"  {script} a échoué dans {folder.name} :\n{proc.stderr[-800:]}", file=sys.stderr)
+            return {}
+        # measured, but the script reports a target not met (its exit code): the figures count
+        print(f"  {script} dans {folder.name} : mesures écrites, cible non atteinte (code {proc.returncode})", file=sys.stderr)
     # the CPU time of the whole script (data generation, imports and every timed path): far less
     # sensitive than wall times to the other jobs of a shared machine
     values["process:cpu_total_s"] = cpu
