@@ -10,7 +10,8 @@ ADR 0009).
 
 - Compiled once per machine and kept in numba's cache (beside the module, or in the user's
   cache folder when Reglo's folder is read-only): about 50 s the first time (six kernels), then
-  under a second to load, in a thread while the engine's column-wise steps run. ``python bootstrap.py`` compiles them right after installing, and
+  under a second to load, in a thread while the engine's column-wise steps run.
+  ``python bootstrap.py`` compiles them right after installing, and
   ``python -m reglo.addin.shell.kernels`` does it by hand.
 - Used for ledgers of ``MIN_LINES`` lines or more, where they save seconds; below, the Python
   versions are quicker than loading them.

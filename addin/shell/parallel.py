@@ -69,11 +69,15 @@ def workers() -> int:
         # another thread (a server answering the ribbon, say) may hold a lock at the moment of
         # the fork, which the child would inherit held: no fork unless REGLO_PROCESSUS asks
         return 1
+    return max(1, min(_cpus(), MAX_WORKERS))
+
+
+def _cpus() -> int:
+    """The processors this process may run on."""
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_WORKERS))
+        return os.cpu_count() or 1
 
 
 @contextmanager
@@ -159,11 +163,7 @@ def thread_map(fn: Any, items: list) -> list:
 def search_threads(lines: int) -> dict[str, Any]:
     """The ``threads`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty on one
     processor, or on a small ledger)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return {"threads": thread_map} if cpus > 1 and lines >= MIN_LINES and sys.platform != "emscripten" else {}
+    return {"threads": thread_map} if _cpus() > 1 and lines >= MIN_LINES and sys.platform != "emscripten" else {}
 
 
 def search_processes(lines: int) -> dict[str, Any]:

@@ -514,6 +514,66 @@ class _Acc:
     linked: set[int] = field(default_factory=set)  # free units that name a line or are named
 
 
+# the texts and candidates both ways of the search make (Python, or its kernels' records)
+_EARLY_TEXT = {kernels_mod.EARLY_SETTLEMENT: "règlement antérieur à la facture", kernels_mod.EARLY_DEPOSIT: "acompte antérieur à la facture"}
+
+
+def _delay_text(d: int, a: _Acc) -> str:
+    return f"délai {d} j (habituel {a.mu:.0f} j)" if a.known else f"délai {d} j"
+
+
+def _same_amount_text(same_amount: int) -> str:
+    return "montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant"
+
+
+def _exact_label(value: int) -> str:
+    return f"montant identique {eur(value)}"
+
+
+def _run_cand(lines: tuple[int, ...], target: int, count: int) -> Cand:
+    """A settlement of ``target`` cents paying ``count`` consecutive invoices."""
+    return Cand(lines, Rule.COMBINATION, 0.0, [f"{eur(target)} = {count} factures consécutives"], base="run")
+
+
+def _plan_cand(lines: tuple[int, ...], total: int, m: int) -> Cand:
+    """An invoice of ``total`` cents paid in ``m`` monthly instalments."""
+    return Cand(lines, Rule.COMBINATION, 0.0, [f"{eur(total)} payé en {m} échéances mensuelles"], base="plan")
+
+
+def _sum_cand(lines: tuple[int, ...], t_amount: int, size: int, t_invoice: bool, n_found: int, unproven: bool) -> Cand:
+    """1 line of ``t_amount`` = ``size`` lines of the other side, one of ``n_found`` combinations."""
+    what = "factures" if not t_invoice else "règlements"
+    note = " ; plusieurs combinaisons possibles" if n_found > 1 else ""
+    if unproven:
+        note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
+    c = Cand(lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(t_amount))} = {size} {what}{note}"], base="sum")
+    c.same = 0  # type: ignore[attr-defined]
+    if n_found == 1 and not unproven:
+        c.why.append("seule combinaison")
+        c.base = "sum_unique"
+    if n_found > 1 or unproven:
+        c.why.append("combinaison incertaine")
+        c.base = "sum_amb"
+    return c
+
+
+def _compact_cand(lines: tuple[int, ...], t_amount: int, size: int) -> Cand:
+    return Cand(lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(t_amount))} = {size} factures de montants interchangeables, émises ensemble"],
+                base="sum_compact")
+
+
+def _pair_sum_cand(lines: tuple[int, ...], t_amount: int, s_amount: int, size: int) -> Cand:
+    return Cand(lines, Rule.COMBINATION, 0.0, [f"2 lignes ({eur(abs(t_amount))} et {eur(abs(s_amount))}) = {size} lignes de l'autre sens"],
+                base="pair_sum")
+
+
+def _budget_stop(state: PassState, name: str, n_targets: int) -> None:
+    """The account's combination budget ran out: said once, with the lines it had left to search."""
+    if name not in state.budget_exceeded:
+        state.budget_exceeded.append(name)
+        state.budget_left_units[name] = n_targets
+
+
 def _instalments(ctx: Ctx, units: tuple[int, ...]) -> int:
     """m when the settlements of the group are exactly the instalments 1/m … m/m, else 0."""
     marker, inv = ctx.marker, ctx.inv
@@ -546,7 +606,7 @@ def _outside(ctx: Ctx, a: _Acc, refd: list[int], members: set[int] | frozenset[i
 
 def _same_amount(a: _Acc, same_amount: int, z: float, why: list[str]) -> float:
     """``z`` with the evidence of the amount's uniqueness (``same_amount``: lines of this amount)."""
-    why.append("montant unique" if same_amount == 1 else f"{same_amount} lignes du même montant")
+    why.append(_same_amount_text(same_amount))
     if same_amount == 1:
         z += 1.5
     else:
@@ -574,9 +634,9 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
             bad = (ex and not deposit[x]) + (ey and not deposit[y])
             if bad:
                 z -= 3.0 * bad
-                why.append("règlement antérieur à la facture")
+                why.append(_EARLY_TEXT[kernels_mod.EARLY_SETTLEMENT])
             else:
-                why.append("acompte antérieur à la facture")
+                why.append(_EARLY_TEXT[kernels_mod.EARLY_DEPOSIT])
         sx, sy = not ix and not deposit[x], not iy and not deposit[y]  # settlements (not deposits)
         if sx or sy:
             d = (dx if dx >= dy else dy) - inv_max if sx and sy else (dx if sx else dy) - inv_max
@@ -586,7 +646,7 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
         if a.known:
             z -= w * min(dev, 3.0 if same_amount == 1 else 8.0)
             z += 1.2
-            why.append(f"délai {d} j (habituel {a.mu:.0f} j)")
+            why.append(_delay_text(d, a))
         else:
             if d > 150:
                 z -= w * 2
@@ -595,7 +655,7 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
             if dues:
                 last = max(day[v] for v in (x, y) if not inv[v])
                 z -= 0.04 * min(abs(last - max(dues)), 60)
-            why.append(f"délai {d} j")
+            why.append(_delay_text(d, a))
     _pair_tail(ctx, a, c, z, why, same_amount)
 
 
@@ -622,16 +682,13 @@ def _pair_tail(ctx: Ctx, a: _Acc, c: Cand, z: float, why: list[str], same_amount
     c.why = why
 
 
-_EARLY_TEXT = {kernels_mod.EARLY_SETTLEMENT: "règlement antérieur à la facture", kernels_mod.EARLY_DEPOSIT: "acompte antérieur à la facture"}
-
-
 def _pair_head_why(label: str, early: int, delay: int, a: _Acc) -> list[str]:
     """``_score_pair``'s texts up to the delay, from the kernel's features."""
     why = [label]
     if early:
         why.append(_EARLY_TEXT[early])
     if delay != kernels_mod.NO_DELAY:
-        why.append(f"délai {delay} j (habituel {a.mu:.0f} j)" if a.known else f"délai {delay} j")
+        why.append(_delay_text(delay, a))
     return why
 
 
@@ -646,7 +703,7 @@ class _PairWhy:
     def __iter__(self):
         why = _pair_head_why(self.label, self.early, self.delay, self.acc)
         if self.same:
-            why.append("montant unique" if self.same == 1 else f"{self.same} lignes du même montant")
+            why.append(_same_amount_text(self.same))
         if self.shared:
             why.append("pièce commune")
         return iter(why)
@@ -666,7 +723,7 @@ def _pairs_kernel(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None
         value = abs(amt[x])
         label = labels.get(value)
         if label is None:
-            label = labels[value] = f"montant identique {eur(value)}"
+            label = labels[value] = _exact_label(value)
         if linked:
             c = Cand(key, Rule.EXACT, 0.0, [label], base="exact")
             _pair_tail(ctx, a, c, z, _pair_head_why(label, early, delay, a), same)
@@ -697,9 +754,9 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         bad = [x for x in early if not deposit[x]]
         if bad:
             z -= 3.0 * len(bad) if not c.ref else 1.0
-            why.append("règlement antérieur à la facture")
+            why.append(_EARLY_TEXT[kernels_mod.EARLY_SETTLEMENT])
         elif early:
-            why.append("acompte antérieur à la facture")
+            why.append(_EARLY_TEXT[kernels_mod.EARLY_DEPOSIT])
     n_inst = _instalments(ctx, units) if c.rule is not Rule.EXACT else 0
     if n_inst:
         z += 2.5
@@ -716,7 +773,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             z -= w * min(dev, 3.0 if same_amount == 1 else 8.0)  # a unique amount is evidence of its own
             if not c.ref:
                 z += 1.2
-            why.append(f"délai {d} j (habituel {a.mu:.0f} j)")
+            why.append(_delay_text(d, a))
         else:
             if d > 150:
                 z -= w * 2
@@ -724,7 +781,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             if dues and not c.ref and c.rule is Rule.EXACT:
                 last = max(ctx.day[x] for x in c.units if not ctx.inv[x])
                 z -= 0.04 * min(abs(last - max(dues)), 60)
-            why.append(f"délai {d} j")
+            why.append(_delay_text(d, a))
     edges, no_edge = ctx.edges, _NO_EDGE
     linked = a.linked
     refd = [x for x in units if x in linked]  # the lines that name or are named (others have no edge)
@@ -863,7 +920,7 @@ def _exact_pairs(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None:
         if not pos or not neg:
             continue
         n_same = ctx.nsame[xs[0]]
-        label = f"montant identique {eur(value)}"
+        label = _exact_label(value)
         seen = a.seen
         for p in pos:
             dp = day[p]
@@ -1080,7 +1137,7 @@ def _runs(ctx: Ctx, a: _Acc, free_units: list[int], k: int) -> None:
             if j:
                 i = at[pref[j] - target]
                 members = tuple(invs[i:j]) + (s,)
-                _add(a, Cand(members, Rule.COMBINATION, 0.0, [f"{eur(target)} = {j - i} factures consécutives"], base="run"))
+                _add(a, _run_cand(members, target, j - i))
 
 
 def _series_kernel(ctx: Ctx, a: _Acc, free_units: list[int]) -> None:
@@ -1092,9 +1149,9 @@ def _series_kernel(ctx: Ctx, a: _Acc, free_units: list[int]) -> None:
         lines = tuple(members[at:at + size])
         at += size
         if kind == kernels_mod.RUN:
-            _add(a, Cand(lines, Rule.COMBINATION, 0.0, [f"{eur(abs(amt[x]))} = {count} factures consécutives"], base="run"))
+            _add(a, _run_cand(lines, abs(amt[x]), count))
         else:
-            _add(a, Cand(lines, Rule.COMBINATION, 0.0, [f"{eur(abs(amt[x]))} payé en {count} échéances mensuelles"], base="plan"))
+            _add(a, _plan_cand(lines, abs(amt[x]), count))
 
 
 _RUNS_VECTOR = 48  # invoices in a settlement's 100 days from which its runs are looked up with numpy
@@ -1279,8 +1336,7 @@ def _instalment_plans(state: PassState, ctx: Ctx, a: _Acc, free_units: list[int]
                         if not pick:
                             continue
                         chain = chain + [pick[0]]
-                    c = Cand(tuple([t] + chain), Rule.COMBINATION, 0.0, [f"{eur(total)} payé en {m} échéances mensuelles"], base="plan")
-                    _add(a, c)
+                    _add(a, _plan_cand(tuple([t] + chain), total, m))
                     break
 
 
@@ -1305,9 +1361,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
     left, right = bisect.bisect_left, bisect.bisect_right
     for t in targets:
         if budget - work.get(name, 0) <= 0:
-            if name not in state.budget_exceeded:
-                state.budget_exceeded.append(name)
-                state.budget_left_units[name] = len(targets)
+            _budget_stop(state, name, len(targets))
             return
         pos = amt[t] > 0
         d0 = day[t]
@@ -1349,26 +1403,10 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             if len(ms) == 1 and used2 <= allowed:
                 pick = compact_window(other, day, aamt, ms[0])
                 if pick is not None:
-                    members = (t,) + tuple(pick)
-                    c = Cand(members, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {len(pick)} factures de montants interchangeables, "
-                                                              f"émises ensemble"], base="sum_compact")
-                    _add(a, c)
+                    _add(a, _compact_cand((t,) + tuple(pick), amt[t], len(pick)))
                     continue
         for f in found:
-            members = (t,) + tuple(other[i] for i in f)
-            what = "factures" if not ctx.inv[t] else "règlements"
-            note = " ; plusieurs combinaisons possibles" if len(found) > 1 else ""
-            if unproven:
-                note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
-            c = Cand(members, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {len(f)} {what}{note}"], base="sum")
-            c.same = 0  # type: ignore[attr-defined]
-            if len(found) == 1 and not unproven:
-                c.why.append("seule combinaison")
-                c.base = "sum_unique"
-            if len(found) > 1 or unproven:
-                c.why.append("combinaison incertaine")
-                c.base = "sum_amb"
-            _add(a, c)
+            _add(a, _sum_cand((t,) + tuple(other[i] for i in f), amt[t], len(f), ctx.inv[t], len(found), unproven))
         if found or ctx.inv[t]:
             continue
         # 2 ↔ k: the settlement with one same-side line (a credit note, a second payment)
@@ -1384,10 +1422,7 @@ def _sums(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_units: l
             found2, used = subsets([aamt[j] for j in cand], target, k - 1, allowed, limit=2)
             _spend(state, a.name, used)
             if len(found2) == 1 and used <= allowed:
-                members = (t, s) + tuple(cand[i] for i in found2[0])
-                c = Cand(members, Rule.COMBINATION, 0.0, [f"2 lignes ({eur(abs(amt[t]))} et {eur(abs(amt[s]))}) = {len(found2[0])} lignes de l'autre sens"],
-                         base="pair_sum")
-                _add(a, c)
+                _add(a, _pair_sum_cand((t, s) + tuple(cand[i] for i in found2[0]), amt[t], amt[s], len(found2[0])))
                 break
 
 
@@ -1409,29 +1444,13 @@ def _sums_kernel(state: PassState, ctx: Ctx, a: _Acc, targets: list[int], free_u
         lines = tuple(members[at:at + size])
         at += size
         if kind == kernels_mod.SUM:
-            what = "factures" if not inv[t] else "règlements"
-            note = " ; plusieurs combinaisons possibles" if n_found > 1 else ""
-            if unproven:
-                note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
-            c = Cand((t,) + lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {size} {what}{note}"], base="sum")
-            c.same = 0  # type: ignore[attr-defined]
-            if n_found == 1 and not unproven:
-                c.why.append("seule combinaison")
-                c.base = "sum_unique"
-            if n_found > 1 or unproven:
-                c.why.append("combinaison incertaine")
-                c.base = "sum_amb"
+            _add(a, _sum_cand((t,) + lines, amt[t], size, inv[t], n_found, bool(unproven)))
         elif kind == kernels_mod.SUM_COMPACT:
-            c = Cand((t,) + lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(amt[t]))} = {size} factures de montants interchangeables, "
-                                                            f"émises ensemble"], base="sum_compact")
+            _add(a, _compact_cand((t,) + lines, amt[t], size))
         else:
-            c = Cand((t, s) + lines, Rule.COMBINATION, 0.0, [f"2 lignes ({eur(abs(amt[t]))} et {eur(abs(amt[s]))}) = {size} lignes de l'autre sens"],
-                     base="pair_sum")
-        _add(a, c)
+            _add(a, _pair_sum_cand((t, s) + lines, amt[t], amt[s], size))
     if stop >= 0:
-        if name not in state.budget_exceeded:
-            state.budget_exceeded.append(name)
-            state.budget_left_units[name] = len(targets)
+        _budget_stop(state, name, len(targets))
 
 
 # ---------------------------------------------------------------------------
@@ -1714,17 +1733,16 @@ Parallel = Callable[[AccountSearch, list[list[int]]], Iterable[ChunkResult]]
 CHUNK_ACCOUNTS = 200  # accounts per chunk at most (the progress bar moves at each chunk)
 
 
-def _pair_arrays(u, nsame: np.ndarray, piece: list[str], edges: dict[int, dict[int, int]]) -> tuple:
+def _pair_arrays(u, nsame: np.ndarray, piece: list[str], edges: dict[int, dict[int, int]], named_by: dict[int, list[int]]) -> tuple:
     """What ``kernels.pairs_kernel`` reads beside ``Ctx.arrays``: due dates, same-amount counts,
-    piece ids (-1: no piece) and the units that name or are named by a line."""
+    piece ids (-1: no piece) and the units that name (``edges``) or are named (``named_by``)."""
     piece_o = np.asarray(piece, dtype=object)
     ids = pd.factorize(piece_o)[0].astype(np.int64)
     ids[piece_o == ""] = -1
     linked = np.zeros(len(u), dtype=bool)
-    if edges:
-        linked[np.fromiter(edges.keys(), dtype=np.int64, count=len(edges))] = True
-        named = np.fromiter((y for ys in edges.values() for y in ys), dtype=np.int64)
-        linked[named] = True
+    for units in (edges, named_by):
+        if units:
+            linked[np.fromiter(units.keys(), dtype=np.int64, count=len(units))] = True
     return np.asarray(u.due, dtype=np.int64), np.asarray(nsame, dtype=np.int64), ids, linked
 
 
@@ -1753,8 +1771,8 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
         parallel: Parallel | None = None, workers: int = 1, kernels: Any = None, threads: Threads | None = None) -> None:
     """The whole scope: per account, candidates → scores → assignment; then balances.
 
-    ``kernels``, when given, computes the three numeric searches (``kernels.ArrayKernels``, e.g.
-    compiled by the add-in); the proposal is the same as without. It may also be a function
+    ``kernels``, when given, computes the numeric parts of the per-account search
+    (``kernels.ArrayKernels``, e.g. compiled by the add-in); the proposal is the same as without. It may also be a function
     returning them (or None), called when the search starts, after the column-wise steps: the
     caller may load them meanwhile. ``threads``, when given, reads the references of a big
     scope in two halves side by side (``reference_edges``).
@@ -1790,12 +1808,13 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     if callable(kernels):  # loaded by the caller while the steps above ran
         kernels = kernels()
+    named_by = _named_by(state, edges)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=_named_by(state, edges),
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=named_by,
               arrays=(np.asarray(u.amount, dtype=np.int64), np.asarray(u.date, dtype=np.int64), np.asarray(inv, dtype=bool),
                       np.asarray(deposit, dtype=bool), np.asarray(u.row, dtype=np.int64)) if kernels is not None else None,
-              pair_arrays=_pair_arrays(u, nsame, piece, edges) if kernels is not None else None)
+              pair_arrays=_pair_arrays(u, nsame, piece, edges, named_by) if kernels is not None else None)
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1

@@ -400,7 +400,7 @@ def run_pairs(case, kernels):
         units = type("U", (), {"due": np.array(due, dtype=np.int64), "__len__": lambda self: n})()
         ctx.arrays = (np.array(amt, dtype=np.int64), np.array(days, dtype=np.int64), np.array(inv, dtype=bool), np.array(deposit, dtype=bool),
                       np.array(rows, dtype=np.int64))
-        ctx.pair_arrays = M._pair_arrays(units, np.array(nsame), piece, edges)
+        ctx.pair_arrays = M._pair_arrays(units, np.array(nsame), piece, edges, named_by)
     a = M._Acc(0, n, "C1", mu, sd, known)
     a.free = set(free)
     a.linked = {x for x in free if x in edges or x in named_by}
