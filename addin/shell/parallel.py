@@ -132,6 +132,8 @@ def thread_map(fn: Any, items: list) -> list:
     after the other. An item's error is raised here once all have run. The threads are gone
     when it returns, before any fork of the search."""
     items = list(items)
+    if not items:
+        return []
     results: list = [None] * len(items)
     errors: list = [None] * len(items)
 
@@ -149,9 +151,8 @@ def thread_map(fn: Any, items: list) -> list:
         except RuntimeError:  # no thread can start here (a browser): the rest one after the other
             break
         started.append(thread)
-    for i in [0, *range(len(started) + 1, len(items))]:
-        if i < len(items):
-            work(i)
+    for i in [0, *range(len(started) + 1, len(items))]:  # the first, and those no thread took
+        work(i)
     for thread in started:
         thread.join()
     for exc in errors:
