@@ -311,13 +311,15 @@ def propose_lettering(frame: pd.DataFrame, options: LetteringOptions | None = No
     state = PassState(units=units, options=options, free=np.ones(len(units), dtype=bool), progress=progress)
     inv, deposit, piece = _unit_features(frame, units)
     history = _history(frame, sc)
-    matching.run(state, inv, deposit, piece, history, parallel=parallel, workers=workers, kernels=kernels, threads=threads)
+    # each chunk of accounts of the search finishes its own groups (codes, totals: ``_finish_part``)
+    finish = functools.partial(_finish_part, _finish_prep(frame, sc, units, options))
+    parts = matching.run(state, inv, deposit, piece, history, parallel=parallel, workers=workers, kernels=kernels, threads=threads, finish=finish)
     tell("groupes et codes", 0, 1)
     for account in state.budget_exceeded:
         sc.alerts.append(alert("LET_BUDGET_EXCEEDED", sheet=SHEET, account=account, budget=f"{options.budget:,}".replace(",", "\u202f"),
                                left=state.budget_left_units.get(account, 0)))
     with gc_paused():
-        groups = _finish(frame, sc, units, state.groups, options)
+        groups = _groups(parts)
     ambiguous = [g for g in groups if g.ambiguous]
     for g in ambiguous[:MAX_LINE_ALERTS]:
         alts = " ; ".join(g.alternative_texts()) or "non détaillées"
@@ -401,57 +403,128 @@ def _group_median(group: np.ndarray, values: np.ndarray, count: np.ndarray) -> n
 SETTLE_BACK = 3
 
 
+@dataclass
+class _FinishPrep:
+    """What ``_finish_part`` reads besides the groups, computed once per proposal: per unit, its
+    account (name and index in the units' order), dates, rows, totals and general account; per
+    account, the first free code. A job's share: the per-account search finishes the groups of
+    its accounts itself (``matching.run``), wherever it runs."""
+    account: np.ndarray  # per unit: name
+    acc_idx: np.ndarray  # per unit: index of its account (units are sorted by account)
+    date: np.ndarray
+    row: np.ndarray
+    debit: np.ndarray
+    credit: np.ndarray
+    ledger: np.ndarray  # per unit: general account of its first line
+    rows: list[tuple[int, ...]]
+    partial_code: list[str]
+    is_partial: np.ndarray
+    base: np.ndarray  # per account index: rank of the first code after the highest one used
+    code_acc: np.ndarray  # the codes already in the scope: account index of each (sorted) …
+    code_val: np.ndarray  # … and the code
+    write_off: tuple[pa.Array, ...] | None  # per unit: general, auxiliary account and label, piece (tolerance only)
+    options: LetteringOptions
+
+
+def _finish_prep(frame: pd.DataFrame, sc: _Scope, units: Units, options: LetteringOptions) -> _FinishPrep:
+    acc = units.account
+    n = len(units)
+    acc_idx = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64") if n else np.zeros(0, dtype="int64")
+    names = acc[np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])] if n else np.zeros(0, dtype=object)
+    codes_all = frame["lettering_code"].to_numpy(dtype=object)
+    has_code = sc.scope & (codes_all != "")
+    # codes continue after the highest code of the account (whatever its case)
+    base = np.zeros(len(names), dtype="int64")
+    code_acc, code_val = np.zeros(0, dtype="int64"), np.zeros(0, dtype=object)
+    sel = np.flatnonzero(has_code)
+    if len(sel) and len(names):
+        cinv, ucodes = pd.factorize(codes_all[sel])
+        crank = np.array([-1 if r is None else r for r in map(code_rank, ucodes.tolist())], dtype="int64")
+        at = pd.Index(names).get_indexer(sc.key[sel])
+        hit = at >= 0
+        best = np.full(len(names), -1, dtype="int64")
+        np.maximum.at(best, at[hit], crank[cinv[hit]])
+        base = best + 1
+        by = np.argsort(at[hit], kind="stable")
+        code_acc, code_val = at[hit][by], codes_all[sel][hit][by]
+    is_partial = np.array(units.partial_code, dtype=object) != "" if n else np.zeros(0, dtype=bool)
+    first = units.first_pos
+    write_off = None
+    if options.tolerance_cents > 0 and n:
+        take = pa.array(first, type=pa.int64())
+        write_off = tuple(_arrow_text(frame[c]).take(take) for c in ("ledger_account", "subledger_account", "subledger_label", "document_ref"))
+    ledger = frame["ledger_account"].take(first).to_numpy(dtype=object) if n else np.zeros(0, dtype=object)
+    return _FinishPrep(acc, acc_idx, units.date, units.row, units.debit, units.credit, ledger, units.rows, units.partial_code, is_partial,
+                       base, code_acc, code_val, write_off, options)
+
+
 def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], options: LetteringOptions) -> list[LetteringGroup]:
-    """Letter codes, totals and write-off entries of the raw groups, in a fixed order.
+    """Letter codes, totals and write-off entries of the raw groups, in a fixed order."""
+    return _groups([_finish_part(_finish_prep(frame, sc, units, options), raw)])
+
+
+_COLUMNS = 17  # of a LetteringGroup after its number
+
+
+_DEBIT = 13  # the columns of the totals: integer cents in a part, Decimals in the group
+
+
+def _groups(parts: Iterable[tuple[list, ...]]) -> list[LetteringGroup]:
+    """The groups of finished parts (``_finish_part``, in the order of their accounts), numbered
+    from 1; their totals made Decimals here, each distinct amount once (a part carries them as
+    integer cents: cheaper to send from a worker process than Decimals)."""
+    columns: list[list] = [[] for _ in range(_COLUMNS)]
+    for part in parts:
+        for col, values in zip(columns, part):
+            col.append(values) if isinstance(values, np.ndarray) else col.extend(values)
+    n = len(columns[0])
+    cents = np.concatenate(columns[_DEBIT] + columns[_DEBIT + 1]) if n else np.zeros(0, dtype="int64")
+    money_of, inv_m = np.unique(cents, return_inverse=True)
+    scaleb, dec = Decimal.scaleb, Decimal  # ``_money`` of each distinct amount (without its cache: mostly new amounts here)
+    money = [scaleb(dec(v), -2) for v in money_of.tolist()]
+    dec_l = list(map(money.__getitem__, inv_m.tolist()))
+    columns[_DEBIT], columns[_DEBIT + 1] = dec_l[:n], dec_l[n:]
+    return list(map(functools.partial(tuple.__new__, LetteringGroup), zip(range(1, n + 1), *columns)))
+
+
+def _finish_part(prep: _FinishPrep, raw: list[RawGroup]) -> tuple[list, ...]:
+    """The columns of the groups of ``raw`` (after their number), for whole accounts, in a fixed
+    order: account, last date, first date, first row (all data, never position).
 
     Column-wise: the sort, the codes (per account, after the highest code already used), the
     rows and the totals are computed as arrays; only the groups that complete a partial
-    lettering, carry alternatives or need a write-off are looked at one by one."""
+    lettering, carry alternatives or need a write-off are looked at one by one. Accounts do not
+    depend on one another: the parts of consecutive accounts, put end to end, are the whole."""
     if not raw:
-        return []
+        return tuple([] for _ in range(_COLUMNS))
     n = len(raw)
-    codes_all = frame["lettering_code"].to_numpy(dtype=object)
-    has_code = sc.scope & (codes_all != "")
-    # sort key of each group: account, last date, first date, first row (all data, never position)
     unit_lists = list(map(_UNITS, raw))
     sizes = np.fromiter(map(len, unit_lists), dtype="int64", count=n)
     flat = np.fromiter(itertools.chain.from_iterable(unit_lists), dtype="int64", count=int(sizes.sum()))
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    last = np.maximum.reduceat(units.date[flat], starts)
-    first = np.minimum.reduceat(units.date[flat], starts)
-    row0 = np.minimum.reduceat(units.row[flat], starts)
-    acc0 = units.account[flat[starts]]
-    gdebit = np.add.reduceat(units.debit[flat], starts)
-    gcredit = np.add.reduceat(units.credit[flat], starts)
-    gpos = units.first_pos[flat[starts]]
-    acc_f, acc_names = pd.factorize(acc0, sort=True)
+    last = np.maximum.reduceat(prep.date[flat], starts)
+    first = np.minimum.reduceat(prep.date[flat], starts)
+    row0 = np.minimum.reduceat(prep.row[flat], starts)
+    unit0 = flat[starts]
+    acc_f = prep.acc_idx[unit0]
+    acc0 = prep.account[unit0]
+    gdebit = np.add.reduceat(prep.debit[flat], starts)
+    gcredit = np.add.reduceat(prep.credit[flat], starts)
     order = np.lexsort((row0, first, last, acc_f))
-    # codes continue after the highest code of the account (whatever its case)
-    base = np.zeros(len(acc_names), dtype="int64")
-    sel = np.flatnonzero(has_code)
-    if len(sel):
-        cinv, ucodes = pd.factorize(codes_all[sel])
-        crank = np.array([-1 if r is None else r for r in map(code_rank, ucodes.tolist())], dtype="int64")
-        at = pd.Index(acc_names).get_indexer(sc.key[sel])
-        hit = at >= 0
-        best = np.full(len(acc_names), -1, dtype="int64")
-        np.maximum.at(best, at[hit], crank[cinv[hit]])
-        base = best + 1
-    partial_code = units.partial_code
+    base = prep.base
+    partial_code = prep.partial_code
     partial_g = np.fromiter(map(_PARTIAL, raw), dtype=bool, count=n)
     # completing a partial lettering keeps its letters (in upper case), in the groups' order
     given: dict[int, str] = {}
-    is_partial_unit = np.array(partial_code, dtype=object) != ""
+    is_partial_unit = prep.is_partial
     inherits = np.logical_or.reduceat(is_partial_unit[flat], starts)
     if inherits.any():
-        used: dict[str, list[str]] = {}
-        for acc, c in zip(sc.key[has_code].tolist(), codes_all[has_code].tolist()):
-            used.setdefault(acc, []).append(c)
         taken: dict[str, set[str]] = {}
         for i in order[inherits[order]].tolist():
             g, account = raw[i], acc0[i]
             if account not in taken:  # codes of complete letterings: a partial one's letters stay available
-                taken[account] = {c for c in used.get(account, []) if not is_partial_code(c)}
+                lo, hi = np.searchsorted(prep.code_acc, [acc_f[i], acc_f[i] + 1]).tolist()
+                taken[account] = {c for c in prep.code_val[lo:hi].tolist() if not is_partial_code(c)}
             inherited = sorted(partial_code[u] for u in g.units if partial_code[u])
             code = ""
             if g.partial:
@@ -481,8 +554,8 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     for i, c in given.items():
         codes[i] = c
     # rows: a single unit's rows as they are, the rows of several units merged and sorted
-    unit_rows = units.rows
-    rows = [unit_rows[u] for u in flat[starts].tolist()]
+    unit_rows = prep.rows
+    rows = [unit_rows[u] for u in unit0.tolist()]
     multi = np.flatnonzero(sizes > 1)
     if len(multi):
         in_multi = np.repeat(sizes > 1, sizes)
@@ -490,7 +563,7 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
         # a unit of one line has its first row as its only row; the others (partial letterings) are read
         m_part = is_partial_unit[m_units]
         lens = np.ones(len(m_units), dtype="int64")
-        mrows = units.row[m_units]
+        mrows = prep.row[m_units]
         if m_part.any():
             lists = [unit_rows[u] for u in m_units[m_part].tolist()]
             lens[m_part] = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
@@ -501,11 +574,7 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
         cut = np.concatenate([[0], np.cumsum(np.bincount(mgid, minlength=n)[multi])]).tolist()
         for j, i in enumerate(multi.tolist()):
             rows[i] = tuple(mrows[cut[j]:cut[j + 1]])
-    # totals as Decimals, each distinct amount converted once
     total = gdebit - gcredit
-    money_of, inv_m = np.unique(np.concatenate([gdebit, gcredit]), return_inverse=True)
-    money = [_money(v) for v in money_of.tolist()]
-    dec_l = [money[j] for j in inv_m.tolist()]
     zero = _money(0)
     open_l = [zero] * n
     for i in np.flatnonzero(partial_g).tolist():
@@ -515,27 +584,25 @@ def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], 
     rules = list(map(_RULE, raw))
     tolerance = np.fromiter(map(operator.is_, rules, itertools.repeat(Rule.TOLERANCE)), dtype=bool, count=n) & (total != 0)
     if tolerance.any():
-        gen = frame["ledger_account"].to_numpy(dtype=object)
-        aux = frame["subledger_account"].to_numpy(dtype=object)
-        aux_label = frame["subledger_label"].to_numpy(dtype=object)
-        docref = frame["document_ref"].to_numpy(dtype=object)
-        for i in np.flatnonzero(tolerance).tolist():
+        at = np.flatnonzero(tolerance)
+        on = pa.array(unit0[at], type=pa.int64())
+        gen, aux, aux_label, docref = (col.take(on).to_pylist() for col in prep.write_off)
+        for j, i in enumerate(at.tolist()):
             t = int(total[i])
             gap_l[i] = _money(t)
-            wo_l[i] = _write_off(options, int(gpos[i]), gen, aux, aux_label, docref, codes[i], t, _day_to_date(int(last[i])) or _EPOCH)
+            wo_l[i] = _write_off(prep.options, j, gen, aux, aux_label, docref, codes[i], t, _day_to_date(int(last[i])) or _EPOCH)
     alts = list(map(_ALTERNATIVES, raw))
     alts_l: list[tuple] = [()] * n
     for i in itertools.compress(range(n), alts):
         alts_l[i] = tuple(tuple(sorted(r for u in alt for r in unit_rows[u])) for alt in alts[i])
-    # the groups as tuples, every column taken in the groups' order
+    # every column taken in the groups' order
     o = order.tolist()
     pick = operator.itemgetter(*o) if n > 1 else (lambda xs: (xs[o[0]],))
     raw_o = pick(raw)
-    columns = (range(1, n + 1), acc0[order].tolist(), frame["ledger_account"].take(gpos[order]).to_numpy(dtype=object).tolist(), codes[order].tolist(),
-               pick(rows), pick(rules), map(_REASON, raw_o), map(_CONFIDENCE, raw_o), map(_AMBIGUOUS, raw_o), pick(alts_l),
-               partial_g[order].tolist(), pick(open_l), pick(gap_l), pick(wo_l), pick(dec_l), pick(dec_l[n:]), map(_Z, raw_o),
-               map(_MARGIN, raw_o))
-    return list(map(functools.partial(tuple.__new__, LetteringGroup), zip(*columns)))
+    return (acc0[order].tolist(), prep.ledger[unit0[order]].tolist(), codes[order].tolist(), list(pick(rows)), list(pick(rules)),
+            list(map(_REASON, raw_o)), list(map(_CONFIDENCE, raw_o)), list(map(_AMBIGUOUS, raw_o)), list(pick(alts_l)), partial_g[order].tolist(),
+            list(pick(open_l)), list(pick(gap_l)), list(pick(wo_l)), gdebit[order], gcredit[order], list(map(_Z, raw_o)),
+            list(map(_MARGIN, raw_o)))
 
 
 _UNITS, _PARTIAL, _RULE, _REASON = (operator.attrgetter(f) for f in ("units", "partial", "rule", "reason"))

@@ -239,17 +239,23 @@ def _reference_edges(state: PassState, inv: np.ndarray, offset: int = 0) -> dict
     return edges
 
 
-def _named_by(state: PassState, edges: dict[int, dict[int, int]]) -> dict[int, list[int]]:
-    """Unit → the units whose label names it, in increasing order: the reverse of ``edges``,
-    from its arrays (``state.edge_arrays``, sorted by naming unit, then named unit)."""
-    arrays = getattr(state, "edge_arrays", None)
+def _named_by(edges: dict[int, dict[int, int]], arrays: tuple | None, lo: int = 0, hi: int | None = None) -> dict[int, list[int]]:
+    """Unit → the units whose label names it, in increasing order: the reverse of ``edges``, for
+    the units ``lo`` to ``hi`` (excluded; whole accounts: a reference never links two accounts),
+    from its arrays when given (``state.edge_arrays``, sorted by naming unit, then named unit)."""
     if not edges or arrays is None:
         out: dict[int, list[int]] = {}
         for x, ys in edges.items():
-            for y in ys:
-                out.setdefault(y, []).append(x)
+            if lo <= x and (hi is None or x < hi):
+                for y in ys:
+                    out.setdefault(y, []).append(x)
         return out
     ea, eb = arrays[0], arrays[1]
+    i = int(np.searchsorted(ea, lo)) if lo else 0
+    j = int(np.searchsorted(ea, hi)) if hi is not None else len(ea)
+    ea, eb = ea[i:j], eb[i:j]
+    if not len(ea):
+        return {}
     o = np.lexsort((ea, eb))
     ys, xs = eb[o], ea[o].tolist()
     cut = np.flatnonzero(np.r_[True, ys[1:] != ys[:-1]]).tolist() + [len(ys)]
@@ -358,8 +364,7 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
     sign = amount > 0
     learnt: dict[str, tuple[float, float, int]] = {}
     taken = np.zeros(n, dtype=bool)
-    rows_out: list[tuple] = []
-    z_out: list[np.ndarray] = [np.zeros(0)]
+    found = Found()
     ea, eb, es = getattr(state, "edge_arrays", (np.zeros(0, "int64"),) * 3)
     if len(ea):
         out_all = np.bincount(ea, minlength=n)
@@ -395,24 +400,9 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
             z = _REF_Z[strength[px]] - np.where(known & ok_delay, 0.15 * np.minimum(dev, 8.0), np.where(delay > 150, 0.3, 0.0))
             # the invoices each payer names (ea is sorted: one slice per payer, in the order of px)
             sel = payer[ea]
-            sa, sb = ea[sel], eb[sel].tolist()
-            cut = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]]).tolist() + [len(sa)]
-            for x, lo, hi, d, dated, kn, mi, zi, sc in zip(px.tolist(), cut[:-1], cut[1:], delay.tolist(), ok_delay.tolist(), known.tolist(),
-                                                          m.tolist(), z.tolist(), _scores(z)):
-                if hi - lo == 1:
-                    y = sb[lo]
-                    units, refs, label = ((x, y) if x < y else (y, x)), piece[y], "référence"
-                else:
-                    ys = sb[lo:hi]
-                    units, refs, label = tuple(sorted([x] + ys)), ", ".join(sorted({piece[y] for y in ys if piece[y]})), "références"
-                if not dated:
-                    why = f"{label} {refs} dans le libellé ; acompte antérieur à la facture ; score {sc}/100, marge {zi:.1f}"
-                elif kn:
-                    why = f"{label} {refs} dans le libellé ; délai {d} j (habituel {mi:.0f} j) ; score {sc}/100, marge {zi:.1f}"
-                else:
-                    why = f"{label} {refs} dans le libellé ; délai {d} j ; score {sc}/100, marge {zi:.1f}"
-                rows_out.append((units, Rule.REFERENCE, why, sc))
-            z_out.append(z)
+            sa, sb = ea[sel], eb[sel]
+            cut = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
+            found.ref = (acc_id[px], px, np.r_[cut, len(sa)], sb, delay, ok_delay, known, m, z, np.asarray(_scores(z), dtype=np.int64), _round3(z))
             taken[px] = True
             taken[eb[sel]] = True
             first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
@@ -458,20 +448,61 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
         z -= np.where(~known & ~dep & (d > 150), 1.1, 0.0)
         z -= np.where(~known & has_due, 0.04 * np.minimum(np.abs(day[s_side] - due), 60), 0.0)
         good = z >= AUTO_Z
-        for i, s_, dd, zz, kn, m_, dp, am, sc in zip(i_side[good].tolist(), s_side[good].tolist(), d[good].tolist(), z[good].tolist(),
-                                                     known[good].tolist(), np.nan_to_num(mu_a[good]).tolist(), dep[good].tolist(),
-                                                     np.abs(amount[i_side[good]]).tolist(), _scores(z[good])):
-            when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
-            rows_out.append(((i, s_) if i < s_ else (s_, i), Rule.EXACT,
-                             f"montant identique {eur(am)} ; {when} ; montant unique ; score {sc}/100, marge {zz:.1f}", sc))
-        z_out.append(z[good])
+        zg = z[good]
+        found.exact = (a_id[good], i_side[good], s_side[good], d[good], zg, known[good], np.nan_to_num(mu_a[good]), dep[good],
+                       np.abs(amount[i_side[good]]), np.asarray(_scores(zg), dtype=np.int64), _round3(zg))
         taken[i_side[good]] = True
         taken[s_side[good]] = True
-    if rows_out:
-        z3 = _round3(np.concatenate(z_out))
-        state.groups.extend(map(RawGroup, *zip(*rows_out), itertools.repeat(False), itertools.repeat(()), itertools.repeat(False), z3, z3))
+    state.found = found  # type: ignore[attr-defined]
     state.free[taken] = False
     return learnt
+
+
+@dataclass
+class Found:
+    """The fast path's groups as columns (made ``RawGroup``s by ``groups``, per chunk of accounts,
+    wherever the chunk runs): the references (account, payer, slices of the units it names,
+    delay, dated, known habit, usual delay, z, score, rounded z) and the unique exact pairs
+    (account, invoice, settlement, delay, z, known habit, usual delay, deposit, amount, score,
+    rounded z), each in the order of its accounts."""
+    ref: tuple | None = None
+    exact: tuple | None = None
+
+    def groups(self, a0: int, a1: int, piece: list[str]) -> list[RawGroup]:
+        """The groups of the accounts ``a0`` to ``a1`` (excluded)."""
+        out: list[RawGroup] = []
+        if self.ref is not None:
+            acc, px, cut, sb, delay, dated, known, mu, z, score, z3 = self.ref
+            lo, hi = np.searchsorted(acc, [a0, a1]).tolist()
+            if hi > lo:
+                c = cut[lo:hi + 1].tolist()
+                named = sb[c[0]:c[-1]].tolist()
+                base = c[0]
+                for x, b, e, d, dt, kn, mi, zi, sc, zr in zip(px[lo:hi].tolist(), c[:-1], c[1:], delay[lo:hi].tolist(), dated[lo:hi].tolist(),
+                                                              known[lo:hi].tolist(), mu[lo:hi].tolist(), z[lo:hi].tolist(), score[lo:hi].tolist(), z3[lo:hi]):
+                    if e - b == 1:
+                        y = named[b - base]
+                        units, refs, label = ((x, y) if x < y else (y, x)), piece[y], "référence"
+                    else:
+                        ys = named[b - base:e - base]
+                        units, refs, label = tuple(sorted([x] + ys)), ", ".join(sorted({piece[y] for y in ys if piece[y]})), "références"
+                    if not dt:
+                        why = f"{label} {refs} dans le libellé ; acompte antérieur à la facture ; score {sc}/100, marge {zi:.1f}"
+                    elif kn:
+                        why = f"{label} {refs} dans le libellé ; délai {d} j (habituel {mi:.0f} j) ; score {sc}/100, marge {zi:.1f}"
+                    else:
+                        why = f"{label} {refs} dans le libellé ; délai {d} j ; score {sc}/100, marge {zi:.1f}"
+                    out.append(RawGroup(units, Rule.REFERENCE, why, sc, False, (), False, zr, zr))
+        if self.exact is not None:
+            acc, i_side, s_side, d, z, known, mu, dep, amount, score, z3 = self.exact
+            lo, hi = np.searchsorted(acc, [a0, a1]).tolist()
+            for i, s_, dd, zz, kn, m_, dp, am, sc, zr in zip(i_side[lo:hi].tolist(), s_side[lo:hi].tolist(), d[lo:hi].tolist(), z[lo:hi].tolist(),
+                                                             known[lo:hi].tolist(), mu[lo:hi].tolist(), dep[lo:hi].tolist(), amount[lo:hi].tolist(),
+                                                             score[lo:hi].tolist(), z3[lo:hi]):
+                when = "acompte antérieur à la facture" if dp else (f"délai {dd} j (habituel {m_:.0f} j)" if kn else f"délai {dd} j")
+                out.append(RawGroup((i, s_) if i < s_ else (s_, i), Rule.EXACT,
+                                    f"montant identique {eur(am)} ; {when} ; montant unique ; score {sc}/100, marge {zz:.1f}", sc, False, (), False, zr, zr))
+        return out
 
 
 def _scores(z: np.ndarray) -> list[int]:
@@ -1686,13 +1717,15 @@ def instalment_markers(u) -> list[tuple[int, int] | None]:
 
 @dataclass
 class ChunkResult:
-    """What the search of a chunk of accounts found (merged in chunk order by ``run``)."""
+    """What the search of a chunk of accounts found (merged in chunk order by ``run``): its raw
+    groups, or, when the job finishes them (``AccountSearch.finish``), their finished columns."""
     groups: list[RawGroup]
     taken: list[int]
     account_work: dict[str, int]
     work: int
     budget_exceeded: list[str]
     budget_left_units: dict[str, int]
+    finished: Any = None
 
 
 @dataclass
@@ -1711,38 +1744,57 @@ class AccountSearch:
     names: _Names
     free: np.ndarray
     starts: list[int]
+    busy: np.ndarray | None = None  # per account: open lines on both sides (else nothing to search); None: all
+    found: Found = field(default_factory=lambda: Found())  # groups found before the search (fast path)
+    finish: Callable[[list[RawGroup]], Any] | None = None  # finishes the groups of whole accounts (the engine's)
+    edge_arrays: tuple | None = None  # the references' edges as arrays (``reference_edges``)
 
     def run(self, chunk: list[int]) -> ChunkResult:
+        """The accounts of ``chunk`` (consecutive): search, balances, and, with ``finish``, the
+        finished groups of these accounts (those found before the search included)."""
         state = PassState(units=self.names, options=self.options, free=self.free)  # type: ignore[arg-type]
-        starts, free = self.starts, self.free
-        if chunk:
+        starts, free, busy = self.starts, self.free, self.busy
+        searched = [n for n in chunk if busy is None or busy[n]]
+        if searched:  # the units named by the chunk's units (its accounts' own)
+            self.ctx.named_by = _named_by(self.ctx.edges, self.edge_arrays, starts[searched[0]], starts[searched[-1] + 1])
             # the open units of the chunk's accounts, listed once (an account's search only
             # closes its own units, so those of the next accounts are as listed here)
-            first, last = starts[chunk[0]], starts[chunk[-1] + 1]
+            first, last = starts[searched[0]], starts[searched[-1] + 1]
             open_units = np.flatnonzero(free[first:last]) + first
-            cut_lo = np.searchsorted(open_units, [starts[n] for n in chunk]).tolist()
-            cut_hi = np.searchsorted(open_units, [starts[n + 1] for n in chunk]).tolist()
+            cut_lo = np.searchsorted(open_units, [starts[n] for n in searched]).tolist()
+            cut_hi = np.searchsorted(open_units, [starts[n + 1] for n in searched]).tolist()
             units = open_units.tolist()
-        for i, n in enumerate(chunk):
+        for i, n in enumerate(searched):
             letter_account(state, self.ctx, starts[n], starts[n + 1], units[cut_lo[i]:cut_hi[i]])
+        for n in searched:  # after the search of the account (the lines it left open)
+            balance_leftovers(state, self.ctx, starts[n], starts[n + 1])
         taken = [x for g in state.groups for x in g.units]
-        return ChunkResult(state.groups, taken, state.account_work, state.work, state.budget_exceeded, state.budget_left_units)
+        groups = state.groups
+        if chunk:
+            groups = self.found.groups(chunk[0], chunk[-1] + 1, self.ctx.piece) + groups
+        finished = None
+        if self.finish is not None:
+            finished, groups = self.finish(groups), []
+        return ChunkResult(groups, taken, state.account_work, state.work, state.budget_exceeded, state.budget_left_units, finished)
 
 
 Parallel = Callable[[AccountSearch, list[list[int]]], Iterable[ChunkResult]]
 CHUNK_ACCOUNTS = 200  # accounts per chunk at most (the progress bar moves at each chunk)
 
 
-def _pair_arrays(u, nsame: np.ndarray, piece: list[str], edges: dict[int, dict[int, int]], named_by: dict[int, list[int]]) -> tuple:
+def _pair_arrays(u, nsame: np.ndarray, piece: list[str], edges: dict[int, dict[int, int]], arrays: tuple | None) -> tuple:
     """What ``kernels.pairs_kernel`` reads beside ``Ctx.arrays``: due dates, same-amount counts,
-    piece ids (-1: no piece) and the units that name (``edges``) or are named (``named_by``)."""
+    piece ids (-1: no piece) and the units that name or are named (``edges``, or its ``arrays``)."""
     piece_o = np.asarray(piece, dtype=object)
     ids = pd.factorize(piece_o)[0].astype(np.int64)
     ids[piece_o == ""] = -1
     linked = np.zeros(len(u), dtype=bool)
-    for units in (edges, named_by):
-        if units:
-            linked[np.fromiter(units.keys(), dtype=np.int64, count=len(units))] = True
+    if edges and arrays is not None:
+        linked[arrays[0]] = True
+        linked[arrays[1]] = True
+    elif edges:
+        linked[np.fromiter(edges.keys(), dtype=np.int64, count=len(edges))] = True
+        linked[np.fromiter((y for ys in edges.values() for y in ys), dtype=np.int64)] = True
     return np.asarray(u.due, dtype=np.int64), np.asarray(nsame, dtype=np.int64), ids, linked
 
 
@@ -1768,7 +1820,8 @@ def _chunks(busy: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
 
 
 def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str], history: dict[str, tuple[float, float, int]],
-        parallel: Parallel | None = None, workers: int = 1, kernels: Any = None, threads: Threads | None = None) -> None:
+        parallel: Parallel | None = None, workers: int = 1, kernels: Any = None, threads: Threads | None = None,
+        finish: Callable[[list[RawGroup]], Any] | None = None) -> list:
     """The whole scope: per account, candidates → scores → assignment; then balances.
 
     ``kernels``, when given, computes the numeric parts of the per-account search
@@ -1780,10 +1833,16 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     ``parallel(job, chunks)``, when given, runs ``job.run(chunk)`` for every chunk of accounts
     (possibly in other processes: the caller's choice; the engine starts none) and yields the
     results in the order of ``chunks``. Accounts are independent, so the proposal is the same
-    as the serial one, group for group."""
+    as the serial one, group for group.
+
+    ``finish(raw_groups)``, when given, finishes the groups of whole accounts (the engine's codes
+    and totals): each chunk then finishes its own accounts' groups, those found before the search
+    included, where it runs, and ``run`` returns the finished parts in the order of the
+    accounts (``state.groups`` stays empty). Without it, ``state.groups`` gets the raw groups
+    and ``run`` returns an empty list."""
     u = state.units
     if not len(u):
-        return
+        return []
     state.stage = "références"  # stage names shown by the progress bars (kept from the pass engine)
     state.tick(0, 1)
     edges = reference_edges(state, inv, threads)
@@ -1808,13 +1867,12 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     pooled = (float(np.median(pooled_delays)), 30.0) if pooled_delays else (35.0, 30.0)
     if callable(kernels):  # loaded by the caller while the steps above ran
         kernels = kernels()
-    named_by = _named_by(state, edges)
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels, named_by=named_by,
+              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels,
               arrays=(np.asarray(u.amount, dtype=np.int64), np.asarray(u.date, dtype=np.int64), np.asarray(inv, dtype=bool),
                       np.asarray(deposit, dtype=bool), np.asarray(u.row, dtype=np.int64)) if kernels is not None else None,
-              pair_arrays=_pair_arrays(u, nsame, piece, edges, named_by) if kernels is not None else None)
+              pair_arrays=_pair_arrays(u, nsame, piece, edges, getattr(state, "edge_arrays", None)) if kernels is not None else None)
     acc = u.account
     starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(u)]
     n_acc = len(starts) - 1
@@ -1822,17 +1880,28 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     st = np.array(starts[:-1], dtype="int64")
     n_pos = np.add.reduceat((state.free & (u.amount > 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
     n_neg = np.add.reduceat((state.free & (u.amount < 0)).astype("int64"), st) if n_acc else np.zeros(0, "int64")
-    busy = np.flatnonzero((n_pos > 0) & (n_neg > 0))
-    job = AccountSearch(ctx=ctx, options=state.options, names=_Names(acc), free=state.free, starts=starts)
-    chunks = _chunks(busy, (n_pos + n_neg)[busy], 8 * workers if parallel is not None and workers > 1 else 1)
+    busy = (n_pos > 0) & (n_neg > 0)
+    # the groups found so far (the fast path's, as columns): each chunk makes its accounts' ones
+    found = getattr(state, "found", None) or Found()
+    job = AccountSearch(ctx=ctx, options=state.options, names=_Names(acc), free=state.free, starts=starts, busy=busy, found=found, finish=finish,
+                        edge_arrays=getattr(state, "edge_arrays", None))
+    # every account in some chunk (each finishes its accounts' groups), weighed by its open lines and groups
+    weight = np.where(busy, n_pos + n_neg, 0)
+    for table in (found.ref, found.exact):
+        if table is not None:
+            weight = weight + np.bincount(table[0], minlength=n_acc)
+    chunks = _chunks(np.arange(n_acc), weight, 8 * workers if parallel is not None and workers > 1 else 1)
     # the scope-wide objects built so far (units, contexts, edges: millions on a big ledger)
     # never become garbage during the search: frozen out of the collector, so that the
     # collections the per-account objects trigger do not rescan them again and again (and,
     # in worker processes, so that they are not copied page by page)
+    parts = []
     with frozen_heap():
         results = parallel(job, chunks) if parallel is not None and len(chunks) > 1 else map(job.run, chunks)
         for chunk, res in zip(chunks, results):
             state.groups.extend(res.groups)
+            if res.finished is not None:
+                parts.append(res.finished)
             if res.taken:
                 state.free[np.array(res.taken, dtype="int64")] = False
             state.account_work.update(res.account_work)
@@ -1841,6 +1910,4 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
             state.budget_left_units.update(res.budget_left_units)
             state.tick(chunk[-1] + 1, n_acc)  # chunks: consecutive accounts, none empty
         state.tick(n_acc, n_acc)
-    for n in range(n_acc):
-        lo, hi = starts[n], starts[n + 1]
-        balance_leftovers(state, ctx, lo, hi)
+    return parts

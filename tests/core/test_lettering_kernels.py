@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import random
 
+import numpy as np
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reglo.core.lettering import kernels as K
@@ -126,8 +128,17 @@ def test_the_reverse_of_the_reference_edges_is_the_loops(monkeypatch):
         for y in ys:
             loop.setdefault(y, []).append(x)
     assert len(loop) > 100
-    assert matching._named_by(seen["state"], edges) == loop
-    assert matching._named_by(seen["state"], {}) == {}
+    arrays = seen["state"].edge_arrays
+    assert matching._named_by(edges, arrays) == loop
+    assert matching._named_by({}, arrays) == {}
+    # a range of accounts (as a chunk of the search reads it): the loop's entries of its units
+    acc = seen["state"].units.account
+    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(acc)]
+    lo, hi = starts[5], starts[17]
+    part = {y: xs for y, xs in loop.items() if lo <= y < hi}
+    assert part and len(part) < len(loop)
+    assert matching._named_by(edges, arrays, lo, hi) == part
+    assert matching._named_by(edges, None, lo, hi) == part  # from the dict alone
 
 
 @st.composite
@@ -400,7 +411,7 @@ def run_pairs(case, kernels):
         units = type("U", (), {"due": np.array(due, dtype=np.int64), "__len__": lambda self: n})()
         ctx.arrays = (np.array(amt, dtype=np.int64), np.array(days, dtype=np.int64), np.array(inv, dtype=bool), np.array(deposit, dtype=bool),
                       np.array(rows, dtype=np.int64))
-        ctx.pair_arrays = M._pair_arrays(units, np.array(nsame), piece, edges, named_by)
+        ctx.pair_arrays = M._pair_arrays(units, np.array(nsame), piece, edges, None)
     a = M._Acc(0, n, "C1", mu, sd, known)
     a.free = set(free)
     a.linked = {x for x in free if x in edges or x in named_by}
