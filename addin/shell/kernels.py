@@ -59,6 +59,7 @@ def compiled() -> Any:
         "series_kernel": t.UniTuple(i64, 2)(vec, vec, vec, flags, flags, vec, t.float64, t.float64, i64, i64, mat, vec),
         "pairs_kernel": i64(vec, vec, vec, vec, flags, flags, vec, vec, vec, flags, i64, t.float64, t.float64, t.boolean, i64, i64, mat, mat,
                             t.float64[:]),
+        "assign_kernel": i64(vec, vec, t.float64[:], flags, i64, i64, i64, t.float64, t.float64, i64, vec, t.float64[:], vec, vec),
     }
     try:
         _callable_from_compiled(k)
@@ -66,17 +67,18 @@ def compiled() -> Any:
     except Exception:  # noqa: BLE001 - a compiler failure must not stop the lettering
         return None
     return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"], funcs["series_kernel"],
-                     funcs["pairs_kernel"])
+                     funcs["pairs_kernel"], funcs["assign_kernel"])
 
 
 _REGISTERED: set[str] = set()
 
 
 def _callable_from_compiled(k: Any) -> None:
-    """The kernels ``sums_kernel`` calls, made callable from compiled code (once per process)."""
+    """The kernels ``sums_kernel`` and ``assign_kernel`` call, made callable from compiled code (once per process)."""
     from numba.extending import register_jitable
 
-    for name in ("subsets_kernel", "multisets_kernel", "compact_kernel", "_need_index", "_by_date", "_value_lines"):
+    for name in ("subsets_kernel", "multisets_kernel", "compact_kernel", "_need_index", "_by_date", "_value_lines", "best_kernel", "_root", "_shares",
+                 "_stamp", "_emit_record", "_leftovers"):
         if name not in _REGISTERED:
             register_jitable(getattr(k, name))
             _REGISTERED.add(name)

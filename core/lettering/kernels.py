@@ -19,6 +19,7 @@ account, ``matching._sums``) calls ``subsets_kernel``, ``multisets_kernel`` and
 """
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -354,6 +355,222 @@ def best_kernel(w, offsets, units, n_bits, floor_w, floor_chosen, max_nodes, cho
             depth += 1
             continue
         f_i[depth] = i + 1
+
+
+# ---------------------------------------------------------------------------
+# the assignment of one account (``matching._assign``)
+# ---------------------------------------------------------------------------
+
+
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _shares(units, offsets, o, mark, stamp, lo):
+    """Whether candidate ``o`` has a line marked ``stamp``."""
+    for p in range(offsets[o], offsets[o + 1]):
+        if mark[units[p] - lo] == stamp:
+            return True
+    return False
+
+
+def _stamp(units, offsets, c, mark, stamp, lo):
+    for p in range(offsets[c], offsets[c + 1]):
+        mark[units[p] - lo] = stamp
+
+
+def _emit_record(c, margin, out_idx, out_margin, out_alt_off, n_out):
+    out_idx[n_out] = c
+    out_margin[n_out] = margin
+    out_alt_off[n_out + 1] = out_alt_off[n_out]
+    return n_out + 1
+
+
+def _leftovers(left, n_left, units, offsets, z, min_z, taken, t_stamp, mark, stamp, lo, out_idx, out_margin, out_alt_off, out_alts, n_out):
+    """``matching._leftover_proposals``: the candidates ``left`` (in order) whose lines are not
+    ``taken``, each with its first 5 rivals; returns (records, last stamp)."""
+    for a in range(n_left):
+        c = left[a]
+        if z[c] < min_z or _shares(units, offsets, c, taken, t_stamp, lo):
+            continue
+        _stamp(units, offsets, c, taken, t_stamp, lo)
+        stamp += 1
+        _stamp(units, offsets, c, mark, stamp, lo)
+        n_out = _emit_record(c, 0.0, out_idx, out_margin, out_alt_off, n_out)
+        k = 0
+        for b in range(n_left):
+            o = left[b]
+            if o != c and _shares(units, offsets, o, mark, stamp, lo):
+                out_alts[out_alt_off[n_out]] = o
+                out_alt_off[n_out] += 1
+                k += 1
+                if k == 5:
+                    break
+    return n_out, stamp
+
+
+def assign_kernel(offsets, units, z, partial, lo, n_local, max_nodes, auto_margin, min_z, small, out_idx, out_margin, out_alt_off, out_alts):
+    """``matching._assign`` of one account: its candidates (sorted as ``_assign`` sorts them;
+    candidate i has lines units[offsets[i]:offsets[i+1]], all in lo .. lo + n_local - 1, score
+    z[i], partial[i]) in connected components of candidates sharing a line; each component
+    solved as ``_solve_component`` solves it (``best_kernel``, its greedy fallback, each chosen
+    candidate's margin and alternatives, the proposals left over). Writes what ``_emit`` is
+    called with, in the same order: candidate ``out_idx[r]``, margin ``out_margin[r]``,
+    alternatives ``out_alts[out_alt_off[r]:out_alt_off[r+1]]``; returns the number of records."""
+    n = z.shape[0]
+    weight = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        weight[i] = (z[i] if z[i] <= 0.5 else 0.5) if partial[i] else z[i]
+    parent = np.arange(n)
+    owner = np.full(n_local, -1, dtype=np.int64)
+    for i in range(n):
+        for p in range(offsets[i], offsets[i + 1]):
+            x = units[p] - lo
+            j = owner[x]
+            if j < 0:
+                owner[x] = i
+            else:
+                ri, rj = _root(parent, i), _root(parent, j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    # the components, by their first candidate (their root), each in order
+    count = np.zeros(n + 1, dtype=np.int64)
+    root = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        root[i] = _root(parent, i)
+        count[root[i] + 1] += 1
+    start = np.cumsum(count)
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        members[fill[root[i]]] = i
+        fill[root[i]] += 1
+    mark = np.zeros(n_local, dtype=np.int64)  # lines of the candidate compared with (by stamp)
+    taken = np.zeros(n_local, dtype=np.int64)  # lines of the chosen candidates (by component stamp)
+    bit_of = np.full(n_local, -1, dtype=np.int64)
+    stamp = 0
+    n_out = 0
+    out_alt_off[0] = 0
+    pos = np.empty(n, dtype=np.int64)
+    left = np.empty(n, dtype=np.int64)
+    p_off = np.empty(n + 1, dtype=np.int64)
+    p_flat = np.empty(offsets[n] + 1, dtype=np.int64)
+    chosen = np.empty(n + 1, dtype=np.int64)
+    buf = np.empty(n + 1, dtype=np.int64)
+    is_chosen = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        m = start[r + 1] - start[r]
+        if m == 0:
+            continue
+        first = start[r]
+        if m == 1:  # a lone candidate: no rival, its weight as margin
+            c = members[first]
+            n_out = _emit_record(c, z[c] if weight[c] > 0 else 0.0, out_idx, out_margin, out_alt_off, n_out)
+            continue
+        n_pos = 0
+        n_weak = 0
+        for t in range(first, first + m):
+            c = members[t]
+            if weight[c] > 0:
+                pos[n_pos] = c
+                n_pos += 1
+        t_stamp = r + 1
+        if n_pos == 0:
+            for t in range(first, first + m):
+                left[n_weak] = members[t]
+                n_weak += 1
+            n_out, stamp = _leftovers(left, n_weak, units, offsets, z, min_z, taken, t_stamp, mark, stamp, lo, out_idx, out_margin, out_alt_off,
+                                      out_alts, n_out)
+            continue
+        if n_pos == 1:
+            c = pos[0]
+            n_out = _emit_record(c, z[c], out_idx, out_margin, out_alt_off, n_out)
+            continue
+        # the lines of the positive candidates numbered from 0 in order of appearance (``prepare``)
+        n_bits = 0
+        p_off[0] = 0
+        q = 0
+        for a in range(n_pos):
+            c = pos[a]
+            for p in range(offsets[c], offsets[c + 1]):
+                x = units[p] - lo
+                if bit_of[x] < 0:
+                    bit_of[x] = n_bits
+                    n_bits += 1
+                p_flat[q] = bit_of[x]
+                q += 1
+            p_off[a + 1] = q
+        w = np.empty(n_pos, dtype=np.float64)
+        for a in range(n_pos):
+            w[a] = max(0.0, weight[pos[a]])
+        no_floor = np.empty(0, dtype=np.int64)
+        total, n_ch, finished = best_kernel(w, p_off, p_flat, n_bits, 0.0, no_floor, max_nodes, chosen)
+        if not finished:  # ``_greedy``
+            stamp += 1
+            n_ch = 0
+            for a in range(n_pos):
+                c = pos[a]
+                if weight[c] > 0 and not _shares(units, offsets, c, mark, stamp, lo):
+                    _stamp(units, offsets, c, mark, stamp, lo)
+                    chosen[n_ch] = a
+                    n_ch += 1
+        for a in range(n_pos):
+            is_chosen[a] = False
+        for t in range(n_ch):
+            is_chosen[chosen[t]] = True
+        for t in range(n_ch):
+            i = chosen[t]
+            c = pos[i]
+            stamp += 1
+            _stamp(units, offsets, c, mark, stamp, lo)
+            if finished and n_pos <= small:
+                w2 = w.copy()
+                w2[i] = 0.0
+                floor = np.empty(n_ch - 1, dtype=np.int64)
+                f = 0
+                for s in range(n_ch):
+                    if chosen[s] != i:
+                        floor[f] = chosen[s]
+                        f += 1
+                without, _, fin2 = best_kernel(w2, p_off, p_flat, n_bits, total - weight[c], floor, max_nodes, buf)
+                margin = total - without if fin2 else 0.0
+            else:  # the strongest competitor of any of its lines
+                top = 0.0
+                for a in range(n_pos):
+                    if a != i and _shares(units, offsets, pos[a], mark, stamp, lo) and weight[pos[a]] > top:
+                        top = weight[pos[a]]
+                margin = weight[c] - top
+            n_out = _emit_record(c, margin, out_idx, out_margin, out_alt_off, n_out)
+            k = 0
+            for a in range(n_pos):
+                o = pos[a]
+                if not is_chosen[a] and _shares(units, offsets, o, mark, stamp, lo) and z[o] >= z[c] - auto_margin:
+                    out_alts[out_alt_off[n_out]] = o
+                    out_alt_off[n_out] += 1
+                    k += 1
+                    if k == 5:
+                        break
+        # the proposals left over: the candidates not chosen, then the weak ones
+        for a in range(n_pos):
+            if not is_chosen[a]:
+                left[n_weak] = pos[a]
+                n_weak += 1
+        for t in range(first, first + m):
+            if weight[members[t]] <= 0:
+                left[n_weak] = members[t]
+                n_weak += 1
+        for t in range(n_ch):
+            _stamp(units, offsets, pos[chosen[t]], taken, t_stamp, lo)
+        n_out, stamp = _leftovers(left, n_weak, units, offsets, z, min_z, taken, t_stamp, mark, stamp, lo, out_idx, out_margin, out_alt_off,
+                                  out_alts, n_out)
+        for a in range(n_pos):  # the numbering of the lines, undone for the next component
+            c = pos[a]
+            for p in range(offsets[c], offsets[c + 1]):
+                bit_of[units[p] - lo] = -1
+    return n_out
 
 
 # ---------------------------------------------------------------------------
@@ -1013,9 +1230,9 @@ class ArrayKernels:
     versions)."""
 
     def __init__(self, subsets=subsets_kernel, multisets=multisets_kernel, best=best_kernel, sums=sums_kernel, series=series_kernel,
-                 pairs=pairs_kernel):
+                 pairs=pairs_kernel, assign=assign_kernel):
         self._subsets, self._multisets, self._best, self._sums, self._series = subsets, multisets, best, sums, series
-        self._pairs = pairs
+        self._pairs, self._assign = pairs, assign
         self._local = threading.local()  # output buffers, reused call after call (one set per thread)
 
     def _buffers(self, limit: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1112,3 +1329,20 @@ class ArrayKernels:
         n_out = self._pairs(np.array(units, dtype=np.int64), amt, day, due, inv, deposit, row, nsame, piece, linked, window, float(mu), float(sd),
                             bool(known), max_alts, grace, out_units, out_int, out_z)
         return out_units[:n_out].tolist(), out_int[:n_out].tolist(), out_z[:n_out].tolist()
+
+    def assign(self, members: list[tuple[int, ...]], z: list[float], partial: list[bool], lo: int, n_local: int, max_nodes: int, auto_margin: float,
+               min_z: float, small: int) -> list[tuple[int, float, list[int]]]:
+        """``assign_kernel`` of one account's sorted candidates: (candidate, margin, alternatives)
+        of each group to emit, in order."""
+        n = len(members)
+        offsets = np.array([0, *itertools.accumulate(map(len, members))], dtype=np.int64)
+        units = np.array(list(itertools.chain.from_iterable(members)), dtype=np.int64)
+        out_idx = np.empty(n, dtype=np.int64)
+        out_margin = np.empty(n, dtype=np.float64)
+        out_alt_off = np.empty(n + 1, dtype=np.int64)
+        out_alts = np.empty(5 * n + 1, dtype=np.int64)
+        n_out = self._assign(offsets, units, np.array(z, dtype=np.float64), np.array(partial, dtype=np.bool_), lo, n_local, max_nodes, float(auto_margin),
+                             float(min_z), small, out_idx, out_margin, out_alt_off, out_alts)
+        cut = out_alt_off[:n_out + 1].tolist()
+        alts = out_alts[:cut[-1]].tolist()
+        return list(zip(out_idx[:n_out].tolist(), out_margin[:n_out].tolist(), (alts[a:b] for a, b in zip(cut, cut[1:]))))

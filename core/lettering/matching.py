@@ -933,7 +933,10 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         if not c.scored:
             _score(ctx, a, c, getattr(c, "same", 0))
     cands = [c for c in a.cands if c.z >= MIN_Z]
-    _assign(state, ctx, a, cands)
+    if getattr(ctx.kernels, "_assign", None) is not None:
+        _assign_kernel(state, ctx, a, cands)
+    else:
+        _assign(state, ctx, a, cands)
 
 
 def _exact_pairs(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None:
@@ -1525,6 +1528,20 @@ def _assign(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> None:
         _solve_component(state, ctx, a, group)
 
 
+MARGIN_BY_SEARCH = 60  # up to this many candidates in a component, a chosen group's margin is the best assignment without it
+
+
+def _assign_kernel(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> None:
+    """``_assign`` by ``kernels.assign_kernel``: the same groups, margins and alternatives, emitted
+    in the same order."""
+    if not cands:
+        return
+    cands.sort(key=lambda c: (-c.z, c.units))
+    for i, margin, alts in ctx.kernels.assign([c.units for c in cands], [c.z for c in cands], [c.partial for c in cands], a.lo, a.hi - a.lo,
+                                              EXACT_NODES, AUTO_MARGIN, MIN_Z, MARGIN_BY_SEARCH):
+        _emit(state, ctx, cands[i], margin, [cands[j] for j in alts])
+
+
 def _weight(c: Cand) -> float:
     return c.z if not c.partial else min(c.z, 0.5)
 
@@ -1610,7 +1627,7 @@ def _solve_component(state: PassState, ctx: Ctx, a: _Acc, cands: list[Cand]) -> 
     chosen_set = set(chosen)
     for i in chosen:
         c = cands[i]
-        if finished and len(cands) <= 60:
+        if finished and len(cands) <= MARGIN_BY_SEARCH:
             without, _, fin2 = _best(cands, banned=i, floor=(total - _weight(c), [j for j in chosen if j != i]), kernels=kern, prepared=prepared)
             margin = total - without if fin2 else 0.0
         else:  # local margin: the strongest competitor of any of its lines

@@ -21,10 +21,12 @@ from reglo.core.lettering.passes import find_subsets
 
 from tests.addin.test_lettering_parallel import _signature
 from tests.core.test_lettering_kernels import (
+    account_candidates,
     account_pairs,
     account_series,
     account_sums,
     components,
+    run_assign,
     run_pairs,
     run_series,
     run_sums,
@@ -87,6 +89,13 @@ def test_compiled_runs_and_instalment_plans_are_the_originals(kern, case):
 @given(account_pairs())
 def test_compiled_exact_pairs_and_their_scores_are_the_originals(kern, case):
     assert run_pairs(case, kern) == run_pairs(case, None)
+
+
+@settings(max_examples=3000 if os.environ.get("REGLO_FULL") else 300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(account_candidates())
+def test_compiled_global_assignment_is_the_original(kern, case):
+    assert run_assign(case, kern) == run_assign(case, None)
 
 
 def test_the_proposal_and_the_lettered_fec_are_the_same_with_compiled_kernels(kern, frame):

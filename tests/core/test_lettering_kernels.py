@@ -431,3 +431,99 @@ def run_pairs(case, kernels):
 @given(account_pairs())
 def test_pairs_kernel_is_the_exact_step_and_its_scores(case):
     assert run_pairs(case, KERN) == run_pairs(case, None)
+
+
+@st.composite
+def account_candidates(draw):
+    """One account's candidates as ``matching._assign`` receives them (z ≥ MIN_Z): components
+    of every size (lone groups, rivals, long chains beyond the margins' exact search, more than
+    64 lines), weak candidates (z ≤ 0), partial ones (weight capped at 0.5), equal scores,
+    duplicated lines, and sometimes a component the branch and bound cannot finish."""
+    lo = draw(st.sampled_from([0, 7, 1000]))
+    n_lines = draw(st.sampled_from([3, 12, 40, 90, 200]))
+    n = draw(st.integers(0, 90))
+    rnd = random.Random(draw(st.integers(0, 10**6)))
+    cands = []
+    for _ in range(n):
+        size = rnd.choice([2, 2, 2, 3, 4, 6])
+        units = tuple(sorted(rnd.sample(range(lo, lo + n_lines), min(size, n_lines))))
+        z = rnd.choice([round(rnd.uniform(-1.5, 8.0), 3), round(rnd.uniform(-1.5, 8.0), 3), 0.0, 0.4, 2.5, 0.5])
+        cands.append(Cand(units, Rule.EXACT, z, [f"c{len(cands)}"], partial=rnd.random() < 0.15))
+    if draw(st.booleans()) and n_lines >= 60:  # overlapping pairs of close weights: the node limit
+        cands += [Cand(tuple(sorted(rnd.sample(range(lo, lo + 60), 2))), Rule.EXACT, round(rnd.uniform(0.5, 1.5), 3), ["close"]) for _ in range(50)]
+    return lo, lo + n_lines, cands
+
+
+def run_assign(case, kernels) -> list:
+    """What ``_emit`` is called with, in order: (lines, margin, alternatives' lines)."""
+    from reglo.core.lettering import matching as M
+
+    lo, hi, cands = case
+    emitted = []
+    state = M.PassState(units=None, options=None, free=np.ones(hi + 1, dtype=bool))  # type: ignore[arg-type]
+    ctx = M.Ctx(amt=[], day=[], due=[], row=[], inv=[], deposit=[], piece=[], edges={}, history={}, pooled=(35.0, 30.0), partial_code=[],
+                kernels=kernels)
+    a = M._Acc(lo, hi, "411X", 30.0, 10.0, True)
+    original = M._emit
+    try:
+        M._emit = lambda state, ctx, c, margin, alts: emitted.append((c.units, margin, [o.units for o in alts]))
+        fresh = [Cand(c.units, c.rule, c.z, list(c.why), partial=c.partial) for c in cands]
+        (M._assign_kernel if kernels is not None else M._assign)(state, ctx, a, fresh)
+    finally:
+        M._emit = original
+    return emitted
+
+
+@settings(max_examples=2000 if os.environ.get("REGLO_FULL") else 200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(account_candidates())
+def test_assign_kernel_is_the_global_assignment(case):
+    assert run_assign(case, KERN) == run_assign(case, None)
+
+
+def test_assign_kernel_covers_every_branch():
+    """The cases drawn above reach each branch of the assignment: components
+    solved exactly (margins by search) or beyond 60 candidates (local margins), unfinished
+    searches (greedy), weak-only components and proposals left over."""
+    from reglo.core.lettering import matching as M
+
+    seen = {"emitted": 0, "exact": 0, "local": 0, "greedy": 0, "weak_only": 0, "leftover": 0}
+    rnd = random.Random(5)
+    original = (M._solve_component, M._greedy, M._leftover_proposals)
+
+    def solve(state, ctx, a, cands):
+        pos = [c for c in cands if M._weight(c) > 0]
+        seen["weak_only" if not pos else ("exact" if len(pos) <= 60 else "local")] += 1
+        return original[0](state, ctx, a, cands)
+
+    def greedy(cands):
+        seen["greedy"] += 1
+        return original[1](cands)
+
+    def leftover(state, ctx, cands, taken):
+        seen["leftover"] += sum(1 for c in cands if not (set(c.units) & taken) and c.z >= M.MIN_Z)
+        return original[2](state, ctx, cands, taken)
+
+    M._solve_component, M._greedy, M._leftover_proposals = solve, greedy, leftover
+    try:
+        for _ in range(150):
+            n_lines = rnd.choice([12, 40, 200])
+            n = rnd.choice([5, 30, 90])
+            cands = [Cand(tuple(sorted(rnd.sample(range(n_lines), rnd.choice([2, 3])))), Rule.EXACT, round(rnd.uniform(-1.5, 8.0), 3), [],
+                          partial=rnd.random() < 0.15) for _ in range(n)]
+            if rnd.random() < 0.2:
+                cands += [Cand(tuple(sorted(rnd.sample(range(60), 2))), Rule.EXACT, round(rnd.uniform(0.5, 1.5), 3), []) for _ in range(50)]
+            case = (0, max(n_lines, 60), cands)
+            want = run_assign(case, None)
+            seen["emitted"] += len(want)
+            assert run_assign(case, KERN) == want
+        # 60 and 61 rivals of one line (the margins' search stops at 60 candidates)
+        # (the first one's margin by search, 1.0, is not its local margin, 5.0)
+        for n in (59, 60, 61, 62):
+            rivals = [Cand((0, 2 + i), Rule.EXACT, round(3.0 - 0.01 * i, 3), []) for i in range(n - 3)]
+            case = (0, 100, [Cand((0, 1), Rule.EXACT, 9.0, []), Cand((1, 90), Rule.EXACT, 4.0, []), Cand((0, 91), Rule.EXACT, 4.0, []), *rivals])
+            want = run_assign(case, None)
+            assert want[0][:2] == ((0, 1), 1.0 if n <= 60 else 5.0)
+            assert run_assign(case, KERN) == want
+    finally:
+        M._solve_component, M._greedy, M._leftover_proposals = original
+    assert all(v > 0 for v in seen.values()), seen
