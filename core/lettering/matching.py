@@ -94,7 +94,7 @@ class Ctx:
     pooled: tuple[float, float]
     partial_code: list[str]
     nsame: list[int] = field(default_factory=list)
-    marker: list[tuple[int, int] | None] = field(default_factory=list)
+    marker: dict[int, tuple[int, int]] = field(default_factory=dict)  # of the units being searched (``instalment_markers``)
     aamt: list[int] = field(default_factory=list)  # abs(amt), computed once
     named_by: dict[int, list[int]] = field(default_factory=dict)  # unit -> units whose label names it  # « ÉCHÉANCE 2/3 »: (2, 3)  # open lines of the same amount on the busier side of the account
     kernels: Any = None  # compiled ``kernels.ArrayKernels`` given by the caller, or None: the Python versions below
@@ -608,7 +608,7 @@ def _budget_stop(state: PassState, name: str, n_targets: int) -> None:
 def _instalments(ctx: Ctx, units: tuple[int, ...]) -> int:
     """m when the settlements of the group are exactly the instalments 1/m … m/m, else 0."""
     marker, inv = ctx.marker, ctx.inv
-    marks = [marker[x] for x in units if not inv[x]]
+    marks = [marker.get(x) for x in units if not inv[x]]
     if len(marks) < 2 or None in marks:  # most groups: a settlement without « ÉCHÉANCE i/m »
         return 0
     m = marks[0][1]
@@ -1659,9 +1659,8 @@ def _emit(state: PassState, ctx: Ctx, c: Cand, margin: float, alts: list[Cand]) 
     detail = f"{why} ; score {score}/100, marge {margin:.1f}"
     if not auto and alts:
         detail += " ; concurrencé par d'autres groupes"
-    state.groups.append(RawGroup(tuple(sorted(c.units)), c.rule, detail, score, ambiguous=not auto,
-                                 alternatives=tuple(tuple(sorted(o.units)) for o in alts), partial=c.partial,
-                                 z=round(c.z, 3), margin=round(margin, 3)))
+    state.groups.append(RawGroup(tuple(sorted(c.units)), c.rule, detail, score, not auto,  # positional: cheaper, one per group
+                                 tuple([tuple(sorted(o.units)) for o in alts]) if alts else (), c.partial, round(c.z, 3), round(margin, 3)))
     for x in c.units:
         state.free[x] = False
 
@@ -1711,24 +1710,30 @@ def _same_amount_counts(u) -> np.ndarray:
 _MARKER = r"(?:ECH|ECHEANCE|ÉCHÉANCE|ECHEANCES|VERSEMENT|MENSUALITE|MENSUALITÉ)\.?\s*(?:N°\s*)?(?P<i>[0-9]{1,2})\s*/\s*(?P<m>[0-9]{1,2})"
 
 
-def instalment_markers(u) -> list[tuple[int, int] | None]:
-    """Per unit: (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), else None."""
-    text = u.line_text if u.line_text is not None else u.line_label
-    out: list[tuple[int, int] | None] = [None] * len(u)
+def instalment_markers(text: pa.Array, line_unit: np.ndarray, lo: int = 0, hi: int | None = None) -> dict[int, tuple[int, int]]:
+    """Unit → (i, m) when its label says « ÉCHÉANCE i/m » (1 ≤ i ≤ m ≤ 24), for the units ``lo``
+    to ``hi`` (excluded): ``text`` and ``line_unit`` per open line (``Units.line_text``, else
+    ``Units.line_label``, and ``Units.line_unit``)."""
+    out: dict[int, tuple[int, int]] = {}
+    lines = np.flatnonzero((line_unit >= lo) & (line_unit < hi)) if hi is not None else None
+    if lines is not None:
+        if not len(lines):
+            return out
+        text, line_unit = text.take(pa.array(lines, type=pa.int64())), line_unit[lines]
     # the marker holds a « / »: only the texts with one go through the upper case and the regex
     slash = np.flatnonzero(pc.fill_null(pc.match_substring(text, "/"), False).to_numpy(zero_copy_only=False))
     if not len(slash):
         return out
     hit = pc.match_substring_regex(pc.utf8_upper(text.take(pa.array(slash))), _MARKER).to_numpy(zero_copy_only=False)
-    lines = slash[np.flatnonzero(hit)]
-    if not len(lines):
+    found_at = slash[np.flatnonzero(hit)]
+    if not len(found_at):
         return out
-    found = pc.extract_regex(pc.utf8_upper(text.take(pa.array(lines))), _MARKER)
+    found = pc.extract_regex(pc.utf8_upper(text.take(pa.array(found_at))), _MARKER)
     i = pc.struct_field(found, "i").to_pylist()
     m = pc.struct_field(found, "m").to_pylist()
-    for line, a, b in zip(lines.tolist(), i, m):
+    for line, a, b in zip(found_at.tolist(), i, m):
         if a is not None and 1 <= int(a) <= int(b) <= 24:
-            out[int(u.line_unit[line])] = (int(a), int(b))
+            out[int(line_unit[line])] = (int(a), int(b))
     return out
 
 
@@ -1765,6 +1770,7 @@ class AccountSearch:
     found: Found = field(default_factory=lambda: Found())  # groups found before the search (fast path)
     finish: Callable[[list[RawGroup]], Any] | None = None  # finishes the groups of whole accounts (the engine's)
     edge_arrays: tuple | None = None  # the references' edges as arrays (``reference_edges``)
+    texts: tuple | None = None  # the open lines' labels and units (``instalment_markers``)
 
     def run(self, chunk: list[int]) -> ChunkResult:
         """The accounts of ``chunk`` (consecutive): search, balances, and, with ``finish``, the
@@ -1772,8 +1778,10 @@ class AccountSearch:
         state = PassState(units=self.names, options=self.options, free=self.free)  # type: ignore[arg-type]
         starts, free, busy = self.starts, self.free, self.busy
         searched = [n for n in chunk if busy is None or busy[n]]
-        if searched:  # the units named by the chunk's units (its accounts' own)
-            self.ctx.named_by = _named_by(self.ctx.edges, self.edge_arrays, starts[searched[0]], starts[searched[-1] + 1])
+        if searched:  # the units named by the chunk's units (its accounts' own), their instalment markers
+            lo, hi = starts[searched[0]], starts[searched[-1] + 1]
+            self.ctx.named_by = _named_by(self.ctx.edges, self.edge_arrays, lo, hi)
+            self.ctx.marker = instalment_markers(*self.texts, lo, hi) if self.texts is not None else {}
             # the open units of the chunk's accounts, listed once (an account's search only
             # closes its own units, so those of the next accounts are as listed here)
             first, last = starts[searched[0]], starts[searched[-1] + 1]
@@ -1886,7 +1894,7 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
         kernels = kernels()
     ctx = Ctx(amt=u.amount.tolist(), day=u.date.tolist(), due=u.due.tolist(), row=u.row.tolist(), inv=inv.tolist(), deposit=deposit.tolist(), piece=piece,
               edges=edges, history=history, pooled=pooled, partial_code=u.partial_code, nsame=nsame.tolist(),
-              marker=instalment_markers(u), aamt=np.abs(u.amount).tolist(), kernels=kernels,
+              aamt=np.abs(u.amount).tolist(), kernels=kernels,
               arrays=(np.asarray(u.amount, dtype=np.int64), np.asarray(u.date, dtype=np.int64), np.asarray(inv, dtype=bool),
                       np.asarray(deposit, dtype=bool), np.asarray(u.row, dtype=np.int64)) if kernels is not None else None,
               pair_arrays=_pair_arrays(u, nsame, piece, edges, getattr(state, "edge_arrays", None)) if kernels is not None else None)
@@ -1901,7 +1909,8 @@ def run(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: list[str]
     # the groups found so far (the fast path's, as columns): each chunk makes its accounts' ones
     found = getattr(state, "found", None) or Found()
     job = AccountSearch(ctx=ctx, options=state.options, names=_Names(acc), free=state.free, starts=starts, busy=busy, found=found, finish=finish,
-                        edge_arrays=getattr(state, "edge_arrays", None))
+                        edge_arrays=getattr(state, "edge_arrays", None), texts=(u.line_text if u.line_text is not None else u.line_label,
+                                                                                np.asarray(u.line_unit, dtype=np.int64)))
     # every account in some chunk (each finishes its accounts' groups), weighed by its open lines and groups
     weight = np.where(busy, n_pos + n_neg, 0)
     for table in (found.ref, found.exact):

@@ -70,3 +70,27 @@ def test_the_fast_path_groups_are_made_per_chunk(frame):
     parts = [g for a in range(0, n, 7) for g in found.groups(a, min(n, a + 7), piece)]
     key = lambda g: g.units  # noqa: E731
     assert sorted(parts, key=key) == sorted(whole, key=key)
+
+
+def test_instalment_markers_read_per_chunk_are_those_of_the_whole(frame, monkeypatch):
+    """Each chunk reads the « ÉCHÉANCE i/m » markers of its own units: put together, the markers
+    of the whole scope."""
+    seen = {}
+    original = matching.run
+
+    def spy(state, *args, **kwargs):
+        seen["units"] = state.units
+        return original(state, *args, **kwargs)
+
+    monkeypatch.setattr(matching, "run", spy)
+    propose_lettering(frame, LetteringOptions())
+    u = seen["units"]
+    text, line_unit = u.line_text, np.asarray(u.line_unit, dtype=np.int64)
+    whole = matching.instalment_markers(text, line_unit)
+    assert len(whole) >= 10 and all(1 <= i <= m for i, m in whole.values())
+    acc = u.account
+    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]]).tolist() + [len(acc)]
+    parts: dict = {}
+    for a in range(0, len(starts) - 1, 5):
+        parts.update(matching.instalment_markers(text, line_unit, starts[a], starts[min(a + 5, len(starts) - 1)]))
+    assert parts == whole

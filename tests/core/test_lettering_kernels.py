@@ -406,7 +406,7 @@ def run_pairs(case, kernels):
         counts[(abs(amt[x]), amt[x] > 0)] = counts.get((abs(amt[x]), amt[x] > 0), 0) + 1
     nsame = [max(counts.get((abs(v), True), 0), counts.get((abs(v), False), 0)) for v in amt]
     ctx = M.Ctx(amt=amt, day=days, due=due, row=rows, inv=inv, deposit=deposit, piece=piece, edges=edges, history={}, pooled=(35.0, 30.0),
-                partial_code=[""] * n, nsame=nsame, marker=[None] * n, aamt=[abs(x) for x in amt], kernels=kernels, named_by=named_by)
+                partial_code=[""] * n, nsame=nsame, aamt=[abs(x) for x in amt], kernels=kernels, named_by=named_by)
     if kernels is not None:
         units = type("U", (), {"due": np.array(due, dtype=np.int64), "__len__": lambda self: n})()
         ctx.arrays = (np.array(amt, dtype=np.int64), np.array(days, dtype=np.int64), np.array(inv, dtype=bool), np.array(deposit, dtype=bool),
