@@ -9,7 +9,7 @@ runs of invoices and instalment plans). Here they are compiled with numba and ha
 ADR 0009).
 
 - Compiled once per machine and kept in numba's cache (beside the module, or in the user's
-  cache folder when Reglo's folder is read-only): about 50 s the first time (six kernels), then
+  cache folder when Reglo's folder is read-only): about 55 s the first time (seven kernels), then
   under a second to load, in a thread while the engine's column-wise steps run.
   ``python bootstrap.py`` compiles them right after installing, and
   ``python -m reglo.addin.shell.kernels`` does it by hand.
