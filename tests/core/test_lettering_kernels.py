@@ -57,6 +57,16 @@ def test_multisets_kernel_is_multiset_sums(values, k, budget, limit, data):
     assert [list(d.items()) for d in got[0]] == [list(d.items()) for d in want[0]]  # same order of values too
 
 
+def _random_cands(rnd: random.Random, n: int, lines: range, z_of, partial_rate: float) -> list[Cand]:
+    """``n`` candidates of 2 to 6 of ``lines``, scores from ``z_of()``, some partial."""
+    cands = []
+    for _ in range(n):
+        size = rnd.choice([2, 2, 2, 3, 4, 6])
+        units = tuple(sorted(rnd.sample(lines, min(size, len(lines)))))
+        cands.append(Cand(units, Rule.EXACT, z_of(), [f"c{len(cands)}"], partial=rnd.random() < partial_rate))
+    return cands
+
+
 @st.composite
 def components(draw):
     """Candidates of one connected component as the assignment sees them: sorted by weight,
@@ -64,12 +74,7 @@ def components(draw):
     n_lines = draw(st.sampled_from([4, 10, 30, 70, 140]))
     n = draw(st.integers(1, 24))
     rnd = random.Random(draw(st.integers(0, 10**6)))
-    cands = []
-    for _ in range(n):
-        size = rnd.choice([2, 2, 2, 3, 4, 6])
-        units = tuple(sorted(rnd.sample(range(n_lines), min(size, n_lines))))
-        z = round(rnd.uniform(-1.5, 6.0), 3)
-        cands.append(Cand(units, Rule.EXACT, z, [], partial=rnd.random() < 0.1))
+    cands = _random_cands(rnd, n, range(n_lines), lambda: round(rnd.uniform(-1.5, 6.0), 3), 0.1)
     cands.sort(key=lambda c: (-c.z, c.units))
     return cands
 
@@ -443,12 +448,8 @@ def account_candidates(draw):
     n_lines = draw(st.sampled_from([3, 12, 40, 90, 200]))
     n = draw(st.integers(0, 90))
     rnd = random.Random(draw(st.integers(0, 10**6)))
-    cands = []
-    for _ in range(n):
-        size = rnd.choice([2, 2, 2, 3, 4, 6])
-        units = tuple(sorted(rnd.sample(range(lo, lo + n_lines), min(size, n_lines))))
-        z = rnd.choice([round(rnd.uniform(-1.5, 8.0), 3), round(rnd.uniform(-1.5, 8.0), 3), 0.0, 0.4, 2.5, 0.5])
-        cands.append(Cand(units, Rule.EXACT, z, [f"c{len(cands)}"], partial=rnd.random() < 0.15))
+    cands = _random_cands(rnd, n, range(lo, lo + n_lines), lambda: rnd.choice([round(rnd.uniform(-1.5, 8.0), 3), round(rnd.uniform(-1.5, 8.0), 3), 0.0,
+                                                                               0.4, 2.5, 0.5]), 0.15)
     if draw(st.booleans()) and n_lines >= 60:  # overlapping pairs of close weights: the node limit
         cands += [Cand(tuple(sorted(rnd.sample(range(lo, lo + 60), 2))), Rule.EXACT, round(rnd.uniform(0.5, 1.5), 3), ["close"]) for _ in range(50)]
     return lo, lo + n_lines, cands
