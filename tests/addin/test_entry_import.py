@@ -406,12 +406,12 @@ def _ribbon_rows() -> list[list]:
     ]
 
 
-@pytest.mark.parametrize("how", ["found", "given"])
-def test_the_ribbon_import_in_a_dossier_names_the_fec_with_its_siren_and_records_in_its_register(tmp_path, how):
+@pytest.mark.parametrize("how", ["found", "given", "env"])
+def test_the_ribbon_import_in_a_dossier_names_the_fec_with_its_siren_and_records_in_its_register(tmp_path, how, monkeypatch):
     """« Importer les écritures » does what ``reglo entries import --dossier`` does when the
-    output folder is in a Reglo dossier (or the dossier is given): the FEC is named with the
-    dossier's SIREN and closing date (no FEC_FILENAME warning), and the run is a batch of the
-    dossier's register."""
+    output folder is in a Reglo dossier (or the dossier is given, or named by ``REGLO_DOSSIER``
+    as for the other buttons): the FEC is named with the dossier's SIREN and closing date (no
+    FEC_FILENAME warning), and the run is a batch of the dossier's register."""
     from reglo.addin.shell.dossier import write_dossier
     from reglo.addin.shell.registry import open_store
     from reglo.core.demo import generate_demo
@@ -423,18 +423,21 @@ def test_the_ribbon_import_in_a_dossier_names_the_fec_with_its_siren_and_records
     company = demo.dossier.company
     book = make_book({ei.DEFINITION_SHEET: _definition_values(preset_sales_vat_on_line()), ei.DATA_SHEET: _ribbon_rows()})
     out = folder / "imports" if how == "found" else tmp_path / "ailleurs"
+    if how == "env":
+        monkeypatch.setenv("REGLO_DOSSIER", str(folder))
     result = entry_import_run(book, out_dir=out, **({"dossier": folder} if how == "given" else {}))
     expected = f"{company.siren}FEC{company.fiscal_year_end:%Y%m%d}.txt"
     assert "FEC_FILENAME" not in {a.code for a in result.alerts}
     assert [p for p in result.outputs if Path(p).name == expected], result.outputs
     fec = next(Path(p) for p in result.outputs if Path(p).name == expected)
     assert not [a for a in read_fec(fec.read_bytes(), filename=expected).alerts if a.code == "FEC_FILENAME"]
-    if how == "found":  # recorded in the dossier's own register
+    if how == "found":  # recorded in the dossier's own register (elsewhere: the output folder's)
         batches = [b for b in open_store(folder).snapshot().batches if b.kind == "import_ecritures"]
         assert len(batches) == 1 and batches[0].status == "committed"
 
 
-def test_the_ribbon_import_outside_any_dossier_still_warns_about_the_fec_name(tmp_path):
+def test_the_ribbon_import_outside_any_dossier_still_warns_about_the_fec_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGLO_DOSSIER", str(tmp_path / "pas-un-dossier"))  # a folder without the dossier workbook: ignored
     book = make_book({ei.DEFINITION_SHEET: _definition_values(preset_sales_vat_on_line()), ei.DATA_SHEET: _ribbon_rows()})
     result = entry_import_run(book, out_dir=tmp_path / "seul")
     assert "FEC_FILENAME" in {a.code for a in result.alerts}

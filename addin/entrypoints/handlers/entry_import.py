@@ -5,6 +5,8 @@ Plain functions of a workbook (``xw.Book`` or ``Workbook``); the rules are in
 """
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +48,14 @@ def entry_import_definition(book: Any) -> HandlerResult:
 
 
 def _dossier_near(*folders: Path | None) -> Path | None:
-    """The Reglo dossier a workbook or an output folder belongs to: the first of ``folders``, or
-    of their parents, that holds the dossier workbook."""
+    """The Reglo dossier a workbook or an output folder belongs to: ``REGLO_DOSSIER`` when it
+    holds the dossier workbook (as for the other buttons), else the first of ``folders``, or of
+    their parents, that holds it."""
     from reglo.addin.shell.dossier import DOSSIER_FILE
 
+    env = os.environ.get("REGLO_DOSSIER", "").strip()
+    if env and (Path(env) / DOSSIER_FILE).is_file():
+        return Path(env)
     for folder in folders:
         if folder is None:
             continue
