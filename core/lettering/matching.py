@@ -1779,12 +1779,11 @@ class AccountSearch:
         starts, free, busy = self.starts, self.free, self.busy
         searched = [n for n in chunk if busy is None or busy[n]]
         if searched:  # the units named by the chunk's units (its accounts' own), their instalment markers
-            lo, hi = starts[searched[0]], starts[searched[-1] + 1]
-            self.ctx.named_by = _named_by(self.ctx.edges, self.edge_arrays, lo, hi)
-            self.ctx.marker = instalment_markers(*self.texts, lo, hi) if self.texts is not None else {}
+            first, last = starts[searched[0]], starts[searched[-1] + 1]
+            self.ctx.named_by = _named_by(self.ctx.edges, self.edge_arrays, first, last)
+            self.ctx.marker = instalment_markers(*self.texts, first, last) if self.texts is not None else {}
             # the open units of the chunk's accounts, listed once (an account's search only
             # closes its own units, so those of the next accounts are as listed here)
-            first, last = starts[searched[0]], starts[searched[-1] + 1]
             open_units = np.flatnonzero(free[first:last]) + first
             cut_lo = np.searchsorted(open_units, [starts[n] for n in searched]).tolist()
             cut_hi = np.searchsorted(open_units, [starts[n + 1] for n in searched]).tolist()
@@ -1823,17 +1822,17 @@ def _pair_arrays(u, nsame: np.ndarray, piece: list[str], edges: dict[int, dict[i
     return np.asarray(u.due, dtype=np.int64), np.asarray(nsame, dtype=np.int64), ids, linked
 
 
-def _chunks(busy: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
-    """The busy accounts in consecutive chunks of about equal open lines (``parts`` of them, or
-    more so that none holds more than ``CHUNK_ACCOUNTS`` accounts)."""
-    if not len(busy):
+def _chunks(accounts: np.ndarray, size: np.ndarray, parts: int) -> list[list[int]]:
+    """``accounts`` in consecutive chunks of about equal ``size`` (their work: open lines,
+    groups; ``parts`` chunks, or more so that none holds more than ``CHUNK_ACCOUNTS`` accounts)."""
+    if not len(accounts):
         return []
     total = int(size.sum())
     per = max(1, -(-total // max(1, parts)))
     out: list[list[int]] = []
     cur: list[int] = []
     acc = 0
-    for n, w in zip(busy.tolist(), size.tolist()):
+    for n, w in zip(accounts.tolist(), size.tolist()):
         cur.append(n)
         acc += w
         if acc >= per or len(cur) >= CHUNK_ACCOUNTS:
