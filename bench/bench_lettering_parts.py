@@ -25,7 +25,7 @@ sys.path.insert(1, str(ROOT))
 
 PARTS = [("engine", "_examine"), ("engine", "_open_lines"), ("engine", "_build_units"), ("engine", "_unit_features"), ("engine", "_history"),
          ("matching", "scope_keys"), ("matching", "reference_keys"), ("matching", "reference_edges"), ("matching", "_same_amount_counts"), ("matching", "_side_counts"),
-         ("matching", "fast_path"), ("matching", "instalment_markers"), ("engine", "_finish")]
+         ("matching", "fast_path"), ("matching", "instalment_markers"), ("engine", "_finish_prep"), ("engine", "_finish_part"), ("engine", "_groups")]
 
 
 def one_run(data: bytes, name: str) -> dict[str, float]:

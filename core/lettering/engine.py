@@ -39,7 +39,7 @@ from reglo.core.lettering.models import (
 )
 from reglo.core.lettering import matching
 from reglo.core.gc_pause import gc_paused
-from reglo.core.lettering.passes import PassState, RawGroup, Units, eur
+from reglo.core.lettering.passes import PassState, RawGroup, Units, account_ids, eur
 from reglo.core.models import Entry, EntryLine
 from reglo.core.money import cents_to_money
 
@@ -429,7 +429,7 @@ class _FinishPrep:
 def _finish_prep(frame: pd.DataFrame, sc: _Scope, units: Units, options: LetteringOptions) -> _FinishPrep:
     acc = units.account
     n = len(units)
-    acc_idx = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64") if n else np.zeros(0, dtype="int64")
+    acc_idx = account_ids(acc)
     names = acc[np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])] if n else np.zeros(0, dtype=object)
     codes_all = frame["lettering_code"].to_numpy(dtype=object)
     has_code = sc.scope & (codes_all != "")
@@ -458,14 +458,7 @@ def _finish_prep(frame: pd.DataFrame, sc: _Scope, units: Units, options: Letteri
                        base, code_acc, code_val, write_off, options)
 
 
-def _finish(frame: pd.DataFrame, sc: _Scope, units: Units, raw: list[RawGroup], options: LetteringOptions) -> list[LetteringGroup]:
-    """Letter codes, totals and write-off entries of the raw groups, in a fixed order."""
-    return _groups([_finish_part(_finish_prep(frame, sc, units, options), raw)])
-
-
 _COLUMNS = 17  # of a LetteringGroup after its number
-
-
 _DEBIT = 13  # the columns of the totals: integer cents in a part, Decimals in the group
 
 
@@ -480,8 +473,7 @@ def _groups(parts: Iterable[tuple[list, ...]]) -> list[LetteringGroup]:
     n = len(columns[0])
     cents = np.concatenate(columns[_DEBIT] + columns[_DEBIT + 1]) if n else np.zeros(0, dtype="int64")
     money_of, inv_m = np.unique(cents, return_inverse=True)
-    scaleb, dec = Decimal.scaleb, Decimal  # ``_money`` of each distinct amount (without its cache: mostly new amounts here)
-    money = [scaleb(dec(v), -2) for v in money_of.tolist()]
+    money = list(map(_money.__wrapped__, money_of.tolist()))  # each distinct amount once (without the cache: mostly new amounts here)
     dec_l = list(map(money.__getitem__, inv_m.tolist()))
     columns[_DEBIT], columns[_DEBIT + 1] = dec_l[:n], dec_l[n:]
     return list(map(functools.partial(tuple.__new__, LetteringGroup), zip(range(1, n + 1), *columns)))

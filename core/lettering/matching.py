@@ -23,7 +23,6 @@ For each account (auxiliary account when present), over its open items (units):
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from reglo.core.lettering.passes import (
     PassState,
     RawGroup,
     Units,
+    account_ids,
     eur,
     find_subsets,
     reference_keys,
@@ -183,7 +183,7 @@ def _reference_edges(state: PassState, inv: np.ndarray, offset: int = 0) -> dict
     n_own, parents, kid, blank, short_ids = reference_keys(u, found)
     lu = np.asarray(u.line_unit, dtype="int64")
     acc = u.account
-    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    acc_id = account_ids(acc)
     n_keys = int(kid.max()) + 2 if len(kid) else 1
     strength_of = np.full(n_keys, REF_FULL, dtype="int64")
     strength_of[short_ids] = REF_SHORT
@@ -351,12 +351,12 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
     u, opt = state.units, state.options
     n = len(u)
     acc = u.account
-    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    acc_id = account_ids(acc)
+    names = acc[np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])]  # of each account, by index
     hist_mu = np.full(int(acc_id[-1]) + 1, np.nan)
     hist_sd = np.full(len(hist_mu), 6.0)
     if history:
-        first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
-        for i, a in enumerate(acc[first].tolist()):
+        for i, a in enumerate(names.tolist()):
             h = history.get(a)
             if h and h[2] >= 3:
                 hist_mu[i], hist_sd[i] = h[0], h[1]
@@ -405,8 +405,6 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
             found.ref = (acc_id[px], px, np.r_[cut, len(sa)], sb, delay, ok_delay, known, m, z, np.asarray(_scores(z), dtype=np.int64), _round3(z))
             taken[px] = True
             taken[eb[sel]] = True
-            first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
-            names = acc[first]
             for a in np.unique(a_id[ok_delay]).tolist():
                 if cnt[a] >= 1:
                     learnt[str(names[a])] = (float(mu[a]), float(sd[a]), int(cnt[a]))
@@ -431,9 +429,7 @@ def _fast_path(state: PassState, inv: np.ndarray, deposit: np.ndarray, piece: li
         a_id = acc_id[i_side]
         lm = np.full(len(hist_mu), np.nan)
         ls = np.full(len(hist_mu), 6.0)
-        first = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
-        names = acc[first].tolist()
-        name_id = {nm: i for i, nm in enumerate(names)}
+        name_id = {nm: i for i, nm in enumerate(names.tolist())}
         for nm, (m_, s_, c_) in learnt.items():
             if c_ >= 3:
                 lm[name_id[nm]], ls[name_id[nm]] = m_, s_
@@ -887,7 +883,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
     a.linked = {x for x in free_units if x in edges or x in named_by}
     window = opt.date_window_days
     free = set(free_units)
-    amt, day, inv, row = ctx.amt, ctx.day, ctx.inv, ctx.row
+    amt, day = ctx.amt, ctx.day
     # --- references
     _reference_candidates(state, ctx, a, free)
     # --- exact 1-1
@@ -1690,7 +1686,7 @@ def _amount_sides(u) -> tuple[np.ndarray, np.ndarray]:
     if not n:
         return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
     acc = u.account
-    acc_id = np.concatenate([[0], np.cumsum(acc[1:] != acc[:-1])]).astype("int64")
+    acc_id = account_ids(acc)
     size = np.abs(u.amount)
     order = np.lexsort((size, acc_id))
     a, s = acc_id[order], size[order]
@@ -1767,7 +1763,7 @@ class AccountSearch:
     free: np.ndarray
     starts: list[int]
     busy: np.ndarray | None = None  # per account: open lines on both sides (else nothing to search); None: all
-    found: Found = field(default_factory=lambda: Found())  # groups found before the search (fast path)
+    found: Found = field(default_factory=Found)  # groups found before the search (fast path)
     finish: Callable[[list[RawGroup]], Any] | None = None  # finishes the groups of whole accounts (the engine's)
     edge_arrays: tuple | None = None  # the references' edges as arrays (``reference_edges``)
     texts: tuple | None = None  # the open lines' labels and units (``instalment_markers``)

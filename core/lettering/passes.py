@@ -57,6 +57,14 @@ class Units:
         return len(self.amount)
 
 
+def account_ids(account: np.ndarray) -> np.ndarray:
+    """Per unit, the index of its account in the units' order (units are sorted by account:
+    0, 0, 1, 2, 2 …)."""
+    if not len(account):
+        return np.zeros(0, dtype="int64")
+    return np.concatenate([[0], np.cumsum(account[1:] != account[:-1])]).astype("int64")
+
+
 @dataclass
 class RawGroup:
     units: tuple[int, ...]

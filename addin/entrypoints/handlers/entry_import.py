@@ -6,7 +6,6 @@ Plain functions of a workbook (``xw.Book`` or ``Workbook``); the rules are in
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any
 
