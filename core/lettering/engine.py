@@ -56,9 +56,7 @@ def account_keys(frame: pd.DataFrame) -> np.ndarray:
     if aux is None or gen is None or aux.null_count or gen.null_count:
         aux_o, gen_o = frame["subledger_account"].to_numpy(dtype=object), frame["ledger_account"].to_numpy(dtype=object)
         return np.where(aux_o != "", aux_o, gen_o)
-    encoded = pc.dictionary_encode(pc.if_else(pc.not_equal(aux, ""), aux, gen))
-    names = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    return names[encoded.indices.to_numpy(zero_copy_only=False)]
+    return _objects(pc.if_else(pc.not_equal(aux, ""), aux, gen))
 
 
 def scope_mask(frame: pd.DataFrame, roots: Iterable[str]) -> np.ndarray:
@@ -97,6 +95,7 @@ class _Scope:
     complete: np.ndarray
     untouchable: np.ndarray  # bad lines and lines of bad groups: left as they are
     alerts: list[Alert]
+    codes: np.ndarray  # every line's lettering code (objects), read once
 
 
 def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
@@ -106,7 +105,8 @@ def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
     debit, credit = frame["debit"].to_numpy(), frame["credit"].to_numpy()
     signed = debit - credit
     codes = frame["lettering_code"]
-    lettered = codes.to_numpy(dtype=object) != ""
+    codes_o = codes.to_numpy(dtype=object)
+    lettered = codes_o != ""
     partial = _partial_mask(codes) & scope
     complete = lettered & ~partial & scope
     untouchable = np.zeros(len(frame), dtype=bool)
@@ -121,7 +121,7 @@ def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
     untouchable |= both
     if complete.any():
         sel = np.flatnonzero(complete)
-        g = pd.DataFrame({"account": key[sel], "code": codes.to_numpy(dtype=object)[sel], "signed": signed[sel], "debit": debit[sel],
+        g = pd.DataFrame({"account": key[sel], "code": codes_o[sel], "signed": signed[sel], "debit": debit[sel],
                           "credit": credit[sel], "on": frame["lettered_on"].to_numpy()[sel], "row": rows[sel], "pos": sel})
         agg = g.groupby(["account", "code"], sort=True).agg(signed=("signed", "sum"), debit=("debit", "sum"), credit=("credit", "sum"),
                                                            dates=("on", "nunique"), row=("row", "min"))
@@ -145,10 +145,10 @@ def _examine(frame: pd.DataFrame, options: LetteringOptions) -> _Scope:
             untouchable[g["pos"].to_numpy()[bad_keys]] = True
     # a partial lettering with a line in both columns is not trusted either
     if partial.any() and both.any():
-        pk = pd.Series(list(zip(key[partial], codes.to_numpy(dtype=object)[partial])))
-        badp = set(zip(key[both & partial], codes.to_numpy(dtype=object)[both & partial]))
+        pk = pd.Series(list(zip(key[partial], codes_o[partial])))
+        badp = set(zip(key[both & partial], codes_o[both & partial]))
         untouchable[np.flatnonzero(partial)[pk.isin(badp).to_numpy()]] = True
-    return _Scope(scope, key, signed, partial, complete, untouchable, alerts)
+    return _Scope(scope, key, signed, partial, complete, untouchable, alerts, codes_o)
 
 
 def _truncated(alerts: list[Alert], code: str, rows: np.ndarray) -> None:
@@ -165,7 +165,7 @@ def _truncated(alerts: list[Alert], code: str, rows: np.ndarray) -> None:
 
 
 def _open_lines(frame: pd.DataFrame, sc: _Scope, reletter: bool) -> np.ndarray:
-    unlettered = frame["lettering_code"].to_numpy(dtype=object) == ""
+    unlettered = sc.codes == ""
     open_ = sc.scope & (unlettered | sc.partial | (sc.complete if reletter else False))
     return open_ & ~sc.untouchable & (sc.signed != 0)
 
@@ -195,9 +195,24 @@ def _arrow_text(values: pd.Series) -> pa.Array:
     return arr
 
 
+def _ledger_at(frame: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
+    """``frame["ledger_account"].take(pos).to_numpy(dtype=object)``, each distinct account made once."""
+    gen = _native_text(frame["ledger_account"])
+    if gen is None or gen.null_count:
+        return frame["ledger_account"].take(pos).to_numpy(dtype=object)
+    return _objects(gen.take(pa.array(pos, type=pa.int64())))
+
+
+def _objects(values: pa.Array) -> np.ndarray:
+    """An Arrow string array as a numpy array of Python strings, each distinct value made once."""
+    encoded = pc.dictionary_encode(values)
+    names = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return names[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
 def _build_units(frame: pd.DataFrame, sc: _Scope, open_: np.ndarray) -> Units:
     pos = np.flatnonzero(open_)
-    codes = frame["lettering_code"].take(pos).to_numpy(dtype=object)
+    codes = sc.codes[pos]
     part = sc.partial[pos]
     date_ = _days(frame["entry_date"])[pos]
     due_raw = _days(frame["due_date"])[pos] if "due_date" in frame else np.full(len(pos), _NO_DATE)
@@ -356,8 +371,8 @@ def _unit_features(frame: pd.DataFrame, units: Units) -> tuple[np.ndarray, np.nd
     deposit[units.line_unit[kw]] = True
     first_line = np.full(len(units), -1, dtype="int64")
     first_line[units.line_unit[::-1]] = np.arange(len(units.line_unit))[::-1]
-    piece = units.line_ref.take(pa.array(first_line)).to_pylist()
-    return inv, deposit & ~inv, [p or "" for p in piece]
+    piece = pc.fill_null(units.line_ref.take(pa.array(first_line)), "").to_pylist()
+    return inv, deposit & ~inv, piece
 
 
 def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, int]]:
@@ -372,7 +387,7 @@ def _history(frame: pd.DataFrame, sc: _Scope) -> dict[str, tuple[float, float, i
     signed = sc.signed[sel]
     inv = np.where(supplier, signed < 0, signed > 0)
     days = _days(frame["entry_date"])[sel]
-    df = pd.DataFrame({"account": sc.key[sel], "code": frame["lettering_code"].to_numpy(dtype=object)[sel],
+    df = pd.DataFrame({"account": sc.key[sel], "code": sc.codes[sel],
                        "inv_day": np.where(inv, days, _NO_DATE), "set_day": np.where(~inv, days, _NO_DATE)})
     g = df.groupby(["account", "code"], sort=False).agg(inv_day=("inv_day", "max"), set_day=("set_day", "max"))
     g = g[(g["inv_day"] > _NO_DATE) & (g["set_day"] > _NO_DATE)]
@@ -431,7 +446,7 @@ def _finish_prep(frame: pd.DataFrame, sc: _Scope, units: Units, options: Letteri
     n = len(units)
     acc_idx = account_ids(acc)
     names = acc[np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])] if n else np.zeros(0, dtype=object)
-    codes_all = frame["lettering_code"].to_numpy(dtype=object)
+    codes_all = sc.codes
     has_code = sc.scope & (codes_all != "")
     # codes continue after the highest code of the account (whatever its case)
     base = np.zeros(len(names), dtype="int64")
@@ -453,7 +468,7 @@ def _finish_prep(frame: pd.DataFrame, sc: _Scope, units: Units, options: Letteri
     if options.tolerance_cents > 0 and n:
         take = pa.array(first, type=pa.int64())
         write_off = tuple(_arrow_text(frame[c]).take(take) for c in ("ledger_account", "subledger_account", "subledger_label", "document_ref"))
-    ledger = frame["ledger_account"].take(first).to_numpy(dtype=object) if n else np.zeros(0, dtype=object)
+    ledger = _ledger_at(frame, first) if n else np.zeros(0, dtype=object)
     return _FinishPrep(acc, acc_idx, units.date, units.row, units.debit, units.credit, ledger, units.rows, units.partial_code, is_partial,
                        base, code_acc, code_val, write_off, options)
 
@@ -676,7 +691,7 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
         sizes = np.fromiter(map(len, group_rows), dtype="int64", count=n_groups)
         flat_rows = np.fromiter(itertools.chain.from_iterable(group_rows), dtype="int64", count=int(sizes.sum()))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        flat_pos = pd.Index(rows).get_indexer(flat_rows)
+        flat_pos = _positions(rows, flat_rows)
         missing = flat_pos < 0
         safe_pos = np.where(missing, 0, flat_pos)
         flat_code_arr = codes[safe_pos]
@@ -779,13 +794,20 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
     out["lettering_code"] = pd.Series(codes, index=out.index, dtype=out["lettering_code"].dtype)
     out["lettered_on"] = pd.Series(dates, index=out.index).astype(frame["lettered_on"].dtype)
     if write_offs:
-        entries = []
+        # the write-off entries as they are, then their number, the party line's code and date, and
+        # the rows after the ledger's (two lines per entry: the party's first)
         first = next_row - 2 * len(write_offs)
-        for i, (e, code, on) in enumerate(write_offs):
-            party = e.lines[0].model_copy(update={"lettering_code": code, "lettered_on": on, "source_row": first + 2 * i})
-            other = e.lines[1].model_copy(update={"source_row": first + 2 * i + 1})
-            entries.append(e.model_copy(update={"lines": (party, other), "entry_number": f"{e.journal_code}-LET-{run_id}-{i + 1:04d}"}))
-        extra = entries_to_frame(entries)
+        extra = entries_to_frame([e for e, _, _ in write_offs])
+        extra["entry_number"] = np.repeat(np.array([f"{e.journal_code}-LET-{run_id}-{i + 1:04d}" for i, (e, _, _) in enumerate(write_offs)],
+                                                   dtype=object), 2)
+        extra["source_row"] = np.arange(first, next_row, dtype="int64")
+        party = np.arange(0, len(extra), 2)
+        code_col = extra["lettering_code"].to_numpy(dtype=object).copy()
+        code_col[party] = [code for _, code, _ in write_offs]
+        extra["lettering_code"] = code_col
+        on_col = extra["lettered_on"].to_numpy().copy()
+        on_col[party] = pd.to_datetime(pd.Series([on for _, _, on in write_offs], dtype=object)).astype("datetime64[s]").to_numpy()
+        extra["lettered_on"] = on_col
         for col in out.columns:
             if col in extra:
                 extra[col] = extra[col].astype(out[col].dtype)
@@ -809,9 +831,25 @@ def _upper(codes: list) -> pd.Series:
 
 
 def _keys_at(frame: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
-    """``account_keys`` of the lines at ``pos`` only."""
-    aux = frame["subledger_account"].take(pos).to_numpy(dtype=object)
-    return np.where(aux != "", aux, frame["ledger_account"].take(pos).to_numpy(dtype=object))
+    """``account_keys`` of the lines at ``pos`` only (column-wise, each distinct account made a
+    Python string once)."""
+    aux, gen = _native_text(frame["subledger_account"]), _native_text(frame["ledger_account"])
+    if aux is None or gen is None or aux.null_count or gen.null_count:
+        aux_o = frame["subledger_account"].take(pos).to_numpy(dtype=object)
+        return np.where(aux_o != "", aux_o, frame["ledger_account"].take(pos).to_numpy(dtype=object))
+    on = pa.array(pos, type=pa.int64())
+    aux, gen = aux.take(on), gen.take(on)
+    return _objects(pc.if_else(pc.not_equal(aux, ""), aux, gen))
+
+
+def _positions(rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``pd.Index(rows).get_indexer(wanted)`` (-1: not found) for rows without repeats; by
+    arithmetic when they are consecutive (a ledger as read: its file's line numbers)."""
+    n = len(rows)
+    if n and int(rows[-1]) - int(rows[0]) == n - 1 and (n == 1 or bool((np.diff(rows) == 1).all())):
+        pos = np.asarray(wanted, dtype="int64") - int(rows[0])
+        return np.where((pos >= 0) & (pos < n), pos, -1)
+    return pd.Index(rows).get_indexer(wanted)
 
 
 def _dt_to_date(value: np.datetime64) -> date | None:

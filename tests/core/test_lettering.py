@@ -235,6 +235,45 @@ def test_tolerance_proposes_a_write_off_entry(paid, account, side):
     assert (out["debit"].sum() == out["credit"].sum() + (f["debit"].sum() - f["credit"].sum()))
 
 
+@pytest.mark.parametrize("lettered_on", [date(2025, 3, 31), None])
+def test_applied_write_off_entries_are_numbered_coded_and_placed_after_the_ledger(lettered_on):
+    """The write-off entries of an applied proposal: numbered per run, their party line carrying
+    the group's code and date, their rows after the ledger's; the same frame as the entries
+    themselves, so updated, turned into rows."""
+    from reglo.core.entries import entries_to_frame
+
+    f = ledger(f"""{H}
+    | 10 | 411000 | C007 | 2025-01-10 | FA9 | Facture FA9 | 1200,00 | | | 2025-02-10 |
+    | 11 | 411000 | C007 | 2025-02-10 | VIR | Virement FA9 | | 1199,40 | | |
+    | 12 | 411000 | C008 | 2025-01-12 | FA10 | Facture FA10 | 800,00 | | | 2025-02-12 |
+    | 13 | 411000 | C008 | 2025-02-14 | VIR | Virement FA10 | | 800,35 | | |
+    | 14 | 411000 | C009 | 2025-01-15 | FA11 | Facture FA11 | 300,00 | | | |
+    | 15 | 411000 | C009 | 2025-02-15 | CHQ | Chèque FA11 | | 300,00 | | |
+    """)
+    p = propose_lettering(f, LetteringOptions(tolerance=Decimal("1.00")))
+    wo = [g for g in p.groups if g.write_off is not None]
+    assert len(wo) == 2
+    res = apply_lettering(f, p, run_id="t7", lettered_on=lettered_on)
+    extra = res.frame.iloc[len(f):].reset_index(drop=True)
+    assert extra["source_row"].tolist() == [16, 17, 18, 19]
+    assert extra["entry_number"].tolist() == ["OD-LET-t7-0001"] * 2 + ["OD-LET-t7-0002"] * 2
+    codes = {g.account: g.code for g in res.applied}
+    assert extra["lettering_code"].tolist() == [codes["C007"], "", codes["C008"], ""]
+    days = [lettered_on or date(2025, 2, 10), None, lettered_on or date(2025, 2, 14), None]
+    assert [None if pd.isna(d) else d.date() for d in extra["lettered_on"]] == days
+    # the reference: each entry copied with its number, codes, date and rows, then made rows
+    entries = []
+    for i, (g, day) in enumerate(zip(wo, days[::2])):
+        e = g.write_off
+        party = e.lines[0].model_copy(update={"lettering_code": g.code, "lettered_on": day, "source_row": 16 + 2 * i})
+        other = e.lines[1].model_copy(update={"source_row": 17 + 2 * i})
+        entries.append(e.model_copy(update={"lines": (party, other), "entry_number": f"OD-LET-t7-{i + 1:04d}"}))
+    expected = entries_to_frame(entries)
+    for col in f.columns:
+        expected[col] = expected[col].astype(f[col].dtype)
+    pd.testing.assert_frame_equal(extra, expected[list(f.columns)], check_exact=True)
+
+
 def test_partial_lettering_lower_case_code_and_open_amount():
     f = ledger(f"""{H}
     | 10 | 411000 | C009 | 2025-01-10 | FA25-0300 | Facture FA25-0300 | 5000,00 | | | 2025-02-10 |
