@@ -37,8 +37,9 @@ def _ensure_env(extras: str) -> Path:
         print("Installation de Reglo et de ses dépendances …", flush=True)
         target = f"{ROOT}[{extras}]" if extras else str(ROOT)
         subprocess.check_call([str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target])
-        # the lettering search's compiled kernels, once per installation (about 15 s; without
-        # them the lettering of a big ledger compiles them at its first run)
+        # the lettering search's compiled kernels, once per installation (about a minute: ahead
+        # of time with a C compiler, else numba's cache; without them the lettering of a big
+        # ledger compiles them at its first run)
         subprocess.call([str(py), "-m", "reglo.addin.shell.kernels"], cwd=ROOT)
         stamp.write_text(digest)
     return py

@@ -8,11 +8,17 @@ runs of invoices and instalment plans). Here they are compiled with numba and ha
 (``tests/core/test_lettering_kernels.py``, ``tests/addin/test_lettering_kernels_compiled.py``;
 ADR 0009).
 
-- Compiled once per machine and kept in numba's cache (beside the module, or in the user's
-  cache folder when Reglo's folder is read-only): about 55 s the first time (seven kernels), then
-  under a second to load, in a thread while the engine's column-wise steps run.
-  ``python bootstrap.py`` compiles them right after installing, and
-  ``python -m reglo.addin.shell.kernels`` does it by hand.
+- Compiled ahead of time, once per installation, into an extension module of their own
+  (``numba.pycc``, about 55 s; ``python bootstrap.py`` does it right after installing, and
+  ``python -m reglo.addin.shell.kernels`` by hand). Loading it takes milliseconds and does not
+  import numba: a big lettering saves numba's import and first-use set-up, about 0.8 s of CPU
+  (ADR 0009). Its name carries a digest of the kernels' source, so a changed kernel is never
+  read from an old module. It lives beside the kernels' source (``__pycache__``), or in the
+  user's cache folder when Reglo's folder is read-only.
+- Where no module could be built (no C compiler: a Windows machine without Visual C++), the
+  kernels are compiled just in time and kept in numba's cache (same folders): about 55 s the
+  first time, then under a second to load, in a thread while the engine's column-wise steps
+  run.
 - Used for ledgers of ``MIN_LINES`` lines or more, where they save seconds; below, the Python
   versions are quicker than loading them.
 - Without numba (xlwings Lite in the browser, a platform without its wheels), or with
@@ -21,11 +27,17 @@ ADR 0009).
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.machinery
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 import threading
+import warnings
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from reglo.core.lettering.kernels import ArrayKernels
@@ -39,18 +51,18 @@ def enabled() -> bool:
 
 @lru_cache(maxsize=1)
 def compiled() -> Any:
-    """``ArrayKernels`` over the compiled kernels, or None (no numba, disabled, or compiling failed)."""
+    """``ArrayKernels`` over the compiled kernels: the module built ahead of time when there is
+    one (``ahead_of_time``), else compiled just in time (``just_in_time``); None without either
+    (no numba, disabled, or compiling failed)."""
     if not enabled():
         return None
-    try:
-        import numba
-        from numba import types as t
-    except Exception:  # noqa: BLE001 - no numba here: the Python versions
-        return None
-    from reglo.core.lettering import kernels as k
+    return ahead_of_time() or just_in_time()
 
+
+def _signatures(t: Any) -> dict[str, Any]:
+    """Each kernel's numba signature (``t``: ``numba.types``)."""
     i64, vec, mat, flags = t.int64, t.int64[:], t.int64[:, :], t.boolean[:]
-    signatures = {
+    return {
         "subsets_kernel": t.UniTuple(i64, 2)(vec, i64, i64, i64, i64, i64, mat, vec),
         "multisets_kernel": t.UniTuple(i64, 2)(vec, i64, i64, i64, i64, mat, mat, vec),
         "best_kernel": t.Tuple((t.float64, i64, t.boolean))(t.float64[:], vec, vec, i64, t.float64, vec, i64, vec),
@@ -61,13 +73,120 @@ def compiled() -> Any:
                             t.float64[:]),
         "assign_kernel": i64(vec, vec, t.float64[:], flags, i64, i64, i64, t.float64, t.float64, i64, vec, t.float64[:], vec, vec),
     }
+
+
+_KERNELS = ("subsets_kernel", "multisets_kernel", "best_kernel", "sums_kernel", "series_kernel", "pairs_kernel", "assign_kernel")
+
+
+def just_in_time() -> Any:
+    """``ArrayKernels`` over the kernels compiled by ``numba.njit`` (kept in numba's cache), or None."""
+    try:
+        import numba
+        from numba import types as t
+    except Exception:  # noqa: BLE001 - no numba here: the Python versions
+        return None
+    from reglo.core.lettering import kernels as k
+
     try:
         _callable_from_compiled(k)
-        funcs = {name: numba.njit(sig, cache=True, nogil=True)(getattr(k, name)) for name, sig in signatures.items()}
+        funcs = {name: numba.njit(sig, cache=True, nogil=True)(getattr(k, name)) for name, sig in _signatures(t).items()}
     except Exception:  # noqa: BLE001 - a compiler failure must not stop the lettering
         return None
-    return _Compiled(funcs["subsets_kernel"], funcs["multisets_kernel"], funcs["best_kernel"], funcs["sums_kernel"], funcs["series_kernel"],
-                     funcs["pairs_kernel"], funcs["assign_kernel"])
+    return _Compiled(*(funcs[name] for name in _KERNELS))
+
+
+# --- ahead of time -------------------------------------------------------------------------
+
+AOT_PREFIX = "reglo_noyaux_"
+
+
+def _module_name() -> str:
+    """The module's name: a digest of the kernels' source and of their signatures here."""
+    from reglo.core.lettering import kernels as k
+
+    digest = hashlib.sha256()
+    for source in (Path(k.__file__), Path(__file__)):
+        digest.update(source.read_bytes())
+    return AOT_PREFIX + digest.hexdigest()[:16]
+
+
+def aot_folders() -> list[Path]:
+    """Where the module may live, in order: beside the kernels' source, then the user's cache."""
+    from reglo.core.lettering import kernels as k
+
+    base = os.environ.get("LOCALAPPDATA") if os.name == "nt" else os.environ.get("XDG_CACHE_HOME")
+    user = Path(base) if base else Path.home() / ".cache"
+    return [Path(k.__file__).parent / "__pycache__", user / "reglo"]
+
+
+def ahead_of_time() -> Any:
+    """``ArrayKernels`` over the module built by ``build_ahead_of_time``, or None when there is
+    none for these kernels (or it cannot be loaded here: another platform, a damaged file)."""
+    name = _module_name()
+    for folder in aot_folders():
+        path = folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
+        if not path.is_file():
+            continue
+        try:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+            spec.loader.exec_module(module)  # type: ignore[union-attr]
+            return _Compiled(*(getattr(module, kernel) for kernel in _KERNELS))
+        except Exception:  # noqa: BLE001 - unreadable here: the next folder, or just in time
+            continue
+    return None
+
+
+def build_ahead_of_time() -> Path | None:
+    """Compiles the kernels into an extension module (``numba.pycc``: numba and a C compiler at
+    build time only) in the first folder of ``aot_folders`` that accepts it; returns its path,
+    or None when it cannot be built here. Built in a folder of its own, then moved into place
+    in one step: a concurrent build or run never sees half a module. Modules of older kernels
+    are removed."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numba.pycc's pending deprecation
+            from numba import types as t
+            from numba.pycc import CC
+    except Exception:  # noqa: BLE001 - no numba here
+        return None
+    from reglo.core.lettering import kernels as k
+
+    name = _module_name()
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    for folder in aot_folders():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix=".reglo-noyaux-", dir=folder))
+        except OSError:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _callable_from_compiled(k)
+                cc = CC(name)
+                cc.output_dir = str(work)
+                cc.verbose = False
+                for kernel, sig in _signatures(t).items():
+                    cc.export(kernel, sig)(getattr(k, kernel))
+                cc.compile()
+            built = [p for p in work.iterdir() if p.name.startswith(name) and p.name.endswith(suffix)]
+            if len(built) != 1:
+                continue
+            target = folder / (name + suffix)
+            os.replace(built[0], target)
+        except Exception:  # noqa: BLE001 - no compiler, a read-only folder: the next folder, or just in time
+            continue
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        for old in folder.glob(AOT_PREFIX + "*" + suffix):
+            if old != target:
+                try:
+                    old.unlink()
+                except OSError:  # in use (Windows): removed next time
+                    pass
+        return target
+    return None
 
 
 _REGISTERED: set[str] = set()
@@ -95,16 +214,23 @@ class _Compiled(ArrayKernels):
 def search_kernels(lines: int) -> dict[str, Any]:
     """The ``kernels`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty: none).
 
-    When they are not loaded yet, numba's import and cache (about 0.75 s, the interpreter
-    busy) load in a thread while the engine's column-wise steps run (the references: about
-    1.5 s on 750,000 lines, mostly outside the interpreter, on one core); the engine takes them
-    (``_Loading``) when its search starts, before any worker is forked."""
-    if lines < MIN_LINES or not enabled() or not _numba_here():
+    When they are not loaded yet, they load in a thread while the engine's column-wise steps
+    run (the references: about 1.5 s on 750,000 lines, mostly outside the interpreter); the
+    engine takes them (``_Loading``) when its search starts, before any worker is forked. That
+    is milliseconds for the module built ahead of time (numba need not be installed then), and
+    numba's import and cache otherwise (about 0.75 s, the interpreter busy)."""
+    if lines < MIN_LINES or not enabled() or not (_numba_here() or _aot_here()):
         return {}
     if compiled.cache_info().currsize:
         kern = compiled()
         return {"kernels": kern} if kern is not None else {}
     return {"kernels": _Loading()}
+
+
+def _aot_here() -> bool:
+    """A module built ahead of time for these kernels is here (looked up, not loaded)."""
+    name = _module_name() + importlib.machinery.EXTENSION_SUFFIXES[0]
+    return any((folder / name).is_file() for folder in aot_folders())
 
 
 def _numba_here() -> bool:
@@ -139,7 +265,10 @@ def search_options(lines: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    """Compile the kernels into numba's cache (after installing Reglo)."""
+    """Compile the kernels ahead of time (after installing Reglo), else into numba's cache."""
+    if enabled() and _numba_here() and ahead_of_time() is None:
+        build_ahead_of_time()
+    compiled.cache_clear()
     kern = compiled()
     if kern is None:
         print("Noyaux de calcul du lettrage : non compilés (numba absent ou désactivé) ; le lettrage utilise les versions Python.")

@@ -1,13 +1,17 @@
-"""The lettering search's kernels compiled with numba (``reglo.addin.shell.kernels``): the same
-results as the Python originals, call for call and proposal for proposal, through the engine,
-the worker processes and the CLI; used only where they pay; never needed."""
+"""The lettering search's kernels compiled with numba (``reglo.addin.shell.kernels``), ahead of
+time and just in time: the same results as the Python originals, call for call and proposal
+for proposal, through the engine, the worker processes and the CLI; used only where they pay;
+never needed; a module of older kernels never loaded."""
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import shutil
+import subprocess
 import sys
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -37,8 +41,25 @@ from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
 pytest.importorskip("numba")
 
 
+@pytest.fixture(scope="module", params=["ahead", "jit"])
+def kern(request):
+    """The kernels compiled ahead of time (the module ``python -m reglo.addin.shell.kernels``
+    builds; CI requires it: ``REGLO_REQUIRE_AOT=1``), then just in time."""
+    if request.param == "ahead":
+        k = kernels.ahead_of_time()
+        if k is None and os.environ.get("REGLO_REQUIRE_AOT") != "1":
+            pytest.skip("no module compiled ahead of time here (python -m reglo.addin.shell.kernels builds it)")
+        assert k is not None, "the module compiled ahead of time must be there and load"
+        return k
+    k = kernels.just_in_time()
+    assert k is not None, "numba is installed: the kernels must compile"
+    return k
+
+
 @pytest.fixture(scope="module")
-def kern():
+def default_kern():
+    """What the add-in uses (``kernels.compiled()``)."""
+    kernels.compiled.cache_clear()
     k = kernels.compiled()
     assert k is not None, "numba is installed: the kernels must compile"
     return k
@@ -118,23 +139,80 @@ def test_compiled_kernels_in_worker_processes(kern, frame, monkeypatch, method):
     assert _signature(both) == _signature(plain)
 
 
-def test_used_on_big_ledgers_only_and_never_required(kern, monkeypatch):
+def test_used_on_big_ledgers_only_and_never_required(default_kern, monkeypatch, tmp_path):
     assert kernels.search_kernels(kernels.MIN_LINES - 1) == {}
-    assert kernels.search_kernels(kernels.MIN_LINES) == {"kernels": kern}
+    assert kernels.search_kernels(kernels.MIN_LINES) == {"kernels": default_kern}
     monkeypatch.setenv("REGLO_COMPILATION", "0")
     kernels.compiled.cache_clear()
     try:
         assert kernels.search_kernels(10**7) == {}
         monkeypatch.delenv("REGLO_COMPILATION")
-        monkeypatch.setitem(sys.modules, "numba", None)  # numba absent (xlwings Lite): the Python versions
+        monkeypatch.setitem(sys.modules, "numba", None)  # numba absent (xlwings Lite) and no module built: the Python versions
+        monkeypatch.setattr(kernels, "aot_folders", lambda: [tmp_path])
         kernels.compiled.cache_clear()
         assert kernels.search_kernels(10**7) == {}
     finally:
         kernels.compiled.cache_clear()
 
 
+def test_the_module_compiled_ahead_of_time_loads_without_numba():
+    """The module built ahead of time is used without importing numba (its import and set-up
+    are what it saves), even where numba is not installed."""
+    if not kernels._aot_here() and os.environ.get("REGLO_REQUIRE_AOT") != "1":
+        pytest.skip("no module compiled ahead of time here (python -m reglo.addin.shell.kernels builds it)")
+    code = ("import sys; sys.modules['numba'] = None\n"
+            "from reglo.addin.shell import kernels\n"
+            "k = kernels.search_kernels(10**7)['kernels']\n"
+            "k = k() if callable(k) and not hasattr(k, 'find_subsets') else k\n"
+            "assert k is not None and k.find_subsets([5, 7, 12], 12, 2, 100) == ([(0, 1)], k.find_subsets([5, 7, 12], 12, 2, 100)[1])\n"
+            "assert sys.modules['numba'] is None and not [m for m in sys.modules if m.startswith('numba.')]\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_a_changed_kernel_or_a_damaged_module_is_never_loaded(monkeypatch, tmp_path):
+    """The module's name carries a digest of the kernels' source: after a change of a kernel
+    the old module is not read (the kernels are compiled just in time until it is rebuilt). A
+    damaged file under the right name is passed over, not raised."""
+    from reglo.core.lettering import kernels as source
+
+    name = kernels._module_name()
+    assert name.startswith(kernels.AOT_PREFIX) and name == kernels._module_name()
+    changed = tmp_path / "kernels.py"
+    changed.write_bytes(Path(source.__file__).read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(source, "__file__", str(changed))
+    assert kernels._module_name() != name
+    monkeypatch.undo()
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])).write_bytes(b"\x7fELF not a module")
+    monkeypatch.setattr(kernels, "aot_folders", lambda: [folder])
+    assert kernels._aot_here() and kernels.ahead_of_time() is None
+
+
+@pytest.mark.skipif(not os.environ.get("REGLO_FULL"), reason="about a minute of compiling: REGLO_FULL=1")
+def test_build_ahead_of_time_replaces_older_modules(monkeypatch, tmp_path, frame):
+    """A build lands in the first folder that accepts it, in one step, and removes the modules of
+    older kernels; the module it builds letters as the Python versions do."""
+    ro = tmp_path / "ro"
+    ro.write_text("a file, not a folder: refused")
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    stale = folder / (kernels.AOT_PREFIX + "0123456789abcdef" + suffix)
+    stale.write_bytes(b"old")
+    monkeypatch.setattr(kernels, "aot_folders", lambda: [ro, folder])
+    built = kernels.build_ahead_of_time()
+    assert built == folder / (kernels._module_name() + suffix) and built.is_file()
+    assert not stale.exists() and not [p for p in folder.iterdir() if p.name.startswith(".reglo-noyaux-")]
+    k = kernels.ahead_of_time()
+    plain = propose_lettering(frame, LetteringOptions(tolerance="1.00"))
+    assert _signature(propose_lettering(frame, LetteringOptions(tolerance="1.00"), kernels=k)) == _signature(plain)
+
+
 @pytest.mark.parametrize("processes", ["1", "2"])
-def test_the_kernels_load_while_the_column_wise_steps_run(kern, frame, monkeypatch, processes):
+def test_the_kernels_load_while_the_column_wise_steps_run(default_kern, frame, monkeypatch, processes):
     """Not loaded yet, the kernels load in a thread that the search joins before it starts (and
     before it forks its workers), while the references are read in two halves by two more
     threads: the same proposal, and no thread left."""
@@ -147,7 +225,7 @@ def test_the_kernels_load_while_the_column_wise_steps_run(kern, frame, monkeypat
     try:
         options = kernels.search_options(len(frame))
         loading = options["kernels"]
-        assert callable(loading) and not isinstance(loading, type(kern))
+        assert callable(loading) and not isinstance(loading, type(default_kern))
         assert ("parallel" in options) is (processes == "2") and options["threads"] is parallel.thread_map
         assert _signature(propose_lettering(frame, LetteringOptions(), **options)) == _signature(plain)
         assert not [t for t in threading.enumerate() if t.name.startswith("reglo-")]
@@ -157,7 +235,7 @@ def test_the_kernels_load_while_the_column_wise_steps_run(kern, frame, monkeypat
         kernels.compiled.cache_clear()
 
 
-def test_the_cli_letters_the_same_bytes_with_and_without_compiled_kernels(kern, frame, tmp_path, monkeypatch, capsys):
+def test_the_cli_letters_the_same_bytes_with_and_without_compiled_kernels(default_kern, frame, tmp_path, monkeypatch, capsys):
     from reglo.addin.entrypoints.cli import main
 
     fec = write_fec(frame, due_date_field="DateEcheance")
