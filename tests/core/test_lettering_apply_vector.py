@@ -1,6 +1,7 @@
-"""The column-wise helpers of ``apply_lettering``: the positions of a proposal's rows in the
-ledger (``engine._positions``) and the accounts of lines (``engine._keys_at``) are those of
-the plain pandas forms, whatever the rows and the columns' storage."""
+"""The column-wise helpers of ``apply_lettering`` and of the groups' totals: the positions of a
+proposal's rows in the ledger (``engine._positions``) and the accounts of lines
+(``engine._keys_at``) are those of the plain pandas forms, whatever the rows and the columns'
+storage; the totals made in one pass (``engine._moneys``) are ``engine._money``'s."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reglo.core.lettering.engine import _keys_at, _positions
+from reglo.core.lettering.engine import _keys_at, _money, _moneys, _positions
 
 
 @settings(max_examples=300, deadline=None)
@@ -42,3 +43,10 @@ def test_keys_at_are_the_auxiliary_account_else_the_general_one(storage):
     assert got.dtype == object and [type(v) for v in got] == [type(v) for v in expected]
     assert got.tolist() == expected.tolist()
     assert _keys_at(frame, np.zeros(0, dtype="int64")).tolist() == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-10**12, 10**12), st.sampled_from([0, 1, -1, 99, -99, 100, -100, 10**17])), max_size=50))
+def test_moneys_are_money_of_each(cents):
+    got, expected = _moneys(cents), [_money.__wrapped__(c) for c in cents]
+    assert [(str(d), d.as_tuple()) for d in got] == [(str(d), d.as_tuple()) for d in expected]
