@@ -56,6 +56,11 @@ def checkout(rev: str) -> tuple[Path, Path]:
     # charge a commit for the size of its sources rather than for what its code does
     sources = [str(folder / d) for d in ("core", "addin", "workbook_templates", "bench") if (folder / d).is_dir()]
     subprocess.check_call([str(py), "-m", "compileall", "-q", "-j", "0", *sources])
+    # the lettering kernels prepared as an installation prepares them (bootstrap.py): compiled
+    # ahead of time where the commit can, else into numba's cache; a commit is not charged for
+    # a first compilation
+    if (folder / "addin" / "shell" / "kernels.py").is_file():
+        subprocess.call([str(py), "-m", "reglo.addin.shell.kernels"], cwd=folder, stdout=subprocess.DEVNULL)
     return folder, py
 
 

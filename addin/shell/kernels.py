@@ -19,8 +19,9 @@ ADR 0009).
   kernels are compiled just in time and kept in numba's cache (same folders): about 55 s the
   first time, then under a second to load, in a thread while the engine's column-wise steps
   run.
-- Used for ledgers of ``MIN_LINES`` lines or more, where they save seconds; below, the Python
-  versions are quicker than loading them.
+- Used for ledgers of ``AOT_MIN_LINES`` lines or more with the module built ahead of time (a
+  third less search time from a few thousand lines), of ``MIN_LINES`` or more when they must be
+  compiled just in time; below, the Python versions are quicker than loading them.
 - Without numba (xlwings Lite in the browser, a platform without its wheels), or with
   ``REGLO_COMPILATION=0``, or if compiling fails, the search runs the Python versions: same
   proposal, slower.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.util
+import inspect
 import os
 import shutil
 import sys
@@ -42,7 +44,8 @@ from typing import Any
 
 from reglo.core.lettering.kernels import ArrayKernels
 
-MIN_LINES = 300_000  # below this, loading them (numba and the cache: about 0.75 s of CPU) costs more than they save
+MIN_LINES = 300_000  # below this, loading them just in time (numba and its cache: about 0.75 s of CPU) costs more than they save
+AOT_MIN_LINES = 5_000  # the module built ahead of time loads in a millisecond: it pays from a few thousand lines (smaller ledgers keep the Python versions)
 
 
 def enabled() -> bool:
@@ -101,12 +104,11 @@ AOT_PREFIX = "reglo_noyaux_"
 
 
 def _module_name() -> str:
-    """The module's name: a digest of the kernels' source and of their signatures here."""
+    """The module's name: a digest of the kernels' source and of their signatures (``_signatures``)."""
     from reglo.core.lettering import kernels as k
 
-    digest = hashlib.sha256()
-    for source in (Path(k.__file__), Path(__file__)):
-        digest.update(source.read_bytes())
+    digest = hashlib.sha256(Path(k.__file__).read_bytes())
+    digest.update(inspect.getsource(_signatures).encode("utf-8"))
     return AOT_PREFIX + digest.hexdigest()[:16]
 
 
@@ -212,14 +214,21 @@ class _Compiled(ArrayKernels):
 
 
 def search_kernels(lines: int) -> dict[str, Any]:
-    """The ``kernels`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty: none).
+    """The ``kernels`` argument of ``propose_lettering`` for a ledger of ``lines`` (empty: none):
+    from ``AOT_MIN_LINES`` lines with the module built ahead of time, from ``MIN_LINES``
+    otherwise.
 
     When they are not loaded yet, they load in a thread while the engine's column-wise steps
     run (the references: about 1.5 s on 750,000 lines, mostly outside the interpreter); the
     engine takes them (``_Loading``) when its search starts, before any worker is forked. That
     is milliseconds for the module built ahead of time (numba need not be installed then), and
     numba's import and cache otherwise (about 0.75 s, the interpreter busy)."""
-    if lines < MIN_LINES or not enabled() or not (_numba_here() or _aot_here()):
+    if not enabled():
+        return {}
+    if lines < MIN_LINES:  # only the module built ahead of time pays here (never a just-in-time load)
+        kern = ahead_of_time() if lines >= AOT_MIN_LINES and _aot_here() else None
+        return {"kernels": kern} if kern is not None else {}
+    if not (_numba_here() or _aot_here()):
         return {}
     if compiled.cache_info().currsize:
         kern = compiled()

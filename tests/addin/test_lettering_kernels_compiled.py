@@ -140,7 +140,15 @@ def test_compiled_kernels_in_worker_processes(kern, frame, monkeypatch, method):
 
 
 def test_used_on_big_ledgers_only_and_never_required(default_kern, monkeypatch, tmp_path):
-    assert kernels.search_kernels(kernels.MIN_LINES - 1) == {}
+    if kernels._aot_here():  # built ahead of time: from a few thousand lines, never a just-in-time load below MIN_LINES
+        assert kernels.search_kernels(kernels.AOT_MIN_LINES - 1) == {}
+        small = kernels.search_kernels(kernels.AOT_MIN_LINES)["kernels"]
+        assert isinstance(small, kernels._Compiled) and small.find_subsets([5, 7], 12, 2, 10) == default_kern.find_subsets([5, 7], 12, 2, 10)
+        with monkeypatch.context() as m:  # no module: just in time, for big ledgers only
+            m.setattr(kernels, "aot_folders", lambda: [tmp_path])
+            assert kernels.search_kernels(kernels.MIN_LINES - 1) == {}
+    else:
+        assert kernels.search_kernels(kernels.MIN_LINES - 1) == {}
     assert kernels.search_kernels(kernels.MIN_LINES) == {"kernels": default_kern}
     monkeypatch.setenv("REGLO_COMPILATION", "0")
     kernels.compiled.cache_clear()
@@ -184,6 +192,9 @@ def test_a_changed_kernel_or_a_damaged_module_is_never_loaded(monkeypatch, tmp_p
     monkeypatch.setattr(source, "__file__", str(changed))
     assert kernels._module_name() != name
     monkeypatch.undo()
+    monkeypatch.setattr(kernels, "_signatures", lambda t: {})  # other signatures: another module
+    assert kernels._module_name() != name
+    monkeypatch.undo()
     folder = tmp_path / "cache"
     folder.mkdir()
     (folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])).write_bytes(b"\x7fELF not a module")
@@ -212,13 +223,14 @@ def test_build_ahead_of_time_replaces_older_modules(monkeypatch, tmp_path, frame
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])
-def test_the_kernels_load_while_the_column_wise_steps_run(default_kern, frame, monkeypatch, processes):
+def test_the_kernels_load_while_the_column_wise_steps_run(default_kern, frame, monkeypatch, processes, tmp_path):
     """Not loaded yet, the kernels load in a thread that the search joins before it starts (and
     before it forks its workers), while the references are read in two halves by two more
     threads: the same proposal, and no thread left."""
     monkeypatch.setenv("REGLO_PROCESSUS", processes)
     monkeypatch.setattr(kernels, "MIN_LINES", 0)
     monkeypatch.setattr(parallel, "MIN_LINES", 0)
+    monkeypatch.setattr(kernels, "aot_folders", lambda: [tmp_path])  # compiled just in time (the module ahead of time loads at once)
     monkeypatch.setattr(matching, "SPLIT_UNITS", 1000)  # the references read in two halves, in threads, meanwhile
     plain = propose_lettering(frame, LetteringOptions())
     kernels.compiled.cache_clear()
