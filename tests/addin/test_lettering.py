@@ -188,6 +188,22 @@ def test_cli_propose_apply_undo(fec, capsys, tmp_path):
     assert fec.read_bytes() == original
 
 
+def test_cli_now_dates_the_run_in_the_journal(fec, capsys):
+    """``--now``: the run's number and its date in the lettering journal, as for the other
+    commands (a run dated after the fact, a demo); unreadable, a French message and no change."""
+    original = fec.read_bytes()
+    assert main(["letter", str(fec), "--apply", "--now", "2026-01-15T09:30:00"]) == 0
+    (run,) = load_runs(fec)
+    assert run.run_id == "20260115-093000" and run.created_at == "2026-01-15T09:30:00"
+    assert main(["letter", str(fec), "--undo-last"]) == 0
+    assert fec.read_bytes() == original
+    capsys.readouterr()
+    assert main(["letter", str(fec), "--apply", "--now", "15/01/2026"]) != 0
+    err = capsys.readouterr()
+    assert "--now « 15/01/2026 » illisible : AAAA-MM-JJTHH:MM:SS attendu." in err.out + err.err
+    assert fec.read_bytes() == original
+
+
 def test_cli_xlsx_round_trip(fec, tmp_path, capsys):
     xlsx = tmp_path / "props.xlsx"
     assert main(["letter", str(fec), "--xlsx", str(xlsx)]) == 0

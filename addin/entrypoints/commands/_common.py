@@ -49,15 +49,22 @@ def parse_date(text: str, what: str) -> date:
         raise UserError(f"{what} « {text} » illisible : jj/mm/aaaa attendu.") from exc
 
 
+def parse_now(now_option: str | None) -> datetime | None:
+    """``--now AAAA-MM-JJTHH:MM:SS`` read (None when absent); a clear French error otherwise."""
+    if not now_option:
+        return None
+    try:
+        return datetime.fromisoformat(now_option)
+    except ValueError as exc:
+        raise UserError(f"--now « {now_option} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
+
+
 def fix_clock(now_option: str | None) -> None:
     """``--now AAAA-MM-JJTHH:MM:SS``: the collection shells' clock fixed at that moment (demo,
     tests, a run dated after the fact)."""
-    if not now_option:
+    fixed = parse_now(now_option)
+    if fixed is None:
         return
     from reglo.addin.shell import debits as sd
 
-    try:
-        fixed = datetime.fromisoformat(now_option)
-    except ValueError as exc:
-        raise UserError(f"--now « {now_option} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
     sd.now = lambda: fixed

@@ -16,6 +16,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from reglo.addin.entrypoints.commands._common import parse_now
 from reglo.addin.shell.errors import UserError
 
 MAX_PRINTED = 30
@@ -40,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from-xlsx", metavar="PROPOSITIONS", help="appliquer les propositions laissées à « Oui » dans ce classeur")
     p.add_argument("--out", metavar="FICHIER", help="FEC à écrire (par défaut : le FEC lui-même, remplacé atomiquement)")
     p.add_argument("--lettered-on", metavar="AAAA-MM-JJ", help="DateLet des lettrages appliqués (défaut : date de la dernière ligne du groupe)")
+    p.add_argument("--now", default=None, metavar="AAAA-MM-JJTHH:MM:SS",
+                   help="date et heure du lancement, pour son numéro et le journal de lettrage (par défaut : maintenant)")
     p.add_argument("--evaluate", action="store_true", help="retirer les lettres existantes en mémoire, relettrer et comparer (précision, rappel)")
     undo = p.add_mutually_exclusive_group()
     undo.add_argument("--undo", metavar="CODE", help="délettrer ce code (dans tous les comptes, ou celui de --account)")
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     from reglo.core.gc_pause import frozen_heap
 
     fec = Path(args.fec)
-    now = datetime.now().replace(microsecond=0)
+    now = (parse_now(args.now) or datetime.now()).replace(microsecond=0)
     # délettrage
     if args.undo_from_xlsx:
         return _report(_on_book(args.undo_from_xlsx, lambda book: al.undo_from_book(book, fec)))

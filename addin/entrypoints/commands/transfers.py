@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from reglo.addin.entrypoints.commands._common import command_with_actions, print_alerts_and_outputs
+from reglo.addin.entrypoints.commands._common import command_with_actions, parse_now, print_alerts_and_outputs
 from reglo.addin.shell.errors import UserError
 
 MAX_SHOWN = 30
@@ -117,11 +117,8 @@ def run(args: argparse.Namespace) -> int:
     from reglo.addin.shell import transfers as at
     from reglo.addin.backends.sheets import FileWorkbook, WorkbookError
 
-    if args.now:
-        try:
-            fixed = datetime.fromisoformat(args.now)
-        except ValueError as exc:
-            raise UserError(f"--now « {args.now} » illisible : AAAA-MM-JJTHH:MM:SS attendu.") from exc
+    fixed = parse_now(args.now)
+    if fixed is not None:
         at.now = lambda: fixed
     try:
         if args.action == "cancel":
