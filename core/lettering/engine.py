@@ -49,13 +49,20 @@ _NO_DATE = -10**7  # NaT: far from every window
 MAX_LINE_ALERTS = 200
 
 
-def account_keys(frame: pd.DataFrame) -> np.ndarray:
-    """Auxiliary account when present, else the general account (what lettering works on).
-    Read column-wise, each distinct account made a Python string once."""
-    aux, gen = _native_text(frame["subledger_account"]), _native_text(frame["ledger_account"])
+def account_keys(frame: pd.DataFrame, pos: np.ndarray | None = None) -> np.ndarray:
+    """Auxiliary account when present, else the general account (what lettering works on), of
+    every line or of the lines at ``pos`` only. Read column-wise, each distinct account made a
+    Python string once."""
+    aux_s, gen_s = frame["subledger_account"], frame["ledger_account"]
+    aux, gen = _native_text(aux_s), _native_text(gen_s)
     if aux is None or gen is None or aux.null_count or gen.null_count:
-        aux_o, gen_o = frame["subledger_account"].to_numpy(dtype=object), frame["ledger_account"].to_numpy(dtype=object)
+        if pos is not None:
+            aux_s, gen_s = aux_s.take(pos), gen_s.take(pos)
+        aux_o, gen_o = aux_s.to_numpy(dtype=object), gen_s.to_numpy(dtype=object)
         return np.where(aux_o != "", aux_o, gen_o)
+    if pos is not None:
+        on = pa.array(pos, type=pa.int64())
+        aux, gen = aux.take(on), gen.take(on)
     return _objects(pc.if_else(pc.not_equal(aux, ""), aux, gen))
 
 
@@ -716,7 +723,7 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
             expected[n] = int(g.open_amount * 100) if g.partial else int(g.gap * 100)
         totals = np.add.reduceat(np.where(missing, 0, signed[safe_pos]), starts)
         accounts = list(map(_ACCOUNT, chosen))
-        line_key = _keys_at(out, safe_pos)
+        line_key = account_keys(out, safe_pos)
         wrong_account = np.logical_or.reduceat(line_key != np.repeat(np.array(accounts, dtype=object), sizes), starts)
         max_day = np.maximum.reduceat(_days(out["entry_date"]).take(safe_pos), starts)
         stale = bad_line | wrong_account
@@ -742,7 +749,7 @@ def _apply(frame: pd.DataFrame, proposal: LetteringProposal, run_id: str, create
         ok_chosen = [chosen[n] for n in ok_groups]
         new_codes = list(map(_CODE, ok_chosen))
         lettered_pos = np.flatnonzero(codes != "")
-        before = pd.DataFrame({"acc": _keys_at(out, lettered_pos), "code": _upper(codes[lettered_pos].tolist())}).drop_duplicates()
+        before = pd.DataFrame({"acc": account_keys(out, lettered_pos), "code": _upper(codes[lettered_pos].tolist())}).drop_duplicates()
         mine = pd.DataFrame({"acc": np.array(accounts, dtype=object)[ok_groups], "code": _upper(new_codes)})
         both = pd.concat([before, mine], ignore_index=True)
         clash = set(mine["acc"][both.duplicated(keep=False).to_numpy()[len(before):]]) if len(mine) else set()
@@ -833,18 +840,6 @@ def _upper(codes: list) -> pd.Series:
         return pd.Series(list(map(str.upper, codes)), dtype=object)
     except TypeError:  # a missing value: pandas keeps it missing
         return pd.Series(codes, dtype=object).str.upper()
-
-
-def _keys_at(frame: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
-    """``account_keys`` of the lines at ``pos`` only (column-wise, each distinct account made a
-    Python string once)."""
-    aux, gen = _native_text(frame["subledger_account"]), _native_text(frame["ledger_account"])
-    if aux is None or gen is None or aux.null_count or gen.null_count:
-        aux_o = frame["subledger_account"].take(pos).to_numpy(dtype=object)
-        return np.where(aux_o != "", aux_o, frame["ledger_account"].take(pos).to_numpy(dtype=object))
-    on = pa.array(pos, type=pa.int64())
-    aux, gen = aux.take(on), gen.take(on)
-    return _objects(pc.if_else(pc.not_equal(aux, ""), aux, gen))
 
 
 def _positions(rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The column-wise helpers of ``apply_lettering`` and of the groups' totals: the positions of a
 proposal's rows in the ledger (``engine._positions``) and the accounts of lines
-(``engine._keys_at``) are those of the plain pandas forms, whatever the rows and the columns'
+(``engine.account_keys`` at some positions) are those of the plain pandas forms, whatever the rows and the columns'
 storage; the totals made in one pass (``engine._moneys``) are ``engine._money``'s."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reglo.core.lettering.engine import _keys_at, _money, _moneys, _positions
+from reglo.core.lettering.engine import _money, _moneys, _positions, account_keys
 
 
 @settings(max_examples=300, deadline=None)
@@ -37,12 +37,12 @@ def test_keys_at_are_the_auxiliary_account_else_the_general_one(storage):
     if storage == "arrow-nulls":  # a missing value: read value by value, as before
         frame.loc[3, "subledger_account"] = None
     pos = np.array([5, 0, 0, 2, 1, 3, 4], dtype="int64")
-    got = _keys_at(frame, pos)
+    got = account_keys(frame, pos)
     aux_o = frame["subledger_account"].take(pos).to_numpy(dtype=object)
     expected = np.where(aux_o != "", aux_o, frame["ledger_account"].take(pos).to_numpy(dtype=object))
     assert got.dtype == object and [type(v) for v in got] == [type(v) for v in expected]
     assert got.tolist() == expected.tolist()
-    assert _keys_at(frame, np.zeros(0, dtype="int64")).tolist() == []
+    assert account_keys(frame, np.zeros(0, dtype="int64")).tolist() == []
 
 
 @settings(max_examples=200, deadline=None)
