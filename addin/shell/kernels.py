@@ -121,12 +121,17 @@ def aot_folders() -> list[Path]:
     return [Path(k.__file__).parent / "__pycache__", user / "reglo"]
 
 
+def _aot_paths(name: str) -> list[Path]:
+    """Where the module ``name`` (``_module_name``) would be, in the order of ``aot_folders``."""
+    file = name + importlib.machinery.EXTENSION_SUFFIXES[0]
+    return [folder / file for folder in aot_folders()]
+
+
 def ahead_of_time() -> Any:
     """``ArrayKernels`` over the module built by ``build_ahead_of_time``, or None when there is
     none for these kernels (or it cannot be loaded here: another platform, a damaged file)."""
     name = _module_name()
-    for folder in aot_folders():
-        path = folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
+    for path in _aot_paths(name):
         if not path.is_file():
             continue
         try:
@@ -156,7 +161,8 @@ def build_ahead_of_time() -> Path | None:
 
     name = _module_name()
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    for folder in aot_folders():
+    for target in _aot_paths(name):
+        folder = target.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
             work = Path(tempfile.mkdtemp(prefix=".reglo-noyaux-", dir=folder))
@@ -175,7 +181,6 @@ def build_ahead_of_time() -> Path | None:
             built = [p for p in work.iterdir() if p.name.startswith(name) and p.name.endswith(suffix)]
             if len(built) != 1:
                 continue
-            target = folder / (name + suffix)
             os.replace(built[0], target)
         except Exception:  # noqa: BLE001 - no compiler, a read-only folder: the next folder, or just in time
             continue
@@ -226,7 +231,7 @@ def search_kernels(lines: int) -> dict[str, Any]:
     if not enabled():
         return {}
     if lines < MIN_LINES:  # only the module built ahead of time pays here (never a just-in-time load)
-        kern = ahead_of_time() if lines >= AOT_MIN_LINES and _aot_here() else None
+        kern = ahead_of_time() if lines >= AOT_MIN_LINES else None
         return {"kernels": kern} if kern is not None else {}
     if not (_numba_here() or _aot_here()):
         return {}
@@ -238,8 +243,7 @@ def search_kernels(lines: int) -> dict[str, Any]:
 
 def _aot_here() -> bool:
     """A module built ahead of time for these kernels is here (looked up, not loaded)."""
-    name = _module_name() + importlib.machinery.EXTENSION_SUFFIXES[0]
-    return any((folder / name).is_file() for folder in aot_folders())
+    return any(path.is_file() for path in _aot_paths(_module_name()))
 
 
 def _numba_here() -> bool:
