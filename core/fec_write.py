@@ -136,7 +136,11 @@ def _write(columns: dict[str, pa.Array], n: int, keys: pa.Array | None, separato
             raise ValueError("texte du FEC impossible à écrire : guillemets et caractères de contrôle mêlés")
         for i in has_quote:
             fields[i] = pc.replace_substring(fields[i], '"', placeholder.decode())
+    utf8 = encoding.replace("-", "").replace("_", "").lower() == "utf8"
+    one_utf8 = keys is None and utf8  # one UTF-8 FEC: the header and the lines written into one buffer (no copy of the body)
     out = io.BytesIO()
+    if one_utf8:
+        out.write(header.encode("utf-8"))
     if n:
         formatted = pa.table({f"f{i}": f for i, f in enumerate(fields)})
         pacsv.write_csv(formatted, out, pacsv.WriteOptions(include_header=False, delimiter=separator, quoting_style="none", eol="\r\n"))
@@ -144,7 +148,9 @@ def _write(columns: dict[str, pa.Array], n: int, keys: pa.Array | None, separato
     body = out.getvalue()
     del out
     if has_quote:
-        body = body.replace(placeholder, b'"')
+        body = body.replace(placeholder, b'"')  # never in the header (field names)
+    if one_utf8:
+        return {None: body}
     if keys is None:
         bodies: dict = {None: [body]}
     else:  # line lengths from the fields: no scan of the whole body for line breaks
@@ -154,7 +160,6 @@ def _write(columns: dict[str, pa.Array], n: int, keys: pa.Array | None, separato
         del fields
         bodies = _split_lines(body, keys, np.cumsum(lengths))
     del body
-    utf8 = encoding.replace("-", "").replace("_", "").lower() == "utf8"
     result = {}
     for key in list(bodies):
         slices = bodies.pop(key)
