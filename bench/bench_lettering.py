@@ -291,6 +291,9 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--processus", type=int, default=None, help="processes of the engine's search (REGLO_PROCESSUS; 1: none)")
     args = parser.parse_args()
+    from reglo.addin.shell.memory import small_pages
+
+    small_pages()  # as the command line and the ribbon do (ADR 0010)
     if args.processus is not None:
         os.environ["REGLO_PROCESSUS"] = str(args.processus)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}}

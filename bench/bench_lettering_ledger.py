@@ -136,6 +136,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--processus", type=int, default=None, help="processes of the engine's search (REGLO_PROCESSUS; 1: none)")
     args = parser.parse_args()
+    from reglo.addin.shell.memory import small_pages
+
+    small_pages()  # as the command line and the ribbon do (ADR 0010)
     if args.processus is not None:
         os.environ["REGLO_PROCESSUS"] = str(args.processus)
     path, bench = fec_file(args.accounts, args.seed)

@@ -87,6 +87,9 @@ def main() -> int:
     parser.add_argument("fec")
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
+    from reglo.addin.shell.memory import small_pages
+
+    small_pages()  # as the command line and the ribbon do (ADR 0010)
     import reglo.core
     path = Path(args.fec)
     data = path.read_bytes()

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from reglo.addin.entrypoints import argparse_fr
 from reglo.addin.shell.errors import explain as explain_known, user_message
+from reglo.addin.shell.memory import small_pages
 
 EXIT_OK, EXIT_BLOCKING, EXIT_UNUSABLE = 0, 1, 2
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_console()
     parser = build_parser()
+    small_pages()  # NumPy is imported by now (the commands' modules): no cost of its own
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args) or 0)

@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from reglo.addin.shell.errors import explain, report_unexpected
+from reglo.addin.shell.memory import small_pages
 from reglo.addin.entrypoints.handlers import HandlerInfo, HandlerResult, load_all
 from reglo.core.alerts import alert
 
@@ -61,6 +62,7 @@ def run(tag: str, book: Any) -> HandlerResult | None:
         _show(book, alert("LITE_DESKTOP_ONLY", label=info.label, group=info.group).message, "critical", info)
         return None
     log.info("bouton %s : début", tag)
+    small_pages()
     try:
         result = info.func(book)
     except Exception as exc:  # UserError, WorkbookError… explained; a bug logged
