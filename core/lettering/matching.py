@@ -546,7 +546,11 @@ _EARLY_TEXT = {kernels_mod.EARLY_SETTLEMENT: "règlement antérieur à la factur
 
 
 def _delay_text(d: int, a: _Acc) -> str:
-    return f"délai {d} j (habituel {a.mu:.0f} j)" if a.known else f"délai {d} j"
+    return _delay_text_of(d, a.mu, a.known)
+
+
+def _delay_text_of(d: int, mu: float, known: bool) -> str:
+    return f"délai {d} j (habituel {mu:.0f} j)" if known else f"délai {d} j"
 
 
 def _same_amount_text(same_amount: int) -> str:
@@ -720,15 +724,21 @@ def _pair_head_why(label: str, early: int, delay: int, a: _Acc) -> list[str]:
 
 
 class _PairWhy:
-    """The texts of an exact pair scored by the kernel, made when read (most are never shown)."""
+    """The texts of an exact pair scored by the kernel, made when read (most are never shown).
+    It keeps the account's usual delay, not the account (``_Acc``), whose candidates hold it:
+    no reference cycle, so the search leaves no garbage for the cyclic collector."""
 
-    __slots__ = ("label", "early", "delay", "acc", "same", "shared")
+    __slots__ = ("label", "early", "delay", "mu", "known", "same", "shared")
 
     def __init__(self, label: str, early: int, delay: int, acc: _Acc, same: int, shared: int) -> None:
-        self.label, self.early, self.delay, self.acc, self.same, self.shared = label, early, delay, acc, same, shared
+        self.label, self.early, self.delay, self.mu, self.known, self.same, self.shared = label, early, delay, acc.mu, acc.known, same, shared
 
     def __iter__(self):
-        why = _pair_head_why(self.label, self.early, self.delay, self.acc)
+        why = [self.label]
+        if self.early:
+            why.append(_EARLY_TEXT[self.early])
+        if self.delay != kernels_mod.NO_DELAY:
+            why.append(_delay_text_of(self.delay, self.mu, self.known))
         if self.same:
             why.append(_same_amount_text(self.same))
         if self.shared:
@@ -1770,7 +1780,17 @@ class AccountSearch:
 
     def run(self, chunk: list[int]) -> ChunkResult:
         """The accounts of ``chunk`` (consecutive): search, balances, and, with ``finish``, the
-        finished groups of these accounts (those found before the search included)."""
+        finished groups of these accounts (those found before the search included).
+
+        Without cyclic garbage collection while the chunk runs: its collections rescanned the
+        chunk's live objects again and again (a tenth of the search). With the kernels the
+        search makes no reference cycle (``_PairWhy``); the Python versions' recursive helpers
+        do (a closure and its cell), and the collector takes them after the chunk, one chunk
+        (``CHUNK_ACCOUNTS`` accounts at most) at a time."""
+        with gc_paused():
+            return self._run(chunk)
+
+    def _run(self, chunk: list[int]) -> ChunkResult:
         state = PassState(units=self.names, options=self.options, free=self.free)  # type: ignore[arg-type]
         starts, free, busy = self.starts, self.free, self.busy
         searched = [n for n in chunk if busy is None or busy[n]]

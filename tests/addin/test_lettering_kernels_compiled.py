@@ -129,6 +129,38 @@ def test_the_proposal_and_the_lettered_fec_are_the_same_with_compiled_kernels(ke
     assert write_fec(a.frame) == write_fec(b.frame)
 
 
+def test_the_search_with_compiled_kernels_leaves_no_cyclic_garbage(kern, frame, monkeypatch):
+    """Each chunk of the search runs without the cyclic collector (``AccountSearch.run``): with
+    the kernels it must make no reference cycle, or garbage would pile up until the chunk ends.
+    Collector off, then one collection after each chunk: nothing to collect. The proposal is
+    the same as with the collector on."""
+    import gc
+
+    plain = propose_lettering(frame, LetteringOptions(tolerance="1.00"))
+    run = matching.AccountSearch.run
+    found: list[int] = []
+
+    def checked(self, chunk):
+        gc.collect()
+        gc.disable()  # no collection of its own between the chunk and the count below
+        saved = gc.get_debug()
+        try:
+            res = run(self, chunk)
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            gc.collect()
+            found.append(len(gc.garbage))
+        finally:
+            gc.garbage.clear()
+            gc.set_debug(saved)
+            gc.enable()
+        return res
+
+    monkeypatch.setattr(matching.AccountSearch, "run", checked)
+    fast = propose_lettering(frame, LetteringOptions(tolerance="1.00"), kernels=kern)
+    assert found and sum(found) == 0
+    assert _signature(fast) == _signature(plain)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are forked on Linux only")
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_compiled_kernels_in_worker_processes(kern, frame, monkeypatch, method):
