@@ -713,13 +713,14 @@ def _pair_tail(ctx: Ctx, a: _Acc, c: Cand, z: float, why: list[str], same_amount
     c.why = why
 
 
-def _pair_head_why(label: str, early: int, delay: int, a: _Acc) -> list[str]:
-    """``_score_pair``'s texts up to the delay, from the kernel's features."""
+def _pair_head_why(label: str, early: int, delay: int, mu: float, known: bool) -> list[str]:
+    """``_score_pair``'s texts up to the delay, from the kernel's features (``mu``, ``known``:
+    the account's usual delay)."""
     why = [label]
     if early:
         why.append(_EARLY_TEXT[early])
     if delay != kernels_mod.NO_DELAY:
-        why.append(_delay_text(delay, a))
+        why.append(_delay_text_of(delay, mu, known))
     return why
 
 
@@ -734,11 +735,7 @@ class _PairWhy:
         self.label, self.early, self.delay, self.mu, self.known, self.same, self.shared = label, early, delay, acc.mu, acc.known, same, shared
 
     def __iter__(self):
-        why = [self.label]
-        if self.early:
-            why.append(_EARLY_TEXT[self.early])
-        if self.delay != kernels_mod.NO_DELAY:
-            why.append(_delay_text_of(self.delay, self.mu, self.known))
+        why = _pair_head_why(self.label, self.early, self.delay, self.mu, self.known)
         if self.same:
             why.append(_same_amount_text(self.same))
         if self.shared:
@@ -763,7 +760,7 @@ def _pairs_kernel(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None
             label = labels[value] = _exact_label(value)
         if linked:
             c = Cand(key, Rule.EXACT, 0.0, [label], base="exact")
-            _pair_tail(ctx, a, c, z, _pair_head_why(label, early, delay, a), same)
+            _pair_tail(ctx, a, c, z, _pair_head_why(label, early, delay, a.mu, a.known), same)
         else:
             c = Cand(key, Rule.EXACT, z, _PairWhy(label, early, delay, a, same, shared), base="exact")  # type: ignore[arg-type]
         c.same = same  # type: ignore[attr-defined]
