@@ -1036,7 +1036,7 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
     from reglo.addin.shell.commit import run_button
     from reglo.addin.shell.dossier import load_dossier
     from reglo.core.entry_import.integrate import plan_integration
-    from reglo.core.outcome import BatchDraft, LedgerRewrite, Outcome, OutputFile
+    from reglo.core.outcome import BatchDraft, LedgerRewrite, Outcome, OutputFile, free_name
 
     loaded = load_dossier(dossier)
     fec = loaded.fec_path
@@ -1059,13 +1059,9 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
         return IntegrationRun(summary + ["Rien n'a été écrit : relancez avec --oui pour confirmer l'intégration (une sauvegarde du FEC est faite, "
                                          "et reglo entries integrate --annuler la défait)."], plan.alerts)
     stamp = f"{now:%Y%m%d-%H%M%S}"
-    backup = OutputFile(folder=BACKUP_FOLDER, name=f"{fec.stem} avant intégration {stamp}{fec.suffix}", data=raw, role="ledger_copy")
-    runs = _load_integrations(fec) + [{"date": now.isoformat(timespec="seconds"), "source": str(run_dir), "fec_importe": source.name,
-                                        "avant": _sha(raw), "apres": _sha(plan.data), "sauvegarde": f"{BACKUP_FOLDER}/{backup.name}",
-                                        "lignes_ajoutees": list(plan.appended), "fin_de_ligne_ajoutee": plan.eol_added,
-                                        "ecritures": [list(a) for a in plan.accepted]}]
-    journal = OutputFile(folder="", name=_integration_journal(fec).name, data=_journal_bytes(fec, runs), role="journal")
+    earlier = _load_integrations(fec)
     target = str(fec.resolve().relative_to(loaded.folder.resolve())) if loaded.folder.resolve() in fec.resolve().parents else str(fec.resolve())
+    chosen: dict[str, str] = {}
 
     def planned(ctx: Any) -> Outcome:
         used = {b.reference for b in ctx.snapshot.batches}
@@ -1073,13 +1069,24 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
         while ref in used:
             n += 1
             ref = f"intégration {fec.name} {stamp} ({n})"
+        # a backup name no file of the folder nor of the register has (two integrations in the
+        # same second, a fixed clock): nothing is ever overwritten, and nothing is refused for it
+        taken = ctx.snapshot.file_names() | set(ctx.names_in(BACKUP_FOLDER))
+        backup = OutputFile(folder=BACKUP_FOLDER, name=free_name(f"{fec.stem} avant intégration {stamp}{fec.suffix}", taken), data=raw,
+                            role="ledger_copy")
+        chosen["backup"] = backup.name
+        runs = earlier + [{"date": now.isoformat(timespec="seconds"), "source": str(run_dir), "fec_importe": source.name,
+                           "avant": _sha(raw), "apres": _sha(plan.data), "sauvegarde": f"{BACKUP_FOLDER}/{backup.name}",
+                           "lignes_ajoutees": list(plan.appended), "fin_de_ligne_ajoutee": plan.eol_added,
+                           "ecritures": [list(a) for a in plan.accepted]}]
+        journal = OutputFile(folder="", name=_integration_journal(fec).name, data=_journal_bytes(fec, runs), role="journal")
         return Outcome(batch=BatchDraft(kind="integration_ecritures", reference=ref, meta={"source": str(run_dir)}), files=(backup,),
                        ledger=LedgerRewrite(target=target, original_sha256=_sha(raw), data=plan.data, undo=journal))
 
     result = run_button(loaded.folder, planned, now=now, block_on_orphans=False)
     if not result.committed:
         raise UserError("Intégration non faite : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
-    return IntegrationRun(summary + [f"FEC du dossier complété : {fec.name} (sauvegarde : {BACKUP_FOLDER}/{backup.name}) ; "
+    return IntegrationRun(summary + [f"FEC du dossier complété : {fec.name} (sauvegarde : {BACKUP_FOLDER}/{chosen['backup']}) ; "
                                      "reglo entries integrate --annuler --dossier … --oui pour défaire."], plan.alerts,
                           [str(p) for p in result.paths], True)
 

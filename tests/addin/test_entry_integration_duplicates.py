@@ -88,3 +88,36 @@ def test_integrating_the_same_run_twice_changes_nothing_the_second_time(tmp_path
     assert len(added) == 3 and set(added["entry_number"]) == {"VT00344"}
     assert main(["entries", "integrate", "--annuler", "--dossier", str(folder), "--oui"]) == 0
     assert fec_path.read_bytes() == once
+
+
+def test_two_integrations_in_the_same_second_keep_both_backups(tmp_path):
+    """A fixed clock (two integrations in one second on a fast machine): the second backup of
+    the FEC gets a name of its own (« … -2.txt ») instead of being refused for a name already
+    taken; the journal records each backup's real name, and undoing restores each step."""
+    import json
+    from datetime import datetime
+
+    from reglo.addin.shell.entry_import import BACKUP_FOLDER, _integration_journal, integrate, undo_integration
+
+    folder, fec_path, run = sales_import_into_demo_dossier(tmp_path)
+    _, _, run2 = sales_import_into_demo_dossier(tmp_path, "imports2")
+    now = datetime(2026, 12, 7, 20, 9, 29)
+    before = fec_path.read_bytes()
+    first = integrate(run, folder, confirmed=True, now=now)
+    once = fec_path.read_bytes()
+    second = integrate(run2, folder, confirmed=True, now=now, allow_duplicates=True)
+    assert first.done and second.done
+    twice = fec_path.read_bytes()
+    assert len(twice) > len(once) > len(before)
+    backups = sorted(p.name for p in (folder / BACKUP_FOLDER).iterdir())
+    stem = f"{fec_path.stem} avant intégration 20261207-200929"
+    assert backups == [f"{stem}-2{fec_path.suffix}", f"{stem}{fec_path.suffix}"]
+    assert (folder / BACKUP_FOLDER / f"{stem}{fec_path.suffix}").read_bytes() == before
+    assert (folder / BACKUP_FOLDER / f"{stem}-2{fec_path.suffix}").read_bytes() == once
+    journal = json.loads(_integration_journal(fec_path).read_text(encoding="utf-8"))
+    assert [r["sauvegarde"] for r in journal["runs"]] == [f"{BACKUP_FOLDER}/{stem}{fec_path.suffix}", f"{BACKUP_FOLDER}/{stem}-2{fec_path.suffix}"]
+    assert f"{stem}-2{fec_path.suffix}" in second.summary[-1]
+    assert undo_integration(folder, confirmed=True, now=now).done
+    assert fec_path.read_bytes() == once
+    assert undo_integration(folder, confirmed=True, now=now).done
+    assert fec_path.read_bytes() == before
