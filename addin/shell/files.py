@@ -138,6 +138,20 @@ def place_without_overwrite(tmp: Path, target: Path) -> None:
     os.unlink(tmp)
 
 
+def move_aside(path: Path, suffix: str) -> Path:
+    """Rename ``path`` to ``<name><suffix>``, or ``<name><suffix>-2``, ``-3``… when that name is
+    taken (two repairs in the same second, a fixed clock): a file kept aside never replaces
+    another one. Returns its new path."""
+    n = 1
+    while True:
+        aside = path.with_name(f"{path.name}{suffix}" + (f"-{n}" if n > 1 else ""))
+        try:
+            place_without_overwrite(path, aside)
+            return aside
+        except FileExistsError:
+            n += 1
+
+
 # ---------------------------------------------------------------------------
 # context handed to the plan, result handed back
 # ---------------------------------------------------------------------------

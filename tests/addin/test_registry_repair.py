@@ -386,3 +386,33 @@ def test_the_dossier_id_comes_from_the_company_sheet(tmp_path):
         ws.append(row)
     wb.save(folder / "dossier.xlsx")
     assert resolve_dossier_id(folder) == "durand-2026" and resolve_dossier_id(folder, "autre") == "autre"
+
+
+def test_two_repairs_in_the_same_second_keep_both_damaged_copies(tmp_path):
+    """A fixed clock (or two repairs in one second): the second damaged register is kept aside
+    under a name of its own (« …endommage-<date>-2 »), never over the first one."""
+    from reglo.addin.shell.registry.repair import rebuild_sqlite
+
+    folder = tmp_path / "d"
+    _dossier_with_history(folder)
+    now = datetime(2026, 12, 7, 20, 9, 29, tzinfo=timezone.utc)
+    register = folder / "reglo-registre.sqlite"
+    register.write_bytes(register.read_bytes()[:100] + b"abime 1")
+    first = register.read_bytes()
+    kept1, _ = rebuild_sqlite(folder, now=now)
+    register.write_bytes(register.read_bytes()[:100] + b"abime 2")
+    second = register.read_bytes()
+    kept2, _ = rebuild_sqlite(folder, now=now)
+    assert kept1.name == "reglo-registre.sqlite.endommage-20261207-200929"
+    assert kept2.name == "reglo-registre.sqlite.endommage-20261207-200929-2"
+    assert kept1.read_bytes() == first and kept2.read_bytes() == second
+
+
+def test_move_aside_never_replaces_a_file(tmp_path):
+    from reglo.addin.shell.files import move_aside
+
+    for i in range(3):
+        (tmp_path / "f.txt").write_bytes(b"v%d" % i)
+        move_aside(tmp_path / "f.txt", ".old")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt.old", "f.txt.old-2", "f.txt.old-3"]
+    assert [(tmp_path / n).read_bytes() for n in ("f.txt.old", "f.txt.old-2", "f.txt.old-3")] == [b"v0", b"v1", b"v2"]

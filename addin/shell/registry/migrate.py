@@ -7,11 +7,11 @@ the SQLite file is renamed ``reglo-registre.sqlite.migre-<date>`` (kept, never u
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from reglo.addin.shell.files import move_aside
 from reglo.addin.shell.registry.base import RegisterError
 from reglo.addin.shell.registry.config import JOURNAL_FILE, REGISTER_FILE, read_pointer, resolve_dossier_id, write_pointer
 from reglo.addin.shell.registry.journal import replay
@@ -59,8 +59,7 @@ def migrate(dossier: str | Path, url: str, *, dossier_id: str | None = None, now
             write_pointer(dossier, ident)
             source.close()
             stamp = now.strftime("%Y%m%d-%H%M%S")
-            kept = dossier / f"{REGISTER_FILE}.migre-{stamp}"
-            os.replace(dossier / REGISTER_FILE, kept)
+            kept = move_aside(dossier / REGISTER_FILE, f".migre-{stamp}")  # never over an earlier migrated copy
             return MigrateReport(ident, safe_url(url), len(after.batches), len(entries), kept)
     finally:
         source.close()

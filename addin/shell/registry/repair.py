@@ -29,6 +29,7 @@ from typing import Any
 from reglo.core.fec_names import parse_created_fec_name
 from reglo.core.register_state import BatchState, FileRecord, LineState, RegisterSnapshot
 
+from reglo.addin.shell.files import move_aside
 from reglo.addin.shell.registry.base import RegisterStore, RegisterUnreadable
 from reglo.addin.shell.registry.config import JOURNAL_FILE, REGISTER_FILE, open_configured
 from reglo.addin.shell.registry.journal import Journal, replay
@@ -400,8 +401,7 @@ def rebuild_sqlite(dossier: Path, *, now: datetime) -> tuple[Path | None, int]:
     stamp = now.strftime("%Y%m%d-%H%M%S")
     for p in (target, target.with_name(target.name + "-journal"), target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
         if p.exists():
-            aside = p.with_name(f"{p.name}.endommage-{stamp}")
-            os.replace(p, aside)
+            aside = move_aside(p, f".endommage-{stamp}")  # never over an earlier damaged copy
             if p == target:
                 kept = aside
     os.replace(tmp, target)
