@@ -1061,7 +1061,6 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
     stamp = f"{now:%Y%m%d-%H%M%S}"
     earlier = _load_integrations(fec)
     target = str(fec.resolve().relative_to(loaded.folder.resolve())) if loaded.folder.resolve() in fec.resolve().parents else str(fec.resolve())
-    chosen: dict[str, str] = {}
 
     def planned(ctx: Any) -> Outcome:
         used = {b.reference for b in ctx.snapshot.batches}
@@ -1074,7 +1073,6 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
         taken = ctx.snapshot.file_names() | set(ctx.names_in(BACKUP_FOLDER))
         backup = OutputFile(folder=BACKUP_FOLDER, name=free_name(f"{fec.stem} avant intégration {stamp}{fec.suffix}", taken), data=raw,
                             role="ledger_copy")
-        chosen["backup"] = backup.name
         runs = earlier + [{"date": now.isoformat(timespec="seconds"), "source": str(run_dir), "fec_importe": source.name,
                            "avant": _sha(raw), "apres": _sha(plan.data), "sauvegarde": f"{BACKUP_FOLDER}/{backup.name}",
                            "lignes_ajoutees": list(plan.appended), "fin_de_ligne_ajoutee": plan.eol_added,
@@ -1086,7 +1084,7 @@ def integrate(run_folder: str | Path, dossier: str | Path, *, confirmed: bool, n
     result = run_button(loaded.folder, planned, now=now, block_on_orphans=False)
     if not result.committed:
         raise UserError("Intégration non faite : " + (" ; ".join(a.message for a in result.alerts if a.is_blocking) or result.status))
-    return IntegrationRun(summary + [f"FEC du dossier complété : {fec.name} (sauvegarde : {BACKUP_FOLDER}/{chosen['backup']}) ; "
+    return IntegrationRun(summary + [f"FEC du dossier complété : {fec.name} (sauvegarde : {BACKUP_FOLDER}/{result.outcome.files[0].name}) ; "
                                      "reglo entries integrate --annuler --dossier … --oui pour défaire."], plan.alerts,
                           [str(p) for p in result.paths], True)
 
