@@ -16,6 +16,10 @@ Pure: bytes in, bytes out.
 """
 from __future__ import annotations
 
+import bisect
+import codecs
+import collections
+import io
 import itertools
 import operator
 import re
@@ -54,12 +58,40 @@ class Layout:
         return self.positions.get(_norm(name))
 
 
-def _is_utf8(data: bytes) -> bool:
+_CHUNK = 1 << 18  # bytes scanned at a time (``_is_utf8``, ``_line_bounds``, ``_fields_at``): in cache, and no array as large as the file
+
+
+def _is_utf8(data: bytes, start: int = 0) -> bool:
+    """``data[start:].decode("utf-8")`` would succeed. Decoded a chunk at a time (an incremental
+    decoder carries a character cut between two chunks): decoding a whole ledger at once builds
+    a string as large as the file, and faulting in that fresh memory costs more than the
+    decoding; ``start`` spares the copy ``data[start:]`` would make."""
+    if not start and data.isascii():  # stops at the first non-ASCII byte
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        data.decode("utf-8")
+        for lo in range(start, len(data), _CHUNK):
+            decoder.decode(view[lo:lo + _CHUNK])
+        decoder.decode(b"", True)
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _has_c1(data: bytes, start: int = 0) -> bool:
+    """A byte in 0x80-0x9F in ``data[start:]`` (``re.search(rb"[\\x80-\\x9f]", ...)``: Windows-1252
+    rather than ISO-8859-15), compared a chunk at a time into one reused buffer."""
+    a = np.frombuffer(data, dtype=np.uint8)[start:]
+    shifted = np.empty(min(len(a), _CHUNK), dtype=np.uint8)
+    hit = np.empty(len(shifted), dtype=bool)
+    for lo in range(0, len(a), _CHUNK):
+        part = a[lo:lo + _CHUNK]
+        n = len(part)
+        np.subtract(part, 0x80, out=shifted[:n])  # wraps around: 0x80-0x9F -> 0-31, the rest above
+        if np.less(shifted[:n], 0x20, out=hit[:n]).any():
+            return True
+    return False
 
 
 def layout_of(raw: bytes) -> Layout:
@@ -71,13 +103,13 @@ def layout_of(raw: bytes) -> Layout:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise RewriteError("FEC encodé en UTF-16 : Reglo ne le réécrit pas ; réenregistrez-le en UTF-8 ou ISO-8859-15.")
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-    body = raw[len(bom):]
-    if _is_utf8(body):
+    start = len(bom)  # the body: raw[start:] (not copied)
+    if _is_utf8(raw, start):
         encoding = "utf-8"
     else:
-        encoding = "cp1252" if re.search(rb"[\x80-\x9f]", body) else "iso-8859-15"
-    m = _EOL.search(body)
-    head = body[: m.start()] if m else body
+        encoding = "cp1252" if _has_c1(raw, start) else "iso-8859-15"
+    m = _EOL.search(raw, start)
+    head = raw[start:m.start()] if m else raw[start:]
     eol = m.group(0) if m else b""
     best = max(_SEPARATORS, key=lambda s: (sum(_norm(n.decode(encoding, "replace")) in _KNOWN for n in head.split(s)), len(head.split(s))))
     parts = [p.decode(encoding, "replace") for p in head.split(best)]
@@ -154,79 +186,142 @@ def rewrite(raw: bytes, changes: Mapping[int, tuple[str | None, str | None]], *,
     Raises:
         RewriteError: see ``layout_of``.
     """
-    layout = layout_of(raw)
-    items = sorted(changes.items())
-    numbers = np.fromiter((k for k, _ in items), dtype="int64", count=len(items))
-    return _splice(raw, layout, numbers, [v[0] for _, v in items], [v[1] for _, v in items], append=append, remove=remove,
-                   strip_final_eol=strip_final_eol, verbatim=verbatim, insert_after=insert_after)
+    return _rewrite(raw, layout_of(raw), changes, append=append, remove=remove, strip_final_eol=strip_final_eol, verbatim=verbatim,
+                    insert_after=insert_after)
 
 
-def _splice(raw: bytes, layout: Layout, numbers: np.ndarray, codes: list, ons: list, *, append: Sequence[Mapping[str, str]] = (),
-            remove: Iterable[int] = (), strip_final_eol: bool = False, verbatim: bool = False, insert_after: int | None = None) -> Rewrite:
+def _rewrite(raw: bytes, layout: Layout, changes: Mapping[int, tuple[str | None, str | None]], *, lines: tuple | None = None,
+             **options) -> Rewrite:
+    """``rewrite`` with the layout (and, when known, the ``_line_bounds``) of ``raw``. The changes
+    go in line order, as ``sorted(changes.items())`` would give them, by an argsort of the line
+    numbers (none when they already come in order) rather than a sort of (line, values) tuples."""
+    numbers = np.fromiter(changes, dtype="int64", count=len(changes))
+    values = list(changes.values())
+    if len(numbers) > 1 and not (numbers[1:] > numbers[:-1]).all():
+        order = np.argsort(numbers, kind="stable")
+        numbers = numbers[order]
+        values = list(map(values.__getitem__, order.tolist()))
+    return _splice(raw, layout, numbers, list(map(operator.itemgetter(0), values)), list(map(operator.itemgetter(1), values)),
+                   lines=lines, **options)
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column of new field texts, one per changed line, as ``values[index[i]]``: what the
+    lettering engine gives has few distinct codes and dates (a code is reused account by
+    account), so each distinct text is formatted once and each distinct (code, date) edit is
+    built once, not once per line."""
+
+    index: np.ndarray  # intp, into values
+    values: list
+
+    def take(self, at: np.ndarray) -> _Coded:
+        return _Coded(self.index[at], self.values)
+
+    def tolist(self) -> list:
+        return _pick(self.values, self.index)
+
+    def used(self) -> list:
+        """The values some line refers to."""
+        counts = np.bincount(self.index, minlength=len(self.values)).tolist()
+        return [v for v, n in zip(self.values, counts) if n]
+
+
+def _pick(values: list, index: np.ndarray) -> list:
+    """``[values[i] for i in index]``, by NumPy (each value as it is, a tuple included)."""
+    return np.fromiter(values, dtype=object, count=len(values))[index].tolist()
+
+
+def _splice(raw: bytes, layout: Layout, numbers: np.ndarray, codes: list | _Coded, ons: list | _Coded, *,
+            append: Sequence[Mapping[str, str]] = (), remove: Iterable[int] = (), strip_final_eol: bool = False, verbatim: bool = False,
+            insert_after: int | None = None, lines: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Rewrite:
     """``rewrite`` of the changes ``numbers`` (sorted distinct line numbers) → (``codes``, ``ons``):
     the new fields are spliced into the original bytes, no line is split (the separators'
-    positions give the fields' byte ranges); what lies between two changes is copied as is."""
+    positions give the fields' byte ranges); what lies between two changes is copied as is.
+    ``lines``: ``_line_bounds(raw)`` when the caller has it already."""
     let_pos, date_pos = layout.position("EcritureLet"), layout.position("DateLet")
     sep = layout.separator
-    starts, ends, nexts = _line_bounds(raw)
+    starts, ends, nexts = lines if lines is not None else _line_bounds(raw)
     n_lines = len(starts)
     given = (codes, ons)
 
     def by_lines() -> Rewrite:  # the corner cases the splice leaves to the line-by-line reference
-        return _rewrite_lines(raw, dict(zip(numbers.tolist(), zip(*given))), append=append, remove=remove,
+        listed = (x.tolist() if isinstance(x, _Coded) else x for x in given)
+        return _rewrite_lines(raw, dict(zip(numbers.tolist(), zip(*listed))), append=append, remove=remove,
                               strip_final_eol=strip_final_eol, verbatim=verbatim, insert_after=insert_after)
 
     in_file = (numbers >= 2) & (numbers <= n_lines)
     hi_pos = max(let_pos, date_pos)
     at = numbers[in_file] - 1
-    s, e = starts[at], ends[at]
-    seps = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == sep[0]) if len(at) else np.zeros(0, "int64")
-    first = np.searchsorted(seps, s)
-    count = np.searchsorted(seps, e) - first  # separators in the line: fields - 1
-    wide = count >= hi_pos
+    count, bounds = _fields_at(raw, sep[0], starts[at], ends[at], (let_pos, date_pos))
+    wide = count >= hi_pos  # separators in the line: fields - 1
     ok = np.zeros(len(numbers), dtype=bool)
     ok[np.flatnonzero(in_file)[wide]] = True
     missing = numbers[~ok].tolist()
-    s, e, first, count = s[wide], e[wide], first[wide], count[wide]
-    last_sep = max(len(seps) - 1, 0)
-    bounds = []
-    for k in (let_pos, date_pos):  # field k: after the k-th separator, up to the next one (or the line's end)
-        begin = s if k == 0 else seps[np.minimum(first + k - 1, last_sep)] + 1
-        end = np.where(count > k, seps[np.minimum(first + k, last_sep)], e) if len(seps) else e
-        bounds.append((begin.tolist(), end.tolist()))
-    (ls, le), (ds, de) = bounds
+    (ls, le), (ds, de) = ((begin[wide], end[wide]) for begin, end in bounds)
+    blank = not ((le - ls).any() or (de - ds).any())  # both fields empty on every line (a first lettering)
     sel = np.flatnonzero(ok)
     nums = numbers[sel].tolist()
     if len(sel) < len(numbers):
         pick = sel.tolist()
-        codes, ons = [codes[i] for i in pick], [ons[i] for i in pick]
-    get = raw.__getitem__
-    old_let = list(map(get, map(slice, ls, le)))
-    old_on = list(map(get, map(slice, ds, de)))
-    decoded = {v: v.decode(layout.encoding, "surrogateescape") for v in {*old_let, *old_on}}  # few distinct values
-    previous = dict(zip(nums, zip(map(decoded.__getitem__, old_let), map(decoded.__getitem__, old_on))))
+        codes, ons = (x.take(sel) if isinstance(x, _Coded) else [x[i] for i in pick] for x in (codes, ons))
+    let_first = let_pos < date_pos
     dropped = {int(r) for r in remove if 1 <= r <= n_lines} if remove else set()
-    texts = {*codes, *ons}
+    # the new texts by index into their distinct values when the edits are plain (both fields
+    # side by side, nothing removed, no field kept): a lettering run; else one per line
+    coded = isinstance(codes, _Coded) and isinstance(ons, _Coded) and not dropped and let_first and date_pos == let_pos + 1
+    if coded:
+        used = [x.used() for x in (codes, ons)]  # the values of the lines kept (as the lists would hold)
+        coded = None not in used[0] and None not in used[1]
+    if not coded:
+        codes, ons = (x.tolist() if isinstance(x, _Coded) else x for x in (codes, ons))
+    get = raw.__getitem__
+    decode = operator.methodcaller("decode", layout.encoding, "surrogateescape")
+    olds = None  # the old fields, line by line (only when some are kept or lines removed)
+    if blank:  # one shared ("", "") rather than a tuple per line
+        previous = dict.fromkeys(nums, ("", ""))
+    elif let_first and date_pos == let_pos + 1:  # side by side: "let<sep>date" cut once per line, each distinct one decoded once
+        both = list(map(get, map(slice, ls.tolist(), de.tolist())))
+        decoded = {v: tuple(map(decode, v.split(sep))) for v in set(both)}  # (let, date): no separator within a field
+        previous = dict(zip(nums, map(decoded.__getitem__, both)))
+    else:
+        olds = list(map(get, map(slice, ls.tolist(), le.tolist()))), list(map(get, map(slice, ds.tolist(), de.tolist())))
+        decoded = {v: decode(v) for v in {*olds[0], *olds[1]}}  # few distinct values
+        previous = dict(zip(nums, zip(map(decoded.__getitem__, olds[0]), map(decoded.__getitem__, olds[1]))))
+    texts = {*used[0], *used[1]} if coded else {*codes, *ons}
+    has_none = None in texts  # None in codes or None in ons
     texts.discard(None)
     new = {v: _encode(v if verbatim else _field(v, layout), layout) for v in texts}
-    let_first = let_pos < date_pos
-    if dropped or None in codes or None in ons:
-        keep = [j for j, (n, c, o) in enumerate(zip(nums, codes, ons)) if n not in dropped and (c is not None or o is not None)]
-        ls, le, ds, de = ([x[j] for j in keep] for x in (ls, le, ds, de))
-        new_let = [old_let[j] if codes[j] is None else new[codes[j]] for j in keep]
-        new_on = [old_on[j] if ons[j] is None else new[ons[j]] for j in keep]
+    # one edit per line, from the first of the two fields to the end of the second (offsets as
+    # Python lists only for the bounds used)
+    if coded:  # each distinct (code, date) edit built once, then given to its lines by index
+        import pandas as pd
+
+        width = len(ons.values)
+        index, pairs = pd.factorize(codes.index.astype(np.int64) * width + ons.index)  # by hashing: no sort
+        built = [sep.join((new[codes.values[p // width]], new[ons.values[p % width]])) for p in pairs.tolist()]
+        r_start, r_end, regions = ls.tolist(), de.tolist(), _pick(built, index)
     else:
-        new_let, new_on = list(map(new.__getitem__, codes)), list(map(new.__getitem__, ons))
-    # one edit per line, from the first of the two fields to the end of the second
-    if let_first:
-        r_start, r_end = ls, de
-        if date_pos == let_pos + 1:  # side by side: one separator between them
-            regions = list(map(sep.join, zip(new_let, new_on)))
+        if dropped or has_none:
+            if olds is None:
+                olds = ([b""] * len(nums),) * 2 if blank else (list(map(get, map(slice, ls.tolist(), le.tolist()))),
+                                                               list(map(get, map(slice, ds.tolist(), de.tolist()))))
+            old_let, old_on = olds
+            keep = [j for j, (n, c, o) in enumerate(zip(nums, codes, ons)) if n not in dropped and (c is not None or o is not None)]
+            ls, le, ds, de = (x[np.asarray(keep, dtype=np.intp)] for x in (ls, le, ds, de))
+            new_let = [old_let[j] if codes[j] is None else new[codes[j]] for j in keep]
+            new_on = [old_on[j] if ons[j] is None else new[ons[j]] for j in keep]
         else:
-            regions = list(map(operator.add, map(operator.add, new_let, map(get, map(slice, le, ds))), new_on))
-    else:
-        r_start, r_end = ds, le
-        regions = list(map(operator.add, map(operator.add, new_on, map(get, map(slice, de, ls))), new_let))
+            new_let, new_on = list(map(new.__getitem__, codes)), list(map(new.__getitem__, ons))
+        if let_first:
+            r_start, r_end = ls.tolist(), de.tolist()
+            if date_pos == let_pos + 1:  # side by side: one separator between them
+                regions = list(map(sep.join, zip(new_let, new_on)))
+            else:
+                regions = list(map(operator.add, map(operator.add, new_let, map(get, map(slice, le.tolist(), ds.tolist()))), new_on))
+        else:
+            r_start, r_end = ds.tolist(), le.tolist()
+            regions = list(map(operator.add, map(operator.add, new_on, map(get, map(slice, de.tolist(), ls.tolist()))), new_let))
     extra: list[tuple[int, int, int, bytes]] = []  # (start, order, end, new bytes)
     kept = n_lines - len(dropped)
     survivors = np.setdiff1d(np.arange(1, n_lines + 1), np.fromiter(dropped, dtype="int64", count=len(dropped))) if dropped else None
@@ -261,25 +356,142 @@ def _splice(raw: bytes, layout: Layout, numbers: np.ndarray, codes: list, ons: l
         last = original(kept)
         extra.append((int(ends[last - 1]), 0, int(nexts[last - 1]), b""))
     if extra:
-        edits = sorted([*zip(r_start, itertools.repeat(0), r_end, regions), *extra], key=lambda x: (x[0], x[1]))
-        r_start, r_end, regions = [x[0] for x in edits], [x[2] for x in edits], [x[3] for x in edits]
-        if any(a < b for a, b in zip(r_start[1:], r_end[:-1])):  # overlapping edits (never met)
+        r_start, r_end, regions = _merge_edits(r_start, r_end, regions, extra)
+        if any(map(operator.lt, itertools.islice(r_start, 1, None), r_end)):  # overlapping edits (never met)
             return by_lines()
-    pieces: list[bytes] = [b""] * (2 * len(regions) + 1)
-    pieces[0::2] = list(map(get, map(slice, [0, *r_end], [*r_start, len(raw)])))
-    pieces[1::2] = regions
-    return Rewrite(b"".join(pieces), previous, tuple(appended), eol_added, tuple(missing))
+    return Rewrite(_apply_edits(raw, r_start, r_end, regions), previous, tuple(appended), eol_added, tuple(missing))
+
+
+def _merge_edits(r_start: list[int], r_end: list[int], regions: list[bytes], extra: list[tuple[int, int, int, bytes]]) -> tuple[list, list, list]:
+    """The field edits (``r_start`` → ``r_end`` replaced by ``regions``, order 0) and the few
+    ``extra`` edits (start, order, end, bytes) in the order of ``sorted(key=(start, order))``,
+    the field edits first among equals (a stable sort). The field edits come sorted by start
+    (one per line, in file order): each extra edit is put in its place by bisection rather than
+    sorting a quarter of a million tuples with a Python key."""
+    extra = sorted(extra, key=lambda x: (x[0], x[1]))
+    if not all(map(operator.lt, r_start, itertools.islice(r_start, 1, None))):  # not in file order: the plain sort
+        edits = sorted([*zip(r_start, itertools.repeat(0), r_end, regions), *extra], key=lambda x: (x[0], x[1]))
+        return [x[0] for x in edits], [x[2] for x in edits], [x[3] for x in edits]
+    # (start, order) after a field edit's (start, 0) when order >= 0 (equal keys: the field edit
+    # came first), before it when order < 0
+    at = [bisect.bisect_right(r_start, x[0]) if x[1] >= 0 else bisect.bisect_left(r_start, x[0]) for x in extra]
+    out = []
+    for column, k in ((r_start, 0), (r_end, 2), (regions, 3)):
+        merged: list = []
+        prev = 0
+        for i, x in zip(at, extra):
+            merged += column[prev:i]
+            merged.append(x[k])
+            prev = i
+        merged += column[prev:]
+        out.append(merged)
+    return out[0], out[1], out[2]
+
+
+def _apply_edits(raw: bytes, r_start: list[int], r_end: list[int], regions: list[bytes]) -> bytes:
+    """``raw`` with ``raw[r_start[i]:r_end[i]]`` replaced by ``regions[i]`` (sorted, disjoint).
+
+    Written into one in-memory ``BytesIO`` (no file), each unchanged stretch sliced just before
+    it is written and freed just after: a ``join`` of the quarter of a million stretches would
+    first hold them all (a copy of the whole file, faulted in page by page, or as many
+    ``memoryview`` objects, which the garbage collector then walks). ``getvalue`` hands over
+    the buffer without copying it."""
+    if not regions:  # what ``b"".join([raw[0:]])`` gives: ``raw`` itself when it is a ``bytes``
+        return raw if type(raw) is bytes else bytes(raw)
+    out = io.BytesIO()
+    gaps = map(raw.__getitem__, map(slice, [0, *r_end[:-1]], r_start))
+    collections.deque(map(out.write, itertools.chain.from_iterable(zip(gaps, regions))), maxlen=0)
+    out.write(raw[r_end[-1]:])
+    return out.getvalue()
+
+
+def _positions(a: np.ndarray, value: int, buf: np.ndarray) -> np.ndarray:
+    """Offsets of the bytes of ``a`` equal to ``value`` (``np.flatnonzero(a == value)``), compared
+    a chunk at a time into ``buf`` (reused): a comparison of the whole file would allocate, and
+    fault in page by page, a boolean array as large as the file, which costs more than the
+    comparison itself."""
+    step = len(buf)
+    parts = []
+    for lo in range(0, len(a), step):
+        part = a[lo:lo + step]
+        hit = np.flatnonzero(np.equal(part, value, out=buf[:len(part)]))
+        if len(hit):
+            hit += lo
+            parts.append(hit)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+
+
+def _newlines(a: np.ndarray, buf: np.ndarray, cr: bool) -> tuple[np.ndarray, int]:
+    """The offsets of the LF of ``a`` and how many CR it holds (0 unless ``cr``), in one pass
+    a chunk at a time (see ``_positions``): a CRLF file has as many CR as LF, each just before
+    one, and then the CR need not be located."""
+    step = len(buf)
+    parts = []
+    n_cr = 0
+    for lo in range(0, len(a), step):
+        part = a[lo:lo + step]
+        hit = buf[:len(part)]
+        found = np.flatnonzero(np.equal(part, 10, out=hit))
+        if len(found):
+            found += lo
+            parts.append(found)
+        if cr:
+            n_cr += int(np.count_nonzero(np.equal(part, 13, out=hit)))
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)), n_cr
+
+
+def _fields_at(raw: bytes, sep: int, s: np.ndarray, e: np.ndarray, keys: Sequence[int]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """For the lines ``[s, e)`` (byte offsets): how many ``sep`` bytes each holds, and per field
+    ``k`` of ``keys`` its bytes ``[begin, end)``: after the k-th separator, up to the next one or
+    the line's end (meaningless when the line has fewer than k separators).
+
+    The separators are located a group of lines at a time (the lines starting in one
+    ``_CHUNK``): located all at once, one per field of the ledger, they would make an array of
+    some 13 million offsets (a hundred megabytes) for a ledger of 750,000 lines."""
+    count = np.zeros(len(s), dtype=np.int64)
+    bounds = [(s.copy(), e.copy()) for _ in keys]
+    if not len(s):
+        return count, bounds
+    if (np.diff(s) < 0).any():  # not in file order (``_splice`` gives them sorted): sort, then put back
+        order = np.argsort(s, kind="stable")
+        count, bounds = _fields_at(raw, sep, s[order], e[order], keys)
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return count[back], [(begin[back], end[back]) for begin, end in bounds]
+    a = np.frombuffer(raw, dtype=np.uint8)
+    cuts = (np.flatnonzero(np.diff(s // _CHUNK)) + 1).tolist()
+    buf = np.empty(0, dtype=bool)
+    for i, j in zip([0, *cuts], [*cuts, len(s)]):
+        lo, hi = int(s[i]), int(e[i:j].max())
+        if hi - lo > len(buf):
+            buf = np.empty(max(hi - lo, _CHUNK), dtype=bool)
+        seps = np.flatnonzero(np.equal(a[lo:hi], sep, out=buf[:hi - lo]))
+        if not len(seps):
+            continue  # no separator: no field past the first (count stays 0)
+        seps += lo
+        first = np.searchsorted(seps, s[i:j])
+        n = np.searchsorted(seps, e[i:j]) - first
+        count[i:j] = n
+        last = len(seps) - 1
+        for (begin, end), k in zip(bounds, keys):
+            if k:
+                begin[i:j] = seps[np.minimum(first + k - 1, last)] + 1
+            end[i:j] = np.where(n > k, seps[np.minimum(first + k, last)], e[i:j])
+    return count, bounds
 
 
 def _line_bounds(raw: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per physical line (as ``split_lines`` cuts them): where its content starts, where it ends
     (its line ending starts) and where the next line starts."""
     a = np.frombuffer(raw, dtype=np.uint8)
-    lf = np.flatnonzero(a == 10)
-    cr = np.flatnonzero(a == 13)
-    if len(cr) and len(cr) == len(lf) and cr[-1] + 1 < len(a) and (a[cr + 1] == 10).all():  # CRLF only
-        tok, tok_end = cr, cr + 2
-    elif len(cr):
+    buf = np.empty(max(1, min(len(a), _CHUNK)), dtype=bool)
+    lf, n_cr = _newlines(a, buf, b"\r" in raw)
+    if not n_cr:
+        tok, tok_end = lf, lf + 1
+    elif n_cr == len(lf) and lf[0] > 0 and (a[lf - 1] == 13).all():  # CRLF only: each LF after a CR, and no other CR
+        tok, tok_end = lf - 1, lf + 1
+    else:
+        cr = _positions(a, 13, buf)
         pair = cr[cr + 1 < len(a)]
         pair = pair[a[pair + 1] == 10]  # « \r\n »: one line ending
         lone_lf = np.setdiff1d(lf, pair + 1, assume_unique=True)
@@ -288,11 +500,9 @@ def _line_bounds(raw: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         size = np.concatenate([np.full(len(pair), 2), np.ones(len(lone_cr) + len(lone_lf), dtype="int64")])
         order = np.argsort(tok, kind="stable")
         tok, tok_end = tok[order], tok[order] + size[order]
-    else:
-        tok, tok_end = lf, lf + 1
-    starts = np.concatenate([[0], tok_end]).astype("int64")
-    ends = tok.astype("int64")
-    nexts = tok_end.astype("int64")
+    starts = np.concatenate([[0], tok_end]).astype("int64", copy=False)
+    ends = tok.astype("int64", copy=False)
+    nexts = tok_end.astype("int64", copy=False)
     if len(starts) and starts[-1] < len(raw):  # a last line without line ending
         ends = np.concatenate([ends, [len(raw)]])
         nexts = np.concatenate([nexts, [len(raw)]])
@@ -390,10 +600,11 @@ def _day(value) -> str:
     return pd.Timestamp(value).strftime("%Y%m%d")
 
 
-def _changed_lines(before, after) -> tuple[np.ndarray, list[str], list[str]]:
+def _changed_lines(before, after) -> tuple[np.ndarray, _Coded, _Coded]:
     """The lines of ``before`` whose lettering code or date differs in ``after`` (both with unique
     ``source_row``s): their line numbers (sorted), new codes and new ``DateLet`` texts, compared
-    by position (one ``get_indexer``), each distinct date formatted once."""
+    by position (one ``get_indexer``), each distinct code and date taken out of the frame (and
+    the date formatted) once."""
     import pandas as pd
 
     rb = before["source_row"].to_numpy()
@@ -409,11 +620,12 @@ def _changed_lines(before, after) -> tuple[np.ndarray, list[str], list[str]]:
     numbers = rb[bi[changed]].astype("int64")
     order = np.argsort(numbers, kind="stable")
     numbers, changed = numbers[order], changed[order]
-    codes = new_code.take(changed).tolist()
+    which, distinct = pd.factorize(new_code.take(changed), use_na_sentinel=False)  # as .tolist() gives them, a missing one included
+    codes = _Coded(which.astype(np.intp, copy=False), distinct.tolist())
     on = pd.to_datetime(new_on.take(changed))
     at, uniq = pd.factorize(on)  # NaT: -1
-    days = np.array([*pd.Series(uniq).dt.strftime("%Y%m%d").tolist(), ""], dtype=object)
-    return numbers, codes, days[at].tolist()
+    days = [*pd.Series(uniq).dt.strftime("%Y%m%d").tolist(), ""]
+    return numbers, codes, _Coded(np.where(at < 0, len(days) - 1, at).astype(np.intp, copy=False), days)
 
 
 def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str, str]] | None = None,
@@ -471,11 +683,16 @@ def frame_rewrite(raw: bytes, before, after, *, verbatim: Mapping[int, tuple[str
     last_read = int(b.index.max()) if len(b.index) else 1
     if verbatim:  # the lines put back verbatim below
         mine = ~np.isin(numbers, np.fromiter(verbatim.keys(), dtype="int64", count=len(verbatim)))
-        pick = np.flatnonzero(mine).tolist()
-        numbers, new_codes, new_days = numbers[mine], [new_codes[i] for i in pick], [new_days[i] for i in pick]
+        pick = np.flatnonzero(mine)
+        numbers = numbers[mine]
+        new_codes, new_days = (x.take(pick) if isinstance(x, _Coded) else [x[i] for i in pick.tolist()] for x in (new_codes, new_days))
+    lines = _line_bounds(raw)
     result = _splice(raw, layout, numbers, new_codes, new_days, append=append, remove=removed, strip_final_eol=strip_final_eol,
-                     insert_after=last_read)
+                     insert_after=last_read, lines=lines)
     if verbatim:
-        again = rewrite(result.data, verbatim, verbatim=True)
+        if result.data is raw:  # nothing changed by the first pass (an undo): same layout, same lines
+            again = _rewrite(raw, layout, verbatim, verbatim=True, lines=lines)
+        else:
+            again = rewrite(result.data, verbatim, verbatim=True)
         result = Rewrite(again.data, {**again.previous, **result.previous}, result.appended, result.eol_added, result.missing + again.missing)
     return result
