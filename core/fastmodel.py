@@ -22,13 +22,18 @@ def constructor(cls: type[M]) -> Callable[..., M]:
     if cls.__pydantic_post_init__ or cls.__pydantic_root_model__ or cls.model_config.get("extra") == "allow":
         return lambda *values: cls.model_construct(**dict(zip(names, values)))
     new, set_ = cls.__new__, object.__setattr__
+    # every field is given, so every instance's set of fields given is this same one, shared
+    # (a set per instance: 0.7 KB of fresh memory each, a third of the time of 100,000 register
+    # lines). Pydantic never removes a name from it: it only adds the names assigned (already
+    # in), and ``model_copy`` copies it before adding to it.
+    every = set(names)
 
     def make(*values: Any) -> M:
         if len(values) != len(names):
             raise TypeError(f"{cls.__name__}: {len(names)} values expected, {len(values)} given")
         m = new(cls)
         set_(m, "__dict__", dict(zip(names, values)))
-        set_(m, "__pydantic_fields_set__", set(names))
+        set_(m, "__pydantic_fields_set__", every)
         set_(m, "__pydantic_extra__", None)
         set_(m, "__pydantic_private__", None)
         return m
