@@ -4,6 +4,8 @@ writer (``group_text`` for every group, the encoder for the raw records), for us
 for groups of unexpected values (which go back to ``group_text``)."""
 from __future__ import annotations
 
+import os
+
 import enum
 import json
 from datetime import date, datetime
@@ -28,6 +30,8 @@ from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lett
 from reglo.core.lettering.models import AppliedGroup, LetteringRun, Rule
 
 from tests.core.lettering_fixtures import ledger
+
+EXAMPLES = 3000 if os.environ.get("REGLO_FULL") else 300  # the full count by hand (REGLO_FULL=1), a quick one in CI
 
 
 class Text(str):
@@ -79,7 +83,7 @@ groups = st.builds(AppliedGroup, account=usual_or(texts), code=usual_or(texts),
                    score=usual_or(st.none() | st.integers(0, 100)), reason=usual_or(texts | st.just("montant identique 1\u202f276,17 € ; délai 30 j")))
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(groups, min_size=1, max_size=6), st.sampled_from([None, {}, {"r1": {"before": "x", "previous": {"1": ["", None]}}, "r9": {"a": 1}}]))
 def test_the_journal_is_the_former_bytes(gs, raw):
     runs = [LetteringRun(run_id="r1", created_at="2026-01-01T00:00:00", lettered_on=date(2025, 12, 31), groups=tuple(gs)),

@@ -6,6 +6,8 @@ from the frame or in two groups, rows not numbered 2, 3, 4…, text columns of o
 PieceDate column, sums beyond 64-bit integers); an odd input fails with the same error."""
 from __future__ import annotations
 
+import os
+
 from datetime import date
 from typing import Any
 
@@ -26,6 +28,8 @@ from reglo.core.lettering.receipts import (
 from reglo.core.register_state import RegisterSnapshot
 
 from tests.core.lettering_receipts_fixtures import frame, invoice, line, payment
+
+EXAMPLES = 2000 if os.environ.get("REGLO_FULL") else 200  # the full count by hand (REGLO_FULL=1), a quick one in CI
 
 
 def _reference_starts(values: pd.Series, roots) -> np.ndarray:
@@ -168,7 +172,7 @@ def ledgers(draw) -> tuple[pd.DataFrame, list[AppliedGroup], dict]:
     return f, groups, options
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(ledgers())
 def test_the_receipts_are_those_of_the_former_loop(case):
     f, groups, options = case
