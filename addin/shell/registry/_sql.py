@@ -26,14 +26,16 @@ from __future__ import annotations
 import json
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from reglo.core.fastmodel import constructor
 from reglo.core.gc_pause import gc_paused
 from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import LIVE_STATUSES, BatchState, BatchStatus, FileRecord, LineState, RegisterSnapshot
 
-from reglo.addin.shell.registry.journal import encoded_lines
+from reglo.addin.shell.registry.journal import encoded_columns, key_heads, object_texts
 from reglo.addin.shell.registry.base import (
     CANCELS_META,
     TRANSITIONS,
@@ -46,6 +48,7 @@ from reglo.addin.shell.registry.base import (
 from reglo.addin.shell.registry.journal import Journal
 
 _CHUNK = 400
+_ROWS_PER_INSERT = 64  # lines per INSERT statement: 768 parameters, under SQLite's former limit of 999
 SCHEMA_VERSION = 2
 
 # The same DDL for both backends (SQLite accepts BIGINT/SMALLINT and partial indexes).
@@ -125,6 +128,8 @@ CREATE TABLE IF NOT EXISTS changes (
 """
 
 _BATCH_COLS = "id, kind, reference, status, is_test, created_at, host, folder, user_name, meta, cancelled_at, cancel_reason"
+_LINE_COLS = "dossier_id, batch_id, seq, item_key, payment_key, party_code, document_ref, amount_cents, original_cents, meta, live, claims"
+_LINE_WIDTH = _LINE_COLS.count(",") + 1
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode  # json.dumps(…) with these options, one encoder
@@ -170,6 +175,87 @@ def _meta_json(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
         return meta, text
     text = _ENCODE(meta)
     return json.loads(text), text
+
+
+def _begin_meta_text(meta: Any) -> str:
+    """A new batch's line meta as recorded (an empty meta as ``{}``)."""
+    return _meta_json(meta)[1] if meta else "{}"
+
+
+_LINE_FIELDS = attrgetter("item_key", "payment_key", "party_code", "document_ref", "amount_cents", "original_cents", "meta")
+_NONE = type(None)
+_PLAIN: dict[type, Callable[[Any], str]] = {str: _STR, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__, _NONE: lambda v: "null"}
+
+
+class _Lines:
+    """A batch's lines field by field (one tuple per field, in line order) with their metas'
+    JSON texts: what the register inserts and journals, read from the line objects in one pass
+    (``attrgetter``) instead of a dozen attribute reads per line in each step. Built without
+    cyclic GC: a row tuple per line, then one per meta, none in a cycle (a replayed or
+    recorded batch of a hundred thousand lines otherwise pays full collections of its models)."""
+
+    __slots__ = ("items", "pays", "parties", "docs", "amounts", "origs", "metas", "meta_texts")
+
+    def __init__(self, lines: Iterable[Any], meta_text: Callable[[Any], str]):
+        with gc_paused():
+            lines = tuple(lines)
+            if lines:
+                self.items, self.pays, self.parties, self.docs, self.amounts, self.origs, self.metas = zip(*map(_LINE_FIELDS, lines))
+            else:
+                self.items = self.pays = self.parties = self.docs = self.amounts = self.origs = self.metas = ()
+            self.meta_texts = _meta_texts(self.metas, meta_text)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _meta_texts(metas: tuple, one: Callable[[Any], str]) -> list[str]:
+    """``[one(m) for m in metas]``, ``one`` writing a dict meta as ``_ENCODE`` does. Metas that
+    are all dicts of the same string keys with plain values (strings, integers, booleans,
+    nulls: a lettering run's hundred thousand receipts) are written key by key: each key's
+    values by one call over all of them, the metas by :func:`~.journal.object_texts`; any
+    others one by one."""
+    texts = _same_keys_texts(metas) if metas else None
+    return texts if texts is not None else [one(m) for m in metas]
+
+
+def _same_keys_texts(metas: tuple) -> list[str] | None:
+    """The encoder's texts of ``metas`` when they are dicts of one set of string keys whose
+    values are plain, key by key; None otherwise."""
+    if set(map(type, metas)) != {dict}:
+        return None
+    names = list(metas[0])
+    if any(type(k) is not str for k in names) or set(map(len, metas)) != {len(names)}:
+        return None
+    if not names:
+        return ["{}"] * len(metas)
+    names.sort()
+    try:  # every meta has these keys, and as many: the same keys
+        columns = [list(map(itemgetter(names[0]), metas))] if len(names) == 1 else list(zip(*map(itemgetter(*names), metas)))
+    except KeyError:
+        return None
+    texts = []
+    for values in columns:
+        written = _plain_texts(values)
+        if written is None:
+            return None
+        texts.append(written)
+    return object_texts(key_heads(names), texts)  # the keys sorted, as the encoder writes them
+
+
+def _plain_texts(values: Sequence[Any]) -> Iterable[str] | None:
+    """The JSON texts of ``values`` when each is exactly a string, an integer, a boolean or
+    None (``_flat_json``'s values); None otherwise."""
+    types = set(map(type, values))
+    if len(types) == 1:
+        (kind,) = types
+        if kind is _NONE:
+            return repeat("null", len(values))
+        write = _PLAIN.get(kind)
+        return None if write is None else map(write, values)
+    if not types <= _PLAIN.keys():
+        return None
+    return [_PLAIN[type(v)](v) for v in values]
 
 
 def _loads_many(texts: list[str | None]) -> list[dict[str, Any]]:
@@ -357,15 +443,15 @@ class SqlStore:
             found.update(r[0] for r in rows)
         return found
 
-    def _insert_batch(self, cur: Any, b: BatchState, *, strict: bool, lines: Iterable[Any] | None = None, meta_texts: list[str] | None = None) -> None:
+    def _insert_batch(self, cur: Any, b: BatchState, *, strict: bool, lines: _Lines | None = None) -> None:
         """Insert a batch with its id. ``strict``: a payment key already live raises
         :class:`DuplicatePaymentError`; otherwise (upgrade, replay) the line is kept without
         claiming its key. ``lines``: the lines to insert when they are not ``b.lines`` (a new
-        batch's draft lines); ``meta_texts``: their meta as JSON, when already encoded."""
+        batch's draft lines, their metas already written)."""
         d = self.dossier_id
         live = 1 if (b.status in LIVE_STATUSES and not b.is_test) else 0
-        lines = b.lines if lines is None else tuple(lines)
-        keys = sorted({l.payment_key for l in lines if l.payment_key})
+        cols = lines if lines is not None else _Lines(b.lines, _dumps)
+        keys = sorted(set(filter(None, cols.pays)))
         taken = self._live_keys(cur, keys) if (live and keys) else set()
         if taken and strict:
             raise DuplicatePaymentError(sorted(taken))
@@ -374,17 +460,37 @@ class SqlStore:
                  _iso(b.cancelled_at), b.cancel_reason))
         self._xm(cur, "INSERT INTO files(dossier_id, batch_id, seq, folder, name, sha256, role, replaces_sha256) VALUES (?,?,?,?,?,?,?,?)",
                  [(d, b.id, i, f.folder, f.name, f.sha256, f.role, f.replaces_sha256) for i, f in enumerate(b.files)])
-        claimed: set[str] = set(taken)
-        rows = []
-        for i, l in enumerate(lines):
-            claims = 0
-            if l.payment_key and l.payment_key not in claimed:
-                claims = 1
-                claimed.add(l.payment_key)
-            rows.append((d, b.id, i, l.item_key, l.payment_key, l.party_code, l.document_ref, int(l.amount_cents), l.original_cents,
-                         meta_texts[i] if meta_texts is not None else _dumps(l.meta), live, claims))
-        self._xm(cur, "INSERT INTO lines(dossier_id, batch_id, seq, item_key, payment_key, party_code, document_ref, amount_cents, original_cents, meta, live, claims) "
-                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        n = len(cols)
+        claims: Iterable[int] = repeat(0, n)  # no payment key: no line claims one
+        if keys:
+            claimed: set[str] = set(taken)
+            claims = []
+            for key in cols.pays:  # the first line of each key not live elsewhere claims it
+                if key and key not in claimed:
+                    claims.append(1)
+                    claimed.add(key)
+                else:
+                    claims.append(0)
+        amounts = cols.amounts if set(map(type, cols.amounts)) <= {int} else list(map(int, cols.amounts))
+        self._insert_lines(cur, zip(repeat(d), repeat(b.id), range(n), cols.items, cols.pays, cols.parties, cols.docs, amounts, cols.origs,
+                                    cols.meta_texts, repeat(live), claims), n)
+
+    def _insert_lines(self, cur: Any, rows: Iterable[tuple[Any, ...]], count: int) -> None:
+        """Insert ``count`` rows of ``lines`` (the columns of :data:`_LINE_COLS`), in their order:
+        :data:`_ROWS_PER_INSERT` rows per statement, which spares SQLite a statement's start and
+        end per row (about 40 % of a hundred thousand lines' insert) and gives the same rows,
+        rowids included, as one statement per row; a broken constraint fails the statement,
+        and the transaction, all the same. The PostgreSQL store copies them (``COPY``)."""
+        if not count:
+            return
+        flat = list(chain.from_iterable(rows))
+        step = _LINE_WIDTH * _ROWS_PER_INSERT
+        whole = count // _ROWS_PER_INSERT * step
+        row = "(" + ",".join("?" * _LINE_WIDTH) + ")"
+        if whole:
+            self._xm(cur, f"INSERT INTO lines({_LINE_COLS}) VALUES " + ",".join([row] * _ROWS_PER_INSERT), [flat[i:i + step] for i in range(0, whole, step)])
+        if whole < len(flat):
+            self._x(cur, f"INSERT INTO lines({_LINE_COLS}) VALUES " + ",".join([row] * ((len(flat) - whole) // _LINE_WIDTH)), flat[whole:])
 
     def _change(self, cur: Any, *, batch_id: int | None, at: datetime | str | None, old: str | None, new: str, reason: str | None = None, by: str = "",
                 payload: dict[str, Any] | None = None, seq: int | None = None) -> int:
@@ -413,22 +519,19 @@ class SqlStore:
         taken = self._taken(cur, draft.reference, files)
         if taken:
             raise DuplicateReferenceError(taken)
-        texts, metas = [], []
-        for l in draft.lines:
-            meta, text = _meta_json(l.meta) if l.meta else ({}, "{}")
-            texts.append(text)
-            metas.append(meta)
+        cols = _Lines(draft.lines, _begin_meta_text)
         # the lines as LineState.model_dump(mode="json") gives them (the journal's form), without the
         # models: written as JSON here when their values allow it, else as dicts
-        lines_json: Any = encoded_lines(draft.lines, texts)
+        lines_json: Any = encoded_columns(cols.items, cols.amounts, cols.pays, cols.parties, cols.docs, cols.origs, cols.meta_texts)
         if lines_json is None:
             lines_json = [{"item_key": l.item_key, "amount_cents": int(l.amount_cents), "payment_key": l.payment_key, "party_code": l.party_code,
-                           "document_ref": l.document_ref, "original_cents": l.original_cents, "meta": meta} for l, meta in zip(draft.lines, metas)]
+                           "document_ref": l.document_ref, "original_cents": l.original_cents, "meta": _meta_json(l.meta)[0] if l.meta else {}}
+                          for l in draft.lines]
         state = BatchState(
             id=self._next(cur, "next_batch_id"), kind=draft.kind, reference=draft.reference, status="pending", is_test=draft.is_test, created_at=at,
             host=host, folder=folder, user=user, files=tuple(files), meta=json.loads(_dumps(draft.meta)), lines=(),
         )
-        self._insert_batch(cur, state, strict=True, lines=draft.lines, meta_texts=texts)
+        self._insert_batch(cur, state, strict=True, lines=cols)
         return state, {**batch_entry(state), "lines": lines_json}
 
     def begin(self, draft: BatchDraft, *, files: list[FileRecord], counters: dict[str, int], host: str, folder: str, user: str, at: datetime,
@@ -533,7 +636,9 @@ class SqlStore:
         else:
             self._x(cur, "UPDATE batches SET status = ? WHERE dossier_id = ? AND id = ?", (status, self.dossier_id, batch_id))
         live = 1 if status in LIVE_STATUSES and not is_test else 0
-        self._x(cur, "UPDATE lines SET live = ? WHERE dossier_id = ? AND batch_id = ?", (live, self.dossier_id, batch_id))
+        # only the lines whose flag changes: pending → committed rewrites none of them (a
+        # hundred thousand rows rewritten for nothing, new row versions on PostgreSQL)
+        self._x(cur, "UPDATE lines SET live = ? WHERE dossier_id = ? AND batch_id = ? AND live <> ?", (live, self.dossier_id, batch_id, live))
 
     def advance_counters(self, counters: dict[str, int], *, at: datetime, expected: dict[str, int] | None = None) -> None:
         if not counters:

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from reglo.addin.shell.registry._sql import SCHEMA, SCHEMA_VERSION, SqlStore
+from reglo.addin.shell.registry._sql import _LINE_COLS, SCHEMA, SCHEMA_VERSION, SqlStore
 from reglo.addin.shell.registry.base import RegisterBusy, RegisterConfigError, RegisterError
 from reglo.addin.shell.registry.journal import Journal
 
@@ -144,6 +144,17 @@ class PostgresStore(SqlStore):
 
     def _is_integrity_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._errors().IntegrityError)
+
+    def _insert_lines(self, cur: Any, rows: Any, count: int) -> None:
+        """The lines by ``COPY`` (one stream instead of one statement per row: a hundred thousand
+        lines go in about twice as fast): the same rows and values, each typed by its column, the
+        same constraints checked — a payment key live in another batch, or in a concurrent
+        transaction, fails the copy with the same integrity error as the INSERT."""
+        if not count:
+            return
+        with cur.copy(f"COPY lines ({_LINE_COLS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     # ------------------------------------------------------------ the dossier lock
     @contextmanager
