@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from typing import Sequence
@@ -84,5 +85,26 @@ def _utf8_console() -> None:
             pass
 
 
+def entry() -> None:
+    """The process's entry point (the ``reglo`` console script, ``python -m
+    reglo.addin.entrypoints.cli``): ``main``, then the process ends without the interpreter's
+    teardown.
+
+    After a big run the teardown frees every object one by one (a lettering of a 750,000-line
+    ledger: about 0.3 s of the user's wait) to hand memory back to a system that takes it back
+    anyway. Everything a command writes is already committed by then (the commit protocol
+    fsyncs and closes its files and register), so the output streams and the log handlers are
+    flushed here and the process exits at once. ``main`` itself returns normally: the tests and
+    the add-in call it in-process."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said there
+            pass
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
