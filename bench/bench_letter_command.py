@@ -11,7 +11,10 @@ in place keeping every byte it does not change (``frame_rewrite``), writes the u
 (``.lettrage.json``), records the customer receipts of the run in the register (« Données
 d'encaissement ») and commits all of it through the one commit protocol (lock, register
 batch, fsync, replace). Each repeat runs in a fresh folder (a copy of the FEC, no register)
-in a child process: its wall time and CPU (user + system) are measured from outside.
+in a child process started as the ``reglo`` console script starts it: its wall time and CPU
+(user + system) are measured from outside. Reglo's modules should be byte-compiled, as an
+installed wheel is (``python -m compileall -q core addin``; an editable checkout run with
+``PYTHONDONTWRITEBYTECODE=1`` compiles them from source at every start).
 
 Same-run references, in this process, between the repeats:
 - the rule-based baseline letterer with the same read and ``write_fec`` around it
@@ -69,10 +72,11 @@ def command_run(fec: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="reglo-bench-") as tmp:
         target = Path(tmp) / fec.name
         shutil.copyfile(fec, target)
-        code = "import sys; from reglo.addin.entrypoints.cli import main; sys.exit(main())"
         c0 = _child_cpu()
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code, *COMMAND, target.name], cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # as the ``reglo`` console script runs it (``cli.entry``: no teardown of the interpreter)
+        done = subprocess.run([sys.executable, "-m", "reglo.addin.entrypoints.cli", *COMMAND, target.name], cwd=tmp, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
         wall = time.perf_counter() - t0
         cpu = _child_cpu() - c0
         if done.returncode != 0:
