@@ -60,6 +60,9 @@ MULTISET_BUDGET = 1000  # work units of one search of interchangeable amounts
 SUM_UNIQUE_Z = 2.5  # the only combination of the nearby lines (tuning seeds)
 PLAN_Z = 3.5  # a monthly instalment plan (tuning seeds)
 COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)
+TWIN_DAYS = 60  # a run of one repeated amount competes with an open invoice of that amount up to this many days before it
+CONTESTED_Z = 2.0  # a completion line that also settles another open line exactly (as « montant interchangeable »)
+_GUESSED = ("complement", "plan")  # groups whose lines were added by amount alone (``_contested``)
 
 REF_FULL, REF_SHORT, REF_DIGITS = 3, 2, 1  # strength of a reference link
 
@@ -828,6 +831,9 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             z += 0.8
     if c.base != "ref_subset" and refd:
         z = _outside(ctx, a, refd, members, z, why)
+    if c.base in _GUESSED and _contested(ctx, a, units, members):
+        z -= CONTESTED_Z
+        why.append("ligne ajoutée qui solde aussi une autre ligne ouverte")
     if c.base == "pair_sum":
         z += 0.5
     if c.base == "plan":
@@ -849,6 +855,12 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             lo_i = min(day[v] for v in units if inv[v])
             hi_i = max(day[v] for v in units if inv[v])
             swap = [y for x in units for y in by_amount.get(amt[x], ()) if y not in members and lo_i <= day[y] <= hi_i]
+            if not swap and c.base == "run" and len({amt[x] for x in units if inv[x]}) == 1:
+                # a run of one repeated amount (a subscription): any of the open invoices of that
+                # amount pays it as well, and an older one just before the run is as likely
+                # (payments settle the oldest debts first) as the run's own
+                first, value = lo_i - TWIN_DAYS, next(amt[x] for x in units if inv[x])
+                swap = [y for y in by_amount.get(value, ()) if y not in members and first <= day[y] < lo_i]
         else:
             lo_d = min(day[x] for x in units) - 30
             hi_d = max(day[x] for x in units) + 30
@@ -863,6 +875,15 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         why.append("pièce commune")
     c.z = z
     c.why = why
+
+
+def _contested(ctx: Ctx, a: _Acc, units: tuple[int, ...], members: set[int] | frozenset[int]) -> bool:
+    """A group whose lines were gathered by amount (a reference completed by other open lines,
+    ``complement``; an invoice paid in monthly instalments, ``plan``) where a line that names
+    nothing and is named by nothing also settles exactly another open line of the account: that
+    line is a same-amount guess, and the group is never applied on it alone (issue 13)."""
+    amt, linked, by_amount = ctx.amt, a.linked, a.by_amount
+    return any(q not in members for x in units if x not in linked for q in by_amount.get(-amt[x], ()))
 
 
 def _add(a: _Acc, c: Cand) -> None:

@@ -1,0 +1,126 @@
+"""Same-amount guesses that must not become applied groups (issue 13), found on bench seeds
+nobody tuned on (``bench/README.md``, « Graines jamais vues »):
+
+- a reference group completed by amount, whose added line settles another open invoice
+  exactly (it belongs there: the first invoice stays partly paid);
+- a run of one repeated amount (two invoices of 4 806,74 € paid by 9 613,48 €) when older open
+  invoices of that amount could be the ones paid (payments settle the oldest debts first).
+
+Each case has its counterpart without the rival line, where the group is still applied: the
+rule only fires when another explanation exists.
+"""
+from __future__ import annotations
+
+import pytest
+from reglo.core.lettering import Rule, apply_lettering, propose_lettering
+
+from tests.core.lettering_fixtures import ledger
+
+H = "| row | account | aux | date | ref | label | debit | credit | let | due |"
+
+PARTIAL_AND_TWIN = f"""{H}
+| 10 | 411000 | C186 | 2025-03-21 | FA2025-02492 | Facture FA2025-02492 | 3860,00 | | | |
+| 11 | 411000 | C186 | 2025-04-07 | RLV2504 | VIR CLIENT N° 4287 FA2025-02492 ACOMPTE PARTIEL | | 1930,00 | | |
+| 12 | 411000 | C186 | 2025-04-15 | FA2025-02490 | Facture FA2025-02490 | 1930,00 | | | |
+| 13 | 411000 | C186 | 2025-05-04 | RLV2505 | VIR CLIENT | | 1930,00 | | |
+"""
+
+RECURRING_RUN = f"""{H}
+| 10 | 411000 | C030 | 2025-07-11 | FA2025-00379 | Facture FA2025-00379 | 4806,74 | | | |
+| 11 | 411000 | C030 | 2025-08-15 | FA2025-00380 | Facture FA2025-00380 | 4806,74 | | | |
+| 12 | 411000 | C030 | 2025-09-05 | FA2025-00371 | Facture FA2025-00371 | 4806,74 | | | |
+| 13 | 411000 | C030 | 2025-09-24 | FA2025-00375 | Facture FA2025-00375 | 4806,74 | | | |
+| 20 | 411000 | C030 | 2025-12-23 | RLV2512 | VIR CLIENT 00030 N° 8868 | | 9613,48 | | |
+"""
+
+
+def _without(table: str, *rows: int) -> str:
+    return "\n".join(line for line in table.splitlines() if not any(f"| {r} |" in line for r in rows))
+
+
+def _applied(p) -> list[tuple[int, ...]]:
+    return [g.rows for g in p.groups if not g.ambiguous and not g.partial]
+
+
+def test_a_completion_that_settles_another_invoice_is_not_applied():
+    p = propose_lettering(ledger(PARTIAL_AND_TWIN))
+    applied = _applied(p)
+    assert all(not {10, 13} <= set(rows) for rows in applied)  # the unreferenced 1 930,00 is not the rest of FA2025-02492
+    assert applied == [(12, 13)]  # it pays FA2025-02490, of the same amount
+    (partial,) = [g for g in p.groups if g.partial]
+    assert partial.rows == (10, 11) and partial.code.islower() and partial.open_amount == 1930
+    res = apply_lettering(ledger(PARTIAL_AND_TWIN), p, run_id="t")
+    codes = dict(zip(res.frame["source_row"], res.frame["lettering_code"]))
+    assert codes[10] == codes[11] and codes[10].islower()  # the invoice stays partly open
+    assert codes[12] == codes[13] and codes[12].isupper() and codes[12] != codes[10].upper()
+
+
+def test_the_contested_completion_says_why_when_it_is_proposed():
+    from reglo.core.lettering import matching
+
+    frame = ledger(PARTIAL_AND_TWIN)
+    seen = []
+    original = matching._assign
+
+    def spy(state, ctx, a, cands):
+        seen.extend(c for c in cands if c.base == "complement")
+        return original(state, ctx, a, cands)
+
+    matching._assign = spy
+    try:
+        propose_lettering(frame)
+    finally:
+        matching._assign = original
+    (c,) = seen
+    assert "ligne ajoutée qui solde aussi une autre ligne ouverte" in list(c.why)
+
+
+def test_a_completion_without_rival_is_still_applied():
+    p = propose_lettering(ledger(_without(PARTIAL_AND_TWIN, 12)))
+    (g,) = [g for g in p.groups if not g.ambiguous]
+    assert g.rows == (10, 11, 13) and g.rule is Rule.REFERENCE and not g.partial
+
+
+def test_a_run_of_one_repeated_amount_with_older_open_twins_stays_a_proposal():
+    p = propose_lettering(ledger(RECURRING_RUN))
+    assert _applied(p) == []  # which two of the four invoices were paid: a guess
+    (g,) = p.groups
+    assert g.ambiguous and g.rows == (12, 13, 20)
+    assert "montant interchangeable avec une autre ligne ouverte" in g.reason
+
+
+@pytest.mark.parametrize("gone", [(10, 11), (11,)])
+def test_older_twins_far_from_the_run_or_absent_do_not_block_it(gone):
+    table = _without(RECURRING_RUN, *gone)
+    p = propose_lettering(ledger(table))
+    if gone == (11,):  # the older twin is 56 days before the run (within 60): still a guess
+        assert _applied(p) == []
+    else:
+        assert _applied(p) == [(12, 13, 20)]
+
+
+def test_a_run_of_different_amounts_is_untouched():
+    table = RECURRING_RUN.replace("| 13 | 411000 | C030 | 2025-09-24 | FA2025-00375 | Facture FA2025-00375 | 4806,74 |",
+                                  "| 13 | 411000 | C030 | 2025-09-24 | FA2025-00375 | Facture FA2025-00375 | 4806,75 |")
+    table = table.replace("| | 9613,48 |", "| | 9613,49 |")
+    p = propose_lettering(ledger(table))
+    assert _applied(p) == [(12, 13, 20)]
+
+
+INSTALMENTS_OR_TWO_INVOICES = f"""{H}
+| 10 | 411000 | C321 | 2025-01-27 | FA2025-04356 | Facture FA2025-04356 | 500,00 | | | |
+| 11 | 411000 | C321 | 2025-03-16 | FA2025-04354 | Facture FA2025-04354 | 250,00 | | | |
+| 12 | 411000 | C321 | 2025-04-02 | FA2025-04358 | Facture FA2025-04358 | 250,00 | | | |
+| 20 | 411000 | C321 | 2025-04-24 | CHQ3059629 | CHQ 3059629 | | 250,00 | | |
+| 21 | 411000 | C321 | 2025-05-23 | CHQ2086802 | CHEQUE N° 2086802 | | 250,00 | | |
+"""
+
+
+def test_two_cheques_that_settle_two_open_invoices_are_not_instalments_of_a_third():
+    p = propose_lettering(ledger(INSTALMENTS_OR_TWO_INVOICES))
+    assert all(10 not in rows for rows in _applied(p))  # FA2025-04356 is not paid « en 2 échéances » by a guess
+
+
+def test_instalments_without_rival_invoices_are_still_applied():
+    p = propose_lettering(ledger(_without(INSTALMENTS_OR_TWO_INVOICES, 11, 12)))
+    assert _applied(p) == [(10, 20, 21)]
