@@ -91,3 +91,18 @@ def test_apply_then_undo_on_the_bench_ledger(bench, proposal):
     assert res.run.groups and not [a for a in res.alerts if a.code.value == "LET_PROPOSAL_UNBALANCED"]
     back = undo_lettering(res.frame, [res.run], run_id="b").frame
     assert back.equals(frame)
+
+
+def test_the_quality_bench_reads_seed_ranges_and_scores_each_group_as_a_report(capsys, tmp_path, monkeypatch):
+    import bench_lettering_quality as q
+
+    assert q.parse_seeds("report") == list(REPORT_SEEDS) and q.parse_seeds("tuning") == list(TUNING_SEEDS)
+    assert q.parse_seeds("7001-7003,42") == [7001, 7002, 7003, 42]
+    monkeypatch.setattr(q, "OUT", tmp_path)
+    failing = q.by_groups([101, 102], 40, 1)
+    out = capsys.readouterr().out
+    assert out.count("| 101–101 |") == 1 and out.count("| 102–102 |") == 1
+    assert f"{2 - failing} of 2 groups of 1 seeds meet every target" in out
+    ok, name, low = q.verdict(q.run([101], 40))
+    assert name in (*PATTERNS, "ALL") and 0.0 <= low <= 1.0 and isinstance(ok, bool)
+    assert (tmp_path / "lettering_quality_groups.json").exists()
