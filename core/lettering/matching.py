@@ -582,6 +582,7 @@ def _sum_cand(lines: tuple[int, ...], t_amount: int, size: int, t_invoice: bool,
         note += " ; recherche arrêtée avant d'avoir exclu une autre combinaison"
     c = Cand(lines, Rule.COMBINATION, 0.0, [f"1 ligne de {eur(abs(t_amount))} = {size} {what}{note}"], base="sum")
     c.same = 0  # type: ignore[attr-defined]
+    c.target = lines[0]  # type: ignore[attr-defined]
     if n_found == 1 and not unproven:
         c.why.append("seule combinaison")
         c.base = "sum_unique"
@@ -844,7 +845,12 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     if c.base == "run":
         z += 1.6
     elif c.base == "sum_unique":
-        z += SUM_UNIQUE_Z
+        if any(y not in members for y in a.by_amount.get(-ctx.amt[c.target], ())):  # type: ignore[attr-defined]
+            # one open line of the other side settles the target alone: the sum is not the only
+            # explanation, whatever the other sums (issue 13: never a group from a same-amount guess)
+            why.append("une ligne seule du même montant le solde aussi")
+        else:
+            z += SUM_UNIQUE_Z
     elif c.rule is Rule.COMBINATION and not c.ref:
         z -= 0.35 * max(0, size - 3)
     if same_amount:

@@ -4,7 +4,9 @@ nobody tuned on (``bench/README.md``, « Graines jamais vues »):
 - a reference group completed by amount, whose added line settles another open invoice
   exactly (it belongs there: the first invoice stays partly paid);
 - a run of one repeated amount (two invoices of 4 806,74 € paid by 9 613,48 €) when older open
-  invoices of that amount could be the ones paid (payments settle the oldest debts first).
+  invoices of that amount could be the ones paid (payments settle the oldest debts first);
+- an invoice « paid in instalments » by cheques that each settle another open invoice exactly;
+- a sum of invoices called « the only combination » while an invoice of the whole amount is open.
 
 Each case has its counterpart without the rival line, where the group is still applied: the
 rule only fires when another explanation exists.
@@ -124,3 +126,38 @@ def test_two_cheques_that_settle_two_open_invoices_are_not_instalments_of_a_thir
 def test_instalments_without_rival_invoices_are_still_applied():
     p = propose_lettering(ledger(_without(INSTALMENTS_OR_TWO_INVOICES, 11, 12)))
     assert _applied(p) == [(10, 20, 21)]
+
+
+SUM_OR_ONE_INVOICE = f"""{H}
+| 10 | 401000 | F087 | 2025-01-02 | INV32185 | Facture INV32185 | | 960,00 | | |
+| 11 | 401000 | F087 | 2025-01-06 | INV53029 | Facture INV53029 | | 120,00 | | |
+| 12 | 401000 | F087 | 2025-02-06 | INV36070 | Facture INV36070 | | 120,00 | | |
+| 13 | 401000 | F087 | 2025-02-03 | INV86934 | Facture INV86934 | | 1200,00 | | |
+| 14 | 401000 | F087 | 2025-01-03 | INV11111 | Facture INV11111 | | 1200,00 | | |
+| 20 | 401000 | F087 | 2025-03-01 | RLV2503 | VIR SEPA FOURNISSEUR 00087 | 1200,00 | | | |
+"""
+
+
+def test_a_sum_is_not_the_only_combination_when_one_invoice_of_the_amount_is_open():
+    p = propose_lettering(ledger(SUM_OR_ONE_INVOICE))
+    assert _applied(p) == []  # 960 + 120 + 120, or one of the two invoices of 1 200,00: a guess either way
+    from reglo.core.lettering import matching
+
+    seen = []
+    original = matching._assign
+
+    def spy(state, ctx, a, cands):
+        seen.extend(c for c in cands if c.base == "sum_unique")
+        return original(state, ctx, a, cands)
+
+    matching._assign = spy
+    try:
+        propose_lettering(ledger(SUM_OR_ONE_INVOICE))
+    finally:
+        matching._assign = original
+    assert seen and all("une ligne seule du même montant le solde aussi" in list(c.why) for c in seen)
+
+
+def test_without_an_invoice_of_the_whole_amount_the_invoices_paid_together_are_applied():
+    p = propose_lettering(ledger(_without(SUM_OR_ONE_INVOICE, 13, 14)))
+    assert _applied(p) == [(10, 11, 12, 20)]
