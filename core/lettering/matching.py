@@ -81,6 +81,7 @@ class Cand:
     partial: bool = False
     base: str = ""
     scored: bool = False  # z and why set already (an exact pair scored by the kernels)
+    part_of_other: bool = False  # a settlement of the group names a larger open invoice outside it (``_outside``)
 
 
 @dataclass
@@ -627,16 +628,27 @@ _RULE_Z = {Rule.REFERENCE: 0.0, Rule.EXACT: 1.5, Rule.COMBINATION: 0.6, Rule.TOL
 _REF_BONUS = {REF_FULL: 4.5, REF_SHORT: 3.5, REF_DIGITS: 3.0}
 
 
-def _outside(ctx: Ctx, a: _Acc, refd: list[int], members: set[int] | frozenset[int], z: float, why: list[str]) -> float:
+def _outside(ctx: Ctx, a: _Acc, refd: list[int], members: set[int] | frozenset[int], z: float, why: list[str]) -> tuple[float, bool]:
     """``z`` less the penalty for a line of the group that names, or is named by, an open line
-    outside it (``refd``: the group's lines that name or are named)."""
-    edges, free, named_by = ctx.edges, a.free, ctx.named_by
-    outside = [st for x in refd for y, st in edges.get(x, _NO_EDGE).items() if y not in members and y in free]
+    outside it (``refd``: the group's lines that name or are named); and whether a settlement
+    of the group names an open invoice outside it that is larger than the settlement: by its
+    label, a part payment of that invoice (« fa 1839 ACOMPTE PARTIEL »), not a payment of this
+    group's lines — which then rests on its amount alone and is never applied automatically."""
+    edges, free, named_by, inv, aamt = ctx.edges, a.free, ctx.named_by, ctx.inv, ctx.aamt
+    outside = []
+    part_of_other = False
+    for x in refd:
+        for y, st in edges.get(x, _NO_EDGE).items():
+            if y not in members and y in free:
+                outside.append(st)
+                part_of_other = part_of_other or (not inv[x] and inv[y] and aamt[y] > aamt[x])
     outside += [edges[x][y] for y in refd for x in named_by.get(y, ()) if x not in members and x in free]
     if outside:
         z -= 2.0 if max(outside) >= REF_FULL else 1.0
         why.append("une ligne nomme une pièce hors du groupe")
-    return z
+    if part_of_other:
+        why.append("un règlement cite une autre facture, plus élevée, qu'il paie en partie")
+    return z, part_of_other
 
 
 def _same_amount(a: _Acc, same_amount: int, z: float, why: list[str]) -> float:
@@ -705,7 +717,7 @@ def _pair_tail(ctx: Ctx, a: _Acc, c: Cand, z: float, why: list[str], same_amount
         if [t for v in refd for t in edges.get(v, no_edge) if t in members]:
             z += 1.5
             why.append("référence d'une partie des lignes")
-        z = _outside(ctx, a, refd, members, z, why)
+        z, c.part_of_other = _outside(ctx, a, refd, members, z, why)
     if same_amount:
         z = _same_amount(a, same_amount, z, why)
     piece = ctx.piece
@@ -831,7 +843,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if c.rule is Rule.COMBINATION and any(deposit[x] for x in units):
             z += 0.8
     if c.base != "ref_subset" and refd:
-        z = _outside(ctx, a, refd, members, z, why)
+        z, c.part_of_other = _outside(ctx, a, refd, members, z, why)
     if c.base in _GUESSED and _contested(ctx, a, units, members):
         z -= CONTESTED_Z
         why.append("ligne ajoutée qui solde aussi une autre ligne ouverte")
@@ -1684,6 +1696,8 @@ def _emit(state: PassState, ctx: Ctx, c: Cand, margin: float, alts: list[Cand]) 
         auto = False  # amounts alone, with same-amount lines nearby: a clear lead is required
     if c.partial:
         auto = c.z >= AUTO_Z and margin >= AUTO_MARGIN
+    if c.part_of_other:
+        auto = False
     score = sigmoid_score(c.z)
     why = "; ".join(c.why)
     detail = f"{why} ; score {score}/100, marge {margin:.1f}"

@@ -6,7 +6,10 @@ nobody tuned on (``bench/README.md``, « Graines jamais vues »):
 - a run of one repeated amount (two invoices of 4 806,74 € paid by 9 613,48 €) when older open
   invoices of that amount could be the ones paid (payments settle the oldest debts first);
 - an invoice « paid in instalments » by cheques that each settle another open invoice exactly;
-- a sum of invoices called « the only combination » while an invoice of the whole amount is open.
+- a sum of invoices called « the only combination » while an invoice of the whole amount is open;
+- a part payment whose label names a larger open invoice (« fa 29857 ACOMPTE PARTIEL ») put with
+  other invoices of its amount (a number that names a smaller invoice by chance, as a client
+  number in a statement's label, blocks nothing).
 
 Each case has its counterpart without the rival line, where the group is still applied: the
 rule only fires when another explanation exists.
@@ -161,3 +164,49 @@ def test_a_sum_is_not_the_only_combination_when_one_invoice_of_the_amount_is_ope
 def test_without_an_invoice_of_the_whole_amount_the_invoices_paid_together_are_applied():
     p = propose_lettering(ledger(_without(SUM_OR_ONE_INVOICE, 13, 14)))
     assert _applied(p) == [(10, 11, 12, 20)]
+
+
+PART_PAYMENT_OF_ANOTHER = f"""{H}
+| 10 | 411000 | C267 | 2025-09-01 | FA2025-29857 | Facture FA2025-29857 | 1000,00 | | | |
+| 11 | 411000 | C267 | 2025-10-15 | FA2025-91536 | Facture FA2025-91536 | 430,00 | | | |
+| 20 | 411000 | C267 | 2025-12-24 | RLV2512 | VIR CLIENT N° 3326 fa 29857 ACOMPTE PARTIEL | | 430,00 | | |
+"""
+
+TWO_PART_PAYMENTS_OF_OTHERS = f"""{H}
+| 10 | 401000 | F237 | 2025-04-15 | INV46217 | Facture INV46217 | | 960,00 | | |
+| 11 | 401000 | F237 | 2025-03-20 | INV71137 | Facture INV71137 | | 616,00 | | |
+| 12 | 401000 | F237 | 2025-03-25 | INV15993 | Facture INV15993 | | 1304,00 | | |
+| 20 | 401000 | F237 | 2025-05-07 | RLV2505 | VIR SEPA FOURNISSEUR règlement facture 71137 ACOMPTE | 308,00 | | | |
+| 21 | 401000 | F237 | 2025-05-15 | RLV2505 | VIR SEPA FOURNISSEUR règlement facture 15993 ACOMPTE | 652,00 | | | |
+"""
+
+STATEMENT_WITH_A_CLIENT_NUMBER = f"""{H}
+| 5 | 411000 | C150 | 2024-11-02 | FA2024-00150 | Facture FA2024-00150 | 200,00 | | | |
+| 10 | 411000 | C150 | 2025-01-01 | FA2025-01998 | Facture FA2025-01998 | 2380,00 | | | |
+| 11 | 411000 | C150 | 2025-01-06 | FA2025-01999 | Facture FA2025-01999 | 2162,45 | | | |
+| 12 | 411000 | C150 | 2025-01-27 | FA2025-02000 | Facture FA2025-02000 | 780,00 | | | |
+| 20 | 411000 | C150 | 2025-02-09 | RLV2502 | VIR CLIENT 00150 RELEVE 01/2025 | | 5322,45 | | |
+"""
+
+
+def test_a_part_payment_of_another_invoice_is_not_applied_to_a_third_by_amount():
+    p = propose_lettering(ledger(PART_PAYMENT_OF_ANOTHER))
+    assert _applied(p) == []  # « fa 29857 »: it pays part of FA2025-29857 (1 000,00), not FA2025-91536 of the same amount
+    (g,) = p.groups
+    assert g.ambiguous and g.rows == (11, 20) and "un règlement cite une autre facture, plus élevée, qu'il paie en partie" in g.reason
+
+
+def test_the_same_payment_without_the_reference_is_applied():
+    p = propose_lettering(ledger(PART_PAYMENT_OF_ANOTHER.replace(" fa 29857 ACOMPTE PARTIEL", "")))
+    assert _applied(p) == [(11, 20)]
+
+
+def test_two_part_payments_of_their_invoices_do_not_pay_a_third_one_together():
+    p = propose_lettering(ledger(TWO_PART_PAYMENTS_OF_OTHERS))
+    assert _applied(p) == []
+    assert any(g.rows == (10, 20, 21) and g.ambiguous for g in p.groups)  # still shown, as a proposal
+
+
+def test_a_number_in_a_statement_label_that_names_a_smaller_invoice_blocks_nothing():
+    p = propose_lettering(ledger(STATEMENT_WITH_A_CLIENT_NUMBER))
+    assert _applied(p) == [(10, 11, 12, 20)]  # « 00150 » names FA2024-00150 by chance: the statement is still applied
