@@ -60,23 +60,24 @@ def test_a_completion_that_settles_another_invoice_is_not_applied():
     assert codes[12] == codes[13] and codes[12].isupper() and codes[12] != codes[10].upper()
 
 
-def test_the_contested_completion_says_why_when_it_is_proposed():
+def _candidates(monkeypatch, table: str, base: str) -> list:
+    """The scored candidates of ``base`` the search hands to the assignment."""
     from reglo.core.lettering import matching
 
-    frame = ledger(PARTIAL_AND_TWIN)
     seen = []
     original = matching._assign
 
     def spy(state, ctx, a, cands):
-        seen.extend(c for c in cands if c.base == "complement")
+        seen.extend(c for c in cands if c.base == base)
         return original(state, ctx, a, cands)
 
-    matching._assign = spy
-    try:
-        propose_lettering(frame)
-    finally:
-        matching._assign = original
-    (c,) = seen
+    monkeypatch.setattr(matching, "_assign", spy)
+    propose_lettering(ledger(table))
+    return seen
+
+
+def test_the_contested_completion_says_why_when_it_is_proposed(monkeypatch):
+    (c,) = _candidates(monkeypatch, PARTIAL_AND_TWIN, "complement")
     assert "ligne ajoutée qui solde aussi une autre ligne ouverte" in list(c.why)
 
 
@@ -141,23 +142,10 @@ SUM_OR_ONE_INVOICE = f"""{H}
 """
 
 
-def test_a_sum_is_not_the_only_combination_when_one_invoice_of_the_amount_is_open():
+def test_a_sum_is_not_the_only_combination_when_one_invoice_of_the_amount_is_open(monkeypatch):
     p = propose_lettering(ledger(SUM_OR_ONE_INVOICE))
     assert _applied(p) == []  # 960 + 120 + 120, or one of the two invoices of 1 200,00: a guess either way
-    from reglo.core.lettering import matching
-
-    seen = []
-    original = matching._assign
-
-    def spy(state, ctx, a, cands):
-        seen.extend(c for c in cands if c.base == "sum_unique")
-        return original(state, ctx, a, cands)
-
-    matching._assign = spy
-    try:
-        propose_lettering(ledger(SUM_OR_ONE_INVOICE))
-    finally:
-        matching._assign = original
+    seen = _candidates(monkeypatch, SUM_OR_ONE_INVOICE, "sum_unique")
     assert seen and all("une ligne seule du même montant le solde aussi" in list(c.why) for c in seen)
 
 
