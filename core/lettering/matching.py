@@ -899,7 +899,8 @@ def _contested(ctx: Ctx, a: _Acc, units: tuple[int, ...], members: set[int] | fr
     """A group whose lines were gathered by amount (a reference completed by other open lines,
     ``complement``; an invoice paid in monthly instalments, ``plan``) where a line that names
     nothing and is named by nothing also settles exactly another open line of the account: that
-    line is a same-amount guess, and the group is never applied on it alone (issue 13)."""
+    line is a same-amount guess, and the group loses ``CONTESTED_Z`` (issue 13: never a full
+    group from a same-amount guess)."""
     amt, linked, by_amount = ctx.amt, a.linked, a.by_amount
     return any(q not in members for x in units if x not in linked for q in by_amount.get(-amt[x], ()))
 
