@@ -857,7 +857,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
     if c.base == "run":
         z += 1.6
     elif c.base == "sum_unique":
-        if any(y not in members for y in a.by_amount.get(-ctx.amt[c.target], ())):  # type: ignore[attr-defined]
+        if _settled_elsewhere(ctx, a, c.target, members):  # type: ignore[attr-defined]
             # one open line of the other side settles the target alone: the sum is not the only
             # explanation, whatever the other sums (issue 13: never a group from a same-amount guess)
             why.append("une ligne seule du même montant le solde aussi")
@@ -901,8 +901,14 @@ def _contested(ctx: Ctx, a: _Acc, units: tuple[int, ...], members: set[int] | fr
     nothing and is named by nothing also settles exactly another open line of the account: that
     line is a same-amount guess, and the group loses ``CONTESTED_Z`` (issue 13: never a full
     group from a same-amount guess)."""
-    amt, linked, by_amount = ctx.amt, a.linked, a.by_amount
-    return any(q not in members for x in units if x not in linked for q in by_amount.get(-amt[x], ()))
+    linked = a.linked
+    return any(_settled_elsewhere(ctx, a, x, members) for x in units if x not in linked)
+
+
+def _settled_elsewhere(ctx: Ctx, a: _Acc, x: int, members: set[int] | frozenset[int]) -> bool:
+    """An open line of the other side outside ``members`` has the amount of ``x``: it settles
+    ``x`` alone (the test of ``_contested`` and of a sum's « only combination »)."""
+    return any(q not in members for q in a.by_amount.get(-ctx.amt[x], ()))
 
 
 def _add(a: _Acc, c: Cand) -> None:
