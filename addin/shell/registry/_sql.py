@@ -28,14 +28,14 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator
 
 from reglo.core.fastmodel import constructor
 from reglo.core.gc_pause import gc_paused
 from reglo.core.outcome import BatchDraft, CancelDraft
 from reglo.core.register_state import LIVE_STATUSES, BatchState, BatchStatus, FileRecord, LineState, RegisterSnapshot
 
-from reglo.addin.shell.registry.journal import encoded_columns, key_heads, object_texts
+from reglo.addin.shell.registry.journal import encoded_columns, key_heads, object_texts, plain_texts
 from reglo.addin.shell.registry.base import (
     CANCELS_META,
     TRANSITIONS,
@@ -183,8 +183,6 @@ def _begin_meta_text(meta: Any) -> str:
 
 
 _LINE_FIELDS = attrgetter("item_key", "payment_key", "party_code", "document_ref", "amount_cents", "original_cents", "meta")
-_NONE = type(None)
-_PLAIN: dict[type, Callable[[Any], str]] = {str: _STR, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__, _NONE: lambda v: "null"}
 
 
 class _Lines:
@@ -236,26 +234,11 @@ def _same_keys_texts(metas: tuple) -> list[str] | None:
         return None
     texts = []
     for values in columns:
-        written = _plain_texts(values)
+        written = plain_texts(values)  # _flat_json's values
         if written is None:
             return None
         texts.append(written)
     return object_texts(key_heads(names), texts)  # the keys sorted, as the encoder writes them
-
-
-def _plain_texts(values: Sequence[Any]) -> Iterable[str] | None:
-    """The JSON texts of ``values`` when each is exactly a string, an integer, a boolean or
-    None (``_flat_json``'s values); None otherwise."""
-    types = set(map(type, values))
-    if len(types) == 1:
-        (kind,) = types
-        if kind is _NONE:
-            return repeat("null", len(values))
-        write = _PLAIN.get(kind)
-        return None if write is None else map(write, values)
-    if not types <= _PLAIN.keys():
-        return None
-    return [_PLAIN[type(v)](v) for v in values]
 
 
 def _loads_many(texts: list[str | None]) -> list[dict[str, Any]]:

@@ -92,15 +92,27 @@ def _column(values: tuple, kind: type, nullable: bool) -> Iterable[str] | None:
     """The JSON texts of one field of every line; None when a value is not exactly of type
     ``kind`` (nor None, when ``nullable``): a subclass (a bool for an int) is left to the
     encoder."""
-    types = set(map(type, values))
-    if not types <= ({kind, _NONE} if nullable else {kind}):
+    if not set(map(type, values)) <= ({kind, _NONE} if nullable else {kind}):
         return None
-    write = _STR if kind is str else int.__repr__
-    if _NONE not in types:
-        return map(write, values)
+    return plain_texts(values)
+
+
+_PLAIN: dict[type, Any] = {str: _STR, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__, _NONE: lambda v: "null"}
+
+
+def plain_texts(values: tuple | list) -> Iterable[str] | None:
+    """The JSON texts of ``values`` when each is exactly a string, an integer, a boolean or
+    None, as the encoder writes them (one call over a column of one type); None otherwise."""
+    types = set(map(type, values))
     if len(types) == 1:
-        return repeat("null", len(values))
-    return ["null" if v is None else write(v) for v in values]
+        (kind,) = types
+        if kind is _NONE:
+            return repeat("null", len(values))
+        write = _PLAIN.get(kind)
+        return None if write is None else map(write, values)
+    if not types <= _PLAIN.keys():
+        return None
+    return [_PLAIN[type(v)](v) for v in values]
 
 
 def entry_text(entry: dict[str, Any]) -> str:
