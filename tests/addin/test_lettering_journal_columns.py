@@ -9,7 +9,6 @@ import os
 import enum
 import json
 from datetime import date, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +28,7 @@ from reglo.core.fec import write_fec
 from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
 from reglo.core.lettering.models import AppliedGroup, LetteringRun, Rule
 
+from tests.addin.lettering_journal_oracle import journal_by_group_text
 from tests.core.lettering_fixtures import ledger
 
 EXAMPLES = 3000 if os.environ.get("REGLO_FULL") else 300  # the full count by hand (REGLO_FULL=1), a quick one in CI
@@ -40,23 +40,6 @@ class Text(str):
 
 class Number(enum.IntEnum):
     FIVE = 5
-
-
-def former_journal_bytes(fec_path, runs, raw=None) -> bytes:
-    """``journal_bytes`` before the column writer: ``group_text`` for every group."""
-    runs = [r for r in runs if r.groups]
-    ids = {r.run_id for r in runs}
-    out = ['{\n "fec": ', _ENC(Path(fec_path).name), ',\n "runs": [']
-    for i, r in enumerate(runs):
-        head = r.model_copy(update={"groups": ()}).to_json()
-        head.pop("groups")
-        out.append(("\n  " if i == 0 else ",\n  ") + _ENC(head)[:-1] + ', "groups": [\n   ' + ",\n   ".join(map(group_text, r.groups)) + "\n  ]}")
-    out.append("\n ]" if runs else "]")
-    if raw:
-        kept = [(k, v) for k, v in raw.items() if k in ids]
-        out.append(',\n "raw": {' + ",".join(f"\n  {_ENC(k)}: {_ENC(v)}" for k, v in kept) + ("\n }" if kept else "}"))
-    out.append("\n}\n")
-    return "".join(out).encode("utf-8", "surrogatepass")
 
 
 def outcome(fn, *args, **kwargs):
@@ -88,7 +71,7 @@ groups = st.builds(AppliedGroup, account=usual_or(texts), code=usual_or(texts),
 def test_the_journal_is_the_former_bytes(gs, raw):
     runs = [LetteringRun(run_id="r1", created_at="2026-01-01T00:00:00", lettered_on=date(2025, 12, 31), groups=tuple(gs)),
             LetteringRun(run_id="r0", groups=tuple(gs[:1]))]
-    assert outcome(journal_bytes, "552100554FEC20251231.txt", runs, raw) == outcome(former_journal_bytes, "552100554FEC20251231.txt", runs, raw)
+    assert outcome(journal_bytes, "552100554FEC20251231.txt", runs, raw) == outcome(journal_by_group_text, "552100554FEC20251231.txt", runs, raw)
     pieces = outcome(_group_pieces, gs)
     if isinstance(pieces, list):
         assert "".join(pieces) == ",\n   ".join(map(group_text, gs))
@@ -113,7 +96,7 @@ def test_a_group_of_unexpected_values_is_written_by_group_text(changes, by_colum
     gs = [usual(2), usual(10, **changes), usual(20)]
     assert (_group_pieces(gs) is not None) == by_columns
     run = LetteringRun(run_id="r1", created_at="2026-01-01T00:00:00", groups=tuple(gs))
-    assert outcome(journal_bytes, "f.txt", [run]) == outcome(former_journal_bytes, "f.txt", [run])
+    assert outcome(journal_bytes, "f.txt", [run]) == outcome(journal_by_group_text, "f.txt", [run])
 
 
 def test_integer_lists_are_split_from_one_encoding():
@@ -159,5 +142,5 @@ def test_a_run_applied_to_a_fec_writes_its_record_as_the_encoder_does(tmp_path):
     assert list(info) == ["before", "after", "previous", "appended", "eol_added", "source"]
     assert all(type(v) is list for v in info["previous"].values())
     assert {tuple(v) for v in info["previous"].values()} == {("", ""), ("ZZ", "20250331")}  # C002's lines lettered again: their former code
-    assert plan.journal == journal_bytes(path, [res.run], {"r1": info}) == former_journal_bytes(path, [res.run], {"r1": info})
+    assert plan.journal == journal_bytes(path, [res.run], {"r1": info}) == journal_by_group_text(path, [res.run], {"r1": info})
     assert journal_bytes(path, [res.run], {"r1": info}, encoded={"r1": '{"given": true}'}).endswith(b'"r1": {"given": true}\n }\n}\n')

@@ -97,6 +97,8 @@ from datetime import date  # noqa: E402
 from reglo.addin.shell.lettering import _ENC, group_text, journal_bytes  # noqa: E402
 from reglo.core.lettering.models import AppliedGroup, LetteringRun, Rule  # noqa: E402
 
+from tests.addin.lettering_journal_oracle import journal_by_the_encoder  # noqa: E402
+
 groups = st.builds(AppliedGroup, account=texts, code=texts, rows=st.lists(st.integers(0, 10**9), max_size=6).map(tuple),
                    previous_codes=st.lists(texts, max_size=6).map(tuple), previous_dates=st.lists(st.none() | st.dates(), max_size=6).map(tuple),
                    rule=st.none() | st.sampled_from(list(Rule)), added_rows=st.lists(st.integers(0, 10**9), max_size=2).map(tuple),
@@ -117,25 +119,6 @@ def test_a_group_of_unexpected_values_goes_through_the_encoder():
     assert group_text(g) == _ENC(g.to_json())  # a float row: the encoder's text
 
 
-def _journal_bytes_by_the_encoder(fec_path, runs, raw=None):
-    """The former ``journal_bytes``: every group's dict through the encoder."""
-    from pathlib import Path
-
-    runs = [r for r in runs if r.groups]
-    ids = {r.run_id for r in runs}
-    out = ['{\n "fec": ', _ENC(Path(fec_path).name), ',\n "runs": [']
-    for i, r in enumerate(runs):
-        head = r.to_json()
-        gs = head.pop("groups")
-        out.append(("\n  " if i == 0 else ",\n  ") + _ENC(head)[:-1] + ', "groups": [\n   ' + ",\n   ".join(map(_ENC, gs)) + "\n  ]}")
-    out.append("\n ]" if runs else "]")
-    if raw:
-        kept = [(k, v) for k, v in raw.items() if k in ids]
-        out.append(',\n "raw": {' + ",".join(f"\n  {_ENC(k)}: {_ENC(v)}" for k, v in kept) + ("\n }" if kept else "}"))
-    out.append("\n}\n")
-    return "".join(out).encode("utf-8", "surrogatepass")
-
-
 def test_the_lettering_journal_of_a_real_run_is_the_same_bytes():
     from reglo.core.lettering import LetteringOptions, apply_lettering, propose_lettering
     from tests.lettering_bench.generator import REPORT_SEEDS, generate, stripped
@@ -146,4 +129,4 @@ def test_the_lettering_journal_of_a_real_run_is_the_same_bytes():
     runs = [res.run, LetteringRun(run_id="r0", created_at="", lettered_on=None, groups=res.run.groups[:3])]
     raw = {"r1": {"before": "x", "previous": {"1": ["", None]}}, "r0": {}}
     assert len(res.run.groups) > 300
-    assert journal_bytes("552100554FEC20251231.txt", runs, raw) == _journal_bytes_by_the_encoder("552100554FEC20251231.txt", runs, raw)
+    assert journal_bytes("552100554FEC20251231.txt", runs, raw) == journal_by_the_encoder("552100554FEC20251231.txt", runs, raw)
