@@ -60,6 +60,7 @@ MULTISET_BUDGET = 1000  # work units of one search of interchangeable amounts
 SUM_UNIQUE_Z = 2.5  # the only combination of the nearby lines (tuning seeds)
 PLAN_Z = 3.5  # a monthly instalment plan (tuning seeds)
 COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)
+BEFORE_TEXT = "règlement daté avant la facture, sans référence : à confirmer"
 TWIN_DAYS = 60  # a run of one repeated amount competes with an open invoice of that amount up to this many days before it
 CONTESTED_Z = 2.0  # a completion line that also settles another open line exactly (as « montant interchangeable »)
 _GUESSED = ("complement", "plan")  # groups whose lines were added by amount alone (``_contested``)
@@ -82,6 +83,7 @@ class Cand:
     base: str = ""
     scored: bool = False  # z and why set already (an exact pair scored by the kernels)
     part_of_other: bool = False  # a settlement of the group names a larger open invoice outside it (``_outside``)
+    before: bool = False  # found by amount alone (no reference, an amount not unique), a settlement dated before an invoice of the group
 
 
 @dataclass
@@ -688,6 +690,7 @@ def _score_pair(ctx: Ctx, a: _Acc, c: Cand, same_amount: int) -> None:
         if sx or sy:
             d = (dx if dx >= dy else dy) - inv_max if sx and sy else (dx if sx else dy) - inv_max
     if d is not None:
+        c.before = d < 0 and same_amount != 1
         dev = abs(d - a.mu) / a.sd + max(0, -d) / 2
         w = 0.55
         if a.known:
@@ -717,6 +720,7 @@ def _pair_tail(ctx: Ctx, a: _Acc, c: Cand, z: float, why: list[str], same_amount
         if [t for v in refd for t in edges.get(v, no_edge) if t in members]:
             z += 1.5
             why.append("référence d'une partie des lignes")
+            c.before = False
         z, c.part_of_other = _outside(ctx, a, refd, members, z, why)
     if same_amount:
         z = _same_amount(a, same_amount, z, why)
@@ -776,9 +780,11 @@ def _pairs_kernel(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None
             label = labels[value] = _exact_label(value)
         if linked:
             c = Cand(key, Rule.EXACT, 0.0, [label], base="exact")
+            c.before = delay != kernels_mod.NO_DELAY and delay < 0 and same != 1
             _pair_tail(ctx, a, c, z, _pair_head_why(label, early, delay, a.mu, a.known), same)
         else:
             c = Cand(key, Rule.EXACT, z, _PairWhy(label, early, delay, a, same, shared), base="exact")  # type: ignore[arg-type]
+            c.before = delay != kernels_mod.NO_DELAY and delay < 0 and same != 1
         c.same = same  # type: ignore[attr-defined]
         c.scored = True
         seen[key] = c
@@ -817,6 +823,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if st_days:
             d = max(st_days) - max(inv_days)
     if d is not None:
+        c.before = d < 0 and not c.ref and (c.rule is not Rule.EXACT or same_amount != 1)
         dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
         if a.known:
@@ -840,6 +847,7 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
         if refd and [y for x in refd for y in edges.get(x, no_edge) if y in members]:
             z += 1.5
             why.append("référence d'une partie des lignes")
+            c.before = False
         if c.rule is Rule.COMBINATION and any(deposit[x] for x in units):
             z += 0.8
     if c.base != "ref_subset" and refd:
@@ -1154,9 +1162,11 @@ def _reference_candidates(state: PassState, ctx: Ctx, a: _Acc, free: set[int]) -
                 continue
         # complete with other open lines (a label naming only some of the invoices it pays)
         need = -total
-        ref_day = max(ctx.day[m] for m in members)
         day = ctx.day
         need_pos, need_abs = need > 0, abs(need)
+        # the lines that complete a label's invoices were issued around them, not around its payment
+        same_side = [day[m] for m in members if (amt[m] > 0) == need_pos]
+        ref_day = max(same_side) if same_side else max(day[m] for m in members)
         pool = [x for x in free if (amt[x] > 0) == need_pos and abs(amt[x]) <= need_abs and abs(day[x] - ref_day) <= 200 and x not in members]
         if pool:
             pool.sort(key=lambda x: (abs(ctx.day[x] - ref_day), ctx.row[x]))
@@ -1707,6 +1717,11 @@ def _emit(state: PassState, ctx: Ctx, c: Cand, margin: float, alts: list[Cand]) 
         auto = False
     score = sigmoid_score(c.z)
     why = "; ".join(c.why)
+    if c.before and auto:
+        # only a deposit precedes its invoice (issue 13): without a reference, a settlement
+        # dated before an invoice of the group is a same-amount guess, shown but not applied
+        auto = False
+        why += "; " + BEFORE_TEXT
     detail = f"{why} ; score {score}/100, marge {margin:.1f}"
     if not auto and alts:
         detail += " ; concurrencé par d'autres groupes"

@@ -9,7 +9,11 @@ nobody tuned on (``bench/README.md``, « Graines jamais vues »):
 - a sum of invoices called « the only combination » while an invoice of the whole amount is open;
 - a part payment whose label names a larger open invoice (« fa 29857 ACOMPTE PARTIEL ») put with
   other invoices of its amount (a number that names a smaller invoice by chance, as a client
-  number in a statement's label, blocks nothing).
+  number in a statement's label, blocks nothing);
+- an unreferenced payment of a repeated amount dated before the invoice it is guessed for (only
+  a deposit precedes its invoice): proposed, not applied;
+- a label naming all but one of the invoices it pays: completed with the open invoice issued
+  with the named ones, not with the one issued just before the payment.
 
 Each case has its counterpart without the rival line, where the group is still applied: the
 rule only fires when another explanation exists.
@@ -198,3 +202,86 @@ def test_two_part_payments_of_their_invoices_do_not_pay_a_third_one_together():
 def test_a_number_in_a_statement_label_that_names_a_smaller_invoice_blocks_nothing():
     p = propose_lettering(ledger(STATEMENT_WITH_A_CLIENT_NUMBER))
     assert _applied(p) == [(10, 11, 12, 20)]  # « 00150 » names FA2024-00150 by chance: the statement is still applied
+
+
+# A customer who pays on the invoice date (its lettered history), two open invoices of 930,00 and
+# one unreferenced payment of 930,00 booked two days before the second one: by amount and habit,
+# the second invoice; by date order, the first (only a deposit precedes its invoice).
+PAID_BEFORE = f"""{H}
+| 1 | 411000 | C077 | 2025-01-10 | FA2025-00101 | Facture FA2025-00101 | 410,00 | | AA | |
+| 2 | 411000 | C077 | 2025-01-10 | RLV2501 | VIR CLIENT | | 410,00 | AA | |
+| 3 | 411000 | C077 | 2025-02-03 | FA2025-00140 | Facture FA2025-00140 | 585,00 | | AB | |
+| 4 | 411000 | C077 | 2025-02-04 | RLV2502 | VIR CLIENT | | 585,00 | AB | |
+| 5 | 411000 | C077 | 2025-02-20 | FA2025-00166 | Facture FA2025-00166 | 120,00 | | AC | |
+| 6 | 411000 | C077 | 2025-02-20 | RLV2502 | VIR CLIENT | | 120,00 | AC | |
+| 10 | 411000 | C077 | 2025-03-10 | FA2025-00201 | Facture FA2025-00201 | 930,00 | | | |
+| 11 | 411000 | C077 | 2025-04-10 | FA2025-00262 | Facture FA2025-00262 | 930,00 | | | |
+| 20 | 411000 | C077 | 2025-04-08 | RLV2504 | VIR CLIENT 00077 | | 930,00 | | |
+"""
+
+
+def test_a_payment_dated_before_the_invoice_it_is_guessed_for_is_only_proposed():
+    p = propose_lettering(ledger(PAID_BEFORE))
+    assert all(20 not in rows for rows in _applied(p))
+    (g,) = [g for g in p.groups if 20 in g.rows]
+    assert g.ambiguous and g.rows == (11, 20)  # the engine's best guess, shown with its reason
+    assert "délai -2 j" in g.reason and "règlement daté avant la facture, sans référence : à confirmer" in g.reason
+    res = apply_lettering(ledger(PAID_BEFORE), p, run_id="t")
+    codes = dict(zip(res.frame["source_row"], res.frame["lettering_code"]))
+    assert codes[10] == codes[11] == codes[20] == ""
+
+
+@pytest.mark.parametrize("case", ["after", "unique", "named"])
+def test_the_same_payment_after_the_invoice_unique_or_named_is_applied(case):
+    table = {
+        "after": PAID_BEFORE.replace("| 20 | 411000 | C077 | 2025-04-08 |", "| 20 | 411000 | C077 | 2025-04-11 |"),
+        "unique": _without(PAID_BEFORE, 10),  # one invoice of 930,00: a booking date, not a guess
+        "named": PAID_BEFORE.replace("VIR CLIENT 00077 |", "VIR CLIENT 00077 FA2025-00262 |"),
+    }[case]
+    p = propose_lettering(ledger(table))
+    assert (11, 20) in _applied(p)
+    assert all("à confirmer" not in g.reason for g in p.groups if 20 in g.rows)
+
+
+def test_the_compiled_search_keeps_a_payment_dated_before_its_invoice_a_proposal():
+    from reglo.addin.shell.kernels import search_options
+
+    p = propose_lettering(ledger(PAID_BEFORE), **search_options(10**6))  # the kernels, as the command line runs them
+    (g,) = [g for g in p.groups if 20 in g.rows]
+    assert g.ambiguous and "à confirmer" in g.reason
+
+
+# A label naming four of the five invoices it pays (FA2025-00458 to 00461); the fifth, of an amount
+# the customer is invoiced often, is the one issued with them (FA2025-00457), not the one issued
+# just before the payment (FA2025-00464, 00465), which this customer, who pays at about 100 days,
+# has not paid yet.
+NAMED_BUT_ONE = f"""{H}
+| 1 | 411000 | C032 | 2024-09-02 | FA2024-00301 | Facture FA2024-00301 | 841,20 | | AA | |
+| 2 | 411000 | C032 | 2024-12-11 | RLV2412 | VIR CLIENT 00032 FA2024-00301 | | 841,20 | AA | |
+| 3 | 411000 | C032 | 2024-09-20 | FA2024-00320 | Facture FA2024-00320 | 542,59 | | AB | |
+| 4 | 411000 | C032 | 2024-12-27 | RLV2412 | VIR CLIENT 00032 FA2024-00320 | | 542,59 | AB | |
+| 5 | 411000 | C032 | 2024-10-01 | FA2024-00333 | Facture FA2024-00333 | 206,21 | | AC | |
+| 6 | 411000 | C032 | 2025-01-08 | RLV2501 | VIR CLIENT 00032 FA2024-00333 | | 206,21 | AC | |
+| 10 | 411000 | C032 | 2025-01-30 | FA2025-00457 | Facture FA2025-00457 | 841,20 | | | |
+| 11 | 411000 | C032 | 2025-02-07 | FA2025-00458 | Facture FA2025-00458 | 542,59 | | | |
+| 12 | 411000 | C032 | 2025-02-08 | FA2025-00459 | Facture FA2025-00459 | 841,20 | | | |
+| 13 | 411000 | C032 | 2025-02-12 | FA2025-00460 | Facture FA2025-00460 | 841,20 | | | |
+| 14 | 411000 | C032 | 2025-02-14 | FA2025-00461 | Facture FA2025-00461 | 841,20 | | | |
+| 15 | 411000 | C032 | 2025-05-23 | FA2025-00465 | Facture FA2025-00465 | 841,20 | | | |
+| 16 | 411000 | C032 | 2025-05-02 | FA2025-00464 | Facture FA2025-00464 | 841,20 | | | |
+| 20 | 411000 | C032 | 2025-06-02 | RLV2506 | VIR CLIENT 00032 fa2025-00458 N° 459 règlement facture 460 fa2025-00461 | | 3907,39 | | |
+"""
+
+
+def test_a_label_naming_all_but_one_invoice_is_completed_with_the_invoice_issued_with_them():
+    p = propose_lettering(ledger(NAMED_BUT_ONE))
+    assert _applied(p)[-1] == (10, 11, 12, 13, 14, 20)
+    assert all(15 not in rows and 16 not in rows for rows in _applied(p))
+    (g,) = [g for g in p.groups if 20 in g.rows]
+    assert g.rule is Rule.REFERENCE and "complétée par 1 ligne(s) pour 841,20 €" in g.reason and "délai 108 j" in g.reason
+
+
+def test_the_completion_still_takes_the_only_line_of_its_amount_wherever_it_is():
+    table = _without(NAMED_BUT_ONE, 10, 16)
+    p = propose_lettering(ledger(table))
+    assert (11, 12, 13, 14, 15, 20) in [g.rows for g in p.groups]  # the one open 841,20 left: proposed or applied, never dropped
