@@ -106,3 +106,11 @@ def test_the_quality_bench_reads_seed_ranges_and_scores_each_group_as_a_report(c
     ok, name, low = q.verdict(q.run([101], 40))
     assert name in (*PATTERNS, "ALL") and 0.0 <= low <= 1.0 and isinstance(ok, bool)
     assert (tmp_path / "lettering_quality_groups.json").exists()
+
+
+def test_the_quality_bench_never_rounds_a_figure_across_its_target():
+    import bench_lettering_quality as q
+
+    assert q.figure(0.94966, 0.95) == "0.9497"  # not « 0.950 » beside « NOT met »
+    assert q.figure(0.95012, 0.95) == "0.950" and q.figure(0.9612, 0.95) == "0.961"
+    assert q.figure(0.97951, 0.98) == "0.9795" and q.figure(0.9931, 0.99) == "0.993"
