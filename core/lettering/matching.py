@@ -60,8 +60,9 @@ MULTISET_BUDGET = 1000  # work units of one search of interchangeable amounts
 SUM_UNIQUE_Z = 2.5  # the only combination of the nearby lines (tuning seeds)
 PLAN_Z = 3.5  # a monthly instalment plan (tuning seeds)
 COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)
+DELAY_SPREAD = 0.15  # a usual delay learnt from same-amount coincidences spreads at least this share of itself (tuning seeds)
 BEFORE_TEXT = "règlement daté avant la facture, sans référence : à confirmer"
-TWIN_DAYS = 60  # a run of one repeated amount competes with an open invoice of that amount up to this many days before it
+TWIN_DAYS = 60  # a run (or a compact sum) of one repeated amount competes with an open invoice of that amount up to this many days before it
 CONTESTED_Z = 2.0  # a completion line that also settles another open line exactly (as « montant interchangeable »)
 _GUESSED = ("complement", "plan")  # groups whose lines were added by amount alone (``_contested``)
 
@@ -881,10 +882,10 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             lo_i = min(day[v] for v in units if inv[v])
             hi_i = max(day[v] for v in units if inv[v])
             swap = [y for x in units for y in by_amount.get(amt[x], ()) if y not in members and lo_i <= day[y] <= hi_i]
-            if not swap and c.base == "run" and len({amt[x] for x in units if inv[x]}) == 1:
-                # a run of one repeated amount (a subscription): any of the open invoices of that
-                # amount pays it as well, and an older one just before the run is as likely
-                # (payments settle the oldest debts first) as the run's own
+            if not swap and len({amt[x] for x in units if inv[x]}) == 1:
+                # a run (or invoices issued together) of one repeated amount (a subscription): any
+                # of the open invoices of that amount pays it as well, and an older one just
+                # before the group is as likely (payments settle the oldest debts first)
                 first, value = lo_i - TWIN_DAYS, next(amt[x] for x in units if inv[x])
                 swap = [y for y in by_amount.get(value, ()) if y not in members and first <= day[y] < lo_i]
         else:
@@ -1081,7 +1082,10 @@ def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, flo
             if len(near) >= 4:
                 med = _median(near)
                 mad = _median([abs(d - med) for d in near]) * 1.4826
-                return med, max(4.0, mad * 1.5), True
+                # the nearest invoice to the mode understates the spread (of several invoices of
+                # the same amount, the one closest to the mode is kept): at least DELAY_SPREAD of
+                # the delay itself (a customer paying at 90 days varies by weeks, one at 20 by days)
+                return med, max(4.0, mad * 1.5, DELAY_SPREAD * abs(med)), True
     if len(delays) >= 3:
         med = float(np.median(delays))
         mad = float(np.median(np.abs(np.array(delays) - med))) * 1.4826

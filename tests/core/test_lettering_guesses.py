@@ -13,7 +13,10 @@ nobody tuned on (``bench/README.md``, « Graines jamais vues »):
 - an unreferenced payment of a repeated amount dated before the invoice it is guessed for (only
   a deposit precedes its invoice): proposed, not applied;
 - a label naming all but one of the invoices it pays: completed with the open invoice issued
-  with the named ones, not with the one issued just before the payment.
+  with the named ones, not with the one issued just before the payment;
+- invoices of one repeated amount « issued together » and paid together, with an older open
+  invoice of that amount just before them (as a run of one amount);
+- a usual delay learnt from amounts alone spreads with the delay (at least 15 % of it).
 
 Each case has its counterpart without the rival line, where the group is still applied: the
 rule only fires when another explanation exists.
@@ -285,3 +288,66 @@ def test_the_completion_still_takes_the_only_line_of_its_amount_wherever_it_is()
     table = _without(NAMED_BUT_ONE, 10, 16)
     p = propose_lettering(ledger(table))
     assert (11, 12, 13, 14, 15, 20) in [g.rows for g in p.groups]  # the one open 841,20 left: proposed or applied, never dropped
+
+
+# Two invoices of 521,22 issued together and paid together (1 042,44), while an older invoice of
+# 521,22, still open, was issued seven weeks before them: which two were paid is a guess. (The
+# invoices of 64,00 and 88,00 between them make no two of them a run: « issued together ».)
+TOGETHER_AND_TWIN = f"""{H}
+| 10 | 411000 | C329 | 2025-09-20 | FA2025-04480 | Facture FA2025-04480 | 521,22 | | | |
+| 11 | 411000 | C329 | 2025-11-10 | FA2025-04550 | Facture FA2025-04550 | 521,22 | | | |
+| 12 | 411000 | C329 | 2025-11-11 | FA2025-04551 | Facture FA2025-04551 | 521,22 | | | |
+| 13 | 411000 | C329 | 2025-11-10 | FA2025-04549 | Facture FA2025-04549 | 88,00 | | | |
+| 14 | 411000 | C329 | 2025-10-15 | FA2025-04512 | Facture FA2025-04512 | 64,00 | | | |
+| 20 | 411000 | C329 | 2025-12-29 | RLV2512 | VIR CLIENT 00329 | | 1042,44 | | |
+"""
+
+
+def test_invoices_of_one_amount_issued_together_with_an_older_open_twin_stay_a_proposal():
+    p = propose_lettering(ledger(TOGETHER_AND_TWIN))
+    assert _applied(p) == []
+    (g,) = p.groups
+    assert g.ambiguous and g.rows == (11, 12, 20) and "émises ensemble" in g.reason
+    assert "montant interchangeable avec une autre ligne ouverte" in g.reason
+
+
+def test_invoices_of_one_amount_issued_together_without_a_recent_twin_are_applied():
+    far = TOGETHER_AND_TWIN.replace("| 10 | 411000 | C329 | 2025-09-20 |", "| 10 | 411000 | C329 | 2025-07-20 |")  # 113 days before
+    assert _applied(propose_lettering(ledger(far))) == [(11, 12, 20)]
+    assert _applied(propose_lettering(ledger(_without(TOGETHER_AND_TWIN, 10)))) == [(11, 12, 20)]
+
+
+def _usual_delays(monkeypatch, table: str) -> dict[str, tuple[float, float, bool]]:
+    from reglo.core.lettering import matching
+
+    seen = {}
+    original = matching._assign
+
+    def spy(state, ctx, a, cands):
+        seen[a.name] = (a.mu, a.sd, a.known)
+        return original(state, ctx, a, cands)
+
+    monkeypatch.setattr(matching, "_assign", spy)
+    propose_lettering(ledger(table))
+    return seen
+
+
+def _repeated_amount_payer(aux: str, delays: list[int]) -> str:
+    """Invoices of 350,00 each month and payments of 350,00 ``delays`` days after some of them,
+    without references: the usual delay can only be learnt from the amounts."""
+    from datetime import date, timedelta
+
+    lines = []
+    for i, d in enumerate(delays):
+        day = date(2025, 1, 5) + timedelta(days=30 * i)
+        lines.append(f"| {10 + i} | 411000 | {aux} | {day} | FA{i} | Facture | 350,00 | | | |")
+        lines.append(f"| {40 + i} | 411000 | {aux} | {day + timedelta(days=d)} | RLV | VIR CLIENT | | 350,00 | | |")
+    return H + "\n" + "\n".join(lines)
+
+
+def test_a_usual_delay_learnt_from_amounts_spreads_with_the_delay(monkeypatch):
+    # the invoice nearest to the mode is kept for each payment: its spread understates the real one
+    late = _usual_delays(monkeypatch, _repeated_amount_payer("C090", [90, 91, 90, 92, 90]))["C090"]
+    assert late[2] and late[0] == 90 and late[1] == pytest.approx(0.15 * 90)  # weeks, for a customer paying at 90 days
+    prompt = _usual_delays(monkeypatch, _repeated_amount_payer("C020", [20, 21, 20, 22, 20]))["C020"]
+    assert prompt[2] and prompt[0] == 20 and prompt[1] == 4.0  # days, for one paying at 20
