@@ -114,10 +114,13 @@ def verdict(report: dict) -> tuple[bool, str, float]:
 
 
 def figure(value: float, target: float) -> str:
-    """``value`` to 3 decimals, or to 4 when 3 would hide which side of ``target`` it is on
-    (a recall of 0.94966 is « 0.9497 », not « 0.950 » beside « NOT met »)."""
-    text = f"{value:.3f}"
-    return text if (float(text) >= target) == (value >= target) else f"{value:.4f}"
+    """``value`` to 3 decimals, or to as many more (up to 6) as it takes to show which side of
+    ``target`` it is on (a recall of 0.94966 is « 0.9497 », not « 0.950 » beside « NOT met »)."""
+    for places in range(3, 7):
+        text = f"{value:.{places}f}"
+        if (float(text) >= target) == (value >= target):
+            return text
+    return text
 
 
 def by_groups(seeds: list[int], accounts: int, size: int) -> int:

@@ -114,3 +114,4 @@ def test_the_quality_bench_never_rounds_a_figure_across_its_target():
     assert q.figure(0.94966, 0.95) == "0.9497"  # not « 0.950 » beside « NOT met »
     assert q.figure(0.95012, 0.95) == "0.950" and q.figure(0.9612, 0.95) == "0.961"
     assert q.figure(0.97951, 0.98) == "0.9795" and q.figure(0.9931, 0.99) == "0.993"
+    assert q.figure(0.94996, 0.95) == "0.94996"  # « 0.9500 » would hide it as well
