@@ -779,13 +779,12 @@ def _pairs_kernel(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None
         label = labels.get(value)
         if label is None:
             label = labels[value] = _exact_label(value)
+        before = delay != kernels_mod.NO_DELAY and delay < 0 and same != 1  # as _score_pair sets it
         if linked:
-            c = Cand(key, Rule.EXACT, 0.0, [label], base="exact")
-            c.before = delay != kernels_mod.NO_DELAY and delay < 0 and same != 1
+            c = Cand(key, Rule.EXACT, 0.0, [label], base="exact", before=before)
             _pair_tail(ctx, a, c, z, _pair_head_why(label, early, delay, a.mu, a.known), same)
         else:
-            c = Cand(key, Rule.EXACT, z, _PairWhy(label, early, delay, a, same, shared), base="exact")  # type: ignore[arg-type]
-            c.before = delay != kernels_mod.NO_DELAY and delay < 0 and same != 1
+            c = Cand(key, Rule.EXACT, z, _PairWhy(label, early, delay, a, same, shared), base="exact", before=before)  # type: ignore[arg-type]
         c.same = same  # type: ignore[attr-defined]
         c.scored = True
         seen[key] = c
