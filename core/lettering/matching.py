@@ -44,7 +44,7 @@ from reglo.core.lettering.passes import (
     find_subsets,
     reference_keys,
 )
-from reglo.core.lettering.refs import own_digit_keys, scope_keys, split_words
+from reglo.core.lettering.refs import DATE_WORD, own_digit_keys, scope_keys, split_words
 
 # --- calibration (tuned on the tuning seeds of tests/lettering_bench only) ---------------------
 AUTO_Z = 0.4  # log-odds above which a group may be applied automatically (score ≈ 60); set on the tuning seeds
@@ -114,10 +114,15 @@ class Ctx:
 # ---------------------------------------------------------------------------
 
 def _digit_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »):
+    """Every run of at least 3 digits of each text, leading zeros dropped (« 00123 » → « 123 »),
+    but for words that are dates (``refs.DATE_WORD``: « RELEVE 01/2025 » names no invoice 2025):
     (index of the text, key)."""
-    runs = split_words(pc.replace_substring_regex(values, r"[^0-9]+", " "))
-    parents = pc.list_parent_indices(runs).to_numpy()
+    words = split_words(values)
+    flat = pc.list_flatten(words)
+    keep = pc.invert(pc.match_substring_regex(flat, DATE_WORD))
+    word_parent = pc.list_parent_indices(words).to_numpy()[keep.to_numpy(zero_copy_only=False)]
+    runs = split_words(pc.replace_substring_regex(pc.filter(flat, keep), r"[^0-9]+", " "))
+    parents = word_parent[pc.list_parent_indices(runs).to_numpy()]
     flat = pc.utf8_ltrim(pc.list_flatten(runs), "0")
     ok = pc.greater_equal(pc.utf8_length(flat), 3)
     return parents[ok.to_numpy(zero_copy_only=False)], pc.filter(flat, ok)

@@ -27,6 +27,9 @@ MIN_LENGTH = 3  # shorter keys (« 12 ») would link unrelated lines
 # « FACT 9 »), as long as the prefix and the digits together reach MIN_LENGTH characters.
 _INVOICE_PREFIXES = ("FACTURES", "FACTURE", "FACTNO", "FACT", "FCT", "FAC", "FA", "F")
 _INVOICE_CONTEXT = re.compile(r"^(?:" + _PREFIX_ALT + r")*(?:" + "|".join(_INVOICE_PREFIXES) + r")(?:" + _PREFIX_ALT + r")*[0-9]")
+# a word that is a date (« 01/2025 », « 15/03/2025 », « 15.03.2025 »): its digits name no invoice
+# (a statement « VIR CLIENT RELEVE 01/2025 » does not name invoice n° 2025)
+DATE_WORD = r"^(?:[0-9]{1,2}[/.]){1,2}(?:19|20)[0-9]{2}$"
 SHORT_MARK = "#"  # short invoice numbers get their own key space: « FA001 » never meets a bare « 1 »
 
 
@@ -258,7 +261,8 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     dw_index[dw] = np.arange(len(dw))
     occ = np.flatnonzero(in_text & u_digit[at])
     w = dw_index[at[occ]]
-    cnt = n_runs[w]
+    # a date's digits name nothing (its own key as a piece reference, above, is kept)
+    cnt = np.where(pc.match_substring_regex(uniq.take(pa.array(dw)), DATE_WORD).to_numpy(zero_copy_only=False), 0, n_runs)[w]
     total = int(cnt.sum())
     digit_line = np.repeat(parents[occ], cnt)
     digit_run = np.repeat(first_run[w] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)

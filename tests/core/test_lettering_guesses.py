@@ -351,3 +351,28 @@ def test_a_usual_delay_learnt_from_amounts_spreads_with_the_delay(monkeypatch):
     assert late[2] and late[0] == 90 and late[1] == pytest.approx(0.15 * 90)  # weeks, for a customer paying at 90 days
     prompt = _usual_delays(monkeypatch, _repeated_amount_payer("C020", [20, 21, 20, 22, 20]))["C020"]
     assert prompt[2] and prompt[0] == 20 and prompt[1] == 4.0  # days, for one paying at 20
+
+
+# A customer who pays a monthly statement « VIR CLIENT 00142 RELEVE 01/2025 », with an open
+# invoice that happens to be n° 2025 (FA2025-02025, larger than any statement): the date of the
+# label names no invoice, and the statement is applied.
+STATEMENT_AND_INVOICE_2025 = f"""{H}
+| 10 | 411000 | C142 | 2025-01-08 | FA2025-01950 | Facture FA2025-01950 CLIENT 00142 | 1200,00 | | | |
+| 11 | 411000 | C142 | 2025-01-17 | FA2025-01961 | Facture FA2025-01961 CLIENT 00142 | 845,30 | | | |
+| 12 | 411000 | C142 | 2025-01-29 | FA2025-01972 | Facture FA2025-01972 CLIENT 00142 | 1631,46 | | | |
+| 15 | 411000 | C142 | 2025-01-22 | FA2025-02025 | Facture FA2025-02025 CLIENT 00142 | 11847,36 | | | |
+| 20 | 411000 | C142 | 2025-02-09 | RLV2502 | VIR CLIENT 00142 RELEVE 01/2025 | | 3676,76 | | |
+"""
+
+
+def test_a_statement_whose_date_looks_like_an_open_invoice_number_is_applied():
+    p = propose_lettering(ledger(STATEMENT_AND_INVOICE_2025))
+    assert _applied(p) == [(10, 11, 12, 20)]
+    (g,) = [g for g in p.groups if 20 in g.rows]
+    assert "cite une autre facture" not in g.reason
+
+
+def test_a_payment_naming_that_larger_invoice_by_its_number_still_is_not_applied_to_others():
+    table = STATEMENT_AND_INVOICE_2025.replace("VIR CLIENT 00142 RELEVE 01/2025", "VIR CLIENT 00142 N° 2025 ACOMPTE PARTIEL")
+    p = propose_lettering(ledger(table))
+    assert all(20 not in rows for rows in _applied(p))

@@ -1,6 +1,7 @@
 """``refs.scope_keys`` (one split of the labels for every key of the scope) gives the same keys as
 the text-by-text functions it replaces: ``normalise_refs`` of the piece references,
-``text_tokens`` of the labels and the digit runs of the texts (``matching._digit_keys``)."""
+``text_tokens`` of the labels and the digit runs of the texts (``matching._digit_keys``), dates
+left out of the runs."""
 from __future__ import annotations
 
 import os
@@ -24,6 +25,9 @@ CASES = [
     ("x\u00a0FA001", "FA001 bis 12"),
     ("FACT", "9"),
     ("N° FA250012 NO 7 REF 000123", "ARN/25/6429"),
+    ("VIR CLIENT 00142 RELEVE 01/2025", "RLV2502"),  # a date names no invoice 2025
+    ("REMISE 15/03/2025 15.03.2025 1/2025 N° 2025", "2025/01"),  # … nor « N° 2025 » beside it
+    ("FA 25/0012 4512/25", "12/2025"),  # not dates: they keep their keys
 ]
 
 
@@ -49,7 +53,8 @@ def test_scope_keys_null_means_text_by_text():
 
 
 _WORDS = st.sampled_from(["FA", "fa", "FACT", "Facture", "N°", "n°", "no", "REF", "VIR", "CHQ", "ACOMPTE", "", " ", "  ", "\t", "-", "/"])
-_PIECES = st.one_of(_WORDS, st.from_regex(r"[A-Za-z]{0,3}[-/ °]?0{0,3}[0-9]{1,7}([-/][0-9]{1,5})?", fullmatch=True))
+_PIECES = st.one_of(_WORDS, st.from_regex(r"[A-Za-z]{0,3}[-/ °]?0{0,3}[0-9]{1,7}([-/][0-9]{1,5})?", fullmatch=True),
+                    st.from_regex(r"[0-9]{1,3}[/.]([0-9]{1,2}[/.])?(19|20|30)[0-9]{2}", fullmatch=True))
 _TEXT = st.lists(_PIECES, max_size=6).map(" ".join) | st.lists(_PIECES, max_size=4).map("".join)
 
 
@@ -67,3 +72,8 @@ def test_split_words_never_glues_trailing_whitespace():
         _, runs = _digit_keys(texts)
         assert runs.to_pylist() == ["354", "500", "9000247", "328364", "662"]
         assert pc.list_flatten(split_words(texts)).to_pylist()[-3:] == ["ffB5-B662a/", "", ""]
+
+
+def test_a_date_in_a_label_names_no_invoice_but_a_number_does():
+    p2, nd = _digit_keys(pa.array(["VIR CLIENT 00142 RELEVE 01/2025", "VIR CLIENT 00142 N° 2025", "FACTURE DU 15/03/2025 FA 2025-00311"]))
+    assert sorted(zip(p2.tolist(), nd.to_pylist())) == [(0, "142"), (1, "142"), (1, "2025"), (2, "2025"), (2, "311")]
