@@ -61,6 +61,8 @@ SUM_UNIQUE_Z = 2.5  # the only combination of the nearby lines (tuning seeds)
 PLAN_Z = 3.5  # a monthly instalment plan (tuning seeds)
 COMPACT_Z = 1.0  # interchangeable amounts issued together (tuning seeds)
 DELAY_SPREAD = 0.15  # a usual delay learnt from same-amount coincidences spreads at least this share of itself (tuning seeds)
+RUN_HABIT_MIN = 3  # runs (statements) from which an account's usual delay for them is learnt
+RUN_HABIT_SPREAD = 12.0  # … when their delays spread by at most this many days (first values tried; tuning seeds)
 BEFORE_TEXT = "règlement daté avant la facture, sans référence : à confirmer"
 TWIN_DAYS = 60  # a run (or a compact sum) of one repeated amount competes with an open invoice of that amount up to this many days before it
 CONTESTED_Z = 2.0  # a completion line that also settles another open line exactly (as « montant interchangeable »)
@@ -551,6 +553,7 @@ class _Acc:
     free: set[int] = field(default_factory=set)
     seen: dict[tuple[int, ...], Cand] = field(default_factory=dict)
     linked: set[int] = field(default_factory=set)  # free units that name a line or are named
+    runs: tuple[float, float] | None = None  # usual delay (and spread) of the account's statements (``_run_habit``)
 
 
 # the texts and candidates both ways of the search make (Python, or its kernels' records)
@@ -829,9 +832,15 @@ def _score(ctx: Ctx, a: _Acc, c: Cand, same_amount: int = 0) -> None:
             d = max(st_days) - max(inv_days)
     if d is not None:
         c.before = d < 0 and not c.ref and (c.rule is not Rule.EXACT or same_amount != 1)
-        dev = abs(d - a.mu) / a.sd + (max(0, -d) / 2 if not c.ref else 0)
+        runs = a.runs if c.base == "run" else None
+        mu, sd = runs if runs is not None else (a.mu, a.sd)
+        dev = abs(d - mu) / sd + (max(0, -d) / 2 if not c.ref else 0)
         w = 0.15 if c.ref else 0.55
-        if a.known:
+        if runs is not None:  # a statement against the account's statements
+            z -= w * min(dev, 8.0)
+            z += 1.2
+            why.append(f"délai {d} j (relevés habituellement réglés à {mu:.0f} j)")
+        elif a.known:
             z -= w * min(dev, 3.0 if same_amount == 1 else 8.0)  # a unique amount is evidence of its own
             if not c.ref:
                 z += 1.2
@@ -991,6 +1000,7 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         _instalment_plans(state, ctx, a, free_units)
     _sums(state, ctx, a, [x for x in free_units if x not in strong], free_units)
     # --- score
+    a.runs = _run_habit(ctx, a)
     for c in a.cands:
         if not c.scored:
             _score(ctx, a, c, getattr(c, "same", 0))
@@ -999,6 +1009,24 @@ def letter_account(state: PassState, ctx: Ctx, lo: int, hi: int, free_units: lis
         _assign_kernel(state, ctx, a, cands)
     else:
         _assign(state, ctx, a, cands)
+
+
+def _run_habit(ctx: Ctx, a: _Acc) -> tuple[float, float] | None:
+    """The usual delay of an account's statements, learnt from its runs (one per settlement):
+    a customer paying each month's invoices together pays them some days after the last one,
+    whatever its delay on single invoices. At least ``RUN_HABIT_MIN`` runs whose delays agree
+    (spread at most ``RUN_HABIT_SPREAD`` days), else None."""
+    day, inv = ctx.day, ctx.inv
+    ds = []
+    for c in a.cands:
+        if c.base == "run":
+            settled = [day[x] for x in c.units if not inv[x]]
+            ds.append(max(settled) - max(day[x] for x in c.units if inv[x]))
+    if len(ds) < RUN_HABIT_MIN:
+        return None
+    med = _median(ds)
+    sd = max(4.0, _median([abs(d - med) for d in ds]) * 1.4826 * 1.5, DELAY_SPREAD * abs(med))
+    return (med, sd) if sd <= RUN_HABIT_SPREAD else None
 
 
 def _exact_pairs(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None:

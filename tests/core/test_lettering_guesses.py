@@ -16,7 +16,10 @@ nobody tuned on (``bench/README.md``, « Graines jamais vues »):
   with the named ones, not with the one issued just before the payment;
 - invoices of one repeated amount « issued together » and paid together, with an older open
   invoice of that amount just before them (as a run of one amount);
-- a usual delay learnt from amounts alone spreads with the delay (at least 15 % of it).
+- a usual delay learnt from amounts alone spreads with the delay (at least 15 % of it);
+- a date in a label (« RELEVE 01/2025 ») names no invoice (n° 2025);
+- an account paying monthly statements is judged on its statements' delay, not on its single
+  invoices' (learnt from three runs or more that agree).
 
 Each case has its counterpart without the rival line, where the group is still applied: the
 rule only fires when another explanation exists.
@@ -376,3 +379,41 @@ def test_a_payment_naming_that_larger_invoice_by_its_number_still_is_not_applied
     table = STATEMENT_AND_INVOICE_2025.replace("VIR CLIENT 00142 RELEVE 01/2025", "VIR CLIENT 00142 N° 2025 ACOMPTE PARTIEL")
     p = propose_lettering(ledger(table))
     assert all(20 not in rows for rows in _applied(p))
+
+
+def _statement_payer(months: int) -> str:
+    """Three invoices paid one by one at 53 days, naming them (the account's usual delay), and
+    ``months`` monthly statements « RELEVE MM/2025 » paid 12 days after the month's last invoice."""
+    from datetime import date, timedelta
+
+    lines = []
+    for i, (day, cents) in enumerate([(date(2024, 11, 4), 128000), (date(2024, 11, 19), 233461), (date(2024, 12, 2), 47813)]):
+        ref = f"FA2024-0{5533 + i}"
+        lines.append(f"| {1 + i} | 411000 | C410 | {day} | {ref} | Facture {ref} | {cents / 100:.2f} | | | |".replace(".", ","))
+        lines.append(f"| {5 + i} | 411000 | C410 | {day + timedelta(days=53)} | RLV | VIR CLIENT 00410 FACTURE {ref} | | {cents / 100:.2f} | | |".replace(".", ","))
+    row = 100
+    for month in range(3, 3 + months):
+        total = 0
+        for k, day in enumerate((3, 10, 17)):
+            cents = 10000 * month + 1000 * k + 37 * month + 11 * k
+            total += cents
+            lines.append(f"| {row} | 411000 | C410 | 2025-{month:02d}-{day:02d} | FA2025-0{6000 + row} | Facture | {cents / 100:.2f} | | | |".replace(".", ","))
+            row += 1
+        lines.append(f"| {row} | 411000 | C410 | 2025-{month:02d}-29 | RLV | VIR CLIENT 00410 RELEVE {month:02d}/2025 | | {total / 100:.2f} | | |".replace(".", ","))
+        row += 1
+    return H + "\n" + "\n".join(lines)
+
+
+def test_an_account_paying_monthly_statements_is_judged_on_its_statements_delay():
+    # its single invoices are paid at 53 days; its statements, 12 days after the last invoice
+    p = propose_lettering(ledger(_statement_payer(4)))
+    statements = [g for g in p.groups if len(g.rows) == 4]
+    assert len(statements) == 4 and all(not g.ambiguous for g in statements)
+    assert all("relevés habituellement réglés à 12 j" in g.reason for g in statements)
+
+
+def test_two_statements_make_no_habit_and_stay_judged_on_the_usual_delay():
+    p = propose_lettering(ledger(_statement_payer(2)))
+    statements = [g for g in p.groups if len(g.rows) == 4]
+    assert len(statements) == 2 and all(g.ambiguous for g in statements)  # 41/100: shown, not applied
+    assert all("habituel 53 j" in g.reason and "relevés" not in g.reason for g in statements)
