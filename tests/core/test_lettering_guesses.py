@@ -417,3 +417,12 @@ def test_two_statements_make_no_habit_and_stay_judged_on_the_usual_delay():
     statements = [g for g in p.groups if len(g.rows) == 4]
     assert len(statements) == 2 and all(g.ambiguous for g in statements)  # 41/100: shown, not applied
     assert all("habituel 53 j" in g.reason and "relevés" not in g.reason for g in statements)
+
+
+def test_a_statement_paid_late_against_the_learnt_statements_delay_is_still_applied():
+    # learnt from a few statements, that delay is a bounded doubt: a statement paid 41 days after
+    # its last invoice (its three invoices in a row making the sum) is still applied
+    table = _statement_payer(5).replace("2025-07-29 | RLV | VIR CLIENT 00410 RELEVE 07/2025", "2025-08-27 | RLV | VIR CLIENT 00410 RELEVE 07/2025")
+    p = propose_lettering(ledger(table))
+    late = [g for g in p.groups if len(g.rows) == 4 and "délai 41 j" in g.reason]
+    assert len(late) == 1 and not late[0].ambiguous and "relevés habituellement réglés à 12 j" in late[0].reason
