@@ -1025,8 +1025,17 @@ def _run_habit(ctx: Ctx, a: _Acc) -> tuple[float, float] | None:
     if len(ds) < RUN_HABIT_MIN:
         return None
     med = _median(ds)
-    sd = max(4.0, _median([abs(d - med) for d in ds]) * 1.4826 * 1.5, DELAY_SPREAD * abs(med))
+    sd = _spread(ds, med)
     return (med, sd) if sd <= RUN_HABIT_SPREAD else None
+
+
+def _spread(delays: list, med: float) -> float:
+    """The spread of a usual delay learnt from candidate groups (``delays`` around their median
+    ``med``): 1.5 × the scaled median absolute deviation, at least 4 days and at least
+    ``DELAY_SPREAD`` of the delay itself — the delays kept understate their spread (of several
+    invoices of one amount, the one nearest to the mode; a customer paying at 90 days varies by
+    weeks, one at 20 by days)."""
+    return max(4.0, _median([abs(d - med) for d in delays]) * 1.4826 * 1.5, DELAY_SPREAD * abs(med))
 
 
 def _exact_pairs(ctx: Ctx, a: _Acc, free_units: list[int], window: int) -> None:
@@ -1113,11 +1122,7 @@ def _usual_delay(ctx: Ctx, name: str, free_units: list[int]) -> tuple[float, flo
             near = [d for d in near if abs(d - mode) <= 30]
             if len(near) >= 4:
                 med = _median(near)
-                mad = _median([abs(d - med) for d in near]) * 1.4826
-                # the nearest invoice to the mode understates the spread (of several invoices of
-                # the same amount, the one closest to the mode is kept): at least DELAY_SPREAD of
-                # the delay itself (a customer paying at 90 days varies by weeks, one at 20 by days)
-                return med, max(4.0, mad * 1.5, DELAY_SPREAD * abs(med)), True
+                return med, _spread(near, med), True
     if len(delays) >= 3:
         med = float(np.median(delays))
         mad = float(np.median(np.abs(np.array(delays) - med))) * 1.4826
