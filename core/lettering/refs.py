@@ -209,7 +209,8 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
                                                                        pc.take(flat, pa.array(join3 + 2)), "")])
     # the key of each distinct digit word (a word without a digit has no key)
     dw = np.flatnonzero(u_digit)
-    word_keys = _normalise_unique(uniq.take(pa.array(dw))) if len(dw) else pa.array([], pa.string())
+    digit_words = uniq.take(pa.array(dw, type=pa.int64()))
+    word_keys = _normalise_unique(digit_words) if len(dw) else pa.array([], pa.string())
     joined_keys = normalise_refs(joined) if len(joined) else pa.array([], pa.string())
     # the words of each piece reference (empty strings are not words)
     ref_words = split_words(refs)
@@ -245,7 +246,7 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     rank = np.arange(len(ne_pos)) - (ends - ne_count)[ne_line]
     in_text = np.zeros(n, dtype=bool)
     in_text[ne_pos] = rank < (ne_count - ref_count)[ne_line]
-    runs_of = split_words(pc.replace_substring_regex(uniq.take(pa.array(dw)), r"[^0-9]+", " ")) if len(dw) else None
+    runs_of = split_words(pc.replace_substring_regex(digit_words, r"[^0-9]+", " ")) if len(dw) else None
     if runs_of is None:
         return ScopeKeys(own, named_line[ok], named[ok], keys, np.zeros(0, "int64"), np.zeros(0, "int64"), pa.array([], pa.string()),
                          _own_digits(refs, many, one, None, None, None, None, None))
@@ -262,7 +263,7 @@ def scope_keys(labels: pa.Array, refs: pa.Array) -> ScopeKeys | None:
     occ = np.flatnonzero(in_text & u_digit[at])
     w = dw_index[at[occ]]
     # a date's digits name nothing (its own key as a piece reference, above, is kept)
-    cnt = np.where(pc.match_substring_regex(uniq.take(pa.array(dw)), DATE_WORD).to_numpy(zero_copy_only=False), 0, n_runs)[w]
+    cnt = np.where(pc.match_substring_regex(digit_words, DATE_WORD).to_numpy(zero_copy_only=False), 0, n_runs)[w]
     total = int(cnt.sum())
     digit_line = np.repeat(parents[occ], cnt)
     digit_run = np.repeat(first_run[w] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
