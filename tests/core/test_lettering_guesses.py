@@ -70,20 +70,25 @@ def test_a_completion_that_settles_another_invoice_is_not_applied():
     assert codes[12] == codes[13] and codes[12].isupper() and codes[12] != codes[10].upper()
 
 
-def _candidates(monkeypatch, table: str, base: str) -> list:
-    """The scored candidates of ``base`` the search hands to the assignment."""
+def _searched(monkeypatch, table: str) -> list:
+    """(account, scored candidates) of each account the search hands to the assignment."""
     from reglo.core.lettering import matching
 
     seen = []
     original = matching._assign
 
     def spy(state, ctx, a, cands):
-        seen.extend(c for c in cands if c.base == base)
+        seen.append((a, list(cands)))
         return original(state, ctx, a, cands)
 
     monkeypatch.setattr(matching, "_assign", spy)
     propose_lettering(ledger(table))
     return seen
+
+
+def _candidates(monkeypatch, table: str, base: str) -> list:
+    """The scored candidates of ``base`` the search hands to the assignment."""
+    return [c for _, cands in _searched(monkeypatch, table) for c in cands if c.base == base]
 
 
 def test_the_contested_completion_says_why_when_it_is_proposed(monkeypatch):
@@ -321,18 +326,7 @@ def test_invoices_of_one_amount_issued_together_without_a_recent_twin_are_applie
 
 
 def _usual_delays(monkeypatch, table: str) -> dict[str, tuple[float, float, bool]]:
-    from reglo.core.lettering import matching
-
-    seen = {}
-    original = matching._assign
-
-    def spy(state, ctx, a, cands):
-        seen[a.name] = (a.mu, a.sd, a.known)
-        return original(state, ctx, a, cands)
-
-    monkeypatch.setattr(matching, "_assign", spy)
-    propose_lettering(ledger(table))
-    return seen
+    return {a.name: (a.mu, a.sd, a.known) for a, _ in _searched(monkeypatch, table)}
 
 
 def _repeated_amount_payer(aux: str, delays: list[int]) -> str:
